@@ -1,0 +1,90 @@
+"""Encoding and decoding of messages, with a clear reason for anything rejected.
+
+A message is UTF-8 JSON with a `type` and a `version`. Decoding picks the class registered for the type;
+an older version is first brought to the current shape by the upcasters registered for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from contracts.commands import COMMAND_TYPES
+from contracts.envelope import Message
+from contracts.events import EVENT_TYPES
+from contracts.runs import RunJob
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    cls.model_fields["type"].default: cls for cls in (*COMMAND_TYPES, RunJob, *EVENT_TYPES)
+}
+CURRENT_VERSION: dict[str, int] = {name: 1 for name in MESSAGE_TYPES}
+# (type, old version) -> function returning the document at old version + 1.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class MessageRejected(ValueError):
+    """A message that cannot be accepted; `reason` says why, for the dead-letter queue and the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode(message: Message) -> bytes:
+    return message.model_dump_json().encode()
+
+
+def to_document(message: Message) -> dict[str, Any]:
+    """JSON-compatible dict of a message (what the event store keeps)."""
+    document: dict[str, Any] = message.model_dump(mode="json")
+    return document
+
+
+def decode(body: bytes | str) -> Message:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MessageRejected(f"not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise MessageRejected(f"expected a JSON object, got {type(document).__name__}")
+    return from_document(document)
+
+
+def from_document(document: dict[str, Any]) -> Message:
+    message_type = document.get("type")
+    if not isinstance(message_type, str):
+        raise MessageRejected("missing or non-string field 'type'")
+    cls = MESSAGE_TYPES.get(message_type)
+    if cls is None:
+        raise MessageRejected(f"unknown message type {message_type!r}")
+    upcast = _upcast(message_type, dict(document))
+    try:
+        return cls.model_validate(upcast)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or '<root>'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise MessageRejected(f"invalid {message_type} v{upcast.get('version')}: {problems}") from None
+
+
+def _upcast(message_type: str, document: dict[str, Any]) -> dict[str, Any]:
+    version = document.get("version", 1)
+    current = CURRENT_VERSION[message_type]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise MessageRejected(f"invalid version {version!r} of {message_type}")
+    if version > current:
+        raise MessageRejected(f"unknown version {version} of {message_type} (newest known: {current})")
+    while version < current:
+        upcaster = UPCASTERS.get((message_type, version))
+        if upcaster is None:
+            raise MessageRejected(f"no upcaster for {message_type} v{version}")
+        document = upcaster(document)
+        version += 1
+        document["version"] = version
+    return document

@@ -1,0 +1,190 @@
+"""Events: facts emitted by the scheduler and the workers, stored once and projected into read models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.envelope import Event, ExecutionEvent, JobEvent
+
+ExecutionStatus = Literal["queued", "running", "success", "failed", "missed", "cancelled", "skipped"]
+FinalStatus = Literal["success", "failed", "cancelled"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "failed", "missed", "cancelled", "skipped"})
+
+
+class JobRegistered(JobEvent):
+    """The scheduler knows a job: its trigger, function, defaults and policies. Emitted at every start."""
+
+    type: Literal["JobRegistered"] = "JobRegistered"
+    name: str
+    job_kind: str
+    trigger: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    paused: bool
+    next_run_time: AwareDatetime | None = None
+    misfire_grace_time: int | None = None
+    max_instances: int = 1
+    coalesce: bool = True
+
+
+class JobPaused(JobEvent):
+    """An operator paused a job (or settings disabled a job never seen before)."""
+
+    type: Literal["JobPaused"] = "JobPaused"
+    actor: str
+
+
+class JobResumed(JobEvent):
+    """An operator resumed a job; it fires on schedule again from `next_run_time`."""
+
+    type: Literal["JobResumed"] = "JobResumed"
+    actor: str
+    next_run_time: AwareDatetime | None = None
+
+
+class JobScheduled(JobEvent):
+    """A job's next fire time changed (after a fire, or after registration)."""
+
+    type: Literal["JobScheduled"] = "JobScheduled"
+    next_run_time: AwareDatetime | None = None
+
+
+class JobMetadataUpdated(JobEvent):
+    """An operator changed a job's display name or description (`None` leaves a field unchanged)."""
+
+    type: Literal["JobMetadataUpdated"] = "JobMetadataUpdated"
+    actor: str
+    display_name: str | None = None
+    description: str | None = None
+
+
+class RunQueued(ExecutionEvent):
+    """The scheduler decided to run a job (scheduled fire or manual trigger) and queued it for a worker."""
+
+    type: Literal["RunQueued"] = "RunQueued"
+    job_name: str
+    scheduled_time: AwareDatetime
+    is_manual: bool = False
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    force: bool = False
+    actor: str | None = None
+
+
+class JobStarted(ExecutionEvent):
+    """A worker started an attempt of an execution."""
+
+    type: Literal["JobStarted"] = "JobStarted"
+    job_name: str
+    worker_id: str
+    started_at: AwareDatetime
+    scheduled_time: AwareDatetime
+    is_manual: bool = False
+
+
+class Progress(ExecutionEvent):
+    """A running job reports how far it is; also serves as the run's heartbeat."""
+
+    type: Literal["Progress"] = "Progress"
+    progress: float = Field(ge=0, le=100)
+    message: str | None = None
+    current_item: str | None = None
+    total_items: int | None = Field(default=None, ge=0)
+    processed_items: int | None = Field(default=None, ge=0)
+
+
+class JobFinished(ExecutionEvent):
+    """An attempt ended: `success`, `failed` (error and traceback) or `cancelled` (who asked)."""
+
+    type: Literal["JobFinished"] = "JobFinished"
+    status: FinalStatus
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    return_value: Any = None
+    error_message: str | None = None
+    traceback: str | None = None
+    cancelled_by: str | None = None
+
+
+class JobMissed(ExecutionEvent):
+    """A scheduled fire came later than the job's grace time and was not run."""
+
+    type: Literal["JobMissed"] = "JobMissed"
+    job_name: str
+    scheduled_time: AwareDatetime
+    reason: str
+
+
+class JobSkipped(ExecutionEvent):
+    """A fire was not run because of the job's overlap policy (or another stated reason)."""
+
+    type: Literal["JobSkipped"] = "JobSkipped"
+    job_name: str
+    scheduled_time: AwareDatetime
+    is_manual: bool = False
+    reason: str
+
+
+class CancelRequested(ExecutionEvent):
+    """An operator asked to cancel a running execution; the worker running it stops at its next check."""
+
+    type: Literal["CancelRequested"] = "CancelRequested"
+    actor: str
+
+
+class ExecutionMarkedFailed(ExecutionEvent):
+    """An execution was declared failed by an operator (or by the scheduler: worker lost)."""
+
+    type: Literal["ExecutionMarkedFailed"] = "ExecutionMarkedFailed"
+    actor: str
+    reason: str
+
+
+class ExecutionDeleted(ExecutionEvent):
+    """An operator removed an execution from the read models; the event store keeps its events."""
+
+    type: Literal["ExecutionDeleted"] = "ExecutionDeleted"
+    actor: str
+
+
+class CommandRejected(Event):
+    """The scheduler refused a command (unknown job, wrong state); recorded in the operator history."""
+
+    type: Literal["CommandRejected"] = "CommandRejected"
+    command_type: str
+    command_id: str
+    actor: str
+    job_id: str | None = None
+    execution_id: str | None = None
+    reason: str
+
+
+class SchedulerHeartbeat(Event):
+    """The scheduler service is alive: its state (0 stopped, 1 running, 2 paused) and job counts."""
+
+    type: Literal["SchedulerHeartbeat"] = "SchedulerHeartbeat"
+    scheduler_id: str
+    state: Literal[0, 1, 2]
+    total_jobs: int = Field(ge=0)
+    paused_jobs: int = Field(ge=0)
+    interval_s: float = Field(gt=0)
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    JobRegistered,
+    JobPaused,
+    JobResumed,
+    JobScheduled,
+    JobMetadataUpdated,
+    RunQueued,
+    JobStarted,
+    Progress,
+    JobFinished,
+    JobMissed,
+    JobSkipped,
+    CancelRequested,
+    ExecutionMarkedFailed,
+    ExecutionDeleted,
+    CommandRejected,
+    SchedulerHeartbeat,
+)

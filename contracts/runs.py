@@ -1,0 +1,31 @@
+"""The run request: what the scheduler sends to the workers' queue."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.envelope import Message
+
+
+class RunJob(Message):
+    """Run one attempt of one execution. Emitted by the scheduler, consumed by exactly one worker.
+
+    `kind` names the worker job kind (the function) to run; `kwargs` are this run's arguments (the job's
+    defaults merged with a manual trigger's own). `force` is the manual trigger's switch (e.g. skip the
+    trading-time check); it applies to this run only.
+    """
+
+    kind: ClassVar[str] = "run"
+
+    type: Literal["RunJob"] = "RunJob"
+    execution_id: str = Field(min_length=1, max_length=100)
+    job_id: str = Field(min_length=1, max_length=200)
+    job_name: str = Field(min_length=1, max_length=200)
+    job_kind: str = Field(min_length=1, max_length=200)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    scheduled_time: AwareDatetime
+    is_manual: bool = False
+    force: bool = False
+    attempt: int = Field(default=1, ge=1)

@@ -1,0 +1,58 @@
+"""Broker names: exchanges, queues and routing keys live here and nowhere else.
+
+    API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [workers.runs] ─▶ worker × N
+                                               │                                    │
+                                               └───────events──▶ (scheduler.events) ◀┘
+                                                   │              │               │
+                                      [projector.events]  [scheduler.lifecycle]  per-process queues
+                                                                                (API stream, worker cancels)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from contracts.envelope import Message
+
+COMMANDS_EXCHANGE = "scheduler.commands"
+RUNS_EXCHANGE = "scheduler.runs"
+EVENTS_EXCHANGE = "scheduler.events"
+DEAD_LETTER_EXCHANGE = "scheduler.dead-letter"
+
+COMMANDS_QUEUE = "scheduler.commands"
+RUNS_QUEUE = "workers.runs"
+PROJECTOR_QUEUE = "projector.events"
+DEAD_LETTER_QUEUE = "scheduler.dead-letter"
+
+REJECTION_REASON_HEADER = "x-rejection-reason"
+ORIGINAL_QUEUE_HEADER = "x-original-queue"
+
+EXCHANGE_FOR_KIND = {"command": COMMANDS_EXCHANGE, "run": RUNS_EXCHANGE, "event": EVENTS_EXCHANGE}
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A queue and what it is bound to. Durable queues survive a broker restart; exclusive ones live and
+    die with the consuming connection (per-process fan-out, e.g. cancel notices and the live stream)."""
+
+    name: str
+    exchange: str
+    binding_keys: tuple[str, ...] = ("#",)
+    durable: bool = True
+    exclusive: bool = False
+    single_active_consumer: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def routing_key(message: Message) -> str:
+    """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need."""
+    return message.type
+
+
+def exchange_for(message: Message) -> str:
+    return EXCHANGE_FOR_KIND[message.kind]
+
+
+COMMANDS = QueueSpec(COMMANDS_QUEUE, COMMANDS_EXCHANGE, single_active_consumer=True)
+RUNS = QueueSpec(RUNS_QUEUE, RUNS_EXCHANGE)
+PROJECTOR = QueueSpec(PROJECTOR_QUEUE, EVENTS_EXCHANGE, single_active_consumer=True)

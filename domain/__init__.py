@@ -1,0 +1,1 @@
+"""Pure domain code: read-model records and the projections that build them. No I/O here."""

@@ -1,0 +1,123 @@
+"""Read-model records: what the projector writes and the API reads.
+
+Field names follow the REST contract (`../shared/spec/api.md`); fields prefixed by nothing special but not
+in the contract (`attempt`, `last_sequence`, `started_at`, ...) are bookkeeping the projections need.
+All datetimes are aware and UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class JobRecord(Record):
+    """`scheduler_jobs`: one per job of the catalogue, kept current by the scheduler's events."""
+
+    job_id: str
+    name: str
+    job_kind: str
+    trigger: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    paused: bool
+    next_run_time: AwareDatetime | None = None
+    misfire_grace_time: int | None = None
+    max_instances: int = 1
+    coalesce: bool = True
+    registered_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class MetadataRecord(Record):
+    """`scheduler_metadata`: operator-editable display name and description of a job."""
+
+    job_id: str
+    display_name: str | None = None
+    description: str | None = None
+    updated_at: AwareDatetime
+
+
+class ExecutionRecord(Record):
+    """`scheduler_executions`: one per execution (scheduled fire or manual trigger)."""
+
+    execution_id: str
+    job_id: str
+    job_name: str
+    status: str
+    scheduled_time: AwareDatetime | None = None
+    timestamp: AwareDatetime
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    execution_time: float | None = None
+    return_value: Any = None
+    error_message: str | None = None
+    traceback: str | None = None
+    progress: float | None = None
+    progress_message: str | None = None
+    current_item: str | None = None
+    total_items: int | None = None
+    processed_items: int | None = None
+    updated_at: AwareDatetime
+    is_manual: bool = False
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    force: bool = False
+    actor: str | None = None
+    cancel_requested: bool = False
+    cancel_requested_by: str | None = None
+    cancel_requested_at: AwareDatetime | None = None
+    worker_id: str | None = None
+    attempt: int = 1
+    last_sequence: int = 0
+    last_progress_sequence: int = 0
+
+
+class HistoryRecord(Record):
+    """`scheduler_history`: the audit log of operator actions (and the scheduler's answer to them)."""
+
+    history_id: str
+    job_id: str | None
+    execution_id: str | None = None
+    action: str
+    status: str
+    error_message: str | None = None
+    timestamp: AwareDatetime
+    actor: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SchedulerStateRecord(Record):
+    """The scheduler service's last heartbeat, as projected (one record per scheduler instance)."""
+
+    scheduler_id: str
+    state: int
+    total_jobs: int
+    paused_jobs: int
+    interval_s: float
+    last_heartbeat: AwareDatetime
+
+
+class ExecutionStats(Record):
+    """Per-job aggregate over `scheduler_executions` (one aggregation)."""
+
+    total: int
+    success: int
+    failed: int
+    missed: int
+    cancelled: int = 0
+    skipped: int = 0
+    running: int = 0
+    avg_execution_time: float
+    last_execution: dict[str, Any] | None = None
+
+
+def as_utc_key(moment: datetime) -> str:
+    """Sortable text key of an aware datetime (fixed width, UTC), for stores that sort strings."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,1 @@
+"""Ports and their adapters: the message bus and the stores, plus process plumbing (settings, logging)."""

@@ -1,0 +1,79 @@
+"""The bus port: publish messages with confirmation, consume queues with explicit acknowledgement.
+
+Adapters: `memory_bus.InMemoryBus` (embedded mode, one process) and `rabbitmq_bus.RabbitMQBus` (aio-pika).
+Both follow the same behaviour, checked by one test suite (`tests/ports/test_bus.py`):
+
+- `publish` returns once the broker has confirmed the message (durable, persistent); it raises
+  `BusUnavailable` when it cannot (broker down): callers answer 503 or retry, nothing is half-sent.
+- Routing comes from `contracts.topology`: commands to the commands exchange, runs to the runs exchange,
+  events to the events exchange with the event type as routing key.
+- `consume` delivers decoded messages to the handler one at a time, in order, and acknowledges each after
+  the handler returns. A body that does not decode (`MessageRejected`), or a handler that raises
+  (`Reject` or any other exception), sends the message to the dead-letter queue with the reason in the
+  `x-rejection-reason` header, and the consumer goes on with the next message.
+- A subscription can be paused (deliveries not yet handled go back to the queue, no more arrive) and
+  resumed: a worker busy with long runs holds no delivery open while it works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from contracts.envelope import Message
+from contracts.topology import QueueSpec
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+class BusUnavailable(RuntimeError):
+    """The broker cannot be reached or did not confirm a publish."""
+
+
+class Reject(Exception):
+    """Raised by a handler for a message that must go to the dead-letter queue with `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    body: bytes
+    reason: str
+    original_queue: str
+
+
+class Subscription(Protocol):
+    async def pause(self) -> None: ...
+
+    async def resume(self) -> None: ...
+
+    async def cancel(self) -> None: ...
+
+
+class Bus(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None:
+        """Connect and declare the topology (exchanges, durable queues, the dead-letter queue)."""
+
+    async def close(self) -> None: ...
+
+    async def publish(self, message: Message) -> None: ...
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        """Publish several messages, confirmed concurrently; returns when all are confirmed."""
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        """Publish bytes as they are (tools and tests: e.g. a malformed message)."""
+
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64
+    ) -> Subscription: ...
+
+    async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""

@@ -1,0 +1,46 @@
+"""Settings shared by every process: which bus and store adapters to use and how to reach them.
+
+Each service extends `CommonSettings` with its own fields. All variables use the `SCHEDULER_` prefix and may
+come from the environment or an optional `.env` file. Secrets are `SecretStr` and never logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    bus: Literal["memory", "rabbitmq"] = "memory"
+    rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    store: Literal["sqlite", "mongodb"] = "sqlite"
+    sqlite_path: Path | None = None
+    mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?replicaSet=rs0")
+    mongodb_database: str = "ashare_scheduler"
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+    instance_id: str | None = Field(default=None, description="name of this process in events and logs")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlite_file(self) -> Path:
+        return self.sqlite_path or self.data_dir / "scheduler.sqlite3"
