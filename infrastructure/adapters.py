@@ -1,0 +1,27 @@
+"""Builds the configured bus and store adapters. Called only from composition roots (`bootstrap`)."""
+
+from __future__ import annotations
+
+from infrastructure.bus.port import Bus
+from infrastructure.settings import CommonSettings
+from infrastructure.store.port import Store
+
+
+def make_store(settings: CommonSettings) -> Store:
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_store import MongoStore
+
+        return MongoStore.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
+    from infrastructure.store.sqlite_store import SQLiteStore
+
+    return SQLiteStore(settings.sqlite_file)
+
+
+def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
+    if settings.bus == "rabbitmq":
+        from infrastructure.bus.rabbitmq_bus import RabbitMQBus
+
+        return RabbitMQBus(settings.rabbitmq_url.get_secret_value(), connection_name=connection_name)
+    from infrastructure.bus.memory_bus import InMemoryBus
+
+    return InMemoryBus()

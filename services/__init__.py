@@ -1,0 +1,1 @@
+"""The four services (api, scheduler, workers, projector) and the embedded mode that runs them together."""

@@ -1,0 +1,58 @@
+"""What a job function sees: the run's arguments, progress reporting and cancellation.
+
+A job kind is an `async def job(context: JobContext) -> result` registered in the worker's catalogue. It
+reports progress at sensible points (per batch or per symbol); each report is also a cancellation check
+point: when the operator cancelled the run, `progress()` and `check_cancelled()` raise `RunCancelled`, which
+the worker turns into a `cancelled` end. The result must be JSON-serialisable; a job that fails raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+
+class RunCancelled(Exception):
+    """The operator cancelled this run; raised at the job's next check point."""
+
+    def __init__(self, actor: str | None) -> None:
+        super().__init__(f"cancelled by {actor or 'operator'}")
+        self.actor = actor
+
+
+class JobContext(Protocol):
+    @property
+    def execution_id(self) -> str: ...
+
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def kwargs(self) -> dict[str, Any]: ...
+
+    @property
+    def force(self) -> bool:
+        """The manual trigger's `force` switch (e.g. skip the trading-time check); this run only."""
+
+    @property
+    def is_manual(self) -> bool: ...
+
+    @property
+    def cancel_requested(self) -> bool: ...
+
+    def check_cancelled(self) -> None:
+        """Raise `RunCancelled` if the operator asked to cancel this run."""
+
+    async def progress(
+        self,
+        percent: float,
+        message: str | None = None,
+        *,
+        current_item: str | None = None,
+        total_items: int | None = None,
+        processed_items: int | None = None,
+    ) -> None:
+        """Report progress (0-100) and check for cancellation (raises `RunCancelled`)."""
+
+
+JobFunction = Callable[[JobContext], Awaitable[Any]]
