@@ -19,9 +19,8 @@ from contracts.runs import RunJob
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-MESSAGE_TYPES: dict[str, type[Message]] = {
-    cls.model_fields["type"].default: cls for cls in (*COMMAND_TYPES, RunJob, *EVENT_TYPES)
-}
+_ALL_TYPES: tuple[type[Message], ...] = (*COMMAND_TYPES, RunJob, *EVENT_TYPES)
+MESSAGE_TYPES: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _ALL_TYPES}
 CURRENT_VERSION: dict[str, int] = {name: 1 for name in MESSAGE_TYPES}
 # (type, old version) -> function returning the document at old version + 1.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}

@@ -1,11 +1,11 @@
 """Broker names: exchanges, queues and routing keys live here and nowhere else.
 
-    API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [workers.runs] ─▶ worker × N
-                                               │                                    │
-                                               └───────events──▶ (scheduler.events) ◀┘
-                                                   │              │               │
-                                      [projector.events]  [scheduler.lifecycle]  per-process queues
-                                                                                (API stream, worker cancels)
+API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [workers.runs] ─▶ worker × N
+                                           │                                    │
+                                           └───────events──▶ (scheduler.events) ◀┘
+                                               │              │               │
+                                  [projector.events]  [scheduler.lifecycle]  per-process queues
+                                                                            (API stream, worker cancels)
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ class ExecutionRecord(Record):
     error_message: str | None = None
     traceback: str | None = None
     progress: float | None = None
+    reported_progress: float | None = None
     progress_message: str | None = None
     current_item: str | None = None
     total_items: int | None = None

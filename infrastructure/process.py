@@ -1,0 +1,42 @@
+"""Process plumbing shared by the entry points: logging set-up and running until a stop signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+_RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor")
+
+
+class RunFieldsFormatter(logging.Formatter):
+    """Appends the structured run fields (job_id, execution_id, ...) given as `extra=` to each line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = [f"{name}={getattr(record, name)}" for name in _RUN_FIELDS if hasattr(record, name)]
+        return f"{line} [{' '.join(fields)}]" if fields else line
+
+
+def configure_logging(level: str, *, service: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RunFieldsFormatter(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiormq", "aio_pika", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+async def wait_for_stop_signal() -> None:
+    """Returns on SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

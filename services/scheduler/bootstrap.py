@@ -1,0 +1,40 @@
+"""Composition root of the scheduler process (`python -m services.scheduler`)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from infrastructure.adapters import make_bus, make_store
+from infrastructure.bus.retry import connect_with_retry
+from infrastructure.process import configure_logging, wait_for_stop_signal
+from services.scheduler.catalogue import load_definitions
+from services.scheduler.service import SchedulerService
+from services.scheduler.settings import SchedulerSettings
+
+logger = logging.getLogger(__name__)
+
+
+async def main(settings: SchedulerSettings) -> None:
+    configure_logging(settings.log_level, service="scheduler")
+    definitions = load_definitions(settings)  # settings errors stop start-up here, before connecting
+    scheduler_id = settings.instance_id or socket.gethostname()
+    store = make_store(settings)
+    bus = make_bus(settings, connection_name=f"scheduler:{scheduler_id}")
+    await store.open()
+    try:
+        await connect_with_retry(bus)
+        service = SchedulerService(
+            bus=bus,
+            store=store,
+            definitions=definitions,
+            timezone=settings.zone,
+            scheduler_id=scheduler_id,
+            heartbeat_interval_s=settings.heartbeat_interval_s,
+        )
+        await service.start()
+        await wait_for_stop_signal()
+        await service.stop()
+    finally:
+        await bus.close()
+        await store.close()

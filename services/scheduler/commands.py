@@ -1,0 +1,189 @@
+"""Command handlers: one function per command. Each validates, then answers with events.
+
+A refused command is answered with `CommandRejected` (it lands in the operator history) and raised as
+`Reject`, which sends the command to the dead-letter queue with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NoReturn
+
+from contracts.commands import (
+    CancelExecution,
+    DeleteExecution,
+    MarkExecutionFailed,
+    PauseJob,
+    ResumeJob,
+    TriggerJob,
+    UpdateJobMetadata,
+)
+from contracts.envelope import Command
+from contracts.events import (
+    TERMINAL_STATUSES,
+    CancelRequested,
+    CommandRejected,
+    ExecutionDeleted,
+    ExecutionMarkedFailed,
+    JobMetadataUpdated,
+    JobPaused,
+    JobResumed,
+)
+from domain.records import ExecutionRecord
+from infrastructure.bus.port import Reject
+from services.scheduler.definitions import JobDefinition
+from services.scheduler.firing import run_messages
+
+if TYPE_CHECKING:
+    from services.scheduler.service import SchedulerService
+
+
+async def reject(service: SchedulerService, command: Command, reason: str) -> NoReturn:
+    await service.publish(
+        CommandRejected(
+            producer=service.producer,
+            **command.caused(),
+            command_type=command.type,
+            command_id=command.message_id,
+            actor=command.actor,
+            job_id=getattr(command, "job_id", None),
+            execution_id=getattr(command, "execution_id", None),
+            reason=reason,
+        )
+    )
+    raise Reject(reason)
+
+
+async def _definition(service: SchedulerService, command: Command, job_id: str) -> JobDefinition:
+    definition = service.definitions.get(job_id)
+    if definition is None:
+        await reject(service, command, f"unknown job {job_id!r}")
+    return definition
+
+
+async def _execution(service: SchedulerService, command: Command, execution_id: str) -> ExecutionRecord:
+    record = await service.store.get_execution(execution_id)
+    if record is None:
+        await reject(service, command, f"unknown execution {execution_id!r}")
+    return record
+
+
+async def pause_job(service: SchedulerService, command: PauseJob) -> None:
+    await _definition(service, command, command.job_id)
+    service.pause(command.job_id)
+    await service.publish(
+        JobPaused(producer=service.producer, **command.caused(), job_id=command.job_id, actor=command.actor)
+    )
+
+
+async def resume_job(service: SchedulerService, command: ResumeJob) -> None:
+    await _definition(service, command, command.job_id)
+    next_run_time = service.resume(command.job_id)
+    await service.publish(
+        JobResumed(
+            producer=service.producer,
+            **command.caused(),
+            job_id=command.job_id,
+            actor=command.actor,
+            next_run_time=next_run_time,
+        )
+    )
+
+
+async def trigger_job(service: SchedulerService, command: TriggerJob) -> None:
+    definition = await _definition(service, command, command.job_id)
+    queued, run = run_messages(
+        definition,
+        execution_id=command.execution_id,
+        scheduled_time=command.occurred_at,
+        producer=service.producer,
+        is_manual=True,
+        kwargs=command.kwargs,
+        force=command.force,
+        actor=command.actor,
+        cause=command,
+    )
+    await service.publish(queued)
+    await service.publish(run)
+
+
+async def update_job_metadata(service: SchedulerService, command: UpdateJobMetadata) -> None:
+    await _definition(service, command, command.job_id)
+    await service.publish(
+        JobMetadataUpdated(
+            producer=service.producer,
+            **command.caused(),
+            job_id=command.job_id,
+            actor=command.actor,
+            display_name=command.display_name,
+            description=command.description,
+        )
+    )
+
+
+async def cancel_execution(service: SchedulerService, command: CancelExecution) -> None:
+    record = await _execution(service, command, command.execution_id)
+    if record.status in TERMINAL_STATUSES:
+        await reject(service, command, f"execution {record.execution_id} is {record.status}, not running")
+    await service.publish(
+        CancelRequested(
+            producer=service.producer,
+            **command.caused(),
+            job_id=record.job_id,
+            execution_id=record.execution_id,
+            attempt=record.attempt,
+            actor=command.actor,
+        )
+    )
+
+
+async def mark_execution_failed(service: SchedulerService, command: MarkExecutionFailed) -> None:
+    record = await _execution(service, command, command.execution_id)
+    if record.status in TERMINAL_STATUSES:
+        await reject(service, command, f"execution {record.execution_id} already ended ({record.status})")
+    await service.publish(
+        ExecutionMarkedFailed(
+            producer=service.producer,
+            **command.caused(),
+            job_id=record.job_id,
+            execution_id=record.execution_id,
+            attempt=record.attempt,
+            actor=command.actor,
+            reason=command.reason,
+        )
+    )
+
+
+async def delete_execution(service: SchedulerService, command: DeleteExecution) -> None:
+    record = await _execution(service, command, command.execution_id)
+    if record.status not in TERMINAL_STATUSES:
+        await reject(service, command, f"execution {record.execution_id} is {record.status}; cancel it first")
+    await service.publish(
+        ExecutionDeleted(
+            producer=service.producer,
+            **command.caused(),
+            job_id=record.job_id,
+            execution_id=record.execution_id,
+            attempt=record.attempt,
+            actor=command.actor,
+        )
+    )
+
+
+async def handle_command(service: SchedulerService, command: Command) -> None:
+    match command:
+        case PauseJob():
+            await pause_job(service, command)
+        case ResumeJob():
+            await resume_job(service, command)
+        case TriggerJob():
+            await trigger_job(service, command)
+        case UpdateJobMetadata():
+            await update_job_metadata(service, command)
+        case CancelExecution():
+            await cancel_execution(service, command)
+        case MarkExecutionFailed():
+            await mark_execution_failed(service, command)
+        case DeleteExecution():
+            await delete_execution(service, command)
+        case _:
+            raise Reject(f"the scheduler does not handle {command.type}")

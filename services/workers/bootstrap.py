@@ -1,0 +1,31 @@
+"""Composition root of a worker process (`python -m services.workers`); run as many as needed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from infrastructure.adapters import make_bus
+from infrastructure.bus.retry import connect_with_retry
+from infrastructure.process import configure_logging, wait_for_stop_signal
+from services.workers.kinds import job_kinds
+from services.workers.settings import WorkerSettings
+from services.workers.worker import Worker
+
+logger = logging.getLogger(__name__)
+
+
+async def main(settings: WorkerSettings) -> None:
+    configure_logging(settings.log_level, service="worker")
+    worker_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
+    bus = make_bus(settings, connection_name=f"worker:{worker_id}")
+    try:
+        await connect_with_retry(bus)
+        worker = Worker(bus, job_kinds(), worker_id=worker_id, capacity=settings.worker_capacity)
+        await worker.start()
+        logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
+        await wait_for_stop_signal()
+        await worker.stop()
+    finally:
+        await bus.close()

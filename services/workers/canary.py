@@ -1,0 +1,49 @@
+"""`pipeline_canary`: a job that proves the pipeline works without touching any data provider.
+
+kwargs: `duration_s` (default 2) seconds spread over `steps` (default 4) progress reports; `fail=true` makes
+it fail on purpose at the end. Used by operators, end-to-end tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from services.workers.job_api import JobContext
+
+CANARY_JOB_ID = "pipeline_canary"
+CANARY_NAME = "流水线自检（Canary）"
+
+
+class CanaryFailure(RuntimeError):
+    """The failure a canary run asked for (`fail=true`)."""
+
+
+def _number(kwargs: dict[str, Any], name: str, default: float, *, minimum: float) -> float:
+    value = kwargs.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ValueError(f"pipeline_canary: {name} must be a number >= {minimum}, got {value!r}")
+    return float(value)
+
+
+async def pipeline_canary(context: JobContext) -> dict[str, Any]:
+    kwargs = context.kwargs
+    duration_s = _number(kwargs, "duration_s", 2.0, minimum=0)
+    steps = int(_number(kwargs, "steps", 4, minimum=1))
+    fail = kwargs.get("fail", False)
+    if not isinstance(fail, bool):
+        raise ValueError(f"pipeline_canary: fail must be true or false, got {fail!r}")
+    pause = duration_s / steps
+    for step in range(1, steps + 1):
+        if pause > 0:
+            await asyncio.sleep(pause)
+        await context.progress(
+            100.0 * step / steps,
+            f"canary step {step}/{steps}",
+            current_item=f"step-{step}",
+            total_items=steps,
+            processed_items=step,
+        )
+    if fail:
+        raise CanaryFailure(f"pipeline_canary failed on purpose after {steps} steps (fail=true)")
+    return {"steps": steps, "duration_s": duration_s}

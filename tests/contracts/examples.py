@@ -1,0 +1,113 @@
+"""One example of every message type (fixed ids and times), the source of the golden files.
+
+`python -m tests.contracts.examples` writes `contracts/golden/<type>.v<version>.json` for types that have
+no golden file yet; existing golden files are never rewritten (they pin what was once on the wire).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contracts import commands, events, runs
+from contracts.codec import to_document
+from contracts.envelope import Message
+
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "contracts" / "golden"
+AT = datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 27, 8, 0, 2, 500000, tzinfo=UTC)
+ENVELOPE: dict[str, Any] = {
+    "message_id": "0f8fad5bd9cb469fa16570867728950e",
+    "occurred_at": AT,
+    "correlation_id": "7c9e6679742540de944be07fc1f90ae7",
+    "causation_id": "a8098c1af86e11dabd1a00112444be1e",
+}
+JOB = {"job_id": "pipeline_canary"}
+EXECUTION = {**JOB, "execution_id": "3b241101e2bb42558caf4136c566a962", "attempt": 1}
+
+
+def examples() -> list[Message]:
+    api = {**ENVELOPE, "producer": "api:main", "actor": "admin"}
+    scheduler = {**ENVELOPE, "producer": "scheduler:main"}
+    worker = {**ENVELOPE, "producer": "worker:w1"}
+    return [
+        commands.PauseJob(**api, **JOB),
+        commands.ResumeJob(**api, **JOB),
+        commands.TriggerJob(**api, **JOB, execution_id=EXECUTION["execution_id"], kwargs={"fail": True}),
+        commands.CancelExecution(**api, execution_id=EXECUTION["execution_id"]),
+        commands.MarkExecutionFailed(**api, execution_id=EXECUTION["execution_id"]),
+        commands.DeleteExecution(**api, execution_id=EXECUTION["execution_id"]),
+        commands.UpdateJobMetadata(**api, **JOB, display_name="自检", description="流水线自检任务"),
+        runs.RunJob(
+            **scheduler,
+            execution_id=EXECUTION["execution_id"],
+            **JOB,
+            job_name="流水线自检（Canary）",
+            job_kind="pipeline_canary",
+            kwargs={"duration_s": 2},
+            scheduled_time=AT,
+            is_manual=True,
+        ),
+        events.JobRegistered(
+            **scheduler,
+            **JOB,
+            name="流水线自检（Canary）",
+            job_kind="pipeline_canary",
+            trigger="interval[0:05:00]",
+            kwargs={"duration_s": 2, "steps": 4},
+            paused=True,
+            misfire_grace_time=60,
+        ),
+        events.JobPaused(**scheduler, **JOB, actor="admin"),
+        events.JobResumed(**scheduler, **JOB, actor="admin", next_run_time=LATER),
+        events.JobScheduled(**scheduler, **JOB, next_run_time=LATER),
+        events.JobMetadataUpdated(**scheduler, **JOB, actor="admin", display_name="自检"),
+        events.RunQueued(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, is_manual=True),
+        events.JobStarted(
+            **worker, **EXECUTION, sequence=1, job_name="canary", worker_id="w1", started_at=AT,
+            scheduled_time=AT,
+        ),
+        events.Progress(
+            **worker, **EXECUTION, sequence=2, progress=50, message="step 2/4", current_item="step-2",
+            total_items=4, processed_items=2,
+        ),
+        events.JobFinished(
+            **worker, **EXECUTION, sequence=3, status="success", started_at=AT, finished_at=LATER,
+            return_value={"steps": 4},
+        ),
+        events.JobMissed(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="late"),
+        events.JobSkipped(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="overlap"),
+        events.CancelRequested(**scheduler, **EXECUTION, actor="admin"),
+        events.ExecutionMarkedFailed(**scheduler, **EXECUTION, actor="admin", reason="用户手动标记为失败"),
+        events.ExecutionDeleted(**scheduler, **EXECUTION, actor="admin"),
+        events.CommandRejected(
+            **scheduler, command_type="PauseJob", command_id="c1", actor="admin", job_id="nope",
+            reason="unknown job 'nope'",
+        ),
+        events.SchedulerHeartbeat(
+            **scheduler, scheduler_id="main", state=1, total_jobs=18, paused_jobs=3, interval_s=5
+        ),
+    ]
+
+
+def golden_path(message: Message) -> Path:
+    return GOLDEN_DIR / f"{message.type}.v{message.version}.json"
+
+
+def write_missing() -> list[Path]:
+    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for message in examples():
+        path = golden_path(message)
+        if not path.exists():
+            text = json.dumps(to_document(message), ensure_ascii=False, indent=2, sort_keys=True)
+            path.write_text(text + "\n", encoding="utf-8")
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_missing():
+        print(f"wrote {path}")

@@ -1,0 +1,76 @@
+"""The codec decodes every golden file, and rejects malformed or unknown messages with a clear reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from contracts import codec
+from contracts.codec import MESSAGE_TYPES, MessageRejected, decode, encode, to_document
+from contracts.envelope import Message
+from tests.contracts.examples import GOLDEN_DIR, examples, golden_path
+
+GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda path: path.stem)
+def test_every_golden_file_still_decodes(path: Path) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    message = decode(path.read_bytes())
+    assert message.type == document["type"]
+    assert to_document(message) == document or document["version"] < codec.CURRENT_VERSION[message.type]
+
+
+def test_every_message_type_has_a_golden_file_at_its_current_version() -> None:
+    covered = {path.stem for path in GOLDEN_FILES}
+    expected = {f"{name}.v{version}" for name, version in codec.CURRENT_VERSION.items()}
+    assert expected <= covered, f"missing golden files: {sorted(expected - covered)}"
+    assert {message.type for message in examples()} == set(MESSAGE_TYPES)
+
+
+@pytest.mark.parametrize("message", examples(), ids=lambda message: message.type)
+def test_encode_decode_round_trip(message: Message) -> None:
+    assert decode(encode(message)) == message
+    assert golden_path(message).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\xff\xfe not json", "not valid JSON"),
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "expected a JSON object, got list"),
+        (b'{"version": 1}', "missing or non-string field 'type'"),
+        (b'{"type": "LaunchMissiles", "version": 1}', "unknown message type 'LaunchMissiles'"),
+        (b'{"type": "PauseJob", "version": 9}', "unknown version 9 of PauseJob"),
+        (b'{"type": "PauseJob", "version": "1"}', "invalid version '1' of PauseJob"),
+        (b'{"type": "PauseJob", "version": 1, "producer": "api"}', "job_id: Field required"),
+    ],
+)
+def test_malformed_messages_are_rejected_with_a_reason(body: bytes, reason: str) -> None:
+    with pytest.raises(MessageRejected) as raised:
+        decode(body)
+    assert reason in raised.value.reason
+
+
+def test_unknown_fields_and_naive_datetimes_are_rejected() -> None:
+    document = to_document(examples()[0])
+    with pytest.raises(MessageRejected, match="extra_field"):
+        decode(json.dumps({**document, "extra_field": 1}))
+    with pytest.raises(MessageRejected, match="occurred_at"):
+        decode(json.dumps({**document, "occurred_at": "2026-11-27T08:00:00"}))
+
+
+def test_an_older_version_is_upcast_on_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A breaking change bumps the version; the upcaster beside it keeps old stored events readable."""
+    document = to_document(examples()[0])  # PauseJob v1
+    monkeypatch.setitem(codec.CURRENT_VERSION, "PauseJob", 2)
+    monkeypatch.setitem(codec.UPCASTERS, ("PauseJob", 1), lambda old: {**old, "job_id": old["job_id"]})
+    monkeypatch.setattr(type(examples()[0]).model_fields["version"], "default", 2)
+    upcast = codec.from_document(document)
+    assert upcast.version == 2
+    monkeypatch.delitem(codec.UPCASTERS, ("PauseJob", 1))
+    with pytest.raises(MessageRejected, match="no upcaster for PauseJob v1"):
+        codec.from_document(document)

@@ -1,0 +1,118 @@
+"""Execution projection: pure, guarded, idempotent; tested without any database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.envelope import ExecutionEvent
+from contracts.events import (
+    CancelRequested,
+    ExecutionDeleted,
+    ExecutionMarkedFailed,
+    JobFinished,
+    JobStarted,
+    Progress,
+    RunQueued,
+)
+from domain.execution_projection import project_execution
+from domain.records import ExecutionRecord
+
+T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+IDS = {"job_id": "pipeline_canary", "execution_id": "e1"}
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def run_stream(*, steps: int = 3, status: str = "success") -> list[ExecutionEvent]:
+    worker: dict[str, Any] = {**IDS, "producer": "worker:w1", "attempt": 1}
+    stream: list[ExecutionEvent] = [
+        RunQueued(**IDS, producer="scheduler:s", occurred_at=at(0), job_name="canary", scheduled_time=at(0)),
+        JobStarted(
+            **worker, sequence=1, occurred_at=at(1), job_name="canary", worker_id="w1", started_at=at(1),
+            scheduled_time=at(0),
+        ),
+    ]
+    for step in range(1, steps + 1):
+        stream.append(
+            Progress(**worker, sequence=1 + step, occurred_at=at(1 + step), progress=100 * step / steps)
+        )
+    stream.append(
+        JobFinished(
+            **worker, sequence=steps + 2, occurred_at=at(steps + 2), status=status,  # type: ignore[arg-type]
+            started_at=at(1), finished_at=at(steps + 2), error_message=None if status == "success" else "x",
+        )
+    )
+    return stream
+
+
+def fold(events: list[ExecutionEvent]) -> ExecutionRecord | None:
+    record: ExecutionRecord | None = None
+    for event in events:
+        record = project_execution(record, event)
+    return record
+
+
+def test_a_run_goes_queued_running_success_with_progress_100() -> None:
+    stream = run_stream()
+    queued = fold(stream[:1])
+    assert queued is not None and queued.status == "queued"
+    running = fold(stream[:3])
+    assert running is not None and running.status == "running" and running.progress is not None
+    done = fold(stream)
+    assert done is not None
+    assert (done.status, done.progress, done.execution_time) == ("success", 100.0, 4.0)
+    assert done.timestamp == at(0) and done.updated_at == at(5)
+
+
+def test_a_late_progress_never_reopens_a_finished_run() -> None:
+    stream = run_stream(steps=2)
+    late = stream[2]
+    record = fold([*stream[:2], *stream[3:], late])
+    assert record is not None and record.status == "success" and record.progress == 100.0
+
+
+def test_a_duplicate_changes_nothing() -> None:
+    stream = run_stream()
+    assert fold(stream + stream) == fold(stream)
+
+
+def test_cancel_request_is_visible_while_pending_and_kept_after_the_end() -> None:
+    stream = run_stream(status="cancelled")
+    cancel = CancelRequested(**IDS, producer="scheduler:s", occurred_at=at(2.5), actor="admin")
+    pending = fold([*stream[:3], cancel])
+    assert pending is not None and pending.cancel_requested and pending.status == "running"
+    ended = fold([*stream[:3], cancel, *stream[3:]])
+    assert ended is not None and ended.status == "cancelled" and ended.cancel_requested_by == "admin"
+
+
+def test_the_first_terminal_fact_wins_whatever_the_delivery_order() -> None:
+    stream = run_stream()
+    marked = ExecutionMarkedFailed(
+        **IDS, producer="scheduler:s", occurred_at=at(3.5), actor="admin", reason="stuck"
+    )
+    in_order = fold([*stream[:-1], marked, stream[-1]])
+    reversed_end = fold([*stream[:-1], stream[-1], marked])
+    assert in_order == reversed_end
+    assert in_order is not None and in_order.status == "failed" and in_order.error_message == "stuck"
+
+
+def test_deleted_means_no_record() -> None:
+    deleted = ExecutionDeleted(**IDS, producer="scheduler:s", occurred_at=at(9), actor="admin")
+    assert fold([*run_stream(), deleted]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), steps=st.integers(min_value=1, max_value=5), failed=st.booleans())
+def test_shuffled_and_duplicated_streams_project_like_the_ordered_one(
+    data: st.DataObject, steps: int, failed: bool
+) -> None:
+    stream = run_stream(steps=steps, status="failed" if failed else "success")
+    duplicated = stream + data.draw(st.lists(st.sampled_from(stream), max_size=len(stream)))
+    shuffled = data.draw(st.permutations(duplicated))
+    assert fold(shuffled) == fold(stream)
