@@ -5,6 +5,7 @@ from __future__ import annotations
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
 from infrastructure.store.port import Store
+from infrastructure.store.users_port import UserStore
 
 
 def make_store(settings: CommonSettings) -> Store:
@@ -25,3 +26,13 @@ def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
     from infrastructure.bus.memory_bus import InMemoryBus
 
     return InMemoryBus()
+
+
+def make_user_store(settings: CommonSettings) -> UserStore:
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_users import MongoUserStore
+
+        return MongoUserStore.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
+    from infrastructure.store.sqlite_users import SQLiteUserStore
+
+    return SQLiteUserStore(settings.sqlite_file)

@@ -71,6 +71,8 @@ class SchedulerService:
         self._aps.start()
         for job_id, definition in self.definitions.items():
             paused = await self._initially_paused(definition)
+            # A paused job is added with no next run time; otherwise APScheduler computes it.
+            paused_now: dict[str, Any] = {"next_run_time": None} if paused else {}
             self._aps.add_job(
                 _no_op,
                 trigger=triggers[job_id],
@@ -79,7 +81,7 @@ class SchedulerService:
                 misfire_grace_time=None,
                 coalesce=definition.coalesce,
                 max_instances=1000,
-                next_run_time=None if paused else triggers[job_id].get_next_fire_time(None, self._now()),
+                **paused_now,
             )
             if paused:
                 self._paused.add(job_id)
@@ -126,9 +128,6 @@ class SchedulerService:
         return job.next_run_time if job is not None else None
 
     # --- internals ----------------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return self._clock().astimezone(self._timezone)
-
     async def _initially_paused(self, definition: JobDefinition) -> bool:
         """The event log decides (through the jobs read model); settings only for a job never seen."""
         known = await self.store.get_job(definition.job_id)

@@ -1,0 +1,29 @@
+"""Composition root of the embedded mode (`python -m services.embedded`, `make run`)."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from infrastructure.process import configure_logging
+from services.api.app import create_app
+from services.embedded.settings import EmbeddedSettings
+from services.embedded.system import EmbeddedSystem
+
+logger = logging.getLogger(__name__)
+
+
+async def main(settings: EmbeddedSettings) -> None:
+    configure_logging(settings.log_level, service="embedded")
+    system = EmbeddedSystem(settings)
+    await system.start()
+    try:
+        app = create_app(settings=settings, store=system.store, bus=system.bus, users=system.users)
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_config=None, lifespan="on", access_log=False
+        )
+        logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
+        await uvicorn.Server(config).serve()  # returns on SIGINT / SIGTERM
+    finally:
+        await system.stop()

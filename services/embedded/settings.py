@@ -1,0 +1,13 @@
+"""Settings of the embedded mode: those of every service, with development defaults."""
+
+from __future__ import annotations
+
+from services.api.settings import ApiSettings
+from services.scheduler.settings import SchedulerSettings
+from services.workers.settings import WorkerSettings
+
+
+class EmbeddedSettings(ApiSettings, SchedulerSettings, WorkerSettings):
+    """`make run`: no external services; a random JWT key and a generated admin password are allowed."""
+
+    dev_mode: bool = True

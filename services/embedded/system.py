@@ -1,0 +1,73 @@
+"""The whole system in one process: projector, workers, scheduler (and the API, served by the caller).
+
+Start order follows the message flow backwards, so nothing is published before its consumer exists:
+store, bus, projector, worker, scheduler. Stop order is the reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from contracts.topology import PROJECTOR
+from infrastructure.adapters import make_bus, make_store, make_user_store
+from infrastructure.bus.port import Bus, Subscription
+from infrastructure.bus.retry import connect_with_retry
+from infrastructure.store.port import Store
+from infrastructure.store.users_port import UserStore
+from services.embedded.settings import EmbeddedSettings
+from services.projector.projector import Projector
+from services.scheduler.catalogue import load_definitions
+from services.scheduler.service import SchedulerService
+from services.workers.kinds import job_kinds
+from services.workers.worker import Worker
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EmbeddedSystem:
+    settings: EmbeddedSettings
+    store: Store = field(init=False)
+    users: UserStore = field(init=False)
+    bus: Bus = field(init=False)
+    projector: Projector = field(init=False)
+    worker: Worker = field(init=False)
+    scheduler: SchedulerService = field(init=False)
+    _projection: Subscription | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        definitions = load_definitions(self.settings)  # settings errors stop start-up here
+        self.store = make_store(self.settings)
+        self.users = make_user_store(self.settings)
+        self.bus = make_bus(self.settings, connection_name="embedded")
+        self.projector = Projector(self.store)
+        self.worker = Worker(
+            self.bus, job_kinds(), worker_id="embedded", capacity=self.settings.worker_capacity
+        )
+        self.scheduler = SchedulerService(
+            bus=self.bus,
+            store=self.store,
+            definitions=definitions,
+            timezone=self.settings.zone,
+            scheduler_id=self.settings.instance_id or "embedded",
+            heartbeat_interval_s=self.settings.heartbeat_interval_s,
+        )
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self.users.open()
+        await connect_with_retry(self.bus)
+        self._projection = await self.bus.consume(PROJECTOR, self.projector.on_event, prefetch=256)
+        await self.worker.start()
+        await self.scheduler.start()
+        logger.info("embedded system started (store %s, bus %s)", self.settings.store, self.settings.bus)
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        await self.worker.stop()
+        if self._projection is not None:
+            await self._projection.cancel()
+        await self.bus.close()
+        await self.users.close()
+        await self.store.close()
