@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 
@@ -106,6 +106,20 @@ class JobFinished(ExecutionEvent):
     cancelled_by: str | None = None
 
 
+class AttemptFailed(ExecutionEvent):
+    """An attempt failed and another will follow after `retry_in_s` (the execution is not over).
+
+    Emitted by the worker when its run fails or times out, or by the scheduler when the worker was lost,
+    while the job's retry policy allows another attempt.
+    """
+
+    type: Literal["AttemptFailed"] = "AttemptFailed"
+    reason: Literal["error", "timeout", "worker_lost"]
+    error_message: str
+    traceback: str | None = None
+    retry_in_s: float = Field(ge=0)
+
+
 class JobMissed(ExecutionEvent):
     """A scheduled fire came later than the job's grace time and was not run."""
 
@@ -170,6 +184,38 @@ class SchedulerHeartbeat(Event):
     interval_s: float = Field(gt=0)
 
 
+class RunRef(BaseModel):
+    """One run a worker is busy with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    execution_id: str
+    job_id: str
+    attempt: int = Field(ge=1)
+
+
+class WorkerHeartbeat(Event):
+    """A worker is alive and still running these runs; the scheduler fails runs whose heartbeats stop."""
+
+    type: Literal["WorkerHeartbeat"] = "WorkerHeartbeat"
+    worker_id: str
+    capacity: int = Field(ge=1)
+    runs: tuple[RunRef, ...] = ()
+    interval_s: float = Field(gt=0)
+
+
+class RetentionApplied(Event):
+    """The scheduler's retention policy: read-model records older than these cut-offs are removed.
+
+    The projector applies it (the read models have one writer); the event store keeps its own, longer limit.
+    """
+
+    type: Literal["RetentionApplied"] = "RetentionApplied"
+    execution_cutoffs: dict[str, AwareDatetime]
+    history_cutoff: AwareDatetime | None = None
+    event_cutoff: AwareDatetime | None = None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobRegistered,
     JobPaused,
@@ -180,6 +226,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobStarted,
     Progress,
     JobFinished,
+    AttemptFailed,
     JobMissed,
     JobSkipped,
     CancelRequested,
@@ -187,4 +234,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ExecutionDeleted,
     CommandRejected,
     SchedulerHeartbeat,
+    WorkerHeartbeat,
+    RetentionApplied,
 )

@@ -29,3 +29,5 @@ class RunJob(Message):
     is_manual: bool = False
     force: bool = False
     attempt: int = Field(default=1, ge=1)
+    max_attempts: int = Field(default=1, ge=1)
+    timeout_s: float | None = Field(default=None, gt=0)

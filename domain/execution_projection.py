@@ -15,6 +15,7 @@ from typing import Any
 from contracts.envelope import ExecutionEvent
 from contracts.events import (
     TERMINAL_STATUSES,
+    AttemptFailed,
     CancelRequested,
     ExecutionMarkedFailed,
     JobFinished,
@@ -64,6 +65,8 @@ def _apply(record: ExecutionRecord, event: ExecutionEvent) -> ExecutionRecord:
             return _on_progress(record, event)
         case JobFinished():
             return _on_finished(record, event)
+        case AttemptFailed():
+            return _on_attempt_failed(record, event)
         case JobMissed() | JobSkipped():
             return _on_not_run(record, event)
         case CancelRequested():
@@ -177,6 +180,28 @@ def _on_finished(record: ExecutionRecord, event: JobFinished) -> ExecutionRecord
     if event.status == "cancelled":
         update |= {"cancel_requested_by": record.cancel_requested_by or event.cancelled_by}
     return record.model_copy(update=update)
+
+
+def _on_attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> ExecutionRecord:
+    """The attempt is over, the execution is not: it waits (queued) for its next attempt."""
+    if _is_terminal(record) or event.attempt < record.attempt:
+        return record
+    if event.attempt == record.attempt and event.sequence and event.sequence < record.last_sequence:
+        return record
+    return record.model_copy(
+        update={
+            "status": "queued",
+            "attempt": event.attempt,
+            "last_sequence": max(event.sequence, record.last_sequence)
+            if event.attempt == record.attempt
+            else event.sequence,
+            "error_message": event.error_message,
+            "traceback": event.traceback,
+            "progress_message": (
+                f"第 {event.attempt} 次尝试失败（{event.reason}），{event.retry_in_s:.0f} 秒后重试"
+            ),
+        }
+    )
 
 
 def _on_not_run(record: ExecutionRecord, event: JobMissed | JobSkipped) -> ExecutionRecord:

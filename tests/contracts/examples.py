@@ -77,6 +77,10 @@ def examples() -> list[Message]:
             **worker, **EXECUTION, sequence=3, status="success", started_at=AT, finished_at=LATER,
             return_value={"steps": 4},
         ),
+        events.AttemptFailed(
+            **worker, **EXECUTION, sequence=3, reason="timeout", error_message="timed out after 60 s",
+            retry_in_s=31.5,
+        ),
         events.JobMissed(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="late"),
         events.JobSkipped(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="overlap"),
         events.CancelRequested(**scheduler, **EXECUTION, actor="admin"),
@@ -88,6 +92,13 @@ def examples() -> list[Message]:
         ),
         events.SchedulerHeartbeat(
             **scheduler, scheduler_id="main", state=1, total_jobs=18, paused_jobs=3, interval_s=5
+        ),
+        events.WorkerHeartbeat(
+            **worker, worker_id="w1", capacity=4, interval_s=5,
+            runs=(events.RunRef(execution_id=EXECUTION["execution_id"], job_id="pipeline_canary", attempt=1),),
+        ),
+        events.RetentionApplied(
+            **scheduler, execution_cutoffs={"success": AT, "failed": AT}, history_cutoff=AT, event_cutoff=AT
         ),
     ]
 

@@ -1,0 +1,93 @@
+"""Decisions about runs, as pure functions: overlap, retry backoff, catch-up after downtime, stuck runs.
+
+Nothing here does I/O or reads a clock: callers pass the current time and what they know.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+OverlapPolicy = Literal["skip", "allow"]
+CatchUpPolicy = Literal["skip", "latest"]
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """How a job's runs behave; every field has a safe default."""
+
+    overlap: OverlapPolicy = "skip"
+    max_concurrent: int = 1
+    catch_up: CatchUpPolicy = "skip"
+    max_catch_up_records: int = 100
+    max_attempts: int = 1
+    retry_backoff_s: float = 30.0
+    retry_backoff_max_s: float = 600.0
+    timeout_s: float | None = None
+
+
+def overlap_refusal(policy: RunPolicy, active_runs: int, *, force: bool = False) -> str | None:
+    """Why a new run must be skipped because of runs still active, or None if it may start."""
+    if force:
+        return None
+    if policy.overlap == "skip" and active_runs > 0:
+        return f"skipped: {active_runs} run(s) of this job still active (overlap policy: skip)"
+    if policy.overlap == "allow" and active_runs >= policy.max_concurrent:
+        return (
+            f"skipped: {active_runs} run(s) of this job active, the maximum is {policy.max_concurrent} "
+            "(overlap policy: allow)"
+        )
+    return None
+
+
+def retry_delay_s(
+    policy: RunPolicy, failed_attempt: int, *, jitter: Callable[[], float] = random.random
+) -> float:
+    """Exponential backoff with full jitter on the upper half: base·2^(n-1), capped, times [0.5, 1)."""
+    ceiling = min(policy.retry_backoff_s * 2.0 ** (failed_attempt - 1), policy.retry_backoff_max_s)
+    return ceiling * (0.5 + jitter() / 2)
+
+
+def may_retry(policy: RunPolicy, failed_attempt: int) -> bool:
+    return failed_attempt < policy.max_attempts
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What to do with the fires that fell in a downtime: record these as missed, run that one."""
+
+    missed: tuple[datetime, ...]
+    run: datetime | None
+    dropped: int
+
+
+def catch_up(policy: RunPolicy, fire_times: Iterable[datetime]) -> CatchUp:
+    """Fires due while no scheduler ran (oldest first): bounded records, latest run once if asked."""
+    times = list(fire_times)
+    run = times.pop() if times and policy.catch_up == "latest" else None
+    kept = times[-policy.max_catch_up_records :] if policy.max_catch_up_records else []
+    return CatchUp(missed=tuple(kept), run=run, dropped=len(times) - len(kept))
+
+
+def fires_between(
+    next_fire: Callable[[datetime | None, datetime], datetime | None],
+    first: datetime,
+    until: datetime,
+    *,
+    limit: int = 10_000,
+) -> list[datetime]:
+    """Fire times from `first` (included) up to `until` (excluded), at most `limit` of them."""
+    times: list[datetime] = []
+    current: datetime | None = first
+    while current is not None and current < until and len(times) < limit:
+        times.append(current)
+        current = next_fire(current, current + timedelta(microseconds=1))
+    return times
+
+
+def is_lost(last_seen: datetime, now: datetime, heartbeat_timeout_s: float) -> bool:
+    """A run is lost when nothing was heard of it (start, progress, heartbeat) for longer than the timeout."""
+    return (now - last_seen).total_seconds() > heartbeat_timeout_s
