@@ -182,6 +182,7 @@ class SchedulerHeartbeat(Event):
     total_jobs: int = Field(ge=0)
     paused_jobs: int = Field(ge=0)
     interval_s: float = Field(gt=0)
+    active: bool = True
 
 
 class RunRef(BaseModel):

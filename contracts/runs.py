@@ -30,4 +30,6 @@ class RunJob(Message):
     force: bool = False
     attempt: int = Field(default=1, ge=1)
     max_attempts: int = Field(default=1, ge=1)
+    retry_backoff_s: float = Field(default=30.0, ge=0)
+    retry_backoff_max_s: float = Field(default=600.0, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)

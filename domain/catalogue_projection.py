@@ -143,4 +143,5 @@ def scheduler_state(event: SchedulerHeartbeat) -> SchedulerStateRecord:
         paused_jobs=event.paused_jobs,
         interval_s=event.interval_s,
         last_heartbeat=event.occurred_at,
+        active=event.active,
     )

@@ -9,7 +9,7 @@ Guards make the result independent of redelivery and of most reorderings:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.envelope import ExecutionEvent
@@ -117,6 +117,7 @@ def _on_started(record: ExecutionRecord, event: JobStarted) -> ExecutionRecord:
         update=facts
         | {
             "status": "running",
+            "retry_at": None,
             "started_at": event.started_at,
             "worker_id": event.worker_id,
             "attempt": event.attempt,
@@ -197,6 +198,7 @@ def _on_attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> Executi
             else event.sequence,
             "error_message": event.error_message,
             "traceback": event.traceback,
+            "retry_at": event.occurred_at + timedelta(seconds=event.retry_in_s),
             "progress_message": (
                 f"第 {event.attempt} 次尝试失败（{event.reason}），{event.retry_in_s:.0f} 秒后重试"
             ),

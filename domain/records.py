@@ -74,6 +74,7 @@ class ExecutionRecord(Record):
     cancel_requested_at: AwareDatetime | None = None
     worker_id: str | None = None
     attempt: int = 1
+    retry_at: AwareDatetime | None = None
     last_sequence: int = 0
     last_progress_sequence: int = 0
 
@@ -101,6 +102,7 @@ class SchedulerStateRecord(Record):
     paused_jobs: int
     interval_s: float
     last_heartbeat: AwareDatetime
+    active: bool = True
 
 
 class ExecutionStats(Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infrastructure.bus.leadership import InProcessElection, LeaderElection, RabbitMQElection
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
 from infrastructure.store.port import Store
@@ -36,3 +37,15 @@ def make_user_store(settings: CommonSettings) -> UserStore:
     from infrastructure.store.sqlite_users import SQLiteUserStore
 
     return SQLiteUserStore(settings.sqlite_file)
+
+
+LEADER_LOCK = "scheduler.leader"
+
+
+def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderElection:
+    """The scheduler's leader election: on the broker when distributed, in-process when embedded."""
+    if settings.bus == "rabbitmq":
+        return RabbitMQElection(
+            settings.rabbitmq_url.get_secret_value(), LEADER_LOCK, connection_name=connection_name
+        )
+    return InProcessElection(LEADER_LOCK)

@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SCHEDULER_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+    )
 
     data_dir: Path = Path("./data")
     bus: Literal["memory", "rabbitmq"] = "memory"

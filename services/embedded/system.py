@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from contracts.topology import PROJECTOR
-from infrastructure.adapters import make_bus, make_store, make_user_store
+from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.store.port import Store
@@ -20,7 +20,7 @@ from services.projector.projector import Projector
 from services.scheduler.catalogue import load_definitions
 from services.scheduler.service import SchedulerService
 from services.workers.kinds import job_kinds
-from services.workers.worker import Worker
+from services.workers.worker import LocalClaims, Worker, WorkerTimings
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +43,23 @@ class EmbeddedSystem:
         self.bus = make_bus(self.settings, connection_name="embedded")
         self.projector = Projector(self.store)
         self.worker = Worker(
-            self.bus, job_kinds(), worker_id="embedded", capacity=self.settings.worker_capacity
+            self.bus,
+            job_kinds(),
+            worker_id="embedded",
+            claims=LocalClaims(),
+            capacity=self.settings.worker_capacity,
+            timings=WorkerTimings(
+                heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,
+                cancel_grace_s=self.settings.cancel_grace_s,
+            ),
         )
         self.scheduler = SchedulerService(
             bus=self.bus,
             store=self.store,
+            election=make_election(self.settings, connection_name="embedded"),
             definitions=definitions,
-            timezone=self.settings.zone,
+            settings=self.settings,
             scheduler_id=self.settings.instance_id or "embedded",
-            heartbeat_interval_s=self.settings.heartbeat_interval_s,
         )
 
     async def start(self) -> None:
@@ -61,6 +69,7 @@ class EmbeddedSystem:
         self._projection = await self.bus.consume(PROJECTOR, self.projector.on_event, prefetch=256)
         await self.worker.start()
         await self.scheduler.start()
+        await self.scheduler.elected.wait()
         logger.info("embedded system started (store %s, bus %s)", self.settings.store, self.settings.bus)
 
     async def stop(self) -> None:

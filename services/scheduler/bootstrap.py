@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 
-from infrastructure.adapters import make_bus, make_store
+from infrastructure.adapters import make_bus, make_election, make_store
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, wait_for_stop_signal
 from services.scheduler.catalogue import load_definitions
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 async def main(settings: SchedulerSettings) -> None:
     configure_logging(settings.log_level, service="scheduler")
     definitions = load_definitions(settings)  # settings errors stop start-up here, before connecting
-    scheduler_id = settings.instance_id or socket.gethostname()
+    scheduler_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     store = make_store(settings)
     bus = make_bus(settings, connection_name=f"scheduler:{scheduler_id}")
     await store.open()
@@ -27,10 +28,10 @@ async def main(settings: SchedulerSettings) -> None:
         service = SchedulerService(
             bus=bus,
             store=store,
+            election=make_election(settings, connection_name=f"scheduler:{scheduler_id}"),
             definitions=definitions,
-            timezone=settings.zone,
+            settings=settings,
             scheduler_id=scheduler_id,
-            heartbeat_interval_s=settings.heartbeat_interval_s,
         )
         await service.start()
         await wait_for_stop_signal()

@@ -31,13 +31,12 @@ from contracts.events import (
 from domain.records import ExecutionRecord
 from infrastructure.bus.port import Reject
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.firing import run_messages
 
 if TYPE_CHECKING:
-    from services.scheduler.service import SchedulerService
+    from services.scheduler.office import Office
 
 
-async def reject(service: SchedulerService, command: Command, reason: str) -> NoReturn:
+async def reject(service: Office, command: Command, reason: str) -> NoReturn:
     await service.publish(
         CommandRejected(
             producer=service.producer,
@@ -53,21 +52,21 @@ async def reject(service: SchedulerService, command: Command, reason: str) -> No
     raise Reject(reason)
 
 
-async def _definition(service: SchedulerService, command: Command, job_id: str) -> JobDefinition:
+async def _definition(service: Office, command: Command, job_id: str) -> JobDefinition:
     definition = service.definitions.get(job_id)
     if definition is None:
         await reject(service, command, f"unknown job {job_id!r}")
     return definition
 
 
-async def _execution(service: SchedulerService, command: Command, execution_id: str) -> ExecutionRecord:
+async def _execution(service: Office, command: Command, execution_id: str) -> ExecutionRecord:
     record = await service.store.get_execution(execution_id)
     if record is None:
         await reject(service, command, f"unknown execution {execution_id!r}")
     return record
 
 
-async def pause_job(service: SchedulerService, command: PauseJob) -> None:
+async def pause_job(service: Office, command: PauseJob) -> None:
     await _definition(service, command, command.job_id)
     service.pause(command.job_id)
     await service.publish(
@@ -75,7 +74,7 @@ async def pause_job(service: SchedulerService, command: PauseJob) -> None:
     )
 
 
-async def resume_job(service: SchedulerService, command: ResumeJob) -> None:
+async def resume_job(service: Office, command: ResumeJob) -> None:
     await _definition(service, command, command.job_id)
     next_run_time = service.resume(command.job_id)
     await service.publish(
@@ -89,24 +88,21 @@ async def resume_job(service: SchedulerService, command: ResumeJob) -> None:
     )
 
 
-async def trigger_job(service: SchedulerService, command: TriggerJob) -> None:
+async def trigger_job(service: Office, command: TriggerJob) -> None:
     definition = await _definition(service, command, command.job_id)
-    queued, run = run_messages(
+    await service.run_or_refuse(
         definition,
-        execution_id=command.execution_id,
         scheduled_time=command.occurred_at,
-        producer=service.producer,
+        execution_id=command.execution_id,
         is_manual=True,
         kwargs=command.kwargs,
         force=command.force,
         actor=command.actor,
         cause=command,
     )
-    await service.publish(queued)
-    await service.publish(run)
 
 
-async def update_job_metadata(service: SchedulerService, command: UpdateJobMetadata) -> None:
+async def update_job_metadata(service: Office, command: UpdateJobMetadata) -> None:
     await _definition(service, command, command.job_id)
     await service.publish(
         JobMetadataUpdated(
@@ -120,7 +116,7 @@ async def update_job_metadata(service: SchedulerService, command: UpdateJobMetad
     )
 
 
-async def cancel_execution(service: SchedulerService, command: CancelExecution) -> None:
+async def cancel_execution(service: Office, command: CancelExecution) -> None:
     record = await _execution(service, command, command.execution_id)
     if record.status in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} is {record.status}, not running")
@@ -136,7 +132,7 @@ async def cancel_execution(service: SchedulerService, command: CancelExecution) 
     )
 
 
-async def mark_execution_failed(service: SchedulerService, command: MarkExecutionFailed) -> None:
+async def mark_execution_failed(service: Office, command: MarkExecutionFailed) -> None:
     record = await _execution(service, command, command.execution_id)
     if record.status in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} already ended ({record.status})")
@@ -153,7 +149,7 @@ async def mark_execution_failed(service: SchedulerService, command: MarkExecutio
     )
 
 
-async def delete_execution(service: SchedulerService, command: DeleteExecution) -> None:
+async def delete_execution(service: Office, command: DeleteExecution) -> None:
     record = await _execution(service, command, command.execution_id)
     if record.status not in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} is {record.status}; cancel it first")
@@ -169,7 +165,7 @@ async def delete_execution(service: SchedulerService, command: DeleteExecution) 
     )
 
 
-async def handle_command(service: SchedulerService, command: Command) -> None:
+async def handle_command(service: Office, command: Command) -> None:
     match command:
         case PauseJob():
             await pause_job(service, command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.run_policy import RunPolicy
 from services.workers.canary import CANARY_JOB_ID, CANARY_NAME
 
 
@@ -25,8 +26,13 @@ class JobDefinition:
     enabled: bool = True
     disabled_reason: str | None = None
     misfire_grace_time: int = 300
-    max_instances: int = 1
     coalesce: bool = True
+    policy: RunPolicy = field(default_factory=RunPolicy)
+
+    @property
+    def max_instances(self) -> int:
+        """How many runs may be active at once (the original's APScheduler field name)."""
+        return self.policy.max_concurrent if self.policy.overlap == "allow" else 1
 
 
 def canary_definition(trigger: str = "interval:300") -> JobDefinition:
@@ -40,4 +46,5 @@ def canary_definition(trigger: str = "interval:300") -> JobDefinition:
         enabled=False,
         disabled_reason="canary: paused by default, trigger it by hand",
         misfire_grace_time=60,
+        policy=RunPolicy(overlap="allow", max_concurrent=1000),
     )

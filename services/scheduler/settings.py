@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from infrastructure.settings import CommonSettings
+
+
+class RetentionSettings(BaseModel):
+    """How long read-model records are kept, per execution status (days); the event store keeps longer."""
+
+    success_days: float = Field(default=30, gt=0)
+    failed_days: float = Field(default=90, gt=0)
+    cancelled_days: float = Field(default=30, gt=0)
+    missed_days: float = Field(default=30, gt=0)
+    skipped_days: float = Field(default=7, gt=0)
+    history_days: float = Field(default=180, gt=0)
+    event_days: float = Field(default=365, gt=0)
+    interval_s: float = Field(default=3600, gt=0, description="how often retention is applied")
 
 
 class SchedulerSettings(CommonSettings):
     heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="how often the scheduler says it lives"
     )
+    run_heartbeat_timeout_s: float = Field(
+        default=30.0, gt=0, description="a running run not heard of for this long is declared lost"
+    )
+    leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
+    maintenance_interval_s: float = Field(default=1.0, gt=0)
     canary_trigger: str = "interval:300"
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)

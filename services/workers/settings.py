@@ -9,3 +9,11 @@ from infrastructure.settings import CommonSettings
 
 class WorkerSettings(CommonSettings):
     worker_capacity: int = Field(default=4, ge=1, le=64, description="runs one worker process runs at once")
+    worker_heartbeat_interval_s: float = Field(
+        default=5.0, gt=0, description="how often a worker says which runs it is still running"
+    )
+    cancel_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="how long a cancelled run may take to stop before it is stopped by force",
+    )

@@ -1,8 +1,13 @@
 """The worker: takes runs from the shared queue, runs the job kind, publishes what happened.
 
-A delivery is acknowledged as soon as its run has started (never held open for the whole run: long runs
-must outlive RabbitMQ's consumer timeout). When all slots are busy the worker pauses its subscription, so
-waiting runs stay in the queue for other workers.
+- A delivery is acknowledged as soon as its run has started: long runs never hold a delivery open (they
+  must outlive RabbitMQ's consumer timeout). When all slots are busy the subscription is paused, so
+  waiting runs stay in the queue for other workers.
+- Each run is claimed in the store first (execution, attempt): a redelivered or duplicated request runs once.
+- While runs are alive the worker sends a heartbeat listing them; the scheduler fails runs whose
+  heartbeats stop (worker lost).
+- A cancel (or an operator's "mark failed") sets the run's cancel flag, seen at the job's next check point;
+  a run still going after `cancel_grace_s` is stopped by force. A run over its `timeout_s` is stopped too.
 """
 
 from __future__ import annotations
@@ -11,15 +16,26 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Protocol
 
-from contracts.envelope import Event, Message, utc_now
-from contracts.events import CancelRequested, ExecutionMarkedFailed, JobFinished, JobStarted
+from contracts.envelope import Message, utc_now
+from contracts.events import (
+    AttemptFailed,
+    CancelRequested,
+    ExecutionMarkedFailed,
+    JobFinished,
+    JobStarted,
+    RunRef,
+    WorkerHeartbeat,
+)
 from contracts.runs import RunJob
 from contracts.topology import EVENTS_EXCHANGE, RUNS, QueueSpec
 from infrastructure.bus.port import Bus, Reject, Subscription
+from services.workers import outcomes
 from services.workers.job_api import JobFunction, RunCancelled
+from services.workers.outcomes import Outcome
 from services.workers.run_context import RunContext
 
 logger = logging.getLogger(__name__)
@@ -27,15 +43,46 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
+class RunClaims(Protocol):
+    async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool: ...
+
+
+class LocalClaims:
+    """Claims inside one process (embedded mode and tests without a shared store)."""
+
+    def __init__(self) -> None:
+        self._claimed: set[tuple[str, int]] = set()
+
+    async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
+        key = (execution_id, attempt)
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+
+@dataclass(frozen=True)
+class WorkerTimings:
+    heartbeat_interval_s: float = 5.0
+    cancel_grace_s: float = 10.0
+
+
 def control_queue(worker_id: str) -> QueueSpec:
-    """This worker's own queue of control events (cancel, marked failed), fanned out to every worker."""
+    """This worker's own queue of control events, fanned out to every worker."""
     return QueueSpec(
         f"workers.control.{worker_id}",
         EVENTS_EXCHANGE,
-        binding_keys=("CancelRequested", "ExecutionMarkedFailed"),
+        binding_keys=("CancelRequested", "ExecutionMarkedFailed", "AttemptFailed"),
         durable=False,
         exclusive=True,
     )
+
+
+@dataclass
+class _ActiveRun:
+    context: RunContext
+    task: asyncio.Task[None]
+    force_stop: asyncio.TimerHandle | None = None
 
 
 class Worker:
@@ -45,18 +92,23 @@ class Worker:
         job_kinds: Mapping[str, JobFunction],
         *,
         worker_id: str,
+        claims: RunClaims,
         capacity: int = 1,
+        timings: WorkerTimings = WorkerTimings(),
         clock: Clock = utc_now,
     ) -> None:
         self._bus = bus
         self._job_kinds = dict(job_kinds)
         self.worker_id = worker_id
+        self._claims = claims
         self._capacity = capacity
+        self._timings = timings
         self._clock = clock
-        self._active: dict[str, tuple[RunContext, asyncio.Task[None]]] = {}
-        self._seen: set[tuple[str, int]] = set()
+        self._producer = f"worker:{worker_id}"
+        self._active: dict[str, _ActiveRun] = {}
         self._runs: Subscription | None = None
         self._control: Subscription | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._paused = False
 
     @property
@@ -66,54 +118,67 @@ class Worker:
     async def start(self) -> None:
         self._control = await self._bus.consume(control_queue(self.worker_id), self.on_control)
         self._runs = await self._bus.consume(RUNS, self.on_run, prefetch=self._capacity)
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat")
 
     async def stop(self) -> None:
-        for subscription in (self._runs, self._control):
-            if subscription is not None:
-                await subscription.cancel()
-        tasks = [task for _, task in self._active.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Stop taking runs; runs still going are cancelled and reported cancelled by the shutdown."""
+        if self._runs is not None:
+            await self._runs.cancel()
+        for active in list(self._active.values()):
+            active.context.request_cancel("worker shutdown")
+            active.task.cancel()
+        await asyncio.gather(*(active.task for active in self._active.values()), return_exceptions=True)
+        if self._control is not None:
+            await self._control.cancel()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
 
     async def on_run(self, message: Message) -> None:
         if not isinstance(message, RunJob):
             raise Reject(f"workers accept RunJob only, got {message.type}")
-        key = (message.execution_id, message.attempt)
-        if key in self._seen:
-            logger.info("duplicate run ignored", extra={"execution_id": message.execution_id})
+        if not await self._claims.claim_run(message.execution_id, message.attempt, self.worker_id):
+            logger.info("run already claimed, ignored", extra={"execution_id": message.execution_id})
             return
-        self._seen.add(key)
-        context = RunContext(message, publish=self._publish, producer=f"worker:{self.worker_id}")
+        context = RunContext(message, publish=self._bus.publish, producer=self._producer)
         started = asyncio.Event()
         task = asyncio.create_task(self._execute(context, started), name=f"run-{message.execution_id}")
-        self._active[message.execution_id] = (context, task)
+        self._active[message.execution_id] = _ActiveRun(context, task)
         await started.wait()
         if len(self._active) >= self._capacity and self._runs is not None and not self._paused:
             self._paused = True
             await self._runs.pause()
 
     async def on_control(self, message: Message) -> None:
-        if not isinstance(message, CancelRequested | ExecutionMarkedFailed):
+        if not isinstance(message, CancelRequested | ExecutionMarkedFailed | AttemptFailed):
             return
-        entry = self._active.get(message.execution_id)
-        if entry is None:
+        if isinstance(message, AttemptFailed) and message.producer == self._producer:
+            return  # our own report of an attempt that is already over
+        active = self._active.get(message.execution_id)
+        if active is None or active.context.run.attempt != message.attempt:
             return
-        context, _task = entry
+        actor = getattr(message, "actor", None) or "scheduler"
         logger.info(
-            "cancel requested for a run of this worker",
-            extra={"execution_id": message.execution_id, "actor": message.actor},
+            "stop requested (%s) by %s", message.type, actor, extra={"execution_id": message.execution_id}
         )
-        context.request_cancel(message.actor)
+        active.context.request_cancel(actor)
+        if active.force_stop is None:
+            loop = asyncio.get_running_loop()
+            active.force_stop = loop.call_later(self._timings.cancel_grace_s, self._force_stop, active)
 
-    async def _publish(self, event: Event) -> None:
-        await self._bus.publish(event)
+    def _force_stop(self, active: _ActiveRun) -> None:
+        if not active.task.done():
+            logger.warning(
+                "run did not stop within the grace period: stopping it by force",
+                extra={"execution_id": active.context.execution_id},
+            )
+            active.task.cancel()
 
     async def _execute(self, context: RunContext, started: asyncio.Event) -> None:
         run = context.run
         started_at = self._clock()
         try:
-            await self._publish(
+            await self._bus.publish(
                 JobStarted(
                     **context.envelope(),
                     job_name=run.job_name,
@@ -127,51 +192,92 @@ class Worker:
             started.set()
         try:
             outcome = await self._run_job(context)
-            await self._publish(
-                JobFinished(**context.envelope(), started_at=started_at, finished_at=self._clock(), **outcome)
-            )
+            await self._report(context, outcome, started_at)
         except Exception:
             logger.exception("could not report the end of a run", extra={"execution_id": run.execution_id})
         finally:
-            self._active.pop(run.execution_id, None)
+            active = self._active.pop(run.execution_id, None)
+            if active is not None and active.force_stop is not None:
+                active.force_stop.cancel()
             await self._maybe_resume()
 
-    async def _run_job(self, context: RunContext) -> dict[str, Any]:
+    async def _run_job(self, context: RunContext) -> Outcome:
         run = context.run
         function = self._job_kinds.get(run.job_kind)
         if function is None:
-            return _failed(f"unknown job kind {run.job_kind!r} on worker {self.worker_id}", None)
+            return outcomes.failed(f"unknown job kind {run.job_kind!r} on worker {self.worker_id}")
         try:
             context.check_cancelled()
-            result = await function(context)
+            async with asyncio.timeout(run.timeout_s):
+                result = await function(context)
         except RunCancelled as cancelled:
-            return {"status": "cancelled", "cancelled_by": cancelled.actor, "error_message": str(cancelled)}
+            return outcomes.cancelled(cancelled.actor)
+        except TimeoutError:
+            if context.cancel_requested:
+                return outcomes.cancelled(context.cancelled_by)
+            return outcomes.failed(f"timed out after {run.timeout_s:g} s", None, reason="timeout")
         except asyncio.CancelledError:
             if context.cancel_requested:
-                return {"status": "cancelled", "cancelled_by": context.cancelled_by}
+                return outcomes.cancelled(context.cancelled_by)
             raise
         except Exception as error:
             logger.info("run failed: %s", error, extra={"execution_id": run.execution_id})
-            return _failed(f"{type(error).__name__}: {error}", traceback.format_exc())
-        return {"status": "success", "return_value": _jsonable(result)}
+            return outcomes.failed(f"{type(error).__name__}: {error}", traceback.format_exc())
+        return outcomes.succeeded(result)
+
+    async def _report(self, context: RunContext, outcome: Outcome, started_at: datetime) -> None:
+        retry_in_s = outcome.retry_in_s(context.run)
+        if retry_in_s is not None and not context.cancel_requested:
+            await self._bus.publish(
+                AttemptFailed(
+                    **context.envelope(),
+                    reason=outcome.failure_reason,
+                    error_message=outcome.error_message or "failed",
+                    traceback=outcome.traceback,
+                    retry_in_s=retry_in_s,
+                )
+            )
+            return
+        await self._bus.publish(
+            JobFinished(
+                **context.envelope(),
+                status=outcome.status,
+                started_at=started_at,
+                finished_at=self._clock(),
+                return_value=outcome.return_value,
+                error_message=outcome.error_message,
+                traceback=outcome.traceback,
+                cancelled_by=outcome.cancelled_by,
+            )
+        )
 
     async def _maybe_resume(self) -> None:
         if self._paused and len(self._active) < self._capacity and self._runs is not None:
             self._paused = False
             await self._runs.resume()
 
-
-def _failed(message: str, trace: str | None) -> dict[str, Any]:
-    status: Literal["failed"] = "failed"
-    return {"status": status, "error_message": message, "traceback": trace}
-
-
-def _jsonable(value: Any) -> Any:
-    """The job's result as JSON; anything else is kept as its text (never fails the run)."""
-    import json
-
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-    return value
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._timings.heartbeat_interval_s)
+            if not self._active:
+                continue
+            runs = tuple(
+                RunRef(
+                    execution_id=a.context.execution_id,
+                    job_id=a.context.job_id,
+                    attempt=a.context.run.attempt,
+                )
+                for a in self._active.values()
+            )
+            try:
+                await self._bus.publish(
+                    WorkerHeartbeat(
+                        producer=self._producer,
+                        worker_id=self.worker_id,
+                        capacity=self._capacity,
+                        runs=runs,
+                        interval_s=self._timings.heartbeat_interval_s,
+                    )
+                )
+            except Exception:
+                logger.warning("worker heartbeat not published", exc_info=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import ExecutionQuery
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
@@ -39,10 +40,10 @@ def scheduler_for(system: EmbeddedSystem, *, clock_offset: timedelta = timedelta
     return SchedulerService(
         bus=system.bus,
         store=system.store,
+        election=InProcessElection("test-leader"),
         definitions={EVERY_SECOND.job_id: EVERY_SECOND},
-        timezone=system.settings.zone,
+        settings=system.settings,
         scheduler_id="test",
-        heartbeat_interval_s=1,
         clock=lambda: datetime.now(UTC) + clock_offset,
     )
 

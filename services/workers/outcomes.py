@@ -1,0 +1,55 @@
+"""How a job's ending becomes the attempt's last event: finished (success, failed, cancelled) or, when
+the retry policy allows another attempt, `AttemptFailed`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from contracts.runs import RunJob
+from domain.run_policy import RunPolicy, retry_delay_s
+
+FailureReason = Literal["error", "timeout"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Literal["success", "failed", "cancelled"]
+    return_value: Any = None
+    error_message: str | None = None
+    traceback: str | None = None
+    cancelled_by: str | None = None
+    failure_reason: FailureReason = "error"
+
+    def retry_in_s(self, run: RunJob) -> float | None:
+        """Seconds until the next attempt, or None when this attempt's end is the execution's end."""
+        if self.status != "failed" or run.attempt >= run.max_attempts:
+            return None
+        policy = RunPolicy(
+            max_attempts=run.max_attempts,
+            retry_backoff_s=run.retry_backoff_s,
+            retry_backoff_max_s=run.retry_backoff_max_s,
+        )
+        return retry_delay_s(policy, run.attempt)
+
+
+def succeeded(result: Any) -> Outcome:
+    return Outcome("success", return_value=jsonable(result))
+
+
+def failed(message: str, trace: str | None = None, reason: FailureReason = "error") -> Outcome:
+    return Outcome("failed", error_message=message, traceback=trace, failure_reason=reason)
+
+
+def cancelled(actor: str | None) -> Outcome:
+    return Outcome("cancelled", cancelled_by=actor, error_message=f"cancelled by {actor or 'operator'}")
+
+
+def jsonable(value: Any) -> Any:
+    """The job's result as JSON; anything else is kept as its text (never fails the run)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
