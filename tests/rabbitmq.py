@@ -1,12 +1,13 @@
-"""A RabbitMQ virtual host per test session, so tests never see production queues or each other's.
+"""RabbitMQ for the tests: a virtual host of their own, so they never see production queues or each other's.
 
-Created with rabbitmqctl (no management plugin needed) and deleted at the end. Without a reachable broker
-the tests that need it are skipped, except on CI (`CI=true`), where they fail: an integration suite that
-silently skips proves nothing.
+Virtual hosts are made with rabbitmqctl (no management plugin needed) and deleted after use. Without a
+reachable broker the tests that need one are skipped, except on CI (`CI=true`), where they fail: an
+integration suite that silently skips proves nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import aio_pika
 import pytest
 
 RABBITMQ_URL = os.environ.get("RABBITMQ_TEST_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -47,9 +49,7 @@ class RabbitMQVhost:
     url: str
 
 
-@pytest.fixture(scope="session")
-def rabbitmq_vhost() -> Iterator[RabbitMQVhost]:
-    """A fresh virtual host for this test session (rabbitmqctl: no management plugin needed)."""
+def _new_vhost() -> Iterator[RabbitMQVhost]:
     parts = urlsplit(RABBITMQ_URL)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), timeout=2):
@@ -69,3 +69,44 @@ def rabbitmq_vhost() -> Iterator[RabbitMQVhost]:
         yield RabbitMQVhost(name, url)
     finally:
         _rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_vhost() -> Iterator[RabbitMQVhost]:
+    """A virtual host for this test session (suites empty its queues between tests)."""
+    yield from _new_vhost()
+
+
+@pytest.fixture
+def fresh_rabbitmq_vhost() -> Iterator[RabbitMQVhost]:
+    """A virtual host for one test (system tests whose services declare and fill durable queues)."""
+    yield from _new_vhost()
+
+
+async def rabbitmqctl(*arguments: str) -> str:
+    """rabbitmqctl from async code (tests that act on the broker, e.g. close connections)."""
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl",
+        "--quiet",
+        *arguments,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), RABBITMQCTL_TIMEOUT)
+    if process.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(arguments)} failed: {stderr.decode().strip()}")
+    return stdout.decode()
+
+
+async def delete_all_queues(vhost: RabbitMQVhost) -> None:
+    listing = await rabbitmqctl("list_queues", "-p", vhost.name, "--no-table-headers", "name")
+    names = [line.strip() for line in listing.splitlines() if line.strip()]
+    if not names:
+        return
+    connection = await aio_pika.connect(vhost.url)
+    async with connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.queue_delete(name)
+
+

@@ -12,7 +12,13 @@ Both follow the same behaviour, checked by one test suite (`tests/ports/test_bus
   (`Reject` or any other exception), sends the message to the dead-letter queue with the reason in the
   `x-rejection-reason` header, and the consumer goes on with the next message.
 - A subscription can be paused (deliveries not yet handled go back to the queue, no more arrive) and
-  resumed: a worker busy with long runs holds no delivery open while it works.
+  resumed: a worker busy with long runs holds no delivery open while it works. `pause` may be called from
+  inside the handler; `cancel` waits for a handler in progress unless called from inside it.
+- Consumers of one queue compete (each message goes to one of them, round-robin within `prefetch`), except
+  on a `single_active_consumer` queue, where one consumer gets everything and the others stand by. Each
+  `consume` of an `exclusive` spec gets a queue of its own, named `<spec.name>.<random>`, bound like the
+  spec and deleted when the subscription is cancelled or the process goes away (per-process fan-out).
+- `publish_raw` accepts only the exchanges of `contracts.topology` (`ValueError` otherwise).
 """
 
 from __future__ import annotations
@@ -71,9 +77,7 @@ class Bus(Protocol):
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
         """Publish bytes as they are (tools and tests: e.g. a malformed message)."""
 
-    async def consume(
-        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64
-    ) -> Subscription: ...
+    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription: ...
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from infrastructure.settings import CommonSettings
 
@@ -20,6 +22,22 @@ class RetentionSettings(BaseModel):
     interval_s: float = Field(default=3600, gt=0, description="how often retention is applied")
 
 
+class JobOverride(BaseModel):
+    """Per-job settings (`SCHEDULER_JOBS__<job_id>__<FIELD>`); anything unset keeps the job's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: str | None = None
+    enabled: bool | None = None
+    misfire_grace_time: int | None = Field(default=None, ge=1)
+    overlap: Literal["skip", "allow"] | None = None
+    max_concurrent: int | None = Field(default=None, ge=1)
+    catch_up: Literal["skip", "latest"] | None = None
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    retry_backoff_s: float | None = Field(default=None, ge=0)
+    timeout_s: float | None = Field(default=None, gt=0)
+
+
 class SchedulerSettings(CommonSettings):
     heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="how often the scheduler says it lives"
@@ -31,3 +49,4 @@ class SchedulerSettings(CommonSettings):
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     canary_trigger: str = "interval:300"
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    jobs: dict[str, JobOverride] = Field(default_factory=dict)

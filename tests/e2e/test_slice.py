@@ -33,13 +33,13 @@ async def embedded(tmp_path: Path) -> AsyncIterator[ApiClient]:
 
 
 @pytest.fixture
-async def distributed(tmp_path: Path, rabbitmq_vhost: RabbitMQVhost) -> AsyncIterator[ApiClient]:
+async def distributed(tmp_path: Path, fresh_rabbitmq_vhost: RabbitMQVhost) -> AsyncIterator[ApiClient]:
     port = free_port()
     env = base_env(
         tmp_path / "data",
         SCHEDULER_PORT=str(port),
         SCHEDULER_BUS="rabbitmq",
-        SCHEDULER_RABBITMQ_URL=rabbitmq_vhost.url,
+        SCHEDULER_RABBITMQ_URL=fresh_rabbitmq_vhost.url,
         SCHEDULER_STORE="sqlite",
     )
     processes = [

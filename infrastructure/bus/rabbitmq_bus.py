@@ -1,0 +1,238 @@
+"""The bus on RabbitMQ (aio-pika): persistent messages, publisher confirms, explicit acknowledgement.
+
+One robust connection per process. It reconnects by itself; channels, exchanges, queues, bindings and
+consumers declared through it are restored by aio-pika. Publishing uses one confirm channel; each
+subscription has its own channel (see `rabbitmq_subscription`). While the connection is down `publish`
+raises `BusUnavailable` at once rather than waiting: callers answer 503 or retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+    HeadersType,
+)
+from aio_pika.exceptions import (
+    AMQPConnectionError,
+    AMQPError,
+    ChannelInvalidStateError,
+    DeliveryError,
+)
+
+from contracts.codec import encode
+from contracts.envelope import Message
+from contracts.topology import (
+    DEAD_LETTER_EXCHANGE,
+    ORIGINAL_QUEUE_HEADER,
+    REJECTION_REASON_HEADER,
+    QueueSpec,
+    exchange_for,
+    routing_key,
+)
+from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
+from infrastructure.bus.rabbitmq_topology import (
+    dead_letter_from,
+    declare_queue,
+    declare_topology,
+    outgoing,
+)
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE_ERRORS = (AMQPConnectionError, ChannelInvalidStateError, ConnectionError, OSError)
+
+
+class RabbitMQBus:
+    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connection_name: str,
+        publish_timeout: float = 5.0,
+        connect_timeout: float = 10.0,
+        reconnect_interval: float = 2.0,
+        close_grace: float = 5.0,
+    ) -> None:
+        self._url = url
+        self._connection_name = connection_name
+        self._publish_timeout = publish_timeout
+        self._connect_timeout = connect_timeout
+        self._reconnect_interval = reconnect_interval
+        self._close_grace = close_grace
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchanges: dict[str, AbstractExchange] = {}
+        self._dead_letter_queue: AbstractQueue | None = None
+        self._subscriptions: list[RabbitMQSubscription] = []
+
+    @property
+    def connected(self) -> bool:
+        connection = self._connection
+        return (
+            connection is not None
+            and not connection.is_closed
+            and connection.connected.is_set()
+            and self._channel is not None
+            and not self._channel.is_closed
+        )
+
+    async def start(self) -> None:
+        """Connect and declare the topology; `BusUnavailable` if the broker cannot be reached."""
+        if self._connection is not None:
+            return
+        try:
+            connection = await aio_pika.connect_robust(
+                self._url,
+                timeout=self._connect_timeout,
+                client_properties={"connection_name": self._connection_name},
+                reconnect_interval=self._reconnect_interval,
+            )
+        except (*UNREACHABLE_ERRORS, TimeoutError) as error:
+            raise BusUnavailable(f"cannot connect to RabbitMQ: {error!r}") from error
+        try:
+            channel = await connection.channel(publisher_confirms=True)
+            topology = await declare_topology(channel)
+        except BaseException as error:
+            await connection.close()
+            if isinstance(error, (*UNREACHABLE_ERRORS, TimeoutError)):
+                raise BusUnavailable(f"RabbitMQ went away during start: {error!r}") from error
+            raise
+        self._connection, self._channel = connection, channel
+        self._exchanges = topology.exchanges
+        self._dead_letter_queue = topology.dead_letter_queue
+        logger.info("connected to RabbitMQ as %r", self._connection_name)
+
+    async def close(self) -> None:
+        subscriptions, self._subscriptions = self._subscriptions, []
+        for subscription in subscriptions:
+            try:
+                await asyncio.wait_for(subscription.cancel(), self._close_grace)
+            except (TimeoutError, *BROKER_ERRORS):
+                logger.warning("subscription to %s not closed cleanly", subscription.queue_name)
+        connection, self._connection, self._channel = self._connection, None, None
+        self._exchanges = {}
+        if connection is not None:
+            await connection.close()
+
+    async def publish(self, message: Message) -> None:
+        await self._send(
+            exchange_for(message),
+            routing_key(message),
+            outgoing(
+                encode(message),
+                message_id=message.message_id,
+                message_type=message.type,
+                correlation_id=message.correlation_id,
+            ),
+        )
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        """Publish concurrently and wait for every confirm; `BusUnavailable` if any was not confirmed."""
+        results = await asyncio.gather(
+            *(self.publish(message) for message in messages), return_exceptions=True
+        )
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            raise BusUnavailable(
+                f"{len(failures)} of {len(messages)} messages not confirmed: {failures[0]}"
+            ) from failures[0]
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        await self._send(exchange, routing_key, outgoing(bytes(body)))
+
+    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+        connection = self._require_connection()
+        try:
+            channel = await connection.channel(publisher_confirms=False)
+        except UNREACHABLE_ERRORS as error:
+            raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
+        try:
+            await channel.set_qos(prefetch_count=max(1, prefetch))
+            amqp_queue = await declare_queue(channel, queue)
+        except BaseException as error:
+            await _close_quietly(channel)
+            if isinstance(error, UNREACHABLE_ERRORS):
+                raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
+            raise  # e.g. PRECONDITION_FAILED: the queue exists with other arguments
+        subscription = RabbitMQSubscription(channel, amqp_queue, handler, self._dead_letter)
+        try:
+            await subscription.start()
+        except UNREACHABLE_ERRORS as error:
+            raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
+        self._subscriptions = [kept for kept in self._subscriptions if not kept.cancelled]
+        self._subscriptions.append(subscription)
+        return subscription
+
+    async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        self._require_connection()
+        queue = self._dead_letter_queue
+        assert queue is not None  # set together with the connection
+        letters: list[DeadLetter] = []
+        try:
+            while len(letters) < limit:
+                message = await queue.get(no_ack=False, fail=False, timeout=self._publish_timeout)
+                if message is None:
+                    break
+                letters.append(dead_letter_from(message))
+                await message.ack()
+        except (*BROKER_ERRORS, AMQPError) as error:
+            raise BusUnavailable(f"cannot read the dead-letter queue: {error!r}") from error
+        return letters
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, queue: str) -> None:
+        """Carry the reason in a header (a plain reject would only say "rejected")."""
+        headers: HeadersType = {
+            **(message.headers or {}),
+            REJECTION_REASON_HEADER: reason,
+            ORIGINAL_QUEUE_HEADER: queue,
+        }
+        await self._send(
+            DEAD_LETTER_EXCHANGE,
+            queue,
+            outgoing(
+                message.body,
+                message_id=message.message_id,
+                message_type=message.type,
+                correlation_id=message.correlation_id,
+                headers=headers,
+            ),
+        )
+
+    async def _send(self, exchange_name: str, key: str, message: aio_pika.Message) -> None:
+        self._require_connection()
+        exchange = self._exchanges.get(exchange_name)
+        if exchange is None:
+            raise ValueError(f"unknown exchange {exchange_name!r}")
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                await exchange.publish(message, routing_key=key, mandatory=False)
+        except TimeoutError as error:
+            raise BusUnavailable(f"no publisher confirm within {self._publish_timeout} s") from error
+        except DeliveryError as error:
+            raise BusUnavailable(f"RabbitMQ refused the message: {error!r}") from error
+        except (*UNREACHABLE_ERRORS, AMQPError) as error:
+            raise BusUnavailable(f"cannot publish to RabbitMQ: {error!r}") from error
+
+    def _require_connection(self) -> AbstractRobustConnection:
+        if self._connection is None or not self.connected:
+            raise BusUnavailable("not connected to RabbitMQ (not started, closed or reconnecting)")
+        return self._connection
+
+
+async def _close_quietly(channel: AbstractChannel) -> None:
+    try:
+        await channel.close()
+    except BROKER_ERRORS:
+        logger.debug("channel closed uncleanly", exc_info=True)

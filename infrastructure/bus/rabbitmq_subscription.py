@@ -1,0 +1,176 @@
+"""One RabbitMQ consumer: its own channel (QoS = prefetch) and a task handling deliveries one at a time.
+
+aio-pika runs each delivery callback as its own task; handing them to a local FIFO and one worker task is
+what keeps handling sequential and in order. Pausing cancels the basic.consume (waiting for cancel-ok) and
+gives back (nack with requeue) what was delivered but not yet handled, so a worker busy with a long run
+holds no delivery open. After a reconnection aio-pika's robust channel re-declares the queue and restarts
+the consumer with the same callback; deliveries buffered from the lost channel are dropped here because
+the broker redelivers them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.exceptions import AMQPError
+
+from infrastructure.bus.delivery import handle_delivery
+from infrastructure.bus.port import BusUnavailable, Handler
+
+logger = logging.getLogger(__name__)
+
+DeadLetterSender = Callable[[AbstractIncomingMessage, str, str], Awaitable[None]]
+"""(message, reason, original queue): publish the message to the dead-letter exchange, confirmed."""
+
+BROKER_ERRORS = (AMQPError, ConnectionError, OSError, TimeoutError)
+RPC_TIMEOUT_SECONDS = 5.0
+
+
+class RabbitMQSubscription:
+    def __init__(
+        self,
+        channel: AbstractChannel,
+        queue: AbstractQueue,
+        handler: Handler,
+        dead_letter: DeadLetterSender,
+    ) -> None:
+        self._channel = channel
+        self._queue = queue
+        self._handler = handler
+        self._dead_letter = dead_letter
+        self._buffer: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        self._consumer_tag: str | None = None
+        self._paused = False
+        self._cancelled = False
+        self._worker: asyncio.Task[None] | None = None
+
+    @property
+    def queue_name(self) -> str:
+        return self._queue.name
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    async def start(self) -> None:
+        self._worker = asyncio.create_task(self._run(), name=f"consume {self._queue.name}")
+        try:
+            self._consumer_tag = await self._queue.consume(self._on_delivery)
+        except BaseException:
+            self._cancelled = self._paused = True
+            self._buffer.put_nowait(None)  # the worker exits and closes the channel
+            raise
+
+    async def pause(self) -> None:
+        if self._paused or self._cancelled:
+            return
+        self._paused = True
+        await self._stop_consuming()
+        await self._requeue_buffered()
+
+    async def resume(self) -> None:
+        if not self._paused or self._cancelled:
+            return
+        self._paused = False
+        try:
+            async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
+                self._consumer_tag = await self._queue.consume(self._on_delivery)
+        except BROKER_ERRORS as error:
+            self._paused = True
+            raise BusUnavailable(f"cannot resume consuming {self._queue.name}: {error}") from error
+
+    async def cancel(self) -> None:
+        """Stop consuming and close the channel; waits for a handler in progress unless called from it."""
+        if self._cancelled:
+            return
+        self._cancelled = True
+        self._paused = True
+        await self._stop_consuming()
+        await self._requeue_buffered()
+        self._buffer.put_nowait(None)
+        if self._worker is not None and asyncio.current_task() is not self._worker:
+            await self._worker
+
+    async def _on_delivery(self, message: AbstractIncomingMessage) -> None:
+        if self._paused:
+            # Delivered between our basic.cancel and its cancel-ok: not ours to handle any more.
+            await _requeue(message)
+            return
+        self._buffer.put_nowait(message)
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                message = await self._buffer.get()
+                if message is None:
+                    return
+                if self._paused:
+                    await _requeue(message)
+                elif _channel_is_open(message):
+                    reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
+                    await self._settle(message, reason)
+        finally:
+            await self._close_channel()
+
+    async def _settle(self, message: AbstractIncomingMessage, reason: str | None) -> None:
+        try:
+            if reason is not None:
+                await self._dead_letter(message, reason, self._queue.name)
+            await message.ack()
+        except (BusUnavailable, *BROKER_ERRORS):
+            logger.warning(
+                "could not settle message %s from %s; the broker will redeliver it",
+                message.message_id,
+                self._queue.name,
+                exc_info=True,
+            )
+            await _requeue(message)
+
+    async def _stop_consuming(self) -> None:
+        tag, self._consumer_tag = self._consumer_tag, None
+        if tag is None:
+            return
+        try:
+            async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
+                await self._queue.cancel(tag)  # waits for cancel-ok
+        except BROKER_ERRORS:
+            # The consumer died with the channel; aio-pika forgot it, so it is not restored either.
+            logger.info("consumer of %s already gone", self._queue.name, exc_info=True)
+
+    async def _requeue_buffered(self) -> None:
+        while not self._buffer.empty():
+            message = self._buffer.get_nowait()
+            if message is not None:
+                await _requeue(message)
+
+    async def _close_channel(self) -> None:
+        if self._queue.exclusive:
+            try:
+                async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
+                    await self._queue.delete(if_unused=False, if_empty=False)
+            except BROKER_ERRORS:
+                logger.info("exclusive queue %s not deleted", self._queue.name, exc_info=True)
+        try:
+            await self._channel.close()
+        except BROKER_ERRORS:
+            logger.info("channel of %s closed uncleanly", self._queue.name, exc_info=True)
+
+
+def _channel_is_open(message: AbstractIncomingMessage) -> bool:
+    try:
+        return not message.channel.is_closed
+    except AMQPError:  # ChannelInvalidStateError: the delivery's channel is gone
+        return False
+
+
+async def _requeue(message: AbstractIncomingMessage) -> None:
+    if message.processed:
+        return
+    try:
+        await message.nack(requeue=True)
+    except BROKER_ERRORS:
+        # The channel is gone, and with it every unacknowledged delivery went back to the queue.
+        logger.debug("requeue of %s skipped: channel closed", message.message_id, exc_info=True)

@@ -1,0 +1,134 @@
+"""How the broker names of `contracts.topology` become RabbitMQ exchanges, queues and message properties.
+
+Everything is declared through robust channels, so aio-pika re-declares it (and re-binds, and restarts
+consumers) after a reconnection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    HeadersType,
+)
+
+from contracts.topology import (
+    COMMANDS,
+    COMMANDS_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
+    EVENTS_EXCHANGE,
+    ORIGINAL_QUEUE_HEADER,
+    PROJECTOR,
+    REJECTION_REASON_HEADER,
+    RUNS,
+    RUNS_EXCHANGE,
+    QueueSpec,
+)
+from infrastructure.bus.port import DeadLetter
+
+TOPIC_EXCHANGES = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE)
+STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR)
+CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Topology:
+    exchanges: dict[str, AbstractExchange]
+    dead_letter_queue: AbstractQueue
+
+
+async def declare_topology(channel: AbstractChannel) -> Topology:
+    """Declare the exchanges, the dead-letter queue and the standing queues.
+
+    The standing queues are declared here, not only when consumed, so that commands and runs published
+    before their consumer first starts are kept rather than dropped as unroutable.
+    """
+    exchanges: dict[str, AbstractExchange] = {}
+    for name in TOPIC_EXCHANGES:
+        exchanges[name] = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+    # Fanout: whatever the routing key (our original queue name, or the broker's own dead-lettering
+    # which keeps the message's routing key), everything lands in the one dead-letter queue.
+    exchanges[DEAD_LETTER_EXCHANGE] = await channel.declare_exchange(
+        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
+    )
+    dead_letter_queue = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True)
+    await dead_letter_queue.bind(exchanges[DEAD_LETTER_EXCHANGE], routing_key="")
+    for spec in STANDING_QUEUES:
+        await declare_queue(channel, spec)
+    return Topology(exchanges, dead_letter_queue)
+
+
+def queue_arguments(spec: QueueSpec) -> dict[str, Any]:
+    """Queue arguments: the broker's own dead-lettering (e.g. a delivery limit) goes to our exchange too."""
+    arguments: dict[str, Any] = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    if spec.single_active_consumer:
+        arguments["x-single-active-consumer"] = True
+    arguments.update(spec.extra)
+    return arguments
+
+
+async def declare_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
+    """Declare and bind the queue of `spec`.
+
+    An exclusive queue gets a unique name (`<spec.name>.<random>`) so that every process has its own copy
+    (per-process fan-out). It is not auto-delete, so that pausing its only consumer does not delete it;
+    the subscription deletes it on cancel and the broker deletes it when the connection closes.
+    """
+    if spec.exclusive:
+        queue = await channel.declare_queue(
+            f"{spec.name}.{uuid.uuid4().hex[:12]}",
+            durable=False,
+            exclusive=True,
+            arguments=queue_arguments(spec),
+        )
+    else:
+        queue = await channel.declare_queue(spec.name, durable=spec.durable, arguments=queue_arguments(spec))
+    for key in spec.binding_keys:
+        await queue.bind(spec.exchange, routing_key=key)
+    return queue
+
+
+def outgoing(
+    body: bytes,
+    *,
+    message_id: str | None = None,
+    message_type: str | None = None,
+    correlation_id: str | None = None,
+    headers: HeadersType | None = None,
+) -> aio_pika.Message:
+    """A persistent JSON message; envelope ids as AMQP properties so operators can see them in tools."""
+    return aio_pika.Message(
+        body,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        content_type=CONTENT_TYPE,
+        message_id=message_id,
+        type=message_type,
+        correlation_id=correlation_id,
+        headers=headers,
+    )
+
+
+def dead_letter_from(message: AbstractIncomingMessage) -> DeadLetter:
+    """Read a dead letter: our headers if we put it there, else the broker's `x-death` record."""
+    headers = message.headers or {}
+    reason = _text(headers.get(REJECTION_REASON_HEADER))
+    original_queue = _text(headers.get(ORIGINAL_QUEUE_HEADER))
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        reason = reason or f"dead-lettered by the broker: {_text(deaths[0].get('reason'))}"
+        original_queue = original_queue or _text(deaths[0].get("queue"))
+    return DeadLetter(body=message.body, reason=reason or "unknown", original_queue=original_queue or "")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return "" if value is None else str(value)

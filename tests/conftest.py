@@ -1,0 +1,23 @@
+"""Session-wide test settings shared by every suite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which MongoDB the store suite runs against (the URL is not printed: it may hold credentials)."""
+    if os.environ.get("MONGODB_TEST_URL"):
+        return ["store suite: MongoDB adapter against a real server (MONGODB_TEST_URL), ids 'mongodb-real'"]
+    return [
+        "store suite: MONGODB_TEST_URL not set, MongoDB adapter against the in-process emulation "
+        "(pymongo-async-mock), ids 'mongodb-emulated'"
+    ]
+
+
+# RabbitMQ virtual hosts for every suite that needs a broker (see tests/rabbitmq.py).
+from tests.rabbitmq import fresh_rabbitmq_vhost, rabbitmq_vhost  # noqa: E402
+
+__all__ = ["fresh_rabbitmq_vhost", "rabbitmq_vhost"]

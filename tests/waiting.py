@@ -1,0 +1,31 @@
+"""Wait for a condition with a deadline, instead of sleeping for a guessed time."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]],
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109 -- a deadline for the polling, the name other tests expect
+    interval: float = 0.02,
+    message: str = "",
+) -> None:
+    """Return as soon as `predicate()` (sync or async) is true; fail the test after `timeout` seconds.
+
+    This is the one place in the tests allowed to sleep: a short poll interval between checks.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        outcome = predicate()
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        if outcome:
+            return
+        if loop.time() >= deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {message or predicate!r}")
+        await asyncio.sleep(interval)
