@@ -5,6 +5,7 @@ from __future__ import annotations
 from infrastructure.bus.leadership import InProcessElection, LeaderElection, RabbitMQElection
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
+from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
 
@@ -49,3 +50,13 @@ def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderEl
             settings.rabbitmq_url.get_secret_value(), LEADER_LOCK, connection_name=connection_name
         )
     return InProcessElection(LEADER_LOCK)
+
+
+def make_run_claims(settings: CommonSettings) -> RunClaims:
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_claims import MongoRunClaims
+
+        return MongoRunClaims.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
+    from infrastructure.store.sqlite_claims import SQLiteRunClaims
+
+    return SQLiteRunClaims(settings.sqlite_file)

@@ -13,6 +13,7 @@ from contracts.topology import PROJECTOR
 from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
+from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
 from services.embedded.settings import EmbeddedSettings
@@ -20,7 +21,7 @@ from services.projector.projector import Projector
 from services.scheduler.catalogue import load_definitions
 from services.scheduler.service import SchedulerService
 from services.workers.kinds import job_kinds
-from services.workers.worker import LocalClaims, Worker, WorkerTimings
+from services.workers.worker import Worker, WorkerTimings
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class EmbeddedSystem:
             self.bus,
             job_kinds(),
             worker_id="embedded",
-            claims=LocalClaims(),
+            claims=LocalRunClaims(),
             capacity=self.settings.worker_capacity,
             timings=WorkerTimings(
                 heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,

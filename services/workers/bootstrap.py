@@ -6,12 +6,12 @@ import logging
 import os
 import socket
 
-from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, wait_for_stop_signal
 from services.workers.kinds import job_kinds
 from services.workers.settings import WorkerSettings
-from services.workers.worker import Worker
+from services.workers.worker import Worker, WorkerTimings
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +20,25 @@ async def main(settings: WorkerSettings) -> None:
     configure_logging(settings.log_level, service="worker")
     worker_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     bus = make_bus(settings, connection_name=f"worker:{worker_id}")
+    claims = make_run_claims(settings)
+    await claims.open()
     try:
         await connect_with_retry(bus)
-        worker = Worker(bus, job_kinds(), worker_id=worker_id, capacity=settings.worker_capacity)
+        worker = Worker(
+            bus,
+            job_kinds(),
+            worker_id=worker_id,
+            claims=claims,
+            capacity=settings.worker_capacity,
+            timings=WorkerTimings(
+                heartbeat_interval_s=settings.worker_heartbeat_interval_s,
+                cancel_grace_s=settings.cancel_grace_s,
+            ),
+        )
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
         await wait_for_stop_signal()
         await worker.stop()
     finally:
         await bus.close()
+        await claims.close()

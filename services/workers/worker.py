@@ -18,7 +18,6 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from contracts.envelope import Message, utc_now
 from contracts.events import (
@@ -33,6 +32,7 @@ from contracts.events import (
 from contracts.runs import RunJob
 from contracts.topology import EVENTS_EXCHANGE, RUNS, QueueSpec
 from infrastructure.bus.port import Bus, Reject, Subscription
+from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
 from services.workers.job_api import JobFunction, RunCancelled
 from services.workers.outcomes import Outcome
@@ -41,24 +41,6 @@ from services.workers.run_context import RunContext
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-
-class RunClaims(Protocol):
-    async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool: ...
-
-
-class LocalClaims:
-    """Claims inside one process (embedded mode and tests without a shared store)."""
-
-    def __init__(self) -> None:
-        self._claimed: set[tuple[str, int]] = set()
-
-    async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
-        key = (execution_id, attempt)
-        if key in self._claimed:
-            return False
-        self._claimed.add(key)
-        return True
 
 
 @dataclass(frozen=True)
