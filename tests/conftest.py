@@ -21,3 +21,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 from tests.rabbitmq import fresh_rabbitmq_vhost, rabbitmq_vhost  # noqa: E402
 
 __all__ = ["fresh_rabbitmq_vhost", "rabbitmq_vhost"]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Keep each phase's report on the test item (`rep_setup`, `rep_call`) for fixtures to read."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -108,5 +108,3 @@ async def delete_all_queues(vhost: RabbitMQVhost) -> None:
         channel = await connection.channel()
         for name in names:
             await channel.queue_delete(name)
-
-

@@ -46,6 +46,8 @@ def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefin
     if override.enabled is not None:
         changes["enabled"] = override.enabled
         changes["disabled_reason"] = None if override.enabled else "disabled by settings"
+    if override.kwargs is not None:
+        changes["kwargs"] = {**definition.kwargs, **override.kwargs}
     if override.misfire_grace_time is not None:
         changes["misfire_grace_time"] = override.misfire_grace_time
     policy_fields = ("overlap", "max_concurrent", "catch_up", "max_attempts", "retry_backoff_s", "timeout_s")

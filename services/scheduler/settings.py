@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,7 @@ class JobOverride(BaseModel):
 
     trigger: str | None = None
     enabled: bool | None = None
+    kwargs: dict[str, Any] | None = None
     misfire_grace_time: int | None = Field(default=None, ge=1)
     overlap: Literal["skip", "allow"] | None = None
     max_concurrent: int | None = Field(default=None, ge=1)

@@ -3,7 +3,8 @@
 Accepted forms (in the configured timezone):
 - a 5-field crontab expression, e.g. `*/5 9-15 * * 1-5` (day of week as in crontab: 0 or 7 = Sunday);
 - `HH:MM`, daily at that time;
-- `interval:SECONDS`, e.g. `interval:360`.
+- `interval:SECONDS`, e.g. `interval:360` (aligned on multiples of the interval since 2000-01-01 local time,
+  so fires fall at the same instants whichever scheduler computes them).
 
 APScheduler 3 numbers weekdays from Monday = 0, unlike crontab (its issue 286): the day-of-week field is
 rewritten with day names here, so `1-5` means Monday to Friday as an operator expects.
@@ -12,7 +13,7 @@ rewritten with day names here, so `1-5` means Monday to Friday as an operator ex
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -38,7 +39,9 @@ def build_trigger(spec: str, timezone: tzinfo) -> BaseTrigger:
         seconds = int(match[1])
         if seconds < 1:
             raise TriggerSpecError(f"invalid interval {spec!r} (at least 1 second)")
-        return IntervalTrigger(seconds=seconds, timezone=timezone)
+        # A fixed anchor keeps the phase: every scheduler (and every restart) fires at the same instants.
+        anchor = datetime(2000, 1, 1, tzinfo=timezone)
+        return IntervalTrigger(seconds=seconds, start_date=anchor, timezone=timezone)
     fields = text.split()
     if len(fields) != 5:
         raise TriggerSpecError(

@@ -34,7 +34,12 @@ def run_stream(*, steps: int = 3, status: str = "success") -> list[ExecutionEven
     stream: list[ExecutionEvent] = [
         RunQueued(**IDS, producer="scheduler:s", occurred_at=at(0), job_name="canary", scheduled_time=at(0)),
         JobStarted(
-            **worker, sequence=1, occurred_at=at(1), job_name="canary", worker_id="w1", started_at=at(1),
+            **worker,
+            sequence=1,
+            occurred_at=at(1),
+            job_name="canary",
+            worker_id="w1",
+            started_at=at(1),
             scheduled_time=at(0),
         ),
     ]
@@ -44,8 +49,13 @@ def run_stream(*, steps: int = 3, status: str = "success") -> list[ExecutionEven
         )
     stream.append(
         JobFinished(
-            **worker, sequence=steps + 2, occurred_at=at(steps + 2), status=status,  # type: ignore[arg-type]
-            started_at=at(1), finished_at=at(steps + 2), error_message=None if status == "success" else "x",
+            **worker,
+            sequence=steps + 2,
+            occurred_at=at(steps + 2),
+            status=status,
+            started_at=at(1),
+            finished_at=at(steps + 2),
+            error_message=None if status == "success" else "x",
         )
     )
     return stream

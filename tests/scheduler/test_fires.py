@@ -18,15 +18,19 @@ from services.scheduler.service import SchedulerService
 from tests.waiting import wait_until
 
 EVERY_SECOND = JobDefinition(
-    job_id="every_second", name="每秒", job_kind="pipeline_canary", trigger="interval:1",
-    kwargs={"duration_s": 0}, misfire_grace_time=5,
+    job_id="every_second",
+    name="每秒",
+    job_kind="pipeline_canary",
+    trigger="interval:1",
+    kwargs={"duration_s": 0},
+    misfire_grace_time=5,
 )
 
 
 @pytest.fixture
 async def pipeline(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
     """Projector and worker running; each test starts its own scheduler on the same bus and store."""
-    settings = EmbeddedSettings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = EmbeddedSettings(data_dir=tmp_path, _env_file=None)
     system = EmbeddedSystem(settings)
     await system.start()
     await system.scheduler.stop()
@@ -52,6 +56,7 @@ async def test_an_interval_job_runs_with_deterministic_ids(pipeline: EmbeddedSys
     scheduler = scheduler_for(pipeline)
     await scheduler.start()
     try:
+
         async def two_successes() -> bool:
             items, _ = await pipeline.store.list_executions(
                 ExecutionQuery(job_id=EVERY_SECOND.job_id, status="success")
@@ -73,6 +78,7 @@ async def test_a_fire_later_than_the_grace_time_is_recorded_missed(pipeline: Emb
     scheduler = scheduler_for(pipeline, clock_offset=timedelta(seconds=EVERY_SECOND.misfire_grace_time + 60))
     await scheduler.start()
     try:
+
         async def missed() -> bool:
             _, total = await pipeline.store.list_executions(
                 ExecutionQuery(job_id=EVERY_SECOND.job_id, status="missed")

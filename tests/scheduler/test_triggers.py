@@ -29,7 +29,11 @@ def test_weekdays_1_to_5_mean_monday_to_friday_as_in_crontab() -> None:
     # 2026-11-28 is a Saturday.
     fires = next_fires("0 16 * * 1-5", datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI), 5)
     assert [fire.strftime("%a %H:%M") for fire in fires] == [
-        "Mon 16:00", "Tue 16:00", "Wed 16:00", "Thu 16:00", "Fri 16:00",
+        "Mon 16:00",
+        "Tue 16:00",
+        "Wed 16:00",
+        "Thu 16:00",
+        "Fri 16:00",
     ]
 
 

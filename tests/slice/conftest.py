@@ -13,8 +13,12 @@ from services.embedded.system import EmbeddedSystem
 async def system(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
     """Projector, worker and scheduler in this process: in-memory bus, SQLite file in tmp_path."""
     settings = EmbeddedSettings(
-        data_dir=tmp_path, bus="memory", store="sqlite", heartbeat_interval_s=0.2, worker_capacity=2,
-        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        bus="memory",
+        store="sqlite",
+        heartbeat_interval_s=0.2,
+        worker_capacity=2,
+        _env_file=None,
     )
     running = EmbeddedSystem(settings)
     await running.start()

@@ -62,7 +62,13 @@ async def test_a_triggered_canary_reaches_success_with_progress_100(system: Embe
     assert record.return_value == {"steps": 4, "duration_s": 0.2}
     events, total = await system.store.list_events(EventQuery(execution_id=execution_id))
     assert [event["type"] for event in events] == [
-        "RunQueued", "JobStarted", "Progress", "Progress", "Progress", "Progress", "JobFinished",
+        "RunQueued",
+        "JobStarted",
+        "Progress",
+        "Progress",
+        "Progress",
+        "Progress",
+        "JobFinished",
     ]
     assert total == 7
     job = await system.store.get_job(CANARY)
@@ -149,7 +155,7 @@ async def test_delete_is_refused_while_running_and_mark_failed_ends_a_run(system
     await wait_until(deleted)
     events, _ = await system.store.list_events(EventQuery(execution_id=execution_id))
     assert "ExecutionDeleted" in {event["type"] for event in events}, "the event store keeps everything"
-    items, total = await system.store.list_executions(ExecutionQuery(job_id=CANARY))
+    items, _total = await system.store.list_executions(ExecutionQuery(job_id=CANARY))
     assert execution_id not in {item.execution_id for item in items}
 
 
