@@ -56,6 +56,8 @@ class HistoryQuery:
 
 @dataclass(frozen=True)
 class EventQuery:
+    """`since` is inclusive, `until` exclusive (MongoDB compares at millisecond precision)."""
+
     job_id: str | None = None
     execution_id: str | None = None
     type: str | None = None
@@ -84,7 +86,10 @@ class Store(Protocol):
 
     # --- event store -------------------------------------------------------------------------------
     async def append_event(self, document: dict[str, Any]) -> bool:
-        """Store an event document once per `message_id`; False if it was already stored."""
+        """Store an event document once per `message_id`; False if it was already stored.
+
+        The document is the codec's JSON form (`contracts.codec.to_document`): ValueError without a
+        `message_id`, `type` or aware `occurred_at`, TypeError if it is not JSON."""
 
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         """Events matching the filters, oldest first, with the total count."""

@@ -1,0 +1,80 @@
+"""User accounts in MongoDB (collection `scheduler_users`, `_id` = username), via PyMongo's async API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.users_port import UserRecord
+
+COLLECTION = "scheduler_users"
+
+
+class MongoUserStore:
+    """Uses a database handle; closes the client only when it made it (`from_url`)."""
+
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
+    ) -> None:
+        self._collection = database[COLLECTION]
+        self._owned_client = client
+
+    @classmethod
+    def from_url(cls, url: str, database: str) -> MongoUserStore:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            url, tz_aware=True, connect=False, appname="scheduler-api-users"
+        )
+        return cls(client[database], client=client)
+
+    async def open(self) -> None:
+        """Nothing to create: `_id` is the username, unique by construction."""
+
+    async def close(self) -> None:
+        if self._owned_client is not None:
+            await self._owned_client.close()
+
+    async def get_user(self, username: str) -> UserRecord | None:
+        try:
+            document = await self._collection.find_one({"_id": username})
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        return None if document is None else _to_record(document)
+
+    async def add_user(self, record: UserRecord) -> bool:
+        try:
+            await self._collection.insert_one(_to_document(record))
+        except DuplicateKeyError:
+            return False
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        return True
+
+    async def put_user(self, record: UserRecord) -> None:
+        try:
+            await self._collection.replace_one(
+                {"_id": record.username}, _to_document(record), upsert=True
+            )
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def list_users(self) -> list[UserRecord]:
+        try:
+            documents = await self._collection.find({}).sort("_id", 1).to_list(None)
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        return [_to_record(document) for document in documents]
+
+
+def _to_document(record: UserRecord) -> dict[str, Any]:
+    document = record.model_dump(mode="json", exclude={"username"})
+    document["_id"] = record.username
+    return document
+
+
+def _to_record(document: dict[str, Any]) -> UserRecord:
+    fields = {key: value for key, value in document.items() if key != "_id"}
+    return UserRecord.model_validate({**fields, "username": document["_id"]})

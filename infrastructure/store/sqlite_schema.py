@@ -1,0 +1,161 @@
+"""Connection settings, tables, indexes and the longer statements of the SQLite store.
+
+Timestamps are fixed-width UTC text keys (`domain.records.as_utc_key`), so text order is time order.
+Indexes follow the API's queries: every filter combination the REST API offers on executions is served by an
+index whose last column is `timestamp`, so "newest first, LIMIT/OFFSET" walks the index backwards and its
+COUNT is a range count on the same index. `rowid` (implicitly the last column of every index) breaks ties.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from infrastructure.store.documents import STATS_STATUSES
+from infrastructure.store.port import StoreUnavailable
+
+# busy_timeout first: switching to WAL needs a lock another process may briefly hold.
+CONNECTION_PRAGMAS = (
+    "PRAGMA busy_timeout = {busy_timeout_ms}",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+)
+
+# Primary result codes meaning "the database cannot be used right now", not "this statement is wrong".
+UNAVAILABLE_CODES = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
+
+
+@contextmanager
+def unavailable_reported(path: Path) -> Iterator[None]:
+    """Busy (after `busy_timeout`), locked, I/O and disk-full errors become `StoreUnavailable` (the API
+    answers 503); other errors are bugs and pass unchanged."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in UNAVAILABLE_CODES:
+            raise StoreUnavailable(f"SQLite store {path}: {error}") from error
+        raise
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scheduler_events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    job_id TEXT,
+    execution_id TEXT,
+    actor TEXT,
+    occurred_at TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_events_occurred_at ON scheduler_events (occurred_at);
+CREATE INDEX IF NOT EXISTS ix_events_job_occurred_at ON scheduler_events (job_id, occurred_at);
+CREATE INDEX IF NOT EXISTS ix_events_execution_occurred_at
+    ON scheduler_events (execution_id, occurred_at);
+CREATE INDEX IF NOT EXISTS ix_events_type_occurred_at ON scheduler_events (type, occurred_at);
+CREATE INDEX IF NOT EXISTS ix_events_actor_occurred_at ON scheduler_events (actor, occurred_at);
+
+CREATE TABLE IF NOT EXISTS scheduler_jobs (
+    job_id TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS scheduler_metadata (
+    job_id TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS scheduler_executions (
+    execution_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    is_manual INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    execution_time REAL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_executions_timestamp ON scheduler_executions (timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_job_timestamp ON scheduler_executions (job_id, timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_status_timestamp
+    ON scheduler_executions (status, timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_manual_timestamp
+    ON scheduler_executions (is_manual, timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_job_status_timestamp
+    ON scheduler_executions (job_id, status, timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_job_manual_timestamp
+    ON scheduler_executions (job_id, is_manual, timestamp);
+CREATE INDEX IF NOT EXISTS ix_executions_status_manual_timestamp
+    ON scheduler_executions (status, is_manual, timestamp);
+-- execution_time last: `execution_stats` reads only this index (no table lookups).
+CREATE INDEX IF NOT EXISTS ix_executions_job_status_manual_timestamp
+    ON scheduler_executions (job_id, status, is_manual, timestamp, execution_time);
+
+CREATE TABLE IF NOT EXISTS scheduler_history (
+    history_id TEXT PRIMARY KEY,
+    job_id TEXT,
+    status TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_history_timestamp ON scheduler_history (timestamp);
+CREATE INDEX IF NOT EXISTS ix_history_job_timestamp ON scheduler_history (job_id, timestamp);
+CREATE INDEX IF NOT EXISTS ix_history_status_timestamp ON scheduler_history (status, timestamp);
+
+CREATE TABLE IF NOT EXISTS scheduler_state (
+    scheduler_id TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+"""
+
+# ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a redelivery (same message_id) is ignored;
+# any other constraint failure still raises.
+INSERT_EVENT = """
+INSERT INTO scheduler_events (message_id, type, job_id, execution_id, actor, occurred_at, document)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (message_id) DO NOTHING
+"""
+
+# Upserts rather than INSERT OR REPLACE: the row keeps its rowid, the tie-breaker of "newest first".
+UPSERT_EXECUTION = """
+INSERT INTO scheduler_executions
+    (execution_id, job_id, status, is_manual, timestamp, execution_time, document)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (execution_id) DO UPDATE SET
+    job_id = excluded.job_id, status = excluded.status, is_manual = excluded.is_manual,
+    timestamp = excluded.timestamp, execution_time = excluded.execution_time, document = excluded.document
+"""
+
+UPSERT_HISTORY = """
+INSERT INTO scheduler_history (history_id, job_id, status, timestamp, document)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (history_id) DO UPDATE SET
+    job_id = excluded.job_id, status = excluded.status, timestamp = excluded.timestamp,
+    document = excluded.document
+"""
+
+# One statement. Counts and the success average read only the covering (job_id, status, is_manual,
+# timestamp, execution_time) index; the last execution walks (job_id, timestamp) backwards. INDEXED BY
+# because, left to itself, the planner picks the covering index for the subquery too and sorts all of the
+# job's rows.
+# Parameters: each of STATS_STATUSES, "success", job_id, job_id.
+EXECUTION_STATS = f"""
+SELECT
+    COUNT(*),
+    {", ".join("COALESCE(SUM(status = ?), 0)" for _ in STATS_STATUSES)},
+    AVG(CASE WHEN status = ? THEN execution_time END),
+    (SELECT json_array(status, timestamp, execution_time)
+     FROM scheduler_executions INDEXED BY ix_executions_job_timestamp
+     WHERE job_id = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1)
+FROM scheduler_executions
+WHERE job_id = ?
+"""

@@ -1,0 +1,309 @@
+"""The embedded store: one SQLite file in WAL mode, shared by the processes of one machine.
+
+WAL lets readers (the API) run while a writer (the projector) commits; `busy_timeout` makes a second writer
+wait for the lock instead of failing with "database is locked". The connection runs in autocommit mode: each
+write is one statement, hence its own atomic transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from domain.records import (
+    ExecutionRecord,
+    ExecutionStats,
+    HistoryRecord,
+    JobRecord,
+    MetadataRecord,
+    SchedulerStateRecord,
+    as_utc_key,
+)
+from infrastructure.store.documents import (
+    STATS_STATUSES,
+    build_execution_stats,
+    encode_event_document,
+    event_fields,
+)
+from infrastructure.store.port import (
+    EventQuery,
+    ExecutionQuery,
+    HistoryQuery,
+    JobView,
+    StoredEvent,
+    StoreUnavailable,
+)
+from infrastructure.store.sqlite_schema import (
+    CONNECTION_PRAGMAS,
+    EXECUTION_STATS,
+    INSERT_EVENT,
+    SCHEMA,
+    UPSERT_EXECUTION,
+    UPSERT_HISTORY,
+    unavailable_reported,
+)
+
+Row = Sequence[Any]
+Filter = tuple[str, object | None]  # (SQL condition with one `?`, value); None means "no filter"
+NEWEST_FIRST = "timestamp DESC, rowid DESC"  # rowid: equal timestamps still page deterministically
+
+
+def _where(filters: Iterable[Filter]) -> tuple[str, list[object]]:
+    active = [(condition, value) for condition, value in filters if value is not None]
+    if not active:
+        return "", []
+    return " WHERE " + " AND ".join(c for c, _ in active), [v for _, v in active]
+
+
+def _key(moment: datetime | None) -> str | None:
+    return None if moment is None else as_utc_key(moment)
+
+
+class SQLiteStore:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._connection: aiosqlite.Connection | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def open(self) -> None:
+        if self._connection is not None:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(self._path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"cannot open SQLite store {self._path}: {error}") from error
+        try:
+            for pragma in CONNECTION_PRAGMAS:
+                await connection.execute(pragma.format(busy_timeout_ms=self._busy_timeout_ms))
+            await connection.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+        except sqlite3.Error as error:
+            await connection.close()
+            raise StoreUnavailable(f"cannot prepare SQLite store {self._path}: {error}") from error
+        self._connection = connection
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+    async def ping(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            await self._connection.execute_fetchall("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def _db(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreUnavailable("SQLite store is not open")
+        return self._connection
+
+    async def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
+        with unavailable_reported(self._path):
+            return list(await self._db().execute_fetchall(sql, parameters))
+
+    async def _scalar(self, sql: str, parameters: Sequence[object] = ()) -> Any:
+        rows = await self._rows(sql, parameters)
+        return rows[0][0] if rows else None
+
+    async def _write(self, sql: str, parameters: Sequence[object]) -> int:
+        with unavailable_reported(self._path):
+            async with self._db().execute(sql, parameters) as cursor:
+                return cursor.rowcount
+
+    async def _listed(
+        self, table: str, order: str, filters: Iterable[Filter], limit: int, offset: int
+    ) -> tuple[list[str], int]:
+        """A page of documents and the count of all matches; a limit of 0 or less gives no rows (as in the
+        Mongo store, where `limit(0)` would mean "no limit")."""
+        where, parameters = _where(filters)
+        rows = await self._rows(
+            f"SELECT document FROM {table}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*parameters, max(limit, 0), max(offset, 0)],
+        )
+        total = await self._scalar(f"SELECT COUNT(*) FROM {table}{where}", parameters)
+        return [row[0] for row in rows], int(total)
+
+    # --- event store -------------------------------------------------------------------------------
+    async def append_event(self, document: dict[str, Any]) -> bool:
+        fields = event_fields(document)
+        inserted = await self._write(
+            INSERT_EVENT,
+            (
+                fields.message_id,
+                fields.type,
+                fields.job_id,
+                fields.execution_id,
+                fields.actor,
+                as_utc_key(fields.occurred_at),
+                encode_event_document(document),
+            ),
+        )
+        return inserted == 1
+
+    async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
+        filters = [
+            ("job_id = ?", query.job_id),
+            ("execution_id = ?", query.execution_id),
+            ("type = ?", query.type),
+            ("actor = ?", query.actor),
+            ("occurred_at >= ?", _key(query.since)),
+            ("occurred_at < ?", _key(query.until)),
+        ]
+        documents, total = await self._listed(
+            "scheduler_events", "occurred_at, position", filters, query.limit, query.offset
+        )
+        return [json.loads(document) for document in documents], total
+
+    async def iter_events(self, batch_size: int = 5000) -> AsyncIterator[list[StoredEvent]]:
+        after = 0
+        while True:
+            rows = await self._rows(
+                "SELECT position, document FROM scheduler_events"
+                " WHERE position > ? ORDER BY position LIMIT ?",
+                (after, batch_size),
+            )
+            if not rows:
+                return
+            yield [StoredEvent(position=row[0], document=json.loads(row[1])) for row in rows]
+            after = rows[-1][0]
+
+    async def count_events(self) -> int:
+        return int(await self._scalar("SELECT COUNT(*) FROM scheduler_events"))
+
+    # --- read models: writes -------------------------------------------------------------------------
+    async def _put_document(self, table: str, key_column: str, key: str, document: str) -> None:
+        await self._write(
+            f"INSERT INTO {table} ({key_column}, document) VALUES (?, ?)"
+            f" ON CONFLICT ({key_column}) DO UPDATE SET document = excluded.document",
+            (key, document),
+        )
+
+    async def put_job(self, record: JobRecord) -> None:
+        await self._put_document("scheduler_jobs", "job_id", record.job_id, record.model_dump_json())
+
+    async def put_metadata(self, record: MetadataRecord) -> None:
+        await self._put_document("scheduler_metadata", "job_id", record.job_id, record.model_dump_json())
+
+    async def put_execution(self, record: ExecutionRecord) -> None:
+        await self._write(
+            UPSERT_EXECUTION,
+            (
+                record.execution_id,
+                record.job_id,
+                record.status,
+                int(record.is_manual),
+                as_utc_key(record.timestamp),
+                record.execution_time,
+                record.model_dump_json(),
+            ),
+        )
+
+    async def delete_execution(self, execution_id: str) -> None:
+        await self._write("DELETE FROM scheduler_executions WHERE execution_id = ?", (execution_id,))
+
+    async def put_history(self, record: HistoryRecord) -> None:
+        await self._write(
+            UPSERT_HISTORY,
+            (
+                record.history_id,
+                record.job_id,
+                record.status,
+                as_utc_key(record.timestamp),
+                record.model_dump_json(),
+            ),
+        )
+
+    async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
+        await self._put_document(
+            "scheduler_state", "scheduler_id", record.scheduler_id, record.model_dump_json()
+        )
+
+    # --- read models: reads ----------------------------------------------------------------------
+    async def get_job(self, job_id: str) -> JobRecord | None:
+        document = await self._scalar("SELECT document FROM scheduler_jobs WHERE job_id = ?", (job_id,))
+        return None if document is None else JobRecord.model_validate_json(document)
+
+    async def get_metadata(self, job_id: str) -> MetadataRecord | None:
+        document = await self._scalar("SELECT document FROM scheduler_metadata WHERE job_id = ?", (job_id,))
+        return None if document is None else MetadataRecord.model_validate_json(document)
+
+    async def _job_views(self, where: str, parameters: Sequence[object]) -> list[JobView]:
+        rows = await self._rows(
+            "SELECT job.document, metadata.document FROM scheduler_jobs AS job"
+            " LEFT JOIN scheduler_metadata AS metadata ON metadata.job_id = job.job_id"
+            f"{where} ORDER BY job.job_id",
+            parameters,
+        )
+        return [
+            JobView(
+                job=JobRecord.model_validate_json(job),
+                metadata=None if metadata is None else MetadataRecord.model_validate_json(metadata),
+            )
+            for job, metadata in rows
+        ]
+
+    async def list_jobs(self) -> list[JobView]:
+        return await self._job_views("", ())
+
+    async def get_job_view(self, job_id: str) -> JobView | None:
+        views = await self._job_views(" WHERE job.job_id = ?", (job_id,))
+        return views[0] if views else None
+
+    async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
+        document = await self._scalar(
+            "SELECT document FROM scheduler_executions WHERE execution_id = ?", (execution_id,)
+        )
+        return None if document is None else ExecutionRecord.model_validate_json(document)
+
+    async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
+        is_manual = None if query.is_manual is None else int(query.is_manual)
+        filters = [("job_id = ?", query.job_id), ("status = ?", query.status), ("is_manual = ?", is_manual)]
+        documents, total = await self._listed(
+            "scheduler_executions", NEWEST_FIRST, filters, query.limit, query.offset
+        )
+        return [ExecutionRecord.model_validate_json(document) for document in documents], total
+
+    async def count_executions(self, status: str | None = None) -> int:
+        where, parameters = _where([("status = ?", status)])
+        return int(await self._scalar(f"SELECT COUNT(*) FROM scheduler_executions{where}", parameters))
+
+    async def execution_stats(self, job_id: str) -> ExecutionStats:
+        rows = await self._rows(EXECUTION_STATS, [*STATS_STATUSES, "success", job_id, job_id])
+        total, *counts = rows[0][: 1 + len(STATS_STATUSES)]
+        success_average, last = rows[0][1 + len(STATS_STATUSES) :]
+        last_execution = None
+        if last is not None:
+            status, timestamp, execution_time = json.loads(last)
+            last_execution = {
+                "status": status,
+                "timestamp": datetime.fromisoformat(timestamp),
+                "execution_time": execution_time,
+            }
+        return build_execution_stats(
+            dict(zip(STATS_STATUSES, counts, strict=True)), total, success_average, last_execution
+        )
+
+    async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
+        filters = [("job_id = ?", query.job_id), ("status = ?", query.status)]
+        documents, total = await self._listed(
+            "scheduler_history", NEWEST_FIRST, filters, query.limit, query.offset
+        )
+        return [HistoryRecord.model_validate_json(document) for document in documents], total
+
+    async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
+        rows = await self._rows("SELECT document FROM scheduler_state ORDER BY scheduler_id")
+        return [SchedulerStateRecord.model_validate_json(row[0]) for row in rows]

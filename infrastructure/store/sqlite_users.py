@@ -1,0 +1,83 @@
+"""User accounts in the embedded SQLite database (table `scheduler_users`, beside the read models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.users_port import UserRecord
+
+BUSY_TIMEOUT_MS = 5000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scheduler_users (
+    username TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+)
+"""
+
+
+class SQLiteUserStore:
+    """Its own connection to the database file (WAL lets it share the file with the store's)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._connection: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        if self._connection is not None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(self._path)
+        try:
+            # busy_timeout first: switching to WAL needs a lock another process may briefly hold.
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute(SCHEMA)
+            await connection.commit()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreUnavailable("user store is not open")
+        return self._connection
+
+    async def get_user(self, username: str) -> UserRecord | None:
+        async with self._db.execute(
+            "SELECT document FROM scheduler_users WHERE username = ?", (username,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else UserRecord.model_validate_json(row[0])
+
+    async def add_user(self, record: UserRecord) -> bool:
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO scheduler_users (username, document) VALUES (?, ?)",
+            (record.username, record.model_dump_json()),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def put_user(self, record: UserRecord) -> None:
+        await self._db.execute(
+            "INSERT INTO scheduler_users (username, document) VALUES (?, ?) "
+            "ON CONFLICT (username) DO UPDATE SET document = excluded.document",
+            (record.username, record.model_dump_json()),
+        )
+        await self._db.commit()
+
+    async def list_users(self) -> list[UserRecord]:
+        async with self._db.execute(
+            "SELECT document FROM scheduler_users ORDER BY username"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [UserRecord.model_validate_json(row[0]) for row in rows]
