@@ -89,3 +89,6 @@ def build_execution_stats(
         last_execution=last_execution,
         **{status: counts.get(status, 0) for status in STATS_STATUSES},
     )
+
+
+ACTIVE_STATUSES = frozenset({"queued", "running"})

@@ -25,6 +25,7 @@ from domain.records import (
     SchedulerStateRecord,
 )
 from infrastructure.store.documents import (
+    ACTIVE_STATUSES,
     as_utc,
     build_execution_stats,
     encode_event_document,
@@ -45,6 +46,7 @@ from infrastructure.store.port import (
     ExecutionQuery,
     HistoryQuery,
     JobView,
+    RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
 )
@@ -311,3 +313,26 @@ class MongoStore:
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
         cursor = self._collection("scheduler_state").find({}).sort("_id", ASCENDING)
         return [record_from(SchedulerStateRecord, document) for document in await cursor.to_list()]
+
+    # --- retention -------------------------------------------------------------------------------
+    @_reachable
+    async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        removed = {"executions": 0, "history": 0, "events": 0}
+        for status, cutoff in cutoffs.executions.items():
+            if status in ACTIVE_STATUSES:
+                continue
+            result = await self._collection("scheduler_executions").delete_many(
+                {"status": status, "timestamp": {"$lt": cutoff}}
+            )
+            removed["executions"] += result.deleted_count
+        if cutoffs.history is not None:
+            result = await self._collection("scheduler_history").delete_many(
+                {"timestamp": {"$lt": cutoffs.history}}
+            )
+            removed["history"] = result.deleted_count
+        if cutoffs.events is not None:
+            result = await self._collection("scheduler_events").delete_many(
+                {"occurred_at": {"$lt": cutoffs.events}}
+            )
+            removed["events"] = result.deleted_count
+        return removed

@@ -55,9 +55,7 @@ class MongoUserStore:
 
     async def put_user(self, record: UserRecord) -> None:
         try:
-            await self._collection.replace_one(
-                {"_id": record.username}, _to_document(record), upsert=True
-            )
+            await self._collection.replace_one({"_id": record.username}, _to_document(record), upsert=True)
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
 

@@ -69,6 +69,15 @@ class EventQuery:
 
 
 @dataclass(frozen=True)
+class RetentionCutoffs:
+    """Records older than these moments go; `None` keeps everything of that kind."""
+
+    executions: dict[str, datetime]
+    history: datetime | None = None
+    events: datetime | None = None
+
+
+@dataclass(frozen=True)
 class JobView:
     """A job merged with its metadata (one query for the whole list)."""
 
@@ -138,3 +147,8 @@ class Store(Protocol):
         """History newest first with the total count."""
 
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]: ...
+
+    # --- retention -------------------------------------------------------------------------------
+    async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        """Remove executions (per status), history and stored events older than the cut-offs; returns
+        how many of each were removed. Executions still queued or running are never removed."""

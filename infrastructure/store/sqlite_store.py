@@ -26,6 +26,7 @@ from domain.records import (
     as_utc_key,
 )
 from infrastructure.store.documents import (
+    ACTIVE_STATUSES,
     STATS_STATUSES,
     build_execution_stats,
     encode_event_document,
@@ -36,6 +37,7 @@ from infrastructure.store.port import (
     ExecutionQuery,
     HistoryQuery,
     JobView,
+    RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
 )
@@ -307,3 +309,23 @@ class SQLiteStore:
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
         rows = await self._rows("SELECT document FROM scheduler_state ORDER BY scheduler_id")
         return [SchedulerStateRecord.model_validate_json(row[0]) for row in rows]
+
+    # --- retention -------------------------------------------------------------------------------
+    async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        removed = {"executions": 0, "history": 0, "events": 0}
+        for status, cutoff in cutoffs.executions.items():
+            if status in ACTIVE_STATUSES:
+                continue
+            removed["executions"] += await self._write(
+                "DELETE FROM scheduler_executions WHERE status = ? AND timestamp < ?",
+                (status, as_utc_key(cutoff)),
+            )
+        if cutoffs.history is not None:
+            removed["history"] = await self._write(
+                "DELETE FROM scheduler_history WHERE timestamp < ?", (as_utc_key(cutoffs.history),)
+            )
+        if cutoffs.events is not None:
+            removed["events"] = await self._write(
+                "DELETE FROM scheduler_events WHERE occurred_at < ?", (as_utc_key(cutoffs.events),)
+            )
+        return removed

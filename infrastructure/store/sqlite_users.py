@@ -76,8 +76,6 @@ class SQLiteUserStore:
         await self._db.commit()
 
     async def list_users(self) -> list[UserRecord]:
-        async with self._db.execute(
-            "SELECT document FROM scheduler_users ORDER BY username"
-        ) as cursor:
+        async with self._db.execute("SELECT document FROM scheduler_users ORDER BY username") as cursor:
             rows = await cursor.fetchall()
         return [UserRecord.model_validate_json(row[0]) for row in rows]

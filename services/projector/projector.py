@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from contracts.codec import to_document
 from contracts.envelope import Event, ExecutionEvent, JobEvent, Message, utc_now
-from contracts.events import JobMetadataUpdated, SchedulerHeartbeat
+from contracts.events import JobMetadataUpdated, RetentionApplied, SchedulerHeartbeat
 from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
 from domain.execution_projection import project_execution
 from infrastructure.bus.port import Reject
-from infrastructure.store.port import Store
+from infrastructure.store.port import RetentionCutoffs, Store
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,11 @@ class Projector:
             updated = project_job(job, event)
             if updated is not None and updated != job:
                 await self._store.put_job(updated)
+        if isinstance(event, RetentionApplied):
+            removed = await self._store.prune(
+                RetentionCutoffs(event.execution_cutoffs, event.history_cutoff, event.event_cutoff)
+            )
+            logger.info("retention applied: removed %s", removed)
         entry = history_entry(event)
         if entry is not None:
             await self._store.put_history(entry)

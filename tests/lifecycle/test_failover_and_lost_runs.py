@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.topology import RUNS_QUEUE
 from infrastructure.store.port import EventQuery, ExecutionQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient
 from tests.lifecycle.conftest import Cluster
+from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -75,8 +77,16 @@ async def test_without_retries_a_lost_run_ends_failed_worker_lost(cluster: Clust
     assert failed["error_message"].startswith("worker lost")
 
 
+async def unacknowledged(vhost: RabbitMQVhost, queue: str) -> int:
+    listing = await rabbitmqctl(
+        "list_queues", "-p", vhost.name, "--no-table-headers", "name", "messages_unacknowledged"
+    )
+    counts = dict(line.split() for line in listing.splitlines() if line.strip())
+    return int(counts.get(queue, 0))
+
+
 async def test_a_cancel_stops_a_long_run_by_force_within_the_grace_period(
-    cluster: Cluster, api: ApiClient
+    cluster: Cluster, api: ApiClient, fresh_rabbitmq_vhost: RabbitMQVhost
 ) -> None:
     cluster.start("services.projector", "projector")
     cluster.start("services.scheduler", "scheduler")
@@ -85,6 +95,8 @@ async def test_a_cancel_stops_a_long_run_by_force_within_the_grace_period(
     # 60 s in 2 steps: the job's own check points are 30 s apart, so only the forced stop can be in time.
     execution_id = await api.trigger(CANARY, duration_s=60, steps=2)
     await api.wait_for_execution(execution_id, {"running"})
+    # No delivery is held open while the run goes on: runs longer than consumer_timeout are safe.
+    assert await unacknowledged(fresh_rabbitmq_vhost, RUNS_QUEUE) == 0
     asked_at = time.monotonic()
     await api.data("POST", f"/api/scheduler/executions/{execution_id}/cancel")
     pending = await api.wait_for_execution(execution_id, {"running", "cancelled"})

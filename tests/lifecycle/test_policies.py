@@ -13,7 +13,7 @@ from domain.records import ExecutionRecord
 from infrastructure.store.port import EventQuery, ExecutionQuery
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
-from services.scheduler.settings import JobOverride
+from services.scheduler.settings import JobOverride, RetentionSettings
 from tests.waiting import wait_until
 
 CANARY = "pipeline_canary"
@@ -136,3 +136,28 @@ async def test_a_manual_trigger_of_a_paused_job_runs_once_and_leaves_it_paused(t
         assert job is not None and job.paused and job.kwargs["duration_s"] == 2, "kwargs apply to one run"
         _items, total = await system.store.list_executions(ExecutionQuery(job_id=CANARY))
         assert total == 1
+
+
+async def test_retention_prunes_old_executions_and_keeps_the_events(tmp_path: Path) -> None:
+    settings = EmbeddedSettings(
+        data_dir=tmp_path,
+        maintenance_interval_s=0.1,
+        retention=RetentionSettings(success_days=1 / 86400, interval_s=0.2),  # one second
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    system = EmbeddedSystem(settings)
+    await system.start()
+    try:
+        execution_id = await trigger(system, duration_s=0)
+        await reach(system, execution_id, {"success"})
+
+        async def pruned() -> bool:
+            return await system.store.get_execution(execution_id) is None
+
+        await wait_until(pruned, timeout=10)
+        events, _ = await system.store.list_events(EventQuery(execution_id=execution_id))
+        assert "JobFinished" in {event["type"] for event in events}, "the event store keeps longer"
+        retention_events, _ = await system.store.list_events(EventQuery(type="RetentionApplied"))
+        assert retention_events
+    finally:
+        await system.stop()

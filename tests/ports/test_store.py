@@ -14,7 +14,14 @@ import pytest
 
 from domain.records import SchedulerStateRecord
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import EventQuery, ExecutionQuery, HistoryQuery, Store, StoreUnavailable
+from infrastructure.store.port import (
+    EventQuery,
+    ExecutionQuery,
+    HistoryQuery,
+    RetentionCutoffs,
+    Store,
+    StoreUnavailable,
+)
 from infrastructure.store.sqlite_store import SQLiteStore
 
 from . import conftest_store
@@ -535,3 +542,29 @@ async def test_mongo_store_connects_on_open_not_before_and_reports_an_unreachabl
         await store.list_jobs()
     assert await store.ping() is False
     await store.close()
+
+
+# --- retention -----------------------------------------------------------------------------------------
+
+
+async def test_prune_removes_old_records_per_status_but_never_active_runs(store: Store) -> None:
+    await _put_executions(store)  # x-6 missed at 0.5 min, x-1 success at 1, x-2 failed at 2, x-5 running at 5
+    for index, minutes in enumerate((1, 3)):
+        await store.put_history(history_record(f"h-{index}", minutes=minutes))
+    for index, minutes in enumerate((1, 3)):
+        await store.append_event(event_document(f"e-{index}", seconds=minutes * 60))
+
+    removed = await store.prune(
+        RetentionCutoffs(
+            executions={"success": at(2), "missed": at(1), "failed": at(1), "running": at(10)},
+            history=at(2),
+            events=at(2),
+        )
+    )
+
+    assert removed == {"executions": 2, "history": 1, "events": 1}
+    remaining, _ = await store.list_executions(ExecutionQuery())
+    assert [execution.execution_id for execution in remaining] == ["x-5", "x-4", "x-3", "x-2"]
+    history, _ = await store.list_history(HistoryQuery())
+    assert [entry.history_id for entry in history] == ["h-1"]
+    assert await store.count_events() == 1
