@@ -42,6 +42,7 @@ def project_job(record: JobRecord | None, event: Event) -> JobRecord | None:
                 trigger=event.trigger,
                 kwargs=event.kwargs,
                 paused=event.paused,
+                paused_reason=event.paused_reason if event.paused else None,
                 next_run_time=event.next_run_time,
                 misfire_grace_time=event.misfire_grace_time,
                 max_instances=event.max_instances,
@@ -50,11 +51,17 @@ def project_job(record: JobRecord | None, event: Event) -> JobRecord | None:
                 updated_at=event.occurred_at,
             )
         case JobPaused() if record is not None:
-            update = {"paused": True, "next_run_time": None, "updated_at": event.occurred_at}
+            update = {
+                "paused": True,
+                "paused_reason": f"paused by {event.actor}",
+                "next_run_time": None,
+                "updated_at": event.occurred_at,
+            }
             return record.model_copy(update=update)
         case JobResumed() if record is not None:
             update = {
                 "paused": False,
+                "paused_reason": None,
                 "next_run_time": event.next_run_time,
                 "updated_at": event.occurred_at,
             }

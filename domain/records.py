@@ -26,6 +26,7 @@ class JobRecord(Record):
     trigger: str
     kwargs: dict[str, Any] = Field(default_factory=dict)
     paused: bool
+    paused_reason: str | None = None
     next_run_time: AwareDatetime | None = None
     misfire_grace_time: int | None = None
     max_instances: int = 1

@@ -13,6 +13,7 @@ from contracts.topology import PROJECTOR
 from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
+from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
@@ -20,6 +21,8 @@ from services.embedded.settings import EmbeddedSettings
 from services.projector.projector import Projector
 from services.scheduler.catalogue import load_definitions
 from services.scheduler.service import SchedulerService
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
 from services.workers.worker import Worker, WorkerTimings
 
@@ -35,6 +38,7 @@ class EmbeddedSystem:
     projector: Projector = field(init=False)
     worker: Worker = field(init=False)
     scheduler: SchedulerService = field(init=False)
+    job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -43,9 +47,11 @@ class EmbeddedSystem:
         self.users = make_user_store(self.settings)
         self.bus = make_bus(self.settings, connection_name="embedded")
         self.projector = Projector(self.store)
+        common = self.settings.model_dump(include=set(CommonSettings.model_fields))
+        self.job_environment = JobEnvironment.from_settings(CatalogueSettings(**common))
         self.worker = Worker(
             self.bus,
-            job_kinds(),
+            job_kinds(self.job_environment),
             worker_id="embedded",
             claims=LocalRunClaims(),
             capacity=self.settings.worker_capacity,
@@ -81,3 +87,4 @@ class EmbeddedSystem:
         await self.bus.close()
         await self.users.close()
         await self.store.close()
+        await self.job_environment.aclose()

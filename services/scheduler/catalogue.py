@@ -36,7 +36,22 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
 
 
 def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
-    return [canary_definition(settings.canary_trigger)]
+    """The canary and the data-sync catalogue (tushare jobs come disabled without a token)."""
+    from services.workers.catalogue.registry import configured_catalogue
+    from services.workers.catalogue.settings import CatalogueSettings
+
+    catalogue = configured_catalogue(CatalogueSettings())
+    return [canary_definition(settings.canary_trigger)] + [
+        JobDefinition(
+            job_id=spec.job_id,
+            name=spec.name,
+            job_kind=spec.job_kind,
+            trigger=spec.trigger,
+            enabled=spec.enabled,
+            disabled_reason=spec.disabled_reason,
+        )
+        for spec in catalogue.values()
+    ]
 
 
 def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefinition:

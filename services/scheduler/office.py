@@ -181,6 +181,9 @@ class Office:
                 trigger=describe(trigger),
                 kwargs=definition.kwargs,
                 paused=paused,
+                paused_reason=(known.paused_reason if known is not None else definition.disabled_reason)
+                if paused
+                else None,
                 next_run_time=self.next_run_time(definition.job_id),
                 misfire_grace_time=definition.misfire_grace_time,
                 max_instances=definition.max_instances,

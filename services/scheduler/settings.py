@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infrastructure.settings import CommonSettings
 
@@ -51,3 +51,9 @@ class SchedulerSettings(CommonSettings):
     canary_trigger: str = "interval:300"
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
+
+    @field_validator("jobs")
+    @classmethod
+    def _job_ids_in_lower_case(cls, value: dict[str, JobOverride]) -> dict[str, JobOverride]:
+        """Environment variables are often upper case (`SCHEDULER_JOBS__NEWS_SYNC__ENABLED`); ids are not."""
+        return {job_id.lower(): override for job_id, override in value.items()}

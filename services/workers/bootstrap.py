@@ -9,6 +9,8 @@ import socket
 from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, wait_for_stop_signal
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
 from services.workers.settings import WorkerSettings
 from services.workers.worker import Worker, WorkerTimings
@@ -21,12 +23,13 @@ async def main(settings: WorkerSettings) -> None:
     worker_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     bus = make_bus(settings, connection_name=f"worker:{worker_id}")
     claims = make_run_claims(settings)
+    environment = JobEnvironment.from_settings(CatalogueSettings())
     await claims.open()
     try:
         await connect_with_retry(bus)
         worker = Worker(
             bus,
-            job_kinds(),
+            job_kinds(environment),
             worker_id=worker_id,
             claims=claims,
             capacity=settings.worker_capacity,
@@ -42,3 +45,4 @@ async def main(settings: WorkerSettings) -> None:
     finally:
         await bus.close()
         await claims.close()
+        await environment.aclose()

@@ -1,0 +1,127 @@
+"""The MongoDB market-data store: `pymongo.AsyncMongoClient`, unordered `bulk_write` of upserts.
+
+Each collection gets a unique compound index on its key, so concurrent writers cannot create duplicates.
+An upsert is `UpdateOne(key, {$set: non-null fields, $setOnInsert: {created_at}}, upsert=True)`; the
+result's `upserted_count` and `matched_count` are the inserted and updated counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.errors import PyMongoError
+
+from infrastructure.market.port import (
+    DEFAULT_BATCH_SIZE,
+    KEY_FIELDS,
+    STOCK_BASIC_INFO,
+    STOCK_DAILY_QUOTES,
+    TIMESTAMP_FIELDS,
+    Document,
+    MarketStoreUnavailable,
+    WriteResult,
+    unique_by_key,
+    without_nulls,
+)
+
+
+def _as_utc(document: Document) -> Document:
+    document.pop("_id", None)
+    for name in TIMESTAMP_FIELDS:
+        value = document.get(name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            document[name] = value.replace(tzinfo=UTC)
+    return document
+
+
+class MongoMarketStore:
+    def __init__(self, database: Any, *, batch_size: int = DEFAULT_BATCH_SIZE, client: Any = None):
+        self._db = database
+        self._client = client
+        self._batch_size = batch_size
+
+    @classmethod
+    def from_url(cls, url: str, database: str) -> MongoMarketStore:
+        from pymongo import AsyncMongoClient
+
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            url, tz_aware=True, serverSelectionTimeoutMS=5000
+        )
+        return cls(client[database], client=client)
+
+    async def open(self) -> None:
+        try:
+            for collection, keys in KEY_FIELDS.items():
+                await self._db[collection].create_index(
+                    [(key, ASCENDING) for key in keys], unique=True, name=f"{collection}_key"
+                )
+                await self._db[collection].create_index("updated_at", name=f"{collection}_updated")
+            await self._db[STOCK_DAILY_QUOTES].create_index(
+                [("data_source", ASCENDING), ("period", ASCENDING), ("symbol", ASCENDING)],
+                name=f"{STOCK_DAILY_QUOTES}_last",
+            )
+        except PyMongoError as error:
+            raise MarketStoreUnavailable(f"cannot prepare market collections: {error}") from error
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+    async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
+        unique = unique_by_key(collection, documents)
+        total = WriteResult()
+        for start in range(0, len(unique), self._batch_size):
+            total += await self._upsert_batch(collection, unique[start : start + self._batch_size])
+        return total
+
+    async def _upsert_batch(self, collection: str, batch: list[Document]) -> WriteResult:
+        keys = KEY_FIELDS[collection]
+        now = datetime.now(UTC)
+        operations = []
+        for document in batch:
+            body = without_nulls(document)
+            body.pop("created_at", None)
+            key = {name: document[name] for name in keys}
+            operations.append(
+                UpdateOne(key, {"$set": body, "$setOnInsert": {"created_at": now}}, upsert=True)
+            )
+        try:
+            result = await self._db[collection].bulk_write(operations, ordered=False)
+        except PyMongoError as error:
+            raise MarketStoreUnavailable(f"{collection}: bulk write failed: {error}") from error
+        return WriteResult(inserted=result.upserted_count, updated=result.matched_count)
+
+    async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
+        pipeline = [
+            {"$match": {"data_source": data_source, "period": period}},
+            {"$group": {"_id": "$symbol", "last": {"$max": "$trade_date"}}},
+        ]
+        cursor = await self._db[STOCK_DAILY_QUOTES].aggregate(pipeline)
+        return {str(row["_id"]): str(row["last"]) for row in await cursor.to_list(None)}
+
+    async def count(self, collection: str, **equals: str) -> int:
+        return int(await self._db[collection].count_documents(dict(equals)))
+
+    async def latest_update(self, collection: str) -> datetime | None:
+        cursor = self._db[collection].find({}, {"updated_at": 1}).sort("updated_at", -1).limit(1)
+        rows = await cursor.to_list(1)
+        if not rows or rows[0].get("updated_at") is None:
+            return None
+        value = _as_utc(rows[0])["updated_at"]
+        return value if isinstance(value, datetime) else None
+
+    async def find(
+        self, collection: str, equals: dict[str, Any] | None = None, *, limit: int | None = None
+    ) -> list[Document]:
+        order = [(key, ASCENDING) for key in KEY_FIELDS[collection]]
+        cursor = self._db[collection].find(dict(equals or {})).sort(order)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [_as_utc(document) for document in await cursor.to_list(None)]
+
+    async def codes(self, *, limit: int | None = None) -> list[str]:
+        codes = sorted({str(code) for code in await self._db[STOCK_BASIC_INFO].distinct("code")})
+        return codes if limit is None else codes[:limit]

@@ -1,0 +1,105 @@
+"""The market-data store port: normalised, idempotent, batched upserts into five collections.
+
+Collections and their upsert keys (`../shared/spec/jobs.md`):
+
+- `stock_basic_info` {code, source}: code (6 digits), name, symbol, full_symbol (`600000.SH`), exchange,
+  area, industry, market (主板/创业板/科创板/北交所), list_date, source, data_source, optional valuation
+  (pe, pb, total_mv, circ_mv in yuan, turnover_rate) with its trade_date;
+- `market_quotes` {code}: price (= close), open, high, low, pre_close, volume (shares), amount (yuan),
+  pct_chg, change, turnover_rate, trade_date, data_source;
+- `stock_daily_quotes` {symbol, trade_date, data_source, period}: open, high, low, close, pre_close,
+  volume (shares), amount (yuan), change, pct_chg, optional turnover_rate, pe, pb; adjust;
+- `stock_financial_data` {symbol, report_period, data_source}: headline figures plus the raw statements;
+- `stock_news` {url, title, publish_time}: symbol, content, source, data_source.
+
+Dates are ISO strings (`2024-01-02`), times `YYYY-MM-DD HH:MM:SS` (Asia/Shanghai, as published);
+`updated_at` is an aware UTC datetime set by the writer, `created_at` is set on insert. An upsert merges the
+document's non-null fields into the stored one (a null never erases a stored value), so a partial record
+(e.g. valuation only) enriches what is there. Adapters: `sqlite_market.SQLiteMarketStore`,
+`mongo_market.MongoMarketStore`; one behavioural suite (`tests/market/test_market_store.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+
+STOCK_BASIC_INFO = "stock_basic_info"
+MARKET_QUOTES = "market_quotes"
+STOCK_DAILY_QUOTES = "stock_daily_quotes"
+STOCK_FINANCIAL_DATA = "stock_financial_data"
+STOCK_NEWS = "stock_news"
+
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    STOCK_BASIC_INFO: ("code", "source"),
+    MARKET_QUOTES: ("code",),
+    STOCK_DAILY_QUOTES: ("symbol", "trade_date", "data_source", "period"),
+    STOCK_FINANCIAL_DATA: ("symbol", "report_period", "data_source"),
+    STOCK_NEWS: ("url", "title", "publish_time"),
+}
+TIMESTAMP_FIELDS = ("updated_at", "created_at")
+DEFAULT_BATCH_SIZE = 500
+
+
+class MarketStoreUnavailable(RuntimeError):
+    """The market-data database cannot be reached or refused a write."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    inserted: int = 0
+    updated: int = 0
+
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(self.inserted + other.inserted, self.updated + other.updated)
+
+
+def key_of(collection: str, document: Document) -> tuple[str, ...]:
+    """The document's upsert key; a missing or empty key field is a programming error upstream."""
+    fields = KEY_FIELDS[collection]
+    values = tuple(document.get(name) for name in fields)
+    if any(value is None or value == "" for value in values):
+        raise ValueError(f"{collection}: document lacks its key {fields}: {values}")
+    return tuple(str(value) for value in values)
+
+
+def unique_by_key(collection: str, documents: Sequence[Document]) -> list[Document]:
+    """One document per key (the last one wins), in first-seen order."""
+    by_key: dict[tuple[str, ...], Document] = {}
+    for document in documents:
+        by_key[key_of(collection, document)] = document
+    return list(by_key.values())
+
+
+def without_nulls(document: Document) -> Document:
+    return {name: value for name, value in document.items() if value is not None}
+
+
+class MarketStore(Protocol):
+    async def open(self) -> None:
+        """Connect, create tables/collections and their unique indexes if missing."""
+
+    async def close(self) -> None: ...
+
+    async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
+        """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""
+
+    async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
+        """For incremental history: the last stored `trade_date` per symbol of one source."""
+
+    async def count(self, collection: str, **equals: str) -> int: ...
+
+    async def latest_update(self, collection: str) -> datetime | None:
+        """The newest `updated_at` of a collection (freshness), or None if it is empty."""
+
+    async def find(
+        self, collection: str, equals: dict[str, Any] | None = None, *, limit: int | None = None
+    ) -> list[Document]:
+        """Documents whose fields equal `equals`, ordered by key (for checks and tests)."""
+
+    async def codes(self, *, limit: int | None = None) -> list[str]:
+        """Distinct stock codes known in `stock_basic_info`, ascending."""

@@ -1,0 +1,200 @@
+"""The embedded market-data store: its own SQLite file (WAL), one table per collection.
+
+Each table has the collection's key fields as columns (its primary key), `updated_at` and the document as
+JSON. An upsert merges with `json_patch` (nulls are stripped first, so they never erase a stored value),
+which mirrors MongoDB's `$set`. Inserted vs updated is counted from the keys already present, looked up in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from infrastructure.market.port import (
+    DEFAULT_BATCH_SIZE,
+    KEY_FIELDS,
+    STOCK_BASIC_INFO,
+    STOCK_DAILY_QUOTES,
+    TIMESTAMP_FIELDS,
+    Document,
+    MarketStoreUnavailable,
+    WriteResult,
+    key_of,
+    unique_by_key,
+    without_nulls,
+)
+
+_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")
+_LOOKUP_CHUNK = 200  # keys per `IN (VALUES ...)` lookup, well under SQLite's variable limit
+
+
+def _schema() -> list[str]:
+    statements = []
+    for table, keys in KEY_FIELDS.items():
+        columns = ", ".join(f"{key} TEXT NOT NULL" for key in keys)
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {table} ({columns}, updated_at TEXT, document TEXT NOT NULL,"
+            f" PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID"
+        )
+        statements.append(f"CREATE INDEX IF NOT EXISTS {table}_updated ON {table} (updated_at)")
+    statements.append(
+        f"CREATE INDEX IF NOT EXISTS {STOCK_DAILY_QUOTES}_last ON {STOCK_DAILY_QUOTES}"
+        " (data_source, period, symbol, trade_date)"
+    )
+    return statements
+
+
+def _encode_value(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a market document")
+
+
+def _decode(text: str) -> Document:
+    document: Document = json.loads(text)
+    for name in TIMESTAMP_FIELDS:
+        if isinstance(document.get(name), str):
+            document[name] = datetime.fromisoformat(document[name])
+    return document
+
+
+def _column_for(collection: str, field: str) -> str:
+    if field in KEY_FIELDS[collection] or field == "updated_at":
+        return field
+    if not field.replace("_", "").isalnum():
+        raise ValueError(f"invalid field name {field!r}")
+    return f"json_extract(document, '$.{field}')"
+
+
+class SQLiteMarketStore:
+    def __init__(self, path: Path | str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self._path = Path(path)
+        self._batch_size = batch_size
+        self._connection: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        if self._connection is not None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = await aiosqlite.connect(self._path, isolation_level=None)
+            for statement in [*_PRAGMAS, *_schema()]:
+                await connection.execute(statement)
+        except sqlite3.Error as error:
+            raise MarketStoreUnavailable(f"cannot open market store {self._path}: {error}") from error
+        self._connection = connection
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise MarketStoreUnavailable("market store is not open")
+        return self._connection
+
+    async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
+        unique = unique_by_key(collection, documents)
+        total = WriteResult()
+        for start in range(0, len(unique), self._batch_size):
+            total += await self._upsert_batch(collection, unique[start : start + self._batch_size])
+        return total
+
+    async def _upsert_batch(self, collection: str, batch: list[Document]) -> WriteResult:
+        keys = KEY_FIELDS[collection]
+        now = datetime.now(UTC).isoformat()
+        rows = []
+        for document in batch:
+            body = without_nulls(document)
+            body.pop("created_at", None)
+            stamp = body.get("updated_at")
+            rows.append(
+                (
+                    *key_of(collection, document),
+                    stamp.isoformat() if isinstance(stamp, datetime) else None,
+                    json.dumps({**body, "created_at": now}, default=_encode_value),
+                    json.dumps(body, default=_encode_value),
+                )
+            )
+        columns = ", ".join(keys)
+        statement = (
+            f"INSERT INTO {collection} ({columns}, updated_at, document)"
+            f" VALUES ({', '.join('?' * (len(keys) + 2))})"
+            f" ON CONFLICT ({columns}) DO UPDATE SET"
+            " updated_at = coalesce(excluded.updated_at, updated_at),"
+            " document = json_patch(document, ?)"
+        )
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                existing = await self._existing(collection, [row[: len(keys)] for row in rows])
+                await self._db.executemany(statement, rows)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
+        return WriteResult(inserted=len(batch) - existing, updated=existing)
+
+    async def _existing(self, collection: str, keys: list[tuple[Any, ...]]) -> int:
+        columns = ", ".join(KEY_FIELDS[collection])
+        width = len(KEY_FIELDS[collection])
+        found = 0
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            values = ", ".join(f"({', '.join('?' * width)})" for _ in chunk)
+            query = f"SELECT count(*) FROM {collection} WHERE ({columns}) IN (VALUES {values})"
+            async with self._db.execute(query, [part for key in chunk for part in key]) as cursor:
+                row = await cursor.fetchone()
+            found += int(row[0]) if row else 0
+        return found
+
+    async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
+        query = (
+            f"SELECT symbol, max(trade_date) FROM {STOCK_DAILY_QUOTES}"
+            " WHERE data_source = ? AND period = ? GROUP BY symbol"
+        )
+        async with self._db.execute(query, (data_source, period)) as cursor:
+            return {str(symbol): str(last) async for symbol, last in cursor}
+
+    async def count(self, collection: str, **equals: str) -> int:
+        where, values = self._where(collection, equals)
+        async with self._db.execute(f"SELECT count(*) FROM {collection}{where}", values) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def latest_update(self, collection: str) -> datetime | None:
+        async with self._db.execute(f"SELECT max(updated_at) FROM {collection}") as cursor:
+            row = await cursor.fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def find(
+        self, collection: str, equals: dict[str, Any] | None = None, *, limit: int | None = None
+    ) -> list[Document]:
+        where, values = self._where(collection, equals or {})
+        order = ", ".join(KEY_FIELDS[collection])
+        query = f"SELECT document FROM {collection}{where} ORDER BY {order} LIMIT ?"
+        async with self._db.execute(query, [*values, -1 if limit is None else limit]) as cursor:
+            return [_decode(text) async for (text,) in cursor]
+
+    async def codes(self, *, limit: int | None = None) -> list[str]:
+        query = f"SELECT DISTINCT code FROM {STOCK_BASIC_INFO} ORDER BY code LIMIT ?"
+        async with self._db.execute(query, (-1 if limit is None else limit,)) as cursor:
+            return [str(code) async for (code,) in cursor]
+
+    @staticmethod
+    def _where(collection: str, equals: dict[str, Any]) -> tuple[str, list[Any]]:
+        if not equals:
+            return "", []
+        conditions = [f"{_column_for(collection, field)} = ?" for field in equals]
+        return " WHERE " + " AND ".join(conditions), list(equals.values())

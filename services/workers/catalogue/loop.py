@@ -1,0 +1,170 @@
+"""Shared machinery of the sync jobs: counting, batched writes with progress, the per-symbol loop.
+
+Progress goes through `JobContext.progress` once per batch (of symbols or of written rows), never per row;
+each report is a cancellation check point, and the symbol loop also checks for cancellation before every
+symbol. A symbol whose provider call fails for good is counted as failed and the loop goes on; the run
+fails only when more than `failure_ratio` of its symbols failed, or when the provider looks down
+(`max_consecutive_network_failures` network failures in a row), so an offline run ends quickly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from infrastructure.market.port import MarketStore, WriteResult
+from services.workers.job_api import JobContext
+from services.workers.providers.errors import ProviderError, TransientNetworkError
+from services.workers.providers.pacing import Clock
+from services.workers.providers.ports import ParsedRows, Row
+
+MAX_LISTED_FAILURES = 20
+
+
+class SyncFailed(RuntimeError):
+    """The run failed as a whole; the message carries the counts and the first errors."""
+
+
+@dataclass
+class SyncTally:
+    job_id: str
+    source: str
+    total: int = 0
+    processed: int = 0
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def add_parsed(self, parsed: ParsedRows) -> None:
+        self.skipped += parsed.skipped
+        self.skipped_reasons.update(parsed.skipped_reasons)
+
+    def add_written(self, written: WriteResult) -> None:
+        self.inserted += written.inserted
+        self.updated += written.updated
+
+    def add_failure(self, item: str, error: Exception) -> None:
+        self.failed += 1
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append({"item": item, "error": str(error)})
+
+    def summary(self) -> str:
+        return (
+            f"{self.job_id} ({self.source}): {self.processed}/{self.total} processed, "
+            f"{self.inserted} inserted, {self.updated} updated, {self.skipped} rows skipped, "
+            f"{self.failed} failed"
+        )
+
+    def finish(self, failure_ratio: float) -> dict[str, Any]:
+        """The run's JSON result, or `SyncFailed` when most of its items failed."""
+        if self.total and self.failed > self.total * failure_ratio:
+            first = "; ".join(f"{f['item']}: {f['error']}" for f in self.failures[:3])
+            raise SyncFailed(f"{self.summary()}; first errors: {first}")
+        if self.failed:
+            status = "partial"
+        elif self.inserted + self.updated == 0:
+            status = "empty"
+        else:
+            status = "success"
+        return {
+            "status": status,
+            "job_id": self.job_id,
+            "source": self.source,
+            "total": self.total,
+            "processed": self.processed,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "skipped_reasons": dict(self.skipped_reasons),
+            "failures": self.failures,
+            **self.notes,
+            "message": self.summary(),
+        }
+
+
+def skipped_result(job_id: str, source: str, reason: str, **notes: Any) -> dict[str, Any]:
+    return {"status": "skipped", "job_id": job_id, "source": source, "reason": reason, **notes}
+
+
+async def write_rows(
+    context: JobContext,
+    store: MarketStore,
+    collection: str,
+    rows: Sequence[Row],
+    tally: SyncTally,
+    *,
+    batch_size: int,
+    percent: tuple[float, float] = (0.0, 100.0),
+) -> None:
+    """Upsert in batches, reporting progress (and so checking for cancellation) after each batch."""
+    low, high = percent
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        tally.add_written(await store.upsert(collection, batch))
+        done = start + len(batch)
+        await context.progress(
+            low + (high - low) * done / len(rows),
+            f"{collection}: {done}/{len(rows)} rows written",
+            current_item=str(batch[-1].get("code") or batch[-1].get("symbol") or ""),
+            total_items=len(rows),
+            processed_items=done,
+        )
+
+
+@dataclass(frozen=True)
+class LoopOptions:
+    batch_size: int = 50
+    batch_pause_s: float = 0.0
+    max_consecutive_network_failures: int = 5
+
+
+SymbolHandler = Callable[[str], Awaitable[None]]
+
+
+async def for_each_symbol(
+    context: JobContext,
+    symbols: Sequence[str],
+    handle: SymbolHandler,
+    tally: SyncTally,
+    *,
+    label: str,
+    clock: Clock,
+    options: LoopOptions,
+    percent: tuple[float, float] = (0.0, 100.0),
+) -> None:
+    """Run `handle` per symbol; provider failures are counted, anything else ends the run."""
+    low, high = percent
+    tally.total += len(symbols)
+    await context.progress(low, f"{label}: {len(symbols)} symbols", total_items=len(symbols))
+    network_streak = 0
+    for index, symbol in enumerate(symbols, start=1):
+        context.check_cancelled()
+        try:
+            await handle(symbol)
+            network_streak = 0
+        except ProviderError as error:
+            tally.add_failure(symbol, error)
+            network_streak = network_streak + 1 if isinstance(error, TransientNetworkError) else 0
+            if network_streak >= options.max_consecutive_network_failures:
+                raise SyncFailed(
+                    f"{tally.summary()}; {label}: provider unreachable, "
+                    f"{network_streak} network failures in a row, last: {error}"
+                ) from error
+        tally.processed += 1
+        if index % options.batch_size == 0 or index == len(symbols):
+            await context.progress(
+                low + (high - low) * index / len(symbols),
+                f"{label}: {index}/{len(symbols)} ({tally.failed} failed)",
+                current_item=symbol,
+                total_items=len(symbols),
+                processed_items=index,
+            )
+            if options.batch_pause_s > 0 and index < len(symbols):
+                await clock.sleep(options.batch_pause_s)

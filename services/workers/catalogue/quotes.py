@@ -1,0 +1,135 @@
+"""Market snapshots into `market_quotes` (key {code}), during trading sessions only unless `force`.
+
+- `tushare_quotes_sync`: the whole market in one `rt_k` call;
+- `akshare_quotes_sync`: sina's `stock_zh_a_spot`, eastmoney's `stock_zh_a_spot_em` as fallback;
+- `quotes_ingestion_service`: rotates tushare `rt_k` → akshare eastmoney → akshare sina, one source per
+  run, starting after the one used last; a failing source hands over to the next;
+- `baostock_daily_quotes_sync`: after the close, the latest daily bar of each stock (trading days only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from infrastructure.market.port import MARKET_QUOTES
+from services.workers.catalogue.basics import require_tushare
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.loop import (
+    SyncFailed,
+    SyncTally,
+    for_each_symbol,
+    skipped_result,
+    write_rows,
+)
+from services.workers.catalogue.selection import symbols_for
+from services.workers.job_api import JobContext
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.ports import ParsedRows
+
+Fetch = Callable[[], Awaitable[ParsedRows]]
+
+
+async def outside_session(environment: JobEnvironment, context: JobContext) -> str | None:
+    """Why this run should not fetch quotes now, or None when it should (a session, or `force`)."""
+    if context.force:
+        return None
+    status = await environment.calendar.session_status(environment.clock.now())
+    return None if status.open else status.reason
+
+
+async def _write_snapshot(
+    environment: JobEnvironment, context: JobContext, source: str, parsed: ParsedRows, **notes: Any
+) -> dict[str, Any]:
+    tally = SyncTally(context.job_id, source, notes=dict(notes))
+    tally.total = tally.processed = len(parsed.rows) + parsed.skipped
+    tally.add_parsed(parsed)
+    now = environment.clock.now()
+    rows = [{**row, "updated_at": now} for row in parsed.rows]
+    await write_rows(
+        context, await environment.market(), MARKET_QUOTES, rows, tally,
+        batch_size=environment.settings.write_batch_size, percent=(20.0, 100.0),
+    )  # fmt: skip
+    return tally.finish(environment.settings.failure_ratio)
+
+
+async def _first_answer(
+    context: JobContext, sources: list[tuple[str, Fetch]]
+) -> tuple[str, ParsedRows, list[dict[str, str]]]:
+    attempts: list[dict[str, str]] = []
+    for source, fetch in sources:
+        await context.progress(5.0, f"fetching the market snapshot from {source}")
+        try:
+            parsed = await fetch()
+        except ProviderError as error:
+            attempts.append({"source": source, "error": str(error)})
+            continue
+        if parsed.rows:
+            return source, parsed, attempts
+        attempts.append({"source": source, "error": "empty snapshot"})
+    reasons = "; ".join(f"{a['source']}: {a['error']}" for a in attempts)
+    raise SyncFailed(f"{context.job_id}: no quote source answered ({reasons})")
+
+
+async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+    tushare = require_tushare(environment)
+    if reason := await outside_session(environment, context):
+        return skipped_result(context.job_id, "tushare", reason)
+    await context.progress(5.0, "fetching the market snapshot from tushare rt_k")
+    return await _write_snapshot(environment, context, "tushare", await tushare.realtime_quotes())
+
+
+async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+    if reason := await outside_session(environment, context):
+        return skipped_result(context.job_id, "akshare", reason)
+    akshare = environment.akshare
+    source, parsed, attempts = await _first_answer(
+        context,
+        [
+            ("akshare_sina", lambda: akshare.realtime_quotes("sina")),
+            ("akshare_eastmoney", lambda: akshare.realtime_quotes("eastmoney")),
+        ],
+    )
+    return await _write_snapshot(environment, context, source, parsed, fallbacks=attempts)
+
+
+async def quotes_ingestion_service(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+    if reason := await outside_session(environment, context):
+        return skipped_result(context.job_id, "rotation", reason)
+    akshare, tushare = environment.akshare, environment.tushare
+    rotation: list[tuple[str, Fetch]] = []
+    if tushare is not None:
+        rotation.append(("tushare", tushare.realtime_quotes))
+    rotation.append(("akshare_eastmoney", lambda: akshare.realtime_quotes("eastmoney")))
+    rotation.append(("akshare_sina", lambda: akshare.realtime_quotes("sina")))
+    start = environment.quote_rotation % len(rotation)
+    ordered = rotation[start:] + rotation[:start]
+    source, parsed, attempts = await _first_answer(context, ordered)
+    used = next(index for index, (name, _) in enumerate(rotation) if name == source)
+    environment.quote_rotation = used + 1
+    return await _write_snapshot(environment, context, source, parsed, fallbacks=attempts)
+
+
+async def baostock_daily_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+    today = environment.today()
+    trading = await environment.calendar.trading_day(today)
+    if not trading.is_trading_day and not context.force:
+        reason = f"{today} is not a trading day (calendar: {trading.calendar})"
+        return skipped_result(context.job_id, "baostock", reason)
+    tally = SyncTally(context.job_id, "baostock")
+    store = await environment.market()
+    async with environment.baostock as baostock:
+        codes = await symbols_for(environment, context, baostock)
+
+        async def latest(code: str) -> None:
+            parsed = await baostock.latest_quote(code, today)
+            tally.add_parsed(parsed)
+            now = environment.clock.now()
+            rows = [{**row, "updated_at": now} for row in parsed.rows]
+            tally.add_written(await store.upsert(MARKET_QUOTES, rows))
+
+        await for_each_symbol(
+            context, codes, latest, tally, label="baostock latest daily bar",
+            clock=environment.clock, options=environment.loop_options(),
+        )  # fmt: skip
+    return tally.finish(environment.settings.failure_ratio)

@@ -1,0 +1,144 @@
+"""AKShare adapter. akshare costs ~1 s and ~1,300 modules to import, so it is imported on first use.
+
+It needs no token; it scrapes public sites, so calls are spaced (`limiter`, a small minimum interval) and
+jobs pause between batches. Offline, its calls raise connection errors at once; a call that would hang is
+cut by the caller's timeout (and `timeout=` is passed where the function accepts one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo
+
+from services.workers.providers import akshare_financials, akshare_rows
+from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
+from services.workers.providers.normalise import exchange_of
+from services.workers.providers.pacing import ProviderCaller
+from services.workers.providers.ports import ParsedRows, Row
+
+NAME = "akshare"
+QuoteFeed = Literal["eastmoney", "sina"]
+_RATE_LIMIT_STATUS = {403, 429, 456}
+
+
+def classify(call: str, error: Exception) -> ProviderError:
+    message = str(error) or type(error).__name__
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    if status in _RATE_LIMIT_STATUS:
+        return RateLimited(NAME, call, f"HTTP {status}: {message}", retry_after=60.0)
+    if isinstance(status, int) and 400 <= status < 500:
+        return ProviderError(NAME, call, f"HTTP {status}: {message}")
+    if isinstance(error, OSError):  # requests' and curl_cffi's errors are OSErrors
+        return TransientNetworkError(NAME, call, f"network error: {message}")
+    return ProviderError(NAME, call, f"unexpected answer ({type(error).__name__}: {message})")
+
+
+def _import_akshare() -> Any:
+    return importlib.import_module("akshare")
+
+
+def offline_calendar_file() -> Path | None:
+    """The trade-date file akshare ships (1990-12-19 onwards), located without importing akshare."""
+    spec = importlib.util.find_spec("akshare")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "file_fold" / "calendar.json"
+    return path if path.is_file() else None
+
+
+def _yyyymmdd(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+class AkshareProvider:
+    name = NAME
+
+    def __init__(
+        self,
+        caller: ProviderCaller,
+        *,
+        zone: ZoneInfo,
+        library: Callable[[], Any] = _import_akshare,
+        timeout: float = 30.0,
+        calendar_file: Callable[[], Path | None] = offline_calendar_file,
+    ) -> None:
+        self._caller = caller
+        self._zone = zone
+        self._library = library
+        self._timeout = timeout
+        self._calendar_file = calendar_file
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    def _today(self) -> str:
+        return self._caller.clock.now().astimezone(self._zone).date().isoformat()
+
+    async def _call(self, function: str, **params: Any) -> Any:
+        return await self._caller.call(function, lambda: getattr(self._library(), function)(**params))
+
+    async def stock_list(self) -> ParsedRows:
+        return akshare_rows.stock_list(await self._call("stock_info_a_code_name"))
+
+    async def basic_info(self, code: str) -> Row | None:
+        frame = await self._call("stock_individual_info_em", symbol=code, timeout=self._timeout)
+        return akshare_rows.individual_info(frame)
+
+    async def realtime_quotes(self, feed: QuoteFeed = "eastmoney") -> ParsedRows:
+        function = "stock_zh_a_spot_em" if feed == "eastmoney" else "stock_zh_a_spot"
+        frame = await self._call(function)
+        return akshare_rows.spot_quotes(frame, self._today(), feed=feed)
+
+    async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        frame = await self._call(
+            "stock_zh_a_hist",
+            symbol=code,
+            period="daily",
+            start_date=_yyyymmdd(start),
+            end_date=_yyyymmdd(end),
+            adjust="qfq",
+            timeout=self._timeout,
+        )
+        return akshare_rows.daily_bars(frame, code)
+
+    async def financial_statements(self, code: str) -> ParsedRows:
+        abstract = await self._call("stock_financial_abstract", symbol=code)
+        prefixed = f"{(exchange_of(code) or 'SH').lower()}{code}"
+        statements = {
+            label: await self._call("stock_financial_report_sina", stock=prefixed, symbol=label)
+            for label in akshare_financials.STATEMENTS
+        }
+        return akshare_financials.merge(code, abstract, statements)
+
+    async def news(self, code: str, limit: int) -> ParsedRows:
+        return akshare_rows.news(await self._call("stock_news_em", symbol=code), code, limit)
+
+    async def trade_dates(self, start: date, end: date) -> set[date]:
+        """From the calendar file shipped in the package: no network needed."""
+        path = self._calendar_file()
+        if path is None:
+            raise ProviderError(NAME, "calendar.json", "akshare's trade-date file is not installed")
+        days = {date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in json.loads(path.read_text())}
+        if not days or max(days) < end:
+            last = max(days).isoformat() if days else "nothing"
+            raise ProviderError(NAME, "calendar.json", f"the file ends at {last}, before {end}")
+        return {day for day in days if start <= day <= end}
+
+    async def probe(self) -> str:
+        info = await self.basic_info("000001")
+        return "stock_individual_info_em answered" if info else "answered, but empty"

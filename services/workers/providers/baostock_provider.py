@@ -1,0 +1,162 @@
+"""BaoStock adapter: its own protocol over raw TCP, errors as `error_code`/`error_msg` on every result.
+
+Use it inside `async with provider:` (login on enter, logout on exit). The library keeps one socket in
+module-global state, so sessions in this process are serialised by a lock (one per event loop). Every
+result's `error_code` is checked; network codes (100020xx) are transient, the rest are provider errors.
+The library sets no socket timeout, so the caller's timeout is what keeps a dead network from hanging us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import weakref
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from services.workers.providers import baostock_rows
+from services.workers.providers.errors import ProviderError, TransientNetworkError
+from services.workers.providers.pacing import ProviderCaller
+from services.workers.providers.ports import ParsedRows
+
+NAME = "baostock"
+SUCCESS = "0"
+_NETWORK_CODE_PREFIX = "100020"  # 10002001..10002009: socket connect/send/receive failures
+_FQ = "2"  # adjustflag: 1 hfq, 2 qfq, 3 none
+_session_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _session_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _session_locks.get(loop)
+    if lock is None:
+        lock = _session_locks[loop] = asyncio.Lock()
+    return lock
+
+
+def classify(call: str, error: Exception) -> ProviderError:
+    message = str(error) or type(error).__name__
+    if isinstance(error, OSError):
+        return TransientNetworkError(NAME, call, f"network error: {message}")
+    return ProviderError(NAME, call, f"unexpected failure ({type(error).__name__}: {message})")
+
+
+def checked(call: str, result: Any) -> Any:
+    code, message = str(getattr(result, "error_code", "")), getattr(result, "error_msg", "")
+    if code == SUCCESS:
+        return result
+    if code.startswith(_NETWORK_CODE_PREFIX):
+        raise TransientNetworkError(NAME, call, f"error {code} {message}".strip())
+    raise ProviderError(NAME, call, f"error {code} {message}".strip())
+
+
+def read_all(call: str, result: Any) -> list[Mapping[str, Any]]:
+    """Every row of a result set (it fetches further pages itself), checking the codes on the way."""
+    checked(call, result)
+    fields = list(result.fields)
+    rows: list[Mapping[str, Any]] = []
+    while result.next():
+        rows.append(dict(zip(fields, result.get_row_data(), strict=False)))
+    checked(call, result)  # a failed page fetch leaves its error code on the result
+    return rows
+
+
+def close_leftover_socket(library: Any) -> None:
+    """baostock keeps the socket of a failed login (or of a logout it skipped) open in module state; close
+    it, or a worker that retries logins while the network is down leaks one descriptor per attempt."""
+    context: Any = getattr(getattr(library, "common", None), "context", None)
+    leftover = getattr(context, "default_socket", None)
+    if leftover is not None and callable(getattr(leftover, "close", None)):
+        leftover.close()
+        context.default_socket = None
+
+
+def _import_baostock() -> Any:
+    return importlib.import_module("baostock")
+
+
+class BaostockProvider:
+    name = NAME
+
+    def __init__(self, caller: ProviderCaller, *, library: Callable[[], Any] = _import_baostock):
+        self._caller = caller
+        self._library = library
+        self._lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> Self:
+        self._lock = _session_lock()
+        await self._lock.acquire()
+        try:
+            await self._caller.call("login", self._login)
+        except BaseException:
+            await asyncio.to_thread(close_leftover_socket, self._library())
+            self._lock.release()
+            self._lock = None
+            raise
+        return self
+
+    def _login(self) -> Any:
+        library = self._library()
+        close_leftover_socket(library)
+        return checked("login", library.login())
+
+    def _logout(self) -> None:
+        library = self._library()
+        try:
+            library.logout()
+        finally:
+            close_leftover_socket(library)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            # a failed logout must not hide the run's outcome; the server drops idle sessions
+            await asyncio.to_thread(self._logout)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    async def _query(self, call: str, **params: Any) -> list[Mapping[str, Any]]:
+        if self._lock is None:
+            raise ProviderError(NAME, call, "not logged in: use the provider inside `async with`")
+        return await self._caller.call(call, lambda: read_all(call, getattr(self._library(), call)(**params)))
+
+    async def stock_list(self) -> ParsedRows:
+        return baostock_rows.stock_list(await self._query("query_stock_basic"))
+
+    async def _k_rows(self, code: str, start: date, end: date) -> list[Mapping[str, Any]]:
+        return await self._query(
+            "query_history_k_data_plus",
+            code=baostock_rows.baostock_code(code),
+            fields=baostock_rows.K_FIELDS,
+            start_date=start.isoformat(),
+            end_date=end.isoformat(),
+            frequency="d",
+            adjustflag=_FQ,
+        )
+
+    async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        return baostock_rows.daily_bars(await self._k_rows(code, start, end), code)
+
+    async def latest_quote(self, code: str, day: date) -> ParsedRows:
+        """The newest daily bar up to `day` (looking back two weeks) as a `market_quotes` record."""
+        rows = await self._k_rows(code, day - timedelta(days=14), day)
+        return baostock_rows.latest_quote(rows, code)
+
+    async def trade_dates(self, start: date, end: date) -> set[date]:
+        rows = await self._query("query_trade_dates", start_date=start.isoformat(), end_date=end.isoformat())
+        return {date.fromisoformat(day) for day in baostock_rows.trade_dates(rows)}
+
+    async def probe(self) -> str:
+        today = self._caller.clock.now().date()
+        days = await self.trade_dates(today - timedelta(days=14), today)
+        return f"login and query_trade_dates answered ({len(days)} trading days in two weeks)"

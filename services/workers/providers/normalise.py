@@ -1,0 +1,175 @@
+"""Turning provider rows into the store's field vocabulary: codes, exchanges, dates, numbers.
+
+Each helper answers None for a missing value and raises `BadValue` for a present but unusable one, so a
+row mapper can tell "missing close" from "non-numeric close" in its skip reasons.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from services.workers.providers.errors import DataShapeError
+from services.workers.providers.ports import ParsedRows, Row
+
+_CODE = re.compile(r"^(?:(?:sh|sz|bj)\.?)?(\d{6})(?:\.(?:sh|sz|bj))?$", re.IGNORECASE)
+_MISSING_TEXT = {"", "-", "--", "none", "nan", "null", "n/a"}
+
+
+class BadValue(ValueError):
+    """A field is present but unusable; the message is the skip reason."""
+
+
+def text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    result = str(value).strip()
+    return None if result.lower() in _MISSING_TEXT else result
+
+
+def number(value: object, name: str) -> float | None:
+    """A float, None if missing; `BadValue` if it is not a finite number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    else:
+        raw = text(value)
+        if raw is None:
+            return None
+        try:
+            result = float(raw.replace(",", "").rstrip("%"))
+        except ValueError:
+            raise BadValue(f"non-numeric {name}") from None
+    if math.isnan(result):
+        return None
+    if math.isinf(result):
+        raise BadValue(f"non-numeric {name}")
+    return result
+
+
+def required_number(value: object, name: str) -> float:
+    result = number(value, name)
+    if result is None:
+        raise BadValue(f"missing {name}")
+    return result
+
+
+def scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def code_of(value: object) -> str:
+    """The 6-digit code of `600000`, `600000.SH`, `sh600000`, `sh.600000`; `BadValue` otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000:
+        return f"{value:06d}"
+    raw = text(value)
+    match = _CODE.match(raw or "")
+    if match is None:
+        raise BadValue("unknown code")
+    code = match[1]
+    if exchange_of(code) is None:
+        raise BadValue("unknown code")
+    return code
+
+
+def exchange_of(code: str) -> str | None:
+    """SH, SZ or BJ from the code's prefix; None for a code no A-share exchange uses."""
+    if code.startswith(("60", "68", "90")):
+        return "SH"
+    if code.startswith(("00", "30", "20")):
+        return "SZ"
+    if code.startswith(("43", "83", "87", "88", "92")):
+        return "BJ"
+    return None
+
+
+def full_symbol(code: str) -> str:
+    return f"{code}.{exchange_of(code)}"
+
+
+def market_of(code: str) -> str:
+    if code.startswith(("688", "689")):
+        return "科创板"
+    if code.startswith(("300", "301")):
+        return "创业板"
+    if exchange_of(code) == "BJ":
+        return "北交所"
+    return "主板"
+
+
+def identity(code: str) -> Row:
+    """The identifying fields every record of a stock carries."""
+    return {"code": code, "symbol": code, "full_symbol": full_symbol(code)}
+
+
+def iso_date(value: object, name: str = "date") -> str | None:
+    """`2024-01-02` from `20240102`, `2024-01-02`, a date, a datetime or a Timestamp."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    raw = text(value)
+    if raw is None:
+        return None
+    digits = raw[:10].replace("-", "").replace("/", "")
+    try:
+        return datetime.strptime(digits[:8], "%Y%m%d").strftime("%Y-%m-%d")
+    except ValueError:
+        raise BadValue(f"invalid {name}") from None
+
+
+def optional_date(value: object) -> str | None:
+    """Like `iso_date`, but an unreadable value is simply absent (for fields that are not required)."""
+    try:
+        return iso_date(value)
+    except BadValue:
+        return None
+
+
+def iso_time(value: object, name: str = "time") -> str | None:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        return pd.Timestamp(raw).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise BadValue(f"invalid {name}") from None
+
+
+def records(frame: pd.DataFrame | None, required: Iterable[str], call: str) -> Iterator[dict[str, Any]]:
+    """The frame's rows as dicts; a frame without the columns we need is a `DataShapeError`."""
+    if frame is None or frame.empty:
+        return iter(())
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise DataShapeError(call.split(".")[0], call, f"answer lacks columns {missing}")
+    return ({str(name): value for name, value in row.items()} for row in frame.to_dict(orient="records"))
+
+
+def parse_rows(
+    rows: Iterable[Mapping[str, Any]],
+    mapper: Callable[[Mapping[str, Any]], Row],
+    key: Callable[[Row], tuple[Any, ...]],
+) -> ParsedRows:
+    """Map each row, skipping (and counting) unusable ones and repeated keys (the first one wins)."""
+    parsed = ParsedRows()
+    seen: set[tuple[Any, ...]] = set()
+    for raw in rows:
+        try:
+            row = mapper(raw)
+        except BadValue as error:
+            parsed.skip(str(error))
+            continue
+        row_key = key(row)
+        if row_key in seen:
+            parsed.skip("duplicate key")
+            continue
+        seen.add(row_key)
+        parsed.rows.append(row)
+    return parsed

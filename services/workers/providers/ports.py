@@ -1,0 +1,97 @@
+"""What the jobs need from a data provider: one small Protocol per capability.
+
+Every method answers normalised records (the field vocabulary of `infrastructure.market.port`), so a job
+does not care which library stands behind it; rows the provider sent that cannot be used (missing or
+non-numeric fields, unknown codes, duplicate keys) are left out and counted in `ParsedRows.skipped`.
+Adapters: `tushare_provider`, `akshare_provider`, `baostock_provider`. Methods raise the classes of
+`errors` after the provider's call policy (rate limit, retries) has run its course.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+Row = dict[str, Any]
+
+
+@dataclass
+class ParsedRows:
+    """Usable rows plus what was left out of the provider's answer, by reason."""
+
+    rows: list[Row] = field(default_factory=list)
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.skipped_reasons.values())
+
+    def skip(self, reason: str) -> None:
+        self.skipped_reasons[reason] += 1
+
+    def extend(self, other: ParsedRows) -> None:
+        self.rows.extend(other.rows)
+        self.skipped_reasons.update(other.skipped_reasons)
+
+
+class ProviderSession(Protocol):
+    """Every provider is used inside `async with provider:` (baostock logs in and out there)."""
+
+    name: str
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class StockListProvider(ProviderSession, Protocol):
+    async def stock_list(self) -> ParsedRows:
+        """Listed A-shares as `stock_basic_info` records (code, name, full_symbol, market, ...)."""
+
+
+class BasicInfoProvider(ProviderSession, Protocol):
+    async def basic_info(self, code: str) -> Row | None:
+        """Extra facts about one stock (industry, list date, shares, market value), or None if unknown."""
+
+
+class DailyBasicsProvider(ProviderSession, Protocol):
+    async def daily_basics(self, trade_date: date) -> ParsedRows:
+        """Per-stock valuation of one trading day (pe, pb, market value, turnover) keyed by `code`."""
+
+
+class RealtimeQuotesProvider(ProviderSession, Protocol):
+    async def realtime_quotes(self) -> ParsedRows:
+        """A whole-market snapshot as `market_quotes` records."""
+
+
+class DailyBarsProvider(ProviderSession, Protocol):
+    async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        """Forward-adjusted (qfq) daily bars of one stock as `stock_daily_quotes` records."""
+
+
+class FinancialStatementsProvider(ProviderSession, Protocol):
+    async def financial_statements(self, code: str) -> ParsedRows:
+        """One `stock_financial_data` record per report period of one stock."""
+
+
+class NewsProvider(ProviderSession, Protocol):
+    async def news(self, code: str, limit: int) -> ParsedRows:
+        """Up to `limit` recent news items about one stock as `stock_news` records."""
+
+
+class TradeCalendarProvider(ProviderSession, Protocol):
+    async def trade_dates(self, start: date, end: date) -> set[date]:
+        """The exchange's trading days between `start` and `end` inclusive."""
+
+
+class ReachabilityProbe(ProviderSession, Protocol):
+    async def probe(self) -> str:
+        """One cheap real call; answers a short description, raises a provider error if unreachable."""

@@ -1,0 +1,189 @@
+"""Tushare adapter: `ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the
+token in plain text to the home directory), calls paced by the account tier's per-minute quota.
+
+`pro_bar` swallows the real error (it prints it and raises a bare `OSError('ERROR.')`), so it is given a
+recording wrapper of the API and the recorded error is classified instead: a quota answer then still means
+"wait and continue".
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from pydantic import SecretStr
+
+from services.workers.providers import tushare_financials, tushare_rows
+from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
+from services.workers.providers.normalise import full_symbol
+from services.workers.providers.pacing import ProviderCaller
+from services.workers.providers.ports import ParsedRows
+
+NAME = "tushare"
+WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
+_MINUTE_QUOTA = ("每分钟", "per minute")
+_HOUR_QUOTA = ("每小时",)
+_NETWORK_ERRORS = (ConnectionError, TimeoutError, OSError)
+
+
+def classify(call: str, error: Exception) -> ProviderError:
+    message = str(error) or type(error).__name__
+    if any(marker in message for marker in _MINUTE_QUOTA):
+        return RateLimited(NAME, call, message, retry_after=60.0)
+    if any(marker in message for marker in _HOUR_QUOTA):
+        return RateLimited(NAME, call, message, retry_after=3600.0)
+    if _is_network_error(error):
+        return TransientNetworkError(NAME, call, f"network error: {message}")
+    return ProviderError(NAME, call, message)
+
+
+def _is_network_error(error: Exception) -> bool:
+    try:
+        import requests
+
+        if isinstance(error, requests.RequestException):
+            return True
+    except ImportError:  # pragma: no cover - requests comes with tushare
+        pass
+    return isinstance(error, _NETWORK_ERRORS)
+
+
+def _default_api(token: str, timeout: float) -> Any:
+    return importlib.import_module("tushare").pro_api(token, timeout=timeout)
+
+
+def _default_pro_bar(**kwargs: Any) -> Any:
+    return importlib.import_module("tushare").pro_bar(**kwargs)
+
+
+class _RecordingApi:
+    """Passes calls through to the tushare API and remembers the last exception one of them raised."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self.last_error: Exception | None = None
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._api, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except Exception as error:
+                self.last_error = error
+                raise
+
+        return call
+
+
+def _yyyymmdd(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+class TushareProvider:
+    name = NAME
+
+    def __init__(
+        self,
+        token: SecretStr,
+        caller: ProviderCaller,
+        *,
+        zone: ZoneInfo,
+        api_factory: Callable[[str, float], Any] = _default_api,
+        pro_bar: Callable[..., Any] = _default_pro_bar,
+        timeout: float = 30.0,
+    ) -> None:
+        self._token = token
+        self._caller = caller
+        self._zone = zone
+        self._api_factory = api_factory
+        self._pro_bar = pro_bar
+        self._timeout = timeout
+        self._api: Any = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    @property
+    def api(self) -> Any:
+        if self._api is None:
+            self._api = self._api_factory(self._token.get_secret_value(), self._timeout)
+        return self._api
+
+    def _today(self) -> date:
+        return self._caller.clock.now().astimezone(self._zone).date()
+
+    async def _query(self, call: str, **params: Any) -> pd.DataFrame | None:
+        frame: pd.DataFrame | None = await self._caller.call(call, lambda: getattr(self.api, call)(**params))
+        return frame
+
+    async def stock_list(self) -> ParsedRows:
+        frame = await self._query(
+            "stock_basic",
+            list_status="L",
+            exchange="SSE,SZSE",
+            fields="ts_code,symbol,name,area,industry,market,exchange,list_date",
+        )
+        return tushare_rows.stock_list(frame)
+
+    async def daily_basics(self, trade_date: date) -> ParsedRows:
+        return tushare_rows.daily_basics(await self._query("daily_basic", trade_date=_yyyymmdd(trade_date)))
+
+    async def realtime_quotes(self) -> ParsedRows:
+        frame = await self._query("rt_k", ts_code=WHOLE_MARKET)
+        return tushare_rows.realtime_quotes(frame, self._today().isoformat())
+
+    async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        ts_code = full_symbol(code)
+
+        def fetch() -> Any:
+            recording = _RecordingApi(self.api)
+            try:
+                return self._pro_bar(
+                    ts_code=ts_code,
+                    api=recording,
+                    adj="qfq",
+                    start_date=_yyyymmdd(start),
+                    end_date=_yyyymmdd(end),
+                    retry_count=1,  # our caller retries, with backoff and the quota in mind
+                )
+            except OSError:
+                if recording.last_error is not None:
+                    raise recording.last_error from None
+                raise
+
+        # pro_bar(adj=...) makes two API calls: daily and adj_factor
+        frame = await self._caller.call("pro_bar", fetch, cost=2)
+        return tushare_rows.daily_bars(frame, code)
+
+    async def financial_statements(self, code: str) -> ParsedRows:
+        ts_code = full_symbol(code)
+        frames = {
+            statement: await self._query(statement, ts_code=ts_code)
+            for statement in tushare_financials.STATEMENTS
+        }
+        return tushare_financials.merge_statements(code, frames)
+
+    async def trade_dates(self, start: date, end: date) -> set[date]:
+        frame = await self._query(
+            "trade_cal", exchange="SSE", start_date=_yyyymmdd(start), end_date=_yyyymmdd(end)
+        )
+        return {date.fromisoformat(day) for day in tushare_rows.trade_dates(frame)}
+
+    async def probe(self) -> str:
+        today = self._today()
+        days = await self.trade_dates(today - timedelta(days=14), today)
+        return f"trade_cal answered ({len(days)} trading days in the last two weeks)"

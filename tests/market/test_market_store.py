@@ -1,0 +1,149 @@
+"""One behavioural suite for the market-data store port, over every adapter (see conftest)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from infrastructure.market.port import (
+    KEY_FIELDS,
+    MARKET_QUOTES,
+    STOCK_BASIC_INFO,
+    STOCK_DAILY_QUOTES,
+    STOCK_FINANCIAL_DATA,
+    STOCK_NEWS,
+    MarketStore,
+    WriteResult,
+)
+
+T0 = datetime(2024, 10, 11, 7, 0, 0, 125000, tzinfo=UTC)  # millisecond precision, as MongoDB keeps
+
+
+def bar(symbol: str, day: str, close: float, **extra: object) -> dict[str, object]:
+    return {
+        "symbol": symbol, "code": symbol, "trade_date": day, "data_source": "tushare", "period": "daily",
+        "open": close, "high": close, "low": close, "close": close, "volume": 100.0, "updated_at": T0,
+        **extra,
+    }  # fmt: skip
+
+
+async def test_upsert_counts_inserted_then_updated_across_batches(market_store: MarketStore) -> None:
+    rows = [bar("600000", f"2024-10-0{day}", 9.0 + day) for day in range(1, 8)]  # 7 rows, batches of 3
+
+    assert await market_store.upsert(STOCK_DAILY_QUOTES, rows) == WriteResult(inserted=7, updated=0)
+    assert await market_store.upsert(STOCK_DAILY_QUOTES, rows) == WriteResult(inserted=0, updated=7)
+    assert await market_store.count(STOCK_DAILY_QUOTES) == 7
+
+
+async def test_the_key_includes_source_and_period(market_store: MarketStore) -> None:
+    rows = [
+        bar("600000", "2024-10-08", 9.5),
+        bar("600000", "2024-10-08", 9.6, data_source="akshare"),
+        bar("600000", "2024-10-08", 9.7, period="weekly"),
+    ]
+    assert (await market_store.upsert(STOCK_DAILY_QUOTES, rows)).inserted == 3
+
+
+async def test_duplicate_keys_in_one_call_are_written_once_last_wins(market_store: MarketStore) -> None:
+    rows = [bar("600000", "2024-10-08", 9.5), bar("600000", "2024-10-08", 9.9)]
+
+    assert await market_store.upsert(STOCK_DAILY_QUOTES, rows) == WriteResult(inserted=1, updated=0)
+    stored = await market_store.find(STOCK_DAILY_QUOTES)
+    assert len(stored) == 1 and stored[0]["close"] == 9.9
+
+
+async def test_upsert_merges_fields_and_nulls_never_erase(market_store: MarketStore) -> None:
+    await market_store.upsert(
+        STOCK_BASIC_INFO, [{"code": "600000", "source": "akshare", "name": "浦发银行", "updated_at": T0}]
+    )
+    later = T0 + timedelta(hours=1)
+    enrichment = {
+        "code": "600000",
+        "source": "akshare",
+        "industry": "银行",
+        "name": None,
+        "updated_at": later,
+    }
+    assert await market_store.upsert(STOCK_BASIC_INFO, [enrichment]) == WriteResult(0, 1)
+
+    (row,) = await market_store.find(STOCK_BASIC_INFO)
+    assert row["name"] == "浦发银行" and row["industry"] == "银行" and row["updated_at"] == later
+    assert isinstance(row["created_at"], datetime) and row["created_at"].tzinfo is not None
+    assert "_id" not in row
+
+
+async def test_same_code_from_two_sources_is_two_records(market_store: MarketStore) -> None:
+    records = [{"code": "600000", "source": source, "name": "浦发银行"} for source in ("tushare", "baostock")]
+    await market_store.upsert(STOCK_BASIC_INFO, records)
+    await market_store.upsert(STOCK_BASIC_INFO, [{"code": "000001", "source": "tushare", "name": "平安银行"}])
+
+    assert await market_store.count(STOCK_BASIC_INFO) == 3
+    assert await market_store.count(STOCK_BASIC_INFO, source="tushare") == 2
+    assert await market_store.codes() == ["000001", "600000"]
+    assert await market_store.codes(limit=1) == ["000001"]
+
+
+async def test_last_trade_dates_per_symbol_of_one_source(market_store: MarketStore) -> None:
+    await market_store.upsert(
+        STOCK_DAILY_QUOTES,
+        [
+            bar("600000", "2024-10-08", 9.5),
+            bar("600000", "2024-10-11", 9.6),
+            bar("000001", "2024-09-30", 11.0),
+            bar("000001", "2024-10-11", 11.0, data_source="akshare"),
+            bar("300750", "2024-10-11", 250.0, period="weekly"),
+        ],
+    )
+    assert await market_store.last_trade_dates("tushare") == {"600000": "2024-10-11", "000001": "2024-09-30"}
+    assert await market_store.last_trade_dates("akshare") == {"000001": "2024-10-11"}
+    assert await market_store.last_trade_dates("baostock") == {}
+
+
+async def test_freshness_and_filters(market_store: MarketStore) -> None:
+    assert await market_store.latest_update(MARKET_QUOTES) is None
+    quotes = [
+        {"code": "600000", "price": 9.5, "data_source": "tushare", "updated_at": T0},
+        {
+            "code": "000001",
+            "price": 11.0,
+            "data_source": "akshare_sina",
+            "updated_at": T0 + timedelta(minutes=5),
+        },
+    ]
+    await market_store.upsert(MARKET_QUOTES, quotes)
+
+    assert await market_store.latest_update(MARKET_QUOTES) == T0 + timedelta(minutes=5)
+    assert await market_store.count(MARKET_QUOTES, data_source="tushare") == 1
+    assert [row["code"] for row in await market_store.find(MARKET_QUOTES)] == ["000001", "600000"]
+    (found,) = await market_store.find(MARKET_QUOTES, {"data_source": "tushare"}, limit=5)
+    assert {name: value for name, value in found.items() if name != "created_at"} == quotes[0]
+    assert len(await market_store.find(MARKET_QUOTES, limit=1)) == 1
+
+
+async def test_nested_documents_round_trip(market_store: MarketStore) -> None:
+    record = {
+        "symbol": "600000", "report_period": "2024-09-30", "data_source": "tushare",
+        "income": {"total_revenue": 1.3e11, "basic_eps": 1.02}, "revenue": 1.3e11,
+    }  # fmt: skip
+    await market_store.upsert(STOCK_FINANCIAL_DATA, [record])
+    (row,) = await market_store.find(STOCK_FINANCIAL_DATA, {"symbol": "600000"})
+    assert row["income"] == {"total_revenue": 1.3e11, "basic_eps": 1.02}
+
+
+async def test_news_key_is_url_title_and_time(market_store: MarketStore) -> None:
+    item = {"url": "http://example.invalid/a.html", "title": "公告", "publish_time": "2024-10-08 10:30:00"}
+    again_later = {**item, "publish_time": "2024-10-08 11:00:00"}
+    result = await market_store.upsert(STOCK_NEWS, [item, item, again_later])
+    assert result == WriteResult(inserted=2, updated=0)
+
+
+@pytest.mark.parametrize("collection", sorted(KEY_FIELDS))
+async def test_a_document_without_its_key_is_refused(market_store: MarketStore, collection: str) -> None:
+    with pytest.raises(ValueError, match="lacks its key"):
+        await market_store.upsert(collection, [{"name": "no key"}])
+    assert await market_store.count(collection) == 0
+
+
+async def test_empty_upsert_is_a_no_op(market_store: MarketStore) -> None:
+    assert await market_store.upsert(STOCK_DAILY_QUOTES, []) == WriteResult()

@@ -1,0 +1,83 @@
+"""The scheduler's catalogue: built-in canary + data-sync jobs, with per-job settings applied."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.scheduler.catalogue import CatalogueSettingsError, load_definitions
+from services.scheduler.settings import SchedulerSettings
+
+SYNC_JOBS = 17
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
+    for name in ("SCHEDULER_TUSHARE_TOKEN",):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return SchedulerSettings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    definitions = load_definitions(settings(monkeypatch))
+    assert len(definitions) == 1 + SYNC_JOBS
+    canary = definitions["pipeline_canary"]
+    assert not canary.enabled and canary.disabled_reason
+    assert definitions["tushare_historical_sync"].trigger == "0 16 * * 1-5"
+    assert definitions["basics_sync_service"].trigger == "06:30"
+
+
+def test_without_a_tushare_token_the_tushare_jobs_are_disabled_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    definitions = load_definitions(settings(monkeypatch))
+    tushare = {job_id: d for job_id, d in definitions.items() if job_id.startswith("tushare_")}
+    assert len(tushare) == 5
+    assert all(not d.enabled and "SCHEDULER_TUSHARE_TOKEN" in (d.disabled_reason or "") for d in tushare.values())
+    with_token = load_definitions(settings(monkeypatch, SCHEDULER_TUSHARE_TOKEN="t0ken"))
+    assert with_token["tushare_quotes_sync"].enabled
+
+
+def test_per_job_settings_from_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    definitions = load_definitions(
+        settings(
+            monkeypatch,
+            SCHEDULER_JOBS__NEWS_SYNC__ENABLED="false",
+            SCHEDULER_JOBS__BASICS_SYNC_SERVICE__TRIGGER="07:15",
+            SCHEDULER_JOBS__AKSHARE_HISTORICAL_SYNC__MAX_ATTEMPTS="3",
+            SCHEDULER_JOBS__AKSHARE_HISTORICAL_SYNC__TIMEOUT_S="7200",
+            SCHEDULER_JOBS__AKSHARE_QUOTES_SYNC__OVERLAP="allow",
+            SCHEDULER_JOBS__AKSHARE_QUOTES_SYNC__MAX_CONCURRENT="2",
+        )
+    )
+    assert not definitions["news_sync"].enabled
+    assert definitions["news_sync"].disabled_reason == "disabled by settings"
+    assert definitions["basics_sync_service"].trigger == "07:15"
+    history = definitions["akshare_historical_sync"].policy
+    assert (history.max_attempts, history.timeout_s) == (3, 7200)
+    assert definitions["akshare_quotes_sync"].max_instances == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "every day"}, "job news_sync: invalid trigger 'every day'"),
+        ({"SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "0 25 * * *"}, "job news_sync: invalid cron expression"),
+        ({"SCHEDULER_JOBS__NO_SUCH_JOB__ENABLED": "true"}, "settings name unknown jobs: no_such_job"),
+    ],
+)
+def test_bad_job_settings_stop_start_up_naming_the_job_and_value(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(CatalogueSettingsError, match=message.replace("*", r"\*")):
+        load_definitions(settings(monkeypatch, **env))
+
+
+def test_a_misspelt_job_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="enabeld"):
+        settings(monkeypatch, SCHEDULER_JOBS__NEWS_SYNC__ENABELD="false")
+
+
+def test_an_unknown_timezone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown timezone 'Mars/Base'"):
+        settings(monkeypatch, SCHEDULER_TIMEZONE="Mars/Base")

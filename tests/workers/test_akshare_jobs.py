@@ -1,0 +1,172 @@
+"""The akshare jobs over fixtures: spot feeds and fallback, history, basics, financials, news, pauses."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES, STOCK_NEWS
+from services.workers.catalogue import basics, financial, history, news, quotes, status
+from services.workers.catalogue.loop import SyncFailed
+
+from .conftest import MakeEnvironment
+from .fakes import FakeAkshare, FakeClock, FakeContext
+
+
+async def test_quotes_prefer_sina_with_units_in_shares(
+    make_environment: MakeEnvironment, akshare: FakeAkshare
+) -> None:
+    environment = make_environment(tushare_token=None)
+
+    result = await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync"))
+
+    assert result["source"] == "akshare_sina" and result["inserted"] == 3
+    assert result["skipped_reasons"] == {"missing 最新价": 1}  # sina's "-"
+    quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "830799"}))[0]
+    assert quote["full_symbol"] == "830799.BJ" and quote["volume"] == 1203400.0
+    assert akshare.count("stock_zh_a_spot_em") == 0
+
+
+async def test_quotes_fall_back_to_eastmoney_in_hands(
+    make_environment: MakeEnvironment, akshare: FakeAkshare
+) -> None:
+    environment = make_environment(tushare_token=None, retry_attempts=1)
+    akshare.fail("stock_zh_a_spot", ValueError("sina answered an HTML page"))
+
+    result = await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync"))
+
+    assert result["source"] == "akshare_eastmoney"
+    assert result["fallbacks"][0]["source"] == "akshare_sina"
+    quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"}))[0]
+    assert quote["volume"] == 558452.0 * 100 and quote["turnover_rate"] == 0.19
+
+
+async def test_ingestion_service_rotates_sources(
+    make_environment: MakeEnvironment, akshare: FakeAkshare
+) -> None:
+    environment = make_environment()
+    used = [
+        (await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service")))[
+            "source"
+        ]
+        for _ in range(4)
+    ]
+    assert used == ["tushare", "akshare_eastmoney", "akshare_sina", "tushare"]
+
+    akshare.fail("stock_zh_a_spot_em", ValueError("eastmoney answered an HTML page"))
+    handed_over = await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service"))
+    assert handed_over["source"] == "akshare_sina"
+    assert handed_over["fallbacks"][0]["source"] == "akshare_eastmoney"
+    assert "HTML page" in handed_over["fallbacks"][0]["error"]
+
+
+async def test_history_pauses_between_batches_and_is_incremental(
+    make_environment: MakeEnvironment, akshare: FakeAkshare, clock: FakeClock
+) -> None:
+    environment = make_environment(tushare_token=None, akshare_batch_pause_s=1.5, history_start_days=30)
+    kwargs = {"symbols": ["600000", "000001", "300750"]}
+
+    result = await history.akshare_historical_sync(
+        environment, FakeContext("akshare_historical_sync", kwargs)
+    )
+
+    assert result["inserted"] == 30 and clock.sleeps == [1.5]  # one pause between the two batches
+    bar = (await (await environment.market()).find(STOCK_DAILY_QUOTES, {"symbol": "300750"}))[-1]
+    assert bar["trade_date"] == "2024-10-11" and bar["volume"] == (1234567 + 9) * 100
+    assert bar["pre_close"] == pytest.approx(bar["close"] - bar["change"])
+    again = await history.akshare_historical_sync(environment, FakeContext("akshare_historical_sync", kwargs))
+    assert again["status"] == "empty" and again["up_to_date"] == 3
+
+
+async def test_basic_info_lists_then_enriches_per_stock(make_environment: MakeEnvironment) -> None:
+    environment = make_environment(tushare_token=None)
+
+    result = await basics.akshare_basic_info_sync(
+        environment, FakeContext("akshare_basic_info_sync", {"symbols": ["600000", "000001", "300750"]})
+    )
+
+    assert result["listed"] == 4 and result["skipped_reasons"] == {
+        "unknown code": 1, "missing name": 1, "duplicate key": 1, "no individual info": 1
+    }  # fmt: skip
+    row = (await (await environment.market()).find(STOCK_BASIC_INFO, {"code": "600000"}))[0]
+    assert row["industry"] == "银行Ⅱ" and row["list_date"] == "1999-11-10" and row["name"] == "浦发银行"
+    assert row["total_mv"] == 279432695033.0 and row["market"] == "主板"
+
+
+async def test_financials_merge_abstract_and_statements(make_environment: MakeEnvironment) -> None:
+    environment = make_environment(tushare_token=None)
+
+    result = await financial.akshare_financial_sync(
+        environment, FakeContext("akshare_financial_sync", {"symbols": ["600000", "000001"]})
+    )
+
+    assert result["inserted"] == 3 and result["skipped_reasons"] == {"invalid 报告日": 1}
+    rows = await (await environment.market()).find("stock_financial_data", {"symbol": "600000"})
+    q3 = next(row for row in rows if row["report_period"] == "2024-09-30")
+    assert q3["net_profit"] == 3.1e10 and q3["roe"] == 4.1 and q3["total_assets"] == 9.4e12
+    assert q3["cash_flow"]["经营活动产生的现金流量净额"] == 1.1e11
+
+
+async def test_news_up_to_the_limit_with_bad_items_skipped(make_environment: MakeEnvironment) -> None:
+    environment = make_environment(tushare_token=None, news_per_symbol=2, news_symbols=["600000", "000001"])
+
+    result = await news.news_sync(environment, FakeContext("news_sync"))
+
+    assert result["inserted"] == 4
+    assert result["skipped_reasons"] == {"duplicate key": 1, "missing 新闻标题": 1, "invalid 发布时间": 1}
+    items = await (await environment.market()).find(STOCK_NEWS, {"symbol": "600000"})
+    assert {item["publish_time"] for item in items} == {"2024-10-08 10:30:00", "2024-10-09 11:30:00"}
+
+
+async def test_news_without_watch_list_or_stock_list_is_a_reported_skip(
+    make_environment: MakeEnvironment,
+) -> None:
+    result = await news.news_sync(make_environment(tushare_token=None), FakeContext("news_sync"))
+    assert result["status"] == "skipped" and "SCHEDULER_NEWS_SYMBOLS" in result["reason"]
+
+
+async def test_empty_answer_is_a_valid_outcome(
+    make_environment: MakeEnvironment, akshare: FakeAkshare
+) -> None:
+    akshare.empty.add("stock_zh_a_hist")
+    result = await history.akshare_historical_sync(
+        make_environment(tushare_token=None), FakeContext("akshare_historical_sync", {"symbols": ["600000"]})
+    )
+    assert result["status"] == "empty" and result["failed"] == 0 and result["inserted"] == 0
+
+
+async def test_rate_limited_http_answer_waits_and_continues(
+    make_environment: MakeEnvironment, akshare: FakeAkshare, clock: FakeClock
+) -> None:
+    response = requests.Response()
+    response.status_code = 429
+    akshare.fail("stock_news_em", requests.HTTPError("429 Too Many Requests", response=response))
+
+    result = await news.news_sync(
+        make_environment(tushare_token=None), FakeContext("news_sync", {"symbols": ["600000"]})
+    )
+
+    assert result["status"] == "success" and 60.0 in clock.sleeps
+
+
+async def test_network_failures_in_a_row_end_the_run_quickly(
+    make_environment: MakeEnvironment, akshare: FakeAkshare, clock: FakeClock
+) -> None:
+    environment = make_environment(tushare_token=None, retry_attempts=2, max_consecutive_network_failures=3)
+    akshare.fail(
+        "stock_zh_a_hist", *(requests.ConnectionError("Name or service not known") for _ in range(10))
+    )
+    symbols = ["600000", "000001", "300750", "600000.SH", "000001"]
+
+    with pytest.raises(SyncFailed, match="provider unreachable, 3 network failures in a row"):
+        await history.akshare_historical_sync(
+            environment, FakeContext("akshare_historical_sync", {"symbols": symbols})
+        )
+    assert akshare.count("stock_zh_a_hist") == 6  # 3 symbols × 2 attempts, then it stopped
+
+
+async def test_status_check(make_environment: MakeEnvironment) -> None:
+    result = await status.akshare_status_check(
+        make_environment(tushare_token=None), FakeContext("akshare_status_check")
+    )
+    assert result["reachable"] is True and result["source"] == "akshare"

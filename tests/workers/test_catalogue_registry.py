@@ -1,0 +1,91 @@
+"""The catalogue: 17 jobs with their ids, names and triggers; settings enable, disable and re-time them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.workers.catalogue.environment import TOKEN_MISSING
+from services.workers.catalogue.registry import CATALOGUE, configured_catalogue
+
+from .conftest import MakeEnvironment, settings_for
+from .fakes import FakeContext
+
+SPEC_TABLE = {
+    "basics_sync_service": ("股票基础信息同步（多数据源）", "06:30"),
+    "quotes_ingestion_service": ("实时行情入库服务", "interval:360"),
+    "tushare_basic_info_sync": ("股票基础信息同步（Tushare）", "0 2 * * *"),
+    "tushare_quotes_sync": ("实时行情同步（Tushare）", "*/5 9-15 * * 1-5"),
+    "tushare_historical_sync": ("历史数据同步（Tushare）", "0 16 * * 1-5"),
+    "tushare_financial_sync": ("财务数据同步（Tushare）", "0 3 * * 0"),
+    "tushare_status_check": ("数据源状态检查（Tushare）", "0 * * * *"),
+    "akshare_basic_info_sync": ("股票基础信息同步（AKShare）", "0 3 * * *"),
+    "akshare_quotes_sync": ("实时行情同步（AKShare）", "*/30 9-15 * * 1-5"),
+    "akshare_historical_sync": ("历史数据同步（AKShare）", "0 17 * * 1-5"),
+    "akshare_financial_sync": ("财务数据同步（AKShare）", "0 4 * * 0"),
+    "akshare_status_check": ("数据源状态检查（AKShare）", "30 * * * *"),
+    "baostock_basic_info_sync": ("股票基础信息同步（BaoStock）", "0 4 * * *"),
+    "baostock_daily_quotes_sync": ("日K线数据同步（BaoStock）", "0 16 * * 1-5"),
+    "baostock_historical_sync": ("历史数据同步（BaoStock）", "0 18 * * 1-5"),
+    "baostock_status_check": ("数据源状态检查（BaoStock）", "45 * * * *"),
+    "news_sync": ("新闻数据同步（AKShare）", "0 */2 * * *"),
+}
+
+
+def test_catalogue_matches_the_spec_table() -> None:
+    assert {job_id: (spec.name, spec.trigger) for job_id, spec in CATALOGUE.items()} == SPEC_TABLE
+    assert all(spec.enabled and spec.job_kind == job_id for job_id, spec in CATALOGUE.items())
+
+
+def test_without_token_tushare_jobs_are_disabled_with_the_reason(tmp_path: Path) -> None:
+    catalogue = configured_catalogue(settings_for(tmp_path, tushare_token=None))
+    disabled = {job_id for job_id, spec in catalogue.items() if not spec.enabled}
+    assert disabled == {job_id for job_id in SPEC_TABLE if job_id.startswith("tushare_")}
+    assert catalogue["tushare_quotes_sync"].disabled_reason == TOKEN_MISSING
+    assert catalogue["basics_sync_service"].enabled  # falls back to akshare and baostock
+
+
+def test_blank_token_counts_as_missing(tmp_path: Path) -> None:
+    assert settings_for(tmp_path, tushare_token="  ").tushare_token is None
+
+
+async def test_bound_functions_run_against_the_given_environment(make_environment: MakeEnvironment) -> None:
+    environment = make_environment()
+    catalogue = configured_catalogue(environment.settings, environment)
+    result = await catalogue["tushare_basic_info_sync"].function(FakeContext("tushare_basic_info_sync"))
+    assert result["inserted"] == 4
+    assert catalogue["tushare_basic_info_sync"].function.__name__ == "tushare_basic_info_sync"
+
+
+async def test_bad_kwargs_fail_with_a_clear_message(make_environment: MakeEnvironment) -> None:
+    catalogue = configured_catalogue(make_environment().settings, make_environment())
+    with pytest.raises(ValueError, match="unknown stock code"):
+        await catalogue["akshare_historical_sync"].function(
+            FakeContext("akshare_historical_sync", {"symbols": ["12345x"]})
+        )
+    with pytest.raises(ValueError, match="limit must be a positive integer"):
+        await catalogue["akshare_historical_sync"].function(
+            FakeContext("akshare_historical_sync", {"limit": 0})
+        )
+
+
+PER_SYMBOL_KWARGS = {"symbols": ["600000", "000001"]}
+
+
+@pytest.mark.parametrize("job_id", sorted(SPEC_TABLE))
+async def test_every_job_runs_on_fixtures_with_a_json_result(
+    make_environment: MakeEnvironment, job_id: str
+) -> None:
+    environment = make_environment()
+    catalogue = configured_catalogue(environment.settings, environment)
+    context = FakeContext(job_id, PER_SYMBOL_KWARGS, force=True)
+
+    result = await catalogue[job_id].function(context)
+
+    assert json.loads(json.dumps(result)) == result
+    assert result["status"] in {"success", "partial", "empty"}, result
+    assert context.events and all(0.0 <= event["percent"] <= 100.0 for event in context.events)
+    percents = [event["percent"] for event in context.events]
+    assert percents == sorted(percents)  # progress never goes backwards

@@ -1,0 +1,251 @@
+"""The tushare jobs over fixtures: what is written, units, progress, quota waits, retries, bad rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
+from services.workers.catalogue import basics, financial, history, quotes, status
+from services.workers.catalogue.loop import SyncFailed
+from services.workers.job_api import RunCancelled
+
+from .conftest import MakeEnvironment
+from .fakes import FakeClock, FakeContext, FakeTushareApi, shanghai
+
+QUOTA_ANSWER = "抱歉，您每分钟最多访问该接口500次，权限的具体详情访问：https://example.invalid/doc。"
+
+
+async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(make_environment: MakeEnvironment) -> None:
+    environment = make_environment()
+    context = FakeContext("tushare_basic_info_sync")
+
+    result = await basics.tushare_basic_info_sync(environment, context)
+
+    assert result["status"] == "success"
+    assert (result["inserted"], result["updated"], result["skipped"]) == (4, 0, 3)
+    assert result["skipped_reasons"] == {"unknown code": 1, "missing name": 1, "duplicate key": 1}
+    stored = await (await environment.market()).find(STOCK_BASIC_INFO)
+    assert [row["code"] for row in stored] == ["000001", "300750", "600000", "688981"]
+    first = stored[2]
+    assert first["full_symbol"] == "600000.SH" and first["market"] == "主板" and first["source"] == "tushare"
+    assert first["list_date"] == "1999-11-10" and first["name"] == "浦发银行"
+    again = await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync"))
+    assert (again["inserted"], again["updated"]) == (0, 4)  # idempotent
+
+
+async def test_quotes_normalise_one_snapshot_and_skip_malformed_rows(
+    make_environment: MakeEnvironment,
+) -> None:
+    environment = make_environment()
+
+    result = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+
+    assert result["inserted"] == 3
+    assert result["skipped_reasons"] == {
+        "non-numeric close": 1, "missing close": 1, "unknown code": 1, "duplicate key": 1
+    }  # fmt: skip
+    quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"}))[0]
+    assert quote["price"] == quote["close"] == 9.52
+    assert quote["volume"] == 55845293 and quote["amount"] == 531364882  # rt_k: shares, yuan already
+    assert quote["change"] == pytest.approx(0.02) and quote["pct_chg"] == pytest.approx(0.2105, abs=1e-3)
+    assert quote["trade_date"] == "2024-10-11" and quote["data_source"] == "tushare"
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [
+        (shanghai(2024, 10, 2, 10, 0), "exchange holiday"),
+        (shanghai(2024, 10, 12, 10, 0), "weekend"),
+        (shanghai(2024, 10, 11, 12, 0), "outside the trading sessions"),
+        (shanghai(2024, 10, 11, 15, 30), "outside the trading sessions"),
+    ],
+)
+async def test_quotes_skip_outside_sessions_unless_forced(
+    make_environment: MakeEnvironment,
+    clock: FakeClock,
+    tushare_api: FakeTushareApi,
+    moment: datetime,
+    reason: str,
+) -> None:
+    clock.set_now(moment)
+    environment = make_environment()
+
+    skipped = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+    forced = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync", force=True))
+
+    assert skipped["status"] == "skipped" and reason in skipped["reason"]
+    assert tushare_api.count("rt_k") == 1  # only the forced run asked
+    assert forced["status"] == "success"
+
+
+async def test_calendar_is_fetched_once_and_cached(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
+    environment = make_environment()
+    for _ in range(3):
+        await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+    assert tushare_api.count("trade_cal") == 1
+
+
+async def test_history_units_qfq_and_incremental(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
+) -> None:
+    environment = make_environment(history_start_days=30)
+    kwargs = {"symbols": ["600000", "000001.SZ"]}
+
+    first = await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+
+    store = await environment.market()
+    assert first["status"] == "success" and first["inserted"] == 2 * 10
+    bars = await store.find(STOCK_DAILY_QUOTES, {"symbol": "600000"})
+    day = next(bar for bar in bars if bar["trade_date"] == "2024-09-23")
+    assert day["volume"] == pytest.approx(1234567.0)  # 12345.67 手 × 100
+    assert day["amount"] == pytest.approx(98765432.0)  # 98765.432 千元 × 1000
+    assert day["close"] == pytest.approx(7.84 * 1.0 / 1.05, abs=0.01)  # qfq by the latest factor
+    assert (day["period"], day["data_source"], day["adjust"]) == ("daily", "tushare", "qfq")
+    assert await store.last_trade_dates("tushare") == {"000001": "2024-10-11", "600000": "2024-10-11"}
+
+    clock.advance(3 * 86400)  # Monday 2024-10-14: one more bar each
+    second = await history.tushare_historical_sync(
+        environment, FakeContext("tushare_historical_sync", kwargs)
+    )
+    assert second["inserted"] == 2 and second["updated"] == 0
+    starts = [params["start_date"] for name, params in tushare_api.calls if name == "daily"]
+    assert starts[-2:] == ["20241012", "20241012"]
+
+
+async def test_quota_answer_waits_on_the_clock_then_continues(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
+) -> None:
+    environment = make_environment()
+    tushare_api.fail("daily", Exception(QUOTA_ANSWER))
+
+    result = await history.tushare_historical_sync(
+        environment, FakeContext("tushare_historical_sync", {"symbols": ["600000"]})
+    )
+
+    assert result["status"] == "success" and result["failed"] == 0 and result["inserted"] > 0
+    assert 60.0 in clock.sleeps
+
+
+async def test_rate_limiter_keeps_the_tier_quota_with_its_margin(
+    make_environment: MakeEnvironment, clock: FakeClock
+) -> None:
+    environment = make_environment(tushare_calls_per_minute=10, tushare_safety_margin=0.2)  # 8/min
+    kwargs = {"symbols": ["600000", "000001", "300750"], "start_date": "2024-10-08"}
+    await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    # trade_cal (1) + 2 runs × 3 symbols × pro_bar (2 calls) = 13 calls: the 9th had to wait a minute
+    assert clock.sleeps and sum(clock.sleeps) == pytest.approx(60.0)
+
+
+async def test_transient_errors_are_retried_with_backoff(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
+) -> None:
+    environment = make_environment(retry_attempts=3, retry_base_delay_s=2.0)
+    tushare_api.fail("rt_k", ConnectionError("reset"), TimeoutError("slow"))
+
+    result = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+
+    assert result["status"] == "success" and tushare_api.count("rt_k") == 3
+    assert 2.0 <= clock.sleeps[0] <= 2.5 and 4.0 <= clock.sleeps[1] <= 5.0
+
+
+async def test_a_failing_symbol_is_counted_not_fatal(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
+    environment = make_environment()
+    tushare_api.fail("daily", Exception("抱歉，您没有访问该接口的权限"))  # not retried: a provider error
+
+    result = await history.tushare_historical_sync(
+        environment, FakeContext("tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
+    )
+
+    assert result["status"] == "partial" and result["failed"] == 1
+    assert result["failures"][0]["item"] == "600000" and "权限" in result["failures"][0]["error"]
+
+
+async def test_most_symbols_failing_fails_the_run(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
+    environment = make_environment()
+    tushare_api.fail("daily", *(Exception("抱歉，您没有访问该接口的权限") for _ in range(2)))
+
+    with pytest.raises(SyncFailed, match=r"3/3 processed, .* 2 failed"):
+        await history.tushare_historical_sync(
+            environment, FakeContext("tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
+        )
+
+
+async def test_progress_per_batch_and_cancel(make_environment: MakeEnvironment) -> None:
+    environment = make_environment()  # batches of 2 symbols
+    context = FakeContext("tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
+
+    await history.tushare_historical_sync(environment, context)
+
+    assert [event["processed_items"] for event in context.events] == [None, 2, 3]
+    assert context.events[-1]["percent"] == 100.0 and context.events[-1]["total_items"] == 3
+    assert context.events[1]["current_item"] == "000001"
+    assert context.checks >= 3 + 2 * len(context.events)  # every symbol, and every report
+
+    cancelled = FakeContext(
+        "tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]}, cancel_after=2
+    )
+    with pytest.raises(RunCancelled):
+        await history.tushare_historical_sync(make_environment(), cancelled)
+    assert len(cancelled.events) == 2
+
+
+async def test_financials_merge_four_statements(make_environment: MakeEnvironment) -> None:
+    environment = make_environment()
+
+    result = await financial.tushare_financial_sync(
+        environment, FakeContext("tushare_financial_sync", {"symbols": ["600000"]})
+    )
+
+    assert result["inserted"] == 2 and result["skipped_reasons"] == {"missing end_date": 1}
+    rows = await (await environment.market()).find("stock_financial_data", {"symbol": "600000"})
+    q3 = next(row for row in rows if row["report_period"] == "2024-09-30")
+    assert q3["revenue"] == 1.3e11 and q3["net_profit"] == 3.1e10 and q3["total_assets"] == 9.4e12
+    assert q3["roe"] == 4.1 and q3["operating_cash_flow"] == 1.1e11 and q3["ann_date"] == "2024-10-31"
+    h1 = next(row for row in rows if row["report_period"] == "2024-06-30")
+    assert h1["income"]["basic_eps"] == 0.8  # the newest of two copies of the period
+    assert "gross_margin" not in h1  # a null headline figure is simply absent
+
+
+async def test_basics_service_enriches_with_daily_basics(make_environment: MakeEnvironment) -> None:
+    environment = make_environment()
+
+    result = await basics.basics_sync_service(environment, FakeContext("basics_sync_service"))
+
+    assert result["source"] == "tushare" and result["fallbacks"] == []
+    row = (await (await environment.market()).find(STOCK_BASIC_INFO, {"code": "600000"}))[0]
+    assert row["trade_date"] == "2024-10-11" and row["pe"] == 6.1
+    assert row["total_mv"] == pytest.approx(27943268.7 * 10_000)
+
+
+async def test_status_check_reports_counts_and_freshness(
+    make_environment: MakeEnvironment, clock: FakeClock
+) -> None:
+    environment = make_environment()
+    await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync"))
+    clock.advance(120)
+
+    result = await status.tushare_status_check(environment, FakeContext("tushare_status_check"))
+
+    assert result["reachable"] is True
+    assert result["collections"]["stock_basic_info"]["count"] == 4
+    assert result["collections"]["stock_basic_info"]["age_seconds"] == 120
+    assert result["collections"]["market_quotes"]["count"] == 0
+
+
+async def test_unreachable_status_check_fails_with_the_reason(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
+    environment = make_environment(retry_attempts=2)
+    tushare_api.fail("trade_cal", ConnectionError("no route"), ConnectionError("no route"))
+
+    with pytest.raises(SyncFailed, match=r"tushare unreachable.*no route"):
+        await status.tushare_status_check(environment, FakeContext("tushare_status_check"))
