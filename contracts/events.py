@@ -111,11 +111,12 @@ class AttemptFailed(ExecutionEvent):
     """An attempt failed and another will follow after `retry_in_s` (the execution is not over).
 
     Emitted by the worker when its run fails or times out, or by the scheduler when the worker was lost,
-    while the job's retry policy allows another attempt.
+    while the job's retry policy allows another attempt; also by a worker shutting down that hands its
+    unfinished run back (`handed_back`, retried at once whatever the policy).
     """
 
     type: Literal["AttemptFailed"] = "AttemptFailed"
-    reason: Literal["error", "timeout", "worker_lost"]
+    reason: Literal["error", "timeout", "worker_lost", "handed_back"]
     error_message: str
     traceback: str | None = None
     retry_in_s: float = Field(ge=0)

@@ -33,3 +33,4 @@ class RunJob(Message):
     retry_backoff_s: float = Field(default=30.0, ge=0)
     retry_backoff_max_s: float = Field(default=600.0, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)
+    pool: str = Field(default="default", pattern=r"^[a-z0-9_-]{1,50}$")

@@ -45,14 +45,37 @@ class QueueSpec:
 
 
 def routing_key(message: Message) -> str:
-    """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need."""
-    return message.type
+    """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
+    request adds its worker pool (`RunJob.default`, `RunJob.history`)."""
+    pool = getattr(message, "pool", None)
+    return f"{message.type}.{pool}" if pool else message.type
 
 
 def exchange_for(message: Message) -> str:
     return EXCHANGE_FOR_KIND[message.kind]
 
 
+DEFAULT_POOL = "default"
+
 COMMANDS = QueueSpec(COMMANDS_QUEUE, COMMANDS_EXCHANGE, single_active_consumer=True)
-RUNS = QueueSpec(RUNS_QUEUE, RUNS_EXCHANGE)
+RUNS = QueueSpec(RUNS_QUEUE, RUNS_EXCHANGE, binding_keys=(f"RunJob.{DEFAULT_POOL}",))
 PROJECTOR = QueueSpec(PROJECTOR_QUEUE, EVENTS_EXCHANGE, single_active_consumer=True)
+# What the active scheduler follows of the runs (overlap, retries, lost runs).
+LIFECYCLE = QueueSpec(
+    "scheduler.lifecycle",
+    EVENTS_EXCHANGE,
+    binding_keys=(
+        "RunQueued", "JobStarted", "Progress", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
+        "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat",
+    ),
+    single_active_consumer=True,
+)  # fmt: skip
+# Declared by every bus at start, so that nothing published before its consumer first starts is dropped.
+STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE)
+
+
+def runs_queue(pool: str) -> QueueSpec:
+    """The run queue of a worker pool (`default`: every job kind not given a pool of its own)."""
+    if pool == DEFAULT_POOL:
+        return RUNS
+    return QueueSpec(f"{RUNS_QUEUE}.{pool}", RUNS_EXCHANGE, binding_keys=(f"RunJob.{pool}",))

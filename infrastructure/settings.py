@@ -6,6 +6,7 @@ come from the environment or an optional `.env` file. Secrets are `SecretStr` an
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,27 @@ class CommonSettings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     instance_id: str | None = Field(default=None, description="name of this process in events and logs")
+    worker_pools: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="job kinds that run on a worker pool of their own, e.g. "
+        '{"history": ["tushare_historical_sync", "akshare_historical_sync"]}; the rest: pool "default"',
+    )
+
+    @field_validator("worker_pools")
+    @classmethod
+    def _each_kind_in_one_pool(cls, pools: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        for pool, kinds in pools.items():
+            if not re.fullmatch(r"[a-z0-9_-]{1,50}", pool) or pool == "default":
+                raise ValueError(f"invalid worker pool name {pool!r} (a-z, 0-9, _ and -; not 'default')")
+            for kind in kinds:
+                if kind in seen:
+                    raise ValueError(f"job kind {kind!r} is in two worker pools: {seen[kind]!r} and {pool!r}")
+                seen[kind] = pool
+        return pools
+
+    def pool_of(self, job_kind: str) -> str:
+        return next((pool for pool, kinds in self.worker_pools.items() if job_kind in kinds), "default")
 
     @field_validator("timezone")
     @classmethod

@@ -18,13 +18,11 @@ from collections.abc import Sequence
 from contracts.codec import encode
 from contracts.envelope import Message
 from contracts.topology import (
-    COMMANDS,
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
-    PROJECTOR,
-    RUNS,
     RUNS_EXCHANGE,
+    STANDING_QUEUES,
     QueueSpec,
     exchange_for,
     routing_key,
@@ -34,7 +32,6 @@ from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscri
 
 logger = logging.getLogger(__name__)
 
-STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR)
 ROUTABLE_EXCHANGES = frozenset({COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE})
 CLOSE_GRACE_SECONDS = 5.0
 
@@ -214,6 +211,10 @@ class InMemoryBus:
             self.add_dead_letter(DeadLetter(bytes(body), "unknown", ""))
             return
         self._route(exchange, routing_key, bytes(body))
+
+    async def declare(self, queue: QueueSpec) -> None:
+        self._require_started()
+        self._declare(queue, queue.name)
 
     async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
         self._require_started()

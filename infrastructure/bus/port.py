@@ -77,6 +77,10 @@ class Bus(Protocol):
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
         """Publish bytes as they are (tools and tests: e.g. a malformed message)."""
 
+    async def declare(self, queue: QueueSpec) -> None:
+        """Make sure a durable queue exists with its bindings (so messages routed to it are kept before
+        its first consumer comes)."""
+
     async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription: ...
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:

@@ -152,6 +152,15 @@ class RabbitMQBus:
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
         await self._send(exchange, routing_key, outgoing(bytes(body)))
 
+    async def declare(self, queue: QueueSpec) -> None:
+        channel = self._channel
+        if channel is None or not self.connected:
+            raise BusUnavailable("not connected to RabbitMQ")
+        try:
+            await declare_queue(channel, queue)
+        except (*UNREACHABLE_ERRORS, TimeoutError) as error:
+            raise BusUnavailable(f"could not declare {queue.name}: {error!r}") from error
+
     async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
         connection = self._require_connection()
         try:

@@ -20,22 +20,19 @@ from aio_pika.abc import (
 )
 
 from contracts.topology import (
-    COMMANDS,
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
     ORIGINAL_QUEUE_HEADER,
-    PROJECTOR,
     REJECTION_REASON_HEADER,
-    RUNS,
     RUNS_EXCHANGE,
+    STANDING_QUEUES,
     QueueSpec,
 )
 from infrastructure.bus.port import DeadLetter
 
 TOPIC_EXCHANGES = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE)
-STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR)
 CONTENT_TYPE = "application/json"
 
 

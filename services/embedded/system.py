@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from contracts.topology import PROJECTOR
+from contracts.topology import DEFAULT_POOL, PROJECTOR
 from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
@@ -36,7 +36,7 @@ class EmbeddedSystem:
     users: UserStore = field(init=False)
     bus: Bus = field(init=False)
     projector: Projector = field(init=False)
-    worker: Worker = field(init=False)
+    workers: list[Worker] = field(init=False)
     scheduler: SchedulerService = field(init=False)
     job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
@@ -49,17 +49,25 @@ class EmbeddedSystem:
         self.projector = Projector(self.store)
         common = self.settings.model_dump(include=set(CommonSettings.model_fields))
         self.job_environment = JobEnvironment.from_settings(CatalogueSettings(**common))
-        self.worker = Worker(
-            self.bus,
-            job_kinds(self.job_environment),
-            worker_id="embedded",
-            claims=LocalRunClaims(),
-            capacity=self.settings.worker_capacity,
-            timings=WorkerTimings(
-                heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,
-                cancel_grace_s=self.settings.cancel_grace_s,
-            ),
-        )
+        claims = LocalRunClaims()
+        kinds = job_kinds(self.job_environment)
+        # One worker per pool: the default one, and one for each pool the settings give job kinds.
+        self.workers = [
+            Worker(
+                self.bus,
+                kinds,
+                worker_id=f"embedded-{pool}",
+                claims=claims,
+                capacity=self.settings.worker_capacity,
+                timings=WorkerTimings(
+                    heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,
+                    cancel_grace_s=self.settings.cancel_grace_s,
+                    shutdown_grace_s=self.settings.shutdown_grace_s,
+                ),
+                pool=pool,
+            )
+            for pool in [DEFAULT_POOL, *self.settings.worker_pools]
+        ]
         self.scheduler = SchedulerService(
             bus=self.bus,
             store=self.store,
@@ -74,14 +82,16 @@ class EmbeddedSystem:
         await self.users.open()
         await connect_with_retry(self.bus)
         self._projection = await self.bus.consume(PROJECTOR, self.projector.on_event, prefetch=256)
-        await self.worker.start()
+        for worker in self.workers:
+            await worker.start()
         await self.scheduler.start()
         await self.scheduler.elected.wait()
         logger.info("embedded system started (store %s, bus %s)", self.settings.store, self.settings.bus)
 
     async def stop(self) -> None:
         await self.scheduler.stop()
-        await self.worker.stop()
+        for worker in self.workers:
+            await worker.stop()
         if self._projection is not None:
             await self._projection.cancel()
         await self.bus.close()

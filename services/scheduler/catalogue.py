@@ -28,6 +28,8 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
     for job_id, override in settings.jobs.items():
         definitions[job_id] = apply_override(definitions[job_id], override)
     for job_id, definition in definitions.items():
+        definitions[job_id] = replace(definition, pool=settings.pool_of(definition.job_kind))
+    for job_id, definition in definitions.items():
         try:
             build_trigger(definition.trigger, settings.zone)
         except TriggerSpecError as error:

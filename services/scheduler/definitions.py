@@ -28,6 +28,7 @@ class JobDefinition:
     misfire_grace_time: int = 300
     coalesce: bool = True
     policy: RunPolicy = field(default_factory=RunPolicy)
+    pool: str = "default"
 
     @property
     def max_instances(self) -> int:

@@ -107,4 +107,5 @@ def retry_fields(definition: JobDefinition) -> dict[str, Any]:
         "retry_backoff_s": policy.retry_backoff_s,
         "retry_backoff_max_s": policy.retry_backoff_max_s,
         "timeout_s": policy.timeout_s,
+        "pool": definition.pool,
     }

@@ -20,7 +20,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled, RunQueued
-from contracts.topology import COMMANDS, EVENTS_EXCHANGE, QueueSpec
+from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
 from domain.run_policy import catch_up, fires_between
 from infrastructure.bus.port import Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
@@ -35,24 +35,6 @@ if TYPE_CHECKING:
     from services.scheduler.service import SchedulerService
 
 logger = logging.getLogger(__name__)
-
-LIFECYCLE = QueueSpec(
-    "scheduler.lifecycle",
-    EVENTS_EXCHANGE,
-    binding_keys=(
-        "RunQueued",
-        "JobStarted",
-        "Progress",
-        "JobFinished",
-        "AttemptFailed",
-        "JobMissed",
-        "JobSkipped",
-        "ExecutionMarkedFailed",
-        "ExecutionDeleted",
-        "WorkerHeartbeat",
-    ),
-    single_active_consumer=True,
-)
 
 
 async def _no_op() -> None:
@@ -80,6 +62,8 @@ class Office:
     async def open(self) -> None:
         """Take office: rebuild what is in flight, register the jobs, catch up, then start firing."""
         self.tracker.load(await self._active_records(), self.service.now())
+        for pool in {definition.pool for definition in self.definitions.values()}:
+            await self.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
         self._aps.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self._aps.start(paused=True)
         for definition in self.definitions.values():

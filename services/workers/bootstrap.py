@@ -36,7 +36,9 @@ async def main(settings: WorkerSettings) -> None:
             timings=WorkerTimings(
                 heartbeat_interval_s=settings.worker_heartbeat_interval_s,
                 cancel_grace_s=settings.cancel_grace_s,
+                shutdown_grace_s=settings.shutdown_grace_s,
             ),
+            pool=settings.worker_pool,
         )
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)

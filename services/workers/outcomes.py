@@ -10,7 +10,7 @@ from typing import Any, Literal
 from contracts.runs import RunJob
 from domain.run_policy import RunPolicy, retry_delay_s
 
-FailureReason = Literal["error", "timeout"]
+FailureReason = Literal["error", "timeout", "handed_back"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Outcome:
 
     def retry_in_s(self, run: RunJob) -> float | None:
         """Seconds until the next attempt, or None when this attempt's end is the execution's end."""
+        if self.failure_reason == "handed_back":
+            return 0.0  # not the job's failure: another worker takes it at once
         if self.status != "failed" or run.attempt >= run.max_attempts:
             return None
         policy = RunPolicy(
@@ -40,6 +42,10 @@ def succeeded(result: Any) -> Outcome:
 
 def failed(message: str, trace: str | None = None, reason: FailureReason = "error") -> Outcome:
     return Outcome("failed", error_message=message, traceback=trace, failure_reason=reason)
+
+
+def handed_back(worker_id: str) -> Outcome:
+    return failed(f"handed back: worker {worker_id} shut down before the run ended", reason="handed_back")
 
 
 def cancelled(actor: str | None) -> Outcome:

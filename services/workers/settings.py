@@ -17,3 +17,11 @@ class WorkerSettings(CommonSettings):
         ge=0,
         description="how long a cancelled run may take to stop before it is stopped by force",
     )
+    worker_pool: str = Field(
+        default="default",
+        pattern=r"^[a-z0-9_-]{1,50}$",
+        description="the pool whose run queue this worker takes",
+    )
+    shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="on shutdown, how long runs may finish before they are handed back"
+    )

@@ -30,7 +30,7 @@ from contracts.events import (
     WorkerHeartbeat,
 )
 from contracts.runs import RunJob
-from contracts.topology import EVENTS_EXCHANGE, RUNS, QueueSpec
+from contracts.topology import DEFAULT_POOL, EVENTS_EXCHANGE, QueueSpec, runs_queue
 from infrastructure.bus.port import Bus, Reject, Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
@@ -47,6 +47,7 @@ Clock = Callable[[], datetime]
 class WorkerTimings:
     heartbeat_interval_s: float = 5.0
     cancel_grace_s: float = 10.0
+    shutdown_grace_s: float = 30.0
 
 
 def control_queue(worker_id: str) -> QueueSpec:
@@ -76,6 +77,7 @@ class Worker:
         worker_id: str,
         claims: RunClaims,
         capacity: int = 1,
+        pool: str = DEFAULT_POOL,
         timings: WorkerTimings = WorkerTimings(),
         clock: Clock = utc_now,
     ) -> None:
@@ -84,7 +86,9 @@ class Worker:
         self.worker_id = worker_id
         self._claims = claims
         self._capacity = capacity
+        self._pool = pool
         self._timings = timings
+        self._shutting_down = False
         self._clock = clock
         self._producer = f"worker:{worker_id}"
         self._active: dict[str, _ActiveRun] = {}
@@ -99,15 +103,22 @@ class Worker:
 
     async def start(self) -> None:
         self._control = await self._bus.consume(control_queue(self.worker_id), self.on_control)
-        self._runs = await self._bus.consume(RUNS, self.on_run, prefetch=self._capacity)
+        self._runs = await self._bus.consume(runs_queue(self._pool), self.on_run, prefetch=self._capacity)
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat")
 
     async def stop(self) -> None:
-        """Stop taking runs; runs still going are cancelled and reported cancelled by the shutdown."""
+        """Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
+        (another worker takes them at once as a new attempt)."""
         if self._runs is not None:
             await self._runs.cancel()
+        tasks = [active.task for active in self._active.values()]
+        if tasks:
+            logger.info(
+                "waiting up to %g s for %d run(s) to finish", self._timings.shutdown_grace_s, len(tasks)
+            )
+            await asyncio.wait(tasks, timeout=self._timings.shutdown_grace_s)
+        self._shutting_down = True
         for active in list(self._active.values()):
-            active.context.request_cancel("worker shutdown")
             active.task.cancel()
         await asyncio.gather(*(active.task for active in self._active.values()), return_exceptions=True)
         if self._control is not None:
@@ -201,6 +212,8 @@ class Worker:
         except asyncio.CancelledError:
             if context.cancel_requested:
                 return outcomes.cancelled(context.cancelled_by)
+            if self._shutting_down:
+                return outcomes.handed_back(self.worker_id)
             raise
         except Exception as error:
             logger.info("run failed: %s", error, extra={"execution_id": run.execution_id})
@@ -209,7 +222,9 @@ class Worker:
 
     async def _report(self, context: RunContext, outcome: Outcome, started_at: datetime) -> None:
         retry_in_s = outcome.retry_in_s(context.run)
-        if retry_in_s is not None and not context.cancel_requested:
+        if retry_in_s is not None and (
+            outcome.failure_reason == "handed_back" or not context.cancel_requested
+        ):
             await self._bus.publish(
                 AttemptFailed(
                     **context.envelope(),

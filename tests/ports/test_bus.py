@@ -15,7 +15,7 @@ from contracts.commands import PauseJob
 from contracts.envelope import Message
 from contracts.events import JobFinished, JobStarted, Progress
 from contracts.runs import RunJob
-from contracts.topology import COMMANDS, EVENTS_EXCHANGE, RUNS, QueueSpec
+from contracts.topology import COMMANDS, EVENTS_EXCHANGE, RUNS, QueueSpec, runs_queue
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.bus.port import Bus, BusUnavailable, DeadLetter, Reject, Subscription
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
@@ -478,3 +478,21 @@ async def test_connect_with_retry_gives_up_after_the_given_attempts() -> None:
     with pytest.raises(BusUnavailable):
         await connect_with_retry(bus, attempts=3, initial_delay=0.001)
     assert bus.starts == 3
+
+
+async def test_runs_are_routed_by_worker_pool_to_a_declared_queue(bus: Bus) -> None:
+    """A pool's queue declared before its workers come keeps their runs; other pools never see them."""
+    history = runs_queue("history")
+    await bus.declare(history)
+    await bus.publish(run_job().model_copy(update={"pool": "history", "execution_id": "for-history"}))
+    await bus.publish(run_job().model_copy(update={"execution_id": "for-default"}))
+    got: dict[str, list[str]] = {"history": [], "default": []}
+
+    async def collect(pool: str, message: Message) -> None:
+        assert isinstance(message, RunJob)
+        got[pool].append(message.execution_id)
+
+    await bus.consume(history, lambda message: collect("history", message))
+    await bus.consume(RUNS, lambda message: collect("default", message))
+    await wait_until(lambda: len(got["history"]) == 1 and len(got["default"]) == 1)
+    assert got == {"history": ["for-history"], "default": ["for-default"]}
