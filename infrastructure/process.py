@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 _RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor")
 
@@ -40,3 +41,14 @@ async def wait_for_stop_signal() -> None:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+async def keep_alive_file(path: Path | None, interval_s: float = 5.0) -> None:
+    """Touch `path` every `interval_s` while the event loop is responsive (container healthchecks read it
+    with `python -m infrastructure.healthcheck PATH`). Does nothing without a path."""
+    if path is None:
+        return
+    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+    while True:
+        await asyncio.to_thread(path.touch)
+        await asyncio.sleep(interval_s)

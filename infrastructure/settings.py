@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     instance_id: str | None = Field(default=None, description="name of this process in events and logs")
+    liveness_file: Path | None = Field(
+        default=None, description="touched every few seconds while the process is healthy (container checks)"
+    )
     worker_pools: dict[str, list[str]] = Field(
         default_factory=dict,
         description="job kinds that run on a worker pool of their own, e.g. "

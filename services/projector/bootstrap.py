@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from contracts.topology import PROJECTOR
 from infrastructure.adapters import make_bus, make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, wait_for_stop_signal
+from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
 from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
 
@@ -28,7 +29,9 @@ async def main(settings: ProjectorSettings) -> None:
         projector = Projector(store)
         subscription = await bus.consume(PROJECTOR, projector.on_event, prefetch=256)
         logger.info("projector consuming %s", PROJECTOR.name)
+        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
         await wait_for_stop_signal()
+        alive.cancel()
         await subscription.cancel()
     finally:
         await bus.close()

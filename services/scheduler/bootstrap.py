@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 
 from infrastructure.adapters import make_bus, make_election, make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, wait_for_stop_signal
+from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
 from services.scheduler.catalogue import load_definitions
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings
@@ -34,7 +35,9 @@ async def main(settings: SchedulerSettings) -> None:
             scheduler_id=scheduler_id,
         )
         await service.start()
+        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
         await wait_for_stop_signal()
+        alive.cancel()
         await service.stop()
     finally:
         await bus.close()

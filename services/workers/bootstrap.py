@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 
 from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, wait_for_stop_signal
+from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
@@ -42,7 +43,9 @@ async def main(settings: WorkerSettings) -> None:
         )
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
+        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
         await wait_for_stop_signal()
+        alive.cancel()
         await worker.stop()
     finally:
         await bus.close()
