@@ -5,37 +5,44 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.users_port import UserRecord
 
 COLLECTION = "scheduler_users"
+Document = dict[str, Any]
 
 
 class MongoUserStore:
-    """Uses a database handle; closes the client only when it made it (`from_url`)."""
+    """Same shape as `MongoStore`: give it a client (it closes the client only when it owns it)."""
 
     def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
+        self, client: AsyncMongoClient[Document], database: str, *, owns_client: bool = False
     ) -> None:
-        self._collection = database[COLLECTION]
-        self._owned_client = client
+        self._client = client
+        self._database = client[database]  # no I/O until the first command
+        self._collection: AsyncCollection[Document] = self._database[COLLECTION]
+        self._owns_client = owns_client
 
     @classmethod
-    def from_url(cls, url: str, database: str) -> MongoUserStore:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            url, tz_aware=True, connect=False, appname="scheduler-api-users"
+    def from_url(cls, url: str, database: str, *, server_selection_timeout_ms: int = 5000) -> MongoUserStore:
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            url, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms
         )
-        return cls(client[database], client=client)
+        return cls(client, database, owns_client=True)
 
     async def open(self) -> None:
-        """Nothing to create: `_id` is the username, unique by construction."""
+        """Nothing to create (`_id` is the username, unique by construction); checks the server answers."""
+        try:
+            await self._database.command("ping")
+        except PyMongoError as error:
+            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
     async def close(self) -> None:
-        if self._owned_client is not None:
-            await self._owned_client.close()
+        if self._owns_client:
+            await self._client.close()
 
     async def get_user(self, username: str) -> UserRecord | None:
         try:

@@ -1,0 +1,106 @@
+"""The API application: routes, error answers, metrics, the live stream's lifecycle.
+
+`create_app` wires what it is given; it never opens or closes the store, the user store or the bus (the
+composition root does: in the embedded mode one process shares them between the four services).
+Its lifespan does only the API's own things: the first admin account and the live-stream subscription.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from infrastructure.bus.port import Bus
+from infrastructure.store.port import Store
+from infrastructure.store.users_port import UserStore
+from services.api.auth import ensure_first_admin
+from services.api.dependencies import ApiContext
+from services.api.errors import install_error_handlers
+from services.api.health import ProjectorLagProbe
+from services.api.limits import BodyLimitMiddleware
+from services.api.metrics import ApiMetrics, MetricsMiddleware
+from services.api.routes import auth, events, executions, history, jobs, probes, status
+from services.api.settings import ApiSettings
+from services.api.stream import EventStreamHub
+
+logger = logging.getLogger(__name__)
+
+TAGS = [
+    {"name": "jobs", "description": "The job catalogue and the commands on jobs."},
+    {"name": "executions", "description": "Runs of jobs and the commands on them."},
+    {"name": "history", "description": "The audit log of operator actions."},
+    {"name": "status", "description": "The scheduler service's statistics and health."},
+    {"name": "events", "description": "The event log and the live stream."},
+    {"name": "auth", "description": "Sign-in (bearer JWT)."},
+    {"name": "probes", "description": "Liveness, readiness and metrics."},
+]
+
+
+def create_app(
+    *,
+    settings: ApiSettings,
+    store: Store,
+    bus: Bus,
+    users: UserStore,
+    projector_lag: ProjectorLagProbe | None = None,
+) -> FastAPI:
+    metrics = ApiMetrics()
+    context = ApiContext(
+        settings=settings,
+        store=store,
+        bus=bus,
+        users=users,
+        metrics=metrics,
+        stream=EventStreamHub(bus, metrics, client_buffer=settings.stream_client_buffer),
+        projector_lag=projector_lag,
+        producer=f"api:{settings.instance_id}" if settings.instance_id else "api",
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        generated = await ensure_first_admin(users, settings)
+        if generated is not None:
+            # Shown once, on the console only (never in the log files): dev mode without a configured one.
+            print(
+                f"\n  Generated admin account (dev mode): {settings.admin_username} / {generated}\n",
+                file=sys.stderr,
+                flush=True,
+            )
+        await context.stream.start()
+        try:
+            yield
+        finally:
+            await context.stream.stop()
+
+    app = FastAPI(
+        title="A-share scheduler API",
+        version="1.0.0",
+        summary="Jobs, executions, history and health of the event-sourced scheduler.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.api = context
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    for module in (jobs, executions, history, status, events, auth, probes):
+        app.include_router(module.router)
+    return app
+
+
+def stream_hub(app: FastAPI) -> EventStreamHub:
+    """The app's live-stream hub (e.g. to end its clients before a server's graceful shutdown)."""
+    context: ApiContext = app.state.api
+    return context.stream

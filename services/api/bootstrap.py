@@ -1,0 +1,87 @@
+"""Composition root of `python -m services.api`: adapters from settings, the app, uvicorn.
+
+This process opens and closes the store, the user store and the bus; `create_app` only uses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import socket
+from contextlib import AsyncExitStack
+
+import uvicorn
+from fastapi import FastAPI
+
+from infrastructure.adapters import make_bus, make_store, make_user_store
+from infrastructure.bus.retry import connect_with_retry
+from infrastructure.process import configure_logging
+from services.api.app import create_app, stream_hub
+from services.api.settings import ApiSettings
+from services.api.stream import EventStreamHub
+
+logger = logging.getLogger(__name__)
+
+
+class RedactTokens(logging.Filter):
+    """Keeps `?access_token=` (the live stream's sign-in for EventSource) out of the access log."""
+
+    pattern = re.compile(r"(access_token=)[^&\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.pattern.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+class ApiServer(uvicorn.Server):
+    """Ends the live-stream responses first: otherwise a graceful shutdown waits for every open stream."""
+
+    def __init__(self, config: uvicorn.Config, hub: EventStreamHub) -> None:
+        super().__init__(config)
+        self._hub = hub
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._hub.close_clients()
+        await super().shutdown(sockets)
+
+
+def build_server(app: FastAPI, settings: ApiSettings) -> ApiServer:
+    """The uvicorn server for an app made by `create_app` (also for the embedded composition root)."""
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
+        lifespan="on",
+    )
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, RedactTokens) for existing in access_log.filters):
+        access_log.addFilter(RedactTokens())
+    return ApiServer(config, stream_hub(app))
+
+
+async def serve(settings: ApiSettings) -> None:
+    store = make_store(settings)
+    users = make_user_store(settings)
+    bus = make_bus(settings, connection_name=f"api:{settings.instance_id or socket.gethostname()}")
+    async with AsyncExitStack() as resources:
+        await store.open()
+        resources.push_async_callback(store.close)
+        await users.open()
+        resources.push_async_callback(users.close)
+        await connect_with_retry(bus)
+        resources.push_async_callback(bus.close)
+        app = create_app(settings=settings, store=store, bus=bus, users=users)
+        logger.info("API listening on http://%s:%d", settings.host, settings.port)
+        await build_server(app, settings).serve()
+
+
+def main() -> None:
+    settings = ApiSettings()
+    configure_logging(settings.log_level, service="api")
+    asyncio.run(serve(settings))

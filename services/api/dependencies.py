@@ -1,0 +1,117 @@
+"""Request dependencies as `Annotated` aliases: the API's context, the signed-in user, admin rights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from infrastructure.bus.port import Bus
+from infrastructure.store.port import Store
+from infrastructure.store.users_port import UserRecord, UserStore
+from services.api.auth import InvalidToken, token_username
+from services.api.health import ProjectorLagProbe
+from services.api.metrics import ApiMetrics
+from services.api.settings import ApiSettings
+from services.api.stream import EventStreamHub
+
+LOGIN_PATH = "/api/auth/login"
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """What the routes use; built once by `create_app` (which opens and closes none of it)."""
+
+    settings: ApiSettings
+    store: Store
+    bus: Bus
+    users: UserStore
+    metrics: ApiMetrics
+    stream: EventStreamHub
+    projector_lag: ProjectorLagProbe | None
+    producer: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+    def command_fields(self, user: UserRecord) -> dict[str, Any]:
+        """Envelope fields of a command an operator sends."""
+        return {"actor": user.username, "producer": self.producer}
+
+
+def get_context(request: Request) -> ApiContext:
+    return cast(ApiContext, request.app.state.api)
+
+
+Context = Annotated[ApiContext, Depends(get_context)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
+BearerToken = Annotated[str | None, Depends(_bearer)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=BEARER)
+
+
+async def _user_for(context: ApiContext, token: str | None) -> UserRecord:
+    if not token:
+        raise _unauthorized("未提供认证令牌（需要 Authorization: Bearer <token>）")
+    try:
+        username = token_username(token, context.settings)
+    except InvalidToken:
+        raise _unauthorized("认证令牌无效或已过期") from None
+    user = await context.users.get_user(username)
+    if user is None or not user.active:
+        raise _unauthorized("用户不存在或已停用")
+    return user
+
+
+async def current_user(context: Context, token: BearerToken) -> UserRecord:
+    return await _user_for(context, token)
+
+
+async def stream_user(
+    context: Context,
+    token: BearerToken,
+    access_token: Annotated[
+        str | None,
+        Query(
+            max_length=4096,
+            description="the bearer token, for clients that cannot send headers (EventSource)",
+        ),
+    ] = None,
+) -> UserRecord:
+    return await _user_for(context, token or access_token)
+
+
+CurrentUser = Annotated[UserRecord, Depends(current_user)]
+StreamUser = Annotated[UserRecord, Depends(stream_user)]
+
+
+async def admin_user(user: CurrentUser) -> UserRecord:
+    if user.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="需要管理员权限")
+    return user
+
+
+AdminUser = Annotated[UserRecord, Depends(admin_user)]
+
+
+# --- parameters shared by several routes -----------------------------------------------------------
+JOB_ID_EXAMPLE = "tushare_quotes_sync"
+EXECUTION_ID_EXAMPLE = "3f2c9a7e0d4b4c1e9b8a6f5d4c3b2a10"
+JobId = Annotated[
+    str,
+    Path(min_length=1, max_length=200, description="job id of the catalogue", examples=[JOB_ID_EXAMPLE]),
+]
+ExecutionId = Annotated[
+    str, Path(min_length=1, max_length=100, description="execution id", examples=[EXECUTION_ID_EXAMPLE])
+]
+# Bounded so that no store overflows on a huge offset; deeper pages than this are not useful.
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="rows to skip")]
+JobIdFilter = Annotated[str | None, Query(min_length=1, max_length=200, description="only this job")]

@@ -1,0 +1,100 @@
+"""Prometheus metrics of the API process: requests, latency, commands published, live-stream clients.
+
+Each app gets its own registry (several apps can live in one process: tests, the embedded mode).
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNMATCHED_ROUTE = "<unmatched>"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ApiMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "scheduler_api_requests_total",
+            "HTTP requests answered, by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "scheduler_api_request_duration_seconds",
+            "Time to answer an HTTP request (a stream counts until it closes)",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands_published = Counter(
+            "scheduler_api_commands_published_total",
+            "Commands confirmed by the bus",
+            ["type"],
+            registry=self.registry,
+        )
+        self.command_failures = Counter(
+            "scheduler_api_command_publish_failures_total",
+            "Commands the bus could not take (answered 503)",
+            ["type"],
+            registry=self.registry,
+        )
+        self.stream_clients = Gauge(
+            "scheduler_api_stream_clients",
+            "Clients connected to the live event stream",
+            registry=self.registry,
+        )
+        self.stream_events = Counter(
+            "scheduler_api_stream_events_total",
+            "Events received for the live stream",
+            registry=self.registry,
+        )
+        self.stream_clients_dropped = Counter(
+            "scheduler_api_stream_clients_dropped_total",
+            "Live-stream clients disconnected because they fell too far behind",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request by its route template (bounded label values)."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

@@ -1,0 +1,124 @@
+"""The event log (audit, with filters) and the live stream of events (Server-Sent Events)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterable
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BeforeValidator, StringConstraints
+
+from contracts.events import EVENT_TYPES
+from infrastructure.store.port import EventQuery
+from services.api.dependencies import Context, JobIdFilter, Offset, StreamUser, current_user
+from services.api.errors import READ, responses
+from services.api.schemas import Envelope, EventOut, EventPage
+from services.api.stream import EventStreamHub, StreamFilter
+from services.api.views import event_out, message_out, now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["events"])
+
+EVENT_TYPE_NAMES = tuple(event_type.model_fields["type"].default for event_type in EVENT_TYPES)
+EVENT_TYPE_PATTERN = "^(" + "|".join(EVENT_TYPE_NAMES) + ")$"
+EventTypeFilter = Annotated[
+    str | None, Query(pattern=EVENT_TYPE_PATTERN, description="only events of this type")
+]
+ExecutionIdFilter = Annotated[
+    str | None, Query(min_length=1, max_length=100, description="only this execution")
+]
+RECONNECT_DELAY_MS = 3000
+ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value: object) -> object:
+    """Query datetimes are ISO 8601 text, as documented; numbers are not read as Unix times."""
+    if isinstance(value, str) and not ISO_DATE_START.match(value):
+        raise ValueError("expected an ISO 8601 datetime, e.g. 2025-01-06T09:30:00+08:00")
+    return value
+
+
+QueryDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _utc(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A bound in UTC; one without an offset is read in the display timezone, as the web client does.
+
+    Bounds beyond what UTC can represent (year 1 or 9999 with an offset) become the extreme instants."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError:
+        extreme = datetime.max if aware.year > 1 else datetime.min
+        return extreme.replace(tzinfo=UTC)
+
+
+@router.get(
+    "/events",
+    summary="The event log, oldest first, with filters",
+    response_model=Envelope[EventPage],
+    responses=responses(*READ),
+    dependencies=[Depends(current_user)],
+)
+async def list_events(
+    context: Context,
+    job_id: JobIdFilter = None,
+    execution_id: ExecutionIdFilter = None,
+    type: EventTypeFilter = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    since: Annotated[QueryDateTime | None, Query(description="occurred at or after")] = None,
+    until: Annotated[QueryDateTime | None, Query(description="occurred before")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 100,
+    offset: Offset = 0,
+) -> Envelope[EventPage]:
+    # `since` after `until` is an empty interval: an empty page, like any filter that matches nothing.
+    bounds = _utc(since, context.zone), _utc(until, context.zone)
+    query = EventQuery(job_id, execution_id, type, actor, *bounds, limit, offset)
+    documents, total = await context.store.list_events(query)
+    items = [EventOut.model_validate(event_out(document, context.zone)) for document in documents]
+    page = EventPage(items=items, total=total, limit=limit, offset=offset)
+    return Envelope(data=page, message=f"获取到 {total} 个事件", timestamp=now_iso(context.zone))
+
+
+def live_stream(context: Context) -> EventStreamHub:
+    if not context.stream.running:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail="实时事件流暂不可用（消息总线未连接）"
+        )
+    return context.stream
+
+
+@router.get(
+    "/stream",
+    summary="Live events as they are published (Server-Sent Events)",
+    description="`event` is the event type, `id` its message id, `data` the event as JSON. The token "
+    "may be passed as `?access_token=` (EventSource cannot send headers). A client that falls too far "
+    "behind receives an `overflow` event and is disconnected; reload with `GET /events`.",
+    response_class=EventSourceResponse,
+    responses=responses(401, 422, 503),
+)
+async def stream(
+    context: Context,
+    user: StreamUser,
+    hub: Annotated[EventStreamHub, Depends(live_stream)],
+    job_id: JobIdFilter = None,
+    execution_id: ExecutionIdFilter = None,
+    type: Annotated[
+        list[Annotated[str, StringConstraints(pattern=EVENT_TYPE_PATTERN)]] | None,
+        Query(description="only these event types (repeat the parameter)"),
+    ] = None,
+) -> AsyncIterable[ServerSentEvent]:
+    stream_filter = StreamFilter(job_id, execution_id, frozenset(type or ()))
+    with hub.connect(stream_filter) as client:
+        yield ServerSentEvent(comment="connected", retry=RECONNECT_DELAY_MS)
+        async for message in client.messages():
+            yield ServerSentEvent(
+                id=message.message_id, event=message.type, data=message_out(message, context.zone)
+            )
+        if client.overflowed:
+            yield ServerSentEvent(event="overflow", data={"detail": "客户端处理过慢，请重新连接"})

@@ -1,0 +1,75 @@
+"""Scheduler statistics and health, from the scheduler service's projected heartbeats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends
+
+from services.api.dependencies import ApiContext, Context, current_user
+from services.api.errors import READ, responses
+from services.api.health import SchedulerStatus, assess, health_message, scheduler_status
+from services.api.schemas import Envelope, SchedulerHealth, SchedulerStats
+from services.api.views import iso, now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["status"], dependencies=[Depends(current_user)])
+
+
+async def _scheduler(context: ApiContext) -> SchedulerStatus:
+    states = await context.store.list_scheduler_states()
+    return scheduler_status(states, datetime.now(UTC), context.settings.heartbeat_tolerance)
+
+
+@router.get(
+    "/stats",
+    summary="Job counts and the scheduler service's state",
+    response_model=Envelope[SchedulerStats],
+    responses=responses(*READ),
+)
+async def stats(context: Context) -> Envelope[SchedulerStats]:
+    scheduler = await _scheduler(context)
+    jobs = await context.store.list_jobs()
+    paused = sum(1 for view in jobs if view.job.paused)
+    in_progress = await context.store.count_executions("queued")
+    in_progress += await context.store.count_executions("running")
+    data = SchedulerStats(
+        total_jobs=len(jobs),
+        running_jobs=len(jobs) - paused,
+        paused_jobs=paused,
+        scheduler_running=scheduler.running,
+        scheduler_state=scheduler.state,
+        executions_in_progress=in_progress,
+        last_heartbeat=iso(scheduler.last_heartbeat, context.zone),
+    )
+    return Envelope(data=data, message="获取调度器统计成功", timestamp=now_iso(context.zone))
+
+
+@router.get(
+    "/health",
+    summary="Health of the scheduler service (not of this API process)",
+    description="`stopped` when the scheduler service sent no heartbeat within "
+    "`heartbeat_tolerance` of its intervals; `degraded` when it is paused, the message bus is not "
+    "connected or the projector lags.",
+    response_model=Envelope[SchedulerHealth],
+    responses=responses(*READ),
+)
+async def health(context: Context) -> Envelope[SchedulerHealth]:
+    scheduler = await _scheduler(context)
+    lag = await context.projector_lag() if context.projector_lag is not None else None
+    verdict = assess(
+        scheduler,
+        bus_connected=context.bus.connected,
+        projector_lag_s=lag,
+        lag_limit_s=context.settings.projector_lag_degraded_s,
+    )
+    data = SchedulerHealth(
+        status=verdict.status,
+        running=scheduler.running,
+        state=scheduler.state,
+        timestamp=now_iso(context.zone),
+        last_heartbeat=iso(scheduler.last_heartbeat, context.zone),
+        bus_connected=context.bus.connected,
+        projector_lag_s=lag,
+        reasons=verdict.reasons,
+    )
+    return Envelope(data=data, message=health_message(verdict), timestamp=data.timestamp)

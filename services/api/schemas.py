@@ -1,0 +1,234 @@
+"""Response and request models: the wire contract of `../shared/spec/api.md` and the OpenAPI document.
+
+Datetimes are rendered before they get here (ISO 8601 with the display timezone's offset), so every
+datetime field is a string with `format: date-time`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX
+
+T = TypeVar("T")
+DATE_TIME: dict[str, Any] = {"format": "date-time", "examples": ["2025-01-06T09:30:00+08:00"]}
+
+
+def when(description: str) -> Any:
+    """A datetime field (string, ISO 8601 with offset)."""
+    return Field(description=description, json_schema_extra=DATE_TIME)
+
+
+class Envelope(BaseModel, Generic[T]):
+    """Every successful answer under `/api/scheduler`."""
+
+    success: bool = True
+    data: T
+    message: str = Field(examples=["获取到 17 个定时任务"])
+    timestamp: str = when("when the answer was made")
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(examples=["任务 news_sync 不存在"])
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    detail: str = Field(examples=["查询参数 limit: Input should be less than or equal to 100"])
+    errors: list[ValidationErrorItem] = Field(default_factory=list)
+
+
+class Job(BaseModel):
+    id: str = Field(examples=["tushare_quotes_sync"])
+    name: str = Field(examples=["实时行情同步（Tushare）"])
+    next_run_time: str | None = when("next scheduled fire; null when paused")
+    paused: bool
+    trigger: str = Field(examples=["cron[minute='*/5', hour='9-15', day_of_week='1-5']"])
+    display_name: str | None = None
+    description: str | None = None
+    paused_reason: str | None = Field(default=None, description="why a job is paused, when not by hand")
+
+
+class JobDetail(Job):
+    model_config = ConfigDict(extra="forbid")
+
+    func: str = Field(description="the worker job kind that runs", examples=["tushare.quotes"])
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    misfire_grace_time: int | None = None
+    max_instances: int = 1
+    coalesce: bool = True
+
+
+class MetadataUpdate(BaseModel):
+    """Unknown fields are refused (a misspelt field must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"display_name": "行情同步"}]})
+
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+
+
+class TriggerRequest(BaseModel):
+    """Unknown fields are refused (a misspelt `kwargs` must not start a run with the defaults)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"kwargs": {"symbols": ["600000"]}}]}
+    )
+
+    kwargs: dict[str, Any] | None = Field(
+        default=None, description="this run's own arguments (the job's defaults are unchanged)"
+    )
+
+
+class TriggerResult(BaseModel):
+    execution_id: str = Field(examples=["3f2c9a7e0d4b4c1e9b8a6f5d4c3b2a10"])
+
+
+class JobHistory(BaseModel):
+    job_id: str | None
+    action: str = Field(examples=["pause"])
+    status: str = Field(examples=["success"])
+    error_message: str | None = None
+    timestamp: str = when("when the action was recorded")
+    actor: str | None = None
+    execution_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class HistoryPage(BaseModel):
+    history: list[JobHistory]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobExecution(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+    id: str = Field(alias="_id", description="the execution id")
+    execution_id: str
+    job_id: str
+    job_name: str
+    status: str = Field(
+        examples=["running"], description="queued|running|success|failed|missed|cancelled|skipped"
+    )
+    scheduled_time: str | None = when("when the run was due")
+    execution_time: float | None = Field(default=None, description="seconds from the actual start")
+    timestamp: str = when("when the execution was created")
+    started_at: str | None = when("actual start")
+    finished_at: str | None = when("end of the run")
+    return_value: Any = None
+    error_message: str | None = None
+    traceback: str | None = None
+    progress: float | None = Field(default=None, ge=0, le=100)
+    progress_message: str | None = None
+    current_item: str | None = None
+    total_items: int | None = None
+    processed_items: int | None = None
+    updated_at: str | None = when("last change")
+    is_manual: bool
+    cancel_requested: bool = False
+    actor: str | None = None
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    force: bool = False
+    attempt: int = 1
+    retry_at: str | None = when("when the next attempt starts, after a failed one")
+    worker_id: str | None = None
+
+
+class ExecutionPage(BaseModel):
+    items: list[JobExecution]
+    total: int
+    limit: int
+    offset: int
+
+
+class LastExecution(BaseModel):
+    status: str
+    timestamp: str | None = when("when the last execution was created")
+    execution_time: float | None = None
+
+
+class JobExecutionStats(BaseModel):
+    total: int
+    success: int
+    failed: int
+    missed: int
+    cancelled: int = 0
+    skipped: int = 0
+    running: int = 0
+    avg_execution_time: float = Field(description="mean seconds of successful runs, 2 decimals")
+    last_execution: LastExecution | None = None
+
+
+class SchedulerStats(BaseModel):
+    total_jobs: int
+    running_jobs: int = Field(description="jobs scheduled and not paused (the original meaning)")
+    paused_jobs: int
+    scheduler_running: bool
+    scheduler_state: Literal[0, 1, 2] = Field(description="0 stopped, 1 running, 2 paused")
+    executions_in_progress: int = Field(description="executions queued or running now")
+    last_heartbeat: str | None = when("the scheduler service's last heartbeat")
+
+
+class SchedulerHealth(BaseModel):
+    status: Literal["healthy", "degraded", "stopped"]
+    running: bool
+    state: Literal[0, 1, 2]
+    timestamp: str = when("when health was assessed")
+    last_heartbeat: str | None = when("the scheduler service's last heartbeat")
+    bus_connected: bool
+    projector_lag_s: float | None = None
+    reasons: list[str] = Field(default_factory=list, description="why not healthy")
+
+
+class EventOut(BaseModel):
+    """One stored event: its envelope fields, then the type's own fields as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message_id: str
+    type: str = Field(examples=["JobStarted"])
+    version: int = 1
+    occurred_at: str = when("when it happened")
+    producer: str
+    correlation_id: str
+    causation_id: str | None = None
+    job_id: str | None = None
+    execution_id: str | None = None
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds")
+
+
+class CurrentUser(BaseModel):
+    username: str
+    role: Literal["admin", "viewer"]
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"] = "alive"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    store: bool
+    bus: bool

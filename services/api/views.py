@@ -1,0 +1,165 @@
+"""From read-model records and stored events to the wire shapes, with datetimes in the display timezone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime
+
+from contracts.envelope import Message
+from contracts.events import EVENT_TYPES
+from domain.records import ExecutionRecord, ExecutionStats, HistoryRecord
+from infrastructure.store.port import JobView
+from services.api.schemas import (
+    Job,
+    JobDetail,
+    JobExecution,
+    JobExecutionStats,
+    JobHistory,
+    LastExecution,
+)
+
+
+def _datetime_fields() -> frozenset[str]:
+    names = {"occurred_at"}
+    for event_type in EVENT_TYPES:
+        for name, field in event_type.model_fields.items():
+            candidates = (field.annotation, *get_args(field.annotation))
+            if any(candidate in (datetime, AwareDatetime) for candidate in candidates):
+                names.add(name)
+    return frozenset(names)
+
+
+# Every datetime field of any event type: re-rendered in the display timezone when an event is shown.
+EVENT_DATETIME_FIELDS = _datetime_fields()
+
+
+def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(zone).isoformat()
+
+
+def now_iso(zone: ZoneInfo) -> str:
+    return datetime.now(zone).isoformat()
+
+
+def _render_moment(value: Any, zone: ZoneInfo) -> Any:
+    """A datetime, or a stored ISO string, in the display timezone; anything else as it is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(zone).isoformat()
+    return value
+
+
+def job_out(view: JobView, zone: ZoneInfo) -> Job:
+    return Job(**_job_fields(view, zone))
+
+
+def job_detail_out(view: JobView, zone: ZoneInfo) -> JobDetail:
+    job = view.job
+    return JobDetail(
+        **_job_fields(view, zone),
+        func=job.job_kind,
+        args=[],
+        kwargs=job.kwargs,
+        misfire_grace_time=job.misfire_grace_time,
+        max_instances=job.max_instances,
+        coalesce=job.coalesce,
+    )
+
+
+def _job_fields(view: JobView, zone: ZoneInfo) -> dict[str, Any]:
+    job, metadata = view.job, view.metadata
+    return {
+        "id": job.job_id,
+        "name": job.name,
+        "next_run_time": iso(job.next_run_time, zone),
+        "paused": job.paused,
+        "trigger": job.trigger,
+        "display_name": metadata.display_name if metadata else None,
+        "description": metadata.description if metadata else None,
+        "paused_reason": job.paused_reason,
+    }
+
+
+def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
+    return JobExecution(
+        id=record.execution_id,
+        execution_id=record.execution_id,
+        job_id=record.job_id,
+        job_name=record.job_name,
+        status=record.status,
+        scheduled_time=iso(record.scheduled_time, zone),
+        execution_time=record.execution_time,
+        timestamp=iso(record.timestamp, zone) or "",
+        started_at=iso(record.started_at, zone),
+        finished_at=iso(record.finished_at, zone),
+        return_value=record.return_value,
+        error_message=record.error_message,
+        traceback=record.traceback,
+        progress=record.progress,
+        progress_message=record.progress_message,
+        current_item=record.current_item,
+        total_items=record.total_items,
+        processed_items=record.processed_items,
+        updated_at=iso(record.updated_at, zone),
+        is_manual=record.is_manual,
+        cancel_requested=record.cancel_requested,
+        actor=record.actor,
+        kwargs=record.kwargs,
+        force=record.force,
+        attempt=record.attempt,
+        retry_at=iso(record.retry_at, zone),
+        worker_id=record.worker_id,
+    )
+
+
+def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
+    return JobHistory(
+        job_id=record.job_id,
+        action=record.action,
+        status=record.status,
+        error_message=record.error_message,
+        timestamp=iso(record.timestamp, zone) or "",
+        actor=record.actor,
+        execution_id=record.execution_id,
+        details=record.details,
+    )
+
+
+def stats_out(stats: ExecutionStats, zone: ZoneInfo) -> JobExecutionStats:
+    last = stats.last_execution
+    return JobExecutionStats(
+        total=stats.total,
+        success=stats.success,
+        failed=stats.failed,
+        missed=stats.missed,
+        cancelled=stats.cancelled,
+        skipped=stats.skipped,
+        running=stats.running,
+        avg_execution_time=round(stats.avg_execution_time, 2),
+        last_execution=None
+        if last is None
+        else LastExecution(
+            status=str(last.get("status")),
+            timestamp=_render_moment(last.get("timestamp"), zone),
+            execution_time=last.get("execution_time"),
+        ),
+    )
+
+
+def event_out(document: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A stored event document with its datetimes in the display timezone."""
+    return {
+        key: _render_moment(value, zone) if key in EVENT_DATETIME_FIELDS else value
+        for key, value in document.items()
+    }
+
+
+def message_out(message: Message, zone: ZoneInfo) -> dict[str, Any]:
+    return event_out(message.model_dump(mode="json"), zone)

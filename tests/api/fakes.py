@@ -1,0 +1,104 @@
+"""Bus test doubles for the API: one that records what is published, one whose broker is down."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from contracts.envelope import Command, Message
+from contracts.topology import QueueSpec
+from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscription
+
+
+@dataclass
+class _FakeSubscription:
+    bus: RecordingBus
+    queue: QueueSpec
+    handler: Handler
+    cancelled: bool = False
+
+    async def pause(self) -> None:
+        pass
+
+    async def resume(self) -> None:
+        pass
+
+    async def cancel(self) -> None:
+        self.cancelled = True
+        if self in self.bus.subscriptions:
+            self.bus.subscriptions.remove(self)
+
+
+@dataclass
+class RecordingBus:
+    """Confirms every publish and keeps the messages; `deliver` hands an event to the consumers."""
+
+    connected: bool = True
+    published: list[Message] = field(default_factory=list)
+    subscriptions: list[_FakeSubscription] = field(default_factory=list)
+
+    @property
+    def commands(self) -> list[Command]:
+        return [message for message in self.published if isinstance(message, Command)]
+
+    async def start(self) -> None:
+        self.connected = True
+
+    async def close(self) -> None:
+        self.connected = False
+
+    async def publish(self, message: Message) -> None:
+        self.published.append(message)
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        self.published.extend(messages)
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        raise NotImplementedError
+
+    async def declare(self, queue: QueueSpec) -> None:
+        pass
+
+    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+        subscription = _FakeSubscription(self, queue, handler)
+        self.subscriptions.append(subscription)
+        return subscription
+
+    async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        return []
+
+    async def deliver(self, message: Message) -> None:
+        """As if `message` arrived on every subscribed queue."""
+        for subscription in list(self.subscriptions):
+            await subscription.handler(message)
+
+
+@dataclass
+class DownBus:
+    """A bus whose broker is unreachable: every operation raises `BusUnavailable`."""
+
+    connected: bool = False
+
+    async def start(self) -> None:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def close(self) -> None:
+        pass
+
+    async def publish(self, message: Message) -> None:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def declare(self, queue: QueueSpec) -> None:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        raise BusUnavailable("broker unreachable (test double)")

@@ -1,0 +1,157 @@
+"""Sign-in, bearer tokens (expired, tampered, alg=none, wrong scheme, unknown user) and admin rights."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+
+from infrastructure.store.sqlite_store import SQLiteStore
+from services.api.auth import issue_token
+from services.api.settings import ApiSettings
+from tests.api import seed
+from tests.api.conftest import ADMIN, DISABLED, PASSWORD, SECRET, VIEWER, app_of
+from tests.api.envelope import error, ok
+from tests.api.fakes import RecordingBus
+
+MUTATIONS = [
+    ("PUT", "/api/scheduler/jobs/quotes/metadata", {"display_name": "x"}),
+    ("POST", "/api/scheduler/jobs/quotes/pause", None),
+    ("POST", "/api/scheduler/jobs/quotes/resume", None),
+    ("POST", "/api/scheduler/jobs/quotes/trigger", None),
+    ("POST", "/api/scheduler/executions/e-running/cancel", None),
+    ("POST", "/api/scheduler/executions/e-running/mark-failed", None),
+    ("DELETE", "/api/scheduler/executions/e-success", None),
+]
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _claims(sub: str = ADMIN, **changes: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    return {"sub": sub, "iat": now, "exp": now + timedelta(minutes=5), **changes}
+
+
+def _settings() -> ApiSettings:
+    return ApiSettings(jwt_secret=SECRET, _env_file=None)
+
+
+def _tampered() -> str:
+    header, _, signature = issue_token(VIEWER, _settings()).split(".")
+    return ".".join([header, _b64({"sub": ADMIN, "iat": 1, "exp": 4102444800}), signature])
+
+
+def _alg_none() -> str:
+    return ".".join([_b64({"alg": "none", "typ": "JWT"}), _b64({"sub": ADMIN, "exp": 4102444800}), ""])
+
+
+BAD_AUTHORIZATION = {
+    "expired": "Bearer " + issue_token(ADMIN, _settings(), now=datetime.now(UTC) - timedelta(days=2)),
+    "tampered": "Bearer " + _tampered(),
+    "alg none": "Bearer " + _alg_none(),
+    "other key": "Bearer " + jwt.encode(_claims(), "another-secret-" + "y" * 40, algorithm="HS256"),
+    "other algorithm": "Bearer " + jwt.encode(_claims(), SECRET + "z" * 40, algorithm="HS512"),
+    "no exp": "Bearer " + jwt.encode({"sub": ADMIN, "iat": 1}, SECRET, algorithm="HS256"),
+    "unknown user": "Bearer " + issue_token("ghost", _settings()),
+    "inactive user": "Bearer " + issue_token(DISABLED, _settings()),
+    "basic scheme": "Basic " + base64.b64encode(f"{ADMIN}:{PASSWORD}".encode()).decode(),
+    "no scheme": issue_token(ADMIN, _settings()),
+    "garbage": "Bearer not.a.token",
+    "empty": "Bearer ",
+}
+
+
+@pytest.fixture
+async def catalogue(store: SQLiteStore) -> None:
+    await seed.catalogue(store)
+
+
+async def test_login_then_use_the_token(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/auth/login", data={"username": ADMIN, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert token["token_type"] == "bearer" and token["expires_in"] == 480 * 60
+    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert me.json() == {"username": ADMIN, "role": "admin"}
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [(ADMIN, "wrong"), ("ghost", PASSWORD), (DISABLED, PASSWORD)]
+)
+async def test_login_refused(client: httpx.AsyncClient, username: str, password: str) -> None:
+    response = await client.post("/api/auth/login", data={"username": username, "password": password})
+    assert error(response, 401) == "用户名或密码错误"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_login_without_password_is_422(client: httpx.AsyncClient) -> None:
+    assert "password" in error(await client.post("/api/auth/login", data={"username": ADMIN}), 422)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_AUTHORIZATION))
+async def test_bad_tokens_are_401(client: httpx.AsyncClient, case: str) -> None:
+    response = await client.get("/api/scheduler/jobs", headers={"Authorization": BAD_AUTHORIZATION[case]})
+    error(response, 401)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_every_scheduler_route_needs_a_token(client: httpx.AsyncClient) -> None:
+    paths = {
+        path: operations
+        for path, operations in app_of(client).openapi()["paths"].items()
+        if path.startswith("/api/scheduler")
+    }
+    assert len(paths) == 19
+    for template, operations in paths.items():
+        path = template.replace("{job_id}", "quotes").replace("{execution_id}", "e-running")
+        for method in operations:
+            response = await client.request(method.upper(), path)
+            assert response.status_code == 401, (method, path, response.text)
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize(("method", "path", "body"), MUTATIONS)
+async def test_viewer_cannot_mutate(
+    client: httpx.AsyncClient,
+    bus: RecordingBus,
+    viewer: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    response = await client.request(method, path, json=body, headers=viewer)
+    assert error(response, 403) == "需要管理员权限"
+    assert bus.published == []
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize(("method", "path", "body"), MUTATIONS)
+async def test_admin_can_mutate(
+    client: httpx.AsyncClient,
+    bus: RecordingBus,
+    admin: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    ok(await client.request(method, path, json=body, headers=admin))
+    assert len(bus.commands) == 1 and bus.commands[0].actor == ADMIN
+
+
+@pytest.mark.usefixtures("catalogue")
+async def test_viewer_reads(client: httpx.AsyncClient, viewer: dict[str, str]) -> None:
+    for path in ("/api/scheduler/jobs", "/api/scheduler/executions", "/api/scheduler/stats"):
+        ok(await client.get(path, headers=viewer))
+    me = await client.get("/api/auth/me", headers=viewer)
+    assert me.json() == {"username": VIEWER, "role": "viewer"}
+
+
+async def test_scheme_is_case_insensitive(client: httpx.AsyncClient) -> None:
+    token = issue_token(VIEWER, _settings())
+    ok(await client.get("/api/scheduler/jobs", headers={"Authorization": f"bearer {token}"}))

@@ -1,0 +1,141 @@
+"""The user-accounts port (SQLite, and MongoDB real or emulated) and the `users` CLI."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo_async_mock import AsyncMongoMockClient
+
+from infrastructure.store.mongo_users import MongoUserStore
+from infrastructure.store.sqlite_users import SQLiteUserStore
+from infrastructure.store.users_port import UserRecord, UserStore
+from services.api import users_cli
+from services.api.auth import authenticate, verify_password
+
+MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
+NOW = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def record(username: str, role: str = "viewer", **changes: Any) -> UserRecord:
+    fields: dict[str, Any] = {
+        "username": username,
+        "password_hash": f"hash-of-{username}",
+        "role": role,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return UserRecord(**{**fields, **changes})
+
+
+def _backends() -> list[Any]:
+    mongodb = (
+        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
+        if MONGODB_TEST_URL
+        else pytest.param("mongodb-emulated", id="mongodb-emulated")
+    )
+    return [pytest.param("sqlite", id="sqlite"), mongodb]
+
+
+@pytest.fixture(params=_backends())
+async def accounts_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UserStore]:
+    store: UserStore
+    client: AsyncMongoClient[dict[str, Any]] | None = None
+    database = f"test_users_{uuid.uuid4().hex}"
+    if request.param == "sqlite":
+        store = SQLiteUserStore(tmp_path / "new-dir" / "scheduler.sqlite3")
+    elif request.param == "mongodb-real":
+        assert MONGODB_TEST_URL is not None
+        client = AsyncMongoClient(MONGODB_TEST_URL, tz_aware=True, serverSelectionTimeoutMS=5000)
+        store = MongoUserStore(client, database)
+    else:
+        store = MongoUserStore(AsyncMongoMockClient(tz_aware=True), database)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+        if client is not None:
+            await client.drop_database(database)
+            await client.close()
+
+
+async def test_add_get_put_list(accounts_store: UserStore) -> None:
+    assert await accounts_store.get_user("bob") is None
+    assert await accounts_store.add_user(record("bob"))
+    assert await accounts_store.add_user(record("bob", "admin")) is False  # the first one stays
+    assert await accounts_store.get_user("bob") == record("bob")
+    changed = record("bob", "admin", active=False, password_hash="new")
+    await accounts_store.put_user(changed)
+    assert await accounts_store.get_user("bob") == changed
+    await accounts_store.put_user(record("amy"))
+    assert [user.username for user in await accounts_store.list_users()] == ["amy", "bob"]
+
+
+def _cli(command: str, *rest: str) -> argparse.Namespace:
+    return users_cli._parser().parse_args([command, *rest])
+
+
+async def test_cli_add_reset_disable_list(accounts_store: UserStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-password\n"))
+    message = await users_cli.run(_cli("add", "carol", "--role", "admin", "--password-stdin"), accounts_store)
+    assert message == "added carol (admin)"
+    assert await authenticate(accounts_store, "carol", "first-password") is not None
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("second-password\n"))
+    await users_cli.run(_cli("reset-password", "carol", "--password-stdin"), accounts_store)
+    carol = await accounts_store.get_user("carol")
+    assert carol is not None and verify_password(carol.password_hash, "second-password")
+    assert carol.password_hash.startswith("$argon2id$")
+
+    await users_cli.run(_cli("disable", "carol"), accounts_store)
+    assert await authenticate(accounts_store, "carol", "second-password") is None
+    listing = await users_cli.run(_cli("list"), accounts_store)
+    assert listing == "carol\tadmin\tdisabled"
+    await users_cli.run(_cli("enable", "carol"), accounts_store)
+    assert await authenticate(accounts_store, "carol", "second-password") is not None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "stdin", "message"),
+    [
+        (["add", "bad name!", "--password-stdin"], "long-enough\n", "invalid username"),
+        (["add", "dave", "--password-stdin"], "short\n", "at least 8"),
+        (["add", "erin", "--password-stdin"], "long-enough\n", "already exists"),
+        (["reset-password", "ghost", "--password-stdin"], "long-enough\n", "no user"),
+        (["disable", "ghost"], "", "no user"),
+    ],
+)
+async def test_cli_errors(
+    accounts_store: UserStore,
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: list[str],
+    stdin: str,
+    message: str,
+) -> None:
+    await accounts_store.put_user(record("erin"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    with pytest.raises(users_cli.CliError, match=message):
+        await users_cli.run(users_cli._parser().parse_args(arguments), accounts_store)
+
+
+def test_cli_main_on_the_configured_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SCHEDULER_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-good-password\n"))
+    assert users_cli.main(["add", "frank", "--role", "viewer", "--password-stdin"]) == 0
+    assert users_cli.main(["list"]) == 0
+    assert users_cli.main(["disable", "nobody"]) == 1
+    captured = capsys.readouterr()
+    assert "added frank (viewer)" in captured.out and "frank\tviewer\tactive" in captured.out
+    assert "error: no user 'nobody'" in captured.err
+    assert (tmp_path / "scheduler.sqlite3").exists()
