@@ -74,8 +74,11 @@ async def serve(settings: ApiSettings) -> None:
         resources.push_async_callback(store.close)
         await users.open()
         resources.push_async_callback(users.close)
-        await connect_with_retry(bus)
+        # The broker may be down at start-up: connect in the background (retrying with backoff, logged)
+        # while the API serves reads; commands answer 503 until the bus is connected.
+        connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
         resources.push_async_callback(bus.close)
+        resources.callback(connecting.cancel)
         app = create_app(settings=settings, store=store, bus=bus, users=users)
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

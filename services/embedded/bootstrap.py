@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import uvicorn
-
 from infrastructure.process import configure_logging
 from services.api.app import create_app
+from services.api.bootstrap import build_server
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 
@@ -20,10 +19,7 @@ async def main(settings: EmbeddedSettings) -> None:
     await system.start()
     try:
         app = create_app(settings=settings, store=system.store, bus=system.bus, users=system.users)
-        config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_config=None, lifespan="on", access_log=False
-        )
         logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
-        await uvicorn.Server(config).serve()  # returns on SIGINT / SIGTERM
+        await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM
     finally:
         await system.stop()

@@ -6,6 +6,7 @@ store, bus, projector, worker, scheduler. Stop order is the reverse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
+from services.api.presets import seed_presets
 from services.embedded.settings import EmbeddedSettings
 from services.projector.projector import Projector
 from services.scheduler.catalogue import load_definitions
@@ -40,6 +42,7 @@ class EmbeddedSystem:
     scheduler: SchedulerService = field(init=False)
     job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
+    _presets: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         definitions = load_definitions(self.settings)  # settings errors stop start-up here
@@ -86,9 +89,24 @@ class EmbeddedSystem:
             await worker.start()
         await self.scheduler.start()
         await self.scheduler.elected.wait()
+        self._presets = asyncio.create_task(self._seed_presets(), name="seed-presets")
         logger.info("embedded system started (store %s, bus %s)", self.settings.store, self.settings.bus)
 
+    async def _seed_presets(self) -> None:
+        """Once the registered jobs are projected, give those without metadata their catalogue presets."""
+        expected = len(self.scheduler.definitions)
+        for _ in range(200):
+            if len(await self.store.list_jobs()) >= expected:
+                seeded = await seed_presets(self.store, self.bus, producer="embedded")
+                logger.info("metadata presets seeded for %d job(s)", len(seeded))
+                return
+            await asyncio.sleep(0.05)
+        logger.warning("jobs not projected in time: metadata presets not seeded")
+
     async def stop(self) -> None:
+        if self._presets is not None:
+            self._presets.cancel()
+            await asyncio.gather(self._presets, return_exceptions=True)
         await self.scheduler.stop()
         for worker in self.workers:
             await worker.stop()

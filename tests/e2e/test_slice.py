@@ -8,10 +8,13 @@ this test session), one SQLite file shared between them.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from domain.records import JobRecord
+from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 from tests.rabbitmq import RabbitMQVhost
 
@@ -87,3 +90,42 @@ async def test_the_slice_in_the_embedded_mode(embedded: ApiClient) -> None:
 @pytest.mark.integration
 async def test_the_slice_in_the_distributed_mode(distributed: ApiClient) -> None:
     await check_the_slice(distributed)
+
+
+async def test_with_the_broker_down_the_api_serves_reads_and_answers_503_to_commands(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "data" / "scheduler.sqlite3")
+    await store.open()
+    now = datetime.now(UTC)
+    await store.put_job(
+        JobRecord(
+            job_id="pipeline_canary",
+            name="canary",
+            job_kind="pipeline_canary",
+            trigger="interval[0:05:00]",
+            paused=True,
+            registered_at=now,
+            updated_at=now,
+        )
+    )
+    await store.close()
+    port = free_port()
+    env = base_env(
+        tmp_path / "data",
+        SCHEDULER_PORT=str(port),
+        SCHEDULER_BUS="rabbitmq",
+        SCHEDULER_RABBITMQ_URL=f"amqp://guest:guest@127.0.0.1:{free_port()}/",  # nothing listens there
+    )
+    with running([ServiceProcess("services.api", env, tmp_path)]) as processes:
+        client = ApiClient(f"http://127.0.0.1:{port}")
+        try:
+            await client.wait_ready(processes)
+            await client.login()
+            (job,) = await client.data("GET", "/api/scheduler/jobs")
+            assert job["id"] == "pipeline_canary"
+            response = await client.http.post("/api/scheduler/jobs/pipeline_canary/trigger")
+            assert response.status_code == 503, response.text
+            ready = await client.http.get("/readyz")
+            assert ready.status_code == 503
+        finally:
+            await client.close()
+        assert "broker unreachable, retrying" in processes[0].output()
