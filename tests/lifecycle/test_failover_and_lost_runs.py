@@ -107,6 +107,7 @@ async def test_a_cancel_stops_a_long_run_by_force_within_the_grace_period(
     assert cancelled["cancel_requested"] is True
 
 
+@pytest.mark.timeout(360)
 async def test_two_schedulers_fire_every_second_exactly_once_and_fail_over(
     cluster: Cluster, store: SQLiteStore
 ) -> None:
