@@ -31,3 +31,6 @@ test: $(STAMP) lint typecheck
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks: `make bench` (a few minutes), `make bench-full` (longer). See bench/README.md.
+include bench/Makefile.include

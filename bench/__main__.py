@@ -1,0 +1,147 @@
+"""`python -m bench [--full] [--only NAME ...] [--repetitions N]`: run the measurements, print the table,
+write `bench/results/latest.json` (and `latest.png` when matplotlib is there)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.environment import RESULTS_DIR, ROOT, broker_reachable
+from bench.plan import FULL, QUICK, BenchRun
+from bench.report import render_table, write_plot
+
+Measurement = Callable[[BenchRun], Awaitable[None]]
+
+
+# name -> (module, function); modules are imported only when their measurement runs (Celery, the product).
+MEASUREMENTS = {
+    "throughput": ("bench.throughput", "measure_transport_and_events"),  # (1) and (2)
+    "services": ("bench.services", "measure_services"),  # (3), (4) and (8), with Celery beside (3)
+    "fire": ("bench.fire_precision", "measure_fire_precision"),  # (5)
+    "read": ("bench.read_path", "measure_read_path"),  # (6)
+    "replay": ("bench.replay", "measure_replay"),  # (7)
+}
+
+
+def load(name: str) -> Measurement:
+    module_name, function_name = MEASUREMENTS[name]
+    function: Measurement = getattr(importlib.import_module(module_name), function_name)
+    return function
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--full", action="store_true", help="the long run (1,000,000-row data sets)")
+    parser.add_argument("--only", nargs="*", default=None, help="run only these measurements")
+    parser.add_argument("--repetitions", type=int, default=None, help="override the plan's repetitions")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    return parser.parse_args()
+
+
+def git_commit() -> str:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return completed.stdout.strip() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "system": platform.platform(),
+    }
+
+
+async def run_all(run: BenchRun, selected: list[str]) -> list[str]:
+    failures: list[str] = []
+    for name in selected:
+        run.log(f"--- {name} ---")
+        try:
+            await load(name)(run)
+        except Exception as error:
+            # One broken measurement must not hide the others: it is reported, and the exit status says so.
+            failures.append(f"{name}: {type(error).__name__}: {error}")
+            run.log(f"{name} FAILED:\n{traceback.format_exc()}")
+    return failures
+
+
+def main() -> int:
+    arguments = parse_arguments()
+    logging.basicConfig(level=logging.WARNING)
+    plan = FULL if arguments.full else QUICK
+    if arguments.repetitions:
+        plan = replace(plan, repetitions=arguments.repetitions)
+    if not broker_reachable():
+        print("RabbitMQ is not reachable on 127.0.0.1:5672: start it first", file=sys.stderr)
+        return 2
+    chosen = arguments.only or list(MEASUREMENTS)
+    unknown = sorted(set(chosen) - set(MEASUREMENTS))
+    if unknown:
+        print(f"unknown measurement(s) {unknown}; choose from {sorted(MEASUREMENTS)}", file=sys.stderr)
+        return 2
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-", dir=RESULTS_DIR))
+    run = BenchRun(plan, work_dir)
+    run.log(f"plan {plan.name}: {asdict(plan)}; work dir {work_dir}")
+    started = time.monotonic()
+    try:
+        failures = asyncio.run(run_all(run, chosen))
+    finally:
+        if not arguments.keep:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    document = {
+        "plan": asdict(plan),
+        "commit": git_commit(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "elapsed_s": round(elapsed, 1),
+        "machine": machine(),
+        "failures": failures,
+        **run.results.as_json(),
+        "distributions": {
+            key: [round(v, 4) for v in values] for key, values in run.results.distributions.items()
+        },
+    }
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False))
+    print(render_table(run.results, plan, elapsed))
+    plot = write_plot(run.results, RESULTS_DIR / "latest.png")
+    print(
+        f"\nresults: {RESULTS_DIR / 'latest.json'}"
+        + (f", plot: {plot}" if plot else " (no plot: matplotlib missing)")
+    )
+    for failure in failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""(1) Transport ceiling and (2) event throughput through our bus, projector and store.
+
+Both publish the same encoded event bodies with the same window of unconfirmed messages, and consume in
+a separate process in the distributed case, so their ratio isolates what our code adds to the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import aio_pika
+
+from bench.environment import BenchError, distributed_env, fresh_dir, processes, throwaway_vhost, wait_for
+from bench.figures import Goal
+from bench.plan import BenchRun
+from bench.publishing import IN_FLIGHT, publish_window
+from bench.workload import execution_events
+from contracts.codec import encode
+from contracts.envelope import Event, Message
+from contracts.topology import PROJECTOR
+from infrastructure.bus.memory_bus import InMemoryBus
+from infrastructure.bus.rabbitmq_bus import RabbitMQBus
+from infrastructure.store.sqlite_store import SQLiteStore
+from services.projector.projector import Projector
+
+GROUP_TRANSPORT = "1 transport ceiling"
+GROUP_EVENTS = "2 event throughput"
+THROUGHPUT_GOAL = Goal(">=", 0.7)
+
+
+def stored_event_count(database: Path) -> int:
+    """Rows in the event store, read from outside the process that writes them (read-only)."""
+    if not database.exists():
+        return 0
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    try:
+        return int(connection.execute("SELECT COUNT(*) FROM scheduler_events").fetchone()[0])
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+    finally:
+        connection.close()
+
+
+async def transport_once(url: str, bodies: list[bytes], queue_name: str) -> float:
+    """Raw aio-pika: persistent publishes with confirms (window of IN_FLIGHT) to a topic exchange, consumed
+    with an ack each by another process; messages per second from the first publish to the last ack."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(
+            "bench.transport", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(queue_name, durable=True)
+        await queue.bind(exchange, routing_key="#")
+        consumer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.transport_consumer",
+            url,
+            queue_name,
+            str(len(bodies)),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert consumer.stdout is not None
+        try:
+            ready = await asyncio.wait_for(consumer.stdout.readline(), 30)
+            if ready.strip() != b"ready":
+                raise BenchError(f"transport consumer did not start: {ready!r}")
+            started = time.time()
+
+            async def send(body: bytes) -> None:
+                message = aio_pika.Message(
+                    body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
+                )
+                await exchange.publish(message, routing_key="JobStarted")
+
+            await publish_window(send, bodies, IN_FLIGHT)
+            done = await asyncio.wait_for(consumer.stdout.readline(), 120)
+            last_ack = float(done.split()[1])
+        finally:
+            if consumer.returncode is None:
+                consumer.kill()
+            await consumer.wait()
+        await queue.delete(if_unused=False, if_empty=False)
+    return len(bodies) / (last_ack - started)
+
+
+async def measure_transport(run: BenchRun, events: list[Event]) -> None:
+    figure = "transport.msgs_per_s"
+    run.results.figure(
+        figure,
+        GROUP_TRANSPORT,
+        "raw aio-pika publish (confirms, 100 in flight) + consume (ack) in 2nd process",
+        "msg/s",
+        note=f"{len(events)} persistent messages of ~{sum(len(encode(e)) for e in events[:200]) // 200} B",
+    )
+    bodies = [encode(event) for event in events]
+    with throwaway_vhost("transport") as url:
+        for repetition in range(run.plan.repetitions):
+            rate = await transport_once(url, bodies, f"bench.transport.{repetition}")
+            run.results.add(figure, rate)
+            run.log(f"transport ceiling #{repetition + 1}: {rate:,.0f} msg/s")
+
+
+async def embedded_once(events: list[Event], database: Path) -> float:
+    """InMemoryBus + Projector + SQLiteStore in this process: events per second, publish to last applied."""
+    store = SQLiteStore(database)
+    await store.open()
+    bus = InMemoryBus()
+    await bus.start()
+    projector = Projector(store)
+    done = asyncio.get_running_loop().create_future()
+    handled = 0
+
+    async def count_handled(message: Message) -> None:
+        nonlocal handled
+        await projector.on_event(message)
+        handled += 1
+        if handled == len(events) and not done.done():
+            done.set_result(time.perf_counter())
+
+    try:
+        await bus.consume(PROJECTOR, count_handled, prefetch=256)
+        started = time.perf_counter()
+        await publish_window(bus.publish, events, IN_FLIGHT)
+        finished: float = await asyncio.wait_for(done, 600)
+    finally:
+        await bus.close()
+        await store.close()
+    return len(events) / (finished - started)
+
+
+async def distributed_once(run: BenchRun, url: str, events: list[Event], repetition: int) -> float:
+    """RabbitMQBus → projector.events → `python -m services.projector` → SQLite: events per second from
+    the first publish until the last event is in the event store (polled every 10 ms)."""
+    data_dir = fresh_dir(run.work_dir, f"events-distributed-{repetition}")
+    database = data_dir / "scheduler.sqlite3"
+    with processes(data_dir) as group:
+        projector = group.start("services.projector", distributed_env(data_dir, url), "projector")
+        await projector.wait_for_log("projector consuming")
+        bus = RabbitMQBus(url, connection_name="bench:publisher")
+        await bus.start()
+        try:
+            started = time.time()
+            await publish_window(bus.publish, events, IN_FLIGHT)
+
+            async def all_stored() -> bool:
+                projector.check_alive()
+                return await asyncio.to_thread(stored_event_count, database) >= len(events)
+
+            finished = await wait_for(all_stored, timeout=600, interval=0.01, what="the projector")
+        finally:
+            await bus.close()
+    return len(events) / (finished - started)
+
+
+async def measure_event_throughput(run: BenchRun, events: list[Event]) -> None:
+    results = run.results
+    for mode in ("embedded", "distributed"):
+        results.figure(
+            f"events.{mode}.per_s",
+            GROUP_EVENTS,
+            f"{mode}: bus → projector → SQLite (append + apply)",
+            "events/s",
+            baseline="transport.msgs_per_s",
+        )
+        results.figure(
+            f"events.{mode}.ratio",
+            GROUP_EVENTS,
+            f"{mode}: ratio to transport ceiling",
+            "×",
+            goal=THROUGHPUT_GOAL,
+        )
+    for repetition in range(run.plan.repetitions):
+        directory = fresh_dir(run.work_dir, f"events-embedded-{repetition}")
+        rate = await embedded_once(events, directory / "scheduler.sqlite3")
+        results.add("events.embedded.per_s", rate)
+        run.log(f"event throughput embedded #{repetition + 1}: {rate:,.0f} events/s")
+    with throwaway_vhost("events") as url:
+        for repetition in range(run.plan.repetitions):
+            rate = await distributed_once(run, url, events, repetition)
+            results.add("events.distributed.per_s", rate)
+            run.log(f"event throughput distributed #{repetition + 1}: {rate:,.0f} events/s")
+    ceiling = results.figures["transport.msgs_per_s"].median
+    for mode in ("embedded", "distributed"):
+        for rate in results.figures[f"events.{mode}.per_s"].samples:
+            results.add(f"events.{mode}.ratio", rate / ceiling)
+
+
+async def measure_transport_and_events(run: BenchRun) -> None:
+    events = execution_events(run.plan.throughput_events, run.plan.seed)
+    await measure_transport(run, events[: run.plan.transport_messages])
+    await measure_event_throughput(run, events)
