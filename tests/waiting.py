@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 async def wait_until(
     predicate: Callable[[], bool | Awaitable[bool]],
     *,
-    timeout: float = 10.0,  # noqa: ASYNC109 -- a deadline for the polling, the name other tests expect
+    timeout: float = 10.0,
     interval: float = 0.02,
     message: str = "",
 ) -> None:

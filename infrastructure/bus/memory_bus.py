@@ -98,7 +98,9 @@ class _MemoryQueue:
 class _MemorySubscription:
     """One consumer: a worker task handling its deliveries one at a time, in order."""
 
-    def __init__(self, bus: InMemoryBus, queue: _MemoryQueue, handler: Handler, prefetch: int) -> None:
+    def __init__(
+        self, bus: InMemoryBus, queue: _MemoryQueue, handler: Handler, prefetch: int, concurrency: int = 1
+    ) -> None:
         self._bus = bus
         self._queue = queue
         self._handler = handler
@@ -107,7 +109,10 @@ class _MemorySubscription:
         self._unacked = 0  # delivered and not yet handled, like a broker's unacknowledged count
         self._paused = False
         self._cancelled = False
-        self._worker = asyncio.create_task(self._run(), name=f"consume {queue.name}")
+        self._workers = [
+            asyncio.create_task(self._run(), name=f"consume {queue.name} #{number}")
+            for number in range(max(1, concurrency))
+        ]
         queue.consumers.append(self)
         queue.pump()
 
@@ -161,10 +166,11 @@ class _MemorySubscription:
         self._paused = True
         self._cancelled = True
         self._return_unhandled()
-        self._inbox.put_nowait(None)
+        for _ in self._workers:
+            self._inbox.put_nowait(None)
         self._bus.forget(self, self._queue)
-        if asyncio.current_task() is not self._worker:
-            await self._worker
+        current = asyncio.current_task()
+        await asyncio.gather(*(worker for worker in self._workers if worker is not current))
 
 
 class InMemoryBus:
@@ -216,7 +222,9 @@ class InMemoryBus:
         self._require_started()
         self._declare(queue, queue.name)
 
-    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
+    ) -> Subscription:
         self._require_started()
         if queue.exclusive:
             # Per-process fan-out: each consumer gets its own queue, like a RabbitMQ exclusive queue.
@@ -224,7 +232,9 @@ class InMemoryBus:
             self._exclusive_queues.add(name)
         else:
             name = queue.name
-        subscription = _MemorySubscription(self, self._declare(queue, name), handler, prefetch)
+        subscription = _MemorySubscription(
+            self, self._declare(queue, name), handler, max(prefetch, concurrency), concurrency
+        )
         self._subscriptions.append(subscription)
         return subscription
 

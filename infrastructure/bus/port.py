@@ -81,7 +81,11 @@ class Bus(Protocol):
         """Make sure a durable queue exists with its bindings (so messages routed to it are kept before
         its first consumer comes)."""
 
-    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription: ...
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
+    ) -> Subscription:
+        """Deliver to `handler`; with `concurrency` > 1, up to that many deliveries are handled at once
+        (each acknowledged when its own handler returns; order is then only the order they start in)."""
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""

@@ -161,21 +161,25 @@ class RabbitMQBus:
         except (*UNREACHABLE_ERRORS, TimeoutError) as error:
             raise BusUnavailable(f"could not declare {queue.name}: {error!r}") from error
 
-    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
+    ) -> Subscription:
         connection = self._require_connection()
         try:
             channel = await connection.channel(publisher_confirms=False)
         except UNREACHABLE_ERRORS as error:
             raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
         try:
-            await channel.set_qos(prefetch_count=max(1, prefetch))
+            await channel.set_qos(prefetch_count=max(1, prefetch, concurrency))
             amqp_queue = await declare_queue(channel, queue)
         except BaseException as error:
             await _close_quietly(channel)
             if isinstance(error, UNREACHABLE_ERRORS):
                 raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
             raise  # e.g. PRECONDITION_FAILED: the queue exists with other arguments
-        subscription = RabbitMQSubscription(channel, amqp_queue, handler, self._dead_letter)
+        subscription = RabbitMQSubscription(
+            channel, amqp_queue, handler, self._dead_letter, concurrency=concurrency
+        )
         try:
             await subscription.start()
         except UNREACHABLE_ERRORS as error:

@@ -1,11 +1,11 @@
-"""One RabbitMQ consumer: its own channel (QoS = prefetch) and a task handling deliveries one at a time.
+"""One RabbitMQ consumer: its own channel (QoS = prefetch) and worker tasks handling the deliveries.
 
 aio-pika runs each delivery callback as its own task; handing them to a local FIFO and one worker task is
-what keeps handling sequential and in order. Pausing cancels the basic.consume (waiting for cancel-ok) and
-gives back (nack with requeue) what was delivered but not yet handled, so a worker busy with a long run
-holds no delivery open. After a reconnection aio-pika's robust channel re-declares the queue and restarts
-the consumer with the same callback; deliveries buffered from the lost channel are dropped here because
-the broker redelivers them.
+what keeps handling sequential and in order (with `concurrency` N, N workers take from the FIFO in turn).
+Pausing cancels the basic.consume (waiting for cancel-ok) and gives back (nack with requeue) what was
+delivered but not yet handled, so a worker busy with a long run holds no delivery open. After a
+reconnection aio-pika's robust channel re-declares the queue and restarts the consumer with the same
+callback; deliveries buffered from the lost channel are dropped here because the broker redelivers them.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ DeadLetterSender = Callable[[AbstractIncomingMessage, str, str], Awaitable[None]
 
 BROKER_ERRORS = (AMQPError, ConnectionError, OSError, TimeoutError)
 RPC_TIMEOUT_SECONDS = 5.0
+_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 class RabbitMQSubscription:
@@ -36,6 +37,8 @@ class RabbitMQSubscription:
         queue: AbstractQueue,
         handler: Handler,
         dead_letter: DeadLetterSender,
+        *,
+        concurrency: int = 1,
     ) -> None:
         self._channel = channel
         self._queue = queue
@@ -45,7 +48,8 @@ class RabbitMQSubscription:
         self._consumer_tag: str | None = None
         self._paused = False
         self._cancelled = False
-        self._worker: asyncio.Task[None] | None = None
+        self._concurrency = max(1, concurrency)
+        self._workers: list[asyncio.Task[None]] = []
 
     @property
     def queue_name(self) -> str:
@@ -56,12 +60,15 @@ class RabbitMQSubscription:
         return self._cancelled
 
     async def start(self) -> None:
-        self._worker = asyncio.create_task(self._run(), name=f"consume {self._queue.name}")
+        self._workers = [
+            asyncio.create_task(self._run(), name=f"consume {self._queue.name} #{number}")
+            for number in range(self._concurrency)
+        ]
         try:
             self._consumer_tag = await self._queue.consume(self._on_delivery)
         except BaseException:
             self._cancelled = self._paused = True
-            self._buffer.put_nowait(None)  # the worker exits and closes the channel
+            await self._end_workers()
             raise
 
     async def pause(self) -> None:
@@ -90,9 +97,25 @@ class RabbitMQSubscription:
         self._paused = True
         await self._stop_consuming()
         await self._requeue_buffered()
-        self._buffer.put_nowait(None)
-        if self._worker is not None and asyncio.current_task() is not self._worker:
-            await self._worker
+        await self._end_workers()
+
+    async def _end_workers(self) -> None:
+        """Let the workers finish what they handle, then close the channel (not awaited from a handler)."""
+        for _ in self._workers:
+            self._buffer.put_nowait(None)
+        current = asyncio.current_task()
+        others = [worker for worker in self._workers if worker is not current]
+        if len(others) == len(self._workers):
+            await asyncio.gather(*others, return_exceptions=True)
+            await self._close_channel()
+        else:  # called from a handler: close once the other workers are done
+            closing = asyncio.create_task(self._close_after(others), name=f"close {self._queue.name}")
+            _BACKGROUND.add(closing)
+            closing.add_done_callback(_BACKGROUND.discard)
+
+    async def _close_after(self, workers: list[asyncio.Task[None]]) -> None:
+        await asyncio.gather(*workers, return_exceptions=True)
+        await self._close_channel()
 
     async def _on_delivery(self, message: AbstractIncomingMessage) -> None:
         if self._paused:
@@ -102,18 +125,15 @@ class RabbitMQSubscription:
         self._buffer.put_nowait(message)
 
     async def _run(self) -> None:
-        try:
-            while True:
-                message = await self._buffer.get()
-                if message is None:
-                    return
-                if self._paused:
-                    await _requeue(message)
-                elif _channel_is_open(message):
-                    reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
-                    await self._settle(message, reason)
-        finally:
-            await self._close_channel()
+        while True:
+            message = await self._buffer.get()
+            if message is None:
+                return
+            if self._paused:
+                await _requeue(message)
+            elif _channel_is_open(message):
+                reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
+                await self._settle(message, reason)
 
     async def _settle(self, message: AbstractIncomingMessage, reason: str | None) -> None:
         try:

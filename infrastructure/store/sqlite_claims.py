@@ -34,6 +34,7 @@ class SQLiteRunClaims:
         try:
             await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
             await connection.execute(SCHEMA)
             await connection.commit()
         except BaseException:

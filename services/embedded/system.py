@@ -66,6 +66,7 @@ class EmbeddedSystem:
                     heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,
                     cancel_grace_s=self.settings.cancel_grace_s,
                     shutdown_grace_s=self.settings.shutdown_grace_s,
+                    hold_delivery_s=self.settings.hold_delivery_s,
                 ),
                 pool=pool,
             )

@@ -165,6 +165,12 @@ async def delete_execution(service: Office, command: DeleteExecution) -> None:
     )
 
 
+def ordering_key(command: Command) -> str:
+    """Commands with the same key are handled one after the other, in the order they came."""
+    execution_id = getattr(command, "execution_id", None)
+    return f"execution:{execution_id}" if execution_id else f"job:{getattr(command, 'job_id', '')}"
+
+
 async def handle_command(service: Office, command: Command) -> None:
     match command:
         case PauseJob():

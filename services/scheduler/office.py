@@ -18,6 +18,7 @@ from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from contracts.commands import TriggerJob
 from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled, RunQueued
 from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
@@ -28,13 +29,16 @@ from services.scheduler import commands
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.firing import FireOutcome, decide_fire, scheduled_execution_id
 from services.scheduler.maintenance import Maintenance
-from services.scheduler.run_tracker import RunTracker
+from services.scheduler.run_tracker import KeyedLocks, RunTracker
 from services.scheduler.triggers import describe
 
 if TYPE_CHECKING:
     from services.scheduler.service import SchedulerService
 
 logger = logging.getLogger(__name__)
+
+
+COMMAND_CONCURRENCY = 16
 
 
 async def _no_op() -> None:
@@ -54,6 +58,7 @@ class Office:
         self._tasks: set[asyncio.Task[None]] = set()
         self._subscriptions: list[Subscription] = []
         self._maintenance = Maintenance(self)
+        self._ordered = KeyedLocks()
 
     @property
     def paused_count(self) -> int:
@@ -70,7 +75,9 @@ class Office:
             await self._register(definition)
         self._aps.resume()
         self._subscriptions.append(await self.bus.consume(LIFECYCLE, self.on_lifecycle, prefetch=256))
-        self._subscriptions.append(await self.bus.consume(COMMANDS, self.on_command, prefetch=16))
+        self._subscriptions.append(
+            await self.bus.consume(COMMANDS, self.on_command, prefetch=64, concurrency=COMMAND_CONCURRENCY)
+        )
         self._maintenance.start()
         logger.info("scheduler %s leads: %d jobs", self.service.scheduler_id, len(self.definitions))
 
@@ -92,10 +99,16 @@ class Office:
 
     # --- consumers ----------------------------------------------------------------------------------
     async def on_command(self, message: Message) -> None:
+        """Commands are handled concurrently, except that those about one job or one execution keep their
+        order (a pause and the resume after it); triggers need no order among themselves."""
         if not isinstance(message, Command):
             raise Reject(f"the commands queue takes commands only, got {message.type}")
         logger.info("command %s by %s", message.type, message.actor, extra={"command_id": message.message_id})
-        await commands.handle_command(self, message)
+        if isinstance(message, TriggerJob):
+            await commands.handle_command(self, message)
+            return
+        async with self._ordered.hold(commands.ordering_key(message)):
+            await commands.handle_command(self, message)
 
     async def on_lifecycle(self, message: Message) -> None:
         if isinstance(message, Event):
@@ -114,7 +127,10 @@ class Office:
         return job.next_run_time if job is not None else None
 
     async def run_or_refuse(self, definition: JobDefinition, **fire: Any) -> None:
-        """Publish what one fire (scheduled or manual) becomes: a run, a skip or a miss."""
+        """Publish what one fire (scheduled or manual) becomes: a run, a skip or a miss.
+
+        A run is counted as active before anything is awaited, so concurrent fires of one job see it (the
+        overlap policy holds); the run's messages are published together, confirmed concurrently."""
         outcome: FireOutcome = decide_fire(
             definition,
             active_runs=self.tracker.active_count(definition.job_id),
@@ -122,8 +138,15 @@ class Office:
             producer=self.producer,
             **fire,
         )
-        for message in outcome.messages:
-            await self.publish(message)
+        queued = [message for message in outcome.messages if isinstance(message, RunQueued)]
+        for message in queued:
+            self.tracker.queued(message)
+        try:
+            await self.bus.publish_many(outcome.messages)
+        except BaseException:
+            for message in queued:
+                self.tracker.forget(message.execution_id)
+            raise
 
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[Any]:

@@ -8,7 +8,9 @@ events it consumes (and by the runs the scheduler itself queues, before their ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,6 +132,9 @@ class RunTracker:
             worker_id=worker_id or run.worker_id,
         )
 
+    def forget(self, execution_id: str) -> None:
+        self.runs.pop(execution_id, None)
+
     def retry_queued(self, execution_id: str, attempt: int, now: datetime) -> None:
         run = self.runs.get(execution_id)
         if run is not None:
@@ -143,3 +148,24 @@ class RunTracker:
 
     def due_retries(self, now: datetime) -> list[ActiveRun]:
         return [run for run in self.runs.values() if run.retry_at is not None and run.retry_at <= now]
+
+
+class KeyedLocks:
+    """One FIFO lock per key (a job, an execution), dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

@@ -38,6 +38,7 @@ async def main(settings: WorkerSettings) -> None:
                 heartbeat_interval_s=settings.worker_heartbeat_interval_s,
                 cancel_grace_s=settings.cancel_grace_s,
                 shutdown_grace_s=settings.shutdown_grace_s,
+                hold_delivery_s=settings.hold_delivery_s,
             ),
             pool=settings.worker_pool,
         )

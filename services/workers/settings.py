@@ -25,3 +25,8 @@ class WorkerSettings(CommonSettings):
     shutdown_grace_s: float = Field(
         default=30.0, ge=0, description="on shutdown, how long runs may finish before they are handed back"
     )
+    hold_delivery_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="a run still going after this long has its delivery acknowledged (consumer_timeout)",
+    )

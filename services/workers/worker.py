@@ -1,8 +1,8 @@
 """The worker: takes runs from the shared queue, runs the job kind, publishes what happened.
 
-- A delivery is acknowledged as soon as its run has started: long runs never hold a delivery open (they
-  must outlive RabbitMQ's consumer timeout). When all slots are busy the subscription is paused, so
-  waiting runs stay in the queue for other workers.
+- A delivery is acknowledged when its run ends, or after `hold_delivery_s` if the run goes on: long runs
+  never hold a delivery open (they must outlive RabbitMQ's consumer timeout). While long runs fill every
+  slot the subscription is paused, so waiting runs stay in the queue for other workers.
 - Each run is claimed in the store first (execution, attempt): a redelivered or duplicated request runs once.
 - While runs are alive the worker sends a heartbeat listing them; the scheduler fails runs whose
   heartbeats stop (worker lost).
@@ -48,6 +48,10 @@ class WorkerTimings:
     heartbeat_interval_s: float = 5.0
     cancel_grace_s: float = 10.0
     shutdown_grace_s: float = 30.0
+    # A short run keeps its delivery until it ends (the broker's prefetch then bounds the worker's load);
+    # a run still going after this long is acknowledged and the worker pauses its subscription instead,
+    # so no delivery is ever held for long (RabbitMQ's consumer_timeout).
+    hold_delivery_s: float = 10.0
 
 
 def control_queue(worker_id: str) -> QueueSpec:
@@ -103,7 +107,9 @@ class Worker:
 
     async def start(self) -> None:
         self._control = await self._bus.consume(control_queue(self.worker_id), self.on_control)
-        self._runs = await self._bus.consume(runs_queue(self._pool), self.on_run, prefetch=self._capacity)
+        self._runs = await self._bus.consume(
+            runs_queue(self._pool), self.on_run, prefetch=self._capacity, concurrency=self._capacity
+        )
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat")
 
     async def stop(self) -> None:
@@ -138,6 +144,10 @@ class Worker:
         task = asyncio.create_task(self._execute(context, started), name=f"run-{message.execution_id}")
         self._active[message.execution_id] = _ActiveRun(context, task)
         await started.wait()
+        done, _ = await asyncio.wait({task}, timeout=self._timings.hold_delivery_s)
+        if done:
+            return
+        # A long run: its delivery is acknowledged now; while every slot is taken, take no more runs.
         if len(self._active) >= self._capacity and self._runs is not None and not self._paused:
             self._paused = True
             await self._runs.pause()

@@ -496,3 +496,29 @@ async def test_runs_are_routed_by_worker_pool_to_a_declared_queue(bus: Bus) -> N
     await bus.consume(RUNS, lambda message: collect("default", message))
     await wait_until(lambda: len(got["history"]) == 1 and len(got["default"]) == 1)
     assert got == {"history": ["for-history"], "default": ["for-default"]}
+
+
+async def test_a_concurrent_subscription_handles_several_deliveries_at_once(bus: Bus) -> None:
+    """With concurrency 4, four slow handlers overlap; each message is still handled exactly once."""
+    in_flight = 0
+    most_in_flight = 0
+    handled: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(message: Message) -> None:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        await release.wait()
+        in_flight -= 1
+        assert isinstance(message, Progress)
+        handled.append(message.execution_id)
+
+    queue = QueueSpec("test.concurrent", EVENTS_EXCHANGE, binding_keys=("Progress",))
+    await bus.consume(queue, slow, prefetch=8, concurrency=4)
+    await bus.publish_many([progress(f"exec-{number}") for number in range(8)])
+    await wait_until(lambda: in_flight == 4)
+    release.set()
+    await wait_until(lambda: len(handled) == 8)
+    assert most_in_flight == 4
+    assert sorted(handled) == sorted(f"exec-{number}" for number in range(8))

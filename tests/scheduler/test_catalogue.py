@@ -33,7 +33,9 @@ def test_without_a_tushare_token_the_tushare_jobs_are_disabled_with_a_reason(
     definitions = load_definitions(settings(monkeypatch))
     tushare = {job_id: d for job_id, d in definitions.items() if job_id.startswith("tushare_")}
     assert len(tushare) == 5
-    assert all(not d.enabled and "SCHEDULER_TUSHARE_TOKEN" in (d.disabled_reason or "") for d in tushare.values())
+    assert all(
+        not d.enabled and "SCHEDULER_TUSHARE_TOKEN" in (d.disabled_reason or "") for d in tushare.values()
+    )
     with_token = load_definitions(settings(monkeypatch, SCHEDULER_TUSHARE_TOKEN="t0ken"))
     assert with_token["tushare_quotes_sync"].enabled
 
