@@ -100,6 +100,33 @@ CREATE INDEX IF NOT EXISTS ix_executions_status_manual_timestamp
 CREATE INDEX IF NOT EXISTS ix_executions_job_status_manual_timestamp
     ON scheduler_executions (job_id, status, is_manual, timestamp, execution_time);
 
+-- Totals for the executions list without counting up to a million rows per request: kept by triggers in
+-- the same transaction as each write, so they cannot drift (and rebuilt at open if they ever differ).
+CREATE TABLE IF NOT EXISTS scheduler_execution_counts (
+    job_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    is_manual INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (job_id, status, is_manual)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS tr_execution_counts_insert AFTER INSERT ON scheduler_executions BEGIN
+    INSERT INTO scheduler_execution_counts VALUES (NEW.job_id, NEW.status, NEW.is_manual, 1)
+    ON CONFLICT (job_id, status, is_manual) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS tr_execution_counts_delete AFTER DELETE ON scheduler_executions BEGIN
+    UPDATE scheduler_execution_counts SET n = n - 1
+    WHERE job_id = OLD.job_id AND status = OLD.status AND is_manual = OLD.is_manual;
+END;
+CREATE TRIGGER IF NOT EXISTS tr_execution_counts_update AFTER UPDATE OF job_id, status, is_manual
+ON scheduler_executions
+WHEN OLD.job_id IS NOT NEW.job_id OR OLD.status IS NOT NEW.status OR OLD.is_manual IS NOT NEW.is_manual
+BEGIN
+    UPDATE scheduler_execution_counts SET n = n - 1
+    WHERE job_id = OLD.job_id AND status = OLD.status AND is_manual = OLD.is_manual;
+    INSERT INTO scheduler_execution_counts VALUES (NEW.job_id, NEW.status, NEW.is_manual, 1)
+    ON CONFLICT (job_id, status, is_manual) DO UPDATE SET n = n + 1;
+END;
+
 CREATE TABLE IF NOT EXISTS scheduler_history (
     history_id TEXT PRIMARY KEY,
     job_id TEXT,
@@ -158,4 +185,16 @@ SELECT
      WHERE job_id = ? ORDER BY timestamp DESC, rowid DESC LIMIT 1)
 FROM scheduler_executions
 WHERE job_id = ?
+"""
+
+# Run at open: if the totals do not match the table (a file from before the counts existed, or rows
+# written around the triggers), count once and start again from the truth.
+RECOUNT_IF_DRIFTED = """
+DELETE FROM scheduler_execution_counts
+WHERE (SELECT COALESCE(SUM(n), 0) FROM scheduler_execution_counts)
+   != (SELECT COUNT(*) FROM scheduler_executions);
+INSERT INTO scheduler_execution_counts
+SELECT job_id, status, is_manual, COUNT(*) FROM scheduler_executions
+WHERE NOT EXISTS (SELECT 1 FROM scheduler_execution_counts)
+GROUP BY job_id, status, is_manual;
 """

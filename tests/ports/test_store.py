@@ -568,3 +568,26 @@ async def test_prune_removes_old_records_per_status_but_never_active_runs(store:
     history, _ = await store.list_history(HistoryQuery())
     assert [entry.history_id for entry in history] == ["h-1"]
     assert await store.count_events() == 1
+
+
+async def test_sqlite_totals_follow_status_changes_and_are_recounted_if_they_drift(tmp_path: Path) -> None:
+    path = tmp_path / "scheduler.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.put_execution(execution_record("x-1", status="running"))
+    await store.put_execution(execution_record("x-2", status="success"))
+    await store.put_execution(execution_record("x-1", status="failed"))  # running → failed
+    assert (await store.list_executions(ExecutionQuery(status="running")))[1] == 0
+    assert (await store.list_executions(ExecutionQuery(status="failed")))[1] == 1
+    await store.delete_execution("x-2")
+    assert await store.count_executions() == 1
+    await store.close()
+    with closing(sqlite3.connect(path)) as raw:  # the totals lost behind the store's back
+        raw.execute("DELETE FROM scheduler_execution_counts")
+        raw.commit()
+    await store.open()
+    try:
+        assert await store.count_executions() == 1
+        assert (await store.list_executions(ExecutionQuery(job_id="job-a", status="failed")))[1] == 1
+    finally:
+        await store.close()
