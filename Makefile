@@ -30,7 +30,8 @@ typecheck: $(STAMP)
 ## Headless Chromium for the web console's browser tests (Debian's package; Playwright drives it).
 browser:
 	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	  || echo "warning: chromium not installed: the browser tests will be skipped (failed with CI=true)"; }
 
 ## Install what the tests need into .venv, check style and types, run every test.
 test: $(STAMP) browser lint typecheck
