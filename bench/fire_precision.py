@@ -94,7 +94,7 @@ async def fire_once(run: BenchRun, repetition: int) -> tuple[list[float], list[f
         scheduler_id="bench",
     )
     try:
-        await bus.consume(PROJECTOR, Projector(store).on_event, prefetch=256)
+        await bus.consume_batches(PROJECTOR, Projector(store).on_events, max_batch=256)
         await bus.consume(FIRES, collect, prefetch=1000)
         await worker.start()
         await service.start()

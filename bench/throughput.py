@@ -10,6 +10,7 @@ import asyncio
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import aio_pika
@@ -116,15 +117,15 @@ async def embedded_once(events: list[Event], database: Path) -> float:
     done = asyncio.get_running_loop().create_future()
     handled = 0
 
-    async def count_handled(message: Message) -> None:
+    async def count_handled(messages: Sequence[Message]) -> None:
         nonlocal handled
-        await projector.on_event(message)
-        handled += 1
+        await projector.on_events(messages)
+        handled += len(messages)
         if handled == len(events) and not done.done():
             done.set_result(time.perf_counter())
 
     try:
-        await bus.consume(PROJECTOR, count_handled, prefetch=256)
+        await bus.consume_batches(PROJECTOR, count_handled, max_batch=256)
         started = time.perf_counter()
         await publish_window(bus.publish, events, IN_FLIGHT)
         finished: float = await asyncio.wait_for(done, 600)

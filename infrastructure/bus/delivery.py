@@ -6,9 +6,11 @@ Kept in one place so the in-memory and RabbitMQ adapters cannot drift apart in w
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from contracts.codec import MessageRejected, decode
-from infrastructure.bus.port import Handler, Reject
+from contracts.envelope import Message
+from infrastructure.bus.port import BatchHandler, Handler, Reject
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +51,36 @@ async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str |
         )
         return f"handler failed: {type(error).__name__}: {error}"
     return None
+
+
+async def handle_batch(bodies: Sequence[bytes], handler: BatchHandler, *, queue: str) -> list[str | None]:
+    """Run `handler` once on every decodable body of a batch; one dead-letter reason (or None) per body.
+
+    Undecodable bodies are rejected on their own. If the handler fails on the batch, each message is
+    handed over again alone, so that only the message(s) it fails on are dead-lettered."""
+    reasons: list[str | None] = [None] * len(bodies)
+    decoded: list[tuple[int, Message]] = []
+    for index, body in enumerate(bodies):
+        try:
+            decoded.append((index, decode(body)))
+        except MessageRejected as rejected:
+            logger.warning("dead-lettering undecodable message from %s: %s", queue, rejected.reason)
+            reasons[index] = rejected.reason
+    if not decoded:
+        return reasons
+    try:
+        await handler([message for _, message in decoded])
+        return reasons
+    except Exception:
+        # Handlers of batches are idempotent (what they were given may be given again): find the culprit.
+        logger.warning("a batch of %d from %s failed; handling its messages one by one", len(decoded), queue)
+    for index, _message in decoded:
+        reasons[index] = await handle_delivery(bodies[index], _single(handler), queue=queue)
+    return reasons
+
+
+def _single(handler: BatchHandler) -> Handler:
+    async def one(message: Message) -> None:
+        await handler([message])
+
+    return one

@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Sequence
+from typing import cast
 
 from contracts.codec import encode
 from contracts.envelope import Message
@@ -27,8 +28,8 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
-from infrastructure.bus.delivery import handle_delivery
-from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.delivery import handle_batch, handle_delivery
+from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +100,19 @@ class _MemorySubscription:
     """One consumer: a worker task handling its deliveries one at a time, in order."""
 
     def __init__(
-        self, bus: InMemoryBus, queue: _MemoryQueue, handler: Handler, prefetch: int, concurrency: int = 1
+        self,
+        bus: InMemoryBus,
+        queue: _MemoryQueue,
+        handler: Handler | BatchHandler,
+        prefetch: int,
+        concurrency: int = 1,
+        *,
+        max_batch: int = 0,
     ) -> None:
         self._bus = bus
         self._queue = queue
         self._handler = handler
+        self._max_batch = max_batch  # 0: one message at a time to a `Handler`; else a `BatchHandler`
         self._prefetch = max(1, prefetch)
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._unacked = 0  # delivered and not yet handled, like a broker's unacknowledged count
@@ -128,11 +137,28 @@ class _MemorySubscription:
             body = await self._inbox.get()
             if body is None:
                 return
-            reason = await handle_delivery(body, self._handler, queue=self._queue.name)
+            bodies = [body]
+            ending = False
+            while len(bodies) < self._max_batch and not self._inbox.empty():
+                more = self._inbox.get_nowait()
+                if more is None:
+                    ending = True
+                    break
+                bodies.append(more)
+            await self._handle(bodies)
+            if ending:
+                return
+
+    async def _handle(self, bodies: list[bytes]) -> None:
+        if self._max_batch:
+            reasons = await handle_batch(bodies, cast(BatchHandler, self._handler), queue=self._queue.name)
+        else:
+            reasons = [await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)]
+        for body, reason in zip(bodies, reasons, strict=True):
             if reason is not None:
                 self._bus.add_dead_letter(DeadLetter(body, reason, self._queue.name))
-            self._unacked -= 1
-            self._queue.pump()
+        self._unacked -= len(bodies)
+        self._queue.pump()
 
     def _return_unhandled(self) -> None:
         bodies: list[bytes] = []
@@ -234,6 +260,20 @@ class InMemoryBus:
             name = queue.name
         subscription = _MemorySubscription(
             self, self._declare(queue, name), handler, max(prefetch, concurrency), concurrency
+        )
+        self._subscriptions.append(subscription)
+        return subscription
+
+    async def consume_batches(
+        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+    ) -> Subscription:
+        self._require_started()
+        subscription = _MemorySubscription(
+            self,
+            self._declare(queue, queue.name),
+            handler,
+            max(prefetch, max_batch),
+            max_batch=max(1, max_batch),
         )
         self._subscriptions.append(subscription)
         return subscription

@@ -38,7 +38,7 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
-from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
 from infrastructure.bus.rabbitmq_topology import (
     dead_letter_from,
@@ -164,6 +164,23 @@ class RabbitMQBus:
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
     ) -> Subscription:
+        return await self._subscribe(queue, prefetch, handler=handler, concurrency=concurrency)
+
+    async def consume_batches(
+        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+    ) -> Subscription:
+        return await self._subscribe(queue, prefetch, batch_handler=handler, max_batch=max_batch)
+
+    async def _subscribe(
+        self,
+        queue: QueueSpec,
+        prefetch: int,
+        *,
+        handler: Handler | None = None,
+        concurrency: int = 1,
+        batch_handler: BatchHandler | None = None,
+        max_batch: int = 1,
+    ) -> Subscription:
         connection = self._require_connection()
         try:
             channel = await connection.channel(publisher_confirms=False)
@@ -178,7 +195,13 @@ class RabbitMQBus:
                 raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
             raise  # e.g. PRECONDITION_FAILED: the queue exists with other arguments
         subscription = RabbitMQSubscription(
-            channel, amqp_queue, handler, self._dead_letter, concurrency=concurrency
+            channel,
+            amqp_queue,
+            handler or _unused_handler,
+            self._dead_letter,
+            concurrency=concurrency,
+            batch_handler=batch_handler,
+            max_batch=max_batch,
         )
         try:
             await subscription.start()
@@ -249,3 +272,7 @@ async def _close_quietly(channel: AbstractChannel) -> None:
         await channel.close()
     except BROKER_ERRORS:
         logger.debug("channel closed uncleanly", exc_info=True)
+
+
+async def _unused_handler(message: Message) -> None:
+    raise AssertionError("a batch subscription hands messages to its batch handler")

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AMQPError
 
-from infrastructure.bus.delivery import handle_delivery
-from infrastructure.bus.port import BusUnavailable, Handler
+from infrastructure.bus.delivery import handle_batch, handle_delivery
+from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class RabbitMQSubscription:
         dead_letter: DeadLetterSender,
         *,
         concurrency: int = 1,
+        batch_handler: BatchHandler | None = None,
+        max_batch: int = 1,
     ) -> None:
         self._channel = channel
         self._queue = queue
@@ -49,6 +51,8 @@ class RabbitMQSubscription:
         self._paused = False
         self._cancelled = False
         self._concurrency = max(1, concurrency)
+        self._batch_handler = batch_handler
+        self._max_batch = max(1, max_batch)
         self._workers: list[asyncio.Task[None]] = []
 
     @property
@@ -125,6 +129,9 @@ class RabbitMQSubscription:
         self._buffer.put_nowait(message)
 
     async def _run(self) -> None:
+        if self._batch_handler is not None:
+            await self._run_batches(self._batch_handler)
+            return
         while True:
             message = await self._buffer.get()
             if message is None:
@@ -133,6 +140,28 @@ class RabbitMQSubscription:
                 await _requeue(message)
             elif _channel_is_open(message):
                 reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
+                await self._settle(message, reason)
+
+    async def _run_batches(self, handler: BatchHandler) -> None:
+        ending = False
+        while not ending:
+            first = await self._buffer.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max_batch and not self._buffer.empty():
+                message = self._buffer.get_nowait()
+                if message is None:
+                    ending = True
+                    break
+                batch.append(message)
+            if self._paused:
+                for message in batch:
+                    await _requeue(message)
+                continue
+            batch = [message for message in batch if _channel_is_open(message)]
+            reasons = await handle_batch([message.body for message in batch], handler, queue=self._queue.name)
+            for message, reason in zip(batch, reasons, strict=True):
                 await self._settle(message, reason)
 
     async def _settle(self, message: AbstractIncomingMessage, reason: str | None) -> None:

@@ -8,10 +8,10 @@ beside copies of the envelope fields the filters use and a `position` (store ord
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient, DeleteOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
@@ -46,6 +46,7 @@ from infrastructure.store.port import (
     ExecutionQuery,
     HistoryQuery,
     JobView,
+    ReadModelChanges,
     RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
@@ -150,6 +151,12 @@ class MongoStore:
             return False
         return True
 
+    async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
+        for document in documents:  # validate every envelope before anything is written
+            event_fields(document)
+        stored = [await self.append_event(document) for document in documents]
+        return sum(stored)
+
     @_reachable
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         conditions = _filter(
@@ -203,6 +210,26 @@ class MongoStore:
         await self._put("scheduler_executions", record, record.execution_id)
 
     @_reachable
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """One bulk write per collection (no multi-collection transaction on a standalone server; each
+        write is idempotent, so a batch half-applied before a crash is completed on redelivery)."""
+        executions: list[Any] = [
+            _upsert(key, record)
+            if record is not None
+            else DeleteOne({"_id": key})
+            for key, record in changes.executions.items()
+        ]
+        for collection, operations in (
+            ("scheduler_executions", executions),
+            ("scheduler_jobs", _replacements(changes.jobs)),
+            ("scheduler_metadata", _replacements(changes.metadata)),
+            ("scheduler_history", _replacements(changes.history)),
+            ("scheduler_state", _replacements(changes.scheduler_states)),
+        ):
+            if operations:
+                await self._collection(collection).bulk_write(operations, ordered=False)
+
+    @_reachable
     async def delete_execution(self, execution_id: str) -> None:
         await self._collection("scheduler_executions").delete_one({"_id": execution_id})
 
@@ -248,6 +275,12 @@ class MongoStore:
     async def get_job_view(self, job_id: str) -> JobView | None:
         views = await self._job_views({"_id": job_id})
         return views[0] if views else None
+
+    @_reachable
+    async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
+        cursor = self._collection("scheduler_executions").find({"_id": {"$in": list(execution_ids)}})
+        records = [record_from(ExecutionRecord, document) for document in await cursor.to_list()]
+        return {record.execution_id: record for record in records}
 
     @_reachable
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
@@ -336,3 +369,13 @@ class MongoStore:
             )
             removed["events"] = result.deleted_count
         return removed
+
+
+def _replacements(records: Mapping[str, Record]) -> list[Any]:
+    return [_upsert(key, record) for key, record in records.items()]
+
+
+def _upsert(key: str, record: Record) -> UpdateOne:
+    """Every field of the record set (as a replacement would: records always carry all their fields)."""
+    fields = {name: value for name, value in document_of(record, key).items() if name != "_id"}
+    return UpdateOne({"_id": key}, {"$set": fields}, upsert=True)

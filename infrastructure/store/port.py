@@ -10,8 +10,8 @@ Every write is idempotent (a put replaces the record with the same key).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -77,6 +77,21 @@ class RetentionCutoffs:
     events: datetime | None = None
 
 
+@dataclass
+class ReadModelChanges:
+    """What a batch of events changed in the read models, written together (one transaction where the
+    store has them). An execution mapped to `None` is deleted."""
+
+    executions: dict[str, ExecutionRecord | None] = field(default_factory=dict)
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    metadata: dict[str, MetadataRecord] = field(default_factory=dict)
+    history: dict[str, HistoryRecord] = field(default_factory=dict)
+    scheduler_states: dict[str, SchedulerStateRecord] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any((self.executions, self.jobs, self.metadata, self.history, self.scheduler_states))
+
+
 @dataclass(frozen=True)
 class JobView:
     """A job merged with its metadata (one query for the whole list)."""
@@ -100,6 +115,9 @@ class Store(Protocol):
         The document is the codec's JSON form (`contracts.codec.to_document`): ValueError without a
         `message_id`, `type` or aware `occurred_at`, TypeError if it is not JSON."""
 
+    async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
+        """Store several events at once, each once per `message_id`; returns how many were new."""
+
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         """Events matching the filters, oldest first, with the total count."""
 
@@ -117,6 +135,9 @@ class Store(Protocol):
 
     async def delete_execution(self, execution_id: str) -> None: ...
 
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write every change of a batch together (SQLite: one transaction)."""
+
     async def put_history(self, record: HistoryRecord) -> None: ...
 
     async def put_scheduler_state(self, record: SchedulerStateRecord) -> None: ...
@@ -132,6 +153,9 @@ class Store(Protocol):
     async def get_job_view(self, job_id: str) -> JobView | None: ...
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None: ...
+
+    async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
+        """The executions among `execution_ids` that exist, by id (one query)."""
 
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
         """Executions newest first (`timestamp` descending) with the total count matching the filters.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from domain.records import (
     SchedulerStateRecord,
     as_utc_key,
 )
+from infrastructure.store import sqlite_batch
 from infrastructure.store.documents import (
     ACTIVE_STATUSES,
     STATS_STATUSES,
@@ -37,6 +38,7 @@ from infrastructure.store.port import (
     ExecutionQuery,
     HistoryQuery,
     JobView,
+    ReadModelChanges,
     RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
@@ -157,6 +159,10 @@ class SQLiteStore:
         )
         return inserted == 1
 
+    async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
+        with unavailable_reported(self._path):
+            return await sqlite_batch.append_events(self._db(), documents)
+
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         filters = [
             ("job_id = ?", query.job_id),
@@ -215,6 +221,10 @@ class SQLiteStore:
             ),
         )
 
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        with unavailable_reported(self._path):
+            await sqlite_batch.apply_changes(self._db(), changes)
+
     async def delete_execution(self, execution_id: str) -> None:
         await self._write("DELETE FROM scheduler_executions WHERE execution_id = ?", (execution_id,))
 
@@ -265,6 +275,21 @@ class SQLiteStore:
     async def get_job_view(self, job_id: str) -> JobView | None:
         views = await self._job_views(" WHERE job.job_id = ?", (job_id,))
         return views[0] if views else None
+
+    async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
+        found: dict[str, ExecutionRecord] = {}
+        ids = list(execution_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = await self._rows(
+                "SELECT document FROM scheduler_executions"
+                f" WHERE execution_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for (document,) in rows:
+                record = ExecutionRecord.model_validate_json(document)
+                found[record.execution_id] = record
+        return found
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
         document = await self._scalar(

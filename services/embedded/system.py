@@ -85,7 +85,7 @@ class EmbeddedSystem:
         await self.store.open()
         await self.users.open()
         await connect_with_retry(self.bus)
-        self._projection = await self.bus.consume(PROJECTOR, self.projector.on_event, prefetch=256)
+        self._projection = await self.bus.consume_batches(PROJECTOR, self.projector.on_events, max_batch=256)
         for worker in self.workers:
             await worker.start()
         await self.scheduler.start()

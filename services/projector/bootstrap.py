@@ -27,7 +27,7 @@ async def main(settings: ProjectorSettings) -> None:
     try:
         await connect_with_retry(bus)
         projector = Projector(store)
-        subscription = await bus.consume(PROJECTOR, projector.on_event, prefetch=256)
+        subscription = await bus.consume_batches(PROJECTOR, projector.on_events, max_batch=256)
         logger.info("projector consuming %s", PROJECTOR.name)
         alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
         await wait_for_stop_signal()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import aio_pika
@@ -522,3 +523,27 @@ async def test_a_concurrent_subscription_handles_several_deliveries_at_once(bus:
     await wait_until(lambda: len(handled) == 8)
     assert most_in_flight == 4
     assert sorted(handled) == sorted(f"exec-{number}" for number in range(8))
+
+
+async def test_batches_arrive_in_order_and_a_failing_message_is_dead_lettered_alone(bus: Bus) -> None:
+    batches: list[list[str]] = []
+
+    async def handle(messages: Sequence[Message]) -> None:
+        ids = [getattr(message, "execution_id", "") for message in messages]
+        if "exec-poison" in ids:
+            raise Reject("poison in the batch")
+        batches.append(ids)
+
+    queue = QueueSpec("test.batches", EVENTS_EXCHANGE, binding_keys=("Progress",))
+    names = [f"exec-{number:03}" for number in range(300)]
+    names.insert(150, "exec-poison")
+    await bus.declare(queue)  # so that everything is waiting when the consumer comes: batches
+    await bus.publish_many([progress(name) for name in names])
+    await bus.consume_batches(queue, handle, max_batch=64)
+    await wait_until(lambda: sum(len(batch) for batch in batches) == 300)
+    handled = [name for batch in batches for name in batch]
+    assert handled == [name for name in names if name != "exec-poison"], "in order, each once"
+    assert max(len(batch) for batch in batches) > 1, "delivered in batches"
+    assert max(len(batch) for batch in batches) <= 64
+    dead = await bus.take_dead_letters()
+    assert [letter.reason for letter in dead] == ["poison in the batch"]

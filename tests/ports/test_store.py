@@ -18,6 +18,7 @@ from infrastructure.store.port import (
     EventQuery,
     ExecutionQuery,
     HistoryQuery,
+    ReadModelChanges,
     RetentionCutoffs,
     Store,
     StoreUnavailable,
@@ -591,3 +592,31 @@ async def test_sqlite_totals_follow_status_changes_and_are_recounted_if_they_dri
         assert (await store.list_executions(ExecutionQuery(job_id="job-a", status="failed")))[1] == 1
     finally:
         await store.close()
+
+
+# --- batches -------------------------------------------------------------------------------------------
+
+
+async def test_batches_append_once_read_and_write_together(store: Store) -> None:
+    documents = [event_document(f"b-{index}", seconds=index) for index in range(5)]
+    assert await store.append_events(documents[:3]) == 3
+    assert await store.append_events(documents) == 2, "each message_id is stored once"
+    assert await store.count_events() == 5
+
+    running = execution_record("x-1", status="running")
+    await store.put_execution(execution_record("x-gone", status="success"))
+    await store.apply_changes(
+        ReadModelChanges(
+            executions={"x-1": running, "x-2": execution_record("x-2"), "x-gone": None},
+            jobs={"job-a": job_record("job-a")},
+            metadata={"job-a": metadata_record("job-a", "A")},
+            history={"h-1": history_record("h-1")},
+        )
+    )
+    found = await store.get_executions(["x-1", "x-2", "x-gone", "x-never"])
+    assert set(found) == {"x-1", "x-2"}
+    assert found["x-1"] == running
+    assert (await store.list_executions(ExecutionQuery()))[1] == 2
+    view = await store.get_job_view("job-a")
+    assert view is not None and view.metadata is not None and view.metadata.display_name == "A"
+    assert (await store.list_history(HistoryQuery()))[1] == 1
