@@ -214,9 +214,7 @@ class MongoStore:
         """One bulk write per collection (no multi-collection transaction on a standalone server; each
         write is idempotent, so a batch half-applied before a crash is completed on redelivery)."""
         executions: list[Any] = [
-            _upsert(key, record)
-            if record is not None
-            else DeleteOne({"_id": key})
+            _upsert(key, record) if record is not None else DeleteOne({"_id": key})
             for key, record in changes.executions.items()
         ]
         for collection, operations in (
