@@ -19,6 +19,7 @@ from infrastructure.bus.port import Bus
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
+from services.api.console import mount_console
 from services.api.dependencies import ApiContext
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
@@ -97,6 +98,7 @@ def create_app(
         )
     for module in (jobs, executions, history, status, events, auth, probes):
         app.include_router(module.router)
+    mount_console(app)  # the web console at `/`, static files only
     return app
 
 

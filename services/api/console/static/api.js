@@ -1,0 +1,118 @@
+// The REST API (../shared/spec/api.md): bearer token kept for the browser session, envelope unwrapped,
+// failures turned into ApiError with the status and the server's own clear text.
+import { learnDisplayOffset } from './format.js';
+import { t } from './i18n.js';
+
+const TOKEN_KEY = 'scheduler.console.token';
+const SCHEDULER = '/api/scheduler';
+export const LOGIN_PATH = '/api/auth/login';
+export const KWARGS_MAX_BYTES = 64 * 1024; // the API's default request body limit (max_body_bytes)
+export const REASON_MAX = 500;
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  set token(value) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+let unauthorizedHandler = () => {};
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+function buildUrl(path, query) {
+  const url = new URL(path, location.origin);
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value === null || value === undefined || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
+  }
+  return url;
+}
+
+function errorDetail(body, response) {
+  if (typeof body?.detail === 'string') return body.detail;
+  if (Array.isArray(body?.detail)) return body.detail.map((problem) => problem.msg ?? String(problem)).join('; ');
+  return response.statusText || t('error.other', { status: response.status });
+}
+
+export async function request(method, path, { query, json, form } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  }
+  let response;
+  try {
+    response = await fetch(buildUrl(path, query), { method, headers, body });
+  } catch {
+    throw new ApiError(0, t('error.0'));
+  }
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    // a proxy's HTML error page, an empty body: the status says enough
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, errorDetail(payload, response));
+    if (response.status === 401 && path !== LOGIN_PATH) unauthorizedHandler(error);
+    throw error;
+  }
+  if (typeof payload?.timestamp === 'string') learnDisplayOffset(payload.timestamp);
+  return payload && typeof payload === 'object' && 'success' in payload && 'data' in payload ? payload.data : payload;
+}
+
+// A clear one-line text for the page: what kind of failure, then the server's explanation.
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return `${t('error.load')}: ${error?.message ?? error}`;
+  const known = [0, 400, 401, 403, 404, 409, 413, 422, 503];
+  const kind = known.includes(error.status) ? t(`error.${error.status}`) : t('error.other', { status: error.status });
+  return error.detail && error.detail !== kind ? `${kind}：${error.detail}` : kind;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (username, password) => request('POST', LOGIN_PATH, { form: { username, password } }),
+  me: () => request('GET', '/api/auth/me'),
+  jobs: () => request('GET', `${SCHEDULER}/jobs`),
+  job: (jobId) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}`),
+  jobStats: (jobId) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}/execution-stats`),
+  jobHistory: (jobId, limit = 10) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}/history`, { query: { limit } }),
+  updateMetadata: (jobId, changes) => request('PUT', `${SCHEDULER}/jobs/${enc(jobId)}/metadata`, { json: changes }),
+  pause: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/pause`),
+  resume: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/resume`),
+  trigger: (jobId, force, kwargs) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/trigger`, {
+    query: { force }, json: kwargs === null ? undefined : { kwargs },
+  }),
+  stats: () => request('GET', `${SCHEDULER}/stats`),
+  health: () => request('GET', `${SCHEDULER}/health`),
+  executions: (query) => request('GET', `${SCHEDULER}/executions`, { query }),
+  execution: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}`),
+  executionEvents: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}/events`),
+  cancel: (executionId) => request('POST', `${SCHEDULER}/executions/${enc(executionId)}/cancel`),
+  markFailed: (executionId, reason) => request('POST', `${SCHEDULER}/executions/${enc(executionId)}/mark-failed`, {
+    query: { reason },
+  }),
+  deleteExecution: (executionId) => request('DELETE', `${SCHEDULER}/executions/${enc(executionId)}`),
+};
+
+export function streamUrl(types) {
+  return buildUrl(`${SCHEDULER}/stream`, { access_token: session.token, type: types }).toString();
+}

@@ -1,0 +1,202 @@
+// Entry point: sign-in, the two views, the live stream and the language switch.
+import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
+import { hideBanner, showBanner, toast } from './dom.js';
+import { offsetText } from './format.js';
+import { getLanguage, setLanguage, t, translatePage } from './i18n.js';
+import { setNavigation } from './jobs.js';
+import { loadOverview, onOverviewEvent, refreshHealth, renderOverview, setupJobFilters } from './overview.js';
+import { onRunDetailEvent, showRunDetail } from './run_detail.js';
+import { loadRuns, onRunsEvent, renderRuns, setupRunFilters, showRunsOfJob } from './runs.js';
+import { applyRunEvent, state } from './state.js';
+import { LiveStream } from './stream.js';
+
+const HEALTH_REFRESH_MS = 15000; // health is the absence of heartbeats too: no event says "stopped"
+let healthTimer = null;
+let streamStatus = 'idle';
+
+const stream = new LiveStream({
+  onEvent: dispatch,
+  onStatus: showStreamStatus,
+  onResync: () => {
+    toast(t('stream.resynced'), 'info');
+    reload();
+  },
+  checkAuth: async () => {
+    try {
+      await api.me();
+      return true;
+    } catch (error) {
+      return !(error instanceof ApiError && error.status === 401);
+    }
+  },
+});
+
+function dispatch(type, event) {
+  const run = applyRunEvent(type, event);
+  onOverviewEvent(type, event, run);
+  onRunsEvent(type, run);
+  onRunDetailEvent(type, event, run);
+  if (type === 'CommandRejected' && event.actor === state.me?.username) {
+    showBanner(t('event.CommandRejected', { reason: event.reason }));
+  }
+}
+
+function showStreamStatus(status) {
+  streamStatus = status;
+  document.body.dataset.stream = status;
+  const element = document.getElementById('stream-status');
+  element.textContent = t(`stream.${status}`);
+  element.className = `stream-status stream-${status}`;
+}
+
+// ---- views
+
+function showOnly(name) {
+  document.body.dataset.view = name;
+  for (const id of ['login-view', 'overview-view', 'runs-view']) document.getElementById(id).hidden = id !== `${name}-view`;
+  for (const element of document.querySelectorAll('[data-when="signed-in"]')) element.hidden = name === 'login';
+  for (const tab of document.querySelectorAll('[data-tab]')) {
+    tab.classList.toggle('active', tab.dataset.tab === name);
+    if (tab.dataset.tab === name) tab.setAttribute('aria-current', 'page');
+    else tab.removeAttribute('aria-current');
+  }
+}
+
+const currentView = () => (location.hash === '#runs' ? 'runs' : 'overview');
+
+function route() {
+  if (!state.me) return;
+  showOnly(currentView());
+  if (currentView() === 'runs') loadRuns();
+}
+
+async function reload() {
+  try {
+    await loadOverview();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) showBanner(describeError(error)); // 401: sign-in says it
+  }
+  if (!state.me) return;
+  renderHeader(); // the display offset is known once the API has answered
+  if (currentView() === 'runs') await loadRuns();
+}
+
+// ---- sign-in
+
+function showLogin(message = '') {
+  stream.stop();
+  clearInterval(healthTimer);
+  state.me = null;
+  document.body.dataset.role = '';
+  showOnly('login');
+  const error = document.querySelector('#login-form .form-error');
+  error.textContent = message;
+  error.hidden = !message;
+  document.querySelector('#login-form [name=username]').focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const error = form.querySelector('.form-error');
+  const username = form.elements.username.value.trim();
+  const password = form.elements.password.value;
+  if (!username || !password) {
+    error.textContent = t('auth.required');
+    error.hidden = false;
+    return;
+  }
+  form.querySelector('button[type=submit]').disabled = true;
+  try {
+    const token = await api.login(username, password);
+    session.token = token.access_token;
+    form.reset();
+    await enter();
+  } catch (failure) {
+    error.textContent = describeError(failure);
+    error.hidden = false;
+  } finally {
+    form.querySelector('button[type=submit]').disabled = false;
+  }
+}
+
+async function whoAmI() {
+  try {
+    return await api.me();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      // No "who am I" endpoint: never offer commands the user may not have the right to send.
+      showBanner(t('auth.me_missing'), 'warning');
+      return { username: '?', role: 'viewer' };
+    }
+    throw error;
+  }
+}
+
+async function enter() {
+  state.me = await whoAmI();
+  hideBanner();
+  document.body.dataset.role = state.me.role;
+  renderHeader();
+  stream.start();
+  clearInterval(healthTimer);
+  healthTimer = setInterval(refreshHealth, HEALTH_REFRESH_MS);
+  showOnly(currentView());
+  await reload();
+}
+
+function signOut(message = '') {
+  session.token = null;
+  showLogin(message);
+}
+
+function renderHeader() {
+  document.getElementById('whoami').textContent = state.me
+    ? `${state.me.username} · ${t(state.me.role === 'admin' ? 'auth.admin' : 'auth.viewer')}` : '';
+  document.getElementById('timezone').textContent = t('tz', { offset: offsetText() });
+  document.getElementById('lang-switch').textContent = getLanguage() === 'zh' ? 'English' : '中文';
+  if (streamStatus !== 'idle') showStreamStatus(streamStatus);
+}
+
+function switchLanguage() {
+  setLanguage(getLanguage() === 'zh' ? 'en' : 'zh');
+  translatePage();
+  renderHeader();
+  if (state.me) {
+    renderOverview();
+    renderRuns();
+  }
+}
+
+async function start() {
+  setLanguage(getLanguage());
+  translatePage();
+  renderHeader();
+  onUnauthorized(() => signOut(t('auth.expired')));
+  setNavigation({
+    runsOfJob: (jobId) => {
+      showRunsOfJob(jobId);
+      if (location.hash === '#runs') loadRuns();
+      else location.hash = '#runs';
+    },
+    run: showRunDetail,
+  });
+  document.getElementById('login-form').addEventListener('submit', signIn);
+  document.getElementById('logout').addEventListener('click', () => signOut());
+  document.getElementById('lang-switch').addEventListener('click', switchLanguage);
+  document.querySelector('#banner .banner-close').addEventListener('click', hideBanner);
+  window.addEventListener('hashchange', route);
+  setupJobFilters();
+  setupRunFilters();
+  if (!session.token) {
+    showLogin();
+    return;
+  }
+  try {
+    await enter();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) showLogin(describeError(error));
+  }
+}
+
+start();

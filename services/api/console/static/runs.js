@@ -1,0 +1,194 @@
+// Runs: the executions table with filters and paging; running rows move with the stream (no polling).
+import { api, describeError } from './api.js';
+import { badge, h, replaceChildren } from './dom.js';
+import { formatDuration, formatTime, fromLocalInput, toIsoAtOffset, toMillis } from './format.js';
+import { t } from './i18n.js';
+import { runActionButtons } from './run_actions.js';
+import { showRunDetail } from './run_detail.js';
+import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
+
+const PAGE_SIZE = 20;
+const STATUSES = ['queued', 'running', 'success', 'failed', 'missed', 'cancelled', 'skipped'];
+const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false, rangeFiltered: false };
+
+const form = () => document.getElementById('run-filters');
+
+export function setupRunFilters() {
+  form().addEventListener('submit', (event) => {
+    event.preventDefault();
+    applyFilters();
+  });
+  form().addEventListener('reset', () => setTimeout(applyFilters));
+  for (const select of form().querySelectorAll('select')) select.addEventListener('change', applyFilters);
+}
+
+function applyFilters() {
+  const data = new FormData(form());
+  const since = fromLocalInput(data.get('since'));
+  const until = fromLocalInput(data.get('until'));
+  const error = document.getElementById('run-filter-error');
+  error.hidden = !(since !== null && until !== null && since > until);
+  error.textContent = error.hidden ? '' : t('runs.range_invalid');
+  if (!error.hidden) return;
+  view.filters = { job_id: data.get('job_id'), status: data.get('status'), is_manual: data.get('is_manual'), since, until };
+  view.offset = 0;
+  loadRuns();
+}
+
+export function showRunsOfJob(jobId) {
+  form().reset();
+  fillFilterOptions();
+  form().elements.job_id.value = jobId;
+  view.filters = { job_id: jobId };
+  view.offset = 0;
+}
+
+function fillFilterOptions() {
+  const fill = (select, options) => {
+    const current = select.value;
+    select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
+    if (options.some(([value]) => value === current)) select.value = current;
+  };
+  const { job_id: jobSelect, status, is_manual: manual } = form().elements;
+  fill(jobSelect, [['', t('runs.all_jobs')], ...[...state.jobs.values()].map((job) => [job.id, job.display_name || job.name])]);
+  fill(status, [['', t('runs.all_statuses')], ...STATUSES.map((name) => [name, t(`status.${name}`)])]);
+  fill(manual, [['', t('runs.all_modes')], ['true', t('mode.manual')], ['false', t('mode.auto')]]);
+}
+
+export async function loadRuns() {
+  const { job_id, status, is_manual, since, until } = view.filters;
+  // since/until are sent for when the API filters by time; meanwhile the page is also filtered here.
+  const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset,
+    since: since === null || since === undefined ? null : toIsoAtOffset(since),
+    until: until === null || until === undefined ? null : toIsoAtOffset(until) };
+  try {
+    const page = await api.executions(query);
+    view.rangeFiltered = Boolean(since ?? until);
+    view.items = page.items.filter((run) => !isDeleted(run.execution_id) && inRange(run)).map(withLiveState);
+    view.total = page.total;
+    view.error = null;
+  } catch (error) {
+    view.error = describeError(error);
+  }
+  view.loaded = true;
+  renderRuns();
+}
+
+function inRange(run) {
+  const { since, until } = view.filters;
+  const at = toMillis(run.timestamp);
+  return (since === null || since === undefined || at >= since) && (until === null || until === undefined || at <= until);
+}
+
+function matchesFilters(run) {
+  const { job_id, status, is_manual } = view.filters;
+  return (!job_id || run.job_id === job_id) && (!status || run.status === status)
+    && (!is_manual || String(Boolean(run.is_manual)) === is_manual) && inRange(run);
+}
+
+// ---- live updates
+
+const NEW_RUN_EVENTS = new Set(['RunQueued', 'JobStarted', 'JobMissed', 'JobSkipped']);
+
+export function onRunsEvent(type, run) {
+  if (!view.loaded || !run) return;
+  const index = view.items.findIndex((item) => item.execution_id === run.execution_id);
+  if (run.deleted) {
+    if (index >= 0) {
+      view.items.splice(index, 1);
+      view.total = Math.max(0, view.total - 1);
+      renderRuns();
+    }
+    return;
+  }
+  if (index >= 0) {
+    view.items[index] = withLiveState(view.items[index]);
+    updateRow(view.items[index]);
+    return;
+  }
+  const candidate = { _id: run.execution_id, is_manual: false, ...liveRun(run.execution_id), ...run };
+  if (view.offset === 0 && NEW_RUN_EVENTS.has(type) && candidate.timestamp && matchesFilters(candidate)) {
+    view.items.unshift(candidate);
+    view.items.length = Math.min(view.items.length, PAGE_SIZE);
+    view.total += 1;
+    renderRuns();
+  }
+}
+
+// ---- rendering
+
+export function progressCell(run) {
+  const value = run.status === 'success' ? 100 : Math.max(0, Math.min(100, Number(run.progress ?? 0)));
+  const bar = h('div', { class: 'bar' });
+  bar.style.width = `${value}%`;
+  const counts = run.total_items ? ` (${run.processed_items ?? 0}/${run.total_items})` : '';
+  return h('div', { class: `progress-cell ${isTerminal(run.status) ? 'ended' : 'live'}` },
+    h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100,
+      'aria-valuenow': Math.round(value), 'data-testid': 'run-progress' }, bar),
+    h('span', { class: 'pct' }, `${Math.round(value)}%${counts}`),
+    run.progress_message ? h('small', { class: 'block', 'data-testid': 'run-message' }, run.progress_message) : null,
+    run.current_item && !isTerminal(run.status)
+      ? h('small', { class: 'block muted', 'data-testid': 'run-item' }, t('runs.item', { item: run.current_item })) : null);
+}
+
+export function statusBadge(run) {
+  const pending = run.cancel_requested && !isTerminal(run.status);
+  return h('span', { class: 'status-cell' }, badge(run.status, t(`status.${run.status}`), { 'data-testid': 'run-status' }),
+    pending ? h('small', { class: 'block muted' }, t('runs.cancel_requested')) : null);
+}
+
+function runRow(run) {
+  const job = state.jobs.get(run.job_id);
+  return h('tr', { 'data-execution-id': run.execution_id, 'data-status': run.status },
+    h('td', {}, h('button', { type: 'button', class: 'link mono', 'data-role': 'run-detail', onclick: () => showRunDetail(run.execution_id) },
+      run.execution_id.slice(0, 8))),
+    h('td', {}, job?.display_name || run.job_name || run.job_id, h('code', { class: 'muted block small' }, run.job_id)),
+    h('td', {}, statusBadge(run)),
+    h('td', {}, t(run.is_manual ? 'mode.manual' : 'mode.auto')),
+    h('td', { class: 'nowrap' }, formatTime(run.timestamp)),
+    h('td', { class: 'nowrap' }, formatTime(run.started_at)),
+    h('td', { class: 'nowrap' }, formatDuration(run.execution_time)),
+    h('td', { class: 'progress-col' }, progressCell(run)),
+    h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
+}
+
+function updateRow(run) {
+  const current = document.querySelector(`#runs-table tr[data-execution-id="${CSS.escape(run.execution_id)}"]`);
+  if (!current) return;
+  // Only the cells that change: replacing the whole row would lose a click in progress on its buttons.
+  const fresh = runRow(run);
+  current.dataset.status = run.status;
+  for (const index of [2, 5, 6, 7]) current.cells[index].replaceWith(fresh.cells[index].cloneNode(true));
+  const actions = (row) => [...row.cells[8].querySelectorAll('[data-action]')].map((button) => button.dataset.action).join();
+  if (actions(current) !== actions(fresh)) current.cells[8].replaceWith(fresh.cells[8]);
+}
+
+export function renderRuns() {
+  fillFilterOptions();
+  const container = document.getElementById('runs-table');
+  if (view.error) {
+    replaceChildren(container, h('p', { class: 'form-error' }, view.error,
+      h('button', { type: 'button', class: 'small', onclick: loadRuns }, t('action.retry'))));
+    replaceChildren(document.getElementById('runs-pager'));
+    return;
+  }
+  const headers = ['col.run', 'col.job', 'col.status', 'col.mode', 'col.created', 'col.started', 'col.duration', 'col.progress', 'col.actions'];
+  replaceChildren(container, h('table', { class: 'runs' },
+    h('thead', {}, h('tr', {}, headers.map((key) => h('th', {}, t(key))))),
+    h('tbody', {}, view.items.length ? view.items.map(runRow) : h('tr', {}, h('td', { colspan: 9, class: 'empty' }, t('runs.empty'))))));
+  renderPager();
+}
+
+function renderPager() {
+  const pages = Math.max(1, Math.ceil(view.total / PAGE_SIZE));
+  const page = Math.floor(view.offset / PAGE_SIZE) + 1;
+  const go = (offset) => () => {
+    view.offset = offset;
+    loadRuns();
+  };
+  replaceChildren(document.getElementById('runs-pager'),
+    h('button', { type: 'button', class: 'small', disabled: page <= 1, 'data-role': 'prev', onclick: go(view.offset - PAGE_SIZE) }, t('runs.prev')),
+    h('span', { 'data-testid': 'runs-page' }, t('runs.page', { page, pages, total: view.total })),
+    view.rangeFiltered ? h('small', { class: 'muted' }, t('runs.range_note')) : null,
+    h('button', { type: 'button', class: 'small', disabled: page >= pages, 'data-role': 'next', onclick: go(view.offset + PAGE_SIZE) }, t('runs.next')));
+}
