@@ -8,8 +8,8 @@ from pathlib import Path
 import aiosqlite
 
 from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.sqlite_side_table import open_side_table
 
-BUSY_TIMEOUT_MS = 5000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_claims (
     execution_id TEXT NOT NULL,
@@ -27,20 +27,8 @@ class SQLiteRunClaims:
         self._connection: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
-        if self._connection is not None:
-            return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(self._path)
-        try:
-            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA synchronous = NORMAL")
-            await connection.execute(SCHEMA)
-            await connection.commit()
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection = connection
+        if self._connection is None:
+            self._connection = await open_side_table(self._path, SCHEMA)
 
     async def close(self) -> None:
         if self._connection is not None:
