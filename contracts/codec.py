@@ -1,7 +1,8 @@
 """Encoding and decoding of messages, with a clear reason for anything rejected.
 
 A message is UTF-8 JSON with a `type` and a `version`. Decoding picks the class registered for the type;
-an older version is first brought to the current shape by the upcasters registered for it.
+an older version is first brought to the current shape by the upcasters registered for it, one version at
+a time (how to add a version: `contracts/README.md`).
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ from pydantic import ValidationError
 
 from contracts.commands import COMMAND_TYPES
 from contracts.envelope import Message
-from contracts.events import EVENT_TYPES
+from contracts.events import EVENT_TYPES, EVENT_UPCASTERS
 from contracts.runs import RunJob
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 _ALL_TYPES: tuple[type[Message], ...] = (*COMMAND_TYPES, RunJob, *EVENT_TYPES)
 MESSAGE_TYPES: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _ALL_TYPES}
-CURRENT_VERSION: dict[str, int] = {name: 1 for name in MESSAGE_TYPES}
-# (type, old version) -> function returning the document at old version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+# The version each class writes: the default of its `version` field.
+CURRENT_VERSION: dict[str, int] = {
+    name: cls.model_fields["version"].default for name, cls in MESSAGE_TYPES.items()
+}
+# (type, old version) -> function returning the document at old version + 1; defined beside the classes.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {**EVENT_UPCASTERS}
 
 
 class MessageRejected(ValueError):
@@ -70,6 +74,20 @@ def from_document(document: dict[str, Any]) -> Message:
             for item in error.errors()
         )
         raise MessageRejected(f"invalid {message_type} v{upcast.get('version')}: {problems}") from None
+
+
+def upcast_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored document in its type's current shape (what a reader of the event store shows); the document
+    as it is if it cannot be upcast (unknown type or version: the replay reports those)."""
+    message_type, version = document.get("type"), document.get("version", 1)
+    if not isinstance(message_type, str) or message_type not in CURRENT_VERSION:
+        return document
+    if not isinstance(version, int) or version >= CURRENT_VERSION[message_type]:
+        return document
+    try:
+        return _upcast(message_type, dict(document))
+    except MessageRejected:
+        return document
 
 
 def _upcast(message_type: str, document: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -149,11 +150,30 @@ class CancelRequested(ExecutionEvent):
 
 
 class ExecutionMarkedFailed(ExecutionEvent):
-    """An execution was declared failed by an operator (or by the scheduler: worker lost)."""
+    """An execution was declared failed: by an operator (`actor`, from `MarkExecutionFailed`), or by the
+    scheduler itself when the run's worker was lost and no retry is left (`actor` None). Emitted by the
+    scheduler; the projector ends the execution with it (if it came first) and records operators' ones in
+    the history.
+
+    Version 2. Version 1 gave the scheduler's own failures the actor "scheduler", a name an operator's
+    account may have too, so the audit trail could not tell them apart; `upcast_execution_marked_failed_v1`
+    reads that as None.
+    """
 
     type: Literal["ExecutionMarkedFailed"] = "ExecutionMarkedFailed"
-    actor: str
+    version: int = 2
+    actor: str | None
     reason: str
+
+
+# The actor version 1 gave the scheduler's own failures (see `ExecutionMarkedFailed`).
+V1_SCHEDULER_ACTOR = "scheduler"
+
+
+def upcast_execution_marked_failed_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """ExecutionMarkedFailed v1 -> v2: the actor "scheduler" meant the scheduler itself, not an operator."""
+    actor = document.get("actor")
+    return {**document, "actor": None if actor == V1_SCHEDULER_ACTOR else actor}
 
 
 class ExecutionDeleted(ExecutionEvent):
@@ -218,6 +238,11 @@ class RetentionApplied(Event):
     history_cutoff: AwareDatetime | None = None
     event_cutoff: AwareDatetime | None = None
 
+
+# (type, old version) -> function taking a document of that version to the next one (see `contracts.codec`).
+EVENT_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("ExecutionMarkedFailed", 1): upcast_execution_marked_failed_v1,
+}
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobRegistered,

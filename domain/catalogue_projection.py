@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.envelope import Event
 from contracts.events import (
     CancelRequested,
@@ -16,7 +18,7 @@ from contracts.events import (
     RunQueued,
     SchedulerHeartbeat,
 )
-from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord
+from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord, as_utc_key
 
 # Actors that are the system itself, not an operator: their actions are not operator history.
 SYSTEM_ACTORS = frozenset({"settings", "scheduler", "system"})
@@ -32,55 +34,94 @@ _COMMAND_ACTIONS = {
 }
 
 
+def version_of(event: Event) -> str:
+    """Total order of facts for last-writer-wins: when it happened, then its id (ties are rare but real)."""
+    return f"{as_utc_key(event.occurred_at)}|{event.message_id}"
+
+
 def project_job(record: JobRecord | None, event: Event) -> JobRecord | None:
-    match event:
-        case JobRegistered():
-            return JobRecord(
-                job_id=event.job_id,
-                name=event.name,
-                job_kind=event.job_kind,
-                trigger=event.trigger,
-                kwargs=event.kwargs,
-                paused=event.paused,
-                paused_reason=event.paused_reason if event.paused else None,
-                next_run_time=event.next_run_time,
-                misfire_grace_time=event.misfire_grace_time,
-                max_instances=event.max_instances,
-                coalesce=event.coalesce,
-                registered_at=record.registered_at if record else event.occurred_at,
-                updated_at=event.occurred_at,
-            )
-        case JobPaused() if record is not None:
-            update = {
-                "paused": True,
-                "paused_reason": f"paused by {event.actor}",
-                "next_run_time": None,
-                "updated_at": event.occurred_at,
-            }
-            return record.model_copy(update=update)
-        case JobResumed() if record is not None:
-            update = {
-                "paused": False,
-                "paused_reason": None,
-                "next_run_time": event.next_run_time,
-                "updated_at": event.occurred_at,
-            }
-            return record.model_copy(update=update)
-        case JobScheduled() if record is not None:
-            next_run = None if record.paused else event.next_run_time
-            return record.model_copy(update={"next_run_time": next_run})
-    return record
+    """The job after `event`. Each group of fields (registration, paused, schedule) is a last-writer-wins
+    register: an event older than the one that last set a group leaves it alone, so catalogue events may
+    arrive in any order once the job is registered (the first registration comes first: until then the API
+    refuses every command about the job and the scheduler has not scheduled it)."""
+    if isinstance(event, JobRegistered):
+        return _registered(record, event)
+    if record is None or not isinstance(event, JobPaused | JobResumed | JobScheduled):
+        return record
+    version = version_of(event)
+    update: dict[str, Any] = {}
+    if not isinstance(event, JobScheduled) and version > record.pause_version:
+        paused = isinstance(event, JobPaused)
+        reason = f"paused by {event.actor}" if paused else None
+        update |= {"paused": paused, "paused_reason": reason, "pause_version": version}
+    if version > record.schedule_version:
+        next_run = None if isinstance(event, JobPaused) else event.next_run_time
+        update |= {"scheduled_next_run_time": next_run, "schedule_version": version}
+    if not isinstance(event, JobScheduled):
+        update["updated_at"] = max(record.updated_at, event.occurred_at)
+    return _derived(record.model_copy(update=update))
+
+
+def _registered(record: JobRecord | None, event: JobRegistered) -> JobRecord:
+    version = version_of(event)
+    registration: dict[str, Any] = {
+        "name": event.name,
+        "job_kind": event.job_kind,
+        "trigger": event.trigger,
+        "kwargs": event.kwargs,
+        "misfire_grace_time": event.misfire_grace_time,
+        "max_instances": event.max_instances,
+        "coalesce": event.coalesce,
+        "registration_version": version,
+    }
+    paused = {
+        "paused": event.paused,
+        "paused_reason": event.paused_reason if event.paused else None,
+        "pause_version": version,
+    }
+    schedule = {"scheduled_next_run_time": event.next_run_time, "schedule_version": version}
+    if record is None:
+        first = JobRecord(
+            job_id=event.job_id,
+            **registration,
+            **paused,
+            **schedule,
+            registered_at=event.occurred_at,
+            updated_at=event.occurred_at,
+        )
+        return _derived(first)
+    update: dict[str, Any] = {
+        "registered_at": min(record.registered_at, event.occurred_at),
+        "updated_at": max(record.updated_at, event.occurred_at),
+    }
+    for group, current in (
+        (registration, record.registration_version),
+        (paused, record.pause_version),
+        (schedule, record.schedule_version),
+    ):
+        if version > current:
+            update |= group
+    return _derived(record.model_copy(update=update))
+
+
+def _derived(record: JobRecord) -> JobRecord:
+    next_run = None if record.paused else record.scheduled_next_run_time
+    return (
+        record if next_run == record.next_run_time else record.model_copy(update={"next_run_time": next_run})
+    )
 
 
 def project_metadata(record: MetadataRecord | None, event: JobMetadataUpdated) -> MetadataRecord:
+    """Display name and description are last-writer-wins registers each; `None` in the event leaves one
+    as it is."""
     base = record or MetadataRecord(job_id=event.job_id, updated_at=event.occurred_at)
-    return base.model_copy(
-        update={
-            "display_name": event.display_name if event.display_name is not None else base.display_name,
-            "description": event.description if event.description is not None else base.description,
-            "updated_at": event.occurred_at,
-        }
-    )
+    version = version_of(event)
+    update: dict[str, Any] = {"updated_at": max(base.updated_at, event.occurred_at)}
+    if event.display_name is not None and version > base.display_name_version:
+        update |= {"display_name": event.display_name, "display_name_version": version}
+    if event.description is not None and version > base.description_version:
+        update |= {"description": event.description, "description_version": version}
+    return base.model_copy(update=update)
 
 
 def history_entry(event: Event) -> HistoryRecord | None:
@@ -118,7 +159,7 @@ def history_entry(event: Event) -> HistoryRecord | None:
                 action=action,
                 actor=event.actor,
             )
-        case ExecutionMarkedFailed() if event.actor not in SYSTEM_ACTORS:
+        case ExecutionMarkedFailed() if event.actor is not None:  # None: the scheduler itself
             return HistoryRecord(
                 **base,
                 job_id=event.job_id,

@@ -1,10 +1,15 @@
 """How execution events build an `ExecutionRecord`: a pure function with guards.
 
-Guards make the result independent of redelivery and of most reorderings:
-- a duplicate or older event (by attempt, then sequence) changes nothing;
-- a finished run is never reopened by a late `JobStarted` or `Progress`;
-- when two terminal facts compete (a worker's `JobFinished` and an operator's `ExecutionMarkedFailed`),
-  the one that happened first wins, whatever the delivery order.
+The record is a handful of registers, each merged the same way whatever order its events arrive in, and
+display fields derived from them (`_derive`). So redelivery and reordering change nothing:
+- a duplicate changes nothing;
+- the attempt-specific fields (worker, start, progress, a failed attempt's retry) follow the newest attempt
+  seen; within an attempt, progress follows the highest sequence number;
+- the end of a run is the first terminal fact by time (a worker's `JobFinished` at `finished_at`, an
+  `ExecutionMarkedFailed`, `JobMissed` or `JobSkipped` when it happened); once ended, a run is never reopened:
+  a late `JobStarted` or `Progress` may fill in what it reports, never the status;
+- the first cancel request (by time) is the one shown;
+- a deleted execution leaves a tombstone: nothing brings it back.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from contracts.events import (
     TERMINAL_STATUSES,
     AttemptFailed,
     CancelRequested,
+    ExecutionDeleted,
     ExecutionMarkedFailed,
     JobFinished,
     JobMissed,
@@ -25,235 +31,211 @@ from contracts.events import (
     Progress,
     RunQueued,
 )
-from domain.records import ExecutionRecord
+from domain.records import ExecutionRecord, ExecutionTombstone
 
-DELETED = "deleted"
+# What the projection knows of an execution: its record, its tombstone once deleted, or nothing yet.
+ExecutionState = ExecutionRecord | ExecutionTombstone | None
+
+# Reset when a newer attempt shows up: these describe one attempt.
+_FRESH_ATTEMPT: dict[str, Any] = {
+    "started_at": None,
+    "worker_id": None,
+    "last_sequence": 0,
+    "retry_at": None,
+    "reported_progress": None,
+    "reported_message": None,
+    "current_item": None,
+    "total_items": None,
+    "processed_items": None,
+    "last_progress_sequence": 0,
+}
 
 
-def project_execution(record: ExecutionRecord | None, event: ExecutionEvent) -> ExecutionRecord | None:
-    """The record after `event`; `None` means "no record" (e.g. after `ExecutionDeleted`)."""
-    if event.type == "ExecutionDeleted":
-        return None
-    if record is None:
-        record = _new_record(event)
-    updated = _apply(record, event)
-    return _derive(updated, event.occurred_at)
+def project_execution(state: ExecutionState, event: ExecutionEvent) -> ExecutionState:
+    """The execution's state after `event`."""
+    if isinstance(state, ExecutionTombstone):
+        return state
+    if isinstance(event, ExecutionDeleted):
+        return ExecutionTombstone(
+            execution_id=event.execution_id,
+            job_id=event.job_id,
+            deleted_at=event.occurred_at,
+            actor=event.actor,
+        )
+    record = _new_record(event) if state is None else state
+    update: dict[str, Any] = {
+        "timestamp": min(record.timestamp, event.occurred_at),
+        "updated_at": max(record.updated_at, event.occurred_at),
+    }
+    if event.attempt > record.attempt:
+        update |= _FRESH_ATTEMPT | {"attempt": event.attempt, "last_sequence": event.sequence}
+        if not _is_terminal(record):
+            update |= {"error_message": None, "traceback": None}
+    elif event.attempt == record.attempt and event.sequence > record.last_sequence:
+        update["last_sequence"] = event.sequence
+    record = record.model_copy(update=update)
+    return _derive(record.model_copy(update=_changes(record, event)))
 
 
 def _new_record(event: ExecutionEvent) -> ExecutionRecord:
-    job_name = getattr(event, "job_name", None) or event.job_id
-    scheduled_time = getattr(event, "scheduled_time", None)
     return ExecutionRecord(
         execution_id=event.execution_id,
         job_id=event.job_id,
-        job_name=job_name,
+        job_name=getattr(event, "job_name", None) or event.job_id,
         status="queued",
-        scheduled_time=scheduled_time,
+        scheduled_time=getattr(event, "scheduled_time", None),
         timestamp=event.occurred_at,
         updated_at=event.occurred_at,
         attempt=event.attempt,
     )
 
 
-def _apply(record: ExecutionRecord, event: ExecutionEvent) -> ExecutionRecord:
+def _changes(record: ExecutionRecord, event: ExecutionEvent) -> dict[str, Any]:
+    """The fields `event` sets on `record` (whose attempt is already the newest seen)."""
+    current = event.attempt == record.attempt
     match event:
         case RunQueued():
-            return _on_queued(record, event)
+            return _queued(event)
         case JobStarted():
-            return _on_started(record, event)
-        case Progress():
-            return _on_progress(record, event)
+            return _started(record, event, current)
+        case Progress() if current and event.sequence > record.last_progress_sequence:
+            return _progress(event)
         case JobFinished():
-            return _on_finished(record, event)
-        case AttemptFailed():
-            return _on_attempt_failed(record, event)
-        case JobMissed() | JobSkipped():
-            return _on_not_run(record, event)
+            return _finished(record, event, current)
+        case AttemptFailed() if current and not _is_terminal(record):
+            return _attempt_failed(record, event)
+        case JobMissed() | JobSkipped() if _ends_first(record, event.occurred_at):
+            return _not_run(record, event)
         case CancelRequested():
-            return _on_cancel_requested(record, event)
-        case ExecutionMarkedFailed():
-            return _on_marked_failed(record, event)
-    return record
+            return _cancel_requested(record, event)
+        case ExecutionMarkedFailed() if _ends_first(record, event.occurred_at):
+            return _ended("failed", event.occurred_at) | {"error_message": event.reason}
+    return {}
 
 
 def _is_terminal(record: ExecutionRecord) -> bool:
     return record.status in TERMINAL_STATUSES
 
 
-def _is_newer(record: ExecutionRecord, event: ExecutionEvent) -> bool:
-    return (event.attempt, event.sequence) > (record.attempt, record.last_sequence)
-
-
-def _on_queued(record: ExecutionRecord, event: RunQueued) -> ExecutionRecord:
-    # The queue event may arrive after the worker's first events: fill what it alone knows.
-    return record.model_copy(
-        update={
-            "job_name": event.job_name,
-            "scheduled_time": event.scheduled_time,
-            "timestamp": min(record.timestamp, event.occurred_at),
-            "is_manual": event.is_manual,
-            "kwargs": event.kwargs,
-            "force": event.force,
-            "actor": event.actor,
-        }
-    )
-
-
-def _on_started(record: ExecutionRecord, event: JobStarted) -> ExecutionRecord:
-    facts: dict[str, Any] = {
-        "job_name": event.job_name,
-        "scheduled_time": record.scheduled_time or event.scheduled_time,
-        "is_manual": record.is_manual or event.is_manual,
-    }
-    if _is_terminal(record) or not _is_newer(record, event):
-        if record.attempt == event.attempt:
-            facts |= {
-                "started_at": record.started_at or event.started_at,
-                "worker_id": record.worker_id or event.worker_id,
-            }
-        return record.model_copy(update=facts)
-    new_attempt = event.attempt > record.attempt
-    return record.model_copy(
-        update=facts
-        | {
-            "status": "running",
-            "retry_at": None,
-            "started_at": event.started_at,
-            "worker_id": event.worker_id,
-            "attempt": event.attempt,
-            "last_sequence": event.sequence,
-            "reported_progress": None if new_attempt else record.reported_progress,
-            "last_progress_sequence": 0 if new_attempt else record.last_progress_sequence,
-        }
-    )
-
-
-def _on_progress(record: ExecutionRecord, event: Progress) -> ExecutionRecord:
-    if event.attempt < record.attempt:
-        return record
-    same_attempt = event.attempt == record.attempt
-    if same_attempt and event.sequence <= record.last_progress_sequence:
-        return record
-    update: dict[str, Any] = {
-        "reported_progress": event.progress,
-        "progress_message": event.message,
-        "current_item": event.current_item,
-        "total_items": event.total_items,
-        "processed_items": event.processed_items,
-        "last_progress_sequence": event.sequence,
-    }
-    if _is_terminal(record):
-        # A late report from before the end still fills the run's last progress; it never reopens it.
-        if same_attempt and event.sequence < record.last_sequence:
-            return record.model_copy(update=update)
-        return record
-    if _is_newer(record, event):
-        update |= {"status": "running", "attempt": event.attempt, "last_sequence": event.sequence}
-    return record.model_copy(update=update)
-
-
 def _ends_first(record: ExecutionRecord, ended_at: datetime) -> bool:
-    """Whether a terminal fact at `ended_at` should define the record's end."""
+    """Whether a terminal fact at `ended_at` defines the record's end (the first one by time does)."""
     if not _is_terminal(record):
         return True
     return record.finished_at is not None and ended_at < record.finished_at
 
 
-def _on_finished(record: ExecutionRecord, event: JobFinished) -> ExecutionRecord:
-    if event.attempt < record.attempt:
-        return record
+def _queued(event: RunQueued) -> dict[str, Any]:
+    # The queue event may arrive after the worker's first events: it alone knows these.
+    return {
+        "job_name": event.job_name,
+        "scheduled_time": event.scheduled_time,
+        "is_manual": event.is_manual,
+        "kwargs": event.kwargs,
+        "force": event.force,
+        "actor": event.actor,
+    }
+
+
+def _started(record: ExecutionRecord, event: JobStarted, current: bool) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "job_name": event.job_name,
+        "scheduled_time": record.scheduled_time or event.scheduled_time,
+        "is_manual": record.is_manual or event.is_manual,
+    }
+    if current:
+        facts |= {"started_at": event.started_at, "worker_id": event.worker_id}
+    return facts
+
+
+def _progress(event: Progress) -> dict[str, Any]:
+    return {
+        "reported_progress": event.progress,
+        "reported_message": event.message,
+        "current_item": event.current_item,
+        "total_items": event.total_items,
+        "processed_items": event.processed_items,
+        "last_progress_sequence": event.sequence,
+    }
+
+
+def _ended(status: str, finished_at: datetime) -> dict[str, Any]:
+    return {
+        "status": status,
+        "finished_at": finished_at,
+        "retry_at": None,
+        "return_value": None,
+        "error_message": None,
+        "traceback": None,
+    }
+
+
+def _finished(record: ExecutionRecord, event: JobFinished, current: bool) -> dict[str, Any]:
+    update: dict[str, Any] = {"started_at": event.started_at} if current else {}
     if not _ends_first(record, event.finished_at):
-        if event.attempt == record.attempt and event.sequence > record.last_sequence:
-            return record.model_copy(update={"last_sequence": event.sequence})
-        return record
-    duration = max((event.finished_at - event.started_at).total_seconds(), 0.0)
-    update: dict[str, Any] = {
-        "status": event.status,
-        "started_at": event.started_at,
-        "finished_at": event.finished_at,
-        "execution_time": round(duration, 3),
+        return update
+    update |= _ended(event.status, event.finished_at) | {
         "return_value": event.return_value,
         "error_message": event.error_message,
         "traceback": event.traceback,
-        "attempt": event.attempt,
-        "last_sequence": max(event.sequence, record.last_sequence),
     }
     if event.status == "cancelled":
-        update |= {"cancel_requested_by": record.cancel_requested_by or event.cancelled_by}
-    return record.model_copy(update=update)
+        update["cancel_requested_by"] = record.cancel_requested_by or event.cancelled_by
+    return update
 
 
-def _on_attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> ExecutionRecord:
-    """The attempt is over, the execution is not: it waits (queued) for its next attempt."""
-    if _is_terminal(record) or event.attempt < record.attempt:
-        return record
-    if event.attempt == record.attempt and event.sequence and event.sequence < record.last_sequence:
-        return record
-    return record.model_copy(
-        update={
-            "status": "queued",
-            "attempt": event.attempt,
-            "last_sequence": max(event.sequence, record.last_sequence)
-            if event.attempt == record.attempt
-            else event.sequence,
-            "error_message": event.error_message,
-            "traceback": event.traceback,
-            "retry_at": event.occurred_at + timedelta(seconds=event.retry_in_s),
-            "progress_message": (
-                f"第 {event.attempt} 次尝试失败（{event.reason}），{event.retry_in_s:.0f} 秒后重试"
-            ),
+def _attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> dict[str, Any]:
+    """The attempt is over, the execution is not: it waits (queued) for its next attempt. Should the
+    worker and the scheduler both report the attempt failed, the earlier retry is kept."""
+    retry_at = event.occurred_at + timedelta(seconds=event.retry_in_s)
+    if record.retry_at is not None and record.retry_at <= retry_at:
+        return {}
+    return {
+        "retry_at": retry_at,
+        "error_message": event.error_message,
+        "traceback": event.traceback,
+        "progress_message": (
+            f"第 {event.attempt} 次尝试失败（{event.reason}），{event.retry_in_s:.0f} 秒后重试"
+        ),
+    }
+
+
+def _not_run(record: ExecutionRecord, event: JobMissed | JobSkipped) -> dict[str, Any]:
+    return _ended("missed" if isinstance(event, JobMissed) else "skipped", event.occurred_at) | {
+        "job_name": event.job_name,
+        "scheduled_time": event.scheduled_time,
+        "error_message": event.reason,
+        "is_manual": getattr(event, "is_manual", record.is_manual),
+    }
+
+
+def _cancel_requested(record: ExecutionRecord, event: CancelRequested) -> dict[str, Any]:
+    earlier = record.cancel_requested_at is None or event.occurred_at < record.cancel_requested_at
+    if record.cancel_requested and not earlier:
+        return {}
+    return {
+        "cancel_requested": True,
+        "cancel_requested_by": event.actor,
+        "cancel_requested_at": event.occurred_at,
+    }
+
+
+def _derive(record: ExecutionRecord) -> ExecutionRecord:
+    """Display fields from the registers: status while not ended, progress (100 once successful), the
+    message (a pending retry's notice, else the latest report's), the duration."""
+    derived: dict[str, Any] = {"progress": 100.0 if record.status == "success" else record.reported_progress}
+    if _is_terminal(record):
+        ended, started = record.finished_at, record.started_at
+        duration = (ended - started).total_seconds() if ended and started else None
+        derived |= {
+            "execution_time": None if duration is None else round(max(duration, 0.0), 3),
+            "progress_message": record.reported_message,
         }
-    )
-
-
-def _on_not_run(record: ExecutionRecord, event: JobMissed | JobSkipped) -> ExecutionRecord:
-    if not _ends_first(record, event.occurred_at):
-        return record
-    return record.model_copy(
-        update={
-            "status": "missed" if isinstance(event, JobMissed) else "skipped",
-            "job_name": event.job_name,
-            "scheduled_time": event.scheduled_time,
-            "finished_at": event.occurred_at,
-            "error_message": event.reason,
-            "is_manual": getattr(event, "is_manual", record.is_manual),
+    elif record.retry_at is not None:
+        derived["status"] = "queued"
+    else:
+        derived |= {
+            "status": "running" if record.last_sequence > 0 else "queued",
+            "progress_message": record.reported_message,
         }
-    )
-
-
-def _on_cancel_requested(record: ExecutionRecord, event: CancelRequested) -> ExecutionRecord:
-    if record.cancel_requested:
-        return record
-    return record.model_copy(
-        update={
-            "cancel_requested": True,
-            "cancel_requested_by": event.actor,
-            "cancel_requested_at": event.occurred_at,
-        }
-    )
-
-
-def _on_marked_failed(record: ExecutionRecord, event: ExecutionMarkedFailed) -> ExecutionRecord:
-    if not _ends_first(record, event.occurred_at):
-        return record
-    started = record.started_at
-    duration = (event.occurred_at - started).total_seconds() if started else None
-    return record.model_copy(
-        update={
-            "status": "failed",
-            "finished_at": event.occurred_at,
-            "execution_time": round(duration, 3) if duration is not None else None,
-            "error_message": event.reason,
-            "return_value": None,
-            "traceback": None,
-        }
-    )
-
-
-def _derive(record: ExecutionRecord, occurred_at: datetime) -> ExecutionRecord:
-    """Fields that follow from the others: displayed progress (100 once successful), last update."""
-    progress = 100.0 if record.status == "success" else record.reported_progress
-    updated_at = max(record.updated_at, occurred_at)
-    if progress == record.progress and updated_at == record.updated_at:
-        return record
-    return record.model_copy(update={"progress": progress, "updated_at": updated_at})
+    changed = {name: value for name, value in derived.items() if getattr(record, name) != value}
+    return record.model_copy(update=changed) if changed else record

@@ -33,6 +33,12 @@ class JobRecord(Record):
     coalesce: bool = True
     registered_at: AwareDatetime
     updated_at: AwareDatetime
+    # Last-writer-wins bookkeeping (`domain.catalogue_projection`): the version ("<UTC key>|<message_id>")
+    # of the latest event that set each group of fields, so a late event cannot undo a newer one.
+    registration_version: str = ""
+    pause_version: str = ""
+    schedule_version: str = ""
+    scheduled_next_run_time: AwareDatetime | None = None  # next_run_time is this unless paused
 
 
 class MetadataRecord(Record):
@@ -42,6 +48,8 @@ class MetadataRecord(Record):
     display_name: str | None = None
     description: str | None = None
     updated_at: AwareDatetime
+    display_name_version: str = ""  # last-writer-wins bookkeeping, as in JobRecord
+    description_version: str = ""
 
 
 class ExecutionRecord(Record):
@@ -61,6 +69,9 @@ class ExecutionRecord(Record):
     traceback: str | None = None
     progress: float | None = None
     reported_progress: float | None = None
+    reported_message: str | None = (
+        None  # the latest report's message (progress_message may be a retry notice)
+    )
     progress_message: str | None = None
     current_item: str | None = None
     total_items: int | None = None
@@ -78,6 +89,16 @@ class ExecutionRecord(Record):
     retry_at: AwareDatetime | None = None
     last_sequence: int = 0
     last_progress_sequence: int = 0
+
+
+class ExecutionTombstone(Record):
+    """`scheduler_execution_tombstones`: an execution an operator deleted. It is gone from
+    `scheduler_executions`; the tombstone keeps a late or redelivered event from bringing it back."""
+
+    execution_id: str
+    job_id: str
+    deleted_at: AwareDatetime
+    actor: str | None = None
 
 
 class HistoryRecord(Record):
@@ -104,6 +125,29 @@ class SchedulerStateRecord(Record):
     interval_s: float
     last_heartbeat: AwareDatetime
     active: bool = True
+
+
+class ProjectorStateRecord(Record):
+    """`scheduler_projector_state`: how a projector process is doing, written by it every few seconds while
+    it is (or was last) the active one. `lag_s` is how far behind the event log the read models are: the
+    age of the oldest event received and not yet applied, 0 when caught up."""
+
+    projector_id: str
+    started_at: AwareDatetime
+    updated_at: AwareDatetime
+    interval_s: float
+    lag_s: float = 0.0
+    last_batch_lag_s: float = 0.0
+    max_lag_s: float = 0.0
+    last_occurred_at: AwareDatetime | None = None
+    last_applied_at: AwareDatetime | None = None
+    applied: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    not_stored: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    store_retries: int = 0
 
 
 class ExecutionStats(Record):

@@ -6,6 +6,7 @@ Kept in one place so the in-memory and RabbitMQ adapters cannot drift apart in w
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 
 from contracts.codec import MessageRejected, decode
@@ -13,6 +14,19 @@ from contracts.envelope import Message
 from infrastructure.bus.port import BatchHandler, Handler, Reject
 
 logger = logging.getLogger(__name__)
+
+# Messages dead-lettered by this process, per queue (read by consumers that report it, e.g. the projector).
+_dead_lettered: Counter[str] = Counter()
+
+
+def dead_lettered(queue: str) -> int:
+    """How many messages from `queue` this process has sent to the dead-letter queue so far."""
+    return _dead_lettered[queue]
+
+
+def _rejected(queue: str, reason: str) -> str:
+    _dead_lettered[queue] += 1
+    return reason
 
 
 async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str | None:
@@ -25,7 +39,7 @@ async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str |
         message = decode(body)
     except MessageRejected as rejected:
         logger.warning("dead-lettering undecodable message from %s: %s", queue, rejected.reason)
-        return rejected.reason
+        return _rejected(queue, rejected.reason)
     fields = {
         "queue": queue,
         "message_id": message.message_id,
@@ -44,12 +58,12 @@ async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str |
             rejected.reason,
             extra=fields,
         )
-        return rejected.reason
+        return _rejected(queue, rejected.reason)
     except Exception as error:
         logger.exception(
             "handler failed on %s %s from %s", message.type, message.message_id, queue, extra=fields
         )
-        return f"handler failed: {type(error).__name__}: {error}"
+        return _rejected(queue, f"handler failed: {type(error).__name__}: {error}")
     return None
 
 
@@ -65,7 +79,7 @@ async def handle_batch(bodies: Sequence[bytes], handler: BatchHandler, *, queue:
             decoded.append((index, decode(body)))
         except MessageRejected as rejected:
             logger.warning("dead-lettering undecodable message from %s: %s", queue, rejected.reason)
-            reasons[index] = rejected.reason
+            reasons[index] = _rejected(queue, rejected.reason)
     if not decoded:
         return reasons
     try:

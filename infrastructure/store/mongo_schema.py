@@ -57,6 +57,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _newest_first_on("job_id"),
         _newest_first_on("status"),
     ],
+    "scheduler_execution_tombstones": [IndexModel([("deleted_at", ASCENDING)])],
 }
 
 

@@ -8,29 +8,36 @@ beside copies of the envelope fields the filters use and a `position` (store ord
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from pymongo import ASCENDING, AsyncMongoClient, DeleteOne, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from contracts.codec import upcast_document
+from domain.projection_lag import projection_lag_s
+from domain.read_model import ReadModelView
 from domain.records import (
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
     JobRecord,
     MetadataRecord,
+    ProjectorStateRecord,
     Record,
     SchedulerStateRecord,
 )
+from infrastructure.store import mongo_read_models
 from infrastructure.store.documents import (
-    ACTIVE_STATUSES,
     as_utc,
     build_execution_stats,
     encode_event_document,
     event_fields,
 )
+from infrastructure.store.mongo_rebuild import MongoRebuild, complete_pending_swap
 from infrastructure.store.mongo_schema import (
     COUNTERS,
     EVENT_ORDER,
@@ -47,14 +54,19 @@ from infrastructure.store.port import (
     HistoryQuery,
     JobView,
     ReadModelChanges,
+    ReadModelRebuild,
     RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
 )
+from infrastructure.store.read_model_names import LIVE
 
 Document = dict[str, Any]
+PROJECTOR_STATES = "scheduler_projector_state"
+PROJECTOR_STATE_KEPT = timedelta(days=7)  # a projector silent for longer is forgotten
 RecordT = TypeVar("RecordT", bound=Record)
 P = ParamSpec("P")
+logger = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
@@ -102,6 +114,8 @@ class MongoStore:
     async def open(self) -> None:
         try:
             await self._database.command("ping")
+            if await complete_pending_swap(self._database):
+                logger.warning("completed the swap of rebuilt read models that a replay left halfway")
             for name, indexes in INDEXES.items():
                 await self._collection(name).create_indexes(indexes)
         except PyMongoError as error:
@@ -174,7 +188,7 @@ class MongoStore:
             cursor = events.find(conditions, {"document": True}).sort(EVENT_ORDER)
             documents = await cursor.skip(max(query.offset, 0)).limit(query.limit).to_list()
         total = await events.count_documents(conditions)
-        return [stored["document"] for stored in documents], total
+        return [upcast_document(stored["document"]) for stored in documents], total
 
     @_reachable
     async def _events_after(self, position: int, batch_size: int) -> list[Document]:
@@ -183,8 +197,7 @@ class MongoStore:
         )
         return await cursor.sort("position", ASCENDING).limit(batch_size).to_list()
 
-    async def iter_events(self, batch_size: int = 5000) -> AsyncIterator[list[StoredEvent]]:
-        after = 0
+    async def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
         while batch := await self._events_after(after, batch_size):
             yield [StoredEvent(position=int(s["position"]), document=s["document"]) for s in batch]
             after = int(batch[-1]["position"])
@@ -211,21 +224,11 @@ class MongoStore:
 
     @_reachable
     async def apply_changes(self, changes: ReadModelChanges) -> None:
-        """One bulk write per collection (no multi-collection transaction on a standalone server; each
-        write is idempotent, so a batch half-applied before a crash is completed on redelivery)."""
-        executions: list[Any] = [
-            _upsert(key, record) if record is not None else DeleteOne({"_id": key})
-            for key, record in changes.executions.items()
-        ]
-        for collection, operations in (
-            ("scheduler_executions", executions),
-            ("scheduler_jobs", _replacements(changes.jobs)),
-            ("scheduler_metadata", _replacements(changes.metadata)),
-            ("scheduler_history", _replacements(changes.history)),
-            ("scheduler_state", _replacements(changes.scheduler_states)),
-        ):
-            if operations:
-                await self._collection(collection).bulk_write(operations, ordered=False)
+        await mongo_read_models.apply_changes(self._database, LIVE, changes, with_state=True)
+
+    @_reachable
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids)
 
     @_reachable
     async def delete_execution(self, execution_id: str) -> None:
@@ -348,19 +351,8 @@ class MongoStore:
     # --- retention -------------------------------------------------------------------------------
     @_reachable
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        removed = {"executions": 0, "history": 0, "events": 0}
-        for status, cutoff in cutoffs.executions.items():
-            if status in ACTIVE_STATUSES:
-                continue
-            result = await self._collection("scheduler_executions").delete_many(
-                {"status": status, "timestamp": {"$lt": cutoff}}
-            )
-            removed["executions"] += result.deleted_count
-        if cutoffs.history is not None:
-            result = await self._collection("scheduler_history").delete_many(
-                {"timestamp": {"$lt": cutoffs.history}}
-            )
-            removed["history"] = result.deleted_count
+        removed = await mongo_read_models.prune_read_models(self._database, LIVE, cutoffs)
+        removed["events"] = 0
         if cutoffs.events is not None:
             result = await self._collection("scheduler_events").delete_many(
                 {"occurred_at": {"$lt": cutoffs.events}}
@@ -368,12 +360,26 @@ class MongoStore:
             removed["events"] = result.deleted_count
         return removed
 
+    # --- the projector's own state ---------------------------------------------------------------
+    @_reachable
+    async def put_projector_state(self, record: ProjectorStateRecord) -> None:
+        states = self._collection(PROJECTOR_STATES)
+        await states.replace_one(
+            {"_id": record.projector_id}, document_of(record, record.projector_id), upsert=True
+        )
+        await states.delete_many({"updated_at": {"$lt": record.updated_at - PROJECTOR_STATE_KEPT}})
 
-def _replacements(records: Mapping[str, Record]) -> list[Any]:
-    return [_upsert(key, record) for key, record in records.items()]
+    @_reachable
+    async def list_projector_states(self) -> list[ProjectorStateRecord]:
+        cursor = self._collection(PROJECTOR_STATES).find({}).sort("_id", ASCENDING)
+        return [record_from(ProjectorStateRecord, document) for document in await cursor.to_list()]
 
+    async def projector_lag_s(self) -> float | None:
+        return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))
 
-def _upsert(key: str, record: Record) -> UpdateOne:
-    """Every field of the record set (as a replacement would: records always carry all their fields)."""
-    fields = {name: value for name, value in document_of(record, key).items() if name != "_id"}
-    return UpdateOne({"_id": key}, {"$set": fields}, upsert=True)
+    # --- replay ------------------------------------------------------------------------------------
+    @_reachable
+    async def begin_rebuild(self) -> ReadModelRebuild:
+        rebuild = MongoRebuild(self._database)
+        await rebuild.create()
+        return rebuild

@@ -10,19 +10,23 @@ Every write is idempotent (a put replaces the record with the same key).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import (
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
     JobRecord,
     MetadataRecord,
+    ProjectorStateRecord,
     SchedulerStateRecord,
 )
+
+__all__ = ["ReadModelChanges", "ReadModelView"]  # re-exported: the projector writes what the domain folds
 
 
 class StoreUnavailable(RuntimeError):
@@ -77,19 +81,50 @@ class RetentionCutoffs:
     events: datetime | None = None
 
 
-@dataclass
-class ReadModelChanges:
-    """What a batch of events changed in the read models, written together (one transaction where the
-    store has them). An execution mapped to `None` is deleted."""
+@dataclass(frozen=True)
+class Difference:
+    """One record that differs between a live read model and its rebuilt copy (None: missing there)."""
 
-    executions: dict[str, ExecutionRecord | None] = field(default_factory=dict)
-    jobs: dict[str, JobRecord] = field(default_factory=dict)
-    metadata: dict[str, MetadataRecord] = field(default_factory=dict)
-    history: dict[str, HistoryRecord] = field(default_factory=dict)
-    scheduler_states: dict[str, SchedulerStateRecord] = field(default_factory=dict)
+    read_model: str
+    key: str
+    live: dict[str, Any] | None
+    rebuilt: dict[str, Any] | None
 
-    def __bool__(self) -> bool:
-        return any((self.executions, self.jobs, self.metadata, self.history, self.scheduler_states))
+
+# Folds the events stored since the replay last read and writes them to the rebuild (see `ReadModelRebuild`).
+CatchUp = Callable[[], Awaitable[None]]
+
+
+class ReadModelRebuild(Protocol):
+    """Fresh, empty read models (tables or collections beside the live ones) that a replay fills from the
+    event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
+    liveness) and the projector's state are not rebuilt: no stored event makes them."""
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """What the rebuild holds so far of these executions (records and tombstones) and jobs."""
+
+    async def apply_changes(self, changes: ReadModelChanges) -> None: ...
+
+    async def prune(self, cutoffs: RetentionCutoffs) -> None:
+        """Retention on the rebuilt read models (never on the event store)."""
+
+    async def swap_in(self, catch_up: CatchUp) -> None:
+        """Run `catch_up`, then replace the live read models by the rebuilt ones, atomically: a reader sees
+        all old or all new (SQLite: one transaction, during which nothing else writes, so nothing is lost;
+        MongoDB: renames, completed by the next `open` should the process die between them)."""
+
+    async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
+        """Run `catch_up`, then compare the rebuilt read models with the live ones: up to `limit`
+        differences and how many there are in all. The live ones are left as they are."""
+
+    async def discard(self) -> None:
+        """Drop the rebuilt read models (after a compare, or a replay that failed)."""
+
+    @property
+    def needs_live_catch_up(self) -> bool:
+        """Whether events the projector applied to the live read models during the swap may be missing
+        from the swapped-in ones (stores without a lock held across the swap): the replay then applies the
+        events stored since to the live read models once more (applying twice changes nothing)."""
 
 
 @dataclass(frozen=True)
@@ -119,10 +154,11 @@ class Store(Protocol):
         """Store several events at once, each once per `message_id`; returns how many were new."""
 
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
-        """Events matching the filters, oldest first, with the total count."""
+        """Events matching the filters, oldest first, with the total count; documents of an older version
+        are shown upcast to their type's current shape (`contracts.codec.upcast_document`)."""
 
-    def iter_events(self, batch_size: int = 5000) -> AsyncIterator[list[StoredEvent]]:
-        """Every stored event in store order, in batches (for replay)."""
+    def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
+        """Every stored event after position `after`, in store order, in batches (for replay)."""
 
     async def count_events(self) -> int: ...
 
@@ -137,6 +173,10 @@ class Store(Protocol):
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write every change of a batch together (SQLite: one transaction)."""
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
+        (one query per table)."""
 
     async def put_history(self, record: HistoryRecord) -> None: ...
 
@@ -174,5 +214,22 @@ class Store(Protocol):
 
     # --- retention -------------------------------------------------------------------------------
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        """Remove executions (per status), history and stored events older than the cut-offs; returns
-        how many of each were removed. Executions still queued or running are never removed."""
+        """Remove executions (per status), history, execution tombstones (history cut-off) and stored
+        events older than the cut-offs; returns how many of each were removed. Executions still queued or
+        running are never removed."""
+
+    # --- the projector's own state ---------------------------------------------------------------
+    async def put_projector_state(self, record: ProjectorStateRecord) -> None:
+        """Keep a projector's state (one record per projector process; records not updated for a week
+        are removed)."""
+
+    async def list_projector_states(self) -> list[ProjectorStateRecord]: ...
+
+    async def projector_lag_s(self) -> float | None:
+        """Seconds the read models are behind the event log, as the active projector last reported it
+        (plus the time since, if it stopped reporting); None when no projector ever reported. Fits the
+        API's `ProjectorLagProbe`."""
+
+    # --- replay ------------------------------------------------------------------------------------
+    async def begin_rebuild(self) -> ReadModelRebuild:
+        """Fresh, empty read models to replay into (left-overs of an earlier replay are dropped first)."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
+from domain.records import ProjectorStateRecord, as_utc_key
 from infrastructure.store.documents import STATS_STATUSES
 from infrastructure.store.port import StoreUnavailable
 
@@ -142,6 +144,20 @@ CREATE TABLE IF NOT EXISTS scheduler_state (
     scheduler_id TEXT PRIMARY KEY,
     document TEXT NOT NULL
 );
+
+-- Deleted executions: a late or redelivered event must not bring them back.
+CREATE TABLE IF NOT EXISTS scheduler_execution_tombstones (
+    execution_id TEXT PRIMARY KEY,
+    deleted_at TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_tombstones_deleted_at ON scheduler_execution_tombstones (deleted_at);
+
+CREATE TABLE IF NOT EXISTS scheduler_projector_state (
+    projector_id TEXT PRIMARY KEY,
+    updated_at TEXT NOT NULL,
+    document TEXT NOT NULL
+);
 """
 
 # ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a redelivery (same message_id) is ignored;
@@ -152,23 +168,55 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (message_id) DO NOTHING
 """
 
-# Upserts rather than INSERT OR REPLACE: the row keeps its rowid, the tie-breaker of "newest first".
-UPSERT_EXECUTION = """
-INSERT INTO scheduler_executions
-    (execution_id, job_id, status, is_manual, timestamp, execution_time, document)
+
+def upsert_execution(table: str) -> str:
+    # An upsert rather than INSERT OR REPLACE: the row keeps its rowid, the tie-breaker of "newest first".
+    return f"""
+INSERT INTO {table} (execution_id, job_id, status, is_manual, timestamp, execution_time, document)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (execution_id) DO UPDATE SET
     job_id = excluded.job_id, status = excluded.status, is_manual = excluded.is_manual,
     timestamp = excluded.timestamp, execution_time = excluded.execution_time, document = excluded.document
 """
 
-UPSERT_HISTORY = """
-INSERT INTO scheduler_history (history_id, job_id, status, timestamp, document)
+
+def upsert_history(table: str) -> str:
+    return f"""
+INSERT INTO {table} (history_id, job_id, status, timestamp, document)
 VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (history_id) DO UPDATE SET
     job_id = excluded.job_id, status = excluded.status, timestamp = excluded.timestamp,
     document = excluded.document
 """
+
+
+def upsert_document(table: str, key_column: str) -> str:
+    return (
+        f"INSERT INTO {table} ({key_column}, document) VALUES (?, ?)"
+        f" ON CONFLICT ({key_column}) DO UPDATE SET document = excluded.document"
+    )
+
+
+def insert_tombstone(table: str) -> str:
+    return (
+        f"INSERT INTO {table} (execution_id, deleted_at, document) VALUES (?, ?, ?)"
+        " ON CONFLICT (execution_id) DO NOTHING"
+    )
+
+
+UPSERT_EXECUTION = upsert_execution("scheduler_executions")
+UPSERT_PROJECTOR_STATE = """
+INSERT INTO scheduler_projector_state (projector_id, updated_at, document) VALUES (?, ?, ?)
+ON CONFLICT (projector_id) DO UPDATE SET updated_at = excluded.updated_at, document = excluded.document
+"""
+PROJECTOR_STATE_KEPT = timedelta(days=7)  # a projector silent for longer is forgotten
+
+
+def projector_state_row(record: ProjectorStateRecord) -> tuple[str, str, str]:
+    return (record.projector_id, as_utc_key(record.updated_at), record.model_dump_json())
+
+
+UPSERT_HISTORY = upsert_history("scheduler_history")
 
 # One statement. Counts and the success average read only the covering (job_id, status, is_manual,
 # timestamp, execution_time) index; the last execution walks (job_id, timestamp) backwards. INDEXED BY

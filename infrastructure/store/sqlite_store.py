@@ -10,24 +10,27 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from contracts.codec import upcast_document
+from domain.projection_lag import projection_lag_s
+from domain.read_model import ReadModelView
 from domain.records import (
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
     JobRecord,
     MetadataRecord,
+    ProjectorStateRecord,
     SchedulerStateRecord,
     as_utc_key,
 )
-from infrastructure.store import sqlite_batch
+from infrastructure.store import sqlite_batch, sqlite_read_models
 from infrastructure.store.documents import (
-    ACTIVE_STATUSES,
     STATS_STATUSES,
     build_execution_stats,
     encode_event_document,
@@ -39,18 +42,25 @@ from infrastructure.store.port import (
     HistoryQuery,
     JobView,
     ReadModelChanges,
+    ReadModelRebuild,
     RetentionCutoffs,
     StoredEvent,
     StoreUnavailable,
 )
+from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.sqlite_read_models import execution_row
+from infrastructure.store.sqlite_rebuild import SQLiteRebuild
 from infrastructure.store.sqlite_schema import (
     CONNECTION_PRAGMAS,
     EXECUTION_STATS,
     INSERT_EVENT,
+    PROJECTOR_STATE_KEPT,
     RECOUNT_IF_DRIFTED,
     SCHEMA,
     UPSERT_EXECUTION,
     UPSERT_HISTORY,
+    UPSERT_PROJECTOR_STATE,
+    projector_state_row,
     unavailable_reported,
 )
 
@@ -175,10 +185,9 @@ class SQLiteStore:
         documents, total = await self._listed(
             "scheduler_events", "occurred_at, position", filters, query.limit, query.offset
         )
-        return [json.loads(document) for document in documents], total
+        return [upcast_document(json.loads(document)) for document in documents], total
 
-    async def iter_events(self, batch_size: int = 5000) -> AsyncIterator[list[StoredEvent]]:
-        after = 0
+    async def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
         while True:
             rows = await self._rows(
                 "SELECT position, document FROM scheduler_events"
@@ -208,22 +217,17 @@ class SQLiteStore:
         await self._put_document("scheduler_metadata", "job_id", record.job_id, record.model_dump_json())
 
     async def put_execution(self, record: ExecutionRecord) -> None:
-        await self._write(
-            UPSERT_EXECUTION,
-            (
-                record.execution_id,
-                record.job_id,
-                record.status,
-                int(record.is_manual),
-                as_utc_key(record.timestamp),
-                record.execution_time,
-                record.model_dump_json(),
-            ),
-        )
+        await self._write(UPSERT_EXECUTION, execution_row(record))
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        if not changes:
+            return
         with unavailable_reported(self._path):
-            await sqlite_batch.apply_changes(self._db(), changes)
+            await sqlite_read_models.apply_changes(self._db(), LIVE, changes)
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        with unavailable_reported(self._path):
+            return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
 
     async def delete_execution(self, execution_id: str) -> None:
         await self._write("DELETE FROM scheduler_executions WHERE execution_id = ?", (execution_id,))
@@ -347,20 +351,39 @@ class SQLiteStore:
 
     # --- retention -------------------------------------------------------------------------------
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        removed = {"executions": 0, "history": 0, "events": 0}
-        for status, cutoff in cutoffs.executions.items():
-            if status in ACTIVE_STATUSES:
-                continue
-            removed["executions"] += await self._write(
-                "DELETE FROM scheduler_executions WHERE status = ? AND timestamp < ?",
-                (status, as_utc_key(cutoff)),
-            )
-        if cutoffs.history is not None:
-            removed["history"] = await self._write(
-                "DELETE FROM scheduler_history WHERE timestamp < ?", (as_utc_key(cutoffs.history),)
-            )
+        with unavailable_reported(self._path):
+            removed = await sqlite_read_models.prune_read_models(self._db(), LIVE, cutoffs)
+        removed["events"] = 0
         if cutoffs.events is not None:
             removed["events"] = await self._write(
                 "DELETE FROM scheduler_events WHERE occurred_at < ?", (as_utc_key(cutoffs.events),)
             )
         return removed
+
+    # --- the projector's own state ---------------------------------------------------------------
+    async def put_projector_state(self, record: ProjectorStateRecord) -> None:
+        with unavailable_reported(self._path):
+            await self._db().execute("BEGIN IMMEDIATE")
+            try:
+                await self._db().execute(UPSERT_PROJECTOR_STATE, projector_state_row(record))
+                await self._db().execute(
+                    "DELETE FROM scheduler_projector_state WHERE updated_at < ?",
+                    (as_utc_key(record.updated_at - PROJECTOR_STATE_KEPT),),
+                )
+                await self._db().commit()
+            except BaseException:
+                await self._db().rollback()
+                raise
+
+    async def list_projector_states(self) -> list[ProjectorStateRecord]:
+        rows = await self._rows("SELECT document FROM scheduler_projector_state ORDER BY projector_id")
+        return [ProjectorStateRecord.model_validate_json(row[0]) for row in rows]
+
+    async def projector_lag_s(self) -> float | None:
+        return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))
+
+    # --- replay ------------------------------------------------------------------------------------
+    async def begin_rebuild(self) -> ReadModelRebuild:
+        rebuild = SQLiteRebuild(self._db(), self._path)
+        await rebuild.create()
+        return rebuild

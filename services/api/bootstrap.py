@@ -79,7 +79,9 @@ async def serve(settings: ApiSettings) -> None:
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
         resources.push_async_callback(bus.close)
         resources.callback(connecting.cancel)
-        app = create_app(settings=settings, store=store, bus=bus, users=users)
+        app = create_app(
+            settings=settings, store=store, bus=bus, users=users, projector_lag=store.projector_lag_s
+        )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()
 

@@ -18,7 +18,13 @@ async def main(settings: EmbeddedSettings) -> None:
     system = EmbeddedSystem(settings)
     await system.start()
     try:
-        app = create_app(settings=settings, store=system.store, bus=system.bus, users=system.users)
+        app = create_app(
+            settings=settings,
+            store=system.store,
+            bus=system.bus,
+            users=system.users,
+            projector_lag=system.store.projector_lag_s,
+        )
         logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
         await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM
     finally:

@@ -43,13 +43,16 @@ class EmbeddedSystem:
     job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
     _presets: asyncio.Task[None] | None = field(init=False, default=None)
+    _projector_state: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         definitions = load_definitions(self.settings)  # settings errors stop start-up here
         self.store = make_store(self.settings)
         self.users = make_user_store(self.settings)
         self.bus = make_bus(self.settings, connection_name="embedded")
-        self.projector = Projector(self.store)
+        self.projector = Projector(
+            self.store, projector_id=f"projector:{self.settings.instance_id or 'embedded'}"
+        )
         common = self.settings.model_dump(include=set(CommonSettings.model_fields))
         self.job_environment = JobEnvironment.from_settings(CatalogueSettings(**common))
         claims = LocalRunClaims()
@@ -86,6 +89,9 @@ class EmbeddedSystem:
         await self.users.open()
         await connect_with_retry(self.bus)
         self._projection = await self.bus.consume_batches(PROJECTOR, self.projector.on_events, max_batch=256)
+        self._projector_state = asyncio.create_task(
+            self.projector.report_periodically(), name="projector-state"
+        )
         for worker in self.workers:
             await worker.start()
         await self.scheduler.start()
@@ -105,9 +111,10 @@ class EmbeddedSystem:
         logger.warning("jobs not projected in time: metadata presets not seeded")
 
     async def stop(self) -> None:
-        if self._presets is not None:
-            self._presets.cancel()
-            await asyncio.gather(self._presets, return_exceptions=True)
+        for task in (self._presets, self._projector_state):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self.scheduler.stop()
         for worker in self.workers:
             await worker.stop()

@@ -1,9 +1,19 @@
-"""Composition root of the projector process (`python -m services.projector`)."""
+"""Composition root of the projector process (`python -m services.projector`).
+
+Several projector processes may run: the projector queue is a single-active-consumer queue, so one of them
+consumes and the others stand by until it goes away (its unacknowledged deliveries go to the next one).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
+
+from prometheus_client import start_http_server
+from pydantic import Field
 
 from contracts.topology import PROJECTOR
 from infrastructure.adapters import make_bus, make_store
@@ -11,28 +21,59 @@ from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
 from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
+from services.projector.stats import metrics_registry
 
 logger = logging.getLogger(__name__)
 
 
 class ProjectorSettings(CommonSettings):
-    pass
+    projector_state_interval_s: float = Field(
+        default=5.0, gt=0, description="how often the projector writes its state (lag, counts) to the store"
+    )
+    projector_metrics_port: int | None = Field(
+        default=None, description="serve Prometheus metrics (lag, counts) on this port; none by default"
+    )
+    projector_metrics_host: str = "127.0.0.1"
+    projector_max_batch: int = Field(default=256, ge=1)
+
+
+def projector_id(settings: CommonSettings) -> str:
+    return settings.instance_id or f"projector:{socket.gethostname()}-{os.getpid()}"
 
 
 async def main(settings: ProjectorSettings) -> None:
     configure_logging(settings.log_level, service="projector")
+    name = projector_id(settings)
     store = make_store(settings)
-    bus = make_bus(settings, connection_name=f"projector:{settings.instance_id or 'main'}")
+    bus = make_bus(settings, connection_name=name)
     await store.open()
     try:
         await connect_with_retry(bus)
-        projector = Projector(store)
-        subscription = await bus.consume_batches(PROJECTOR, projector.on_events, max_batch=256)
-        logger.info("projector consuming %s", PROJECTOR.name)
-        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
+        projector = Projector(store, projector_id=name, state_interval_s=settings.projector_state_interval_s)
+        if settings.projector_metrics_port is not None:
+            start_http_server(
+                settings.projector_metrics_port,
+                addr=settings.projector_metrics_host,
+                registry=metrics_registry(projector.stats),
+            )
+        subscription = await bus.consume_batches(
+            PROJECTOR, projector.on_events, max_batch=settings.projector_max_batch
+        )
+        logger.info("projector %s consuming %s (or standing by)", name, PROJECTOR.name)
+        background = [
+            asyncio.create_task(keep_alive_file(settings.liveness_file), name="liveness"),
+            asyncio.create_task(projector.report_periodically(), name="projector-state"),
+        ]
         await wait_for_stop_signal()
-        alive.cancel()
-        await subscription.cancel()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            # A batch held by an unavailable store would wait for ever: its deliveries go back to the
+            # queue when the connection closes.
+            await asyncio.wait_for(subscription.cancel(), 10)
+        with contextlib.suppress(Exception):
+            await projector.report_state()
     finally:
         await bus.close()
         await store.close()

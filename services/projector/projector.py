@@ -1,59 +1,78 @@
 """The projector: appends each event once to the event store and applies it to the read models.
 
-Events come in batches (what has arrived, in order): the batch is appended in one statement, the records
-it touches are read in one query each, the pure projections fold the events over them in memory, and the
-changes are written in one transaction. The bus acknowledges the batch only after that. Applying is
-idempotent (the projections are guarded), so an event is applied even when the event store already had
-it: a crash between append and apply is mended by the broker's redelivery.
+Events come in batches (what has arrived, in order): the batch is appended in one statement (each event once
+per `message_id`), the records it touches are read in one query per table, the pure fold
+(`domain.read_model.fold_events`) applies the events to them in memory, and the changes are written in one
+transaction. The bus acknowledges the batch only after that. Applying is idempotent, so an event is applied
+even when the event store already had it: a crash between append and apply is mended by the redelivery.
+
+A store that is unavailable (busy, down) is waited for, batch held, rather than failing the batch: a failed
+batch would be dead-lettered, and its events would be missing from the read models.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from contracts.codec import to_document
-from contracts.envelope import Event, ExecutionEvent, JobEvent, Message, utc_now
-from contracts.events import JobMetadataUpdated, RetentionApplied, SchedulerHeartbeat, WorkerHeartbeat
-from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
-from domain.execution_projection import project_execution
-from domain.records import ExecutionRecord, JobRecord, MetadataRecord
+from contracts.envelope import Event, Message, utc_now
+from contracts.events import RetentionApplied, SchedulerHeartbeat, WorkerHeartbeat
+from contracts.topology import PROJECTOR
+from domain.read_model import fold_events, needed_keys
+from infrastructure.bus.delivery import dead_lettered
 from infrastructure.bus.port import Reject
-from infrastructure.store.port import ReadModelChanges, RetentionCutoffs, Store
+from infrastructure.store.port import RetentionCutoffs, Store, StoreUnavailable
+from services.projector.stats import ProjectionStats
 
 logger = logging.getLogger(__name__)
 
 # Liveness, not state: not kept in the event store (and worker heartbeats change no read model).
 NOT_STORED = (SchedulerHeartbeat, WorkerHeartbeat)
-
-
-@dataclass
-class ProjectionStats:
-    """Counters an operator would watch: how much was applied, how many duplicates, how late."""
-
-    applied: int = 0
-    duplicates: int = 0
-    batches: int = 0
-    last_lag_s: float = 0.0
-    max_lag_s: float = 0.0
-    last_applied_monotonic: float = field(default_factory=time.monotonic)
+RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # then every 5 s until the store answers
 
 
 class Projector:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        projector_id: str = "projector",
+        state_interval_s: float = 5.0,
+        queue: str = PROJECTOR.name,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._store = store
-        self.stats = ProjectionStats()
+        self._clock = clock
+        self._queue = queue
+        self._dead_lettered_at_start = dead_lettered(queue)
+        self._last_report: datetime | None = None
+        self.projector_id = projector_id
+        self.state_interval_s = state_interval_s
+        self.stats = ProjectionStats(started_at=clock())
+
+    @property
+    def active(self) -> bool:
+        """Whether this projector has applied anything (a standby of a single-active queue has not)."""
+        return self.stats.batches > 0
 
     async def on_events(self, messages: Sequence[Message]) -> None:
-        """Batch handler for the projector's queue."""
+        """Batch handler for the projector's queue; returns once every event is stored and applied."""
         events: list[Event] = []
         for message in messages:
             if not isinstance(message, Event):
                 raise Reject(f"the projector takes events only, got {message.kind} {message.type}")
             events.append(message)
-        await self.project_batch(events)
+        self.stats.batch_started(events)
+        try:
+            await self._until_stored(events)
+        finally:
+            self.stats.in_flight_since = None
+        self.stats.batch_applied(events, self._clock())
+        await self._report_if_due()
 
     async def on_event(self, message: Message) -> None:
         await self.on_events([message])
@@ -61,13 +80,25 @@ class Projector:
     async def project(self, event: Event) -> None:
         await self.project_batch([event])
 
+    async def _until_stored(self, events: Sequence[Event]) -> None:
+        for attempt in itertools.count():
+            try:
+                await self.project_batch(events)
+                return
+            except StoreUnavailable as error:
+                delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+                self.stats.store_retries += 1
+                logger.warning(
+                    "store unavailable (%s); batch of %d held, retry in %g s", error, len(events), delay
+                )
+                await asyncio.sleep(delay)
+
     async def project_batch(self, events: Sequence[Event]) -> None:
         """Store and apply events in order; a retention cut-off is applied where it stands in the stream."""
         segment: list[Event] = []
         for event in events:
             if isinstance(event, RetentionApplied):
-                await self._store_and_apply(segment)
-                await self._store_and_apply([event])
+                await self._store_and_apply([*segment, event])
                 await self._store.prune(
                     RetentionCutoffs(event.execution_cutoffs, event.history_cutoff, event.event_cutoff)
                 )
@@ -77,53 +108,43 @@ class Projector:
         await self._store_and_apply(segment)
 
     async def apply_batch(self, events: Sequence[Event]) -> None:
-        """Apply events to the read models without storing them (replay: they come from the store)."""
-        changes = await self._fold(events)
-        await self._store.apply_changes(changes)
+        """Apply events to the read models without storing them."""
+        keys = needed_keys(events)
+        view = await self._store.load_view(keys.execution_ids, keys.job_ids)
+        await self._store.apply_changes(fold_events(view, events))
 
     async def _store_and_apply(self, events: Sequence[Event]) -> None:
         if not events:
             return
         documents = [to_document(event) for event in events if not isinstance(event, NOT_STORED)]
         stored = await self._store.append_events(documents)
-        self.stats.duplicates += len(documents) - stored
         await self.apply_batch(events)
-        self._count(events)
+        self.stats.stored += stored
+        self.stats.duplicates += len(documents) - stored
+        self.stats.not_stored += len(events) - len(documents)
 
-    async def _fold(self, events: Sequence[Event]) -> ReadModelChanges:
-        changes = ReadModelChanges()
-        execution_ids = {event.execution_id for event in events if isinstance(event, ExecutionEvent)}
-        executions: dict[str, ExecutionRecord | None] = dict(await self._store.get_executions(execution_ids))
-        jobs: dict[str, JobRecord | None] = {}
-        metadata: dict[str, MetadataRecord | None] = {}
-        for event in events:
-            if isinstance(event, SchedulerHeartbeat):
-                changes.scheduler_states[event.scheduler_id] = scheduler_state(event)
-            elif isinstance(event, ExecutionEvent):
-                updated = project_execution(executions.get(event.execution_id), event)
-                if updated != executions.get(event.execution_id):
-                    executions[event.execution_id] = changes.executions[event.execution_id] = updated
-            elif isinstance(event, JobMetadataUpdated):
-                if event.job_id not in metadata:
-                    metadata[event.job_id] = await self._store.get_metadata(event.job_id)
-                record = project_metadata(metadata[event.job_id], event)
-                metadata[event.job_id] = changes.metadata[event.job_id] = record
-            elif isinstance(event, JobEvent):
-                if event.job_id not in jobs:
-                    jobs[event.job_id] = await self._store.get_job(event.job_id)
-                job = project_job(jobs[event.job_id], event)
-                if job is not None and job != jobs[event.job_id]:
-                    jobs[event.job_id] = changes.jobs[event.job_id] = job
-            entry = history_entry(event)
-            if entry is not None:
-                changes.history[entry.history_id] = entry
-        return changes
+    # --- state -------------------------------------------------------------------------------------
+    async def report_state(self) -> None:
+        """Write this projector's state for the API (lag, counts); only once it has been active."""
+        if not self.active:
+            return
+        now = self._clock()
+        self.stats.dead_lettered = dead_lettered(self._queue) - self._dead_lettered_at_start
+        await self._store.put_projector_state(self.stats.state(self.projector_id, now, self.state_interval_s))
+        self._last_report = now
+        self.stats.applied_since_report = False
 
-    def _count(self, events: Sequence[Event]) -> None:
-        now = utc_now()
-        lag = max((now - events[-1].occurred_at).total_seconds(), 0.0)
-        self.stats.applied += len(events)
-        self.stats.batches += 1
-        self.stats.last_lag_s = lag
-        self.stats.max_lag_s = max(self.stats.max_lag_s, lag)
-        self.stats.last_applied_monotonic = time.monotonic()
+    async def _report_if_due(self) -> None:
+        last = self._last_report
+        if last is not None and (self._clock() - last).total_seconds() < self.state_interval_s:
+            return
+        try:
+            await self.report_state()
+        except StoreUnavailable:
+            logger.warning("projector state not written: store unavailable", exc_info=True)
+
+    async def report_periodically(self) -> None:
+        """Keep the state fresh while idle (an idle projector reports lag 0: it is caught up)."""
+        while True:
+            await asyncio.sleep(self.state_interval_s)
+            await self._report_if_due()

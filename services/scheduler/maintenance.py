@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER_ACTOR = "scheduler"
-
 
 class Maintenance:
     def __init__(self, office: Office) -> None:
@@ -77,7 +75,7 @@ class Maintenance:
             delay = retry_delay_s(definition.policy, run.attempt)
             event = AttemptFailed(**envelope, reason="worker_lost", error_message=reason, retry_in_s=delay)
         else:
-            event = ExecutionMarkedFailed(**envelope, actor=SCHEDULER_ACTOR, reason=reason)
+            event = ExecutionMarkedFailed(**envelope, actor=None, reason=reason)  # the scheduler itself
         await office.publish(event)
         office.tracker.observe(event, office.service.now())
 

@@ -18,8 +18,8 @@ from contracts.events import (
     Progress,
     RunQueued,
 )
-from domain.execution_projection import project_execution
-from domain.records import ExecutionRecord
+from domain.execution_projection import ExecutionState, project_execution
+from domain.records import ExecutionTombstone
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 IDS = {"job_id": "pipeline_canary", "execution_id": "e1"}
@@ -61,8 +61,8 @@ def run_stream(*, steps: int = 3, status: str = "success") -> list[ExecutionEven
     return stream
 
 
-def fold(events: list[ExecutionEvent]) -> ExecutionRecord | None:
-    record: ExecutionRecord | None = None
+def fold(events: list[ExecutionEvent]) -> ExecutionState:
+    record: ExecutionState = None
     for event in events:
         record = project_execution(record, event)
     return record
@@ -112,9 +112,14 @@ def test_the_first_terminal_fact_wins_whatever_the_delivery_order() -> None:
     assert in_order is not None and in_order.status == "failed" and in_order.error_message == "stuck"
 
 
-def test_deleted_means_no_record() -> None:
+def test_deleted_means_no_record_and_nothing_brings_it_back() -> None:
+    stream = run_stream()
     deleted = ExecutionDeleted(**IDS, producer="scheduler:s", occurred_at=at(9), actor="admin")
-    assert fold([*run_stream(), deleted]) is None
+    tombstone = fold([*stream, deleted])
+    assert tombstone == ExecutionTombstone(
+        execution_id="e1", job_id="pipeline_canary", deleted_at=at(9), actor="admin"
+    )
+    assert fold([*stream, deleted, stream[2], stream[-1]]) == tombstone, "a late or redelivered event"
 
 
 @settings(max_examples=200, deadline=None)

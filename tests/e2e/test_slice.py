@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from domain.records import JobRecord
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 from tests.rabbitmq import RabbitMQVhost
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +46,7 @@ async def distributed(tmp_path: Path, fresh_rabbitmq_vhost: RabbitMQVhost) -> As
         SCHEDULER_BUS="rabbitmq",
         SCHEDULER_RABBITMQ_URL=fresh_rabbitmq_vhost.url,
         SCHEDULER_STORE="sqlite",
+        SCHEDULER_PROJECTOR_STATE_INTERVAL_S="0.5",
     )
     processes = [
         ServiceProcess("services.projector", env, tmp_path),
@@ -81,6 +84,16 @@ async def check_the_slice(client: ApiClient) -> None:
 
     job = await client.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["paused"] is True, "a manual trigger leaves a paused job paused"
+
+    # Health carries the projection lag the running projector reports (null only before it reports).
+    health: dict[str, Any] = {}
+
+    async def lag_reported() -> bool:
+        health.update(await client.data("GET", "/api/scheduler/health"))
+        return health["projector_lag_s"] is not None
+
+    await wait_until(lag_reported, timeout=15, interval=0.2, message="projector_lag_s stays null")
+    assert health["projector_lag_s"] >= 0 and health["status"] in {"healthy", "degraded"}
 
 
 async def test_the_slice_in_the_embedded_mode(embedded: ApiClient) -> None:

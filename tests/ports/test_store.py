@@ -563,7 +563,7 @@ async def test_prune_removes_old_records_per_status_but_never_active_runs(store:
         )
     )
 
-    assert removed == {"executions": 2, "history": 1, "events": 1}
+    assert removed == {"executions": 2, "history": 1, "tombstones": 0, "events": 1}
     remaining, _ = await store.list_executions(ExecutionQuery())
     assert [execution.execution_id for execution in remaining] == ["x-5", "x-4", "x-3", "x-2"]
     history, _ = await store.list_history(HistoryQuery())

@@ -1,0 +1,109 @@
+"""Folding a run of events over the read models, in memory: what the projector and the replay both do.
+
+`fold_events` is pure: it reads the records it needs from a `ReadModelView` (filled by the caller with
+everything the events touch: `needed_keys`), updates the view, and returns the changes to write. Folding
+events one run at a time or all at once gives the same records, so a live projector (batches of what has
+arrived) and a replay (large batches from the event store) build identical read models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from contracts.envelope import Event, ExecutionEvent, JobEvent
+from contracts.events import JobMetadataUpdated, SchedulerHeartbeat
+from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
+from domain.execution_projection import ExecutionState, project_execution
+from domain.records import (
+    ExecutionRecord,
+    ExecutionTombstone,
+    HistoryRecord,
+    JobRecord,
+    MetadataRecord,
+    SchedulerStateRecord,
+)
+
+
+@dataclass
+class ReadModelChanges:
+    """What a run of events changed in the read models, written together (one transaction where the store
+    has them). An execution mapped to `None` is deleted (its tombstone is in `tombstones`)."""
+
+    executions: dict[str, ExecutionRecord | None] = field(default_factory=dict)
+    tombstones: dict[str, ExecutionTombstone] = field(default_factory=dict)
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    metadata: dict[str, MetadataRecord] = field(default_factory=dict)
+    history: dict[str, HistoryRecord] = field(default_factory=dict)
+    scheduler_states: dict[str, SchedulerStateRecord] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.executions, self.tombstones, self.jobs, self.metadata, self.history, self.scheduler_states)
+        )
+
+    def merge(self, later: ReadModelChanges) -> None:
+        """Add the changes of a later run of events (later writes replace earlier ones)."""
+        for name in ("executions", "tombstones", "jobs", "metadata", "history", "scheduler_states"):
+            getattr(self, name).update(getattr(later, name))
+
+
+@dataclass
+class ReadModelView:
+    """The current records a fold reads, by key. A key that is absent means "no record"."""
+
+    executions: dict[str, ExecutionState] = field(default_factory=dict)
+    jobs: dict[str, JobRecord | None] = field(default_factory=dict)
+    metadata: dict[str, MetadataRecord | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NeededKeys:
+    execution_ids: frozenset[str]
+    job_ids: frozenset[str]  # for jobs and metadata
+
+
+def needed_keys(events: Iterable[Event]) -> NeededKeys:
+    execution_ids: set[str] = set()
+    job_ids: set[str] = set()
+    for event in events:
+        if isinstance(event, ExecutionEvent):
+            execution_ids.add(event.execution_id)
+        elif isinstance(event, JobEvent):
+            job_ids.add(event.job_id)
+    return NeededKeys(frozenset(execution_ids), frozenset(job_ids))
+
+
+def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChanges:
+    """Apply `events` in order to the records of `view` (updated in place); the records that changed."""
+    changes = ReadModelChanges()
+    for event in events:
+        if isinstance(event, SchedulerHeartbeat):
+            changes.scheduler_states[event.scheduler_id] = scheduler_state(event)
+        elif isinstance(event, ExecutionEvent):
+            _fold_execution(view, changes, event)
+        elif isinstance(event, JobMetadataUpdated):
+            metadata = project_metadata(view.metadata.get(event.job_id), event)
+            if metadata != view.metadata.get(event.job_id):
+                view.metadata[event.job_id] = changes.metadata[event.job_id] = metadata
+        elif isinstance(event, JobEvent):
+            job = project_job(view.jobs.get(event.job_id), event)
+            if job is not None and job != view.jobs.get(event.job_id):
+                view.jobs[event.job_id] = changes.jobs[event.job_id] = job
+        entry = history_entry(event)
+        if entry is not None:
+            changes.history[entry.history_id] = entry
+    return changes
+
+
+def _fold_execution(view: ReadModelView, changes: ReadModelChanges, event: ExecutionEvent) -> None:
+    before = view.executions.get(event.execution_id)
+    after = project_execution(before, event)
+    if after == before:
+        return
+    view.executions[event.execution_id] = after
+    if isinstance(after, ExecutionTombstone):
+        changes.executions[event.execution_id] = None
+        changes.tombstones[event.execution_id] = after
+    else:
+        changes.executions[event.execution_id] = after

@@ -1,0 +1,112 @@
+"""A replay's fresh read models in the MongoDB store: `<collection>_rebuild` collections in the same database.
+
+The swap renames each fresh collection over its live one (`renameCollection` with `dropTarget`: atomic per
+collection). Several renames are not one transaction, so the swap is written down first (a marker in
+`scheduler_rebuild`) and completed by whoever opens the store next should the process die halfway: the
+read models may be mixed for that long, never left so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.read_model import ReadModelChanges, ReadModelView
+from infrastructure.store import mongo_read_models
+from infrastructure.store.mongo_schema import INDEXES
+from infrastructure.store.port import CatchUp, Difference, RetentionCutoffs
+from infrastructure.store.read_model_names import LIVE, REBUILD
+
+Document = dict[str, Any]
+SWAPS = "scheduler_rebuild"  # {_id: "swap", pairs: [[fresh, live], ...]} while a swap is in progress
+PAIRS = list(zip(REBUILD.names(), LIVE.names(), strict=True))
+
+
+async def complete_pending_swap(database: AsyncDatabase[Document]) -> bool:
+    """Finish a swap that a replay started and did not finish; whether there was one."""
+    marker = await database[SWAPS].find_one({"_id": "swap"})
+    if marker is None:
+        return False
+    existing = set(await database.list_collection_names())
+    for fresh, live in marker["pairs"]:
+        if fresh in existing:  # not renamed yet
+            await database[fresh].rename(live, dropTarget=True)
+    await database[SWAPS].delete_one({"_id": "swap"})
+    return True
+
+
+class MongoRebuild:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._database = database
+
+    @property
+    def needs_live_catch_up(self) -> bool:
+        return True  # nothing stops the projector writing to the live collections during the renames
+
+    async def create(self) -> None:
+        await complete_pending_swap(self._database)
+        await self.discard()
+        for fresh in REBUILD.names():
+            await self._database.create_collection(fresh)  # exists even if nothing is written to it
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        return await mongo_read_models.load_view(self._database, REBUILD, execution_ids, job_ids)
+
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        if changes:
+            await mongo_read_models.apply_changes(self._database, REBUILD, changes, with_state=False)
+
+    async def prune(self, cutoffs: RetentionCutoffs) -> None:
+        await mongo_read_models.prune_read_models(self._database, REBUILD, cutoffs)
+
+    async def swap_in(self, catch_up: CatchUp) -> None:
+        await catch_up()
+        for fresh, live in PAIRS:  # the live collections' indexes, built on the full collections
+            if INDEXES.get(live):
+                await self._database[fresh].create_indexes(INDEXES[live])
+        await self._database[SWAPS].replace_one(
+            {"_id": "swap"}, {"_id": "swap", "pairs": [list(pair) for pair in PAIRS]}, upsert=True
+        )
+        await complete_pending_swap(self._database)
+
+    async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
+        await catch_up()
+        differences: list[Difference] = []
+        total = 0
+        for fresh, live in PAIRS:
+            async for key, was, rebuilt in self._side_by_side(live, fresh):
+                if was != rebuilt:
+                    total += 1
+                    if len(differences) < limit:
+                        differences.append(Difference(live, key, was, rebuilt))
+        return differences, total
+
+    async def _side_by_side(
+        self, live: str, fresh: str
+    ) -> AsyncIterator[tuple[str, Document | None, Document | None]]:
+        """Both collections walked in `_id` order together (never all in memory)."""
+        lefts = aiter(self._database[live].find({}).sort("_id", ASCENDING))
+        rights = aiter(self._database[fresh].find({}).sort("_id", ASCENDING))
+        left, right = await anext(lefts, None), await anext(rights, None)
+        while left is not None or right is not None:
+            if right is None or (left is not None and left["_id"] < right["_id"]):
+                assert left is not None
+                yield str(left.pop("_id")), left, None
+                left = await anext(lefts, None)
+            elif left is None or right["_id"] < left["_id"]:
+                yield str(right.pop("_id")), None, right
+                right = await anext(rights, None)
+            else:
+                key = str(left.pop("_id"))
+                right.pop("_id")
+                yield key, left, right
+                left, right = await anext(lefts, None), await anext(rights, None)
+
+    async def discard(self) -> None:
+        if await self._database[SWAPS].find_one({"_id": "swap"}) is not None:
+            return  # a swap under way: its collections are completed by the next `open`, never dropped
+        for fresh in REBUILD.names():
+            await self._database.drop_collection(fresh)

@@ -1,0 +1,172 @@
+"""The read-model tables of the SQLite store, by name: the live ones, or the fresh ones a replay fills.
+
+Batch reads and writes: a handful of calls into SQLite's thread per batch of events (`executemany`, one
+transaction per batch), which is what makes the projector and the replay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import aiosqlite
+
+from domain.read_model import ReadModelChanges, ReadModelView
+from domain.records import (
+    ExecutionRecord,
+    ExecutionTombstone,
+    JobRecord,
+    MetadataRecord,
+    Record,
+    as_utc_key,
+)
+from infrastructure.store.documents import ACTIVE_STATUSES
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.read_model_names import LIVE, ReadModelNames
+from infrastructure.store.sqlite_schema import (
+    insert_tombstone,
+    upsert_document,
+    upsert_execution,
+    upsert_history,
+)
+
+CHUNK = 500  # keys per `IN (...)`: far below SQLite's limit on host parameters
+
+
+def execution_row(record: ExecutionRecord) -> tuple[object, ...]:
+    return (
+        record.execution_id,
+        record.job_id,
+        record.status,
+        int(record.is_manual),
+        as_utc_key(record.timestamp),
+        record.execution_time,
+        record.model_dump_json(),
+    )
+
+
+async def _documents(
+    connection: aiosqlite.Connection, table: str, key_column: str, keys: Collection[str]
+) -> list[str]:
+    documents: list[str] = []
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        rows = await connection.execute_fetchall(
+            f"SELECT document FROM {table} WHERE {key_column} IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        documents.extend(row[0] for row in rows)
+    return documents
+
+
+async def load_view(
+    connection: aiosqlite.Connection,
+    tables: ReadModelNames,
+    execution_ids: Collection[str],
+    job_ids: Collection[str],
+) -> ReadModelView:
+    """The records (and tombstones) of these executions and jobs; absent keys have no record."""
+    view = ReadModelView()
+    for document in await _documents(connection, tables.executions, "execution_id", execution_ids):
+        record = ExecutionRecord.model_validate_json(document)
+        view.executions[record.execution_id] = record
+    for document in await _documents(connection, tables.tombstones, "execution_id", execution_ids):
+        tombstone = ExecutionTombstone.model_validate_json(document)
+        view.executions[tombstone.execution_id] = tombstone
+    for document in await _documents(connection, tables.jobs, "job_id", job_ids):
+        job = JobRecord.model_validate_json(document)
+        view.jobs[job.job_id] = job
+    for document in await _documents(connection, tables.metadata, "job_id", job_ids):
+        metadata = MetadataRecord.model_validate_json(document)
+        view.metadata[metadata.job_id] = metadata
+    return view
+
+
+async def write_changes(
+    connection: aiosqlite.Connection,
+    tables: ReadModelNames,
+    changes: ReadModelChanges,
+    state_table: str | None,
+) -> None:
+    """Every change of a batch, in the transaction in progress (the caller begins and commits it)."""
+    puts = [execution_row(record) for record in changes.executions.values() if record is not None]
+    deletes = [(key,) for key, record in changes.executions.items() if record is None]
+    if puts:
+        await connection.executemany(upsert_execution(tables.executions), puts)
+    if deletes:
+        await connection.executemany(f"DELETE FROM {tables.executions} WHERE execution_id = ?", deletes)
+    if changes.tombstones:
+        await connection.executemany(
+            insert_tombstone(tables.tombstones),
+            [
+                (t.execution_id, as_utc_key(t.deleted_at), t.model_dump_json())
+                for t in changes.tombstones.values()
+            ],
+        )
+    if changes.history:
+        await connection.executemany(
+            upsert_history(tables.history),
+            [
+                (h.history_id, h.job_id, h.status, as_utc_key(h.timestamp), h.model_dump_json())
+                for h in changes.history.values()
+            ],
+        )
+    documents: list[tuple[str, str, dict[str, Record]]] = [
+        (tables.jobs, "job_id", dict(changes.jobs)),
+        (tables.metadata, "job_id", dict(changes.metadata)),
+    ]
+    if state_table is not None:
+        documents.append((state_table, "scheduler_id", dict(changes.scheduler_states)))
+    for table, key_column, records in documents:
+        if records:
+            await connection.executemany(
+                upsert_document(table, key_column),
+                [(key, record.model_dump_json()) for key, record in records.items()],
+            )
+
+
+async def apply_changes(
+    connection: aiosqlite.Connection, tables: ReadModelNames, changes: ReadModelChanges
+) -> None:
+    """`write_changes` in a transaction of its own, unless one is in progress (a replay's final catch-up
+    runs inside the swap's transaction)."""
+    state_table = "scheduler_state" if tables == LIVE else None
+    if connection.in_transaction:
+        await write_changes(connection, tables, changes, state_table)
+        return
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        await write_changes(connection, tables, changes, state_table)
+        await connection.commit()
+    except BaseException:
+        await connection.rollback()
+        raise
+
+
+async def prune_read_models(
+    connection: aiosqlite.Connection, tables: ReadModelNames, cutoffs: RetentionCutoffs
+) -> dict[str, int]:
+    """Executions older than their status's cut-off (never active ones), history and tombstones older than
+    the history cut-off. Each statement is its own transaction unless one is in progress."""
+    removed = {"executions": 0, "history": 0, "tombstones": 0}
+
+    async def delete(sql: str, parameters: tuple[object, ...]) -> int:
+        async with connection.execute(sql, parameters) as cursor:
+            return cursor.rowcount
+
+    for status, cutoff in cutoffs.executions.items():
+        if status not in ACTIVE_STATUSES:
+            removed["executions"] += await delete(
+                f"DELETE FROM {tables.executions} WHERE status = ? AND timestamp < ?", (status, _key(cutoff))
+            )
+    if cutoffs.history is not None:
+        history = _key(cutoffs.history)
+        removed["history"] = await delete(f"DELETE FROM {tables.history} WHERE timestamp < ?", (history,))
+        removed["tombstones"] = await delete(
+            f"DELETE FROM {tables.tombstones} WHERE deleted_at < ?", (history,)
+        )
+    return removed
+
+
+def _key(moment: datetime) -> str:
+    return as_utc_key(moment)

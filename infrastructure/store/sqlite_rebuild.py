@@ -1,0 +1,160 @@
+"""A replay's fresh read models in the SQLite store: `<table>_rebuild` tables in the same file.
+
+They are created like the live tables (same columns) but with no secondary index: a replay writes into
+them as fast as SQLite appends. The swap is one transaction under the write lock: the final catch-up,
+`DROP` of the live tables, `ALTER TABLE ... RENAME` of the fresh ones, then the schema's indexes and
+triggers and the execution totals, built on the new tables. Readers (WAL) see the old tables until it
+commits and the new ones after; the projector waits for the lock (and applies its batch to the new ones).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from domain.read_model import ReadModelChanges, ReadModelView
+from infrastructure.store import sqlite_read_models
+from infrastructure.store.port import CatchUp, Difference, RetentionCutoffs
+from infrastructure.store.read_model_names import LIVE, REBUILD
+from infrastructure.store.sqlite_schema import SCHEMA, unavailable_reported
+
+KEY_COLUMNS = {
+    LIVE.executions: "execution_id",
+    LIVE.tombstones: "execution_id",
+    LIVE.jobs: "job_id",
+    LIVE.metadata: "job_id",
+    LIVE.history: "history_id",
+}
+RECOUNT = """
+DELETE FROM scheduler_execution_counts;
+INSERT INTO scheduler_execution_counts
+SELECT job_id, status, is_manual, COUNT(*) FROM scheduler_executions GROUP BY job_id, status, is_manual;
+"""
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a script, one by one (a trigger's body holds `;` too)."""
+    found: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                found.append(pending.strip())
+            pending = ""
+    return found
+
+
+def _differences_sql(live: str, fresh: str, key: str) -> str:
+    return f"""
+SELECT l.{key}, l.document, r.document FROM {live} AS l LEFT JOIN {fresh} AS r ON r.{key} = l.{key}
+WHERE r.document IS NOT l.document
+UNION ALL
+SELECT r.{key}, NULL, r.document FROM {fresh} AS r
+WHERE NOT EXISTS (SELECT 1 FROM {live} AS l WHERE l.{key} = r.{key})
+"""
+
+
+def _loaded(document: str | None) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    loaded: dict[str, Any] = json.loads(document)
+    return loaded
+
+
+class SQLiteRebuild:
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._path = path
+
+    @property
+    def needs_live_catch_up(self) -> bool:
+        return False  # the swap holds the write lock from the final catch-up to the commit
+
+    async def create(self) -> None:
+        with unavailable_reported(self._path):
+            await self._in_transaction(self._create_tables)
+
+    async def _create_tables(self) -> None:
+        for live, fresh in zip(LIVE.names(), REBUILD.names(), strict=True):
+            await self._connection.execute(f"DROP TABLE IF EXISTS {fresh}")
+            rows = await self._connection.execute_fetchall(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (live,)
+            )
+            (definition,) = next(iter(rows))
+            create, count = re.subn(rf"^CREATE TABLE\s+\"?{live}\"?", f"CREATE TABLE {fresh}", definition)
+            if count != 1:
+                raise RuntimeError(f"unexpected definition of {live}: {definition!r}")
+            await self._connection.execute(create)
+
+    async def _in_transaction(self, work: CatchUp) -> None:
+        await self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            await work()
+            await self._connection.commit()
+        except BaseException:
+            await self._connection.rollback()
+            raise
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        with unavailable_reported(self._path):
+            return await sqlite_read_models.load_view(self._connection, REBUILD, execution_ids, job_ids)
+
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        if changes:
+            with unavailable_reported(self._path):
+                await sqlite_read_models.apply_changes(self._connection, REBUILD, changes)
+
+    async def prune(self, cutoffs: RetentionCutoffs) -> None:
+        with unavailable_reported(self._path):
+            await sqlite_read_models.prune_read_models(self._connection, REBUILD, cutoffs)
+
+    async def swap_in(self, catch_up: CatchUp) -> None:
+        async def swap() -> None:
+            await catch_up()
+            for live in LIVE.names():
+                await self._connection.execute(f"DROP TABLE {live}")  # its indexes and triggers too
+            for live, fresh in zip(LIVE.names(), REBUILD.names(), strict=True):
+                await self._connection.execute(f"ALTER TABLE {fresh} RENAME TO {live}")
+            for statement in statements(SCHEMA + RECOUNT):  # indexes and triggers on the new tables
+                await self._connection.execute(statement)
+
+        with unavailable_reported(self._path):
+            await self._in_transaction(swap)
+
+    async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
+        differences: list[Difference] = []
+        total = 0
+        with unavailable_reported(self._path):
+            # Under the write lock, so that the live read models do not move while they are compared; the
+            # catch-up's writes (to the fresh tables only) are rolled back with it.
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                await catch_up()
+                for live, fresh in zip(LIVE.names(), REBUILD.names(), strict=True):
+                    query = _differences_sql(live, fresh, KEY_COLUMNS[live])
+                    rows = await self._connection.execute_fetchall(f"SELECT COUNT(*) FROM ({query})")
+                    total += int(next(iter(rows))[0])
+                    wanted = max(limit - len(differences), 0)
+                    rows = await self._connection.execute_fetchall(f"{query} LIMIT ?", (wanted,))
+                    differences.extend(
+                        Difference(live, key, _loaded(was), _loaded(rebuilt)) for key, was, rebuilt in rows
+                    )
+            finally:
+                await self._connection.rollback()
+        return differences, total
+
+    async def discard(self) -> None:
+        with unavailable_reported(self._path):
+
+            async def drop() -> None:
+                for fresh in REBUILD.names():
+                    await self._connection.execute(f"DROP TABLE IF EXISTS {fresh}")
+
+            await self._in_transaction(drop)

@@ -1,0 +1,200 @@
+"""A seeded, realistic operating history: what a few days of the scheduler, its workers and its operators put
+in the event store (every kind of event the read models are built from), for replay tests.
+
+Deterministic for a seed: the same events, ids and times on every run.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from contracts.envelope import Event
+from contracts.events import (
+    AttemptFailed,
+    CancelRequested,
+    CommandRejected,
+    ExecutionDeleted,
+    ExecutionMarkedFailed,
+    JobFinished,
+    JobMetadataUpdated,
+    JobMissed,
+    JobPaused,
+    JobRegistered,
+    JobResumed,
+    JobScheduled,
+    JobSkipped,
+    JobStarted,
+    Progress,
+    RunQueued,
+)
+
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+JOBS = ("sync_daily_quotes", "sync_stock_basic", "pipeline_canary")
+SCHEDULER = "scheduler:s1"
+
+
+@dataclass
+class History:
+    seed: int
+    rng: random.Random = field(init=False)
+    now: datetime = T0
+    counter: int = 0
+    events: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def envelope(self, producer: str, **fields: Any) -> dict[str, Any]:
+        self.counter += 1
+        self.now += timedelta(milliseconds=self.rng.randint(1, 4_000))
+        return {
+            "message_id": f"s{self.seed}-m{self.counter:07d}",
+            "occurred_at": self.now,
+            "producer": producer,
+            **fields,
+        }
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+
+    # --- the catalogue ---------------------------------------------------------------------------
+    def register(self, job_id: str, paused: bool) -> None:
+        self.add(
+            JobRegistered(
+                **self.envelope(SCHEDULER, job_id=job_id),
+                name=job_id.replace("_", " "),
+                job_kind=job_id,
+                trigger="cron[0 17 * * 1-5]",
+                kwargs={"days": self.rng.randint(1, 5)},
+                paused=paused,
+                paused_reason="disabled in settings" if paused else None,
+                next_run_time=None if paused else self.now + timedelta(hours=1),
+            )
+        )
+
+    def operate_catalogue(self, job_id: str) -> None:
+        action = self.rng.choice(["pause", "resume", "schedule", "metadata", "rejected"])
+        job = {"job_id": job_id}
+        if action == "pause":
+            self.add(JobPaused(**self.envelope("api:a1", **job), actor="alice"))
+        elif action == "resume":
+            next_run = self.now + timedelta(hours=1)
+            self.add(JobResumed(**self.envelope("api:a1", **job), actor="bob", next_run_time=next_run))
+        elif action == "schedule":
+            self.add(JobScheduled(**self.envelope(SCHEDULER, **job), next_run_time=self.now + timedelta(1)))
+        elif action == "metadata":
+            self.add(
+                JobMetadataUpdated(
+                    **self.envelope("api:a1", **job),
+                    actor="alice",
+                    display_name=self.rng.choice([None, "日线行情同步", "Daily quotes"]),
+                    description=self.rng.choice([None, "每个交易日收盘后同步"]),
+                )
+            )
+        else:
+            self.add(
+                CommandRejected(
+                    **self.envelope(SCHEDULER),
+                    command_type="TriggerJob",
+                    command_id=f"c{self.counter}",
+                    actor="carol",
+                    job_id=job_id,
+                    reason="overlapping run",
+                )
+            )
+
+    # --- runs ------------------------------------------------------------------------------------
+    def run(self, number: int) -> None:
+        job_id = self.rng.choice(JOBS)
+        execution = {"job_id": job_id, "execution_id": f"s{self.seed}-x{number:05d}"}
+        fire = {"job_name": job_id, "scheduled_time": self.now}
+        kind = self.rng.choices(["run", "missed", "skipped"], weights=[18, 1, 1])[0]
+        if kind == "missed":
+            self.add(JobMissed(**self.envelope(SCHEDULER, **execution), **fire, reason="misfire grace"))
+            return
+        if kind == "skipped":
+            self.add(JobSkipped(**self.envelope(SCHEDULER, **execution), **fire, reason="overlapping"))
+            return
+        manual = self.rng.random() < 0.2
+        self.add(
+            RunQueued(
+                **self.envelope(SCHEDULER, **execution),
+                **fire,
+                is_manual=manual,
+                actor="alice" if manual else None,
+                kwargs={"days": 2} if manual else {},
+            )
+        )
+        attempts = self.rng.choices([1, 2, 3], weights=[8, 2, 1])[0]
+        for attempt in range(1, attempts + 1):
+            self.attempt(execution, fire, attempt, last=attempt == attempts)
+        if self.rng.random() < 0.05:
+            self.add(ExecutionDeleted(**self.envelope("api:a1", **execution, attempt=attempts), actor="dave"))
+
+    def attempt(self, execution: dict[str, Any], fire: dict[str, Any], attempt: int, *, last: bool) -> None:
+        worker = f"worker:w{self.rng.randint(1, 3)}"
+        ids = {**execution, "attempt": attempt}
+        started = self.envelope(worker, **ids, sequence=1)
+        self.add(JobStarted(**started, **fire, worker_id=worker, started_at=started["occurred_at"]))
+        sequence = 1
+        steps = self.rng.randint(0, 6)
+        for step in range(1, steps + 1):
+            sequence += 1
+            self.add(
+                Progress(
+                    **self.envelope(worker, **ids, sequence=sequence),
+                    progress=round(100 * step / (steps + 1), 1),
+                    message=f"第 {step} 批",
+                    current_item=f"00{step}.SZ",
+                    total_items=steps + 1,
+                    processed_items=step,
+                )
+            )
+        if not last:
+            ending = self.envelope(worker, **ids, sequence=sequence + 1)
+            self.add(
+                AttemptFailed(
+                    **ending, reason="error", error_message="timeout talking to the source", retry_in_s=30
+                )
+            )
+            return
+        outcome = self.rng.choices(
+            ["success", "failed", "cancelled", "operator", "lost", "running"], weights=[14, 2, 1, 1, 1, 1]
+        )[0]
+        if outcome == "cancelled":
+            self.add(CancelRequested(**self.envelope("api:a1", **ids), actor="bob"))
+        if outcome in ("success", "failed", "cancelled"):
+            ending = self.envelope(worker, **ids, sequence=sequence + 1)
+            self.add(
+                JobFinished(
+                    **ending,
+                    status=outcome,
+                    started_at=started["occurred_at"],
+                    finished_at=ending["occurred_at"],
+                    return_value={"rows": self.rng.randint(0, 5000)} if outcome == "success" else None,
+                    error_message="source said no" if outcome == "failed" else None,
+                    traceback="Traceback (most recent call last): ..." if outcome == "failed" else None,
+                    cancelled_by="bob" if outcome == "cancelled" else None,
+                )
+            )
+        elif outcome in ("operator", "lost"):
+            actor = "carol" if outcome == "operator" else None  # None: the scheduler itself (worker lost)
+            self.add(ExecutionMarkedFailed(**self.envelope(SCHEDULER, **ids), actor=actor, reason="stuck"))
+
+
+def operating_history(seed: int = 7, runs: int = 120) -> list[Event]:
+    """The events, in the order they happened."""
+    history = History(seed)
+    for job_id in JOBS:
+        history.register(job_id, paused=job_id == "pipeline_canary")
+    for number in range(runs):
+        if history.rng.random() < 0.15:
+            history.operate_catalogue(history.rng.choice(JOBS))
+        if history.rng.random() < 0.02:  # a scheduler restart registers every job again
+            for job_id in JOBS:
+                history.register(job_id, paused=history.rng.random() < 0.3)
+        history.run(number)
+    return history.events
