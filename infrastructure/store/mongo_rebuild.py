@@ -4,20 +4,34 @@ The swap renames each fresh collection over its live one (`renameCollection` wit
 collection). Several renames are not one transaction, so the swap is written down first (a marker in
 `scheduler_rebuild`) and completed by whoever opens the store next should the process die halfway: the
 read models may be mixed for that long, never left so.
+
+One replay at a time: a lock document in `scheduler_rebuild` (`_id: "lock"`) names the running one; it is
+refreshed as the replay writes and taken over once stale. Two replays at once would drop and refill each
+other's fresh collections and swap in a mix.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Collection
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from infrastructure.store import mongo_read_models
 from infrastructure.store.mongo_schema import INDEXES
-from infrastructure.store.port import CatchUp, Difference, RetentionCutoffs
+from infrastructure.store.port import (
+    REPLAY_LOCK_REFRESH_S,
+    REPLAY_LOCK_STALE_S,
+    CatchUp,
+    Difference,
+    ReplayInProgress,
+    RetentionCutoffs,
+)
 from infrastructure.store.read_model_names import LIVE, REBUILD
 
 Document = dict[str, Any]
@@ -38,24 +52,58 @@ async def complete_pending_swap(database: AsyncDatabase[Document]) -> bool:
     return True
 
 
+LOCK = "lock"
+
+
 class MongoRebuild:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
+    def __init__(self, database: AsyncDatabase[Document], holder: str) -> None:
         self._database = database
+        self._holder = holder
+        self._refreshed = 0.0  # monotonic time the lock was last refreshed
 
     @property
     def needs_live_catch_up(self) -> bool:
         return True  # nothing stops the projector writing to the live collections during the renames
 
     async def create(self) -> None:
+        await self._lock()
         await complete_pending_swap(self._database)
-        await self.discard()
+        await self._drop_fresh()  # left-overs of a replay that died
         for fresh in REBUILD.names():
             await self._database.create_collection(fresh)  # exists even if nothing is written to it
+
+    async def _lock(self) -> None:
+        now = datetime.now(UTC)
+        taken = {"_id": LOCK, "holder": self._holder, "acquired_at": now, "refreshed_at": now}
+        try:
+            await self._database[SWAPS].insert_one(taken)
+        except DuplicateKeyError:
+            stale = now - timedelta(seconds=REPLAY_LOCK_STALE_S)
+            previous = await self._database[SWAPS].find_one_and_replace(
+                {"_id": LOCK, "refreshed_at": {"$lt": stale}}, taken
+            )
+            if previous is None:
+                held = await self._database[SWAPS].find_one({"_id": LOCK}) or {}
+                raise ReplayInProgress(
+                    f"another replay is running on this database: {held.get('holder')}, since "
+                    f"{held.get('acquired_at')} (its lock expires after {REPLAY_LOCK_STALE_S:.0f} s "
+                    "of silence)"
+                ) from None
+        self._refreshed = time.monotonic()
+
+    async def _refresh_lock(self) -> None:
+        if time.monotonic() - self._refreshed < REPLAY_LOCK_REFRESH_S:
+            return
+        await self._database[SWAPS].update_one(
+            {"_id": LOCK, "holder": self._holder}, {"$set": {"refreshed_at": datetime.now(UTC)}}
+        )
+        self._refreshed = time.monotonic()
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
         return await mongo_read_models.load_view(self._database, REBUILD, execution_ids, job_ids)
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        await self._refresh_lock()
         if changes:
             await mongo_read_models.apply_changes(self._database, REBUILD, changes, with_state=False)
 
@@ -106,7 +154,11 @@ class MongoRebuild:
                 left, right = await anext(lefts, None), await anext(rights, None)
 
     async def discard(self) -> None:
-        if await self._database[SWAPS].find_one({"_id": "swap"}) is not None:
-            return  # a swap under way: its collections are completed by the next `open`, never dropped
+        if await self._database[SWAPS].find_one({"_id": "swap"}) is None:
+            # (a swap under way: its collections are completed by the next `open`, never dropped)
+            await self._drop_fresh()
+        await self._database[SWAPS].delete_one({"_id": LOCK, "holder": self._holder})
+
+    async def _drop_fresh(self) -> None:
         for fresh in REBUILD.names():
             await self._database.drop_collection(fresh)

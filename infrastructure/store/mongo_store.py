@@ -379,7 +379,7 @@ class MongoStore:
 
     # --- replay ------------------------------------------------------------------------------------
     @_reachable
-    async def begin_rebuild(self) -> ReadModelRebuild:
-        rebuild = MongoRebuild(self._database)
+    async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
+        rebuild = MongoRebuild(self._database, holder)
         await rebuild.create()
         return rebuild

@@ -33,6 +33,16 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be reached."""
 
 
+class ReplayInProgress(RuntimeError):
+    """Another replay holds the store's replay lock (`Store.begin_rebuild`): one replay at a time."""
+
+
+# A replay refreshes its lock at least this often while it works; a lock not refreshed for
+# `REPLAY_LOCK_STALE_S` belonged to a replay that died, and the next replay takes it over.
+REPLAY_LOCK_REFRESH_S = 5.0
+REPLAY_LOCK_STALE_S = 60.0
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """An event as the event store keeps it: its JSON document (the full envelope) plus store order."""
@@ -118,7 +128,8 @@ class ReadModelRebuild(Protocol):
         differences and how many there are in all. The live ones are left as they are."""
 
     async def discard(self) -> None:
-        """Drop the rebuilt read models (after a compare, or a replay that failed)."""
+        """Drop the rebuilt read models (after a compare, or a replay that failed) and release the replay
+        lock."""
 
     @property
     def needs_live_catch_up(self) -> bool:
@@ -231,5 +242,6 @@ class Store(Protocol):
         API's `ProjectorLagProbe`."""
 
     # --- replay ------------------------------------------------------------------------------------
-    async def begin_rebuild(self) -> ReadModelRebuild:
-        """Fresh, empty read models to replay into (left-overs of an earlier replay are dropped first)."""
+    async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
+        """Take the replay lock for `holder` (ReplayInProgress if another live replay has it), then fresh,
+        empty read models to replay into (left-overs of an earlier replay are dropped first)."""

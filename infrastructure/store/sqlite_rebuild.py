@@ -5,6 +5,8 @@ them as fast as SQLite appends. The swap is one transaction under the write lock
 `DROP` of the live tables, `ALTER TABLE ... RENAME` of the fresh ones, then the schema's indexes and
 triggers and the execution totals, built on the new tables. Readers (WAL) see the old tables until it
 commits and the new ones after; the projector waits for the lock (and applies its batch to the new ones).
+
+One replay at a time: `scheduler_replay_lock` holds the running one, refreshed as it writes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Collection
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +24,14 @@ import aiosqlite
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from infrastructure.store import sqlite_read_models
-from infrastructure.store.port import CatchUp, Difference, RetentionCutoffs
+from infrastructure.store.port import (
+    REPLAY_LOCK_REFRESH_S,
+    REPLAY_LOCK_STALE_S,
+    CatchUp,
+    Difference,
+    ReplayInProgress,
+    RetentionCutoffs,
+)
 from infrastructure.store.read_model_names import LIVE, REBUILD
 from infrastructure.store.sqlite_schema import SCHEMA, unavailable_reported
 
@@ -69,17 +80,56 @@ def _loaded(document: str | None) -> dict[str, Any] | None:
 
 
 class SQLiteRebuild:
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: Path, holder: str) -> None:
         self._connection = connection
         self._path = path
+        self._holder = holder
+        self._refreshed = 0.0  # monotonic time the lock was last refreshed
 
     @property
     def needs_live_catch_up(self) -> bool:
         return False  # the swap holds the write lock from the final catch-up to the commit
 
     async def create(self) -> None:
+        """Take the replay lock, then make the fresh tables (one transaction)."""
+
+        async def lock_and_create() -> None:
+            await self._lock()
+            await self._create_tables()
+
         with unavailable_reported(self._path):
-            await self._in_transaction(self._create_tables)
+            await self._in_transaction(lock_and_create)
+
+    async def _lock(self) -> None:
+        rows = await self._connection.execute_fetchall(
+            "SELECT holder, acquired_at, refreshed_at FROM scheduler_replay_lock WHERE id = 1"
+        )
+        now = datetime.now(UTC)
+        for holder, acquired_at, refreshed_at in rows:
+            silent = (now - datetime.fromisoformat(refreshed_at)).total_seconds()
+            if silent < REPLAY_LOCK_STALE_S:
+                raise ReplayInProgress(
+                    f"another replay is running on {self._path}: {holder}, since {acquired_at} "
+                    f"(last heard of {silent:.0f} s ago; its lock expires after {REPLAY_LOCK_STALE_S:.0f} s "
+                    "of silence)"
+                )
+        stamp = now.isoformat()
+        await self._connection.execute(
+            "INSERT OR REPLACE INTO scheduler_replay_lock (id, holder, acquired_at, refreshed_at)"
+            " VALUES (1, ?, ?, ?)",
+            (self._holder, stamp, stamp),
+        )
+        self._refreshed = time.monotonic()
+
+    async def _refresh_lock(self) -> None:
+        """Within the transaction in progress: tell other replays this one is alive."""
+        if time.monotonic() - self._refreshed < REPLAY_LOCK_REFRESH_S:
+            return
+        await self._connection.execute(
+            "UPDATE scheduler_replay_lock SET refreshed_at = ? WHERE id = 1 AND holder = ?",
+            (datetime.now(UTC).isoformat(), self._holder),
+        )
+        self._refreshed = time.monotonic()
 
     async def _create_tables(self) -> None:
         for live, fresh in zip(LIVE.names(), REBUILD.names(), strict=True):
@@ -107,8 +157,12 @@ class SQLiteRebuild:
             return await sqlite_read_models.load_view(self._connection, REBUILD, execution_ids, job_ids)
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
-        if changes:
-            with unavailable_reported(self._path):
+        with unavailable_reported(self._path):
+            if self._connection.in_transaction:  # the final catch-up, inside the swap's transaction
+                await self._refresh_lock()
+            elif time.monotonic() - self._refreshed >= REPLAY_LOCK_REFRESH_S:
+                await self._in_transaction(self._refresh_lock)
+            if changes:
                 await sqlite_read_models.apply_changes(self._connection, REBUILD, changes)
 
     async def prune(self, cutoffs: RetentionCutoffs) -> None:
@@ -156,5 +210,8 @@ class SQLiteRebuild:
             async def drop() -> None:
                 for fresh in REBUILD.names():
                     await self._connection.execute(f"DROP TABLE IF EXISTS {fresh}")
+                await self._connection.execute(
+                    "DELETE FROM scheduler_replay_lock WHERE holder = ?", (self._holder,)
+                )
 
             await self._in_transaction(drop)

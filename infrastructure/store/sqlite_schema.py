@@ -153,6 +153,14 @@ CREATE TABLE IF NOT EXISTS scheduler_execution_tombstones (
 );
 CREATE INDEX IF NOT EXISTS ix_tombstones_deleted_at ON scheduler_execution_tombstones (deleted_at);
 
+-- At most one row: the replay running now (`python -m services.projector replay`), refreshed as it works.
+CREATE TABLE IF NOT EXISTS scheduler_replay_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    refreshed_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS scheduler_projector_state (
     projector_id TEXT PRIMARY KEY,
     updated_at TEXT NOT NULL,

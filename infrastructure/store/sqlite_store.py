@@ -383,7 +383,7 @@ class SQLiteStore:
         return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))
 
     # --- replay ------------------------------------------------------------------------------------
-    async def begin_rebuild(self) -> ReadModelRebuild:
-        rebuild = SQLiteRebuild(self._db(), self._path)
+    async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
+        rebuild = SQLiteRebuild(self._db(), self._path, holder)
         await rebuild.create()
         return rebuild

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from infrastructure.adapters import make_store
 from infrastructure.settings import CommonSettings
-from infrastructure.store.port import Difference, Store
+from infrastructure.store.port import Difference, ReplayInProgress, Store
 from services.projector.progress import ProgressBar
 from services.projector.replay_fold import ReplayFolder, Skipped
 
@@ -50,11 +52,13 @@ async def replay(
     batch_size: int = BATCH_SIZE,
     difference_limit: int = 50,
     progress: ProgressBar | None = None,
+    holder: str = "replay",
 ) -> ReplayResult:
-    """Rebuild the read models and swap them in, or (`verify`) compare them with the live ones."""
+    """Rebuild the read models and swap them in, or (`verify`) compare them with the live ones; `holder`
+    names this replay in the store's replay lock (ReplayInProgress if another replay holds it)."""
     bar = progress or ProgressBar(await store.count_events())
     started = time.perf_counter()
-    rebuild = await store.begin_rebuild()
+    rebuild = await store.begin_rebuild(holder)
     folder = ReplayFolder(rebuild, fresh=True)
     result = ReplayResult(verified=verify, skipped=folder.skipped)
 
@@ -128,11 +132,17 @@ def report(result: ReplayResult, out: TextIO) -> None:
 async def run_replay(
     settings: CommonSettings, *, verify: bool, batch_size: int, show: int, out: TextIO
 ) -> int:
-    """The command: exit status 0, or 1 when `--verify` found differences."""
+    """The command: exit status 0, 1 when `--verify` found differences, 2 when another replay is running."""
     store = make_store(settings)
     await store.open()
+    holder = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        result = await replay(store, verify=verify, batch_size=batch_size, difference_limit=show)
+        result = await replay(
+            store, verify=verify, batch_size=batch_size, difference_limit=show, holder=holder
+        )
+    except ReplayInProgress as busy:
+        out.write(f"not replayed: {busy}\n")
+        return 2
     finally:
         await store.close()
     report(result, out)

@@ -13,7 +13,7 @@ import pytest
 from pymongo_async_mock import AsyncMongoMockClient
 
 from domain.records import ExecutionTombstone, ProjectorStateRecord, SchedulerStateRecord
-from infrastructure.store import mongo_rebuild
+from infrastructure.store import mongo_rebuild, sqlite_rebuild
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import (
     Difference,
@@ -21,6 +21,7 @@ from infrastructure.store.port import (
     ExecutionQuery,
     HistoryQuery,
     ReadModelChanges,
+    ReplayInProgress,
     RetentionCutoffs,
     Store,
 )
@@ -319,3 +320,29 @@ async def test_mongo_swap_left_halfway_is_completed_by_the_next_open() -> None:
     assert await reopened.count_executions() == 0
     assert await database[mongo_rebuild.SWAPS].find_one({}) is None
     assert not [name for name in await database.list_collection_names() if name.endswith("_rebuild")]
+
+
+# --- one replay at a time -------------------------------------------------------------------------------
+
+
+async def test_one_replay_at_a_time(store: Store) -> None:
+    first = await store.begin_rebuild("host-a:1")
+    with pytest.raises(ReplayInProgress, match="host-a:1"):
+        await store.begin_rebuild("host-b:2")
+    await first.apply_changes(some_changes())  # the first one is unharmed
+    await first.discard()  # releases the lock
+    second = await store.begin_rebuild("host-b:2")
+    await second.discard()
+
+
+async def test_the_lock_of_a_replay_that_died_is_taken_over(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.begin_rebuild("host-a:1")  # never discarded: its process died
+    for module in (sqlite_rebuild, mongo_rebuild):
+        monkeypatch.setattr(module, "REPLAY_LOCK_STALE_S", -1.0)  # every lock is stale
+    taken_over = await store.begin_rebuild("host-b:2")
+    monkeypatch.undo()
+    with pytest.raises(ReplayInProgress, match="host-b:2"):
+        await store.begin_rebuild("host-c:3")
+    await taken_over.discard()

@@ -121,3 +121,16 @@ async def test_events_projected_during_a_replay_are_in_the_swapped_in_read_model
     later_ids = {event.execution_id for event in later if isinstance(event, ExecutionEvent)}
     deleted = {event.execution_id for event in later if isinstance(event, ExecutionDeleted)}
     assert later_ids - deleted <= executions, "nothing the projector applied during the swap is lost"
+
+
+async def test_a_second_replay_is_refused_while_one_runs(tmp_path: Path, live: SQLiteStore) -> None:
+    await project_live(live, operating_history(seed=14, runs=5))
+    running = await live.begin_rebuild("other-host:4242")
+    try:
+        refused = run_command(tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "not replayed: another replay is running" in refused.stdout
+        assert "other-host:4242" in refused.stdout
+    finally:
+        await running.discard()
+    assert run_command(tmp_path, "--verify").returncode == 0
