@@ -20,7 +20,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "replay",
         help="rebuild every read model from the event store and swap it in",
         description="Rebuild every read model from the event store into fresh tables/collections and swap "
-        "them in; with --verify, compare them with the live ones instead (exit status 1 if they differ; 2 if another replay is running).",
+        "them in; with --verify, compare them with the live ones instead (exit status 1 if they differ). "
+        "Exit status 2: another replay is running.",
     )
     replay.add_argument(
         "--verify", action="store_true", help="compare with the live read models, change nothing"
