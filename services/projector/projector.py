@@ -8,6 +8,11 @@ even when the event store already had it: a crash between append and apply is me
 
 A store that is unavailable (busy, down) is waited for, batch held, rather than failing the batch: a failed
 batch would be dead-lettered, and its events would be missing from the read models.
+
+The batches and the state reports (written by a background task while idle) take turns at the store
+(`_store_turn`): a store may have one connection per process on which transactions must not interleave
+(SQLite: a report's `BEGIN` inside a batch's transaction fails, and a batch's `BEGIN` inside a report's failed
+the batch, whose events were then dead-lettered and lost).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ class Projector:
         self.projector_id = projector_id
         self.state_interval_s = state_interval_s
         self.stats = ProjectionStats(started_at=clock())
+        # One writer at a time: a batch (append, then apply) and a state report never interleave.
+        self._store_turn = asyncio.Lock()
 
     @property
     def active(self) -> bool:
@@ -83,7 +90,8 @@ class Projector:
     async def _until_stored(self, events: Sequence[Event]) -> None:
         for attempt in itertools.count():
             try:
-                await self.project_batch(events)
+                async with self._store_turn:
+                    await self.project_batch(events)
                 return
             except StoreUnavailable as error:
                 delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
@@ -128,9 +136,11 @@ class Projector:
         """Write this projector's state for the API (lag, counts); only once it has been active."""
         if not self.active:
             return
-        now = self._clock()
-        self.stats.dead_lettered = dead_lettered(self._queue) - self._dead_lettered_at_start
-        await self._store.put_projector_state(self.stats.state(self.projector_id, now, self.state_interval_s))
+        async with self._store_turn:
+            now = self._clock()
+            self.stats.dead_lettered = dead_lettered(self._queue) - self._dead_lettered_at_start
+            state = self.stats.state(self.projector_id, now, self.state_interval_s)
+            await self._store.put_projector_state(state)
         self._last_report = now
         self.stats.applied_since_report = False
 
