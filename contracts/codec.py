@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Union
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from contracts.commands import COMMAND_TYPES
-from contracts.envelope import Message
+from contracts.envelope import Event, Message
 from contracts.events import EVENT_TYPES, EVENT_UPCASTERS
 from contracts.runs import RunJob
 
@@ -28,6 +28,10 @@ CURRENT_VERSION: dict[str, int] = {
 }
 # (type, old version) -> function returning the document at old version + 1; defined beside the classes.
 UPCASTERS: dict[tuple[str, int], Upcaster] = {**EVENT_UPCASTERS}
+# Every event type, told apart by `type`: JSON text to an event in one pass of pydantic's parser.
+_EVENTS: TypeAdapter[Event] = TypeAdapter(
+    Annotated[Union[EVENT_TYPES], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
+)
 
 
 class MessageRejected(ValueError):
@@ -74,6 +78,21 @@ def from_document(document: dict[str, Any]) -> Message:
             for item in error.errors()
         )
         raise MessageRejected(f"invalid {message_type} v{upcast.get('version')}: {problems}") from None
+
+
+def decode_current_event(text: str | bytes) -> Event | None:
+    """The event in JSON `text` if it is an event of a known type at its current version, decoded in one
+    pass with no intermediate dict (a replay's fast path: about twice as fast as `json.loads` then
+    `from_document`); None for anything else (an older version, a command, anything invalid), which the
+    caller hands to `from_document` to be upcast or rejected with a reason. For documents the codec wrote
+    (`to_document`: every event in the event store) the event is the one `from_document` gives."""
+    try:
+        event = _EVENTS.validate_json(text)
+    except ValidationError:
+        return None
+    if "version" not in event.model_fields_set or event.version != CURRENT_VERSION[event.type]:
+        return None  # without a version a document is version 1, which may need upcasting
+    return event
 
 
 def upcast_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -124,8 +124,29 @@ def project_metadata(record: MetadataRecord | None, event: JobMetadataUpdated) -
     return base.model_copy(update=update)
 
 
+# Every type `history_entry` may make a line of (what its cases match); the others are let through at once
+# (most events are a run's progress: a replay asks for a million of them).
+HISTORY_EVENT_TYPES = (
+    JobPaused,
+    JobResumed,
+    RunQueued,
+    JobMetadataUpdated,
+    CancelRequested,
+    ExecutionDeleted,
+    ExecutionMarkedFailed,
+    CommandRejected,
+)
+
+
 def history_entry(event: Event) -> HistoryRecord | None:
     """The operator-history line an event stands for, if any (keyed by the event's message_id)."""
+    if not isinstance(event, HISTORY_EVENT_TYPES):
+        return None
+    return history_line(event)
+
+
+def history_line(event: Event) -> HistoryRecord | None:
+    """`history_entry` without its shortcut for the types it never makes a line of."""
     base = {"history_id": event.message_id, "timestamp": event.occurred_at, "status": "success"}
     match event:
         case JobPaused() | JobResumed() if event.actor not in SYSTEM_ACTORS:

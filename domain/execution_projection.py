@@ -31,7 +31,7 @@ from contracts.events import (
     Progress,
     RunQueued,
 )
-from domain.records import ExecutionRecord, ExecutionTombstone
+from domain.records import ExecutionRecord, ExecutionTombstone, updated
 
 # What the projection knows of an execution: its record, its tombstone once deleted, or nothing yet.
 ExecutionState = ExecutionRecord | ExecutionTombstone | None
@@ -52,7 +52,7 @@ _FRESH_ATTEMPT: dict[str, Any] = {
 
 
 def project_execution(state: ExecutionState, event: ExecutionEvent) -> ExecutionState:
-    """The execution's state after `event`."""
+    """The execution's state after `event`: `state` itself when the event changes nothing."""
     if isinstance(state, ExecutionTombstone):
         return state
     if isinstance(event, ExecutionDeleted):
@@ -68,13 +68,16 @@ def project_execution(state: ExecutionState, event: ExecutionEvent) -> Execution
         "updated_at": max(record.updated_at, event.occurred_at),
     }
     if event.attempt > record.attempt:
-        update |= _FRESH_ATTEMPT | {"attempt": event.attempt, "last_sequence": event.sequence}
+        # A newer attempt: its registers start afresh before the event's own changes are worked out.
+        fresh = _FRESH_ATTEMPT | {"attempt": event.attempt, "last_sequence": event.sequence}
         if not _is_terminal(record):
-            update |= {"error_message": None, "traceback": None}
+            fresh |= {"error_message": None, "traceback": None}
+        record = updated(record, fresh)
     elif event.attempt == record.attempt and event.sequence > record.last_sequence:
         update["last_sequence"] = event.sequence
-    record = record.model_copy(update=update)
-    return _derive(record.model_copy(update=_changes(record, event)))
+    # `_changes` reads none of the fields set so far (timestamp, updated_at, last_sequence) and sets none of
+    # them: both go into one copy of the record.
+    return _derive(record, update | _changes(record, event))
 
 
 def _new_record(event: ExecutionEvent) -> ExecutionRecord:
@@ -219,23 +222,32 @@ def _cancel_requested(record: ExecutionRecord, event: CancelRequested) -> dict[s
     }
 
 
-def _derive(record: ExecutionRecord) -> ExecutionRecord:
-    """Display fields from the registers: status while not ended, progress (100 once successful), the
-    message (a pending retry's notice, else the latest report's), the duration."""
-    derived: dict[str, Any] = {"progress": 100.0 if record.status == "success" else record.reported_progress}
-    if _is_terminal(record):
-        ended, started = record.finished_at, record.started_at
+def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord:
+    """`record` with `changes` and the display fields that follow from the registers: status while not
+    ended, progress (100 once successful), the message (a pending retry's notice, else the latest
+    report's), the duration. One copy of the record for all of them; `record` itself if none of them
+    changes a value."""
+    fields: dict[str, Any] = vars(record)  # its values by name (read, never written)
+    now = fields | changes  # the values once `changes` are made
+    status = now["status"]
+    derived: dict[str, Any] = {"progress": 100.0 if status == "success" else now["reported_progress"]}
+    if status in TERMINAL_STATUSES:
+        ended, started = now["finished_at"], now["started_at"]
         duration = (ended - started).total_seconds() if ended and started else None
         derived |= {
             "execution_time": None if duration is None else round(max(duration, 0.0), 3),
-            "progress_message": record.reported_message,
+            "progress_message": now["reported_message"],
         }
-    elif record.retry_at is not None:
+    elif now["retry_at"] is not None:
         derived["status"] = "queued"
     else:
         derived |= {
-            "status": "running" if record.last_sequence > 0 else "queued",
-            "progress_message": record.reported_message,
+            "status": "running" if now["last_sequence"] > 0 else "queued",
+            "progress_message": now["reported_message"],
         }
-    changed = {name: value for name, value in derived.items() if getattr(record, name) != value}
-    return record.model_copy(update=changed) if changed else record
+    final = {
+        name: value
+        for name, value in (changes | derived).items()
+        if (current := fields[name]) is not value and current != value
+    }
+    return updated(record, final) if final else record

@@ -99,7 +99,7 @@ def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChange
 def _fold_execution(view: ReadModelView, changes: ReadModelChanges, event: ExecutionEvent) -> None:
     before = view.executions.get(event.execution_id)
     after = project_execution(before, event)
-    if after == before:
+    if after is before:  # the event changed nothing (`project_execution` then returns its state)
         return
     view.executions[event.execution_id] = after
     if isinstance(after, ExecutionTombstone):

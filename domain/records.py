@@ -7,14 +7,33 @@ All datetimes are aware and UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+AnyRecord = TypeVar("AnyRecord", bound=Record)
+_set_attribute = object.__setattr__
+
+
+def updated(record: AnyRecord, update: Mapping[str, Any]) -> AnyRecord:
+    """`record.model_copy(update=update)`: a shallow copy with these fields replaced, not validated; the
+    same object, made without `model_copy`'s general machinery (extra and private attributes, which records
+    do not have: `extra="forbid"`, no private fields). The projections copy a record two or three times per
+    event: with `model_copy` that was the largest single cost of a replay."""
+    cls = type(record)
+    copied = cls.__new__(cls)
+    _set_attribute(copied, "__dict__", {**record.__dict__, **update})
+    _set_attribute(copied, "__pydantic_extra__", None)
+    _set_attribute(copied, "__pydantic_fields_set__", record.model_fields_set | update.keys())
+    _set_attribute(copied, "__pydantic_private__", None)
+    return copied
 
 
 class JobRecord(Record):
@@ -166,6 +185,7 @@ class ExecutionStats(Record):
 
 def as_utc_key(moment: datetime) -> str:
     """Sortable text key of an aware datetime (fixed width, UTC), for stores that sort strings."""
-    from datetime import UTC
-
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year >= 1000:  # isoformat: the same text as the format below, twice as fast
+        return utc.isoformat(timespec="microseconds")[:26] + "Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # %Y is not padded to 4 digits here (glibc)

@@ -10,6 +10,7 @@ Every write is idempotent (a put replaces the record with the same key).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,12 +44,41 @@ REPLAY_LOCK_REFRESH_S = 5.0
 REPLAY_LOCK_STALE_S = 60.0
 
 
-@dataclass(frozen=True)
 class StoredEvent:
-    """An event as the event store keeps it: its JSON document (the full envelope) plus store order."""
+    """An event as the event store keeps it: its JSON document (the full envelope) plus store order.
 
-    position: int
-    document: dict[str, Any]
+    A store that keeps the document as JSON text may hand the text over (`text`) and leave it unparsed until
+    `document` is first read: a replay decodes most events straight from the text
+    (`contracts.codec.decode_current_event`), which is much faster than parsing a dict and validating it.
+    """
+
+    __slots__ = ("_document", "position", "text")
+
+    def __init__(
+        self, position: int, document: dict[str, Any] | None = None, *, text: str | None = None
+    ) -> None:
+        if document is None and text is None:
+            raise TypeError("StoredEvent needs its document or its JSON text")
+        self.position = position
+        self.text = text
+        self._document = document
+
+    @property
+    def document(self) -> dict[str, Any]:
+        if self._document is None:
+            assert self.text is not None
+            self._document = json.loads(self.text)
+        return self._document
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredEvent):
+            return NotImplemented
+        return (self.position, self.document) == (other.position, other.document)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside, equal by value: not hashable
+
+    def __repr__(self) -> str:
+        return f"StoredEvent(position={self.position!r}, document={self.document!r})"
 
 
 @dataclass(frozen=True)

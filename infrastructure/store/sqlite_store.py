@@ -196,7 +196,7 @@ class SQLiteStore:
             )
             if not rows:
                 return
-            yield [StoredEvent(position=row[0], document=json.loads(row[1])) for row in rows]
+            yield [StoredEvent(row[0], text=row[1]) for row in rows]  # parsed when read (replay: rarely)
             after = rows[-1][0]
 
     async def count_events(self) -> int:

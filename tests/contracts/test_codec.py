@@ -9,7 +9,7 @@ import pytest
 
 from contracts import codec
 from contracts.codec import MESSAGE_TYPES, MessageRejected, decode, encode, to_document
-from contracts.envelope import Message
+from contracts.envelope import Event, Message
 from tests.contracts.examples import GOLDEN_DIR, examples, golden_path
 
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.json"))
@@ -81,3 +81,37 @@ def test_an_older_version_is_upcast_on_decode(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delitem(codec.UPCASTERS, ("PauseJob", 1))
     with pytest.raises(MessageRejected, match="no upcaster for PauseJob v1"):
         codec.from_document(document)
+
+
+@pytest.mark.parametrize("message", examples(), ids=lambda message: message.type)
+def test_the_fast_event_decoding_gives_what_decode_gives_or_nothing(message: Message) -> None:
+    """`decode_current_event` (a replay's fast path) decodes an event at its current version exactly as
+    `decode` does, and leaves everything else (commands, runs) to `decode`."""
+    fast = codec.decode_current_event(encode(message))
+    if isinstance(message, Event):
+        assert fast == decode(encode(message))
+        assert fast is not None and to_document(fast) == to_document(message)
+    else:
+        assert fast is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xff\xfe not json",
+        b"[1, 2]",
+        b'{"type": "LaunchMissiles", "version": 1}',
+        b'{"type": "JobPaused", "version": 1, "producer": "api"}',
+    ],
+)
+def test_the_fast_event_decoding_leaves_what_it_cannot_decode_to_decode(body: bytes) -> None:
+    assert codec.decode_current_event(body) is None
+
+
+def test_the_fast_event_decoding_leaves_older_versions_to_the_upcasters() -> None:
+    (old,) = [path for path in GOLDEN_FILES if path.stem == "ExecutionMarkedFailed.v1"]
+    assert codec.decode_current_event(old.read_bytes()) is None
+    current = next(message for message in examples() if message.type == "ExecutionMarkedFailed")
+    document = to_document(current)
+    del document["version"]  # no version: version 1, to be upcast, not the class's default
+    assert codec.decode_current_event(json.dumps(document)) is None

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.envelope import ExecutionEvent
+from contracts.envelope import Event, ExecutionEvent
 from contracts.events import (
     CancelRequested,
     ExecutionDeleted,
@@ -18,8 +18,10 @@ from contracts.events import (
     Progress,
     RunQueued,
 )
+from domain.catalogue_projection import HISTORY_EVENT_TYPES, history_line
 from domain.execution_projection import ExecutionState, project_execution
 from domain.records import ExecutionTombstone
+from tests.contracts.examples import examples
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 IDS = {"job_id": "pipeline_canary", "execution_id": "e1"}
@@ -131,3 +133,19 @@ def test_shuffled_and_duplicated_streams_project_like_the_ordered_one(
     duplicated = stream + data.draw(st.lists(st.sampled_from(stream), max_size=len(stream)))
     shuffled = data.draw(st.permutations(duplicated))
     assert fold(shuffled) == fold(stream)
+
+
+def test_an_event_that_changes_nothing_gives_the_same_state_back() -> None:
+    """What lets a fold skip the record: `project_execution` returns its state itself."""
+    state: ExecutionState = None
+    for event in run_stream():
+        state = project_execution(state, event)
+    for event in run_stream():
+        assert project_execution(state, event) is state
+
+
+def test_history_is_looked_for_in_every_event_type_that_can_make_a_line() -> None:
+    """`history_entry` skips the types outside `HISTORY_EVENT_TYPES`: none of them makes a line."""
+    for message in examples():
+        if isinstance(message, Event) and not isinstance(message, HISTORY_EVENT_TYPES):
+            assert history_line(message) is None, f"{message.type} makes a history line"

@@ -4,6 +4,7 @@ models of a replay (fill, compare, swap, discard). Every test runs on each adapt
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from datetime import timedelta
@@ -24,6 +25,7 @@ from infrastructure.store.port import (
     ReplayInProgress,
     RetentionCutoffs,
     Store,
+    StoredEvent,
 )
 from infrastructure.store.sqlite_store import SQLiteStore
 
@@ -346,3 +348,34 @@ async def test_the_lock_of_a_replay_that_died_is_taken_over(
     with pytest.raises(ReplayInProgress, match="host-b:2"):
         await store.begin_rebuild("host-c:3")
     await taken_over.discard()
+
+
+async def test_sqlite_rebuild_settings_last_as_long_as_the_rebuild(tmp_path: Path) -> None:
+    sqlite_store = SQLiteStore(tmp_path / "scheduler.sqlite3")
+    await sqlite_store.open()
+    try:
+        connection = sqlite_store._db()
+
+        async def pragmas() -> dict[str, int]:
+            values = {}
+            for name in sqlite_rebuild.REBUILD_PRAGMAS:
+                rows = await connection.execute_fetchall(f"PRAGMA {name}")
+                values[name] = int(next(iter(rows))[0])
+            return values
+
+        before = await pragmas()
+        rebuild = await sqlite_store.begin_rebuild()
+        assert await pragmas() == sqlite_rebuild.REBUILD_PRAGMAS
+        await rebuild.discard()
+        assert await pragmas() == before
+    finally:
+        await sqlite_store.close()
+
+
+def test_a_stored_event_parses_its_text_only_when_its_document_is_read() -> None:
+    document = event_document("e1")
+    lazy = StoredEvent(7, text=json.dumps(document))
+    assert lazy.text is not None and lazy.position == 7
+    assert lazy == StoredEvent(7, document) and lazy.document == document
+    with pytest.raises(TypeError):
+        StoredEvent(7)
