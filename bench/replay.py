@@ -1,18 +1,17 @@
-"""(7) Replay: events per second rebuilding the read models from stored events.
+"""(7) Replay: events per second rebuilding the read models from stored events, and checking them.
 
 The event store is generated (seeded) with the product's insert statement and document encoding, cached
-like the read path's data set. When `services.projector.replay` exists, its command
-(`python -m services.projector replay`) is timed on a copy; until then the stand-in is measured: read the
-store with `SQLiteStore.iter_events`, decode each document (`contracts.codec.from_document`) and apply it
-with `Projector.apply` to a fresh SQLite store. The baseline is SQLite itself: the same rows read and
-written back in one transaction with `executemany`.
+like the read path's data set. On a copy of it the real command is timed (wall clock, process start-up
+included): `python -m services.projector replay` (rebuild and swap in), then on the same copy, now holding
+the read models it built, `python -m services.projector replay --verify` (rebuild and compare; it must find
+them identical). The baseline is SQLite itself: the same rows read and written back in one transaction with
+`executemany`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
 import inspect
 import shutil
 import sqlite3
@@ -21,23 +20,18 @@ import time
 from pathlib import Path
 
 from bench import workload
-from bench.environment import CACHE_DIR, fresh_dir, service_env
+from bench.environment import CACHE_DIR, BenchError, fresh_dir, service_env
 from bench.figures import Goal
 from bench.plan import BenchRun
-from contracts.codec import from_document, to_document
+from contracts.codec import to_document
 from contracts.envelope import Event
 from domain.records import as_utc_key
 from infrastructure.store import sqlite_schema
 from infrastructure.store.documents import encode_event_document, event_fields
 from infrastructure.store.sqlite_store import SQLiteStore
-from services.projector.projector import Projector
 
 GROUP = "7 replay"
 BATCH = 20_000
-
-
-def replay_command_exists() -> bool:
-    return importlib.util.find_spec("services.projector.replay") is not None
 
 
 def event_store_path(count: int, seed: int) -> Path:
@@ -95,46 +89,28 @@ async def ensure_event_store(run: BenchRun, count: int) -> Path:
     return path
 
 
-async def stand_in_once(source: Path, target: Path) -> float:
-    """Events per second: iterate the stored events in batches, decode, `Projector.apply_batch` into a
-    fresh store."""
-    events_store, read_models = SQLiteStore(source), SQLiteStore(target)
-    await events_store.open()
-    await read_models.open()
-    projector = Projector(read_models)
-    applied = 0
-    try:
-        started = time.perf_counter()
-        async for batch in events_store.iter_events():
-            events = [from_document(stored.document) for stored in batch]
-            assert all(isinstance(event, Event) for event in events)
-            await projector.apply_batch(events)  # type: ignore[arg-type]
-            applied += len(events)
-        elapsed = time.perf_counter() - started
-    finally:
-        await events_store.close()
-        await read_models.close()
-    return applied / elapsed
-
-
-async def command_once(run: BenchRun, source: Path, count: int, repetition: int) -> float:
-    """Events per second of `python -m services.projector replay` on a copy (wall time, start-up included)."""
-    data_dir = fresh_dir(run.work_dir, f"replay-{repetition}")
-    shutil.copy(source, data_dir / "scheduler.sqlite3")
+async def command_once(data_dir: Path, count: int, *arguments: str) -> float:
+    """Events per second of `python -m services.projector replay [arguments]` on the store in `data_dir`
+    (wall time, start-up included); BenchError if it fails (or, with --verify, finds differences)."""
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.projector",
         "replay",
+        *arguments,
         env=service_env(data_dir),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,  # the progress bar
     )
-    code = await asyncio.wait_for(process.wait(), 3600)
-    if code != 0:
-        raise RuntimeError(f"python -m services.projector replay exited with {code}")
-    return count / (time.perf_counter() - started)
+    output, _ = await asyncio.wait_for(process.communicate(), 3600)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise BenchError(
+            f"python -m services.projector replay {' '.join(arguments)} exited with {process.returncode}:\n"
+            + output.decode(errors="replace")[-3000:]
+        )
+    return count / elapsed
 
 
 def sqlite_ceiling(source: Path, target: Path) -> float:
@@ -160,14 +136,19 @@ def sqlite_ceiling(source: Path, target: Path) -> float:
 async def measure_replay(run: BenchRun) -> None:
     count = run.plan.replay_events
     target = run.plan.replay_target
-    real = replay_command_exists()
-    what = "python -m services.projector replay" if real else "STAND-IN: iter_events + Projector.apply"
     results = run.results
     results.figure(
         "replay.sqlite.per_s", GROUP, "baseline: SQLite read + bulk insert of the same rows", "rows/s"
     )
     results.figure(
-        "replay.per_s", GROUP, f"{what}, {count:,} events", "events/s", baseline="replay.sqlite.per_s"
+        "replay.per_s",
+        GROUP,
+        f"python -m services.projector replay, {count:,} events",
+        "events/s",
+        baseline="replay.sqlite.per_s",
+        note=f"the real command on a copy of {count:,} generated events (JobRegistered per job, then "
+        "RunQueued/JobStarted/Progress/JobFinished per execution), no read models yet; wall clock with the "
+        "process start-up",
     )
     results.figure(
         "replay.seconds_for_target",
@@ -176,20 +157,29 @@ async def measure_replay(run: BenchRun) -> None:
         "s",
         goal=Goal("<", 60),
     )
+    results.figure(
+        "replay.verify.per_s",
+        GROUP,
+        "python -m services.projector replay --verify, same store after the replay",
+        "events/s",
+        baseline="replay.sqlite.per_s",
+        note="rebuild into fresh tables, compare with the read models the replay swapped in (must be "
+        "identical), drop the fresh tables",
+    )
     source = await ensure_event_store(run, count)
     for repetition in range(min(run.plan.repetitions, run.plan.replay_repetitions)):
         directory = fresh_dir(run.work_dir, f"replay-{repetition}")
         ceiling = await asyncio.to_thread(sqlite_ceiling, source, directory / "copy.sqlite3")
         results.add("replay.sqlite.per_s", ceiling)
-        if real:
-            rate = await command_once(run, source, count, repetition)
-        else:
-            rate = await stand_in_once(source, directory / "scheduler.sqlite3")
+        data_dir = fresh_dir(run.work_dir, f"replay-{repetition}")
+        await asyncio.to_thread(shutil.copy, source, data_dir / "scheduler.sqlite3")
+        rate = await command_once(data_dir, count)
         results.add("replay.per_s", rate)
         results.add("replay.seconds_for_target", target / rate)
-        run.log(f"replay #{repetition + 1}: {rate:,.0f} events/s ({target / rate:.0f} s for {target:,})")
-    results.figures["replay.per_s"].note = (
-        ("the replay command" if real else "the replay command does not exist yet; stand-in measured")
-        + f"; {count:,} generated events (JobRegistered per job, then RunQueued/JobStarted/Progress/"
-        "JobFinished per execution)"
-    )
+        verify_rate = await command_once(data_dir, count, "--verify")
+        results.add("replay.verify.per_s", verify_rate)
+        run.log(
+            f"replay #{repetition + 1}: {rate:,.0f} events/s ({target / rate:.0f} s for {target:,}); "
+            f"--verify {verify_rate:,.0f} events/s"
+        )
+        shutil.rmtree(data_dir, ignore_errors=True)  # a copy of the store: up to a few GB

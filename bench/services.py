@@ -262,7 +262,7 @@ async def distributed_session(run: BenchRun) -> None:
             data_dir, url, SCHEDULER_PORT=str(port), SCHEDULER_WORKER_CAPACITY=str(WORKER_CAPACITY)
         )
         projector = group.start("services.projector", env, "projector")
-        await projector.wait_for_log("projector consuming")
+        await projector.wait_for_log("consuming projector.events")  # its log line at start-up
         scheduler = group.start("services.scheduler", env, "scheduler")
         workers = [start_worker(group, env, 1)]
         api_process = group.start("services.api", env, "api")

@@ -1,7 +1,10 @@
 """(1) Transport ceiling and (2) event throughput through our bus, projector and store.
 
 Both publish the same encoded event bodies with the same window of unconfirmed messages, and consume in
-a separate process in the distributed case, so their ratio isolates what our code adds to the broker.
+a separate process in the distributed case, so their ratio isolates what our code adds to the broker. Each
+is measured twice: publishing while consuming (first publish → last ack / last event stored), and consuming
+alone, draining a queue filled beforehand with no consumer (first ack → last ack / first event stored →
+last event stored): the sustained rate of the consuming side, the projector's when it catches up.
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ def stored_event_count(database: Path) -> int:
         connection.close()
 
 
-async def transport_once(url: str, bodies: list[bytes], queue_name: str) -> float:
+async def transport_once(url: str, bodies: list[bytes], queue_name: str, *, drain: bool = False) -> float:
     """Raw aio-pika: persistent publishes with confirms (window of IN_FLIGHT) to a topic exchange, consumed
-    with an ack each by another process; messages per second from the first publish to the last ack."""
+    with an ack each by another process; messages per second from the first publish to the last ack. With
+    `drain`, everything is published (and confirmed) before the consumer starts, and the rate is the
+    consumer's alone: from its first ack to its last."""
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
@@ -57,6 +62,15 @@ async def transport_once(url: str, bodies: list[bytes], queue_name: str) -> floa
         )
         queue = await channel.declare_queue(queue_name, durable=True)
         await queue.bind(exchange, routing_key="#")
+
+        async def send(body: bytes) -> None:
+            message = aio_pika.Message(
+                body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
+            )
+            await exchange.publish(message, routing_key="JobStarted")
+
+        if drain:
+            await publish_window(send, bodies, IN_FLIGHT)
         consumer = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -72,26 +86,22 @@ async def transport_once(url: str, bodies: list[bytes], queue_name: str) -> floa
             if ready.strip() != b"ready":
                 raise BenchError(f"transport consumer did not start: {ready!r}")
             started = time.time()
-
-            async def send(body: bytes) -> None:
-                message = aio_pika.Message(
-                    body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
-                )
-                await exchange.publish(message, routing_key="JobStarted")
-
-            await publish_window(send, bodies, IN_FLIGHT)
+            if not drain:
+                await publish_window(send, bodies, IN_FLIGHT)
             done = await asyncio.wait_for(consumer.stdout.readline(), 120)
-            last_ack = float(done.split()[1])
+            last_ack, first_ack = (float(field) for field in done.split()[1:3])
         finally:
             if consumer.returncode is None:
                 consumer.kill()
             await consumer.wait()
         await queue.delete(if_unused=False, if_empty=False)
+    if drain:
+        return (len(bodies) - 1) / (last_ack - first_ack)
     return len(bodies) / (last_ack - started)
 
 
 async def measure_transport(run: BenchRun, events: list[Event]) -> None:
-    figure = "transport.msgs_per_s"
+    figure, drain_figure = "transport.msgs_per_s", "transport.drain.msgs_per_s"
     run.results.figure(
         figure,
         GROUP_TRANSPORT,
@@ -99,12 +109,21 @@ async def measure_transport(run: BenchRun, events: list[Event]) -> None:
         "msg/s",
         note=f"{len(events)} persistent messages of ~{sum(len(encode(e)) for e in events[:200]) // 200} B",
     )
+    run.results.figure(
+        drain_figure,
+        GROUP_TRANSPORT,
+        "consume side alone: 2nd process drains them (ack each), published beforehand",
+        "msg/s",
+        note="first ack → last ack; the queue filled (confirmed) before the consumer starts",
+    )
     bodies = [encode(event) for event in events]
     with throwaway_vhost("transport") as url:
         for repetition in range(run.plan.repetitions):
             rate = await transport_once(url, bodies, f"bench.transport.{repetition}")
             run.results.add(figure, rate)
-            run.log(f"transport ceiling #{repetition + 1}: {rate:,.0f} msg/s")
+            drained = await transport_once(url, bodies, f"bench.transport.drain.{repetition}", drain=True)
+            run.results.add(drain_figure, drained)
+            run.log(f"transport ceiling #{repetition + 1}: {rate:,.0f} msg/s; drained {drained:,.0f} msg/s")
 
 
 async def embedded_once(events: list[Event], database: Path) -> float:
@@ -142,7 +161,7 @@ async def distributed_once(run: BenchRun, url: str, events: list[Event], repetit
     database = data_dir / "scheduler.sqlite3"
     with processes(data_dir) as group:
         projector = group.start("services.projector", distributed_env(data_dir, url), "projector")
-        await projector.wait_for_log("projector consuming")
+        await projector.wait_for_log(f"consuming {PROJECTOR.name}")
         bus = RabbitMQBus(url, connection_name="bench:publisher")
         await bus.start()
         try:
@@ -157,6 +176,39 @@ async def distributed_once(run: BenchRun, url: str, events: list[Event], repetit
         finally:
             await bus.close()
     return len(events) / (finished - started)
+
+
+async def drain_once(run: BenchRun, url: str, events: list[Event], repetition: int) -> float:
+    """The projector alone: the events published (RabbitMQBus, confirmed, persistent) into its queue with no
+    consumer, then `python -m services.projector` started; events per second from the first event seen in
+    the event store to the last (polled every 10 ms; the events of the first poll that sees any are not
+    counted), so its start-up is left out."""
+    data_dir = fresh_dir(run.work_dir, f"events-drain-{repetition}")
+    database = data_dir / "scheduler.sqlite3"
+    bus = RabbitMQBus(url, connection_name="bench:publisher")
+    await bus.start()  # declares the standing queues, the projector's included
+    try:
+        await publish_window(bus.publish, events, IN_FLIGHT)
+    finally:
+        await bus.close()
+    first: tuple[float, int] | None = None  # (time, events stored) when the first events were seen
+    with processes(data_dir) as group:
+        projector = group.start("services.projector", distributed_env(data_dir, url), "projector")
+
+        async def all_stored() -> bool:
+            nonlocal first
+            projector.check_alive()
+            stored = await asyncio.to_thread(stored_event_count, database)
+            if stored and first is None:
+                first = (time.time(), stored)
+            return stored >= len(events)
+
+        finished = await wait_for(all_stored, timeout=600, interval=0.01, what="the projector")
+    assert first is not None
+    started, already = first
+    if finished <= started:
+        raise BenchError(f"the projector stored all {len(events):,} events between two polls")
+    return (len(events) - already) / (finished - started)
 
 
 async def measure_event_throughput(run: BenchRun, events: list[Event]) -> None:
@@ -181,11 +233,25 @@ async def measure_event_throughput(run: BenchRun, events: list[Event]) -> None:
         rate = await embedded_once(events, directory / "scheduler.sqlite3")
         results.add("events.embedded.per_s", rate)
         run.log(f"event throughput embedded #{repetition + 1}: {rate:,.0f} events/s")
+    results.figure(
+        "events.drain.per_s",
+        GROUP_EVENTS,
+        "distributed, projector alone: drains the same events, published beforehand → SQLite",
+        "events/s",
+        baseline="transport.drain.msgs_per_s",
+        note="python -m services.projector started on a queue already holding every event; first event "
+        "stored → last (start-up excluded); ratio to the raw consume side of (1)",
+    )
     with throwaway_vhost("events") as url:
         for repetition in range(run.plan.repetitions):
             rate = await distributed_once(run, url, events, repetition)
             results.add("events.distributed.per_s", rate)
             run.log(f"event throughput distributed #{repetition + 1}: {rate:,.0f} events/s")
+    with throwaway_vhost("drain") as url:
+        for repetition in range(run.plan.repetitions):
+            rate = await drain_once(run, url, events, repetition)
+            results.add("events.drain.per_s", rate)
+            run.log(f"projector alone, draining #{repetition + 1}: {rate:,.0f} events/s")
     ceiling = results.figures["transport.msgs_per_s"].median
     for mode in ("embedded", "distributed"):
         for rate in results.figures[f"events.{mode}.per_s"].samples:
