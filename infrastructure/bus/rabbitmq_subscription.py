@@ -161,8 +161,32 @@ class RabbitMQSubscription:
                 continue
             batch = [message for message in batch if _channel_is_open(message)]
             reasons = await handle_batch([message.body for message in batch], handler, queue=self._queue.name)
+            await self._settle_batch(batch, reasons)
+
+    async def _settle_batch(self, batch: list[AbstractIncomingMessage], reasons: list[str | None]) -> None:
+        """Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
+        its last delivery (`multiple`): with one worker, every earlier delivery on this channel is settled
+        already, and the batch's own are in delivery order."""
+        if not batch:
+            return
+        if self._concurrency > 1:  # other workers' deliveries may be interleaved: one ack each
             for message, reason in zip(batch, reasons, strict=True):
                 await self._settle(message, reason)
+            return
+        try:
+            for message, reason in zip(batch, reasons, strict=True):
+                if reason is not None:
+                    await self._dead_letter(message, reason, self._queue.name)
+            await batch[-1].ack(multiple=True)
+        except (BusUnavailable, *BROKER_ERRORS):
+            logger.warning(
+                "could not settle a batch of %d from %s; the broker will redeliver it",
+                len(batch),
+                self._queue.name,
+                exc_info=True,
+            )
+            for message in batch:
+                await _requeue(message)
 
     async def _settle(self, message: AbstractIncomingMessage, reason: str | None) -> None:
         try:

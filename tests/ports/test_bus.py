@@ -539,7 +539,7 @@ async def test_batches_arrive_in_order_and_a_failing_message_is_dead_lettered_al
     names.insert(150, "exec-poison")
     await bus.declare(queue)  # so that everything is waiting when the consumer comes: batches
     await bus.publish_many([progress(name) for name in names])
-    await bus.consume_batches(queue, handle, max_batch=64)
+    subscription = await bus.consume_batches(queue, handle, max_batch=64)
     await wait_until(lambda: sum(len(batch) for batch in batches) == 300)
     handled = [name for batch in batches for name in batch]
     assert handled == [name for name in names if name != "exec-poison"], "in order, each once"
@@ -547,3 +547,12 @@ async def test_batches_arrive_in_order_and_a_failing_message_is_dead_lettered_al
     assert max(len(batch) for batch in batches) <= 64
     dead = await bus.take_dead_letters()
     assert [letter.reason for letter in dead] == ["poison in the batch"]
+
+    # Every message was settled: a new consumer gets nothing before a marker published after them all
+    # (what is left unacknowledged goes back to the queue ahead of it).
+    await subscription.cancel()
+    batches.clear()
+    await bus.consume_batches(queue, handle, max_batch=64)
+    await bus.publish(progress("exec-marker"))
+    await wait_until(lambda: bool(batches))
+    assert [name for batch in batches for name in batch] == ["exec-marker"]
