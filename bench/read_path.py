@@ -29,8 +29,8 @@ from bench.environment import (
 )
 from bench.figures import Goal, percentile
 from bench.plan import BenchRun
-from domain.records import as_utc_key
 from infrastructure.store import sqlite_schema
+from infrastructure.store.sqlite_read_models import execution_row
 from infrastructure.store.sqlite_store import SQLiteStore
 
 GROUP = "6 read path"
@@ -64,17 +64,7 @@ def _bulk_insert(path: Path, count: int, seed: int) -> None:
             connection.execute(f"DROP INDEX {name}")
         rows = []
         for record in workload.execution_records(count, seed):
-            rows.append(
-                (
-                    record.execution_id,
-                    record.job_id,
-                    record.status,
-                    int(record.is_manual),
-                    as_utc_key(record.timestamp),
-                    record.execution_time,
-                    record.model_dump_json(),
-                )
-            )
+            rows.append(execution_row(record))  # the row the store writes
             if len(rows) == BATCH:
                 connection.executemany(sqlite_schema.UPSERT_EXECUTION, rows)
                 rows.clear()

@@ -50,6 +50,8 @@ class RabbitMQSubscription:
         self._consumer_tag: str | None = None
         self._paused = False
         self._cancelled = False
+        if batch_handler is not None and concurrency > 1:
+            raise ValueError("a batch subscription has one worker: its batches are acknowledged in order")
         self._concurrency = max(1, concurrency)
         self._batch_handler = batch_handler
         self._max_batch = max(1, max_batch)
@@ -165,13 +167,9 @@ class RabbitMQSubscription:
 
     async def _settle_batch(self, batch: list[AbstractIncomingMessage], reasons: list[str | None]) -> None:
         """Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
-        its last delivery (`multiple`): with one worker, every earlier delivery on this channel is settled
-        already, and the batch's own are in delivery order."""
+        its last delivery (`multiple`): a batch subscription has one worker, so every earlier delivery on
+        this channel is settled already, and the batch's own are in delivery order."""
         if not batch:
-            return
-        if self._concurrency > 1:  # other workers' deliveries may be interleaved: one ack each
-            for message, reason in zip(batch, reasons, strict=True):
-                await self._settle(message, reason)
             return
         try:
             for message, reason in zip(batch, reasons, strict=True):

@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from contracts.envelope import ExecutionEvent
 from contracts.events import ExecutionDeleted
@@ -20,17 +17,6 @@ from services.projector.replay import ReplayResult, replay
 from tests.e2e.harness import ROOT, base_env
 from tests.projector.history import operating_history
 from tests.projector.test_replay import delivered, project_live, snapshot
-
-
-@pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    """The store a projector process keeps, on a real file under `<tmp_path>/data`."""
-    store = SQLiteStore(tmp_path / "data" / "scheduler.sqlite3")
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def run_command(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -46,10 +32,10 @@ def run_command(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[
 
 
 async def test_the_command_verifies_reports_differences_and_repairs(
-    tmp_path: Path, live: SQLiteStore
+    tmp_path: Path, store: SQLiteStore
 ) -> None:
     events = operating_history(seed=11)
-    await project_live(live, events)
+    await project_live(store, events)
 
     clean = run_command(tmp_path, "--verify")
     assert clean.returncode == 0, clean.stderr
@@ -57,8 +43,8 @@ async def test_the_command_verifies_reports_differences_and_repairs(
     assert "verify: live and rebuilt read models: identical" in clean.stdout
     assert "events/s" in clean.stderr and f"{len(events):,}/{len(events):,} events" in clean.stderr
 
-    executions, _ = await live.list_executions(ExecutionQuery(limit=1))
-    await live.put_execution(executions[0].model_copy(update={"status": "cancelled", "progress": 3.0}))
+    executions, _ = await store.list_executions(ExecutionQuery(limit=1))
+    await store.put_execution(executions[0].model_copy(update={"status": "cancelled", "progress": 3.0}))
     damaged = run_command(tmp_path, "--verify")
     assert damaged.returncode == 1, damaged.stdout + damaged.stderr
     assert f"scheduler_executions {executions[0].execution_id}:" in damaged.stdout
@@ -68,7 +54,7 @@ async def test_the_command_verifies_reports_differences_and_repairs(
     repaired = run_command(tmp_path)
     assert repaired.returncode == 0, repaired.stderr
     assert "read models rebuilt and swapped in" in repaired.stdout
-    assert await live.get_execution(executions[0].execution_id) == executions[0]
+    assert await store.get_execution(executions[0].execution_id) == executions[0]
     assert run_command(tmp_path, "--verify").returncode == 0
 
 
@@ -85,14 +71,14 @@ def test_the_command_explains_itself() -> None:
 
 
 async def test_events_projected_during_a_replay_are_in_the_swapped_in_read_models(
-    tmp_path: Path, live: SQLiteStore
+    tmp_path: Path, store: SQLiteStore
 ) -> None:
-    await project_live(live, operating_history(seed=12, runs=300))
-    replaying = SQLiteStore(live.path)  # the replay command's own connection
+    await project_live(store, operating_history(seed=12, runs=300))
+    replaying = SQLiteStore(store.path)  # the replay command's own connection
     await replaying.open()
     later = operating_history(seed=13, runs=80)
     later_batches = delivered(later, seed=2)
-    projector = Projector(live)
+    projector = Projector(store)
 
     during_replay = 0
     replayed = asyncio.Event()
@@ -117,15 +103,15 @@ async def test_events_projected_during_a_replay_are_in_the_swapped_in_read_model
         assert (await replay(replaying, verify=True)).difference_total == 0
     finally:
         await replaying.close()
-    executions = {record.execution_id for record in (await snapshot(live)).executions}
+    executions = {record.execution_id for record in (await snapshot(store)).executions}
     later_ids = {event.execution_id for event in later if isinstance(event, ExecutionEvent)}
     deleted = {event.execution_id for event in later if isinstance(event, ExecutionDeleted)}
     assert later_ids - deleted <= executions, "nothing the projector applied during the swap is lost"
 
 
-async def test_a_second_replay_is_refused_while_one_runs(tmp_path: Path, live: SQLiteStore) -> None:
-    await project_live(live, operating_history(seed=14, runs=5))
-    running = await live.begin_rebuild("other-host:4242")
+async def test_a_second_replay_is_refused_while_one_runs(tmp_path: Path, store: SQLiteStore) -> None:
+    await project_live(store, operating_history(seed=14, runs=5))
+    running = await store.begin_rebuild("other-host:4242")
     try:
         refused = run_command(tmp_path)
         assert refused.returncode == 2, refused.stdout + refused.stderr
