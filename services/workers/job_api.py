@@ -9,6 +9,7 @@ the worker turns into a `cancelled` end. The result must be JSON-serialisable; a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -56,3 +57,13 @@ class JobContext(Protocol):
 
 
 JobFunction = Callable[[JobContext], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class PartialResult:
+    """What a job returns when it did only part of its work (some rows refused, a page missing, no data
+    on a day that should have had some): the run ends `partial`, with `result` (what was done) and
+    `reason` (what was not) in its outcome. A job that did everything returns its result as is."""
+
+    result: Any
+    reason: str
