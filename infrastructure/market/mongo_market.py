@@ -2,7 +2,10 @@
 
 Each collection gets a unique compound index on its key, so concurrent writers cannot create duplicates.
 An upsert is `UpdateOne(key, {$set: non-null fields, $setOnInsert: {created_at}}, upsert=True)`; the
-result's `upserted_count` and `matched_count` are the inserted and updated counts.
+result's `upserted_count` and `matched_count` are the inserted and updated counts. A replace reads the
+stored documents of the batch first (their `created_at` and order field), leaves out the stale ones, and
+writes `UpdateOne(key + {field <= new or missing}, {$set: document, $unset: the stored fields it lacks},
+upsert=True)`: a newer document written in between makes that upsert a duplicate-key error, counted stale.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from infrastructure.market.port import (
     DEFAULT_BATCH_SIZE,
@@ -23,9 +26,14 @@ from infrastructure.market.port import (
     Document,
     MarketStoreUnavailable,
     WriteResult,
+    is_stale,
+    key_of,
     unique_by_key,
     without_nulls,
 )
+
+
+DUPLICATE_KEY = 11000
 
 
 def _as_utc(document: Document) -> Document:
@@ -93,6 +101,81 @@ class MongoMarketStore:
         except PyMongoError as error:
             raise MarketStoreUnavailable(f"{collection}: bulk write failed: {error}") from error
         return WriteResult(inserted=result.upserted_count, updated=result.matched_count)
+
+    async def replace(
+        self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
+    ) -> WriteResult:
+        unique = unique_by_key(collection, documents)
+        total = WriteResult()
+        for start in range(0, len(unique), self._batch_size):
+            batch = unique[start : start + self._batch_size]
+            total += await self._replace_batch(collection, batch, newer_than)
+        return total
+
+    async def _stored(self, collection: str, batch: list[Document], field: str | None) -> dict[Any, Document]:
+        wanted = [{name: document[name] for name in KEY_FIELDS[collection]} for document in batch]
+        cursor = self._db[collection].find({"$or": wanted})
+        return {key_of(collection, row): row for row in await cursor.to_list(None)}
+
+    async def _replace_batch(
+        self, collection: str, batch: list[Document], newer_than: str | None
+    ) -> WriteResult:
+        keys = KEY_FIELDS[collection]
+        now = datetime.now(UTC)
+        try:
+            stored = await self._stored(collection, batch, newer_than)
+        except PyMongoError as error:
+            raise MarketStoreUnavailable(f"{collection}: read before replace failed: {error}") from error
+        operations, stale, updated = [], 0, 0
+        for document in batch:
+            previous = stored.get(key_of(collection, document))
+            incoming = document.get(newer_than) if newer_than else None
+            if newer_than and previous is not None and is_stale(previous.get(newer_than), incoming):
+                stale += 1
+                continue
+            updated += previous is not None
+            operations.append(UpdateOne(*self._replacement(keys, document, previous, newer_than, now)))
+        raced = await self._bulk_replace(collection, operations)
+        return WriteResult(len(operations) - updated - raced, updated, stale + raced)
+
+    @staticmethod
+    def _replacement(
+        keys: tuple[str, ...], document: Document, previous: Document | None, field: str | None, now: datetime
+    ) -> tuple[Document, Document, bool]:
+        body = without_nulls(document)
+        body.pop("created_at", None)
+        condition: Document = {name: document[name] for name in keys}
+        if field:
+            condition["$or"] = [{field: {"$lte": document.get(field)}}, {field: None}]
+        update: Document = {"$set": body, "$setOnInsert": {"created_at": now}}
+        gone = {name: "" for name in previous or {} if name not in body and name not in {"_id", "created_at"}}
+        if gone:
+            update["$unset"] = gone
+        return condition, update, True
+
+    async def _bulk_replace(self, collection: str, operations: list[Any]) -> int:
+        """Write; answers how many lost a race to a newer document (duplicate key on upsert)."""
+        if not operations:
+            return 0
+        try:
+            await self._db[collection].bulk_write(operations, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+                raise MarketStoreUnavailable(f"{collection}: bulk replace failed: {error}") from error
+            return len(errors)
+        except PyMongoError as error:
+            raise MarketStoreUnavailable(f"{collection}: bulk replace failed: {error}") from error
+        return 0
+
+    async def delete(self, collection: str, equals: dict[str, Any]) -> int:
+        if not equals:
+            raise ValueError("delete needs at least one field to match")
+        try:
+            result = await self._db[collection].delete_many(dict(equals))
+        except PyMongoError as error:
+            raise MarketStoreUnavailable(f"{collection}: delete failed: {error}") from error
+        return int(result.deleted_count)
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
         pipeline = [

@@ -13,9 +13,16 @@ Collections and their upsert keys (`../shared/spec/jobs.md`):
 - `stock_news` {url, title, publish_time}: symbol, content, source, data_source.
 
 Dates are ISO strings (`2024-01-02`), times `YYYY-MM-DD HH:MM:SS` (Asia/Shanghai, as published);
-`updated_at` is an aware UTC datetime set by the writer, `created_at` is set on insert. An upsert merges the
-document's non-null fields into the stored one (a null never erases a stored value), so a partial record
-(e.g. valuation only) enriches what is there. Adapters: `sqlite_market.SQLiteMarketStore`,
+`updated_at` is an aware UTC datetime set by the writer, `created_at` is set on insert. Two ways to write:
+
+- `upsert` merges the document's non-null fields into the stored one (a null never erases a stored value),
+  so a partial record (e.g. valuation only) enriches what is there (`stock_basic_info`, financials, news);
+- `replace` writes the whole document (fields it lacks are gone; `created_at` is kept), and with
+  `newer_than=FIELD` only over a stored document whose FIELD is missing or not greater (ISO text compares
+  in time order): an older one is not written and counted `stale` (`market_quotes` by `quote_at`, the
+  bars of `stock_daily_quotes`).
+
+`delete` removes the documents whose fields equal the given values (migrations). Adapters: `sqlite_market.SQLiteMarketStore`,
 `mongo_market.MongoMarketStore`; one behavioural suite (`tests/market/test_market_store.py`).
 """
 
@@ -53,9 +60,12 @@ class MarketStoreUnavailable(RuntimeError):
 class WriteResult:
     inserted: int = 0
     updated: int = 0
+    stale: int = 0  # `replace(newer_than=...)`: not written, the stored document is newer
 
     def __add__(self, other: WriteResult) -> WriteResult:
-        return WriteResult(self.inserted + other.inserted, self.updated + other.updated)
+        return WriteResult(
+            self.inserted + other.inserted, self.updated + other.updated, self.stale + other.stale
+        )
 
 
 def key_of(collection: str, document: Document) -> tuple[str, ...]:
@@ -79,6 +89,11 @@ def without_nulls(document: Document) -> Document:
     return {name: value for name, value in document.items() if value is not None}
 
 
+def is_stale(stored: object, incoming: object) -> bool:
+    """`replace(newer_than=...)`: is the stored value newer than the incoming one?"""
+    return stored is not None and (incoming is None or str(stored) > str(incoming))
+
+
 class MarketStore(Protocol):
     async def open(self) -> None:
         """Connect, create tables/collections and their unique indexes if missing."""
@@ -87,6 +102,14 @@ class MarketStore(Protocol):
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
         """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""
+
+    async def replace(
+        self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
+    ) -> WriteResult:
+        """Write whole documents by key (created_at kept); with `newer_than`, never over a newer one."""
+
+    async def delete(self, collection: str, equals: dict[str, Any]) -> int:
+        """Remove the documents whose fields equal `equals` (at least one field); answers how many."""
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
         """For incremental history: the last stored `trade_date` per symbol of one source."""

@@ -26,6 +26,7 @@ from infrastructure.market.port import (
     Document,
     MarketStoreUnavailable,
     WriteResult,
+    is_stale,
     key_of,
     unique_by_key,
     without_nulls,
@@ -145,6 +146,91 @@ class SQLiteMarketStore:
         except sqlite3.Error as error:
             raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
         return WriteResult(inserted=len(batch) - existing, updated=existing)
+
+    async def replace(
+        self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
+    ) -> WriteResult:
+        unique = unique_by_key(collection, documents)
+        total = WriteResult()
+        for start in range(0, len(unique), self._batch_size):
+            batch = unique[start : start + self._batch_size]
+            total += await self._replace_batch(collection, batch, newer_than)
+        return total
+
+    async def _replace_batch(
+        self, collection: str, batch: list[Document], newer_than: str | None
+    ) -> WriteResult:
+        keys = KEY_FIELDS[collection]
+        columns = ", ".join(keys)
+        statement = (
+            f"INSERT INTO {collection} ({columns}, updated_at, document)"
+            f" VALUES ({', '.join('?' * (len(keys) + 2))})"
+            f" ON CONFLICT ({columns}) DO UPDATE SET updated_at = excluded.updated_at,"
+            " document = json_set(excluded.document, '$.created_at',"
+            " coalesce(json_extract(document, '$.created_at'), json_extract(excluded.document, '$.created_at')))"
+        )
+        now = datetime.now(UTC).isoformat()
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                stored = await self._stored_values(collection, batch, newer_than or "updated_at")
+                fresh = [
+                    document for document in batch
+                    if not (newer_than and is_stale(
+                        stored.get(key_of(collection, document)), document.get(newer_than)
+                    ))
+                ]  # fmt: skip
+                rows = [self._replacement_row(collection, document, now) for document in fresh]
+                await self._db.executemany(statement, rows)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
+        updated = sum(1 for document in fresh if key_of(collection, document) in stored)
+        return WriteResult(len(fresh) - updated, updated, len(batch) - len(fresh))
+
+    @staticmethod
+    def _replacement_row(collection: str, document: Document, now: str) -> tuple[Any, ...]:
+        body = without_nulls(document)
+        body.pop("created_at", None)
+        stamp = body.get("updated_at")
+        return (
+            *key_of(collection, document),
+            stamp.isoformat() if isinstance(stamp, datetime) else None,
+            json.dumps({**body, "created_at": now}, default=_encode_value),
+        )
+
+    async def _stored_values(
+        self, collection: str, batch: list[Document], field: str
+    ) -> dict[tuple[str, ...], Any]:
+        """key -> the stored document's `field` (None when it lacks it), for the keys already stored."""
+        columns = ", ".join(KEY_FIELDS[collection])
+        width = len(KEY_FIELDS[collection])
+        keys = [key_of(collection, document) for document in batch]
+        found: dict[tuple[str, ...], Any] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            values = ", ".join(f"({', '.join('?' * width)})" for _ in chunk)
+            query = (
+                f"SELECT {columns}, {_column_for(collection, field)} FROM {collection}"
+                f" WHERE ({columns}) IN (VALUES {values})"
+            )
+            async with self._db.execute(query, [part for key in chunk for part in key]) as cursor:
+                async for row in cursor:
+                    found[tuple(str(part) for part in row[:width])] = row[width]
+        return found
+
+    async def delete(self, collection: str, equals: dict[str, Any]) -> int:
+        if not equals:
+            raise ValueError("delete needs at least one field to match")
+        where, values = self._where(collection, equals)
+        try:
+            cursor = await self._db.execute(f"DELETE FROM {collection}{where}", values)
+        except sqlite3.Error as error:
+            raise MarketStoreUnavailable(f"{collection}: delete failed: {error}") from error
+        return int(cursor.rowcount)
 
     async def _existing(self, collection: str, keys: list[tuple[Any, ...]]) -> int:
         columns = ", ".join(KEY_FIELDS[collection])

@@ -147,3 +147,45 @@ async def test_a_document_without_its_key_is_refused(market_store: MarketStore, 
 
 async def test_empty_upsert_is_a_no_op(market_store: MarketStore) -> None:
     assert await market_store.upsert(STOCK_DAILY_QUOTES, []) == WriteResult()
+
+
+def quote(code: str, quote_at: str, price: float, **extra: object) -> dict[str, object]:
+    return {"code": code, "quote_at": quote_at, "price": price, "updated_at": T0, **extra}
+
+
+async def test_replace_never_goes_backwards_and_replaces_the_whole_document(
+    market_store: MarketStore,
+) -> None:
+    first = quote("600000", "2024-10-11 15:00:00", 9.5, turnover_rate=0.2, data_source="akshare_eastmoney")
+    assert await market_store.replace(MARKET_QUOTES, [first], newer_than="quote_at") == WriteResult(1, 0)
+    (stored,) = await market_store.find(MARKET_QUOTES)
+    created = stored["created_at"]
+
+    older = quote("600000", "2024-10-10 15:00:00", 9.1, data_source="baostock")
+    assert await market_store.replace(MARKET_QUOTES, [older], newer_than="quote_at") == WriteResult(0, 0, 1)
+    same_time = quote("600000", "2024-10-11 15:00:00", 9.52, data_source="tushare")
+    later = quote("000001", "2024-10-11 15:00:00", 11.2)
+    result = await market_store.replace(MARKET_QUOTES, [same_time, later], newer_than="quote_at")
+    assert result == WriteResult(inserted=1, updated=1, stale=0)
+
+    (row,) = await market_store.find(MARKET_QUOTES, {"code": "600000"})
+    assert row["price"] == 9.52 and row["data_source"] == "tushare"
+    assert "turnover_rate" not in row  # the older source's field is gone with its row
+    assert row["created_at"] == created
+
+
+async def test_a_document_without_the_order_field_is_replaced(market_store: MarketStore) -> None:
+    await market_store.upsert(MARKET_QUOTES, [{"code": "600000", "price": 9.0, "pe": 6.1}])  # a legacy row
+    new = quote("600000", "2024-10-11 15:00:00", 9.5)
+    assert await market_store.replace(MARKET_QUOTES, [new], newer_than="quote_at") == WriteResult(0, 1)
+    (row,) = await market_store.find(MARKET_QUOTES)
+    assert row["price"] == 9.5 and "pe" not in row
+
+
+async def test_delete_by_fields(market_store: MarketStore) -> None:
+    rows = [bar("600000", "2024-10-08", 9.5), bar("000001", "2024-10-08", 11.0)]
+    await market_store.replace(STOCK_DAILY_QUOTES, rows)
+    assert await market_store.delete(STOCK_DAILY_QUOTES, {"symbol": "600000"}) == 1
+    assert [row["symbol"] for row in await market_store.find(STOCK_DAILY_QUOTES)] == ["000001"]
+    with pytest.raises(ValueError, match="at least one field"):
+        await market_store.delete(STOCK_DAILY_QUOTES, {})

@@ -4,7 +4,11 @@ Progress goes through `JobContext.progress` once per batch (of symbols or of wri
 each report is a cancellation check point, and the symbol loop also checks for cancellation before every
 symbol. A symbol whose provider call fails for good is counted as failed and the loop goes on; the run
 fails only when more than `failure_ratio` of its symbols failed, or when the provider looks down
-(`max_consecutive_network_failures` network failures in a row), so an offline run ends quickly.
+(`max_consecutive_network_failures` network failures in a row), so an offline run ends quickly. An answer
+whose columns we cannot read (a column renamed by a library upgrade) fails the run at once, naming it.
+
+A run that did only part of its work (rows refused by an invariant or as bad provider values, symbols that
+failed, no data where some was due) returns `PartialResult(result, reason)`: it ends `partial`.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infrastructure.market.port import MarketStore, WriteResult
-from services.workers.job_api import JobContext
-from services.workers.providers.errors import ProviderError, TransientNetworkError
+from services.workers.job_api import JobContext, PartialResult
+from services.workers.providers.errors import DataShapeError, ProviderError, TransientNetworkError
 from services.workers.providers.pacing import Clock
 from services.workers.providers.ports import ParsedRows, Row
 
 MAX_LISTED_FAILURES = 20
+MAX_LISTED_NO_DATA = 20
+JobResult = dict[str, Any] | PartialResult
 
 
 class SyncFailed(RuntimeError):
@@ -38,8 +44,22 @@ class SyncTally:
     skipped: int = 0
     failed: int = 0
     skipped_reasons: Counter[str] = field(default_factory=Counter)
+    refused_reasons: Counter[str] = field(default_factory=Counter)
     failures: list[dict[str, str]] = field(default_factory=list)
+    no_data: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> int:
+        return sum(self.refused_reasons.values())
+
+    def refuse(self, reasons: Counter[str]) -> None:
+        """Rows that broke an invariant (see `invariants`): not written, counted."""
+        self.refused_reasons.update(reasons)
+
+    def missing(self, item: str) -> None:
+        """An item that should have had data and had none."""
+        self.no_data.append(item)
 
     def add_parsed(self, parsed: ParsedRows) -> None:
         self.skipped += parsed.skipped
@@ -58,21 +78,23 @@ class SyncTally:
         return (
             f"{self.job_id} ({self.source}): {self.processed}/{self.total} processed, "
             f"{self.inserted} inserted, {self.updated} updated, {self.skipped} rows skipped, "
-            f"{self.failed} failed"
+            f"{self.refused} rows refused, {self.failed} failed"
         )
 
-    def finish(self, failure_ratio: float) -> dict[str, Any]:
-        """The run's JSON result, or `SyncFailed` when most of its items failed."""
+    def finish(self, failure_ratio: float) -> JobResult:
+        """The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
+        when most of its items failed."""
         if self.total and self.failed > self.total * failure_ratio:
             first = "; ".join(f"{f['item']}: {f['error']}" for f in self.failures[:3])
             raise SyncFailed(f"{self.summary()}; first errors: {first}")
-        if self.failed:
+        reason = self.partial_reason()
+        if reason:
             status = "partial"
         elif self.inserted + self.updated == 0:
             status = "empty"
         else:
             status = "success"
-        return {
+        result = {
             "status": status,
             "job_id": self.job_id,
             "source": self.source,
@@ -82,11 +104,31 @@ class SyncTally:
             "updated": self.updated,
             "skipped": self.skipped,
             "failed": self.failed,
+            "refused": self.refused,
             "skipped_reasons": dict(self.skipped_reasons),
+            "refused_reasons": dict(self.refused_reasons),
             "failures": self.failures,
+            "no_data": self.no_data[:MAX_LISTED_NO_DATA],
             **self.notes,
             "message": self.summary(),
         }
+        return PartialResult(result, reason) if reason else result
+
+    def partial_reason(self) -> str:
+        """What was not done, or "" when everything was."""
+        parts = []
+        if self.refused:
+            reasons = ", ".join(f"{name}: {count}" for name, count in self.refused_reasons.items())
+            parts.append(f"{self.refused} rows refused ({reasons})")
+        if self.skipped:
+            reasons = ", ".join(f"{name}: {count}" for name, count in self.skipped_reasons.items())
+            parts.append(f"{self.skipped} provider rows unusable ({reasons})")
+        if self.failed:
+            parts.append(f"{self.failed} of {self.total} items failed")
+        if self.no_data:
+            shown = ", ".join(self.no_data[:5]) + (" ..." if len(self.no_data) > 5 else "")
+            parts.append(f"{len(self.no_data)} items had no data where some was due ({shown})")
+        return "; ".join(parts)
 
 
 def skipped_result(job_id: str, source: str, reason: str, **notes: Any) -> dict[str, Any]:
@@ -149,6 +191,8 @@ async def for_each_symbol(
         try:
             await handle(symbol)
             network_streak = 0
+        except DataShapeError as error:  # the library changed under us: every symbol would fail alike
+            raise SyncFailed(f"{tally.summary()}; {label}: {error}") from error
         except ProviderError as error:
             tally.add_failure(symbol, error)
             network_streak = network_streak + 1 if isinstance(error, TransientNetworkError) else 0

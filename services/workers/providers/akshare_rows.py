@@ -14,7 +14,7 @@ import pandas as pd
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_of,
+    exchange_name,
     identity,
     iso_date,
     iso_time,
@@ -29,7 +29,6 @@ from services.workers.providers.normalise import (
 from services.workers.providers.ports import ParsedRows, Row
 
 SOURCE = "akshare"
-_EXCHANGES = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}
 
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
@@ -42,7 +41,7 @@ def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
             **identity(code),
             "name": name,
             "market": market_of(code),
-            "exchange": _EXCHANGES[exchange_of(code) or "SH"],
+            "exchange": exchange_name(code),
             "source": SOURCE,
             "data_source": SOURCE,
         }

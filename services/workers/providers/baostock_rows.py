@@ -13,6 +13,7 @@ from typing import Any
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
+    exchange_name,
     exchange_of,
     identity,
     iso_date,
@@ -29,7 +30,6 @@ BASIC_FIELDS = ("code", "code_name", "ipoDate", "outDate", "type", "status")
 K_FIELDS = (
     "date,code,open,high,low,close,preclose,volume,amount,adjustflag,turn,tradestatus,pctChg,peTTM,pbMRQ,isST"
 )
-_EXCHANGES = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}
 
 
 def baostock_code(code: str) -> str:
@@ -48,7 +48,7 @@ def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
             **identity(code),
             "name": name,
             "market": market_of(code),
-            "exchange": _EXCHANGES[exchange_of(code) or "SH"],
+            "exchange": exchange_name(code),
             "list_date": iso_date(raw.get("ipoDate"), "ipoDate"),
             "source": SOURCE,
             "data_source": SOURCE,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from services.workers.providers.boards import EXCHANGE_NAMES, MAIN, rule_of
 from services.workers.providers.errors import DataShapeError
 from services.workers.providers.ports import ParsedRows, Row
 
@@ -79,14 +80,14 @@ def code_of(value: object) -> str:
 
 
 def exchange_of(code: str) -> str | None:
-    """SH, SZ or BJ from the code's prefix; None for a code no A-share exchange uses."""
-    if code.startswith(("60", "68", "90")):
-        return "SH"
-    if code.startswith(("00", "30", "20")):
-        return "SZ"
-    if code.startswith(("43", "83", "87", "88", "92")):
-        return "BJ"
-    return None
+    """SH, SZ or BJ by the board table (`boards`); None for a code no A-share exchange uses."""
+    rule = rule_of(code)
+    return None if rule is None else rule.exchange
+
+
+def exchange_name(code: str) -> str:
+    """SSE, SZSE or BSE."""
+    return EXCHANGE_NAMES[exchange_of(code) or "SH"]
 
 
 def full_symbol(code: str) -> str:
@@ -94,13 +95,9 @@ def full_symbol(code: str) -> str:
 
 
 def market_of(code: str) -> str:
-    if code.startswith(("688", "689")):
-        return "科创板"
-    if code.startswith(("300", "301")):
-        return "创业板"
-    if exchange_of(code) == "BJ":
-        return "北交所"
-    return "主板"
+    """The board (主板, 创业板, 科创板, 北交所, B股) by the board table."""
+    rule = rule_of(code)
+    return MAIN if rule is None else rule.board
 
 
 def identity(code: str) -> Row:

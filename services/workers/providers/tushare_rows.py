@@ -15,7 +15,7 @@ import pandas as pd
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_of,
+    exchange_name,
     identity,
     iso_date,
     market_of,
@@ -29,8 +29,6 @@ from services.workers.providers.normalise import (
 from services.workers.providers.ports import ParsedRows, Row
 
 SOURCE = "tushare"
-MARKETS = {"主板", "创业板", "科创板", "北交所", "CDR"}
-_EXCHANGES = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}
 
 
 def _code(raw: Mapping[str, Any]) -> str:
@@ -43,14 +41,13 @@ def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
         name = text(raw.get("name"))
         if name is None:
             raise BadValue("missing name")
-        market = text(raw.get("market"))
         return {
             **identity(code),
             "name": name,
             "area": text(raw.get("area")),
             "industry": text(raw.get("industry")),
-            "market": market if market in MARKETS else market_of(code),
-            "exchange": _EXCHANGES[exchange_of(code) or "SH"],
+            "market": market_of(code),  # the board table, not tushare's label (it says CDR)
+            "exchange": exchange_name(code),
             "list_date": iso_date(raw.get("list_date"), "list_date"),
             "source": SOURCE,
             "data_source": SOURCE,
