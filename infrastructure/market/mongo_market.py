@@ -32,7 +32,6 @@ from infrastructure.market.port import (
     without_nulls,
 )
 
-
 DUPLICATE_KEY = 11000
 
 

@@ -22,7 +22,8 @@ Dates are ISO strings (`2024-01-02`), times `YYYY-MM-DD HH:MM:SS` (Asia/Shanghai
   in time order): an older one is not written and counted `stale` (`market_quotes` by `quote_at`, the
   bars of `stock_daily_quotes`).
 
-`delete` removes the documents whose fields equal the given values (migrations). Adapters: `sqlite_market.SQLiteMarketStore`,
+`delete` removes the documents whose fields equal the given values (migrations).
+Adapters: `sqlite_market.SQLiteMarketStore`,
 `mongo_market.MongoMarketStore`; one behavioural suite (`tests/market/test_market_store.py`).
 """
 

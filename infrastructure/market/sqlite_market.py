@@ -167,7 +167,8 @@ class SQLiteMarketStore:
             f" VALUES ({', '.join('?' * (len(keys) + 2))})"
             f" ON CONFLICT ({columns}) DO UPDATE SET updated_at = excluded.updated_at,"
             " document = json_set(excluded.document, '$.created_at',"
-            " coalesce(json_extract(document, '$.created_at'), json_extract(excluded.document, '$.created_at')))"
+            " coalesce(json_extract(document, '$.created_at'),"
+            " json_extract(excluded.document, '$.created_at')))"
         )
         now = datetime.now(UTC).isoformat()
         try:
