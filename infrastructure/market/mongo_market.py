@@ -25,6 +25,7 @@ from infrastructure.market.port import (
     TIMESTAMP_FIELDS,
     Document,
     MarketStoreUnavailable,
+    SeriesState,
     WriteResult,
     is_stale,
     key_of,
@@ -183,6 +184,30 @@ class MongoMarketStore:
         ]
         cursor = await self._db[STOCK_DAILY_QUOTES].aggregate(pipeline)
         return {str(row["_id"]): str(row["last"]) for row in await cursor.to_list(None)}
+
+    async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
+        match = {"data_source": data_source, "period": period}
+        latest = [
+            {"$match": match},
+            {"$sort": {"symbol": 1, "trade_date": 1}},
+            {"$group": {"_id": "$symbol", "last": {"$last": "$trade_date"},
+                        "factor": {"$last": "$basis_factor"}, "basis": {"$last": "$basis_date"}}},
+        ]  # fmt: skip
+        legacy = [
+            {"$match": {**match, "adj_factor": None}},
+            {"$group": {"_id": "$symbol", "first": {"$min": "$trade_date"}}},
+        ]
+        collection = self._db[STOCK_DAILY_QUOTES]
+        rows = await (await collection.aggregate(legacy)).to_list(None)
+        legacy_from = {str(row["_id"]): str(row["first"]) for row in rows}
+        states: dict[str, SeriesState] = {}
+        for row in await (await collection.aggregate(latest)).to_list(None):
+            factor, symbol = row.get("factor"), str(row["_id"])
+            states[symbol] = SeriesState(
+                str(row["last"]), None if factor is None else float(factor), row.get("basis"),
+                legacy_from.get(symbol),
+            )  # fmt: skip
+        return states
 
     async def count(self, collection: str, **equals: str) -> int:
         return int(await self._db[collection].count_documents(dict(equals)))

@@ -95,6 +95,16 @@ def is_stale(stored: object, incoming: object) -> bool:
     return stored is not None and (incoming is None or str(stored) > str(incoming))
 
 
+@dataclass(frozen=True)
+class SeriesState:
+    """Where one symbol's stored daily bars of one source stand (`series_states`)."""
+
+    last_trade_date: str
+    basis_factor: float | None  # of the newest bar; every bar of the series shares it
+    basis_date: str | None
+    legacy_from: str | None = None  # the first bar stored without `adj_factor` (before the basis existed)
+
+
 class MarketStore(Protocol):
     async def open(self) -> None:
         """Connect, create tables/collections and their unique indexes if missing."""
@@ -114,6 +124,9 @@ class MarketStore(Protocol):
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
         """For incremental history: the last stored `trade_date` per symbol of one source."""
+
+    async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
+        """Per symbol of one source: its last bar's date and basis, and where rows of no basis start."""
 
     async def count(self, collection: str, **equals: str) -> int: ...
 

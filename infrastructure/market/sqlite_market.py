@@ -25,6 +25,7 @@ from infrastructure.market.port import (
     TIMESTAMP_FIELDS,
     Document,
     MarketStoreUnavailable,
+    SeriesState,
     WriteResult,
     is_stale,
     key_of,
@@ -253,6 +254,26 @@ class SQLiteMarketStore:
         )
         async with self._db.execute(query, (data_source, period)) as cursor:
             return {str(symbol): str(last) async for symbol, last in cursor}
+
+    async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
+        latest = (
+            f"SELECT symbol, max(trade_date), json_extract(document, '$.basis_factor'),"
+            f" json_extract(document, '$.basis_date') FROM {STOCK_DAILY_QUOTES}"
+            " WHERE data_source = ? AND period = ? GROUP BY symbol"
+        )  # SQLite takes the bare columns from the row of max(trade_date)
+        legacy = (
+            f"SELECT symbol, min(trade_date) FROM {STOCK_DAILY_QUOTES} WHERE data_source = ? AND period = ?"
+            " AND json_extract(document, '$.adj_factor') IS NULL GROUP BY symbol"
+        )
+        async with self._db.execute(legacy, (data_source, period)) as cursor:
+            legacy_from = {str(symbol): str(first) async for symbol, first in cursor}
+        async with self._db.execute(latest, (data_source, period)) as cursor:
+            return {
+                str(symbol): SeriesState(
+                    str(last), None if factor is None else float(factor), basis, legacy_from.get(str(symbol))
+                )
+                async for symbol, last, factor, basis in cursor
+            }
 
     async def count(self, collection: str, **equals: str) -> int:
         where, values = self._where(collection, equals)

@@ -14,6 +14,7 @@ from infrastructure.market.port import (
     STOCK_FINANCIAL_DATA,
     STOCK_NEWS,
     MarketStore,
+    SeriesState,
     WriteResult,
 )
 
@@ -189,3 +190,23 @@ async def test_delete_by_fields(market_store: MarketStore) -> None:
     assert [row["symbol"] for row in await market_store.find(STOCK_DAILY_QUOTES)] == ["000001"]
     with pytest.raises(ValueError, match="at least one field"):
         await market_store.delete(STOCK_DAILY_QUOTES, {})
+
+
+async def test_series_states_give_the_basis_and_where_rows_of_no_basis_start(
+    market_store: MarketStore,
+) -> None:
+    on_basis = {"adj_factor": 1.05, "basis_factor": 1.05, "basis_date": "2024-10-09"}
+    await market_store.replace(
+        STOCK_DAILY_QUOTES,
+        [
+            bar("600000", "2024-10-08", 9.5),  # stored before bars carried their factor
+            bar("600000", "2024-10-10", 9.6, **on_basis),
+            bar("600000", "2024-10-11", 9.7, **on_basis),
+            bar("000001", "2024-10-11", 11.0, **{**on_basis, "basis_factor": 2.0}),
+            bar("300750", "2024-10-11", 250.0, data_source="akshare", **on_basis),
+        ],
+    )
+    states = await market_store.series_states("tushare")
+    assert set(states) == {"600000", "000001"}
+    assert states["600000"] == SeriesState("2024-10-11", 1.05, "2024-10-09", legacy_from="2024-10-08")
+    assert states["000001"].basis_factor == 2.0 and states["000001"].legacy_from is None

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from services.workers.job_api import RunCancelled
+from services.workers.job_api import PartialResult, RunCancelled
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "market"
 
@@ -151,6 +151,8 @@ class FakeTushareApi(Scripted):
             return frame.iloc[0:0]
         if params.get("ts_code") and "*" not in params["ts_code"] and "ts_code" in frame:
             frame = frame[frame["ts_code"] == params["ts_code"]]
+        if params.get("exchange") and "exchange" in frame:
+            frame = frame[frame["exchange"] == params["exchange"]]
         if params.get("trade_date") and "trade_date" in frame:
             frame = frame[frame["trade_date"] == params["trade_date"]]
         date_column = "cal_date" if "cal_date" in frame else "trade_date"
@@ -165,6 +167,7 @@ _AKSHARE_FILTERS: dict[str, Callable[[pd.DataFrame, dict[str, Any]], pd.DataFram
     "stock_zh_a_hist": lambda f, p: _between(
         f[f["股票代码"] == p["symbol"]], "日期", p.get("start_date"), p.get("end_date")
     ),
+    "stock_zh_a_daily": lambda f, p: f[f["symbol"] == p["symbol"]].drop(columns="symbol"),
     "stock_financial_abstract": lambda f, p: f if p["symbol"] == "600000" else f.iloc[0:0],
     "stock_financial_report_sina": lambda f, p: (
         f[f["symbol"] == p["symbol"]] if p["stock"] == "sh600000" else f.iloc[0:0]
@@ -254,6 +257,11 @@ class FakeBaostock(Scripted):
         )
         return self._result("query_history_k_data_plus", {"code": code, **params}, frame[fields.split(",")])
 
+    def query_adjust_factor(self, code: str, start_date: str = "", end_date: str = "") -> FakeResultSet:
+        frame = load_frame("baostock_query_adjust_factor")
+        frame = _between(frame[frame["code"] == code], "dividOperateDate", start_date, end_date)
+        return self._result("query_adjust_factor", {"code": code, "start_date": start_date}, frame)
+
     def query_trade_dates(self, start_date: str, end_date: str) -> FakeResultSet:
         frame = _between(load_frame("baostock_query_trade_dates"), "calendar_date", start_date, end_date)
         return self._result("query_trade_dates", {"start_date": start_date}, frame)
@@ -266,3 +274,11 @@ def shanghai(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -
 
 
 TRADING_DAY = date(2024, 10, 11)
+
+
+def payload(result: Any) -> dict[str, Any]:
+    """A job's result as a dict: a `PartialResult`'s result with its reason under `partial_reason`."""
+    if isinstance(result, PartialResult):
+        return {**result.result, "partial_reason": result.reason}
+    assert isinstance(result, dict)
+    return result

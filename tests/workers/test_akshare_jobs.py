@@ -10,7 +10,7 @@ from services.workers.catalogue import basics, financial, history, news, quotes,
 from services.workers.catalogue.loop import SyncFailed
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeClock, FakeContext
+from .fakes import FakeAkshare, FakeClock, FakeContext, payload
 
 
 async def test_quotes_prefer_sina_with_units_in_shares(
@@ -18,10 +18,14 @@ async def test_quotes_prefer_sina_with_units_in_shares(
 ) -> None:
     environment = make_environment(tushare_token=None)
 
-    result = await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync"))
+    result = payload(await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync")))
 
-    assert result["source"] == "akshare_sina" and result["inserted"] == 3
-    assert result["skipped_reasons"] == {"missing 最新价": 1}  # sina's "-"
+    assert result["source"] == "akshare_sina" and result["inserted"] == 4
+    assert result["suspended"] == 1 and result["status"] == "success"  # sina's "-": no trade, no price
+    halted = (await (await environment.market()).find(MARKET_QUOTES, {"code": "300750"}))[0]
+    assert (
+        halted["suspended"] is True and "price" not in halted and halted["quote_at"] == "2024-10-11 15:00:00"
+    )
     quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "830799"}))[0]
     assert quote["full_symbol"] == "830799.BJ" and quote["volume"] == 1203400.0
     assert akshare.count("stock_zh_a_spot_em") == 0
@@ -33,7 +37,7 @@ async def test_quotes_fall_back_to_eastmoney_in_hands(
     environment = make_environment(tushare_token=None, retry_attempts=1)
     akshare.fail("stock_zh_a_spot", ValueError("sina answered an HTML page"))
 
-    result = await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync"))
+    result = payload(await quotes.akshare_quotes_sync(environment, FakeContext("akshare_quotes_sync")))
 
     assert result["source"] == "akshare_eastmoney"
     assert result["fallbacks"][0]["source"] == "akshare_sina"
@@ -46,15 +50,19 @@ async def test_ingestion_service_rotates_sources(
 ) -> None:
     environment = make_environment()
     used = [
-        (await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service")))[
-            "source"
-        ]
+        (
+            payload(
+                await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service"))
+            )
+        )["source"]
         for _ in range(4)
     ]
     assert used == ["tushare", "akshare_eastmoney", "akshare_sina", "tushare"]
 
     akshare.fail("stock_zh_a_spot_em", ValueError("eastmoney answered an HTML page"))
-    handed_over = await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service"))
+    handed_over = payload(
+        await quotes.quotes_ingestion_service(environment, FakeContext("quotes_ingestion_service"))
+    )
     assert handed_over["source"] == "akshare_sina"
     assert handed_over["fallbacks"][0]["source"] == "akshare_eastmoney"
     assert "HTML page" in handed_over["fallbacks"][0]["error"]
@@ -66,23 +74,28 @@ async def test_history_pauses_between_batches_and_is_incremental(
     environment = make_environment(tushare_token=None, akshare_batch_pause_s=1.5, history_start_days=30)
     kwargs = {"symbols": ["600000", "000001", "300750"]}
 
-    result = await history.akshare_historical_sync(
-        environment, FakeContext("akshare_historical_sync", kwargs)
+    result = payload(
+        await history.akshare_historical_sync(environment, FakeContext("akshare_historical_sync", kwargs))
     )
 
     assert result["inserted"] == 30 and clock.sleeps == [1.5]  # one pause between the two batches
     bar = (await (await environment.market()).find(STOCK_DAILY_QUOTES, {"symbol": "300750"}))[-1]
-    assert bar["trade_date"] == "2024-10-11" and bar["volume"] == (1234567 + 9) * 100
+    assert bar["trade_date"] == "2024-10-11" and bar["volume"] == 10_981_700  # 109817 手
+    assert bar["raw_low"] <= bar["amount"] / bar["volume"] <= bar["raw_high"]
     assert bar["pre_close"] == pytest.approx(bar["close"] - bar["change"])
-    again = await history.akshare_historical_sync(environment, FakeContext("akshare_historical_sync", kwargs))
+    again = payload(
+        await history.akshare_historical_sync(environment, FakeContext("akshare_historical_sync", kwargs))
+    )
     assert again["status"] == "empty" and again["up_to_date"] == 3
 
 
 async def test_basic_info_lists_then_enriches_per_stock(make_environment: MakeEnvironment) -> None:
     environment = make_environment(tushare_token=None)
 
-    result = await basics.akshare_basic_info_sync(
-        environment, FakeContext("akshare_basic_info_sync", {"symbols": ["600000", "000001", "300750"]})
+    result = payload(
+        await basics.akshare_basic_info_sync(
+            environment, FakeContext("akshare_basic_info_sync", {"symbols": ["600000", "000001", "300750"]})
+        )
     )
 
     assert result["listed"] == 4 and result["skipped_reasons"] == {
@@ -96,8 +109,10 @@ async def test_basic_info_lists_then_enriches_per_stock(make_environment: MakeEn
 async def test_financials_merge_abstract_and_statements(make_environment: MakeEnvironment) -> None:
     environment = make_environment(tushare_token=None)
 
-    result = await financial.akshare_financial_sync(
-        environment, FakeContext("akshare_financial_sync", {"symbols": ["600000", "000001"]})
+    result = payload(
+        await financial.akshare_financial_sync(
+            environment, FakeContext("akshare_financial_sync", {"symbols": ["600000", "000001"]})
+        )
     )
 
     assert result["inserted"] == 3 and result["skipped_reasons"] == {"invalid 报告日": 1}
@@ -110,7 +125,7 @@ async def test_financials_merge_abstract_and_statements(make_environment: MakeEn
 async def test_news_up_to_the_limit_with_bad_items_skipped(make_environment: MakeEnvironment) -> None:
     environment = make_environment(tushare_token=None, news_per_symbol=2, news_symbols=["600000", "000001"])
 
-    result = await news.news_sync(environment, FakeContext("news_sync"))
+    result = payload(await news.news_sync(environment, FakeContext("news_sync")))
 
     assert result["inserted"] == 4
     assert result["skipped_reasons"] == {"duplicate key": 1, "missing 新闻标题": 1, "invalid 发布时间": 1}
@@ -121,18 +136,22 @@ async def test_news_up_to_the_limit_with_bad_items_skipped(make_environment: Mak
 async def test_news_without_watch_list_or_stock_list_is_a_reported_skip(
     make_environment: MakeEnvironment,
 ) -> None:
-    result = await news.news_sync(make_environment(tushare_token=None), FakeContext("news_sync"))
+    result = payload(await news.news_sync(make_environment(tushare_token=None), FakeContext("news_sync")))
     assert result["status"] == "skipped" and "SCHEDULER_NEWS_SYMBOLS" in result["reason"]
 
 
-async def test_empty_answer_is_a_valid_outcome(
+async def test_no_bars_where_some_were_due_ends_partial(
     make_environment: MakeEnvironment, akshare: FakeAkshare
 ) -> None:
     akshare.empty.add("stock_zh_a_hist")
-    result = await history.akshare_historical_sync(
-        make_environment(tushare_token=None), FakeContext("akshare_historical_sync", {"symbols": ["600000"]})
+    result = payload(
+        await history.akshare_historical_sync(
+            make_environment(tushare_token=None),
+            FakeContext("akshare_historical_sync", {"symbols": ["600000"]}),
+        )
     )
-    assert result["status"] == "empty" and result["failed"] == 0 and result["inserted"] == 0
+    assert result["status"] == "partial" and result["failed"] == 0 and result["inserted"] == 0
+    assert "answered no bars" in result["partial_reason"]
 
 
 async def test_rate_limited_http_answer_waits_and_continues(
@@ -142,11 +161,13 @@ async def test_rate_limited_http_answer_waits_and_continues(
     response.status_code = 429
     akshare.fail("stock_news_em", requests.HTTPError("429 Too Many Requests", response=response))
 
-    result = await news.news_sync(
-        make_environment(tushare_token=None), FakeContext("news_sync", {"symbols": ["600000"]})
+    result = payload(
+        await news.news_sync(
+            make_environment(tushare_token=None), FakeContext("news_sync", {"symbols": ["600000"]})
+        )
     )
 
-    assert result["status"] == "success" and 60.0 in clock.sleeps
+    assert result["failed"] == 0 and result["inserted"] > 0 and 60.0 in clock.sleeps
 
 
 async def test_network_failures_in_a_row_end_the_run_quickly(
@@ -166,7 +187,9 @@ async def test_network_failures_in_a_row_end_the_run_quickly(
 
 
 async def test_status_check(make_environment: MakeEnvironment) -> None:
-    result = await status.akshare_status_check(
-        make_environment(tushare_token=None), FakeContext("akshare_status_check")
+    result = payload(
+        await status.akshare_status_check(
+            make_environment(tushare_token=None), FakeContext("akshare_status_check")
+        )
     )
     assert result["reachable"] is True and result["source"] == "akshare"

@@ -10,7 +10,7 @@ from services.workers.catalogue.loop import SyncFailed
 from services.workers.providers.errors import ProviderError
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeBaostock, FakeClock, FakeContext, shanghai
+from .fakes import FakeAkshare, FakeBaostock, FakeClock, FakeContext, payload, shanghai
 
 
 async def test_basic_info_keeps_listed_a_shares_inside_one_session(
@@ -18,7 +18,9 @@ async def test_basic_info_keeps_listed_a_shares_inside_one_session(
 ) -> None:
     environment = make_environment(tushare_token=None)
 
-    result = await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
+    result = payload(
+        await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
+    )
 
     assert result["inserted"] == 3 and result["skipped_reasons"] == {
         "missing code_name": 1,
@@ -36,23 +38,27 @@ async def test_history_reads_the_last_30_days_with_strings_parsed(
 ) -> None:
     environment = make_environment(tushare_token=None)
 
-    result = await history.baostock_historical_sync(
-        environment, FakeContext("baostock_historical_sync", {"symbols": ["600000", "000001"]})
+    result = payload(
+        await history.baostock_historical_sync(
+            environment, FakeContext("baostock_historical_sync", {"symbols": ["600000", "000001"]})
+        )
     )
 
     assert result["inserted"] == 20 and result["skipped_reasons"] == {"missing close": 1}
     starts = {params["start_date"] for name, params in baostock.calls if name == "query_history_k_data_plus"}
     assert starts == {"2024-09-11"}  # 30 days before the last trading day
     bar = (await (await environment.market()).find(STOCK_DAILY_QUOTES, {"symbol": "000001"}))[0]
-    assert isinstance(bar["close"], float) and bar["volume"] == 1234567.0 and bar["pe"] == 6.1
+    assert isinstance(bar["close"], float) and bar["volume"] == 118_000_000 and bar["pe"] == 6.1
 
 
 async def test_daily_quotes_take_the_latest_bar(make_environment: MakeEnvironment, clock: FakeClock) -> None:
     clock.set_now(shanghai(2024, 10, 11, 16, 0))
     environment = make_environment(tushare_token=None)
 
-    result = await quotes.baostock_daily_quotes_sync(
-        environment, FakeContext("baostock_daily_quotes_sync", {"symbols": ["000001", "300750"]})
+    result = payload(
+        await quotes.baostock_daily_quotes_sync(
+            environment, FakeContext("baostock_daily_quotes_sync", {"symbols": ["000001", "300750"]})
+        )
     )
 
     assert result["inserted"] == 2
@@ -67,7 +73,9 @@ async def test_daily_quotes_skip_holidays_using_the_offline_calendar(
     clock.set_now(shanghai(2024, 10, 3, 16, 0))
     environment = make_environment(tushare_token=None)
 
-    result = await quotes.baostock_daily_quotes_sync(environment, FakeContext("baostock_daily_quotes_sync"))
+    result = payload(
+        await quotes.baostock_daily_quotes_sync(environment, FakeContext("baostock_daily_quotes_sync"))
+    )
 
     assert result["status"] == "skipped" and "calendar: akshare" in result["reason"]
     assert baostock.logins == 0
@@ -88,9 +96,11 @@ async def test_network_error_codes_are_retried(
     environment = make_environment(tushare_token=None)
     baostock.fail_code("login", "10002007", "网络接收错误。")
 
-    result = await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
+    result = payload(
+        await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
+    )
 
-    assert result["status"] == "success" and baostock.logins == 2 and len(clock.sleeps) == 1
+    assert result["inserted"] == 3 and baostock.logins == 2 and len(clock.sleeps) == 1
 
 
 async def test_basics_service_falls_back_to_baostock(
@@ -99,7 +109,7 @@ async def test_basics_service_falls_back_to_baostock(
     environment = make_environment(tushare_token=None)
     akshare.fail("stock_info_a_code_name", KeyError("data"))
 
-    result = await basics.basics_sync_service(environment, FakeContext("basics_sync_service"))
+    result = payload(await basics.basics_sync_service(environment, FakeContext("basics_sync_service")))
 
     assert result["source"] == "baostock"
     assert [attempt["source"] for attempt in result["fallbacks"]] == ["tushare", "akshare"]
@@ -118,7 +128,9 @@ async def test_basics_service_fails_when_no_source_answers(
 
 
 async def test_status_check_logs_in(make_environment: MakeEnvironment, baostock: FakeBaostock) -> None:
-    result = await status.baostock_status_check(
-        make_environment(tushare_token=None), FakeContext("baostock_status_check")
+    result = payload(
+        await status.baostock_status_check(
+            make_environment(tushare_token=None), FakeContext("baostock_status_check")
+        )
     )
     assert result["reachable"] is True and (baostock.logins, baostock.logouts) == (1, 1)

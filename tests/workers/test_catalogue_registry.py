@@ -11,7 +11,7 @@ from services.workers.catalogue.environment import TOKEN_MISSING
 from services.workers.catalogue.registry import CATALOGUE, configured_catalogue
 
 from .conftest import MakeEnvironment, settings_for
-from .fakes import FakeContext
+from .fakes import FakeContext, payload
 
 SPEC_TABLE = {
     "basics_sync_service": ("股票基础信息同步（多数据源）", "06:30"),
@@ -27,7 +27,7 @@ SPEC_TABLE = {
     "akshare_financial_sync": ("财务数据同步（AKShare）", "0 4 * * 0"),
     "akshare_status_check": ("数据源状态检查（AKShare）", "30 * * * *"),
     "baostock_basic_info_sync": ("股票基础信息同步（BaoStock）", "0 4 * * *"),
-    "baostock_daily_quotes_sync": ("日K线数据同步（BaoStock）", "0 16 * * 1-5"),
+    "baostock_daily_quotes_sync": ("日K线数据同步（BaoStock）", "0 18 * * 1-5"),  # after publication
     "baostock_historical_sync": ("历史数据同步（BaoStock）", "0 18 * * 1-5"),
     "baostock_status_check": ("数据源状态检查（BaoStock）", "45 * * * *"),
     "news_sync": ("新闻数据同步（AKShare）", "0 */2 * * *"),
@@ -54,7 +54,9 @@ def test_blank_token_counts_as_missing(tmp_path: Path) -> None:
 async def test_bound_functions_run_against_the_given_environment(make_environment: MakeEnvironment) -> None:
     environment = make_environment()
     catalogue = configured_catalogue(environment.settings, environment)
-    result = await catalogue["tushare_basic_info_sync"].function(FakeContext("tushare_basic_info_sync"))
+    result = payload(
+        await catalogue["tushare_basic_info_sync"].function(FakeContext("tushare_basic_info_sync"))
+    )
     assert result["inserted"] == 4
     assert catalogue["tushare_basic_info_sync"].function.__name__ == "tushare_basic_info_sync"
 
@@ -82,7 +84,7 @@ async def test_every_job_runs_on_fixtures_with_a_json_result(
     catalogue = configured_catalogue(environment.settings, environment)
     context = FakeContext(job_id, PER_SYMBOL_KWARGS, force=True)
 
-    result = await catalogue[job_id].function(context)
+    result = payload(await catalogue[job_id].function(context))
 
     assert json.loads(json.dumps(result)) == result
     assert result["status"] in {"success", "partial", "empty"}, result

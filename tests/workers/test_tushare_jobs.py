@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+import tushare
 
 from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
 from services.workers.catalogue import basics, financial, history, quotes, status
@@ -12,7 +13,7 @@ from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import RunCancelled
 
 from .conftest import MakeEnvironment
-from .fakes import FakeClock, FakeContext, FakeTushareApi, shanghai
+from .fakes import FakeClock, FakeContext, FakeTushareApi, payload, shanghai
 
 QUOTA_ANSWER = "抱歉，您每分钟最多访问该接口500次，权限的具体详情访问：https://example.invalid/doc。"
 
@@ -21,9 +22,9 @@ async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(make_environm
     environment = make_environment()
     context = FakeContext("tushare_basic_info_sync")
 
-    result = await basics.tushare_basic_info_sync(environment, context)
+    result = payload(await basics.tushare_basic_info_sync(environment, context))
 
-    assert result["status"] == "success"
+    assert result["status"] == "partial" and "3 provider rows unusable" in result["partial_reason"]
     assert (result["inserted"], result["updated"], result["skipped"]) == (4, 0, 3)
     assert result["skipped_reasons"] == {"unknown code": 1, "missing name": 1, "duplicate key": 1}
     stored = await (await environment.market()).find(STOCK_BASIC_INFO)
@@ -31,7 +32,7 @@ async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(make_environm
     first = stored[2]
     assert first["full_symbol"] == "600000.SH" and first["market"] == "主板" and first["source"] == "tushare"
     assert first["list_date"] == "1999-11-10" and first["name"] == "浦发银行"
-    again = await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync"))
+    again = payload(await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync")))
     assert (again["inserted"], again["updated"]) == (0, 4)  # idempotent
 
 
@@ -40,12 +41,12 @@ async def test_quotes_normalise_one_snapshot_and_skip_malformed_rows(
 ) -> None:
     environment = make_environment()
 
-    result = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+    result = payload(await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync")))
 
-    assert result["inserted"] == 3
-    assert result["skipped_reasons"] == {
-        "non-numeric close": 1, "missing close": 1, "unknown code": 1, "duplicate key": 1
-    }  # fmt: skip
+    assert result["inserted"] == 4 and result["suspended"] == 1  # 601866: no close, no trade
+    assert result["skipped_reasons"] == {"non-numeric close": 1, "unknown code": 1, "duplicate key": 1}
+    suspended = (await (await environment.market()).find(MARKET_QUOTES, {"code": "601866"}))[0]
+    assert suspended["suspended"] is True and "price" not in suspended and suspended["pre_close"] == 2.28
     quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"}))[0]
     assert quote["price"] == quote["close"] == 9.52
     assert quote["volume"] == 55845293 and quote["amount"] == 531364882  # rt_k: shares, yuan already
@@ -72,12 +73,14 @@ async def test_quotes_skip_outside_sessions_unless_forced(
     clock.set_now(moment)
     environment = make_environment()
 
-    skipped = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
-    forced = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync", force=True))
+    skipped = payload(await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync")))
+    forced = payload(
+        await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync", force=True))
+    )
 
     assert skipped["status"] == "skipped" and reason in skipped["reason"]
     assert tushare_api.count("rt_k") == 1  # only the forced run asked
-    assert forced["status"] == "success"
+    assert forced["status"] == "partial"  # the fixture's bad rows
 
 
 async def test_calendar_is_fetched_once_and_cached(
@@ -89,31 +92,55 @@ async def test_calendar_is_fetched_once_and_cached(
     assert tushare_api.count("trade_cal") == 1
 
 
-async def test_history_units_qfq_and_incremental(
+async def test_history_units_basis_and_incremental(
     make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
 ) -> None:
     environment = make_environment(history_start_days=30)
     kwargs = {"symbols": ["600000", "000001.SZ"]}
 
-    first = await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    first = payload(
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    )
 
     store = await environment.market()
     assert first["status"] == "success" and first["inserted"] == 2 * 10
-    bars = await store.find(STOCK_DAILY_QUOTES, {"symbol": "600000"})
+    bars = await store.find(STOCK_DAILY_QUOTES, {"symbol": "000001"})
     day = next(bar for bar in bars if bar["trade_date"] == "2024-09-23")
-    assert day["volume"] == pytest.approx(1234567.0)  # 12345.67 手 × 100
-    assert day["amount"] == pytest.approx(98765432.0)  # 98765.432 千元 × 1000
-    assert day["close"] == pytest.approx(7.84 * 1.0 / 1.05, abs=0.01)  # qfq by the latest factor
+    assert day["volume"] == 118_000_000  # 1180000 手 × 100
+    assert day["amount"] == pytest.approx(1_157_580_000.0, abs=1)  # 1157580.0 千元 × 1000
+    assert day["raw_low"] <= day["amount"] / day["volume"] <= day["raw_high"]
     assert (day["period"], day["data_source"], day["adjust"]) == ("daily", "tushare", "qfq")
     assert await store.last_trade_dates("tushare") == {"000001": "2024-10-11", "600000": "2024-10-11"}
 
     clock.advance(3 * 86400)  # Monday 2024-10-14: one more bar each
-    second = await history.tushare_historical_sync(
-        environment, FakeContext("tushare_historical_sync", kwargs)
+    second = payload(
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
     )
-    assert second["inserted"] == 2 and second["updated"] == 0
     starts = [params["start_date"] for name, params in tushare_api.calls if name == "daily"]
     assert starts[-2:] == ["20241012", "20241012"]
+    assert second["inserted"] == 2 and second["updated"] == 10  # 600000's ex-rights day rebased its 10
+
+
+async def test_ex_rights_across_incremental_runs_keep_one_basis_equal_to_one_call(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
+) -> None:
+    """600000 has two ex-rights dates (2024-09-30, 2024-10-14); the runs' boundary falls between them."""
+    environment = make_environment(history_start_days=30)
+    kwargs = {"symbols": ["600000"]}
+    for moment in (shanghai(2024, 9, 27, 17, 0), shanghai(2024, 10, 11, 17, 0), shanghai(2024, 10, 18, 17)):
+        clock.set_now(moment)
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+
+    stored = await (await environment.market()).find(STOCK_DAILY_QUOTES, {"symbol": "600000"})
+    one_call = tushare.pro_bar(
+        ts_code="600000.SH", api=FakeTushareApi(), adj="qfq", start_date="20240828", end_date="20241018"
+    ).sort_values("trade_date")
+    assert [bar["trade_date"].replace("-", "") for bar in stored] == list(one_call["trade_date"])
+    for name in ("open", "high", "low", "close"):
+        assert [bar[name] for bar in stored] == pytest.approx(list(one_call[name]), abs=0.006)
+    assert {(bar["basis_factor"], bar["basis_date"]) for bar in stored} == {(12.489144, "2024-10-14")}
+    closes = [bar["close"] for bar in stored]
+    assert max(abs(b / a - 1) for a, b in zip(closes, closes[1:], strict=False)) < 0.035  # no jump
 
 
 async def test_quota_answer_waits_on_the_clock_then_continues(
@@ -122,8 +149,10 @@ async def test_quota_answer_waits_on_the_clock_then_continues(
     environment = make_environment()
     tushare_api.fail("daily", Exception(QUOTA_ANSWER))
 
-    result = await history.tushare_historical_sync(
-        environment, FakeContext("tushare_historical_sync", {"symbols": ["600000"]})
+    result = payload(
+        await history.tushare_historical_sync(
+            environment, FakeContext("tushare_historical_sync", {"symbols": ["600000"]})
+        )
     )
 
     assert result["status"] == "success" and result["failed"] == 0 and result["inserted"] > 0
@@ -147,9 +176,9 @@ async def test_transient_errors_are_retried_with_backoff(
     environment = make_environment(retry_attempts=3, retry_base_delay_s=2.0)
     tushare_api.fail("rt_k", ConnectionError("reset"), TimeoutError("slow"))
 
-    result = await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync"))
+    result = payload(await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync")))
 
-    assert result["status"] == "success" and tushare_api.count("rt_k") == 3
+    assert result["inserted"] == 4 and tushare_api.count("rt_k") == 3
     assert 2.0 <= clock.sleeps[0] <= 2.5 and 4.0 <= clock.sleeps[1] <= 5.0
 
 
@@ -159,8 +188,10 @@ async def test_a_failing_symbol_is_counted_not_fatal(
     environment = make_environment()
     tushare_api.fail("daily", Exception("抱歉，您没有访问该接口的权限"))  # not retried: a provider error
 
-    result = await history.tushare_historical_sync(
-        environment, FakeContext("tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
+    result = payload(
+        await history.tushare_historical_sync(
+            environment, FakeContext("tushare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
+        )
     )
 
     assert result["status"] == "partial" and result["failed"] == 1
@@ -201,8 +232,10 @@ async def test_progress_per_batch_and_cancel(make_environment: MakeEnvironment) 
 async def test_financials_merge_four_statements(make_environment: MakeEnvironment) -> None:
     environment = make_environment()
 
-    result = await financial.tushare_financial_sync(
-        environment, FakeContext("tushare_financial_sync", {"symbols": ["600000"]})
+    result = payload(
+        await financial.tushare_financial_sync(
+            environment, FakeContext("tushare_financial_sync", {"symbols": ["600000"]})
+        )
     )
 
     assert result["inserted"] == 2 and result["skipped_reasons"] == {"missing end_date": 1}
@@ -218,7 +251,7 @@ async def test_financials_merge_four_statements(make_environment: MakeEnvironmen
 async def test_basics_service_enriches_with_daily_basics(make_environment: MakeEnvironment) -> None:
     environment = make_environment()
 
-    result = await basics.basics_sync_service(environment, FakeContext("basics_sync_service"))
+    result = payload(await basics.basics_sync_service(environment, FakeContext("basics_sync_service")))
 
     assert result["source"] == "tushare" and result["fallbacks"] == []
     row = (await (await environment.market()).find(STOCK_BASIC_INFO, {"code": "600000"}))[0]
@@ -233,7 +266,7 @@ async def test_status_check_reports_counts_and_freshness(
     await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync"))
     clock.advance(120)
 
-    result = await status.tushare_status_check(environment, FakeContext("tushare_status_check"))
+    result = payload(await status.tushare_status_check(environment, FakeContext("tushare_status_check")))
 
     assert result["reachable"] is True
     assert result["collections"]["stock_basic_info"]["count"] == 4

@@ -14,7 +14,7 @@ from typing import Any
 
 from infrastructure.market.port import STOCK_BASIC_INFO
 from services.workers.catalogue.environment import TOKEN_MISSING, JobEnvironment
-from services.workers.catalogue.loop import SyncFailed, SyncTally, for_each_symbol, write_rows
+from services.workers.catalogue.loop import JobResult, SyncFailed, SyncTally, for_each_symbol, write_rows
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError
@@ -56,19 +56,19 @@ def require_tushare(environment: JobEnvironment) -> TushareProvider:
     return environment.tushare
 
 
-async def tushare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def tushare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     tally = SyncTally(context.job_id, "tushare")
     await _write_list(environment, context, await _stock_list(context, require_tushare(environment)), tally)
     return tally.finish(environment.settings.failure_ratio)
 
 
-async def baostock_basic_info_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def baostock_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     tally = SyncTally(context.job_id, "baostock")
     await _write_list(environment, context, await _stock_list(context, environment.baostock), tally)
     return tally.finish(environment.settings.failure_ratio)
 
 
-async def akshare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def akshare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     tally = SyncTally(context.job_id, "akshare")
     parsed = await _stock_list(context, environment.akshare)
     tally.notes["listed"] = len(parsed.rows)
@@ -110,7 +110,7 @@ async def _tushare_with_basics(environment: JobEnvironment, context: JobContext)
     return parsed
 
 
-async def basics_sync_service(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def basics_sync_service(environment: JobEnvironment, context: JobContext) -> JobResult:
     attempts: list[dict[str, str]] = []
     candidates: list[tuple[str, Any]] = [
         ("tushare", lambda: _tushare_with_basics(environment, context)),

@@ -40,7 +40,6 @@ class Libraries:
     """Overrides of the provider libraries (tests); None means the real library."""
 
     tushare_api: Callable[[str, float], Any] | None = None
-    tushare_pro_bar: Callable[..., Any] | None = None
     akshare: Callable[[], Any] | None = None
     baostock: Callable[[], Any] | None = None
 
@@ -156,8 +155,6 @@ def _tushare(settings: CatalogueSettings, clock: Clock, libraries: Libraries) ->
     overrides: dict[str, Any] = {}
     if libraries.tushare_api:
         overrides["api_factory"] = libraries.tushare_api
-    if libraries.tushare_pro_bar:
-        overrides["pro_bar"] = libraries.tushare_pro_bar
     return TushareProvider(
         settings.tushare_token,
         _caller(settings, "tushare", tushare_provider.classify, clock, limiter),

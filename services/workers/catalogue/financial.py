@@ -8,12 +8,12 @@ kwargs: `symbols`, `limit` (see `selection`).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from infrastructure.market.port import STOCK_FINANCIAL_DATA
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import SyncTally, for_each_symbol
+from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
 from services.workers.providers.ports import FinancialStatementsProvider, StockListProvider
@@ -25,7 +25,7 @@ class _FinancialProvider(FinancialStatementsProvider, StockListProvider, Protoco
 
 async def _sync_financials(
     environment: JobEnvironment, context: JobContext, provider: _FinancialProvider, pause_s: float
-) -> dict[str, Any]:
+) -> JobResult:
     tally = SyncTally(context.job_id, provider.name)
     store = await environment.market()
     async with provider:
@@ -45,10 +45,10 @@ async def _sync_financials(
     return tally.finish(environment.settings.failure_ratio)
 
 
-async def tushare_financial_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def tushare_financial_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     return await _sync_financials(environment, context, require_tushare(environment), 0.0)
 
 
-async def akshare_financial_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def akshare_financial_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     pause = environment.settings.akshare_batch_pause_s
     return await _sync_financials(environment, context, environment.akshare, pause)

@@ -1,26 +1,41 @@
-"""Forward-adjusted (qfq) daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source,
-period}), per symbol.
+"""Daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source, period}), per symbol, on
+one forward-adjusted basis per symbol and source (`adjusted`).
 
-- `tushare_historical_sync` (`pro_bar(adj='qfq')`) and `akshare_historical_sync`
-  (`stock_zh_a_hist(adjust='qfq')`) are incremental: each symbol starts the day after its last stored bar
-  of that source, or `history_start_days` back for a symbol never synced;
-- `baostock_historical_sync` (`query_history_k_data_plus`) always re-reads the last 30 days.
+- `tushare_historical_sync` (`daily` + `adj_factor`) and `akshare_historical_sync` (eastmoney's unadjusted
+  `stock_zh_a_hist` + sina's factor table) are incremental: each symbol starts the day after its last stored
+  bar of that source, or `history_start_days` back for a symbol never synced;
+- `baostock_historical_sync` (`query_history_k_data_plus`, unadjusted, + `query_adjust_factor`) re-reads
+  the last `baostock_history_days` days; it is not asked for Beijing stocks (it has none).
+
+Every bar is checked (`invariants`) on its traded prices before it is written; a refused bar is counted and
+the run ends `partial`. A symbol with bars stored before they carried a factor is re-read from its first
+such bar, and those the provider no longer sends are removed, so no series keeps rows of no basis.
 
 kwargs: `symbols`, `limit` (see `selection`), `start_date` (`YYYY-MM-DD`: re-read from that day on).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import (
+    KEY_FIELDS,
+    STOCK_DAILY_QUOTES,
+    MarketStore,
+    SeriesState,
+    WriteResult,
+)
+from services.workers.catalogue.adjusted import Basis, basis_of, merged_series, on_basis
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import SyncTally, for_each_symbol
+from services.workers.catalogue.invariants import checked
+from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
-from services.workers.providers.ports import DailyBarsProvider, StockListProvider
+from services.workers.providers.ports import DailyBarsProvider, ParsedRows, Row, StockListProvider
 
 
 def _start_override(kwargs: dict[str, Any]) -> date | None:
@@ -37,6 +52,66 @@ class _HistoryProvider(DailyBarsProvider, StockListProvider, Protocol):
     pass
 
 
+@dataclass
+class _Window:
+    start: date
+    end: date
+
+
+def _window(
+    state: SeriesState | None, forced: date | None, first_start: date, end: date, rolling: bool
+) -> _Window:
+    if forced is not None:
+        start = forced
+    elif state is not None and not rolling:
+        start = date.fromisoformat(state.last_trade_date) + timedelta(days=1)
+    else:
+        start = first_start
+    if state is not None and state.legacy_from is not None:  # re-read what was stored with no basis
+        start = min(start, date.fromisoformat(state.legacy_from))
+    return _Window(start, end)
+
+
+async def _store_symbol(
+    store: MarketStore, source: str, code: str, bars: list[Row], state: SeriesState | None, now: Any
+) -> tuple[WriteResult, int]:
+    """Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
+    stored bars of no basis were removed."""
+    stored: list[Row] = []
+    rebase = state is None or state.legacy_from is not None or _moved(state, bars)
+    if state is not None and rebase:
+        stored = await store.find(
+            STOCK_DAILY_QUOTES, {"symbol": code, "data_source": source, "period": "daily"}
+        )
+    fetched = {str(bar["trade_date"]) for bar in bars}
+    legacy = [row for row in stored if "adj_factor" not in row and str(row["trade_date"]) not in fetched]
+    series = merged_series([row for row in stored if "adj_factor" in row], bars)
+    old = (
+        Basis(state.basis_factor, state.basis_date)
+        if state and state.basis_factor and state.basis_date
+        else None
+    )
+    basis = basis_of(series, old)
+    keep = fetched if not rebase and old == basis else {str(bar["trade_date"]) for bar in series}
+    rows = [{**on_basis(bar, basis), "updated_at": now} for bar in series if str(bar["trade_date"]) in keep]
+    for row in legacy:
+        await store.delete(STOCK_DAILY_QUOTES, {key: row[key] for key in KEY_FIELDS[STOCK_DAILY_QUOTES]})
+    return await store.replace(STOCK_DAILY_QUOTES, rows), len(legacy)
+
+
+def _moved(state: SeriesState, bars: list[Row]) -> bool:
+    latest = max(bars, key=lambda bar: str(bar["trade_date"]))
+    if str(latest["trade_date"]) < state.last_trade_date:
+        return False  # an older window re-read: the newest stored bar keeps the basis
+    return state.basis_factor is None or abs(float(latest["adj_factor"]) - state.basis_factor) > 1e-12
+
+
+def _in_window(parsed: ParsedRows, window: _Window) -> tuple[list[Row], int]:
+    first, last = window.start.isoformat(), window.end.isoformat()
+    inside = [row for row in parsed.rows if first <= str(row["trade_date"]) <= last]
+    return inside, len(parsed.rows) - len(inside)
+
+
 async def _sync_history(
     environment: JobEnvironment,
     context: JobContext,
@@ -44,50 +119,66 @@ async def _sync_history(
     *,
     window_days: int | None,
     pause_s: float = 0.0,
-) -> dict[str, Any]:
+) -> JobResult:
     """Per-symbol bars; `window_days` None means incremental from the last stored trade date."""
     tally = SyncTally(context.job_id, provider.name)
     store = await environment.market()
     end = await environment.calendar.latest_trading_day(environment.today())
     forced_start = _start_override(context.kwargs)
-    last = {} if window_days or forced_start else await store.last_trade_dates(provider.name)
+    states = await store.series_states(provider.name)
     first_start = end - timedelta(days=window_days or environment.settings.history_start_days)
-    up_to_date = 0
+    counts: Counter[str] = Counter()
     async with provider:
         codes = await symbols_for(environment, context, provider)
+        served = [code for code in codes if provider.serves(code)]
+        counts["not_served"] = len(codes) - len(served)
 
         async def sync(code: str) -> None:
-            nonlocal up_to_date
-            stored = last.get(code)
-            start = forced_start or (
-                date.fromisoformat(stored) + timedelta(days=1) if stored else first_start
-            )
-            if start > end:
-                up_to_date += 1
+            state = states.get(code)
+            window = _window(state, forced_start, first_start, end, rolling=window_days is not None)
+            if window.start > end:
+                counts["up_to_date"] += 1
                 return
-            parsed = await provider.daily_bars(code, start, end)
+            parsed = await provider.daily_bars(code, window.start, window.end)
             tally.add_parsed(parsed)
-            now = environment.clock.now()
-            rows = [{**row, "updated_at": now} for row in parsed.rows]
-            tally.add_written(await store.upsert(STOCK_DAILY_QUOTES, rows))
+            counts["suspended_days"] += parsed.suspended
+            inside, outside = _in_window(parsed, window)
+            if outside:
+                tally.skipped_reasons["outside the requested window"] += outside
+                tally.skipped += outside
+            good = checked(inside)
+            tally.refuse(good.refused)
+            if not good.rows:
+                counts["no_bars"] += 1
+                return
+            written, removed = await _store_symbol(
+                store, provider.name, code, good.rows, state, environment.clock.now()
+            )
+            counts["legacy_removed"] += removed
+            tally.add_written(written)
 
         await for_each_symbol(
-            context, codes, sync, tally, label=f"{provider.name} daily bars to {end}",
+            context, served, sync, tally, label=f"{provider.name} daily bars to {end}",
             clock=environment.clock, options=environment.loop_options(pause_s=pause_s),
         )  # fmt: skip
-    tally.notes.update(up_to_date=up_to_date, end_date=end.isoformat())
+    if served and counts["no_bars"] == len(served) - counts["up_to_date"] > 0:
+        tally.missing(f"every symbol due ({counts['no_bars']}) answered no bars up to {end}")
+    tally.notes.update(
+        up_to_date=counts["up_to_date"], no_bars=counts["no_bars"], suspended_days=counts["suspended_days"],
+        not_served=counts["not_served"], legacy_removed=counts["legacy_removed"], end_date=end.isoformat(),
+    )  # fmt: skip
     return tally.finish(environment.settings.failure_ratio)
 
 
-async def tushare_historical_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def tushare_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     return await _sync_history(environment, context, require_tushare(environment), window_days=None)
 
 
-async def akshare_historical_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def akshare_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     pause = environment.settings.akshare_batch_pause_s
     return await _sync_history(environment, context, environment.akshare, window_days=None, pause_s=pause)
 
 
-async def baostock_historical_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def baostock_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     window = environment.settings.baostock_history_days
     return await _sync_history(environment, context, environment.baostock, window_days=window)

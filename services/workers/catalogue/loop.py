@@ -68,6 +68,8 @@ class SyncTally:
     def add_written(self, written: WriteResult) -> None:
         self.inserted += written.inserted
         self.updated += written.updated
+        if written.stale:
+            self.notes["stale"] = self.notes.get("stale", 0) + written.stale
 
     def add_failure(self, item: str, error: Exception) -> None:
         self.failed += 1
@@ -144,12 +146,17 @@ async def write_rows(
     *,
     batch_size: int,
     percent: tuple[float, float] = (0.0, 100.0),
+    newer_than: str | None = None,
 ) -> None:
-    """Upsert in batches, reporting progress (and so checking for cancellation) after each batch."""
+    """Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
+    so checking for cancellation) after each batch; rows not written as stale are counted in `stale`."""
     low, high = percent
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]
-        tally.add_written(await store.upsert(collection, batch))
+        if newer_than is None:
+            tally.add_written(await store.upsert(collection, batch))
+        else:
+            tally.add_written(await store.replace(collection, batch, newer_than=newer_than))
         done = start + len(batch)
         await context.progress(
             low + (high - low) * done / len(rows),

@@ -1,5 +1,6 @@
-"""`news_sync`: akshare `stock_news_em` for the watched symbols, up to 50 items per stock, into
-`stock_news` (unique {url, title, publish_time}).
+"""`news_sync`: akshare `stock_news_em` for the watched symbols, into
+`stock_news` (unique {url, title, publish_time}). `stock_news_em` answers one page of eastmoney's search
+(its `pageSize` is 10): the latest 10 items per stock per run, at most `SCHEDULER_NEWS_PER_SYMBOL`.
 
 Watched symbols: kwargs `symbols`, else the `SCHEDULER_NEWS_SYMBOLS` watch list, else the first
 `SCHEDULER_NEWS_MAX_SYMBOLS` codes of `stock_basic_info`.
@@ -7,16 +8,14 @@ Watched symbols: kwargs `symbols`, else the `SCHEDULER_NEWS_SYMBOLS` watch list,
 
 from __future__ import annotations
 
-from typing import Any
-
 from infrastructure.market.port import STOCK_NEWS
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import SyncTally, for_each_symbol, skipped_result
+from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol, skipped_result
 from services.workers.catalogue.selection import requested_symbols, symbols_for
 from services.workers.job_api import JobContext
 
 
-async def news_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def news_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     settings = environment.settings
     watch_list = requested_symbols({"symbols": settings.news_symbols}) if settings.news_symbols else None
     store = await environment.market()

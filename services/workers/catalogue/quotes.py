@@ -4,7 +4,14 @@
 - `akshare_quotes_sync`: sina's `stock_zh_a_spot`, eastmoney's `stock_zh_a_spot_em` as fallback;
 - `quotes_ingestion_service`: rotates tushare `rt_k` → akshare eastmoney → akshare sina, one source per
   run, starting after the one used last; a failing source hands over to the next;
-- `baostock_daily_quotes_sync`: after the close, the latest daily bar of each stock (trading days only).
+- `baostock_daily_quotes_sync`: after baostock has published the day (about 17:30), the bar of the
+  current trade date of each SH/SZ stock (trading days only); a stock whose bar is not there yet is
+  counted, and the run ends `partial`.
+
+One row per stock is one source at one time: each write replaces the whole row (`replace`), only over a
+row quoted at the same or an earlier `quote_at`; a stale snapshot is counted `stale`, never written. A
+stock without a price (0, `-`, missing) is written as `suspended` with no price fields. Rows breaking an
+invariant (`invariants`) are refused and the run ends `partial`.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from typing import Any
 from infrastructure.market.port import MARKET_QUOTES
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.invariants import checked
 from services.workers.catalogue.loop import (
+    JobResult,
     SyncFailed,
     SyncTally,
     for_each_symbol,
@@ -40,15 +49,18 @@ async def outside_session(environment: JobEnvironment, context: JobContext) -> s
 
 async def _write_snapshot(
     environment: JobEnvironment, context: JobContext, source: str, parsed: ParsedRows, **notes: Any
-) -> dict[str, Any]:
+) -> JobResult:
     tally = SyncTally(context.job_id, source, notes=dict(notes))
     tally.total = tally.processed = len(parsed.rows) + parsed.skipped
     tally.add_parsed(parsed)
+    good = checked(parsed.rows)
+    tally.refuse(good.refused)
     now = environment.clock.now()
-    rows = [{**row, "updated_at": now} for row in parsed.rows]
+    rows = [{**row, "updated_at": now} for row in good.rows]
+    tally.notes["suspended"] = sum(1 for row in rows if row.get("suspended"))
     await write_rows(
         context, await environment.market(), MARKET_QUOTES, rows, tally,
-        batch_size=environment.settings.write_batch_size, percent=(20.0, 100.0),
+        batch_size=environment.settings.write_batch_size, percent=(20.0, 100.0), newer_than="quote_at",
     )  # fmt: skip
     return tally.finish(environment.settings.failure_ratio)
 
@@ -71,7 +83,7 @@ async def _first_answer(
     raise SyncFailed(f"{context.job_id}: no quote source answered ({reasons})")
 
 
-async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     tushare = require_tushare(environment)
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "tushare", reason)
@@ -79,7 +91,7 @@ async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) 
     return await _write_snapshot(environment, context, "tushare", await tushare.realtime_quotes())
 
 
-async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "akshare", reason)
     akshare = environment.akshare
@@ -93,7 +105,7 @@ async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) 
     return await _write_snapshot(environment, context, source, parsed, fallbacks=attempts)
 
 
-async def quotes_ingestion_service(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def quotes_ingestion_service(environment: JobEnvironment, context: JobContext) -> JobResult:
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "rotation", reason)
     akshare, tushare = environment.akshare, environment.tushare
@@ -110,7 +122,7 @@ async def quotes_ingestion_service(environment: JobEnvironment, context: JobCont
     return await _write_snapshot(environment, context, source, parsed, fallbacks=attempts)
 
 
-async def baostock_daily_quotes_sync(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def baostock_daily_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
     today = environment.today()
     trading = await environment.calendar.trading_day(today)
     if not trading.is_trading_day and not context.force:
@@ -120,16 +132,23 @@ async def baostock_daily_quotes_sync(environment: JobEnvironment, context: JobCo
     store = await environment.market()
     async with environment.baostock as baostock:
         codes = await symbols_for(environment, context, baostock)
+        served = [code for code in codes if baostock.serves(code)]
+        tally.notes.update(not_served=len(codes) - len(served), suspended=0)
 
         async def latest(code: str) -> None:
             parsed = await baostock.latest_quote(code, today)
             tally.add_parsed(parsed)
+            tally.notes["suspended"] += parsed.suspended
+            good = checked(parsed.rows)
+            tally.refuse(good.refused)
+            if not parsed.rows and not parsed.suspended and not parsed.skipped:
+                tally.missing(code)  # not published yet, or the stock is unknown to baostock
             now = environment.clock.now()
-            rows = [{**row, "updated_at": now} for row in parsed.rows]
-            tally.add_written(await store.upsert(MARKET_QUOTES, rows))
+            rows = [{**row, "updated_at": now} for row in good.rows]
+            tally.add_written(await store.replace(MARKET_QUOTES, rows, newer_than="quote_at"))
 
         await for_each_symbol(
-            context, codes, latest, tally, label="baostock latest daily bar",
+            context, served, latest, tally, label=f"baostock daily bar of {today}",
             clock=environment.clock, options=environment.loop_options(),
         )  # fmt: skip
     return tally.finish(environment.settings.failure_ratio)

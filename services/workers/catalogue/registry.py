@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 from services.workers.catalogue import basics, financial, history, news, quotes, status
 from services.workers.catalogue.environment import TOKEN_MISSING, JobEnvironment
+from services.workers.catalogue.loop import JobResult
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.job_api import JobContext, JobFunction
 
 logger = logging.getLogger(__name__)
 
 Source = Literal["tushare", "akshare", "baostock", "multi"]
-CatalogueJob = Callable[[JobEnvironment, JobContext], Awaitable[dict[str, Any]]]
+CatalogueJob = Callable[[JobEnvironment, JobContext], Awaitable[JobResult]]
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,11 @@ _ENTRIES = (
     _Entry("quotes_ingestion_service", "实时行情入库服务", "interval:360", "multi",
            quotes.quotes_ingestion_service, "full-market snapshot in trading hours; rotates sources"),
     _Entry("tushare_basic_info_sync", "股票基础信息同步（Tushare）", "0 2 * * *", "tushare",
-           basics.tushare_basic_info_sync, "stock_basic(list_status='L', exchange='SSE,SZSE')"),
+           basics.tushare_basic_info_sync, "stock_basic(list_status='L') per exchange: SSE, SZSE, BSE"),
     _Entry("tushare_quotes_sync", "实时行情同步（Tushare）", "*/5 9-15 * * 1-5", "tushare",
            quotes.tushare_quotes_sync, "whole market in one rt_k call; trading time only unless force"),
     _Entry("tushare_historical_sync", "历史数据同步（Tushare）", "0 16 * * 1-5", "tushare",
-           history.tushare_historical_sync, "incremental pro_bar(adj='qfq') per symbol"),
+           history.tushare_historical_sync, "incremental daily + adj_factor per symbol, qfq on one basis"),
     _Entry("tushare_financial_sync", "财务数据同步（Tushare）", "0 3 * * 0", "tushare",
            financial.tushare_financial_sync, "income, balance sheet, cash flow, indicators"),
     _Entry("tushare_status_check", "数据源状态检查（Tushare）", "0 * * * *", "tushare",
@@ -78,21 +79,22 @@ _ENTRIES = (
     _Entry("akshare_quotes_sync", "实时行情同步（AKShare）", "*/30 9-15 * * 1-5", "akshare",
            quotes.akshare_quotes_sync, "stock_zh_a_spot, stock_zh_a_spot_em as fallback"),
     _Entry("akshare_historical_sync", "历史数据同步（AKShare）", "0 17 * * 1-5", "akshare",
-           history.akshare_historical_sync, "incremental stock_zh_a_hist(adjust='qfq') per symbol"),
+           history.akshare_historical_sync, "incremental stock_zh_a_hist + sina factors, qfq on one basis"),
     _Entry("akshare_financial_sync", "财务数据同步（AKShare）", "0 4 * * 0", "akshare",
            financial.akshare_financial_sync, "financial abstract and statements"),
     _Entry("akshare_status_check", "数据源状态检查（AKShare）", "30 * * * *", "akshare",
            status.akshare_status_check, "reachability, counts and freshness"),
     _Entry("baostock_basic_info_sync", "股票基础信息同步（BaoStock）", "0 4 * * *", "baostock",
            basics.baostock_basic_info_sync, "query_stock_basic"),
-    _Entry("baostock_daily_quotes_sync", "日K线数据同步（BaoStock）", "0 16 * * 1-5", "baostock",
-           quotes.baostock_daily_quotes_sync, "latest daily bar per stock into market_quotes"),
+    # baostock publishes the day's bars at about 17:30: at 16:00 only the previous day's were there
+    _Entry("baostock_daily_quotes_sync", "日K线数据同步（BaoStock）", "0 18 * * 1-5", "baostock",
+           quotes.baostock_daily_quotes_sync, "the day's bar per SH/SZ stock into market_quotes, once published"),
     _Entry("baostock_historical_sync", "历史数据同步（BaoStock）", "0 18 * * 1-5", "baostock",
-           history.baostock_historical_sync, "query_history_k_data_plus, last 30 days"),
+           history.baostock_historical_sync, "k data + adjust factors, last 30 days"),
     _Entry("baostock_status_check", "数据源状态检查（BaoStock）", "45 * * * *", "baostock",
            status.baostock_status_check, "reachability, counts and freshness"),
     _Entry("news_sync", "新闻数据同步（AKShare）", "0 */2 * * *", "akshare", news.news_sync,
-           "stock_news_em for watched symbols, up to 50 per stock"),
+           "stock_news_em for watched symbols: its latest page (10 items) per stock"),
 )  # fmt: skip
 
 _default_environment: JobEnvironment | None = None
@@ -107,7 +109,7 @@ async def default_environment() -> JobEnvironment:
 
 
 def _lazy(run: CatalogueJob) -> JobFunction:
-    async def job(context: JobContext) -> dict[str, Any]:
+    async def job(context: JobContext) -> JobResult:
         return await run(await default_environment(), context)
 
     job.__name__ = job.__qualname__ = run.__name__
@@ -115,7 +117,7 @@ def _lazy(run: CatalogueJob) -> JobFunction:
 
 
 def _bound(run: CatalogueJob, environment: JobEnvironment) -> JobFunction:
-    async def job(context: JobContext) -> dict[str, Any]:
+    async def job(context: JobContext) -> JobResult:
         return await run(environment, context)
 
     job.__name__ = job.__qualname__ = run.__name__

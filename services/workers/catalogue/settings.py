@@ -42,7 +42,9 @@ class CatalogueSettings(CommonSettings):
     baostock_history_days: int = Field(default=30, ge=1)
     news_symbols: list[str] = Field(default_factory=list, description="watched symbols for news_sync")
     news_max_symbols: int = Field(default=50, ge=1, description="without a watch list: first N codes")
-    news_per_symbol: int = Field(default=50, ge=1)
+    news_per_symbol: int = Field(
+        default=10, ge=1, le=10, description="items per stock; stock_news_em answers one page of 10"
+    )
     market_store: Literal["sqlite", "mongodb"] | None = Field(
         default=None, description="where market data goes; default: the same kind as `store`"
     )

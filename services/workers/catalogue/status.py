@@ -11,7 +11,7 @@ from typing import Any
 from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import SyncFailed
+from services.workers.catalogue.loop import JobResult, SyncFailed
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError
 from services.workers.providers.ports import ReachabilityProbe
@@ -65,13 +65,13 @@ async def _check(
     }
 
 
-async def tushare_status_check(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def tushare_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
     return await _check(environment, context, require_tushare(environment))
 
 
-async def akshare_status_check(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def akshare_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
     return await _check(environment, context, environment.akshare)
 
 
-async def baostock_status_check(environment: JobEnvironment, context: JobContext) -> dict[str, Any]:
+async def baostock_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
     return await _check(environment, context, environment.baostock)

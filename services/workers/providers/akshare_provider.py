@@ -11,15 +11,16 @@ import importlib
 import importlib.util
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 from services.workers.providers import akshare_financials, akshare_rows
+from services.workers.providers.adjustment import steps_from, with_factors
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import exchange_of
+from services.workers.providers.normalise import exchange_of, quote_time
 from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows, Row
 
@@ -51,6 +52,18 @@ def offline_calendar_file() -> Path | None:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / "file_fold" / "calendar.json"
     return path if path.is_file() else None
+
+
+STOCK_LIST_CACHES = (
+    "stock_info_a_code_name",
+    "stock_info_sh_name_code",
+    "stock_info_sz_name_code",
+    "stock_info_bj_name_code",
+)
+
+
+def _prefixed(code: str) -> str:
+    return f"{(exchange_of(code) or 'SH').lower()}{code}"
 
 
 def _yyyymmdd(day: date) -> str:
@@ -86,13 +99,23 @@ class AkshareProvider:
     ) -> None:
         return None
 
-    def _today(self) -> str:
-        return self._caller.clock.now().astimezone(self._zone).date().isoformat()
+    def _local_now(self) -> datetime:
+        return self._caller.clock.now().astimezone(self._zone)
 
     async def _call(self, function: str, **params: Any) -> Any:
         return await self._caller.call(function, lambda: getattr(self._library(), function)(**params))
 
+    def serves(self, code: str) -> bool:
+        return True
+
     async def stock_list(self) -> ParsedRows:
+        """Re-read on every call: akshare keeps the list (and its SH/SZ/BJ parts) in an `lru_cache` for
+        the life of the process, which would hide today's listings and renames from a long-lived worker."""
+        library = self._library()
+        for function in STOCK_LIST_CACHES:
+            clear = getattr(getattr(library, function, None), "cache_clear", None)
+            if callable(clear):
+                clear()
         return akshare_rows.stock_list(await self._call("stock_info_a_code_name"))
 
     async def basic_info(self, code: str) -> Row | None:
@@ -102,7 +125,8 @@ class AkshareProvider:
     async def realtime_quotes(self, feed: QuoteFeed = "eastmoney") -> ParsedRows:
         function = "stock_zh_a_spot_em" if feed == "eastmoney" else "stock_zh_a_spot"
         frame = await self._call(function)
-        return akshare_rows.spot_quotes(frame, self._today(), feed=feed)
+        local = self._local_now()
+        return akshare_rows.spot_quotes(frame, local.date().isoformat(), quote_time(local), feed=feed)
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
         frame = await self._call(
@@ -111,16 +135,20 @@ class AkshareProvider:
             period="daily",
             start_date=_yyyymmdd(start),
             end_date=_yyyymmdd(end),
-            adjust="qfq",
+            adjust="",  # unadjusted; the factor comes from sina's table
             timeout=self._timeout,
         )
-        return akshare_rows.daily_bars(frame, code)
+        bars = akshare_rows.daily_bars(frame, code)
+        if not bars.rows:
+            return bars
+        factors = await self._call("stock_zh_a_daily", symbol=_prefixed(code), adjust="hfq-factor")
+        table = akshare_rows.hfq_factor_rows(factors)
+        return with_factors(bars, steps_from(table, "date", "hfq_factor"))
 
     async def financial_statements(self, code: str) -> ParsedRows:
         abstract = await self._call("stock_financial_abstract", symbol=code)
-        prefixed = f"{(exchange_of(code) or 'SH').lower()}{code}"
         statements = {
-            label: await self._call("stock_financial_report_sina", stock=prefixed, symbol=label)
+            label: await self._call("stock_financial_report_sina", stock=_prefixed(code), symbol=label)
             for label in akshare_financials.STATEMENTS
         }
         return akshare_financials.merge(code, abstract, statements)

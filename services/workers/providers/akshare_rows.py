@@ -24,7 +24,9 @@ from services.workers.providers.normalise import (
     records,
     required_number,
     scaled,
+    snapshot,
     text,
+    traded_price,
 )
 from services.workers.providers.ports import ParsedRows, Row
 
@@ -81,37 +83,59 @@ def individual_info(frame: pd.DataFrame | None) -> Row | None:
     }
 
 
-def spot_quotes(frame: pd.DataFrame | None, trade_date: str, *, feed: str) -> ParsedRows:
-    """Sina (`stock_zh_a_spot`, volume in shares) or eastmoney (`stock_zh_a_spot_em`, in 手)."""
+SPOT_COLUMNS = [
+    "代码",
+    "名称",
+    "最新价",
+    "今开",
+    "最高",
+    "最低",
+    "昨收",
+    "成交量",
+    "成交额",
+    "涨跌额",
+    "涨跌幅",
+]
+
+
+def spot_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str, *, feed: str) -> ParsedRows:
+    """Sina (`stock_zh_a_spot`, volume in shares, its `时间戳`) or eastmoney (`stock_zh_a_spot_em`, in 手;
+    no time: `quote_at`, the fetch time capped at the close). A stock without a price did not trade."""
     volume_factor = 100.0 if feed == "eastmoney" else 1.0
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         code = code_of(raw.get("代码"))
-        price = required_number(raw.get("最新价"), "最新价")
-        return {
-            **identity(code),
+        stamp = text(raw.get("时间戳"))
+        common = {
             "name": text(raw.get("名称")),
-            "price": price,
-            "close": price,
+            "pre_close": number(raw.get("昨收"), "昨收"),
+            "trade_date": trade_date,
+            "quote_at": f"{trade_date} {stamp}" if stamp and len(stamp) == 8 else quote_at,
+            "data_source": f"{SOURCE}_{feed}",
+        }
+        prices = {
             "open": number(raw.get("今开"), "今开"),
             "high": number(raw.get("最高"), "最高"),
             "low": number(raw.get("最低"), "最低"),
-            "pre_close": number(raw.get("昨收"), "昨收"),
             "volume": scaled(number(raw.get("成交量"), "成交量"), volume_factor),
             "amount": number(raw.get("成交额"), "成交额"),
             "change": number(raw.get("涨跌额"), "涨跌额"),
             "pct_chg": number(raw.get("涨跌幅"), "涨跌幅"),
             "turnover_rate": number(raw.get("换手率"), "换手率"),
-            "trade_date": trade_date,
-            "data_source": f"{SOURCE}_{feed}",
         }
+        return snapshot(identity(code), traded_price(raw.get("最新价"), "最新价"), prices, common)
 
     call = "akshare.stock_zh_a_spot_em" if feed == "eastmoney" else "akshare.stock_zh_a_spot"
-    rows = records(frame, ["代码", "最新价"], call)
-    return parse_rows(rows, mapper, lambda row: (row["code"],))
+    required = SPOT_COLUMNS + (["换手率"] if feed == "eastmoney" else ["时间戳"])
+    return parse_rows(records(frame, required, call), mapper, lambda row: (row["code"],))
+
+
+HIST_COLUMNS = ["日期", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "涨跌幅", "涨跌额", "换手率"]
 
 
 def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
+    """Unadjusted bars (`adjust=""`); eastmoney leaves out the days a stock did not trade."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
         if "股票代码" in raw and code_of(raw.get("股票代码")) != code:
             raise BadValue("unknown code")
@@ -124,7 +148,6 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             **identity(code),
             "trade_date": trade_date,
             "period": "daily",
-            "adjust": "qfq",
             "data_source": SOURCE,
             "open": required_number(raw.get("开盘"), "开盘"),
             "high": required_number(raw.get("最高"), "最高"),
@@ -138,8 +161,14 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             "turnover_rate": number(raw.get("换手率"), "换手率"),
         }
 
-    rows = records(frame, ["日期", "收盘"], "akshare.stock_zh_a_hist")
+    rows = records(frame, HIST_COLUMNS, "akshare.stock_zh_a_hist")
     return parse_rows(rows, mapper, lambda row: (row["trade_date"],))
+
+
+def hfq_factor_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Sina's back-adjustment factor table (`stock_zh_a_daily(adjust="hfq-factor")`): `date`, `hfq_factor`,
+    one row per ex-rights date."""
+    return list(records(frame, ["date", "hfq_factor"], "akshare.stock_zh_a_daily"))
 
 
 def news(frame: pd.DataFrame | None, code: str, limit: int) -> ParsedRows:

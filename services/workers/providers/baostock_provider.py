@@ -17,14 +17,18 @@ from types import TracebackType
 from typing import Any, Self
 
 from services.workers.providers import baostock_rows
+from services.workers.providers.adjustment import steps_from, with_factors
 from services.workers.providers.errors import ProviderError, TransientNetworkError
+from services.workers.providers.normalise import exchange_of
 from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows
 
 NAME = "baostock"
 SUCCESS = "0"
 _NETWORK_CODE_PREFIX = "100020"  # 10002001..10002009: socket connect/send/receive failures
-_FQ = "2"  # adjustflag: 1 hfq, 2 qfq, 3 none
+_UNADJUSTED = "3"  # adjustflag: 1 hfq, 2 qfq, 3 none
+_FIRST_DAY = "1990-12-19"  # query_adjust_factor defaults to 2015 otherwise: every factor since listing
+SERVED_EXCHANGES = frozenset({"SH", "SZ"})  # baostock has no Beijing stocks
 _session_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -141,16 +145,28 @@ class BaostockProvider:
             start_date=start.isoformat(),
             end_date=end.isoformat(),
             frequency="d",
-            adjustflag=_FQ,
+            adjustflag=_UNADJUSTED,
         )
 
+    def serves(self, code: str) -> bool:
+        return exchange_of(code) in SERVED_EXCHANGES
+
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        return baostock_rows.daily_bars(await self._k_rows(code, start, end), code)
+        bars = baostock_rows.daily_bars(await self._k_rows(code, start, end), code)
+        if not bars.rows:
+            return bars
+        rows = await self._query(
+            "query_adjust_factor",
+            code=baostock_rows.baostock_code(code),
+            start_date=_FIRST_DAY,
+            end_date=end.isoformat(),
+        )
+        return with_factors(bars, steps_from(map(dict, rows), "dividOperateDate", "backAdjustFactor"))
 
     async def latest_quote(self, code: str, day: date) -> ParsedRows:
-        """The newest daily bar up to `day` (looking back two weeks) as a `market_quotes` record."""
-        rows = await self._k_rows(code, day - timedelta(days=14), day)
-        return baostock_rows.latest_quote(rows, code)
+        """The bar of `day` as a `market_quotes` record (none when not published yet or not traded)."""
+        rows = await self._k_rows(code, day, day)
+        return baostock_rows.latest_quote(rows, code, day.isoformat())
 
     async def trade_dates(self, start: date, end: date) -> set[date]:
         rows = await self._query("query_trade_dates", start_date=start.isoformat(), end_date=end.isoformat())

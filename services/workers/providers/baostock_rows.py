@@ -1,6 +1,8 @@
 """BaoStock answers (string rows under baostock's field names) mapped to the store's vocabulary.
 
-Codes look like `sh.600000`; every value is a string; volume is in shares and amount in yuan.
+Codes look like `sh.600000`; every value is a string; volume is in shares and amount in yuan. A day a stock
+did not trade (`tradestatus` 0, sent as a volume-0 bar at the last close) is left out, as tushare and
+eastmoney leave it out, and counted `suspended`.
 `query_stock_basic` also lists indices, funds and bonds (`type` != 1) and delisted stocks (`status` 0):
 those are not A-share rows of interest and are dropped without being counted as skipped.
 """
@@ -85,21 +87,31 @@ def _bar(raw: Mapping[str, Any], code: str) -> Row:
 
 
 def daily_bars(rows: list[Mapping[str, Any]], code: str) -> ParsedRows:
+    """Unadjusted bars of the days the stock traded."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
-        return {**_bar(raw, code), "period": "daily", "adjust": "qfq"}
+        return {**_bar(raw, code), "period": "daily"}
 
-    return parse_rows(rows, mapper, lambda row: (row["trade_date"],))
+    traded = [row for row in rows if str(row.get("tradestatus", "1")).strip() != "0"]
+    parsed = parse_rows(traded, mapper, lambda row: (row["trade_date"],))
+    parsed.suspended = len(rows) - len(traded)
+    return parsed
 
 
-def latest_quote(rows: list[Mapping[str, Any]], code: str) -> ParsedRows:
-    """The newest bar of the answer as a `market_quotes` record."""
+def latest_quote(rows: list[Mapping[str, Any]], code: str, day: str) -> ParsedRows:
+    """The bar of `day` as a `market_quotes` record at the close (15:00); bars of other days are left out."""
     bars = daily_bars(rows, code)
-    if not bars.rows:
-        return bars
-    bar = max(bars.rows, key=lambda row: str(row["trade_date"]))
-    quote = {name: value for name, value in bar.items() if name not in {"period", "adjust"}}
-    quote["price"] = bar["close"]
-    return ParsedRows(rows=[quote], skipped_reasons=bars.skipped_reasons)
+    quotes = [
+        {
+            **{name: value for name, value in bar.items() if name not in {"period", "pe", "pb"}},
+            "price": bar["close"],
+            "quote_at": f"{day} 15:00:00",
+            "suspended": False,
+        }
+        for bar in bars.rows
+        if bar["trade_date"] == day
+    ]
+    return ParsedRows(rows=quotes, skipped_reasons=bars.skipped_reasons, suspended=bars.suspended)
 
 
 def trade_dates(rows: list[Mapping[str, Any]]) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
@@ -170,3 +170,34 @@ def parse_rows(
         seen.add(row_key)
         parsed.rows.append(row)
     return parsed
+
+
+def traded_price(value: object, name: str) -> float | None:
+    """A snapshot's last price; None when the stock did not trade (missing, `-` or 0); negative is bad."""
+    price = number(value, name)
+    if price is None or price == 0:
+        return None
+    if price < 0:
+        raise BadValue(f"negative {name}")
+    return price
+
+
+def snapshot(identity_fields: Row, price: float | None, prices: Row, common: Row) -> Row:
+    """A `market_quotes` record: `common` (name, pre_close, trade_date, quote_at, data_source) plus, when
+    the stock traded, `price` and the other price fields; when it did not, `suspended` and no price."""
+    if price is None:
+        return {**identity_fields, **common, "suspended": True}
+    return {**identity_fields, **common, "price": price, "close": price, **prices, "suspended": False}
+
+
+_BREAKS = ((time(11, 30), time(13, 0)), (time(15, 0), time(23, 59, 59)))
+
+
+def quote_time(local: datetime) -> str:
+    """When a snapshot fetched at `local` (exchange time) was quoted, for sources that do not say: the fetch
+    time, or the last trading instant before it during the lunch break and after the close."""
+    moment = local.time().replace(microsecond=0)
+    for start, end in _BREAKS:
+        if start < moment <= end:
+            moment = start
+    return f"{local:%Y-%m-%d} {moment:%H:%M:%S}"

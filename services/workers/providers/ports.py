@@ -24,6 +24,7 @@ class ParsedRows:
 
     rows: list[Row] = field(default_factory=list)
     skipped_reasons: Counter[str] = field(default_factory=Counter)
+    suspended: int = 0  # rows of a stock that did not trade: left out by design, not bad data
 
     @property
     def skipped(self) -> int:
@@ -35,6 +36,7 @@ class ParsedRows:
     def extend(self, other: ParsedRows) -> None:
         self.rows.extend(other.rows)
         self.skipped_reasons.update(other.skipped_reasons)
+        self.suspended += other.suspended
 
 
 class ProviderSession(Protocol):
@@ -73,8 +75,12 @@ class RealtimeQuotesProvider(ProviderSession, Protocol):
 
 
 class DailyBarsProvider(ProviderSession, Protocol):
+    def serves(self, code: str) -> bool:
+        """Whether the provider knows this stock's exchange (baostock has no Beijing stocks)."""
+
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        """Forward-adjusted (qfq) daily bars of one stock as `stock_daily_quotes` records."""
+        """Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
+        days it did not trade are left out (`suspended`)."""
 
 
 class FinancialStatementsProvider(ProviderSession, Protocol):

@@ -1,9 +1,8 @@
 """Tushare adapter: `ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the
 token in plain text to the home directory), calls paced by the account tier's per-minute quota.
 
-`pro_bar` swallows the real error (it prints it and raises a bare `OSError('ERROR.')`), so it is given a
-recording wrapper of the API and the recorded error is classified instead: a quota answer then still means
-"wait and continue".
+Daily bars come from `daily` and `adj_factor` (see `daily_bars`), not from `pro_bar`, which rescales
+every window to its own last day.
 """
 
 from __future__ import annotations
@@ -19,13 +18,15 @@ import pandas as pd
 from pydantic import SecretStr
 
 from services.workers.providers import tushare_financials, tushare_rows
+from services.workers.providers.adjustment import with_factors
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import full_symbol
+from services.workers.providers.normalise import full_symbol, quote_time
 from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows
 
 NAME = "tushare"
-WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
+WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ,4*.BJ,8*.BJ"
+EXCHANGES = ("SSE", "SZSE", "BSE")
 _MINUTE_QUOTA = ("每分钟", "per minute")
 _HOUR_QUOTA = ("每小时",)
 _NETWORK_ERRORS = (ConnectionError, TimeoutError, OSError)
@@ -57,30 +58,6 @@ def _default_api(token: str, timeout: float) -> Any:
     return importlib.import_module("tushare").pro_api(token, timeout=timeout)
 
 
-def _default_pro_bar(**kwargs: Any) -> Any:
-    return importlib.import_module("tushare").pro_bar(**kwargs)
-
-
-class _RecordingApi:
-    """Passes calls through to the tushare API and remembers the last exception one of them raised."""
-
-    def __init__(self, api: Any) -> None:
-        self._api = api
-        self.last_error: Exception | None = None
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self._api, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(*args, **kwargs)
-            except Exception as error:
-                self.last_error = error
-                raise
-
-        return call
-
-
 def _yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
 
@@ -95,14 +72,12 @@ class TushareProvider:
         *,
         zone: ZoneInfo,
         api_factory: Callable[[str, float], Any] = _default_api,
-        pro_bar: Callable[..., Any] = _default_pro_bar,
         timeout: float = 30.0,
     ) -> None:
         self._token = token
         self._caller = caller
         self._zone = zone
         self._api_factory = api_factory
-        self._pro_bar = pro_bar
         self._timeout = timeout
         self._api: Any = None
 
@@ -131,43 +106,38 @@ class TushareProvider:
         return frame
 
     async def stock_list(self) -> ParsedRows:
-        frame = await self._query(
-            "stock_basic",
-            list_status="L",
-            exchange="SSE,SZSE",
-            fields="ts_code,symbol,name,area,industry,market,exchange,list_date",
-        )
-        return tushare_rows.stock_list(frame)
+        """`stock_basic` once per exchange (SSE, SZSE, BSE): `exchange` takes one value."""
+        parsed = ParsedRows()
+        for exchange in EXCHANGES:
+            frame = await self._query(
+                "stock_basic",
+                list_status="L",
+                exchange=exchange,
+                fields="ts_code,symbol,name,area,industry,market,exchange,list_date",
+            )
+            parsed.extend(tushare_rows.stock_list(frame))
+        return parsed
 
     async def daily_basics(self, trade_date: date) -> ParsedRows:
         return tushare_rows.daily_basics(await self._query("daily_basic", trade_date=_yyyymmdd(trade_date)))
 
     async def realtime_quotes(self) -> ParsedRows:
         frame = await self._query("rt_k", ts_code=WHOLE_MARKET)
-        return tushare_rows.realtime_quotes(frame, self._today().isoformat())
+        local = self._caller.clock.now().astimezone(self._zone)
+        return tushare_rows.realtime_quotes(frame, local.date().isoformat(), quote_time(local))
+
+    def serves(self, code: str) -> bool:
+        return True
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        ts_code = full_symbol(code)
-
-        def fetch() -> Any:
-            recording = _RecordingApi(self.api)
-            try:
-                return self._pro_bar(
-                    ts_code=ts_code,
-                    api=recording,
-                    adj="qfq",
-                    start_date=_yyyymmdd(start),
-                    end_date=_yyyymmdd(end),
-                    retry_count=1,  # our caller retries, with backoff and the quota in mind
-                )
-            except OSError:
-                if recording.last_error is not None:
-                    raise recording.last_error from None
-                raise
-
-        # pro_bar(adj=...) makes two API calls: daily and adj_factor
-        frame = await self._caller.call("pro_bar", fetch, cost=2)
-        return tushare_rows.daily_bars(frame, code)
+        """`daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
+        `pro_bar(adj=...)` makes, without its rescaling to the window's last day."""
+        window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
+        bars = tushare_rows.daily_bars(await self._query("daily", **window), code)
+        if not bars.rows:
+            return bars
+        factors = tushare_rows.adj_factors(await self._query("adj_factor", **window))
+        return with_factors(bars, factors)
 
     async def financial_statements(self, code: str) -> ParsedRows:
         ts_code = full_symbol(code)

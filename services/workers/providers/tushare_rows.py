@@ -1,6 +1,6 @@
 """Tushare answers (DataFrames with tushare's column names) mapped to the store's vocabulary.
 
-Units: `pro_bar`/`daily` report `vol` in 手 (×100 → shares) and `amount` in 千元 (×1000 → yuan);
+Units: `daily` reports `vol` in 手 (×100 → shares) and `amount` in 千元 (×1000 → yuan);
 `rt_k` already reports shares and yuan; `daily_basic` reports shares in 万股 and market value in 万元
 (×10,000).
 """
@@ -24,7 +24,9 @@ from services.workers.providers.normalise import (
     records,
     required_number,
     scaled,
+    snapshot,
     text,
+    traded_price,
 )
 from services.workers.providers.ports import ParsedRows, Row
 
@@ -77,32 +79,52 @@ def daily_basics(frame: pd.DataFrame | None) -> ParsedRows:
     return parse_rows(rows, mapper, lambda row: (row["code"],))
 
 
-def realtime_quotes(frame: pd.DataFrame | None, trade_date: str) -> ParsedRows:
+RT_K_COLUMNS = ["ts_code", "name", "pre_close", "high", "open", "low", "close", "vol", "amount"]
+
+
+def realtime_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str) -> ParsedRows:
+    """`rt_k`: shares and yuan already; no time column, so `quote_at` is the fetch time capped at the
+    close. A stock without a price (0 or missing) did not trade."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
         code = _code(raw)
-        close = required_number(raw.get("close"), "close")
+        close = traded_price(raw.get("close"), "close")
         pre_close = number(raw.get("pre_close"), "pre_close")
-        change = None if pre_close is None else close - pre_close
-        return {
-            **identity(code),
-            "name": text(raw.get("name")),
-            "price": close,
-            "close": close,
+        change = None if close is None or pre_close is None else round(close - pre_close, 4)
+        prices = {
             "open": number(raw.get("open"), "open"),
             "high": number(raw.get("high"), "high"),
             "low": number(raw.get("low"), "low"),
-            "pre_close": pre_close,
             "volume": number(raw.get("vol"), "vol"),
             "amount": number(raw.get("amount"), "amount"),
             "change": change,
-            "pct_chg": change / pre_close * 100 if change is not None and pre_close else None,
-            "turnover_rate": None,
+            "pct_chg": round(change / pre_close * 100, 4) if change is not None and pre_close else None,
+        }
+        common = {
+            "name": text(raw.get("name")),
+            "pre_close": pre_close,
             "trade_date": trade_date,
+            "quote_at": quote_at,
             "data_source": SOURCE,
         }
+        return snapshot(identity(code), close, prices, common)
 
-    rows = records(frame, ["ts_code", "close"], "tushare.rt_k")
+    rows = records(frame, RT_K_COLUMNS, "tushare.rt_k")
     return parse_rows(rows, mapper, lambda row: (row["code"],))
+
+
+DAILY_COLUMNS = [
+    "ts_code",
+    "trade_date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "pre_close",
+    "pct_chg",
+    "vol",
+    "amount",
+]
 
 
 def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
@@ -116,7 +138,6 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             **identity(code),
             "trade_date": trade_date,
             "period": "daily",
-            "adjust": "qfq",
             "data_source": SOURCE,
             "open": required_number(raw.get("open"), "open"),
             "high": required_number(raw.get("high"), "high"),
@@ -129,8 +150,21 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             "amount": scaled(number(raw.get("amount"), "amount"), 1000),
         }
 
-    rows = records(frame, ["ts_code", "trade_date", "close"], "tushare.pro_bar")
+    rows = records(frame, DAILY_COLUMNS, "tushare.daily")
     return parse_rows(rows, mapper, lambda row: (row["trade_date"],))
+
+
+def adj_factors(frame: pd.DataFrame | None) -> dict[str, float]:
+    """trade date -> `adj_factor` (the cumulative back-adjustment factor of that day)."""
+    factors: dict[str, float] = {}
+    for raw in records(frame, ["trade_date", "adj_factor"], "tushare.adj_factor"):
+        try:
+            day, factor = iso_date(raw.get("trade_date")), number(raw.get("adj_factor"), "adj_factor")
+        except BadValue:
+            continue
+        if day and factor and factor > 0:
+            factors.setdefault(day, factor)
+    return factors
 
 
 def trade_dates(frame: pd.DataFrame | None) -> set[str]:
