@@ -88,7 +88,7 @@ _ENTRIES = (
            basics.baostock_basic_info_sync, "query_stock_basic"),
     # baostock publishes the day's bars at about 17:30: at 16:00 only the previous day's were there
     _Entry("baostock_daily_quotes_sync", "日K线数据同步（BaoStock）", "0 18 * * 1-5", "baostock",
-           quotes.baostock_daily_quotes_sync, "the day's bar per SH/SZ stock into market_quotes, once published"),
+           quotes.baostock_daily_quotes_sync, "the day's bar per SH/SZ stock, once published"),
     _Entry("baostock_historical_sync", "历史数据同步（BaoStock）", "0 18 * * 1-5", "baostock",
            history.baostock_historical_sync, "k data + adjust factors, last 30 days"),
     _Entry("baostock_status_check", "数据源状态检查（BaoStock）", "45 * * * *", "baostock",
