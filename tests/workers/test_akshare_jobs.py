@@ -98,7 +98,7 @@ async def test_basic_info_lists_then_enriches_per_stock(make_environment: MakeEn
         )
     )
 
-    assert result["listed"] == 4 and result["skipped_reasons"] == {
+    assert result["listed"] == 6 and result["skipped_reasons"] == {
         "unknown code": 1, "missing name": 1, "duplicate key": 1, "no individual info": 1
     }  # fmt: skip
     row = (await (await environment.market()).find(STOCK_BASIC_INFO, {"code": "600000"}))[0]

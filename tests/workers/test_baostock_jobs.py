@@ -22,7 +22,7 @@ async def test_basic_info_keeps_listed_a_shares_inside_one_session(
         await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
     )
 
-    assert result["inserted"] == 3 and result["skipped_reasons"] == {
+    assert result["inserted"] == 4 and result["skipped_reasons"] == {
         "missing code_name": 1,
         "duplicate key": 1,
     }
@@ -100,7 +100,7 @@ async def test_network_error_codes_are_retried(
         await basics.baostock_basic_info_sync(environment, FakeContext("baostock_basic_info_sync"))
     )
 
-    assert result["inserted"] == 3 and baostock.logins == 2 and len(clock.sleeps) == 1
+    assert result["inserted"] == 4 and baostock.logins == 2 and len(clock.sleeps) == 1
 
 
 async def test_basics_service_falls_back_to_baostock(

@@ -57,7 +57,7 @@ async def test_bound_functions_run_against_the_given_environment(make_environmen
     result = payload(
         await catalogue["tushare_basic_info_sync"].function(FakeContext("tushare_basic_info_sync"))
     )
-    assert result["inserted"] == 4
+    assert result["inserted"] == 7
     assert catalogue["tushare_basic_info_sync"].function.__name__ == "tushare_basic_info_sync"
 
 

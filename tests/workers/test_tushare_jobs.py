@@ -19,18 +19,28 @@ from .fakes import FakeClock, FakeContext, FakeTushareApi, payload, shanghai
 QUOTA_ANSWER = "抱歉，您每分钟最多访问该接口500次，权限的具体详情访问：https://example.invalid/doc。"
 
 
-async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(make_environment: MakeEnvironment) -> None:
+async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
     environment = make_environment()
     context = FakeContext("tushare_basic_info_sync")
 
     result = payload(await basics.tushare_basic_info_sync(environment, context))
 
     assert result["status"] == "partial" and "3 provider rows unusable" in result["partial_reason"]
-    assert (result["inserted"], result["updated"], result["skipped"]) == (4, 0, 3)
+    assert (result["inserted"], result["updated"], result["skipped"]) == (7, 0, 3)
     assert result["skipped_reasons"] == {"unknown code": 1, "missing name": 1, "duplicate key": 1}
     stored = await (await environment.market()).find(STOCK_BASIC_INFO)
-    assert [row["code"] for row in stored] == ["000001", "300750", "600000", "688981"]
-    first = stored[2]
+    assert [row["code"] for row in stored] == [
+        "000001", "300750", "302132", "600000", "688981", "689009", "920118"
+    ]  # fmt: skip
+    boards = {row["code"]: (row["market"], row["exchange"]) for row in stored}
+    assert boards["302132"] == ("创业板", "SZSE")  # ChiNext's 2024 segment, not 主板
+    assert boards["689009"] == ("科创板", "SSE")  # tushare says CDR: the board table decides
+    assert boards["920118"] == ("北交所", "BSE")  # BSE asked too, and today's listing is there
+    exchanges = [params["exchange"] for name, params in tushare_api.calls if name == "stock_basic"]
+    assert exchanges == ["SSE", "SZSE", "BSE"]
+    first = stored[3]
     assert first["full_symbol"] == "600000.SH" and first["market"] == "主板" and first["source"] == "tushare"
     assert first["list_date"] == "1999-11-10" and first["name"] == "浦发银行"
     again = payload(await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync")))
@@ -270,7 +280,7 @@ async def test_status_check_reports_counts_and_freshness(
     result = payload(await status.tushare_status_check(environment, FakeContext("tushare_status_check")))
 
     assert result["reachable"] is True
-    assert result["collections"]["stock_basic_info"]["count"] == 4
+    assert result["collections"]["stock_basic_info"]["count"] == 7
     assert result["collections"]["stock_basic_info"]["age_seconds"] == 120
     assert result["collections"]["market_quotes"]["count"] == 0
 
