@@ -44,7 +44,7 @@ async def test_basic_info_writes_listed_stocks_and_counts_bad_rows(
     assert first["full_symbol"] == "600000.SH" and first["market"] == "主板" and first["source"] == "tushare"
     assert first["list_date"] == "1999-11-10" and first["name"] == "浦发银行"
     again = payload(await basics.tushare_basic_info_sync(environment, FakeContext("tushare_basic_info_sync")))
-    assert (again["inserted"], again["updated"]) == (0, 4)  # idempotent
+    assert (again["inserted"], again["updated"]) == (0, 7)  # idempotent
 
 
 async def test_quotes_normalise_one_snapshot_and_skip_malformed_rows(
