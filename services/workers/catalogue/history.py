@@ -35,7 +35,7 @@ from services.workers.catalogue.invariants import checked
 from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
-from services.workers.providers.ports import DailyBarsProvider, ParsedRows, Row, StockListProvider
+from services.workers.providers.ports import DailyBarsProvider, Row, StockListProvider
 
 
 def _start_override(kwargs: dict[str, Any]) -> date | None:
@@ -106,12 +106,6 @@ def _moved(state: SeriesState, bars: list[Row]) -> bool:
     return state.basis_factor is None or abs(float(latest["adj_factor"]) - state.basis_factor) > 1e-12
 
 
-def _in_window(parsed: ParsedRows, window: _Window) -> tuple[list[Row], int]:
-    first, last = window.start.isoformat(), window.end.isoformat()
-    inside = [row for row in parsed.rows if first <= str(row["trade_date"]) <= last]
-    return inside, len(parsed.rows) - len(inside)
-
-
 async def _sync_history(
     environment: JobEnvironment,
     context: JobContext,
@@ -142,11 +136,7 @@ async def _sync_history(
             parsed = await provider.daily_bars(code, window.start, window.end)
             tally.add_parsed(parsed)
             counts["suspended_days"] += parsed.suspended
-            inside, outside = _in_window(parsed, window)
-            if outside:
-                tally.skipped_reasons["outside the requested window"] += outside
-                tally.skipped += outside
-            good = checked(inside)
+            good = checked(parsed.rows)
             tally.refuse(good.refused)
             if not good.rows:
                 counts["no_bars"] += 1

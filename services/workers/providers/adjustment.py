@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from datetime import date
 
 from services.workers.providers.normalise import BadValue, iso_date, number
 from services.workers.providers.ports import ParsedRows, Row
@@ -48,9 +49,24 @@ def steps_from(rows: Iterable[dict[str, object]], date_field: str, factor_field:
     return FactorSteps(steps)
 
 
+OUTSIDE_WINDOW = "outside the requested window"
+
+
+def within(parsed: ParsedRows, start: date, end: date) -> ParsedRows:
+    """The bars of the requested days; others (a provider answering for other dates) left out, counted."""
+    first, last = start.isoformat(), end.isoformat()
+    result = ParsedRows(skipped_reasons=parsed.skipped_reasons.copy(), suspended=parsed.suspended)
+    for row in parsed.rows:
+        if first <= str(row["trade_date"]) <= last:
+            result.rows.append(row)
+        else:
+            result.skip(OUTSIDE_WINDOW)
+    return result
+
+
 def with_factors(parsed: ParsedRows, factor_of: dict[str, float] | FactorSteps) -> ParsedRows:
     """Each bar with its day's `adj_factor`; a bar whose day has no factor is left out and counted."""
-    result = ParsedRows(skipped_reasons=parsed.skipped_reasons.copy())
+    result = ParsedRows(skipped_reasons=parsed.skipped_reasons.copy(), suspended=parsed.suspended)
     for row in parsed.rows:
         day = str(row["trade_date"])
         factor = factor_of.on(day) if isinstance(factor_of, FactorSteps) else factor_of.get(day)

@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 from services.workers.providers import akshare_financials, akshare_rows
-from services.workers.providers.adjustment import steps_from, with_factors
+from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import exchange_of, quote_time
 from services.workers.providers.pacing import ProviderCaller
@@ -138,7 +138,7 @@ class AkshareProvider:
             adjust="",  # unadjusted; the factor comes from sina's table
             timeout=self._timeout,
         )
-        bars = akshare_rows.daily_bars(frame, code)
+        bars = within(akshare_rows.daily_bars(frame, code), start, end)
         if not bars.rows:
             return bars
         factors = await self._call("stock_zh_a_daily", symbol=_prefixed(code), adjust="hfq-factor")

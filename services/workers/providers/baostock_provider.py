@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from services.workers.providers import baostock_rows
-from services.workers.providers.adjustment import steps_from, with_factors
+from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, TransientNetworkError
 from services.workers.providers.normalise import exchange_of
 from services.workers.providers.pacing import ProviderCaller
@@ -152,7 +152,7 @@ class BaostockProvider:
         return exchange_of(code) in SERVED_EXCHANGES
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        bars = baostock_rows.daily_bars(await self._k_rows(code, start, end), code)
+        bars = within(baostock_rows.daily_bars(await self._k_rows(code, start, end), code), start, end)
         if not bars.rows:
             return bars
         rows = await self._query(

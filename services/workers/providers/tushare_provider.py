@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import SecretStr
 
 from services.workers.providers import tushare_financials, tushare_rows
-from services.workers.providers.adjustment import with_factors
+from services.workers.providers.adjustment import with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import full_symbol, quote_time
 from services.workers.providers.pacing import ProviderCaller
@@ -133,7 +133,7 @@ class TushareProvider:
         """`daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
         `pro_bar(adj=...)` makes, without its rescaling to the window's last day."""
         window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
-        bars = tushare_rows.daily_bars(await self._query("daily", **window), code)
+        bars = within(tushare_rows.daily_bars(await self._query("daily", **window), code), start, end)
         if not bars.rows:
             return bars
         factors = tushare_rows.adj_factors(await self._query("adj_factor", **window))
