@@ -17,15 +17,27 @@ from services.workers.catalogue.invariants import (
     NON_POSITIVE_PRICE,
     PCT_CHG,
     PRICE_ORDER,
+    checked,
 )
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import PartialResult
+from services.workers.providers import akshare_rows, baostock_rows, tushare_rows
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeBaostock, FakeClock, FakeContext, FakeTushareApi, payload, shanghai
+from .fakes import (
+    FakeAkshare,
+    FakeBaostock,
+    FakeClock,
+    FakeContext,
+    FakeTushareApi,
+    load_frame,
+    payload,
+    shanghai,
+)
 
 RUNS = (shanghai(2024, 9, 27, 17, 0), shanghai(2024, 10, 11, 17, 0), shanghai(2024, 10, 18, 19, 0))
 HistoryJob = Callable[..., Any]
+CODES = ("600000", "000001", "300750", "302132", "601866")
 
 
 async def _series(
@@ -242,3 +254,22 @@ async def test_the_stock_list_is_read_again_on_every_run(
         await basics.akshare_basic_info_sync(environment, FakeContext("a", {"details": False}))
 
     assert akshare.count("stock_info_a_code_name") == 2
+
+
+def test_every_bar_and_quote_fixture_satisfies_the_invariants() -> None:
+    """Fixtures of real magnitude: a ×100 or ×1000 unit slip in a parser would be refused here."""
+    daily, hist = load_frame("tushare_daily"), load_frame("akshare_stock_zh_a_hist")
+    k_data = load_frame("baostock_query_history_k_data_plus").astype(str).to_dict(orient="records")
+    parsed = [
+        *(tushare_rows.daily_bars(daily[daily["ts_code"].str.startswith(c)], c) for c in CODES),
+        *(akshare_rows.daily_bars(hist[hist["股票代码"] == c], c) for c in CODES),
+        *(baostock_rows.daily_bars([r for r in k_data if r["code"].endswith(c)], c) for c in CODES),
+        tushare_rows.realtime_quotes(load_frame("tushare_rt_k"), "2024-10-11", "2024-10-11 15:00:00"),
+        akshare_rows.spot_quotes(load_frame("akshare_stock_zh_a_spot"), "2024-10-11", "t", feed="sina"),
+        akshare_rows.spot_quotes(
+            load_frame("akshare_stock_zh_a_spot_em"), "2024-10-11", "t", feed="eastmoney"
+        ),
+    ]
+    rows = [row for answer in parsed for row in answer.rows if not row.get("suspended")]
+    assert len(rows) > 180 and checked(rows).refused == {}
+    assert all(row["low"] <= row["amount"] / row["volume"] <= row["high"] for row in rows)
