@@ -25,7 +25,7 @@ from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows
 
 NAME = "tushare"
-WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ,4*.BJ,8*.BJ"
+WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
 EXCHANGES = ("SSE", "SZSE", "BSE")
 _MINUTE_QUOTA = ("每分钟", "per minute")
 _HOUR_QUOTA = ("每小时",)
