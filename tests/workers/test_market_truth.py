@@ -273,3 +273,21 @@ def test_every_bar_and_quote_fixture_satisfies_the_invariants() -> None:
     rows = [row for answer in parsed for row in answer.rows if not row.get("suspended")]
     assert len(rows) > 180 and checked(rows).refused == {}
     assert all(row["low"] <= row["amount"] / row["volume"] <= row["high"] for row in rows)
+
+
+async def test_a_page_cut_at_the_row_limit_is_a_failure_never_a_hole(
+    make_environment: MakeEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = make_environment()
+    monkeypatch.setattr("services.workers.providers.tushare_provider.ROW_LIMIT", 10)  # 600000 sends 10 up to 10-11
+    kwargs = {"symbols": ["600000"], "start_date": "2024-09-01"}
+
+    with pytest.raises(SyncFailed, match="daily: answer cut at the 10-row limit"):
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    assert await (await environment.market()).count(STOCK_DAILY_QUOTES) == 0
+
+    short = {"symbols": ["600000"], "start_date": "2024-09-24"}  # 9 rows: complete
+    result = payload(
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", short))
+    )
+    assert result["status"] == "success" and result["inserted"] == 9

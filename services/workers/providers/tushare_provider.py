@@ -27,6 +27,7 @@ from services.workers.providers.ports import ParsedRows
 NAME = "tushare"
 WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
 EXCHANGES = ("SSE", "SZSE", "BSE")
+ROW_LIMIT = 6000  # rows per call of `daily` and `adj_factor`
 _MINUTE_QUOTA = ("每分钟", "per minute")
 _HOUR_QUOTA = ("每小时",)
 _NETWORK_ERRORS = (ConnectionError, TimeoutError, OSError)
@@ -133,11 +134,19 @@ class TushareProvider:
         """`daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
         `pro_bar(adj=...)` makes, without its rescaling to the window's last day."""
         window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
-        bars = within(tushare_rows.daily_bars(await self._query("daily", **window), code), start, end)
+        bars = within(tushare_rows.daily_bars(await self._complete("daily", window), code), start, end)
         if not bars.rows:
             return bars
-        factors = tushare_rows.adj_factors(await self._query("adj_factor", **window))
+        factors = tushare_rows.adj_factors(await self._complete("adj_factor", window))
         return with_factors(bars, factors)
+
+    async def _complete(self, call: str, params: dict[str, Any]) -> pd.DataFrame | None:
+        """One page; a page as long as the call's row limit may have been cut: the symbol fails (counted)
+        rather than being stored with a hole."""
+        frame = await self._query(call, **params)
+        if frame is not None and len(frame) >= ROW_LIMIT:
+            raise ProviderError(NAME, call, f"answer cut at the {ROW_LIMIT}-row limit: ask a shorter window")
+        return frame
 
     async def financial_statements(self, code: str) -> ParsedRows:
         ts_code = full_symbol(code)
