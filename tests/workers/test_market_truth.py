@@ -279,7 +279,9 @@ async def test_a_page_cut_at_the_row_limit_is_a_failure_never_a_hole(
     make_environment: MakeEnvironment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     environment = make_environment()
-    monkeypatch.setattr("services.workers.providers.tushare_provider.ROW_LIMIT", 10)  # 600000 sends 10 up to 10-11
+    monkeypatch.setattr(
+        "services.workers.providers.tushare_provider.ROW_LIMIT", 10
+    )  # 600000 sends 10 up to 10-11
     kwargs = {"symbols": ["600000"], "start_date": "2024-09-01"}
 
     with pytest.raises(SyncFailed, match="daily: answer cut at the 10-row limit"):
