@@ -293,3 +293,18 @@ async def test_a_page_cut_at_the_row_limit_is_a_failure_never_a_hole(
         await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", short))
     )
     assert result["status"] == "success" and result["inserted"] == 9
+
+
+@pytest.mark.parametrize(
+    "moment", [shanghai(2024, 10, 12, 11, 0), shanghai(2024, 10, 14, 8, 0)], ids=["saturday", "before-open"]
+)
+async def test_a_forced_snapshot_outside_a_trading_day_is_dated_by_the_last_session(
+    make_environment: MakeEnvironment, clock: FakeClock, moment: Any
+) -> None:
+    clock.set_now(moment)
+    environment = make_environment()
+
+    await quotes.tushare_quotes_sync(environment, FakeContext("q", force=True))
+
+    (row,) = await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"})
+    assert (row["trade_date"], row["quote_at"]) == ("2024-10-11", "2024-10-11 15:00:00")

@@ -17,6 +17,7 @@ invariant (`invariants`) are refused and the run ends `partial`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import time, timedelta
 from typing import Any
 
 from infrastructure.market.port import MARKET_QUOTES
@@ -37,6 +38,7 @@ from services.workers.providers.errors import ProviderError
 from services.workers.providers.ports import ParsedRows
 
 Fetch = Callable[[], Awaitable[ParsedRows]]
+OPENING = time(9, 15)  # the call auction: from here on a snapshot is of today
 
 
 async def outside_session(environment: JobEnvironment, context: JobContext) -> str | None:
@@ -47,12 +49,23 @@ async def outside_session(environment: JobEnvironment, context: JobContext) -> s
     return None if status.open else status.reason
 
 
+async def _last_session(environment: JobEnvironment) -> str | None:
+    """The trade date a snapshot fetched now belongs to when it is not today's (a forced run on a holiday
+    or before the open): the last trading day; None when it is today's."""
+    local = environment.clock.now().astimezone(environment.settings.zone)
+    if (await environment.calendar.trading_day(local.date())).is_trading_day and local.time() >= OPENING:
+        return None
+    return (await environment.calendar.latest_trading_day(local.date() - timedelta(days=1))).isoformat()
+
+
 async def _write_snapshot(
     environment: JobEnvironment, context: JobContext, source: str, parsed: ParsedRows, **notes: Any
 ) -> JobResult:
     tally = SyncTally(context.job_id, source, notes=dict(notes))
     tally.total = tally.processed = len(parsed.rows) + parsed.skipped
     tally.add_parsed(parsed)
+    if day := await _last_session(environment):  # quoted at that day's close, not now
+        parsed.rows = [{**row, "trade_date": day, "quote_at": f"{day} 15:00:00"} for row in parsed.rows]
     good = checked(parsed.rows)
     tally.refuse(good.refused)
     now = environment.clock.now()
