@@ -43,6 +43,9 @@ async def test_quotes_fall_back_to_eastmoney_in_hands(
     assert result["fallbacks"][0]["source"] == "akshare_sina"
     quote = (await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"}))[0]
     assert quote["volume"] == 558452.0 * 100 and quote["turnover_rate"] == 0.19
+    assert result["suspended"] == 1 and result["status"] == "success"  # 601866: NaN price, no trade
+    (halted,) = await (await environment.market()).find(MARKET_QUOTES, {"code": "601866"})
+    assert halted["suspended"] is True and "price" not in halted and "volume" not in halted
 
 
 async def test_ingestion_service_rotates_sources(

@@ -198,11 +198,11 @@ async def test_snapshots_never_go_backwards_and_one_row_is_one_source(
     rt_k = payload(await quotes.tushare_quotes_sync(environment, FakeContext("q", force=True)))
     (row,) = await store.find(MARKET_QUOTES, {"code": "600000"})
     assert row["data_source"] == "tushare" and row["quote_at"] == "2024-10-11 15:00:00"
-    assert "turnover_rate" not in row and rt_k["inserted"] + rt_k["updated"] == 4  # no stale eastmoney field
+    assert "turnover_rate" not in row and rt_k["inserted"] + rt_k["updated"] == 6  # no stale eastmoney field
 
     clock.set_now(shanghai(2024, 10, 10, 14, 0))  # a snapshot of an earlier day comes late
     late = payload(await quotes.tushare_quotes_sync(environment, FakeContext("q", force=True)))
-    assert late["stale"] == 4 and late["inserted"] + late["updated"] == 0
+    assert late["stale"] == 6 and late["inserted"] + late["updated"] == 0
     (row,) = await store.find(MARKET_QUOTES, {"code": "600000"})
     assert row["quote_at"] == "2024-10-11 15:00:00"
 

@@ -54,7 +54,7 @@ async def test_quotes_normalise_one_snapshot_and_skip_malformed_rows(
 
     result = payload(await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync")))
 
-    assert result["inserted"] == 4 and result["suspended"] == 1  # 601866: no close, no trade
+    assert result["inserted"] == 6 and result["suspended"] == 1  # 601866: no close, no trade
     assert result["skipped_reasons"] == {"non-numeric close": 1, "unknown code": 1, "duplicate key": 1}
     suspended = (await (await environment.market()).find(MARKET_QUOTES, {"code": "601866"}))[0]
     assert suspended["suspended"] is True and "price" not in suspended and suspended["pre_close"] == 2.28
@@ -189,7 +189,7 @@ async def test_transient_errors_are_retried_with_backoff(
 
     result = payload(await quotes.tushare_quotes_sync(environment, FakeContext("tushare_quotes_sync")))
 
-    assert result["inserted"] == 4 and tushare_api.count("rt_k") == 3
+    assert result["inserted"] == 6 and tushare_api.count("rt_k") == 3
     assert 2.0 <= clock.sleeps[0] <= 2.5 and 4.0 <= clock.sleeps[1] <= 5.0
 
 
