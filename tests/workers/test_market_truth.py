@@ -308,3 +308,24 @@ async def test_a_forced_snapshot_outside_a_trading_day_is_dated_by_the_last_sess
 
     (row,) = await (await environment.market()).find(MARKET_QUOTES, {"code": "600000"})
     assert (row["trade_date"], row["quote_at"]) == ("2024-10-11", "2024-10-11 15:00:00")
+
+
+def test_the_real_libraries_have_what_the_adapters_call() -> None:
+    """The installed libraries (no network): akshare's list caches can be cleared, the factor calls exist
+    with the parameters the adapters pass."""
+    import inspect
+
+    import akshare
+    import baostock
+
+    from services.workers.providers.akshare_provider import STOCK_LIST_CACHES
+
+    for name in STOCK_LIST_CACHES:
+        assert callable(getattr(akshare, name).cache_clear), name
+    assert "adjust" in inspect.signature(akshare.stock_zh_a_daily).parameters
+    assert {"symbol", "adjust", "start_date", "end_date"} <= set(
+        inspect.signature(akshare.stock_zh_a_hist).parameters
+    )
+    assert {"code", "start_date", "end_date"} <= set(
+        inspect.signature(baostock.query_adjust_factor).parameters
+    )

@@ -91,8 +91,8 @@ async def _store_symbol(
         if state and state.basis_factor and state.basis_date
         else None
     )
-    basis = basis_of(series, old)
-    keep = fetched if not rebase and old == basis else {str(bar["trade_date"]) for bar in series}
+    basis = old if old is not None and not rebase else basis_of(series, old)
+    keep = fetched if not rebase else {str(bar["trade_date"]) for bar in series}
     rows = [{**on_basis(bar, basis), "updated_at": now} for bar in series if str(bar["trade_date"]) in keep]
     for row in legacy:
         await store.delete(STOCK_DAILY_QUOTES, {key: row[key] for key in KEY_FIELDS[STOCK_DAILY_QUOTES]})
