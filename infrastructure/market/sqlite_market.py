@@ -151,11 +151,21 @@ class SQLiteMarketStore:
     async def replace(
         self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
     ) -> WriteResult:
+        """One transaction for the whole call (a symbol's rebased series is never seen half written)."""
         unique = unique_by_key(collection, documents)
         total = WriteResult()
-        for start in range(0, len(unique), self._batch_size):
-            batch = unique[start : start + self._batch_size]
-            total += await self._replace_batch(collection, batch, newer_than)
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for start in range(0, len(unique), self._batch_size):
+                    batch = unique[start : start + self._batch_size]
+                    total += await self._replace_batch(collection, batch, newer_than)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
         return total
 
     async def _replace_batch(
@@ -171,25 +181,14 @@ class SQLiteMarketStore:
             " coalesce(json_extract(document, '$.created_at'),"
             " json_extract(excluded.document, '$.created_at')))"
         )
+        stored = await self._stored_values(collection, batch, newer_than or "updated_at")
+        fresh = [
+            document for document in batch
+            if not newer_than
+            or not is_stale(stored.get(key_of(collection, document)), document.get(newer_than))
+        ]  # fmt: skip
         now = datetime.now(UTC).isoformat()
-        try:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                stored = await self._stored_values(collection, batch, newer_than or "updated_at")
-                fresh = [
-                    document for document in batch
-                    if not (newer_than and is_stale(
-                        stored.get(key_of(collection, document)), document.get(newer_than)
-                    ))
-                ]  # fmt: skip
-                rows = [self._replacement_row(collection, document, now) for document in fresh]
-                await self._db.executemany(statement, rows)
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as error:
-            raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
+        await self._db.executemany(statement, [self._replacement_row(collection, d, now) for d in fresh])
         updated = sum(1 for document in fresh if key_of(collection, document) in stored)
         return WriteResult(len(fresh) - updated, updated, len(batch) - len(fresh))
 
