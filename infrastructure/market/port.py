@@ -20,7 +20,8 @@ Dates are ISO strings (`2024-01-02`), times `YYYY-MM-DD HH:MM:SS` (Asia/Shanghai
 - `replace` writes the whole document (fields it lacks are gone; `created_at` is kept), and with
   `newer_than=FIELD` only over a stored document whose FIELD is missing or not greater (ISO text compares
   in time order): an older one is not written and counted `stale` (`market_quotes` by `quote_at`, the
-  bars of `stock_daily_quotes`).
+  bars of `stock_daily_quotes`). SQLite applies one `replace` call in one transaction; MongoDB (no
+  multi-document transactions assumed) document by document.
 
 `delete` removes the documents whose fields equal the given values (migrations).
 Adapters: `sqlite_market.SQLiteMarketStore`,
