@@ -106,6 +106,49 @@ def _moved(state: SeriesState, bars: list[Row]) -> bool:
     return state.basis_factor is None or abs(float(latest["adj_factor"]) - state.basis_factor) > 1e-12
 
 
+@dataclass
+class _HistoryRun:
+    """One run of a history job: per symbol, fetch its window, check, store on one basis; count."""
+
+    environment: JobEnvironment
+    provider: _HistoryProvider
+    store: MarketStore
+    tally: SyncTally
+    states: dict[str, SeriesState]
+    end: date
+    first_start: date
+    forced_start: date | None
+    rolling: bool
+    counts: Counter[str]
+
+    async def sync(self, code: str) -> None:
+        state = self.states.get(code)
+        window = _window(state, self.forced_start, self.first_start, self.end, self.rolling)
+        if window.start > self.end:
+            self.counts["up_to_date"] += 1
+            return
+        parsed = await self.provider.daily_bars(code, window.start, window.end)
+        self.tally.add_parsed(parsed)
+        self.counts["suspended_days"] += parsed.suspended
+        good = checked(parsed.rows)
+        self.tally.refuse(good.refused)
+        if not good.rows:
+            self.counts["no_bars"] += 1
+            return
+        now = self.environment.clock.now()
+        written, removed = await _store_symbol(self.store, self.provider.name, code, good.rows, state, now)
+        self.counts["legacy_removed"] += removed
+        self.tally.add_written(written)
+
+    def finish(self, served: int) -> JobResult:
+        counts = self.counts
+        if served and counts["no_bars"] == served - counts["up_to_date"] > 0:
+            self.tally.missing(f"every symbol due ({counts['no_bars']}) answered no bars up to {self.end}")
+        names = ("up_to_date", "no_bars", "suspended_days", "not_served", "legacy_removed")
+        self.tally.notes.update({name: counts[name] for name in names}, end_date=self.end.isoformat())
+        return self.tally.finish(self.environment.settings.failure_ratio)
+
+
 async def _sync_history(
     environment: JobEnvironment,
     context: JobContext,
@@ -115,49 +158,23 @@ async def _sync_history(
     pause_s: float = 0.0,
 ) -> JobResult:
     """Per-symbol bars; `window_days` None means incremental from the last stored trade date."""
-    tally = SyncTally(context.job_id, provider.name)
     store = await environment.market()
     end = await environment.calendar.latest_trading_day(environment.today())
-    forced_start = _start_override(context.kwargs)
-    states = await store.series_states(provider.name)
-    first_start = end - timedelta(days=window_days or environment.settings.history_start_days)
-    counts: Counter[str] = Counter()
+    run = _HistoryRun(
+        environment, provider, store, SyncTally(context.job_id, provider.name),
+        states=await store.series_states(provider.name), end=end,
+        first_start=end - timedelta(days=window_days or environment.settings.history_start_days),
+        forced_start=_start_override(context.kwargs), rolling=window_days is not None, counts=Counter(),
+    )  # fmt: skip
     async with provider:
         codes = await symbols_for(environment, context, provider)
         served = [code for code in codes if provider.serves(code)]
-        counts["not_served"] = len(codes) - len(served)
-
-        async def sync(code: str) -> None:
-            state = states.get(code)
-            window = _window(state, forced_start, first_start, end, rolling=window_days is not None)
-            if window.start > end:
-                counts["up_to_date"] += 1
-                return
-            parsed = await provider.daily_bars(code, window.start, window.end)
-            tally.add_parsed(parsed)
-            counts["suspended_days"] += parsed.suspended
-            good = checked(parsed.rows)
-            tally.refuse(good.refused)
-            if not good.rows:
-                counts["no_bars"] += 1
-                return
-            written, removed = await _store_symbol(
-                store, provider.name, code, good.rows, state, environment.clock.now()
-            )
-            counts["legacy_removed"] += removed
-            tally.add_written(written)
-
+        run.counts["not_served"] = len(codes) - len(served)
         await for_each_symbol(
-            context, served, sync, tally, label=f"{provider.name} daily bars to {end}",
+            context, served, run.sync, run.tally, label=f"{provider.name} daily bars to {end}",
             clock=environment.clock, options=environment.loop_options(pause_s=pause_s),
         )  # fmt: skip
-    if served and counts["no_bars"] == len(served) - counts["up_to_date"] > 0:
-        tally.missing(f"every symbol due ({counts['no_bars']}) answered no bars up to {end}")
-    tally.notes.update(
-        up_to_date=counts["up_to_date"], no_bars=counts["no_bars"], suspended_days=counts["suspended_days"],
-        not_served=counts["not_served"], legacy_removed=counts["legacy_removed"], end_date=end.isoformat(),
-    )  # fmt: skip
-    return tally.finish(environment.settings.failure_ratio)
+    return run.finish(len(served))
 
 
 async def tushare_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
