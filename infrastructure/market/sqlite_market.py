@@ -67,12 +67,13 @@ def _decode(text: str) -> Document:
     return document
 
 
-def _column_for(collection: str, field: str) -> str:
+def _column_for(collection: str, field: str, table: str = "") -> str:
+    prefix = f"{table}." if table else ""
     if field in KEY_FIELDS[collection] or field == "updated_at":
-        return field
+        return f"{prefix}{field}"
     if not field.replace("_", "").isalnum():
         raise ValueError(f"invalid field name {field!r}")
-    return f"json_extract(document, '$.{field}')"
+    return f"json_extract({prefix}document, '$.{field}')"
 
 
 class SQLiteMarketStore:
@@ -215,9 +216,11 @@ class SQLiteMarketStore:
             chunk = keys[start : start + _LOOKUP_CHUNK]
             values = ", ".join(f"({', '.join('?' * width)})" for _ in chunk)
             query = (
-                f"SELECT {columns}, {_column_for(collection, field)} FROM {collection}"
-                f" WHERE ({columns}) IN (VALUES {values})"
-            )
+                f"WITH wanted({columns}) AS (VALUES {values})"
+                f" SELECT {', '.join(f'stored.{key}' for key in KEY_FIELDS[collection])},"
+                f" {_column_for(collection, field, 'stored')} FROM wanted JOIN {collection} AS stored"
+                f" USING ({columns})"
+            )  # a join on the key: one primary-key lookup per wanted key
             async with self._db.execute(query, [part for key in chunk for part in key]) as cursor:
                 async for row in cursor:
                     found[tuple(str(part) for part in row[:width])] = row[width]
@@ -240,7 +243,10 @@ class SQLiteMarketStore:
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[start : start + _LOOKUP_CHUNK]
             values = ", ".join(f"({', '.join('?' * width)})" for _ in chunk)
-            query = f"SELECT count(*) FROM {collection} WHERE ({columns}) IN (VALUES {values})"
+            query = (
+                f"WITH wanted({columns}) AS (VALUES {values})"
+                f" SELECT count(*) FROM wanted JOIN {collection} USING ({columns})"
+            )  # a join on the key: one primary-key lookup per wanted key
             async with self._db.execute(query, [part for key in chunk for part in key]) as cursor:
                 row = await cursor.fetchone()
             found += int(row[0]) if row else 0
