@@ -245,15 +245,18 @@ async def test_baostock_daily_quotes_flag_a_suspended_stock(
 async def test_the_stock_list_is_read_again_on_every_run(
     make_environment: MakeEnvironment, akshare: FakeAkshare
 ) -> None:
-    """akshare caches `stock_info_a_code_name` with lru_cache: a new listing would wait for a restart."""
-    cached = lru_cache()(lambda: akshare._call("stock_info_a_code_name"))
-    akshare.stock_info_a_code_name = cached  # type: ignore[attr-defined]
+    """akshare caches `stock_info_a_code_name` with lru_cache for the process: a listing of today would
+    wait for a worker restart. The fake is cached the same way; the second answer brings 920118."""
+    listed = load_frame("akshare_stock_info_a_code_name")
+    answers = iter([listed[listed["code"] != "920118"], listed])
+    akshare.stock_info_a_code_name = lru_cache()(lambda: next(answers))  # type: ignore[attr-defined]
     environment = make_environment(tushare_token=None)
+    store = await environment.market()
 
-    for _ in range(2):
-        await basics.akshare_basic_info_sync(environment, FakeContext("a", {"details": False}))
-
-    assert akshare.count("stock_info_a_code_name") == 2
+    await basics.akshare_basic_info_sync(environment, FakeContext("a", {"details": False}))
+    assert "920118" not in await store.codes()
+    await basics.akshare_basic_info_sync(environment, FakeContext("a", {"details": False}))
+    assert "920118" in await store.codes()
 
 
 def test_every_bar_and_quote_fixture_satisfies_the_invariants() -> None:

@@ -3,7 +3,7 @@
 The first matching prefix (longest first) decides. Sources: the exchanges' own code allocation rules —
 SSE 600/601/603/605 main board, 688 STAR, 689 STAR CDRs (e.g. 689009), 900 B shares; SZSE 000-003 main
 board (002/003 were the SME board until 2021), 300/301/302 ChiNext (302xxx is the segment opened in 2024,
-e.g. 302132), 200 B shares; BSE 920xxx (codes from 2024 on) and the NEEQ-era 43/83/87/88 still traded.
+e.g. 302132), 200 B shares; BSE 92 (920xxx, codes from 2024 on) and the NEEQ-era 43/83/87/88 still traded.
 A provider's own board label (tushare `market`, which also says `CDR`) is not used: the code decides.
 """
 
@@ -46,7 +46,7 @@ RULES: tuple[BoardRule, ...] = (
     BoardRule("301", "SZ", CHINEXT),
     BoardRule("302", "SZ", CHINEXT, "ChiNext codes from 2024"),
     BoardRule("200", "SZ", B_SHARES),
-    BoardRule("920", "BJ", BEIJING, "BSE codes from 2024"),
+    BoardRule("92", "BJ", BEIJING, "BSE codes from 2024 (920xxx)"),
     BoardRule("43", "BJ", BEIJING, "NEEQ-era code"),
     BoardRule("83", "BJ", BEIJING, "NEEQ-era code"),
     BoardRule("87", "BJ", BEIJING, "NEEQ-era code"),
