@@ -10,7 +10,7 @@ import requests
 from services.workers.catalogue.calendar import WEEKDAY_FALLBACK, TradingCalendar
 from services.workers.providers import akshare_provider, baostock_provider, tushare_provider
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import BadValue, code_of, iso_date, market_of, number
+from services.workers.providers.normalise import BadValue, code_of, exchange_of, iso_date, market_of, number
 from services.workers.providers.pacing import ProviderCaller, RateLimiter, RetryPolicy
 
 from .fakes import FakeClock, shanghai
@@ -130,3 +130,23 @@ async def test_calendar_without_any_source_assumes_weekdays() -> None:
     calendar = TradingCalendar([], clock=clock, zone=shanghai(2024, 1, 1).tzinfo)  # type: ignore[arg-type]
     status = await calendar.session_status(shanghai(2024, 10, 2, 10, 0))
     assert status.open and status.calendar == WEEKDAY_FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("code", "exchange", "board"),
+    [
+        ("600000", "SH", "主板"), ("605599", "SH", "主板"), ("688981", "SH", "科创板"),
+        ("689009", "SH", "科创板"), ("000001", "SZ", "主板"), ("002594", "SZ", "主板"),
+        ("300750", "SZ", "创业板"), ("301236", "SZ", "创业板"), ("302132", "SZ", "创业板"),
+        ("920118", "BJ", "北交所"), ("430047", "BJ", "北交所"), ("830799", "BJ", "北交所"),
+        ("873527", "BJ", "北交所"), ("889999", "BJ", "北交所"), ("900901", "SH", "B股"),
+        ("200002", "SZ", "B股"),
+    ],
+)  # fmt: skip
+def test_board_table(code: str, exchange: str, board: str) -> None:
+    assert (exchange_of(code), market_of(code)) == (exchange, board)
+
+
+@pytest.mark.parametrize("code", ["123456", "510300", "399001", "12345"])
+def test_codes_no_a_share_exchange_uses(code: str) -> None:
+    assert exchange_of(code) is None
