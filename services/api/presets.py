@@ -46,7 +46,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     ),
     "tushare_historical_sync": (
         "历史数据同步（Tushare）",
-        "工作日 16:00 按股票从最近存储的交易日起增量同步前复权日线，写入 stock_daily_quotes。",
+        "工作日 16:00 按股票增量同步不复权日线与复权因子，全部行按同一基准计算前复权价，写入 stock_daily_quotes。",
     ),
     "tushare_financial_sync": (
         "财务数据同步（Tushare）",
@@ -66,7 +66,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     ),
     "akshare_historical_sync": (
         "历史数据同步（AKShare）",
-        "工作日 17:00 从 AKShare 增量同步前复权日线，写入 stock_daily_quotes。",
+        "工作日 17:00 从 AKShare 增量同步不复权日线与复权因子，按同一基准前复权，写入 stock_daily_quotes。",
     ),
     "akshare_financial_sync": (
         "财务数据同步（AKShare）",
@@ -82,7 +82,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     ),
     "baostock_daily_quotes_sync": (
         "日K线数据同步（BaoStock）",
-        "工作日 16:00 从 BaoStock 获取每只股票最新日 K 线，写入 market_quotes。",
+        "工作日 18:00（BaoStock 当日日线发布之后）获取每只股票当日 K 线，写入 market_quotes。",
     ),
     "baostock_historical_sync": (
         "历史数据同步（BaoStock）",
@@ -94,7 +94,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     ),
     "news_sync": (
         "新闻数据同步（AKShare）",
-        "每 2 小时从东方财富同步自选股票的新闻（每只最多 50 条），写入 stock_news。",
+        "每 2 小时从东方财富同步自选股票的新闻（每只最多 10 条），写入 stock_news。",
     ),
 }
 
