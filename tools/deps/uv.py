@@ -47,7 +47,9 @@ def uv_version(uv: Path) -> str | None:
 
 def ensure_uv(root: Path = ROOT) -> Path:
     """`.venv-uv/bin/uv` at the version `requirements/uv.txt` pins, installed from that file by pip if not."""
-    wanted = next(pin.version for pin in pins(UV.path(root).read_text()) if pin.name == "uv")
+    wanted = next((pin.version for pin in pins(read_lock(UV, root)) if pin.name == "uv"), None)
+    if wanted is None:
+        raise DepsError(f"{LOCK_DIR}/uv.txt pins no uv\nfix: `git checkout {LOCK_DIR}/uv.txt`")
     venv = root / UV_VENV
     uv = venv / "bin" / "uv"
     if uv_version(uv) == wanted:
@@ -55,8 +57,8 @@ def ensure_uv(root: Path = ROOT) -> Path:
     say(f"installing uv {wanted} into {UV_VENV} ({LOCK_DIR}/uv.txt, hashes required)")
     python = venv / "bin" / "python"
     steps = [[sys.executable, "-m", "venv", str(venv)]] if not python.exists() else []
-    steps.append([str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r",
-                  str(UV.path(root))])  # fmt: skip
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"]
+    steps.append([*pip, "--force-reinstall", "-r", str(UV.path(root))])  # a half-installed uv is redone
     for step in steps:
         if subprocess.run(step, check=False).returncode != 0:
             break
@@ -67,6 +69,14 @@ def ensure_uv(root: Path = ROOT) -> Path:
             f"`rm -rf {UV_VENV}` starts that environment anew"
         )
     return uv
+
+
+def read_lock(lock: Lock, root: Path) -> str:
+    try:
+        return lock.path(root).read_text()
+    except OSError as error:
+        message = f"cannot read {LOCK_DIR}/{lock.name}.txt ({error})\nfix: `git checkout {LOCK_DIR}/`"
+        raise DepsError(message) from None
 
 
 def stamp(lock: Lock, root: Path) -> str:
