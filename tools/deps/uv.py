@@ -97,7 +97,9 @@ def ensure_venv(venv: Path) -> Path:
                 f"{venv} has Python {version[1]}, the project needs 3.11\nfix: `make clean`, then again"
             )
         return python
-    if subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False).returncode != 0:
+    # without pip: uv installs into it, and seeding pip is most of the time a new environment takes
+    create = [sys.executable, "-m", "venv", "--without-pip", str(venv)]
+    if subprocess.run(create, check=False).returncode != 0:
         raise DepsError(
             f"could not create {venv} with {sys.executable} -m venv\nfix: `make clean`, then again"
         )
