@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 
-from tools.deps.lockfiles import GROUPS, ROOT, DepsError, check, normalise
+from tools.deps.lockfiles import GROUPS, ROOT, DepsError, check, normalise, read_project
 from tools.deps.uv import lock, say, sync
 
 
 def pinned_exactly(names: list[str]) -> list[str]:
     """The names among `names` that pyproject.toml pins with `==` (an upgrade cannot move those)."""
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    dependencies = read_project(ROOT).get("dependencies", [])
     exact = {normalise(dep.split("==")[0]) for dep in dependencies if "==" in dep}
     return [name for name in names if normalise(name) in exact]
 

@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK_DIR = "requirements"
@@ -52,15 +53,24 @@ def read_in_file(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def read_project(root: Path) -> dict[str, Any]:
+    try:
+        project: dict[str, Any] = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+        raise DepsError(f"cannot read [project] in pyproject.toml: {error}") from None
+    return project
+
+
 def inputs(lock: Lock, root: Path) -> list[str]:
     """The lines a lock is made from, sorted: what its header records and `check` compares."""
     found: list[str] = [f"options: {' '.join(COMPILE_OPTIONS)}"]
     if lock.pyproject:
-        project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+        project = read_project(root)
         found.append(f"requires-python: {project.get('requires-python', '')}")
         found += [f"pyproject.toml: {dep}" for dep in project.get("dependencies", [])]
+        extras = project.get("optional-dependencies", {})
         for extra in lock.extras:
-            found += [f"pyproject.toml[{extra}]: {dep}" for dep in project["optional-dependencies"][extra]]
+            found += [f"pyproject.toml[{extra}]: {dep}" for dep in extras.get(extra, [])]
     if lock.requirements_in:
         name = f"{LOCK_DIR}/{lock.requirements_in}"
         found += [f"{name}: {line}" for line in read_in_file(root / name)]
