@@ -1,30 +1,47 @@
 # The two commands of the README: `make run` (embedded default, no external services) and `make test`.
+# Every install comes from the lock files in requirements/ (hashes required; README, "Dependencies").
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEPS := $(PYTHON) -m tools.deps
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck install browser clean
+.PHONY: run test lint typecheck install install-runtime check-lock lock upgrade upgrade-all browser clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+## Runtime and development dependencies into .venv, exactly as locked in requirements/dev.txt.
+install:
+	@$(DEPS) sync dev $(VENV)
 
-install: $(STAMP)
+## Runtime dependencies only (requirements/runtime.txt); a .venv installed for development already has them.
+install-runtime:
+	@$(DEPS) sync runtime $(VENV)
+
+## pyproject.toml and the lock files agree (offline; `install` checks it too).
+check-lock:
+	@$(DEPS) check
+
+## Re-resolve the lock files after a change of pyproject.toml: every pin that still fits is kept.
+lock:
+	$(DEPS) lock
+
+## Move one package (and what it needs) to its newest version that fits: make upgrade PACKAGE=fastapi
+upgrade:
+	@test -n "$(PACKAGE)" || { echo "usage: make upgrade PACKAGE=name (or make upgrade-all)"; exit 2; }
+	$(DEPS) lock $(foreach name,$(PACKAGE),--upgrade-package $(name))
+
+upgrade-all:
+	$(DEPS) lock --upgrade
 
 ## Start everything in one process on the embedded default (in-process bus, SQLite under ./data).
-run: $(STAMP)
+run: install-runtime
 	$(BIN)/python -m services.embedded
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: install
 	$(BIN)/mypy
 
 ## Headless Chromium for the web console's browser tests (Debian's package; Playwright drives it).
@@ -34,7 +51,7 @@ browser:
 	  || echo "warning: chromium not installed: the browser tests will be skipped (failed with CI=true)"; }
 
 ## Install what the tests need into .venv, check style and types, run every test.
-test: $(STAMP) browser lint typecheck
+test: check-lock install browser lint typecheck
 	$(BIN)/python -m pytest
 
 clean:
