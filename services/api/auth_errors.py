@@ -34,9 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "busy": ("服务器繁忙，请稍后重试", "The server is busy; please retry shortly"),
     "bad_login_body": (
-        '登录请求体应为 JSON {"username", "password"} 或表单 username=&password=',
-        'The sign-in body must be JSON {"username", "password"} or a form username=&password=',
+        "请求体应为 JSON 对象或表单（登录：username、password；刷新：refresh_token）",
+        "The body must be a JSON object or a form (sign-in: username, password; refresh: refresh_token)",
     ),
+    "bad_login_fields": ("请求体字段缺失或无效：{fields}", "Missing or invalid fields in the body: {fields}"),
     "local_login_off": (
         "本服务使用平台的登录（SCHEDULER_AUTH_MODE=platform），请通过平台登录",
         "This service uses the platform's sign-in (SCHEDULER_AUTH_MODE=platform)",

@@ -27,8 +27,11 @@ async def read_body(request: Request, model: type[Model]) -> tuple[Model, bool]:
         raise AuthProblem(415, "bad_login_body")
     try:
         return model.model_validate(fields), from_form
-    except ValidationError:
-        raise AuthProblem(422, "bad_login_body") from None
+    except ValidationError as error:
+        fields = sorted({str(problem["loc"][0]) for problem in error.errors() if problem["loc"]})
+        if not fields:  # not an object at all
+            raise AuthProblem(422, "bad_login_body") from None
+        raise AuthProblem(422, "bad_login_fields", fields=", ".join(fields)) from None
 
 
 async def _json_fields(request: Request) -> object:
