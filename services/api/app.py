@@ -2,11 +2,14 @@
 
 `create_app` wires what it is given; it never opens or closes the store, the user store or the bus (the
 composition root does: in the embedded mode one process shares them between the four services).
-Its lifespan does only the API's own things: the first admin account and the live-stream subscription.
+Its lifespan does only the API's own things: the first admin account, the live-stream subscription and
+the purge of expired sign-ins.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -32,7 +35,7 @@ from services.api.metrics import ApiMetrics, MetricsMiddleware
 from services.api.platform_auth import PlatformTokens
 from services.api.request_id import RequestIdMiddleware
 from services.api.routes import auth, client_probe, events, executions, history, jobs, probes, status
-from services.api.sessions import LocalSessions
+from services.api.sessions import LocalSessions, purge_expired_sessions
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
 from services.api.stream_limits import StreamLimits
@@ -97,9 +100,16 @@ def create_app(
                 flush=True,
             )
         await context.stream.start()
+        purging = (
+            asyncio.create_task(purge_expired_sessions(users), name="purge sessions") if sessions else None
+        )
         try:
             yield
         finally:
+            if purging is not None:
+                purging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purging
             await context.stream.stop()
             login_guard.close()
 

@@ -82,12 +82,12 @@ class LoginGuard:
 
     async def authenticate(self, users: UserStore, username: str, password: str) -> UserRecord | None:
         """The active user with these credentials, or None; exactly one hash check either way."""
-        await self.prepare()
-        assert self._dummy_hash is not None
-        user = await users.get_user(username)
-        known = user is not None and user.active
-        password_hash = user.password_hash if user is not None and known else self._dummy_hash
         try:
+            await self.prepare()
+            assert self._dummy_hash is not None
+            user = await users.get_user(username)
+            known = user is not None and user.active
+            password_hash = user.password_hash if user is not None and known else self._dummy_hash
             matches = await self.pool.run(verify_password, password_hash, password)
         except HashPoolFull:
             raise AuthProblem(503, "busy", headers={"Retry-After": str(BUSY_RETRY_AFTER_S)}) from None

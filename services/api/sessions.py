@@ -9,6 +9,8 @@ every token issued before it is refused.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +20,7 @@ from services.api.authenticator import Authenticated
 from services.api.settings import ApiSettings
 from services.api.tokens import InvalidToken, TokenClaims, issue_token, new_family, read_token
 
+logger = logging.getLogger(__name__)
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
@@ -102,3 +105,19 @@ class LocalSessions:
         )
         await self._users.add_refresh_token(claims.jti, family, claims.expires_at)
         return TokenPair(access, refresh, max(1, int((access_end - now).total_seconds())))
+
+
+PURGE_INTERVAL_S = 600.0
+
+
+async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INTERVAL_S) -> None:
+    """Forget ended sign-ins and used-up refresh tokens now and then (SQLite has no TTL index); several API
+    processes doing it is harmless."""
+    while True:
+        try:
+            removed = await users.purge_sessions(datetime.now(UTC))
+            if removed:
+                logger.info("forgot %d expired sign-in rows", removed)
+        except Exception:  # the store may be down for a while: try again next time
+            logger.warning("could not purge expired sign-ins", exc_info=True)
+        await asyncio.sleep(interval_s)
