@@ -37,7 +37,9 @@ async def guess(
     pick: Callable[[int], str],
     seconds: float,
 ) -> tuple[int, Counter[int], float]:
-    app = create_app(settings=settings, store=store, bus=InMemoryBus(), users=users)  # fresh limits
+    bus = InMemoryBus()
+    await bus.start()
+    app = create_app(settings=settings, store=store, bus=bus, users=users)  # fresh limits
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
     statuses: Counter[int] = Counter()
     async with (
@@ -49,6 +51,7 @@ async def guess(
             body = {"username": pick(attempt), "password": f"guess-{attempt}"}
             statuses[(await http.post("/api/auth/login", json=body)).status_code] += 1
             attempt += 1
+    await bus.close()
     return attempt, statuses, time.monotonic() - start
 
 
