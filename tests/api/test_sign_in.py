@@ -14,6 +14,8 @@ import pytest
 
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api import users_cli
+from services.api.app import create_app
+from services.api.settings import ApiSettings
 from services.api.tokens import issue_token
 from tests.api.client_calls import envelope
 from tests.api.conftest import ADMIN, DISABLED, PASSWORD, SECRET, VIEWER, AppFactory, app_of
@@ -206,3 +208,34 @@ async def test_a_full_hashing_pool_answers_503_at_once(make_client: AppFactory) 
             release.set()
             await occupying
         await sign_in(client)  # and it serves again once the worker is free
+
+
+async def test_two_api_processes_share_the_revocation_state(
+    make_client: AppFactory, settings: ApiSettings, users: SQLiteUserStore
+) -> None:
+    """Two apps, each with its own connection to the database file (as two API processes have)."""
+    other_users = SQLiteUserStore(settings.sqlite_file)
+    await other_users.open()
+    try:
+        async with make_client(RecordingBus()) as first:
+            other_app = create_app(
+                settings=settings, store=app_of(first).state.api.store, bus=RecordingBus(), users=other_users
+            )
+            transport = httpx.ASGITransport(app=other_app)
+            async with (
+                other_app.router.lifespan_context(other_app),
+                httpx.AsyncClient(transport=transport, base_url="http://other") as second,
+            ):
+                session = await sign_in(first)
+                rotated = envelope(
+                    await second.post(REFRESH, json={"refresh_token": session["refresh_token"]})
+                )
+                envelope(await first.post(REFRESH, json={"refresh_token": session["refresh_token"]}), 401)
+                envelope(
+                    await second.get(ME, headers=auth(rotated["data"]["access_token"])), 401
+                )  # reuse seen
+                again = await sign_in(second)
+                envelope(await first.post(LOGOUT, headers=auth(again["access_token"])))
+                envelope(await second.get(ME, headers=auth(again["access_token"])), 401)
+    finally:
+        await other_users.close()
