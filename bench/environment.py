@@ -114,6 +114,7 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
             "SCHEDULER_ADMIN_USERNAME": ADMIN[0],
             "SCHEDULER_ADMIN_PASSWORD": ADMIN[1],
             "SCHEDULER_JWT_SECRET": JWT_SECRET,
+            "SCHEDULER_JWT_EXPIRE_MINUTES": "1440",  # one sign-in for a long run (tokens last 15 min)
             "SCHEDULER_LOG_LEVEL": "INFO",
             # Bulk triggers: the canary allows 1,000 concurrent runs by default, a batch may hold more.
             "SCHEDULER_JOBS__PIPELINE_CANARY__MAX_CONCURRENT": "1000000",

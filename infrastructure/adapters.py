@@ -6,6 +6,7 @@ from infrastructure.bus.leadership import InProcessElection, LeaderElection, Rab
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import RunClaims
+from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
 
@@ -38,6 +39,13 @@ def make_user_store(settings: CommonSettings) -> UserStore:
     from infrastructure.store.sqlite_users import SQLiteUserStore
 
     return SQLiteUserStore(settings.sqlite_file)
+
+
+def make_platform_users(url: str, database: str) -> PlatformUserDirectory:
+    """The platform's `users` collection (API in platform mode)."""
+    from infrastructure.store.mongo_platform_users import MongoPlatformUsers
+
+    return MongoPlatformUsers.from_url(url, database)
 
 
 LEADER_LOCK = "scheduler.leader"

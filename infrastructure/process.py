@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-_RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor")
+_RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor", "request_id")
 
 
 class RunFieldsFormatter(logging.Formatter):

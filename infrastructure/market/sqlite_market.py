@@ -32,6 +32,7 @@ from infrastructure.market.port import (
     unique_by_key,
     without_nulls,
 )
+from infrastructure.private_files import private_file
 
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")
 _LOOKUP_CHUNK = 200  # keys per `IN (VALUES ...)` lookup, well under SQLite's variable limit
@@ -85,7 +86,7 @@ class SQLiteMarketStore:
     async def open(self) -> None:
         if self._connection is not None:
             return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self._path)
         try:
             connection = await aiosqlite.connect(self._path, isolation_level=None)
             for statement in [*_PRAGMAS, *_schema()]:

@@ -6,8 +6,10 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from infrastructure.store.mongo_sessions import MongoSessionCollections
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.users_port import UserRecord
 
@@ -15,8 +17,9 @@ COLLECTION = "scheduler_users"
 Document = dict[str, Any]
 
 
-class MongoUserStore:
-    """Same shape as `MongoStore`: give it a client (it closes the client only when it owns it)."""
+class MongoUserStore(MongoSessionCollections):
+    """Same shape as `MongoStore`: give it a client (it closes the client only when it owns it); also the
+    tokens' revocation state (`MongoSessionCollections`)."""
 
     def __init__(
         self, client: AsyncMongoClient[Document], database: str, *, owns_client: bool = False
@@ -34,11 +37,16 @@ class MongoUserStore:
         return cls(client, database, owns_client=True)
 
     async def open(self) -> None:
-        """Nothing to create (`_id` is the username, unique by construction); checks the server answers."""
+        """Checks the server answers; the TTL indexes of the revocation state (`_id` is the username)."""
         try:
             await self._database.command("ping")
         except PyMongoError as error:
             raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
+        await self.create_session_indexes()
+
+    @property
+    def _sessions_db(self) -> AsyncDatabase[Document]:
+        return self._database
 
     async def close(self) -> None:
         if self._owns_client:

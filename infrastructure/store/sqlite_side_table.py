@@ -7,12 +7,14 @@ from pathlib import Path
 
 import aiosqlite
 
+from infrastructure.private_files import private_file
+
 BUSY_TIMEOUT_MS = 5000
 
 
 async def open_side_table(path: Path, schema: str) -> aiosqlite.Connection:
     """Connect, make sure of WAL and the table's schema; the caller closes the connection."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     connection = await aiosqlite.connect(path)
     try:
         # busy_timeout first: switching to WAL needs a lock another process may briefly hold.

@@ -29,6 +29,7 @@ from domain.records import (
     SchedulerStateRecord,
     as_utc_key,
 )
+from infrastructure.private_files import private_file
 from infrastructure.store import sqlite_batch, sqlite_read_models
 from infrastructure.store.documents import (
     STATS_STATUSES,
@@ -94,7 +95,7 @@ class SQLiteStore:
         if self._connection is not None:
             return
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self._path)
             connection = await aiosqlite.connect(self._path, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(f"cannot open SQLite store {self._path}: {error}") from error

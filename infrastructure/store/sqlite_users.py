@@ -7,6 +7,7 @@ from pathlib import Path
 import aiosqlite
 
 from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.sqlite_sessions import SQLiteSessionTables
 from infrastructure.store.sqlite_side_table import open_side_table
 from infrastructure.store.users_port import UserRecord
 
@@ -18,8 +19,9 @@ CREATE TABLE IF NOT EXISTS scheduler_users (
 """
 
 
-class SQLiteUserStore:
-    """Its own connection to the database file (WAL lets it share the file with the store's)."""
+class SQLiteUserStore(SQLiteSessionTables):
+    """Its own connection to the database file (WAL lets it share the file with the store's); also the
+    tokens' revocation state (`SQLiteSessionTables`)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -28,6 +30,7 @@ class SQLiteUserStore:
     async def open(self) -> None:
         if self._connection is None:
             self._connection = await open_side_table(self._path, SCHEMA)
+            await self.create_session_tables()
 
     async def close(self) -> None:
         if self._connection is not None:

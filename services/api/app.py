@@ -2,32 +2,43 @@
 
 `create_app` wires what it is given; it never opens or closes the store, the user store or the bus (the
 composition root does: in the embedded mode one process shares them between the four services).
-Its lifespan does only the API's own things: the first admin account and the live-stream subscription.
+Its lifespan does only the API's own things: the first admin account, the live-stream subscription and
+the purge of expired sign-ins.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from infrastructure.bus.port import Bus
+from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
+from services.api.auth_errors import install_auth_errors
+from services.api.authenticator import Authenticator
 from services.api.console import mount_console
+from services.api.cors import add_cors
 from services.api.dependencies import ApiContext
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
 from services.api.limits import BodyLimitMiddleware
+from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics, MetricsMiddleware
-from services.api.routes import auth, events, executions, history, jobs, probes, status
+from services.api.platform_auth import PlatformTokens
+from services.api.request_id import RequestIdMiddleware
+from services.api.routes import auth, client_probe, events, executions, history, jobs, probes, status
+from services.api.sessions import LocalSessions, purge_expired_sessions
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
+from services.api.stream_limits import StreamLimits
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +60,16 @@ def create_app(
     bus: Bus,
     users: UserStore,
     projector_lag: ProjectorLagProbe | None = None,
+    platform_users: PlatformUserDirectory | None = None,
 ) -> FastAPI:
     metrics = ApiMetrics()
+    sessions, authenticator = _authentication(settings, users, platform_users)
+    login_guard = LoginGuard(
+        per_username=settings.login_attempts_per_username,
+        per_address=settings.login_attempts_per_address,
+        hash_workers=settings.password_hash_workers,
+        hash_queue=settings.password_hash_queue,
+    )
     context = ApiContext(
         settings=settings,
         store=store,
@@ -60,6 +79,14 @@ def create_app(
         stream=EventStreamHub(bus, metrics, client_buffer=settings.stream_client_buffer),
         projector_lag=projector_lag,
         producer=f"api:{settings.instance_id}" if settings.instance_id else "api",
+        auth=authenticator,
+        sessions=sessions,
+        login_guard=login_guard,
+        stream_limits=StreamLimits(
+            total=settings.stream_max_clients,
+            per_user=settings.stream_max_clients_per_user,
+            check_interval_s=settings.stream_auth_check_s,
+        ),
     )
 
     @asynccontextmanager
@@ -73,10 +100,18 @@ def create_app(
                 flush=True,
             )
         await context.stream.start()
+        purging = (
+            asyncio.create_task(purge_expired_sessions(users), name="purge sessions") if sessions else None
+        )
         try:
             yield
         finally:
+            if purging is not None:
+                purging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purging
             await context.stream.stop()
+            login_guard.close()
 
     app = FastAPI(
         title="A-share scheduler API",
@@ -87,16 +122,12 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app)
+    install_auth_errors(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type"],
-        )
-    for module in (jobs, executions, history, status, events, auth, probes):
+    add_cors(app, settings.cors_origins)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
+    for module in (jobs, executions, history, status, events, auth, client_probe, probes):
         app.include_router(module.router)
     mount_console(app)  # the web console at `/`, static files only
     return app
@@ -106,3 +137,15 @@ def stream_hub(app: FastAPI) -> EventStreamHub:
     """The app's live-stream hub (e.g. to end its clients before a server's graceful shutdown)."""
     context: ApiContext = app.state.api
     return context.stream
+
+
+def _authentication(
+    settings: ApiSettings, users: UserStore, platform_users: PlatformUserDirectory | None
+) -> tuple[LocalSessions | None, Authenticator]:
+    """Local mode: our accounts and tokens. Platform mode: the platform's tokens and users; no sign-in."""
+    if settings.auth_mode == "platform":
+        if platform_users is None:
+            raise ValueError("platform mode needs the platform's users collection (platform_users)")
+        return None, PlatformTokens(platform_users, settings)
+    sessions = LocalSessions(users, settings)
+    return sessions, sessions

@@ -9,15 +9,18 @@ import asyncio
 import logging
 import re
 import socket
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
 
-from infrastructure.adapters import make_bus, make_store, make_user_store
+from infrastructure.adapters import make_bus, make_platform_users, make_store, make_user_store
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging
+from infrastructure.store.platform_users_port import PlatformUserDirectory
 from services.api.app import create_app, stream_hub
+from services.api.request_id import log_request_ids
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
 
@@ -58,11 +61,30 @@ def build_server(app: FastAPI, settings: ApiSettings) -> ApiServer:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=settings.graceful_shutdown_s,
         lifespan="on",
+        # uvicorn's lines go through the process's own handler (one format, with the request id).
+        log_config=None,
     )
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(existing, RedactTokens) for existing in access_log.filters):
         access_log.addFilter(RedactTokens())
+    log_request_ids()
     return ApiServer(config, stream_hub(app))
+
+
+@asynccontextmanager
+async def platform_directory(settings: ApiSettings) -> AsyncIterator[PlatformUserDirectory | None]:
+    """The platform's users collection in platform mode (opened and closed here), else None."""
+    if settings.auth_mode != "platform":
+        yield None
+        return
+    directory = make_platform_users(
+        settings.platform_mongodb_url.get_secret_value(), settings.platform_mongodb_database
+    )
+    await directory.open()
+    try:
+        yield directory
+    finally:
+        await directory.close()
 
 
 async def serve(settings: ApiSettings) -> None:
@@ -79,8 +101,14 @@ async def serve(settings: ApiSettings) -> None:
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
         resources.push_async_callback(bus.close)
         resources.callback(connecting.cancel)
+        platform_users = await resources.enter_async_context(platform_directory(settings))
         app = create_app(
-            settings=settings, store=store, bus=bus, users=users, projector_lag=store.projector_lag_s
+            settings=settings,
+            store=store,
+            bus=bus,
+            users=users,
+            projector_lag=store.projector_lag_s,
+            platform_users=platform_users,
         )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

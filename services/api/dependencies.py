@@ -6,20 +6,23 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from infrastructure.bus.port import Bus
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserRecord, UserStore
-from services.api.auth import InvalidToken, token_username
+from services.api.auth_errors import AuthProblem
+from services.api.authenticator import Authenticated, Authenticator
 from services.api.health import ProjectorLagProbe
+from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics
+from services.api.sessions import LocalSessions, unauthorized
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
+from services.api.stream_limits import StreamLimits
 
 LOGIN_PATH = "/api/auth/login"
-BEARER = {"WWW-Authenticate": "Bearer"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,11 @@ class ApiContext:
     stream: EventStreamHub
     projector_lag: ProjectorLagProbe | None
     producer: str
+    auth: Authenticator
+    sessions: LocalSessions | None
+    """None in platform mode (our own sign-in is off)"""
+    login_guard: LoginGuard
+    stream_limits: StreamLimits
 
     @property
     def zone(self) -> ZoneInfo:
@@ -54,29 +62,21 @@ _bearer = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=BEARER)
-
-
-async def _user_for(context: ApiContext, token: str | None) -> UserRecord:
+async def _authenticated(context: ApiContext, token: str | None) -> Authenticated:
     if not token:
-        raise _unauthorized("未提供认证令牌（需要 Authorization: Bearer <token>）")
-    try:
-        username = token_username(token, context.settings)
-    except InvalidToken:
-        raise _unauthorized("认证令牌无效或已过期") from None
-    user = await context.users.get_user(username)
-    if user is None or not user.active:
-        raise _unauthorized("用户不存在或已停用")
-    return user
+        raise unauthorized("no_token")
+    return await context.auth.authenticate(token)
 
 
-async def current_user(context: Context, token: BearerToken) -> UserRecord:
-    return await _user_for(context, token)
+async def authentication(context: Context, token: BearerToken) -> Authenticated:
+    return await _authenticated(context, token)
 
 
-async def stream_user(
-    context: Context,
+async def current_user(signed_in: Annotated[Authenticated, Depends(authentication)]) -> UserRecord:
+    return signed_in.user
+
+
+async def stream_token(
     token: BearerToken,
     access_token: Annotated[
         str | None,
@@ -85,17 +85,23 @@ async def stream_user(
             description="the bearer token, for clients that cannot send headers (EventSource)",
         ),
     ] = None,
-) -> UserRecord:
-    return await _user_for(context, token or access_token)
+) -> str | None:
+    return token or access_token
 
 
+async def stream_user(context: Context, token: Annotated[str | None, Depends(stream_token)]) -> UserRecord:
+    return (await _authenticated(context, token)).user
+
+
+Authentication = Annotated[Authenticated, Depends(authentication)]
+StreamToken = Annotated[str | None, Depends(stream_token)]
 CurrentUser = Annotated[UserRecord, Depends(current_user)]
 StreamUser = Annotated[UserRecord, Depends(stream_user)]
 
 
 async def admin_user(user: CurrentUser) -> UserRecord:
     if user.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="需要管理员权限")
+        raise AuthProblem(status.HTTP_403_FORBIDDEN, "forbidden")
     return user
 
 

@@ -46,7 +46,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     ),
     "tushare_historical_sync": (
         "历史数据同步（Tushare）",
-        "工作日 16:00 按股票增量同步不复权日线与复权因子，全部行按同一基准计算前复权价，写入 stock_daily_quotes。",
+        "工作日 16:00 按股票增量同步不复权日线与复权因子，按同一基准前复权，写入 stock_daily_quotes。",
     ),
     "tushare_financial_sync": (
         "财务数据同步（Tushare）",

@@ -213,17 +213,6 @@ class EventPage(BaseModel):
     offset: int
 
 
-class Token(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="seconds")
-
-
-class CurrentUser(BaseModel):
-    username: str
-    role: Literal["admin", "viewer"]
-
-
 class Liveness(BaseModel):
     status: Literal["alive"] = "alive"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
 from infrastructure.settings import CommonSettings
+from services.api.secret_file import MIN_SECRET_BYTES, dev_secret
 
 KIB = 1024
 
@@ -20,8 +20,27 @@ class ApiSettings(CommonSettings):
         description="embedded development mode: a random JWT secret and a generated admin password "
         "are allowed (never in production)",
     )
-    jwt_secret: SecretStr | None = Field(default=None, description="HS256 key; required outside dev")
-    jwt_expire_minutes: int = Field(default=480, ge=1, le=60 * 24 * 30)
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 key (at least 32 bytes); required outside dev mode and platform mode"
+    )
+    jwt_expire_minutes: int = Field(default=15, ge=1, le=24 * 60, description="access token lifetime")
+    refresh_expire_days: int = Field(default=7, ge=1, le=90, description="refresh token lifetime")
+    auth_mode: Literal["local", "platform"] = Field(
+        default="local",
+        description="local: our accounts and login; platform: the platform's tokens and users collection",
+    )
+    platform_jwt_secret: SecretStr | None = Field(default=None, description="the platform's JWT_SECRET")
+    platform_jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    platform_mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/")
+    platform_mongodb_database: str = "tradingagents"
+    platform_users_cache_s: float = Field(default=3.0, ge=0, le=5)
+    login_attempts_per_username: int = Field(default=5, ge=1, le=1000, description="per minute")
+    login_attempts_per_address: int = Field(default=20, ge=1, le=10000, description="per minute")
+    password_hash_workers: int = Field(default=2, ge=1, le=32)
+    password_hash_queue: int = Field(default=8, ge=0, le=1000, description="hashes waiting for a worker")
+    stream_max_clients: int = Field(default=200, ge=1, le=100_000)
+    stream_max_clients_per_user: int = Field(default=5, ge=1, le=1000)
+    stream_auth_check_s: float = Field(default=2.0, gt=0, le=60)
     admin_username: str = Field(default="admin", pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
     admin_password: SecretStr | None = None
     max_body_bytes: int = Field(default=64 * KIB, ge=1 * KIB, le=16 * 1024 * KIB)
@@ -34,19 +53,42 @@ class ApiSettings(CommonSettings):
     graceful_shutdown_s: int = Field(default=5, ge=0)
 
     @model_validator(mode="after")
-    def _secrets_outside_dev(self) -> Self:
+    def _secrets(self) -> Self:
+        if self.auth_mode == "platform":
+            if self.platform_jwt_secret is None:
+                raise ValueError(
+                    "SCHEDULER_PLATFORM_JWT_SECRET is required when SCHEDULER_AUTH_MODE=platform"
+                )
+            _long_enough("SCHEDULER_PLATFORM_JWT_SECRET", self.platform_jwt_secret)
         if self.jwt_secret is None:
-            if not self.dev_mode:
+            if self.dev_mode:
+                # Kept in the data directory (0600): tokens survive a restart of the dev server.
+                self.jwt_secret = SecretStr(dev_secret(self.data_dir))
+            elif self.auth_mode == "platform":
+                self.jwt_secret = self.platform_jwt_secret  # never used to sign: our login is off
+            else:
                 raise ValueError(
                     "SCHEDULER_JWT_SECRET is required outside dev mode (SCHEDULER_DEV_MODE=true)"
                 )
-            # A fresh key per process: tokens do not survive a restart, which is fine for dev.
-            self.jwt_secret = SecretStr(secrets.token_urlsafe(32))
-        elif len(self.jwt_secret.get_secret_value()) < 32 and not self.dev_mode:
-            raise ValueError("SCHEDULER_JWT_SECRET must be at least 32 characters")
+        _long_enough("SCHEDULER_JWT_SECRET", self.jwt_key_secret)
         return self
+
+    @property
+    def jwt_key_secret(self) -> SecretStr:
+        assert self.jwt_secret is not None  # set by the validator
+        return self.jwt_secret
 
     @property
     def jwt_key(self) -> str:
         assert self.jwt_secret is not None  # set by the validator
         return self.jwt_secret.get_secret_value()
+
+    @property
+    def platform_key(self) -> str:
+        assert self.platform_jwt_secret is not None  # checked by the validator in platform mode
+        return self.platform_jwt_secret.get_secret_value()
+
+
+def _long_enough(name: str, secret: SecretStr) -> None:
+    if len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -base64 48`)")

@@ -1,4 +1,7 @@
-"""`python -m services.api.users add|reset-password|list|disable|enable`: manage operator accounts.
+"""`python -m services.api.users add|reset-password|set-role|list|disable|enable`: manage operator accounts.
+
+A password reset, a role change and disabling an account revoke every token issued before it (the
+account's open live streams end within seconds).
 
 Passwords are read from the terminal (asked twice) or, with `--password-stdin`, from the first line of
 standard input (scripts, containers); never from the command line, where `ps` and shell history show them.
@@ -36,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     reset = commands.add_parser("reset-password", help="set a new password")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    set_role = commands.add_parser("set-role", help="change the role (its tokens are revoked)")
+    set_role.add_argument("username")
+    set_role.add_argument("--role", choices=ROLES, required=True)
     commands.add_parser("list", help="list the accounts")
     for name, effect in (("disable", "sign-in and its tokens stop working"), ("enable", "undo disable")):
         toggle = commands.add_parser(name, help=f"{name} an account ({effect})")
@@ -77,13 +83,19 @@ async def run(arguments: argparse.Namespace, users: UserStore) -> str:
     if existing is None:
         raise CliError(f"no user {username!r}")
     now = datetime.now(UTC)
+    # Each change below ends the sessions made before it: tokens issued earlier are refused.
+    revoke = {"updated_at": now, "tokens_valid_after": now}
     if command == "reset-password":
         password = _read_password(arguments.password_stdin)
         password_hash = await asyncio.to_thread(hash_password, password)
-        await users.put_user(existing.model_copy(update={"password_hash": password_hash, "updated_at": now}))
+        await users.put_user(existing.model_copy(update={"password_hash": password_hash, **revoke}))
         return f"password of {username} reset"
+    if command == "set-role":
+        await users.put_user(existing.model_copy(update={"role": arguments.role, **revoke}))
+        return f"{username} is now {arguments.role}"
     active = command == "enable"
-    await users.put_user(existing.model_copy(update={"active": active, "updated_at": now}))
+    changes = {"active": True, "updated_at": now} if active else {"active": False, **revoke}
+    await users.put_user(existing.model_copy(update=changes))
     return f"{username} {'enabled' if active else 'disabled'}"
 
 

@@ -6,7 +6,7 @@ import logging
 
 from infrastructure.process import configure_logging
 from services.api.app import create_app
-from services.api.bootstrap import build_server
+from services.api.bootstrap import build_server, platform_directory
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 
@@ -18,14 +18,16 @@ async def main(settings: EmbeddedSettings) -> None:
     system = EmbeddedSystem(settings)
     await system.start()
     try:
-        app = create_app(
-            settings=settings,
-            store=system.store,
-            bus=system.bus,
-            users=system.users,
-            projector_lag=system.store.projector_lag_s,
-        )
-        logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
-        await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM
+        async with platform_directory(settings) as platform_users:
+            app = create_app(
+                settings=settings,
+                store=system.store,
+                bus=system.bus,
+                users=system.users,
+                projector_lag=system.store.projector_lag_s,
+                platform_users=platform_users,
+            )
+            logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
+            await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM
     finally:
         await system.stop()

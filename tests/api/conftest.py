@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,13 +16,15 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserRecord
 from services.api.app import create_app
-from services.api.auth import issue_token, new_user
+from services.api.auth import new_user
 from services.api.settings import ApiSettings
+from services.api.tokens import issue_token
 from tests.api.fakes import RecordingBus
 
 SECRET = "test-secret-" + "x" * 40
 ADMIN, VIEWER, DISABLED = "alice", "victor", "dora"
 PASSWORD = "correct horse battery staple"
+ONE_DAY = timedelta(days=1)
 
 AppFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -60,6 +63,7 @@ async def users(settings: ApiSettings, accounts: list[UserRecord]) -> AsyncItera
     await store.open()
     for account in accounts:
         await store.put_user(account)
+        await store.start_family(family_of(account.username), account.username, datetime.now(UTC) + ONE_DAY)
     try:
         yield store
     finally:
@@ -100,9 +104,20 @@ def app_of(client: httpx.AsyncClient) -> FastAPI:
     return app
 
 
+def family_of(username: str) -> str:
+    """The sign-in the `users` fixture starts for each seeded account (tokens of `bearer`)."""
+    return f"test-family-{username}"
+
+
+def access_token(username: str, *, now: datetime | None = None, family: str | None = None) -> str:
+    token, _ = issue_token(
+        username, SECRET, family=family or family_of(username), lifetime=timedelta(minutes=15), now=now
+    )
+    return token
+
+
 def bearer(username: str) -> dict[str, str]:
-    settings = ApiSettings(jwt_secret=SECRET, _env_file=None)
-    return {"Authorization": f"Bearer {issue_token(username, settings)}"}
+    return {"Authorization": f"Bearer {access_token(username)}"}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pydantic import SecretStr, ValidationError
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
-from services.api.auth import authenticate, ensure_first_admin, new_user
+from services.api.auth import ensure_first_admin, new_user, verify_password
 from services.api.bootstrap import RedactTokens
 from services.api.settings import ApiSettings
 from tests.api import seed
@@ -52,7 +53,7 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(operations) == 25
+    assert len(operations) == 28  # with /api/health, /api/auth/refresh and /api/auth/logout
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)
@@ -72,11 +73,13 @@ async def test_first_admin_from_settings(settings: ApiSettings, users: SQLiteUse
         update={"admin_username": "root", "admin_password": SecretStr("s3cret-password")}
     )
     assert await ensure_first_admin(users, configured) is None
-    root = await authenticate(users, "root", "s3cret-password")
+    root = await users.get_user("root")
     assert root is not None and root.role == "admin"
+    assert verify_password(root.password_hash, "s3cret-password")
     changed = configured.model_copy(update={"admin_password": SecretStr("another-password")})
     assert await ensure_first_admin(users, changed) is None
-    assert await authenticate(users, "root", "s3cret-password") is not None  # never overwritten
+    kept = await users.get_user("root")
+    assert kept is not None and verify_password(kept.password_hash, "s3cret-password")  # never overwritten
 
 
 async def test_dev_mode_generates_an_admin_password_and_shows_it_once(
@@ -115,9 +118,19 @@ def test_settings_require_a_jwt_secret_outside_dev_mode() -> None:
         ApiSettings(_env_file=None)
     with pytest.raises(ValidationError, match="at least 32"):
         ApiSettings(jwt_secret="short", _env_file=None)
-    first = ApiSettings(dev_mode=True, _env_file=None)
-    second = ApiSettings(dev_mode=True, _env_file=None)
-    assert len(first.jwt_key) >= 32 and first.jwt_key != second.jwt_key
+    with pytest.raises(ValidationError, match="at least 32"):
+        ApiSettings(jwt_secret="short", dev_mode=True, _env_file=None)  # dev mode too
+    with pytest.raises(ValidationError, match="at least 32"):
+        ApiSettings(jwt_secret="é" * 15, _env_file=None)  # 15 characters, 30 bytes
+
+
+def test_dev_mode_keeps_a_generated_secret_in_the_data_directory(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = ApiSettings(dev_mode=True, data_dir=data_dir, _env_file=None)
+    second = ApiSettings(dev_mode=True, data_dir=data_dir, _env_file=None)
+    assert len(first.jwt_key.encode()) >= 32 and first.jwt_key == second.jwt_key
+    assert stat.S_IMODE((data_dir / "jwt_secret").stat().st_mode) == 0o600
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

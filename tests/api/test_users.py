@@ -19,7 +19,8 @@ from infrastructure.store.mongo_users import MongoUserStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api import users_cli
-from services.api.auth import authenticate, verify_password
+from services.api.auth import verify_password
+from services.api.login_guard import LoginGuard
 
 MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 NOW = datetime(2025, 1, 6, tzinfo=UTC)
@@ -78,6 +79,14 @@ async def test_add_get_put_list(accounts_store: UserStore) -> None:
     assert await accounts_store.get_user("bob") == changed
     await accounts_store.put_user(record("amy"))
     assert [user.username for user in await accounts_store.list_users()] == ["amy", "bob"]
+
+
+async def authenticate(users: UserStore, username: str, password: str) -> UserRecord | None:
+    guard = LoginGuard(per_username=100, per_address=100, hash_workers=1, hash_queue=1)
+    try:
+        return await guard.authenticate(users, username, password)
+    finally:
+        guard.close()
 
 
 def _cli(command: str, *rest: str) -> argparse.Namespace:

@@ -1,40 +1,130 @@
-"""Sign-in: OAuth2 password form in, bearer token out; and who the token belongs to."""
+"""Sign-in, refresh, sign-out and `me`, in the envelope of the platform's web client.
+
+Local mode only for the first three (platform mode: the platform signs in; they answer 404). `me` answers
+in both modes.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Request
 
-from services.api.auth import authenticate, issue_token
-from services.api.dependencies import BEARER, LOGIN_PATH, Context, CurrentUser
-from services.api.errors import READ, responses
-from services.api.schemas import CurrentUser as CurrentUserOut
-from services.api.schemas import Token
+from services.api.auth_errors import AuthProblem
+from services.api.auth_schemas import (
+    LoginEnvelope,
+    LoginOut,
+    LoginRequest,
+    MeOut,
+    RefreshRequest,
+    TokensOut,
+    me_out,
+    user_out,
+)
+from services.api.dependencies import LOGIN_PATH, ApiContext, Authentication, Context, CurrentUser
+from services.api.login_body import read_body
+from services.api.schemas import Envelope
+from services.api.sessions import LocalSessions, TokenPair
+from services.api.views import now_iso
 
 router = APIRouter(tags=["auth"])
+
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "a body that cannot be read"},
+    401: {"description": "wrong username or password; bad, expired, revoked or reused token"},
+    404: {"description": "platform mode: sign in through the platform"},
+    415: {"description": "a body that is neither JSON nor a form"},
+    422: {"description": "a body without the expected fields"},
+    429: {"description": "too many sign-in attempts (see Retry-After)"},
+    503: {"description": "store unavailable, or password checks saturated (see Retry-After)"},
+}
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LoginRequest.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": LoginRequest.model_json_schema()},
+        },
+    }
+}
+_REFRESH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": RefreshRequest.model_json_schema()}},
+    }
+}
+
+
+def _local(context: ApiContext) -> LocalSessions:
+    if context.sessions is None:
+        raise AuthProblem(404, "local_login_off")
+    return context.sessions
+
+
+def _tokens(pair: TokenPair) -> TokensOut:
+    return TokensOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
 
 
 @router.post(
     LOGIN_PATH,
-    summary="Exchange a username and password for a bearer token",
-    response_model=Token,
-    responses=responses(401, 422, 503, 400, 413),
+    summary="Sign in with a username and password (JSON or OAuth2 form)",
+    response_model=LoginEnvelope,
+    response_model_exclude_none=True,
+    responses=_AUTH_ERRORS,
+    openapi_extra=_LOGIN_BODY,
 )
-async def login(context: Context, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = await authenticate(context.users, form.username, form.password)
+async def login(context: Context, request: Request) -> LoginEnvelope:
+    sessions = _local(context)
+    credentials, from_form = await read_body(request, LoginRequest)
+    address = request.client.host if request.client else "unknown"
+    await context.login_guard.admit(credentials.username, address)
+    user = await context.login_guard.authenticate(context.users, credentials.username, credentials.password)
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误", headers=BEARER)
-    token = issue_token(user.username, context.settings)
-    return Token(access_token=token, expires_in=context.settings.jwt_expire_minutes * 60)
+        raise AuthProblem(401, "bad_credentials", headers={"WWW-Authenticate": "Bearer"})
+    pair = await sessions.sign_in(user)
+    data = LoginOut(**_tokens(pair).model_dump(), user=user_out(user))
+    answer = LoginEnvelope(data=data, message="登录成功", timestamp=now_iso(context.zone))
+    if from_form:  # OAuth2 clients (the /docs "Authorize" button) read the token at the top level
+        answer = answer.model_copy(
+            update={"access_token": pair.access_token, "token_type": "bearer", "expires_in": pair.expires_in}
+        )
+    return answer
+
+
+@router.post(
+    "/api/auth/refresh",
+    summary="A new access and refresh token for a refresh token (used once: a reuse revokes the sign-in)",
+    response_model=Envelope[TokensOut],
+    responses=_AUTH_ERRORS,
+    openapi_extra=_REFRESH_BODY,
+)
+async def refresh(context: Context, request: Request) -> Envelope[TokensOut]:
+    sessions = _local(context)
+    body, _ = await read_body(request, RefreshRequest)
+    pair, _user = await sessions.refresh(body.refresh_token)
+    return Envelope(data=_tokens(pair), message="令牌已刷新", timestamp=now_iso(context.zone))
+
+
+@router.post(
+    "/api/auth/logout",
+    summary="Sign out: every token of this sign-in stops working",
+    response_model=Envelope[dict[str, str]],
+    responses=_AUTH_ERRORS,
+)
+async def logout(context: Context, signed_in: Authentication) -> Envelope[dict[str, str]]:
+    sessions = _local(context)
+    if signed_in.claims is not None:
+        await sessions.sign_out(signed_in.claims)
+    return Envelope(data={}, message="已退出登录", timestamp=now_iso(context.zone))
 
 
 @router.get(
     "/api/auth/me",
     summary="The signed-in user",
-    response_model=CurrentUserOut,
-    responses=responses(*READ),
+    response_model=Envelope[MeOut],
+    responses={401: _AUTH_ERRORS[401], 503: _AUTH_ERRORS[503]},
 )
-async def me(user: CurrentUser) -> CurrentUserOut:
-    return CurrentUserOut(username=user.username, role=user.role)
+async def me(context: Context, user: CurrentUser) -> Envelope[MeOut]:
+    return Envelope(data=me_out(user), message="获取用户信息成功", timestamp=now_iso(context.zone))

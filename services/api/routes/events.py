@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BeforeValidator, StringConstraints
 
 from contracts.events import EVENT_TYPES
 from infrastructure.store.port import EventQuery
-from services.api.dependencies import Context, JobIdFilter, Offset, StreamUser, current_user
+from services.api.auth_errors import language, message
+from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
 from services.api.errors import READ, responses
 from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
+from services.api.stream_limits import RevocationWatch
 from services.api.views import event_out, message_out, now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["events"])
@@ -93,18 +95,29 @@ def live_stream(context: Context) -> EventStreamHub:
     return context.stream
 
 
+async def stream_slot(context: Context, user: StreamUser) -> AsyncIterator[None]:
+    """Held while the stream is open (a dependency with `yield` ends after the response)."""
+    with context.stream_limits.slot(user.username):
+        yield
+
+
 @router.get(
     "/stream",
     summary="Live events as they are published (Server-Sent Events)",
     description="`event` is the event type, `id` its message id, `data` the event as JSON. The token "
     "may be passed as `?access_token=` (EventSource cannot send headers). A client that falls too far "
-    "behind receives an `overflow` event and is disconnected; reload with `GET /events`.",
+    "behind receives an `overflow` event and is disconnected; reload with `GET /events`. Connections are "
+    "capped per user and in total (429). A stream whose token is revoked or whose user is disabled gets a "
+    "`revoked` event within a few seconds and ends.",
     response_class=EventSourceResponse,
-    responses=responses(401, 422, 503),
+    responses={**responses(401, 422, 503), 429: {"description": "too many open streams"}},
+    dependencies=[Depends(stream_slot)],
 )
 async def stream(
     context: Context,
     user: StreamUser,
+    token: StreamToken,
+    request: Request,
     hub: Annotated[EventStreamHub, Depends(live_stream)],
     job_id: JobIdFilter = None,
     execution_id: ExecutionIdFilter = None,
@@ -114,11 +127,15 @@ async def stream(
     ] = None,
 ) -> AsyncIterable[ServerSentEvent]:
     stream_filter = StreamFilter(job_id, execution_id, frozenset(type or ()))
+    watch = RevocationWatch(context.auth, token or "", context.stream_limits.check_interval_s)
     with hub.connect(stream_filter) as client:
-        yield ServerSentEvent(comment="connected", retry=RECONNECT_DELAY_MS)
-        async for message in client.messages():
-            yield ServerSentEvent(
-                id=message.message_id, event=message.type, data=message_out(message, context.zone)
-            )
-        if client.overflowed:
+        async with watch.watching(client, user.username):
+            yield ServerSentEvent(comment="connected", retry=RECONNECT_DELAY_MS)
+            async for event in client.messages():
+                yield ServerSentEvent(
+                    id=event.message_id, event=event.type, data=message_out(event, context.zone)
+                )
+        if watch.revoked:
+            yield ServerSentEvent(event="revoked", data={"detail": message("revoked", language(request))})
+        elif client.overflowed:
             yield ServerSentEvent(event="overflow", data={"detail": "客户端处理过慢，请重新连接"})

@@ -1,11 +1,14 @@
-// The REST API (../shared/spec/api.md): bearer token kept for the browser session, envelope unwrapped,
-// failures turned into ApiError with the status and the server's own clear text.
+// The REST API (../shared/spec/api.md): access and refresh tokens kept for the browser session, envelope
+// unwrapped, failures turned into ApiError with the status and the server's own clear text. A call that
+// answers 401 gets one refresh (rotating refresh token) and is retried, as the platform's client does.
 import { learnDisplayOffset } from './format.js';
 import { t } from './i18n.js';
 
 const TOKEN_KEY = 'scheduler.console.token';
+const REFRESH_KEY = 'scheduler.console.refresh';
 const SCHEDULER = '/api/scheduler';
 export const LOGIN_PATH = '/api/auth/login';
+const REFRESH_PATH = '/api/auth/refresh';
 export const KWARGS_MAX_BYTES = 64 * 1024; // the API's default request body limit (max_body_bytes)
 export const REASON_MAX = 500;
 
@@ -25,7 +28,40 @@ export const session = {
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
   },
+  get refreshToken() {
+    return sessionStorage.getItem(REFRESH_KEY);
+  },
+  set refreshToken(value) {
+    if (value) sessionStorage.setItem(REFRESH_KEY, value);
+    else sessionStorage.removeItem(REFRESH_KEY);
+  },
+  start(tokens) {
+    this.token = tokens.access_token;
+    this.refreshToken = tokens.refresh_token;
+  },
+  clear() {
+    this.token = null;
+    this.refreshToken = null;
+  },
 };
+
+// One refresh at a time: calls that fail together with 401 wait for the same one.
+let refreshing = null;
+function refreshOnce() {
+  refreshing ??= (async () => {
+    try {
+      const tokens = await send('POST', REFRESH_PATH, { json: { refresh_token: session.refreshToken } });
+      session.start(tokens);
+      return true;
+    } catch {
+      session.clear();
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
 
 let unauthorizedHandler = () => {};
 export function onUnauthorized(handler) {
@@ -43,11 +79,26 @@ function buildUrl(path, query) {
 
 function errorDetail(body, response) {
   if (typeof body?.detail === 'string') return body.detail;
+  if (typeof body?.message === 'string' && body.success === false) return body.message;
   if (Array.isArray(body?.detail)) return body.detail.map((problem) => problem.msg ?? String(problem)).join('; ');
   return response.statusText || t('error.other', { status: response.status });
 }
 
-export async function request(method, path, { query, json, form } = {}) {
+export async function request(method, path, options = {}) {
+  try {
+    return await send(method, path, options);
+  } catch (error) {
+    const mayRefresh = path !== LOGIN_PATH && path !== REFRESH_PATH && session.refreshToken;
+    if (!(error instanceof ApiError && error.status === 401 && mayRefresh)) throw error;
+    if (!(await refreshOnce())) {
+      unauthorizedHandler(error);
+      throw error;
+    }
+    return send(method, path, options);
+  }
+}
+
+async function send(method, path, { query, json, form } = {}) {
   const headers = { Accept: 'application/json' };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let body;
@@ -71,7 +122,9 @@ export async function request(method, path, { query, json, form } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, errorDetail(payload, response));
-    if (response.status === 401 && path !== LOGIN_PATH) unauthorizedHandler(error);
+    // request() handles a 401 it can refresh (and a failed refresh) itself.
+    const handledByCaller = path === LOGIN_PATH || path === REFRESH_PATH || session.refreshToken;
+    if (response.status === 401 && !handledByCaller) unauthorizedHandler(error);
     throw error;
   }
   if (typeof payload?.timestamp === 'string') learnDisplayOffset(payload.timestamp);
@@ -81,7 +134,7 @@ export async function request(method, path, { query, json, form } = {}) {
 // A clear one-line text for the page: what kind of failure, then the server's explanation.
 export function describeError(error) {
   if (!(error instanceof ApiError)) return `${t('error.load')}: ${error?.message ?? error}`;
-  const known = [0, 400, 401, 403, 404, 409, 413, 422, 503];
+  const known = [0, 400, 401, 403, 404, 409, 413, 422, 429, 503];
   const kind = known.includes(error.status) ? t(`error.${error.status}`) : t('error.other', { status: error.status });
   return error.detail && error.detail !== kind ? `${kind}：${error.detail}` : kind;
 }
@@ -89,7 +142,8 @@ export function describeError(error) {
 const enc = encodeURIComponent;
 
 export const api = {
-  login: (username, password) => request('POST', LOGIN_PATH, { form: { username, password } }),
+  login: (username, password) => request('POST', LOGIN_PATH, { json: { username, password } }),
+  logout: () => request('POST', '/api/auth/logout'),
   me: () => request('GET', '/api/auth/me'),
   jobs: () => request('GET', `${SCHEDULER}/jobs`),
   job: (jobId) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}`),

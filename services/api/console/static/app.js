@@ -108,8 +108,7 @@ async function signIn(event) {
   }
   form.querySelector('button[type=submit]').disabled = true;
   try {
-    const token = await api.login(username, password);
-    session.token = token.access_token;
+    session.start(await api.login(username, password));
     form.reset();
     await enter();
   } catch (failure) {
@@ -146,8 +145,20 @@ async function enter() {
 }
 
 function signOut(message = '') {
-  session.token = null;
+  session.clear();
   showLogin(message);
+}
+
+// The server revokes every token of this sign-in; the page signs out whatever the answer.
+async function logOut() {
+  if (session.token) {
+    try {
+      await api.logout();
+    } catch {
+      // already expired or revoked, or the server is away: nothing more to end
+    }
+  }
+  signOut();
 }
 
 function renderHeader() {
@@ -182,7 +193,7 @@ async function start() {
     run: showRunDetail,
   });
   document.getElementById('login-form').addEventListener('submit', signIn);
-  document.getElementById('logout').addEventListener('click', () => signOut());
+  document.getElementById('logout').addEventListener('click', () => logOut());
   document.getElementById('lang-switch').addEventListener('click', switchLanguage);
   document.querySelector('#banner .banner-close').addEventListener('click', hideBanner);
   window.addEventListener('hashchange', route);

@@ -1,0 +1,107 @@
+"""Token revocation state in MongoDB, beside the user accounts (a mixin of `MongoUserStore`).
+
+`scheduler_token_families` (`_id` = family: username, expires_at, revoked_at) and `scheduler_refresh_tokens`
+(`_id` = jti: family, expires_at, used_at). Both carry a TTL index on `expires_at`, so MongoDB forgets them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.users_port import RefreshUse
+
+FAMILIES = "scheduler_token_families"
+REFRESH_TOKENS = "scheduler_refresh_tokens"
+Document = dict[str, Any]
+
+
+class MongoSessionCollections:
+    @property
+    def _sessions_db(self) -> AsyncDatabase[Document]:
+        raise NotImplementedError  # provided by the class it is mixed into
+
+    async def create_session_indexes(self) -> None:
+        try:
+            for name in (FAMILIES, REFRESH_TOKENS):
+                await self._sessions_db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def start_family(self, family: str, username: str, expires_at: datetime) -> None:
+        document = {"_id": family, "username": username, "expires_at": expires_at, "revoked_at": None}
+        await self._insert(FAMILIES, document)
+
+    async def add_refresh_token(self, jti: str, family: str, expires_at: datetime) -> None:
+        await self._insert(
+            REFRESH_TOKENS, {"_id": jti, "family": family, "expires_at": expires_at, "used_at": None}
+        )
+
+    async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
+        try:
+            # One atomic update: of two concurrent uses, exactly one finds `used_at` still null.
+            first = await self._sessions_db[REFRESH_TOKENS].find_one_and_update(
+                {"_id": jti, "used_at": None}, {"$set": {"used_at": now}}
+            )
+            token = first or await self._sessions_db[REFRESH_TOKENS].find_one({"_id": jti})
+            if token is None:
+                return RefreshUse("unknown")
+            family = await self._sessions_db[FAMILIES].find_one({"_id": token["family"]})
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        username = None if family is None else family["username"]
+        if first is None:
+            await self.revoke_family(token["family"], now)
+            return RefreshUse("reused", token["family"], username)
+        if family is None or family.get("revoked_at") is not None:
+            return RefreshUse("revoked", token["family"], username)
+        if _aware(token["expires_at"]) <= now:
+            return RefreshUse("expired", token["family"], username)
+        return RefreshUse("rotated", token["family"], username)
+
+    async def revoke_family(self, family: str, now: datetime) -> None:
+        try:
+            await self._sessions_db[FAMILIES].update_one(
+                {"_id": family, "revoked_at": None}, {"$set": {"revoked_at": now}}
+            )
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def family_active(self, family: str, now: datetime) -> bool:
+        try:
+            document = await self._sessions_db[FAMILIES].find_one({"_id": family})
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        return (
+            document is not None
+            and document.get("revoked_at") is None
+            and _aware(document["expires_at"]) > now
+        )
+
+    async def purge_sessions(self, now: datetime) -> int:
+        removed = 0
+        try:
+            for name in (REFRESH_TOKENS, FAMILIES):
+                result = await self._sessions_db[name].delete_many({"expires_at": {"$lte": now}})
+                removed += result.deleted_count
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+        return removed
+
+    async def _insert(self, collection: str, document: Document) -> None:
+        try:
+            await self._sessions_db[collection].insert_one(document)
+        except DuplicateKeyError:
+            return
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
+
+def _aware(moment: datetime) -> datetime:
+    """Clients without `tz_aware` give naive UTC datetimes back."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

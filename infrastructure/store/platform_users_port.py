@@ -1,0 +1,26 @@
+"""The platform's user accounts, read-only: who may use the API when it runs behind the platform.
+
+The platform (its own login, its own MongoDB) keeps its accounts in a `users` collection with at least
+`username`, `is_admin` and `is_active`. Adapter: `mongo_platform_users.MongoPlatformUsers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    username: str
+    is_admin: bool
+    is_active: bool
+
+
+class PlatformUserDirectory(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def find_user(self, username: str) -> PlatformUser | None:
+        """The account with this username, or None."""

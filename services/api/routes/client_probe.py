@@ -1,0 +1,27 @@
+"""`GET /api/health`: the web client's start-up probe (no token; any 2xx means "connected")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from services.api.dependencies import Context
+from services.api.schemas import Envelope
+from services.api.views import now_iso
+
+router = APIRouter(tags=["probes"])
+
+
+class ClientHealth(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+@router.get(
+    "/api/health",
+    summary="The web client's connectivity probe (nothing secret)",
+    response_model=Envelope[ClientHealth],
+)
+async def health(context: Context) -> Envelope[ClientHealth]:
+    return Envelope(data=ClientHealth(), message="服务正常", timestamp=now_iso(context.zone))

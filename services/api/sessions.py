@@ -1,0 +1,123 @@
+"""Local mode: sign-in, refresh with rotation, sign-out, and the check of every access token.
+
+A sign-in starts a *family* in the user store; each refresh uses its refresh token once (atomically, in the
+store, so it holds with several API processes) and gets a new pair; a refresh token used twice revokes the
+family (whoever holds a stolen copy is locked out along with the owner, who signs in again). Sign-out
+revokes the family. A password reset, role change or disable sets the account's `tokens_valid_after`:
+every token issued before it is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from infrastructure.store.users_port import UserRecord, UserStore
+from services.api.auth_errors import AuthProblem
+from services.api.authenticator import Authenticated
+from services.api.settings import ApiSettings
+from services.api.tokens import InvalidToken, TokenClaims, issue_token, new_family, read_token
+
+logger = logging.getLogger(__name__)
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    """seconds the access token lasts"""
+
+
+def unauthorized(key: str) -> AuthProblem:
+    return AuthProblem(401, key, headers=BEARER)
+
+
+def issued_before_cutoff(user: UserRecord, claims: TokenClaims) -> bool:
+    return user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after
+
+
+class LocalSessions:
+    def __init__(self, users: UserStore, settings: ApiSettings) -> None:
+        self._users = users
+        self._key = settings.jwt_key
+        self._access = timedelta(minutes=settings.jwt_expire_minutes)
+        self._refresh = timedelta(days=settings.refresh_expire_days)
+
+    async def sign_in(self, user: UserRecord) -> TokenPair:
+        now = datetime.now(UTC)
+        family = new_family()
+        await self._users.start_family(family, user.username, now + self._refresh)
+        return await self._pair(user.username, family, now, now + self._refresh)
+
+    async def refresh(self, refresh_token: str) -> tuple[TokenPair, UserRecord]:
+        try:
+            claims = read_token(refresh_token, self._key, "refresh")
+        except InvalidToken:
+            raise unauthorized("bad_refresh") from None
+        now = datetime.now(UTC)
+        use = await self._users.use_refresh_token(claims.jti, now)
+        if use.outcome == "reused":
+            raise unauthorized("refresh_reused")
+        if use.outcome != "rotated":
+            raise unauthorized("bad_refresh")
+        user = await self._active_user(claims)
+        # The family keeps its end: rotation never makes a sign-in last longer than refresh_expire_days.
+        return await self._pair(user.username, claims.family, now, claims.expires_at), user
+
+    async def sign_out(self, claims: TokenClaims) -> None:
+        await self._users.revoke_family(claims.family, datetime.now(UTC))
+
+    async def authenticate(self, token: str) -> Authenticated:
+        try:
+            claims = read_token(token, self._key, "access")
+        except InvalidToken:
+            raise unauthorized("bad_token") from None
+        user = await self._active_user(claims)
+        if not await self._users.family_active(claims.family, datetime.now(UTC)):
+            raise unauthorized("revoked")
+        return Authenticated(user, claims)
+
+    async def still_valid(self, token: str) -> bool:
+        try:
+            claims = read_token(token, self._key, "access", verify_expiry=False)
+            await self._active_user(claims)
+        except (InvalidToken, AuthProblem):
+            return False
+        return await self._users.family_active(claims.family, datetime.now(UTC))
+
+    async def _active_user(self, claims: TokenClaims) -> UserRecord:
+        user = await self._users.get_user(claims.username)
+        if user is None or not user.active:
+            raise unauthorized("inactive")
+        if issued_before_cutoff(user, claims):
+            raise unauthorized("revoked")
+        return user
+
+    async def _pair(self, username: str, family: str, now: datetime, family_end: datetime) -> TokenPair:
+        access_end = min(now + self._access, family_end)
+        access, _ = issue_token(username, self._key, family=family, lifetime=access_end - now, now=now)
+        refresh, claims = issue_token(
+            username, self._key, family=family, lifetime=family_end - now, token_type="refresh", now=now
+        )
+        await self._users.add_refresh_token(claims.jti, family, claims.expires_at)
+        return TokenPair(access, refresh, max(1, int((access_end - now).total_seconds())))
+
+
+PURGE_INTERVAL_S = 600.0
+
+
+async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INTERVAL_S) -> None:
+    """Forget ended sign-ins and used-up refresh tokens now and then (SQLite has no TTL index); several API
+    processes doing it is harmless."""
+    while True:
+        try:
+            removed = await users.purge_sessions(datetime.now(UTC))
+            if removed:
+                logger.info("forgot %d expired sign-in rows", removed)
+        except Exception:  # the store may be down for a while: try again next time
+            logger.warning("could not purge expired sign-ins", exc_info=True)
+        await asyncio.sleep(interval_s)
