@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import types
+import typing
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def new_message_id() -> str:
     return uuid.uuid4().hex
 
 
+def to_millisecond(moment: datetime) -> datetime:
+    """`moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
+    reads back from either store as it was written (a duration computed live from stored times equals
+    the one a replay computes from the events)."""
+    extra = moment.microsecond % 1000
+    return moment.replace(microsecond=moment.microsecond - extra) if extra else moment
+
+
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """The clock of every service: aware UTC, whole milliseconds."""
+    return to_millisecond(datetime.now(UTC))
+
+
+def _holds_datetime(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, datetime | AwareDatetime):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+        return any(_holds_datetime(argument) for argument in typing.get_args(annotation))
+    return False
 
 
 class Message(BaseModel):
@@ -37,10 +56,28 @@ class Message(BaseModel):
     causation_id: str | None = Field(default=None, max_length=64)
     producer: str = Field(min_length=1, max_length=100)
 
+    # The datetime fields of the class: cut to milliseconds whoever made the message (`to_millisecond`).
+    _moment_fields: ClassVar[tuple[str, ...]] = ("occurred_at",)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.model_fields.items()
+        cls._moment_fields = tuple(name for name, field in fields if _holds_datetime(field.annotation))
+
     @field_validator("occurred_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _to_millisecond(self) -> Self:
+        values = self.__dict__
+        for name in self._moment_fields:
+            moment = values[name]
+            if moment is not None and moment.microsecond % 1000:
+                values[name] = to_millisecond(moment)
+        return self
 
     def caused(self) -> dict[str, Any]:
         """Envelope fields for a message that this one causes (same correlation, this as cause)."""

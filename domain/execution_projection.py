@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from contracts.envelope import ExecutionEvent
+from contracts.envelope import ExecutionEvent, to_millisecond
 from contracts.events import (
     TERMINAL_STATUSES,
     AttemptFailed,
@@ -189,7 +189,7 @@ def _finished(record: ExecutionRecord, event: JobFinished, current: bool) -> dic
 def _attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> dict[str, Any]:
     """The attempt is over, the execution is not: it waits (queued) for its next attempt. Should the
     worker and the scheduler both report the attempt failed, the earlier retry is kept."""
-    retry_at = event.occurred_at + timedelta(seconds=event.retry_in_s)
+    retry_at = to_millisecond(event.occurred_at + timedelta(seconds=event.retry_in_s))
     if record.retry_at is not None and record.retry_at <= retry_at:
         return {}
     return {
