@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from pymongo import DeleteOne, UpdateOne
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import ExecutionRecord, ExecutionTombstone, JobRecord, MetadataRecord, Record
+from infrastructure.store import mongo_counts
 from infrastructure.store.documents import ACTIVE_STATUSES
+from infrastructure.store.mongo_counts import counts_collection
 from infrastructure.store.mongo_schema import document_of, record_from
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.read_model_names import ReadModelNames
 
 Document = dict[str, Any]
+Session = AsyncClientSession | None
 
 
-def upsert(key: str, record: Record) -> UpdateOne:
-    """Every field of the record set (as a replacement would: records always carry all their fields)."""
-    values = {name: value for name, value in document_of(record, key).items() if name != "_id"}
-    return UpdateOne({"_id": key}, {"$set": values}, upsert=True)
+def replacement(key: str, record: Record) -> ReplaceOne[Document]:
+    """The whole document replaced (never merged: a field a record no longer has does not linger)."""
+    return ReplaceOne({"_id": key}, document_of(record, key), upsert=True)
 
 
-def _upserts(records: Mapping[str, Record]) -> list[Any]:
-    return [upsert(key, record) for key, record in records.items()]
+def _replacements(records: Mapping[str, Record]) -> list[Any]:
+    return [replacement(key, record) for key, record in records.items()]
 
 
 async def load_view(
@@ -57,13 +61,25 @@ async def load_view(
 
 
 async def apply_changes(
-    database: AsyncDatabase[Document], names: ReadModelNames, changes: ReadModelChanges, *, with_state: bool
+    database: AsyncDatabase[Document],
+    names: ReadModelNames,
+    changes: ReadModelChanges,
+    *,
+    with_state: bool,
+    session: Session = None,
 ) -> None:
-    """One bulk write per collection (no multi-collection transaction on a standalone server; each write is
-    idempotent, so a batch half-applied before a crash is completed on redelivery). Tombstones first: once
-    one exists, a crash between the two writes cannot leave a deleted execution behind for good."""
+    """One bulk write per collection, and the counters' changes; in one transaction when `session` is in
+    one (a replica set), else each write on its own (a standalone server: idempotent writes, completed on
+    redelivery; counters may then drift after a crash halfway, until the next replay). Tombstones first:
+    once one exists, a crash between the writes cannot leave a deleted execution behind for good."""
+    deltas = await mongo_counts.record_deltas(
+        database, names.executions, "executions", changes.executions, session
+    )
+    deltas.update(
+        await mongo_counts.record_deltas(database, names.history, "history", changes.history, session)
+    )
     executions: list[Any] = [
-        upsert(key, record) if record is not None else DeleteOne({"_id": key})
+        replacement(key, record) if record is not None else DeleteOne({"_id": key})
         for key, record in changes.executions.items()
     ]
     # `$setOnInsert`: a tombstone already there (a redelivery) stays as it is; the first deletion stands.
@@ -71,35 +87,53 @@ async def apply_changes(
         UpdateOne({"_id": key}, {"$setOnInsert": tombstone.model_dump(mode="python")}, upsert=True)
         for key, tombstone in changes.tombstones.items()
     ]
-    if tombstones:
-        await database[names.tombstones].bulk_write(tombstones, ordered=False)
     writes: list[tuple[str, list[Any]]] = [
+        (names.tombstones, tombstones),
         (names.executions, executions),
-        (names.jobs, _upserts(changes.jobs)),
-        (names.metadata, _upserts(changes.metadata)),
-        (names.history, _upserts(changes.history)),
+        (names.jobs, _replacements(changes.jobs)),
+        (names.metadata, _replacements(changes.metadata)),
+        (names.history, _replacements(changes.history)),
     ]
     if with_state:
-        writes.append(("scheduler_state", _upserts(changes.scheduler_states)))
+        writes.append(("scheduler_state", _replacements(changes.scheduler_states)))
     for collection, operations in writes:
         if operations:
-            await database[collection].bulk_write(operations, ordered=False)
+            await database[collection].bulk_write(operations, ordered=False, session=session)
+    await mongo_counts.write_deltas(database, counts_collection(names), deltas, session)
+
+
+async def _delete_counted(
+    database: AsyncDatabase[Document], collection: str, kind: str, match: Document, session: Session
+) -> tuple[int, Counter[mongo_counts.Group]]:
+    deltas = await mongo_counts.removal_deltas(database, collection, kind, match, session)
+    result = await database[collection].delete_many(match, session=session)
+    return result.deleted_count, deltas
 
 
 async def prune_read_models(
-    database: AsyncDatabase[Document], names: ReadModelNames, cutoffs: RetentionCutoffs
+    database: AsyncDatabase[Document],
+    names: ReadModelNames,
+    cutoffs: RetentionCutoffs,
+    session: Session = None,
 ) -> dict[str, int]:
     removed = {"executions": 0, "history": 0, "tombstones": 0}
+    deltas: Counter[mongo_counts.Group] = Counter()
     for status, cutoff in cutoffs.executions.items():
         if status in ACTIVE_STATUSES:
             continue
-        result = await database[names.executions].delete_many(
-            {"status": status, "timestamp": {"$lt": cutoff}}
-        )
-        removed["executions"] += result.deleted_count
+        match = {"status": status, "timestamp": {"$lt": cutoff}}
+        count, removal = await _delete_counted(database, names.executions, "executions", match, session)
+        removed["executions"] += count
+        deltas.update(removal)  # (not +=: a Counter sum drops negative counts)
     if cutoffs.history is not None:
-        result = await database[names.history].delete_many({"timestamp": {"$lt": cutoffs.history}})
-        removed["history"] = result.deleted_count
-        result = await database[names.tombstones].delete_many({"deleted_at": {"$lt": cutoffs.history}})
+        match = {"timestamp": {"$lt": cutoffs.history}}
+        removed["history"], removal = await _delete_counted(
+            database, names.history, "history", match, session
+        )
+        deltas.update(removal)  # (not +=: a Counter sum drops negative counts)
+        result = await database[names.tombstones].delete_many(
+            {"deleted_at": {"$lt": cutoffs.history}}, session=session
+        )
         removed["tombstones"] = result.deleted_count
+    await mongo_counts.write_deltas(database, counts_collection(names), deltas, session)
     return removed

@@ -5,24 +5,31 @@ collection). Several renames are not one transaction, so the swap is written dow
 `scheduler_rebuild`) and completed by whoever opens the store next should the process die halfway: the
 read models may be mixed for that long, never left so.
 
-One replay at a time: a lock document in `scheduler_rebuild` (`_id: "lock"`) names the running one; it is
-refreshed as the replay writes and taken over once stale. Two replays at once would drop and refill each
-other's fresh collections and swap in a mix.
+One replay at a time: a lock document in `scheduler_rebuild` (`_id: "lock"`) names the running one; a task
+refreshes it every `REPLAY_LOCK_REFRESH_S` from `create` to `discard`, through every long step (folding,
+index builds on the full collections, the comparison), and a lock left stale is taken over. Two replays at
+once would drop and refill each other's fresh collections and swap in a mix.
+
+The rebuilt list counters (`scheduler_executions_rebuild_counts`) are swapped in with the read models.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from domain.read_model import ReadModelChanges, ReadModelView
-from infrastructure.store import mongo_read_models
+from infrastructure.store import mongo_counts, mongo_read_models
+from infrastructure.store.mongo_counts import counts_collection
+from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_schema import INDEXES
 from infrastructure.store.port import (
     REPLAY_LOCK_REFRESH_S,
@@ -36,7 +43,12 @@ from infrastructure.store.read_model_names import LIVE, REBUILD
 
 Document = dict[str, Any]
 SWAPS = "scheduler_rebuild"  # {_id: "swap", pairs: [[fresh, live], ...]} while a swap is in progress
-PAIRS = list(zip(REBUILD.names(), LIVE.names(), strict=True))
+PAIRS = [
+    *zip(REBUILD.names(), LIVE.names(), strict=True),
+    (counts_collection(REBUILD), counts_collection(LIVE)),
+]
+FRESH = [fresh for fresh, _ in PAIRS]
+logger = logging.getLogger(__name__)
 
 
 async def complete_pending_swap(database: AsyncDatabase[Document]) -> bool:
@@ -59,7 +71,7 @@ class MongoRebuild:
     def __init__(self, database: AsyncDatabase[Document], holder: str) -> None:
         self._database = database
         self._holder = holder
-        self._refreshed = 0.0  # monotonic time the lock was last refreshed
+        self._keep_alive: asyncio.Task[None] | None = None
 
     @property
     def needs_live_catch_up(self) -> bool:
@@ -67,10 +79,12 @@ class MongoRebuild:
 
     async def create(self) -> None:
         await self._lock()
+        self._keep_alive = asyncio.create_task(self._refresh_lock(), name="replay-lock")
         await complete_pending_swap(self._database)
         await self._drop_fresh()  # left-overs of a replay that died
-        for fresh in REBUILD.names():
+        for fresh in FRESH:
             await self._database.create_collection(fresh)  # exists even if nothing is written to it
+        await mongo_counts.ensure_counts(self._database, counts_collection(REBUILD), {})
 
     async def _lock(self) -> None:
         now = datetime.now(UTC)
@@ -89,21 +103,25 @@ class MongoRebuild:
                     f"{held.get('acquired_at')} (its lock expires after {REPLAY_LOCK_STALE_S:.0f} s "
                     "of silence)"
                 ) from None
-        self._refreshed = time.monotonic()
 
     async def _refresh_lock(self) -> None:
-        if time.monotonic() - self._refreshed < REPLAY_LOCK_REFRESH_S:
-            return
-        await self._database[SWAPS].update_one(
-            {"_id": LOCK, "holder": self._holder}, {"$set": {"refreshed_at": datetime.now(UTC)}}
-        )
-        self._refreshed = time.monotonic()
+        """Every `REPLAY_LOCK_REFRESH_S` until cancelled; a failed refresh is logged and tried again."""
+        while True:
+            await asyncio.sleep(REPLAY_LOCK_REFRESH_S)
+            try:
+                result = await self._database[SWAPS].update_one(
+                    {"_id": LOCK, "holder": self._holder}, {"$set": {"refreshed_at": datetime.now(UTC)}}
+                )
+            except PyMongoError as error:
+                logger.warning("replay lock not refreshed (%s); trying again", error)
+                continue
+            if result.matched_count == 0:
+                logger.error("replay lock of %s lost: another replay took it over", self._holder)
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
         return await mongo_read_models.load_view(self._database, REBUILD, execution_ids, job_ids)
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
-        await self._refresh_lock()
         if changes:
             await mongo_read_models.apply_changes(self._database, REBUILD, changes, with_state=False)
 
@@ -114,7 +132,7 @@ class MongoRebuild:
         await catch_up()
         for fresh, live in PAIRS:  # the live collections' indexes, built on the full collections
             if INDEXES.get(live):
-                await self._database[fresh].create_indexes(INDEXES[live])
+                await ensure_indexes(self._database[fresh], INDEXES[live])
         await self._database[SWAPS].replace_one(
             {"_id": "swap"}, {"_id": "swap", "pairs": [list(pair) for pair in PAIRS]}, upsert=True
         )
@@ -124,7 +142,7 @@ class MongoRebuild:
         await catch_up()
         differences: list[Difference] = []
         total = 0
-        for fresh, live in PAIRS:
+        for fresh, live in zip(REBUILD.names(), LIVE.names(), strict=True):  # (counters follow these)
             async for key, was, rebuilt in self._side_by_side(live, fresh):
                 if was != rebuilt:
                     total += 1
@@ -154,11 +172,15 @@ class MongoRebuild:
                 left, right = await anext(lefts, None), await anext(rights, None)
 
     async def discard(self) -> None:
+        if self._keep_alive is not None:
+            self._keep_alive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keep_alive
         if await self._database[SWAPS].find_one({"_id": "swap"}) is None:
             # (a swap under way: its collections are completed by the next `open`, never dropped)
             await self._drop_fresh()
         await self._database[SWAPS].delete_one({"_id": LOCK, "holder": self._holder})
 
     async def _drop_fresh(self) -> None:
-        for fresh in REBUILD.names():
+        for fresh in FRESH:
             await self._database.drop_collection(fresh)

@@ -1,21 +1,23 @@
 """The distributed store: MongoDB through PyMongo's native async client (`pymongo.AsyncMongoClient`).
 
 Each read model is a collection whose `_id` is the record's key; records are stored with native BSON dates
-(millisecond precision: MongoDB drops the microseconds). Event documents are kept verbatim under `document`,
-beside copies of the envelope fields the filters use and a `position` (store order) drawn from a counter.
+(millisecond precision, which is the precision of every time the system makes: `contracts.envelope`).
+Event documents are kept verbatim under `document`, beside copies of the envelope fields the filters use and
+a `position` (store order): `mongo_events`. List totals come from counters (`mongo_counts`); a batch of
+read-model changes is one transaction on a replica set (`mongo_client.in_transaction`).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from contracts.codec import upcast_document
 from domain.projection_lag import projection_lag_s
@@ -30,23 +32,21 @@ from domain.records import (
     Record,
     SchedulerStateRecord,
 )
-from infrastructure.store import mongo_read_models
-from infrastructure.store.documents import (
-    as_utc,
-    build_execution_stats,
-    encode_event_document,
-    event_fields,
-)
+from infrastructure.store import mongo_counts, mongo_read_models
+from infrastructure.store.documents import as_utc, build_execution_stats
+from infrastructure.store.mongo_client import in_transaction, make_client, reachable, supports_transactions
+from infrastructure.store.mongo_counts import EVENT_COUNTS, counts_collection
+from infrastructure.store.mongo_documents import readable, record_or_none, records_of
+from infrastructure.store.mongo_events import EventAppender
+from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_rebuild import MongoRebuild, complete_pending_swap
 from infrastructure.store.mongo_schema import (
-    COUNTERS,
     EVENT_ORDER,
     INDEXES,
     NEWEST_FIRST,
     document_of,
     execution_stats_pipeline,
     job_views_pipeline,
-    record_from,
 )
 from infrastructure.store.port import (
     EventQuery,
@@ -65,23 +65,10 @@ Document = dict[str, Any]
 PROJECTOR_STATES = "scheduler_projector_state"
 PROJECTOR_STATE_KEPT = timedelta(days=7)  # a projector silent for longer is forgotten
 RecordT = TypeVar("RecordT", bound=Record)
-P = ParamSpec("P")
+Session = AsyncClientSession | None
 logger = logging.getLogger(__name__)
-R = TypeVar("R")
-
-
-def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Report a lost or unreachable server as `StoreUnavailable` (the API answers 503); other errors are bugs
-    and pass unchanged."""
-
-    @functools.wraps(method)
-    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(*args, **kwargs)
-        except ConnectionFailure as error:
-            raise StoreUnavailable(f"MongoDB unreachable: {error}") from error
-
-    return guarded
+_reachable = reachable
+COUNT_SOURCES = {"executions": LIVE.executions, "history": LIVE.history}
 
 
 def _filter(**conditions: object) -> Document:
@@ -100,13 +87,17 @@ class MongoStore:
         self._client = client
         self._database = client[database]
         self._owns_client = owns_client
+        self._transactions = False  # known at `open()`: whether the server is a replica set
+        self._events = EventAppender(self._database, client, transactions=False)
 
     @classmethod
-    def from_url(cls, url: str, database: str, *, server_selection_timeout_ms: int = 5000) -> MongoStore:
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms
-        )
-        return cls(client, database, owns_client=True)
+    def from_url(cls, url: str, database: str) -> MongoStore:
+        return cls(make_client(url, "scheduler-store"), database, owns_client=True)
+
+    @property
+    def transactions(self) -> bool:
+        """Whether batches are written in transactions (a replica set; False before `open()`)."""
+        return self._transactions
 
     def _collection(self, name: str) -> AsyncCollection[Document]:
         return self._database[name]
@@ -114,12 +105,29 @@ class MongoStore:
     async def open(self) -> None:
         try:
             await self._database.command("ping")
+            self._transactions = await supports_transactions(self._database)
+            self._events = EventAppender(self._database, self._client, self._transactions)
             if await complete_pending_swap(self._database):
                 logger.warning("completed the swap of rebuilt read models that a replay left halfway")
-            for name, indexes in INDEXES.items():
-                await self._collection(name).create_indexes(indexes)
+            await self._prepare_collections()
         except PyMongoError as error:
             raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
+
+    async def _prepare_collections(self) -> None:
+        created = []
+        for name, indexes in INDEXES.items():
+            created += await ensure_indexes(self._collection(name), indexes)
+        built = await mongo_counts.ensure_counts(self._database, counts_collection(LIVE), COUNT_SOURCES)
+        built |= await mongo_counts.ensure_counts(
+            self._database, EVENT_COUNTS, {"events": "scheduler_events"}
+        )
+        logger.info(
+            "MongoDB store %s: %s; %d index(es) created%s",
+            self._database.name,
+            "replica set, batches in transactions" if self._transactions else "no transactions (standalone)",
+            len(created),
+            "; list counters built from the collections" if built else "",
+        )
 
     async def close(self) -> None:
         if self._owns_client:
@@ -133,43 +141,13 @@ class MongoStore:
         return True
 
     # --- event store -------------------------------------------------------------------------------
-    async def _next_position(self) -> int:
-        counter = await self._collection(COUNTERS).find_one_and_update(
-            {"_id": "scheduler_events"},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        if counter is None:  # cannot happen: an upsert returning the document AFTER the update
-            raise RuntimeError("event position counter missing")
-        return int(counter["value"])
-
     @_reachable
     async def append_event(self, document: dict[str, Any]) -> bool:
-        fields = event_fields(document)
-        encode_event_document(document)  # refuse what the SQLite store refuses: non-JSON documents
-        # A redelivered event burns a position; positions stay increasing, with gaps.
-        stored = {
-            "_id": fields.message_id,
-            "position": await self._next_position(),
-            "type": fields.type,
-            "job_id": fields.job_id,
-            "execution_id": fields.execution_id,
-            "actor": fields.actor,
-            "occurred_at": fields.occurred_at,
-            "document": document,
-        }
-        try:
-            await self._collection("scheduler_events").insert_one(stored)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self._events.append([document]) == 1
 
+    @_reachable
     async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
-        for document in documents:  # validate every envelope before anything is written
-            event_fields(document)
-        stored = [await self.append_event(document) for document in documents]
-        return sum(stored)
+        return await self._events.append(documents)
 
     @_reachable
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
@@ -187,8 +165,16 @@ class MongoStore:
         if query.limit > 0:
             cursor = events.find(conditions, {"document": True}).sort(EVENT_ORDER)
             documents = await cursor.skip(max(query.offset, 0)).limit(query.limit).to_list()
-        total = await events.count_documents(conditions)
-        return [upcast_document(stored["document"]) for stored in documents], total
+        if query.execution_id is not None or period:
+            # An execution's events, or a period's: an index range count (grows with the matches only).
+            total = await events.count_documents(conditions)
+        else:
+            total = await mongo_counts.total(self._database, EVENT_COUNTS, "events", conditions)
+        return [
+            upcast_document(stored["document"])
+            for stored in documents
+            if readable(stored, "scheduler_events")
+        ], total
 
     @_reachable
     async def _events_after(self, position: int, batch_size: int) -> list[Document]:
@@ -204,7 +190,7 @@ class MongoStore:
 
     @_reachable
     async def count_events(self) -> int:
-        return await self._collection("scheduler_events").count_documents({})
+        return await mongo_counts.total(self._database, EVENT_COUNTS, "events", {})
 
     # --- read models: writes -------------------------------------------------------------------------
     async def _put(self, collection: str, record: Record, key: str) -> None:
@@ -220,11 +206,16 @@ class MongoStore:
 
     @_reachable
     async def put_execution(self, record: ExecutionRecord) -> None:
-        await self._put("scheduler_executions", record, record.execution_id)
+        await self.apply_changes(ReadModelChanges(executions={record.execution_id: record}))
 
     @_reachable
     async def apply_changes(self, changes: ReadModelChanges) -> None:
-        await mongo_read_models.apply_changes(self._database, LIVE, changes, with_state=True)
+        async def write(session: Session) -> None:
+            await mongo_read_models.apply_changes(
+                self._database, LIVE, changes, with_state=True, session=session
+            )
+
+        await in_transaction(self._client, self._transactions, write)
 
     @_reachable
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
@@ -232,11 +223,11 @@ class MongoStore:
 
     @_reachable
     async def delete_execution(self, execution_id: str) -> None:
-        await self._collection("scheduler_executions").delete_one({"_id": execution_id})
+        await self.apply_changes(ReadModelChanges(executions={execution_id: None}))
 
     @_reachable
     async def put_history(self, record: HistoryRecord) -> None:
-        await self._put("scheduler_history", record, record.history_id)
+        await self.apply_changes(ReadModelChanges(history={record.history_id: record}))
 
     @_reachable
     async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
@@ -245,7 +236,7 @@ class MongoStore:
     # --- read models: reads ----------------------------------------------------------------------
     async def _get(self, collection: str, model: type[RecordT], key: str) -> RecordT | None:
         document = await self._collection(collection).find_one({"_id": key})
-        return None if document is None else record_from(model, document)
+        return None if document is None else record_or_none(model, document, collection)
 
     @_reachable
     async def get_job(self, job_id: str) -> JobRecord | None:
@@ -260,12 +251,12 @@ class MongoStore:
         views = []
         for document in await cursor.to_list():
             metadata = document.pop("metadata")
-            views.append(
-                JobView(
-                    job=record_from(JobRecord, document),
-                    metadata=record_from(MetadataRecord, metadata[0]) if metadata else None,
+            job = record_or_none(JobRecord, document, "scheduler_jobs")
+            if job is not None:
+                about = metadata[0] if metadata else None
+                views.append(
+                    JobView(job=job, metadata=about and record_or_none(MetadataRecord, about, "metadata"))
                 )
-            )
         return views
 
     @_reachable
@@ -280,7 +271,7 @@ class MongoStore:
     @_reachable
     async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
         cursor = self._collection("scheduler_executions").find({"_id": {"$in": list(execution_ids)}})
-        records = [record_from(ExecutionRecord, document) for document in await cursor.to_list()]
+        records = records_of(ExecutionRecord, await cursor.to_list(), "scheduler_executions")
         return {record.execution_id: record for record in records}
 
     @_reachable
@@ -289,28 +280,32 @@ class MongoStore:
 
     async def _newest_first(
         self, collection: str, model: type[RecordT], conditions: Document, limit: int, offset: int
-    ) -> tuple[list[RecordT], int]:
-        records: list[RecordT] = []
-        if limit > 0:  # MongoDB reads limit(0) as "no limit"
-            cursor = self._collection(collection).find(conditions).sort(NEWEST_FIRST)
-            documents = await cursor.skip(max(offset, 0)).limit(limit).to_list()
-            records = [record_from(model, document) for document in documents]
-        total = await self._collection(collection).count_documents(conditions)
-        return records, total
+    ) -> list[RecordT]:
+        if limit <= 0:  # MongoDB reads limit(0) as "no limit"
+            return []
+        cursor = self._collection(collection).find(conditions).sort(NEWEST_FIRST)
+        documents = await cursor.skip(max(offset, 0)).limit(limit).to_list()
+        return records_of(model, documents, collection)
+
+    async def _total(self, kind: str, conditions: Document) -> int:
+        return await mongo_counts.total(self._database, counts_collection(LIVE), kind, conditions)
 
     @_reachable
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
         conditions = _filter(job_id=query.job_id, status=query.status)
+        counted = dict(conditions)
         if query.is_manual is not None:
             # "not manual" also matches a document without the flag (api.md).
             conditions["is_manual"] = True if query.is_manual else {"$ne": True}
-        return await self._newest_first(
+            counted["is_manual"] = query.is_manual
+        records = await self._newest_first(
             "scheduler_executions", ExecutionRecord, conditions, query.limit, query.offset
         )
+        return records, await self._total("executions", counted)
 
     @_reachable
     async def count_executions(self, status: str | None = None) -> int:
-        return await self._collection("scheduler_executions").count_documents(_filter(status=status))
+        return await self._total("executions", _filter(status=status))
 
     @_reachable
     async def execution_stats(self, job_id: str) -> ExecutionStats:
@@ -335,30 +330,34 @@ class MongoStore:
 
     @_reachable
     async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
-        return await self._newest_first(
-            "scheduler_history",
-            HistoryRecord,
-            _filter(job_id=query.job_id, status=query.status),
-            query.limit,
-            query.offset,
+        conditions = _filter(job_id=query.job_id, status=query.status)
+        records = await self._newest_first(
+            "scheduler_history", HistoryRecord, conditions, query.limit, query.offset
         )
+        return records, await self._total("history", conditions)
 
     @_reachable
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
         cursor = self._collection("scheduler_state").find({}).sort("_id", ASCENDING)
-        return [record_from(SchedulerStateRecord, document) for document in await cursor.to_list()]
+        return records_of(SchedulerStateRecord, await cursor.to_list(), "scheduler_state")
 
     # --- retention -------------------------------------------------------------------------------
     @_reachable
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        removed = await mongo_read_models.prune_read_models(self._database, LIVE, cutoffs)
-        removed["events"] = 0
-        if cutoffs.events is not None:
-            result = await self._collection("scheduler_events").delete_many(
-                {"occurred_at": {"$lt": cutoffs.events}}
-            )
-            removed["events"] = result.deleted_count
-        return removed
+        async def prune(session: Session) -> dict[str, int]:
+            removed = await mongo_read_models.prune_read_models(self._database, LIVE, cutoffs, session)
+            removed["events"] = 0
+            if cutoffs.events is not None:
+                match = {"occurred_at": {"$lt": cutoffs.events}}
+                deltas = await mongo_counts.removal_deltas(
+                    self._database, "scheduler_events", "events", match, session
+                )
+                result = await self._collection("scheduler_events").delete_many(match, session=session)
+                await mongo_counts.write_deltas(self._database, EVENT_COUNTS, deltas, session)
+                removed["events"] = result.deleted_count
+            return removed
+
+        return await in_transaction(self._client, self._transactions, prune)
 
     # --- the projector's own state ---------------------------------------------------------------
     @_reachable
@@ -372,7 +371,7 @@ class MongoStore:
     @_reachable
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
         cursor = self._collection(PROJECTOR_STATES).find({}).sort("_id", ASCENDING)
-        return [record_from(ProjectorStateRecord, document) for document in await cursor.to_list()]
+        return records_of(ProjectorStateRecord, await cursor.to_list(), PROJECTOR_STATES)
 
     async def projector_lag_s(self) -> float | None:
         return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))

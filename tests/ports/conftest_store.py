@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
-from pymongo_async_mock import AsyncMongoMockClient
 
 from domain.records import ExecutionRecord, HistoryRecord, JobRecord, MetadataRecord
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import Store
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.mongo_emulation import emulated_client
 
 MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 
@@ -59,7 +59,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[
         await client.drop_database(database)
         await client.close()
     else:
-        emulated_store = MongoStore(AsyncMongoMockClient(tz_aware=True), "test_store")
+        emulated_store = MongoStore(emulated_client(), "test_store")
         await emulated_store.open()
         yield emulated_store
         await emulated_store.close()

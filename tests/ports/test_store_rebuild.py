@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pymongo_async_mock import AsyncMongoMockClient
 
 from domain.records import ExecutionTombstone, ProjectorStateRecord, SchedulerStateRecord
 from infrastructure.store import mongo_rebuild, sqlite_rebuild
@@ -28,6 +27,7 @@ from infrastructure.store.port import (
     StoredEvent,
 )
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.mongo_emulation import emulated_client
 
 from . import conftest_store
 from .conftest_store import at, event_document, execution_record, history_record, job_record, metadata_record
@@ -298,7 +298,7 @@ def _schema(path: Path) -> list[tuple[str, str, str]]:
 
 
 async def test_mongo_swap_left_halfway_is_completed_by_the_next_open() -> None:
-    client = AsyncMongoMockClient(tz_aware=True)
+    client = emulated_client()
     mongo_store = MongoStore(client, "halfway")
     await mongo_store.open()
     await mongo_store.apply_changes(some_changes())

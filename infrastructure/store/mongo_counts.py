@@ -1,0 +1,142 @@
+"""Totals kept as counters, so no list page counts its collection.
+
+One small collection per set of read models (`scheduler_executions_counts`, and `..._rebuild_counts` for a
+replay) holds one document per group: executions per (job, status, manual), history per (job, status),
+events per (type, job, actor). A list's total is the sum of the groups matching its filters (a few hundred
+documents at most, whatever the size of the collections). The counters change in the same transaction as
+the records (on a replica set); a marker (`_id: "ready"`) says they were built, and `ensure_counts` builds
+them once from the collections when it is missing (an existing deployment's first start).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo import DeleteMany, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.records import Record
+from infrastructure.store.read_model_names import ReadModelNames
+
+Document = dict[str, Any]
+Session = AsyncClientSession | None
+Group = tuple[str, str | None, str | None, Any]  # (kind, job_id, status or type, manual or actor)
+READY = "ready"
+# kind -> the fields of its group after job_id (equality filters of the list queries)
+GROUP_FIELDS = {
+    "executions": ("status", "is_manual"),
+    "history": ("status", None),
+    "events": ("type", "actor"),
+}
+
+
+EVENT_COUNTS = "scheduler_events_counts"  # the event store's: never rebuilt nor swapped
+
+
+def counts_collection(names: ReadModelNames) -> str:
+    """The read models' counters: swapped in with them after a replay."""
+    return f"{names.executions}_counts"
+
+
+def group_of(kind: str, values: Mapping[str, Any]) -> Group:
+    second, third = GROUP_FIELDS[kind]
+    if kind == "executions":
+        return kind, values.get("job_id"), values.get("status"), values.get("is_manual") is True
+    return kind, values.get("job_id"), values.get(second), values.get(third) if third else None
+
+
+def _group_document(group: Group) -> Document:
+    kind, job_id, second, third = group
+    fields: Document = {"kind": kind, "job_id": job_id, GROUP_FIELDS[kind][0]: second}
+    if (name := GROUP_FIELDS[kind][1]) is not None:
+        fields[name] = third
+    return fields
+
+
+def _group_id(group: Group) -> str:
+    return json.dumps(group, separators=(",", ":"))
+
+
+async def write_deltas(
+    database: AsyncDatabase[Document], counts: str, deltas: Counter[Group], session: Session
+) -> None:
+    changed = {group: delta for group, delta in deltas.items() if delta}
+    if not changed:
+        return
+    operations: list[Any] = [
+        UpdateOne(
+            {"_id": _group_id(group)},
+            {"$inc": {"n": delta}, "$setOnInsert": _group_document(group)},
+            upsert=True,
+        )
+        for group, delta in changed.items()
+    ]
+    emptied = [_group_id(group) for group, delta in changed.items() if delta < 0]
+    if emptied:  # a group down to nothing goes (live and rebuilt counters compare equal)
+        operations.append(DeleteMany({"_id": {"$in": emptied}, "n": {"$lte": 0}}))
+    await database[counts].bulk_write(operations, ordered=True, session=session)
+
+
+async def record_deltas(
+    database: AsyncDatabase[Document],
+    collection: str,
+    kind: str,
+    records: Mapping[str, Record | None],
+    session: Session,
+) -> Counter[Group]:
+    """How the groups change when `records` replace (None: delete) the stored ones with their keys."""
+    deltas: Counter[Group] = Counter()
+    if not records:
+        return deltas
+    fields = {"job_id": True, **{name: True for name in GROUP_FIELDS[kind] if name}}
+    cursor = database[collection].find({"_id": {"$in": list(records)}}, fields, session=session)
+    for stored in await cursor.to_list():
+        deltas[group_of(kind, stored)] -= 1
+    for record in records.values():
+        if record is not None:
+            deltas[group_of(kind, vars(record))] += 1
+    return deltas
+
+
+async def removal_deltas(
+    database: AsyncDatabase[Document], collection: str, kind: str, match: Document, session: Session
+) -> Counter[Group]:
+    """The groups of the documents matching `match` (about to be deleted), negated."""
+    fields = ("job_id", *(name for name in GROUP_FIELDS[kind] if name))
+    pipeline = [
+        {"$match": match},
+        {"$group": {"_id": {name: f"${name}" for name in fields}, "n": {"$sum": 1}}},
+    ]
+    cursor = await database[collection].aggregate(pipeline, session=session)
+    deltas: Counter[Group] = Counter()
+    for row in await cursor.to_list():
+        deltas[group_of(kind, row["_id"])] -= int(row["n"])
+    return deltas
+
+
+async def total(
+    database: AsyncDatabase[Document], counts: str, kind: str, conditions: Mapping[str, Any]
+) -> int:
+    """The number of `kind` documents matching equality `conditions` on the group fields."""
+    query = {"kind": kind, **conditions}
+    cursor = database[counts].find(query, {"n": True})
+    return sum(int(document["n"]) for document in await cursor.to_list())
+
+
+async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources: Mapping[str, str]) -> bool:
+    """Build the counters `counts` from `sources` (kind -> collection) unless built already (one pass over
+    each collection, once); whether it built them."""
+    if await database[counts].find_one({"_id": READY}) is not None:
+        return False
+    await database[counts].delete_many({})
+    deltas: Counter[Group] = Counter()
+    for kind, collection in sources.items():
+        for group, removed in (await removal_deltas(database, collection, kind, {}, None)).items():
+            deltas[group] -= removed
+    await write_deltas(database, counts, deltas, None)
+    await database[counts].insert_one({"_id": READY, "kind": READY})
+    return True
