@@ -15,7 +15,7 @@ _original_add_replace = BulkOperationBuilder.add_replace
 
 @functools.wraps(_original_add_replace)
 def _add_replace(self: BulkOperationBuilder, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
-    return _original_add_replace(self, *args, **kwargs)
+    return _original_add_replace(self, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
 BulkOperationBuilder.add_replace = _add_replace  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from infrastructure.market.port import (
@@ -32,6 +32,7 @@ from infrastructure.market.port import (
     unique_by_key,
     without_nulls,
 )
+from infrastructure.store.mongo_indexes import ensure_indexes
 
 DUPLICATE_KEY = 11000
 
@@ -61,15 +62,20 @@ class MongoMarketStore:
         return cls(client[database], client=client)
 
     async def open(self) -> None:
+        """Create the indexes whose keys no index has yet (the platform's may hold them under other names:
+        `infrastructure.store.mongo_indexes`)."""
         try:
             for collection, keys in KEY_FIELDS.items():
-                await self._db[collection].create_index(
-                    [(key, ASCENDING) for key in keys], unique=True, name=f"{collection}_key"
+                await ensure_indexes(
+                    self._db[collection],
+                    [
+                        IndexModel([(key, ASCENDING) for key in keys], unique=True, name=f"{collection}_key"),
+                        IndexModel([("updated_at", ASCENDING)], name=f"{collection}_updated"),
+                    ],
                 )
-                await self._db[collection].create_index("updated_at", name=f"{collection}_updated")
-            await self._db[STOCK_DAILY_QUOTES].create_index(
-                [("data_source", ASCENDING), ("period", ASCENDING), ("symbol", ASCENDING)],
-                name=f"{STOCK_DAILY_QUOTES}_last",
+            last = [("data_source", ASCENDING), ("period", ASCENDING), ("symbol", ASCENDING)]
+            await ensure_indexes(
+                self._db[STOCK_DAILY_QUOTES], [IndexModel(last, name=f"{STOCK_DAILY_QUOTES}_last")]
             )
         except PyMongoError as error:
             raise MarketStoreUnavailable(f"cannot prepare market collections: {error}") from error

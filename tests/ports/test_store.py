@@ -534,7 +534,9 @@ async def test_sqlite_store_reports_a_lock_held_beyond_the_busy_timeout_as_unava
 
 async def test_mongo_store_connects_on_open_not_before_and_reports_an_unreachable_server() -> None:
     # The URL's own timeout wins over the store's default (5 s).
-    store = MongoStore.from_url("mongodb://store-test.invalid:27017/?serverSelectionTimeoutMS=200", "unreachable")
+    store = MongoStore.from_url(
+        "mongodb://store-test.invalid:27017/?serverSelectionTimeoutMS=200", "unreachable"
+    )
 
     with pytest.raises(StoreUnavailable):
         await store.open()
