@@ -59,3 +59,10 @@ def test_workers_can_be_scaled_and_no_secret_is_written_in_the_file() -> None:
     text = (ROOT / "compose.yaml").read_text()
     for secret in ("RABBITMQ_PASSWORD", "SCHEDULER_JWT_SECRET", "SCHEDULER_ADMIN_PASSWORD"):
         assert f"${{{secret}:?" in text, f"{secret} must come from the environment, required"
+
+
+def test_mongodb_is_healthy_only_as_a_writable_primary() -> None:
+    """`mongosh --eval` exits 0 whatever it evaluates to: the check must exit non-zero itself."""
+    check = " ".join(compose()["services"]["mongodb"]["healthcheck"]["test"])
+    assert "quit(db.hello().isWritablePrimary ? 0 : 1)" in check
+    assert "rs.initiate(" in check, "the single-node replica set is initiated on first start"
