@@ -18,6 +18,7 @@ from typing import Any
 from pymongo import DeleteMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from domain.records import Record
 from infrastructure.store.read_model_names import ReadModelNames
@@ -129,14 +130,15 @@ async def total(
 
 async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources: Mapping[str, str]) -> bool:
     """Build the counters `counts` from `sources` (kind -> collection) unless built already (one pass over
-    each collection, once); whether it built them."""
-    if await database[counts].find_one({"_id": READY}) is not None:
+    each collection, once); whether this call built them. The marker is inserted first: of several
+    processes starting at once, one builds."""
+    try:
+        await database[counts].insert_one({"_id": READY, "kind": READY})
+    except DuplicateKeyError:
         return False
-    await database[counts].delete_many({})
     deltas: Counter[Group] = Counter()
     for kind, collection in sources.items():
         for group, removed in (await removal_deltas(database, collection, kind, {}, None)).items():
             deltas[group] -= removed
     await write_deltas(database, counts, deltas, None)
-    await database[counts].insert_one({"_id": READY, "kind": READY})
     return True

@@ -26,6 +26,7 @@ from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import EventQuery, ExecutionQuery, ReadModelChanges, StoreUnavailable
 from tests.mongo_emulation import emulated_client
 from tests.ports.conftest_store import event_document, execution_record, history_record
+from tests.waiting import wait_until
 
 Log = list[tuple[str, str, Any]]
 
@@ -439,3 +440,30 @@ async def test_indexes_on_the_same_keys_under_other_names_are_used_not_duplicate
     assert "already exists as 'platform_jobs'" in caplog.text
     created = await ensure_indexes(executions, [IndexModel([("job_id", ASCENDING)], name="x")])
     assert created == ["x"]
+
+
+# --- the replay lock ------------------------------------------------------------------------------------
+
+
+async def test_the_replay_lock_is_refreshed_while_a_long_step_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infrastructure.store import mongo_rebuild
+
+    monkeypatch.setattr(mongo_rebuild, "REPLAY_LOCK_REFRESH_S", 0.01)
+    store = await opened()
+    rebuild = await store.begin_rebuild("long-one")
+    locks = store._database[mongo_rebuild.SWAPS]
+    taken = await locks.find_one({"_id": mongo_rebuild.LOCK})
+    assert taken is not None
+
+    async def refreshed() -> bool:
+        now = await locks.find_one({"_id": mongo_rebuild.LOCK})
+        return now is not None and now["refreshed_at"] > taken["refreshed_at"]
+
+    # Nothing applied meanwhile, as during a comparison or an index build on a big collection.
+    await wait_until(refreshed, message="the replay lock refreshed while the replay writes nothing")
+    await rebuild.discard()
+    assert await locks.find_one({"_id": mongo_rebuild.LOCK}) is None
+    again = await store.begin_rebuild("next")  # released: the next replay takes it at once
+    await again.discard()
