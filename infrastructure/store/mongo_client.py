@@ -10,6 +10,7 @@ primary" (`NotPrimaryError`) or time out choosing a server (`ServerSelectionTime
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -18,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 SERVER_SELECTION_TIMEOUT_MS = 5_000
 OPERATION_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_MS = 5_000
+# Steps whose time grows with the data (index builds, retention, a replay's swap): their own bound.
+LONG_OPERATION_S = 3_600.0
 
 # Server error codes meaning "not primary now" or "retry later" (PyMongo's retryable-writes set).
 TRANSIENT_CODES = frozenset({10058, 10107, 13435, 11602, 13436, 189, 11600, 91, 7, 6, 89, 9001, 262, 134})
@@ -57,6 +61,11 @@ def make_client(url: str, appname: str) -> AsyncMongoClient[Document]:
         connectTimeoutMS=CONNECT_TIMEOUT_MS,
     )
     return AsyncMongoClient(url, tz_aware=True, connect=False, appname=appname, **options)
+
+
+def long_operations() -> contextlib.AbstractContextManager[None]:
+    """A block whose operations may take up to `LONG_OPERATION_S` each, not `timeoutMS`."""
+    return pymongo.timeout(LONG_OPERATION_S)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.records import Record
+from infrastructure.store.mongo_client import in_transaction
 from infrastructure.store.read_model_names import ReadModelNames
 
 Document = dict[str, Any]
@@ -103,29 +104,63 @@ async def record_deltas(
     return deltas
 
 
-async def removal_deltas(
-    database: AsyncDatabase[Document], collection: str, kind: str, match: Document, session: Session
-) -> Counter[Group]:
-    """The groups of the documents matching `match` (about to be deleted), negated."""
+CHUNK = 5_000  # documents deleted (and uncounted) per transaction by retention
+
+
+async def delete_counted(
+    client: Any,
+    transactions: bool,
+    database: AsyncDatabase[Document],
+    collection: str,
+    kind: str,
+    match: Document,
+    counts: str,
+) -> int:
+    """Delete the documents matching `match` and take them off the counters, `CHUNK` at a time; how many."""
+    fields = {"job_id": True, **{name: True for name in GROUP_FIELDS[kind] if name}}
+
+    async def chunk(session: Session) -> int:
+        cursor = database[collection].find(match, fields, session=session).limit(CHUNK)
+        doomed = await cursor.to_list()
+        if doomed:
+            keys = [document["_id"] for document in doomed]
+            await database[collection].delete_many({"_id": {"$in": keys}}, session=session)
+            deltas: Counter[Group] = Counter()
+            for document in doomed:
+                deltas[group_of(kind, document)] -= 1
+            await write_deltas(database, counts, deltas, session)
+        return len(doomed)
+
+    removed = 0
+    while True:
+        deleted: int = await in_transaction(client, transactions, chunk)
+        removed += deleted
+        if deleted < CHUNK:
+            return removed
+
+
+async def _groups(database: AsyncDatabase[Document], collection: str, kind: str) -> Counter[Group]:
+    """How many documents of `collection` each group has (one aggregation over it)."""
     fields = ("job_id", *(name for name in GROUP_FIELDS[kind] if name))
-    pipeline = [
-        {"$match": match},
-        {"$group": {"_id": {name: f"${name}" for name in fields}, "n": {"$sum": 1}}},
-    ]
-    cursor = await database[collection].aggregate(pipeline, session=session)
-    deltas: Counter[Group] = Counter()
+    pipeline = [{"$group": {"_id": {name: f"${name}" for name in fields}, "n": {"$sum": 1}}}]
+    cursor = await database[collection].aggregate(pipeline)
+    groups: Counter[Group] = Counter()
     for row in await cursor.to_list():
-        deltas[group_of(kind, row["_id"])] -= int(row["n"])
-    return deltas
+        groups[group_of(kind, row["_id"])] += int(row["n"])
+    return groups
 
 
 async def total(
     database: AsyncDatabase[Document], counts: str, kind: str, conditions: Mapping[str, Any]
 ) -> int:
     """The number of `kind` documents matching equality `conditions` on the group fields."""
-    query = {"kind": kind, **conditions}
-    cursor = database[counts].find(query, {"n": True})
-    return sum(int(document["n"]) for document in await cursor.to_list())
+    pipeline = [
+        {"$match": {"kind": kind, **conditions}},
+        {"$group": {"_id": None, "n": {"$sum": "$n"}}},  # summed by the server: one document back
+    ]
+    cursor = await database[counts].aggregate(pipeline)
+    rows = await cursor.to_list()
+    return int(rows[0]["n"]) if rows else 0
 
 
 async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources: Mapping[str, str]) -> bool:
@@ -138,7 +173,6 @@ async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources:
         return False
     deltas: Counter[Group] = Counter()
     for kind, collection in sources.items():
-        for group, removed in (await removal_deltas(database, collection, kind, {}, None)).items():
-            deltas[group] -= removed
+        deltas.update(await _groups(database, collection, kind))
     await write_deltas(database, counts, deltas, None)
     return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -102,38 +101,29 @@ async def apply_changes(
     await mongo_counts.write_deltas(database, counts_collection(names), deltas, session)
 
 
-async def _delete_counted(
-    database: AsyncDatabase[Document], collection: str, kind: str, match: Document, session: Session
-) -> tuple[int, Counter[mongo_counts.Group]]:
-    deltas = await mongo_counts.removal_deltas(database, collection, kind, match, session)
-    result = await database[collection].delete_many(match, session=session)
-    return result.deleted_count, deltas
-
-
 async def prune_read_models(
     database: AsyncDatabase[Document],
     names: ReadModelNames,
     cutoffs: RetentionCutoffs,
-    session: Session = None,
+    client: Any = None,
+    transactions: bool = False,
 ) -> dict[str, int]:
+    """Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
+    (one transaction per chunk on a replica set: no transaction grows with the backlog)."""
     removed = {"executions": 0, "history": 0, "tombstones": 0}
-    deltas: Counter[mongo_counts.Group] = Counter()
+    counts = counts_collection(names)
     for status, cutoff in cutoffs.executions.items():
         if status in ACTIVE_STATUSES:
             continue
         match = {"status": status, "timestamp": {"$lt": cutoff}}
-        count, removal = await _delete_counted(database, names.executions, "executions", match, session)
-        removed["executions"] += count
-        deltas.update(removal)  # (not +=: a Counter sum drops negative counts)
+        removed["executions"] += await mongo_counts.delete_counted(
+            client, transactions, database, names.executions, "executions", match, counts
+        )
     if cutoffs.history is not None:
         match = {"timestamp": {"$lt": cutoffs.history}}
-        removed["history"], removal = await _delete_counted(
-            database, names.history, "history", match, session
+        removed["history"] = await mongo_counts.delete_counted(
+            client, transactions, database, names.history, "history", match, counts
         )
-        deltas.update(removal)  # (not +=: a Counter sum drops negative counts)
-        result = await database[names.tombstones].delete_many(
-            {"deleted_at": {"$lt": cutoffs.history}}, session=session
-        )
+        result = await database[names.tombstones].delete_many({"deleted_at": {"$lt": cutoffs.history}})
         removed["tombstones"] = result.deleted_count
-    await mongo_counts.write_deltas(database, counts_collection(names), deltas, session)
     return removed

@@ -28,6 +28,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from infrastructure.store import mongo_counts, mongo_read_models
+from infrastructure.store.mongo_client import long_operations
 from infrastructure.store.mongo_counts import counts_collection
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_schema import INDEXES
@@ -80,8 +81,9 @@ class MongoRebuild:
     async def create(self) -> None:
         await self._lock()
         self._keep_alive = asyncio.create_task(self._refresh_lock(), name="replay-lock")
-        await complete_pending_swap(self._database)
-        await self._drop_fresh()  # left-overs of a replay that died
+        with long_operations():
+            await complete_pending_swap(self._database)
+            await self._drop_fresh()  # left-overs of a replay that died
         for fresh in FRESH:
             await self._database.create_collection(fresh)  # exists even if nothing is written to it
         await mongo_counts.ensure_counts(self._database, counts_collection(REBUILD), {})
@@ -130,24 +132,26 @@ class MongoRebuild:
 
     async def swap_in(self, catch_up: CatchUp) -> None:
         await catch_up()
-        for fresh, live in PAIRS:  # the live collections' indexes, built on the full collections
-            if INDEXES.get(live):
-                await ensure_indexes(self._database[fresh], INDEXES[live])
-        await self._database[SWAPS].replace_one(
-            {"_id": "swap"}, {"_id": "swap", "pairs": [list(pair) for pair in PAIRS]}, upsert=True
-        )
-        await complete_pending_swap(self._database)
+        with long_operations():
+            for fresh, live in PAIRS:  # the live collections' indexes, built on the full collections
+                if INDEXES.get(live):
+                    await ensure_indexes(self._database[fresh], INDEXES[live])
+            await self._database[SWAPS].replace_one(
+                {"_id": "swap"}, {"_id": "swap", "pairs": [list(pair) for pair in PAIRS]}, upsert=True
+            )
+            await complete_pending_swap(self._database)
 
     async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
         await catch_up()
         differences: list[Difference] = []
         total = 0
-        for fresh, live in zip(REBUILD.names(), LIVE.names(), strict=True):  # (counters follow these)
-            async for key, was, rebuilt in self._side_by_side(live, fresh):
-                if was != rebuilt:
-                    total += 1
-                    if len(differences) < limit:
-                        differences.append(Difference(live, key, was, rebuilt))
+        with long_operations():  # two cursors over whole collections
+            for fresh, live in zip(REBUILD.names(), LIVE.names(), strict=True):  # (counters follow these)
+                async for key, was, rebuilt in self._side_by_side(live, fresh):
+                    if was != rebuilt:
+                        total += 1
+                        if len(differences) < limit:
+                            differences.append(Difference(live, key, was, rebuilt))
         return differences, total
 
     async def _side_by_side(
@@ -178,7 +182,8 @@ class MongoRebuild:
                 await self._keep_alive
         if await self._database[SWAPS].find_one({"_id": "swap"}) is None:
             # (a swap under way: its collections are completed by the next `open`, never dropped)
-            await self._drop_fresh()
+            with long_operations():
+                await self._drop_fresh()
         await self._database[SWAPS].delete_one({"_id": LOCK, "holder": self._holder})
 
     async def _drop_fresh(self) -> None:

@@ -34,7 +34,13 @@ from domain.records import (
 )
 from infrastructure.store import mongo_counts, mongo_read_models
 from infrastructure.store.documents import as_utc, build_execution_stats
-from infrastructure.store.mongo_client import in_transaction, make_client, reachable, supports_transactions
+from infrastructure.store.mongo_client import (
+    in_transaction,
+    long_operations,
+    make_client,
+    reachable,
+    supports_transactions,
+)
 from infrastructure.store.mongo_counts import EVENT_COUNTS, counts_collection
 from infrastructure.store.mongo_documents import readable, record_or_none, records_of
 from infrastructure.store.mongo_events import EventAppender
@@ -109,7 +115,8 @@ class MongoStore:
             self._events = EventAppender(self._database, self._client, self._transactions)
             if await complete_pending_swap(self._database):
                 logger.warning("completed the swap of rebuilt read models that a replay left halfway")
-            await self._prepare_collections()
+            with long_operations():  # index builds and counters on an existing deployment's collections
+                await self._prepare_collections()
         except PyMongoError as error:
             raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
@@ -344,20 +351,18 @@ class MongoStore:
     # --- retention -------------------------------------------------------------------------------
     @_reachable
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        async def prune(session: Session) -> dict[str, int]:
-            removed = await mongo_read_models.prune_read_models(self._database, LIVE, cutoffs, session)
+        with long_operations():
+            removed = await mongo_read_models.prune_read_models(
+                self._database, LIVE, cutoffs, self._client, self._transactions
+            )
             removed["events"] = 0
             if cutoffs.events is not None:
                 match = {"occurred_at": {"$lt": cutoffs.events}}
-                deltas = await mongo_counts.removal_deltas(
-                    self._database, "scheduler_events", "events", match, session
-                )
-                result = await self._collection("scheduler_events").delete_many(match, session=session)
-                await mongo_counts.write_deltas(self._database, EVENT_COUNTS, deltas, session)
-                removed["events"] = result.deleted_count
-            return removed
-
-        return await in_transaction(self._client, self._transactions, prune)
+                removed["events"] = await mongo_counts.delete_counted(
+                    self._client, self._transactions, self._database, "scheduler_events", "events", match,
+                    EVENT_COUNTS,
+                )  # fmt: skip
+        return removed
 
     # --- the projector's own state ---------------------------------------------------------------
     @_reachable
