@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,14 +19,20 @@ from bson import DBRef
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import AutoReconnect, NotPrimaryError, OperationFailure, ServerSelectionTimeoutError
 
-from infrastructure.store import mongo_client
+from infrastructure.store import mongo_client, mongo_counts
 from infrastructure.store.mongo_claims import MongoRunClaims
 from infrastructure.store.mongo_documents import UnstorableDocument
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import EventQuery, ExecutionQuery, ReadModelChanges, StoreUnavailable
+from infrastructure.store.port import (
+    EventQuery,
+    ExecutionQuery,
+    ReadModelChanges,
+    RetentionCutoffs,
+    StoreUnavailable,
+)
 from tests.mongo_emulation import emulated_client
-from tests.ports.conftest_store import event_document, execution_record, history_record
+from tests.ports.conftest_store import T0, event_document, execution_record, history_record
 from tests.waiting import wait_until
 
 Log = list[tuple[str, str, Any]]
@@ -467,3 +474,21 @@ async def test_the_replay_lock_is_refreshed_while_a_long_step_writes_nothing(
     assert await locks.find_one({"_id": mongo_rebuild.LOCK}) is None
     again = await store.begin_rebuild("next")  # released: the next replay takes it at once
     await again.discard()
+
+
+async def test_retention_deletes_in_chunks_and_keeps_the_counters_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mongo_counts, "CHUNK", 2)
+    store = await opened()
+    old = {f"x-{n}": execution_record(f"x-{n}", minutes=n) for n in range(5)}
+    await store.apply_changes(
+        ReadModelChanges(executions={**old, "x-new": execution_record("x-new", minutes=100)})
+    )
+    await store.append_events([event_document(f"m-{n}", seconds=n) for n in range(5)])
+
+    cutoff = execution_record("x", minutes=50).timestamp
+    removed = await store.prune(RetentionCutoffs({"success": cutoff}, events=T0 + timedelta(seconds=3)))
+
+    assert removed["executions"] == 5 and removed["events"] == 3
+    assert await store.count_executions() == 1 and await store.count_events() == 2
