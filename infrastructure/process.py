@@ -28,6 +28,11 @@ def configure_logging(level: str, *, service: str) -> None:
     root.setLevel(level.upper())
     for noisy in ("aiormq", "aio_pika", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    if root.level > logging.DEBUG:
+        # aio-pika logs each reconnection attempt (and a traceback per lost connection); an outage is said
+        # once, when it begins and when it ends, by the bus adapter (`infrastructure.bus.outage`).
+        for chatty in ("aiormq.connection", "aio_pika.robust_connection", "aio_pika.tools"):
+            logging.getLogger(chatty).setLevel(logging.CRITICAL)
 
 
 async def wait_for_stop_signal() -> None:

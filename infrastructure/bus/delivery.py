@@ -5,13 +5,15 @@ Kept in one place so the in-memory and RabbitMQ adapters cannot drift apart in w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from contracts.codec import MessageRejected, decode
 from contracts.envelope import Message
-from infrastructure.bus.port import BatchHandler, Handler, Reject
+from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler, Reject
+from infrastructure.store.port import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,31 @@ _dead_lettered: Counter[str] = Counter()
 def dead_lettered(queue: str) -> int:
     """How many messages from `queue` this process has sent to the dead-letter queue so far."""
     return _dead_lettered[queue]
+
+
+# A store briefly unavailable (SQLite busy or locked, a MongoDB step-down) is waited for, handler retried.
+STORE_RETRY_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
+
+
+class NotHandled(Exception):
+    """The handler could not run for want of the bus or the store (not the message's fault): the delivery
+    goes back to its queue, neither acknowledged nor dead-lettered."""
+
+
+async def with_store_retries(action: Callable[[], Awaitable[None]], *, queue: str) -> None:
+    """Run `action`, again with backoff while the store is unavailable; `NotHandled` once the delays are
+    spent or when the bus is away (the broker redelivers)."""
+    for delay in (*STORE_RETRY_DELAYS_S, None):
+        try:
+            await action()
+            return
+        except StoreUnavailable as error:
+            if delay is None:
+                raise NotHandled(f"store unavailable: {error}") from error
+            logger.info("store unavailable while handling from %s (%s); retry in %g s", queue, error, delay)
+            await asyncio.sleep(delay)
+        except BusUnavailable as error:
+            raise NotHandled(f"bus unavailable: {error}") from error
 
 
 def _rejected(queue: str, reason: str) -> str:
@@ -48,7 +75,9 @@ async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str |
         **{name: getattr(message, name) for name in ("job_id", "execution_id") if hasattr(message, name)},
     }
     try:
-        await handler(message)
+        await with_store_retries(lambda: handler(message), queue=queue)
+    except NotHandled:
+        raise
     except Reject as rejected:
         logger.warning(
             "handler rejected %s %s from %s: %s",
@@ -82,9 +111,12 @@ async def handle_batch(bodies: Sequence[bytes], handler: BatchHandler, *, queue:
             reasons[index] = _rejected(queue, rejected.reason)
     if not decoded:
         return reasons
+    messages = [message for _, message in decoded]
     try:
-        await handler([message for _, message in decoded])
+        await with_store_retries(lambda: handler(messages), queue=queue)
         return reasons
+    except NotHandled:
+        raise
     except Exception:
         # Handlers of batches are idempotent (what they were given may be given again): find the culprit.
         logger.warning("a batch of %d from %s failed; handling its messages one by one", len(decoded), queue)

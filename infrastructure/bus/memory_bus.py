@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Sequence
+from datetime import datetime
 from typing import cast
 
 from contracts.codec import encode
@@ -28,7 +29,7 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
-from infrastructure.bus.delivery import handle_batch, handle_delivery
+from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery
 from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 
 logger = logging.getLogger(__name__)
@@ -150,10 +151,16 @@ class _MemorySubscription:
                 return
 
     async def _handle(self, bodies: list[bytes]) -> None:
-        if self._max_batch:
-            reasons = await handle_batch(bodies, cast(BatchHandler, self._handler), queue=self._queue.name)
-        else:
-            reasons = [await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)]
+        try:
+            if self._max_batch:
+                reasons = await handle_batch(bodies, cast(BatchHandler, self._handler), queue=self._queue.name)
+            else:
+                reasons = [await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)]
+        except NotHandled as error:  # as a broker's requeue: back to the front, tried again
+            logger.warning("delivery from %s given back: %s", self._queue.name, error)
+            self._unacked -= len(bodies)
+            self._queue.put_back(bodies)
+            return
         for body, reason in zip(bodies, reasons, strict=True):
             if reason is not None:
                 self._bus.add_dead_letter(DeadLetter(body, reason, self._queue.name))
@@ -213,6 +220,10 @@ class InMemoryBus:
     @property
     def connected(self) -> bool:
         return self._started
+
+    @property
+    def unreachable_since(self) -> datetime | None:
+        return None  # in-process: never away
 
     async def start(self) -> None:
         self._started = True

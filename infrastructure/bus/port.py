@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from contracts.envelope import Message
@@ -64,6 +65,10 @@ class Subscription(Protocol):
 class Bus(Protocol):
     @property
     def connected(self) -> bool: ...
+
+    @property
+    def unreachable_since(self) -> datetime | None:
+        """When the broker became unreachable (the current outage), None while it answers."""
 
     async def start(self) -> None:
         """Connect and declare the topology (exchanges, durable queues, the dead-letter queue)."""

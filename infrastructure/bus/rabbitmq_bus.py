@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 import aio_pika
 from aio_pika.abc import (
@@ -38,6 +39,7 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
+from infrastructure.bus.outage import OutageWatch
 from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
 from infrastructure.bus.rabbitmq_topology import (
@@ -76,6 +78,11 @@ class RabbitMQBus:
         self._exchanges: dict[str, AbstractExchange] = {}
         self._dead_letter_queue: AbstractQueue | None = None
         self._subscriptions: list[RabbitMQSubscription] = []
+        self.outage = OutageWatch(name=connection_name)
+
+    @property
+    def unreachable_since(self) -> datetime | None:
+        return self.outage.unreachable_since
 
     @property
     def connected(self) -> bool:
@@ -100,6 +107,7 @@ class RabbitMQBus:
                 reconnect_interval=self._reconnect_interval,
             )
         except (*UNREACHABLE_ERRORS, TimeoutError) as error:
+            self.outage.lost(error)
             raise BusUnavailable(f"cannot connect to RabbitMQ: {error!r}") from error
         try:
             channel = await connection.channel(publisher_confirms=True)
@@ -110,9 +118,19 @@ class RabbitMQBus:
                 raise BusUnavailable(f"RabbitMQ went away during start: {error!r}") from error
             raise
         self._connection, self._channel = connection, channel
+        connection.close_callbacks.add(self._on_connection_lost)
+        connection.reconnect_callbacks.add(self._on_reconnected)
+        self.outage.back()
         self._exchanges = topology.exchanges
         self._dead_letter_queue = topology.dead_letter_queue
         logger.info("connected to RabbitMQ as %r", self._connection_name)
+
+    def _on_connection_lost(self, _connection: object, error: BaseException | None = None) -> None:
+        if self._connection is not None:  # not our own close
+            self.outage.lost(error)
+
+    def _on_reconnected(self, *_: object) -> None:
+        self.outage.back()
 
     async def close(self) -> None:
         subscriptions, self._subscriptions = self._subscriptions, []

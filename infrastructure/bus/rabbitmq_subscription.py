@@ -15,9 +15,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
-from aio_pika.exceptions import AMQPError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
-from infrastructure.bus.delivery import handle_batch, handle_delivery
+from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery
 from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 DeadLetterSender = Callable[[AbstractIncomingMessage, str, str], Awaitable[None]]
 """(message, reason, original queue): publish the message to the dead-letter exchange, confirmed."""
 
-BROKER_ERRORS = (AMQPError, ConnectionError, OSError, TimeoutError)
+# ChannelInvalidStateError (a delivery's channel is gone) is a RuntimeError, not an AMQPError: left out, it
+# ended the consumer's task after a reconnection and the subscription sat on its prefetch window for ever.
+BROKER_ERRORS = (AMQPError, ChannelInvalidStateError, ConnectionError, OSError, TimeoutError)
 RPC_TIMEOUT_SECONDS = 5.0
 _BACKGROUND: set[asyncio.Task[None]] = set()
 
@@ -138,11 +140,21 @@ class RabbitMQSubscription:
             message = await self._buffer.get()
             if message is None:
                 return
-            if self._paused:
+            try:
+                await self._handle_one(message)
+            except NotHandled as error:
+                logger.info("delivery from %s given back: %s", self._queue.name, error)
                 await _requeue(message)
-            elif _channel_is_open(message):
-                reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
-                await self._settle(message, reason)
+            except Exception:  # never let one delivery end the consumer (it would sit idle for ever)
+                logger.exception("delivery from %s not handled; the broker redelivers it", self._queue.name)
+                await _requeue(message)
+
+    async def _handle_one(self, message: AbstractIncomingMessage) -> None:
+        if self._paused:
+            await _requeue(message)
+        elif _channel_is_open(message):  # else its channel is gone: the broker redelivers it
+            reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
+            await self._settle(message, reason)
 
     async def _run_batches(self, handler: BatchHandler) -> None:
         ending = False
@@ -157,13 +169,28 @@ class RabbitMQSubscription:
                     ending = True
                     break
                 batch.append(message)
-            if self._paused:
+            try:
+                await self._handle_batch(handler, batch)
+            except NotHandled as error:
+                logger.info("a batch of %d from %s given back: %s", len(batch), self._queue.name, error)
                 for message in batch:
                     await _requeue(message)
-                continue
-            batch = [message for message in batch if _channel_is_open(message)]
-            reasons = await handle_batch([message.body for message in batch], handler, queue=self._queue.name)
-            await self._settle_batch(batch, reasons)
+            except Exception:  # never let one batch end the consumer (it would sit idle for ever)
+                logger.exception("a batch from %s not handled; the broker redelivers it", self._queue.name)
+                for message in batch:
+                    await _requeue(message)
+
+    async def _handle_batch(self, handler: BatchHandler, batch: list[AbstractIncomingMessage]) -> None:
+        if self._paused:
+            for message in batch:
+                await _requeue(message)
+            return
+        # Deliveries of a channel that is gone (a reconnection) are redelivered on the new one: skip them.
+        batch = [message for message in batch if _channel_is_open(message)]
+        if not batch:
+            return
+        reasons = await handle_batch([message.body for message in batch], handler, queue=self._queue.name)
+        await self._settle_batch(batch, reasons)
 
     async def _settle_batch(self, batch: list[AbstractIncomingMessage], reasons: list[str | None]) -> None:
         """Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
@@ -175,13 +202,14 @@ class RabbitMQSubscription:
             for message, reason in zip(batch, reasons, strict=True):
                 if reason is not None:
                     await self._dead_letter(message, reason, self._queue.name)
-            await batch[-1].ack(multiple=True)
-        except (BusUnavailable, *BROKER_ERRORS):
-            logger.warning(
-                "could not settle a batch of %d from %s; the broker will redeliver it",
+            if _channel_is_open(batch[-1]):  # never a delivery tag on another channel than its own
+                await batch[-1].ack(multiple=True)
+        except (BusUnavailable, *BROKER_ERRORS) as error:
+            logger.info(
+                "could not settle a batch of %d from %s (%r); the broker will redeliver it",
                 len(batch),
                 self._queue.name,
-                exc_info=True,
+                error,
             )
             for message in batch:
                 await _requeue(message)
@@ -190,13 +218,14 @@ class RabbitMQSubscription:
         try:
             if reason is not None:
                 await self._dead_letter(message, reason, self._queue.name)
-            await message.ack()
-        except (BusUnavailable, *BROKER_ERRORS):
-            logger.warning(
-                "could not settle message %s from %s; the broker will redeliver it",
+            if _channel_is_open(message):
+                await message.ack()
+        except (BusUnavailable, *BROKER_ERRORS) as error:
+            logger.info(
+                "could not settle message %s from %s (%r); the broker will redeliver it",
                 message.message_id,
                 self._queue.name,
-                exc_info=True,
+                error,
             )
             await _requeue(message)
 
@@ -233,7 +262,7 @@ class RabbitMQSubscription:
 def _channel_is_open(message: AbstractIncomingMessage) -> bool:
     try:
         return not message.channel.is_closed
-    except AMQPError:  # ChannelInvalidStateError: the delivery's channel is gone
+    except BROKER_ERRORS:  # ChannelInvalidStateError: the delivery's channel is gone
         return False
 
 
