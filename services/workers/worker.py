@@ -31,10 +31,11 @@ from contracts.events import (
 )
 from contracts.runs import RunJob
 from contracts.topology import DEFAULT_POOL, EVENTS_EXCHANGE, QueueSpec, runs_queue
-from infrastructure.bus.port import Bus, Reject, Subscription
+from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
 from services.workers.job_api import JobFunction, RunCancelled
+from services.workers.outbox import Outbox
 from services.workers.outcomes import Outcome
 from services.workers.run_context import RunContext
 
@@ -100,6 +101,9 @@ class Worker:
         self._control: Subscription | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._paused = False
+        self._resuming: asyncio.Task[None] | None = None
+        # Run events and heartbeats go through the outbox: held in order while the broker is away.
+        self.outbox = Outbox(bus)
 
     @property
     def active_runs(self) -> int:
@@ -132,6 +136,10 @@ class Worker:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
+        if self._resuming is not None:
+            self._resuming.cancel()
+        await self.outbox.drain(self._timings.shutdown_grace_s)
+        await self.outbox.close()
 
     async def on_run(self, message: Message) -> None:
         if not isinstance(message, RunJob):
@@ -139,7 +147,7 @@ class Worker:
         if not await self._claims.claim_run(message.execution_id, message.attempt, self.worker_id):
             logger.info("run already claimed, ignored", extra={"execution_id": message.execution_id})
             return
-        context = RunContext(message, publish=self._bus.publish, producer=self._producer)
+        context = RunContext(message, publish=self.outbox.publish, producer=self._producer)
         started = asyncio.Event()
         task = asyncio.create_task(self._execute(context, started), name=f"run-{message.execution_id}")
         self._active[message.execution_id] = _ActiveRun(context, task)
@@ -181,7 +189,7 @@ class Worker:
         run = context.run
         started_at = self._clock()
         try:
-            await self._bus.publish(
+            await self.outbox.publish(
                 JobStarted(
                     **context.envelope(),
                     job_name=run.job_name,
@@ -235,7 +243,7 @@ class Worker:
         if retry_in_s is not None and (
             outcome.failure_reason == "handed_back" or not context.cancel_requested
         ):
-            await self._bus.publish(
+            await self.outbox.publish(
                 AttemptFailed(
                     **context.envelope(),
                     reason=outcome.failure_reason,
@@ -245,7 +253,7 @@ class Worker:
                 )
             )
             return
-        await self._bus.publish(
+        await self.outbox.publish(
             JobFinished(
                 **context.envelope(),
                 status=outcome.status,
@@ -261,7 +269,17 @@ class Worker:
     async def _maybe_resume(self) -> None:
         if self._paused and len(self._active) < self._capacity and self._runs is not None:
             self._paused = False
-            await self._runs.resume()
+            try:
+                await self._runs.resume()
+            except BusUnavailable:  # the broker is away: take runs again once it is back
+                self._paused = True
+                if self._resuming is None or self._resuming.done():
+                    self._resuming = asyncio.create_task(self._resume_when_back(), name="worker-resume")
+
+    async def _resume_when_back(self) -> None:
+        while self._paused and not self._shutting_down:
+            await asyncio.sleep(1.0)
+            await self._maybe_resume()
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -277,7 +295,7 @@ class Worker:
                 for a in self._active.values()
             )
             try:
-                await self._bus.publish(
+                await self.outbox.publish(
                     WorkerHeartbeat(
                         producer=self._producer,
                         worker_id=self.worker_id,
@@ -286,5 +304,5 @@ class Worker:
                         interval_s=self._timings.heartbeat_interval_s,
                     )
                 )
-            except Exception:
-                logger.warning("worker heartbeat not published", exc_info=True)
+            except Exception as error:  # never a traceback per beat
+                logger.warning("worker heartbeat not published: %r", error)

@@ -1,0 +1,108 @@
+"""What a worker reports (run events, heartbeats), published in order and held while the bus is away.
+
+A run never fails because the broker is gone: its events wait here, in order, and are published once the
+broker is back, each with its own `message_id` (a publish whose confirm was lost and is sent again is
+stored once by the projector). The buffer is bounded: when full, the oldest `Progress` goes first, then the
+oldest heartbeat; a run's start and outcome are never dropped. Only the latest heartbeat is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+from contracts.envelope import Event
+from contracts.events import Progress, WorkerHeartbeat
+from infrastructure.bus.port import Bus, BusUnavailable
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 10_000
+RETRY_DELAYS_S = (0.2, 0.5, 1.0, 1.0)  # then every second until the broker answers
+
+
+class Outbox:
+    def __init__(self, bus: Bus, *, limit: int = DEFAULT_LIMIT) -> None:
+        self._bus = bus
+        self._limit = max(1, limit)
+        self._pending: deque[Event] = deque()
+        self._flusher: asyncio.Task[None] | None = None
+        self.dropped_progress = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def publish(self, event: Event) -> None:
+        """Publish now if nothing waits and the bus takes it; otherwise hold it (never raises
+        `BusUnavailable`)."""
+        if not self._pending:
+            try:
+                await self._bus.publish(event)
+                return
+            except BusUnavailable as error:
+                logger.debug("held %s: %s", event.type, error)
+        self._hold(event)
+
+    def _hold(self, event: Event) -> None:
+        if isinstance(event, WorkerHeartbeat):
+            for stale in [held for held in self._pending if isinstance(held, WorkerHeartbeat)]:
+                self._pending.remove(stale)
+        self._pending.append(event)
+        while len(self._pending) > self._limit and self._drop_oldest():
+            pass
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="worker-outbox")
+
+    def _drop_oldest(self) -> bool:
+        for kind in (Progress, WorkerHeartbeat):
+            victim = next((held for held in self._pending if isinstance(held, kind)), None)
+            if victim is not None:
+                self._pending.remove(victim)
+                if kind is Progress:
+                    self.dropped_progress += 1
+                    if self.dropped_progress == 1:
+                        logger.warning("outbox full (%d): dropping the oldest progress events", self._limit)
+                return True
+        return False  # only starts and outcomes: kept, over the limit (bounded by the runs themselves)
+
+    async def _flush(self) -> None:
+        attempt = 0
+        while self._pending:
+            event = self._pending[0]
+            try:
+                await self._bus.publish(event)
+            except BusUnavailable:
+                await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
+                attempt += 1
+                continue
+            attempt = 0
+            self._forget(event)
+        if self.dropped_progress:
+            logger.info("outbox flushed (%d progress events dropped while full)", self.dropped_progress)
+            self.dropped_progress = 0
+
+    def _forget(self, event: Event) -> None:
+        """Remove a published event (by identity: it may have been dropped meanwhile)."""
+        if self._pending and self._pending[0] is event:
+            self._pending.popleft()
+            return
+        for index, held in enumerate(self._pending):
+            if held is event:
+                del self._pending[index]
+                return
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` for what is held to be published; True when nothing is left."""
+        flusher = self._flusher
+        if flusher is not None and not flusher.done():
+            await asyncio.wait({flusher}, timeout=timeout)
+        return not self._pending
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        if self._pending:
+            logger.warning("%d worker event(s) not published before the stop", len(self._pending))
