@@ -1,5 +1,7 @@
 """`python -m infrastructure.healthcheck PATH [MAX_AGE_S]`: exit 0 if PATH was touched in the last
-MAX_AGE_S seconds (default 30), else 1. Used by compose.yaml for the services without an HTTP port."""
+MAX_AGE_S seconds (default 30), else 1; prints what the process wrote there (`healthy`, or `degraded: broker
+unreachable since …` during a broker outage: alive, so still 0). Used by compose.yaml for the services
+without an HTTP port."""
 
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ def main(arguments: list[str]) -> int:
     if age_s > max_age_s:
         print(f"unhealthy: {path} last touched {age_s:.0f} s ago", file=sys.stderr)
         return 1
+    print(
+        path.read_text(errors="replace").strip() or "healthy"
+    )  # e.g. "degraded: broker unreachable since …"
     return 0
 
 

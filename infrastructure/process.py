@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 _RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor", "request_id")
@@ -48,12 +50,23 @@ async def wait_for_stop_signal() -> None:
             loop.remove_signal_handler(signum)
 
 
-async def keep_alive_file(path: Path | None, interval_s: float = 5.0) -> None:
-    """Touch `path` every `interval_s` while the event loop is responsive (container healthchecks read it
-    with `python -m infrastructure.healthcheck PATH`). Does nothing without a path."""
+def health_line(unreachable_since: datetime | None) -> str:
+    """What a process says of itself: `healthy`, or `degraded: broker unreachable since <time>`."""
+    if unreachable_since is None:
+        return "healthy"
+    return f"degraded: broker unreachable since {unreachable_since.isoformat(timespec='seconds')}"
+
+
+async def keep_alive_file(
+    path: Path | None, interval_s: float = 5.0, *, status: Callable[[], str] | None = None
+) -> None:
+    """Write `status()` (default `healthy`) to `path` every `interval_s` while the event loop is responsive
+    (container healthchecks read it with `python -m infrastructure.healthcheck PATH`, which prints it).
+    Does nothing without a path."""
     if path is None:
         return
     await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
     while True:
-        await asyncio.to_thread(path.touch)
+        line = status() if status is not None else "healthy"
+        await asyncio.to_thread(path.write_text, line + "\n")
         await asyncio.sleep(interval_s)

@@ -123,9 +123,7 @@ def _prepare(directory: Path) -> dict[str, str]:
 def _start(directory: Path) -> PrivateBroker:
     env = _prepare(directory)
     broker = PrivateBroker(env["RABBITMQ_NODENAME"], int(env["RABBITMQ_NODE_PORT"]), directory, env)
-    subprocess.run(
-        ["rabbitmq-server", "-detached"], env=env, timeout=60, check=True, capture_output=True
-    )
+    subprocess.run(["rabbitmq-server", "-detached"], env=env, timeout=60, check=True, capture_output=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:  # `-detached` returns before the node registers; await_startup needs it registered
         try:

@@ -153,9 +153,13 @@ class _MemorySubscription:
     async def _handle(self, bodies: list[bytes]) -> None:
         try:
             if self._max_batch:
-                reasons = await handle_batch(bodies, cast(BatchHandler, self._handler), queue=self._queue.name)
+                reasons = await handle_batch(
+                    bodies, cast(BatchHandler, self._handler), queue=self._queue.name
+                )
             else:
-                reasons = [await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)]
+                reasons = [
+                    await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)
+                ]
         except NotHandled as error:  # as a broker's requeue: back to the front, tried again
             logger.warning("delivery from %s given back: %s", self._queue.name, error)
             self._unacked -= len(bodies)

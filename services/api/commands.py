@@ -10,7 +10,7 @@ from contracts.envelope import Command
 from domain.records import ExecutionRecord, JobRecord
 from infrastructure.bus.port import BusUnavailable
 from services.api.dependencies import ApiContext
-from services.api.errors import BUS_UNAVAILABLE
+from services.api.errors import BUS_UNAVAILABLE, RETRY_AFTER
 from services.api.schemas import Envelope
 from services.api.views import now_iso
 
@@ -48,7 +48,9 @@ async def publish(context: ApiContext, command: Command) -> None:
             error,
             extra=_log_fields(command),
         )
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=BUS_UNAVAILABLE) from None
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=BUS_UNAVAILABLE, headers=RETRY_AFTER
+        ) from None
     context.metrics.commands_published.labels(command.type).inc()
     logger.info("published %s by %s", command.type, command.actor, extra=_log_fields(command))
 

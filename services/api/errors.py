@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 BUS_UNAVAILABLE = "消息总线不可用，命令未发送，请稍后重试"
 STORE_UNAVAILABLE = "存储不可用，请稍后重试"
+# Seconds a client should wait before it tries a command again (the broker usually returns within seconds).
+RETRY_AFTER = {"Retry-After": "2"}
 
 _DESCRIPTIONS = {
     400: "invalid state for this action (e.g. cancelling an execution that is not running), or a body "
@@ -76,12 +78,12 @@ async def _validation_failed(request: Request, error: Exception) -> JSONResponse
 
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("store unavailable during %s %s: %s", request.method, request.url.path, error)
-    return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503)
+    return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers=RETRY_AFTER)
 
 
 async def _bus_unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("bus unavailable during %s %s: %s", request.method, request.url.path, error)
-    return JSONResponse({"detail": BUS_UNAVAILABLE}, status_code=503)
+    return JSONResponse({"detail": BUS_UNAVAILABLE}, status_code=503, headers=RETRY_AFTER)
 
 
 def install_error_handlers(app: FastAPI) -> None:

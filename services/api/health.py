@@ -69,7 +69,15 @@ def assess(
     bus_connected: bool,
     projector_lag_s: float | None,
     lag_limit_s: float,
+    broker_unreachable_since: datetime | None = None,
 ) -> Health:
+    if broker_unreachable_since is not None:
+        # Nothing crosses the broker now: the scheduler's silence says nothing of it (degraded, not stopped).
+        since = broker_unreachable_since.isoformat(timespec="seconds")
+        away = [f"消息总线不可达（broker unreachable since {since}）"]
+        if status.state == STOPPED:
+            away.append("调度器心跳暂时无法送达")
+        return Health("degraded", away)
     if status.state == STOPPED:
         if status.live:
             reason = "调度器已停止"

@@ -35,7 +35,7 @@ async def main(settings: SchedulerSettings) -> None:
             scheduler_id=scheduler_id,
         )
         await service.start()
-        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
+        alive = asyncio.create_task(keep_alive_file(settings.liveness_file, status=service.health))
         await wait_for_stop_signal()
         alive.cancel()
         await service.stop()

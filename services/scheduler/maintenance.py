@@ -28,6 +28,7 @@ class Maintenance:
         self._office = office
         self._task: asyncio.Task[None] | None = None
         self._last_retention = 0.0
+        self._cut_off = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="scheduler-maintenance")
@@ -49,6 +50,13 @@ class Maintenance:
     async def run_once(self) -> None:
         office = self._office
         now = office.service.now()
+        if not office.bus.connected:
+            self._cut_off = True  # heartbeats cannot reach us: their silence means nothing now
+            return
+        if self._cut_off:
+            # Back from an outage: every running run gets a full heartbeat timeout of fresh heartbeats.
+            self._cut_off = False
+            office.tracker.grace_all(now)
         for run in office.tracker.lost(now, office.service.settings.run_heartbeat_timeout_s):
             await self._declare_lost(run)
         for run in office.tracker.due_retries(now):

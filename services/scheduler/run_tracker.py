@@ -132,6 +132,11 @@ class RunTracker:
             worker_id=worker_id or run.worker_id,
         )
 
+    def grace_all(self, now: datetime) -> None:
+        """Count every run as heard of `now` (after a time during which heartbeats could not arrive)."""
+        for execution_id, run in self.runs.items():
+            self.runs[execution_id] = replace(run, last_seen=now)
+
     def forget(self, execution_id: str) -> None:
         self.runs.pop(execution_id, None)
 

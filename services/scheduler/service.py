@@ -19,7 +19,8 @@ from apscheduler.triggers.base import BaseTrigger
 from contracts.envelope import Event, utc_now
 from contracts.events import SchedulerHeartbeat
 from infrastructure.bus.leadership import LeaderElection, Lease
-from infrastructure.bus.port import Bus
+from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.process import health_line
 from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.office import Office
@@ -62,6 +63,15 @@ class SchedulerService:
         self._heartbeat: asyncio.Task[None] | None = None
         self._lease: Lease | None = None
         self.elected = asyncio.Event()
+        self.last_error: str | None = None
+        self._failed_attempts = 0
+
+    def health(self) -> str:
+        """`healthy`, or `degraded: …` (the broker away, or office not taken for an error)."""
+        line = health_line(self.bus.unreachable_since)
+        if line == "healthy" and self.last_error is not None:
+            return f"degraded: cannot take office ({self.last_error})"
+        return line
 
     def now(self) -> datetime:
         return self._clock()
@@ -81,17 +91,46 @@ class SchedulerService:
             logger.warning("could not announce the scheduler's stop", exc_info=True)
 
     async def _campaign_loop(self) -> None:
+        """Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
+        process that stopped campaigning would sit idle while health said nothing."""
         while True:
-            lease = await self._election.try_acquire()
-            if lease is None:
-                await asyncio.sleep(self.settings.leader_retry_s)
-                continue
-            self._lease = lease
             try:
-                await self._lead(lease)
-            finally:
-                self._lease = None
+                led = await self._campaign_once()
+            except Exception as error:
+                self._failed_attempt(error)
+                led = False
+            if not led:
+                await asyncio.sleep(self.settings.leader_retry_s)
+
+    async def _campaign_once(self) -> bool:
+        """One try: False when the bus is away or another scheduler leads; True after leading ended."""
+        if not self.bus.connected:
+            return False  # a lease taken now could not be used: the office needs the bus
+        lease = await self._election.try_acquire()
+        if lease is None:
+            return False
+        self._lease = lease
+        try:
+            await self._lead(lease)
+        finally:
+            self._lease = None
+            try:
                 await lease.release()
+            except Exception as error:  # its connection is gone already
+                logger.debug("lease not released cleanly: %r", error)
+        return True
+
+    def _failed_attempt(self, error: Exception) -> None:
+        self._failed_attempts += 1
+        self.last_error = f"{type(error).__name__}: {error}"
+        if self._failed_attempts == 1:  # once per series, not once per retry
+            logger.warning(
+                "scheduler %s could not take office (%s); retrying every %g s",
+                self.scheduler_id,
+                self.last_error,
+                self.settings.leader_retry_s,
+                exc_info=not isinstance(error, BusUnavailable),
+            )
 
     async def _lead(self, lease: Lease) -> None:
         office = Office(self, self._triggers)
@@ -99,6 +138,13 @@ class SchedulerService:
             await office.open()
             self.office = office
             self.elected.set()
+            if self._failed_attempts:
+                logger.warning(
+                    "scheduler %s took office after %d failed attempt(s)",
+                    self.scheduler_id,
+                    self._failed_attempts,
+                )
+            self._failed_attempts, self.last_error = 0, None
             await self.bus.publish(self._heartbeat_event(state=1))
             await lease.lost.wait()
             logger.warning("scheduler %s lost the leadership; standing by", self.scheduler_id)
@@ -123,8 +169,10 @@ class SchedulerService:
         while True:
             try:
                 await self.bus.publish(self._heartbeat_event(state=1))
+            except BusUnavailable:
+                pass  # the outage is logged once by the bus; no line per beat
             except Exception:
-                logger.warning("heartbeat not published (bus unavailable?)", exc_info=True)
+                logger.warning("heartbeat not published", exc_info=True)
             await asyncio.sleep(self.settings.heartbeat_interval_s)
 
 

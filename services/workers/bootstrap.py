@@ -9,7 +9,7 @@ import socket
 
 from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
+from infrastructure.process import configure_logging, health_line, keep_alive_file, wait_for_stop_signal
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
@@ -44,7 +44,9 @@ async def main(settings: WorkerSettings) -> None:
         )
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
-        alive = asyncio.create_task(keep_alive_file(settings.liveness_file))
+        alive = asyncio.create_task(
+            keep_alive_file(settings.liveness_file, status=lambda: health_line(bus.unreachable_since))
+        )
         await wait_for_stop_signal()
         alive.cancel()
         await worker.stop()

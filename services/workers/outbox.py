@@ -93,11 +93,11 @@ class Outbox:
                 del self._pending[index]
                 return
 
-    async def drain(self, timeout: float) -> bool:
-        """Wait up to `timeout` for what is held to be published; True when nothing is left."""
+    async def drain(self, within_s: float) -> bool:
+        """Wait up to `within_s` seconds for what is held to be published; True when nothing is left."""
         flusher = self._flusher
         if flusher is not None and not flusher.done():
-            await asyncio.wait({flusher}, timeout=timeout)
+            await asyncio.wait({flusher}, timeout=within_s)
         return not self._pending
 
     async def close(self) -> None:

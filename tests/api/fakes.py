@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from contracts.envelope import Command, Message
 from contracts.topology import QueueSpec
@@ -34,6 +35,7 @@ class RecordingBus:
     """Confirms every publish and keeps the messages; `deliver` hands an event to the consumers."""
 
     connected: bool = True
+    unreachable_since: datetime | None = None
     published: list[Message] = field(default_factory=list)
     subscriptions: list[_FakeSubscription] = field(default_factory=list)
 
@@ -78,6 +80,9 @@ class DownBus:
     """A bus whose broker is unreachable: every operation raises `BusUnavailable`."""
 
     connected: bool = False
+    unreachable_since: datetime | None = field(
+        default_factory=lambda: datetime(2026, 1, 5, 1, 2, 3, tzinfo=UTC)
+    )
 
     async def start(self) -> None:
         raise BusUnavailable("broker unreachable (test double)")

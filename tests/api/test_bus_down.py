@@ -31,8 +31,10 @@ async def test_commands_answer_503(
     path: str,
     body: dict[str, str] | None,
 ) -> None:
-    detail = error(await down.request(method, path, json=body, headers=admin), 503)
+    response = await down.request(method, path, json=body, headers=admin)
+    detail = error(response, 503)
     assert "消息总线不可用" in detail
+    assert response.headers["Retry-After"] == "2"
     running = await store.get_execution("e-running")
     assert running is not None and running.status == "running"
 
@@ -53,3 +55,11 @@ async def test_failures_are_counted(down: httpx.AsyncClient, admin: dict[str, st
     await down.post("/api/scheduler/jobs/quotes/pause", headers=admin)
     metrics = app_of(down).state.api.metrics.render().decode()
     assert 'scheduler_api_command_publish_failures_total{type="PauseJob"} 1.0' in metrics
+
+
+async def test_health_says_since_when_the_broker_is_unreachable(
+    down: httpx.AsyncClient, viewer: dict[str, str]
+) -> None:
+    health = ok(await down.get("/api/scheduler/health", headers=viewer))
+    assert health["status"] == "degraded"  # not "stopped": the scheduler's heartbeats cannot cross
+    assert any("broker unreachable since 2026-01-05T01:02:03+00:00" in reason for reason in health["reasons"])

@@ -16,7 +16,7 @@ from contracts.events import EVENT_TYPES
 from infrastructure.store.port import EventQuery
 from services.api.auth_errors import language, message
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
-from services.api.errors import READ, responses
+from services.api.errors import READ, RETRY_AFTER, responses
 from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
 from services.api.stream_limits import RevocationWatch
@@ -90,7 +90,9 @@ async def list_events(
 def live_stream(context: Context) -> EventStreamHub:
     if not context.stream.running:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, detail="实时事件流暂不可用（消息总线未连接）"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="实时事件流暂不可用（消息总线未连接）",
+            headers=RETRY_AFTER,
         )
     return context.stream
 

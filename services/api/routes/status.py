@@ -49,7 +49,7 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
     summary="Health of the scheduler service (not of this API process)",
     description="`stopped` when the scheduler service sent no heartbeat within "
     "`heartbeat_tolerance` of its intervals; `degraded` when it is paused, the message bus is not "
-    "connected or the projector lags.",
+    'connected ("broker unreachable since …" during an outage) or the projector lags.',
     response_model=Envelope[SchedulerHealth],
     responses=responses(*READ),
 )
@@ -61,6 +61,7 @@ async def health(context: Context) -> Envelope[SchedulerHealth]:
         bus_connected=context.bus.connected,
         projector_lag_s=lag,
         lag_limit_s=context.settings.projector_lag_degraded_s,
+        broker_unreachable_since=context.bus.unreachable_since,
     )
     data = SchedulerHealth(
         status=verdict.status,
