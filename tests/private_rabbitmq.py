@@ -19,9 +19,10 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,14 +72,35 @@ class PrivateBroker:
         except OSError:
             return False
 
-    async def stop_app(self) -> None:
-        """The outage begins: every connection is closed, nothing is accepted until `start_app`."""
-        await self.actl("stop_app")
+    async def stop_app(self) -> float:
+        """The outage begins: every connection is closed, nothing is accepted until `start_app`. Returns
+        (monotonic) when the broker stopped accepting connections."""
+        return await self._while_polling(self.actl("stop_app"), accepting=False)
 
-    async def start_app(self) -> None:
-        """The broker returns (durable queues and their messages with it); returns once it accepts."""
-        await self.actl("start_app")
+    async def start_app(self) -> float:
+        """The broker returns (durable queues and their messages with it). Returns (monotonic) when it
+        accepted connections again; returns itself once the node says it has started."""
+        back = await self._while_polling(self.actl("start_app"), accepting=True)
         await self.actl("await_startup")
+        return back
+
+    async def _while_polling(self, command: Coroutine[Any, Any, str], *, accepting: bool) -> float:
+        """Run `command`, noting when the AMQP port first answers as `accepting` says."""
+        task = asyncio.create_task(command)
+        seen: float | None = None
+        while seen is None:
+            if await asyncio.to_thread(self.accepts_connections) == accepting:
+                seen = time.monotonic()
+            elif task.done():
+                task.result()  # raises if rabbitmqctl failed
+                if await asyncio.to_thread(self.accepts_connections) != accepting:
+                    raise RuntimeError(
+                        f"rabbitmqctl done but the port is not {'open' if accepting else 'closed'}"
+                    )
+            else:
+                await asyncio.sleep(0.05)  # polling the port, not waiting for a guessed time
+        await task
+        return seen
 
     def ensure_running(self) -> None:
         """Whatever a test did: the app started again (so the next test finds a broker)."""

@@ -236,9 +236,9 @@ class RabbitMQSubscription:
         try:
             async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
                 await self._queue.cancel(tag)  # waits for cancel-ok
-        except BROKER_ERRORS:
+        except BROKER_ERRORS as error:
             # The consumer died with the channel; aio-pika forgot it, so it is not restored either.
-            logger.info("consumer of %s already gone", self._queue.name, exc_info=True)
+            logger.info("consumer of %s already gone (%r)", self._queue.name, error)
 
     async def _requeue_buffered(self) -> None:
         while not self._buffer.empty():
@@ -251,12 +251,13 @@ class RabbitMQSubscription:
             try:
                 async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
                     await self._queue.delete(if_unused=False, if_empty=False)
-            except BROKER_ERRORS:
-                logger.info("exclusive queue %s not deleted", self._queue.name, exc_info=True)
+            except BROKER_ERRORS as error:
+                logger.info("exclusive queue %s not deleted (%r)", self._queue.name, error)
         try:
-            await self._channel.close()
-        except BROKER_ERRORS:
-            logger.info("channel of %s closed uncleanly", self._queue.name, exc_info=True)
+            async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
+                await self._channel.close()
+        except BROKER_ERRORS as error:
+            logger.info("channel of %s closed uncleanly (%r)", self._queue.name, error)
 
 
 def _channel_is_open(message: AbstractIncomingMessage) -> bool:

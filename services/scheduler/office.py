@@ -23,7 +23,7 @@ from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled, RunQueued
 from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
 from domain.run_policy import catch_up, fires_between
-from infrastructure.bus.port import Reject, Subscription
+from infrastructure.bus.port import BusUnavailable, Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
 from services.scheduler import commands
 from services.scheduler.definitions import JobDefinition
@@ -232,5 +232,7 @@ class Office:
             await self.publish(
                 JobScheduled(producer=self.producer, job_id=job_id, next_run_time=self.next_run_time(job_id))
             )
+        except BusUnavailable as error:  # accounted for when office is taken again (catch-up)
+            logger.warning("could not publish a fire: %s", error, extra={"job_id": job_id})
         except Exception:
             logger.exception("could not publish a fire", extra={"job_id": job_id})
