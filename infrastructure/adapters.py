@@ -25,7 +25,11 @@ def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
     if settings.bus == "rabbitmq":
         from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 
-        return RabbitMQBus(settings.rabbitmq_url.get_secret_value(), connection_name=connection_name)
+        return RabbitMQBus(
+            settings.rabbitmq_url.get_secret_value(),
+            connection_name=connection_name,
+            reconnect_interval=settings.rabbitmq_reconnect_interval_s,
+        )
     from infrastructure.bus.memory_bus import InMemoryBus
 
     return InMemoryBus()

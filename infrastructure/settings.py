@@ -23,6 +23,9 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Path("./data")
     bus: Literal["memory", "rabbitmq"] = "memory"
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    rabbitmq_reconnect_interval_s: float = Field(
+        default=0.5, gt=0, le=60, description="how often a lost broker connection is tried again"
+    )
     store: Literal["sqlite", "mongodb"] = "sqlite"
     sqlite_path: Path | None = None
     mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?replicaSet=rs0")

@@ -64,7 +64,7 @@ class RabbitMQBus:
         connection_name: str,
         publish_timeout: float = 5.0,
         connect_timeout: float = 10.0,
-        reconnect_interval: float = 2.0,
+        reconnect_interval: float = 0.5,
         close_grace: float = 5.0,
     ) -> None:
         self._url = url
