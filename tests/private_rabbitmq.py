@@ -19,11 +19,13 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import aio_pika
 import pytest
 
 from tests.e2e.harness import free_port
@@ -44,6 +46,7 @@ class PrivateBroker:
     port: int
     directory: Path
     env: dict[str, str]
+    start_lead_s: float = 6.0  # how long the last `start_app` took to let clients in (to size outages)
 
     @property
     def url(self) -> str:
@@ -75,30 +78,43 @@ class PrivateBroker:
     async def stop_app(self) -> float:
         """The outage begins: every connection is closed, nothing is accepted until `start_app`. Returns
         (monotonic) when the broker stopped accepting connections."""
-        return await self._while_polling(self.actl("stop_app"), accepting=False)
+        return await self._while_polling(self.actl("stop_app"), self._port_closed)
 
-    async def start_app(self) -> float:
-        """The broker returns (durable queues and their messages with it). Returns (monotonic) when it
-        accepted connections again; returns itself once the node says it has started."""
-        back = await self._while_polling(self.actl("start_app"), accepting=True)
+    async def start_app(self, vhost: str = "/") -> float:
+        """The broker returns (durable queues and their messages with it). Returns (monotonic) when a new
+        AMQP client could open `vhost` again; returns itself once the node says it has started."""
+        asked = time.monotonic()
+        back = await self._while_polling(self.actl("start_app"), lambda: self._amqp_opens(vhost))
+        self.start_lead_s = back - asked
         await self.actl("await_startup")
         return back
 
-    async def _while_polling(self, command: Coroutine[Any, Any, str], *, accepting: bool) -> float:
-        """Run `command`, noting when the AMQP port first answers as `accepting` says."""
+    async def _amqp_opens(self, vhost: str) -> bool:
+        try:
+            connection = await aio_pika.connect(f"{self.url}{quote(vhost, safe='')}", timeout=1)
+        except (OSError, TimeoutError, aio_pika.exceptions.AMQPError, RuntimeError):
+            return False
+        await connection.close()
+        return True
+
+    async def _port_closed(self) -> bool:
+        return not await asyncio.to_thread(self.accepts_connections)
+
+    async def _while_polling(
+        self, command: Coroutine[Any, Any, str], reached: Callable[[], Awaitable[bool]]
+    ) -> float:
+        """Run `command`, noting (monotonic) when `reached()` first holds."""
         task = asyncio.create_task(command)
         seen: float | None = None
         while seen is None:
-            if await asyncio.to_thread(self.accepts_connections) == accepting:
+            if await reached():
                 seen = time.monotonic()
             elif task.done():
                 task.result()  # raises if rabbitmqctl failed
-                if await asyncio.to_thread(self.accepts_connections) != accepting:
-                    raise RuntimeError(
-                        f"rabbitmqctl done but the port is not {'open' if accepting else 'closed'}"
-                    )
+                if not await reached():
+                    raise RuntimeError("rabbitmqctl is done but the broker is not in the state it should be")
             else:
-                await asyncio.sleep(0.05)  # polling the port, not waiting for a guessed time
+                await asyncio.sleep(0.05)  # polling the broker, not waiting for a guessed time
         await task
         return seen
 

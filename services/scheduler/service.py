@@ -30,6 +30,8 @@ from services.scheduler.triggers import TriggerSpecError, build_trigger
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+ELECTION_TIMEOUT_S = 15.0
+OFFICE_OPEN_TIMEOUT_S = 60.0
 
 
 class SchedulerSettingsError(ValueError):
@@ -106,7 +108,8 @@ class SchedulerService:
         """One try: False when the bus is away or another scheduler leads; True after leading ended."""
         if not self.bus.connected:
             return False  # a lease taken now could not be used: the office needs the bus
-        lease = await self._election.try_acquire()
+        async with asyncio.timeout(ELECTION_TIMEOUT_S):  # a broker half-way up must not hang the campaign
+            lease = await self._election.try_acquire()
         if lease is None:
             return False
         self._lease = lease
@@ -135,7 +138,8 @@ class SchedulerService:
     async def _lead(self, lease: Lease) -> None:
         office = Office(self, self._triggers)
         try:
-            await office.open()
+            async with asyncio.timeout(OFFICE_OPEN_TIMEOUT_S):
+                await office.open()
             self.office = office
             self.elected.set()
             if self._failed_attempts:

@@ -37,6 +37,7 @@ class OutageCluster:
     env: dict[str, str]
     port: int
     broker: PrivateBroker
+    vhost: str
     processes: list[ServiceProcess] = field(default_factory=list)
 
     def start(self, module: str, name: str, **env: str) -> ServiceProcess:
@@ -103,7 +104,7 @@ def outage_cluster(
         SCHEDULER_STORE="sqlite",
         **FAST,
     )
-    cluster = OutageCluster(tmp_path, env, port, outage_broker)
+    cluster = OutageCluster(tmp_path, env, port, outage_broker, outage_vhost.rsplit("/", 1)[-1])
     try:
         yield cluster
     finally:
