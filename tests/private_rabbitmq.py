@@ -47,6 +47,7 @@ class PrivateBroker:
     directory: Path
     env: dict[str, str]
     start_lead_s: float = 6.0  # how long the last `start_app` took to let clients in (to size outages)
+    _command: asyncio.Task[str] | None = None
 
     @property
     def url(self) -> str:
@@ -82,12 +83,19 @@ class PrivateBroker:
 
     async def start_app(self, vhost: str = "/") -> float:
         """The broker returns (durable queues and their messages with it). Returns (monotonic) when a new
-        AMQP client could open `vhost` again; returns itself once the node says it has started."""
+        AMQP client could open `vhost` again (and `rabbitmqctl start_app` has returned)."""
         asked = time.monotonic()
-        back = await self._while_polling(self.actl("start_app"), lambda: self._amqp_opens(vhost))
+        back = await self._while_polling(
+            self.actl("start_app"), lambda: self._amqp_opens(vhost), wait_for_command=False
+        )
         self.start_lead_s = back - asked
-        await self.actl("await_startup")
         return back
+
+    async def settled(self) -> None:
+        """Wait for the last rabbitmqctl command (which may still be exiting after the broker is back)."""
+        task, self._command = self._command, None
+        if task is not None:
+            await task
 
     async def _amqp_opens(self, vhost: str) -> bool:
         try:
@@ -101,9 +109,14 @@ class PrivateBroker:
         return not await asyncio.to_thread(self.accepts_connections)
 
     async def _while_polling(
-        self, command: Coroutine[Any, Any, str], reached: Callable[[], Awaitable[bool]]
+        self,
+        command: Coroutine[Any, Any, str],
+        reached: Callable[[], Awaitable[bool]],
+        *,
+        wait_for_command: bool = True,
     ) -> float:
         """Run `command`, noting (monotonic) when `reached()` first holds."""
+        await self.settled()
         task = asyncio.create_task(command)
         seen: float | None = None
         while seen is None:
@@ -115,7 +128,9 @@ class PrivateBroker:
                     raise RuntimeError("rabbitmqctl is done but the broker is not in the state it should be")
             else:
                 await asyncio.sleep(0.05)  # polling the broker, not waiting for a guessed time
-        await task
+        self._command = task
+        if wait_for_command:
+            await self.settled()
         return seen
 
     def ensure_running(self) -> None:

@@ -71,8 +71,8 @@ class Office:
             await self.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
         self._aps.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self._aps.start(paused=True)
-        for definition in self.definitions.values():
-            await self._register(definition)
+        registered = [await self._register(definition) for definition in self.definitions.values()]
+        await self.bus.publish_many(registered)  # confirmed together: taking office again is quick
         self._aps.resume()
         self._subscriptions.append(await self.bus.consume(LIFECYCLE, self.on_lifecycle, prefetch=256))
         self._subscriptions.append(
@@ -163,7 +163,7 @@ class Office:
                     break
         return records
 
-    async def _register(self, definition: JobDefinition) -> None:
+    async def _register(self, definition: JobDefinition) -> JobRegistered:
         trigger = self._triggers[definition.job_id]
         known = await self.store.get_job(definition.job_id)
         paused = known.paused if known is not None else not definition.enabled
@@ -179,23 +179,21 @@ class Office:
         )
         if not paused and known is not None and known.next_run_time is not None:
             await self._catch_up(definition, trigger, known.next_run_time)
-        await self.publish(
-            JobRegistered(
-                producer=self.producer,
-                job_id=definition.job_id,
-                name=definition.name,
-                job_kind=definition.job_kind,
-                trigger=describe(trigger),
-                kwargs=definition.kwargs,
-                paused=paused,
-                paused_reason=(known.paused_reason if known is not None else definition.disabled_reason)
-                if paused
-                else None,
-                next_run_time=self.next_run_time(definition.job_id),
-                misfire_grace_time=definition.misfire_grace_time,
-                max_instances=definition.max_instances,
-                coalesce=definition.coalesce,
-            )
+        return JobRegistered(
+            producer=self.producer,
+            job_id=definition.job_id,
+            name=definition.name,
+            job_kind=definition.job_kind,
+            trigger=describe(trigger),
+            kwargs=definition.kwargs,
+            paused=paused,
+            paused_reason=(known.paused_reason if known is not None else definition.disabled_reason)
+            if paused
+            else None,
+            next_run_time=self.next_run_time(definition.job_id),
+            misfire_grace_time=definition.misfire_grace_time,
+            max_instances=definition.max_instances,
+            coalesce=definition.coalesce,
         )
 
     async def _catch_up(self, definition: JobDefinition, trigger: BaseTrigger, expected: datetime) -> None:

@@ -110,7 +110,9 @@ async def outage(cluster: OutageCluster, api: ApiClient, seconds: float, leads_b
     await wait_until(
         lambda: leads(cluster) > leads_before, timeout=30, interval=0.05, message="a scheduler to lead"
     )
-    return Return(back, outage_s, time.monotonic() - back, accepting_s)
+    leading_s = time.monotonic() - back
+    await cluster.broker.settled()
+    return Return(back, outage_s, leading_s, accepting_s)
 
 
 async def all_terminal(cluster: OutageCluster, ids: list[str], since: float) -> float:

@@ -56,7 +56,8 @@ async def test_an_outage_during_a_projector_batch_loses_and_doubles_nothing(
         await outage_broker.stop_app()
         assert consumer.unreachable_since is not None
         release.set()  # stored and applied now; its channel is gone, so its ack cannot be sent
-        await outage_broker.start_app()
+        await outage_broker.start_app(outage_vhost.rsplit("/", 1)[-1])
+        await outage_broker.settled()
         await wait_until_applied(store, events)
         assert batches > 2, "the subscription consumed again after the reconnection"
         assert consumer.unreachable_since is None
