@@ -121,7 +121,7 @@ class ApiClient:
         assert body["success"] is True and "timestamp" in body
         return body["data"]
 
-    async def wait_for_job(self, job_id: str, timeout: float = 30) -> dict[str, Any]:
+    async def wait_for_job(self, job_id: str, timeout: float = 60) -> dict[str, Any]:
         found: dict[str, Any] = {}
 
         async def listed() -> bool:
