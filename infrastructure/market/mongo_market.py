@@ -32,6 +32,7 @@ from infrastructure.market.port import (
     unique_by_key,
     without_nulls,
 )
+from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_indexes import ensure_indexes
 
 DUPLICATE_KEY = 11000
@@ -54,11 +55,7 @@ class MongoMarketStore:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoMarketStore:
-        from pymongo import AsyncMongoClient
-
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=5000
-        )
+        client = make_client(url, appname="scheduler-market")
         return cls(client[database], client=client)
 
     async def open(self) -> None:

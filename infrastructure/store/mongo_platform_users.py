@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from infrastructure.store.mongo_client import make_client
 from infrastructure.store.platform_users_port import PlatformUser
 from infrastructure.store.port import StoreUnavailable
 
@@ -24,12 +25,8 @@ class MongoPlatformUsers:
         self._owns_client = owns_client
 
     @classmethod
-    def from_url(
-        cls, url: str, database: str, *, server_selection_timeout_ms: int = 5000
-    ) -> MongoPlatformUsers:
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms
-        )
+    def from_url(cls, url: str, database: str) -> MongoPlatformUsers:
+        client = make_client(url, appname="scheduler-platform-users")
         return cls(client, database, owns_client=True)
 
     async def open(self) -> None:

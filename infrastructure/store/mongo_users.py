@@ -9,6 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_sessions import MongoSessionCollections
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.users_port import UserRecord
@@ -30,10 +31,8 @@ class MongoUserStore(MongoSessionCollections):
         self._owns_client = owns_client
 
     @classmethod
-    def from_url(cls, url: str, database: str, *, server_selection_timeout_ms: int = 5000) -> MongoUserStore:
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms
-        )
+    def from_url(cls, url: str, database: str) -> MongoUserStore:
+        client = make_client(url, appname="scheduler-users")
         return cls(client, database, owns_client=True)
 
     async def open(self) -> None:
