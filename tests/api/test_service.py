@@ -14,7 +14,7 @@ from pydantic import SecretStr, ValidationError
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.auth import ensure_first_admin, new_user, verify_password
-from services.api.bootstrap import RedactTokens
+from services.api.log_redaction import RedactTokens
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import AppFactory, app_of

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
 from pydantic import SecretStr
 
 from services.api.app import create_app
@@ -30,7 +30,7 @@ class Stack:
     admin: dict[str, str]
 
 
-@pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.integration)])
+@pytest.fixture(scope="module", params=["memory", pytest.param("rabbitmq", marks=pytest.mark.integration)])
 def bus_kind(request: pytest.FixtureRequest) -> Iterator[tuple[str, RabbitMQVhost | None]]:
     if request.param == "memory":
         yield "memory", None
@@ -38,11 +38,14 @@ def bus_kind(request: pytest.FixtureRequest) -> Iterator[tuple[str, RabbitMQVhos
         yield from (("rabbitmq", vhost) for vhost in _new_vhost())
 
 
-@pytest.fixture
-async def stack(tmp_path: Path, bus_kind: tuple[str, RabbitMQVhost | None]) -> AsyncIterator[Stack]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(
+    tmp_path_factory: pytest.TempPathFactory, bus_kind: tuple[str, RabbitMQVhost | None]
+) -> AsyncIterator[Stack]:
+    """One running system per module and bus (its tests run on the module's event loop)."""
     kind, vhost = bus_kind
     settings = EmbeddedSettings(
-        data_dir=tmp_path,
+        data_dir=tmp_path_factory.mktemp(f"hostile-{kind}"),
         bus=kind,
         rabbitmq_url=SecretStr(vhost.url if vhost else "amqp://unused/"),
         store="sqlite",

@@ -11,6 +11,7 @@ from contracts.json_bounds import INPUT_LIMITS
 from tests.hostile.conftest import CANARY, Stack
 from tests.hostile.service_check import assert_still_serving, refused
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 TRIGGER = f"/api/scheduler/jobs/{CANARY}/trigger"
 METADATA = f"/api/scheduler/jobs/{CANARY}/metadata"
 
@@ -57,10 +58,20 @@ async def test_nesting_from_10_to_10000_levels_is_refused(stack: Stack, depth: i
 async def test_hostile_trigger_bodies_are_refused_with_the_limit_named(
     stack: Stack, body: str, words: list[str]
 ) -> None:
+    before = await _counts(stack)
     refused(await _post(stack, TRIGGER, body), 422, *words)
+    await assert_still_serving(stack)  # triggers one canary run of its own
+    executions, rejected = await _counts(stack)
+    assert (executions, rejected) == (before[0] + 1, before[1])  # the refused body published nothing
+
+
+async def _counts(stack: Stack) -> tuple[int, int]:
+    """Executions, and commands the scheduler rejected (what a published bad trigger would leave)."""
     executions = await stack.client.get("/api/scheduler/executions", headers=stack.admin)
-    assert executions.json()["data"]["total"] == 0  # nothing was published
-    await assert_still_serving(stack)
+    rejected = await stack.client.get(
+        "/api/scheduler/events", params={"type": "CommandRejected"}, headers=stack.admin
+    )
+    return executions.json()["data"]["total"], rejected.json()["data"]["total"]
 
 
 async def test_control_characters_and_oversized_metadata_are_refused(stack: Stack) -> None:
