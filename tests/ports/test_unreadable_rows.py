@@ -19,10 +19,11 @@ from .conftest_store import at, execution_record, history_record, job_record
 
 store = conftest_store.store
 DEEP = "[" * 300 + "]" * 300  # past pydantic's JSON recursion limit (200)
-TABLES = {
+KEYS = {
     "scheduler_executions": "execution_id",
     "scheduler_jobs": "job_id",
     "scheduler_state": "scheduler_id",
+    "scheduler_history": "history_id",
 }
 
 
