@@ -23,6 +23,9 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Path("./data")
     bus: Literal["memory", "rabbitmq"] = "memory"
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # Set when the process connects as its service's own broker user (compose): it then declares only
+    # what that service uses (`contracts.broker_access`); unset, a user allowed everything is assumed.
+    broker_role: Literal["api", "scheduler", "projector", "worker"] | None = None
     store: Literal["sqlite", "mongodb"] = "sqlite"
     sqlite_path: Path | None = None
     mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?replicaSet=rs0")
