@@ -12,7 +12,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from services.api.app import create_app
-from services.api.auth import issue_token, new_user
+from services.api.auth import new_user
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from tests.rabbitmq import RabbitMQVhost, _new_vhost
@@ -20,6 +20,7 @@ from tests.waiting import wait_until
 
 SECRET = "hostile-tests-secret-" + "k" * 40
 ADMIN = "admin"
+PASSWORD = "a-long-enough-password"
 CANARY = "pipeline_canary"
 
 
@@ -57,7 +58,7 @@ async def stack(
     system = EmbeddedSystem(settings)
     await system.start()
     try:
-        await system.users.put_user(new_user(ADMIN, "a-long-enough-password", "admin"))
+        await system.users.put_user(new_user(ADMIN, PASSWORD, "admin"))
         app = create_app(settings=settings, store=system.store, bus=system.bus, users=system.users)
         transport = httpx.ASGITransport(app=app)
         async with (
@@ -65,7 +66,9 @@ async def stack(
             httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
         ):
             await wait_until(lambda: _registered(system), timeout=20, message="the canary registered")
-            yield Stack(system, client, {"Authorization": f"Bearer {issue_token(ADMIN, settings)}"})
+            login = await client.post("/api/auth/login", data={"username": ADMIN, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            yield Stack(system, client, {"Authorization": f"Bearer {login.json()['access_token']}"})
     finally:
         await system.stop()
 
