@@ -40,6 +40,11 @@ def out_of_bounds(reason: str) -> JSONResponse:
     )
 
 
+# The sign-in routes read their bodies themselves (JSON or form, bounded, answered in the web client's
+# envelope: `services.api.auth_errors`); every other JSON body is checked here.
+EXEMPT_PREFIXES = ("/api/auth/",)
+
+
 class JsonLimitMiddleware:
     def __init__(self, app: ASGIApp, limits: JsonLimits = INPUT_LIMITS) -> None:
         self.app = app
@@ -47,7 +52,12 @@ class JsonLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope) if scope["type"] == "http" else None
-        if headers is None or scope["method"] not in BODY_METHODS or not is_json(headers.get("content-type")):
+        if (
+            headers is None
+            or scope["method"] not in BODY_METHODS
+            or str(scope["path"]).startswith(EXEMPT_PREFIXES)
+            or not is_json(headers.get("content-type"))
+        ):
             await self.app(scope, receive, send)
             return
         try:
