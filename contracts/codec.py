@@ -16,6 +16,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from contracts.commands import COMMAND_TYPES
 from contracts.envelope import Event, Message
 from contracts.events import EVENT_TYPES, EVENT_UPCASTERS
+from contracts.json_bounds import MESSAGE_LIMITS, JsonOutOfBounds, check_text
 from contracts.runs import RunJob
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -57,12 +58,18 @@ def decode(body: bytes | str) -> Message:
 
     An event at its current version (nearly every message) is decoded in one pass; anything else (commands,
     older versions to upcast, what is invalid) the general way, which gives the reason a body is refused."""
+    try:  # bounded first: a body from elsewhere cannot reach a recursive parser however deep it is
+        check_text(body, MESSAGE_LIMITS)
+    except JsonOutOfBounds as error:
+        raise MessageRejected(str(error)) from None
     if (event := decode_current_event(body)) is not None:
         return event
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise MessageRejected(f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise MessageRejected("JSON nested too deeply to be read") from None
     if not isinstance(document, dict):
         raise MessageRejected(f"expected a JSON object, got {type(document).__name__}")
     return from_document(document)
@@ -78,6 +85,8 @@ def from_document(document: dict[str, Any]) -> Message:
     upcast = _upcast(message_type, dict(document))
     try:
         return cls.model_validate(upcast)
+    except RecursionError:
+        raise MessageRejected(f"invalid {message_type}: nested too deeply to be read") from None
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']) or '<root>'}: {item['msg']}"
@@ -95,7 +104,7 @@ def decode_current_event(text: str | bytes) -> Event | None:
     gives."""
     try:
         event = _EVENTS.validate_json(text)
-    except ValidationError:
+    except (ValidationError, RecursionError):
         return None
     if "version" not in event.model_fields_set or event.version != CURRENT_VERSION[event.type]:
         return None  # without a version a document is version 1, which may need upcasting

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from contracts.envelope import Command
+from contracts.json_bounds import BoundedKwargs
 
 DISPLAY_NAME_MAX = 50
 DESCRIPTION_MAX = 200
@@ -36,7 +37,7 @@ class TriggerJob(Command):
     type: Literal["TriggerJob"] = "TriggerJob"
     job_id: str = Field(min_length=1, max_length=200)
     execution_id: str = Field(min_length=1, max_length=100)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
+    kwargs: BoundedKwargs = Field(default_factory=dict)
     force: bool = False
 
 

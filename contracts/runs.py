@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
 from contracts.envelope import Message
+from contracts.json_bounds import BoundedKwargs
 
 
 class RunJob(Message):
@@ -24,7 +25,7 @@ class RunJob(Message):
     job_id: str = Field(min_length=1, max_length=200)
     job_name: str = Field(min_length=1, max_length=200)
     job_kind: str = Field(min_length=1, max_length=200)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
+    kwargs: BoundedKwargs = Field(default_factory=dict)
     scheduled_time: AwareDatetime
     is_manual: bool = False
     force: bool = False

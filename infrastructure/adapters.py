@@ -23,12 +23,15 @@ def make_store(settings: CommonSettings) -> Store:
 
 def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
     if settings.bus == "rabbitmq":
+        from contracts.broker_access import ACCESS
         from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 
+        access = None if settings.broker_role is None else ACCESS[settings.broker_role]
         return RabbitMQBus(
             settings.rabbitmq_url.get_secret_value(),
             connection_name=connection_name,
             reconnect_interval=settings.rabbitmq_reconnect_interval_s,
+            access=access,
         )
     from infrastructure.bus.memory_bus import InMemoryBus
 

@@ -26,6 +26,9 @@ class CommonSettings(BaseSettings):
     rabbitmq_reconnect_interval_s: float = Field(
         default=0.5, gt=0, le=60, description="how often a lost broker connection is tried again"
     )
+    # Set when the process connects as its service's own broker user (compose): it then declares only
+    # what that service uses (`contracts.broker_access`); unset, a user allowed everything is assumed.
+    broker_role: Literal["api", "scheduler", "projector", "worker"] | None = None
     store: Literal["sqlite", "mongodb"] = "sqlite"
     sqlite_path: Path | None = None
     mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?replicaSet=rs0")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from contracts.broker_access import ACCESS, ROLES
+from infrastructure.bus.rabbitmq_accounts import account_requests, password_variable, user_name
 from services.api.settings import ApiSettings
 from services.scheduler.settings import SchedulerSettings
 from services.workers.catalogue.settings import CatalogueSettings
@@ -15,6 +18,15 @@ from services.workers.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"api", "scheduler", "projector", "workers"}
+# scheme://user:password@rest, where user and password may be `${VARIABLE...}` references.
+_URL = re.compile(
+    r"(?P<scheme>\w+)://(?P<user>\$\{[^}]+\}|[^:@]+):(?P<password>\$\{[^}]+\}|[^@]+)@(?P<rest>.+)"
+)
+ROLE_OF = {"api": "api", "scheduler": "scheduler", "projector": "projector", "workers": "worker"}
+SECRETS = (
+    "RABBITMQ_PASSWORD", *(password_variable(role) for role in ROLES), "SCHEDULER_JWT_SECRET",
+    "SCHEDULER_ADMIN_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD", "MONGODB_REPLICA_KEY",
+)  # fmt: skip
 
 
 def compose() -> dict[str, Any]:
@@ -31,10 +43,10 @@ def known_variables() -> set[str]:
 
 def test_the_stack_has_the_broker_the_database_and_the_four_services() -> None:
     services = compose()["services"]
-    assert set(services) == SERVICES | {"rabbitmq", "mongodb"}
-    assert "--replSet" in services["mongodb"]["command"], "MongoDB runs as a single-node replica set"
+    assert set(services) == SERVICES | {"rabbitmq", "mongodb", "broker-setup"}
+    assert "--replSet rs0" in " ".join(services["mongodb"]["entrypoint"]), "MongoDB runs as a replica set"
     for name, service in services.items():
-        assert "healthcheck" in service, f"{name} has no healthcheck"
+        assert "healthcheck" in service or name == "broker-setup", f"{name} has no healthcheck"
 
 
 def test_each_service_runs_an_existing_module_against_rabbitmq_and_mongodb() -> None:
@@ -50,14 +62,17 @@ def test_each_service_runs_an_existing_module_against_rabbitmq_and_mongodb() -> 
         assert environment["SCHEDULER_STORE"] == "mongodb"
         unknown = {key for key in environment if key.startswith("SCHEDULER_")} - variables
         assert not unknown, f"{name} sets variables no settings class reads: {unknown}"
-        assert set(service["depends_on"]) == {"rabbitmq", "mongodb"}
+        assert service["depends_on"] == {
+            "broker-setup": {"condition": "service_completed_successfully"},
+            "mongodb": {"condition": "service_healthy"},
+        }
 
 
 def test_workers_can_be_scaled_and_no_secret_is_written_in_the_file() -> None:
     workers = compose()["services"]["workers"]
     assert "container_name" not in workers and "ports" not in workers, "--scale workers=3 must work"
     text = (ROOT / "compose.yaml").read_text()
-    for secret in ("RABBITMQ_PASSWORD", "SCHEDULER_JWT_SECRET", "SCHEDULER_ADMIN_PASSWORD"):
+    for secret in SECRETS:
         assert f"${{{secret}:?" in text, f"{secret} must come from the environment, required"
 
 
@@ -66,3 +81,52 @@ def test_mongodb_is_healthy_only_as_a_writable_primary() -> None:
     check = " ".join(compose()["services"]["mongodb"]["healthcheck"]["test"])
     assert "quit(db.hello().isWritablePrimary ? 0 : 1)" in check
     assert "rs.initiate(" in check, "the single-node replica set is initiated on first start"
+
+
+def test_each_service_connects_to_rabbitmq_as_its_own_user() -> None:
+    services = compose()["services"]
+    for name, role in ROLE_OF.items():
+        environment = services[name]["environment"]
+        assert environment["SCHEDULER_BROKER_ROLE"] == role and role in ACCESS
+        url = _URL.fullmatch(environment["SCHEDULER_RABBITMQ_URL"])
+        assert url is not None and url["user"] == user_name(role), name
+        assert url["password"] == f"${{{password_variable(role)}:?set {password_variable(role)}}}", name
+    admin = "${RABBITMQ_PASSWORD"
+    users = [service for service in services.values() if admin in str(service.get("environment"))]
+    assert users == [services["rabbitmq"], services["broker-setup"]], "only the set-up uses the administrator"
+
+
+def test_broker_setup_creates_the_users_before_any_service_starts() -> None:
+    setup = compose()["services"]["broker-setup"]
+    assert setup["command"] == ["python", "-m", "infrastructure.bus.rabbitmq_accounts"]
+    assert importlib.util.find_spec("infrastructure.bus.rabbitmq_accounts") is not None
+    assert {password_variable(role) for role in ROLES} <= set(setup["environment"])
+    assert setup["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+
+
+def test_mongodb_needs_authentication_and_the_services_use_the_application_user() -> None:
+    services = compose()["services"]
+    mongodb = services["mongodb"]
+    assert "--keyFile" in " ".join(mongodb["entrypoint"]), "a replica set with authentication needs a key"
+    assert {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"} <= set(mongodb["environment"])
+    script = "./deploy/mongodb/create-app-user.js"
+    assert f"{script}:/docker-entrypoint-initdb.d/create-app-user.js:ro" in mongodb["volumes"]
+    assert "role: 'readWrite', db: database" in (ROOT / script).read_text()
+    assert "-u" in mongodb["healthcheck"]["test"][1], "the healthcheck authenticates"
+    for name in SERVICES:
+        url = _URL.fullmatch(services[name]["environment"]["SCHEDULER_MONGODB_URL"])
+        assert url is not None and url["user"] == "${MONGODB_APP_USER:-scheduler}", name
+        assert url["rest"] == "mongodb:27017/?replicaSet=rs0&authSource=admin"
+
+
+def test_broker_setup_gives_each_user_exactly_its_permissions() -> None:
+    passwords = {role: f"password-of-{role}" for role in ROLES}
+    requests = account_requests("/", passwords)
+    for role in ROLES:
+        user = next(r for r in requests if r.path == f"/api/users/{user_name(role)}")
+        assert user.method == "PUT" and user.body == {"password": passwords[role], "tags": ""}
+        permissions = next(r for r in requests if r.path == f"/api/permissions/%2F/{user_name(role)}")
+        assert permissions.body == {
+            kind: ACCESS[role].pattern(kind) for kind in ("configure", "write", "read")
+        }
+    assert len(requests) == 2 * len(ROLES)

@@ -56,17 +56,27 @@ def _rejected(queue: str, reason: str) -> str:
     return reason
 
 
+def _decoded(body: bytes, queue: str) -> Message | str:
+    """The message in `body`, or the reason it is dead-lettered (whatever went wrong while reading it)."""
+    try:
+        return decode(body)
+    except MessageRejected as rejected:
+        reason = rejected.reason
+    except Exception as error:  # the codec bounds its input; anything it still trips on is one bad body
+        reason = f"undecodable: {type(error).__name__}: {str(error)[:200]}"
+    logger.warning("dead-lettering undecodable message from %s: %s", queue, reason)
+    return _rejected(queue, reason)
+
+
 async def handle_delivery(body: bytes, handler: Handler, *, queue: str) -> str | None:
     """Run `handler` on the decoded `body`; return the dead-letter reason, or None to acknowledge.
 
     Any handler exception is caught (and logged with its traceback) so that one bad message never stops
     a consumer; cancellation (a `BaseException`) is not caught and propagates.
     """
-    try:
-        message = decode(body)
-    except MessageRejected as rejected:
-        logger.warning("dead-lettering undecodable message from %s: %s", queue, rejected.reason)
-        return _rejected(queue, rejected.reason)
+    message = _decoded(body, queue)
+    if isinstance(message, str):
+        return message
     fields = {
         "queue": queue,
         "message_id": message.message_id,
@@ -104,11 +114,11 @@ async def handle_batch(bodies: Sequence[bytes], handler: BatchHandler, *, queue:
     reasons: list[str | None] = [None] * len(bodies)
     decoded: list[tuple[int, Message]] = []
     for index, body in enumerate(bodies):
-        try:
-            decoded.append((index, decode(body)))
-        except MessageRejected as rejected:
-            logger.warning("dead-lettering undecodable message from %s: %s", queue, rejected.reason)
-            reasons[index] = _rejected(queue, rejected.reason)
+        message = _decoded(body, queue)
+        if isinstance(message, str):
+            reasons[index] = message
+        else:
+            decoded.append((index, message))
     if not decoded:
         return reasons
     messages = [message for _, message in decoded]

@@ -152,24 +152,25 @@ class _MemorySubscription:
 
     async def _handle(self, bodies: list[bytes]) -> None:
         try:
-            if self._max_batch:
-                reasons = await handle_batch(
-                    bodies, cast(BatchHandler, self._handler), queue=self._queue.name
-                )
-            else:
-                reasons = [
-                    await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)
-                ]
+            reasons = await self._reasons(bodies)
         except NotHandled as error:  # as a broker's requeue: back to the front, tried again
             logger.warning("delivery from %s given back: %s", self._queue.name, error)
             self._unacked -= len(bodies)
             self._queue.put_back(bodies)
             return
+        except Exception as error:  # never lets one delivery end this consumer's task
+            logger.exception("consumer of %s failed on a delivery; dead-lettering it", self._queue.name)
+            reasons = [f"consumer failed: {type(error).__name__}: {str(error)[:200]}"] * len(bodies)
         for body, reason in zip(bodies, reasons, strict=True):
             if reason is not None:
                 self._bus.add_dead_letter(DeadLetter(body, reason, self._queue.name))
         self._unacked -= len(bodies)
         self._queue.pump()
+
+    async def _reasons(self, bodies: list[bytes]) -> list[str | None]:
+        if self._max_batch:
+            return await handle_batch(bodies, cast(BatchHandler, self._handler), queue=self._queue.name)
+        return [await handle_delivery(bodies[0], cast(Handler, self._handler), queue=self._queue.name)]
 
     def _return_unhandled(self) -> None:
         bodies: list[bytes] = []

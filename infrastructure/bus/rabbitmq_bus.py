@@ -29,6 +29,7 @@ from aio_pika.exceptions import (
     DeliveryError,
 )
 
+from contracts.broker_access import Access
 from contracts.codec import encode
 from contracts.envelope import Message
 from contracts.topology import (
@@ -55,7 +56,10 @@ UNREACHABLE_ERRORS = (AMQPConnectionError, ChannelInvalidStateError, ConnectionE
 
 
 class RabbitMQBus:
-    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own)."""
+    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own).
+
+    `access`: the broker permissions of the service this bus serves (`contracts.broker_access`), when it
+    connects as that service's own user; without it the bus declares the whole topology."""
 
     def __init__(
         self,
@@ -66,8 +70,10 @@ class RabbitMQBus:
         connect_timeout: float = 10.0,
         reconnect_interval: float = 0.5,
         close_grace: float = 5.0,
+        access: Access | None = None,
     ) -> None:
         self._url = url
+        self._access = access  # a service's own broker user: only what that service uses is declared
         self._connection_name = connection_name
         self._publish_timeout = publish_timeout
         self._connect_timeout = connect_timeout
@@ -111,7 +117,7 @@ class RabbitMQBus:
             raise BusUnavailable(f"cannot connect to RabbitMQ: {error!r}") from error
         try:
             channel = await connection.channel(publisher_confirms=True)
-            topology = await declare_topology(channel)
+            topology = await declare_topology(channel, self._access)
         except BaseException as error:
             await connection.close()
             if isinstance(error, (*UNREACHABLE_ERRORS, TimeoutError)):

@@ -19,6 +19,7 @@ from aio_pika.abc import (
     HeadersType,
 )
 
+from contracts.broker_access import Access
 from contracts.topology import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
@@ -42,15 +43,19 @@ class Topology:
     dead_letter_queue: AbstractQueue
 
 
-async def declare_topology(channel: AbstractChannel) -> Topology:
-    """Declare the exchanges, the dead-letter queue and the standing queues.
+async def declare_topology(channel: AbstractChannel, access: Access | None = None) -> Topology:
+    """Declare the exchanges, the dead-letter queue and the standing queues: all of them, or with a
+    service's `access` (its own broker user) only those that service uses.
 
     The standing queues are declared here, not only when consumed, so that commands and runs published
     before their consumer first starts are kept rather than dropped as unroutable.
     """
     exchanges: dict[str, AbstractExchange] = {}
     for name in TOPIC_EXCHANGES:
-        exchanges[name] = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+        if access is None or name in access.exchanges:
+            exchanges[name] = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+        elif name in access.publishes:  # published to without the right to declare it: must exist already
+            exchanges[name] = await channel.get_exchange(name, ensure=False)
     # Fanout: whatever the routing key (our original queue name, or the broker's own dead-lettering
     # which keeps the message's routing key), everything lands in the one dead-letter queue.
     exchanges[DEAD_LETTER_EXCHANGE] = await channel.declare_exchange(
@@ -58,7 +63,7 @@ async def declare_topology(channel: AbstractChannel) -> Topology:
     )
     dead_letter_queue = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True)
     await dead_letter_queue.bind(exchanges[DEAD_LETTER_EXCHANGE], routing_key="")
-    for spec in STANDING_QUEUES:
+    for spec in STANDING_QUEUES if access is None else access.standing_queues:
         await declare_queue(channel, spec)
     return Topology(exchanges, dead_letter_queue)
 

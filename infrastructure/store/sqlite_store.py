@@ -49,6 +49,7 @@ from infrastructure.store.port import (
     StoreUnavailable,
 )
 from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.readable import read_all, read_one
 from infrastructure.store.sqlite_read_models import execution_row
 from infrastructure.store.sqlite_rebuild import SQLiteRebuild
 from infrastructure.store.sqlite_schema import (
@@ -79,6 +80,17 @@ def _where(filters: Iterable[Filter]) -> tuple[str, list[object]]:
 
 def _key(moment: datetime | None) -> str | None:
     return None if moment is None else as_utc_key(moment)
+
+
+def _metadata(document: str) -> MetadataRecord:
+    return MetadataRecord.model_validate_json(document)
+
+
+def _event_document(document: str) -> dict[str, Any]:
+    parsed = json.loads(document)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"not an object but {type(parsed).__name__}")
+    return upcast_document(parsed)
 
 
 class SQLiteStore:
@@ -141,17 +153,17 @@ class SQLiteStore:
                 return cursor.rowcount
 
     async def _listed(
-        self, table: str, order: str, filters: Iterable[Filter], limit: int, offset: int
-    ) -> tuple[list[str], int]:
-        """A page of documents and the count of all matches; a limit of 0 or less gives no rows (as in the
-        Mongo store, where `limit(0)` would mean "no limit")."""
+        self, table: str, key: str, order: str, filters: Iterable[Filter], limit: int, offset: int
+    ) -> tuple[list[tuple[object, str]], int]:
+        """A page of (key, document) rows and the count of all matches; a limit of 0 or less gives no rows
+        (as in the Mongo store, where `limit(0)` would mean "no limit")."""
         where, parameters = _where(filters)
         rows = await self._rows(
-            f"SELECT document FROM {table}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT {key}, document FROM {table}{where} ORDER BY {order} LIMIT ? OFFSET ?",
             [*parameters, max(limit, 0), max(offset, 0)],
         )
         total = await self._scalar(f"SELECT COUNT(*) FROM {table}{where}", parameters)
-        return [row[0] for row in rows], int(total)
+        return [(row[0], row[1]) for row in rows], int(total)
 
     # --- event store -------------------------------------------------------------------------------
     async def append_event(self, document: dict[str, Any]) -> bool:
@@ -184,9 +196,9 @@ class SQLiteStore:
             ("occurred_at < ?", _key(query.until)),
         ]
         documents, total = await self._listed(
-            "scheduler_events", "occurred_at, position", filters, query.limit, query.offset
+            "scheduler_events", "message_id", "occurred_at, position", filters, query.limit, query.offset
         )
-        return [upcast_document(json.loads(document)) for document in documents], total
+        return read_all(_event_document, documents, "events"), total
 
     async def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
         while True:
@@ -253,26 +265,28 @@ class SQLiteStore:
     # --- read models: reads ----------------------------------------------------------------------
     async def get_job(self, job_id: str) -> JobRecord | None:
         document = await self._scalar("SELECT document FROM scheduler_jobs WHERE job_id = ?", (job_id,))
-        return None if document is None else JobRecord.model_validate_json(document)
+        return None if document is None else read_one(JobRecord.model_validate_json, document, "jobs", job_id)
 
     async def get_metadata(self, job_id: str) -> MetadataRecord | None:
         document = await self._scalar("SELECT document FROM scheduler_metadata WHERE job_id = ?", (job_id,))
-        return None if document is None else MetadataRecord.model_validate_json(document)
+        if document is None:
+            return None
+        return read_one(MetadataRecord.model_validate_json, document, "metadata", job_id)
 
     async def _job_views(self, where: str, parameters: Sequence[object]) -> list[JobView]:
         rows = await self._rows(
-            "SELECT job.document, metadata.document FROM scheduler_jobs AS job"
+            "SELECT job.job_id, job.document, metadata.document FROM scheduler_jobs AS job"
             " LEFT JOIN scheduler_metadata AS metadata ON metadata.job_id = job.job_id"
             f"{where} ORDER BY job.job_id",
             parameters,
         )
-        return [
-            JobView(
-                job=JobRecord.model_validate_json(job),
-                metadata=None if metadata is None else MetadataRecord.model_validate_json(metadata),
-            )
-            for job, metadata in rows
-        ]
+        views = []
+        for job_id, job, metadata in rows:
+            record = read_one(JobRecord.model_validate_json, job, "jobs", job_id)
+            if record is not None:
+                extra = None if metadata is None else read_one(_metadata, metadata, "metadata", job_id)
+                views.append(JobView(job=record, metadata=extra))
+        return views
 
     async def list_jobs(self) -> list[JobView]:
         return await self._job_views("", ())
@@ -287,12 +301,11 @@ class SQLiteStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = await self._rows(
-                "SELECT document FROM scheduler_executions"
+                "SELECT execution_id, document FROM scheduler_executions"
                 f" WHERE execution_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            for (document,) in rows:
-                record = ExecutionRecord.model_validate_json(document)
+            for record in read_all(ExecutionRecord.model_validate_json, rows, "executions"):
                 found[record.execution_id] = record
         return found
 
@@ -300,21 +313,24 @@ class SQLiteStore:
         document = await self._scalar(
             "SELECT document FROM scheduler_executions WHERE execution_id = ?", (execution_id,)
         )
-        return None if document is None else ExecutionRecord.model_validate_json(document)
+        if document is None:
+            return None
+        return read_one(ExecutionRecord.model_validate_json, document, "executions", execution_id)
 
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
         is_manual = None if query.is_manual is None else int(query.is_manual)
         filters = [("job_id = ?", query.job_id), ("status = ?", query.status), ("is_manual = ?", is_manual)]
         where, parameters = _where(filters)
         rows = await self._rows(
-            f"SELECT document FROM scheduler_executions{where} ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",
+            f"SELECT execution_id, document FROM scheduler_executions{where}"
+            f" ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",
             [*parameters, max(query.limit, 0), max(query.offset, 0)],
         )
         # The total from the trigger-kept counts: a sum over a few hundred rows, not a scan of the table.
         total = await self._scalar(
             f"SELECT COALESCE(SUM(n), 0) FROM scheduler_execution_counts{where}", parameters
         )
-        return [ExecutionRecord.model_validate_json(row[0]) for row in rows], int(total)
+        return read_all(ExecutionRecord.model_validate_json, rows, "executions"), int(total)
 
     async def count_executions(self, status: str | None = None) -> int:
         where, parameters = _where([("status = ?", status)])
@@ -342,13 +358,13 @@ class SQLiteStore:
     async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
         filters = [("job_id = ?", query.job_id), ("status = ?", query.status)]
         documents, total = await self._listed(
-            "scheduler_history", NEWEST_FIRST, filters, query.limit, query.offset
+            "scheduler_history", "history_id", NEWEST_FIRST, filters, query.limit, query.offset
         )
-        return [HistoryRecord.model_validate_json(document) for document in documents], total
+        return read_all(HistoryRecord.model_validate_json, documents, "history"), total
 
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
-        rows = await self._rows("SELECT document FROM scheduler_state ORDER BY scheduler_id")
-        return [SchedulerStateRecord.model_validate_json(row[0]) for row in rows]
+        rows = await self._rows("SELECT scheduler_id, document FROM scheduler_state ORDER BY scheduler_id")
+        return read_all(SchedulerStateRecord.model_validate_json, rows, "scheduler_state")
 
     # --- retention -------------------------------------------------------------------------------
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
@@ -377,8 +393,10 @@ class SQLiteStore:
                 raise
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
-        rows = await self._rows("SELECT document FROM scheduler_projector_state ORDER BY projector_id")
-        return [ProjectorStateRecord.model_validate_json(row[0]) for row in rows]
+        rows = await self._rows(
+            "SELECT projector_id, document FROM scheduler_projector_state ORDER BY projector_id"
+        )
+        return read_all(ProjectorStateRecord.model_validate_json, rows, "projector_state")
 
     async def projector_lag_s(self) -> float | None:
         return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))

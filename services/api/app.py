@@ -27,14 +27,27 @@ from services.api.authenticator import Authenticator
 from services.api.console import mount_console
 from services.api.cors import add_cors
 from services.api.dependencies import ApiContext
+from services.api.docs import mount_docs
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
+from services.api.json_limits import JsonLimitMiddleware
 from services.api.limits import BodyLimitMiddleware
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics, MetricsMiddleware
 from services.api.platform_auth import PlatformTokens
 from services.api.request_id import RequestIdMiddleware
-from services.api.routes import auth, client_probe, events, executions, history, jobs, probes, status
+from services.api.routes import (
+    auth,
+    client_probe,
+    events,
+    executions,
+    history,
+    jobs,
+    parameters,
+    probes,
+    status,
+)
+from services.api.security_headers import SecurityHeadersMiddleware
 from services.api.sessions import LocalSessions, purge_expired_sessions
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
@@ -119,16 +132,22 @@ def create_app(
         summary="Jobs, executions, history and health of the event-sourced scheduler.",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served by `mount_docs` from the service's own files
+        redoc_url=None,  # ReDoc would load its script from a CDN
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.api = context
     install_error_handlers(app)
     install_auth_errors(app)
+    app.add_middleware(JsonLimitMiddleware)  # inside the byte cap: it reads the body whole
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     add_cors(app, settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer, CORS preflights included
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
-    for module in (jobs, executions, history, status, events, auth, client_probe, probes):
+    for module in (jobs, parameters, executions, history, status, events, auth, client_probe, probes):
         app.include_router(module.router)
+    mount_docs(app)  # Swagger UI at `/docs`, from the service's own files
     mount_console(app)  # the web console at `/`, static files only
     return app
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,25 +18,13 @@ from infrastructure.adapters import make_bus, make_platform_users, make_store, m
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging
 from infrastructure.store.platform_users_port import PlatformUserDirectory
+from services.api import log_redaction
 from services.api.app import create_app, stream_hub
 from services.api.request_id import log_request_ids
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
 
 logger = logging.getLogger(__name__)
-
-
-class RedactTokens(logging.Filter):
-    """Keeps `?access_token=` (the live stream's sign-in for EventSource) out of the access log."""
-
-    pattern = re.compile(r"(access_token=)[^&\s]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self.pattern.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        return True
 
 
 class ApiServer(uvicorn.Server):
@@ -64,9 +51,7 @@ def build_server(app: FastAPI, settings: ApiSettings) -> ApiServer:
         # uvicorn's lines go through the process's own handler (one format, with the request id).
         log_config=None,
     )
-    access_log = logging.getLogger("uvicorn.access")
-    if not any(isinstance(existing, RedactTokens) for existing in access_log.filters):
-        access_log.addFilter(RedactTokens())
+    log_redaction.install("uvicorn.access", "uvicorn.error")
     log_request_ids()
     return ApiServer(config, stream_hub(app))
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX
 
 T = TypeVar("T")
+# Strings from outside hold no control character but tab, line feed and carriage return.
+NO_CONTROL_CHARACTERS = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
 DATE_TIME: dict[str, Any] = {"format": "date-time", "examples": ["2025-01-06T09:30:00+08:00"]}
 
 
@@ -72,8 +74,8 @@ class MetadataUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"display_name": "行情同步"}]})
 
-    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX, pattern=NO_CONTROL_CHARACTERS)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX, pattern=NO_CONTROL_CHARACTERS)
 
 
 class TriggerRequest(BaseModel):
@@ -84,7 +86,18 @@ class TriggerRequest(BaseModel):
     )
 
     kwargs: dict[str, Any] | None = Field(
-        default=None, description="this run's own arguments (the job's defaults are unchanged)"
+        default=None,
+        description="this run's own arguments (the job's defaults are unchanged); which ones a job accepts "
+        "(names, types, ranges) is its own: `GET /api/scheduler/jobs/{job_id}/parameters`",
+    )
+
+
+class JobParametersOut(BaseModel):
+    job_id: str
+    job_kind: str
+    accepted: list[str] = Field(description="the parameter names a trigger's kwargs may use")
+    json_schema: dict[str, Any] = Field(
+        serialization_alias="schema", description="JSON schema of the kwargs object (no other property)"
     )
 
 

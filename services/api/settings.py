@@ -51,6 +51,9 @@ class ApiSettings(CommonSettings):
     projector_lag_degraded_s: float = Field(default=30.0, gt=0)
     stream_client_buffer: int = Field(default=1000, ge=10)
     graceful_shutdown_s: int = Field(default=5, ge=0)
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, `/metrics` answers only `Authorization: Bearer <this>`"
+    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.run_policy import RunPolicy
 from services.scheduler.definitions import JobDefinition, canary_definition
 from services.scheduler.settings import JobOverride, SchedulerSettings
@@ -32,7 +33,8 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
     for job_id, definition in definitions.items():
         try:
             build_trigger(definition.trigger, settings.zone)
-        except TriggerSpecError as error:
+            check_parameters(definition.job_kind, definition.kwargs)
+        except (TriggerSpecError, InvalidParameters) as error:
             raise CatalogueSettingsError(f"job {job_id}: {error}") from None
     return definitions
 

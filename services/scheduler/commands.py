@@ -28,6 +28,7 @@ from contracts.events import (
     JobPaused,
     JobResumed,
 )
+from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.records import ExecutionRecord
 from infrastructure.bus.port import Reject
 from services.scheduler.definitions import JobDefinition
@@ -90,6 +91,10 @@ async def resume_job(service: Office, command: ResumeJob) -> None:
 
 async def trigger_job(service: Office, command: TriggerJob) -> None:
     definition = await _definition(service, command, command.job_id)
+    try:  # the API checked them; a command from elsewhere is checked here again
+        check_parameters(definition.job_kind, command.kwargs)
+    except InvalidParameters as error:
+        await reject(service, command, str(error))
     await service.run_or_refuse(
         definition,
         scheduled_time=command.occurred_at,

@@ -20,6 +20,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
 from schemathesis.python import asgi
 from schemathesis.schemas import APIOperation, BaseSchema
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
@@ -72,13 +73,19 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory, accounts: list[object])
     asgi.shutdown_lifespans()
 
 
+# A trigger's kwargs are checked against the job's own parameters (`GET /jobs/{id}/parameters`), which one
+# schema for every job cannot state: a schema-valid trigger may be refused 422 (every other check holds).
+_JOB_DEPENDENT_BODY = {"POST /api/scheduler/jobs/{job_id}/trigger"}
+
+
 def _fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode) -> None:
     token = access_token(ADMIN)
+    excluded = [positive_data_acceptance] if operation.label in _JOB_DEPENDENT_BODY else []
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     def call(case: Case[Any]) -> None:
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=excluded)
 
     call()
 
@@ -87,7 +94,7 @@ def _fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode) -> 
 def test_generated_requests(api_schema: BaseSchema, mode: GenerationMode) -> None:
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations() if isinstance(result, Ok)]
-    assert len(operations) == 26
+    assert len(operations) == 27
     for operation in operations:
         try:
             _fuzz(operation, mode)

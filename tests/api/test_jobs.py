@@ -133,11 +133,12 @@ async def test_trigger_answers_the_execution_id_it_published(
 
 
 async def test_trigger_with_kwargs_and_force(
-    client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]
+    client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], store: SQLiteStore
 ) -> None:
-    body = {"kwargs": {"symbols": ["600000", "000001"], "days": 3}}
+    await store.put_job(seed.job("history", job_kind="akshare_historical_sync"))
+    body = {"kwargs": {"symbols": ["600000", "000001"], "limit": 3}}
     response = await client.post(
-        "/api/scheduler/jobs/quotes/trigger", params={"force": "true"}, json=body, headers=admin
+        "/api/scheduler/jobs/history/trigger", params={"force": "true"}, json=body, headers=admin
     )
     ok(response)
     assert "强制" in response.json()["message"]

@@ -14,7 +14,7 @@ from pydantic import SecretStr, ValidationError
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.auth import ensure_first_admin, new_user, verify_password
-from services.api.bootstrap import RedactTokens
+from services.api.log_redaction import RedactTokens
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import AppFactory, app_of
@@ -53,7 +53,8 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(operations) == 28  # with /api/health, /api/auth/refresh and /api/auth/logout
+    # with /api/health, /api/auth/refresh, /api/auth/logout and /api/scheduler/jobs/{job_id}/parameters
+    assert len(operations) == 29
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)

@@ -249,6 +249,18 @@ async def test_exclusive_queues_give_every_consumer_its_own_copy(bus: Bus) -> No
             "invalid JobStarted v1",
             id="invalid-fields",
         ),
+        pytest.param(
+            "JobStarted",
+            b'{"type": "JobStarted", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+            "nested deeper than 48 levels (10001)",
+            id="nested-10000",
+        ),
+        pytest.param(
+            "JobStarted",
+            b'{"type": "JobStarted", "x": "' + b"a" * (5 * 1024 * 1024) + b'"}',
+            "JSON larger than",
+            id="5-MiB",
+        ),
     ],
 )
 async def test_a_poison_message_is_dead_lettered_with_its_reason(
@@ -282,6 +294,20 @@ async def test_a_rejected_message_is_dead_lettered_with_the_handlers_reason(bus:
     assert letter.reason == "why"
     assert letter.original_queue == COMMANDS.name
     assert json.loads(letter.body)["message_id"] == rejected.message_id
+
+
+async def test_a_handler_hitting_the_recursion_limit_dead_letters_and_the_consumer_goes_on(bus: Bus) -> None:
+    recorder = Recorder()
+    failing, good = job_started("exec-deep"), job_started("exec-fine")
+    recorder.failures[failing.message_id] = RecursionError("maximum recursion depth exceeded")
+    await bus.consume(ALL_EVENTS, recorder)
+
+    await bus.publish(failing)
+    await bus.publish(good)
+
+    await wait_until(lambda: recorder.messages == [good], message="the next good message")
+    [letter] = await take_dead_letters(bus, 1)
+    assert "RecursionError" in letter.reason
 
 
 async def test_a_failing_handler_dead_letters_and_the_consumer_goes_on(bus: Bus) -> None:

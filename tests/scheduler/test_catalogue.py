@@ -66,6 +66,14 @@ def test_per_job_settings_from_environment_variables(monkeypatch: pytest.MonkeyP
         ({"SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "every day"}, "job news_sync: invalid trigger 'every day'"),
         ({"SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "0 25 * * *"}, "job news_sync: invalid cron expression"),
         ({"SCHEDULER_JOBS__NO_SUCH_JOB__ENABLED": "true"}, "settings name unknown jobs: no_such_job"),
+        (
+            {"SCHEDULER_JOBS__NEWS_SYNC__KWARGS": '{"symbol": ["600000"]}'},
+            "job news_sync: news_sync: unknown parameter symbol .accepted parameters: symbols, limit.",
+        ),
+        (
+            {"SCHEDULER_JOBS__PIPELINE_CANARY__KWARGS": '{"steps": 100000}'},
+            "job pipeline_canary: pipeline_canary: steps: Input should be less than or equal to 1000",
+        ),
     ],
 )
 def test_bad_job_settings_stop_start_up_naming_the_job_and_value(

@@ -82,10 +82,21 @@ async def test_a_canary_asked_to_fail_ends_failed_with_the_error(system: Embedde
     assert record.traceback is not None and "CanaryFailure" in record.traceback
 
 
-async def test_invalid_canary_arguments_fail_the_run_with_a_clear_reason(system: EmbeddedSystem) -> None:
+async def test_invalid_canary_arguments_are_rejected_with_a_clear_reason(system: EmbeddedSystem) -> None:
+    """The scheduler checks a trigger's kwargs against the job's declared parameters (the API did too)."""
     execution_id = await trigger(system, duration_s="soon")
-    record = await wait_for_status(system, execution_id, "failed")
-    assert record.error_message is not None and "duration_s must be a number" in record.error_message
+
+    async def rejected() -> list[dict[str, object]]:
+        events, _ = await system.store.list_events(
+            EventQuery(execution_id=execution_id, type="CommandRejected")
+        )
+        return events
+
+    await wait_until(rejected, message="the trigger to be rejected")
+    [event] = await rejected()
+    assert "duration_s: Input should be a valid number" in str(event["reason"])
+    assert "accepted parameters: duration_s, steps, fail" in str(event["reason"])
+    assert await system.store.get_execution(execution_id) is None
 
 
 async def test_cancel_stops_a_running_canary(system: EmbeddedSystem) -> None:

@@ -15,15 +15,9 @@ from fastapi.staticfiles import StaticFiles
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 ASSETS_PATH = "/console"
 
-# The page loads nothing but its own files (no CDN, no inline script), talks only to its own origin.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+# The page loads nothing but its own files (no CDN, no inline script), talks only to its own origin: the
+# Content-Security-Policy and the other security headers come from `services.api.security_headers`.
 PAGE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
     # The page is tiny and changes with each release: always revalidate (ETag) instead of a stale copy.
     "Cache-Control": "no-cache",
 }

@@ -21,7 +21,14 @@ from services.api.dependencies import (
     current_user,
 )
 from services.api.errors import ADMIN, READ, responses
-from services.api.schemas import Envelope, EventOut, EventPage, ExecutionPage, JobExecution
+from services.api.schemas import (
+    NO_CONTROL_CHARACTERS,
+    Envelope,
+    EventOut,
+    EventPage,
+    ExecutionPage,
+    JobExecution,
+)
 from services.api.views import event_out, execution_out, now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
@@ -147,7 +154,13 @@ async def mark_failed(
     user: AdminUser,
     execution_id: ExecutionId,
     reason: Annotated[
-        str, Query(min_length=1, max_length=500, description="why; shown as the error message")
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="why; shown as the error message",
+        ),
     ] = DEFAULT_FAILURE_REASON,
 ) -> Envelope[None]:
     execution = await existing_execution(context, execution_id)

@@ -11,6 +11,7 @@ from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadat
 from services.api.commands import accepted, existing_job, job_not_found, publish
 from services.api.dependencies import AdminUser, Context, JobId, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.parameters import checked_kwargs
 from services.api.schemas import (
     Envelope,
     Job,
@@ -109,9 +110,9 @@ async def trigger_job(
     force: Annotated[bool, Query(description="e.g. skip the trading-time check, for this run only")] = False,
     request: Annotated[TriggerRequest | None, Body()] = None,
 ) -> Envelope[TriggerResult]:
-    await existing_job(context, job_id)
+    job = await existing_job(context, job_id)
     execution_id = uuid.uuid4().hex
-    kwargs = request.kwargs if request is not None and request.kwargs is not None else {}
+    kwargs = checked_kwargs(job, request.kwargs if request is not None and request.kwargs is not None else {})
     command = TriggerJob(
         job_id=job_id,
         execution_id=execution_id,

@@ -1,17 +1,21 @@
-"""For orchestrators and Prometheus: liveness, readiness, metrics (no token needed, nothing secret)."""
+"""For orchestrators and Prometheus: liveness, readiness (no token), metrics (a token when one is set)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+import anyio.to_thread
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from services.api.dependencies import Context
-from services.api.schemas import Liveness, Readiness
+from services.api.schemas import ErrorResponse, Liveness, Readiness
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["probes"])
+METRICS_TOKEN_REQUIRED = "需要指标令牌（Authorization: Bearer <metrics token>）"
 
 
 @router.get("/healthz", summary="Liveness: the process answers", response_model=Liveness)
@@ -40,8 +44,24 @@ async def readyz(context: Context) -> Response:
 @router.get(
     "/metrics",
     summary="Prometheus metrics of this API process",
+    description="Needs `Authorization: Bearer <SCHEDULER_METRICS_TOKEN>` when that setting is set.",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
+        401: {"model": ErrorResponse, "description": "metrics token required and missing or wrong"},
+    },
 )
-async def metrics(context: Context) -> Response:
-    return Response(context.metrics.render(), media_type=context.metrics.content_type)
+async def metrics(context: Context, authorization: Annotated[str | None, Header()] = None) -> Response:
+    expected = context.settings.metrics_token
+    if expected is not None and not _bearer_matches(authorization, expected.get_secret_value()):
+        return JSONResponse(
+            {"detail": "需要指标令牌（Authorization: Bearer <metrics token>）"}, status_code=401
+        )
+    # Rendered on a worker thread: the event loop keeps answering requests meanwhile.
+    body = await anyio.to_thread.run_sync(context.metrics.render)
+    return Response(body, media_type=context.metrics.content_type)
+
+
+def _bearer_matches(authorization: str | None, token: str) -> bool:
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())

@@ -1,0 +1,122 @@
+"""The parameters (`kwargs`) each job kind accepts: names, types, ranges.
+
+A pure declaration module (pydantic only): the API checks a manual trigger's kwargs against it and
+publishes each job kind's JSON schema (clients build a form from it), the scheduler checks the kwargs of
+its settings, and the workers read the same names (a test checks the workers' catalogue against this
+module). It must never import the workers' catalogue (pandas, market libraries).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+
+SYMBOLS_MAX = 6000  # more than every A-share listed today
+# A code as the workers read it: `600000`, `600000.SH`, `sh600000`, `sh.600000`.
+SymbolCode = Annotated[str, Field(pattern=r"^[A-Za-z.]{0,3}\d{6}(\.[A-Za-z]{2})?$", max_length=12)]
+# The same as one text, separated by commas or spaces (what a settings file writes most easily).
+SymbolText = Annotated[str, Field(pattern=r"^[A-Za-z0-9., ]*$", max_length=SYMBOLS_MAX * 13)]
+
+
+def _iso_date(value: str) -> str:
+    date.fromisoformat(value)  # ValueError: pydantic reports it as a validation error of the field
+    return value
+
+
+class JobParameters(BaseModel):
+    """Base of every declaration: unknown parameters are refused, numbers must be finite."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class NoParameters(JobParameters):
+    """A job that takes no kwargs."""
+
+
+class CanaryParameters(JobParameters):
+    duration_s: float = Field(default=2, ge=0, le=3600, strict=True, description="seconds the run lasts")
+    steps: StrictInt = Field(default=4, ge=1, le=1000, description="progress reports, evenly spread")
+    fail: StrictBool = Field(default=False, description="fail on purpose at the end")
+
+
+class SymbolParameters(JobParameters):
+    symbols: list[SymbolCode] | SymbolText | None = Field(
+        default=None,
+        max_length=SYMBOLS_MAX,
+        description="only these stock codes (default: every stored or listed stock)",
+    )
+    limit: StrictInt | None = Field(default=None, ge=1, le=100_000, description="the first N symbols only")
+
+
+class HistoryParameters(SymbolParameters):
+    start_date: Annotated[str, AfterValidator(_iso_date)] | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="YYYY-MM-DD: re-read every symbol's bars from that day on",
+        json_schema_extra={"format": "date"},
+    )
+
+
+class BasicInfoParameters(SymbolParameters):
+    details: StrictBool = Field(default=True, description="false: the code list only, no per-stock details")
+
+
+JOB_PARAMETERS: dict[str, type[JobParameters]] = {
+    "pipeline_canary": CanaryParameters,
+    "basics_sync_service": NoParameters,
+    "quotes_ingestion_service": NoParameters,
+    "tushare_basic_info_sync": NoParameters,
+    "tushare_quotes_sync": NoParameters,
+    "tushare_historical_sync": HistoryParameters,
+    "tushare_financial_sync": SymbolParameters,
+    "tushare_status_check": NoParameters,
+    "akshare_basic_info_sync": BasicInfoParameters,
+    "akshare_quotes_sync": NoParameters,
+    "akshare_historical_sync": HistoryParameters,
+    "akshare_financial_sync": SymbolParameters,
+    "akshare_status_check": NoParameters,
+    "baostock_basic_info_sync": NoParameters,
+    "baostock_daily_quotes_sync": SymbolParameters,
+    "baostock_historical_sync": HistoryParameters,
+    "baostock_status_check": NoParameters,
+    "news_sync": SymbolParameters,
+}
+
+
+class InvalidParameters(ValueError):
+    """kwargs a job kind does not accept; the message names each problem and the accepted parameters."""
+
+    def __init__(self, job_kind: str, problems: list[str], accepted: list[str]) -> None:
+        names = ", ".join(accepted) or "none"
+        super().__init__(f"{job_kind}: {'; '.join(problems)} (accepted parameters: {names})")
+        self.problems = problems
+        self.accepted = accepted
+
+
+def accepted_parameters(job_kind: str) -> list[str]:
+    return list(JOB_PARAMETERS.get(job_kind, NoParameters).model_fields)
+
+
+def check_parameters(job_kind: str, kwargs: dict[str, Any]) -> None:
+    """InvalidParameters unless `kwargs` are what `job_kind` accepts (an unknown kind accepts none)."""
+    declaration = JOB_PARAMETERS.get(job_kind, NoParameters)
+    try:
+        declaration.model_validate(kwargs)
+    except ValidationError as error:
+        problems = [_problem(item) for item in error.errors(include_url=False, include_input=False)]
+        raise InvalidParameters(job_kind, problems, accepted_parameters(job_kind)) from None
+
+
+def _problem(item: Any) -> str:
+    name = ".".join(str(part) for part in item["loc"]) or "kwargs"
+    if item["type"] == "extra_forbidden":
+        return f"unknown parameter {name}"
+    return f"{name}: {item['msg']}"
+
+
+def parameters_schema(job_kind: str) -> dict[str, Any]:
+    """The JSON schema of the kwargs `job_kind` accepts (an object; no other property allowed)."""
+    schema: dict[str, Any] = JOB_PARAMETERS.get(job_kind, NoParameters).model_json_schema()
+    return schema

@@ -1,0 +1,32 @@
+"""Each job's parameter schema: what a manual trigger's `kwargs` may hold (clients build a form from it)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from contracts.job_parameters import accepted_parameters, parameters_schema
+from services.api.commands import existing_job
+from services.api.dependencies import Context, JobId, current_user
+from services.api.errors import READ, responses
+from services.api.schemas import Envelope, JobParametersOut
+from services.api.views import now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+
+
+@router.get(
+    "/jobs/{job_id}/parameters",
+    summary="The kwargs a manual trigger of this job accepts (JSON schema)",
+    description="Anything else in `kwargs` is refused with 422 naming the accepted parameters.",
+    response_model=Envelope[JobParametersOut],
+    responses=responses(*READ, 404),
+)
+async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParametersOut]:
+    job = await existing_job(context, job_id)
+    data = JobParametersOut(
+        job_id=job_id,
+        job_kind=job.job_kind,
+        accepted=accepted_parameters(job.job_kind),
+        json_schema=parameters_schema(job.job_kind),
+    )
+    return Envelope(data=data, message=f"任务 {job_id} 的参数说明", timestamp=now_iso(context.zone))
