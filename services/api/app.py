@@ -29,6 +29,7 @@ from services.api.cors import add_cors
 from services.api.dependencies import ApiContext
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
+from services.api.language import LanguageMiddleware
 from services.api.limits import BodyLimitMiddleware
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics, MetricsMiddleware
@@ -125,6 +126,7 @@ def create_app(
     install_auth_errors(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(LanguageMiddleware)  # the caller's language for every text, errors included
     add_cors(app, settings.cors_origins)
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
     for module in (jobs, executions, history, status, events, auth, client_probe, probes):

@@ -51,6 +51,9 @@ class ApiSettings(CommonSettings):
     projector_lag_degraded_s: float = Field(default=30.0, gt=0)
     stream_client_buffer: int = Field(default=1000, ge=10)
     graceful_shutdown_s: int = Field(default=5, ge=0)
+    # Read your writes: how long a command's answer waits for the read models to show its effect before
+    # it answers 202 "accepted, not yet applied" instead.
+    command_wait_s: float = Field(default=2.0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

@@ -53,7 +53,7 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(operations) == 28  # with /api/health, /api/auth/refresh and /api/auth/logout
+    assert len(operations) == 29  # with /api/health, /api/auth/refresh, /api/auth/logout, /statuses
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)
