@@ -74,6 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "stream_overflow": ("客户端处理过慢，请重新连接", "The client reads too slowly: reconnect"),
     "invalid_parameters": ("参数无效", "Invalid parameters"),
+    "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),
     "where_query": ("查询参数", "query parameter"),
     "where_path": ("路径参数", "path parameter"),
     "where_body": ("请求体", "body"),

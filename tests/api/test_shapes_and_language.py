@@ -147,3 +147,12 @@ async def test_messages_and_errors_in_the_callers_language(
 )
 def test_the_language_is_chosen_from_accept_language(header: str | None, language: str) -> None:
     assert negotiate(header) == language
+
+
+async def test_sign_in_and_rights_errors_in_the_callers_language(
+    client: httpx.AsyncClient, viewer: dict[str, str]
+) -> None:
+    assert error(await client.get("/api/scheduler/jobs", headers=ENGLISH), 401).startswith("No token")
+    assert error(await client.get("/api/scheduler/jobs"), 401).startswith("未提供认证令牌")
+    forbidden = await client.post("/api/scheduler/jobs/quotes/pause", headers=viewer | ENGLISH)
+    assert error(forbidden, 403) == "Admin rights are needed"
