@@ -159,9 +159,11 @@ async def _claim_waiting_run(service: Office, record: ExecutionRecord, actor: st
 
 
 async def mark_execution_failed(service: Office, command: MarkExecutionFailed) -> None:
+    """Ends the execution failed; a run no worker has started is claimed first, so none starts it later."""
     record = await _execution(service, command, command.execution_id)
     if record.status in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} already ended ({record.status})")
+    await _claim_waiting_run(service, record, command.actor)
     await service.publish(
         ExecutionMarkedFailed(
             producer=service.producer,

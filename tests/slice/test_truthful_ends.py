@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contracts.commands import CancelExecution, TriggerJob
+from contracts.commands import CancelExecution, MarkExecutionFailed, TriggerJob
 from infrastructure.store.port import EventQuery, ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from tests.slice.test_pipeline import CANARY, command, trigger, wait_for_status
@@ -64,3 +64,19 @@ async def test_a_queued_run_cancelled_never_starts_and_ends_cancelled_at_once(sy
     assert record is not None and record.status == "cancelled" and record.started_at is None
     assert system.scheduler.office is not None
     assert waiting not in system.scheduler.office.tracker.runs, "the scheduler tracks it no more"
+
+
+async def test_a_queued_run_marked_failed_never_starts(system: EmbeddedSystem) -> None:
+    busy = [await forced_trigger(system, **LONG) for _ in range(2)]
+    for execution_id in busy:
+        await wait_for_status(system, execution_id, "running")
+    waiting = await forced_trigger(system, **LONG)
+    await wait_for_status(system, waiting, "queued")
+    await system.bus.publish(command(MarkExecutionFailed, execution_id=waiting, reason="not needed"))
+    await wait_for_status(system, waiting, "failed")
+    for execution_id in busy:
+        await system.bus.publish(command(CancelExecution, execution_id=execution_id))
+        await wait_for_status(system, execution_id, "cancelled")
+    after = await forced_trigger(system, duration_s=0, steps=1)
+    await wait_for_status(system, after, "success")
+    assert await event_types(system, waiting) == ["RunQueued", "ExecutionMarkedFailed"]
