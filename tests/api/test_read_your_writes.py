@@ -14,7 +14,7 @@ from services.api.app import create_app
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from tests.api import seed
-from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory, bearer
+from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory
 from tests.api.envelope import accepted, error
 from tests.api.fakes import RecordingBus
 from tests.client_replay import replay_the_client
@@ -39,10 +39,11 @@ async def embedded_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     try:
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=bearer(ADMIN)
-            ) as client,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
         ):
+            login = await client.post("/api/auth/login", json={"username": ADMIN, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            client.headers["Authorization"] = f"Bearer {login.json()['data']['access_token']}"
             await wait_until(lambda: system.store.get_job("pipeline_canary"), message="the canary listed")
             yield client
     finally:
