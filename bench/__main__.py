@@ -36,6 +36,7 @@ MEASUREMENTS = {
     "fire": ("bench.fire_precision", "measure_fire_precision"),  # (5)
     "read": ("bench.read_path", "measure_read_path"),  # (6)
     "replay": ("bench.replay", "measure_replay"),  # (7)
+    "commands": ("bench.command_latency", "measure_commands"),  # (9)
 }
 
 

@@ -9,9 +9,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 
-ExecutionStatus = Literal["queued", "running", "success", "failed", "missed", "cancelled", "skipped"]
-FinalStatus = Literal["success", "failed", "cancelled"]
-TERMINAL_STATUSES: frozenset[str] = frozenset({"success", "failed", "missed", "cancelled", "skipped"})
+ExecutionStatus = Literal[
+    "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
+]  # fmt: skip
+# `partial` was added to `JobFinished` without a new version: every older document still decodes to what it
+# meant, and a consumer that does not know the value rejects the event with the reason (deploy consumers
+# before producers, as for any new message).
+FinalStatus = Literal["success", "partial", "failed", "cancelled"]
+TERMINAL_STATUSES: frozenset[str] = frozenset(
+    {"success", "partial", "failed", "missed", "cancelled", "skipped"}
+)
 
 
 class JobRegistered(JobEvent):
@@ -96,7 +103,8 @@ class Progress(ExecutionEvent):
 
 
 class JobFinished(ExecutionEvent):
-    """An attempt ended: `success`, `failed` (error and traceback) or `cancelled` (who asked)."""
+    """An attempt ended: `success`, `partial` (the job did only part of its work: `return_value` is what
+    was done, `error_message` what was not), `failed` (error and traceback) or `cancelled` (who asked)."""
 
     type: Literal["JobFinished"] = "JobFinished"
     status: FinalStatus
@@ -146,6 +154,17 @@ class CancelRequested(ExecutionEvent):
     """An operator asked to cancel a running execution; the worker running it stops at its next check."""
 
     type: Literal["CancelRequested"] = "CancelRequested"
+    actor: str
+
+
+class QueuedRunCancelled(ExecutionEvent):
+    """An operator cancelled a run that no worker had started: it ends `cancelled` at once and never starts.
+
+    Emitted by the scheduler after it claimed the run's next attempt in the workers' claim store, so a
+    worker that receives the run request later (or again, on a redelivery) finds it claimed and drops it.
+    """
+
+    type: Literal["QueuedRunCancelled"] = "QueuedRunCancelled"
     actor: str
 
 
@@ -258,6 +277,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobMissed,
     JobSkipped,
     CancelRequested,
+    QueuedRunCancelled,
     ExecutionMarkedFailed,
     ExecutionDeleted,
     CommandRejected,

@@ -66,7 +66,7 @@ LIFECYCLE = QueueSpec(
     EVENTS_EXCHANGE,
     binding_keys=(
         "RunQueued", "JobStarted", "Progress", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
-        "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat",
+        "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat", "QueuedRunCancelled",
     ),
     single_active_consumer=True,
 )  # fmt: skip

@@ -15,6 +15,7 @@ from contracts.events import (
     JobRegistered,
     JobResumed,
     JobScheduled,
+    QueuedRunCancelled,
     RunQueued,
     SchedulerHeartbeat,
 )
@@ -132,6 +133,7 @@ HISTORY_EVENT_TYPES = (
     RunQueued,
     JobMetadataUpdated,
     CancelRequested,
+    QueuedRunCancelled,
     ExecutionDeleted,
     ExecutionMarkedFailed,
     CommandRejected,
@@ -171,8 +173,8 @@ def history_line(event: Event) -> HistoryRecord | None:
                 actor=event.actor,
                 details=changes,
             )
-        case CancelRequested() | ExecutionDeleted():
-            action = "cancel" if isinstance(event, CancelRequested) else "delete"
+        case CancelRequested() | QueuedRunCancelled() | ExecutionDeleted():
+            action = "delete" if isinstance(event, ExecutionDeleted) else "cancel"
             return HistoryRecord(
                 **base,
                 job_id=event.job_id,

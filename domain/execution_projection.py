@@ -8,7 +8,8 @@ display fields derived from them (`_derive`). So redelivery and reordering chang
 - the end of a run is the first terminal fact by time (a worker's `JobFinished` at `finished_at`, an
   `ExecutionMarkedFailed`, `JobMissed` or `JobSkipped` when it happened); once ended, a run is never reopened:
   a late `JobStarted` or `Progress` may fill in what it reports, never the status;
-- the first cancel request (by time) is the one shown;
+- the first cancel request (by time) is the one shown; a queued run cancelled before it started
+  (`QueuedRunCancelled`) ends `cancelled` like a worker's end would;
 - a deleted execution leaves a tombstone: nothing brings it back.
 """
 
@@ -29,6 +30,7 @@ from contracts.events import (
     JobSkipped,
     JobStarted,
     Progress,
+    QueuedRunCancelled,
     RunQueued,
 )
 from domain.records import ExecutionRecord, ExecutionTombstone, updated
@@ -111,6 +113,8 @@ def _changes(record: ExecutionRecord, event: ExecutionEvent) -> dict[str, Any]:
             return _not_run(record, event)
         case CancelRequested():
             return _cancel_requested(record, event)
+        case QueuedRunCancelled() if _ends_first(record, event.occurred_at):
+            return _queued_run_cancelled(record, event)
         case ExecutionMarkedFailed() if _ends_first(record, event.occurred_at):
             return _ended("failed", event.occurred_at) | {"error_message": event.reason}
     return {}
@@ -219,6 +223,18 @@ def _cancel_requested(record: ExecutionRecord, event: CancelRequested) -> dict[s
         "cancel_requested": True,
         "cancel_requested_by": event.actor,
         "cancel_requested_at": event.occurred_at,
+    }
+
+
+def _queued_run_cancelled(record: ExecutionRecord, event: QueuedRunCancelled) -> dict[str, Any]:
+    """Cancelled before any worker started it: it ends now, with who asked."""
+    requested_by = record.cancel_requested_by or event.actor
+    requested_at = min(filter(None, (record.cancel_requested_at, event.occurred_at)))
+    return _ended("cancelled", event.occurred_at) | {
+        "cancel_requested": True,
+        "cancel_requested_by": requested_by,
+        "cancel_requested_at": requested_at,
+        "error_message": f"cancelled by {event.actor} before it started",
     }
 
 

@@ -179,6 +179,7 @@ class ExecutionStats(Record):
     cancelled: int = 0
     skipped: int = 0
     running: int = 0
+    partial: int = 0
     avg_execution_time: float
     last_execution: dict[str, Any] | None = None
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.records import ExecutionStats
 
-STATS_STATUSES = ("success", "failed", "missed", "cancelled", "skipped", "running")
+STATS_STATUSES = ("success", "failed", "missed", "cancelled", "skipped", "running", "partial")
 
 
 @dataclass(frozen=True)

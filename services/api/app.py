@@ -31,6 +31,7 @@ from services.api.docs import mount_docs
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
 from services.api.json_limits import JsonLimitMiddleware
+from services.api.language import LanguageMiddleware
 from services.api.limits import BodyLimitMiddleware
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics, MetricsMiddleware
@@ -142,6 +143,7 @@ def create_app(
     app.add_middleware(JsonLimitMiddleware)  # inside the byte cap: it reads the body whole
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(LanguageMiddleware)  # the caller's language for every text, errors included
     add_cors(app, settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer, CORS preflights included
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from services.api.language import negotiate
 from services.api.views import now_iso
 
 Language = Literal["zh", "en"]
@@ -50,7 +51,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def language(request: Request) -> Language:
-    return "en" if request.headers.get("accept-language", "").strip().lower().startswith("en") else "zh"
+    """The same choice as every other text of the API (`services.api.language.negotiate`)."""
+    return negotiate(request.headers.get("accept-language"))
 
 
 def message(key: str, lang: Language, **values: object) -> str:

@@ -1,24 +1,54 @@
-"""Checks against the read models, then one confirmed publish: what every command route does."""
+"""Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
+writes, bounded; `read_your_writes`): what every command route does."""
 
 from __future__ import annotations
 
 import logging
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Query, Response, status
 
 from contracts.envelope import Command
 from domain.records import ExecutionRecord, JobRecord
 from infrastructure.bus.port import BusUnavailable
 from services.api.dependencies import ApiContext
-from services.api.errors import BUS_UNAVAILABLE, RETRY_AFTER
+from services.api.errors import RETRY_AFTER
+from services.api.messages import text
+from services.api.read_your_writes import Applied, applied_within
 from services.api.schemas import Envelope
 from services.api.views import now_iso
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+Wait = Annotated[
+    bool,
+    Query(
+        description="true (default): answer once the reads show the command's effect (200), or after the "
+        'configured wait with 202 "accepted, not yet applied"; false: answer 202 at once'
+    ),
+]
+
+
+def accepted_responses(model: Any = Envelope[None]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of a command's 202 answer."""
+    return {
+        202: {
+            "model": model,
+            "description": "accepted, not yet applied (wait=false, or the reads did not show it within "
+            "the wait): the `Location` header says where to look",
+        }
+    }
+
+
+def execution_location(execution_id: str) -> str:
+    return f"/api/scheduler/executions/{quote(execution_id, safe='')}"
+
 
 def job_not_found(job_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"任务 {job_id} 不存在")
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=text("job_not_found", job_id=job_id))
 
 
 async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
@@ -31,7 +61,9 @@ async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
 async def existing_execution(context: ApiContext, execution_id: str) -> ExecutionRecord:
     execution = await context.store.get_execution(execution_id)
     if execution is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"执行记录 {execution_id} 不存在")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
+        )
     return execution
 
 
@@ -49,7 +81,7 @@ async def publish(context: ApiContext, command: Command) -> None:
             extra=_log_fields(command),
         )
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, detail=BUS_UNAVAILABLE, headers=RETRY_AFTER
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=text("bus_unavailable"), headers=RETRY_AFTER
         ) from None
     context.metrics.commands_published.labels(command.type).inc()
     logger.info("published %s by %s", command.type, command.actor, extra=_log_fields(command))
@@ -66,6 +98,25 @@ def _log_fields(command: Command) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def accepted(context: ApiContext, message: str) -> Envelope[None]:
-    """The answer to a published command: `data` null, the message says what was asked."""
-    return Envelope(data=None, message=message, timestamp=now_iso(context.zone))
+def done(context: ApiContext, message: str, data: Any = None) -> Envelope[Any]:
+    return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
+
+
+async def answer(
+    context: ApiContext,
+    response: Response,
+    *,
+    wait: bool,
+    applied: Applied,
+    message: str,
+    what: str,
+    location: str,
+    data: T,
+) -> Envelope[T]:
+    """200 with `message` once the reads show the effect; else 202, `Location` and "not yet applied"."""
+    if wait and await applied_within(applied, context.settings.command_wait_s):
+        return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
+    response.status_code = status.HTTP_202_ACCEPTED
+    response.headers["Location"] = location
+    pending = text("not_yet_applied", what=what, location=location)
+    return Envelope(data=data, message=pending, timestamp=now_iso(context.zone))

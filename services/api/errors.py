@@ -11,12 +11,11 @@ from fastapi.responses import JSONResponse
 
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import StoreUnavailable
+from services.api.messages import text
 from services.api.schemas import ErrorResponse, ValidationErrorResponse
 
 logger = logging.getLogger(__name__)
 
-BUS_UNAVAILABLE = "消息总线不可用，命令未发送，请稍后重试"
-STORE_UNAVAILABLE = "存储不可用，请稍后重试"
 # Seconds a client should wait before it tries a command again (the broker usually returns within seconds).
 RETRY_AFTER = {"Retry-After": "2"}
 
@@ -31,7 +30,7 @@ _DESCRIPTIONS = {
     422: "invalid parameter or body; the message names it",
     503: "message bus or store unavailable; nothing was done",
 }
-_LOCATIONS = {"query": "查询参数", "path": "路径参数", "body": "请求体", "header": "请求头", "form": "表单"}
+_LOCATIONS = {place: f"where_{place}" for place in ("query", "path", "body", "header", "form")}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -52,7 +51,7 @@ def _describe(error: dict[str, Any]) -> str:
     location = [str(part) for part in error.get("loc", ())]
     if not location:
         return str(error.get("msg", "invalid"))
-    where = _LOCATIONS.get(location[0], location[0])
+    where = text(_LOCATIONS[location[0]]) if location[0] in _LOCATIONS else location[0]
     fields = [part for part in location[1:] if not part.isdigit()] if location[0] == "body" else location[1:]
     name = ".".join(fields)
     label = f"{where} {name}" if name else where
@@ -63,7 +62,7 @@ async def _validation_failed(request: Request, error: Exception) -> JSONResponse
     assert isinstance(error, RequestValidationError)
     problems = list(error.errors())
     body = {
-        "detail": "; ".join(_describe(problem) for problem in problems) or "参数无效",
+        "detail": "; ".join(_describe(problem) for problem in problems) or text("invalid_parameters"),
         "errors": [
             {
                 "loc": [part if isinstance(part, int) else str(part) for part in problem.get("loc", ())],
@@ -78,12 +77,12 @@ async def _validation_failed(request: Request, error: Exception) -> JSONResponse
 
 async def _store_unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("store unavailable during %s %s: %s", request.method, request.url.path, error)
-    return JSONResponse({"detail": STORE_UNAVAILABLE}, status_code=503, headers=RETRY_AFTER)
+    return JSONResponse({"detail": text("store_unavailable")}, status_code=503, headers=RETRY_AFTER)
 
 
 async def _bus_unavailable(request: Request, error: Exception) -> JSONResponse:
     logger.warning("bus unavailable during %s %s: %s", request.method, request.url.path, error)
-    return JSONResponse({"detail": BUS_UNAVAILABLE}, status_code=503, headers=RETRY_AFTER)
+    return JSONResponse({"detail": text("bus_unavailable")}, status_code=503, headers=RETRY_AFTER)
 
 
 def install_error_handlers(app: FastAPI) -> None:

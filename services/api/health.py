@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Final, Literal
 
 from domain.records import SchedulerStateRecord
+from services.api.language import current_language
+from services.api.messages import text
 
 # Hook for "degraded when the projector lags": seconds the read models are behind the event log, or None
 # when unknown. The composition root passes one to `create_app` once the projector exposes its position.
@@ -80,26 +82,28 @@ def assess(
         return Health("degraded", away)
     if status.state == STOPPED:
         if status.live:
-            reason = "调度器已停止"
+            reason = text("reason_stopped")
         elif status.last_heartbeat is None:
-            reason = "调度器服务从未上报心跳"
+            reason = text("reason_never_heard")
         else:
-            reason = "调度器服务无心跳（已停止或失联）"
+            reason = text("reason_no_heartbeat")
         return Health("stopped", [reason])
     reasons: list[str] = []
     if not status.active:
-        reasons.append("仅有备用调度器实例在线（没有主实例）")
+        reasons.append(text("reason_standby_only"))
     if status.state == PAUSED:
-        reasons.append("调度器已暂停")
+        reasons.append(text("reason_paused"))
     if not bus_connected:
-        reasons.append("消息总线未连接")
+        reasons.append(text("reason_bus_down"))
     if projector_lag_s is not None and projector_lag_s > lag_limit_s:
-        reasons.append(f"读模型投影落后 {projector_lag_s:.0f} 秒")
+        reasons.append(text("reason_projector_lag", seconds=projector_lag_s))
     return Health("degraded" if reasons else "healthy", reasons)
 
 
 def health_message(health: Health) -> str:
     if health.status == "healthy":
-        return "调度器运行正常"
-    label = "调度器未运行" if health.status == "stopped" else "调度器运行降级"
+        return text("health_ok")
+    label = text("health_stopped") if health.status == "stopped" else text("health_degraded")
+    if current_language() == "en":
+        return f"{label}: {'; '.join(health.reasons)}"
     return f"{label}：{'；'.join(health.reasons)}"

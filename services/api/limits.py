@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.messages import text
+
 
 def _too_large(limit: int) -> str:
-    return f"请求体过大（上限 {limit} 字节）"
+    return text("body_too_large", limit=limit)
 
 
 class BodyLimitMiddleware:

@@ -23,6 +23,21 @@ def when(description: str) -> Any:
     return Field(description=description, json_schema_extra=DATE_TIME)
 
 
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def optional(description: str | None = None, **field: Any) -> Any:
+    """A field that may have no value: then the key is left out of the answer (never `null`), as the
+    original server did; not required in the OpenAPI schema."""
+    return Field(default=None, description=description, exclude_if=_is_none, **field)
+
+
+def optional_when(description: str) -> Any:
+    """An optional datetime field (string, ISO 8601 with offset), left out when it has no value."""
+    return optional(description, json_schema_extra=DATE_TIME)
+
+
 class Envelope(BaseModel, Generic[T]):
     """Every successful answer under `/api/scheduler`."""
 
@@ -50,12 +65,12 @@ class ValidationErrorResponse(BaseModel):
 class Job(BaseModel):
     id: str = Field(examples=["tushare_quotes_sync"])
     name: str = Field(examples=["实时行情同步（Tushare）"])
-    next_run_time: str | None = when("next scheduled fire; null when paused")
+    next_run_time: str | None = optional_when("next scheduled fire; absent when paused")
     paused: bool
     trigger: str = Field(examples=["cron[minute='*/5', hour='9-15', day_of_week='1-5']"])
-    display_name: str | None = None
-    description: str | None = None
-    paused_reason: str | None = Field(default=None, description="why a job is paused, when not by hand")
+    display_name: str | None = optional()
+    description: str | None = optional()
+    paused_reason: str | None = optional("why a job is paused, when not by hand")
 
 
 class JobDetail(Job):
@@ -64,7 +79,7 @@ class JobDetail(Job):
     func: str = Field(description="the worker job kind that runs", examples=["tushare.quotes"])
     args: list[Any] = Field(default_factory=list)
     kwargs: dict[str, Any] = Field(default_factory=dict)
-    misfire_grace_time: int | None = None
+    misfire_grace_time: int | None = optional()
     max_instances: int = 1
     coalesce: bool = True
 
@@ -101,18 +116,27 @@ class JobParametersOut(BaseModel):
     )
 
 
+class StatusInfo(BaseModel):
+    status: str = Field(examples=["partial"])
+    label: str = Field(examples=["部分完成"], description="in the caller's language")
+    original: Literal["running", "success", "failed", "missed"] = Field(
+        description="what a client that knows only the original four statuses should show"
+    )
+    final: bool = Field(description="whether a run in this status has ended")
+
+
 class TriggerResult(BaseModel):
     execution_id: str = Field(examples=["3f2c9a7e0d4b4c1e9b8a6f5d4c3b2a10"])
 
 
 class JobHistory(BaseModel):
-    job_id: str | None
+    job_id: str | None = optional()
     action: str = Field(examples=["pause"])
     status: str = Field(examples=["success"])
-    error_message: str | None = None
+    error_message: str | None = optional()
     timestamp: str = when("when the action was recorded")
-    actor: str | None = None
-    execution_id: str | None = None
+    actor: str | None = optional()
+    execution_id: str | None = optional()
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -131,30 +155,35 @@ class JobExecution(BaseModel):
     job_id: str
     job_name: str
     status: str = Field(
-        examples=["running"], description="queued|running|success|failed|missed|cancelled|skipped"
+        examples=["running"],
+        description="queued|running|success|partial|failed|missed|cancelled|skipped "
+        "(`GET /api/scheduler/statuses`: labels and the original four each maps to)",
     )
-    scheduled_time: str | None = when("when the run was due")
-    execution_time: float | None = Field(default=None, description="seconds from the actual start")
+    status_text: str = Field(examples=["运行中"], description="the status in the caller's language")
+    scheduled_time: str | None = optional_when("when the run was due")
+    execution_time: float | None = optional("seconds from the actual start (absent until it ended)")
     timestamp: str = when("when the execution was created")
-    started_at: str | None = when("actual start")
-    finished_at: str | None = when("end of the run")
-    return_value: Any = None
-    error_message: str | None = None
-    traceback: str | None = None
-    progress: float | None = Field(default=None, ge=0, le=100)
-    progress_message: str | None = None
-    current_item: str | None = None
-    total_items: int | None = None
-    processed_items: int | None = None
-    updated_at: str | None = when("last change")
+    started_at: str | None = optional_when("actual start")
+    finished_at: str | None = optional_when("end of the run")
+    return_value: Any = optional("what the job returned (a partial run: what was done)")
+    error_message: str | None = optional(
+        "why it failed, was missed or skipped (a partial run: what was not done)"
+    )
+    traceback: str | None = optional()
+    progress: float | None = optional("percent, one decimal", ge=0, le=100)
+    progress_message: str | None = optional()
+    current_item: str | None = optional()
+    total_items: int | None = optional()
+    processed_items: int | None = optional()
+    updated_at: str | None = optional_when("last change")
     is_manual: bool
     cancel_requested: bool = False
-    actor: str | None = None
+    actor: str | None = optional()
     kwargs: dict[str, Any] = Field(default_factory=dict)
     force: bool = False
     attempt: int = 1
-    retry_at: str | None = when("when the next attempt starts, after a failed one")
-    worker_id: str | None = None
+    retry_at: str | None = optional_when("when the next attempt starts, after a failed one")
+    worker_id: str | None = optional()
 
 
 class ExecutionPage(BaseModel):
@@ -166,8 +195,8 @@ class ExecutionPage(BaseModel):
 
 class LastExecution(BaseModel):
     status: str
-    timestamp: str | None = when("when the last execution was created")
-    execution_time: float | None = None
+    timestamp: str | None = optional_when("when the last execution was created")
+    execution_time: float | None = optional()
 
 
 class JobExecutionStats(BaseModel):
@@ -178,8 +207,9 @@ class JobExecutionStats(BaseModel):
     cancelled: int = 0
     skipped: int = 0
     running: int = 0
+    partial: int = 0
     avg_execution_time: float = Field(description="mean seconds of successful runs, 2 decimals")
-    last_execution: LastExecution | None = None
+    last_execution: LastExecution | None = optional()
 
 
 class SchedulerStats(BaseModel):

@@ -54,6 +54,9 @@ class ApiSettings(CommonSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, `/metrics` answers only `Authorization: Bearer <this>`"
     )
+    # Read your writes: how long a command's answer waits for the read models to show its effect before
+    # it answers 202 "accepted, not yet applied" instead.
+    command_wait_s: float = Field(default=2.0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

@@ -20,6 +20,7 @@ from services.api.schemas import (
     JobHistory,
     LastExecution,
 )
+from services.api.statuses import status_text
 
 
 def _datetime_fields() -> frozenset[str]:
@@ -94,6 +95,7 @@ def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
         job_id=record.job_id,
         job_name=record.job_name,
         status=record.status,
+        status_text=status_text(record.status),
         scheduled_time=iso(record.scheduled_time, zone),
         execution_time=record.execution_time,
         timestamp=iso(record.timestamp, zone) or "",
@@ -102,7 +104,7 @@ def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
         return_value=record.return_value,
         error_message=record.error_message,
         traceback=record.traceback,
-        progress=record.progress,
+        progress=display_progress(record.progress),
         progress_message=record.progress_message,
         current_item=record.current_item,
         total_items=record.total_items,
@@ -117,6 +119,11 @@ def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
         retry_at=iso(record.retry_at, zone),
         worker_id=record.worker_id,
     )
+
+
+def display_progress(progress: float | None) -> float | None:
+    """Progress for display: one decimal (a client shows it as `{progress}%`)."""
+    return None if progress is None else round(progress, 1)
 
 
 def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
@@ -142,6 +149,7 @@ def stats_out(stats: ExecutionStats, zone: ZoneInfo) -> JobExecutionStats:
         cancelled=stats.cancelled,
         skipped=stats.skipped,
         running=stats.running,
+        partial=stats.partial,
         avg_execution_time=round(stats.avg_execution_time, 2),
         last_execution=None
         if last is None

@@ -82,6 +82,7 @@ class EmbeddedSystem:
             definitions=definitions,
             settings=self.settings,
             scheduler_id=self.settings.instance_id or "embedded",
+            claims=claims,
         )
 
     async def start(self) -> None:

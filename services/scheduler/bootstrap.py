@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 
-from infrastructure.adapters import make_bus, make_election, make_store
+from infrastructure.adapters import make_bus, make_election, make_run_claims, make_store
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
 from services.scheduler.catalogue import load_definitions
@@ -23,7 +23,9 @@ async def main(settings: SchedulerSettings) -> None:
     scheduler_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     store = make_store(settings)
     bus = make_bus(settings, connection_name=f"scheduler:{scheduler_id}")
+    claims = make_run_claims(settings)
     await store.open()
+    await claims.open()
     try:
         await connect_with_retry(bus)
         service = SchedulerService(
@@ -33,6 +35,7 @@ async def main(settings: SchedulerSettings) -> None:
             definitions=definitions,
             settings=settings,
             scheduler_id=scheduler_id,
+            claims=claims,
         )
         await service.start()
         alive = asyncio.create_task(keep_alive_file(settings.liveness_file, status=service.health))
@@ -41,4 +44,5 @@ async def main(settings: SchedulerSettings) -> None:
         await service.stop()
     finally:
         await bus.close()
+        await claims.close()
         await store.close()

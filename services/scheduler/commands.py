@@ -27,6 +27,7 @@ from contracts.events import (
     JobMetadataUpdated,
     JobPaused,
     JobResumed,
+    QueuedRunCancelled,
 )
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.records import ExecutionRecord
@@ -122,9 +123,24 @@ async def update_job_metadata(service: Office, command: UpdateJobMetadata) -> No
 
 
 async def cancel_execution(service: Office, command: CancelExecution) -> None:
+    """A run no worker has started is claimed here, so none ever starts it, and ends `cancelled` at once;
+    a running one is asked to stop (`CancelRequested` reaches its worker)."""
     record = await _execution(service, command, command.execution_id)
     if record.status in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} is {record.status}, not running")
+    if await _claim_waiting_run(service, record, command.actor):
+        await service.publish(
+            QueuedRunCancelled(
+                producer=service.producer,
+                **command.caused(),
+                job_id=record.job_id,
+                execution_id=record.execution_id,
+                attempt=record.attempt,
+                actor=command.actor,
+            )
+        )
+        service.tracker.forget(record.execution_id)
+        return
     await service.publish(
         CancelRequested(
             producer=service.producer,
@@ -137,10 +153,22 @@ async def cancel_execution(service: Office, command: CancelExecution) -> None:
     )
 
 
+async def _claim_waiting_run(service: Office, record: ExecutionRecord, actor: str) -> bool:
+    """Claim the attempt no worker has started yet; False when a worker holds it (or it is not waiting)."""
+    attempt = service.tracker.next_attempt_if_waiting(record.execution_id)
+    if attempt is None:
+        if record.execution_id in service.tracker.runs or record.status != "queued":
+            return False
+        attempt = record.attempt + 1 if record.retry_at is not None else record.attempt
+    return await service.service.claims.claim_run(record.execution_id, attempt, f"cancelled-by:{actor}")
+
+
 async def mark_execution_failed(service: Office, command: MarkExecutionFailed) -> None:
+    """Ends the execution failed; a run no worker has started is claimed first, so none starts it later."""
     record = await _execution(service, command, command.execution_id)
     if record.status in TERMINAL_STATUSES:
         await reject(service, command, f"execution {record.execution_id} already ended ({record.status})")
+    await _claim_waiting_run(service, record, command.actor)
     await service.publish(
         ExecutionMarkedFailed(
             producer=service.producer,

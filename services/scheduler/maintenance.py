@@ -104,6 +104,7 @@ class Maintenance:
         days = {
             "success": retention.success_days,
             "failed": retention.failed_days,
+            "partial": retention.partial_days,
             "cancelled": retention.cancelled_days,
             "missed": retention.missed_days,
             "skipped": retention.skipped_days,

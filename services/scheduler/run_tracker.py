@@ -26,6 +26,7 @@ from contracts.events import (
     JobSkipped,
     JobStarted,
     Progress,
+    QueuedRunCancelled,
     RunQueued,
     WorkerHeartbeat,
 )
@@ -114,7 +115,14 @@ class RunTracker:
                 if run is not None and event.attempt >= run.attempt:
                     retry_at = event.occurred_at + timedelta(seconds=event.retry_in_s)
                     self.runs[event.execution_id] = replace(run, running=False, retry_at=retry_at)
-            case JobFinished() | JobMissed() | JobSkipped() | ExecutionMarkedFailed() | ExecutionDeleted():
+            case (
+                JobFinished()
+                | JobMissed()
+                | JobSkipped()
+                | ExecutionMarkedFailed()
+                | ExecutionDeleted()
+                | QueuedRunCancelled()
+            ):
                 self.runs.pop(event.execution_id, None)
 
     def _seen(
@@ -136,6 +144,13 @@ class RunTracker:
         """Count every run as heard of `now` (after a time during which heartbeats could not arrive)."""
         for execution_id, run in self.runs.items():
             self.runs[execution_id] = replace(run, last_seen=now)
+
+    def next_attempt_if_waiting(self, execution_id: str) -> int | None:
+        """The attempt no worker has started yet, when the run is waiting (queued, or between attempts)."""
+        run = self.runs.get(execution_id)
+        if run is None or run.running:
+            return None
+        return run.attempt + 1 if run.retry_at is not None else run.attempt
 
     def forget(self, execution_id: str) -> None:
         self.runs.pop(execution_id, None)

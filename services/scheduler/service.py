@@ -21,6 +21,7 @@ from contracts.events import SchedulerHeartbeat
 from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.process import health_line
+from infrastructure.store.claims_port import LocalRunClaims, RunClaims
 from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.office import Office
@@ -49,9 +50,13 @@ class SchedulerService:
         settings: SchedulerSettings,
         scheduler_id: str,
         clock: Clock = utc_now,
+        claims: RunClaims | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
+        # The workers' run claims: a queued run is cancelled by claiming it first. Processes apart must
+        # share the claim store (the composition roots pass it); in one process a local one does.
+        self.claims: RunClaims = claims if claims is not None else LocalRunClaims()
         self.definitions = dict(definitions)
         self.settings = settings
         self.timezone = ZoneInfo(settings.timezone)

@@ -14,6 +14,7 @@ class RetentionSettings(BaseModel):
 
     success_days: float = Field(default=30, gt=0)
     failed_days: float = Field(default=90, gt=0)
+    partial_days: float = Field(default=90, gt=0)  # like failures: what was left undone may need a look
     cancelled_days: float = Field(default=30, gt=0)
     missed_days: float = Field(default=30, gt=0)
     skipped_days: float = Field(default=7, gt=0)

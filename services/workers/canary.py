@@ -1,7 +1,8 @@
 """`pipeline_canary`: a job that proves the pipeline works without touching any data provider.
 
 kwargs: `duration_s` (default 2) seconds spread over `steps` (default 4) progress reports; `fail=true` makes
-it fail on purpose at the end. Used by operators, end-to-end tests and benchmarks.
+it fail on purpose at the end; `partial=true` makes it end `partial` (it says part of its work was left
+undone). Used by operators, end-to-end tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.workers.job_api import JobContext
+from services.workers.job_api import JobContext, PartialResult
 
 CANARY_JOB_ID = "pipeline_canary"
 CANARY_NAME = "流水线自检（Canary）"
@@ -26,13 +27,18 @@ def _number(kwargs: dict[str, Any], name: str, default: float, *, minimum: float
     return float(value)
 
 
-async def pipeline_canary(context: JobContext) -> dict[str, Any]:
+def _switch(kwargs: dict[str, Any], name: str) -> bool:
+    value = kwargs.get(name, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"pipeline_canary: {name} must be true or false, got {value!r}")
+    return value
+
+
+async def pipeline_canary(context: JobContext) -> dict[str, Any] | PartialResult:
     kwargs = context.kwargs
     duration_s = _number(kwargs, "duration_s", 2.0, minimum=0)
     steps = int(_number(kwargs, "steps", 4, minimum=1))
-    fail = kwargs.get("fail", False)
-    if not isinstance(fail, bool):
-        raise ValueError(f"pipeline_canary: fail must be true or false, got {fail!r}")
+    fail, partial = _switch(kwargs, "fail"), _switch(kwargs, "partial")
     pause = duration_s / steps
     for step in range(1, steps + 1):
         if pause > 0:
@@ -46,4 +52,7 @@ async def pipeline_canary(context: JobContext) -> dict[str, Any]:
         )
     if fail:
         raise CanaryFailure(f"pipeline_canary failed on purpose after {steps} steps (fail=true)")
-    return {"steps": steps, "duration_s": duration_s}
+    done = {"steps": steps, "duration_s": duration_s}
+    if partial:
+        return PartialResult(done, "pipeline_canary: part of the work left undone on purpose (partial=true)")
+    return done

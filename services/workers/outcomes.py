@@ -1,5 +1,5 @@
-"""How a job's ending becomes the attempt's last event: finished (success, failed, cancelled) or, when
-the retry policy allows another attempt, `AttemptFailed`."""
+"""How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
+when the retry policy allows another attempt, `AttemptFailed`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any, Literal
 
 from contracts.runs import RunJob
 from domain.run_policy import RunPolicy, retry_delay_s
+from services.workers.job_api import PartialResult
 
 FailureReason = Literal["error", "timeout", "handed_back"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: Literal["success", "failed", "cancelled"]
+    status: Literal["success", "partial", "failed", "cancelled"]
     return_value: Any = None
     error_message: str | None = None
     traceback: str | None = None
@@ -37,6 +38,10 @@ class Outcome:
 
 
 def succeeded(result: Any) -> Outcome:
+    """A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
+    return value, what was not is the message). A partial run is not retried: its work is kept."""
+    if isinstance(result, PartialResult):
+        return Outcome("partial", return_value=jsonable(result.result), error_message=str(result.reason))
     return Outcome("success", return_value=jsonable(result))
 
 

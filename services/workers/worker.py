@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,9 @@ class WorkerTimings:
     # a run still going after this long is acknowledged and the worker pauses its subscription instead,
     # so no delivery is ever held for long (RabbitMQ's consumer_timeout).
     hold_delivery_s: float = 10.0
+    # Cancels of runs this worker is not running (yet): kept so that a run whose cancel overtook its start
+    # (claimed, not yet registered) still stops at its first check point. Bounded: oldest forgotten first.
+    remembered_cancels: int = 1000
 
 
 def control_queue(worker_id: str) -> QueueSpec:
@@ -104,6 +108,7 @@ class Worker:
         self._resuming: asyncio.Task[None] | None = None
         # Run events and heartbeats go through the outbox: held in order while the broker is away.
         self.outbox = Outbox(bus)
+        self._early_cancels: OrderedDict[tuple[str, int], str] = OrderedDict()
 
     @property
     def active_runs(self) -> int:
@@ -148,6 +153,9 @@ class Worker:
             logger.info("run already claimed, ignored", extra={"execution_id": message.execution_id})
             return
         context = RunContext(message, publish=self.outbox.publish, producer=self._producer)
+        early_cancel = self._early_cancels.pop((message.execution_id, message.attempt), None)
+        if early_cancel is not None:
+            context.request_cancel(early_cancel)
         started = asyncio.Event()
         task = asyncio.create_task(self._execute(context, started), name=f"run-{message.execution_id}")
         self._active[message.execution_id] = _ActiveRun(context, task)
@@ -165,10 +173,12 @@ class Worker:
             return
         if isinstance(message, AttemptFailed) and message.producer == self._producer:
             return  # our own report of an attempt that is already over
+        actor = getattr(message, "actor", None) or "scheduler"
         active = self._active.get(message.execution_id)
+        if active is None and isinstance(message, CancelRequested):
+            self._remember_cancel(message.execution_id, message.attempt, actor)
         if active is None or active.context.run.attempt != message.attempt:
             return
-        actor = getattr(message, "actor", None) or "scheduler"
         logger.info(
             "stop requested (%s) by %s", message.type, actor, extra={"execution_id": message.execution_id}
         )
@@ -176,6 +186,11 @@ class Worker:
         if active.force_stop is None:
             loop = asyncio.get_running_loop()
             active.force_stop = loop.call_later(self._timings.cancel_grace_s, self._force_stop, active)
+
+    def _remember_cancel(self, execution_id: str, attempt: int, actor: str) -> None:
+        self._early_cancels[(execution_id, attempt)] = actor
+        while len(self._early_cancels) > self._timings.remembered_cancels:
+            self._early_cancels.popitem(last=False)
 
     def _force_stop(self, active: _ActiveRun) -> None:
         if not active.task.done():
@@ -236,7 +251,7 @@ class Worker:
         except Exception as error:
             logger.info("run failed: %s", error, extra={"execution_id": run.execution_id})
             return outcomes.failed(f"{type(error).__name__}: {error}", traceback.format_exc())
-        return outcomes.succeeded(result)
+        return outcomes.succeeded(result)  # `partial` when the job returned a `PartialResult`
 
     async def _report(self, context: RunContext, outcome: Outcome, started_at: datetime) -> None:
         retry_in_s = outcome.retry_in_s(context.run)

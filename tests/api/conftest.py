@@ -36,6 +36,8 @@ def settings(tmp_path: Path) -> ApiSettings:
         jwt_secret=SECRET,
         admin_username=ADMIN,
         timezone="Asia/Shanghai",
+        # Nothing projects what the recording bus takes: a command's answer would wait its whole budget.
+        command_wait_s=0.05,
         _env_file=None,
     )
 

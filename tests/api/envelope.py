@@ -21,6 +21,17 @@ def ok(response: httpx.Response) -> Any:
     return body["data"]
 
 
+def accepted(response: httpx.Response) -> Any:
+    """The `data` of a command's "accepted, not yet applied" answer (202, `Location`: where to look)."""
+    assert response.status_code == 202, response.text
+    assert response.headers["location"].startswith("/api/scheduler/"), response.headers
+    body = response.json()
+    assert set(body) == {"success", "data", "message", "timestamp"}, body
+    assert body["success"] is True
+    assert response.headers["location"] in body["message"], body
+    return body["data"]
+
+
 def error(response: httpx.Response, status: int) -> str:
     """The `detail` text of an error answer with this status."""
     assert response.status_code == status, response.text

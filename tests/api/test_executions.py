@@ -13,7 +13,7 @@ from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFa
 from contracts.events import JobStarted, Progress
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import assert_iso_with_offset, error, ok
+from tests.api.envelope import accepted, assert_iso_with_offset, error, ok
 from tests.api.fakes import RecordingBus
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -146,7 +146,7 @@ async def test_timeline_of_a_known_execution_without_events_is_empty_and_unknown
 async def test_cancel_in_progress(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], execution_id: str
 ) -> None:
-    assert ok(await client.post(f"{EXECUTIONS}/{execution_id}/cancel", headers=admin)) is None
+    assert accepted(await client.post(f"{EXECUTIONS}/{execution_id}/cancel", headers=admin)) is None
     [command] = bus.commands
     assert isinstance(command, CancelExecution)
     assert command.execution_id == execution_id and command.actor == "alice"
@@ -163,8 +163,8 @@ async def test_cancel_of_a_finished_execution_is_400(
 async def test_mark_failed_with_default_and_given_reason(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]
 ) -> None:
-    ok(await client.post(f"{EXECUTIONS}/e-running/mark-failed", headers=admin))
-    ok(await client.post(f"{EXECUTIONS}/e-queued/mark-failed?reason=worker%20lost", headers=admin))
+    accepted(await client.post(f"{EXECUTIONS}/e-running/mark-failed", headers=admin))
+    accepted(await client.post(f"{EXECUTIONS}/e-queued/mark-failed?reason=worker%20lost", headers=admin))
     first, second = bus.commands
     assert isinstance(first, MarkExecutionFailed) and isinstance(second, MarkExecutionFailed)
     assert (first.execution_id, first.reason) == ("e-running", "用户手动标记为失败")
@@ -188,7 +188,7 @@ async def test_mark_failed_errors(
 async def test_delete_finished(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], execution_id: str
 ) -> None:
-    assert ok(await client.delete(f"{EXECUTIONS}/{execution_id}", headers=admin)) is None
+    assert accepted(await client.delete(f"{EXECUTIONS}/{execution_id}", headers=admin)) is None
     [command] = bus.commands
     assert isinstance(command, DeleteExecution) and command.execution_id == execution_id
 
@@ -213,8 +213,8 @@ async def test_commands_on_unknown_execution_are_404(
 async def test_the_api_never_writes_read_models(
     client: httpx.AsyncClient, store: SQLiteStore, admin: dict[str, str]
 ) -> None:
-    ok(await client.delete(f"{EXECUTIONS}/e-success", headers=admin))
-    ok(await client.post(f"{EXECUTIONS}/e-running/cancel", headers=admin))
+    accepted(await client.delete(f"{EXECUTIONS}/e-success", headers=admin))
+    accepted(await client.post(f"{EXECUTIONS}/e-running/cancel", headers=admin))
     assert await store.get_execution("e-success") is not None
     running = await store.get_execution("e-running")
     assert running is not None and running.cancel_requested is False

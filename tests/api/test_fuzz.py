@@ -37,7 +37,8 @@ EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "30"))
 
 def _fuzz_app(data_dir: Path, accounts: list[object]) -> FastAPI:
     """The app with its resources opened by its own lifespan: schemathesis runs it on its own loop."""
-    api_settings = ApiSettings(data_dir=data_dir, jwt_secret=SECRET, _env_file=None)
+    # Nothing projects the recording bus: commands answer 202 after this short wait.
+    api_settings = ApiSettings(data_dir=data_dir, jwt_secret=SECRET, command_wait_s=0.01, _env_file=None)
     store, users = SQLiteStore(api_settings.sqlite_file), SQLiteUserStore(api_settings.sqlite_file)
     app = create_app(settings=api_settings, store=store, bus=RecordingBus(), users=users)
     api_lifespan = app.router.lifespan_context

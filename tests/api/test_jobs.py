@@ -10,7 +10,7 @@ import pytest
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import assert_iso_with_offset, error, ok
+from tests.api.envelope import accepted, assert_iso_with_offset, error, ok
 from tests.api.fakes import RecordingBus
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -30,8 +30,8 @@ async def test_list_jobs_merges_metadata(client: httpx.AsyncClient, viewer: dict
     assert quotes["display_name"] == "行情" and quotes["description"] == "实时行情"
     assert quotes["paused"] is False and quotes["trigger"].startswith("cron[")
     assert quotes["next_run_time"] == "2025-01-06T09:35:00+08:00"
-    assert jobs[0]["paused"] is True and jobs[0]["next_run_time"] is None
-    assert jobs[1]["display_name"] is None
+    assert jobs[0]["paused"] is True and "next_run_time" not in jobs[0]  # no value: no key
+    assert "display_name" not in jobs[1]
 
 
 async def test_job_detail(client: httpx.AsyncClient, viewer: dict[str, str]) -> None:
@@ -54,7 +54,10 @@ async def test_pause_and_resume_publish_commands(
     action: str,
     command_type: type[PauseJob | ResumeJob],
 ) -> None:
-    data = ok(await client.post(f"/api/scheduler/jobs/quotes/{action}", headers=admin))
+    response = await client.post(f"/api/scheduler/jobs/quotes/{action}", headers=admin)
+    # Nothing projects the recording bus's commands: a pause is not applied within the wait; the resume of
+    # a job that is not paused shows at once what was asked.
+    data = accepted(response) if action == "pause" else ok(response)
     assert data is None
     [command] = bus.commands
     assert isinstance(command, command_type)
@@ -71,7 +74,7 @@ async def test_commands_on_unknown_job_are_404_and_not_sent(
 
 async def test_update_metadata(client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]) -> None:
     body = {"display_name": "新闻", "description": "每两小时同步新闻"}
-    assert ok(await client.put("/api/scheduler/jobs/news/metadata", json=body, headers=admin)) is None
+    assert accepted(await client.put("/api/scheduler/jobs/news/metadata", json=body, headers=admin)) is None
     [command] = bus.commands
     assert isinstance(command, UpdateJobMetadata)
     assert (command.job_id, command.display_name, command.description) == (
@@ -105,7 +108,7 @@ async def test_metadata_with_a_misspelt_field_is_422(
 
 async def test_metadata_at_the_limits_is_accepted(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     body = {"display_name": "名" * 50, "description": "述" * 200}
-    ok(await client.put("/api/scheduler/jobs/news/metadata", json=body, headers=admin))
+    accepted(await client.put("/api/scheduler/jobs/news/metadata", json=body, headers=admin))
 
 
 @pytest.mark.parametrize("body", [{}, {"display_name": None, "description": None}])
@@ -124,7 +127,7 @@ async def test_metadata_of_unknown_job_is_404(client: httpx.AsyncClient, admin: 
 async def test_trigger_answers_the_execution_id_it_published(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]
 ) -> None:
-    data = ok(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
+    data = accepted(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
     [command] = bus.commands
     assert isinstance(command, TriggerJob)
     assert data == {"execution_id": command.execution_id}
@@ -140,7 +143,7 @@ async def test_trigger_with_kwargs_and_force(
     response = await client.post(
         "/api/scheduler/jobs/history/trigger", params={"force": "true"}, json=body, headers=admin
     )
-    ok(response)
+    accepted(response)
     assert "强制" in response.json()["message"]
     [command] = bus.commands
     assert isinstance(command, TriggerJob)
@@ -152,7 +155,7 @@ async def test_trigger_without_kwargs(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], content: str | None
 ) -> None:
     headers = {**admin, "Content-Type": "application/json"}
-    ok(await client.post("/api/scheduler/jobs/quotes/trigger", content=content, headers=headers))
+    accepted(await client.post("/api/scheduler/jobs/quotes/trigger", content=content, headers=headers))
     [command] = bus.commands
     assert isinstance(command, TriggerJob) and command.kwargs == {}
 
@@ -160,13 +163,13 @@ async def test_trigger_without_kwargs(
 async def test_trigger_of_a_paused_job_is_allowed(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]
 ) -> None:
-    ok(await client.post("/api/scheduler/jobs/basics/trigger", json={}, headers=admin))
+    accepted(await client.post("/api/scheduler/jobs/basics/trigger", json={}, headers=admin))
     assert [type(command) for command in bus.commands] == [TriggerJob]
 
 
 async def test_two_triggers_get_two_execution_ids(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
-    first = ok(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
-    second = ok(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
+    first = accepted(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
+    second = accepted(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
     assert first["execution_id"] != second["execution_id"]
 
 
@@ -223,4 +226,4 @@ async def test_execution_stats_of_a_job_without_runs(
     client: httpx.AsyncClient, viewer: dict[str, str]
 ) -> None:
     stats = ok(await client.get("/api/scheduler/jobs/basics/execution-stats", headers=viewer))
-    assert stats["total"] == 0 and stats["avg_execution_time"] == 0 and stats["last_execution"] is None
+    assert stats["total"] == 0 and stats["avg_execution_time"] == 0 and "last_execution" not in stats

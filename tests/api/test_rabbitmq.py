@@ -18,7 +18,6 @@ from services.api import presets
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import ADMIN, AppFactory, app_of
-from tests.api.envelope import ok
 from tests.api.sse import SSEConnection
 from tests.api.test_auth import MUTATIONS
 from tests.rabbitmq import RabbitMQVhost, delete_all_queues
@@ -61,7 +60,8 @@ async def test_commands_reach_the_scheduler_queue(
     api_bus = await rabbitmq_maker()
     async with make_client(api_bus) as client:
         for method, path, body in MUTATIONS:
-            ok(await client.request(method, path, json=body, headers=admin))
+            response = await client.request(method, path, json=body, headers=admin, params={"wait": "false"})
+            assert response.status_code == 202, response.text
     await wait_until(lambda: len(received) == len(MUTATIONS), message="every command delivered")
     assert all(isinstance(message, Command) and message.actor == ADMIN for message in received)
     assert sorted(message.type for message in received) == sorted(

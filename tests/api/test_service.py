@@ -53,8 +53,8 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
-    # with /api/health, /api/auth/refresh, /api/auth/logout and /api/scheduler/jobs/{job_id}/parameters
-    assert len(operations) == 29
+    # with /api/health, /api/auth/refresh, /api/auth/logout, /jobs/{job_id}/parameters and /statuses
+    assert len(operations) == 30
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)

@@ -104,6 +104,7 @@ def examples() -> list[Message]:
         events.JobMissed(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="late"),
         events.JobSkipped(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, reason="overlap"),
         events.CancelRequested(**scheduler, **EXECUTION, actor="admin"),
+        events.QueuedRunCancelled(**scheduler, **EXECUTION, actor="admin"),
         events.ExecutionMarkedFailed(**scheduler, **EXECUTION, actor="admin", reason="用户手动标记为失败"),
         events.ExecutionDeleted(**scheduler, **EXECUTION, actor="admin"),
         events.CommandRejected(

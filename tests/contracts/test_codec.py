@@ -115,3 +115,16 @@ def test_the_fast_event_decoding_leaves_older_versions_to_the_upcasters() -> Non
     document = to_document(current)
     del document["version"]  # no version: version 1, to be upcast, not the class's default
     assert codec.decode_current_event(json.dumps(document)) is None
+
+
+def test_a_partial_end_is_a_compatible_value_of_job_finished() -> None:
+    """`partial` was added without a new version: the v1 golden file still means what it meant, and a
+    partial end travels at version 1."""
+    golden = json.loads((GOLDEN_DIR / "JobFinished.v1.json").read_text())
+    assert decode(json.dumps(golden).encode()).status == golden["status"]  # type: ignore[attr-defined]
+    partial = json.dumps({**golden, "status": "partial", "error_message": "2 rows refused"}).encode()
+    message = decode(partial)
+    assert message.version == 1 and message.status == "partial"  # type: ignore[attr-defined]
+    assert decode(encode(message)) == message
+    with pytest.raises(MessageRejected):
+        decode(json.dumps({**golden, "status": "half"}).encode())

@@ -4,7 +4,8 @@ An execution's stream follows what the scheduler and the workers emit: `RunQueue
 attempt the worker's `JobStarted` (sequence 1), `Progress` reports and the attempt's end — the worker's
 `AttemptFailed` or `JobFinished` (next sequence), or the scheduler's `AttemptFailed` / `ExecutionMarkedFailed`
 for a lost worker (sequence 0); operators add `CancelRequested`, `ExecutionMarkedFailed` (possibly racing the
-worker's `JobFinished`) and, once it has ended, `ExecutionDeleted`. A fire can also be missed or skipped.
+worker's `JobFinished`) and, once it has ended, `ExecutionDeleted`. A fire can also be missed or skipped, or
+cancelled while queued (`QueuedRunCancelled`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from contracts.events import (
     JobSkipped,
     JobStarted,
     Progress,
+    QueuedRunCancelled,
     RunQueued,
 )
 
@@ -137,7 +139,7 @@ def _marked_failed(script: ExecutionScript, attempt: int, actor: str | None) -> 
     script.add(ExecutionMarkedFailed(**script.envelope(SCHEDULER, attempt), actor=actor, reason="stuck"))
 
 
-ENDINGS = ("success", "failed", "cancelled", "marked_failed", "worker_lost", "race", "running")
+ENDINGS = ("success", "partial", "failed", "cancelled", "marked_failed", "worker_lost", "race", "running")
 
 
 def _last_attempt(script: ExecutionScript, attempt: int, sequence: int, started: datetime) -> bool:
@@ -145,7 +147,7 @@ def _last_attempt(script: ExecutionScript, attempt: int, sequence: int, started:
     ending = script.draw(st.sampled_from(ENDINGS))
     if ending == "cancelled":
         script.add(CancelRequested(**script.envelope(SCHEDULER, attempt), actor="bob"))
-    if ending in ("success", "failed", "cancelled"):
+    if ending in ("success", "partial", "failed", "cancelled"):
         _finished(script, attempt, sequence, started, ending)
     elif ending == "marked_failed":
         _marked_failed(script, attempt, "carol")
@@ -163,13 +165,21 @@ def _last_attempt(script: ExecutionScript, attempt: int, sequence: int, started:
     return ending != "running"
 
 
+def _cancelled_in_queue(script: ExecutionScript) -> None:
+    """Queued, cancelled before any worker started it (the scheduler claimed it: no worker event follows)."""
+    script.add(RunQueued(**script.envelope(SCHEDULER), job_name="canary", scheduled_time=script.clock.now))
+    script.add(QueuedRunCancelled(**script.envelope(SCHEDULER), actor="bob"))
+
+
 @st.composite
 def execution_streams(draw: st.DrawFn, execution_id: str = "e1", clock: Clock | None = None) -> list[Event]:
     """One execution's events in the order they happened."""
     script = ExecutionScript(draw, clock or Clock(), execution_id)
-    kind = draw(st.sampled_from(["run", "run", "run", "missed", "skipped"]))
+    kind = draw(st.sampled_from(["run", "run", "run", "missed", "skipped", "cancelled_in_queue"]))
     ended = True
-    if kind != "run":
+    if kind == "cancelled_in_queue":
+        _cancelled_in_queue(script)
+    elif kind != "run":
         _not_run(script, kind)
     else:
         manual = draw(st.booleans())

@@ -17,6 +17,7 @@ from infrastructure.store.port import EventQuery
 from services.api.auth_errors import language, message
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
 from services.api.errors import READ, RETRY_AFTER, responses
+from services.api.messages import text
 from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
 from services.api.stream_limits import RevocationWatch
@@ -90,9 +91,7 @@ async def list_events(
 def live_stream(context: Context) -> EventStreamHub:
     if not context.stream.running:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="实时事件流暂不可用（消息总线未连接）",
-            headers=RETRY_AFTER,
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=text("stream_unavailable"), headers=RETRY_AFTER
         )
     return context.stream
 
@@ -140,4 +139,4 @@ async def stream(
         if watch.revoked:
             yield ServerSentEvent(event="revoked", data={"detail": message("revoked", language(request))})
         elif client.overflowed:
-            yield ServerSentEvent(event="overflow", data={"detail": "客户端处理过慢，请重新连接"})
+            yield ServerSentEvent(event="overflow", data={"detail": text("stream_overflow")})

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFailed
 from contracts.events import TERMINAL_STATUSES
 from infrastructure.store.port import EventQuery, ExecutionQuery
-from services.api.commands import accepted, existing_execution, publish
+from services.api.commands import (
+    Wait,
+    accepted_responses,
+    answer,
+    execution_location,
+    existing_execution,
+    publish,
+)
 from services.api.dependencies import (
     AdminUser,
     ApiContext,
@@ -21,6 +28,8 @@ from services.api.dependencies import (
     current_user,
 )
 from services.api.errors import ADMIN, READ, responses
+from services.api.messages import text
+from services.api.read_your_writes import execution_gone, execution_shown
 from services.api.schemas import (
     NO_CONTROL_CHARACTERS,
     Envelope,
@@ -28,19 +37,20 @@ from services.api.schemas import (
     EventPage,
     ExecutionPage,
     JobExecution,
+    StatusInfo,
 )
+from services.api.statuses import STATUSES
 from services.api.views import event_out, execution_out, now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
 
 StatusFilter = Annotated[
-    Literal["queued", "running", "success", "failed", "missed", "cancelled", "skipped"] | None,
+    Literal["queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"] | None,
     Query(description="only executions in this status"),
 ]
 ManualFilter = Annotated[bool | None, Query(description="true: manual triggers only; false: scheduled only")]
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
 IN_PROGRESS = frozenset({"queued", "running"})
-DEFAULT_FAILURE_REASON = "用户手动标记为失败"
 
 
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
@@ -51,7 +61,8 @@ async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[Executio
         limit=query.limit,
         offset=query.offset,
     )
-    return Envelope(data=page, message=f"获取到 {total} 条执行记录", timestamp=now_iso(context.zone))
+    message = text("executions_listed", count=total)
+    return Envelope(data=page, message=message, timestamp=now_iso(context.zone))
 
 
 @router.get(
@@ -99,7 +110,9 @@ async def list_job_executions(
 async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope[JobExecution]:
     record = await existing_execution(context, execution_id)
     return Envelope(
-        data=execution_out(record, context.zone), message="获取执行记录成功", timestamp=now_iso(context.zone)
+        data=execution_out(record, context.zone),
+        message=text("execution_detail"),
+        timestamp=now_iso(context.zone),
     )
 
 
@@ -119,59 +132,95 @@ async def execution_events(
     query = EventQuery(execution_id=execution_id, limit=limit, offset=offset)
     documents, total = await context.store.list_events(query)
     if total == 0 and await context.store.get_execution(execution_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"执行记录 {execution_id} 不存在")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
+        )
     items = [EventOut.model_validate(event_out(document, context.zone)) for document in documents]
     page = EventPage(items=items, total=total, limit=limit, offset=offset)
-    return Envelope(data=page, message=f"获取到 {total} 个事件", timestamp=now_iso(context.zone))
+    return Envelope(data=page, message=text("events_listed", count=total), timestamp=now_iso(context.zone))
 
 
 @router.post(
     "/executions/{execution_id}/cancel",
     summary="Stop a queued or running execution (admin)",
+    description="A queued run never starts: it ends `cancelled` at once. A running one is asked to stop "
+    "(`cancel_requested`) and ends `cancelled` at the job's next check point.",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 400, 404),
+    responses=responses(*ADMIN, 400, 404) | accepted_responses(),
 )
-async def cancel_execution(context: Context, user: AdminUser, execution_id: ExecutionId) -> Envelope[None]:
+async def cancel_execution(
+    context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
+) -> Envelope[None]:
     execution = await existing_execution(context, execution_id)
     if execution.status not in IN_PROGRESS:
         raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail=f"只能取消排队中或运行中的执行（当前状态: {execution.status}）",
+            status.HTTP_400_BAD_REQUEST, detail=text("cancel_not_in_progress", status=execution.status)
         )
     command = CancelExecution(execution_id=execution_id, **context.command_fields(user))
     await publish(context, command)
-    return accepted(context, f"执行 {execution_id} 的取消请求已提交")
+    envelope = await answer(
+        context,
+        response,
+        wait=wait,
+        applied=execution_shown(
+            context.store, execution_id, lambda record: record.cancel_requested or _ended(record.status)
+        ),
+        message=text("cancelled", execution_id=execution_id),
+        what=text("what_cancel", execution_id=execution_id),
+        location=execution_location(execution_id),
+        data=None,
+    )
+    if response.status_code != status.HTTP_202_ACCEPTED:
+        record = await context.store.get_execution(execution_id)
+        if record is not None and not _ended(record.status):
+            envelope.message = text("cancel_requested", execution_id=execution_id)
+    return envelope
 
 
 @router.post(
     "/executions/{execution_id}/mark-failed",
     summary="Declare a queued or running execution failed by hand (admin)",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 400, 404),
+    responses=responses(*ADMIN, 400, 404) | accepted_responses(),
 )
 async def mark_failed(
     context: Context,
     user: AdminUser,
     execution_id: ExecutionId,
+    response: Response,
     reason: Annotated[
-        str,
+        str | None,
         Query(
             min_length=1,
             max_length=500,
             pattern=NO_CONTROL_CHARACTERS,
-            description="why; shown as the error message",
+            description="why; shown as the error message (default: marked failed by hand, in the "
+            "caller's language)",
         ),
-    ] = DEFAULT_FAILURE_REASON,
+    ] = None,
+    wait: Wait = True,
 ) -> Envelope[None]:
     execution = await existing_execution(context, execution_id)
     if execution.status in TERMINAL_STATUSES:
         raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail=f"执行已结束（状态: {execution.status}），无需标记失败",
+            status.HTTP_400_BAD_REQUEST, detail=text("mark_failed_ended", status=execution.status)
         )
-    command = MarkExecutionFailed(execution_id=execution_id, reason=reason, **context.command_fields(user))
+    command = MarkExecutionFailed(
+        execution_id=execution_id,
+        reason=reason or text("default_failure_reason"),
+        **context.command_fields(user),
+    )
     await publish(context, command)
-    return accepted(context, f"执行 {execution_id} 已提交标记为失败")
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=execution_shown(context.store, execution_id, lambda record: _ended(record.status)),
+        message=text("marked_failed", execution_id=execution_id),
+        what=text("what_mark_failed", execution_id=execution_id),
+        location=execution_location(execution_id),
+        data=None,
+    )
 
 
 @router.delete(
@@ -179,15 +228,47 @@ async def mark_failed(
     summary="Remove a finished execution from the read models (admin)",
     description="Refused (409) while the execution is queued or running. The event store keeps its events.",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 404, 409),
+    responses=responses(*ADMIN, 404, 409) | accepted_responses(),
 )
-async def delete_execution(context: Context, user: AdminUser, execution_id: ExecutionId) -> Envelope[None]:
+async def delete_execution(
+    context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
+) -> Envelope[None]:
     execution = await existing_execution(context, execution_id)
     if execution.status in IN_PROGRESS:
         raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"执行正在进行中（状态: {execution.status}），请先取消或标记失败后再删除",
+            status.HTTP_409_CONFLICT, detail=text("delete_in_progress", status=execution.status)
         )
     command = DeleteExecution(execution_id=execution_id, **context.command_fields(user))
     await publish(context, command)
-    return accepted(context, f"执行 {execution_id} 的删除请求已提交")
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=execution_gone(context.store, execution_id),
+        message=text("deleted", execution_id=execution_id),
+        what=text("what_delete", execution_id=execution_id),
+        location="/api/scheduler/executions",
+        data=None,
+    )
+
+
+@router.get(
+    "/statuses",
+    summary="The execution statuses, their labels and the original status each maps to",
+    description="`original`: what a client that knows only running, success, failed and missed should "
+    "show; labels in the caller's language (`Accept-Language`).",
+    response_model=Envelope[list[StatusInfo]],
+    responses=responses(*READ),
+)
+async def list_statuses(context: Context) -> Envelope[list[StatusInfo]]:
+    items = [
+        StatusInfo(status=entry.status, label=entry.label(), original=entry.original, final=entry.final)
+        for entry in STATUSES
+    ]
+    return Envelope(
+        data=items, message=text("statuses_listed", count=len(items)), timestamp=now_iso(context.zone)
+    )
+
+
+def _ended(execution_status: str) -> bool:
+    return execution_status in TERMINAL_STATUSES

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from infrastructure.store.port import HistoryQuery
 from services.api.dependencies import ApiContext, Context, JobId, JobIdFilter, Offset, current_user
 from services.api.errors import READ, responses
+from services.api.messages import text
 from services.api.schemas import Envelope, HistoryPage
 from services.api.views import history_out, now_iso
 
@@ -27,7 +28,7 @@ async def _page(context: ApiContext, query: HistoryQuery) -> Envelope[HistoryPag
         limit=query.limit,
         offset=query.offset,
     )
-    return Envelope(data=page, message=f"获取到 {total} 条历史记录", timestamp=now_iso(context.zone))
+    return Envelope(data=page, message=text("history_listed", count=total), timestamp=now_iso(context.zone))
 
 
 @router.get(

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
-from services.api.commands import accepted, existing_job, job_not_found, publish
+from services.api.commands import (
+    Wait,
+    accepted_responses,
+    answer,
+    done,
+    execution_location,
+    existing_job,
+    job_not_found,
+    publish,
+)
 from services.api.dependencies import AdminUser, Context, JobId, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.messages import text
 from services.api.parameters import checked_kwargs
+from services.api.read_your_writes import execution_shown, job_paused, metadata_shown
 from services.api.schemas import (
     Envelope,
     Job,
@@ -29,7 +41,8 @@ router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends
 @router.get("/jobs", summary="List the jobs", response_model=Envelope[list[Job]], responses=responses(*READ))
 async def list_jobs(context: Context) -> Envelope[list[Job]]:
     jobs = [job_out(view, context.zone) for view in await context.store.list_jobs()]
-    return Envelope(data=jobs, message=f"获取到 {len(jobs)} 个定时任务", timestamp=now_iso(context.zone))
+    message = text("jobs_listed", count=len(jobs))
+    return Envelope(data=jobs, message=message, timestamp=now_iso(context.zone))
 
 
 @router.get(
@@ -43,7 +56,7 @@ async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     if view is None:
         raise job_not_found(job_id)
     return Envelope(
-        data=job_detail_out(view, context.zone), message="获取任务详情成功", timestamp=now_iso(context.zone)
+        data=job_detail_out(view, context.zone), message=text("job_detail"), timestamp=now_iso(context.zone)
     )
 
 
@@ -52,14 +65,19 @@ async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     summary="Change a job's display name and/or description (admin)",
     description="A field left out (or null) keeps its value; with neither field nothing is sent.",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, *WITH_BODY, 404),
+    responses=responses(*ADMIN, *WITH_BODY, 404) | accepted_responses(),
 )
 async def update_metadata(
-    context: Context, user: AdminUser, job_id: JobId, update: MetadataUpdate
+    context: Context,
+    user: AdminUser,
+    job_id: JobId,
+    update: MetadataUpdate,
+    response: Response,
+    wait: Wait = True,
 ) -> Envelope[None]:
     await existing_job(context, job_id)
     if update.display_name is None and update.description is None:
-        return accepted(context, f"任务 {job_id} 的元数据没有需要更新的字段")
+        return done(context, text("metadata_nothing", job_id=job_id))
     command = UpdateJobMetadata(
         job_id=job_id,
         display_name=update.display_name,
@@ -67,46 +85,79 @@ async def update_metadata(
         **context.command_fields(user),
     )
     await publish(context, command)
-    return accepted(context, f"任务 {job_id} 的元数据更新已提交")
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=metadata_shown(context.store, job_id, update.display_name, update.description),
+        message=text("metadata_updated", job_id=job_id),
+        what=text("what_metadata", job_id=job_id),
+        location=_job_location(job_id),
+        data=None,
+    )
 
 
 @router.post(
     "/jobs/{job_id}/pause",
     summary="Stop firing a job on its schedule (admin)",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 404),
+    responses=responses(*ADMIN, 404) | accepted_responses(),
 )
-async def pause_job(context: Context, user: AdminUser, job_id: JobId) -> Envelope[None]:
+async def pause_job(
+    context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
+) -> Envelope[None]:
     await existing_job(context, job_id)
     await publish(context, PauseJob(job_id=job_id, **context.command_fields(user)))
-    return accepted(context, f"任务 {job_id} 的暂停指令已提交")
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=job_paused(context.store, job_id, paused=True),
+        message=text("paused", job_id=job_id),
+        what=text("what_pause", job_id=job_id),
+        location=_job_location(job_id),
+        data=None,
+    )
 
 
 @router.post(
     "/jobs/{job_id}/resume",
     summary="Fire a paused job on its schedule again (admin)",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 404),
+    responses=responses(*ADMIN, 404) | accepted_responses(),
 )
-async def resume_job(context: Context, user: AdminUser, job_id: JobId) -> Envelope[None]:
+async def resume_job(
+    context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
+) -> Envelope[None]:
     await existing_job(context, job_id)
     await publish(context, ResumeJob(job_id=job_id, **context.command_fields(user)))
-    return accepted(context, f"任务 {job_id} 的恢复指令已提交")
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=job_paused(context.store, job_id, paused=False),
+        message=text("resumed", job_id=job_id),
+        what=text("what_resume", job_id=job_id),
+        location=_job_location(job_id),
+        data=None,
+    )
 
 
 @router.post(
     "/jobs/{job_id}/trigger",
     summary="Run a job once now, with its own kwargs (admin)",
     description="The job itself does not change: a paused job stays paused, the kwargs apply to this run "
-    "only. Answers the new `execution_id` at once; follow the run with `GET /executions/{id}` or the "
-    "live stream.",
+    "only. Answers the new `execution_id` once the run is listed (queued, or skipped by the overlap "
+    "policy); follow the run with `GET /executions/{id}` or the live stream.",
     response_model=Envelope[TriggerResult],
-    responses=responses(*ADMIN, *WITH_BODY, 404),
+    responses=responses(*ADMIN, *WITH_BODY, 404) | accepted_responses(Envelope[TriggerResult]),
 )
 async def trigger_job(
     context: Context,
     user: AdminUser,
     job_id: JobId,
+    response: Response,
+    wait: Wait = True,
     force: Annotated[bool, Query(description="e.g. skip the trading-time check, for this run only")] = False,
     request: Annotated[TriggerRequest | None, Body()] = None,
 ) -> Envelope[TriggerResult]:
@@ -121,11 +172,16 @@ async def trigger_job(
         **context.command_fields(user),
     )
     await publish(context, command)
-    suffix = "（强制执行）" if force else ""
-    return Envelope(
+    suffix = text("forced_suffix") if force else ""
+    return await answer(
+        context,
+        response,
+        wait=wait,
+        applied=execution_shown(context.store, execution_id, lambda _record: True),
+        message=text("triggered", job_id=job_id, suffix=suffix),
+        what=text("what_trigger", job_id=job_id, suffix=suffix),
+        location=execution_location(execution_id),
         data=TriggerResult(execution_id=execution_id),
-        message=f"任务 {job_id} 已提交手动执行{suffix}",
-        timestamp=now_iso(context.zone),
     )
 
 
@@ -138,5 +194,9 @@ async def trigger_job(
 async def execution_stats(context: Context, job_id: JobId) -> Envelope[JobExecutionStats]:
     stats = await context.store.execution_stats(job_id)
     return Envelope(
-        data=stats_out(stats, context.zone), message="获取执行统计成功", timestamp=now_iso(context.zone)
+        data=stats_out(stats, context.zone), message=text("execution_stats"), timestamp=now_iso(context.zone)
     )
+
+
+def _job_location(job_id: str) -> str:
+    return f"/api/scheduler/jobs/{quote(job_id, safe='')}"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from services.api.dependencies import ApiContext, Context, current_user
 from services.api.errors import READ, responses
 from services.api.health import SchedulerStatus, assess, health_message, scheduler_status
+from services.api.messages import text
 from services.api.schemas import Envelope, SchedulerHealth, SchedulerStats
 from services.api.views import iso, now_iso
 
@@ -41,7 +42,7 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
         executions_in_progress=in_progress,
         last_heartbeat=iso(scheduler.last_heartbeat, context.zone),
     )
-    return Envelope(data=data, message="获取调度器统计成功", timestamp=now_iso(context.zone))
+    return Envelope(data=data, message=text("scheduler_stats"), timestamp=now_iso(context.zone))
 
 
 @router.get(

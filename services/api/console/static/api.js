@@ -2,7 +2,7 @@
 // unwrapped, failures turned into ApiError with the status and the server's own clear text. A call that
 // answers 401 gets one refresh (rotating refresh token) and is retried, as the platform's client does.
 import { learnDisplayOffset } from './format.js';
-import { t } from './i18n.js';
+import { getLanguage, t } from './i18n.js';
 
 const TOKEN_KEY = 'scheduler.console.token';
 const REFRESH_KEY = 'scheduler.console.refresh';
@@ -99,7 +99,8 @@ export async function request(method, path, options = {}) {
 }
 
 async function send(method, path, { query, json, form } = {}) {
-  const headers = { Accept: 'application/json' };
+  // The server's texts (messages, errors, status labels) in the console's language.
+  const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() === 'en' ? 'en' : 'zh-CN' };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let body;
   if (json !== undefined) {

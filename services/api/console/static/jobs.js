@@ -184,12 +184,12 @@ function renderDetail(job, stats, history) {
     h('div', {},
       h('h3', {}, t('detail.policies')),
       h('dl', {},
-        row(t('detail.misfire'), job.misfire_grace_time === null ? '—' : t('seconds', { n: job.misfire_grace_time })),
+        row(t('detail.misfire'), job.misfire_grace_time == null ? '—' : t('seconds', { n: job.misfire_grace_time })),
         row(t('detail.max_instances'), String(job.max_instances)),
         row(t('detail.coalesce'), t(job.coalesce ? 'yes' : 'no'))),
       h('h3', {}, t('detail.stats')),
       h('div', { class: 'mini-stats', 'data-testid': 'job-stats' },
-        ...['total', 'success', 'failed', 'missed', 'cancelled', 'skipped', 'running'].map((name) =>
+        ...['total', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped', 'running'].map((name) =>
           h('div', {}, h('strong', {}, String(stats[name] ?? 0)), h('span', {}, name === 'total' ? t('detail.total') : t(`status.${name}`))))),
       h('dl', {},
         row(t('detail.avg'), formatDuration(stats.avg_execution_time)),

@@ -22,7 +22,8 @@ export function runActionButtons(run, { compact = false, after = () => {} } = {}
 async function cancelRun(executionId, button) {
   await busy(button, async () => {
     await api.cancel(executionId);
-    // The row shows "cancelling…" on CancelRequested, then `cancelled` when the worker has stopped.
+    // A queued run is `cancelled` at once (QueuedRunCancelled); a running one shows "cancelling…" on
+    // CancelRequested, then `cancelled` when the worker has stopped.
     toast(t('cancel.done', { id: executionId.slice(0, 8) }), 'success');
   }, (error) => showBanner(describeError(error)));
 }

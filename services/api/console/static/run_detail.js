@@ -85,7 +85,7 @@ function eventText(event) {
     case 'JobFinished': return `${t(`status.${event.status}`)}${event.error_message ? ` · ${event.error_message}` : ''}`;
     case 'AttemptFailed': return `${event.reason} · ${event.error_message}`;
     case 'JobMissed': case 'JobSkipped': return event.reason;
-    case 'CancelRequested': case 'ExecutionDeleted': return event.actor;
+    case 'CancelRequested': case 'QueuedRunCancelled': case 'ExecutionDeleted': return event.actor;
     case 'ExecutionMarkedFailed': return `${event.actor} · ${event.reason}`;
     case 'CommandRejected': return event.reason;
     default: return '';

@@ -8,7 +8,7 @@ import { showRunDetail } from './run_detail.js';
 import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
 
 const PAGE_SIZE = 20;
-const STATUSES = ['queued', 'running', 'success', 'failed', 'missed', 'cancelled', 'skipped'];
+const STATUSES = ['queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
 const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false, rangeFiltered: false };
 
 const form = () => document.getElementById('run-filters');

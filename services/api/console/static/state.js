@@ -56,6 +56,8 @@ function runFields(type, event) {
         error_message: event.reason };
     case 'CancelRequested':
       return { ...base, cancel_requested: true };
+    case 'QueuedRunCancelled': // cancelled before any worker started it
+      return { ...base, status: 'cancelled', cancel_requested: true, finished_at: event.occurred_at };
     case 'ExecutionMarkedFailed':
       return { ...base, status: 'failed', error_message: event.reason };
     default:

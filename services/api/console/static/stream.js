@@ -7,7 +7,7 @@ import { streamUrl } from './api.js';
 export const STREAM_TYPES = [
   'JobRegistered', 'JobPaused', 'JobResumed', 'JobScheduled', 'JobMetadataUpdated', 'RunQueued', 'JobStarted',
   'Progress', 'JobFinished', 'AttemptFailed', 'JobMissed', 'JobSkipped', 'CancelRequested', 'ExecutionMarkedFailed',
-  'ExecutionDeleted', 'CommandRejected', 'SchedulerHeartbeat',
+  'ExecutionDeleted', 'CommandRejected', 'SchedulerHeartbeat', 'QueuedRunCancelled',
 ];
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000];
 

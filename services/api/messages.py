@@ -1,0 +1,107 @@
+"""The API's texts in Chinese (the default) and English, by key: `text(key, **values)` in the request's
+language (see `language`). Keys name what the text says; the values are formatted in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.api.language import Language, current_language
+
+# key -> (Chinese, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # reads
+    "jobs_listed": ("获取到 {count} 个定时任务", "{count} scheduled jobs"),
+    "job_detail": ("获取任务详情成功", "Job details"),
+    "executions_listed": ("获取到 {count} 条执行记录", "{count} executions"),
+    "execution_detail": ("获取执行记录成功", "Execution"),
+    "events_listed": ("获取到 {count} 个事件", "{count} events"),
+    "history_listed": ("获取到 {count} 条历史记录", "{count} history entries"),
+    "execution_stats": ("获取执行统计成功", "Execution statistics"),
+    "scheduler_stats": ("获取调度器统计成功", "Scheduler statistics"),
+    "statuses_listed": ("获取到 {count} 种执行状态", "{count} execution statuses"),
+    # commands: applied (the read models show it) or accepted only
+    "paused": ("任务 {job_id} 已暂停", "Job {job_id} paused"),
+    "resumed": ("任务 {job_id} 已恢复", "Job {job_id} resumed"),
+    "triggered": ("任务 {job_id} 已提交手动执行{suffix}", "Job {job_id} triggered{suffix}"),
+    "forced_suffix": ("（强制执行）", " (forced)"),
+    "metadata_updated": ("任务 {job_id} 的元数据已更新", "Metadata of job {job_id} updated"),
+    "metadata_nothing": (
+        "任务 {job_id} 的元数据没有需要更新的字段",
+        "Nothing to update in job {job_id}'s metadata",
+    ),
+    "cancelled": ("执行 {execution_id} 已取消", "Execution {execution_id} cancelled"),
+    "cancel_requested": (
+        "执行 {execution_id} 的取消请求已送达，将在任务的下一个检查点停止",
+        "Cancel of execution {execution_id} requested: it stops at the job's next check point",
+    ),
+    "marked_failed": ("执行 {execution_id} 已标记为失败", "Execution {execution_id} marked failed"),
+    "deleted": ("执行 {execution_id} 已删除", "Execution {execution_id} deleted"),
+    "not_yet_applied": (
+        "{what}：已受理，尚未生效，请稍后查看 {location}",
+        "{what}: accepted, not yet applied; look at {location} shortly",
+    ),
+    "what_pause": ("暂停任务 {job_id}", "Pause of job {job_id}"),
+    "what_resume": ("恢复任务 {job_id}", "Resume of job {job_id}"),
+    "what_trigger": ("手动执行任务 {job_id}{suffix}", "Manual run of job {job_id}{suffix}"),
+    "what_metadata": ("更新任务 {job_id} 的元数据", "Metadata update of job {job_id}"),
+    "what_cancel": ("取消执行 {execution_id}", "Cancel of execution {execution_id}"),
+    "what_mark_failed": ("标记执行 {execution_id} 为失败", "Marking execution {execution_id} failed"),
+    "what_delete": ("删除执行 {execution_id}", "Deletion of execution {execution_id}"),
+    # errors
+    "job_not_found": ("任务 {job_id} 不存在", "Job {job_id} does not exist"),
+    "execution_not_found": ("执行记录 {execution_id} 不存在", "Execution {execution_id} does not exist"),
+    "cancel_not_in_progress": (
+        "只能取消排队中或运行中的执行（当前状态: {status}）",
+        "Only a queued or running execution can be cancelled (its status: {status})",
+    ),
+    "mark_failed_ended": (
+        "执行已结束（状态: {status}），无需标记失败",
+        "The execution has ended ({status}); there is nothing to mark failed",
+    ),
+    "delete_in_progress": (
+        "执行正在进行中（状态: {status}），请先取消或标记失败后再删除",
+        "The execution is in progress ({status}): cancel it or mark it failed before deleting it",
+    ),
+    "default_failure_reason": ("用户手动标记为失败", "Marked failed by hand"),
+    "bus_unavailable": (
+        "消息总线不可用，命令未发送，请稍后重试",
+        "The message bus is unavailable: the command was not sent, try again later",
+    ),
+    "store_unavailable": ("存储不可用，请稍后重试", "The store is unavailable, try again later"),
+    "stream_unavailable": (
+        "实时事件流暂不可用（消息总线未连接）",
+        "The live stream is unavailable (the message bus is not connected)",
+    ),
+    "stream_overflow": ("客户端处理过慢，请重新连接", "The client reads too slowly: reconnect"),
+    "invalid_parameters": ("参数无效", "Invalid parameters"),
+    "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),
+    "where_query": ("查询参数", "query parameter"),
+    "where_path": ("路径参数", "path parameter"),
+    "where_body": ("请求体", "body"),
+    "where_header": ("请求头", "header"),
+    "where_form": ("表单", "form field"),
+    # health
+    "health_ok": ("调度器运行正常", "The scheduler is running normally"),
+    "health_stopped": ("调度器未运行", "The scheduler is not running"),
+    "health_degraded": ("调度器运行降级", "The scheduler is degraded"),
+    "reason_stopped": ("调度器已停止", "the scheduler is stopped"),
+    "reason_never_heard": ("调度器服务从未上报心跳", "the scheduler service never sent a heartbeat"),
+    "reason_no_heartbeat": (
+        "调度器服务无心跳（已停止或失联）",
+        "no heartbeat from the scheduler service (stopped or unreachable)",
+    ),
+    "reason_standby_only": (
+        "仅有备用调度器实例在线（没有主实例）",
+        "only standby scheduler instances are online (no leader)",
+    ),
+    "reason_paused": ("调度器已暂停", "the scheduler is paused"),
+    "reason_bus_down": ("消息总线未连接", "the message bus is not connected"),
+    "reason_projector_lag": ("读模型投影落后 {seconds:.0f} 秒", "the read models are {seconds:.0f} s behind"),
+}
+
+
+def text(key: str, language: Language | None = None, **values: Any) -> str:
+    """The text of `key` in `language` (default: the request's), with `values` formatted in."""
+    chinese, english = MESSAGES[key]
+    template = english if (language or current_language()) == "en" else chinese
+    return template.format(**values) if values else template
