@@ -125,6 +125,7 @@ class Alerter:
             logger.error("alert channel %s failed %d time(s): %s", channel.kind, attempts, error)
         event = AlertNotified(
             producer=self.producer,
+            occurred_at=self.clock(),
             incident_ids=outbound.incident_ids,
             notice=outbound.notice_kind,
             channel_type=channel.kind,
