@@ -149,7 +149,12 @@ def alert_examples() -> list[Message]:
             execution_id=EXECUTION["execution_id"],
         ),
         alert_events.AlertNotified(
-            **alerter, incident_ids=(incident,), notice="raised", channel_type="dingtalk", outcome="sent", attempts=1
+            **alerter,
+            incident_ids=(incident,),
+            notice="raised",
+            channel_type="dingtalk",
+            outcome="sent",
+            attempts=1,
         ),
         alert_events.AlertResolved(
             **alerter,
