@@ -19,7 +19,6 @@ from contracts.alert_events import NoticeKind
 from services.alerter.messages import Notice
 
 logger = logging.getLogger(__name__)
-logging.getLogger("apprise").setLevel(logging.ERROR)  # its warnings may quote a URL's parts
 
 # Channel types used as metric labels and in `AlertNotified`: a closed set, anything else is "other".
 CHANNEL_TYPES = frozenset(

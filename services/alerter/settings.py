@@ -7,6 +7,7 @@ Channel URLs hold secrets: they are `SecretStr`, checked at start-up and never l
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 import apprise
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from services.scheduler.settings import SchedulerSettings
 
 MAX_CHANNELS = 20
+logging.getLogger("apprise").setLevel(logging.ERROR)  # its warnings may quote a URL's tokens
 
 
 class JobAlertOverride(BaseModel):
