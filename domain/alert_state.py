@@ -88,7 +88,7 @@ class AlertState:
         elif isinstance(event, AlertResolved):
             self._close(event)
         elif isinstance(event, AlertSilenced):
-            self.silences[event.silence_id] = event
+            self._silence(event)
         elif isinstance(event, AlertNotified):
             for incident_id in event.incident_ids:
                 incident = self.incident(incident_id)
@@ -96,6 +96,11 @@ class AlertState:
                     incident.last_notified_at = max(
                         incident.last_notified_at or event.occurred_at, event.occurred_at
                     )
+
+    def _silence(self, event: AlertSilenced) -> None:
+        """Keeps the silences not over when this one was given (ended ones are forgotten)."""
+        self.silences = {key: kept for key, kept in self.silences.items() if kept.until > event.occurred_at}
+        self.silences[event.silence_id] = event
 
     def track(self, job_id: str, at: datetime) -> JobTrack:
         if job_id not in self.jobs:

@@ -16,6 +16,7 @@ from datetime import datetime
 from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, NoticeKind
 from contracts.codec import MessageRejected, from_document
 from contracts.envelope import Event, Message, utc_now
+from contracts.topology import ALERTER
 from domain.alert_rules import SEVERITY, AlertRules
 from domain.alert_state import AlertState, Incident, decide, evaluate, reminders_due
 from infrastructure.bus.port import Bus, BusUnavailable
@@ -27,6 +28,8 @@ from services.alerter.notifier import Notifier
 logger = logging.getLogger(__name__)
 
 PUBLISH_ATTEMPTS = 30
+# The event types the alert state depends on (the alerter's queue binds these and its own events).
+FOLDED_TYPES = frozenset({*ALERTER.binding_keys, "AlertRaised", "AlertResolved", "AlertNotified"})
 
 
 class Alerter:
@@ -48,6 +51,8 @@ class Alerter:
         folded = 0
         async for batch in store.iter_events():
             for stored in batch:
+                if stored.document.get("type") not in FOLDED_TYPES:
+                    continue  # progress reports and heartbeats, most of the log, change nothing here
                 try:
                     message = from_document(stored.document)
                 except MessageRejected:

@@ -120,9 +120,10 @@ def test_silences_match_job_and_rule_until_they_end() -> None:
                               reason="maintenance", actor="admin"))  # fmt: skip
     assert state.silenced(incident, at(50))
     assert not state.silenced(incident, at(100))
-    state.apply(AlertSilenced(producer="api:a", silence_id="s2", job_id=None, rule="stale", until=at(500),
-                              reason="x", actor="admin"))  # fmt: skip
+    state.apply(AlertSilenced(producer="api:a", silence_id="s2", occurred_at=at(150), job_id=None,
+                              rule="stale", until=at(500), reason="x", actor="admin"))  # fmt: skip
     assert not state.silenced(incident, at(200))
+    assert set(state.silences) == {"s2"}, "a silence over when another is given is forgotten"
 
 
 def test_replaying_the_log_rebuilds_the_same_state() -> None:
