@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.alert_events import ALERT_EVENT_TYPES
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 
 ExecutionStatus = Literal[
@@ -284,4 +285,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SchedulerHeartbeat,
     WorkerHeartbeat,
     RetentionApplied,
+    *ALERT_EVENT_TYPES,
 )

@@ -5,6 +5,7 @@ API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [wor
                                            └───────events──▶ (scheduler.events) ◀┘
                                                │              │               │
                                   [projector.events]  [scheduler.lifecycle]  per-process queues
+                                   [alerter.events]
                                                                             (API stream, worker cancels)
 """
 
@@ -70,7 +71,20 @@ LIFECYCLE = QueueSpec(
     ),
     single_active_consumer=True,
 )  # fmt: skip
+ALERTER_QUEUE = "alerter.events"
+# What the alerter follows: the runs' outcomes, the catalogue (names, pauses) and silences.
+ALERTER = QueueSpec(
+    ALERTER_QUEUE,
+    EVENTS_EXCHANGE,
+    binding_keys=(
+        "JobRegistered", "JobPaused", "JobResumed", "JobMetadataUpdated", "JobStarted", "JobFinished",
+        "JobMissed", "ExecutionMarkedFailed", "AlertSilenced",
+    ),
+    single_active_consumer=True,
+)  # fmt: skip
 # Declared by every bus at start, so that nothing published before its consumer first starts is dropped.
+# Not the alerter's: a deployment without an alerter would fill it for ever; the alerter declares it itself
+# before it rebuilds its state from the event store, which holds whatever came before.
 STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE)
 
 

@@ -230,6 +230,9 @@ class SchedulerHealth(BaseModel):
     last_heartbeat: str | None = when("the scheduler service's last heartbeat")
     bus_connected: bool
     projector_lag_s: float | None = None
+    alert_channels_failing: list[str] = Field(
+        default_factory=list, description="alert channel types whose latest message finally failed"
+    )
     reasons: list[str] = Field(default_factory=list, description="why not healthy")
 
 

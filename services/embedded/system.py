@@ -1,7 +1,7 @@
-"""The whole system in one process: projector, workers, scheduler (and the API, served by the caller).
+"""The whole system in one process: projector, alerter, workers, scheduler (the API is served by the caller).
 
 Start order follows the message flow backwards, so nothing is published before its consumer exists:
-store, bus, projector, worker, scheduler. Stop order is the reverse.
+store, bus, projector, alerter, worker, scheduler. Stop order is the reverse.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from contracts.topology import DEFAULT_POOL, PROJECTOR
+from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR
 from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
@@ -18,6 +18,8 @@ from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.users_port import UserStore
+from services.alerter.alerter import Alerter
+from services.alerter.assembly import build_alerter
 from services.api.presets import seed_presets
 from services.embedded.settings import EmbeddedSettings
 from services.projector.projector import Projector
@@ -38,10 +40,13 @@ class EmbeddedSystem:
     users: UserStore = field(init=False)
     bus: Bus = field(init=False)
     projector: Projector = field(init=False)
+    alerter: Alerter = field(init=False)
     workers: list[Worker] = field(init=False)
     scheduler: SchedulerService = field(init=False)
     job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
+    _alerting: Subscription | None = field(init=False, default=None)
+    _alert_ticks: asyncio.Task[None] | None = field(init=False, default=None)
     _presets: asyncio.Task[None] | None = field(init=False, default=None)
     _projector_state: asyncio.Task[None] | None = field(init=False, default=None)
 
@@ -52,6 +57,9 @@ class EmbeddedSystem:
         self.bus = make_bus(self.settings, connection_name="embedded")
         self.projector = Projector(
             self.store, projector_id=f"projector:{self.settings.instance_id or 'embedded'}"
+        )
+        self.alerter = build_alerter(
+            self.settings, self.bus, producer=f"alerter:{self.settings.instance_id or 'embedded'}"
         )
         common = self.settings.model_dump(include=set(CommonSettings.model_fields))
         self.job_environment = JobEnvironment.from_settings(CatalogueSettings(**common))
@@ -93,12 +101,22 @@ class EmbeddedSystem:
         self._projector_state = asyncio.create_task(
             self.projector.report_periodically(), name="projector-state"
         )
+        await self._start_alerter()
         for worker in self.workers:
             await worker.start()
         await self.scheduler.start()
         await self.scheduler.elected.wait()
         self._presets = asyncio.create_task(self._seed_presets(), name="seed-presets")
         logger.info("embedded system started (store %s, bus %s)", self.settings.store, self.settings.bus)
+
+    async def _start_alerter(self) -> None:
+        await self.bus.declare(ALERTER)  # first, so that nothing published while it rebuilds is missed
+        await self.alerter.rebuild(self.store)
+        self.alerter.notifier.start()
+        self._alerting = await self.bus.consume(ALERTER, self.alerter.on_event)
+        self._alert_ticks = asyncio.create_task(
+            self.alerter.run_periodically(self.settings.alerts.evaluate_interval_s), name="alert-tick"
+        )
 
     async def _seed_presets(self) -> None:
         """Once the registered jobs are projected, give those without metadata their catalogue presets."""
@@ -112,7 +130,7 @@ class EmbeddedSystem:
         logger.warning("jobs not projected in time: metadata presets not seeded")
 
     async def stop(self) -> None:
-        for task in (self._presets, self._projector_state):
+        for task in (self._presets, self._projector_state, self._alert_ticks):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -121,6 +139,9 @@ class EmbeddedSystem:
             await worker.stop()
         if self._projection is not None:
             await self._projection.cancel()
+        if self._alerting is not None:
+            await self._alerting.cancel()
+        await self.alerter.notifier.stop()
         await self.bus.close()
         await self.users.close()
         await self.store.close()

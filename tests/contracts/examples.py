@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contracts import commands, events, runs
+from contracts import alert_events, commands, events, runs
 from contracts.codec import to_document
 from contracts.envelope import Message
 
@@ -129,6 +129,49 @@ def examples() -> list[Message]:
         ),
         events.RetentionApplied(
             **scheduler, execution_cutoffs={"success": AT, "failed": AT}, history_cutoff=AT, event_cutoff=AT
+        ),
+        *alert_examples(),
+    ]
+
+
+def alert_examples() -> list[Message]:
+    alerter = {**ENVELOPE, "producer": "alerter:main"}
+    incident = "run_failed:pipeline_canary:0f8fad5bd9cb469fa16570867728950e"
+    return [
+        alert_events.AlertRaised(
+            **alerter,
+            incident_id=incident,
+            rule="run_failed",
+            severity="error",
+            job_id="pipeline_canary",
+            job_name="流水线自检（Canary）",
+            summary="运行失败：canary asked to fail",
+            since=AT,
+            execution_id=EXECUTION["execution_id"],
+        ),
+        alert_events.AlertNotified(
+            **alerter,
+            incident_ids=(incident,),
+            notice="raised",
+            channel_type="dingtalk",
+            outcome="sent",
+            attempts=1,
+        ),
+        alert_events.AlertResolved(
+            **alerter,
+            incident_id=incident,
+            rule="run_failed",
+            job_id="pipeline_canary",
+            reason="运行成功",
+            execution_id="9b2e4a0c1f7d4b7e8a3c5d6e7f8a9b0c",
+        ),
+        alert_events.AlertSilenced(
+            **{**ENVELOPE, "producer": "api:main"},
+            silence_id="5d41402abc4b2a76b9719d911017c592",
+            job_id="pipeline_canary",
+            until=LATER,
+            reason="维护窗口",
+            actor="admin",
         ),
     ]
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
 
+from services.api.alert_health import failing_alert_channels
 from services.api.dependencies import ApiContext, Context, current_user
 from services.api.errors import READ, responses
-from services.api.health import SchedulerStatus, assess, health_message, scheduler_status
+from services.api.health import Health, SchedulerStatus, assess, health_message, scheduler_status
 from services.api.messages import text
 from services.api.schemas import Envelope, SchedulerHealth, SchedulerStats
 from services.api.views import iso, now_iso
@@ -50,7 +51,8 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
     summary="Health of the scheduler service (not of this API process)",
     description="`stopped` when the scheduler service sent no heartbeat within "
     "`heartbeat_tolerance` of its intervals; `degraded` when it is paused, the message bus is not "
-    'connected ("broker unreachable since …" during an outage) or the projector lags.',
+    'connected ("broker unreachable since …" during an outage), the projector lags or an alert channel\'s '
+    "latest message failed.",
     response_model=Envelope[SchedulerHealth],
     responses=responses(*READ),
 )
@@ -64,6 +66,10 @@ async def health(context: Context) -> Envelope[SchedulerHealth]:
         lag_limit_s=context.settings.projector_lag_degraded_s,
         broker_unreachable_since=context.bus.unreachable_since,
     )
+    failing = await failing_alert_channels(context.store)
+    if failing:
+        verdict = Health("degraded" if verdict.status == "healthy" else verdict.status,
+                         [*verdict.reasons, f"告警通道发送失败：{', '.join(failing)}"])  # fmt: skip
     data = SchedulerHealth(
         status=verdict.status,
         running=scheduler.running,
@@ -72,6 +78,7 @@ async def health(context: Context) -> Envelope[SchedulerHealth]:
         last_heartbeat=iso(scheduler.last_heartbeat, context.zone),
         bus_connected=context.bus.connected,
         projector_lag_s=lag,
+        alert_channels_failing=failing,
         reasons=verdict.reasons,
     )
     return Envelope(data=data, message=health_message(verdict), timestamp=data.timestamp)

@@ -1,0 +1,1 @@
+"""The alerter: turns the event log into incidents and notifications (DingTalk, WeCom, mail, webhooks)."""

@@ -1,0 +1,157 @@
+"""The alerter: folds the events it receives into its state, publishes the alert events they call for and
+hands the notices to the channels.
+
+Its state comes from events only: at start `rebuild` folds the event store (alert events included), then
+the bus brings the rest; a redelivered event changes nothing (the fold is idempotent and alert events have
+deterministic ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, NoticeKind
+from contracts.codec import MessageRejected, from_document
+from contracts.envelope import Event, Message, utc_now
+from contracts.topology import ALERTER
+from domain.alert_rules import SEVERITY, AlertRules
+from domain.alert_state import AlertState, Incident, decide, evaluate, reminders_due
+from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.store.port import Store
+from services.alerter.channels import ChannelDelivery, Outbound
+from services.alerter.metrics import AlerterMetrics
+from services.alerter.notifier import Notifier
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_ATTEMPTS = 30
+# The event types the alert state depends on (the alerter's queue binds these and its own events).
+FOLDED_TYPES = frozenset({*ALERTER.binding_keys, "AlertRaised", "AlertResolved", "AlertNotified"})
+
+
+class Alerter:
+    def __init__(
+        self, bus: Bus, rules: AlertRules, notifier: Notifier, *, producer: str, reminder_interval_s: float,
+        clock: Callable[[], datetime] = utc_now, metrics: AlerterMetrics | None = None,
+    ) -> None:  # fmt: skip
+        self.bus = bus
+        self.rules = rules
+        self.notifier = notifier
+        self.producer = producer
+        self.reminder_interval_s = reminder_interval_s
+        self.clock = clock
+        self.metrics = metrics or AlerterMetrics()
+        self.state = AlertState()
+
+    async def rebuild(self, store: Store) -> int:
+        """Fold every stored event (no alert is decided for the past). Returns how many were folded."""
+        folded = 0
+        async for batch in store.iter_events():
+            for stored in batch:
+                if stored.document.get("type") not in FOLDED_TYPES:
+                    continue  # progress reports and heartbeats, most of the log, change nothing here
+                try:
+                    message = from_document(stored.document)
+                except MessageRejected:
+                    continue
+                if isinstance(message, Event):
+                    self.state.apply(message)
+                    folded += 1
+        self._count_open()
+        return folded
+
+    async def on_event(self, message: Message) -> None:
+        if not isinstance(message, Event):
+            return
+        self.state.apply(message)
+        if not isinstance(message, AlertRaised | AlertResolved | AlertNotified):
+            await self._emit(decide(self.state, message, self.rules, self.producer, self.clock()))
+
+    async def tick(self) -> None:
+        """What time calls for: stale jobs, reminders of open incidents."""
+        now = self.clock()
+        await self._emit(evaluate(self.state, now, self.rules, self.producer))
+        for incident in reminders_due(self.state, now, self.reminder_interval_s):
+            incident.last_notified_at = now  # until its AlertNotified comes back: no second reminder
+            self._notify("reminder", incident, now)
+
+    async def run_periodically(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.tick()
+            except Exception:
+                logger.exception("alert evaluation failed; next try in %g s", interval_s)
+
+    async def _emit(self, alerts: Sequence[Event]) -> None:
+        if not alerts:
+            return
+        await self._publish(alerts)
+        now = self.clock()
+        for alert in alerts:
+            incident = self.state.incident(alert.incident_id) if isinstance(alert, AlertResolved) else None
+            self.state.apply(alert)
+            if isinstance(alert, AlertRaised):
+                incident = self.state.incident(alert.incident_id)
+                if incident is not None:
+                    incident.last_notified_at = now
+                    self._notify("raised", incident, now)
+            elif incident is not None:
+                self._notify("resolved", incident, now)
+        self._count_open()
+
+    def _notify(self, kind: NoticeKind, incident: Incident, now: datetime) -> None:
+        if self.state.silenced(incident, now):
+            logger.info("incident %s silenced: not sent", incident.incident_id)
+            return
+        self.notifier.notify(kind, incident)
+
+    async def _publish(self, alerts: Sequence[Event]) -> None:
+        for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+            try:
+                await self.bus.publish_many(alerts)
+                return
+            except BusUnavailable:
+                if attempt == PUBLISH_ATTEMPTS:
+                    raise
+                await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
+
+    async def report_delivery(
+        self, channel: ChannelDelivery, outbound: Outbound, sent: bool, attempts: int, error: str | None
+    ) -> None:
+        """A channel's final outcome for one message: counted, and recorded as an `AlertNotified`."""
+        outcome = "sent" if sent else "failed"
+        self.metrics.notifications.labels(channel.kind, outcome).inc()
+        self.metrics.channel_failing.labels(channel.kind).set(channel.consecutive_failures)
+        if not sent:
+            logger.error("alert channel %s failed %d time(s): %s", channel.kind, attempts, error)
+        event = AlertNotified(
+            producer=self.producer,
+            occurred_at=self.clock(),
+            incident_ids=outbound.incident_ids,
+            notice=outbound.notice_kind,
+            channel_type=channel.kind,
+            outcome=outcome,
+            attempts=attempts,
+            error=error,
+        )
+        await self._publish([event])
+        self.state.apply(event)
+
+    def health(self) -> dict[str, object]:
+        return {
+            "incidents_open": len(self.state.open),
+            "channels": [
+                {"type": channel.kind, "consecutive_failures": channel.consecutive_failures,
+                 "last_error": channel.last_error, "dropped": channel.dropped}
+                for channel in self.notifier.channels
+            ],
+        }  # fmt: skip
+
+    def _count_open(self) -> None:
+        for rule in SEVERITY:
+            count = sum(1 for (open_rule, _) in self.state.open if open_rule == rule)
+            self.metrics.incidents_open.labels(rule).set(count)

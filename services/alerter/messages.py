@@ -1,0 +1,73 @@
+"""The text of a notification: Chinese by default, English by setting; one message may list many incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Literal
+from urllib.parse import quote
+
+from contracts.alert_events import NoticeKind
+from domain.alert_state import Incident
+
+Language = Literal["zh", "en"]
+
+RULE_TEXT: dict[Language, dict[str, str]] = {
+    "zh": {
+        "run_failed": "运行失败",
+        "run_missed": "错过执行",
+        "consecutive_failures": "连续失败",
+        "stale": "数据过期：长时间没有成功运行",
+    },
+    "en": {
+        "run_failed": "run failed",
+        "run_missed": "run missed",
+        "consecutive_failures": "consecutive failures",
+        "stale": "stale data: no successful run for too long",
+    },
+}
+TITLE: dict[Language, dict[NoticeKind, str]] = {
+    "zh": {"raised": "【告警】{n} 个任务异常", "reminder": "【提醒】{n} 个任务仍未恢复",
+           "resolved": "【已恢复】{n} 个任务", "test": "【测试】告警通道测试"},
+    "en": {"raised": "[ALERT] {n} job(s) in trouble", "reminder": "[REMINDER] {n} job(s) still in trouble",
+           "resolved": "[RESOLVED] {n} job(s)", "test": "[TEST] alert channel test"},
+}  # fmt: skip
+LINE: dict[Language, str] = {
+    "zh": "{name}（{job_id}）：{what}，自 {since} 起。{summary}\n查看：{link}",
+    "en": "{name} ({job_id}): {what}, since {since}. {summary}\nSee: {link}",
+}
+MORE: dict[Language, str] = {"zh": "……另有 {n} 项未列出", "en": "... and {n} more not listed"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    body: str
+
+
+def run_link(console_url: str, incident: Incident) -> str:
+    base = console_url.rstrip("/")
+    if incident.execution_id:
+        return f"{base}/#runs?execution_id={quote(incident.execution_id)}"
+    return f"{base}/#runs?job_id={quote(incident.job_id)}"
+
+
+def render(
+    kind: NoticeKind, incidents: Sequence[Incident], *, language: Language, console_url: str, zone: tzinfo,
+    max_listed: int,
+) -> Notice:  # fmt: skip
+    lines = [
+        LINE[language].format(
+            name=incident.job_name,
+            job_id=incident.job_id,
+            what=RULE_TEXT[language][incident.rule],
+            since=incident.since.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            summary=incident.summary,
+            link=run_link(console_url, incident),
+        )
+        for incident in incidents[:max_listed]
+    ]
+    if len(incidents) > max_listed:
+        lines.append(MORE[language].format(n=len(incidents) - max_listed))
+    return Notice(title=TITLE[language][kind].format(n=len(incidents)), body="\n\n".join(lines))

@@ -1,0 +1,25 @@
+"""The alerter's Prometheus metrics (labels from closed sets: channel types, outcomes, rules)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class AlerterMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.notifications = Counter(
+            "scheduler_alert_notifications",
+            "Alert messages sent or finally failed, by channel type",
+            ["channel_type", "outcome"],
+            registry=self.registry,
+        )
+        self.channel_failing = Gauge(
+            "scheduler_alert_channel_consecutive_failures",
+            "Messages in a row a channel type finally failed to deliver (0: healthy)",
+            ["channel_type"],
+            registry=self.registry,
+        )
+        self.incidents_open = Gauge(
+            "scheduler_alert_incidents_open", "Open incidents", ["rule"], registry=self.registry
+        )

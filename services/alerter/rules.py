@@ -1,0 +1,82 @@
+"""Alert rules from settings: defaults, per-job overrides, and each job's stale-data limit (its expected
+period, from its trigger, plus the margin)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, tzinfo
+from typing import TypeVar
+
+from domain.alert_rules import AlertRules, JobRules
+from services.alerter.settings import AlertSettings
+from services.scheduler.definitions import JobDefinition
+from services.scheduler.triggers import build_trigger
+
+# Fire times looked at to find a job's longest gap (a weekday cron has a weekend in it).
+FIRES_LOOKED_AT = 12
+
+T = TypeVar("T")
+
+
+def expected_period_s(trigger_spec: str, zone: tzinfo, now: datetime) -> float | None:
+    """The longest gap between the next fires of a trigger (None: it never fires again)."""
+    trigger = build_trigger(trigger_spec, zone)
+    fires: list[datetime] = []
+    previous = None
+    at = now
+    for _ in range(FIRES_LOOKED_AT):
+        fire = trigger.get_next_fire_time(previous, at)
+        if fire is None:
+            break
+        fires.append(fire)
+        previous, at = fire, fire + timedelta(microseconds=1)
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(fires)]
+    return max(gaps) if gaps else None
+
+
+def alert_rules(
+    alerts: AlertSettings, definitions: dict[str, JobDefinition], zone: tzinfo, now: datetime
+) -> AlertRules:
+    default = JobRules(
+        run_failed=alerts.run_failed,
+        run_missed=alerts.run_missed,
+        consecutive_failures=alerts.consecutive_failures,
+    )
+    unknown = sorted(set(alerts.jobs) - set(definitions))
+    if unknown:
+        raise ValueError(f"alert settings name unknown jobs: {', '.join(unknown)}")
+    per_job: dict[str, JobRules] = {}
+    for job_id, definition in definitions.items():
+        override = alerts.jobs.get(job_id)
+        stale_after = _stale_after_s(alerts, definition, zone, now)
+        if override is not None:
+            if override.stale is False:
+                stale_after = None
+            elif override.stale_after_s is not None:
+                stale_after = override.stale_after_s
+        if override is None:
+            per_job[job_id] = JobRules(
+                default.run_failed, default.run_missed, default.consecutive_failures, stale_after
+            )
+            continue
+        per_job[job_id] = JobRules(
+            run_failed=_pick(override.run_failed, default.run_failed),
+            run_missed=_pick(override.run_missed, default.run_missed),
+            consecutive_failures=_pick(override.consecutive_failures, default.consecutive_failures),
+            stale_after_s=stale_after,
+        )
+    return AlertRules(default=default, per_job=per_job)
+
+
+def _pick(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _stale_after_s(
+    alerts: AlertSettings, definition: JobDefinition, zone: tzinfo, now: datetime
+) -> float | None:
+    """Only jobs enabled by default are expected to succeed on schedule (the canary is paused)."""
+    if not alerts.stale or not definition.enabled:
+        return None
+    period = expected_period_s(definition.trigger, zone, now)
+    return None if period is None else period + alerts.stale_margin_s

@@ -1,0 +1,99 @@
+"""Alerts end to end on RabbitMQ: a canary run fails, one incident is raised and notified once (a JSON
+webhook on loopback), the alerter restarts and rebuilds its state from the event store (a second failure
+raises nothing new), then a success resolves the incident and says so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.alerter.receivers import HttpReceiver, http_receiver
+from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.rabbitmq import RabbitMQVhost
+from tests.waiting import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+
+@pytest.fixture
+def webhook() -> Iterator[HttpReceiver]:
+    yield from http_receiver()
+
+
+async def events_of(client: ApiClient, event_type: str) -> list[dict[str, Any]]:
+    page = await client.data("GET", "/api/scheduler/events", params={"type": event_type, "limit": 500})
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolves(
+    tmp_path: Path, fresh_rabbitmq_vhost: RabbitMQVhost, webhook: HttpReceiver
+) -> None:
+    port = free_port()
+    hook = f"json://{webhook.base.removeprefix('http://')}/alerts"
+    env = base_env(
+        tmp_path / "data",
+        SCHEDULER_PORT=str(port),
+        SCHEDULER_BUS="rabbitmq",
+        SCHEDULER_RABBITMQ_URL=fresh_rabbitmq_vhost.url,
+        SCHEDULER_ALERTS__CHANNELS=json.dumps([hook]),
+        SCHEDULER_ALERTS__GROUP_WINDOW_S="0.2",
+        SCHEDULER_ALERTS__CONSOLE_URL=f"http://127.0.0.1:{port}",
+    )
+    alerter = ServiceProcess("services.alerter", env, tmp_path)
+    processes = [
+        ServiceProcess("services.projector", env, tmp_path),
+        alerter,
+        ServiceProcess("services.workers", env, tmp_path),
+        ServiceProcess("services.scheduler", env, tmp_path),
+        ServiceProcess("services.api", env, tmp_path),
+    ]
+    with running(processes):
+        client = ApiClient(f"http://127.0.0.1:{port}")
+        try:
+            await client.wait_ready(processes)
+            await client.login()
+            await client.wait_for_job("pipeline_canary")
+
+            failing = await client.trigger("pipeline_canary", duration_s=0, fail=True)
+            await client.wait_for_execution(failing, {"failed"})
+            await wait_until(lambda: len(webhook.calls) == 1, timeout=30, message="the raised notification")
+            [call] = webhook.calls
+            assert call.body["title"] == "【告警】1 个任务异常"
+            assert f"http://127.0.0.1:{port}/#runs?execution_id={failing}" in call.body["message"]
+
+            async def notified_stored() -> bool:
+                return len(await events_of(client, "AlertNotified")) == 1
+
+            await wait_until(notified_stored, timeout=30, message="AlertNotified in the event log")
+            [raised] = await events_of(client, "AlertRaised")
+            assert raised["job_id"] == "pipeline_canary"
+
+            # A new alerter process rebuilds its state from the event store: the incident is still open.
+            alerter.stop()
+            restarted = ServiceProcess("services.alerter", env, tmp_path, name="alerter-2")
+            processes.append(restarted)
+            again = await client.trigger("pipeline_canary", duration_s=0, fail=True)
+            await client.wait_for_execution(again, {"failed"})
+            fixed = await client.trigger("pipeline_canary", duration_s=0)
+            await client.wait_for_execution(fixed, {"success"})
+            await wait_until(lambda: len(webhook.calls) == 2, timeout=60, message="the resolved notification")
+            assert webhook.calls[1].body["title"] == "【已恢复】1 个任务"
+
+            async def resolved_stored() -> bool:
+                return len(await events_of(client, "AlertResolved")) == 1
+
+            await wait_until(resolved_stored, timeout=30, message="AlertResolved in the event log")
+            assert len(await events_of(client, "AlertRaised")) == 1, "one incident while the condition held"
+            notices = await events_of(client, "AlertNotified")
+            assert [(item["notice"], item["outcome"]) for item in notices] == [
+                ("raised", "sent"),
+                ("resolved", "sent"),
+            ]
+            assert len(webhook.calls) == 2
+        finally:
+            await client.close()
