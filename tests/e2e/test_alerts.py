@@ -13,7 +13,7 @@ import pytest
 
 from tests.alerter.receivers import HttpReceiver, http_receiver
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
-from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -28,6 +28,11 @@ async def events_of(client: ApiClient, event_type: str) -> list[dict[str, Any]]:
     page = await client.data("GET", "/api/scheduler/events", params={"type": event_type, "limit": 500})
     items: list[dict[str, Any]] = page["items"]
     return items
+
+
+async def alerter_queue_declared(vhost: RabbitMQVhost) -> bool:
+    listing = await rabbitmqctl("list_queues", "-p", vhost.name, "name", "consumers")
+    return any(line.split() == ["alerter.events", "1"] for line in listing.splitlines())
 
 
 async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolves(
@@ -58,6 +63,13 @@ async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolve
             await client.wait_ready(processes)
             await client.login()
             await client.wait_for_job("pipeline_canary")
+            # The alerter declares its own queue when it starts (a deployment without one must not fill it),
+            # so it follows what happens from its first start on.
+            await wait_until(
+                lambda: alerter_queue_declared(fresh_rabbitmq_vhost),
+                timeout=60,
+                message="the alerter's queue",
+            )
 
             failing = await client.trigger("pipeline_canary", duration_s=0, fail=True)
             await client.wait_for_execution(failing, {"failed"})
