@@ -301,7 +301,7 @@ async def test_the_standby_takes_over_from_a_killed_projector_with_nothing_lost_
         projectors[active_name].kill()
         # Counted as handed to the broker, not as confirmed: a chunk whose confirms had not come back yet
         # may have reached the killed projector, which may have stored and acknowledged some of it.
-        sent_before_kill = trickle.sent
+        sent_before_kill, confirmed_before_kill = trickle.sent, trickle.published
         killed_at = datetime.now(UTC)
         assert not publishing.done(), "events must still be flowing when the active projector dies"
         trickle.release()
@@ -331,6 +331,7 @@ async def test_the_standby_takes_over_from_a_killed_projector_with_nothing_lost_
     assert survivor.updated_at > killed_at
     print(
         f"\n{active_name} killed after {sent_before_kill} of {len(events)} events sent "
+        f"({confirmed_before_kill} confirmed) "
         f"(its last state: applied {killed.applied}, stored {killed.stored}); {standby_name} took over: "
         f"applied {survivor.applied}, stored {survivor.stored}, duplicates {survivor.duplicates}"
     )
