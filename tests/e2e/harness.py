@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,18 @@ class ApiClient:
     async def wait_for_execution(
         self, execution_id: str, statuses: set[str], timeout: float = 30
     ) -> dict[str, Any]:
+        return await self.wait_for_execution_where(
+            execution_id, lambda execution: execution["status"] in statuses, f"to reach {statuses}", timeout
+        )
+
+    async def wait_for_execution_where(
+        self,
+        execution_id: str,
+        condition: Callable[[dict[str, Any]], bool],
+        description: str,
+        timeout: float = 30,
+    ) -> dict[str, Any]:
+        """The execution as the API lists it, once `condition` holds for it (the read models lag commands)."""
         seen: dict[str, Any] = {}
 
         async def reached() -> bool:
@@ -150,9 +162,9 @@ class ApiClient:
             match = next((item for item in page["items"] if item["_id"] == execution_id), None)
             seen.clear()
             seen.update(match or {})
-            return match is not None and match["status"] in statuses
+            return match is not None and condition(match)
 
         await wait_until(
-            reached, timeout=timeout, interval=0.05, message=f"execution {execution_id} to reach {statuses}"
+            reached, timeout=timeout, interval=0.05, message=f"execution {execution_id} {description}"
         )
         return seen

@@ -8,10 +8,12 @@ from collections import Counter
 
 import pytest
 
+from contracts.topology import RUNS_QUEUE
 from infrastructure.store.port import EventQuery, ExecutionQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient
 from tests.lifecycle.conftest import Cluster
+from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -19,14 +21,28 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 CANARY = "pipeline_canary"
 
 
+async def run_queue_consumers(vhost: RabbitMQVhost, expected: int) -> bool:
+    """Whether the default pool's run queue has `expected` consumers (one per worker process)."""
+    listing = await rabbitmqctl("list_queues", "-p", vhost.name, "--no-table-headers", "name", "consumers")
+    counts = dict(line.split() for line in listing.splitlines() if line.strip())
+    return int(counts.get(RUNS_QUEUE, 0)) == expected
+
+
 async def test_three_workers_share_thirty_runs_and_none_runs_twice(
-    cluster: Cluster, api: ApiClient, store: SQLiteStore
+    cluster: Cluster, api: ApiClient, store: SQLiteStore, fresh_rabbitmq_vhost: RabbitMQVhost
 ) -> None:
     cluster.start("services.projector", "projector")
     cluster.start("services.scheduler", "scheduler")
     for number in range(3):
         cluster.start("services.workers", f"worker-{number}", SCHEDULER_WORKER_CAPACITY="2")
     await api.wait_for_job(CANARY)
+    # A worker that started late would find the runs taken by the others: trigger once all three consume.
+    await wait_until(
+        lambda: run_queue_consumers(fresh_rabbitmq_vhost, 3),
+        timeout=60,
+        interval=0.2,
+        message=f"three workers consuming {RUNS_QUEUE}",
+    )
     execution_ids = await asyncio.gather(*(api.trigger(CANARY, duration_s=0.3, steps=2) for _ in range(30)))
 
     async def all_done() -> bool:
