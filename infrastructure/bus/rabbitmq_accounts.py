@@ -7,7 +7,7 @@ before the services start, as the broker's administrator.
    `RABBITMQ_<ROLE>_PASSWORD` and exactly the permissions of `contracts.broker_access` on the virtual host,
    through the management HTTP API.
 
-Environment: `RABBITMQ_ADMIN_URL` (amqp://admin:password@rabbitmq:5672/), `RABBITMQ_MANAGEMENT_URL`
+Environment: `RABBITMQ_ADMIN_URL` (amqp, with the admin user), `RABBITMQ_MANAGEMENT_URL`
 (http://rabbitmq:15672), and the four passwords. Exits non-zero, naming what failed, if anything does.
 """
 
