@@ -1,4 +1,4 @@
-"""Display names and descriptions of the job catalogue (`../shared/spec/jobs.md`), seeded once.
+"""Display names and descriptions of the job catalogue (`domain/catalogue.py`), seeded once.
 
 `python -m services.api.presets` publishes an `UpdateJobMetadata` command (actor `presets`) for each job
 that exists in `scheduler_jobs` and has no metadata yet: the API never writes read models itself, and an
@@ -13,6 +13,7 @@ import logging
 import sys
 
 from contracts.commands import UpdateJobMetadata
+from domain.catalogue import CATALOGUE
 from infrastructure.adapters import make_bus, make_store
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
@@ -23,79 +24,9 @@ from infrastructure.store.port import Store
 logger = logging.getLogger(__name__)
 
 ACTOR = "presets"
-# job id -> (display name ≤ 50, description ≤ 200)
+# job id -> (display name ≤ 50, description ≤ 200), from the catalogue (`domain/catalogue.py`)
 PRESETS: dict[str, tuple[str, str]] = {
-    "basics_sync_service": (
-        "股票基础信息同步（多数据源）",
-        "每日同步股票列表、最新交易日与每日基础指标到 stock_basic_info，"
-        "按 Tushare → AKShare → BaoStock 顺序回退，批量写入。",
-    ),
-    "quotes_ingestion_service": (
-        "实时行情入库服务",
-        "交易时段内每 6 分钟采集全市场行情快照写入 market_quotes，"
-        "数据源轮换：Tushare rt_k → AKShare 东方财富 → AKShare 新浪。",
-    ),
-    "tushare_basic_info_sync": (
-        "股票基础信息同步（Tushare）",
-        "每日 02:00 从 Tushare 获取沪深上市股票基础信息，写入 stock_basic_info。",
-    ),
-    "tushare_quotes_sync": (
-        "实时行情同步（Tushare）",
-        "交易时段每 5 分钟通过一次 rt_k 调用获取全市场实时行情写入 market_quotes；"
-        "非交易时间跳过，手动触发可用 force 强制执行。",
-    ),
-    "tushare_historical_sync": (
-        "历史数据同步（Tushare）",
-        "工作日 16:00 按股票增量同步不复权日线与复权因子，按同一基准前复权，写入 stock_daily_quotes。",
-    ),
-    "tushare_financial_sync": (
-        "财务数据同步（Tushare）",
-        "每周日 03:00 同步利润表、资产负债表、现金流量表与财务指标到 stock_financial_data。",
-    ),
-    "tushare_status_check": (
-        "数据源状态检查（Tushare）",
-        "每小时检查 Tushare 是否可用，以及 stock_basic_info、market_quotes 的数据量与新鲜度。",
-    ),
-    "akshare_basic_info_sync": (
-        "股票基础信息同步（AKShare）",
-        "每日 03:00 从 AKShare 获取 A 股代码与名称及个股信息，写入 stock_basic_info。",
-    ),
-    "akshare_quotes_sync": (
-        "实时行情同步（AKShare）",
-        "交易时段每 30 分钟从 AKShare 获取全市场行情（新浪，东方财富为备用）写入 market_quotes。",
-    ),
-    "akshare_historical_sync": (
-        "历史数据同步（AKShare）",
-        "工作日 17:00 从 AKShare 增量同步不复权日线与复权因子，按同一基准前复权，写入 stock_daily_quotes。",
-    ),
-    "akshare_financial_sync": (
-        "财务数据同步（AKShare）",
-        "每周日 04:00 从 AKShare 同步财务摘要与财务报表到 stock_financial_data。",
-    ),
-    "akshare_status_check": (
-        "数据源状态检查（AKShare）",
-        "每小时第 30 分钟检查 AKShare 是否可用，以及行情与基础信息的数据量与新鲜度。",
-    ),
-    "baostock_basic_info_sync": (
-        "股票基础信息同步（BaoStock）",
-        "每日 04:00 从 BaoStock 获取证券基本资料，写入 stock_basic_info。",
-    ),
-    "baostock_daily_quotes_sync": (
-        "日K线数据同步（BaoStock）",
-        "工作日 18:00（BaoStock 当日日线发布之后）获取每只股票当日 K 线，写入 market_quotes。",
-    ),
-    "baostock_historical_sync": (
-        "历史数据同步（BaoStock）",
-        "工作日 18:00 从 BaoStock 同步最近 30 天的 K 线数据，写入 stock_daily_quotes。",
-    ),
-    "baostock_status_check": (
-        "数据源状态检查（BaoStock）",
-        "每小时第 45 分钟检查 BaoStock 是否可用，以及行情与基础信息的数据量与新鲜度。",
-    ),
-    "news_sync": (
-        "新闻数据同步（AKShare）",
-        "每 2 小时从东方财富同步自选股票的新闻（每只最多 10 条），写入 stock_news。",
-    ),
+    entry.job_id: (entry.name, entry.description) for entry in CATALOGUE.values() if entry.description
 }
 
 

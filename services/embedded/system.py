@@ -51,6 +51,10 @@ class EmbeddedSystem:
     _projector_state: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        common = self.settings.model_dump(include=set(CommonSettings.model_fields))
+        catalogue_settings = CatalogueSettings(**common)
+        if catalogue_settings.tushare_token is not None:  # one process: the scheduler may know it
+            self.settings = self.settings.model_copy(update={"tushare_token_set": True})
         definitions = load_definitions(self.settings)  # settings errors stop start-up here
         self.store = make_store(self.settings)
         self.users = make_user_store(self.settings)
@@ -61,8 +65,7 @@ class EmbeddedSystem:
         self.alerter = build_alerter(
             self.settings, self.bus, producer=f"alerter:{self.settings.instance_id or 'embedded'}"
         )
-        common = self.settings.model_dump(include=set(CommonSettings.model_fields))
-        self.job_environment = JobEnvironment.from_settings(CatalogueSettings(**common))
+        self.job_environment = JobEnvironment.from_settings(catalogue_settings)
         claims = LocalRunClaims()
         kinds = job_kinds(self.job_environment)
         # One worker per pool: the default one, and one for each pool the settings give job kinds.

@@ -1,4 +1,5 @@
-"""The scheduler's job catalogue: the built-in canary plus the data-sync jobs, with settings applied.
+"""The scheduler's jobs: the catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the
+settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
 `__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, ...); a bad value stops start-up with a message naming the job
@@ -11,8 +12,9 @@ from dataclasses import replace
 from typing import Any
 
 from contracts.job_parameters import InvalidParameters, check_parameters
+from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
 from domain.run_policy import RunPolicy
-from services.scheduler.definitions import JobDefinition, canary_definition
+from services.scheduler.definitions import JobDefinition, definition_of
 from services.scheduler.settings import JobOverride, SchedulerSettings
 from services.scheduler.triggers import TriggerSpecError, build_trigger
 
@@ -29,7 +31,8 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
     for job_id, override in settings.jobs.items():
         definitions[job_id] = apply_override(definitions[job_id], override)
     for job_id, definition in definitions.items():
-        definitions[job_id] = replace(definition, pool=settings.pool_of(definition.job_kind))
+        pool = settings.pool_of(definition.job_kind)
+        definitions[job_id] = replace(definition, pool=definition.pool if pool == DEFAULT_POOL else pool)
     for job_id, definition in definitions.items():
         try:
             build_trigger(definition.trigger, settings.zone)
@@ -40,22 +43,18 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
 
 
 def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
-    """The canary and the data-sync catalogue (tushare jobs come disabled without a token)."""
-    from services.workers.catalogue.registry import configured_catalogue
-    from services.workers.catalogue.settings import CatalogueSettings
+    """The catalogue of `domain/catalogue.py` as the scheduler registers it before the per-job settings.
 
-    catalogue = configured_catalogue(CatalogueSettings())
-    return [canary_definition(settings.canary_trigger)] + [
-        JobDefinition(
-            job_id=spec.job_id,
-            name=spec.name,
-            job_kind=spec.job_kind,
-            trigger=spec.trigger,
-            enabled=spec.enabled,
-            disabled_reason=spec.disabled_reason,
-        )
-        for spec in catalogue.values()
-    ]
+    The scheduler never sees the tushare token: `SCHEDULER_TUSHARE_TOKEN_SET` says whether the workers have
+    one; without it the tushare jobs are registered paused, with the reason.
+    """
+    definitions = [definition_of(CANARY, trigger=settings.canary_trigger)]
+    for entry in DATA_SYNC_JOBS:
+        definition = definition_of(entry)
+        if entry.needs_tushare and not settings.tushare_token_set:
+            definition = replace(definition, enabled=False, disabled_reason=TUSHARE_TOKEN_MISSING)
+        definitions.append(definition)
+    return definitions
 
 
 def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefinition:

@@ -1,12 +1,12 @@
-"""Job definitions: what the scheduler registers, from the built-in jobs and the settings."""
+"""Job definitions: what the scheduler registers, from `domain/catalogue.py` and the settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.catalogue import CatalogueEntry
 from domain.run_policy import RunPolicy
-from services.workers.canary import CANARY_JOB_ID, CANARY_NAME
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,17 @@ class JobDefinition:
         return self.policy.max_concurrent if self.policy.overlap == "allow" else 1
 
 
-def canary_definition(trigger: str = "interval:300") -> JobDefinition:
-    """`pipeline_canary`: paused by default, triggered by hand to prove the pipeline works."""
+def definition_of(entry: CatalogueEntry, *, trigger: str | None = None) -> JobDefinition:
+    """The catalogue entry as the scheduler registers it (before the settings' overrides)."""
     return JobDefinition(
-        job_id=CANARY_JOB_ID,
-        name=CANARY_NAME,
-        job_kind=CANARY_JOB_ID,
-        trigger=trigger,
-        kwargs={"duration_s": 2, "steps": 4},
-        enabled=False,
-        disabled_reason="canary: paused by default, trigger it by hand",
-        misfire_grace_time=60,
-        policy=RunPolicy(overlap="allow", max_concurrent=1000),
+        job_id=entry.job_id,
+        name=entry.name,
+        job_kind=entry.job_kind,
+        trigger=trigger or entry.trigger,
+        kwargs=dict(entry.kwargs),
+        enabled=entry.paused_reason is None,
+        disabled_reason=entry.paused_reason,
+        misfire_grace_time=entry.misfire_grace_time,
+        policy=entry.policy,
+        pool=entry.pool,
     )

@@ -50,6 +50,11 @@ class SchedulerSettings(CommonSettings):
     leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     canary_trigger: str = "interval:300"
+    tushare_token_set: bool = Field(
+        default=False,
+        description="whether the workers have SCHEDULER_TUSHARE_TOKEN; without it the tushare jobs are "
+        "registered paused (the scheduler itself never reads the token)",
+    )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
 

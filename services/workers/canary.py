@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from domain.catalogue import CANARY_JOB_ID, CANARY_NAME
 from services.workers.job_api import JobContext, PartialResult
 
-CANARY_JOB_ID = "pipeline_canary"
-CANARY_NAME = "流水线自检（Canary）"
+__all__ = ["CANARY_JOB_ID", "CANARY_NAME", "CanaryFailure", "pipeline_canary"]
 
 
 class CanaryFailure(RuntimeError):

@@ -11,7 +11,7 @@ SYNC_JOBS = 17
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
-    for name in ("SCHEDULER_TUSHARE_TOKEN",):
+    for name in ("SCHEDULER_TUSHARE_TOKEN", "SCHEDULER_TUSHARE_TOKEN_SET"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -36,8 +36,15 @@ def test_without_a_tushare_token_the_tushare_jobs_are_disabled_with_a_reason(
     assert all(
         not d.enabled and "SCHEDULER_TUSHARE_TOKEN" in (d.disabled_reason or "") for d in tushare.values()
     )
-    with_token = load_definitions(settings(monkeypatch, SCHEDULER_TUSHARE_TOKEN="t0ken"))
+    with_token = load_definitions(settings(monkeypatch, SCHEDULER_TUSHARE_TOKEN_SET="true"))
     assert with_token["tushare_quotes_sync"].enabled
+
+
+def test_the_scheduler_never_reads_the_tushare_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token is the workers' secret: only the `SCHEDULER_TUSHARE_TOKEN_SET` flag enables the jobs."""
+    definitions = load_definitions(settings(monkeypatch, SCHEDULER_TUSHARE_TOKEN="t0ken"))
+    assert not definitions["tushare_quotes_sync"].enabled
+    assert "tushare_token" not in SchedulerSettings.model_fields
 
 
 def test_per_job_settings_from_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:

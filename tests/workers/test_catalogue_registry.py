@@ -1,4 +1,4 @@
-"""The catalogue: 17 jobs with their ids, names and triggers; settings enable, disable and re-time them."""
+"""The catalogue: 17 jobs with ids, names and triggers in the domain, each kind's code in the workers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.workers.catalogue.environment import TOKEN_MISSING
-from services.workers.catalogue.registry import CATALOGUE, configured_catalogue
+from domain.catalogue import CANARY_JOB_ID, CATALOGUE, DATA_SYNC_JOBS
+from services.workers.catalogue.registry import JOB_CODE, bound_jobs
+from services.workers.kinds import job_kinds
 
 from .conftest import MakeEnvironment, settings_for
 from .fakes import FakeContext, payload
@@ -35,16 +36,18 @@ SPEC_TABLE = {
 
 
 def test_catalogue_matches_the_spec_table() -> None:
-    assert {job_id: (spec.name, spec.trigger) for job_id, spec in CATALOGUE.items()} == SPEC_TABLE
-    assert all(spec.enabled and spec.job_kind == job_id for job_id, spec in CATALOGUE.items())
+    assert {entry.job_id: (entry.name, entry.trigger) for entry in DATA_SYNC_JOBS} == SPEC_TABLE
+    assert all(entry.job_kind == entry.job_id for entry in CATALOGUE.values())
 
 
-def test_without_token_tushare_jobs_are_disabled_with_the_reason(tmp_path: Path) -> None:
-    catalogue = configured_catalogue(settings_for(tmp_path, tushare_token=None))
-    disabled = {job_id for job_id, spec in catalogue.items() if not spec.enabled}
-    assert disabled == {job_id for job_id in SPEC_TABLE if job_id.startswith("tushare_")}
-    assert catalogue["tushare_quotes_sync"].disabled_reason == TOKEN_MISSING
-    assert catalogue["basics_sync_service"].enabled  # falls back to akshare and baostock
+def test_the_workers_run_every_kind_of_the_domain_catalogue(make_environment: MakeEnvironment) -> None:
+    """The domain's catalogue and the workers' kind -> code mapping name the same kinds."""
+    assert set(JOB_CODE) == {entry.job_kind for entry in DATA_SYNC_JOBS}
+    assert set(job_kinds(make_environment())) == set(CATALOGUE) == {CANARY_JOB_ID, *SPEC_TABLE}
+
+
+def test_every_data_sync_job_has_a_console_preset() -> None:
+    assert all(0 < len(entry.name) <= 50 and 0 < len(entry.description) <= 200 for entry in DATA_SYNC_JOBS)
 
 
 def test_blank_token_counts_as_missing(tmp_path: Path) -> None:
@@ -53,24 +56,20 @@ def test_blank_token_counts_as_missing(tmp_path: Path) -> None:
 
 async def test_bound_functions_run_against_the_given_environment(make_environment: MakeEnvironment) -> None:
     environment = make_environment()
-    catalogue = configured_catalogue(environment.settings, environment)
-    result = payload(
-        await catalogue["tushare_basic_info_sync"].function(FakeContext("tushare_basic_info_sync"))
-    )
+    catalogue = bound_jobs(environment)
+    result = payload(await catalogue["tushare_basic_info_sync"](FakeContext("tushare_basic_info_sync")))
     assert result["inserted"] == 7
-    assert catalogue["tushare_basic_info_sync"].function.__name__ == "tushare_basic_info_sync"
+    assert catalogue["tushare_basic_info_sync"].__name__ == "tushare_basic_info_sync"
 
 
 async def test_bad_kwargs_fail_with_a_clear_message(make_environment: MakeEnvironment) -> None:
-    catalogue = configured_catalogue(make_environment().settings, make_environment())
+    catalogue = bound_jobs(make_environment())
     with pytest.raises(ValueError, match="unknown stock code"):
-        await catalogue["akshare_historical_sync"].function(
+        await catalogue["akshare_historical_sync"](
             FakeContext("akshare_historical_sync", {"symbols": ["12345x"]})
         )
     with pytest.raises(ValueError, match="limit must be a positive integer"):
-        await catalogue["akshare_historical_sync"].function(
-            FakeContext("akshare_historical_sync", {"limit": 0})
-        )
+        await catalogue["akshare_historical_sync"](FakeContext("akshare_historical_sync", {"limit": 0}))
 
 
 PER_SYMBOL_KWARGS = {"symbols": ["600000", "000001"]}
@@ -81,10 +80,10 @@ async def test_every_job_runs_on_fixtures_with_a_json_result(
     make_environment: MakeEnvironment, job_id: str
 ) -> None:
     environment = make_environment()
-    catalogue = configured_catalogue(environment.settings, environment)
+    catalogue = bound_jobs(environment)
     context = FakeContext(job_id, PER_SYMBOL_KWARGS, force=True)
 
-    result = payload(await catalogue[job_id].function(context))
+    result = payload(await catalogue[job_id](context))
 
     assert json.loads(json.dumps(result)) == result
     assert result["status"] in {"success", "partial", "empty"}, result

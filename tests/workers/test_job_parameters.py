@@ -12,7 +12,7 @@ import pytest
 from contracts.job_parameters import JOB_PARAMETERS, InvalidParameters, check_parameters
 from services.workers.canary import CANARY_JOB_ID, pipeline_canary
 from services.workers.catalogue import history, selection
-from services.workers.catalogue.registry import CATALOGUE
+from services.workers.catalogue.registry import JOB_CODE
 from tests.workers.fakes import FakeContext
 
 WORKERS = Path(__file__).resolve().parents[2] / "services" / "workers"
@@ -20,7 +20,7 @@ _READ = re.compile(r"""kwargs\.get\(\s*["'](\w+)["']|kwargs\[\s*["'](\w+)["']\s*
 
 
 def test_every_job_kind_declares_its_parameters() -> None:
-    assert set(JOB_PARAMETERS) == {CANARY_JOB_ID, *CATALOGUE}
+    assert set(JOB_PARAMETERS) == {CANARY_JOB_ID, *JOB_CODE}
 
 
 def test_every_name_a_job_reads_is_declared() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from domain.catalogue import TUSHARE_TOKEN_MISSING
 from infrastructure.market.factory import make_market_store
 from infrastructure.market.port import MarketStore
 from services.workers.catalogue.calendar import TradingCalendar
@@ -32,7 +33,7 @@ from services.workers.providers.pacing import (
 from services.workers.providers.ports import TradeCalendarProvider
 from services.workers.providers.tushare_provider import TushareProvider
 
-TOKEN_MISSING = "SCHEDULER_TUSHARE_TOKEN is not set: tushare jobs are disabled until a token is configured"
+TOKEN_MISSING = TUSHARE_TOKEN_MISSING
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Per-job triggers, enabling and run policies are the scheduler's settings (`SCHEDULER_JOBS__<JOB_ID>__...`,
 services/scheduler/settings.py).
 
-Without `SCHEDULER_TUSHARE_TOKEN` the tushare jobs are registered disabled, with that reason.
+Without `SCHEDULER_TUSHARE_TOKEN` the tushare jobs fail with that reason; the scheduler registers them paused
+unless `SCHEDULER_TUSHARE_TOKEN_SET=true` (it never reads the token itself).
 """
 
 from __future__ import annotations
