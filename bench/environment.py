@@ -24,6 +24,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
+from domain.catalogue import DATA_SYNC_JOBS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
 CACHE_DIR = RESULTS_DIR / "cache"
@@ -118,6 +120,8 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
             "SCHEDULER_LOG_LEVEL": "INFO",
             # Bulk triggers: the canary allows 1,000 concurrent runs by default, a batch may hold more.
             "SCHEDULER_JOBS__PIPELINE_CANARY__MAX_CONCURRENT": "1000000",
+            # The canary only: no data-sync job fires (or calls a provider) while a figure is measured.
+            **{f"SCHEDULER_JOBS__{entry.job_id.upper()}__ENABLED": "false" for entry in DATA_SYNC_JOBS},
             **{
                 f"SCHEDULER_RETENTION__{kind}_DAYS": "36500"
                 for kind in ("SUCCESS", "FAILED", "CANCELLED", "MISSED", "SKIPPED", "HISTORY", "EVENT")

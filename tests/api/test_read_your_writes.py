@@ -11,27 +11,26 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.app import create_app
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from tests.api import seed
 from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory
 from tests.api.envelope import accepted, error
 from tests.api.fakes import RecordingBus
 from tests.client_replay import replay_the_client
+from tests.jobs import embedded_settings
 from tests.waiting import wait_until
 
 
 @pytest.fixture
 async def embedded_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The API over the whole system in this process (in-process bus, SQLite file), as `make run`."""
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path,
         jwt_secret=SECRET,
         admin_username=ADMIN,
         admin_password=PASSWORD,
         worker_capacity=1,
         heartbeat_interval_s=0.2,
-        _env_file=None,
     )
     system = EmbeddedSystem(settings)
     await system.start()

@@ -16,11 +16,11 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.app import create_app
 from services.api.auth import new_user
 from services.api.tokens import issue_token
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from tests.api import seed
 from tests.api.client_calls import WebClient, envelope
 from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory
+from tests.jobs import embedded_settings
 from tests.rabbitmq import RabbitMQVhost, delete_all_queues
 
 JOBS = "/api/scheduler/jobs"
@@ -67,9 +67,7 @@ async def replay(http: httpx.AsyncClient, key: str, job_id: str, *, projected: b
 
 @pytest.fixture
 async def embedded(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
-    settings = EmbeddedSettings(
-        data_dir=tmp_path, bus="memory", store="sqlite", admin_username=ADMIN, _env_file=None
-    )
+    settings = embedded_settings(data_dir=tmp_path, bus="memory", store="sqlite", admin_username=ADMIN)
     system = EmbeddedSystem(settings)
     await system.start()
     try:

@@ -38,4 +38,4 @@ def with_console(create_app: Any) -> Any:
 
 if __name__ == "__main__":
     embedded.create_app = with_console(embedded.create_app)  # type: ignore[attr-defined]
-    asyncio.run(embedded.main(EmbeddedSettings()))
+    asyncio.run(embedded.main(EmbeddedSettings()))  # the data-sync jobs paused by its caller's base_env

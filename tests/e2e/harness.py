@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 
+from tests.jobs import sync_jobs_paused_env
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
+NETWORK_GUARD = ROOT / "tests" / "network_guard"  # its sitecustomize refuses connections off this machine
 ADMIN = ("admin", "e2e-admin-password-1")
 JWT_SECRET = "e2e-jwt-secret-that-is-long-enough-0123456789"
 
@@ -29,10 +31,12 @@ def free_port() -> int:
 
 
 def base_env(data_dir: Path, **overrides: str) -> dict[str, str]:
+    """A service process's environment: no inherited `SCHEDULER_*`; data-sync jobs paused (tests/jobs.py)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SCHEDULER_")}
+    env.update(sync_jobs_paused_env())
     env.update(
         {
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join([str(NETWORK_GUARD), str(ROOT)]),
             "SCHEDULER_DATA_DIR": str(data_dir),
             "SCHEDULER_ADMIN_USERNAME": ADMIN[0],
             "SCHEDULER_ADMIN_PASSWORD": ADMIN[1],

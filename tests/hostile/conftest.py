@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from services.api.app import create_app
 from services.api.auth import new_user
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
+from tests.jobs import embedded_settings
 from tests.rabbitmq import RabbitMQVhost, _new_vhost
 from tests.waiting import wait_until
 
@@ -45,7 +45,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     """One running system per module and bus (its tests run on the module's event loop)."""
     kind, vhost = bus_kind
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path_factory.mktemp(f"hostile-{kind}"),
         bus=kind,
         rabbitmq_url=SecretStr(vhost.url if vhost else "amqp://unused/"),
@@ -53,7 +53,6 @@ async def stack(
         jwt_secret=SECRET,
         heartbeat_interval_s=0.2,
         worker_capacity=2,
-        _env_file=None,
     )
     system = EmbeddedSystem(settings)
     await system.start()

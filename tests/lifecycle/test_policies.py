@@ -11,9 +11,9 @@ from typing import Any
 from contracts.commands import PauseJob, ResumeJob, TriggerJob
 from domain.records import ExecutionRecord
 from infrastructure.store.port import EventQuery, ExecutionQuery
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.settings import JobOverride, RetentionSettings
+from tests.jobs import embedded_settings
 from tests.waiting import wait_until
 
 CANARY = "pipeline_canary"
@@ -21,12 +21,11 @@ CANARY = "pipeline_canary"
 
 @asynccontextmanager
 async def embedded(tmp_path: Path, **canary: Any) -> AsyncIterator[EmbeddedSystem]:
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path,
         worker_capacity=4,
         maintenance_interval_s=0.1,
         jobs={CANARY: JobOverride(**canary)} if canary else {},
-        _env_file=None,
     )
     system = EmbeddedSystem(settings)
     await system.start()
@@ -139,11 +138,10 @@ async def test_a_manual_trigger_of_a_paused_job_runs_once_and_leaves_it_paused(t
 
 
 async def test_retention_prunes_old_executions_and_keeps_the_events(tmp_path: Path) -> None:
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path,
         maintenance_interval_s=0.1,
         retention=RetentionSettings(success_days=1 / 86400, interval_s=0.2),  # one second
-        _env_file=None,  # type: ignore[call-arg]
     )
     system = EmbeddedSystem(settings)
     await system.start()

@@ -10,11 +10,11 @@ import pytest
 
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import ExecutionQuery
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.firing import scheduled_execution_id
 from services.scheduler.service import SchedulerService
+from tests.jobs import embedded_settings
 from tests.waiting import wait_until
 
 EVERY_SECOND = JobDefinition(
@@ -30,7 +30,7 @@ EVERY_SECOND = JobDefinition(
 @pytest.fixture
 async def pipeline(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
     """Projector and worker running; each test starts its own scheduler on the same bus and store."""
-    settings = EmbeddedSettings(data_dir=tmp_path, _env_file=None)
+    settings = embedded_settings(data_dir=tmp_path)
     system = EmbeddedSystem(settings)
     await system.start()
     await system.scheduler.stop()

@@ -5,20 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
+from tests.jobs import embedded_settings
 
 
 @pytest.fixture
 async def system(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
     """Projector, worker and scheduler in this process: in-memory bus, SQLite file in tmp_path."""
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path,
         bus="memory",
         store="sqlite",
         heartbeat_interval_s=0.2,
         worker_capacity=2,
-        _env_file=None,
     )
     running = EmbeddedSystem(settings)
     await running.start()

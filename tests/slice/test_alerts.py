@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from infrastructure.store.port import EventQuery
 from services.alerter.settings import AlertSettings
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from tests.alerter.receivers import HttpReceiver, http_receiver
+from tests.jobs import embedded_settings
 from tests.slice.test_pipeline import trigger, wait_for_status
 from tests.waiting import wait_until
 
@@ -28,13 +28,12 @@ async def alerting(tmp_path: Path, webhook: HttpReceiver) -> AsyncIterator[Embed
     alerts = AlertSettings(
         channels=[SecretStr(f"json://{webhook.base.removeprefix('http://')}/alerts")], group_window_s=0.1
     )
-    settings = EmbeddedSettings(
+    settings = embedded_settings(
         data_dir=tmp_path,
         bus="memory",
         store="sqlite",
         heartbeat_interval_s=0.2,
         alerts=alerts,
-        _env_file=None,
     )
     running = EmbeddedSystem(settings)
     await running.start()
