@@ -16,25 +16,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 from contracts.topology import (
+    API_STREAM_QUEUE,
     COMMANDS,
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
+    LEADER_LOCK_QUEUE,
     LIFECYCLE,
     PROJECTOR,
     RUNS,
     RUNS_EXCHANGE,
     RUNS_QUEUE,
+    WORKER_CONTROL_QUEUE,
     QueueSpec,
 )
 
 Role = Literal["api", "scheduler", "projector", "worker"]
 ROLES: tuple[Role, ...] = ("api", "scheduler", "projector", "worker")
-# Exclusive, per-process queues (declared with a random suffix) and the scheduler's leader lock.
-API_STREAM_QUEUE = "api.stream"
-WORKER_CONTROL_QUEUE = "workers.control"
-LEADER_LOCK_QUEUE = "scheduler.leader"
 # Every service declares (idempotent) the exchanges it uses and the dead-letter queue; all dead-letter.
 _EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE)
 

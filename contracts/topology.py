@@ -88,6 +88,25 @@ ALERTER = QueueSpec(
 STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE)
 
 
+# Exclusive, per-process queues (the adapters add a unique suffix to the stream's) and the leader lock.
+API_STREAM_QUEUE = "api.stream"
+WORKER_CONTROL_QUEUE = "workers.control"
+LEADER_LOCK_QUEUE = "scheduler.leader"
+# Every API process gets its own copy of every event (the live stream).
+API_STREAM = QueueSpec(API_STREAM_QUEUE, EVENTS_EXCHANGE, ("#",), durable=False, exclusive=True)
+
+
+def worker_control_queue(worker_id: str) -> QueueSpec:
+    """A worker's own queue of control events, fanned out to every worker."""
+    return QueueSpec(
+        f"{WORKER_CONTROL_QUEUE}.{worker_id}",
+        EVENTS_EXCHANGE,
+        binding_keys=("CancelRequested", "ExecutionMarkedFailed", "AttemptFailed"),
+        durable=False,
+        exclusive=True,
+    )
+
+
 def runs_queue(pool: str) -> QueueSpec:
     """The run queue of a worker pool (`default`: every job kind not given a pool of its own)."""
     if pool == DEFAULT_POOL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contracts.topology import LEADER_LOCK_QUEUE
 from infrastructure.bus.leadership import InProcessElection, LeaderElection, RabbitMQElection
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
@@ -55,16 +56,13 @@ def make_platform_users(url: str, database: str) -> PlatformUserDirectory:
     return MongoPlatformUsers.from_url(url, database)
 
 
-LEADER_LOCK = "scheduler.leader"
-
-
 def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderElection:
     """The scheduler's leader election: on the broker when distributed, in-process when embedded."""
     if settings.bus == "rabbitmq":
         return RabbitMQElection(
-            settings.rabbitmq_url.get_secret_value(), LEADER_LOCK, connection_name=connection_name
+            settings.rabbitmq_url.get_secret_value(), LEADER_LOCK_QUEUE, connection_name=connection_name
         )
-    return InProcessElection(LEADER_LOCK)
+    return InProcessElection(LEADER_LOCK_QUEUE)
 
 
 def make_run_claims(settings: CommonSettings) -> RunClaims:

@@ -16,10 +16,16 @@ import pytest
 
 from contracts.broker_access import ACCESS, Role
 from contracts.envelope import Message
-from contracts.topology import COMMANDS, LIFECYCLE, PROJECTOR, RUNS, runs_queue
+from contracts.topology import (
+    API_STREAM,
+    COMMANDS,
+    LIFECYCLE,
+    PROJECTOR,
+    RUNS,
+    runs_queue,
+    worker_control_queue,
+)
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
-from services.api.stream import STREAM_QUEUE
-from services.workers.worker import control_queue
 from tests.ports.test_bus import job_started, pause_job, run_job
 from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
 
@@ -87,7 +93,7 @@ async def test_the_api_user_publishes_commands_and_follows_events_only(user_url:
     bus = await _bus(url, "api")
     try:
         await bus.publish(pause_job())
-        await bus.consume(STREAM_QUEUE, _nothing)
+        await bus.consume(API_STREAM, _nothing)
     finally:
         await bus.close()
     await _refused_publish(url, "scheduler.events", "JobPaused")
@@ -129,7 +135,7 @@ async def test_the_worker_user_takes_runs_and_sends_events_only(user_url: UserUr
     try:
         await bus.consume(RUNS, _nothing)
         await bus.consume(runs_queue("history"), _nothing)
-        await bus.consume(control_queue("worker-1"), _nothing)
+        await bus.consume(worker_control_queue("worker-1"), _nothing)
         await bus.publish(job_started())
     finally:
         await bus.close()

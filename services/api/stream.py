@@ -14,14 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from contracts.envelope import Message
-from contracts.topology import EVENTS_EXCHANGE, QueueSpec
+from contracts.topology import API_STREAM, EVENTS_EXCHANGE
 from infrastructure.bus.port import Bus, BusUnavailable, Subscription
 from services.api.metrics import ApiMetrics
 
 logger = logging.getLogger(__name__)
 
-# Exclusive, so every API process gets its own copy of every event (the adapters add a unique suffix).
-STREAM_QUEUE = QueueSpec("api.stream", EVENTS_EXCHANGE, ("#",), durable=False, exclusive=True)
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -99,7 +97,7 @@ class EventStreamHub:
             self._subscribing = asyncio.create_task(self._subscribe_until_done(), name="stream subscribe")
 
     async def _subscribe(self) -> None:
-        self._subscription = await self._bus.consume(STREAM_QUEUE, self._on_event, prefetch=256)
+        self._subscription = await self._bus.consume(API_STREAM, self._on_event, prefetch=256)
         logger.info("live stream subscribed to %s", EVENTS_EXCHANGE)
 
     async def _subscribe_until_done(self) -> None:

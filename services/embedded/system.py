@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR
-from infrastructure.adapters import make_bus, make_election, make_store, make_user_store
+from infrastructure.adapters import make_bus, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.settings import CommonSettings
@@ -23,12 +23,13 @@ from services.alerter.assembly import build_alerter
 from services.api.presets import seed_presets
 from services.embedded.settings import EmbeddedSettings
 from services.projector.projector import Projector
-from services.scheduler.catalogue import load_definitions
+from services.scheduler.bootstrap import build_scheduler
 from services.scheduler.service import SchedulerService
+from services.workers.bootstrap import build_worker
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
-from services.workers.worker import Worker, WorkerTimings
+from services.workers.worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ class EmbeddedSystem:
         catalogue_settings = CatalogueSettings(**common)
         if catalogue_settings.tushare_token is not None:  # one process: the scheduler may know it
             self.settings = self.settings.model_copy(update={"tushare_token_set": True})
-        definitions = load_definitions(self.settings)  # settings errors stop start-up here
         self.store = make_store(self.settings)
         self.users = make_user_store(self.settings)
         self.bus = make_bus(self.settings, connection_name="embedded")
@@ -70,30 +70,17 @@ class EmbeddedSystem:
         kinds = job_kinds(self.job_environment)
         # One worker per pool: the default one, and one for each pool the settings give job kinds.
         self.workers = [
-            Worker(
-                self.bus,
-                kinds,
-                worker_id=f"embedded-{pool}",
-                claims=claims,
-                capacity=self.settings.worker_capacity,
-                timings=WorkerTimings(
-                    heartbeat_interval_s=self.settings.worker_heartbeat_interval_s,
-                    cancel_grace_s=self.settings.cancel_grace_s,
-                    shutdown_grace_s=self.settings.shutdown_grace_s,
-                    hold_delivery_s=self.settings.hold_delivery_s,
-                ),
-                pool=pool,
+            build_worker(
+                self.settings, self.bus, kinds, claims=claims, worker_id=f"embedded-{pool}", pool=pool
             )
             for pool in [DEFAULT_POOL, *self.settings.worker_pools]
         ]
-        self.scheduler = SchedulerService(
+        self.scheduler = build_scheduler(
+            self.settings,
             bus=self.bus,
             store=self.store,
-            election=make_election(self.settings, connection_name="embedded"),
-            definitions=definitions,
-            settings=self.settings,
-            scheduler_id=self.settings.instance_id or "embedded",
             claims=claims,
+            scheduler_id=self.settings.instance_id or "embedded",
         )
 
     async def start(self) -> None:

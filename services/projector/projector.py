@@ -81,12 +81,6 @@ class Projector:
         self.stats.batch_applied(events, self._clock())
         await self._report_if_due()
 
-    async def on_event(self, message: Message) -> None:
-        await self.on_events([message])
-
-    async def project(self, event: Event) -> None:
-        await self.project_batch([event])
-
     async def _until_stored(self, events: Sequence[Event]) -> None:
         for attempt in itertools.count():
             try:

@@ -8,8 +8,11 @@ import os
 import socket
 
 from infrastructure.adapters import make_bus, make_election, make_run_claims, make_store
+from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
+from infrastructure.store.claims_port import RunClaims
+from infrastructure.store.port import Store
 from services.scheduler.catalogue import load_definitions
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings
@@ -17,26 +20,34 @@ from services.scheduler.settings import SchedulerSettings
 logger = logging.getLogger(__name__)
 
 
+def build_scheduler(
+    settings: SchedulerSettings, *, bus: Bus, store: Store, claims: RunClaims, scheduler_id: str
+) -> SchedulerService:
+    """The scheduler from its settings (used by this process and by the embedded mode).
+
+    The job definitions are loaded here: a settings error stops start-up before anything connects."""
+    return SchedulerService(
+        bus=bus,
+        store=store,
+        election=make_election(settings, connection_name=f"scheduler:{scheduler_id}"),
+        definitions=load_definitions(settings),
+        settings=settings,
+        scheduler_id=scheduler_id,
+        claims=claims,
+    )
+
+
 async def main(settings: SchedulerSettings) -> None:
     configure_logging(settings.log_level, service="scheduler")
-    definitions = load_definitions(settings)  # settings errors stop start-up here, before connecting
     scheduler_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     store = make_store(settings)
     bus = make_bus(settings, connection_name=f"scheduler:{scheduler_id}")
     claims = make_run_claims(settings)
+    service = build_scheduler(settings, bus=bus, store=store, claims=claims, scheduler_id=scheduler_id)
     await store.open()
     await claims.open()
     try:
         await connect_with_retry(bus)
-        service = SchedulerService(
-            bus=bus,
-            store=store,
-            election=make_election(settings, connection_name=f"scheduler:{scheduler_id}"),
-            definitions=definitions,
-            settings=settings,
-            scheduler_id=scheduler_id,
-            claims=claims,
-        )
         await service.start()
         alive = asyncio.create_task(keep_alive_file(settings.liveness_file, status=service.health))
         await wait_for_stop_signal()

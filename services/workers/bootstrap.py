@@ -8,15 +8,45 @@ import os
 import socket
 
 from infrastructure.adapters import make_bus, make_run_claims
+from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, health_line, keep_alive_file, wait_for_stop_signal
+from infrastructure.store.claims_port import RunClaims
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
+from services.workers.job_api import JobFunction
 from services.workers.kinds import job_kinds
 from services.workers.settings import WorkerSettings
 from services.workers.worker import Worker, WorkerTimings
 
 logger = logging.getLogger(__name__)
+
+
+def build_worker(
+    settings: WorkerSettings,
+    bus: Bus,
+    kinds: dict[str, JobFunction],
+    *,
+    claims: RunClaims,
+    worker_id: str,
+    pool: str | None = None,
+) -> Worker:
+    """A worker from its settings (used by this process and by the embedded mode); `pool` defaults to
+    `settings.worker_pool`."""
+    return Worker(
+        bus,
+        kinds,
+        worker_id=worker_id,
+        claims=claims,
+        capacity=settings.worker_capacity,
+        timings=WorkerTimings(
+            heartbeat_interval_s=settings.worker_heartbeat_interval_s,
+            cancel_grace_s=settings.cancel_grace_s,
+            shutdown_grace_s=settings.shutdown_grace_s,
+            hold_delivery_s=settings.hold_delivery_s,
+        ),
+        pool=settings.worker_pool if pool is None else pool,
+    )
 
 
 async def main(settings: WorkerSettings) -> None:
@@ -28,20 +58,7 @@ async def main(settings: WorkerSettings) -> None:
     await claims.open()
     try:
         await connect_with_retry(bus)
-        worker = Worker(
-            bus,
-            job_kinds(environment),
-            worker_id=worker_id,
-            claims=claims,
-            capacity=settings.worker_capacity,
-            timings=WorkerTimings(
-                heartbeat_interval_s=settings.worker_heartbeat_interval_s,
-                cancel_grace_s=settings.cancel_grace_s,
-                shutdown_grace_s=settings.shutdown_grace_s,
-                hold_delivery_s=settings.hold_delivery_s,
-            ),
-            pool=settings.worker_pool,
-        )
+        worker = build_worker(settings, bus, job_kinds(environment), claims=claims, worker_id=worker_id)
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
         alive = asyncio.create_task(

@@ -31,7 +31,7 @@ from contracts.events import (
     WorkerHeartbeat,
 )
 from contracts.runs import RunJob
-from contracts.topology import DEFAULT_POOL, EVENTS_EXCHANGE, QueueSpec, runs_queue
+from contracts.topology import DEFAULT_POOL, runs_queue, worker_control_queue
 from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
@@ -57,17 +57,6 @@ class WorkerTimings:
     # Cancels of runs this worker is not running (yet): kept so that a run whose cancel overtook its start
     # (claimed, not yet registered) still stops at its first check point. Bounded: oldest forgotten first.
     remembered_cancels: int = 1000
-
-
-def control_queue(worker_id: str) -> QueueSpec:
-    """This worker's own queue of control events, fanned out to every worker."""
-    return QueueSpec(
-        f"workers.control.{worker_id}",
-        EVENTS_EXCHANGE,
-        binding_keys=("CancelRequested", "ExecutionMarkedFailed", "AttemptFailed"),
-        durable=False,
-        exclusive=True,
-    )
 
 
 @dataclass
@@ -115,7 +104,7 @@ class Worker:
         return len(self._active)
 
     async def start(self) -> None:
-        self._control = await self._bus.consume(control_queue(self.worker_id), self.on_control)
+        self._control = await self._bus.consume(worker_control_queue(self.worker_id), self.on_control)
         self._runs = await self._bus.consume(
             runs_queue(self._pool), self.on_run, prefetch=self._capacity, concurrency=self._capacity
         )
