@@ -1,5 +1,6 @@
 """`python -m bench [--full] [--only NAME ...] [--repetitions N]`: run the measurements, print the table,
-write `bench/results/latest.json` (and `latest.png` when matplotlib is there)."""
+write `bench/results/latest.json` (and `latest.png` when matplotlib is there), and a dated summary
+`bench/results/summaries/<date>-<plan>-<commit>.md` (commit, machine, load, table) meant to be committed."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.environment import RESULTS_DIR, ROOT, broker_reachable
-from bench.plan import FULL, QUICK, BenchRun
+from bench.figures import Results
+from bench.plan import FULL, QUICK, BenchRun, Plan
 from bench.report import render_table, write_plot
 
 Measurement = Callable[[BenchRun], Awaitable[None]]
@@ -82,6 +84,47 @@ def machine() -> dict[str, Any]:
     }
 
 
+SUMMARIES_DIR = RESULTS_DIR / "summaries"
+
+
+def write_summary(document: dict[str, Any], table: str, directory: Path = SUMMARIES_DIR) -> Path:
+    """The run's summary in Markdown, named by date, plan and commit: what the README's figures link to."""
+    finished = str(document["finished_at"])
+    path = directory / f"{finished[:10]}-{document['plan']['name']}-{document['commit']}.md"
+    machine_line = ", ".join(f"{key} {value}" for key, value in document["machine"].items())
+    lines = [
+        f"# Bench summary: {document['plan']['name']} run of {finished[:16].replace('T', ' ')} UTC",
+        "",
+        f"- commit: `{document['commit']}`",
+        f"- machine: {machine_line}",
+        f"- load average (1, 5, 15 min): {document['load_at_start']} at start, "
+        f"{document['load_at_end']} at end",
+        f"- elapsed: {document['elapsed_s']} s; measurements: {', '.join(document['measurements'])}",
+        f"- failures: {'; '.join(document['failures']) or 'none'}",
+        "- method: `bench/README.md`; raw figures of the run: `bench/results/latest.json` (not committed)",
+        "",
+        "```text",
+        table,
+        "```",
+        "",
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def report(run_results: Results, plan: Plan, document: dict[str, Any], elapsed: float) -> Path:
+    """latest.json, the table on stdout, the dated summary; returns the summary's path."""
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False))
+    table = render_table(run_results, plan, elapsed)
+    print(table)
+    return write_summary(document, table)
+
+
 async def run_all(run: BenchRun, selected: list[str]) -> list[str]:
     failures: list[str] = []
     for name in selected:
@@ -114,6 +157,7 @@ def main() -> int:
     run = BenchRun(plan, work_dir)
     run.log(f"plan {plan.name}: {asdict(plan)}; work dir {work_dir}")
     started = time.monotonic()
+    load_at_start = load_average()
     try:
         failures = asyncio.run(run_all(run, chosen))
     finally:
@@ -126,17 +170,19 @@ def main() -> int:
         "finished_at": datetime.now(UTC).isoformat(),
         "elapsed_s": round(elapsed, 1),
         "machine": machine(),
+        "load_at_start": load_at_start,
+        "load_at_end": load_average(),
+        "measurements": chosen,
         "failures": failures,
         **run.results.as_json(),
         "distributions": {
             key: [round(v, 4) for v in values] for key, values in run.results.distributions.items()
         },
     }
-    (RESULTS_DIR / "latest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False))
-    print(render_table(run.results, plan, elapsed))
+    summary = report(run.results, plan, document, elapsed)
     plot = write_plot(run.results, RESULTS_DIR / "latest.png")
     print(
-        f"\nresults: {RESULTS_DIR / 'latest.json'}"
+        f"\nresults: {RESULTS_DIR / 'latest.json'}, summary (commit it): {summary}"
         + (f", plot: {plot}" if plot else " (no plot: matplotlib missing)")
     )
     for failure in failures:

@@ -1,7 +1,12 @@
 """The consuming side of the transport ceiling, in a process of its own (as the projector would be).
 
-`python -m bench.transport_consumer URL QUEUE COUNT`: consumes COUNT messages from QUEUE, acknowledging
-each one, and prints `ready` once consuming, then `done <time.time() of the last ack> <of the first ack>`.
+`python -m bench.transport_consumer URL QUEUE COUNT`: consumes COUNT messages from QUEUE and prints
+`ready` once consuming, then `done <time.time() of the last ack> <of the first ack>`.
+
+It acknowledges as the projector does (`infrastructure/bus/rabbitmq_subscription.py`, batch
+subscriptions): the same prefetch, deliveries gathered into batches of what has arrived (at most
+MAX_BATCH), each batch settled with one `ack(multiple=True)` of its last delivery. So the ratio of the
+projector's rate to this one compares like with like: what our code adds, not a different ack pattern.
 """
 
 from __future__ import annotations
@@ -13,7 +18,24 @@ import time
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-PREFETCH = 256  # what the projector asks for
+PREFETCH = 512  # the projector's (RabbitMQBus.consume_batches default)
+MAX_BATCH = 256  # the projector's (SCHEDULER_PROJECTOR_MAX_BATCH default)
+
+
+async def settle_in_batches(
+    buffer: asyncio.Queue[AbstractIncomingMessage], count: int
+) -> tuple[float, float]:
+    """Take what has arrived (up to MAX_BATCH), ack it with one multiple ack; until COUNT are acked."""
+    acked, first = 0, 0.0
+    while acked < count:
+        batch = [await buffer.get()]
+        while len(batch) < MAX_BATCH and not buffer.empty():
+            batch.append(buffer.get_nowait())
+        await batch[-1].ack(multiple=True)
+        acked += len(batch)
+        if not first:
+            first = time.time()
+    return time.time(), first
 
 
 async def consume(url: str, queue_name: str, count: int) -> tuple[float, float]:
@@ -22,23 +44,14 @@ async def consume(url: str, queue_name: str, count: int) -> tuple[float, float]:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=PREFETCH)
         queue = await channel.declare_queue(queue_name, durable=True)
-        finished = asyncio.get_running_loop().create_future()
-        received = 0
-        first = 0.0
+        buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            nonlocal received, first
-            await message.ack()
-            received += 1
-            if received == 1:
-                first = time.time()
-            if received == count and not finished.done():
-                finished.set_result(time.time())
+            buffer.put_nowait(message)
 
         await queue.consume(on_message)
         print("ready", flush=True)
-        last: float = await finished
-        return last, first
+        return await settle_in_batches(buffer, count)
 
 
 def main() -> None:
