@@ -6,9 +6,10 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 _RUN_FIELDS = ("job_id", "execution_id", "correlation_id", "command_id", "actor", "request_id")
 
@@ -48,6 +49,23 @@ async def wait_for_stop_signal() -> None:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+async def run_until_stop_signal(
+    liveness_file: Path | None,
+    status: Callable[[], str] | None = None,
+    background: dict[str, Coroutine[Any, Any, None]] | None = None,
+) -> None:
+    """What every service process does once started: keep its liveness file, run its `background` tasks
+    (name -> coroutine), and return on SIGINT or SIGTERM once they are all cancelled and ended."""
+    tasks = [asyncio.create_task(keep_alive_file(liveness_file, status=status), name="liveness")]
+    tasks += [asyncio.create_task(work, name=name) for name, work in (background or {}).items()]
+    try:
+        await wait_for_stop_signal()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def health_line(unreachable_since: datetime | None) -> str:

@@ -17,7 +17,7 @@ from prometheus_client import start_http_server
 from contracts.topology import ALERTER
 from infrastructure.adapters import make_bus, make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
+from infrastructure.process import configure_logging, run_until_stop_signal
 from services.alerter.assembly import build_alerter
 from services.alerter.settings import AlerterSettings
 
@@ -45,18 +45,10 @@ async def main(settings: AlerterSettings) -> None:
             )
         alerter.notifier.start()
         subscription = await bus.consume(ALERTER, alerter.on_event)
-        background = [
-            asyncio.create_task(keep_alive_file(settings.liveness_file), name="liveness"),
-            asyncio.create_task(
-                alerter.run_periodically(settings.alerts.evaluate_interval_s), name="alert-tick"
-            ),
-        ]
         logger.info("alerter %s consuming %s (or standing by), %d channel(s)",
                     name, ALERTER.name, len(alerter.notifier.channels))  # fmt: skip
-        await wait_for_stop_signal()
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        ticks = alerter.run_periodically(settings.alerts.evaluate_interval_s)
+        await run_until_stop_signal(settings.liveness_file, background={"alert-tick": ticks})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(subscription.cancel(), 10)
         await alerter.notifier.stop()

@@ -18,7 +18,7 @@ from pydantic import Field
 from contracts.topology import PROJECTOR
 from infrastructure.adapters import make_bus, make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, health_line, keep_alive_file, wait_for_stop_signal
+from infrastructure.process import configure_logging, health_line, run_until_stop_signal
 from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
 from services.projector.stats import metrics_registry
@@ -60,17 +60,11 @@ async def main(settings: ProjectorSettings) -> None:
             PROJECTOR, projector.on_events, max_batch=settings.projector_max_batch
         )
         logger.info("projector %s consuming %s (or standing by)", name, PROJECTOR.name)
-        background = [
-            asyncio.create_task(
-                keep_alive_file(settings.liveness_file, status=lambda: health_line(bus.unreachable_since)),
-                name="liveness",
-            ),
-            asyncio.create_task(projector.report_periodically(), name="projector-state"),
-        ]
-        await wait_for_stop_signal()
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        await run_until_stop_signal(
+            settings.liveness_file,
+            lambda: health_line(bus.unreachable_since),
+            background={"projector-state": projector.report_periodically()},
+        )
         with contextlib.suppress(TimeoutError):
             # A batch held by an unavailable store would wait for ever: its deliveries go back to the
             # queue when the connection closes.

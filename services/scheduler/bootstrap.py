@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -10,7 +9,7 @@ import socket
 from infrastructure.adapters import make_bus, make_election, make_run_claims, make_store
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, keep_alive_file, wait_for_stop_signal
+from infrastructure.process import configure_logging, run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.port import Store
 from services.scheduler.catalogue import load_definitions
@@ -49,9 +48,7 @@ async def main(settings: SchedulerSettings) -> None:
     try:
         await connect_with_retry(bus)
         await service.start()
-        alive = asyncio.create_task(keep_alive_file(settings.liveness_file, status=service.health))
-        await wait_for_stop_signal()
-        alive.cancel()
+        await run_until_stop_signal(settings.liveness_file, service.health)
         await service.stop()
     finally:
         await bus.close()

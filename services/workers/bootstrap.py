@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -10,7 +9,7 @@ import socket
 from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, health_line, keep_alive_file, wait_for_stop_signal
+from infrastructure.process import configure_logging, health_line, run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
@@ -61,11 +60,7 @@ async def main(settings: WorkerSettings) -> None:
         worker = build_worker(settings, bus, job_kinds(environment), claims=claims, worker_id=worker_id)
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
-        alive = asyncio.create_task(
-            keep_alive_file(settings.liveness_file, status=lambda: health_line(bus.unreachable_since))
-        )
-        await wait_for_stop_signal()
-        alive.cancel()
+        await run_until_stop_signal(settings.liveness_file, lambda: health_line(bus.unreachable_since))
         await worker.stop()
     finally:
         await bus.close()
