@@ -1,9 +1,13 @@
-"""The real akshare and baostock libraries on this machine, which (like CI) has no route to their servers:
-the runs must fail at once with a clear network error, never hang. And a call that would hang is cut by
-the provider timeout."""
+"""The real akshare and baostock libraries with no route to their servers: the runs must fail at once with
+a clear network error, never hang. And a call that would hang is cut by the provider timeout.
+
+"No route" is made here, the same on every machine (with network access or without): name resolution and
+every connection fail as they do when the network is down (`no_route`); nothing leaves this machine."""
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +39,22 @@ def clock() -> FakeClock:
     return FakeClock(shanghai(2024, 10, 11, 17, 0))
 
 
+@pytest.fixture
+def no_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The network down: names do not resolve and connections fail, as the operating system says so."""
+
+    def unresolvable(*_: object, **__: object) -> None:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    def unreachable(*_: object, **__: object) -> None:
+        raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unresolvable)
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    monkeypatch.setattr(socket.socket, "connect_ex", lambda *_: errno.ENETUNREACH)
+
+
+@pytest.mark.usefixtures("no_route")
 async def test_akshare_offline_fails_fast_with_a_network_error(tmp_path: Path, clock: FakeClock) -> None:
     environment = real_environment(tmp_path, clock, max_consecutive_network_failures=2)
     context = FakeContext("akshare_historical_sync", {"symbols": ["600000", "000001", "300750"]})
@@ -51,6 +71,7 @@ async def test_akshare_offline_fails_fast_with_a_network_error(tmp_path: Path, c
     assert clock.sleeps  # backoff went through the injected clock, not real time
 
 
+@pytest.mark.usefixtures("no_route")
 async def test_akshare_status_check_offline(tmp_path: Path, clock: FakeClock) -> None:
     environment = real_environment(tmp_path, clock, retry_attempts=2)
     try:
@@ -60,6 +81,7 @@ async def test_akshare_status_check_offline(tmp_path: Path, clock: FakeClock) ->
         await environment.aclose()
 
 
+@pytest.mark.usefixtures("no_route")
 async def test_baostock_offline_login_fails_fast_with_its_network_code(
     tmp_path: Path, clock: FakeClock
 ) -> None:
