@@ -1,4 +1,5 @@
-"""The scheduler and the API start without pandas or any market library: those are the workers' alone.
+"""The scheduler and the API (and the projector and the alerter) start without pandas or any market library:
+those are the workers' alone.
 
 Each service is started for real (`python -m services.<name>`, in-process bus, SQLite in a temporary
 directory), stopped with SIGTERM once it is up, and reports the modules it had loaded as it exits.
@@ -24,11 +25,12 @@ PROVIDER_MODULES = ("pandas", "numpy", "tushare", "akshare", "baostock", "servic
 # Runs the service's `__main__`; at exit (SIGTERM included) prints which PROVIDER_MODULES it had loaded.
 LAUNCHER = """
 import atexit, json, runpy, signal, sys
-names = json.loads(sys.argv[1])
+names, module = json.loads(sys.argv[1]), sys.argv[2]
+sys.argv = [module]  # the service's own command line: no arguments
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # uvicorn re-raises the signal it handled
 report = lambda: print("LOADED=" + json.dumps(sorted(n for n in names if n in sys.modules)), flush=True)
 atexit.register(report)
-runpy.run_module(sys.argv[2], run_name="__main__", alter_sys=True)
+runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
 
@@ -97,6 +99,14 @@ async def loaded_modules(module: str, env: dict[str, str], ready: httpx.URL | Pa
 async def test_the_scheduler_starts_without_pandas_or_a_market_library(tmp_path: Path) -> None:
     env = environment(tmp_path, SCHEDULER_TUSHARE_TOKEN_SET="true")
     assert await loaded_modules("services.scheduler", env, tmp_path / "alive") == []
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("service", ["services.projector", "services.alerter"])
+async def test_the_other_services_but_the_workers_start_without_them_too(
+    tmp_path: Path, service: str
+) -> None:
+    assert await loaded_modules(service, environment(tmp_path), tmp_path / "alive") == []
 
 
 @pytest.mark.timeout(120)
