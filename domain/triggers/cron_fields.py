@@ -5,9 +5,10 @@
 (0 and 7 are Sunday), names in any case. `?` is `*` in the two day fields. Macros: `@hourly`, `@daily`
 (`@midnight`), `@weekly`, `@monthly`, `@yearly` (`@annually`).
 
-As in crontab (Vixie cron, POSIX): when both day fields are restricted, a day matching either one fires;
-a day field that starts with `*` (`*`, `*/2`) counts as unrestricted for that rule. A date that never exists
-(`0 0 30 2 *`, `0 0 31 4 *`) is refused, as is a backwards range or a value out of bounds.
+As crontab(5) says: when both day fields are restricted (are not `*`), a day matching either one fires
+(`0 0 13 * 5`: every 13th and every Friday). Anything but `*` is restricted, `*/2` and `0-6` too. A date
+that never exists (`0 0 30 2 *`, `0 0 31 4 *`) is refused, as is a backwards range or a value out of
+bounds.
 """
 
 from __future__ import annotations
@@ -63,11 +64,12 @@ class CronField:
     text: str
     parts: tuple[Part, ...]
     values: frozenset[int]
+    full: bool  # every value of the field
 
     @property
     def star(self) -> bool:
-        """Unrestricted for the day-field rule: written starting with `*` (as crontab reads it)."""
-        return self.text.startswith("*") or self.text.startswith("?")
+        """Unrestricted for the day-field rule: written `*` (or `?`)."""
+        return self.text in ("*", "?")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def parse_cron(expression: str) -> CronFields:
     minute, hour, day, month, weekday = (
         parse_field(f, shape) for f, shape in zip(fields, SHAPES, strict=True)
     )
-    weekday = CronField(weekday.text, weekday.parts, frozenset(value % 7 for value in weekday.values))
+    week = frozenset(value % 7 for value in weekday.values)
+    weekday = CronField(weekday.text, weekday.parts, week, len(week) == 7)
     cron = CronFields(minute, hour, day, month, weekday)
     _refuse_impossible_dates(cron)
     return cron
@@ -114,7 +117,7 @@ def parse_field(text: str, shape: FieldShape) -> CronField:
     values: set[int] = set()
     for part in parts:
         values |= _expand(part, shape)
-    return CronField(text.lower(), parts, frozenset(values))
+    return CronField(text.lower(), parts, frozenset(values), len(values) == shape.high - shape.low + 1)
 
 
 def _parse_part(text: str, shape: FieldShape) -> Part:

@@ -55,20 +55,14 @@ def _days(cron: CronFields, zh: bool) -> str | None:
     elif cron.days_either:
         joiner = "及" if zh else " and "
         text = f"{_month_days(cron.day_of_month, zh)}{joiner}{_week_days(cron.day_of_week, zh)}"
-    elif _full(cron.day_of_week, 0, 6):
+    elif cron.day_of_week.star:
         text = _month_days(cron.day_of_month, zh)
-    elif _full(cron.day_of_month, 1, 31):
+    else:  # the day of the month is `*`
         text = _week_days(cron.day_of_week, zh)
-    else:  # both written with `*` and a step: both must match
-        text = (
-            f"{_month_days(cron.day_of_month, zh)}且{_week_days(cron.day_of_week, zh)}"
-            if zh
-            else f"{_month_days(cron.day_of_month, zh)} if also {_week_days(cron.day_of_week, zh)}"
-        )
     if _full(cron.month, 1, 12):
         return text
     months = sorted(cron.month.values)
-    if text is not None and not cron.days_either and _full(cron.day_of_week, 0, 6):
+    if text is not None and not cron.days_either and cron.day_of_week.star:
         days = ("、" if zh else ", ").join(str(day) for day in sorted(cron.day_of_month.values))
         if zh:
             return f"每年 {'、'.join(str(month) for month in months)} 月 {days} 日"
