@@ -145,3 +145,18 @@ def test_apscheduler_runs_our_trigger_with_fold_right_across_the_autumn_change()
         "02:30+0100",
         "03:00+0100",
     ]
+
+
+def test_the_catch_up_loop_across_the_autumn_change_ends_with_each_fire_once() -> None:
+    """The scheduler's catch-up walk (`fires_between`) over a Berlin autumn night: it looped to its limit on
+    aware wall times; on our trigger it gives each real fire once (the repeated 02:30 at its first time)."""
+    from domain.run_policy import fires_between
+
+    berlin = ZoneInfo("Europe/Berlin")
+    trigger = build_trigger("*/30 * * * *", berlin)
+    first = trigger.get_next_fire_time(None, datetime(2026, 10, 24, 22, 0, tzinfo=UTC))
+    assert first is not None
+    fires = fires_between(trigger.get_next_fire_time, first, datetime(2026, 10, 25, 4, 0, tzinfo=UTC))
+    instants = [fire.astimezone(UTC) for fire in fires]
+    assert instants == sorted(set(instants)) and len(instants) == 12 - 2, "02:00 and 02:30 CET not again"
+    assert len({fire.isoformat() for fire in fires}) == len(fires), "distinct execution ids"
