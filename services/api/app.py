@@ -47,6 +47,7 @@ from services.api.routes import (
     parameters,
     probes,
     status,
+    triggers,
 )
 from services.api.security_headers import SecurityHeadersMiddleware
 from services.api.sessions import LocalSessions, purge_expired_sessions
@@ -147,7 +148,18 @@ def create_app(
     add_cors(app, settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer, CORS preflights included
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
-    for module in (jobs, parameters, executions, history, status, events, auth, client_probe, probes):
+    for module in (
+        jobs,
+        parameters,
+        triggers,
+        executions,
+        history,
+        status,
+        events,
+        auth,
+        client_probe,
+        probes,
+    ):
         app.include_router(module.router)
     mount_docs(app)  # Swagger UI at `/docs`, from the service's own files
     mount_console(app)  # the web console at `/`, static files only

@@ -57,6 +57,8 @@ class ApiSettings(CommonSettings):
     # Read your writes: how long a command's answer waits for the read models to show its effect before
     # it answers 202 "accepted, not yet applied" instead.
     command_wait_s: float = Field(default=2.0, ge=0, le=30)
+    # Trigger previews refuse a trigger that can fire more often than this (what operators' jobs may use).
+    trigger_min_interval_s: float = Field(default=10.0, ge=1, le=86_400)
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

@@ -96,4 +96,44 @@ async def test_data_sources_and_input_checks(
     assert all("error" in outcome for outcome in kwargs[2:])
     assert result["emoji"] == [], "50 emoji are 50 characters for the API (code points)"
     assert len(result["tooLong"]) == 2
-    assert result["time"] == "2026-01-05 09:02:03", "shown at the display offset (UTC+08:00)"
+    assert result["time"] == "2026-01-05 01:02:03 (UTC+00:00)", "at its own offset, which is not today's"
+
+
+async def test_every_time_is_shown_at_its_own_offset(
+    system: ConsoleSystem, browser: Any, page_errors: list[str]
+) -> None:
+    """Across daylight saving changes (the API renders each time with its own offset): Berlin's spring and
+    autumn, the repeated 02:30 told apart, computed instants at the nearest offset the API gave."""
+    page = await open_console(browser, system, page_errors)
+    body = """
+      format.learnDisplayOffset('2026-03-28T12:00:00+01:00');  // "today" is winter time in Berlin
+      const times = argument.map((iso) => format.formatTime(iso));
+      const summer = format.toMillis('2026-07-01T12:00:00+02:00');
+      return {
+        times,
+        bucketWinter: format.formatBucket(
+          format.bucketStart(format.toMillis('2026-03-28T23:40:00+01:00'), 'hour'), 'hour'),
+        bucketSummer: format.formatBucket(format.bucketStart(summer + 3600000, 'hour'), 'hour'),
+        summerIso: format.toIsoAtOffset(summer + 60000),
+        typedSummer: format.fromLocalInput('2026-07-01T12:30') === summer + 1800000,
+        typedWinter: format.toIsoAtOffset(format.fromLocalInput('2026-03-28T12:30')),
+        header: format.offsetText(),
+      };
+    """
+    isos = [
+        "2026-03-29T01:30:00+01:00",
+        "2026-03-29T03:00:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:30:00+01:00",
+    ]
+    result = await evaluate(page, body, isos)
+    assert result["times"] == [
+        "2026-03-29 01:30:00",
+        "2026-03-29 03:00:00 (UTC+02:00)",
+        "2026-10-25 02:30:00 (UTC+02:00)",
+        "2026-10-25 02:30:00",
+    ]
+    assert result["bucketWinter"] == "23:00" and result["bucketSummer"] == "13:00"
+    assert result["summerIso"] == "2026-07-01T12:01:00+02:00"
+    assert result["typedSummer"] is True and result["typedWinter"] == "2026-03-28T12:30:00+01:00"
+    assert result["header"] == "UTC+01:00"

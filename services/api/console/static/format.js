@@ -1,72 +1,125 @@
 // Times in the configured display timezone, readable triggers, data sources, durations.
 import { t } from './i18n.js';
 
-// The API renders every datetime in the configured timezone (default Asia/Shanghai, UTC+08:00) and says so
-// in each answer's offset: the console shows times at that offset, whatever the browser's own zone.
+// The API renders every datetime in the configured timezone (default Asia/Shanghai, UTC+08:00) with that
+// instant's own offset: across a daylight saving change, a time in winter says +01:00 and one in summer
+// +02:00. The console shows each time at its own offset, never at today's; a time whose offset is not
+// today's (the header's) says so. Instants the console computes itself (chart buckets, typed bounds) take
+// the offset of the nearest instant the API sent.
 let displayOffsetMinutes = 8 * 60;
 
-export function learnDisplayOffset(iso) {
-  const match = /(?:([+-])(\d{2}):?(\d{2})|Z)$/.exec(iso ?? '');
-  if (!match) return;
-  displayOffsetMinutes = match[1] ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+// Offsets seen, by instant (bounded: the oldest are forgotten first).
+const MAX_LEARNED = 5000;
+const learnedOffsets = new Map();
+
+export function offsetOfIso(iso) {
+  const match = /(?:([+-])(\d{2}):?(\d{2})|Z)$/.exec(typeof iso === 'string' ? iso : '');
+  if (!match) return null;
+  return match[1] ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
 }
 
-export function offsetText() {
-  const sign = displayOffsetMinutes < 0 ? '-' : '+';
-  const minutes = Math.abs(displayOffsetMinutes);
-  return `UTC${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+function rememberOffset(millis, minutes) {
+  if (millis === null || minutes === null) return;
+  learnedOffsets.delete(millis);
+  if (learnedOffsets.size >= MAX_LEARNED) learnedOffsets.delete(learnedOffsets.keys().next().value);
+  learnedOffsets.set(millis, minutes);
+}
+
+// The display timezone's offset at an instant: the one the API gave for it, else the nearest one seen.
+export function offsetAt(millis) {
+  if (learnedOffsets.has(millis)) return learnedOffsets.get(millis);
+  let best = displayOffsetMinutes;
+  let distance = Infinity;
+  for (const [at, minutes] of learnedOffsets) {
+    if (Math.abs(at - millis) < distance) {
+      distance = Math.abs(at - millis);
+      best = minutes;
+    }
+  }
+  return best;
+}
+
+// Every answer's `timestamp` (now, in the display timezone): today's offset, shown in the header.
+export function learnDisplayOffset(iso) {
+  const minutes = offsetOfIso(iso);
+  if (minutes === null) return;
+  displayOffsetMinutes = minutes;
+  rememberOffset(toMillis(iso), minutes);
+}
+
+export function offsetText(minutes = displayOffsetMinutes) {
+  return `UTC${offsetSuffix(minutes)}`;
+}
+
+function offsetSuffix(minutes) {
+  const sign = minutes < 0 ? '-' : '+';
+  const size = Math.abs(minutes);
+  return `${sign}${pad(Math.floor(size / 60))}:${pad(size % 60)}`;
 }
 
 const pad = (value) => String(value).padStart(2, '0');
 
-// Milliseconds since the epoch; accepts the API's microsecond ISO strings.
+// Milliseconds since the epoch; accepts the API's microsecond ISO strings (and learns their offset).
 export function toMillis(iso) {
   if (iso === null || iso === undefined || iso === '') return null;
   const trimmed = String(iso).replace(/(\.\d{3})\d+/, '$1');
   const millis = Date.parse(trimmed);
-  return Number.isNaN(millis) ? null : millis;
+  if (Number.isNaN(millis)) return null;
+  rememberOffset(millis, offsetOfIso(String(iso)));
+  return millis;
 }
 
-function wallClock(millis) {
-  const shifted = new Date(millis + displayOffsetMinutes * 60000);
+function wallClock(millis, offsetMinutes) {
+  const shifted = new Date(millis + offsetMinutes * 60000);
   return {
     year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate(),
     hour: shifted.getUTCHours(), minute: shifted.getUTCMinutes(), second: shifted.getUTCSeconds(),
   };
 }
 
+// `2026-10-25 02:30:00`, and ` (UTC+01:00)` after it when that time's offset is not today's.
 export function formatTime(iso, { seconds = true } = {}) {
   const millis = typeof iso === 'number' ? iso : toMillis(iso);
   if (millis === null) return iso ? String(iso) : '—';
-  const c = wallClock(millis);
+  const own = typeof iso === 'number' ? null : offsetOfIso(String(iso));
+  const offset = own ?? offsetAt(millis);
+  const c = wallClock(millis, offset);
   const time = `${pad(c.hour)}:${pad(c.minute)}${seconds ? `:${pad(c.second)}` : ''}`;
-  return `${c.year}-${pad(c.month)}-${pad(c.day)} ${time}`;
+  const note = offset === displayOffsetMinutes ? '' : ` (${offsetText(offset)})`;
+  return `${c.year}-${pad(c.month)}-${pad(c.day)} ${time}${note}`;
 }
 
 export function formatBucket(millis, unit) {
-  const c = wallClock(millis);
+  const c = wallClock(millis, offsetAt(millis));
   return unit === 'hour' ? `${pad(c.hour)}:00` : `${pad(c.month)}-${pad(c.day)}`;
 }
 
-// Start of the hour or day (in the display timezone) that holds `millis`.
+// Start of the hour or day (in the display timezone, at that instant's offset) that holds `millis`.
 export function bucketStart(millis, unit) {
   const size = unit === 'hour' ? 3600000 : 86400000;
-  const offset = displayOffsetMinutes * 60000;
+  const offset = offsetAt(millis) * 60000;
   return Math.floor((millis + offset) / size) * size - offset;
 }
 
-// <input type="datetime-local"> value <-> epoch millis, read at the display offset.
+// <input type="datetime-local"> value <-> epoch millis, read at the display timezone's offset of that time.
 export function fromLocalInput(value) {
   if (!value) return null;
-  const sign = displayOffsetMinutes < 0 ? '-' : '+';
-  const minutes = Math.abs(displayOffsetMinutes);
   const seconds = value.length === 16 ? ':00' : '';
-  return toMillis(`${value}${seconds}${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`);
+  const asUtc = toMillisQuietly(`${value}${seconds}Z`);
+  if (asUtc === null) return null;
+  const guess = asUtc - displayOffsetMinutes * 60000;
+  return asUtc - offsetAt(guess) * 60000;
+}
+
+function toMillisQuietly(iso) {
+  const millis = Date.parse(iso);
+  return Number.isNaN(millis) ? null : millis;
 }
 
 export function toIsoAtOffset(millis) {
-  const c = wallClock(millis);
-  return `${c.year}-${pad(c.month)}-${pad(c.day)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${offsetText().slice(3)}`;
+  const offset = offsetAt(millis);
+  const c = wallClock(millis, offset);
+  return `${c.year}-${pad(c.month)}-${pad(c.day)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${offsetSuffix(offset)}`;
 }
 
 export function formatDuration(seconds) {

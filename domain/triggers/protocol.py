@@ -1,0 +1,13 @@
+"""What every trigger offers: the first fire instant strictly after a given instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Trigger(Protocol):
+    def next_after(self, instant: datetime) -> datetime | None:
+        """First fire instant strictly after `instant` (aware UTC datetimes both), None if it never fires
+        again."""
+        ...

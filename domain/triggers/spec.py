@@ -1,0 +1,94 @@
+"""Trigger texts: a crontab expression or macro, `HH:MM` (daily), `interval:SECONDS`; parsed, then built.
+
+Parsing is separate from building so a text can be checked (and described) without a timezone."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from domain.triggers.cron import CronTrigger
+from domain.triggers.cron_fields import CronFields, parse_cron
+from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
+from domain.triggers.errors import TriggerError
+from domain.triggers.interval import IntervalTrigger
+
+MAX_TRIGGER_CHARS = 500
+MAX_INTERVAL_S = 366 * 86_400
+_DAILY = re.compile(r"^(\d{1,2}):(\d{2})$")
+_INTERVAL = re.compile(r"^interval:(.*)$")
+# Interval fires keep their phase on this wall time of the trigger's zone, whichever scheduler computes them.
+INTERVAL_ANCHOR = datetime(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """A parsed trigger text: exactly one of `cron` (with `daily` set for `HH:MM`) or `interval_s`."""
+
+    text: str
+    cron: CronFields | None = None
+    interval_s: int | None = None
+    daily: bool = False
+
+    def build(self, zone: tzinfo, dst: DstPolicy = DEFAULT_DST_POLICY) -> CronTrigger | IntervalTrigger:
+        if self.cron is not None:
+            return CronTrigger(self.cron, zone, dst)
+        assert self.interval_s is not None
+        return IntervalTrigger(self.interval_s, INTERVAL_ANCHOR.replace(tzinfo=zone))
+
+    def shortest_gap_s(self) -> int:
+        """A lower bound of the time between two fires (cron: from its minute and hour lists)."""
+        if self.interval_s is not None:
+            return self.interval_s
+        assert self.cron is not None
+        minutes = sorted(self.cron.minute.values)
+        if len(minutes) > 1:
+            return 60 * _cyclic_gap(minutes, 60)
+        hours = sorted(self.cron.hour.values)
+        return 3600 * _cyclic_gap(hours, 24) if len(hours) > 1 else 86_400
+
+
+def parse_trigger(text: str, *, min_interval_s: float | None = None) -> TriggerSpec:
+    """Parse a trigger text; `min_interval_s` refuses triggers that can fire more often than that."""
+    spec = _parse(text)
+    if min_interval_s is not None and spec.shortest_gap_s() < min_interval_s:
+        field = "interval" if spec.interval_s is not None else "minute"
+        raise TriggerError(
+            field,
+            f"fires every {spec.shortest_gap_s()} s, more often than the floor of {min_interval_s:g} s",
+        )
+    return spec
+
+
+def _parse(text: str) -> TriggerSpec:
+    if len(text) > MAX_TRIGGER_CHARS:
+        raise TriggerError("trigger", f"a trigger is at most {MAX_TRIGGER_CHARS} characters")
+    stripped = text.strip()
+    if match := _DAILY.match(stripped):
+        hour, minute = int(match[1]), int(match[2])
+        if hour > 23 or minute > 59:
+            raise TriggerError("time of day", "a time of day is HH:MM, 00:00-23:59")
+        return TriggerSpec(stripped, cron=parse_cron(f"{minute} {hour} * * *"), daily=True)
+    if match := _INTERVAL.match(stripped):
+        return TriggerSpec(stripped, interval_s=_interval_seconds(match[1]))
+    if not stripped.startswith("@") and len(stripped.split()) != 5:
+        raise TriggerError(
+            "trigger", "expected a 5-field cron expression, a macro (@daily), HH:MM or interval:SECONDS"
+        )
+    return TriggerSpec(stripped, cron=parse_cron(stripped))
+
+
+def _interval_seconds(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise TriggerError("interval", f"interval {text[:20]!r} is not a whole number of seconds")
+    seconds = int(text)
+    if not 1 <= seconds <= MAX_INTERVAL_S:
+        raise TriggerError("interval", f"interval {seconds} is outside 1-{MAX_INTERVAL_S} seconds")
+    return seconds
+
+
+def _cyclic_gap(values: list[int], cycle: int) -> int:
+    gaps = [later - earlier for earlier, later in itertools.pairwise(values)]
+    return min([*gaps, values[0] + cycle - values[-1]])

@@ -1,0 +1,80 @@
+"""Trigger previews: the next runs of a job, and of a trigger text before it is used."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
+
+from domain.triggers import DstPolicy, TriggerError, parse_trigger, spec_from_legacy_text
+from services.api.commands import job_not_found
+from services.api.dependencies import Context, JobId, current_user
+from services.api.errors import READ, WITH_BODY, responses
+from services.api.schemas import Envelope
+from services.api.trigger_preview import (
+    DEFAULT_RUNS,
+    MAX_RUNS,
+    JobNextRuns,
+    PreviewRequest,
+    TriggerPreview,
+    preview,
+    preview_text,
+    zone_named,
+)
+from services.api.views import now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+
+Count = Annotated[int, Query(ge=1, le=MAX_RUNS, description="how many fire times (at most 50)")]
+
+
+@router.get(
+    "/jobs/{job_id}/next-runs",
+    summary="The next fire times of a job, with its trigger in words",
+    response_model=Envelope[JobNextRuns],
+    responses=responses(*READ, 404, 409),
+)
+async def job_next_runs(
+    context: Context, job_id: JobId, count: Count = DEFAULT_RUNS
+) -> Envelope[JobNextRuns]:
+    job = await context.store.get_job(job_id)
+    if job is None:
+        raise job_not_found(job_id)
+    spec = spec_from_legacy_text(job.trigger)
+    if spec is None:
+        detail = preview_text("not_previewable", job_id=job_id, trigger=job.trigger)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=detail)
+    shown = preview(spec, context.zone, count, DstPolicy(), datetime.now(UTC))
+    data = JobNextRuns(**shown.model_dump() | {"trigger": job.trigger}, job_id=job_id, paused=job.paused)
+    message = preview_text("next_runs", job_id=job_id, count=len(data.next_runs))
+    return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
+
+
+@router.post(
+    "/triggers/preview",
+    summary="The next fire times of a trigger text and its description, before it is used",
+    description="Checks the trigger as a job's would be (the frequency floor included): a text that does "
+    "not parse answers 422 naming the field and the problem, e.g. `minute 61 is outside 0-59`.",
+    response_model=Envelope[TriggerPreview],
+    responses=responses(*READ, *WITH_BODY),
+)
+async def preview_trigger(context: Context, request: PreviewRequest) -> Envelope[TriggerPreview]:
+    try:
+        zone = zone_named(request.timezone) if request.timezone else context.zone
+    except ValueError as error:
+        raise _invalid("timezone", str(error)) from None
+    try:
+        spec = parse_trigger(request.trigger, min_interval_s=context.settings.trigger_min_interval_s)
+    except TriggerError as error:
+        raise _invalid("trigger", str(error)) from None
+    dst = DstPolicy(request.dst.repeated, request.dst.skipped)
+    data = preview(spec, zone, request.count, dst, datetime.now(UTC))
+    return Envelope(
+        data=data, message=preview_text("previewed", description=data.description), timestamp=now_iso(zone)
+    )
+
+
+def _invalid(field: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("body", field), "msg": message, "type": "value_error"}])

@@ -1,0 +1,103 @@
+"""Trigger previews: the next fire times of a trigger text (or of a job's trigger) and its description.
+
+Pure trigger arithmetic (`domain.triggers`): no scheduler library, no market library. A job's trigger is
+known here by the text the scheduler shows (`cron[...]`, `interval[...]`), read back into the same trigger.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field
+
+from domain.triggers import DstPolicy, Trigger, TriggerSpec, describe
+from services.api.language import current_language
+
+# An IANA name (`Asia/Shanghai`, `Etc/GMT+8`): never a path out of the zone database.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
+MAX_RUNS = 50
+DEFAULT_RUNS = 10
+
+# key -> (Chinese, English)
+_TEXTS: dict[str, tuple[str, str]] = {
+    "previewed": ("触发器预览：{description}", "Trigger preview: {description}"),
+    "next_runs": ("任务 {job_id} 接下来的 {count} 次执行时间", "Next {count} run times of job {job_id}"),
+    "not_previewable": (
+        "任务 {job_id} 的触发器 {trigger} 无法预览",
+        "The trigger {trigger} of job {job_id} cannot be previewed",
+    ),
+    "unknown_timezone": ("未知时区：{zone}", "unknown timezone: {zone}"),
+}
+
+
+def preview_text(key: str, **values: object) -> str:
+    chinese, english = _TEXTS[key]
+    return (chinese if current_language() == "zh" else english).format(**values)
+
+
+class DstChoice(BaseModel):
+    """What a wall-clock trigger does when the clocks change (no effect in zones without summer time)."""
+
+    repeated: Literal["first", "every"] = Field(
+        default="first", description="repeated hour (autumn): first occurrence only, or every occurrence"
+    )
+    skipped: Literal["shift", "skip"] = Field(
+        default="shift", description="skipped hour (spring): once at the first valid instant, or not at all"
+    )
+
+
+class PreviewRequest(BaseModel):
+    trigger: str = Field(
+        min_length=1,
+        max_length=500,
+        description="a 5-field cron expression, a macro (`@daily`), `HH:MM` or `interval:SECONDS`",
+        examples=["0 16 * * 1-5"],
+    )
+    count: int = Field(default=DEFAULT_RUNS, ge=1, le=MAX_RUNS, description="how many fire times")
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA zone; the scheduler's zone when left out"
+    )
+    dst: DstChoice = Field(default_factory=DstChoice)
+
+
+class TriggerPreview(BaseModel):
+    trigger: str = Field(description="the trigger as given (or as the scheduler shows the job's)")
+    timezone: str
+    description: str = Field(description="the trigger in words, in the caller's language")
+    next_runs: list[str] = Field(description="the next fire times, ISO 8601 with each one's own offset")
+
+
+class JobNextRuns(TriggerPreview):
+    job_id: str
+    paused: bool = Field(description="a paused job does not fire: these are its times once resumed")
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """An IANA zone; ValueError (naming it) when unknown."""
+    if _ZONE_NAME.fullmatch(name):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory (`America`) is an OSError
+            pass
+    raise ValueError(preview_text("unknown_timezone", zone=name[:64]))
+
+
+def next_runs(trigger: Trigger, zone: ZoneInfo, count: int, now: datetime) -> list[str]:
+    runs: list[str] = []
+    at = now.astimezone(UTC)
+    while len(runs) < count and (fire := trigger.next_after(at)) is not None:
+        runs.append(fire.astimezone(zone).isoformat())
+        at = fire
+    return runs
+
+
+def preview(spec: TriggerSpec, zone: ZoneInfo, count: int, dst: DstPolicy, now: datetime) -> TriggerPreview:
+    return TriggerPreview(
+        trigger=spec.text,
+        timezone=zone.key,
+        description=describe(spec, current_language()),
+        next_runs=next_runs(spec.build(zone, dst), zone, count, now),
+    )
