@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.scheduling.fire import scheduled_execution_id
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import ExecutionQuery
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.firing import scheduled_execution_id
 from services.scheduler.service import SchedulerService
 from tests.waiting import wait_until
 
