@@ -33,7 +33,7 @@ from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.fire import Now
 
-REMEMBERED_OUTCOMES = 10_000
+REMEMBERED_OUTCOMES = 4_096
 """How many decided executions the state remembers (newest first); older ones are looked up in the store."""
 
 
@@ -110,6 +110,9 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
     return SchedulerState(runs=runs, paused=frozenset(paused))
 
 
+_ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
+
+
 def evolve(state: SchedulerState, message: Message, now: Now) -> SchedulerState:
     """Fold one message into the state (any order, any number of times: duplicates change nothing)."""
     match message:
@@ -117,29 +120,30 @@ def evolve(state: SchedulerState, message: Message, now: Now) -> SchedulerState:
             return _queued(state, message, now)
         case RunJob():
             return _dispatched(state, message, now)
-        case JobStarted() | Progress():
-            return _heard(
-                state, message.execution_id, message.attempt, now, getattr(message, "worker_id", None)
-            )
-        case WorkerHeartbeat():
-            for ref in message.runs:
-                state = _heard(state, ref.execution_id, ref.attempt, now, message.worker_id)
-            return state
+        case JobStarted() | Progress() | WorkerHeartbeat():
+            return _heard_of(state, message, now)
         case AttemptFailed():
             return _attempt_failed(state, message, now)
         case JobFinished():
             return ended(state, message.execution_id, message.status)
-        case ExecutionMarkedFailed():
-            return ended(state, message.execution_id, "failed")
-        case QueuedRunCancelled():
-            return ended(state, message.execution_id, "cancelled")
-        case ExecutionDeleted():
-            return ended(state, message.execution_id, "deleted")
+        case ExecutionMarkedFailed() | QueuedRunCancelled() | ExecutionDeleted():
+            return ended(state, message.execution_id, _ENDED_AS[type(message)])
         case JobMissed() | JobSkipped():
             return _not_run(state, message)
         case JobPaused() | JobResumed() | JobRegistered():
             return _pause(state, message)
     return state
+
+
+def _heard_of(
+    state: SchedulerState, message: JobStarted | Progress | WorkerHeartbeat, now: Now
+) -> SchedulerState:
+    if isinstance(message, WorkerHeartbeat):
+        for ref in message.runs:
+            state = _heard(state, ref.execution_id, ref.attempt, now, message.worker_id)
+        return state
+    worker_id = message.worker_id if isinstance(message, JobStarted) else None
+    return _heard(state, message.execution_id, message.attempt, now, worker_id)
 
 
 def forgotten(state: SchedulerState, execution_id: str) -> SchedulerState:

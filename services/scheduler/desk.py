@@ -31,6 +31,8 @@ _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed)
 
 @dataclass
 class Desk:
+    """The leader's shared desk: adapters, catalogue, settings, clocks and the decider's current state."""
+
     bus: Bus
     store: Store
     claims: RunClaims

@@ -22,6 +22,8 @@ async def _no_op() -> None:
 
 
 class FireClock:
+    """Which instants of which job are due (APScheduler underneath); `on_due` gets them, all of them."""
+
     def __init__(self, timezone: tzinfo, on_due: OnDue) -> None:
         self._aps = AsyncIOScheduler(timezone=timezone)
         self._on_due = on_due

@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 class Maintenance:
+    """The leader's watch loop: one `decide_tick` per round, retention once per interval."""
+
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self._task: asyncio.Task[None] | None = None

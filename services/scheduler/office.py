@@ -40,6 +40,8 @@ COMMAND_CONCURRENCY = 16
 
 
 class Office:
+    """One term of leadership: opened when elected, closed when the lease is lost."""
+
     def __init__(self, desk: Desk, triggers: Mapping[str, BaseTrigger], timezone: tzinfo) -> None:
         self.desk = desk
         self._aps_triggers = dict(triggers)
