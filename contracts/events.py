@@ -203,6 +203,18 @@ class ExecutionDeleted(ExecutionEvent):
     actor: str
 
 
+class FiresDropped(JobEvent):
+    """Scheduled instants of one job that no record stands for: the oldest of a downtime longer than the
+    job's catch-up cap (`max_catch_up_records`). One event counts them all; the newer instants have their
+    own records."""
+
+    type: Literal["FiresDropped"] = "FiresDropped"
+    count: int = Field(ge=1)
+    first: AwareDatetime
+    last: AwareDatetime
+    reason: str
+
+
 class CommandRejected(Event):
     """The scheduler refused a command (unknown job, wrong state); recorded in the operator history."""
 
@@ -282,6 +294,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ExecutionMarkedFailed,
     ExecutionDeleted,
     CommandRejected,
+    FiresDropped,
     SchedulerHeartbeat,
     WorkerHeartbeat,
     RetentionApplied,

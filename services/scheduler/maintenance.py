@@ -1,34 +1,38 @@
-"""The leader's periodic duties: lost runs (by heartbeat), retries that are due, retention.
+"""The leader's periodic duties: the decider's watch over runs in flight (lost runs, due retries, queued
+runs whose delivery was lost), and retention.
 
-Not user jobs: they need no network and run inside the scheduler service.
+Durations are measured on the monotonic clock: a step of the wall clock neither fails a healthy run nor
+delays a retry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-from contracts.envelope import Event
-from contracts.events import AttemptFailed, ExecutionMarkedFailed, RetentionApplied
-from domain.run_policy import may_retry, retry_delay_s
-from services.scheduler.firing import next_attempt
-from services.scheduler.run_tracker import ActiveRun
-
-if TYPE_CHECKING:
-    from services.scheduler.office import Office
+from contracts.events import RetentionApplied
+from domain.scheduling.decide import Watch, decide_tick
+from domain.scheduling.state import graced
+from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
 
 
 class Maintenance:
-    def __init__(self, office: Office) -> None:
-        self._office = office
+    """The leader's watch loop: one `decide_tick` per round, retention once per interval."""
+
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
         self._task: asyncio.Task[None] | None = None
-        self._last_retention = 0.0
+        self._last_retention: float | None = None
         self._cut_off = False
+        settings = desk.settings
+        self.watch = Watch(
+            heartbeat_timeout_s=settings.run_heartbeat_timeout_s,
+            queued_redispatch_s=settings.queued_run_redispatch_s,
+            queued_max_wait_s=settings.queued_run_max_wait_s,
+        )
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="scheduler-maintenance")
@@ -39,81 +43,47 @@ class Maintenance:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
-        settings = self._office.service.settings
         while True:
             try:
                 await self.run_once()
             except Exception:
                 logger.exception("maintenance round failed; trying again next round")
-            await asyncio.sleep(settings.maintenance_interval_s)
+            await asyncio.sleep(self._desk.settings.maintenance_interval_s)
 
     async def run_once(self) -> None:
-        office = self._office
-        now = office.service.now()
-        if not office.bus.connected:
+        desk = self._desk
+        if not desk.bus.connected:
             self._cut_off = True  # heartbeats cannot reach us: their silence means nothing now
             return
         if self._cut_off:
             # Back from an outage: every running run gets a full heartbeat timeout of fresh heartbeats.
             self._cut_off = False
-            office.tracker.grace_all(now)
-        for run in office.tracker.lost(now, office.service.settings.run_heartbeat_timeout_s):
-            await self._declare_lost(run)
-        for run in office.tracker.due_retries(now):
-            await self._retry(run)
-        retention = office.service.settings.retention
-        if time.monotonic() - self._last_retention >= retention.interval_s:
-            self._last_retention = time.monotonic()
-            await self._apply_retention()
+            desk.state = graced(desk.state, desk.now())
+        for decision in decide_tick(
+            desk.state, desk.definitions, desk.now(), self.watch, producer=desk.producer
+        ):
+            await desk.carry_out(decision)
+        now = desk.now()
+        retention = desk.settings.retention
+        if self._last_retention is None or now.mono - self._last_retention >= retention.interval_s:
+            self._last_retention = now.mono
+            await desk.publish((retention_cutoffs(desk, now.wall),))
 
-    async def _declare_lost(self, run: ActiveRun) -> None:
-        office = self._office
-        timeout = office.service.settings.run_heartbeat_timeout_s
-        reason = f"worker lost: no heartbeat from {run.worker_id or 'its worker'} for more than {timeout:g} s"
-        definition = office.definitions.get(run.job_id)
-        envelope = {
-            "producer": office.producer,
-            "job_id": run.job_id,
-            "execution_id": run.execution_id,
-            "attempt": run.attempt,
-        }
-        logger.warning(reason, extra={"job_id": run.job_id, "execution_id": run.execution_id})
-        event: Event
-        if definition is not None and may_retry(definition.policy, run.attempt):
-            delay = retry_delay_s(definition.policy, run.attempt)
-            event = AttemptFailed(**envelope, reason="worker_lost", error_message=reason, retry_in_s=delay)
-        else:
-            event = ExecutionMarkedFailed(**envelope, actor=None, reason=reason)  # the scheduler itself
-        await office.publish(event)
-        office.tracker.observe(event, office.service.now())
 
-    async def _retry(self, run: ActiveRun) -> None:
-        office = self._office
-        definition = office.definitions.get(run.job_id)
-        if definition is None:
-            return
-        attempt = run.attempt + 1
-        logger.info("attempt %d of %s", attempt, run.execution_id, extra={"execution_id": run.execution_id})
-        await office.publish(next_attempt(definition, run, attempt, office.producer))
-        office.tracker.retry_queued(run.execution_id, attempt, office.service.now())
-
-    async def _apply_retention(self) -> None:
-        office = self._office
-        retention = office.service.settings.retention
-        now = office.service.now()
-        days = {
-            "success": retention.success_days,
-            "failed": retention.failed_days,
-            "partial": retention.partial_days,
-            "cancelled": retention.cancelled_days,
-            "missed": retention.missed_days,
-            "skipped": retention.skipped_days,
-        }
-        await office.publish(
-            RetentionApplied(
-                producer=office.producer,
-                execution_cutoffs={status: now - timedelta(days=age) for status, age in days.items()},
-                history_cutoff=now - timedelta(days=retention.history_days),
-                event_cutoff=now - timedelta(days=retention.event_days),
-            )
-        )
+def retention_cutoffs(desk: Desk, now: datetime) -> RetentionApplied:
+    """The `RetentionApplied` event for `now`: per status, the age beyond which records are pruned."""
+    retention = desk.settings.retention
+    days = {
+        "success": retention.success_days,
+        "failed": retention.failed_days,
+        "partial": retention.partial_days,
+        "cancelled": retention.cancelled_days,
+        "missed": retention.missed_days,
+        "skipped": retention.skipped_days,
+    }
+    return RetentionApplied(
+        producer=desk.producer,
+        execution_cutoffs={status: now - timedelta(days=age) for status, age in days.items()},
+        history_cutoff=now - timedelta(days=retention.history_days),
+        event_cutoff=now - timedelta(days=retention.event_days),
+    )

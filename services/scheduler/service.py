@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Literal
@@ -24,6 +25,7 @@ from infrastructure.process import health_line
 from infrastructure.store.claims_port import LocalRunClaims, RunClaims
 from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
+from services.scheduler.desk import Desk
 from services.scheduler.office import Office
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.triggers import TriggerSpecError, build_trigger
@@ -51,6 +53,7 @@ class SchedulerService:
         scheduler_id: str,
         clock: Clock = utc_now,
         claims: RunClaims | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bus = bus
         self.store = store
@@ -64,6 +67,7 @@ class SchedulerService:
         self.producer = f"scheduler:{scheduler_id}"
         self._election = election
         self._clock = clock
+        self._monotonic = monotonic
         self._triggers = validated_triggers(self.definitions, self.timezone)
         self.office: Office | None = None
         self._campaign: asyncio.Task[None] | None = None
@@ -141,7 +145,17 @@ class SchedulerService:
             )
 
     async def _lead(self, lease: Lease) -> None:
-        office = Office(self, self._triggers)
+        desk = Desk(
+            bus=self.bus,
+            store=self.store,
+            claims=self.claims,
+            definitions=self.definitions,
+            settings=self.settings,
+            producer=self.producer,
+            wall=self._clock,
+            mono=self._monotonic,
+        )
+        office = Office(desk, self._triggers, self.timezone)
         try:
             async with asyncio.timeout(OFFICE_OPEN_TIMEOUT_S):
                 await office.open()

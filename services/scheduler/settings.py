@@ -47,6 +47,12 @@ class SchedulerSettings(CommonSettings):
     run_heartbeat_timeout_s: float = Field(
         default=30.0, gt=0, description="a running run not heard of for this long is declared lost"
     )
+    queued_run_redispatch_s: float = Field(
+        default=60.0, gt=0, description="a queued run no worker took is sent again after this long (doubling)"
+    )
+    queued_run_max_wait_s: float = Field(
+        default=86_400.0, gt=0, description="a queued run no worker took for this long is ended failed"
+    )
     leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     canary_trigger: str = "interval:300"

@@ -115,6 +115,14 @@ def examples() -> list[Message]:
             job_id="nope",
             reason="unknown job 'nope'",
         ),
+        events.FiresDropped(
+            **scheduler,
+            job_id="quotes",
+            count=9_900,
+            first=AT,
+            last=LATER,
+            reason="9900 older instant(s) of a downtime beyond the catch-up cap (100 records)",
+        ),
         events.SchedulerHeartbeat(
             **scheduler, scheduler_id="main", state=1, total_jobs=18, paused_jobs=3, interval_s=5
         ),

@@ -63,7 +63,8 @@ async def reach(
     return record
 
 
-async def test_overlap_skip_records_a_skipped_run_and_force_overrides_it(tmp_path: Path) -> None:
+async def test_overlap_skip_records_a_skipped_run_even_when_forced(tmp_path: Path) -> None:
+    """`force` lifts the trading-time check only: the overlap policy holds for forced runs too."""
     async with embedded(tmp_path, overlap="skip") as system:
         first = await trigger(system, duration_s=20, steps=200)
         await reach(system, first, {"running"})
@@ -71,7 +72,7 @@ async def test_overlap_skip_records_a_skipped_run_and_force_overrides_it(tmp_pat
         skipped = await reach(system, second, {"skipped"})
         assert skipped.is_manual and "overlap policy: skip" in (skipped.error_message or "")
         forced = await trigger(system, force=True, duration_s=0)
-        await reach(system, forced, {"success"})
+        await reach(system, forced, {"skipped"})
 
 
 async def test_overlap_allow_has_a_maximum(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from domain.scheduling.fire import scheduled_execution_id
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.firing import scheduled_execution_id
 from services.scheduler.service import SchedulerService
 from tests.jobs import embedded_settings
 from tests.waiting import wait_until

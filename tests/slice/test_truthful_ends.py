@@ -64,7 +64,7 @@ async def test_a_queued_run_cancelled_never_starts_and_ends_cancelled_at_once(sy
     record = await system.store.get_execution(waiting)
     assert record is not None and record.status == "cancelled" and record.started_at is None
     assert system.scheduler.office is not None
-    assert waiting not in system.scheduler.office.tracker.runs, "the scheduler tracks it no more"
+    assert waiting not in system.scheduler.office.desk.state.runs, "the scheduler tracks it no more"
 
 
 async def test_a_queued_run_marked_failed_never_starts(system: EmbeddedSystem) -> None:

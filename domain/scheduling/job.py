@@ -1,0 +1,45 @@
+"""What the decider needs to know of a job, and of its trigger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.run_policy import RunPolicy
+
+
+class JobRules(Protocol):
+    """A job as the decider reads it (the scheduler's job definitions have these fields)."""
+
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def job_kind(self) -> str: ...
+
+    @property
+    def kwargs(self) -> dict[str, Any]: ...
+
+    @property
+    def misfire_grace_time(self) -> int:
+        """How late (seconds) a scheduled instant may still start a run."""
+
+    @property
+    def coalesce(self) -> bool:
+        """Whether the instants a stall left are run once (the newest), the others recorded coalesced."""
+
+    @property
+    def policy(self) -> RunPolicy: ...
+
+    @property
+    def pool(self) -> str: ...
+
+
+class Trigger(Protocol):
+    """When a job fires."""
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        """First fire instant strictly after `instant` (aware UTC datetimes both); None: never again."""

@@ -1,0 +1,248 @@
+"""What the leader knows of the runs in flight and of the executions it decided, and `evolve`.
+
+`evolve(state, message, now)` folds one message (a lifecycle event, or a message the leader itself
+publishes) into the state and returns the new state; it never does I/O. Liveness is measured on the
+monotonic clock (`Now.mono`), so a step of the wall clock neither fails a run nor freezes its watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from contracts.envelope import Message
+from contracts.events import (
+    TERMINAL_STATUSES,
+    AttemptFailed,
+    ExecutionDeleted,
+    ExecutionMarkedFailed,
+    JobFinished,
+    JobMissed,
+    JobPaused,
+    JobRegistered,
+    JobResumed,
+    JobSkipped,
+    JobStarted,
+    Progress,
+    QueuedRunCancelled,
+    RunQueued,
+    WorkerHeartbeat,
+)
+from contracts.runs import RunJob
+from domain.records import ExecutionRecord
+from domain.scheduling.fire import Now
+
+REMEMBERED_OUTCOMES = 4_096
+"""How many decided executions the state remembers (newest first); older ones are looked up in the store."""
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """A run that is not over: enough to count it, watch it and send its next attempt.
+
+    `heard_at`, `dispatched_at` and `retry_due` are monotonic seconds (`Now.mono`)."""
+
+    execution_id: str
+    job_id: str
+    scheduled_time: Any
+    is_manual: bool
+    kwargs: Mapping[str, Any]
+    force: bool
+    attempt: int
+    running: bool
+    heard_at: float
+    dispatched_at: float
+    correlation_id: str | None = None
+    retry_due: float | None = None
+    worker_id: str | None = None
+    dispatches: int = 1
+
+    @property
+    def waiting(self) -> bool:
+        """Queued for a worker (not running, no retry pending)."""
+        return not self.running and self.retry_due is None
+
+
+@dataclass(frozen=True)
+class SchedulerState:
+    """Runs in flight by execution id, recent outcomes by execution id, paused jobs."""
+
+    runs: Mapping[str, ActiveRun] = field(default_factory=dict)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    paused: frozenset[str] = frozenset()
+
+    def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
+        """Runs of the job in flight, not counting `excluding` (the execution being decided)."""
+        return sum(1 for run in self.runs.values() if run.job_id == job_id and run.execution_id != excluding)
+
+    def outcome(self, execution_id: str) -> str | None:
+        """What became of an execution this state knows: its status, or None when unknown here."""
+        run = self.runs.get(execution_id)
+        if run is not None:
+            return "running" if run.running else "queued"
+        return self.outcomes.get(execution_id)
+
+
+def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
+    """The state a new leader starts from: the read model's unfinished runs, each heard of `now`."""
+    runs: dict[str, ActiveRun] = {}
+    for record in records:
+        if record.status in TERMINAL_STATUSES:
+            continue
+        retry_due = None
+        if record.retry_at is not None:
+            retry_due = now.mono + max(0.0, (record.retry_at - now.wall).total_seconds())
+        runs[record.execution_id] = ActiveRun(
+            execution_id=record.execution_id,
+            job_id=record.job_id,
+            scheduled_time=record.scheduled_time or record.timestamp,
+            is_manual=record.is_manual,
+            kwargs=record.kwargs,
+            force=record.force,
+            attempt=record.attempt,
+            running=record.status == "running",
+            heard_at=now.mono,
+            dispatched_at=now.mono,
+            retry_due=retry_due,
+            worker_id=record.worker_id,
+        )
+    return SchedulerState(runs=runs, paused=frozenset(paused))
+
+
+_ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
+
+
+def evolve(state: SchedulerState, message: Message, now: Now) -> SchedulerState:
+    """Fold one message into the state (any order, any number of times: duplicates change nothing)."""
+    match message:
+        case RunQueued():
+            return _queued(state, message, now)
+        case RunJob():
+            return _dispatched(state, message, now)
+        case JobStarted() | Progress() | WorkerHeartbeat():
+            return _heard_of(state, message, now)
+        case AttemptFailed():
+            return _attempt_failed(state, message, now)
+        case JobFinished():
+            return ended(state, message.execution_id, message.status)
+        case ExecutionMarkedFailed() | QueuedRunCancelled() | ExecutionDeleted():
+            return ended(state, message.execution_id, _ENDED_AS[type(message)])
+        case JobMissed() | JobSkipped():
+            return _not_run(state, message)
+        case JobPaused() | JobResumed() | JobRegistered():
+            return _pause(state, message)
+    return state
+
+
+def _heard_of(
+    state: SchedulerState, message: JobStarted | Progress | WorkerHeartbeat, now: Now
+) -> SchedulerState:
+    if isinstance(message, WorkerHeartbeat):
+        for ref in message.runs:
+            state = _heard(state, ref.execution_id, ref.attempt, now, message.worker_id)
+        return state
+    worker_id = message.worker_id if isinstance(message, JobStarted) else None
+    return _heard(state, message.execution_id, message.attempt, now, worker_id)
+
+
+def forgotten(state: SchedulerState, execution_id: str) -> SchedulerState:
+    """The state without an execution (a run whose messages could not be published)."""
+    runs = dict(state.runs)
+    outcomes = dict(state.outcomes)
+    runs.pop(execution_id, None)
+    outcomes.pop(execution_id, None)
+    return replace(state, runs=runs, outcomes=outcomes)
+
+
+def graced(state: SchedulerState, now: Now) -> SchedulerState:
+    """Every run counted as heard of `now` (after a time during which heartbeats could not arrive)."""
+    return replace(state, runs={key: replace(run, heard_at=now.mono) for key, run in state.runs.items()})
+
+
+def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerState:
+    """The execution is over: no longer in flight, its outcome remembered."""
+    runs = dict(state.runs)
+    runs.pop(execution_id, None)
+    return replace(state, runs=runs, outcomes=_remember(state.outcomes, execution_id, status))
+
+
+def _remember(outcomes: Mapping[str, str], execution_id: str, status: str) -> dict[str, str]:
+    kept = dict(outcomes)
+    kept.pop(execution_id, None)
+    kept[execution_id] = status
+    while len(kept) > REMEMBERED_OUTCOMES:
+        del kept[next(iter(kept))]
+    return kept
+
+
+def _queued(state: SchedulerState, event: RunQueued, now: Now) -> SchedulerState:
+    if state.outcome(event.execution_id) is not None:
+        return state  # a duplicate, or an execution already decided: never reopened
+    run = ActiveRun(
+        execution_id=event.execution_id,
+        job_id=event.job_id,
+        scheduled_time=event.scheduled_time,
+        is_manual=event.is_manual,
+        kwargs=event.kwargs,
+        force=event.force,
+        attempt=event.attempt,
+        running=False,
+        heard_at=now.mono,
+        dispatched_at=now.mono,
+        correlation_id=event.correlation_id,
+        dispatches=0,  # its `RunJob` follows
+    )
+    return replace(state, runs={**state.runs, event.execution_id: run})
+
+
+def _dispatched(state: SchedulerState, run_job: RunJob, now: Now) -> SchedulerState:
+    run = state.runs.get(run_job.execution_id)
+    if run is None or run_job.attempt < run.attempt:
+        return state
+    moved = replace(run, retry_due=None, dispatched_at=now.mono, dispatches=run.dispatches + 1)
+    if run_job.attempt > run.attempt or run.retry_due is not None:  # a new attempt waits from now
+        moved = replace(moved, attempt=run_job.attempt, running=False, heard_at=now.mono, dispatches=1)
+    return replace(state, runs={**state.runs, run.execution_id: moved})
+
+
+def _heard(
+    state: SchedulerState, execution_id: str, attempt: int, now: Now, worker_id: str | None
+) -> SchedulerState:
+    run = state.runs.get(execution_id)
+    if run is None or attempt < run.attempt:
+        return state
+    heard = replace(
+        run,
+        attempt=attempt,
+        running=True,
+        heard_at=now.mono,
+        retry_due=None,
+        worker_id=worker_id or run.worker_id,
+    )
+    return replace(state, runs={**state.runs, execution_id: heard})
+
+
+def _attempt_failed(state: SchedulerState, event: AttemptFailed, now: Now) -> SchedulerState:
+    run = state.runs.get(event.execution_id)
+    if (
+        run is None
+        or event.attempt < run.attempt
+        or (run.retry_due is not None and event.attempt == run.attempt)
+    ):
+        return state
+    waiting = replace(run, attempt=event.attempt, running=False, retry_due=now.mono + event.retry_in_s)
+    return replace(state, runs={**state.runs, run.execution_id: waiting})
+
+
+def _not_run(state: SchedulerState, event: JobMissed | JobSkipped) -> SchedulerState:
+    if state.outcome(event.execution_id) is not None:
+        return state  # an execution that exists is never changed by a miss or a skip
+    status = "missed" if isinstance(event, JobMissed) else "skipped"
+    return replace(state, outcomes=_remember(state.outcomes, event.execution_id, status))
+
+
+def _pause(state: SchedulerState, event: JobPaused | JobResumed | JobRegistered) -> SchedulerState:
+    paused = isinstance(event, JobPaused) or (isinstance(event, JobRegistered) and event.paused)
+    jobs = state.paused | {event.job_id} if paused else state.paused - {event.job_id}
+    return replace(state, paused=frozenset(jobs))

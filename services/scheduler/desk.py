@@ -1,0 +1,82 @@
+"""What the leader's handlers share: the bus and the store, the decider's state, the two clocks.
+
+`carry_out` is the one place a `Decision` turns into effects: claim (if asked), fold into the state,
+publish. Runs, misses and skips are folded before anything is awaited, so concurrent fires of one job see
+them (the overlap policy holds); they are forgotten again if their messages cannot be published.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contracts.envelope import Message
+from contracts.events import JobMissed, JobPaused, JobResumed, JobSkipped, RunQueued
+from domain.scheduling.decide import Decision
+from domain.scheduling.fire import Now
+from domain.scheduling.state import SchedulerState, evolve, forgotten
+from infrastructure.bus.port import Bus, Reject
+from infrastructure.store.claims_port import RunClaims
+from infrastructure.store.port import Store
+from services.scheduler.definitions import JobDefinition
+from services.scheduler.settings import SchedulerSettings
+
+logger = logging.getLogger(__name__)
+
+_DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed)
+
+
+@dataclass
+class Desk:
+    """The leader's shared desk: adapters, catalogue, settings, clocks and the decider's current state."""
+
+    bus: Bus
+    store: Store
+    claims: RunClaims
+    definitions: Mapping[str, JobDefinition]
+    settings: SchedulerSettings
+    producer: str
+    wall: Callable[[], datetime]
+    mono: Callable[[], float] = time.monotonic
+    state: SchedulerState = field(default_factory=SchedulerState)
+
+    def now(self) -> Now:
+        """One reading of both clocks."""
+        return Now(wall=self.wall(), mono=self.mono())
+
+    def fold(self, message: Message) -> None:
+        """Fold one message (received or published) into the state."""
+        self.state = evolve(self.state, message, self.now())
+
+    async def carry_out(self, decision: Decision, **context: str) -> None:
+        """Claim if asked, publish the decision's messages, and raise `Reject` for a refused command."""
+        if decision.log is not None:
+            logger.info(decision.log, extra=context)
+        messages = decision.messages
+        if decision.claim is not None:
+            claim = decision.claim
+            if await self.claims.claim_run(claim.execution_id, claim.attempt, claim.holder):
+                messages = decision.if_claimed if decision.if_claimed is not None else messages
+        await self.publish(messages)
+        if decision.rejection is not None:
+            raise Reject(decision.rejection)
+
+    async def publish(self, messages: tuple[Message, ...]) -> None:
+        """Publish together; decisions are folded first, the rest once confirmed."""
+        first = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
+        for message in first:
+            self.fold(message)
+        try:
+            await self.bus.publish_many(messages)
+        except BaseException:
+            for message in first:
+                execution_id = getattr(message, "execution_id", None)
+                if execution_id is not None:
+                    self.state = forgotten(self.state, execution_id)
+            raise
+        for published in messages:
+            if not isinstance(published, _DECIDED_FIRST):
+                self.fold(published)

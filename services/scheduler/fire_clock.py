@@ -1,0 +1,69 @@
+"""APScheduler 3 as the clock only: it says which instants of which job are due, nothing more.
+
+Each job is registered with a no-op function; its submission event carries every instant due since the
+last one (`coalesce=False`: a stalled loop or a suspended host delivers all of them), and what they
+become is decided by the decider. APScheduler's own misfire check is off (`misfire_grace_time=None`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+OnDue = Callable[[str, list[datetime]], None]
+
+
+async def _no_op() -> None:
+    """What APScheduler "runs": the instants are handled by the submission listener."""
+
+
+class FireClock:
+    """Which instants of which job are due (APScheduler underneath); `on_due` gets them, all of them."""
+
+    def __init__(self, timezone: tzinfo, on_due: OnDue) -> None:
+        self._aps = AsyncIOScheduler(timezone=timezone)
+        self._on_due = on_due
+        self._aps.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+
+    @property
+    def paused_count(self) -> int:
+        return sum(1 for job in self._aps.get_jobs() if job.next_run_time is None)
+
+    def start_paused(self) -> None:
+        self._aps.start(paused=True)
+
+    def resume_all(self) -> None:
+        self._aps.resume()
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def add(self, job_id: str, name: str, trigger: BaseTrigger, *, paused: bool) -> None:
+        self._aps.add_job(
+            _no_op,
+            trigger=trigger,
+            id=job_id,
+            name=name,
+            misfire_grace_time=None,
+            coalesce=False,
+            max_instances=1000,
+            **({"next_run_time": None} if paused else {}),
+        )
+
+    def pause(self, job_id: str) -> None:
+        self._aps.pause_job(job_id)
+
+    def resume(self, job_id: str) -> None:
+        self._aps.resume_job(job_id)
+
+    def next_run_time(self, job_id: str) -> datetime | None:
+        job = self._aps.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
+    def _submitted(self, event: JobSubmissionEvent) -> None:
+        self._on_due(event.job_id, list(event.scheduled_run_times))
