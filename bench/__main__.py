@@ -39,6 +39,7 @@ MEASUREMENTS = {
     "read": ("bench.read_path", "measure_read_path"),  # (6)
     "replay": ("bench.replay", "measure_replay"),  # (7)
     "commands": ("bench.command_latency", "measure_commands"),  # (9)
+    "run_logs": ("bench.run_logs", "measure_run_logs"),  # (10)
 }
 
 

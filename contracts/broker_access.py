@@ -24,7 +24,9 @@ from contracts.topology import (
     EVENTS_EXCHANGE,
     LEADER_LOCK_QUEUE,
     LIFECYCLE,
+    LOGS_EXCHANGE,
     PROJECTOR,
+    RUN_LOGS,
     RUNS,
     RUNS_EXCHANGE,
     RUNS_QUEUE,
@@ -35,7 +37,7 @@ from contracts.topology import (
 Role = Literal["api", "scheduler", "projector", "worker"]
 ROLES: tuple[Role, ...] = ("api", "scheduler", "projector", "worker")
 # Every service declares (idempotent) the exchanges it uses and the dead-letter queue; all dead-letter.
-_EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE)
+_EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE, DEAD_LETTER_EXCHANGE)
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,9 @@ ACCESS: dict[Role, Access] = {
         (COMMANDS, RUNS, PROJECTOR, LIFECYCLE), publishes=(RUNS_EXCHANGE, EVENTS_EXCHANGE),
         consumes=(COMMANDS.name, LIFECYCLE.name), own=((LEADER_LOCK_QUEUE, None),),
     ),
-    "projector": _access((PROJECTOR,), publishes=(), consumes=(PROJECTOR.name,)),
+    "projector": _access((PROJECTOR, RUN_LOGS), publishes=(), consumes=(PROJECTOR.name, RUN_LOGS.name)),
     "worker": _access(
-        (RUNS, PROJECTOR, LIFECYCLE), publishes=(EVENTS_EXCHANGE,),
+        (RUNS, PROJECTOR, LIFECYCLE, RUN_LOGS), publishes=(EVENTS_EXCHANGE, LOGS_EXCHANGE),
         consumes=(RUNS_QUEUE, WORKER_CONTROL_QUEUE),
         own=((RUNS_QUEUE, RUNS_EXCHANGE), (WORKER_CONTROL_QUEUE, EVENTS_EXCHANGE)),
         prefixes=(RUNS_QUEUE, WORKER_CONTROL_QUEUE),

@@ -17,11 +17,12 @@ from contracts.commands import COMMAND_TYPES
 from contracts.envelope import Event, Message
 from contracts.events import EVENT_TYPES, EVENT_UPCASTERS
 from contracts.json_bounds import MESSAGE_LIMITS, JsonOutOfBounds, check_text
+from contracts.run_logs import RunLogBatch
 from contracts.runs import RunJob
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-_ALL_TYPES: tuple[type[Message], ...] = (*COMMAND_TYPES, RunJob, *EVENT_TYPES)
+_ALL_TYPES: tuple[type[Message], ...] = (*COMMAND_TYPES, RunJob, RunLogBatch, *EVENT_TYPES)
 MESSAGE_TYPES: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _ALL_TYPES}
 # The version each class writes: the default of its `version` field.
 CURRENT_VERSION: dict[str, int] = {

@@ -9,7 +9,7 @@ module). It must never import the workers' catalogue (pandas, market libraries).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
@@ -26,9 +26,14 @@ def _iso_date(value: str) -> str:
 
 
 class JobParameters(BaseModel):
-    """Base of every declaration: unknown parameters are refused, numbers must be finite."""
+    """Base of every declaration: unknown parameters are refused, numbers must be finite. Every job kind
+    accepts `log_level`: the lowest level of the lines its run's log keeps (the worker reads it)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        default=None, description="lowest level kept in this run's log (default INFO)"
+    )
 
 
 class NoParameters(JobParameters):
@@ -41,6 +46,9 @@ class CanaryParameters(JobParameters):
     fail: StrictBool = Field(default=False, description="fail on purpose at the end")
     partial: StrictBool = Field(
         default=False, description="end `partial` on purpose, as a sync that did part of its work"
+    )
+    log_lines: StrictInt = Field(
+        default=0, ge=0, le=100_000, description="more lines logged at once at the start of the run"
     )
 
 
@@ -66,6 +74,17 @@ class BasicInfoParameters(SymbolParameters):
     details: StrictBool = Field(default=True, description="false: the code list only, no per-stock details")
 
 
+IsoDate = Annotated[str, AfterValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class MarketReviewParameters(JobParameters):
+    trade_date: IsoDate | None = Field(
+        default=None, description="YYYY-MM-DD: review this day (default: the latest day with stored bars)"
+    )
+    start_date: IsoDate | None = Field(default=None, description="YYYY-MM-DD: first day of a backfill")
+    end_date: IsoDate | None = Field(default=None, description="YYYY-MM-DD: last day of a backfill (today)")
+
+
 JOB_PARAMETERS: dict[str, type[JobParameters]] = {
     "pipeline_canary": CanaryParameters,
     "basics_sync_service": NoParameters,
@@ -85,6 +104,7 @@ JOB_PARAMETERS: dict[str, type[JobParameters]] = {
     "baostock_historical_sync": HistoryParameters,
     "baostock_status_check": NoParameters,
     "news_sync": SymbolParameters,
+    "market_daily_review": MarketReviewParameters,
 }
 
 
@@ -99,7 +119,9 @@ class InvalidParameters(ValueError):
 
 
 def accepted_parameters(job_kind: str) -> list[str]:
-    return list(JOB_PARAMETERS.get(job_kind, NoParameters).model_fields)
+    """The names a job kind accepts, its own first (`log_level`, which every kind accepts, last)."""
+    names = list(JOB_PARAMETERS.get(job_kind, NoParameters).model_fields)
+    return [name for name in names if name != "log_level"] + ["log_level"]
 
 
 def check_parameters(job_kind: str, kwargs: dict[str, Any]) -> None:

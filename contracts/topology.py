@@ -6,6 +6,7 @@ API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [wor
                                                │              │               │
                                   [projector.events]  [scheduler.lifecycle]  per-process queues
                                    [alerter.events]
+worker ─RunLogBatch─▶ (scheduler.logs) ─▶ [projector.run-logs] ─▶ run-log store
                                                                             (API stream, worker cancels)
 """
 
@@ -19,6 +20,8 @@ COMMANDS_EXCHANGE = "scheduler.commands"
 RUNS_EXCHANGE = "scheduler.runs"
 EVENTS_EXCHANGE = "scheduler.events"
 DEAD_LETTER_EXCHANGE = "scheduler.dead-letter"
+# Run logs (`contracts.run_logs`): beside the events, never mixed with them.
+LOGS_EXCHANGE = "scheduler.logs"
 
 COMMANDS_QUEUE = "scheduler.commands"
 RUNS_QUEUE = "workers.runs"
@@ -28,7 +31,12 @@ DEAD_LETTER_QUEUE = "scheduler.dead-letter"
 REJECTION_REASON_HEADER = "x-rejection-reason"
 ORIGINAL_QUEUE_HEADER = "x-original-queue"
 
-EXCHANGE_FOR_KIND = {"command": COMMANDS_EXCHANGE, "run": RUNS_EXCHANGE, "event": EVENTS_EXCHANGE}
+EXCHANGE_FOR_KIND = {
+    "command": COMMANDS_EXCHANGE,
+    "run": RUNS_EXCHANGE,
+    "event": EVENTS_EXCHANGE,
+    "log": LOGS_EXCHANGE,
+}
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,12 @@ ALERTER = QueueSpec(
     ),
     single_active_consumer=True,
 )  # fmt: skip
+# The lines jobs log (`RunLogBatch`), written to the run-log store by the projector process.
+RUN_LOGS = QueueSpec("projector.run-logs", LOGS_EXCHANGE, binding_keys=("RunLogBatch",))
 # Declared by every bus at start, so that nothing published before its consumer first starts is dropped.
 # Not the alerter's: a deployment without an alerter would fill it for ever; the alerter declares it itself
 # before it rebuilds its state from the event store, which holds whatever came before.
-STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE)
+STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE, RUN_LOGS)
 
 
 # Exclusive, per-process queues (the adapters add a unique suffix to the stream's) and the leader lock.

@@ -80,6 +80,20 @@ def _job(
     return CatalogueEntry(job_id, name, trigger, source, description, notes)
 
 
+# Periodic analysis of the stored data (no network). At a fixed time it cannot know that the day's
+# historical syncs succeeded: registered paused until it can run after them (job dependencies).
+MARKET_DAILY_REVIEW = CatalogueEntry(
+    job_id="market_daily_review",
+    name="每日市场复盘",
+    trigger="30 18 * * 1-5",
+    source="multi",
+    description="工作日收盘后根据已存储的日线与基础信息生成当日复盘：涨跌家数、按板块规则的涨停跌停、"
+    "成交额、涨跌幅中位数、涨跌幅前十与行业平均涨跌幅，写入 market_daily_review。",
+    notes="advancers/decliners, limit-up/down by board rules, amount, movers, industries; from stored bars",
+    paused_reason="off by default: it should run after the day's historical syncs (job dependencies); "
+    "enable it with SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED=true",
+)
+
 DATA_SYNC_JOBS: tuple[CatalogueEntry, ...] = (
     _job("basics_sync_service", "股票基础信息同步（多数据源）", "06:30", "multi",
          "每日同步股票列表、最新交易日与每日基础指标到 stock_basic_info，"
@@ -136,6 +150,7 @@ DATA_SYNC_JOBS: tuple[CatalogueEntry, ...] = (
     _job("news_sync", "新闻数据同步（AKShare）", "0 */2 * * *", "akshare",
          "每 2 小时从东方财富同步自选股票的新闻（每只最多 10 条），写入 stock_news。",
          "stock_news_em for watched symbols: its latest page (10 items) per stock"),
+    MARKET_DAILY_REVIEW,
 )  # fmt: skip
 
 CATALOGUE: dict[str, CatalogueEntry] = {entry.job_id: entry for entry in (CANARY, *DATA_SYNC_JOBS)}

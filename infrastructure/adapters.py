@@ -9,6 +9,7 @@ from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
+from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserStore
 
 
@@ -73,3 +74,14 @@ def make_run_claims(settings: CommonSettings) -> RunClaims:
     from infrastructure.store.sqlite_claims import SQLiteRunClaims
 
     return SQLiteRunClaims(settings.sqlite_file)
+
+
+def make_run_logs(settings: CommonSettings) -> RunLogStore:
+    """Where the lines jobs log are kept: beside the event log, in the same database."""
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_run_logs import MongoRunLogs
+
+        return MongoRunLogs.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
+    from infrastructure.store.sqlite_run_logs import SQLiteRunLogs
+
+    return SQLiteRunLogs(settings.sqlite_file)

@@ -23,6 +23,7 @@ from contracts.topology import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     EVENTS_EXCHANGE,
+    LOGS_EXCHANGE,
     RUNS_EXCHANGE,
     STANDING_QUEUES,
     QueueSpec,
@@ -34,7 +35,7 @@ from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Ha
 
 logger = logging.getLogger(__name__)
 
-ROUTABLE_EXCHANGES = frozenset({COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE})
+ROUTABLE_EXCHANGES = frozenset({COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE})
 CLOSE_GRACE_SECONDS = 5.0
 
 

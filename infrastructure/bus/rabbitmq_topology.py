@@ -25,6 +25,7 @@ from contracts.topology import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
+    LOGS_EXCHANGE,
     ORIGINAL_QUEUE_HEADER,
     REJECTION_REASON_HEADER,
     RUNS_EXCHANGE,
@@ -33,7 +34,7 @@ from contracts.topology import (
 )
 from infrastructure.bus.port import DeadLetter
 
-TOPIC_EXCHANGES = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE)
+TOPIC_EXCHANGES = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE)
 CONTENT_TYPE = "application/json"
 
 

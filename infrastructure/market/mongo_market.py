@@ -71,8 +71,14 @@ class MongoMarketStore:
                     ],
                 )
             last = [("data_source", ASCENDING), ("period", ASCENDING), ("symbol", ASCENDING)]
+            # One day's bars of every symbol (the daily market review).
+            day = [("trade_date", ASCENDING), ("period", ASCENDING)]
             await ensure_indexes(
-                self._db[STOCK_DAILY_QUOTES], [IndexModel(last, name=f"{STOCK_DAILY_QUOTES}_last")]
+                self._db[STOCK_DAILY_QUOTES],
+                [
+                    IndexModel(last, name=f"{STOCK_DAILY_QUOTES}_last"),
+                    IndexModel(day, name=f"{STOCK_DAILY_QUOTES}_day"),
+                ],
             )
         except PyMongoError as error:
             raise MarketStoreUnavailable(f"cannot prepare market collections: {error}") from error

@@ -11,6 +11,7 @@ Collections and their upsert keys (`../shared/spec/jobs.md`):
   volume (shares), amount (yuan), change, pct_chg, optional turnover_rate, pe, pb; adjust;
 - `stock_financial_data` {symbol, report_period, data_source}: headline figures plus the raw statements;
 - `stock_news` {url, title, publish_time}: symbol, content, source, data_source.
+- `market_daily_review` {trade_date}: the day's review (`domain.market_review`), written whole (`replace`).
 
 Dates are ISO strings (`2024-01-02`), times `YYYY-MM-DD HH:MM:SS` (Asia/Shanghai, as published);
 `updated_at` is an aware UTC datetime set by the writer, `created_at` is set on insert. Two ways to write:
@@ -42,6 +43,7 @@ MARKET_QUOTES = "market_quotes"
 STOCK_DAILY_QUOTES = "stock_daily_quotes"
 STOCK_FINANCIAL_DATA = "stock_financial_data"
 STOCK_NEWS = "stock_news"
+MARKET_DAILY_REVIEW = "market_daily_review"
 
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     STOCK_BASIC_INFO: ("code", "source"),
@@ -49,6 +51,7 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     STOCK_DAILY_QUOTES: ("symbol", "trade_date", "data_source", "period"),
     STOCK_FINANCIAL_DATA: ("symbol", "report_period", "data_source"),
     STOCK_NEWS: ("url", "title", "publish_time"),
+    MARKET_DAILY_REVIEW: ("trade_date",),
 }
 TIMESTAMP_FIELDS = ("updated_at", "created_at")
 DEFAULT_BATCH_SIZE = 500

@@ -51,6 +51,10 @@ def _schema() -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {STOCK_DAILY_QUOTES}_last ON {STOCK_DAILY_QUOTES}"
         " (data_source, period, symbol, trade_date)"
     )
+    # One day's bars of every symbol (the daily market review).
+    statements.append(
+        f"CREATE INDEX IF NOT EXISTS {STOCK_DAILY_QUOTES}_day ON {STOCK_DAILY_QUOTES} (trade_date, period)"
+    )
     return statements
 
 

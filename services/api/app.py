@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from infrastructure.bus.port import Bus
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
+from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
 from services.api.auth_errors import install_auth_errors
@@ -46,6 +47,7 @@ from services.api.routes import (
     jobs,
     parameters,
     probes,
+    run_logs,
     status,
     triggers,
 )
@@ -76,6 +78,7 @@ def create_app(
     users: UserStore,
     projector_lag: ProjectorLagProbe | None = None,
     platform_users: PlatformUserDirectory | None = None,
+    run_log_store: RunLogStore | None = None,
 ) -> FastAPI:
     metrics = ApiMetrics()
     sessions, authenticator = _authentication(settings, users, platform_users)
@@ -102,6 +105,7 @@ def create_app(
             per_user=settings.stream_max_clients_per_user,
             check_interval_s=settings.stream_auth_check_s,
         ),
+        run_logs=run_log_store,
     )
 
     @asynccontextmanager
@@ -153,6 +157,7 @@ def create_app(
         parameters,
         triggers,
         executions,
+        run_logs,
         history,
         status,
         events,

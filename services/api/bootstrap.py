@@ -14,7 +14,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from infrastructure.adapters import make_bus, make_platform_users, make_store, make_user_store
+from infrastructure.adapters import (
+    make_bus,
+    make_platform_users,
+    make_run_logs,
+    make_store,
+    make_user_store,
+)
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging
 from infrastructure.store.platform_users_port import PlatformUserDirectory
@@ -81,6 +87,9 @@ async def serve(settings: ApiSettings) -> None:
         resources.push_async_callback(store.close)
         await users.open()
         resources.push_async_callback(users.close)
+        run_log_store = make_run_logs(settings)
+        await run_log_store.open()
+        resources.push_async_callback(run_log_store.close)
         # The broker may be down at start-up: connect in the background (retrying with backoff, logged)
         # while the API serves reads; commands answer 503 until the bus is connected.
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
@@ -94,6 +103,7 @@ async def serve(settings: ApiSettings) -> None:
             users=users,
             projector_lag=store.projector_lag_s,
             platform_users=platform_users,
+            run_log_store=run_log_store,
         )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from infrastructure.bus.port import Bus
 from infrastructure.store.port import Store
+from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated, Authenticator
@@ -42,6 +43,8 @@ class ApiContext:
     """None in platform mode (our own sign-in is off)"""
     login_guard: LoginGuard
     stream_limits: StreamLimits
+    run_logs: RunLogStore | None = None
+    """Each run's own log (None: not served by this process, 503)"""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -72,6 +72,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "实时事件流暂不可用（消息总线未连接）",
         "The live stream is unavailable (the message bus is not connected)",
     ),
+    "run_logs_listed": ("获取到 {count} 行运行日志", "{count} run log line(s)"),
+    "run_logs_unavailable": (
+        "运行日志存储未配置",
+        "The run-log store is not configured in this process",
+    ),
     "stream_overflow": ("客户端处理过慢，请重新连接", "The client reads too slowly: reconnect"),
     "invalid_parameters": ("参数无效", "Invalid parameters"),
     "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),

@@ -26,6 +26,7 @@ async def main(settings: EmbeddedSettings) -> None:
                 users=system.users,
                 projector_lag=system.store.projector_lag_s,
                 platform_users=platform_users,
+                run_log_store=system.run_logs,
             )
             logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
             await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM

@@ -10,25 +10,28 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR
-from infrastructure.adapters import make_bus, make_store, make_user_store
+from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR, RUN_LOGS
+from infrastructure.adapters import make_bus, make_run_logs, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.settings import CommonSettings
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
+from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserStore
 from services.alerter.alerter import Alerter
 from services.alerter.assembly import build_alerter
 from services.api.presets import seed_presets
 from services.embedded.settings import EmbeddedSettings
 from services.projector.projector import Projector
+from services.projector.run_logs import RunLogWriter
 from services.scheduler.bootstrap import build_scheduler
 from services.scheduler.service import SchedulerService
 from services.workers.bootstrap import build_worker
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.kinds import job_kinds
+from services.workers.run_log_redaction import configured_secrets
 from services.workers.worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 class EmbeddedSystem:
     settings: EmbeddedSettings
     store: Store = field(init=False)
+    run_logs: RunLogStore = field(init=False)
     users: UserStore = field(init=False)
     bus: Bus = field(init=False)
     projector: Projector = field(init=False)
@@ -46,6 +50,8 @@ class EmbeddedSystem:
     scheduler: SchedulerService = field(init=False)
     job_environment: JobEnvironment = field(init=False)
     _projection: Subscription | None = field(init=False, default=None)
+    _run_log_writing: Subscription | None = field(init=False, default=None)
+    _run_log_purge: asyncio.Task[None] | None = field(init=False, default=None)
     _alerting: Subscription | None = field(init=False, default=None)
     _alert_ticks: asyncio.Task[None] | None = field(init=False, default=None)
     _presets: asyncio.Task[None] | None = field(init=False, default=None)
@@ -57,6 +63,7 @@ class EmbeddedSystem:
         if catalogue_settings.tushare_token is not None:  # one process: the scheduler may know it
             self.settings = self.settings.model_copy(update={"tushare_token_set": True})
         self.store = make_store(self.settings)
+        self.run_logs = make_run_logs(self.settings)
         self.users = make_user_store(self.settings)
         self.bus = make_bus(self.settings, connection_name="embedded")
         self.projector = Projector(
@@ -71,7 +78,13 @@ class EmbeddedSystem:
         # One worker per pool: the default one, and one for each pool the settings give job kinds.
         self.workers = [
             build_worker(
-                self.settings, self.bus, kinds, claims=claims, worker_id=f"embedded-{pool}", pool=pool
+                self.settings,
+                self.bus,
+                kinds,
+                claims=claims,
+                worker_id=f"embedded-{pool}",
+                pool=pool,
+                secrets=configured_secrets(self.settings, self.job_environment.settings),
             )
             for pool in [DEFAULT_POOL, *self.settings.worker_pools]
         ]
@@ -85,12 +98,16 @@ class EmbeddedSystem:
 
     async def start(self) -> None:
         await self.store.open()
+        await self.run_logs.open()
         await self.users.open()
         await connect_with_retry(self.bus)
         self._projection = await self.bus.consume_batches(PROJECTOR, self.projector.on_events, max_batch=256)
         self._projector_state = asyncio.create_task(
             self.projector.report_periodically(), name="projector-state"
         )
+        writer = RunLogWriter(self.run_logs, self.settings.run_logs)
+        self._run_log_writing = await self.bus.consume_batches(RUN_LOGS, writer.on_batches, max_batch=64)
+        self._run_log_purge = asyncio.create_task(writer.purge_periodically(), name="run-log-purge")
         await self._start_alerter()
         for worker in self.workers:
             await worker.start()
@@ -120,7 +137,7 @@ class EmbeddedSystem:
         logger.warning("jobs not projected in time: metadata presets not seeded")
 
     async def stop(self) -> None:
-        for task in (self._presets, self._projector_state, self._alert_ticks):
+        for task in (self._presets, self._projector_state, self._alert_ticks, self._run_log_purge):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -129,10 +146,13 @@ class EmbeddedSystem:
             await worker.stop()
         if self._projection is not None:
             await self._projection.cancel()
+        if self._run_log_writing is not None:
+            await self._run_log_writing.cancel()
         if self._alerting is not None:
             await self._alerting.cancel()
         await self.alerter.notifier.stop()
         await self.bus.close()
         await self.users.close()
+        await self.run_logs.close()
         await self.store.close()
         await self.job_environment.aclose()

@@ -15,13 +15,15 @@ import socket
 from prometheus_client import start_http_server
 from pydantic import Field
 
-from contracts.topology import PROJECTOR
-from infrastructure.adapters import make_bus, make_store
+from contracts.topology import PROJECTOR, RUN_LOGS
+from infrastructure.adapters import make_bus, make_run_logs, make_store
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, health_line, run_until_stop_signal
 from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
+from services.projector.run_logs import RunLogWriter
 from services.projector.stats import metrics_registry
+from services.workers.run_log_settings import RunLogSettings
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class ProjectorSettings(CommonSettings):
     )
     projector_metrics_host: str = "127.0.0.1"
     projector_max_batch: int = Field(default=256, ge=1)
+    run_logs: RunLogSettings = Field(default_factory=RunLogSettings, description="run logs' retention")
 
 
 def projector_id(settings: CommonSettings) -> str:
@@ -46,7 +49,9 @@ async def main(settings: ProjectorSettings) -> None:
     name = projector_id(settings)
     store = make_store(settings)
     bus = make_bus(settings, connection_name=name)
+    run_logs = make_run_logs(settings)
     await store.open()
+    await run_logs.open()
     try:
         await connect_with_retry(bus)
         projector = Projector(store, projector_id=name, state_interval_s=settings.projector_state_interval_s)
@@ -60,17 +65,25 @@ async def main(settings: ProjectorSettings) -> None:
             PROJECTOR, projector.on_events, max_batch=settings.projector_max_batch
         )
         logger.info("projector %s consuming %s (or standing by)", name, PROJECTOR.name)
+        writer = RunLogWriter(run_logs, settings.run_logs)
+        run_log_subscription = await bus.consume_batches(RUN_LOGS, writer.on_batches, max_batch=64)
         await run_until_stop_signal(
             settings.liveness_file,
             lambda: health_line(bus.unreachable_since),
-            background={"projector-state": projector.report_periodically()},
+            background={
+                "projector-state": projector.report_periodically(),
+                "run-log-purge": writer.purge_periodically(),
+            },
         )
         with contextlib.suppress(TimeoutError):
             # A batch held by an unavailable store would wait for ever: its deliveries go back to the
             # queue when the connection closes.
             await asyncio.wait_for(subscription.cancel(), 10)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run_log_subscription.cancel(), 10)
         with contextlib.suppress(Exception):
             await projector.report_state()
     finally:
         await bus.close()
+        await run_logs.close()
         await store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Sequence
 
 from infrastructure.adapters import make_bus, make_run_claims
 from infrastructure.bus.port import Bus
@@ -15,6 +16,7 @@ from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.job_api import JobFunction
 from services.workers.kinds import job_kinds
+from services.workers.run_log_redaction import configured_secrets
 from services.workers.settings import WorkerSettings
 from services.workers.worker import Worker, WorkerTimings
 
@@ -29,9 +31,10 @@ def build_worker(
     claims: RunClaims,
     worker_id: str,
     pool: str | None = None,
+    secrets: Sequence[str] = (),
 ) -> Worker:
     """A worker from its settings (used by this process and by the embedded mode); `pool` defaults to
-    `settings.worker_pool`."""
+    `settings.worker_pool`; `secrets` are redacted from the runs' logs (`configured_secrets`)."""
     return Worker(
         bus,
         kinds,
@@ -45,6 +48,8 @@ def build_worker(
             hold_delivery_s=settings.hold_delivery_s,
         ),
         pool=settings.worker_pool if pool is None else pool,
+        run_logs=settings.run_logs,
+        secrets=secrets,
     )
 
 
@@ -57,7 +62,14 @@ async def main(settings: WorkerSettings) -> None:
     await claims.open()
     try:
         await connect_with_retry(bus)
-        worker = build_worker(settings, bus, job_kinds(environment), claims=claims, worker_id=worker_id)
+        worker = build_worker(
+            settings,
+            bus,
+            job_kinds(environment),
+            claims=claims,
+            worker_id=worker_id,
+            secrets=configured_secrets(settings, environment.settings),
+        )
         await worker.start()
         logger.info("worker %s ready (capacity %d)", worker_id, settings.worker_capacity)
         await run_until_stop_signal(settings.liveness_file, lambda: health_line(bus.unreachable_since))

@@ -1,19 +1,23 @@
 """`pipeline_canary`: a job that proves the pipeline works without touching any data provider.
 
-kwargs: `duration_s` (default 2) seconds spread over `steps` (default 4) progress reports; `fail=true` makes
-it fail on purpose at the end; `partial=true` makes it end `partial` (it says part of its work was left
-undone). Used by operators, end-to-end tests and benchmarks.
+kwargs: `duration_s` (default 2) seconds spread over `steps` (default 4) progress reports, each also one line
+of the run's log; `fail=true` makes it fail on purpose at the end; `partial=true` makes it end `partial` (it
+says part of its work was left undone); `log_lines` (default 0) more lines logged at once at the start (the
+benchmarks measure what logging costs with it). Used by operators, end-to-end tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from domain.catalogue import CANARY_JOB_ID, CANARY_NAME
 from services.workers.job_api import JobContext, PartialResult
 
 __all__ = ["CANARY_JOB_ID", "CANARY_NAME", "CanaryFailure", "pipeline_canary"]
+
+logger = logging.getLogger(__name__)
 
 
 class CanaryFailure(RuntimeError):
@@ -39,10 +43,14 @@ async def pipeline_canary(context: JobContext) -> dict[str, Any] | PartialResult
     duration_s = _number(kwargs, "duration_s", 2.0, minimum=0)
     steps = int(_number(kwargs, "steps", 4, minimum=1))
     fail, partial = _switch(kwargs, "fail"), _switch(kwargs, "partial")
+    log_lines = int(_number(kwargs, "log_lines", 0, minimum=0))
+    for line in range(1, log_lines + 1):
+        logger.info("canary log line %d/%d", line, log_lines)
     pause = duration_s / steps
     for step in range(1, steps + 1):
         if pause > 0:
             await asyncio.sleep(pause)
+        logger.info("canary step %d/%d", step, steps)
         await context.progress(
             100.0 * step / steps,
             f"canary step {step}/{steps}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from infrastructure.settings import CommonSettings
+from services.workers.run_log_settings import RunLogSettings
 
 
 class WorkerSettings(CommonSettings):
@@ -29,4 +30,7 @@ class WorkerSettings(CommonSettings):
         default=10.0,
         ge=0,
         description="a run still going after this long has its delivery acknowledged (consumer_timeout)",
+    )
+    run_logs: RunLogSettings = Field(
+        default_factory=RunLogSettings, description="limits, shipping and retention of each run's own log"
     )

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +39,11 @@ from services.workers.job_api import JobFunction, RunCancelled
 from services.workers.outbox import Outbox
 from services.workers.outcomes import Outcome
 from services.workers.run_context import RunContext
+from services.workers.run_log_buffer import RunLogBuffer
+from services.workers.run_log_capture import capturing, install_capture, run_level
+from services.workers.run_log_redaction import Redactor
+from services.workers.run_log_settings import RunLogSettings
+from services.workers.run_log_shipper import RunLogShipper
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,8 @@ class Worker:
         pool: str = DEFAULT_POOL,
         timings: WorkerTimings = WorkerTimings(),
         clock: Clock = utc_now,
+        run_logs: RunLogSettings | None = None,
+        secrets: Sequence[str] = (),
     ) -> None:
         self._bus = bus
         self._job_kinds = dict(job_kinds)
@@ -98,12 +105,17 @@ class Worker:
         # Run events and heartbeats go through the outbox: held in order while the broker is away.
         self.outbox = Outbox(bus)
         self._early_cancels: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._run_log_settings = run_logs or RunLogSettings()
+        self.run_logs = RunLogShipper(bus, producer=self._producer, settings=self._run_log_settings)
+        self._redactor = Redactor(secrets)
 
     @property
     def active_runs(self) -> int:
         return len(self._active)
 
     async def start(self) -> None:
+        install_capture()
+        self.run_logs.start()
         self._control = await self._bus.consume(worker_control_queue(self.worker_id), self.on_control)
         self._runs = await self._bus.consume(
             runs_queue(self._pool), self.on_run, prefetch=self._capacity, concurrency=self._capacity
@@ -132,6 +144,7 @@ class Worker:
             await asyncio.gather(self._heartbeat, return_exceptions=True)
         if self._resuming is not None:
             self._resuming.cancel()
+        await self.run_logs.stop(self._timings.shutdown_grace_s)
         await self.outbox.drain(self._timings.shutdown_grace_s)
         await self.outbox.close()
 
@@ -205,16 +218,31 @@ class Worker:
             )
         finally:
             started.set()
+        buffer = self._run_log_buffer(run)
         try:
-            outcome = await self._run_job(context)
+            with capturing(buffer, self._redactor):
+                outcome = await self._run_job(context)
+            await self.run_logs.finish(buffer)
             await self._report(context, outcome, started_at)
         except Exception:
             logger.exception("could not report the end of a run", extra={"execution_id": run.execution_id})
         finally:
+            buffer.close()  # whatever happened: what is left is shipped by the periodic loop
             active = self._active.pop(run.execution_id, None)
             if active is not None and active.force_stop is not None:
                 active.force_stop.cancel()
             await self._maybe_resume()
+
+    def _run_log_buffer(self, run: RunJob) -> RunLogBuffer:
+        buffer = RunLogBuffer(
+            job_id=run.job_id,
+            execution_id=run.execution_id,
+            attempt=run.attempt,
+            level=run_level(run.kwargs),
+            settings=self._run_log_settings,
+        )
+        self.run_logs.track(buffer)
+        return buffer
 
     async def _run_job(self, context: RunContext) -> Outcome:
         run = context.run

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from infrastructure.bus.port import Bus
+from infrastructure.store.run_logs_port import MemoryRunLogs
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserRecord
@@ -78,13 +79,22 @@ def bus() -> RecordingBus:
 
 
 @pytest.fixture
-def make_client(settings: ApiSettings, store: SQLiteStore, users: SQLiteUserStore) -> AppFactory:
+def run_log_store() -> MemoryRunLogs:
+    return MemoryRunLogs()
+
+
+@pytest.fixture
+def make_client(
+    settings: ApiSettings, store: SQLiteStore, users: SQLiteUserStore, run_log_store: MemoryRunLogs
+) -> AppFactory:
     """An HTTP client on a fresh app (lifespan run) over the given bus."""
 
     @asynccontextmanager
     async def client_for(bus: Bus, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
         app_settings = settings.model_copy(update=overrides) if overrides else settings
-        app = create_app(settings=app_settings, store=store, bus=bus, users=users)
+        app = create_app(
+            settings=app_settings, store=store, bus=bus, users=users, run_log_store=run_log_store
+        )
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,

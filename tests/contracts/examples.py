@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from contracts import alert_events, commands, events, runs
+from contracts import alert_events, commands, events, run_logs, runs
 from contracts.codec import to_document
 from contracts.envelope import Message
 
@@ -137,6 +137,19 @@ def examples() -> list[Message]:
         ),
         events.RetentionApplied(
             **scheduler, execution_cutoffs={"success": AT, "failed": AT}, history_cutoff=AT, event_cutoff=AT
+        ),
+        run_logs.RunLogBatch(
+            **worker,
+            **EXECUTION,
+            lines=(
+                run_logs.LogLine(
+                    sequence=1,
+                    logged_at=AT,
+                    level="INFO",
+                    logger="services.workers.canary",
+                    message="canary step 1/4",
+                ),
+            ),
         ),
         *alert_examples(),
     ]

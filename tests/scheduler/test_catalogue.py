@@ -8,6 +8,7 @@ from services.scheduler.catalogue import CatalogueSettingsError, load_definition
 from services.scheduler.settings import SchedulerSettings
 
 SYNC_JOBS = 17
+ANALYSIS_JOBS = 1  # market_daily_review
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
@@ -20,11 +21,15 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
 
 def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.MonkeyPatch) -> None:
     definitions = load_definitions(settings(monkeypatch))
-    assert len(definitions) == 1 + SYNC_JOBS
+    assert len(definitions) == 1 + SYNC_JOBS + ANALYSIS_JOBS
     canary = definitions["pipeline_canary"]
     assert not canary.enabled and canary.disabled_reason
     assert definitions["tushare_historical_sync"].trigger == "0 16 * * 1-5"
     assert definitions["basics_sync_service"].trigger == "06:30"
+    review = definitions["market_daily_review"]
+    assert not review.enabled and "job dependencies" in (review.disabled_reason or "")
+    enabled = load_definitions(settings(monkeypatch, SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED="true"))
+    assert enabled["market_daily_review"].enabled
 
 
 def test_without_a_tushare_token_the_tushare_jobs_are_disabled_with_a_reason(

@@ -4,6 +4,7 @@ import { h, openDialog, replaceChildren } from './dom.js';
 import { formatDuration, formatTime, toMillis } from './format.js';
 import { t } from './i18n.js';
 import { runActionButtons } from './run_actions.js';
+import { runLogPanel } from './run_logs.js';
 import { progressCell, statusBadge } from './runs.js';
 import { withLiveState } from './state.js';
 
@@ -12,13 +13,15 @@ let current = null; // { executionId, run, events, summary, timeline, actions, c
 export async function showRunDetail(executionId) {
   const summary = h('div', { class: 'run-summary', 'aria-busy': 'true' }, '…');
   const timeline = h('ol', { class: 'timeline', 'data-testid': 'run-timeline' });
+  const logs = runLogPanel(executionId);
   const body = h('div', { class: 'detail-grid' }, summary,
-    h('div', {}, h('h3', {}, t('run.timeline')), timeline));
+    h('div', {}, h('h3', {}, t('run.timeline')), timeline), logs.element);
   const dialog = openDialog({ title: `${t('run.title')} ${executionId.slice(0, 8)}`, body, testid: 'run-detail', wide: true });
   const actions = h('span', { class: 'run-actions' });
   dialog.dialog.querySelector('.dialog-actions').prepend(actions);
   current = { executionId, run: null, events: [], summary, timeline, actions, close: dialog.close };
   dialog.done.then(() => {
+    logs.close();
     if (current?.executionId === executionId) current = null;
   });
   try {

@@ -1,0 +1,122 @@
+"""Run logs in MongoDB (collection `scheduler_run_logs`, `_id` = "<execution_id>:<attempt>:<sequence>"),
+beside the event log. A batch delivered twice is stored once (duplicate ids are ignored)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from contracts.run_logs import LogLevel
+from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_indexes import ensure_indexes
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
+
+COLLECTION = "scheduler_run_logs"
+DUPLICATE_KEY = 11000
+
+
+class MongoRunLogs:
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
+    ) -> None:
+        self._collection = database[COLLECTION]
+        self._owned_client = client
+
+    @classmethod
+    def from_url(cls, url: str, database: str) -> MongoRunLogs:
+        client = make_client(url, "scheduler-run-logs")
+        return cls(client[database], client=client)
+
+    async def open(self) -> None:
+        order = [("execution_id", ASCENDING), ("level_number", ASCENDING), ("attempt", ASCENDING),
+                 ("sequence", ASCENDING)]  # fmt: skip
+        try:
+            await ensure_indexes(
+                self._collection,
+                [
+                    IndexModel(order, name=f"{COLLECTION}_execution"),
+                    IndexModel([("logged_at", ASCENDING)], name=f"{COLLECTION}_logged_at"),
+                ],
+            )
+        except PyMongoError as error:
+            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
+
+    async def close(self) -> None:
+        if self._owned_client is not None:
+            await self._owned_client.close()
+
+    async def append(self, lines: Sequence[RunLogLine]) -> int:
+        if not lines:
+            return 0
+        documents = [_document(line) for line in lines]
+        try:
+            result = await self._collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            others = [
+                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
+            ]
+            if others:
+                raise StoreUnavailable(f"run logs not stored: {others[0].get('errmsg')}") from error
+            return int(error.details.get("nInserted", 0))
+        except PyMongoError as error:
+            raise StoreUnavailable(f"run logs not stored: {error}") from error
+        return len(result.inserted_ids)
+
+    async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
+        selector = {
+            "execution_id": query.execution_id,
+            "level_number": {"$gte": LEVEL_NUMBERS[query.min_level]},
+        }
+        try:
+            total = await self._collection.count_documents(selector)
+            cursor = (
+                self._collection.find(selector)
+                .sort([("attempt", ASCENDING), ("sequence", ASCENDING)])
+                .skip(query.offset)
+                .limit(query.limit)
+            )
+            documents = await cursor.to_list(None)
+        except PyMongoError as error:
+            raise StoreUnavailable(f"run logs not read: {error}") from error
+        return [_line(document) for document in documents], total
+
+    async def purge(self, logged_before: datetime) -> int:
+        try:
+            result = await self._collection.delete_many({"logged_at": {"$lt": logged_before}})
+        except PyMongoError as error:
+            raise StoreUnavailable(f"run logs not purged: {error}") from error
+        return int(result.deleted_count)
+
+
+def _document(line: RunLogLine) -> dict[str, Any]:
+    return {
+        "_id": f"{line.execution_id}:{line.attempt}:{line.sequence}",
+        "job_id": line.job_id,
+        "execution_id": line.execution_id,
+        "attempt": line.attempt,
+        "sequence": line.sequence,
+        "logged_at": line.logged_at,
+        "level": line.level,
+        "level_number": LEVEL_NUMBERS[line.level],
+        "logger": line.logger,
+        "message": line.message,
+    }
+
+
+def _line(document: dict[str, Any]) -> RunLogLine:
+    return RunLogLine(
+        document["job_id"],
+        document["execution_id"],
+        int(document["attempt"]),
+        int(document["sequence"]),
+        document["logged_at"],
+        cast(LogLevel, document["level"]),
+        document["logger"],
+        document["message"],
+    )

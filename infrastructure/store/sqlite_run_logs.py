@@ -1,0 +1,121 @@
+"""Run logs in the SQLite database file (table `scheduler_run_logs`), beside the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+import aiosqlite
+
+from contracts.run_logs import LogLevel
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
+from infrastructure.store.sqlite_side_table import open_side_table
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scheduler_run_logs (
+    execution_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    job_id TEXT NOT NULL,
+    logged_at TEXT NOT NULL,
+    level TEXT NOT NULL,
+    level_number INTEGER NOT NULL,
+    logger TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (execution_id, attempt, sequence)
+) WITHOUT ROWID
+"""
+INDEX = "CREATE INDEX IF NOT EXISTS scheduler_run_logs_logged_at ON scheduler_run_logs (logged_at)"
+COLUMNS = "job_id, execution_id, attempt, sequence, logged_at, level, logger, message"
+
+
+class SQLiteRunLogs:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._connection: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        if self._connection is None:
+            self._connection = await open_side_table(self._path, SCHEMA)
+            await self._connection.execute(INDEX)
+            await self._connection.commit()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    def _open_connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreUnavailable("run logs are not open")
+        return self._connection
+
+    async def append(self, lines: Sequence[RunLogLine]) -> int:
+        connection = self._open_connection()
+        before = connection.total_changes
+        await connection.executemany(
+            "INSERT OR IGNORE INTO scheduler_run_logs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    line.execution_id,
+                    line.attempt,
+                    line.sequence,
+                    line.job_id,
+                    _utc_text(line.logged_at),
+                    line.level,
+                    LEVEL_NUMBERS[line.level],
+                    line.logger,
+                    line.message,
+                )
+                for line in lines
+            ],
+        )
+        await connection.commit()
+        return connection.total_changes - before
+
+    async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
+        connection = self._open_connection()
+        where = "execution_id = ? AND level_number >= ?"
+        arguments = (query.execution_id, LEVEL_NUMBERS[query.min_level])
+        async with connection.execute(
+            f"SELECT count(*) FROM scheduler_run_logs WHERE {where}", arguments
+        ) as cursor:
+            row = await cursor.fetchone()
+        total = int(row[0]) if row is not None else 0
+        async with connection.execute(
+            f"SELECT {COLUMNS} FROM scheduler_run_logs WHERE {where} "
+            "ORDER BY attempt, sequence LIMIT ? OFFSET ?",
+            (*arguments, query.limit, query.offset),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_line(row) for row in rows], total
+
+    async def purge(self, logged_before: datetime) -> int:
+        connection = self._open_connection()
+        cursor = await connection.execute(
+            "DELETE FROM scheduler_run_logs WHERE logged_at < ?", (_utc_text(logged_before),)
+        )
+        await connection.commit()
+        return cursor.rowcount
+
+
+def _utc_text(moment: datetime) -> str:
+    """UTC ISO text of fixed width: ordered as text as it is in time."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _line(row: aiosqlite.Row) -> RunLogLine:
+    job_id, execution_id, attempt, sequence, logged_at, level, logger, message = row
+    return RunLogLine(
+        job_id,
+        execution_id,
+        int(attempt),
+        int(sequence),
+        datetime.fromisoformat(logged_at),
+        cast(LogLevel, level),
+        logger,
+        message,
+    )

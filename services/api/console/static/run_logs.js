@@ -1,0 +1,163 @@
+// A run's own log in its detail dialog: the lines its job logged, live (Server-Sent Events from
+// `/executions/{id}/logs/stream`), with a lowest-level filter, a search and a download of what is shown.
+//
+// The stream starts at `offset` (the lines already here) and ends with an `end` event once the run has ended;
+// after a dropped connection it is opened again from where it was.
+import { session } from './api.js';
+import { h, replaceChildren } from './dom.js';
+import { formatTime } from './format.js';
+import { getLanguage } from './i18n.js';
+
+const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+const RETRY_MS = 2000;
+const TEXTS = {
+  zh: { title: '运行日志', level: '最低级别', search: '搜索日志…', download: '下载', lines: '{shown} / {total} 行',
+        empty: '暂无日志', live: '实时', ended: '已结束' },
+  en: { title: 'Run log', level: 'Lowest level', search: 'Search the log…', download: 'Download',
+        lines: '{shown} / {total} lines', empty: 'No lines yet', live: 'live', ended: 'ended' },
+};
+const text = (key, params = {}) => (TEXTS[getLanguage()] ?? TEXTS.zh)[key]
+  .replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
+const LEVEL_COLOURS = { DEBUG: '#64748b', INFO: '#2563eb', WARNING: '#b45309', ERROR: '#dc2626', CRITICAL: '#7f1d1d' };
+
+function streamUrl(executionId, level, offset) {
+  const url = new URL(`/api/scheduler/executions/${encodeURIComponent(executionId)}/logs/stream`, location.origin);
+  url.searchParams.set('access_token', session.token ?? '');
+  url.searchParams.set('level', level);
+  url.searchParams.set('offset', String(offset));
+  return url.toString();
+}
+
+function lineText(line) {
+  return `${line.logged_at} ${line.level} ${line.logger}: ${line.message}`;
+}
+
+// The panel of one run: `element` to place in the dialog, `close()` when the dialog closes.
+export function runLogPanel(executionId) {
+  let lines = [];
+  let source = null;
+  let retry = null;
+  let closed = false;
+  let level = 'DEBUG';
+  const list = h('ol', { class: 'mono', 'data-testid': 'run-log-lines',
+    style: { listStyle: 'none', margin: 0, padding: '6px', maxHeight: '320px', overflow: 'auto', fontSize: '12px',
+             background: '#0f172a0a', borderRadius: '6px', whiteSpace: 'pre-wrap', wordBreak: 'break-all' } });
+  const count = h('span', { class: 'muted', 'data-testid': 'run-log-count' });
+  const state = h('span', { class: 'muted', 'data-testid': 'run-log-state' });
+  const search = h('input', { type: 'search', placeholder: text('search'), 'data-role': 'run-log-search',
+    'aria-label': text('search'), oninput: () => applySearch() });
+  const levels = h('select', { 'data-role': 'run-log-level', 'aria-label': text('level'),
+    onchange: () => restart(levels.value) }, LEVELS.map((name) => h('option', { value: name }, name)));
+  const download = h('button', { type: 'button', class: 'ghost', 'data-role': 'run-log-download',
+    onclick: () => save() }, text('download'));
+  const element = h('section', { 'data-testid': 'run-logs', style: { gridColumn: '1 / -1' } },
+    h('h3', {}, text('title')),
+    h('div', { style: { display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', marginBottom: '6px' } },
+      levels, search, download, count, state),
+    list);
+
+  function matches(line) {
+    const wanted = search.value.trim().toLowerCase();
+    return !wanted || lineText(line).toLowerCase().includes(wanted);
+  }
+
+  function row(line) {
+    return h('li', { 'data-level': line.level, hidden: !matches(line) },
+      h('time', { class: 'muted' }, formatTime(line.logged_at)), ' ',
+      h('strong', { style: { color: LEVEL_COLOURS[line.level] } }, line.level), ' ',
+      h('span', { class: 'muted' }, line.logger), ' ', line.message);
+  }
+
+  function updateCount() {
+    const shown = lines.filter(matches).length;
+    count.textContent = text('lines', { shown, total: lines.length });
+    if (!lines.length) replaceChildren(list, h('li', { class: 'muted', 'data-role': 'empty' }, text('empty')));
+  }
+
+  function applySearch() {
+    [...list.querySelectorAll('li:not([data-role=empty])')].forEach((item, index) => {
+      item.hidden = !matches(lines[index]);
+    });
+    updateCount();
+  }
+
+  function append(batch) {
+    if (!batch.length) return;
+    if (lines.length === 0) list.replaceChildren();
+    const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    lines = lines.concat(batch);
+    list.append(...batch.map(row));
+    if (stick) list.scrollTop = list.scrollHeight;
+    updateCount();
+  }
+
+  function connect() {
+    if (closed) return;
+    const stream = new EventSource(streamUrl(executionId, level, lines.length));
+    source = stream;
+    let pending = [];
+    let flush = null;
+    stream.addEventListener('open', () => { state.textContent = text('live'); });
+    stream.addEventListener('log', (message) => {
+      try {
+        pending.push(JSON.parse(message.data));
+      } catch {
+        return;
+      }
+      flush ??= requestAnimationFrame(() => {
+        flush = null;
+        const batch = pending;
+        pending = [];
+        if (source === stream) append(batch);
+      });
+    });
+    stream.addEventListener('end', () => {
+      stream.close();
+      if (flush !== null) cancelAnimationFrame(flush);
+      flush = null;
+      if (source === stream) append(pending);
+      pending = [];
+      state.textContent = text('ended');
+    });
+    stream.addEventListener('error', () => {
+      if (stream.readyState === EventSource.CLOSED && state.textContent === text('ended')) return;
+      stream.close();
+      if (source !== stream || closed) return;
+      append(pending);
+      pending = [];
+      state.textContent = '…';
+      clearTimeout(retry);
+      retry = setTimeout(connect, RETRY_MS);
+    });
+  }
+
+  function restart(next) {
+    source?.close();
+    clearTimeout(retry);
+    level = next;
+    lines = [];
+    list.replaceChildren();
+    updateCount();
+    connect();
+  }
+
+  function save() {
+    const blob = new Blob([lines.filter(matches).map(lineText).join('\n') + '\n'], { type: 'text/plain' });
+    const link = h('a', { href: URL.createObjectURL(blob), download: `run-${executionId}.log` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  updateCount();
+  connect();
+  return {
+    element,
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      source?.close();
+    },
+  };
+}
