@@ -1,11 +1,11 @@
-"""What the decider needs to know of a job, and of its trigger."""
+"""What the decider needs to know of a job; its trigger is `domain.triggers`' `Trigger` (`next_after`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Protocol
 
 from domain.run_policy import RunPolicy
+from domain.triggers.protocol import Trigger
 
 
 class JobRules(Protocol):
@@ -38,8 +38,4 @@ class JobRules(Protocol):
     def pool(self) -> str: ...
 
 
-class Trigger(Protocol):
-    """When a job fires."""
-
-    def next_after(self, instant: datetime) -> datetime | None:
-        """First fire instant strictly after `instant` (aware UTC datetimes both); None: never again."""
+__all__ = ["JobRules", "Trigger"]

@@ -12,8 +12,6 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from apscheduler.triggers.base import BaseTrigger
-
 from contracts.commands import TriggerJob
 from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled
@@ -31,8 +29,7 @@ from services.scheduler.fire_clock import FireClock
 from services.scheduler.firing import carry_out_fire
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
-from services.scheduler.trigger_clock import ApsTrigger
-from services.scheduler.triggers import describe
+from services.scheduler.triggers import SchedulerTrigger, describe
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +39,10 @@ COMMAND_CONCURRENCY = 16
 class Office:
     """One term of leadership: opened when elected, closed when the lease is lost."""
 
-    def __init__(self, desk: Desk, triggers: Mapping[str, BaseTrigger], timezone: tzinfo) -> None:
+    def __init__(self, desk: Desk, triggers: Mapping[str, SchedulerTrigger], timezone: tzinfo) -> None:
         self.desk = desk
         self._aps_triggers = dict(triggers)
-        self.triggers: dict[str, Trigger] = {job_id: ApsTrigger(t) for job_id, t in triggers.items()}
+        self.triggers: dict[str, Trigger] = dict(triggers)  # the same triggers, as the decider reads them
         self.clock = FireClock(timezone, self._on_due)
         self._tasks: set[asyncio.Task[None]] = set()
         self._subscriptions: list[Subscription] = []

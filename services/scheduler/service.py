@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-
 from contracts.envelope import Event, utc_now
 from contracts.events import SchedulerHeartbeat
 from infrastructure.bus.leadership import LeaderElection, Lease
@@ -28,7 +26,7 @@ from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.office import Office
 from services.scheduler.settings import SchedulerSettings
-from services.scheduler.triggers import TriggerSpecError, build_trigger
+from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +199,8 @@ class SchedulerService:
 
 def validated_triggers(
     definitions: Mapping[str, JobDefinition], timezone: ZoneInfo
-) -> dict[str, BaseTrigger]:
-    triggers: dict[str, BaseTrigger] = {}
+) -> dict[str, SchedulerTrigger]:
+    triggers: dict[str, SchedulerTrigger] = {}
     for job_id, definition in definitions.items():
         try:
             triggers[job_id] = build_trigger(definition.trigger, timezone)

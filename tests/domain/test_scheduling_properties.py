@@ -42,7 +42,6 @@ from domain.scheduling.instants import downtime_fires, stalled_fires
 from domain.scheduling.job import Trigger
 from domain.scheduling.state import SchedulerState, evolve, loaded
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.trigger_clock import ApsTrigger
 from services.scheduler.triggers import build_trigger
 
 WATCH = Watch(heartbeat_timeout_s=30.0, queued_redispatch_s=20.0, queued_max_wait_s=300.0)
@@ -376,7 +375,7 @@ class World:
 
 def world(zone: str, coalesce: bool, catch_up: str) -> World:
     start = STARTS[zone]
-    trigger = ApsTrigger(build_trigger("*/5 * * * *", ZoneInfo(zone)))
+    trigger = build_trigger("*/5 * * * *", ZoneInfo(zone))
     job = JobDefinition(
         job_id="sync",
         name="同步",
