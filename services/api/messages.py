@@ -12,6 +12,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # reads
     "jobs_listed": ("获取到 {count} 个定时任务", "{count} scheduled jobs"),
     "job_detail": ("获取任务详情成功", "Job details"),
+    "range_inverted": (
+        "时间范围无效：开始时间 {since} 晚于结束时间 {until}",
+        "Invalid time range: since {since} is after until {until}",
+    ),
+    "execution_summary": ("获取执行统计成功", "Execution summary"),
     "executions_listed": ("获取到 {count} 条执行记录", "{count} executions"),
     "execution_detail": ("获取执行记录成功", "Execution"),
     "events_listed": ("获取到 {count} 个事件", "{count} events"),

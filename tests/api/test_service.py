@@ -54,8 +54,8 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for method, operation in methods.items()
     ]
     # with /api/health, /api/auth/refresh, /api/auth/logout, /jobs/{job_id}/parameters, /statuses,
-    # /jobs/{job_id}/next-runs and /triggers/preview
-    assert len(operations) == 32
+    # /jobs/{job_id}/next-runs, /triggers/preview and /execution-summary
+    assert len(operations) == 33
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)

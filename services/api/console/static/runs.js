@@ -9,7 +9,7 @@ import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js
 
 const PAGE_SIZE = 20;
 const STATUSES = ['queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
-const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false, rangeFiltered: false };
+const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false };
 
 const form = () => document.getElementById('run-filters');
 
@@ -30,7 +30,8 @@ function applyFilters() {
   error.hidden = !(since !== null && until !== null && since > until);
   error.textContent = error.hidden ? '' : t('runs.range_invalid');
   if (!error.hidden) return;
-  view.filters = { job_id: data.get('job_id'), status: data.get('status'), is_manual: data.get('is_manual'), since, until };
+  view.filters = { job_id: data.get('job_id'), status: data.get('status'), is_manual: data.get('is_manual'),
+    time_field: data.get('time_field') || 'scheduled', since, until };
   view.offset = 0;
   loadRuns();
 }
@@ -49,22 +50,22 @@ function fillFilterOptions() {
     select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
     if (options.some(([value]) => value === current)) select.value = current;
   };
-  const { job_id: jobSelect, status, is_manual: manual } = form().elements;
+  const { job_id: jobSelect, status, is_manual: manual, time_field: timeField } = form().elements;
   fill(jobSelect, [['', t('runs.all_jobs')], ...[...state.jobs.values()].map((job) => [job.id, job.display_name || job.name])]);
   fill(status, [['', t('runs.all_statuses')], ...STATUSES.map((name) => [name, t(`status.${name}`)])]);
   fill(manual, [['', t('runs.all_modes')], ['true', t('mode.manual')], ['false', t('mode.auto')]]);
+  fill(timeField, [['scheduled', t('runs.by_scheduled')], ['started', t('runs.by_started')]]);
 }
 
+// Every filter is applied by the API (over all runs, with the total of the matches): a page is what it says.
 export async function loadRuns() {
-  const { job_id, status, is_manual, since, until } = view.filters;
-  // since/until are sent for when the API filters by time; meanwhile the page is also filtered here.
-  const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset,
-    since: since === null || since === undefined ? null : toIsoAtOffset(since),
-    until: until === null || until === undefined ? null : toIsoAtOffset(until) };
+  const { job_id, status, is_manual, since, until, time_field } = view.filters;
+  const bound = (moment) => (moment === null || moment === undefined ? null : toIsoAtOffset(moment));
+  const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset, since: bound(since), until: bound(until),
+    time_field: bound(since) || bound(until) ? time_field : null };
   try {
     const page = await api.executions(query);
-    view.rangeFiltered = Boolean(since ?? until);
-    view.items = page.items.filter((run) => !isDeleted(run.execution_id) && inRange(run)).map(withLiveState);
+    view.items = page.items.filter((run) => !isDeleted(run.execution_id)).map(withLiveState);
     view.total = page.total;
     view.error = null;
   } catch (error) {
@@ -74,10 +75,13 @@ export async function loadRuns() {
   renderRuns();
 }
 
+// For a run the stream announces: whether the page's filters would list it.
 function inRange(run) {
-  const { since, until } = view.filters;
-  const at = toMillis(run.timestamp);
-  return (since === null || since === undefined || at >= since) && (until === null || until === undefined || at <= until);
+  const { since, until, time_field } = view.filters;
+  if ((since === null || since === undefined) && (until === null || until === undefined)) return true;
+  const at = toMillis(time_field === 'started' ? run.started_at : run.scheduled_time);
+  if (at === null || at === undefined) return false;
+  return (since === null || since === undefined || at >= since) && (until === null || until === undefined || at < until);
 }
 
 function matchesFilters(run) {
@@ -189,6 +193,5 @@ function renderPager() {
   replaceChildren(document.getElementById('runs-pager'),
     h('button', { type: 'button', class: 'small', disabled: page <= 1, 'data-role': 'prev', onclick: go(view.offset - PAGE_SIZE) }, t('runs.prev')),
     h('span', { 'data-testid': 'runs-page' }, t('runs.page', { page, pages, total: view.total })),
-    view.rangeFiltered ? h('small', { class: 'muted' }, t('runs.range_note')) : null,
     h('button', { type: 'button', class: 'small', disabled: page >= pages, 'data-role': 'next', onclick: go(view.offset + PAGE_SIZE) }, t('runs.next')));
 }
