@@ -97,11 +97,10 @@ def _query(
     """The store's query; 422 naming the problem when `since` is after `until`."""
     since, until = utc_bound(filters.since, context.zone), utc_bound(filters.until, context.zone)
     if since is not None and until is not None and since > until:
-        shown = {
-            name: value.isoformat() if value else ""
-            for name, value in (("since", filters.since), ("until", filters.until))
-        }
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=text("range_inverted", **shown))
+        shown_since, shown_until = filters.since, filters.until
+        assert shown_since is not None and shown_until is not None
+        detail = text("range_inverted", since=shown_since.isoformat(), until=shown_until.isoformat())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
     return ExecutionQuery(
         job_id, filters.status, filters.is_manual, limit, offset, since, until, filters.time_field
     )
