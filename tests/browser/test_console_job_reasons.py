@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from domain.catalogue import DATA_SYNC_JOBS
+from tests.browser.browsing import SERVER_MODULE, ConsoleSystem, expect, open_console, sign_in
+from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 
 pytestmark = pytest.mark.e2e
+TUSHARE_JOB = next(entry.job_id for entry in DATA_SYNC_JOBS if entry.needs_tushare)
+
+
+@pytest.fixture
+async def system(tmp_path: Path, chromium_path: Path) -> AsyncIterator[ConsoleSystem]:
+    """The system with one tushare job left to its registration (no token: paused, with the reason) instead
+    of paused by the tests' settings. Paused either way: it never fires."""
+    port = free_port()
+    env = base_env(tmp_path / "data", SCHEDULER_PORT=str(port))
+    env.pop(f"SCHEDULER_JOBS__{TUSHARE_JOB.upper()}__ENABLED", None)
+    env.pop("SCHEDULER_TUSHARE_TOKEN_SET", None)
+    processes = [ServiceProcess(SERVER_MODULE, env, tmp_path, name="console-0")]
+    with running(processes):
+        client = ApiClient(f"http://127.0.0.1:{port}")
+        try:
+            await client.wait_ready(processes)
+            await client.login()
+            await client.wait_for_job(TUSHARE_JOB)
+            yield ConsoleSystem(f"http://127.0.0.1:{port}", client, env, tmp_path, processes)
+        finally:
+            await client.close()
 
 
 async def test_a_disabled_job_shows_why_and_resuming_it_asks_with_the_safe_choice_focused(
     system: ConsoleSystem, browser: Any, page_errors: list[str]
 ) -> None:
-    jobs = await system.api.data("GET", "/api/scheduler/jobs")
-    disabled = next(job for job in jobs if "SCHEDULER_TUSHARE_TOKEN" in (job.get("paused_reason") or ""))
+    disabled = await system.api.data("GET", f"/api/scheduler/jobs/{TUSHARE_JOB}")
+    assert disabled["paused"] is True and "SCHEDULER_TUSHARE_TOKEN" in disabled["paused_reason"]
     page = await open_console(browser, system, page_errors)
     await sign_in(page)
     row = page.locator(f"#jobs-table tr[data-job-id='{disabled['id']}']")
