@@ -51,6 +51,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _newest_first_on("job_id", "is_manual"),
         _newest_first_on("status", "is_manual"),
         _newest_first_on("job_id", "status", "is_manual"),
+        IndexModel([("scheduled_time", ASCENDING)]),  # time filters of the list
+        IndexModel([("started_at", ASCENDING)]),
     ],
     "scheduler_history": [
         _newest_first_on(),

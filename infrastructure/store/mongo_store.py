@@ -33,6 +33,7 @@ from domain.records import (
     SchedulerStateRecord,
 )
 from infrastructure.store import mongo_counts, mongo_read_models
+from infrastructure.store import mongo_execution_queries as execution_queries
 from infrastructure.store.documents import as_utc, build_execution_stats
 from infrastructure.store.mongo_client import (
     in_transaction,
@@ -58,6 +59,7 @@ from infrastructure.store.port import (
     EventQuery,
     ExecutionQuery,
     HistoryQuery,
+    JobDurations,
     JobView,
     ReadModelChanges,
     ReadModelRebuild,
@@ -305,10 +307,40 @@ class MongoStore:
             # "not manual" also matches a document without the flag (api.md).
             conditions["is_manual"] = True if query.is_manual else {"$ne": True}
             counted["is_manual"] = query.is_manual
+        conditions |= execution_queries.time_conditions(query)
         records = await self._newest_first(
             "scheduler_executions", ExecutionRecord, conditions, query.limit, query.offset
         )
+        if query.has_time_range:  # the counters know no time: the server counts the index range
+            return records, await self._collection("scheduler_executions").count_documents(conditions)
         return records, await self._total("executions", counted)
+
+    @_reachable
+    async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
+        if len(boundaries) < 2:
+            return []
+        pipeline = execution_queries.window_counts_pipeline(boundaries)
+        cursor = await self._collection("scheduler_executions").aggregate(pipeline)
+        return execution_queries.window_counts(await cursor.to_list(), len(boundaries) - 1)
+
+    @_reachable
+    async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
+        pipeline = execution_queries.job_durations_pipeline(since, until)
+        cursor = await self._collection("scheduler_executions").aggregate(pipeline, allowDiskUse=True)
+        return execution_queries.job_durations(await cursor.to_list())
+
+    @_reachable
+    async def last_executions(self) -> dict[str, ExecutionRecord]:
+        counts = self._collection(counts_collection(LIVE))
+        job_ids = await counts.distinct("job_id", {"kind": "executions", "n": {"$gt": 0}})
+        found: dict[str, ExecutionRecord] = {}
+        for job_id in sorted(str(job_id) for job_id in job_ids if job_id is not None):
+            newest = await self._newest_first(
+                "scheduler_executions", ExecutionRecord, {"job_id": job_id}, 1, 0
+            )
+            if newest:
+                found[job_id] = newest[0]
+        return found
 
     @_reachable
     async def count_executions(self, status: str | None = None) -> int:

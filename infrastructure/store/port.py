@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import (
@@ -81,13 +81,42 @@ class StoredEvent:
         return f"StoredEvent(position={self.position!r}, document={self.document!r})"
 
 
+# The moment of an execution a time filter applies to: when it was due (`scheduled_time`; a manual run is
+# due when it was asked for) or when a worker started it (`started_at`; never-started runs do not match).
+TimeField = Literal["scheduled", "started"]
+
+
 @dataclass(frozen=True)
 class ExecutionQuery:
+    """Filters of the executions list, all combinable. `since` is inclusive, `until` exclusive, both on
+    `time_field`; the total counts every match, whatever the page."""
+
     job_id: str | None = None
     status: str | None = None
     is_manual: bool | None = None
     limit: int = 50
     offset: int = 0
+    since: datetime | None = None
+    until: datetime | None = None
+    time_field: TimeField = "scheduled"
+
+    @property
+    def has_time_range(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+@dataclass(frozen=True)
+class JobDurations:
+    """Durations (seconds) of one job's executions that have one, over a window: how many, nearest-rank
+    percentiles, the longest and the mean."""
+
+    job_id: str
+    runs: int
+    p50: float
+    p90: float
+    p95: float
+    longest: float
+    mean: float
 
 
 @dataclass(frozen=True)
@@ -244,6 +273,17 @@ class Store(Protocol):
         `is_manual=False` means "not manual"."""
 
     async def count_executions(self, status: str | None = None) -> int: ...
+
+    async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
+        """Executions per status in each window `[boundaries[i], boundaries[i + 1])` of their `timestamp`
+        (when they were created), counted by the database whatever their number: one dict per window."""
+
+    async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
+        """Per job, the durations of its executions created in `[since, until)` that have one (finished
+        runs), ordered by job id."""
+
+    async def last_executions(self) -> dict[str, ExecutionRecord]:
+        """The newest execution of every job that has one, by job id."""
 
     async def execution_stats(self, job_id: str) -> ExecutionStats:
         """Counts per status, average duration of successes (2 decimals) and the last execution."""

@@ -101,6 +101,11 @@ CREATE INDEX IF NOT EXISTS ix_executions_status_manual_timestamp
 -- execution_time last: `execution_stats` reads only this index (no table lookups).
 CREATE INDEX IF NOT EXISTS ix_executions_job_status_manual_timestamp
     ON scheduler_executions (job_id, status, is_manual, timestamp, execution_time);
+-- Time filters of the executions list (`sqlite_execution_queries.MOMENT`: the same expressions).
+CREATE INDEX IF NOT EXISTS ix_executions_scheduled_at
+    ON scheduler_executions (julianday(json_extract(document, '$.scheduled_time')));
+CREATE INDEX IF NOT EXISTS ix_executions_started_at
+    ON scheduler_executions (julianday(json_extract(document, '$.started_at')));
 
 -- Totals for the executions list without counting up to a million rows per request: kept by triggers in
 -- the same transaction as each write, so they cannot drift (and rebuilt at open if they ever differ).

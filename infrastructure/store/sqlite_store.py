@@ -31,6 +31,7 @@ from domain.records import (
 )
 from infrastructure.private_files import private_file
 from infrastructure.store import sqlite_batch, sqlite_read_models
+from infrastructure.store import sqlite_execution_queries as execution_queries
 from infrastructure.store.documents import (
     STATS_STATUSES,
     build_execution_stats,
@@ -41,6 +42,7 @@ from infrastructure.store.port import (
     EventQuery,
     ExecutionQuery,
     HistoryQuery,
+    JobDurations,
     JobView,
     ReadModelChanges,
     ReadModelRebuild,
@@ -318,19 +320,29 @@ class SQLiteStore:
         return read_one(ExecutionRecord.model_validate_json, document, "executions", execution_id)
 
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
-        is_manual = None if query.is_manual is None else int(query.is_manual)
-        filters = [("job_id = ?", query.job_id), ("status = ?", query.status), ("is_manual = ?", is_manual)]
-        where, parameters = _where(filters)
+        where, parameters = execution_queries.execution_filters(query)
         rows = await self._rows(
-            f"SELECT execution_id, document FROM scheduler_executions{where}"
-            f" ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?",
-            [*parameters, max(query.limit, 0), max(query.offset, 0)],
+            execution_queries.page_sql(where), [*parameters, max(query.limit, 0), max(query.offset, 0)]
         )
-        # The total from the trigger-kept counts: a sum over a few hundred rows, not a scan of the table.
-        total = await self._scalar(
-            f"SELECT COALESCE(SUM(n), 0) FROM scheduler_execution_counts{where}", parameters
-        )
+        # Without a time range, the total from the trigger-kept counts: a sum over a few hundred rows.
+        total = await self._scalar(execution_queries.total_sql(query, where), parameters)
         return read_all(ExecutionRecord.model_validate_json, rows, "executions"), int(total)
+
+    async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
+        if len(boundaries) < 2:
+            return []
+        sql, parameters = execution_queries.window_counts_sql(boundaries)
+        return execution_queries.window_counts(await self._rows(sql, parameters), len(boundaries) - 1)
+
+    async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
+        parameters = execution_queries.job_durations_parameters(since, until)
+        return execution_queries.job_durations(await self._rows(execution_queries.JOB_DURATIONS, parameters))
+
+    async def last_executions(self) -> dict[str, ExecutionRecord]:
+        rows = await self._rows(execution_queries.LAST_EXECUTIONS)
+        documents = [(index, row[0]) for index, row in enumerate(rows) if row[0] is not None]
+        records = read_all(ExecutionRecord.model_validate_json, documents, "executions")
+        return {record.job_id: record for record in records}
 
     async def count_executions(self, status: str | None = None) -> int:
         where, parameters = _where([("status = ?", status)])

@@ -12,6 +12,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # reads
     "jobs_listed": ("获取到 {count} 个定时任务", "{count} scheduled jobs"),
     "job_detail": ("获取任务详情成功", "Job details"),
+    "range_inverted": (
+        "时间范围无效：开始时间 {since} 晚于结束时间 {until}",
+        "Invalid time range: since {since} is after until {until}",
+    ),
+    "execution_summary": ("获取执行统计成功", "Execution summary"),
     "executions_listed": ("获取到 {count} 条执行记录", "{count} executions"),
     "execution_detail": ("获取执行记录成功", "Execution"),
     "events_listed": ("获取到 {count} 个事件", "{count} events"),
@@ -21,6 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "statuses_listed": ("获取到 {count} 种执行状态", "{count} execution statuses"),
     # commands: applied (the read models show it) or accepted only
     "paused": ("任务 {job_id} 已暂停", "Job {job_id} paused"),
+    "resume_disabled": (
+        "任务 {job_id} 因“{reason}”而停用，恢复后每次运行都会失败；确认仍要恢复请加 confirm=true",
+        "Job {job_id} is disabled ({reason}): every run would fail. To resume it anyway, confirm=true",
+    ),
     "resumed": ("任务 {job_id} 已恢复", "Job {job_id} resumed"),
     "triggered": ("任务 {job_id} 已提交手动执行{suffix}", "Job {job_id} triggered{suffix}"),
     "forced_suffix": ("（强制执行）", " (forced)"),

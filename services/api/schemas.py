@@ -267,3 +267,45 @@ class Readiness(BaseModel):
     status: Literal["ready", "not ready"]
     store: bool
     bus: bool
+
+
+class OutcomeWindow(BaseModel):
+    """Executions created in `[start, end)`, by status."""
+
+    start: str = when("window start (inclusive)")
+    end: str = when("window end (exclusive)")
+    counts: dict[str, int] = Field(description="executions per status; statuses without any are left out")
+    total: int
+
+
+class OutcomeSeries(BaseModel):
+    unit: Literal["hour", "day"]
+    since: str = when("start of the first window")
+    until: str = when("end of the last window (the current hour or day included)")
+    windows: list[OutcomeWindow]
+
+
+class JobDurationSummary(BaseModel):
+    """Seconds taken by one job's executions created in the summary's duration window (those with a
+    duration): nearest-rank percentiles, the longest and the mean."""
+
+    job_id: str
+    runs: int
+    p50: float
+    p90: float
+    p95: float
+    max: float
+    mean: float
+
+
+class ExecutionSummary(BaseModel):
+    """What the console's overview shows, computed by the API over the windows it is labelled with."""
+
+    hourly: OutcomeSeries = Field(description="the last 24 hours, one window per hour")
+    daily: OutcomeSeries = Field(description="the last 14 days, one window per day (display timezone)")
+    durations_since: str = when("start of the duration window (the daily series' start)")
+    durations_until: str = when("end of the duration window")
+    durations: list[JobDurationSummary]
+    last_runs: list[JobExecution] = Field(description="the newest execution of every job that has one")
+    queued: int = Field(description="executions queued now")
+    running: int = Field(description="executions running now")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterable, AsyncIterator
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import StringConstraints
 
 from contracts.events import EVENT_TYPES
 from infrastructure.store.port import EventQuery
@@ -21,6 +18,7 @@ from services.api.messages import text
 from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
 from services.api.stream_limits import RevocationWatch
+from services.api.time_bounds import QueryDateTime, utc_bound
 from services.api.views import event_out, message_out, now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["events"])
@@ -34,31 +32,6 @@ ExecutionIdFilter = Annotated[
     str | None, Query(min_length=1, max_length=100, description="only this execution")
 ]
 RECONNECT_DELAY_MS = 3000
-ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_only(value: object) -> object:
-    """Query datetimes are ISO 8601 text, as documented; numbers are not read as Unix times."""
-    if isinstance(value, str) and not ISO_DATE_START.match(value):
-        raise ValueError("expected an ISO 8601 datetime, e.g. 2025-01-06T09:30:00+08:00")
-    return value
-
-
-QueryDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
-
-
-def _utc(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A bound in UTC; one without an offset is read in the display timezone, as the web client does.
-
-    Bounds beyond what UTC can represent (year 1 or 9999 with an offset) become the extreme instants."""
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-    try:
-        return aware.astimezone(UTC)
-    except OverflowError:
-        extreme = datetime.max if aware.year > 1 else datetime.min
-        return extreme.replace(tzinfo=UTC)
 
 
 @router.get(
@@ -80,7 +53,7 @@ async def list_events(
     offset: Offset = 0,
 ) -> Envelope[EventPage]:
     # `since` after `until` is an empty interval: an empty page, like any filter that matches nothing.
-    bounds = _utc(since, context.zone), _utc(until, context.zone)
+    bounds = utc_bound(since, context.zone), utc_bound(until, context.zone)
     query = EventQuery(job_id, execution_id, type, actor, *bounds, limit, offset)
     documents, total = await context.store.list_events(query)
     items = [EventOut.model_validate(event_out(document, context.zone)) for document in documents]

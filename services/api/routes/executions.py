@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFailed
 from contracts.events import TERMINAL_STATUSES
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from infrastructure.store.port import EventQuery, ExecutionQuery, TimeField
 from services.api.commands import (
     Wait,
     accepted_responses,
@@ -28,6 +30,7 @@ from services.api.dependencies import (
     current_user,
 )
 from services.api.errors import ADMIN, READ, responses
+from services.api.execution_summary import execution_summary
 from services.api.messages import text
 from services.api.read_your_writes import execution_gone, execution_shown
 from services.api.schemas import (
@@ -36,10 +39,12 @@ from services.api.schemas import (
     EventOut,
     EventPage,
     ExecutionPage,
+    ExecutionSummary,
     JobExecution,
     StatusInfo,
 )
 from services.api.statuses import STATUSES
+from services.api.time_bounds import QueryDateTime, utc_bound
 from services.api.views import event_out, execution_out, now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
@@ -49,6 +54,23 @@ StatusFilter = Annotated[
     Query(description="only executions in this status"),
 ]
 ManualFilter = Annotated[bool | None, Query(description="true: manual triggers only; false: scheduled only")]
+
+
+@dataclass(frozen=True)
+class ExecutionFilters:
+    """The filters both execution lists share (a dependency: declared once, documented on each)."""
+
+    status: StatusFilter = None
+    is_manual: ManualFilter = None
+    since: Annotated[
+        QueryDateTime | None, Query(description="at or after this moment (ISO 8601, on `time_field`)")
+    ] = None
+    until: Annotated[QueryDateTime | None, Query(description="before this moment (ISO 8601)")] = None
+    time_field: Annotated[
+        TimeField, Query(description="the moment `since`/`until` apply to: scheduled or started")
+    ] = "scheduled"
+
+
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
 IN_PROGRESS = frozenset({"queued", "running"})
 
@@ -65,22 +87,59 @@ async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[Executio
     return Envelope(data=page, message=message, timestamp=now_iso(context.zone))
 
 
+def _query(
+    context: ApiContext,
+    job_id: str | None,
+    filters: ExecutionFilters,
+    limit: int,
+    offset: int,
+) -> ExecutionQuery:
+    """The store's query; 422 naming the problem when `since` is after `until`."""
+    since, until = utc_bound(filters.since, context.zone), utc_bound(filters.until, context.zone)
+    if since is not None and until is not None and since > until:
+        shown_since, shown_until = filters.since, filters.until
+        assert shown_since is not None and shown_until is not None
+        detail = text("range_inverted", since=shown_since.isoformat(), until=shown_until.isoformat())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+    return ExecutionQuery(
+        job_id, filters.status, filters.is_manual, limit, offset, since, until, filters.time_field
+    )
+
+
 @router.get(
     "/executions",
     summary="Executions, newest first, with filters",
+    description="Filters combine; `total` counts every execution matching them. `since` (inclusive) and "
+    "`until` (exclusive) apply to `time_field`: `scheduled` (when the run was due; a manual run is due "
+    "when it was asked for) or `started` (when a worker started it; runs never started do not match). "
+    "A bound without an offset is read in the display timezone. An offset beyond the end gives an empty "
+    "page with the total.",
     response_model=Envelope[ExecutionPage],
     responses=responses(*READ),
 )
 async def list_executions(
     context: Context,
+    filters: Annotated[ExecutionFilters, Depends()],
     job_id: JobIdFilter = None,
-    status: StatusFilter = None,
-    is_manual: ManualFilter = None,
     limit: ExecutionLimit = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
-    query = ExecutionQuery(job_id, status, is_manual, limit, offset)
-    return await _page(context, query)
+    return await _page(context, _query(context, job_id, filters, limit, offset))
+
+
+@router.get(
+    "/execution-summary",
+    summary="The overview's statistics in one answer",
+    description="Executions per status for each of the last 24 hours and each of the last 14 days "
+    "(display timezone; the current hour and day included), duration percentiles per job over the 14 "
+    "days, the newest execution of every job and the counts queued and running: aggregated by the "
+    "store, whatever the number of executions.",
+    response_model=Envelope[ExecutionSummary],
+    responses=responses(*READ),
+)
+async def get_execution_summary(context: Context) -> Envelope[ExecutionSummary]:
+    summary = await execution_summary(context.store, context.zone, datetime.now(UTC))
+    return Envelope(data=summary, message=text("execution_summary"), timestamp=now_iso(context.zone))
 
 
 @router.get(
@@ -93,12 +152,11 @@ async def list_executions(
 async def list_job_executions(
     context: Context,
     job_id: JobId,
-    status: StatusFilter = None,
-    is_manual: ManualFilter = None,
+    filters: Annotated[ExecutionFilters, Depends()],
     limit: ExecutionLimit = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
-    return await _page(context, ExecutionQuery(job_id, status, is_manual, limit, offset))
+    return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
 @router.get(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
+from domain.records import JobRecord
 from services.api.commands import (
     Wait,
     accepted_responses,
@@ -120,16 +122,46 @@ async def pause_job(
     )
 
 
+# A registration reason saying a credential is not configured (the catalogue's own words, e.g.
+# "SCHEDULER_TUSHARE_TOKEN is not set: tushare jobs are disabled until a token is configured"): such a job
+# cannot run. Other registration reasons (a canary paused by default, a job disabled by settings) can.
+MISSING_CREDENTIAL = re.compile(r"\b[A-Z][A-Z0-9_]*_(TOKEN|KEY|SECRET|PASSWORD)\b[^:]*\bnot set\b")
+
+
+def cannot_run(job: JobRecord) -> bool:
+    """Paused by its own registration (not by an operator: the registration set the pause last) because a
+    credential it needs is missing."""
+    reason = job.paused_reason or ""
+    # An operator's pause ("paused by <actor>", `domain.catalogue_projection`) is kept across registrations.
+    registered = job.pause_version == job.registration_version and not reason.startswith("paused by ")
+    return job.paused and registered and MISSING_CREDENTIAL.search(reason) is not None
+
+
 @router.post(
     "/jobs/{job_id}/resume",
     summary="Fire a paused job on its schedule again (admin)",
+    description="A job registered disabled because a credential is not configured (its `paused_reason` "
+    "says which, e.g. a missing token) is not resumed (409, with the reason) unless `confirm=true`: it "
+    "would fail on every run.",
     response_model=Envelope[None],
-    responses=responses(*ADMIN, 404) | accepted_responses(),
+    responses=responses(*ADMIN, 404, 409) | accepted_responses(),
 )
 async def resume_job(
-    context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
+    context: Context,
+    user: AdminUser,
+    job_id: JobId,
+    response: Response,
+    wait: Wait = True,
+    confirm: Annotated[
+        bool, Query(description="resume even a job that cannot run (its reason was read)")
+    ] = False,
 ) -> Envelope[None]:
-    await existing_job(context, job_id)
+    job = await existing_job(context, job_id)
+    if cannot_run(job) and not confirm:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=text("resume_disabled", job_id=job_id, reason=job.paused_reason),
+        )
     await publish(context, ResumeJob(job_id=job_id, **context.command_fields(user)))
     return await answer(
         context,

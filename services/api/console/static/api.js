@@ -152,12 +152,15 @@ export const api = {
   jobHistory: (jobId, limit = 10) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}/history`, { query: { limit } }),
   updateMetadata: (jobId, changes) => request('PUT', `${SCHEDULER}/jobs/${enc(jobId)}/metadata`, { json: changes }),
   pause: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/pause`),
-  resume: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/resume`),
+  resume: (jobId, confirm = false) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/resume`, {
+    query: confirm ? { confirm: true } : undefined,
+  }),
   trigger: (jobId, force, kwargs) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/trigger`, {
     query: { force }, json: kwargs === null ? undefined : { kwargs },
   }),
   stats: () => request('GET', `${SCHEDULER}/stats`),
   health: () => request('GET', `${SCHEDULER}/health`),
+  executionSummary: () => request('GET', `${SCHEDULER}/execution-summary`),
   executions: (query) => request('GET', `${SCHEDULER}/executions`, { query }),
   execution: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}`),
   executionEvents: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}/events`),

@@ -1,12 +1,13 @@
 // Entry point: sign-in, the two views, the live stream and the language switch.
 import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
-import { hideBanner, showBanner, toast } from './dom.js';
+import { connectionBack, hideBanner, showBanner, toast, unreachable } from './dom.js';
 import { offsetText } from './format.js';
 import { getLanguage, setLanguage, t, translatePage } from './i18n.js';
 import { setNavigation } from './jobs.js';
 import { loadOverview, onOverviewEvent, refreshHealth, renderOverview, setupJobFilters } from './overview.js';
-import { onRunDetailEvent, showRunDetail } from './run_detail.js';
-import { loadRuns, onRunsEvent, renderRuns, setupRunFilters, showRunsOfJob } from './runs.js';
+import { onRunDetailEvent, openRunId, showRunDetail } from './run_detail.js';
+import { loadRuns, onRunsEvent, renderRuns, restoreRunsFromLocation, setupRunFilters, showRunsOfJob } from './runs.js';
+import { readLocation } from './url_state.js';
 import { applyRunEvent, state } from './state.js';
 import { LiveStream } from './stream.js';
 
@@ -43,6 +44,8 @@ function dispatch(type, event) {
 
 function showStreamStatus(status) {
   streamStatus = status;
+  if (status === 'live') connectionBack();
+  if (status === 'down' && state.me) refreshHealth(); // the health card says "unknown" now, not in 15 s
   document.body.dataset.stream = status;
   const element = document.getElementById('stream-status');
   element.textContent = t(`stream.${status}`);
@@ -62,23 +65,34 @@ function showOnly(name) {
   }
 }
 
-const currentView = () => (location.hash === '#runs' ? 'runs' : 'overview');
+const currentView = () => readLocation().view;
 
+// What the address names: the view, the runs' filters and page, the open run.
 function route() {
   if (!state.me) return;
-  showOnly(currentView());
-  if (currentView() === 'runs') loadRuns();
+  const { view, params } = readLocation();
+  showOnly(view);
+  if (view === 'runs' && restoreRunsFromLocation(params)) loadRuns();
+  openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
+}
+
+function openLinkedRun(executionId) {
+  if (executionId && openRunId() !== executionId) showRunDetail(executionId);
 }
 
 async function reload() {
   try {
     await loadOverview();
+    connectionBack();
   } catch (error) {
-    if (!(error instanceof ApiError && error.status === 401)) showBanner(describeError(error)); // 401: sign-in says it
+    // 401: sign-in says it
+    if (!(error instanceof ApiError && error.status === 401)) showBanner(describeError(error), 'error', { connectivity: unreachable(error) });
   }
   if (!state.me) return;
   renderHeader(); // the display offset is known once the API has answered
-  if (currentView() === 'runs') await loadRuns();
+  const { view, params } = readLocation();
+  if (view === 'runs' && restoreRunsFromLocation(params)) await loadRuns();
+  openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
 }
 
 // ---- sign-in
@@ -112,11 +126,19 @@ async function signIn(event) {
     form.reset();
     await enter();
   } catch (failure) {
-    error.textContent = describeError(failure);
+    // A refused sign-in is not an expired session: the server's own words ("wrong username or password").
+    const refused = failure instanceof ApiError && failure.status === 401 && failure.detail;
+    error.textContent = refused ? failure.detail : describeError(failure);
     error.hidden = false;
   } finally {
     form.querySelector('button[type=submit]').disabled = false;
   }
+}
+
+// "admin · admin" says nothing twice: the role only when it is not the name.
+function whoAmIText(me) {
+  const role = t(me.role === 'admin' ? 'auth.admin' : 'auth.viewer');
+  return me.username.toLowerCase() === role.toLowerCase() ? me.username : `${me.username} · ${role}`;
 }
 
 async function whoAmI() {
@@ -163,7 +185,7 @@ async function logOut() {
 
 function renderHeader() {
   document.getElementById('whoami').textContent = state.me
-    ? `${state.me.username} · ${t(state.me.role === 'admin' ? 'auth.admin' : 'auth.viewer')}` : '';
+    ? whoAmIText(state.me) : '';
   document.getElementById('timezone').textContent = t('tz', { offset: offsetText() });
   document.getElementById('lang-switch').textContent = getLanguage() === 'zh' ? 'English' : '中文';
   if (streamStatus !== 'idle') showStreamStatus(streamStatus);
@@ -186,15 +208,19 @@ async function start() {
   onUnauthorized(() => signOut(t('auth.expired')));
   setNavigation({
     runsOfJob: (jobId) => {
-      showRunsOfJob(jobId);
-      if (location.hash === '#runs') loadRuns();
-      else location.hash = '#runs';
+      const hash = showRunsOfJob(jobId);
+      if (location.hash === hash) route();
+      else location.hash = hash; // hashchange: the view reads the job's filter from the address
     },
     run: showRunDetail,
   });
   document.getElementById('login-form').addEventListener('submit', signIn);
   document.getElementById('logout').addEventListener('click', () => logOut());
   document.getElementById('lang-switch').addEventListener('click', switchLanguage);
+  document.querySelector('.skip-link').addEventListener('click', (event) => {
+    event.preventDefault(); // the hash names the view: the skip link moves the focus only
+    document.getElementById('main').focus();
+  });
   document.querySelector('#banner .banner-close').addEventListener('click', hideBanner);
   window.addEventListener('hashchange', route);
   setupJobFilters();

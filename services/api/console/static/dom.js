@@ -38,9 +38,11 @@ export function toast(message, kind = 'info', action = null) {
 }
 
 // A message that stays until dismissed or replaced (load failures, stream state changes, 403/503…).
-export function showBanner(message, kind = 'error') {
+// `connectivity`: the banner says the server cannot be reached; it clears itself once it answers again.
+export function showBanner(message, kind = 'error', { connectivity = false } = {}) {
   const banner = document.getElementById('banner');
   banner.className = `banner banner-${kind}`;
+  banner.dataset.connectivity = String(connectivity);
   banner.querySelector('.banner-text').textContent = message;
   banner.hidden = false;
 }
@@ -49,6 +51,14 @@ export function hideBanner() {
   document.getElementById('banner').hidden = true;
 }
 
+export function connectionBack() {
+  const banner = document.getElementById('banner');
+  if (banner.dataset.connectivity === 'true') banner.hidden = true;
+}
+
+// Failures that mean "the server cannot be reached" (no answer, or a proxy's 502/503/504).
+export const unreachable = (error) => [0, 502, 503, 504].includes(error?.status);
+
 // A modal dialog; `body` is a node, `actions` a list of buttons. Returns { dialog, close, setError, done }.
 export function openDialog({ title, body, actions = [], testid, wide = false }) {
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -56,7 +66,7 @@ export function openDialog({ title, body, actions = [], testid, wide = false }) 
   const dialog = h('dialog', { class: wide ? 'wide' : null, 'data-testid': testid },
     h('div', { class: 'dialog-head' }, h('h2', {}, title),
       h('button', { type: 'button', class: 'ghost icon', 'aria-label': t('action.close'), onclick: () => close() }, '×')),
-    h('div', { class: 'dialog-body' }, body), error,
+    h('div', { class: 'dialog-body', tabindex: 0 }, body), error,
     h('div', { class: 'dialog-actions' }, ...actions, closeButton));
   let resolveDone;
   const done = new Promise((resolve) => { resolveDone = resolve; });
@@ -69,6 +79,8 @@ export function openDialog({ title, body, actions = [], testid, wide = false }) 
   dialog.addEventListener('cancel', (event) => { event.preventDefault(); close(); });
   document.body.append(dialog);
   dialog.showModal();
+  // The first field has the focus (not ×): a form is ready to type in.
+  dialog.querySelector('.dialog-body input:not([type=hidden]), .dialog-body select, .dialog-body textarea')?.focus();
   const setError = (message) => {
     error.textContent = message ?? '';
     error.hidden = !message;
@@ -80,7 +92,8 @@ export function confirmDialog(message, { confirmLabel = t('action.ok'), danger =
   const confirm = h('button', { type: 'button', class: danger ? 'danger' : 'primary', 'data-role': 'confirm' }, confirmLabel);
   const handle = openDialog({ title: t('confirm.title'), body: h('p', {}, message), actions: [confirm], testid: 'confirm-dialog' });
   confirm.addEventListener('click', () => handle.close(true));
-  confirm.focus();
+  // A destructive choice never has the focus: Enter keeps things as they are.
+  (danger ? handle.dialog.querySelector('[data-role=close]') : confirm).focus();
   return handle.done.then((value) => value === true);
 }
 

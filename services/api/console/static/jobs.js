@@ -1,6 +1,6 @@
 // Job actions: edit metadata, pause, resume, trigger (force + kwargs), and the job detail dialog.
-import { api, describeError, KWARGS_MAX_BYTES } from './api.js';
-import { badge, busy, h, openDialog, showBanner, toast } from './dom.js';
+import { api, ApiError, describeError, KWARGS_MAX_BYTES } from './api.js';
+import { badge, busy, confirmDialog, h, openDialog, showBanner, toast } from './dom.js';
 import { codePoints, describeTrigger, formatDuration, formatTime } from './format.js';
 import { t } from './i18n.js';
 import { isAdmin, state } from './state.js';
@@ -20,6 +20,7 @@ export function jobActionButtons(job, { compact = false } = {}) {
   if (!isAdmin()) return [];
   const button = (action, label, run, kind = '') => h('button', {
     type: 'button', class: `${compact ? 'small' : ''} ${kind}`.trim(), 'data-action': action, 'data-job-id': job.id, onclick: run,
+    'aria-label': `${label} ${job.display_name || job.name || job.id}`,
   }, label);
   return [
     button('edit', t('action.edit'), () => editJob(job.id)),
@@ -32,10 +33,26 @@ export function jobActionButtons(job, { compact = false } = {}) {
 
 async function setPaused(jobId, paused, button) {
   await busy(button, async () => {
-    await (paused ? api.pause(jobId) : api.resume(jobId));
+    if (paused) await api.pause(jobId);
+    else if (!(await resumeAsking(jobId))) return;
     // The row changes when the scheduler's JobPaused / JobResumed arrives on the stream.
     toast(t(paused ? 'pause.done' : 'resume.done', { id: jobId }), 'success');
   }, (error) => showBanner(describeError(error)));
+}
+
+// A job registered disabled (e.g. no token) is refused (409) with its reason: the admin decides, knowingly.
+async function resumeAsking(jobId) {
+  try {
+    await api.resume(jobId);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 409)) throw error;
+    const job = state.jobs.get(jobId);
+    const message = t('resume.confirm', { id: job?.display_name || job?.name || jobId, reason: job?.paused_reason || error.detail });
+    if (!(await confirmDialog(message, { confirmLabel: t('resume.anyway'), danger: true }))) return false;
+    await api.resume(jobId, true);
+    return true;
+  }
 }
 
 // ---- metadata
@@ -145,7 +162,7 @@ function triggerJob(jobId) {
 // ---- detail
 
 const row = (label, ...value) => h('div', { class: 'kv' }, h('dt', {}, label), h('dd', {}, ...value));
-const json = (value) => h('pre', { class: 'mono' }, JSON.stringify(value ?? null, null, 2));
+const json = (value) => h('pre', { class: 'mono', tabindex: 0 }, JSON.stringify(value ?? null, null, 2));
 
 export async function showJobDetail(jobId) {
   const content = h('div', { class: 'detail', 'aria-busy': 'true' }, '…');
@@ -166,6 +183,11 @@ export async function showJobDetail(jobId) {
   }
 }
 
+const historyAction = (action) => {
+  const key = `history.${action}`;
+  return t(key) === key ? action : t(key);
+};
+
 function renderDetail(job, stats, history) {
   const last = stats.last_execution;
   return h('div', { class: 'detail-grid' },
@@ -177,7 +199,8 @@ function renderDetail(job, stats, history) {
       row(t('col.trigger'), describeTrigger(job.trigger)),
       row(t('detail.raw_trigger'), h('code', {}, job.trigger)),
       row(t('col.next_run'), formatTime(job.next_run_time)),
-      row(t('col.state'), badge(job.paused ? 'paused' : 'enabled', t(job.paused ? 'state.paused' : 'state.enabled'))),
+      row(t('col.state'), badge(job.paused ? 'paused' : 'enabled', t(job.paused ? 'state.paused' : 'state.enabled')),
+        job.paused && job.paused_reason ? h('small', { class: 'block muted' }, job.paused_reason) : null),
       row(t('detail.func'), h('code', {}, job.func)),
       row(t('detail.args'), json(job.args)),
       row(t('detail.kwargs'), json(job.kwargs))),
@@ -192,10 +215,10 @@ function renderDetail(job, stats, history) {
         ...['total', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped', 'running'].map((name) =>
           h('div', {}, h('strong', {}, String(stats[name] ?? 0)), h('span', {}, name === 'total' ? t('detail.total') : t(`status.${name}`))))),
       h('dl', {},
-        row(t('detail.avg'), formatDuration(stats.avg_execution_time)),
+        row(t('detail.avg'), stats.success ? formatDuration(stats.avg_execution_time) : '—'),
         row(t('detail.last'), last ? [badge(last.status, t(`status.${last.status}`)), ' ', formatTime(last.timestamp)] : '—')),
       history.length ? h('h3', {}, t('detail.history')) : null,
       history.length ? h('ul', { class: 'history' }, history.map((entry) =>
-        h('li', {}, formatTime(entry.timestamp), ' · ', entry.action, ' · ', entry.actor ?? '', ' ',
-          badge(entry.status === 'success' ? 'success' : 'failed', entry.status)))) : null));
+        h('li', {}, formatTime(entry.timestamp), ' · ', historyAction(entry.action), ' · ', entry.actor ?? '', ' ',
+          badge(entry.status === 'success' ? 'success' : 'failed', t(entry.status === 'success' ? 'history.ok' : 'history.refused'))))) : null));
 }

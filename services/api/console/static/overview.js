@@ -1,10 +1,11 @@
 // Overview: totals, scheduler health, the job table (search, filters, sorting), kept live by the stream.
 import { api, describeError } from './api.js';
 import { renderCharts } from './charts.js';
-import { badge, h, replaceChildren } from './dom.js';
+import { badge, connectionBack, h, replaceChildren, showBanner, unreachable } from './dom.js';
 import { dataSource, describeTrigger, formatTime, SOURCES, toMillis } from './format.js';
 import { t } from './i18n.js';
 import { jobActionButtons, showJobDetail } from './jobs.js';
+import { labelled } from './runs.js';
 import { state, withLiveState } from './state.js';
 
 const view = {
@@ -12,14 +13,18 @@ const view = {
   health: null,
   healthError: null,
   jobsError: null,
-  sort: { key: 'next_run_time', direction: 1 },
+  sort: { key: 'name', direction: 1 }, // by name: a row stays where it is when its job is paused or resumed
+  summary: null,
+  summaryAt: null,
   loaded: false,
 };
-const RECENT_RUNS = 200; // what the charts and the "last run" column are drawn from
+const SUMMARY_REFRESH_MS = 15000; // charts follow finished runs at most this often (one request each time)
 
+// Six requests: jobs, statistics, health, the execution summary (charts and last runs, aggregated by the
+// API), and the runs in progress (their ids, which live events then keep current).
 export async function loadOverview() {
-  const [jobs, stats, health, recent, running, queued] = await Promise.allSettled([
-    api.jobs(), api.stats(), api.health(), api.executions({ limit: RECENT_RUNS }),
+  const [jobs, stats, health, summary, running, queued] = await Promise.allSettled([
+    api.jobs(), api.stats(), api.health(), api.executionSummary(),
     api.executions({ status: 'running', limit: 200 }), api.executions({ status: 'queued', limit: 200 }),
   ]);
   if (jobs.status === 'fulfilled') {
@@ -31,37 +36,50 @@ export async function loadOverview() {
   view.stats = stats.status === 'fulfilled' ? stats.value : null;
   view.health = health.status === 'fulfilled' ? health.value : null;
   view.healthError = health.status === 'rejected' ? describeError(health.reason) : null;
-  if (recent.status === 'fulfilled') {
-    state.recentRuns = new Map(recent.value.items.map((run) => [run.execution_id, run]));
-    state.lastRun = new Map();
-    for (const run of recent.value.items) if (!state.lastRun.has(run.job_id)) state.lastRun.set(run.job_id, run);
-  }
+  if (summary.status === 'fulfilled') useSummary(summary.value);
   if (running.status === 'fulfilled' && queued.status === 'fulfilled') {
     state.inProgress = new Set([...running.value.items, ...queued.value.items].map((run) => run.execution_id));
   }
   view.loaded = true;
-  await fillLastRuns();
   renderOverview();
-  const failure = [jobs, stats, recent].find((outcome) => outcome.status === 'rejected');
+  const failure = [jobs, stats, summary].find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 }
 
-// Jobs without a run among the recent ones: ask their own statistics for the last one.
-async function fillLastRuns() {
-  const missing = [...state.jobs.keys()].filter((jobId) => !state.lastRun.has(jobId));
-  const answers = await Promise.allSettled(missing.map((jobId) => api.jobStats(jobId)));
-  answers.forEach((answer, index) => {
-    const last = answer.status === 'fulfilled' ? answer.value.last_execution : null;
-    if (last) state.lastRun.set(missing[index], { ...last, execution_id: null });
-  });
+function useSummary(summary) {
+  view.summary = summary;
+  view.summaryAt = Date.now();
+  state.lastRun = new Map(summary.last_runs.map((run) => [run.job_id, withLiveState(run)]));
 }
 
+// After runs end, the charts are asked for again (throttled): the API aggregates, the page only draws.
+let summaryTimer = null;
+function refreshSummarySoon() {
+  if (summaryTimer !== null) return;
+  const wait = Math.max(0, SUMMARY_REFRESH_MS - (Date.now() - (view.summaryAt ?? 0)));
+  summaryTimer = setTimeout(async () => {
+    summaryTimer = null;
+    try {
+      const summary = await api.executionSummary();
+      view.summary = summary;
+      view.summaryAt = Date.now();
+      drawCharts();
+    } catch {
+      // the next ended run asks again; the charts keep their last answer meanwhile
+    }
+  }, wait);
+}
+
+// Unreachable: the scheduler's state is unknown (not the last one seen); reachable again: banners clear.
 export async function refreshHealth() {
   try {
     view.health = await api.health();
     view.healthError = null;
+    connectionBack();
   } catch (error) {
+    view.health = null;
     view.healthError = describeError(error);
+    if (unreachable(error)) showBanner(describeError(error), 'error', { connectivity: true });
   }
   renderCards();
 }
@@ -70,15 +88,15 @@ export async function refreshHealth() {
 
 export function onOverviewEvent(type, event, run) {
   const job = event.job_id ? state.jobs.get(event.job_id) : null;
-  if (type === 'JobPaused' && job) Object.assign(job, { paused: true, next_run_time: null });
+  if (type === 'JobPaused' && job) Object.assign(job, { paused: true, next_run_time: null, paused_reason: event.actor ? `paused by ${event.actor}` : null });
   else if ((type === 'JobResumed' || type === 'JobScheduled') && job) {
-    Object.assign(job, { next_run_time: event.next_run_time ?? null }, type === 'JobResumed' ? { paused: false } : {});
+    Object.assign(job, { next_run_time: event.next_run_time ?? null }, type === 'JobResumed' ? { paused: false, paused_reason: null } : {});
   } else if (type === 'JobMetadataUpdated' && job) {
     if (event.display_name !== null && event.display_name !== undefined) job.display_name = event.display_name;
     if (event.description !== null && event.description !== undefined) job.description = event.description;
   } else if (type === 'JobRegistered') {
     state.jobs.set(event.job_id, { ...(job ?? {}), id: event.job_id, name: event.name, trigger: event.trigger,
-      paused: event.paused, next_run_time: event.next_run_time ?? null });
+      paused: event.paused, paused_reason: event.paused ? event.paused_reason ?? null : null, next_run_time: event.next_run_time ?? null });
   } else if (type === 'SchedulerHeartbeat') {
     if (view.health) view.health.last_heartbeat = event.occurred_at;
     if (view.loaded) schedule('cards');
@@ -94,18 +112,17 @@ export function onOverviewEvent(type, event, run) {
 
 const OPENS_RUN = new Set(['RunQueued', 'JobMissed', 'JobSkipped']);
 
+const ENDS_RUN = new Set(['JobFinished', 'JobMissed', 'JobSkipped', 'QueuedRunCancelled', 'ExecutionMarkedFailed', 'ExecutionDeleted']);
+
 function trackRun(type, run) {
-  if (run.deleted) {
-    state.recentRuns.delete(run.execution_id);
-  } else {
+  if (!run.deleted) {
     const last = state.lastRun.get(run.job_id);
     if (OPENS_RUN.has(type) || !last) state.lastRun.set(run.job_id, { ...run });
     else if (last.execution_id === run.execution_id) state.lastRun.set(run.job_id, withLiveState(last));
-    const known = state.recentRuns.get(run.execution_id);
-    state.recentRuns.set(run.execution_id, known ? withLiveState(known) : { ...run });
   }
   if (!view.loaded) return;
   if (run.job_id) pendingCells.add(run.job_id);
+  if (ENDS_RUN.has(type) || OPENS_RUN.has(type)) refreshSummarySoon();
   schedule(type === 'Progress' ? 'cells' : 'runs');
 }
 
@@ -131,7 +148,6 @@ function flush() {
     if (cell) replaceChildren(cell, lastRunCell(jobId));
   }
   pendingCells.clear();
-  if (what.has('runs')) drawCharts();
 }
 
 // ---- rendering
@@ -144,8 +160,7 @@ export function renderOverview() {
 }
 
 function drawCharts() {
-  renderCharts(document.getElementById('chart-durations'), document.getElementById('chart-outcomes'),
-    [...state.recentRuns.values()]);
+  renderCharts(document.getElementById('chart-durations'), document.getElementById('chart-outcomes'), view.summary);
 }
 
 function card(key, value, testid, extra = null) {
@@ -222,6 +237,14 @@ function lastRunCell(jobId) {
     h('small', { class: 'muted block' }, formatTime(last.timestamp ?? last.started_at, { seconds: false })));
 }
 
+// An operator's pause reads "paused by alice"; a definition's reason (e.g. a missing token) as it is given.
+function pauseReason(reason) {
+  const byOperator = /^paused by (.+)$/.exec(reason);
+  return byOperator ? t('state.paused_by', { actor: byOperator[1] }) : reason;
+}
+
+const JOB_HEADERS = ['col.job', 'col.trigger', 'col.description', 'col.next_run', 'col.state', 'col.last_run', 'col.source', 'col.actions'];
+
 function renderJobs() {
   fillSelect(document.getElementById('job-source'), [['', t('jobs.all_sources')], ...SOURCES.map((s) => [s, t(`source.${s}`)])]);
   fillSelect(document.getElementById('job-state'), [['', t('jobs.all_states')], ['enabled', t('state.enabled')], ['paused', t('state.paused')]]);
@@ -231,21 +254,25 @@ function renderJobs() {
     return;
   }
   const jobs = filteredJobs();
-  const rows = jobs.map((job) => h('tr', { 'data-job-id': job.id, 'data-paused': String(Boolean(job.paused)) },
-    h('td', {}, h('button', { type: 'button', class: 'link', 'data-role': 'job-detail', onclick: () => showJobDetail(job.id) }, job.name),
-      h('code', { class: 'muted block small' }, job.id)),
-    h('td', {}, job.display_name || h('span', { class: 'muted' }, '—')),
+  const rows = jobs.map((job) => labelled(h('tr', { 'data-job-id': job.id, 'data-paused': String(Boolean(job.paused)) },
+    // The display name once set (the catalogue's name below it when it differs), then the id.
+    h('td', {}, h('button', { type: 'button', class: 'link', 'data-role': 'job-detail', onclick: () => showJobDetail(job.id) },
+      job.display_name || job.name),
+    job.display_name && job.display_name !== job.name ? h('small', { class: 'muted block' }, job.name) : null,
+    h('code', { class: 'muted block small' }, job.id)),
     h('td', { class: 'trigger', title: job.trigger }, describeTrigger(job.trigger)),
     h('td', { class: 'description' }, job.description || h('span', { class: 'muted' }, '—')),
     h('td', { class: 'nowrap' }, formatTime(job.next_run_time, { seconds: false })),
-    h('td', {}, badge(job.paused ? 'paused' : 'enabled', t(job.paused ? 'state.paused' : 'state.enabled'), { 'data-testid': 'job-state' })),
+    h('td', {}, badge(job.paused ? 'paused' : 'enabled', t(job.paused ? 'state.paused' : 'state.enabled'), { 'data-testid': 'job-state' }),
+      job.paused && job.paused_reason ? h('small', { class: 'block muted pause-reason', 'data-testid': 'pause-reason' }, pauseReason(job.paused_reason)) : null),
     h('td', { class: 'last-run-cell' }, lastRunCell(job.id)),
     h('td', {}, badge(`source-${dataSource(job)}`, t(`source.${dataSource(job)}`))),
-    h('td', { class: 'actions' }, h('button', { type: 'button', class: 'small ghost', onclick: () => showJobDetail(job.id) }, t('action.detail')),
-      ...jobActionButtons(job, { compact: true }))));
+    h('td', { class: 'actions' }, h('button', { type: 'button', class: 'small ghost', onclick: () => showJobDetail(job.id),
+      'aria-label': `${t('action.detail')} ${job.display_name || job.name || job.id}` }, t('action.detail')),
+      ...jobActionButtons(job, { compact: true }))), JOB_HEADERS));
   replaceChildren(container, h('table', { class: 'jobs' },
-    h('thead', {}, h('tr', {}, sortHeader('name', t('col.job')), h('th', {}, t('col.display_name')), h('th', {}, t('col.trigger')),
+    h('thead', {}, h('tr', {}, sortHeader('name', t('col.job')), h('th', {}, t('col.trigger')),
       h('th', {}, t('col.description')), sortHeader('next_run_time', t('col.next_run')), h('th', {}, t('col.state')),
       h('th', {}, t('col.last_run')), h('th', {}, t('col.source')), h('th', {}, t('col.actions')))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 9, class: 'empty' }, t('jobs.empty'))))));
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'empty' }, t('jobs.empty'))))));
 }

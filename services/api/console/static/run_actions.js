@@ -10,7 +10,7 @@ export function runActionButtons(run, { compact = false, after = () => {} } = {}
   const id = run.execution_id;
   const button = (action, label, handler, kind = '') => h('button', {
     type: 'button', class: `${compact ? 'small' : ''} ${kind}`.trim(), 'data-action': action, 'data-execution-id': id,
-    onclick: (event) => handler(id, event.currentTarget).then(after),
+    'aria-label': `${label} ${id.slice(0, 8)}`, onclick: (event) => handler(id, event.currentTarget).then(after),
   }, label);
   if (isTerminal(run.status)) return [button('delete', t('action.delete'), deleteRun, 'danger')];
   return [

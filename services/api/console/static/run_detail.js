@@ -1,12 +1,13 @@
 // One run: summary, live progress, error and traceback, and its event timeline (audit), kept live.
-import { api, describeError } from './api.js';
+import { api, ApiError, describeError } from './api.js';
 import { h, openDialog, replaceChildren } from './dom.js';
 import { formatDuration, formatTime, toMillis } from './format.js';
 import { t } from './i18n.js';
 import { runActionButtons } from './run_actions.js';
 import { runLogPanel } from './run_logs.js';
 import { progressCell, statusBadge } from './runs.js';
-import { withLiveState } from './state.js';
+import { state, withLiveState } from './state.js';
+import { writeOpenRun } from './url_state.js';
 
 let current = null; // { executionId, run, events, summary, timeline, actions, close }
 
@@ -20,9 +21,13 @@ export async function showRunDetail(executionId) {
   const actions = h('span', { class: 'run-actions' });
   dialog.dialog.querySelector('.dialog-actions').prepend(actions);
   current = { executionId, run: null, events: [], summary, timeline, actions, close: dialog.close };
+  writeOpenRun(executionId);
   dialog.done.then(() => {
     logs.close();
-    if (current?.executionId === executionId) current = null;
+    if (current?.executionId === executionId) {
+      current = null;
+      writeOpenRun(null);
+    }
   });
   try {
     const [run, events] = await Promise.all([api.execution(executionId), api.executionEvents(executionId)]);
@@ -35,8 +40,13 @@ export async function showRunDetail(executionId) {
   } catch (error) {
     summary.removeAttribute('aria-busy');
     replaceChildren(summary);
-    dialog.setError(describeError(error));
+    // A link to a run that does not exist (any more) says so plainly.
+    dialog.setError(error instanceof ApiError && error.status === 404 ? t('run.not_found', { id: executionId }) : describeError(error));
   }
+}
+
+export function openRunId() {
+  return current?.executionId ?? null;
 }
 
 // A stream event about the open run: append it to the timeline and refresh the summary.
@@ -54,15 +64,19 @@ export function onRunDetailEvent(type, event, run) {
   renderTimeline();
 }
 
+const jobName = (run) => {
+  const job = state.jobs.get(run.job_id);
+  return job?.display_name || job?.name || run.job_name || run.job_id;
+};
 const row = (label, value) => h('div', { class: 'kv' }, h('dt', {}, label), h('dd', {}, value ?? '—'));
-const json = (value) => h('pre', { class: 'mono' }, JSON.stringify(value ?? null, null, 2));
+const json = (value) => h('pre', { class: 'mono', tabindex: 0 }, JSON.stringify(value ?? null, null, 2));
 
 function renderSummary() {
   const { run, summary, actions } = current;
   summary.removeAttribute('aria-busy');
   replaceChildren(summary,
     h('dl', {},
-      row(t('col.job'), `${run.job_name} (${run.job_id})`),
+      row(t('col.job'), `${jobName(run)} (${run.job_id})`),
       row(t('col.status'), statusBadge(run)),
       row(t('col.mode'), `${t(run.is_manual ? 'mode.manual' : 'mode.auto')}${run.force ? ` · ${t('run.force')}` : ''}`),
       row(t('run.actor'), run.actor),
@@ -76,7 +90,7 @@ function renderSummary() {
       row(t('run.kwargs'), json(run.kwargs))),
     run.return_value !== null && run.return_value !== undefined ? [h('h3', {}, t('run.return_value')), json(run.return_value)] : null,
     run.error_message ? [h('h3', {}, t('run.error')), h('p', { class: 'error-text', 'data-testid': 'run-error' }, run.error_message)] : null,
-    run.traceback ? [h('h3', {}, t('run.traceback')), h('pre', { class: 'mono traceback', 'data-testid': 'run-traceback' }, run.traceback)] : null);
+    run.traceback ? [h('h3', {}, t('run.traceback')), h('pre', { class: 'mono traceback', tabindex: 0, 'data-testid': 'run-traceback' }, run.traceback)] : null);
   replaceChildren(actions, runActionButtons(run));
 }
 
@@ -95,10 +109,31 @@ function eventText(event) {
   }
 }
 
+const ENDS_RUN = new Set(['JobFinished', 'JobMissed', 'JobSkipped', 'QueuedRunCancelled', 'ExecutionMarkedFailed']);
+
+// The outcome an event stands for (its dot's colour): a finish by its status, a mark-failed as failed.
+function outcomeOf(event) {
+  switch (event.type) {
+    case 'JobFinished': return event.status;
+    case 'ExecutionMarkedFailed': case 'AttemptFailed': return 'failed';
+    case 'JobMissed': return 'missed';
+    case 'JobSkipped': return 'skipped';
+    case 'QueuedRunCancelled': case 'CancelRequested': return 'cancelled';
+    default: return 'info';
+  }
+}
+
+// The first event that ended the run decides it (as the read model does); a later one is shown as
+// superseded, so the timeline tells the same story as the status.
 function renderTimeline() {
   const { events, timeline } = current;
   const ordered = [...events].sort((a, b) => (toMillis(a.occurred_at) ?? 0) - (toMillis(b.occurred_at) ?? 0) || (a.sequence ?? 0) - (b.sequence ?? 0));
-  replaceChildren(timeline, ordered.length ? ordered.map((event) => h('li', { 'data-type': event.type },
-    h('time', {}, formatTime(event.occurred_at)), h('strong', {}, event.type), h('span', {}, eventText(event))))
-    : h('li', { class: 'muted' }, t('run.no_events')));
+  let ended = false;
+  replaceChildren(timeline, ordered.length ? ordered.map((event) => {
+    const superseded = ENDS_RUN.has(event.type) && ended;
+    if (ENDS_RUN.has(event.type)) ended = true;
+    return h('li', { 'data-type': event.type, 'data-outcome': superseded ? 'superseded' : outcomeOf(event) },
+      h('time', {}, formatTime(event.occurred_at)), h('strong', {}, t(`event.${event.type}`, { reason: '' }).replace(/[：:]\s*$/, '')),
+      h('span', {}, eventText(event), superseded ? h('small', { class: 'block muted' }, t('run.superseded')) : null));
+  }) : h('li', { class: 'muted' }, t('run.no_events')));
 }

@@ -5,11 +5,12 @@ import { formatDuration, formatTime, fromLocalInput, toIsoAtOffset, toMillis } f
 import { t } from './i18n.js';
 import { runActionButtons } from './run_actions.js';
 import { showRunDetail } from './run_detail.js';
+import { runsHash, writeRunsLocation } from './url_state.js';
 import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
 
 const PAGE_SIZE = 20;
 const STATUSES = ['queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
-const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false, rangeFiltered: false };
+const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false };
 
 const form = () => document.getElementById('run-filters');
 
@@ -24,23 +25,61 @@ export function setupRunFilters() {
 
 function applyFilters() {
   const data = new FormData(form());
-  const since = fromLocalInput(data.get('since'));
-  const until = fromLocalInput(data.get('until'));
-  const error = document.getElementById('run-filter-error');
-  error.hidden = !(since !== null && until !== null && since > until);
-  error.textContent = error.hidden ? '' : t('runs.range_invalid');
-  if (!error.hidden) return;
-  view.filters = { job_id: data.get('job_id'), status: data.get('status'), is_manual: data.get('is_manual'), since, until };
+  if (!setFilters(Object.fromEntries(data.entries()))) return;
   view.offset = 0;
+  writeRunsLocation(locationValues());
   loadRuns();
 }
 
-export function showRunsOfJob(jobId) {
-  form().reset();
+// The filters from the form's (or the address's) values; false, with the reason shown, when they cannot apply.
+function setFilters(values) {
+  const since = fromLocalInput(values.since);
+  const until = fromLocalInput(values.until);
+  const error = document.getElementById('run-filter-error');
+  const problem = (values.since && since === null) || (values.until && until === null) ? t('runs.date_invalid')
+    : since !== null && until !== null && since > until ? t('runs.range_invalid') : '';
+  error.hidden = !problem;
+  error.textContent = problem;
+  if (problem) return false;
+  view.filters = { job_id: values.job_id || '', status: values.status || '', is_manual: values.is_manual || '',
+    time_field: values.time_field || 'scheduled', since, until, sinceText: values.since || '', untilText: values.until || '' };
+  return true;
+}
+
+function locationValues() {
+  const { job_id, status, is_manual, time_field, sinceText, untilText } = view.filters;
+  return { job_id, status, is_manual, time_field: time_field === 'scheduled' ? '' : time_field, since: sinceText,
+    until: untilText, offset: view.offset ? String(view.offset) : '' };
+}
+
+// The filters and page an address names (a reload, a shared link); values the form cannot hold are named.
+export function restoreRunsFromLocation(params) {
   fillFilterOptions();
-  form().elements.job_id.value = jobId;
-  view.filters = { job_id: jobId };
-  view.offset = 0;
+  const elements = form().elements;
+  const rejected = [];
+  for (const name of ['job_id', 'status', 'is_manual', 'time_field']) {
+    const wanted = params.get(name) ?? '';
+    const select = elements[name];
+    const fallback = name === 'time_field' ? 'scheduled' : '';
+    select.value = [...select.options].some((option) => option.value === wanted) ? wanted : fallback;
+    if (wanted && select.value !== wanted) rejected.push(`${name}=${wanted}`);
+  }
+  elements.since.value = params.get('since') ?? '';
+  elements.until.value = params.get('until') ?? '';
+  const offset = Number(params.get('offset') ?? 0);
+  view.offset = Number.isInteger(offset) && offset >= 0 ? offset : 0;
+  const ok = setFilters(Object.fromEntries(new FormData(form()).entries()));
+  if (rejected.length) {
+    const error = document.getElementById('run-filter-error');
+    error.hidden = false;
+    error.textContent = t('runs.link_invalid', { values: rejected.join(', ') });
+  }
+  return ok;
+}
+
+// The address of a job's runs (the view reads its filters from there).
+export function showRunsOfJob(jobId) {
+  return runsHash({ job_id: jobId });
 }
 
 function fillFilterOptions() {
@@ -49,22 +88,22 @@ function fillFilterOptions() {
     select.replaceChildren(...options.map(([value, label]) => h('option', { value }, label)));
     if (options.some(([value]) => value === current)) select.value = current;
   };
-  const { job_id: jobSelect, status, is_manual: manual } = form().elements;
+  const { job_id: jobSelect, status, is_manual: manual, time_field: timeField } = form().elements;
   fill(jobSelect, [['', t('runs.all_jobs')], ...[...state.jobs.values()].map((job) => [job.id, job.display_name || job.name])]);
   fill(status, [['', t('runs.all_statuses')], ...STATUSES.map((name) => [name, t(`status.${name}`)])]);
   fill(manual, [['', t('runs.all_modes')], ['true', t('mode.manual')], ['false', t('mode.auto')]]);
+  fill(timeField, [['scheduled', t('runs.by_scheduled')], ['started', t('runs.by_started')]]);
 }
 
+// Every filter is applied by the API (over all runs, with the total of the matches): a page is what it says.
 export async function loadRuns() {
-  const { job_id, status, is_manual, since, until } = view.filters;
-  // since/until are sent for when the API filters by time; meanwhile the page is also filtered here.
-  const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset,
-    since: since === null || since === undefined ? null : toIsoAtOffset(since),
-    until: until === null || until === undefined ? null : toIsoAtOffset(until) };
+  const { job_id, status, is_manual, since, until, time_field } = view.filters;
+  const bound = (moment) => (moment === null || moment === undefined ? null : toIsoAtOffset(moment));
+  const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset, since: bound(since), until: bound(until),
+    time_field: bound(since) || bound(until) ? time_field : null };
   try {
     const page = await api.executions(query);
-    view.rangeFiltered = Boolean(since ?? until);
-    view.items = page.items.filter((run) => !isDeleted(run.execution_id) && inRange(run)).map(withLiveState);
+    view.items = page.items.filter((run) => !isDeleted(run.execution_id)).map(withLiveState);
     view.total = page.total;
     view.error = null;
   } catch (error) {
@@ -74,10 +113,13 @@ export async function loadRuns() {
   renderRuns();
 }
 
+// For a run the stream announces: whether the page's filters would list it.
 function inRange(run) {
-  const { since, until } = view.filters;
-  const at = toMillis(run.timestamp);
-  return (since === null || since === undefined || at >= since) && (until === null || until === undefined || at <= until);
+  const { since, until, time_field } = view.filters;
+  if ((since === null || since === undefined) && (until === null || until === undefined)) return true;
+  const at = toMillis(time_field === 'started' ? run.started_at : run.scheduled_time);
+  if (at === null || at === undefined) return false;
+  return (since === null || since === undefined || at >= since) && (until === null || until === undefined || at < until);
 }
 
 function matchesFilters(run) {
@@ -123,7 +165,7 @@ export function progressCell(run) {
   bar.style.width = `${value}%`;
   const counts = run.total_items ? ` (${run.processed_items ?? 0}/${run.total_items})` : '';
   return h('div', { class: `progress-cell ${isTerminal(run.status) ? 'ended' : 'live'}` },
-    h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100,
+    h('div', { class: 'progress', role: 'progressbar', 'aria-label': t('col.progress'), 'aria-valuemin': 0, 'aria-valuemax': 100,
       'aria-valuenow': Math.round(value), 'data-testid': 'run-progress' }, bar),
     h('span', { class: 'pct' }, `${Math.round(value)}%${counts}`),
     run.progress_message ? h('small', { class: 'block', 'data-testid': 'run-message' }, run.progress_message) : null,
@@ -137,10 +179,23 @@ export function statusBadge(run) {
     pending ? h('small', { class: 'block muted' }, t('runs.cancel_requested')) : null);
 }
 
+const RUN_HEADERS = ['col.run', 'col.job', 'col.status', 'col.mode', 'col.created', 'col.started', 'col.duration', 'col.progress', 'col.actions'];
+
 function runRow(run) {
+  return labelled(plainRunRow(run), RUN_HEADERS);
+}
+
+// Each cell names its column (shown before it when the table is laid out as cards on narrow screens).
+export function labelled(row, headers) {
+  [...row.cells].forEach((cell, index) => { cell.dataset.label = t(headers[index]); });
+  return row;
+}
+
+function plainRunRow(run) {
   const job = state.jobs.get(run.job_id);
   return h('tr', { 'data-execution-id': run.execution_id, 'data-status': run.status },
-    h('td', {}, h('button', { type: 'button', class: 'link mono', 'data-role': 'run-detail', onclick: () => showRunDetail(run.execution_id) },
+    h('td', {}, h('button', { type: 'button', class: 'link mono', 'data-role': 'run-detail', onclick: () => showRunDetail(run.execution_id),
+      'aria-label': `${t('action.detail')} ${run.execution_id.slice(0, 8)} · ${job?.display_name || run.job_name || run.job_id}` },
       run.execution_id.slice(0, 8))),
     h('td', {}, job?.display_name || run.job_name || run.job_id, h('code', { class: 'muted block small' }, run.job_id)),
     h('td', {}, statusBadge(run)),
@@ -172,7 +227,7 @@ export function renderRuns() {
     replaceChildren(document.getElementById('runs-pager'));
     return;
   }
-  const headers = ['col.run', 'col.job', 'col.status', 'col.mode', 'col.created', 'col.started', 'col.duration', 'col.progress', 'col.actions'];
+  const headers = RUN_HEADERS;
   replaceChildren(container, h('table', { class: 'runs' },
     h('thead', {}, h('tr', {}, headers.map((key) => h('th', {}, t(key))))),
     h('tbody', {}, view.items.length ? view.items.map(runRow) : h('tr', {}, h('td', { colspan: 9, class: 'empty' }, t('runs.empty'))))));
@@ -184,11 +239,11 @@ function renderPager() {
   const page = Math.floor(view.offset / PAGE_SIZE) + 1;
   const go = (offset) => () => {
     view.offset = offset;
+    writeRunsLocation(locationValues());
     loadRuns();
   };
   replaceChildren(document.getElementById('runs-pager'),
     h('button', { type: 'button', class: 'small', disabled: page <= 1, 'data-role': 'prev', onclick: go(view.offset - PAGE_SIZE) }, t('runs.prev')),
     h('span', { 'data-testid': 'runs-page' }, t('runs.page', { page, pages, total: view.total })),
-    view.rangeFiltered ? h('small', { class: 'muted' }, t('runs.range_note')) : null,
     h('button', { type: 'button', class: 'small', disabled: page >= pages, 'data-role': 'next', onclick: go(view.offset + PAGE_SIZE) }, t('runs.next')));
 }

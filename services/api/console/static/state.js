@@ -9,7 +9,6 @@ export const state = {
   me: null,
   jobs: new Map(),
   lastRun: new Map(), // job_id -> {execution_id, status, timestamp, progress}
-  recentRuns: new Map(), // execution_id -> run, the recent runs the charts draw
   inProgress: new Set(), // execution ids queued or running
 };
 
