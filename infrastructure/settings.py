@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from infrastructure.bus.rabbitmq_nodes import BrokerUrlsInvalid, parse_broker_urls
+from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
 
 
 class CommonSettings(BaseSettings):

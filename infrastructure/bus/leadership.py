@@ -18,7 +18,8 @@ import aio_pika
 from aio_pika.abc import AbstractConnection
 from aiormq.exceptions import ChannelLockedResource
 
-from infrastructure.bus.rabbitmq_nodes import connect_to_any, parse_broker_urls
+from infrastructure.bus.broker_urls import parse_broker_urls
+from infrastructure.bus.rabbitmq_nodes import connect_to_any
 
 logger = logging.getLogger(__name__)
 

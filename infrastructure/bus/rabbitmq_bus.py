@@ -43,9 +43,10 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
+from infrastructure.bus.broker_urls import parse_broker_urls
 from infrastructure.bus.outage import OutageWatch
 from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
-from infrastructure.bus.rabbitmq_nodes import connect_robust_to_any, parse_broker_urls
+from infrastructure.bus.rabbitmq_nodes import connect_robust_to_any
 from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
 from infrastructure.bus.rabbitmq_topology import (
     dead_letter_from,

@@ -1,8 +1,8 @@
 """Several RabbitMQ nodes (a cluster) behind one connection: connect to the first that answers, and after a
 loss reconnect to the next one in the list.
 
-`parse_broker_urls` reads the setting (a comma-separated list of AMQP URLs, one per node) and refuses a
-malformed entry. `connect_robust_to_any` tries the nodes in order, logging each one it cannot reach, and
+`infrastructure.bus.broker_urls` reads the setting (a comma-separated list of AMQP URLs, one per node).
+`connect_robust_to_any` tries the nodes in order, logging each one it cannot reach, and
 returns an aio-pika robust connection whose every later attempt (after the connection is lost, or after an
 attempt failed) goes to the next node in turn. aio-pika then restores channels, exchanges, queues, bindings
 and consumers on whichever node it reached: the cluster shares their definitions.
@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractRobustConnection
@@ -22,49 +21,11 @@ from aio_pika.exceptions import AMQPError
 from aio_pika.robust_connection import RobustConnection
 from yarl import URL
 
+from infrastructure.bus.broker_urls import redacted
+
 logger = logging.getLogger(__name__)
 
-MAX_NODES = 16
 UNREACHABLE = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.TimeoutError)
-
-
-class BrokerUrlsInvalid(ValueError):
-    """The broker URL setting cannot be used (says which entry and why, never its password)."""
-
-
-def redacted(url: str | URL) -> str:
-    """`url` without its password, for logs and errors."""
-    parsed = URL(str(url))
-    return str(parsed.with_password("******")) if parsed.password else str(parsed)
-
-
-def parse_broker_urls(text: str) -> tuple[str, ...]:
-    """The AMQP URLs of `text`, comma-separated (blanks around entries ignored); `BrokerUrlsInvalid` when
-    it is empty, has more than `MAX_NODES` entries, or an entry is not an `amqp://`/`amqps://` URL with a
-    host and a valid port."""
-    entries = [entry.strip() for entry in text.split(",")]
-    if not any(entries):
-        raise BrokerUrlsInvalid("no broker URL given")
-    if len(entries) > MAX_NODES:
-        raise BrokerUrlsInvalid(f"{len(entries)} broker URLs given, at most {MAX_NODES}")
-    urls: list[str] = []
-    for position, entry in enumerate(entries, start=1):
-        if not entry:
-            raise BrokerUrlsInvalid(f"broker URL #{position} is empty (a stray comma?)")
-        parts = urlsplit(entry)
-        shown = f"broker URL #{position} ({parts.scheme or '?'}://{parts.hostname or '?'})"
-        if parts.scheme not in ("amqp", "amqps"):
-            raise BrokerUrlsInvalid(f"{shown}: the scheme must be amqp or amqps")
-        try:
-            port = parts.port
-        except ValueError:
-            raise BrokerUrlsInvalid(f"{shown}: the port is not a number from 1 to 65535") from None
-        if not parts.hostname:
-            raise BrokerUrlsInvalid(f"{shown}: no host")
-        if port == 0:
-            raise BrokerUrlsInvalid(f"{shown}: port 0")
-        urls.append(entry)
-    return tuple(urls)
 
 
 class FailoverConnection(RobustConnection):

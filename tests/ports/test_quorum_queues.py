@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from contracts.commands import PauseJob
 from contracts.topology import COMMANDS, EVENTS_EXCHANGE, RUNS, QueueSpec
+from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
 from infrastructure.bus.migrate_queues import HOLDING_SUFFIX, migrate
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
-from infrastructure.bus.rabbitmq_nodes import BrokerUrlsInvalid, parse_broker_urls
 from infrastructure.settings import CommonSettings
 from tests.e2e.harness import free_port
 from tests.ports.test_bus import Recorder, job_started, pause_job
