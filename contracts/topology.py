@@ -39,10 +39,18 @@ EXCHANGE_FOR_KIND = {
 }
 
 
+# How many times the broker hands a message of a durable queue out before it dead-letters it itself (the
+# backstop for a message that kills its consumer: our own code dead-letters, with its reason, whatever it
+# can reject). Every return counts: a consumer's crash, a lost connection, a worker giving its prefetched
+# deliveries back while it pauses; 20 leaves room for those and still ends a crash loop.
+DELIVERY_LIMIT = 20
+
+
 @dataclass(frozen=True)
 class QueueSpec:
-    """A queue and what it is bound to. Durable queues survive a broker restart; exclusive ones live and
-    die with the consuming connection (per-process fan-out, e.g. cancel notices and the live stream)."""
+    """A queue and what it is bound to. Durable queues survive a broker restart and are quorum queues
+    (replicated on a cluster); exclusive ones live and die with the consuming connection (per-process
+    fan-out, e.g. cancel notices and the live stream) and stay classic (quorum queues cannot be exclusive)."""
 
     name: str
     exchange: str
@@ -50,7 +58,13 @@ class QueueSpec:
     durable: bool = True
     exclusive: bool = False
     single_active_consumer: bool = False
+    delivery_limit: int = DELIVERY_LIMIT
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def quorum(self) -> bool:
+        """Replicated (Raft) on a RabbitMQ cluster: every durable, shared queue."""
+        return self.durable and not self.exclusive
 
 
 def routing_key(message: Message) -> str:

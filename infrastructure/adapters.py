@@ -30,10 +30,11 @@ def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
 
         access = None if settings.broker_role is None else ACCESS[settings.broker_role]
         return RabbitMQBus(
-            settings.rabbitmq_url.get_secret_value(),
+            settings.rabbitmq_urls(),
             connection_name=connection_name,
             reconnect_interval=settings.rabbitmq_reconnect_interval_s,
             access=access,
+            quorum=settings.rabbitmq_queue_type == "quorum",
         )
     from infrastructure.bus.memory_bus import InMemoryBus
 
@@ -60,9 +61,7 @@ def make_platform_users(url: str, database: str) -> PlatformUserDirectory:
 def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderElection:
     """The scheduler's leader election: on the broker when distributed, in-process when embedded."""
     if settings.bus == "rabbitmq":
-        return RabbitMQElection(
-            settings.rabbitmq_url.get_secret_value(), LEADER_LOCK_QUEUE, connection_name=connection_name
-        )
+        return RabbitMQElection(settings.rabbitmq_urls(), LEADER_LOCK_QUEUE, connection_name=connection_name)
     return InProcessElection(LEADER_LOCK_QUEUE)
 
 

@@ -14,15 +14,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
+
 
 class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SCHEDULER_", env_file=".env", env_nested_delimiter="__", extra="ignore"
+        env_prefix="SCHEDULER_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        hide_input_in_errors=True,  # a broker or database URL may carry a password
     )
 
     data_dir: Path = Path("./data")
     bus: Literal["memory", "rabbitmq"] = "memory"
+    # One AMQP URL, or one per node of a RabbitMQ cluster, comma-separated (`broker_urls` wins if set): a
+    # process connects to the first that answers and moves to the next when it loses its node.
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    broker_urls: SecretStr | None = Field(
+        default=None, description="AMQP URLs of the cluster's nodes, comma-separated (SCHEDULER_BROKER_URLS)"
+    )
+    rabbitmq_queue_type: Literal["quorum", "classic"] = Field(
+        default="quorum",
+        description="durable queues as quorum queues (replicated on a cluster); classic: a deployment whose "
+        "queues are still classic, until `python -m infrastructure.bus.migrate_queues` moved them",
+    )
     rabbitmq_reconnect_interval_s: float = Field(
         default=0.5, gt=0, le=60, description="how often a lost broker connection is tried again"
     )
@@ -44,6 +60,21 @@ class CommonSettings(BaseSettings):
         description="job kinds that run on a worker pool of their own, e.g. "
         '{"history": ["tushare_historical_sync", "akshare_historical_sync"]}; the rest: pool "default"',
     )
+
+    @field_validator("rabbitmq_url", "broker_urls")
+    @classmethod
+    def _broker_urls_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                parse_broker_urls(value.get_secret_value())
+            except BrokerUrlsInvalid as error:  # raised again without the URL (it may hold a password)
+                raise ValueError(str(error)) from None
+        return value
+
+    def rabbitmq_urls(self) -> tuple[str, ...]:
+        """The broker's nodes, in the order they are tried."""
+        chosen = self.broker_urls if self.broker_urls is not None else self.rabbitmq_url
+        return parse_broker_urls(chosen.get_secret_value())
 
     @field_validator("worker_pools")
     @classmethod

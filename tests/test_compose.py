@@ -43,7 +43,7 @@ def known_variables() -> set[str]:
 
 def test_the_stack_has_the_broker_the_database_and_the_four_services() -> None:
     services = compose()["services"]
-    assert set(services) == SERVICES | {"rabbitmq", "mongodb", "broker-setup"}
+    assert set(services) == SERVICES | {"rabbitmq", "rabbitmq-2", "rabbitmq-3", "mongodb", "broker-setup"}
     assert "--replSet rs0" in " ".join(services["mongodb"]["entrypoint"]), "MongoDB runs as a replica set"
     for name, service in services.items():
         assert "healthcheck" in service or name == "broker-setup", f"{name} has no healthcheck"
@@ -130,3 +130,24 @@ def test_broker_setup_gives_each_user_exactly_its_permissions() -> None:
             kind: ACCESS[role].pattern(kind) for kind in ("configure", "write", "read")
         }
     assert len(requests) == 2 * len(ROLES)
+
+
+def test_the_cluster_profile_adds_two_rabbitmq_nodes_sharing_a_cookie_and_every_service_knows_the_three() -> (
+    None
+):
+    services = compose()["services"]
+    nodes = ["rabbitmq", "rabbitmq-2", "rabbitmq-3"]
+    assert "profiles" not in services["rabbitmq"], "the single-node stack stays the default"
+    config = "./deploy/rabbitmq/cluster.conf:/etc/rabbitmq/conf.d/20-cluster.conf:ro"
+    text = (ROOT / "deploy/rabbitmq/cluster.conf").read_text()
+    assert "cluster_partition_handling = pause_minority" in text
+    for number, name in enumerate(nodes, start=1):
+        node = services[name]
+        assert node["hostname"] == name and f"nodes.{number} = rabbit@{name}" in text
+        assert node.get("profiles", ["cluster"]) == ["cluster"]
+        assert node["environment"]["RABBITMQ_COOKIE"] == "${RABBITMQ_ERLANG_COOKIE:-}"
+        assert config in node["volumes"]
+        assert ".erlang.cookie" in " ".join(node["entrypoint"])
+    for name in SERVICES:
+        urls = services[name]["environment"]["SCHEDULER_RABBITMQ_URL"].split(",")
+        assert [url.rsplit("@", 1)[1] for url in urls] == [f"{node}:5672/" for node in nodes], name

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 import aio_pika
 from aio_pika.abc import AbstractConnection
 from aiormq.exceptions import ChannelLockedResource
+
+from infrastructure.bus.broker_urls import parse_broker_urls
+from infrastructure.bus.rabbitmq_nodes import connect_to_any
 
 logger = logging.getLogger(__name__)
 
@@ -85,19 +89,22 @@ class _RabbitMQLease:
 
 
 class RabbitMQElection:
-    def __init__(self, url: str, name: str, *, connection_name: str) -> None:
-        self._url = url
+    """The lock on the first node of `urls` that answers (a cluster: any node; the lock queue lives on the
+    node of the holder's connection, so the holder and its lock go down together)."""
+
+    def __init__(self, url: str | Sequence[str], name: str, *, connection_name: str) -> None:
+        self._urls = parse_broker_urls(url) if isinstance(url, str) else tuple(url)
         self._name = name
         self._connection_name = connection_name
 
     async def try_acquire(self) -> Lease | None:
         try:
-            connection = await aio_pika.connect(
-                self._url,
-                timeout=LOCK_TIMEOUT_S,
+            connection = await connect_to_any(
+                self._urls,
+                connect_timeout=LOCK_TIMEOUT_S,
                 client_properties={"connection_name": f"{self._connection_name} (leader lock)"},
             )
-        except (ConnectionError, OSError, aio_pika.exceptions.AMQPError) as error:
+        except (ConnectionError, OSError, TimeoutError, aio_pika.exceptions.AMQPError) as error:
             logger.warning("leader election: broker unreachable (%s)", error)
             return None
         try:

@@ -1,15 +1,18 @@
 """The bus on RabbitMQ (aio-pika): persistent messages, publisher confirms, explicit acknowledgement.
 
-One robust connection per process. It reconnects by itself; channels, exchanges, queues, bindings and
-consumers declared through it are restored by aio-pika. Publishing uses one confirm channel; each
-subscription has its own channel (see `rabbitmq_subscription`). While the connection is down `publish`
-raises `BusUnavailable` at once rather than waiting: callers answer 503 or retry.
+One robust connection per process, to one node of the broker URLs given (a cluster: the first that
+answers). It reconnects by itself, to the next node of the list (`rabbitmq_nodes`); channels, exchanges,
+queues, bindings and consumers declared through it are restored by aio-pika on whichever node it reached.
+Publishing uses one confirm channel; each subscription has its own channel (see `rabbitmq_subscription`).
+While the connection is down `publish` raises `BusUnavailable` at once rather than waiting: callers answer
+503 or retry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -40,8 +43,10 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
+from infrastructure.bus.broker_urls import parse_broker_urls
 from infrastructure.bus.outage import OutageWatch
 from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.rabbitmq_nodes import connect_robust_to_any
 from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
 from infrastructure.bus.rabbitmq_topology import (
     dead_letter_from,
@@ -53,17 +58,20 @@ from infrastructure.bus.rabbitmq_topology import (
 logger = logging.getLogger(__name__)
 
 UNREACHABLE_ERRORS = (AMQPConnectionError, ChannelInvalidStateError, ConnectionError, OSError)
+RENEW_INTERVAL_S = 1.0  # at most one new publishing channel a second (see `_renew_publisher`)
 
 
 class RabbitMQBus:
-    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own).
+    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own), and may
+    be several URLs (one per node of a cluster: a sequence, or one string, comma-separated).
 
     `access`: the broker permissions of the service this bus serves (`contracts.broker_access`), when it
-    connects as that service's own user; without it the bus declares the whole topology."""
+    connects as that service's own user; without it the bus declares the whole topology. `quorum`: durable
+    queues are quorum queues (the default); False keeps them classic (a deployment not migrated yet)."""
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         connection_name: str,
         publish_timeout: float = 5.0,
@@ -71,9 +79,11 @@ class RabbitMQBus:
         reconnect_interval: float = 0.5,
         close_grace: float = 5.0,
         access: Access | None = None,
+        quorum: bool = True,
     ) -> None:
-        self._url = url
+        self._urls = parse_broker_urls(url) if isinstance(url, str) else tuple(url)
         self._access = access  # a service's own broker user: only what that service uses is declared
+        self._quorum = quorum  # durable queues as quorum queues (False: classic, not migrated yet)
         self._connection_name = connection_name
         self._publish_timeout = publish_timeout
         self._connect_timeout = connect_timeout
@@ -84,6 +94,8 @@ class RabbitMQBus:
         self._exchanges: dict[str, AbstractExchange] = {}
         self._dead_letter_queue: AbstractQueue | None = None
         self._subscriptions: list[RabbitMQSubscription] = []
+        self._renewing = asyncio.Lock()
+        self._renewed_at = 0.0
         self.outage = OutageWatch(name=connection_name)
 
     @property
@@ -106,9 +118,9 @@ class RabbitMQBus:
         if self._connection is not None:
             return
         try:
-            connection = await aio_pika.connect_robust(
-                self._url,
-                timeout=self._connect_timeout,
+            connection = await connect_robust_to_any(
+                self._urls,
+                connect_timeout=self._connect_timeout,
                 client_properties={"connection_name": self._connection_name},
                 reconnect_interval=self._reconnect_interval,
             )
@@ -117,7 +129,7 @@ class RabbitMQBus:
             raise BusUnavailable(f"cannot connect to RabbitMQ: {error!r}") from error
         try:
             channel = await connection.channel(publisher_confirms=True)
-            topology = await declare_topology(channel, self._access)
+            topology = await declare_topology(channel, self._access, quorum=self._quorum)
         except BaseException as error:
             await connection.close()
             if isinstance(error, (*UNREACHABLE_ERRORS, TimeoutError)):
@@ -129,7 +141,7 @@ class RabbitMQBus:
         self.outage.back()
         self._exchanges = topology.exchanges
         self._dead_letter_queue = topology.dead_letter_queue
-        logger.info("connected to RabbitMQ as %r", self._connection_name)
+        logger.info("connected to RabbitMQ (%s) as %r", connection, self._connection_name)
 
     def _on_connection_lost(self, _connection: object, error: BaseException | None = None) -> None:
         if self._connection is not None:  # not our own close
@@ -181,7 +193,7 @@ class RabbitMQBus:
         if channel is None or not self.connected:
             raise BusUnavailable("not connected to RabbitMQ")
         try:
-            await declare_queue(channel, queue)
+            await declare_queue(channel, queue, quorum=self._quorum)
         except (*UNREACHABLE_ERRORS, TimeoutError) as error:
             raise BusUnavailable(f"could not declare {queue.name}: {error!r}") from error
 
@@ -212,7 +224,7 @@ class RabbitMQBus:
             raise BusUnavailable(f"cannot consume {queue.name}: {error!r}") from error
         try:
             await channel.set_qos(prefetch_count=max(1, prefetch, concurrency))
-            amqp_queue = await declare_queue(channel, queue)
+            amqp_queue = await declare_queue(channel, queue, quorum=self._quorum)
         except BaseException as error:
             await _close_quietly(channel)
             if isinstance(error, UNREACHABLE_ERRORS):
@@ -272,6 +284,7 @@ class RabbitMQBus:
 
     async def _send(self, exchange_name: str, key: str, message: aio_pika.Message) -> None:
         self._require_connection()
+        channel = self._channel
         exchange = self._exchanges.get(exchange_name)
         if exchange is None:
             raise ValueError(f"unknown exchange {exchange_name!r}")
@@ -281,9 +294,38 @@ class RabbitMQBus:
         except TimeoutError as error:
             raise BusUnavailable(f"no publisher confirm within {self._publish_timeout} s") from error
         except DeliveryError as error:
+            if channel is not None:
+                await self._renew_publisher(channel)
             raise BusUnavailable(f"RabbitMQ refused the message: {error!r}") from error
         except (*UNREACHABLE_ERRORS, AMQPError) as error:
             raise BusUnavailable(f"cannot publish to RabbitMQ: {error!r}") from error
+
+    async def _renew_publisher(self, refused_on: AbstractChannel) -> None:
+        """A new publishing channel after the broker refused (nacked) a message on `refused_on`.
+
+        A channel that published to a quorum queue while the queue's leader was lost (its node died) may
+        go on refusing every message after a new leader took over (seen on RabbitMQ 3.10 with
+        `reject-publish` overflow, which at-least-once dead-lettering requires): a new channel starts
+        afresh. At most once a second; the refused message itself is answered `BusUnavailable` (the
+        caller retries or answers 503)."""
+        async with self._renewing:
+            connection = self._connection
+            if self._channel is not refused_on or connection is None or not self.connected:
+                return  # renewed by a concurrent refusal already, or the connection is going
+            if time.monotonic() - self._renewed_at < RENEW_INTERVAL_S:
+                return
+            self._renewed_at = time.monotonic()
+            try:
+                channel = await connection.channel(publisher_confirms=True)
+                topology = await declare_topology(channel, self._access, quorum=self._quorum)
+            except (*UNREACHABLE_ERRORS, TimeoutError, AMQPError) as error:
+                logger.warning("publishing channel not renewed after a refusal: %r", error)
+                return
+            self._channel = channel
+            self._exchanges = topology.exchanges
+            self._dead_letter_queue = topology.dead_letter_queue
+            logger.warning("the broker refused a message: publishing on a new channel from now on")
+        await _close_quietly(refused_on)
 
     def _require_connection(self) -> AbstractRobustConnection:
         if self._connection is None or not self.connected:

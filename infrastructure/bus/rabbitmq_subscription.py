@@ -51,6 +51,8 @@ class RabbitMQSubscription:
         self._buffer: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
         self._consumer_tag: str | None = None
         self._paused = False
+        self._pausing = False  # between our basic.cancel and its cancel-ok
+        self._given_back: list[AbstractIncomingMessage] = []
         self._cancelled = False
         if batch_handler is not None and concurrency > 1:
             raise ValueError("a batch subscription has one worker: its batches are acknowledged in order")
@@ -83,7 +85,11 @@ class RabbitMQSubscription:
         if self._paused or self._cancelled:
             return
         self._paused = True
-        await self._stop_consuming()
+        self._pausing = True
+        try:
+            await self._stop_consuming()
+        finally:
+            self._pausing = False
         await self._requeue_buffered()
 
     async def resume(self) -> None:
@@ -128,9 +134,15 @@ class RabbitMQSubscription:
     async def _on_delivery(self, message: AbstractIncomingMessage) -> None:
         if self._paused:
             # Delivered between our basic.cancel and its cancel-ok: not ours to handle any more.
-            await _requeue(message)
+            await self._give_back(message)
             return
         self._buffer.put_nowait(message)
+
+    async def _give_back(self, message: AbstractIncomingMessage) -> None:
+        """Requeue `message`; while a pause waits for its cancel-ok, with the rest, in delivery order."""
+        self._given_back.append(message)
+        if not self._pausing:
+            await self._requeue_buffered()
 
     async def _run(self) -> None:
         if self._batch_handler is not None:
@@ -151,7 +163,7 @@ class RabbitMQSubscription:
 
     async def _handle_one(self, message: AbstractIncomingMessage) -> None:
         if self._paused:
-            await _requeue(message)
+            await self._give_back(message)
         elif _channel_is_open(message):  # else its channel is gone: the broker redelivers it
             reason = await handle_delivery(message.body, self._handler, queue=self._queue.name)
             await self._settle(message, reason)
@@ -241,10 +253,15 @@ class RabbitMQSubscription:
             logger.info("consumer of %s already gone (%r)", self._queue.name, error)
 
     async def _requeue_buffered(self) -> None:
+        """Give back what was delivered and not handled, in delivery order: a quorum queue redelivers what
+        comes back in the order it came back (a classic queue put it back in its place)."""
+        messages, self._given_back = self._given_back, []
         while not self._buffer.empty():
             message = self._buffer.get_nowait()
             if message is not None:
-                await _requeue(message)
+                messages.append(message)
+        for message in sorted(messages, key=lambda message: message.delivery_tag or 0):
+            await _requeue(message)
 
     async def _close_channel(self) -> None:
         if self._queue.exclusive:

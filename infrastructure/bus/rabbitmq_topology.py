@@ -44,9 +44,12 @@ class Topology:
     dead_letter_queue: AbstractQueue
 
 
-async def declare_topology(channel: AbstractChannel, access: Access | None = None) -> Topology:
+async def declare_topology(
+    channel: AbstractChannel, access: Access | None = None, *, quorum: bool = True
+) -> Topology:
     """Declare the exchanges, the dead-letter queue and the standing queues: all of them, or with a
-    service's `access` (its own broker user) only those that service uses.
+    service's `access` (its own broker user) only those that service uses. `quorum=False`: durable
+    queues declared classic, as before quorum queues (a deployment not migrated yet).
 
     The standing queues are declared here, not only when consumed, so that commands and runs published
     before their consumer first starts are kept rather than dropped as unroutable.
@@ -62,23 +65,42 @@ async def declare_topology(channel: AbstractChannel, access: Access | None = Non
     exchanges[DEAD_LETTER_EXCHANGE] = await channel.declare_exchange(
         DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
     )
-    dead_letter_queue = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True)
+    dead_letter_queue = await channel.declare_queue(
+        DEAD_LETTER_QUEUE, durable=True, arguments=dead_letter_queue_arguments(quorum=quorum)
+    )
     await dead_letter_queue.bind(exchanges[DEAD_LETTER_EXCHANGE], routing_key="")
     for spec in STANDING_QUEUES if access is None else access.standing_queues:
-        await declare_queue(channel, spec)
+        await declare_queue(channel, spec, quorum=quorum)
     return Topology(exchanges, dead_letter_queue)
 
 
-def queue_arguments(spec: QueueSpec) -> dict[str, Any]:
-    """Queue arguments: the broker's own dead-lettering (e.g. a delivery limit) goes to our exchange too."""
+# A quorum queue: Raft-replicated over the cluster's nodes (a majority must be up to write to it).
+QUORUM = {"x-queue-type": "quorum"}
+# At-least-once dead-lettering (RabbitMQ >= 3.10): the queue keeps a dead-lettered message until the
+# dead-letter queue confirms it; the broker requires `reject-publish` overflow for it.
+AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def queue_arguments(spec: QueueSpec, *, quorum: bool = True) -> dict[str, Any]:
+    """Queue arguments: the broker's own dead-lettering (the delivery limit of a quorum queue) goes to our
+    exchange too, at least once. `quorum=False`: a classic queue even if durable."""
     arguments: dict[str, Any] = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
+    if spec.quorum and quorum:
+        arguments.update(QUORUM)
+        arguments.update(AT_LEAST_ONCE)
+        arguments["x-delivery-limit"] = spec.delivery_limit
     if spec.single_active_consumer:
         arguments["x-single-active-consumer"] = True
     arguments.update(spec.extra)
     return arguments
 
 
-async def declare_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
+def dead_letter_queue_arguments(*, quorum: bool = True) -> dict[str, Any]:
+    """The dead-letter queue: a quorum queue too, without a dead-letter exchange (nowhere further)."""
+    return dict(QUORUM) if quorum else {}
+
+
+async def declare_queue(channel: AbstractChannel, spec: QueueSpec, *, quorum: bool = True) -> AbstractQueue:
     """Declare and bind the queue of `spec`.
 
     An exclusive queue gets a unique name (`<spec.name>.<random>`) so that every process has its own copy
@@ -93,7 +115,9 @@ async def declare_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQu
             arguments=queue_arguments(spec),
         )
     else:
-        queue = await channel.declare_queue(spec.name, durable=spec.durable, arguments=queue_arguments(spec))
+        queue = await channel.declare_queue(
+            spec.name, durable=spec.durable, arguments=queue_arguments(spec, quorum=quorum)
+        )
     for key in spec.binding_keys:
         await queue.bind(spec.exchange, routing_key=key)
     return queue

@@ -427,7 +427,10 @@ async def test_messages_are_persistent_json_with_envelope_properties(rabbitmq_ma
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(COMMANDS.name)
-        delivered = await queue.get(no_ack=True)
+        # A consumer, not basic.get: a quorum queue with a single active consumer refuses basic.get.
+        async with queue.iterator(no_ack=True) as deliveries:
+            async with asyncio.timeout(10):
+                delivered = await anext(aiter(deliveries))
     assert delivered.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert delivered.content_type == "application/json"
     assert delivered.message_id == command.message_id
