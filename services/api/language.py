@@ -10,7 +10,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Literal
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import Scope
+
+from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset
 
 Language = Literal["zh", "en"]
 DEFAULT_LANGUAGE: Language = "zh"
@@ -61,29 +64,16 @@ def current_language() -> Language:
     return _current.get()
 
 
-class LanguageMiddleware:
+class LanguageMiddleware(AnswerHeadersMiddleware):
     """Sets the request's language for everything below it; answers say which one (`Content-Language`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
         header = next((value for name, value in scope["headers"] if name == b"accept-language"), b"")
         language = negotiate(header.decode("latin-1"))
         token = _current.set(language)
 
-        async def send_with_language(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"content-language", language.encode()))
-                headers.append((b"vary", b"Accept-Language"))
-                message = {**message, "headers": headers}
-            await send(message)
+        def write(headers: MutableHeaders) -> None:
+            headers.append("content-language", language)
+            headers.add_vary_header("Accept-Language")
 
-        try:
-            await self.app(scope, receive, send_with_language)
-        finally:
-            _current.reset(token)
+        return write, lambda: _current.reset(token)

@@ -13,7 +13,9 @@ import re
 import uuid
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset
 
 HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -30,26 +32,17 @@ def request_id_of(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class RequestIdMiddleware(AnswerHeadersMiddleware):
+    """Keeps the request's id in `current_request_id` while handled; answers carry it (`X-Request-ID`)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
         request_id = request_id_of(scope)
         token = current_request_id.set(request_id)
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
-            await send(message)
+        def write(headers: MutableHeaders) -> None:
+            headers[HEADER] = request_id
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            current_request_id.reset(token)
+        return write, lambda: current_request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

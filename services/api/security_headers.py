@@ -4,7 +4,9 @@ without inline script, no MIME sniffing, no framing, no referrer. A header a rou
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
+
+from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset, nothing_to_reset
 
 # Only the service's own files (no CDN, no inline script, no eval), talking only to its own origin.
 CONTENT_SECURITY_POLICY = (
@@ -19,21 +21,14 @@ SECURITY_HEADERS = {
 }
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class SecurityHeadersMiddleware(AnswerHeadersMiddleware):
+    """Adds `SECURITY_HEADERS` to every answer, keeping a header a route set itself."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
+        return _add_missing, nothing_to_reset
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def _add_missing(headers: MutableHeaders) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
