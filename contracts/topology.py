@@ -80,13 +80,16 @@ LIFECYCLE = QueueSpec(
     single_active_consumer=True,
 )  # fmt: skip
 ALERTER_QUEUE = "alerter.events"
-# What the alerter follows: the runs' outcomes, the catalogue (names, pauses) and silences.
+# What the alerter follows: the runs' outcomes, the catalogue (names, pauses), the scheduler leader's
+# heartbeats, refused (dead-lettered) commands and the operators' alert events.
 ALERTER = QueueSpec(
     ALERTER_QUEUE,
     EVENTS_EXCHANGE,
     binding_keys=(
         "JobRegistered", "JobPaused", "JobResumed", "JobMetadataUpdated", "JobStarted", "JobFinished",
-        "JobMissed", "ExecutionMarkedFailed", "AlertSilenced",
+        "JobMissed", "ExecutionMarkedFailed", "QueuedRunCancelled", "SchedulerHeartbeat", "CommandRejected",
+        "AlertSilenced", "AlertUnsilenced", "IncidentAcknowledged", "AlertRulesUpdated",
+        "AlertChannelTestRequested",
     ),
     single_active_consumer=True,
 )  # fmt: skip
