@@ -81,15 +81,15 @@ LIFECYCLE = QueueSpec(
 )  # fmt: skip
 ALERTER_QUEUE = "alerter.events"
 # What the alerter follows: the runs' outcomes, the catalogue (names, pauses), the scheduler leader's
-# heartbeats, refused (dead-lettered) commands and the operators' alert events.
+# heartbeats, refused (dead-lettered) commands. (The operators' alert events come from the event log:
+# `services/alerter/operator_feed.py`.)
 ALERTER = QueueSpec(
     ALERTER_QUEUE,
     EVENTS_EXCHANGE,
     binding_keys=(
         "JobRegistered", "JobPaused", "JobResumed", "JobMetadataUpdated", "JobStarted", "JobFinished",
         "JobMissed", "ExecutionMarkedFailed", "QueuedRunCancelled", "SchedulerHeartbeat", "CommandRejected",
-        "AlertSilenced", "AlertUnsilenced", "IncidentAcknowledged", "AlertRulesUpdated",
-        "AlertChannelTestRequested",
+        "AlertSilenced",
     ),
     single_active_consumer=True,
 )  # fmt: skip

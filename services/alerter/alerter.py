@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from contracts.alert_events import (
     ALERT_EVENT_TYPES,
@@ -33,14 +34,17 @@ from infrastructure.store.port import Store
 from services.alerter.channels import ChannelDelivery, Outbound
 from services.alerter.metrics import AlerterMetrics
 from services.alerter.notifier import Notifier
+from services.alerter.operator_feed import OPERATOR_TYPES, OperatorFeed, operator_event
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_ATTEMPTS = 30
-# The event types a rebuild folds: what the alerter's queue binds and its own events. Not the heartbeats,
-# most of the log: the next one comes within seconds (until then "no leader" counts from the start).
+# The event types a rebuild folds: what the alerter's queue binds, its own and the operators' events. Not
+# the heartbeats, most of the log: the next one comes within seconds (until then "no leader" counts from
+# the start).
 FOLDED_TYPES = frozenset(
-    {*ALERTER.binding_keys, "AlertRaised", "AlertResolved", "AlertNotified"} - {"SchedulerHeartbeat"}
+    {*ALERTER.binding_keys, *OPERATOR_TYPES, "AlertRaised", "AlertResolved", "AlertNotified"}
+    - {"SchedulerHeartbeat", "AlertChannelTestRequested"}
 )
 
 
@@ -48,6 +52,7 @@ class Alerter:
     def __init__(
         self, bus: Bus, rules: AlertRules, notifier: Notifier, *, producer: str, reminder_interval_s: float,
         clock: Callable[[], datetime] = utc_now, metrics: AlerterMetrics | None = None,
+        operator_poll_s: float = 1.0,
     ) -> None:  # fmt: skip
         self.bus = bus
         self.rules = rules
@@ -59,26 +64,37 @@ class Alerter:
         self.state = AlertState()
         self.started_at = clock()
         self.store: Store | None = None
+        self.feed: OperatorFeed | None = None
+        self.operator_poll_s = operator_poll_s
         self._dead_letters_seen: int | None = None
 
     async def rebuild(self, store: Store) -> int:
         """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
-        store is kept to read the projector's state at each evaluation."""
+        store is kept to read the projector's state at each evaluation and the operators' alert events
+        appended after this (`OperatorFeed`)."""
         self.store = store
+        self.feed = OperatorFeed(store, self.on_event)
         folded = 0
         async for batch in store.iter_events():
             for stored in batch:
-                if stored.document.get("type") not in FOLDED_TYPES:
-                    continue  # progress reports and heartbeats, most of the log, change nothing here
-                try:
-                    message = from_document(stored.document)
-                except MessageRejected:
-                    continue
-                if isinstance(message, Event):
+                operator = operator_event(stored)
+                self.feed.seen(stored, operator)  # handled: a channel test is not sent again
+                message = operator or self._foldable(stored.document)
+                if message is not None and message.type in FOLDED_TYPES:
                     self.state.apply(message)
                     folded += 1
         self._count_open()
         return folded
+
+    @staticmethod
+    def _foldable(document: dict[str, Any]) -> Event | None:
+        if document.get("type") not in FOLDED_TYPES:
+            return None  # progress reports and heartbeats, most of the log, change nothing here
+        try:
+            message = from_document(document)
+        except MessageRejected:
+            return None
+        return message if isinstance(message, Event) else None
 
     async def on_event(self, message: Message) -> None:
         if not isinstance(message, Event):
@@ -123,6 +139,13 @@ class Alerter:
         return Observations(started_at=self.started_at, projector_lag_s=lag, new_dead_letters=new)
 
     async def run_periodically(self, interval_s: float) -> None:
+        """Evaluate every `interval_s`, and follow the operators' events in the log (after a rebuild)."""
+        loops = [self._evaluate_every(interval_s)]
+        if self.feed is not None:
+            loops.append(self.feed.run(self.operator_poll_s))
+        await asyncio.gather(*loops)
+
+    async def _evaluate_every(self, interval_s: float) -> None:
         while True:
             await asyncio.sleep(interval_s)
             try:

@@ -51,6 +51,7 @@ class AlertSettings(BaseModel):
     dead_letter_quiet_s: float = Field(default=3600.0, gt=0)
     reminder_interval_s: float = Field(default=4 * 3600.0, ge=1)
     evaluate_interval_s: float = Field(default=30.0, gt=0)
+    operator_poll_s: float = Field(default=1.0, gt=0, le=60)
     group_window_s: float = Field(default=2.0, ge=0, le=300)
     max_listed: int = Field(default=30, ge=1, le=500)
     delivery_attempts: int = Field(default=5, ge=1, le=50)
