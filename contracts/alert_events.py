@@ -109,7 +109,7 @@ class RuleOverride(BaseModel):
     """Rule values that replace the configured ones; None keeps what applies otherwise. A threshold of 0
     turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     run_failed: bool | None = None
     run_missed: bool | None = None

@@ -93,4 +93,5 @@ def render(
         lines.append(TEST_BODY[language].format(link=f"{console_url.rstrip('/')}/#alerts"))
     if len(incidents) > max_listed:
         lines.append(MORE[language].format(n=len(incidents) - max_listed))
-    return Notice(title=TITLE[language][kind].format(n=len(incidents)), body="\n\n".join(lines))
+    jobs = len({incident.job_id for incident in incidents})  # a job may have several incidents
+    return Notice(title=TITLE[language][kind].format(n=jobs), body="\n\n".join(lines))

@@ -10,9 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from contracts.alert_events import AlertNotified, AlertRule, AlertSilenced, RuleOverride, Severity
 from domain.alert_incidents import IncidentRecord
+from services.api.schemas import NO_CONTROL_CHARACTERS
 
 MAX_SILENCE_S = 30 * 86400
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_CONTROL_CHARACTERS)
+]
 
 
 def _iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
@@ -101,12 +104,20 @@ class IncidentPage(BaseModel):
 class SilenceRequest(BaseModel):
     """Silence a job, a rule, or one rule of one job (at least one of them) for a bounded time."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"anyOf": [{"required": ["job_id"]}, {"required": ["rule"]}]},
+    )  # fmt: skip
 
-    job_id: str | None = Field(default=None, min_length=1, max_length=200)
+    job_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
     rule: AlertRule | None = None
     duration_s: float = Field(gt=0, le=MAX_SILENCE_S, description="how long, in seconds (at most 30 days)")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_CONTROL_CHARACTERS
+        ),
+    ]
 
     @model_validator(mode="after")
     def _has_a_target(self) -> SilenceRequest:
@@ -134,7 +145,7 @@ class SilenceOut(BaseModel):
 
 
 class AcknowledgeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     note: Text = ""
 
@@ -154,7 +165,7 @@ class RulesOut(BaseModel):
 
 
 class ChannelTestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     channel: int = Field(default=0, ge=0, lt=100, description="the channel's position in the configuration")
 

@@ -1,4 +1,5 @@
 // Entry point: sign-in, the two views, the live stream and the language switch.
+import { loadAlerts, onAlertEvent, refreshAlertBadge, renderAlerts } from './alerts.js';
 import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
 import { hideBanner, showBanner, toast } from './dom.js';
 import { offsetText } from './format.js';
@@ -36,6 +37,7 @@ function dispatch(type, event) {
   onOverviewEvent(type, event, run);
   onRunsEvent(type, run);
   onRunDetailEvent(type, event, run);
+  onAlertEvent(type);
   if (type === 'CommandRejected' && event.actor === state.me?.username) {
     showBanner(t('event.CommandRejected', { reason: event.reason }));
   }
@@ -53,7 +55,7 @@ function showStreamStatus(status) {
 
 function showOnly(name) {
   document.body.dataset.view = name;
-  for (const id of ['login-view', 'overview-view', 'runs-view']) document.getElementById(id).hidden = id !== `${name}-view`;
+  for (const id of ['login-view', 'overview-view', 'runs-view', 'alerts-view']) document.getElementById(id).hidden = id !== `${name}-view`;
   for (const element of document.querySelectorAll('[data-when="signed-in"]')) element.hidden = name === 'login';
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.classList.toggle('active', tab.dataset.tab === name);
@@ -62,12 +64,13 @@ function showOnly(name) {
   }
 }
 
-const currentView = () => (location.hash === '#runs' ? 'runs' : 'overview');
+const currentView = () => ({ '#runs': 'runs', '#alerts': 'alerts' })[location.hash] ?? 'overview';
 
 function route() {
   if (!state.me) return;
   showOnly(currentView());
   if (currentView() === 'runs') loadRuns();
+  if (currentView() === 'alerts') loadAlerts();
 }
 
 async function reload() {
@@ -79,6 +82,8 @@ async function reload() {
   if (!state.me) return;
   renderHeader(); // the display offset is known once the API has answered
   if (currentView() === 'runs') await loadRuns();
+  if (currentView() === 'alerts') await loadAlerts();
+  refreshAlertBadge();
 }
 
 // ---- sign-in
@@ -176,6 +181,7 @@ function switchLanguage() {
   if (state.me) {
     renderOverview();
     renderRuns();
+    renderAlerts();
   }
 }
 
