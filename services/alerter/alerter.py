@@ -39,6 +39,8 @@ from services.alerter.operator_feed import OPERATOR_TYPES, OperatorFeed, operato
 logger = logging.getLogger(__name__)
 
 PUBLISH_ATTEMPTS = 30
+# A channel test asked for this recently and not answered is still sent by an alerter that starts.
+FRESH_TEST_S = 60.0
 # The event types a rebuild folds: what the alerter's queue binds, its own and the operators' events. Not
 # the heartbeats, most of the log: the next one comes within seconds (until then "no leader" counts from
 # the start).
@@ -71,19 +73,28 @@ class Alerter:
     async def rebuild(self, store: Store) -> int:
         """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
         store is kept to read the projector's state at each evaluation and the operators' alert events
-        appended after this (`OperatorFeed`)."""
+        appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not
+        answered (e.g. while this alerter was starting) are sent now; older ones are not."""
         self.store = store
         self.feed = OperatorFeed(store, self.on_event)
+        unanswered: dict[str, AlertChannelTestRequested] = {}
         folded = 0
         async for batch in store.iter_events():
             for stored in batch:
                 operator = operator_event(stored)
-                self.feed.seen(stored, operator)  # handled: a channel test is not sent again
+                self.feed.seen(stored, operator)  # handled here: not handed over again
                 message = operator or self._foldable(stored.document)
+                if isinstance(message, AlertChannelTestRequested):
+                    unanswered[message.test_id] = message
+                elif isinstance(message, AlertNotified) and message.test_id is not None:
+                    unanswered.pop(message.test_id, None)
                 if message is not None and message.type in FOLDED_TYPES:
                     self.state.apply(message)
                     folded += 1
         self._count_open()
+        for request in unanswered.values():
+            if (self.clock() - request.occurred_at).total_seconds() < FRESH_TEST_S:
+                await self._test_channel(request)
         return folded
 
     @staticmethod

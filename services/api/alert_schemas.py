@@ -106,7 +106,10 @@ class SilenceRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"anyOf": [{"required": ["job_id"]}, {"required": ["rule"]}]},
+        json_schema_extra={"anyOf": [
+            {"required": ["job_id"], "properties": {"job_id": {"type": "string"}}},
+            {"required": ["rule"], "properties": {"rule": {"type": "string"}}},
+        ]},
     )  # fmt: skip
 
     job_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)

@@ -129,3 +129,16 @@ async def test_a_channel_test_is_sent_answered_and_never_sent_again_after_a_rebu
         assert again_bus.published == [] and len(receiver.calls) == 1
     finally:
         await again.notifier.stop()
+
+
+async def test_a_channel_test_asked_for_while_the_alerter_was_starting_is_still_sent(
+    store: SQLiteStore, receiver: HttpReceiver
+) -> None:
+    await append(store, AlertChannelTestRequested(**API, occurred_at=at(0), test_id="t1", channel=0))
+    alerter, bus = await started_alerter([hook(receiver)], ManualClock(at(10)))
+    try:
+        await alerter.rebuild(store)
+        await wait_until(lambda: [n.test_id for n in bus.notified()] == ["t1"], message="answered")
+        assert len(receiver.calls) == 1
+    finally:
+        await alerter.notifier.stop()
