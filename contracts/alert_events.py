@@ -17,9 +17,9 @@ alerter like the others.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from contracts.envelope import Event
 
@@ -105,6 +105,14 @@ class IncidentAcknowledged(Event):
     note: str = Field(default="", max_length=2000)
 
 
+def _whole(value: object) -> object:
+    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
 class RuleOverride(BaseModel):
     """Rule values that replace the configured ones; None keeps what applies otherwise. A threshold of 0
     turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`)."""
@@ -114,7 +122,7 @@ class RuleOverride(BaseModel):
     run_failed: bool | None = None
     run_missed: bool | None = None
     run_partial: bool | None = None
-    consecutive_failures: int | None = Field(default=None, ge=0, le=1000)
+    consecutive_failures: WholeNumber | None = Field(default=None, ge=0, le=1000)
     stale_after_s: float | None = Field(default=None, ge=0, le=366 * 86400)
     slow_factor: float | None = Field(default=None, ge=0, le=1000)
 

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from contracts.alert_events import AlertNotified, AlertRule, AlertSilenced, RuleOverride, Severity
+from contracts.alert_events import (
+    AlertNotified,
+    AlertRule,
+    AlertSilenced,
+    RuleOverride,
+    Severity,
+    WholeNumber,
+)
 from domain.alert_incidents import IncidentRecord
 from services.api.schemas import NO_CONTROL_CHARACTERS
 
@@ -170,7 +177,9 @@ class RulesOut(BaseModel):
 class ChannelTestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    channel: int = Field(default=0, ge=0, lt=100, description="the channel's position in the configuration")
+    channel: WholeNumber = Field(
+        default=0, ge=0, lt=100, description="the channel's position in the configuration"
+    )
 
 
 class ChannelTestOut(BaseModel):
