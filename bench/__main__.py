@@ -40,6 +40,7 @@ MEASUREMENTS = {
     "replay": ("bench.replay", "measure_replay"),  # (7)
     "commands": ("bench.command_latency", "measure_commands"),  # (9)
     "run_logs": ("bench.run_logs", "measure_run_logs"),  # (10)
+    "alerts": ("bench.alert_latency", "measure_alerts"),  # (11)
 }
 
 
