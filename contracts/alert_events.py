@@ -17,9 +17,9 @@ alerter like the others.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from contracts.envelope import Event
 
@@ -105,12 +105,10 @@ class IncidentAcknowledged(Event):
     note: str = Field(default="", max_length=2000)
 
 
-def _whole(value: object) -> object:
-    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is."""
+def whole_number(value: object) -> object:
+    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
+    models are strict: no booleans, no text)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 class RuleOverride(BaseModel):
@@ -122,9 +120,11 @@ class RuleOverride(BaseModel):
     run_failed: bool | None = None
     run_missed: bool | None = None
     run_partial: bool | None = None
-    consecutive_failures: WholeNumber | None = Field(default=None, ge=0, le=1000)
+    consecutive_failures: int | None = Field(default=None, ge=0, le=1000)
     stale_after_s: float | None = Field(default=None, ge=0, le=366 * 86400)
     slow_factor: float | None = Field(default=None, ge=0, le=1000)
+
+    _whole_consecutive_failures = field_validator("consecutive_failures", mode="before")(whole_number)
 
 
 class AlertRulesUpdated(Event):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from contracts.alert_events import (
     AlertNotified,
@@ -14,7 +14,7 @@ from contracts.alert_events import (
     AlertSilenced,
     RuleOverride,
     Severity,
-    WholeNumber,
+    whole_number,
 )
 from domain.alert_incidents import IncidentRecord
 from services.api.schemas import NO_CONTROL_CHARACTERS
@@ -177,9 +177,9 @@ class RulesOut(BaseModel):
 class ChannelTestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    channel: WholeNumber = Field(
-        default=0, ge=0, lt=100, description="the channel's position in the configuration"
-    )
+    channel: int = Field(default=0, ge=0, lt=100, description="the channel's position in the configuration")
+
+    _whole_channel = field_validator("channel", mode="before")(whole_number)
 
 
 class ChannelTestOut(BaseModel):
