@@ -20,6 +20,9 @@ from domain.alert_incidents import IncidentRecord
 from services.api.schemas import NO_CONTROL_CHARACTERS
 
 MAX_SILENCE_S = 30 * 86400
+# Text with something besides white space, and no control character but tab, line feed and carriage return.
+_ALLOWED = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
+SOME_TEXT = rf"^{_ALLOWED}*[^\s\u0000-\u001f\u007f]{_ALLOWED}*$"
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_CONTROL_CHARACTERS)
 ]
@@ -122,17 +125,13 @@ class SilenceRequest(BaseModel):
     job_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)
     rule: AlertRule | None = None
     duration_s: float = Field(gt=0, le=MAX_SILENCE_S, description="how long, in seconds (at most 30 days)")
-    reason: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_CONTROL_CHARACTERS
-        ),
-    ]
+    reason: str = Field(max_length=2000, pattern=SOME_TEXT, description="why (kept with the silence)")
 
     @model_validator(mode="after")
     def _has_a_target(self) -> SilenceRequest:
         if self.job_id is None and self.rule is None:
             raise ValueError("a silence needs a job_id or a rule (or both)")
+        self.reason = self.reason.strip()
         return self
 
 
