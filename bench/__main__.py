@@ -41,6 +41,7 @@ MEASUREMENTS = {
     "commands": ("bench.command_latency", "measure_commands"),  # (9)
     "run_logs": ("bench.run_logs", "measure_run_logs"),  # (10)
     "quorum": ("bench.quorum", "measure_quorum"),  # (11) quorum vs classic queues, 1 node and 3
+    "alerts": ("bench.alert_latency", "measure_alerts"),  # (12)
 }
 
 

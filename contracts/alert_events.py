@@ -2,18 +2,31 @@
 
 An incident is one (rule, job) whose condition holds: `AlertRaised` opens it, `AlertResolved` closes it when
 the condition clears. Every delivery of a message to a channel is an `AlertNotified`; `AlertSilenced` keeps a
-job or a rule away from the channels for a bounded time (never from the incident list).
+job or a rule away from the channels for a bounded time (never from the incident list), `AlertUnsilenced`
+ends one early; `IncidentAcknowledged` says an operator took an incident in hand (no more reminders);
+`AlertRulesUpdated` changes the rules of every job or of one; `AlertChannelTestRequested` asks the alerter
+to send a test message through a channel (its `AlertNotified` answers).
+
+System incidents (`no_leader`, `projector_lag`, `dead_lettered`) name a subject instead of a job in
+`job_id` (`scheduler`, `projector`, `dead-letter`).
+
+The operator's events are published by the API on the events exchange (the commands queue is the
+scheduler's, which would refuse commands it does not know), stored by the projector and folded by the
+alerter like the others.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from contracts.envelope import Event
 
-AlertRule = Literal["run_failed", "run_missed", "consecutive_failures", "stale"]
+AlertRule = Literal[
+    "run_failed", "run_missed", "run_partial", "consecutive_failures", "stale", "run_slow", "no_leader",
+    "projector_lag", "dead_lettered",
+]  # fmt: skip
 Severity = Literal["info", "warning", "error", "critical"]
 NoticeKind = Literal["raised", "reminder", "resolved", "test"]
 
@@ -58,6 +71,8 @@ class AlertNotified(Event):
     outcome: Literal["sent", "failed"]
     attempts: int = Field(ge=1)
     error: str | None = Field(default=None, max_length=2000)
+    test_id: str | None = Field(default=None, max_length=100)
+    """The `AlertChannelTestRequested` this answers (a test message), else None."""
 
 
 class AlertSilenced(Event):
@@ -72,4 +87,67 @@ class AlertSilenced(Event):
     actor: str = Field(min_length=1, max_length=100)
 
 
-ALERT_EVENT_TYPES: tuple[type[Event], ...] = (AlertRaised, AlertResolved, AlertNotified, AlertSilenced)
+class AlertUnsilenced(Event):
+    """An operator ended a silence before its time (published by the API, folded by the alerter)."""
+
+    type: Literal["AlertUnsilenced"] = "AlertUnsilenced"
+    silence_id: str = Field(min_length=1, max_length=100)
+    actor: str = Field(min_length=1, max_length=100)
+
+
+class IncidentAcknowledged(Event):
+    """An operator took an open incident in hand: it gets no more reminders (its resolution is still
+    notified). Published by the API, folded by the alerter and the incident list."""
+
+    type: Literal["IncidentAcknowledged"] = "IncidentAcknowledged"
+    incident_id: str = Field(min_length=1, max_length=200)
+    actor: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=2000)
+
+
+def whole_number(value: object) -> object:
+    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
+    models are strict: no booleans, no text)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class RuleOverride(BaseModel):
+    """Rule values that replace the configured ones; None keeps what applies otherwise. A threshold of 0
+    turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    run_failed: bool | None = None
+    run_missed: bool | None = None
+    run_partial: bool | None = None
+    consecutive_failures: int | None = Field(default=None, ge=0, le=1000)
+    stale_after_s: float | None = Field(default=None, ge=0, le=366 * 86400)
+    slow_factor: float | None = Field(default=None, ge=0, le=1000)
+
+    _whole_consecutive_failures = field_validator("consecutive_failures", mode="before")(whole_number)
+
+
+class AlertRulesUpdated(Event):
+    """An operator set the rules of every job (`job_id` None) or of one job through the API; it replaces the
+    previous API override of that scope (settings stay underneath). Folded by the alerter."""
+
+    type: Literal["AlertRulesUpdated"] = "AlertRulesUpdated"
+    job_id: str | None = Field(default=None, min_length=1, max_length=200)
+    rules: RuleOverride
+    actor: str = Field(min_length=1, max_length=100)
+
+
+class AlertChannelTestRequested(Event):
+    """An operator asked for a test message through the alerter's channel number `channel` (0-based, in
+    configuration order); the alerter answers with an `AlertNotified` whose `test_id` is `test_id`."""
+
+    type: Literal["AlertChannelTestRequested"] = "AlertChannelTestRequested"
+    test_id: str = Field(min_length=1, max_length=100)
+    channel: int = Field(ge=0, lt=100)
+    actor: str = Field(min_length=1, max_length=100)
+
+
+ALERT_EVENT_TYPES: tuple[type[Event], ...] = (
+    AlertRaised, AlertResolved, AlertNotified, AlertSilenced, AlertUnsilenced, IncidentAcknowledged,
+    AlertRulesUpdated, AlertChannelTestRequested,
+)  # fmt: skip

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from contracts.topology import (
+    ALERTER,
     API_STREAM_QUEUE,
     COMMANDS,
     COMMANDS_EXCHANGE,
@@ -34,8 +35,8 @@ from contracts.topology import (
     QueueSpec,
 )
 
-Role = Literal["api", "scheduler", "projector", "worker"]
-ROLES: tuple[Role, ...] = ("api", "scheduler", "projector", "worker")
+Role = Literal["api", "scheduler", "projector", "worker", "alerter"]
+ROLES: tuple[Role, ...] = ("api", "scheduler", "projector", "worker", "alerter")
 # Every service declares (idempotent) the exchanges it uses and the dead-letter queue; all dead-letter.
 _EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE, DEAD_LETTER_EXCHANGE)
 
@@ -110,4 +111,6 @@ ACCESS: dict[Role, Access] = {
         own=((RUNS_QUEUE, RUNS_EXCHANGE), (WORKER_CONTROL_QUEUE, EVENTS_EXCHANGE)),
         prefixes=(RUNS_QUEUE, WORKER_CONTROL_QUEUE),
     ),
+    # Follows its own queue and publishes its alert events; the operators' ones it reads from the store.
+    "alerter": _access((ALERTER,), publishes=(EVENTS_EXCHANGE,), consumes=(ALERTER.name,)),
 }  # fmt: skip

@@ -94,13 +94,16 @@ LIFECYCLE = QueueSpec(
     single_active_consumer=True,
 )  # fmt: skip
 ALERTER_QUEUE = "alerter.events"
-# What the alerter follows: the runs' outcomes, the catalogue (names, pauses) and silences.
+# What the alerter follows: the runs' outcomes, the catalogue (names, pauses), the scheduler leader's
+# heartbeats, refused (dead-lettered) commands. (The operators' alert events come from the event log:
+# `services/alerter/operator_feed.py`.)
 ALERTER = QueueSpec(
     ALERTER_QUEUE,
     EVENTS_EXCHANGE,
     binding_keys=(
         "JobRegistered", "JobPaused", "JobResumed", "JobMetadataUpdated", "JobStarted", "JobFinished",
-        "JobMissed", "ExecutionMarkedFailed", "AlertSilenced",
+        "JobMissed", "ExecutionMarkedFailed", "QueuedRunCancelled", "SchedulerHeartbeat", "CommandRejected",
+        "AlertSilenced",
     ),
     single_active_consumer=True,
 )  # fmt: skip

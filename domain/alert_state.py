@@ -1,33 +1,47 @@
-"""The alerter's state, a fold of the event log, and the alerts that follow from each event or instant.
+"""The alerter's state, a fold of the event log (`domain/alert_decisions.py` decides from it).
 
-`AlertState.apply` folds any event (runs, catalogue, alert events) and is idempotent: a duplicate or a
-replayed event changes nothing more. `decide` names the alert events a run event calls for, `evaluate` those
-the passing of time calls for (stale data); the caller publishes them and applies them here, so the state
-after a replay of the log is the state the live alerter had.
+`AlertState.apply` folds any event (runs, catalogue, heartbeats, alert and operator events) and is
+idempotent: a duplicate or a replayed event changes nothing more, so the state after a replay of the log is
+the state the live alerter had.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, AlertRule, AlertSilenced
+from contracts.alert_events import (
+    AlertNotified,
+    AlertRaised,
+    AlertResolved,
+    AlertRule,
+    AlertRulesUpdated,
+    AlertSilenced,
+    AlertUnsilenced,
+    IncidentAcknowledged,
+    RuleOverride,
+)
 from contracts.envelope import Event
 from contracts.events import (
+    CommandRejected,
     ExecutionMarkedFailed,
     JobFinished,
     JobMetadataUpdated,
-    JobMissed,
     JobRegistered,
+    JobStarted,
+    QueuedRunCancelled,
+    SchedulerHeartbeat,
 )
-from domain.alert_rules import SEVERITY, AlertRules
 
 # Executions remembered per job to count each failure once (duplicates, a mark-failed after a failure).
 COUNTED_EXECUTIONS = 64
 # Resolved incidents remembered, so that a redelivered `AlertRaised` does not reopen one.
 REMEMBERED_RESOLVED = 10_000
+# Durations of finished runs kept per job for the p95 (the recent ones: a job's usual duration drifts).
+DURATIONS_KEPT = 100
+# Running executions followed per job (a run whose end never comes is forgotten after this many more).
+RUNNING_KEPT = 100
 
 
 @dataclass
@@ -39,10 +53,19 @@ class JobTrack:
     consecutive_failures: int = 0
     failing_since: datetime | None = None
     counted: deque[str] = field(default_factory=lambda: deque(maxlen=COUNTED_EXECUTIONS))
+    durations: deque[float] = field(default_factory=lambda: deque(maxlen=DURATIONS_KEPT))
+    running: dict[str, datetime] = field(default_factory=dict)  # execution id -> latest attempt's start
 
     @property
     def healthy_since(self) -> datetime:
         return self.last_success or self.first_seen
+
+    def duration_p95(self) -> float | None:
+        """The 95th percentile of the recent durations (nearest rank), None with none."""
+        if not self.durations:
+            return None
+        ordered = sorted(self.durations)
+        return ordered[min(len(ordered) - 1, max(0, -(-95 * len(ordered) // 100) - 1))]
 
 
 @dataclass
@@ -57,6 +80,8 @@ class Incident:
     execution_id: str | None
     opened_at: datetime
     last_notified_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
 
 @dataclass
@@ -64,8 +89,12 @@ class AlertState:
     jobs: dict[str, JobTrack] = field(default_factory=dict)
     open: dict[tuple[str, str], Incident] = field(default_factory=dict)
     silences: dict[str, AlertSilenced] = field(default_factory=dict)
+    overrides: dict[str | None, RuleOverride] = field(default_factory=dict)
     resolved_count: int = 0
     resolved_ids: dict[str, None] = field(default_factory=dict)  # insertion-ordered, bounded
+    leader_seen_at: datetime | None = None
+    leader_interval_s: float = 0.0
+    last_dead_letter_at: datetime | None = None
 
     def incident(self, incident_id: str) -> Incident | None:
         return next((item for item in self.open.values() if item.incident_id == incident_id), None)
@@ -81,14 +110,33 @@ class AlertState:
     def apply(self, event: Event) -> None:
         if isinstance(event, JobRegistered | JobMetadataUpdated):
             self._name_job(event)
-        elif isinstance(event, JobFinished | ExecutionMarkedFailed):
-            self._count_run(event)
-        elif isinstance(event, AlertRaised):
+        elif isinstance(event, JobStarted):
+            self._start_run(event)
+        elif isinstance(event, JobFinished | ExecutionMarkedFailed | QueuedRunCancelled):
+            self._end_run(event)
+        elif isinstance(event, SchedulerHeartbeat):
+            if event.active and (self.leader_seen_at is None or event.occurred_at > self.leader_seen_at):
+                self.leader_seen_at, self.leader_interval_s = event.occurred_at, event.interval_s
+        elif isinstance(event, CommandRejected):
+            self._dead_letter_at(event.occurred_at)
+        else:
+            self._apply_alert_event(event)
+
+    def _apply_alert_event(self, event: Event) -> None:
+        if isinstance(event, AlertRaised):
             self._open(event)
         elif isinstance(event, AlertResolved):
             self._close(event)
         elif isinstance(event, AlertSilenced):
             self._silence(event)
+        elif isinstance(event, AlertUnsilenced):
+            self.silences.pop(event.silence_id, None)
+        elif isinstance(event, AlertRulesUpdated):
+            self.overrides[event.job_id] = event.rules
+        elif isinstance(event, IncidentAcknowledged):
+            incident = self.incident(event.incident_id)
+            if incident is not None and incident.acknowledged_at is None:
+                incident.acknowledged_by, incident.acknowledged_at = event.actor, event.occurred_at
         elif isinstance(event, AlertNotified):
             for incident_id in event.incident_ids:
                 incident = self.incident(incident_id)
@@ -96,6 +144,10 @@ class AlertState:
                     incident.last_notified_at = max(
                         incident.last_notified_at or event.occurred_at, event.occurred_at
                     )
+
+    def _dead_letter_at(self, at: datetime) -> None:
+        if self.last_dead_letter_at is None or at > self.last_dead_letter_at:
+            self.last_dead_letter_at = at
 
     def _silence(self, event: AlertSilenced) -> None:
         """Keeps the silences not over when this one was given (ended ones are forgotten)."""
@@ -113,9 +165,24 @@ class AlertState:
         if name:
             track.name = name
 
-    def _count_run(self, event: JobFinished | ExecutionMarkedFailed) -> None:
+    def _start_run(self, event: JobStarted) -> None:
         track = self.track(event.job_id, event.occurred_at)
+        if event.execution_id in track.counted:
+            return  # already ended (a late redelivery of its start)
+        track.running.pop(event.execution_id, None)
+        track.running[event.execution_id] = event.started_at
+        while len(track.running) > RUNNING_KEPT:
+            del track.running[next(iter(track.running))]
+
+    def _end_run(self, event: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled) -> None:
+        track = self.track(event.job_id, event.occurred_at)
+        track.running.pop(event.execution_id, None)
+        if isinstance(event, QueuedRunCancelled):
+            return
         if isinstance(event, JobFinished) and event.status == "success":
+            if event.execution_id not in track.counted:
+                track.counted.append(event.execution_id)
+                track.durations.append((event.finished_at - event.started_at).total_seconds())
             if track.last_success is None or event.finished_at > track.last_success:
                 track.last_success = event.finished_at
             track.consecutive_failures = 0
@@ -139,6 +206,8 @@ class AlertState:
             self.resolved_count += 1
 
     def _open(self, event: AlertRaised) -> None:
+        if event.rule == "dead_lettered":
+            self._dead_letter_at(event.since)
         key = (event.rule, event.job_id)
         if key in self.open or event.incident_id in self.resolved_ids:
             return
@@ -153,131 +222,3 @@ class AlertState:
             execution_id=event.execution_id,
             opened_at=event.occurred_at,
         )
-
-
-def alert_id(*parts: str) -> str:
-    """A deterministic message id: the same decision taken twice (a redelivery) is stored once."""
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
-
-def raise_alert(
-    state: AlertState, rule: AlertRule, job_id: str, cause: Event, summary: str, since: datetime,
-    execution_id: str | None, producer: str, now: datetime,
-) -> AlertRaised:  # fmt: skip
-    incident_id = f"{rule}:{job_id}:{cause.message_id}"
-    return AlertRaised(
-        message_id=alert_id("raised", incident_id),
-        producer=producer,
-        occurred_at=now,
-        **cause.caused(),
-        incident_id=incident_id,
-        rule=rule,
-        severity=SEVERITY[rule],
-        job_id=job_id,
-        job_name=state.track(job_id, cause.occurred_at).name[:200],
-        summary=summary[:2000],
-        since=since,
-        execution_id=execution_id,
-    )
-
-
-def decide(state: AlertState, event: Event, rules: AlertRules, producer: str, now: datetime) -> list[Event]:
-    """The alert events a run event calls for at `now`, given the state it was already applied to."""
-    if isinstance(event, JobFinished) and event.status == "success":
-        return _resolve_job(state, event, producer, now)
-    if isinstance(event, JobMissed):
-        if not rules.for_job(event.job_id).run_missed or ("run_missed", event.job_id) in state.open:
-            return []
-        summary = f"missed: {event.reason}"
-        return [raise_alert(state, "run_missed", event.job_id, event, summary, event.scheduled_time,
-                            event.execution_id, producer, now)]  # fmt: skip
-    failed = isinstance(event, JobFinished) and event.status == "failed"
-    if failed or isinstance(event, ExecutionMarkedFailed):
-        return _on_failure(state, event, rules, producer, now)
-    return []
-
-
-def _failure_summary(event: Event) -> str:
-    if isinstance(event, ExecutionMarkedFailed):
-        return (
-            f"lost: {event.reason}"
-            if event.actor is None
-            else f"marked failed by {event.actor}: {event.reason}"
-        )
-    message = getattr(event, "error_message", None) or ""
-    return f"timed out: {message}" if message.startswith("timed out") else f"failed: {message}"
-
-
-def _on_failure(
-    state: AlertState, event: Event, rules: AlertRules, producer: str, now: datetime
-) -> list[Event]:
-    job_id = getattr(event, "job_id", "")
-    execution_id = getattr(event, "execution_id", None)
-    job_rules = rules.for_job(job_id)
-    track = state.track(job_id, event.occurred_at)
-    since = track.failing_since or event.occurred_at
-    alerts: list[Event] = []
-    if job_rules.run_failed and ("run_failed", job_id) not in state.open:
-        alerts.append(raise_alert(state, "run_failed", job_id, event, _failure_summary(event), since,
-                                  execution_id, producer, now))  # fmt: skip
-    threshold = job_rules.consecutive_failures
-    reached = threshold is not None and track.consecutive_failures >= threshold
-    if reached and ("consecutive_failures", job_id) not in state.open:
-        summary = f"{track.consecutive_failures} consecutive failures; last {_failure_summary(event)}"
-        alerts.append(raise_alert(state, "consecutive_failures", job_id, event, summary, since,
-                                  execution_id, producer, now))  # fmt: skip
-    return alerts
-
-
-def _resolve_job(state: AlertState, event: JobFinished, producer: str, now: datetime) -> list[Event]:
-    return [
-        AlertResolved(
-            message_id=alert_id("resolved", incident.incident_id),
-            producer=producer,
-            occurred_at=now,
-            **event.caused(),
-            incident_id=incident.incident_id,
-            rule=incident.rule,
-            job_id=incident.job_id,
-            reason="succeeded",
-            execution_id=event.execution_id,
-        )
-        for (_, job_id), incident in list(state.open.items())
-        if job_id == event.job_id
-    ]
-
-
-def evaluate(state: AlertState, now: datetime, rules: AlertRules, producer: str) -> list[Event]:
-    """The alert events the time `now` calls for: jobs that have not succeeded for too long (stale)."""
-    alerts: list[Event] = []
-    for job_id, track in state.jobs.items():
-        limit = rules.for_job(job_id).stale_after_s
-        if limit is None or ("stale", job_id) in state.open:
-            continue
-        if now - track.healthy_since > timedelta(seconds=limit):
-            incident_id = f"stale:{job_id}:{track.healthy_since.isoformat()}"
-            alerts.append(
-                AlertRaised(
-                    message_id=alert_id("raised", incident_id),
-                    producer=producer,
-                    occurred_at=now,
-                    incident_id=incident_id,
-                    rule="stale",
-                    severity=SEVERITY["stale"],
-                    job_id=job_id,
-                    job_name=track.name[:200],
-                    summary=f"no success for more than {limit:g} s",
-                    since=track.healthy_since,
-                )
-            )
-    return alerts
-
-
-def reminders_due(state: AlertState, now: datetime, interval_s: float) -> list[Incident]:
-    """Open incidents last notified (or opened) at least `interval_s` ago."""
-    limit = timedelta(seconds=interval_s)
-    return [
-        incident
-        for incident in state.open.values()
-        if now - (incident.last_notified_at or incident.opened_at) >= limit
-    ]

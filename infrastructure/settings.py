@@ -44,7 +44,7 @@ class CommonSettings(BaseSettings):
     )
     # Set when the process connects as its service's own broker user (compose): it then declares only
     # what that service uses (`contracts.broker_access`); unset, a user allowed everything is assumed.
-    broker_role: Literal["api", "scheduler", "projector", "worker"] | None = None
+    broker_role: Literal["api", "scheduler", "projector", "worker", "alerter"] | None = None
     store: Literal["sqlite", "mongodb"] = "sqlite"
     sqlite_path: Path | None = None
     mongodb_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?replicaSet=rs0")

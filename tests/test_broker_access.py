@@ -17,6 +17,7 @@ import pytest
 from contracts.broker_access import ACCESS, Role
 from contracts.envelope import Message
 from contracts.topology import (
+    ALERTER,
     API_STREAM,
     COMMANDS,
     LIFECYCLE,
@@ -136,6 +137,20 @@ async def test_the_worker_user_takes_runs_and_sends_events_only(user_url: UserUr
         await bus.consume(RUNS, _nothing)
         await bus.consume(runs_queue("history"), _nothing)
         await bus.consume(worker_control_queue("worker-1"), _nothing)
+        await bus.publish(job_started())
+    finally:
+        await bus.close()
+    await _refused_publish(url, "scheduler.commands", "PauseJob")
+    await _refused_publish(url, "scheduler.runs", "RunJob.default")
+    await _refused_consume(url, COMMANDS.name)
+    await _refused_consume(url, PROJECTOR.name)
+
+
+async def test_the_alerter_user_follows_its_queue_and_sends_events_only(user_url: UserUrl) -> None:
+    url = await user_url("alerter")
+    bus = await _bus(url, "alerter")
+    try:
+        await bus.consume(ALERTER, _nothing)
         await bus.publish(job_started())
     finally:
         await bus.close()

@@ -11,18 +11,25 @@ import yaml
 
 from contracts.broker_access import ACCESS, ROLES
 from infrastructure.bus.rabbitmq_accounts import account_requests, password_variable, user_name
+from services.alerter.settings import AlerterSettings, AlertSettings
 from services.api.settings import ApiSettings
 from services.scheduler.settings import SchedulerSettings
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.settings import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"api", "scheduler", "projector", "workers"}
+SERVICES = {"api", "scheduler", "projector", "workers", "alerter"}
 # scheme://user:password@rest, where user and password may be `${VARIABLE...}` references.
 _URL = re.compile(
     r"(?P<scheme>\w+)://(?P<user>\$\{[^}]+\}|[^:@]+):(?P<password>\$\{[^}]+\}|[^@]+)@(?P<rest>.+)"
 )
-ROLE_OF = {"api": "api", "scheduler": "scheduler", "projector": "projector", "workers": "worker"}
+ROLE_OF = {
+    "api": "api",
+    "scheduler": "scheduler",
+    "projector": "projector",
+    "workers": "worker",
+    "alerter": "alerter",
+}
 SECRETS = (
     "RABBITMQ_PASSWORD", *(password_variable(role) for role in ROLES), "SCHEDULER_JWT_SECRET",
     "SCHEDULER_ADMIN_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD", "MONGODB_REPLICA_KEY",
@@ -36,12 +43,12 @@ def compose() -> dict[str, Any]:
 
 def known_variables() -> set[str]:
     fields: set[str] = set()
-    for settings in (ApiSettings, SchedulerSettings, WorkerSettings, CatalogueSettings):
+    for settings in (ApiSettings, SchedulerSettings, WorkerSettings, CatalogueSettings, AlerterSettings):
         fields |= {f"SCHEDULER_{name.upper()}" for name in settings.model_fields}
-    return fields
+    return fields | {f"SCHEDULER_ALERTS__{name.upper()}" for name in AlertSettings.model_fields}
 
 
-def test_the_stack_has_the_broker_the_database_and_the_four_services() -> None:
+def test_the_stack_has_the_broker_the_database_and_the_five_services() -> None:
     services = compose()["services"]
     assert set(services) == SERVICES | {"rabbitmq", "rabbitmq-2", "rabbitmq-3", "mongodb", "broker-setup"}
     assert "--replSet rs0" in " ".join(services["mongodb"]["entrypoint"]), "MongoDB runs as a replica set"

@@ -3,7 +3,8 @@ hands the notices to the channels.
 
 Its state comes from events only: at start `rebuild` folds the event store (alert events included), then
 the bus brings the rest; a redelivered event changes nothing (the fold is idempotent and alert events have
-deterministic ids).
+deterministic ids). Besides events, each evaluation reads the projector's reported state from the store
+(its lag and the events it dead-lettered): the projector publishes no event about itself.
 """
 
 from __future__ import annotations
@@ -12,30 +13,48 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, NoticeKind
+from contracts.alert_events import (
+    ALERT_EVENT_TYPES,
+    AlertChannelTestRequested,
+    AlertNotified,
+    AlertRaised,
+    AlertResolved,
+    NoticeKind,
+)
 from contracts.codec import MessageRejected, from_document
 from contracts.envelope import Event, Message, utc_now
 from contracts.topology import ALERTER
+from domain.alert_decisions import Observations, decide, evaluate, reminders_due
 from domain.alert_rules import SEVERITY, AlertRules
-from domain.alert_state import AlertState, Incident, decide, evaluate, reminders_due
+from domain.alert_state import AlertState, Incident
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.store.port import Store
 from services.alerter.channels import ChannelDelivery, Outbound
 from services.alerter.metrics import AlerterMetrics
 from services.alerter.notifier import Notifier
+from services.alerter.operator_feed import OPERATOR_TYPES, OperatorFeed, operator_event
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_ATTEMPTS = 30
-# The event types the alert state depends on (the alerter's queue binds these and its own events).
-FOLDED_TYPES = frozenset({*ALERTER.binding_keys, "AlertRaised", "AlertResolved", "AlertNotified"})
+# A channel test asked for this recently and not answered is still sent by an alerter that starts.
+FRESH_TEST_S = 60.0
+# The event types a rebuild folds: what the alerter's queue binds, its own and the operators' events. Not
+# the heartbeats, most of the log: the next one comes within seconds (until then "no leader" counts from
+# the start).
+FOLDED_TYPES = frozenset(
+    {*ALERTER.binding_keys, *OPERATOR_TYPES, "AlertRaised", "AlertResolved", "AlertNotified"}
+    - {"SchedulerHeartbeat", "AlertChannelTestRequested"}
+)
 
 
 class Alerter:
     def __init__(
         self, bus: Bus, rules: AlertRules, notifier: Notifier, *, producer: str, reminder_interval_s: float,
         clock: Callable[[], datetime] = utc_now, metrics: AlerterMetrics | None = None,
+        operator_poll_s: float = 1.0,
     ) -> None:  # fmt: skip
         self.bus = bus
         self.rules = rules
@@ -45,40 +64,99 @@ class Alerter:
         self.clock = clock
         self.metrics = metrics or AlerterMetrics()
         self.state = AlertState()
+        self.started_at = clock()
+        self.store: Store | None = None
+        self.feed: OperatorFeed | None = None
+        self.operator_poll_s = operator_poll_s
+        self._dead_letters_seen: int | None = None
 
     async def rebuild(self, store: Store) -> int:
-        """Fold every stored event (no alert is decided for the past). Returns how many were folded."""
+        """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
+        store is kept to read the projector's state at each evaluation and the operators' alert events
+        appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not
+        answered (e.g. while this alerter was starting) are sent now; older ones are not."""
+        self.store = store
+        self.feed = OperatorFeed(store, self.on_event)
+        unanswered: dict[str, AlertChannelTestRequested] = {}
         folded = 0
         async for batch in store.iter_events():
             for stored in batch:
-                if stored.document.get("type") not in FOLDED_TYPES:
-                    continue  # progress reports and heartbeats, most of the log, change nothing here
-                try:
-                    message = from_document(stored.document)
-                except MessageRejected:
-                    continue
-                if isinstance(message, Event):
+                operator = operator_event(stored)
+                self.feed.seen(stored, operator)  # handled here: not handed over again
+                message = operator or self._foldable(stored.document)
+                if isinstance(message, AlertChannelTestRequested):
+                    unanswered[message.test_id] = message
+                elif isinstance(message, AlertNotified) and message.test_id is not None:
+                    unanswered.pop(message.test_id, None)
+                if message is not None and message.type in FOLDED_TYPES:
                     self.state.apply(message)
                     folded += 1
         self._count_open()
+        for request in unanswered.values():
+            if (self.clock() - request.occurred_at).total_seconds() < FRESH_TEST_S:
+                await self._test_channel(request)
         return folded
+
+    @staticmethod
+    def _foldable(document: dict[str, Any]) -> Event | None:
+        if document.get("type") not in FOLDED_TYPES:
+            return None  # progress reports and heartbeats, most of the log, change nothing here
+        try:
+            message = from_document(document)
+        except MessageRejected:
+            return None
+        return message if isinstance(message, Event) else None
 
     async def on_event(self, message: Message) -> None:
         if not isinstance(message, Event):
             return
         self.state.apply(message)
-        if not isinstance(message, AlertRaised | AlertResolved | AlertNotified):
+        if isinstance(message, AlertChannelTestRequested):
+            await self._test_channel(message)
+        elif not isinstance(message, ALERT_EVENT_TYPES):
             await self._emit(decide(self.state, message, self.rules, self.producer, self.clock()))
 
     async def tick(self) -> None:
-        """What time calls for: stale jobs, reminders of open incidents."""
+        """What time calls for: stale jobs, slow runs, the system's health, reminders of open incidents."""
+        observed = await self._observe()
         now = self.clock()
-        await self._emit(evaluate(self.state, now, self.rules, self.producer))
+        await self._emit(evaluate(self.state, now, self.rules, self.producer, observed))
         for incident in reminders_due(self.state, now, self.reminder_interval_s):
             incident.last_notified_at = now  # until its AlertNotified comes back: no second reminder
             self._notify("reminder", incident, now)
 
+    async def _test_channel(self, request: AlertChannelTestRequested) -> None:
+        """A test message to the channel asked for; its delivery is reported like any other. No such
+        channel: answered at once with a failed `AlertNotified`."""
+        if self.notifier.test(request.channel, request.test_id):
+            return
+        count = len(self.notifier.channels)
+        answer = AlertNotified(
+            producer=self.producer, occurred_at=self.clock(), **request.caused(), incident_ids=(),
+            notice="test", channel_type="none", outcome="failed", attempts=1, test_id=request.test_id,
+            error=f"no channel number {request.channel}: {count} configured",
+        )  # fmt: skip
+        await self._publish([answer])
+
+    async def _observe(self) -> Observations:
+        """The projector's lag and the events it dead-lettered since the previous evaluation (the first
+        reading is the baseline)."""
+        if self.store is None:
+            return Observations(started_at=self.started_at)
+        lag = await self.store.projector_lag_s()
+        dead = sum(state.dead_lettered for state in await self.store.list_projector_states())
+        new = 0 if self._dead_letters_seen is None else max(0, dead - self._dead_letters_seen)
+        self._dead_letters_seen = dead
+        return Observations(started_at=self.started_at, projector_lag_s=lag, new_dead_letters=new)
+
     async def run_periodically(self, interval_s: float) -> None:
+        """Evaluate every `interval_s`, and follow the operators' events in the log (after a rebuild)."""
+        loops = [self._evaluate_every(interval_s)]
+        if self.feed is not None:
+            loops.append(self.feed.run(self.operator_poll_s))
+        await asyncio.gather(*loops)
+
+    async def _evaluate_every(self, interval_s: float) -> None:
         while True:
             await asyncio.sleep(interval_s)
             try:
@@ -137,6 +215,7 @@ class Alerter:
             outcome=outcome,
             attempts=attempts,
             error=error,
+            test_id=outbound.test_id,
         )
         await self._publish([event])
         self.state.apply(event)

@@ -33,7 +33,8 @@ def build_alerter(
         channels, alerts.language, alerts.console_url, settings.zone, alerts.group_window_s, alerts.max_listed
     )
     alerter = Alerter(
-        bus, rules, notifier, producer=producer, reminder_interval_s=alerts.reminder_interval_s, clock=clock
-    )
+        bus, rules, notifier, producer=producer, reminder_interval_s=alerts.reminder_interval_s, clock=clock,
+        operator_poll_s=alerts.operator_poll_s,
+    )  # fmt: skip
     holder.append(alerter)
     return alerter

@@ -40,6 +40,7 @@ class Outbound:
     notice_kind: NoticeKind
     incident_ids: tuple[str, ...]
     notice: Notice
+    test_id: str | None = None
 
 
 @dataclass(frozen=True)

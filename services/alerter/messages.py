@@ -17,15 +17,34 @@ RULE_TEXT: dict[Language, dict[str, str]] = {
     "zh": {
         "run_failed": "运行失败",
         "run_missed": "错过执行",
+        "run_partial": "部分完成",
         "consecutive_failures": "连续失败",
         "stale": "数据过期：长时间没有成功运行",
+        "run_slow": "运行时间远超平常",
+        "no_leader": "没有调度器主节点",
+        "projector_lag": "读模型投影滞后",
+        "dead_lettered": "消息进入死信队列",
     },
     "en": {
         "run_failed": "run failed",
         "run_missed": "run missed",
+        "run_partial": "run partly done",
         "consecutive_failures": "consecutive failures",
         "stale": "stale data: no successful run for too long",
+        "run_slow": "run far longer than usual",
+        "no_leader": "no scheduler leader",
+        "projector_lag": "projector lagging",
+        "dead_lettered": "messages dead-lettered",
     },
+}
+# The names of system incidents' subjects (they have no job).
+SUBJECT_NAME: dict[Language, dict[str, str]] = {
+    "zh": {"scheduler": "调度器", "projector": "投影器", "dead-letter": "死信队列"},
+    "en": {"scheduler": "scheduler", "projector": "projector", "dead-letter": "dead-letter queue"},
+}
+TEST_BODY: dict[Language, str] = {
+    "zh": "这是一条测试消息：告警通道可用。\n查看：{link}",
+    "en": "This is a test message: the alert channel works.\nSee: {link}",
 }
 TITLE: dict[Language, dict[NoticeKind, str]] = {
     "zh": {"raised": "【告警】{n} 个任务异常", "reminder": "【提醒】{n} 个任务仍未恢复",
@@ -59,7 +78,9 @@ def render(
 ) -> Notice:  # fmt: skip
     lines = [
         LINE[language].format(
-            name=incident.job_name,
+            name=SUBJECT_NAME[language].get(incident.job_id, incident.job_name)
+            if incident.job_name == incident.job_id
+            else incident.job_name,
             job_id=incident.job_id,
             what=RULE_TEXT[language][incident.rule],
             since=incident.since.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
@@ -68,6 +89,9 @@ def render(
         )
         for incident in incidents[:max_listed]
     ]
+    if kind == "test":
+        lines.append(TEST_BODY[language].format(link=f"{console_url.rstrip('/')}/#alerts"))
     if len(incidents) > max_listed:
         lines.append(MORE[language].format(n=len(incidents) - max_listed))
-    return Notice(title=TITLE[language][kind].format(n=len(incidents)), body="\n\n".join(lines))
+    jobs = len({incident.job_id for incident in incidents})  # a job may have several incidents
+    return Notice(title=TITLE[language][kind].format(n=jobs), body="\n\n".join(lines))

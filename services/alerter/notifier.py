@@ -11,7 +11,7 @@ from datetime import tzinfo
 from contracts.alert_events import NoticeKind
 from domain.alert_state import Incident
 from services.alerter.channels import ChannelDelivery, Outbound
-from services.alerter.messages import Language, render
+from services.alerter.messages import Language, Notice, render
 
 # Incidents one message (and one `AlertNotified`) names at most; a bigger group goes out in several.
 MAX_PER_MESSAGE = 500
@@ -54,10 +54,21 @@ class Notifier:
                 self.send(kind, incidents[start : start + MAX_PER_MESSAGE])
 
     def send(self, kind: NoticeKind, incidents: Sequence[Incident]) -> None:
-        notice = render(
+        outbound = Outbound(
+            kind, tuple(incident.incident_id for incident in incidents), self._render(kind, incidents)
+        )
+        for channel in self.channels:
+            channel.submit(outbound)
+
+    def test(self, channel: int, test_id: str) -> bool:
+        """Queue a test message to channel number `channel`; False if there is no such channel."""
+        if not 0 <= channel < len(self.channels):
+            return False
+        self.channels[channel].submit(Outbound("test", (), self._render("test", ()), test_id))
+        return True
+
+    def _render(self, kind: NoticeKind, incidents: Sequence[Incident]) -> Notice:
+        return render(
             kind, incidents, language=self.language, console_url=self.console_url, zone=self.zone,
             max_listed=self.max_listed,
         )  # fmt: skip
-        outbound = Outbound(kind, tuple(incident.incident_id for incident in incidents), notice)
-        for channel in self.channels:
-            channel.submit(outbound)

@@ -4,10 +4,11 @@ period, from its trigger, plus the margin)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 
-from domain.alert_rules import AlertRules, JobRules
+from domain.alert_rules import AlertRules, JobRules, SystemRules
 from services.alerter.settings import AlertSettings
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.triggers import build_trigger
@@ -40,8 +41,11 @@ def alert_rules(
     default = JobRules(
         run_failed=alerts.run_failed,
         run_missed=alerts.run_missed,
+        run_partial=alerts.run_partial,
         consecutive_failures=alerts.consecutive_failures,
+        slow_factor=alerts.slow_factor,
     )
+    system = SystemRules(alerts.no_leader_after_s, alerts.projector_lag_s, alerts.dead_letter_quiet_s)
     unknown = sorted(set(alerts.jobs) - set(definitions))
     if unknown:
         raise ValueError(f"alert settings name unknown jobs: {', '.join(unknown)}")
@@ -55,17 +59,18 @@ def alert_rules(
             elif override.stale_after_s is not None:
                 stale_after = override.stale_after_s
         if override is None:
-            per_job[job_id] = JobRules(
-                default.run_failed, default.run_missed, default.consecutive_failures, stale_after
-            )
+            per_job[job_id] = replace(default, stale_after_s=stale_after)
             continue
+        slow = _pick(override.slow_factor, default.slow_factor)
         per_job[job_id] = JobRules(
             run_failed=_pick(override.run_failed, default.run_failed),
             run_missed=_pick(override.run_missed, default.run_missed),
+            run_partial=_pick(override.run_partial, default.run_partial),
             consecutive_failures=_pick(override.consecutive_failures, default.consecutive_failures),
             stale_after_s=stale_after,
+            slow_factor=None if slow == 0 else slow,
         )
-    return AlertRules(default=default, per_job=per_job)
+    return AlertRules(default=default, per_job=per_job, system=system)
 
 
 def _pick(value: T | None, default: T) -> T:

@@ -26,9 +26,11 @@ class JobAlertOverride(BaseModel):
 
     run_failed: bool | None = None
     run_missed: bool | None = None
+    run_partial: bool | None = None
     consecutive_failures: int | None = Field(default=None, ge=1, le=1000)
     stale: bool | None = None
     stale_after_s: float | None = Field(default=None, gt=0)
+    slow_factor: float | None = Field(default=None, ge=0, le=1000)
 
 
 class AlertSettings(BaseModel):
@@ -39,11 +41,17 @@ class AlertSettings(BaseModel):
     console_url: str = Field(default="http://127.0.0.1:8000", max_length=500)
     run_failed: bool = True
     run_missed: bool = True
+    run_partial: bool = True
     consecutive_failures: int | None = Field(default=3, ge=1, le=1000)
     stale: bool = True
     stale_margin_s: float = Field(default=3600.0, ge=0)
+    slow_factor: float | None = Field(default=3.0, gt=0, le=1000)
+    no_leader_after_s: float | None = Field(default=60.0, gt=0)
+    projector_lag_s: float | None = Field(default=120.0, gt=0)
+    dead_letter_quiet_s: float = Field(default=3600.0, gt=0)
     reminder_interval_s: float = Field(default=4 * 3600.0, ge=1)
     evaluate_interval_s: float = Field(default=30.0, gt=0)
+    operator_poll_s: float = Field(default=1.0, gt=0, le=60)
     group_window_s: float = Field(default=2.0, ge=0, le=300)
     max_listed: int = Field(default=30, ge=1, le=500)
     delivery_attempts: int = Field(default=5, ge=1, le=50)

@@ -39,6 +39,7 @@ from services.api.metrics import ApiMetrics, MetricsMiddleware
 from services.api.platform_auth import PlatformTokens
 from services.api.request_id import RequestIdMiddleware
 from services.api.routes import (
+    alerts,
     auth,
     client_probe,
     events,
@@ -164,6 +165,7 @@ def create_app(
         auth,
         client_probe,
         probes,
+        alerts,
     ):
         app.include_router(module.router)
     mount_docs(app)  # Swagger UI at `/docs`, from the service's own files

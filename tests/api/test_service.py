@@ -54,8 +54,9 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
         for method, operation in methods.items()
     ]
     # with /api/health, /api/auth/refresh, /api/auth/logout, /jobs/{job_id}/parameters, /statuses,
-    # /jobs/{job_id}/next-runs, /triggers/preview, a run's log (paged and live) and /execution-summary
-    assert len(operations) == 35
+    # /jobs/{job_id}/next-runs, /triggers/preview, a run's log (paged and live), /execution-summary
+    # and the 11 alert routes
+    assert len(operations) == 46
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)

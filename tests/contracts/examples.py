@@ -194,6 +194,26 @@ def alert_examples() -> list[Message]:
             reason="维护窗口",
             actor="admin",
         ),
+        alert_events.AlertUnsilenced(
+            **{**ENVELOPE, "producer": "api:main"},
+            silence_id="5d41402abc4b2a76b9719d911017c592",
+            actor="admin",
+        ),
+        alert_events.IncidentAcknowledged(
+            **{**ENVELOPE, "producer": "api:main"}, incident_id=incident, actor="admin", note="在处理"
+        ),
+        alert_events.AlertRulesUpdated(
+            **{**ENVELOPE, "producer": "api:main"},
+            job_id="tushare_quotes_sync",
+            rules=alert_events.RuleOverride(consecutive_failures=1, slow_factor=0),
+            actor="admin",
+        ),
+        alert_events.AlertChannelTestRequested(
+            **{**ENVELOPE, "producer": "api:main"},
+            test_id="7c9e6679742540de944be07fc1f90ae7",
+            channel=0,
+            actor="admin",
+        ),
     ]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, AlertSilenced
 from contracts.envelope import Event
+from domain.alert_decisions import decide, evaluate, reminders_due
 from domain.alert_rules import AlertRules, JobRules
-from domain.alert_state import AlertState, decide, evaluate, reminders_due
+from domain.alert_state import AlertState
 from tests.domain.alert_streams import JOB, at, finished, lost, missed, registered
 
 RULES = AlertRules(default=JobRules(consecutive_failures=3))

@@ -1,6 +1,8 @@
 """Alerts end to end on RabbitMQ: a canary run fails, one incident is raised and notified once (a JSON
-webhook on loopback), the alerter restarts and rebuilds its state from the event store (a second failure
-raises nothing new), then a success resolves the incident and says so."""
+webhook on loopback), the alerter restarts and rebuilds its state from the event store; an admin silences
+the job through the API (a second failure opens "consecutive failures", listed and not sent), acknowledges
+it, ends the silence, and a success resolves both and says so. Channel tests through the API mark when the
+alerter has read the operators' events (it handles them in log order)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,22 @@ async def events_of(client: ApiClient, event_type: str) -> list[dict[str, Any]]:
     return items
 
 
+async def channel_test_sent(client: ApiClient) -> None:
+    """A test message through channel 0, answered `sent` (the alerter read the log up to the request)."""
+    answer: dict[str, Any] = {}
+
+    async def answered() -> bool:
+        if not answer:
+            path = "/api/scheduler/alerts/channels/test?wait=false"  # 202 at once, then asked below
+            answer.update(await client.data("POST", path, json={"channel": 0}))
+        else:
+            path = f"/api/scheduler/alerts/channels/tests/{answer['test_id']}"
+            answer.update(await client.data("GET", path))
+        return bool(answer["status"] == "sent")
+
+    await wait_until(answered, timeout=30, message="the channel test's answer")
+
+
 async def alerter_queue_declared(vhost: RabbitMQVhost) -> bool:
     listing = await rabbitmqctl("list_queues", "-p", vhost.name, "name", "consumers")
     return any(line.split() == ["alerter.events", "1"] for line in listing.splitlines())
@@ -47,6 +65,7 @@ async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolve
         SCHEDULER_RABBITMQ_URL=fresh_rabbitmq_vhost.url,
         SCHEDULER_ALERTS__CHANNELS=json.dumps([hook]),
         SCHEDULER_ALERTS__GROUP_WINDOW_S="0.2",
+        SCHEDULER_ALERTS__CONSECUTIVE_FAILURES="2",
         SCHEDULER_ALERTS__CONSOLE_URL=f"http://127.0.0.1:{port}",
     )
     alerter = ServiceProcess("services.alerter", env, tmp_path)
@@ -89,23 +108,46 @@ async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolve
             alerter.stop()
             restarted = ServiceProcess("services.alerter", env, tmp_path, name="alerter-2")
             processes.append(restarted)
+            silence = await client.data("POST", "/api/scheduler/alerts/silences", json={
+                "job_id": "pipeline_canary", "duration_s": 3600, "reason": "维护窗口"})  # fmt: skip
+            await channel_test_sent(client)  # the restarted alerter has read the silence before this
             again = await client.trigger("pipeline_canary", duration_s=0, fail=True)
             await client.wait_for_execution(again, {"failed"})
+
+            async def second_incident() -> bool:
+                page = await client.data("GET", "/api/scheduler/alerts/incidents", params={"status": "open"})
+                return page["total"] == 2
+
+            await wait_until(second_incident, timeout=30, message="consecutive failures, listed")
+            page = await client.data("GET", "/api/scheduler/alerts/incidents", params={"status": "open"})
+            consecutive = page["items"][0]
+            assert (consecutive["rule"], consecutive["silenced"]) == ("consecutive_failures", True)
+            acked = await client.data(
+                "POST", f"/api/scheduler/alerts/incidents/{consecutive['incident_id']}/acknowledge", json={}
+            )
+            assert acked["acknowledged_by"] == "admin"
+            await client.data("DELETE", f"/api/scheduler/alerts/silences/{silence['silence_id']}")
+            await channel_test_sent(client)
             fixed = await client.trigger("pipeline_canary", duration_s=0)
             await client.wait_for_execution(fixed, {"success"})
-            await wait_until(lambda: len(webhook.calls) == 2, timeout=60, message="the resolved notification")
-            assert webhook.calls[1].body["title"] == "【已恢复】1 个任务"
+            await wait_until(lambda: len(webhook.calls) == 4, timeout=60, message="the resolved notification")
+            assert [call.body["title"] for call in webhook.calls] == [
+                "【告警】1 个任务异常", "【测试】告警通道测试", "【测试】告警通道测试", "【已恢复】1 个任务",
+            ], "the silenced incident was not sent"  # fmt: skip
 
             async def resolved_stored() -> bool:
-                return len(await events_of(client, "AlertResolved")) == 1
+                return len(await events_of(client, "AlertResolved")) == 2
 
             await wait_until(resolved_stored, timeout=30, message="AlertResolved in the event log")
-            assert len(await events_of(client, "AlertRaised")) == 1, "one incident while the condition held"
+            raised_rules = [item["rule"] for item in await events_of(client, "AlertRaised")]
+            assert raised_rules == ["run_failed", "consecutive_failures"], "one incident per rule"
             notices = await events_of(client, "AlertNotified")
             assert [(item["notice"], item["outcome"]) for item in notices] == [
-                ("raised", "sent"),
-                ("resolved", "sent"),
-            ]
-            assert len(webhook.calls) == 2
+                ("raised", "sent"), ("test", "sent"), ("test", "sent"), ("resolved", "sent"),
+            ]  # fmt: skip
+            assert len(notices[-1]["incident_ids"]) == 2
+            assert [len(await events_of(client, kind)) for kind in ("AlertSilenced", "AlertUnsilenced",
+                    "IncidentAcknowledged")] == [1, 1, 1]  # fmt: skip
+            assert len(webhook.calls) == 4
         finally:
             await client.close()

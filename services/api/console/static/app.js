@@ -1,4 +1,5 @@
 // Entry point: sign-in, the two views, the live stream and the language switch.
+import { loadAlerts, onAlertEvent, refreshAlertBadge, renderAlerts } from './alerts.js';
 import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
 import { connectionBack, hideBanner, showBanner, toast, unreachable } from './dom.js';
 import { offsetText } from './format.js';
@@ -37,6 +38,7 @@ function dispatch(type, event) {
   onOverviewEvent(type, event, run);
   onRunsEvent(type, run);
   onRunDetailEvent(type, event, run);
+  onAlertEvent(type);
   if (type === 'CommandRejected' && event.actor === state.me?.username) {
     showBanner(t('event.CommandRejected', { reason: event.reason }));
   }
@@ -56,7 +58,7 @@ function showStreamStatus(status) {
 
 function showOnly(name) {
   document.body.dataset.view = name;
-  for (const id of ['login-view', 'overview-view', 'runs-view']) document.getElementById(id).hidden = id !== `${name}-view`;
+  for (const id of ['login-view', 'overview-view', 'runs-view', 'alerts-view']) document.getElementById(id).hidden = id !== `${name}-view`;
   for (const element of document.querySelectorAll('[data-when="signed-in"]')) element.hidden = name === 'login';
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.classList.toggle('active', tab.dataset.tab === name);
@@ -73,6 +75,7 @@ function route() {
   const { view, params } = readLocation();
   showOnly(view);
   if (view === 'runs' && restoreRunsFromLocation(params)) loadRuns();
+  if (view === 'alerts') loadAlerts();
   openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
 }
 
@@ -92,7 +95,9 @@ async function reload() {
   renderHeader(); // the display offset is known once the API has answered
   const { view, params } = readLocation();
   if (view === 'runs' && restoreRunsFromLocation(params)) await loadRuns();
+  if (view === 'alerts') await loadAlerts();
   openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
+  refreshAlertBadge();
 }
 
 // ---- sign-in
@@ -198,6 +203,7 @@ function switchLanguage() {
   if (state.me) {
     renderOverview();
     renderRuns();
+    renderAlerts();
   }
 }
 

@@ -1,0 +1,126 @@
+"""The incident list the API and the console show: a fold of the alert events of the log (pure).
+
+Every incident, open or resolved (the most recent `INCIDENTS_KEPT`), with its notifications, its
+acknowledgement and its resolution; the silences in force; the operators' rule overrides; the answers to
+channel tests. Idempotent like the alerter's own state: a replayed or duplicated event changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from contracts.alert_events import (
+    AlertNotified,
+    AlertRaised,
+    AlertResolved,
+    AlertRulesUpdated,
+    AlertSilenced,
+    AlertUnsilenced,
+    IncidentAcknowledged,
+)
+from contracts.envelope import Event
+
+INCIDENTS_KEPT = 10_000
+NOTIFICATIONS_KEPT = 50
+TESTS_KEPT = 200
+SILENCES_KEPT = 1000
+# Event types the book folds (the API reads only these from the log).
+BOOK_TYPES = frozenset(
+    {"AlertRaised", "AlertResolved", "AlertNotified", "AlertSilenced", "AlertUnsilenced",
+     "IncidentAcknowledged", "AlertRulesUpdated"}
+)  # fmt: skip
+
+
+@dataclass
+class IncidentRecord:
+    raised: AlertRaised
+    resolved: AlertResolved | None = None
+    acknowledged: IncidentAcknowledged | None = None
+    notifications: deque[AlertNotified] = field(default_factory=lambda: deque(maxlen=NOTIFICATIONS_KEPT))
+
+    @property
+    def status(self) -> Literal["open", "resolved"]:
+        return "open" if self.resolved is None else "resolved"
+
+    @property
+    def incident_id(self) -> str:
+        return self.raised.incident_id
+
+
+@dataclass
+class IncidentBook:
+    incidents: dict[str, IncidentRecord] = field(default_factory=dict)  # in the order they were raised
+    silences: dict[str, AlertSilenced] = field(default_factory=dict)
+    rule_changes: dict[str | None, AlertRulesUpdated] = field(default_factory=dict)
+    tests: dict[str, AlertNotified] = field(default_factory=dict)
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, AlertRaised):
+            if event.incident_id not in self.incidents:
+                self.incidents[event.incident_id] = IncidentRecord(event)
+                self._bound()
+        elif isinstance(event, AlertResolved):
+            record = self.incidents.get(event.incident_id)
+            if record is not None and record.resolved is None:
+                record.resolved = event
+        elif isinstance(event, IncidentAcknowledged):
+            record = self.incidents.get(event.incident_id)
+            if record is not None and record.acknowledged is None:
+                record.acknowledged = event
+        elif isinstance(event, AlertNotified):
+            self._notified(event)
+        elif isinstance(event, AlertSilenced):
+            self.silences[event.silence_id] = event
+            while len(self.silences) > SILENCES_KEPT:
+                del self.silences[next(iter(self.silences))]
+        elif isinstance(event, AlertUnsilenced):
+            self.silences.pop(event.silence_id, None)
+        elif isinstance(event, AlertRulesUpdated):
+            self.rule_changes[event.job_id] = event
+
+    def _notified(self, event: AlertNotified) -> None:
+        if event.test_id is not None:
+            self.tests[event.test_id] = event
+            while len(self.tests) > TESTS_KEPT:
+                del self.tests[next(iter(self.tests))]
+        for incident_id in event.incident_ids:
+            record = self.incidents.get(incident_id)
+            if record is not None and all(n.message_id != event.message_id for n in record.notifications):
+                record.notifications.append(event)
+
+    def _bound(self) -> None:
+        """Past the limit, the oldest resolved incidents go first (an open one is never forgotten)."""
+        excess = len(self.incidents) - INCIDENTS_KEPT
+        if excess <= 0:
+            return
+        for incident_id in [key for key, record in self.incidents.items() if record.resolved][:excess]:
+            del self.incidents[incident_id]
+
+    def active_silences(self, now: datetime) -> list[AlertSilenced]:
+        return [silence for silence in self.silences.values() if silence.until > now]
+
+    def silenced(self, record: IncidentRecord, now: datetime) -> bool:
+        return any(
+            silence.job_id in (None, record.raised.job_id) and silence.rule in (None, record.raised.rule)
+            for silence in self.active_silences(now)
+        )
+
+    def select(
+        self, *, status: str | None = None, rule: str | None = None, job_id: str | None = None,
+        severity: str | None = None,
+    ) -> list[IncidentRecord]:  # fmt: skip
+        """Matching incidents, newest first."""
+        return [
+            record
+            for record in reversed(self.incidents.values())
+            if (status is None or record.status == status)
+            and (rule is None or record.raised.rule == rule)
+            and (job_id is None or record.raised.job_id == job_id)
+            and (severity is None or record.raised.severity == severity)
+        ]
+
+    def open_count(self) -> int:
+        return sum(1 for record in self.incidents.values() if record.resolved is None)

@@ -1,0 +1,67 @@
+"""The API's view of alerts: the incident book folded from the event log, read incrementally, and the
+operators' alert events appended to the log.
+
+Whichever process runs the alerter, the log holds its events (the projector stores them), so the book is
+the same in every API process. The operators' events are appended by the API itself (the alerter follows
+the log for them: `services/alerter/operator_feed.py`), so an answer already shows what it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Request
+
+from contracts.codec import MessageRejected, from_document, to_document
+from contracts.envelope import Event
+from domain.alert_incidents import BOOK_TYPES, IncidentBook
+from infrastructure.store.port import Store, StoredEvent
+
+# Positions re-read below the last one seen (a store may number events a little out of visible order);
+# the fold is idempotent.
+OVERLAP = 100
+
+
+def _book_event(stored: StoredEvent) -> Event | None:
+    if stored.text is not None and "Alert" not in stored.text and "Incident" not in stored.text:
+        return None  # most of the log, skipped unparsed
+    if stored.document.get("type") not in BOOK_TYPES:
+        return None
+    try:
+        message = from_document(stored.document)
+    except MessageRejected:
+        return None
+    return message if isinstance(message, Event) else None
+
+
+class AlertLog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.book = IncidentBook()
+        self.position = 0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> IncidentBook:
+        """The book with every alert event stored until now folded in."""
+        async with self._lock:
+            async for batch in self.store.iter_events(after=max(0, self.position - OVERLAP)):
+                for stored in batch:
+                    self.position = max(self.position, stored.position)
+                    event = _book_event(stored)
+                    if event is not None:
+                        self.book.apply(event)
+        return self.book
+
+    async def record(self, event: Event) -> None:
+        """Append an operator's event to the log (once per message id)."""
+        await self.store.append_event(to_document(event))
+
+
+def alert_log(request: Request, store: Store) -> AlertLog:
+    """The app's alert log reader, made on first use (one per app and store)."""
+    existing = getattr(request.app.state, "alert_log", None)
+    if isinstance(existing, AlertLog) and existing.store is store:
+        return existing
+    created = AlertLog(store)
+    request.app.state.alert_log = created
+    return created

@@ -1,0 +1,348 @@
+"""Alerts: incidents (list, detail, acknowledge), silences (list, create, end), rules (read, update for
+every job or one), and a test message through a channel. Reads fold the alert events of the log; changes
+are events the API appends to the log (`services/api/alert_book.py`), which the alerter follows."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Annotated, Literal, TypeVar
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
+
+from contracts.alert_events import (
+    AlertChannelTestRequested,
+    AlertRule,
+    AlertRulesUpdated,
+    AlertSilenced,
+    AlertUnsilenced,
+    IncidentAcknowledged,
+    RuleOverride,
+    Severity,
+)
+from contracts.envelope import utc_now
+from domain.alert_incidents import IncidentBook, IncidentRecord
+from domain.alert_rules import SYSTEM_SUBJECT
+from services.api.alert_book import AlertLog, alert_log
+from services.api.alert_schemas import (
+    AcknowledgeRequest,
+    ChannelTestOut,
+    ChannelTestRequest,
+    IncidentDetail,
+    IncidentOut,
+    IncidentPage,
+    RuleChangeOut,
+    RulesOut,
+    SilenceOut,
+    SilenceRequest,
+)
+from services.api.commands import Wait, accepted_responses, existing_job
+from services.api.dependencies import AdminUser, Context, JobId, JobIdFilter, Offset, current_user
+from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.language import current_language
+from services.api.schemas import Envelope
+from services.api.views import now_iso
+
+router = APIRouter(prefix="/api/scheduler/alerts", tags=["alerts"], dependencies=[Depends(current_user)])
+
+# A channel test's answer is waited for this many times the commands' wait (`command_wait_s`, 2 s by
+# default: 10 s); a channel that retries with backoff answers later (202, and the `Location` to ask).
+CHANNEL_TEST_WAIT_FACTOR = 5
+TEXTS: dict[str, tuple[str, str]] = {
+    "incidents": ("获取到 {count} 个告警事件", "{count} incidents"),
+    "incident": ("获取告警事件成功", "Incident"),
+    "incident_not_found": ("告警事件 {incident_id} 不存在", "incident {incident_id} not found"),
+    "incident_resolved": (
+        "告警事件 {incident_id} 已恢复，无需确认",
+        "incident {incident_id} is resolved already",
+    ),
+    "acknowledged": ("已确认告警事件", "Incident acknowledged"),
+    "silences": ("获取到 {count} 个静默", "{count} silences in force"),
+    "silenced": ("已静默，至 {until}", "Silenced until {until}"),
+    "silence_not_found": ("静默 {silence_id} 不存在或已结束", "silence {silence_id} not found or over"),
+    "unsilenced": ("已结束静默", "Silence ended"),
+    "rules": ("获取告警规则成功", "Alert rules"),
+    "rules_updated": ("告警规则已更新", "Alert rules updated"),
+    "test_sent": ("测试消息已发送", "Test message sent"),
+    "test_failed": ("测试消息发送失败：{error}", "Test message failed: {error}"),
+    "test_pending": (
+        "测试消息已提交，尚无结果，见 {location}",
+        "Test message requested, no outcome yet: see {location}",
+    ),
+}
+SUBJECTS = frozenset(SYSTEM_SUBJECT.values())
+IncidentId = Annotated[str, Path(min_length=1, max_length=200, description="incident id")]
+SilenceId = Annotated[str, Path(min_length=1, max_length=100, description="silence id")]
+
+
+def say(key: str, **values: object) -> str:
+    chinese, english = TEXTS[key]
+    return (english if current_language() == "en" else chinese).format(**values)
+
+
+def log_of(request: Request, context: Context) -> AlertLog:
+    return alert_log(request, context.store)
+
+
+Log = Annotated[AlertLog, Depends(log_of)]
+
+
+T = TypeVar("T")
+
+
+def envelope(context: Context, data: T, message: str) -> Envelope[T]:
+    return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
+
+
+def operator_fields(context: Context, user: AdminUser) -> dict[str, str]:
+    return {"producer": context.producer, "actor": user.username}
+
+
+def found(book: IncidentBook, incident_id: str) -> IncidentRecord:
+    record = book.incidents.get(incident_id)
+    if record is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=say("incident_not_found", incident_id=incident_id)
+        )
+    return record
+
+
+@router.get(
+    "/incidents",
+    summary="List incidents, newest first",
+    response_model=Envelope[IncidentPage],
+    responses=responses(*READ),
+)
+async def list_incidents(
+    context: Context,
+    log: Log,
+    offset: Offset = 0,
+    job_id: JobIdFilter = None,
+    status_filter: Annotated[Literal["open", "resolved"] | None, Query(alias="status")] = None,
+    rule: Annotated[AlertRule | None, Query(description="only this rule")] = None,
+    severity: Annotated[Severity | None, Query(description="only this severity")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Envelope[IncidentPage]:
+    book = await log.current()
+    now = utc_now()
+    selected = book.select(status=status_filter, rule=rule, job_id=job_id, severity=severity)
+    items = [
+        IncidentOut.of(record, book.silenced(record, now), context.zone)
+        for record in selected[offset : offset + limit]
+    ]
+    page = IncidentPage(items=items, total=len(selected), limit=limit, offset=offset, open=book.open_count())
+    return envelope(context, page, say("incidents", count=len(selected)))
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    summary="One incident with its notifications",
+    response_model=Envelope[IncidentDetail],
+    responses=responses(*READ, 404),
+)
+async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> Envelope[IncidentDetail]:
+    book = await log.current()
+    record = found(book, incident_id)
+    detail = IncidentDetail.detail(record, book.silenced(record, utc_now()), context.zone)
+    return envelope(context, detail, say("incident"))
+
+
+@router.post(
+    "/incidents/{incident_id}/acknowledge",
+    summary="Acknowledge an open incident (admin)",
+    response_model=Envelope[IncidentDetail],
+    responses=responses(*ADMIN, *WITH_BODY, 404, 409),
+)
+async def acknowledge(
+    context: Context,
+    log: Log,
+    user: AdminUser,
+    incident_id: IncidentId,
+    body: Annotated[AcknowledgeRequest, Body()] = AcknowledgeRequest(),  # noqa: B008
+) -> Envelope[IncidentDetail]:
+    record = found(await log.current(), incident_id)
+    if record.resolved is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=say("incident_resolved", incident_id=incident_id)
+        )
+    if record.acknowledged is None:
+        await log.record(
+            IncidentAcknowledged(**operator_fields(context, user), incident_id=incident_id, note=body.note)
+        )
+    book = await log.current()
+    detail = IncidentDetail.detail(record, book.silenced(record, utc_now()), context.zone)
+    return envelope(context, detail, say("acknowledged"))
+
+
+@router.get(
+    "/silences",
+    summary="The silences in force",
+    response_model=Envelope[list[SilenceOut]],
+    responses=responses(*READ),
+)
+async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]]:
+    silences = [SilenceOut.of(s, context.zone) for s in (await log.current()).active_silences(utc_now())]
+    return envelope(context, silences, say("silences", count=len(silences)))
+
+
+@router.post(
+    "/silences",
+    summary="Keep a job or a rule from the channels for a while (admin)",
+    response_model=Envelope[SilenceOut],
+    responses=responses(*ADMIN, *WITH_BODY, 404),
+)
+async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequest) -> Envelope[SilenceOut]:
+    if body.job_id is not None and body.job_id not in SUBJECTS:
+        await existing_job(context, body.job_id)
+    now = utc_now()
+    event = AlertSilenced(
+        **operator_fields(context, user),
+        occurred_at=now,
+        silence_id=uuid.uuid4().hex,
+        job_id=body.job_id,
+        rule=body.rule,
+        until=now + timedelta(seconds=body.duration_s),
+        reason=body.reason,
+    )
+    await log.record(event)
+    out = SilenceOut.of(event, context.zone)
+    return envelope(context, out, say("silenced", until=out.until))
+
+
+@router.delete(
+    "/silences/{silence_id}",
+    summary="End a silence now (admin)",
+    response_model=Envelope[None],
+    responses=responses(*ADMIN, 404),
+)
+async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: SilenceId) -> Envelope[None]:
+    active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
+    if silence_id not in active:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=say("silence_not_found", silence_id=silence_id))
+    await log.record(AlertUnsilenced(**operator_fields(context, user), silence_id=silence_id))
+    return envelope(context, None, say("unsilenced"))
+
+
+def _rules_out(book: IncidentBook, context: Context) -> RulesOut:
+    def out(change: AlertRulesUpdated) -> RuleChangeOut:
+        at = change.occurred_at.astimezone(context.zone).isoformat()
+        return RuleChangeOut(job_id=change.job_id, rules=change.rules, actor=change.actor, updated_at=at)
+
+    jobs = [
+        out(change)
+        for job_id, change in sorted(book.rule_changes.items(), key=lambda i: i[0] or "")
+        if job_id is not None
+    ]
+    default = book.rule_changes.get(None)
+    return RulesOut(default=out(default) if default else None, jobs=jobs)
+
+
+@router.get(
+    "/rules",
+    summary="The operators' rule overrides",
+    response_model=Envelope[RulesOut],
+    responses=responses(*READ),
+)
+async def get_rules(context: Context, log: Log) -> Envelope[RulesOut]:
+    return envelope(context, _rules_out(await log.current(), context), say("rules"))
+
+
+async def _set_rules(
+    context: Context, log: Log, user: AdminUser, job_id: str | None, rules: RuleOverride
+) -> Envelope[RulesOut]:
+    await log.record(AlertRulesUpdated(**operator_fields(context, user), job_id=job_id, rules=rules))
+    return envelope(context, _rules_out(await log.current(), context), say("rules_updated"))
+
+
+@router.put(
+    "/rules",
+    summary="Set the rules of every job (admin)",
+    response_model=Envelope[RulesOut],
+    responses=responses(*ADMIN, *WITH_BODY),
+)
+async def set_default_rules(
+    context: Context, log: Log, user: AdminUser, body: RuleOverride
+) -> Envelope[RulesOut]:
+    return await _set_rules(context, log, user, None, body)
+
+
+@router.put(
+    "/rules/{job_id}",
+    summary="Set the rules of one job (admin)",
+    response_model=Envelope[RulesOut],
+    responses=responses(*ADMIN, *WITH_BODY, 404),
+)
+async def set_job_rules(
+    context: Context, log: Log, user: AdminUser, job_id: JobId, body: RuleOverride
+) -> Envelope[RulesOut]:
+    await existing_job(context, job_id)
+    return await _set_rules(context, log, user, job_id, body)
+
+
+def _test_out(book: IncidentBook, test_id: str) -> ChannelTestOut:
+    answer = book.tests.get(test_id)
+    if answer is None:
+        return ChannelTestOut(test_id=test_id, status="pending")
+    return ChannelTestOut(
+        test_id=test_id,
+        status=answer.outcome,
+        channel_type=answer.channel_type,
+        attempts=answer.attempts,
+        error=answer.error,
+    )
+
+
+def _test_location(test_id: str) -> str:
+    return f"{router.prefix}/channels/tests/{test_id}"
+
+
+def _test_message(out: ChannelTestOut) -> str:
+    if out.status == "pending":
+        return say("test_pending", location=_test_location(out.test_id))
+    return say("test_sent") if out.status == "sent" else say("test_failed", error=out.error or "")
+
+
+@router.post(
+    "/channels/test",
+    summary="Send a test message through a channel (admin)",
+    response_model=Envelope[ChannelTestOut],
+    responses={**responses(*ADMIN, *WITH_BODY), **accepted_responses(Envelope[ChannelTestOut])},
+)
+async def send_channel_test(
+    context: Context,
+    log: Log,
+    user: AdminUser,
+    response: Response,
+    wait: Wait = True,
+    body: Annotated[ChannelTestRequest, Body()] = ChannelTestRequest(),  # noqa: B008
+) -> Envelope[ChannelTestOut]:
+    """The alerter sends it and records the outcome (`AlertNotified`, notice `test`). 200 with the outcome
+    once known (within 5 x `command_wait_s`), else 202 and the `Location` to ask again."""
+    test_id = uuid.uuid4().hex
+    await log.record(
+        AlertChannelTestRequested(**operator_fields(context, user), test_id=test_id, channel=body.channel)
+    )
+    out = _test_out(await log.current(), test_id)
+    budget = CHANNEL_TEST_WAIT_FACTOR * context.settings.command_wait_s if wait else 0
+    deadline = asyncio.get_running_loop().time() + budget
+    while out.status == "pending" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(min(0.2, budget / 10))
+        out = _test_out(await log.current(), test_id)
+    if out.status == "pending":
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = _test_location(test_id)
+    return envelope(context, out, _test_message(out))
+
+
+@router.get(
+    "/channels/tests/{test_id}",
+    summary="The outcome of a channel test",
+    response_model=Envelope[ChannelTestOut],
+    responses=responses(*READ),
+)
+async def channel_test_outcome(
+    context: Context, log: Log, test_id: Annotated[str, Path(min_length=1, max_length=100)]
+) -> Envelope[ChannelTestOut]:
+    out = _test_out(await log.current(), test_id)
+    return envelope(context, out, _test_message(out))
