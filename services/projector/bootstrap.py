@@ -15,6 +15,7 @@ import socket
 from prometheus_client import start_http_server
 from pydantic import Field
 
+from contracts.run_log_settings import RunLogSettings
 from contracts.topology import PROJECTOR, RUN_LOGS
 from infrastructure.adapters import make_bus, make_run_logs, make_store
 from infrastructure.bus.retry import connect_with_retry
@@ -23,7 +24,6 @@ from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
 from services.projector.run_logs import RunLogWriter
 from services.projector.stats import metrics_registry
-from services.workers.run_log_settings import RunLogSettings
 
 logger = logging.getLogger(__name__)
 

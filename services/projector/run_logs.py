@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from contracts.envelope import Message, utc_now
+from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import RunLogLine, RunLogStore, lines_of
-from services.workers.run_log_settings import RunLogSettings
 
 logger = logging.getLogger(__name__)
 

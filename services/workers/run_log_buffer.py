@@ -12,8 +12,8 @@ import threading
 from collections import deque
 from datetime import UTC, datetime
 
+from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import LogLevel, LogLine
-from services.workers.run_log_settings import RunLogSettings
 
 CUT_MARKER = " … [line cut: {size:,} characters in all]"
 

@@ -13,10 +13,10 @@ import contextlib
 import itertools
 import logging
 
+from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
 from infrastructure.bus.port import Bus, BusUnavailable
 from services.workers.run_log_buffer import RunLogBuffer
-from services.workers.run_log_settings import RunLogSettings
 
 logger = logging.getLogger(__name__)
 

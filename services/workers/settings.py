@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from contracts.run_log_settings import RunLogSettings
 from infrastructure.settings import CommonSettings
-from services.workers.run_log_settings import RunLogSettings
 
 
 class WorkerSettings(CommonSettings):

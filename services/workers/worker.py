@@ -30,6 +30,7 @@ from contracts.events import (
     RunRef,
     WorkerHeartbeat,
 )
+from contracts.run_log_settings import RunLogSettings
 from contracts.runs import RunJob
 from contracts.topology import DEFAULT_POOL, runs_queue, worker_control_queue
 from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
@@ -42,7 +43,6 @@ from services.workers.run_context import RunContext
 from services.workers.run_log_buffer import RunLogBuffer
 from services.workers.run_log_capture import capturing, install_capture, run_level
 from services.workers.run_log_redaction import Redactor
-from services.workers.run_log_settings import RunLogSettings
 from services.workers.run_log_shipper import RunLogShipper
 
 logger = logging.getLogger(__name__)

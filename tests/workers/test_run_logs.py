@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from contracts.envelope import Message, utc_now
+from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import LogLine, RunLogBatch
 from contracts.runs import RunJob
 from contracts.topology import RUN_LOGS
@@ -24,7 +25,6 @@ from infrastructure.store.run_logs_port import MemoryRunLogs, RunLogQuery
 from services.projector.run_logs import RunLogWriter
 from services.workers.job_api import JobContext
 from services.workers.run_log_capture import RunLogHandler
-from services.workers.run_log_settings import RunLogSettings
 from services.workers.worker import Worker
 from tests.api.fakes import RecordingBus
 from tests.waiting import wait_until
