@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from infrastructure import log_redaction
 from infrastructure.adapters import (
     make_bus,
     make_platform_users,
@@ -24,7 +25,6 @@ from infrastructure.adapters import (
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging
 from infrastructure.store.platform_users_port import PlatformUserDirectory
-from services.api import log_redaction
 from services.api.app import create_app, stream_hub
 from services.api.request_id import log_request_ids
 from services.api.settings import ApiSettings

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, SecretStr
 
-from services.api.log_redaction import redact as redact_url_parameters
+from infrastructure.log_redaction import redact as redact_url_parameters
 
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*):[^\s@/]*@")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")

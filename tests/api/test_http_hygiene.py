@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from services.api.log_redaction import RedactTokens, redact
+from infrastructure.log_redaction import RedactTokens, redact
 from services.api.security_headers import SECURITY_HEADERS
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from infrastructure.log_redaction import RedactTokens
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.auth import ensure_first_admin, new_user, verify_password
-from services.api.log_redaction import RedactTokens
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import AppFactory, app_of
