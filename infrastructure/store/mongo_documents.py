@@ -39,21 +39,40 @@ def _problem(value: Any, depth: int, path: str) -> str | None:
     if depth > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH} levels at {path}"
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"non-string key {key!r} at {path}"
-            if "\x00" in key:
-                return f"NUL character in key {key!r} at {path}"
-            if key.startswith("$"):
-                return f"key {key!r} at {path} starts with '$' (an operator to MongoDB; $ref/$id is a DBRef)"
-            if (found := _problem(item, depth + 1, f"{path}.{key}")) is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            if (found := _problem(item, depth + 1, f"{path}[{index}]")) is not None:
-                return found
-    elif isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        return _mapping_problem(value, depth, path)
+    if isinstance(value, list | tuple):
+        return _sequence_problem(value, depth, path)
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
         return f"integer {value} at {path} is outside MongoDB's 64-bit range"
+    return None
+
+
+def _key_problem(key: Any, path: str) -> str | None:
+    """Why a sub-document's `key` cannot be stored as it is, or None."""
+    if not isinstance(key, str):
+        return f"non-string key {key!r} at {path}"
+    if "\x00" in key:
+        return f"NUL character in key {key!r} at {path}"
+    if key.startswith("$"):
+        return f"key {key!r} at {path} starts with '$' (an operator to MongoDB; $ref/$id is a DBRef)"
+    return None
+
+
+def _mapping_problem(value: Mapping[Any, Any], depth: int, path: str) -> str | None:
+    """The first reason a sub-document (its keys, then its values, in order) cannot be stored, or None."""
+    for key, item in value.items():
+        if (found := _key_problem(key, path)) is not None:
+            return found
+        if (found := _problem(item, depth + 1, f"{path}.{key}")) is not None:
+            return found
+    return None
+
+
+def _sequence_problem(value: list[Any] | tuple[Any, ...], depth: int, path: str) -> str | None:
+    """The first reason an item of an array cannot be stored, or None."""
+    for index, item in enumerate(value):
+        if (found := _problem(item, depth + 1, f"{path}[{index}]")) is not None:
+            return found
     return None
 
 

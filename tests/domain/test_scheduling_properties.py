@@ -9,6 +9,7 @@ run ends within its bound; no run is failed as lost while its heartbeats arrive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -135,20 +136,28 @@ class World:
         execution_id = getattr(message, "execution_id", None)
         if execution_id is None:
             return
-        current = self.status.get(execution_id)
         if isinstance(message, RunQueued | JobMissed | JobSkipped):
-            self.decisions.setdefault(execution_id, []).append(message.type)
-            if current is None:
-                self.status[execution_id] = {"RunQueued": "queued", "JobMissed": "missed"}.get(
-                    message.type, "skipped"
-                )
-                self.queued_since[execution_id] = self.mono
+            self.project_decision(execution_id, message)
             return
+        current = self.status.get(execution_id)
         if current in TERMINAL_STATUSES:
             assert not isinstance(
                 message, RunJob | AttemptFailed | ExecutionMarkedFailed | QueuedRunCancelled
             ), f"{message.type} for {execution_id}, already {current}"
             return
+        self.project_progress(execution_id, message)
+
+    def project_decision(self, execution_id: str, message: RunQueued | JobMissed | JobSkipped) -> None:
+        """A fire's outcome: recorded for the at-most-once check; the status set by the first one only."""
+        self.decisions.setdefault(execution_id, []).append(message.type)
+        if execution_id not in self.status:
+            self.status[execution_id] = {"RunQueued": "queued", "JobMissed": "missed"}.get(
+                message.type, "skipped"
+            )
+            self.queued_since[execution_id] = self.mono
+
+    def project_progress(self, execution_id: str, message: Message) -> None:
+        """What a worker's or the watch's event changes on an execution that has not ended."""
         if isinstance(message, JobStarted):
             self.status[execution_id] = "running"
         elif isinstance(message, JobFinished):
@@ -316,40 +325,55 @@ class World:
 
     # --- one step ------------------------------------------------------------------------------------------
     def step(self, action: str, n: int) -> None:
-        if action in ("advance", "stall"):
-            seconds = (n + 1) * (5.0 if action == "advance" else 60.0)
-            self.mono += seconds
-            self.wall += timedelta(seconds=seconds)
-            if action == "advance" and self.running():
-                self.worker("beat", 0)  # a healthy worker reports while time passes
-        elif action == "step":
-            self.wall += timedelta(hours=1 if n % 2 else -1)  # the wall clock steps; monotonic time does not
-        elif action == "due":
-            self.deliver_due()
-        elif action == "trigger":
-            command = TriggerJob(
-                producer="api",
-                actor="ops",
-                job_id=self.job.job_id,
-                execution_id=f"m{n}",
-                occurred_at=self.wall,
-            )
-            self.commands.append(command)
-            self.command(command)
-        elif action == "redeliver" and self.commands:
+        steps: dict[str, Callable[[int], None]] = {
+            "advance": self.advance,
+            "stall": self.stall,
+            "step": self.step_wall_clock,
+            "due": lambda _: self.deliver_due(),
+            "trigger": self.trigger_by_hand,
+            "redeliver": self.redeliver,
+            "start": lambda pick: self.worker("start", pick),
+            "beat": lambda pick: self.worker("beat", pick),
+            "finish": lambda pick: self.worker("finish", pick),
+            "fail": lambda pick: self.worker("fail", pick),
+            "tick": lambda _: self.tick(),
+            "restart": lambda _: self.take_office(),
+            "pause": lambda _: self.command(PauseJob(producer="api", actor="ops", job_id=self.job.job_id)),
+            "resume": lambda _: self.command(ResumeJob(producer="api", actor="ops", job_id=self.job.job_id)),
+            "duplicate": self.duplicate,
+        }
+        steps[action](n)
+
+    def pass_time(self, seconds: float) -> None:
+        self.mono += seconds
+        self.wall += timedelta(seconds=seconds)
+
+    def advance(self, n: int) -> None:
+        self.pass_time((n + 1) * 5.0)
+        if self.running():
+            self.worker("beat", 0)  # a healthy worker reports while time passes
+
+    def stall(self, n: int) -> None:
+        self.pass_time((n + 1) * 60.0)  # the loop stalls: no heartbeat is handled meanwhile
+
+    def step_wall_clock(self, n: int) -> None:
+        self.wall += timedelta(hours=1 if n % 2 else -1)  # the wall clock steps; monotonic time does not
+
+    def trigger_by_hand(self, n: int) -> None:
+        command = TriggerJob(
+            producer="api", actor="ops", job_id=self.job.job_id, execution_id=f"m{n}", occurred_at=self.wall
+        )
+        self.commands.append(command)
+        self.command(command)
+
+    def redeliver(self, n: int) -> None:
+        if self.commands:
             self.command(self.commands[n % len(self.commands)])
             if self.fires:
                 self.fire(self.fires[n % len(self.fires)])
-        elif action in ("start", "beat", "finish", "fail"):
-            self.worker(action, n)
-        elif action == "tick":
-            self.tick()
-        elif action == "restart":
-            self.take_office()
-        elif action in ("pause", "resume"):
-            kind = PauseJob if action == "pause" else ResumeJob
-            self.command(kind(producer="api", actor="ops", job_id=self.job.job_id))
-        elif action == "duplicate" and self.log:
+
+    def duplicate(self, n: int) -> None:
+        if self.log:
             self.state = evolve(self.state, self.log[n * 7 % len(self.log)], self.now())  # a late duplicate
 
     def command(self, command: PauseJob | ResumeJob | TriggerJob) -> None:
