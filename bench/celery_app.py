@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery  # type: ignore[import-untyped]
+from celery import Celery
 
 app = Celery(
     "bench",

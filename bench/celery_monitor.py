@@ -11,7 +11,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from celery.events.receiver import EventReceiver  # type: ignore[import-untyped]
+from celery.events.receiver import EventReceiver
 
 from bench.celery_app import app
 

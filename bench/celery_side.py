@@ -56,7 +56,7 @@ def wait_for_workers(count: int, timeout: float = 60) -> None:
 
 def run_batch(count: int, backend: str) -> float:
     """Send `count` tasks, wait until every result is SUCCESS; tasks per second over the whole batch."""
-    from celery.result import ResultSet  # type: ignore[import-untyped]
+    from celery.result import ResultSet
 
     from bench.celery_app import noop
 

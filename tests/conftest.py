@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 
@@ -24,7 +25,9 @@ __all__ = ["fresh_rabbitmq_vhost", "rabbitmq_vhost"]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the test item (`rep_setup`, `rep_call`) for fixtures to read."""
     report = yield
     setattr(item, f"rep_{report.when}", report)

@@ -65,6 +65,10 @@ async def _nothing(message: Message) -> None:
     return None
 
 
+async def _ignore_delivery(delivery: aio_pika.abc.AbstractIncomingMessage) -> None:
+    return None
+
+
 async def _bus(url: str, role: Role) -> RabbitMQBus:
     bus = RabbitMQBus(url, connection_name=f"test {role}", access=ACCESS[role], reconnect_interval=0.5)
     await bus.start()
@@ -86,7 +90,7 @@ async def _refused_consume(url: str, queue: str) -> None:
         channel = await connection.channel()
         target = await channel.get_queue(queue, ensure=False)
         with pytest.raises(aiormq.exceptions.ChannelAccessRefused):
-            await target.consume(_nothing)
+            await target.consume(_ignore_delivery)
 
 
 async def test_the_api_user_publishes_commands_and_follows_events_only(user_url: UserUrl) -> None:

@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 
 
 async def wait_until(
-    predicate: Callable[[], bool | Awaitable[bool]],
+    predicate: Callable[[], object | Awaitable[object]],
     *,
     timeout: float = 10.0,
     interval: float = 0.02,
     message: str = "",
 ) -> None:
-    """Return as soon as `predicate()` (sync or async) is true; fail the test after `timeout` seconds.
+    """Return as soon as `predicate()` (sync or async) is truthy (True, a record found, a non-empty list);
+    fail the test after `timeout` seconds.
 
     This is the one place in the tests allowed to sleep: a short poll interval between checks.
     """

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from contracts.envelope import Command, Message
 from contracts.topology import QueueSpec
-from infrastructure.bus.port import BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 
 
 @dataclass
@@ -61,10 +61,17 @@ class RecordingBus:
     async def declare(self, queue: QueueSpec) -> None:
         pass
 
-    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
+    ) -> Subscription:
         subscription = _FakeSubscription(self, queue, handler)
         self.subscriptions.append(subscription)
         return subscription
+
+    async def consume_batches(
+        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+    ) -> Subscription:
+        raise NotImplementedError("no API or worker test consumes batches from this double")
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return []
@@ -102,7 +109,14 @@ class DownBus:
     async def declare(self, queue: QueueSpec) -> None:
         raise BusUnavailable("broker unreachable (test double)")
 
-    async def consume(self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
+    ) -> Subscription:
+        raise BusUnavailable("broker unreachable (test double)")
+
+    async def consume_batches(
+        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+    ) -> Subscription:
         raise BusUnavailable("broker unreachable (test double)")
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:

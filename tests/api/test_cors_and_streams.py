@@ -54,7 +54,7 @@ async def test_preflight_allows_the_client_headers(make_client: AppFactory) -> N
     [("req_1700000000000_k3j5h6g7f", True), ("a" * 129, False), ("bad id", False), ("x\u00e9", False)],
 )
 async def test_request_id_echoed_or_replaced(client: httpx.AsyncClient, sent: str, kept: bool) -> None:
-    answer = await client.get("/api/auth/me", headers={"X-Request-ID": sent.encode()})
+    answer = await client.get("/api/auth/me", headers={b"X-Request-ID": sent.encode()})
     assert answer.status_code == 401  # error answers carry it too
     returned = answer.headers["x-request-id"]
     assert (returned == sent) is kept

@@ -15,6 +15,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import CheckFunction
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
@@ -96,7 +97,7 @@ _RELATED_PARAMETERS = {"GET /api/scheduler/executions", "GET /api/scheduler/jobs
 
 def _fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode) -> None:
     token = access_token(ADMIN)
-    excluded = (
+    excluded: list[CheckFunction] = (
         [positive_data_acceptance] if operation.label in _JOB_DEPENDENT_BODY | _RELATED_PARAMETERS else []
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -44,12 +45,12 @@ async def _call(app: FastAPI, method: str, path: str) -> None:
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
         "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
     }  # fmt: skip
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     await app(scope, receive, send)

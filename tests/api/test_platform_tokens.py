@@ -46,7 +46,7 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-PLATFORM_USERS = [
+PLATFORM_USERS: list[dict[str, Any]] = [
     {
         "username": "admin",
         "email": "admin@example.com",

@@ -7,12 +7,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
+if TYPE_CHECKING:
     from playwright.async_api import expect
-except ImportError:  # the `chromium_path` fixture skips (or fails under CI=true) and says why
-    expect = None
+else:
+    try:
+        from playwright.async_api import expect
+    except ImportError:  # the `chromium_path` fixture skips (or fails under CI=true) and says why
+        expect = None
 
 from tests.e2e.harness import ADMIN, ROOT, ApiClient, ServiceProcess
 

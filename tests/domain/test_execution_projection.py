@@ -20,7 +20,7 @@ from contracts.events import (
 )
 from domain.catalogue_projection import HISTORY_EVENT_TYPES, history_line
 from domain.execution_projection import ExecutionState, project_execution
-from domain.records import ExecutionTombstone
+from domain.records import ExecutionRecord, ExecutionTombstone
 from tests.contracts.examples import examples
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -70,14 +70,20 @@ def fold(events: list[ExecutionEvent]) -> ExecutionState:
     return record
 
 
+def live(events: list[ExecutionEvent]) -> ExecutionRecord:
+    """The fold of `events`, which must be a record (neither absent nor deleted)."""
+    record = fold(events)
+    assert isinstance(record, ExecutionRecord), record
+    return record
+
+
 def test_a_run_goes_queued_running_success_with_progress_100() -> None:
     stream = run_stream()
-    queued = fold(stream[:1])
-    assert queued is not None and queued.status == "queued"
-    running = fold(stream[:3])
-    assert running is not None and running.status == "running" and running.progress is not None
-    done = fold(stream)
-    assert done is not None
+    queued = live(stream[:1])
+    assert queued.status == "queued"
+    running = live(stream[:3])
+    assert running.status == "running" and running.progress is not None
+    done = live(stream)
     assert (done.status, done.progress, done.execution_time) == ("success", 100.0, 4.0)
     assert done.timestamp == at(0) and done.updated_at == at(5)
 
@@ -85,8 +91,8 @@ def test_a_run_goes_queued_running_success_with_progress_100() -> None:
 def test_a_late_progress_never_reopens_a_finished_run() -> None:
     stream = run_stream(steps=2)
     late = stream[2]
-    record = fold([*stream[:2], *stream[3:], late])
-    assert record is not None and record.status == "success" and record.progress == 100.0
+    record = live([*stream[:2], *stream[3:], late])
+    assert record.status == "success" and record.progress == 100.0
 
 
 def test_a_duplicate_changes_nothing() -> None:
@@ -97,10 +103,10 @@ def test_a_duplicate_changes_nothing() -> None:
 def test_cancel_request_is_visible_while_pending_and_kept_after_the_end() -> None:
     stream = run_stream(status="cancelled")
     cancel = CancelRequested(**IDS, producer="scheduler:s", occurred_at=at(2.5), actor="admin")
-    pending = fold([*stream[:3], cancel])
-    assert pending is not None and pending.cancel_requested and pending.status == "running"
-    ended = fold([*stream[:3], cancel, *stream[3:]])
-    assert ended is not None and ended.status == "cancelled" and ended.cancel_requested_by == "admin"
+    pending = live([*stream[:3], cancel])
+    assert pending.cancel_requested and pending.status == "running"
+    ended = live([*stream[:3], cancel, *stream[3:]])
+    assert ended.status == "cancelled" and ended.cancel_requested_by == "admin"
 
 
 def test_the_first_terminal_fact_wins_whatever_the_delivery_order() -> None:
@@ -108,10 +114,10 @@ def test_the_first_terminal_fact_wins_whatever_the_delivery_order() -> None:
     marked = ExecutionMarkedFailed(
         **IDS, producer="scheduler:s", occurred_at=at(3.5), actor="admin", reason="stuck"
     )
-    in_order = fold([*stream[:-1], marked, stream[-1]])
+    in_order = live([*stream[:-1], marked, stream[-1]])
     reversed_end = fold([*stream[:-1], stream[-1], marked])
     assert in_order == reversed_end
-    assert in_order is not None and in_order.status == "failed" and in_order.error_message == "stuck"
+    assert in_order.status == "failed" and in_order.error_message == "stuck"
 
 
 def test_deleted_means_no_record_and_nothing_brings_it_back() -> None:

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from contracts.events import CancelRequested, JobStarted, QueuedRunCancelled, RunQueued
 from domain.catalogue_projection import history_line
-from tests.domain.test_execution_projection import IDS, at, fold, run_stream
+from tests.domain.test_execution_projection import IDS, at, fold, live, run_stream
 
 QUEUED = RunQueued(**IDS, producer="scheduler:s", occurred_at=at(0), job_name="canary", scheduled_time=at(0))
 CANCELLED = QueuedRunCancelled(**IDS, producer="scheduler:s", occurred_at=at(0.5), actor="admin")
 
 
 def test_a_partial_run_ends_partial_with_what_was_done_and_what_was_not() -> None:
-    record = fold(run_stream(status="partial"))
-    assert record is not None and record.status == "partial"
+    record = live(run_stream(status="partial"))
+    assert record.status == "partial"
     assert record.error_message == "x" and record.finished_at == at(5)
     assert record.progress == 100.0 * 3 / 3 and record.execution_time == 4.0
 
 
 def test_a_queued_run_cancelled_before_it_started_ends_cancelled_at_once_with_who_asked() -> None:
-    record = fold([QUEUED, CANCELLED])
-    assert record is not None and record.status == "cancelled"
+    record = live([QUEUED, CANCELLED])
+    assert record.status == "cancelled"
     assert record.cancel_requested and record.cancel_requested_by == "admin"
     assert record.finished_at == at(0.5) and record.started_at is None and record.execution_time is None
     assert record.error_message is not None and "admin" in record.error_message
@@ -38,14 +38,14 @@ def test_a_late_start_never_reopens_a_run_cancelled_in_the_queue() -> None:
         scheduled_time=at(0),
     )
     for order in ([QUEUED, CANCELLED, started], [QUEUED, started, CANCELLED], [CANCELLED, started, QUEUED]):
-        record = fold(order)
-        assert record is not None and record.status == "cancelled", order
+        record = live(order)
+        assert record.status == "cancelled", order
 
 
 def test_the_first_cancel_request_is_the_one_shown() -> None:
     earlier = CancelRequested(**IDS, producer="scheduler:s", occurred_at=at(0.2), actor="bob")
-    record = fold([QUEUED, earlier, CANCELLED])
-    assert record is not None and record.status == "cancelled"
+    record = live([QUEUED, earlier, CANCELLED])
+    assert record.status == "cancelled"
     assert record.cancel_requested_by == "bob" and record.cancel_requested_at == at(0.2)
     assert fold([QUEUED, CANCELLED, earlier]) == record
 

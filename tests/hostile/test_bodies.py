@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from contracts.json_bounds import INPUT_LIMITS
@@ -21,7 +22,7 @@ def nested(depth: int) -> str:
     return '{"kwargs": {"x": ' + "[" * (depth - 2) + "]" * (depth - 2) + "}}"
 
 
-async def _post(stack: Stack, path: str, body: str, method: str = "POST") -> object:
+async def _post(stack: Stack, path: str, body: str, method: str = "POST") -> httpx.Response:
     headers = {**stack.admin, "Content-Type": "application/json"}
     return await stack.client.request(method, path, content=body.encode(), headers=headers)
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import _socket  # typeshed declares `connect` on `_socket.socket`
+
+    from _typeshed import ReadableBuffer
+
+    Address = tuple[Any, ...] | str | ReadableBuffer
 
 _LOCAL_NAMES = {"localhost"}
 _connect = socket.socket.connect
@@ -35,17 +42,17 @@ def _refuse(address: Any) -> OSError:
     return ConnectionRefusedError(message)
 
 
-def _guarded_connect(self: socket.socket, address: Any) -> None:
+def _guarded_connect(self: _socket.socket, address: Address) -> None:
     if not _is_local(address):
         raise _refuse(address)
     _connect(self, address)
 
 
-def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+def _guarded_connect_ex(self: _socket.socket, address: Address) -> int:
     if not _is_local(address):
         raise _refuse(address)
     return _connect_ex(self, address)
 
 
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]  # the guard replaces the method
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]

@@ -61,9 +61,9 @@ def execution_stream(number: int, start: datetime, progress_reports: int) -> lis
         }
 
     worker = f"worker:w{number % 4}"
-    queued = RunQueued(**envelope("scheduler:s1", 0), job_name="canary", scheduled_time=start)  # type: ignore[arg-type]
+    queued = RunQueued(**envelope("scheduler:s1", 0), job_name="canary", scheduled_time=start)
     started = JobStarted(
-        **envelope(worker, 1),  # type: ignore[arg-type]
+        **envelope(worker, 1),
         job_name="canary",
         worker_id=worker,
         started_at=queued.occurred_at,
@@ -73,7 +73,7 @@ def execution_stream(number: int, start: datetime, progress_reports: int) -> lis
     for report in range(1, progress_reports + 1):
         events.append(
             Progress(
-                **envelope(worker, report + 1),  # type: ignore[arg-type]
+                **envelope(worker, report + 1),
                 progress=round(99.0 * report / progress_reports, 2),
                 message=f"step {report} of {progress_reports}",
                 current_item=f"item-{report}",
@@ -84,7 +84,7 @@ def execution_stream(number: int, start: datetime, progress_reports: int) -> lis
     ended = next(moments)
     events.append(
         JobFinished(
-            **envelope(worker, progress_reports + 2),  # type: ignore[arg-type]
+            **envelope(worker, progress_reports + 2),
             status="success",
             started_at=started.started_at,
             finished_at=ended,

@@ -16,7 +16,7 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return SchedulerSettings(_env_file=None)  # type: ignore[call-arg]
+    return SchedulerSettings(_env_file=None)
 
 
 def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.MonkeyPatch) -> None:

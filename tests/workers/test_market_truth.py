@@ -22,6 +22,7 @@ from services.workers.catalogue.invariants import (
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import PartialResult
 from services.workers.providers import akshare_rows, baostock_rows, tushare_rows
+from services.workers.providers.normalise import records
 
 from .conftest import MakeEnvironment
 from .fakes import (
@@ -262,7 +263,9 @@ async def test_the_stock_list_is_read_again_on_every_run(
 def test_every_bar_and_quote_fixture_satisfies_the_invariants() -> None:
     """Fixtures of real magnitude: a ×100 or ×1000 unit slip in a parser would be refused here."""
     daily, hist = load_frame("tushare_daily"), load_frame("akshare_stock_zh_a_hist")
-    k_data = load_frame("baostock_query_history_k_data_plus").astype(str).to_dict(orient="records")
+    k_data = list(
+        records(load_frame("baostock_query_history_k_data_plus").astype(str), (), "baostock.k_data")
+    )
     parsed = [
         *(tushare_rows.daily_bars(daily[daily["ts_code"].str.startswith(c)], c) for c in CODES),
         *(akshare_rows.daily_bars(hist[hist["股票代码"] == c], c) for c in CODES),
@@ -318,8 +321,8 @@ def test_the_real_libraries_have_what_the_adapters_call() -> None:
     with the parameters the adapters pass."""
     import inspect
 
-    import akshare
-    import baostock
+    import akshare  # type: ignore[import-untyped]  # akshare ships no type hints
+    import baostock  # type: ignore[import-untyped]  # baostock ships no type hints
 
     from services.workers.providers.akshare_provider import STOCK_LIST_CACHES
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from itertools import pairwise
 
 import pytest
-import tushare
+import tushare  # type: ignore[import-untyped]  # tushare ships no type hints
 
 from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
 from services.workers.catalogue import basics, financial, history, quotes, status
