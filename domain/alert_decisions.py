@@ -82,10 +82,7 @@ def resolve(
 def decide(state: AlertState, event: Event, rules: AlertRules, producer: str, now: datetime) -> list[Event]:
     """The alert events an event calls for at `now`, given the state it was already applied to."""
     if isinstance(event, SchedulerHeartbeat):
-        leader = state.open.get(("no_leader", SYSTEM_SUBJECT["no_leader"]))
-        if event.active and leader is not None:
-            return [resolve(leader, f"leader {event.scheduler_id} is back", producer, now, event)]
-        return []
+        return _leader_back(state, event, producer, now)
     if isinstance(event, CommandRejected):
         return _dead_lettered(state, event, rules, producer, now)
     job_id = getattr(event, "job_id", None)
@@ -110,6 +107,14 @@ def decide(state: AlertState, event: Event, rules: AlertRules, producer: str, no
     if failed or isinstance(event, ExecutionMarkedFailed):
         return alerts + _on_failure(state, event, rules, producer, now)
     return alerts
+
+
+def _leader_back(state: AlertState, event: SchedulerHeartbeat, producer: str, now: datetime) -> list[Event]:
+    """An active scheduler's heartbeat closes the open "no leader" incident."""
+    leader = state.open.get(("no_leader", SYSTEM_SUBJECT["no_leader"]))
+    if event.active and leader is not None:
+        return [resolve(leader, f"leader {event.scheduler_id} is back", producer, now, event)]
+    return []
 
 
 def _end_of_slow_run(state: AlertState, event: Event, producer: str, now: datetime) -> list[Event]:

@@ -63,13 +63,9 @@ class IncidentBook:
                 self.incidents[event.incident_id] = IncidentRecord(event)
                 self._bound()
         elif isinstance(event, AlertResolved):
-            record = self.incidents.get(event.incident_id)
-            if record is not None and record.resolved is None:
-                record.resolved = event
+            self._resolved(event)
         elif isinstance(event, IncidentAcknowledged):
-            record = self.incidents.get(event.incident_id)
-            if record is not None and record.acknowledged is None:
-                record.acknowledged = event
+            self._acknowledged(event)
         elif isinstance(event, AlertNotified):
             self._notified(event)
         elif isinstance(event, AlertSilenced):
@@ -80,6 +76,18 @@ class IncidentBook:
             self.silences.pop(event.silence_id, None)
         elif isinstance(event, AlertRulesUpdated):
             self.rule_changes[event.job_id] = event
+
+    def _resolved(self, event: AlertResolved) -> None:
+        """The first resolution of a known incident is the one kept."""
+        record = self.incidents.get(event.incident_id)
+        if record is not None and record.resolved is None:
+            record.resolved = event
+
+    def _acknowledged(self, event: IncidentAcknowledged) -> None:
+        """The first acknowledgement of a known incident is the one kept."""
+        record = self.incidents.get(event.incident_id)
+        if record is not None and record.acknowledged is None:
+            record.acknowledged = event
 
     def _notified(self, event: AlertNotified) -> None:
         if event.test_id is not None:

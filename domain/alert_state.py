@@ -134,16 +134,24 @@ class AlertState:
         elif isinstance(event, AlertRulesUpdated):
             self.overrides[event.job_id] = event.rules
         elif isinstance(event, IncidentAcknowledged):
-            incident = self.incident(event.incident_id)
-            if incident is not None and incident.acknowledged_at is None:
-                incident.acknowledged_by, incident.acknowledged_at = event.actor, event.occurred_at
+            self._acknowledge(event)
         elif isinstance(event, AlertNotified):
-            for incident_id in event.incident_ids:
-                incident = self.incident(incident_id)
-                if incident is not None:
-                    incident.last_notified_at = max(
-                        incident.last_notified_at or event.occurred_at, event.occurred_at
-                    )
+            self._notified(event)
+
+    def _acknowledge(self, event: IncidentAcknowledged) -> None:
+        """The first acknowledgement of an open incident is the one kept."""
+        incident = self.incident(event.incident_id)
+        if incident is not None and incident.acknowledged_at is None:
+            incident.acknowledged_by, incident.acknowledged_at = event.actor, event.occurred_at
+
+    def _notified(self, event: AlertNotified) -> None:
+        """When each of the notified incidents was last notified."""
+        for incident_id in event.incident_ids:
+            incident = self.incident(incident_id)
+            if incident is not None:
+                incident.last_notified_at = max(
+                    incident.last_notified_at or event.occurred_at, event.occurred_at
+                )
 
     def _dead_letter_at(self, at: datetime) -> None:
         if self.last_dead_letter_at is None or at > self.last_dead_letter_at:

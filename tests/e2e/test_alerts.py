@@ -116,7 +116,7 @@ async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolve
 
             async def second_incident() -> bool:
                 page = await client.data("GET", "/api/scheduler/alerts/incidents", params={"status": "open"})
-                return page["total"] == 2
+                return bool(page["total"] == 2)
 
             await wait_until(second_incident, timeout=30, message="consecutive failures, listed")
             page = await client.data("GET", "/api/scheduler/alerts/incidents", params={"status": "open"})
