@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from domain.run_policy import RunPolicy
+from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
 
 Source = Literal["canary", "tushare", "akshare", "baostock", "multi"]
 
@@ -33,7 +34,8 @@ class CatalogueEntry:
 
     `trigger` is a spec string (`HH:MM`, `interval:<seconds>` or a five-field cron, in the scheduler's
     time zone); `description` is what the console shows, `notes` what the job does in the providers' terms.
-    `paused_reason`, when set, registers the job paused with that reason.
+    `paused_reason`, when set, registers the job paused with that reason. `dst` is what a wall-clock
+    trigger does in the repeated and skipped hours of daylight saving time (`domain/triggers/dst.py`).
     """
 
     job_id: str
@@ -47,6 +49,7 @@ class CatalogueEntry:
     misfire_grace_time: int = 300
     pool: str = DEFAULT_POOL
     paused_reason: str | None = None
+    dst: DstPolicy = DEFAULT_DST_POLICY
 
     @property
     def job_kind(self) -> str:

@@ -109,13 +109,18 @@ async def prune_read_models(
     transactions: bool = False,
 ) -> dict[str, int]:
     """Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
-    (one transaction per chunk on a replica set: no transaction grows with the backlog)."""
+    (one transaction per chunk on a replica set: no transaction grows with the backlog). An execution ages
+    from its end: the later of its creation and its `finished_at` (none for missed or skipped records)."""
     removed = {"executions": 0, "history": 0, "tombstones": 0}
     counts = counts_collection(names)
     for status, cutoff in cutoffs.executions.items():
         if status in ACTIVE_STATUSES:
             continue
-        match = {"status": status, "timestamp": {"$lt": cutoff}}
+        match = {  # aged from its end: created and (when it has one) finished before the cut-off
+            "status": status,
+            "timestamp": {"$lt": cutoff},
+            "$or": [{"finished_at": None}, {"finished_at": {"$lt": cutoff}}],
+        }
         removed["executions"] += await mongo_counts.delete_counted(
             client, transactions, database, names.executions, "executions", match, counts
         )

@@ -143,11 +143,19 @@ async def apply_changes(
         raise
 
 
+FINISHED_AT = "julianday(json_extract(document, '$.finished_at'))"
+"""When an execution ended, as a number SQLite compares (NULL while it has not, or never will: missed)."""
+
+
 async def prune_read_models(
     connection: aiosqlite.Connection, tables: ReadModelNames, cutoffs: RetentionCutoffs
 ) -> dict[str, int]:
-    """Executions older than their status's cut-off (never active ones), history and tombstones older than
-    the history cut-off. Each statement is its own transaction unless one is in progress."""
+    """Executions that ended before their status's cut-off (never active ones), history and tombstones
+    older than the history cut-off. Each statement is its own transaction unless one is in progress.
+
+    An execution ages from its end: the later of its creation (`timestamp`) and its `finished_at` (a run
+    longer than its retention is kept for the retention after it ends; a missed or skipped record, which
+    has no `finished_at`, ended when it was created)."""
     removed = {"executions": 0, "history": 0, "tombstones": 0}
 
     async def delete(sql: str, parameters: tuple[object, ...]) -> int:
@@ -157,7 +165,9 @@ async def prune_read_models(
     for status, cutoff in cutoffs.executions.items():
         if status not in ACTIVE_STATUSES:
             removed["executions"] += await delete(
-                f"DELETE FROM {tables.executions} WHERE status = ? AND timestamp < ?", (status, _key(cutoff))
+                f"DELETE FROM {tables.executions} WHERE status = ? AND timestamp < ? AND "
+                f"coalesce({FINISHED_AT} < julianday(?), 1)",
+                (status, _key(cutoff), _key(cutoff)),
             )
     if cutoffs.history is not None:
         history = _key(cutoffs.history)

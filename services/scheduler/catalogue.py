@@ -2,8 +2,8 @@
 settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
-`__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, ...); a bad value stops start-up with a message naming the job
-and the value.
+`__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, `__DST_REPEATED`, `__DST_SKIPPED`, ...); a bad value stops
+start-up with a message naming the job and the value.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
 from domain.run_policy import RunPolicy
+from domain.triggers import DstPolicy
 from services.scheduler.definitions import JobDefinition, definition_of
 from services.scheduler.settings import JobOverride, SchedulerSettings
 from services.scheduler.triggers import TriggerSpecError, build_trigger
@@ -35,7 +36,7 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
         definitions[job_id] = replace(definition, pool=definition.pool if pool == DEFAULT_POOL else pool)
     for job_id, definition in definitions.items():
         try:
-            build_trigger(definition.trigger, settings.zone)
+            build_trigger(definition.trigger, settings.zone, dst=definition.dst)
             check_parameters(definition.job_kind, definition.kwargs)
         except (TriggerSpecError, InvalidParameters) as error:
             raise CatalogueSettingsError(f"job {job_id}: {error}") from None
@@ -74,6 +75,11 @@ def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefin
     }
     if policy_changes:
         changes["policy"] = replace(definition.policy, **policy_changes)
+    if override.dst_repeated is not None or override.dst_skipped is not None:
+        changes["dst"] = DstPolicy(
+            repeated=override.dst_repeated or definition.dst.repeated,
+            skipped=override.dst_skipped or definition.dst.skipped,
+        )
     return replace(definition, **changes) if changes else definition
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.catalogue import CatalogueEntry
 from domain.run_policy import RunPolicy
+from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class JobDefinition:
 
     `enabled` is only the initial state of a job never seen before: afterwards the event log decides
     whether it is paused. `misfire_grace_time` (seconds) is how late a fire may start before it is recorded
-    as missed.
+    as missed. `dst` is the job's daylight-saving-time policy: once or at each occurrence in a repeated
+    hour, shifted to the change or skipped in a skipped hour (`domain/triggers/dst.py`).
     """
 
     job_id: str
@@ -29,6 +31,7 @@ class JobDefinition:
     coalesce: bool = True
     policy: RunPolicy = field(default_factory=RunPolicy)
     pool: str = "default"
+    dst: DstPolicy = DEFAULT_DST_POLICY
 
     @property
     def max_instances(self) -> int:
@@ -49,4 +52,5 @@ def definition_of(entry: CatalogueEntry, *, trigger: str | None = None) -> JobDe
         misfire_grace_time=entry.misfire_grace_time,
         policy=entry.policy,
         pool=entry.pool,
+        dst=entry.dst,
     )

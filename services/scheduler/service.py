@@ -203,7 +203,7 @@ def validated_triggers(
     triggers: dict[str, SchedulerTrigger] = {}
     for job_id, definition in definitions.items():
         try:
-            triggers[job_id] = build_trigger(definition.trigger, timezone)
+            triggers[job_id] = build_trigger(definition.trigger, timezone, dst=definition.dst)
         except TriggerSpecError as error:
             raise SchedulerSettingsError(f"job {job_id}: {error}") from None
     return triggers

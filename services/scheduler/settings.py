@@ -38,6 +38,12 @@ class JobOverride(BaseModel):
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     retry_backoff_s: float | None = Field(default=None, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)
+    dst_repeated: Literal["first", "every"] | None = Field(
+        default=None, description="repeated hour (autumn): fire a wall time once, or at each occurrence"
+    )
+    dst_skipped: Literal["shift", "skip"] | None = Field(
+        default=None, description="in the skipped hour (spring): fire at the change, or not at all"
+    )
 
 
 class SchedulerSettings(CommonSettings):

@@ -572,6 +572,32 @@ async def test_prune_removes_old_records_per_status_but_never_active_runs(store:
     assert await store.count_events() == 1
 
 
+async def test_prune_ages_an_execution_from_its_end_not_its_creation(store: Store) -> None:
+    """Issue 27, "retention ages a record from its creation, so a run longer than its retention is pruned as
+    soon as it ends": a run created at 0 that finished at 90 stays under a cut-off at 60 and goes under one
+    at 120; a run that finished at 30, a missed record (no end but its creation) at 10 and a still running
+    one go as their status says; counted totals follow."""
+    records = [
+        execution_record("long", status="success", minutes=0, finished_at=at(90), updated_at=at(90)),
+        execution_record("short", status="success", minutes=0, finished_at=at(30), updated_at=at(30)),
+        execution_record("missed", status="missed", minutes=10),
+        execution_record("active", status="running", minutes=0, started_at=at(1)),
+    ]
+    for record in records:
+        await store.put_execution(record)
+    every = {"success": at(60), "missed": at(60), "running": at(60)}
+
+    assert (await store.prune(RetentionCutoffs(executions=every)))["executions"] == 2
+    remaining, total = await store.list_executions(ExecutionQuery())
+    assert sorted(execution.execution_id for execution in remaining) == ["active", "long"] and total == 2
+
+    later = {status: at(120) for status in every}
+    assert (await store.prune(RetentionCutoffs(executions=later)))["executions"] == 1
+    remaining, total = await store.list_executions(ExecutionQuery())
+    assert [execution.execution_id for execution in remaining] == ["active"] and total == 1
+    assert await store.count_executions() == 1
+
+
 async def test_sqlite_totals_follow_status_changes_and_are_recounted_if_they_drift(tmp_path: Path) -> None:
     path = tmp_path / "scheduler.sqlite3"
     store = SQLiteStore(path)

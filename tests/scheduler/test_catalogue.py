@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from domain.run_policy import fires_between
+from domain.triggers import DstPolicy
 from services.scheduler.catalogue import CatalogueSettingsError, load_definitions
+from services.scheduler.service import validated_triggers
 from services.scheduler.settings import SchedulerSettings
+from services.scheduler.triggers import SchedulerTrigger
 
 SYNC_JOBS = 17
 ANALYSIS_JOBS = 1  # market_daily_review
@@ -103,3 +109,55 @@ def test_a_misspelt_job_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
 def test_an_unknown_timezone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="unknown timezone 'Mars/Base'"):
         settings(monkeypatch, SCHEDULER_TIMEZONE="Mars/Base")
+
+
+def fires_of(trigger: SchedulerTrigger, start: datetime, end: datetime) -> list[str]:
+    """The fires of a trigger the scheduler built, from `start` to `end`, as wall times with their offset."""
+    fires = fires_between(trigger.get_next_fire_time, trigger.next_after(start) or end, end)
+    return [fire.astimezone(trigger.zone).strftime("%d %H:%M%z") for fire in fires]
+
+
+def test_a_jobs_dst_policy_from_settings_reaches_the_trigger_the_scheduler_builds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 27, "a daily 02:30 job runs twice on the autumn day": by default once (the first 02:30), with
+    `DST_REPEATED=every` at both occurrences (Europe/Berlin, 25 Oct 2026), on the scheduler's own path."""
+    env = {
+        "SCHEDULER_TIMEZONE": "Europe/Berlin",
+        "SCHEDULER_JOBS__BASICS_SYNC_SERVICE__TRIGGER": "30 2 * * *",
+        "SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "30 2 * * *",
+        "SCHEDULER_JOBS__NEWS_SYNC__DST_REPEATED": "every",
+    }
+    loaded = settings(monkeypatch, **env)
+    definitions = load_definitions(loaded)
+    assert definitions["basics_sync_service"].dst == DstPolicy() == DstPolicy("first", "shift")
+    assert definitions["news_sync"].dst == DstPolicy(repeated="every", skipped="shift")
+    triggers = validated_triggers(definitions, loaded.zone)
+    start, end = datetime(2026, 10, 24, 12, 0, tzinfo=UTC), datetime(2026, 10, 26, 12, 0, tzinfo=UTC)
+    assert fires_of(triggers["basics_sync_service"], start, end) == ["25 02:30+0200", "26 02:30+0100"]
+    assert fires_of(triggers["news_sync"], start, end) == ["25 02:30+0200", "25 02:30+0100", "26 02:30+0100"]
+
+
+def test_a_jobs_skipped_hour_policy_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spring (Berlin, 29 Mar 2026, 02:00 → 03:00): `shift` (default) fires at the change, `skip` not."""
+    env = {
+        "SCHEDULER_TIMEZONE": "Europe/Berlin",
+        "SCHEDULER_JOBS__BASICS_SYNC_SERVICE__TRIGGER": "30 2 * * *",
+        "SCHEDULER_JOBS__NEWS_SYNC__TRIGGER": "30 2 * * *",
+        "SCHEDULER_JOBS__NEWS_SYNC__DST_SKIPPED": "skip",
+    }
+    loaded = settings(monkeypatch, **env)
+    triggers = validated_triggers(load_definitions(loaded), loaded.zone)
+    start, end = datetime(2026, 3, 28, 12, 0, tzinfo=UTC), datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+    assert fires_of(triggers["basics_sync_service"], start, end) == ["29 03:00+0200", "30 02:30+0200"]
+    assert fires_of(triggers["news_sync"], start, end) == ["30 02:30+0200"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DST_REPEATED", "twice"), ("DST_SKIPPED", "later"), ("DST_REPEATED", "")]
+)
+def test_a_bad_dst_setting_is_refused_naming_the_field(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"news_sync\.{name.lower()}"):
+        settings(monkeypatch, **{f"SCHEDULER_JOBS__NEWS_SYNC__{name}": value})
