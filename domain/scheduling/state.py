@@ -113,11 +113,17 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
 _ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
 
 
-def evolve(state: SchedulerState, message: Message, now: Now) -> SchedulerState:
-    """Fold one message into the state (any order, any number of times: duplicates change nothing)."""
+def evolve(
+    state: SchedulerState, message: Message, now: Now, *, recorded: str | None = None
+) -> SchedulerState:
+    """Fold one message into the state (any order, any number of times: duplicates change nothing).
+
+    `recorded`: the stored status of the message's execution when the state knows nothing of it (a leader
+    rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
+    ended is then remembered as ended, never reopened."""
     match message:
         case RunQueued():
-            return _queued(state, message, now)
+            return _queued(state, message, now, recorded)
         case RunJob():
             return _dispatched(state, message, now)
         case JobStarted() | Progress() | WorkerHeartbeat():
@@ -176,9 +182,11 @@ def _remember(outcomes: Mapping[str, str], execution_id: str, status: str) -> di
     return kept
 
 
-def _queued(state: SchedulerState, event: RunQueued, now: Now) -> SchedulerState:
+def _queued(state: SchedulerState, event: RunQueued, now: Now, recorded: str | None) -> SchedulerState:
     if state.outcome(event.execution_id) is not None:
         return state  # a duplicate, or an execution already decided: never reopened
+    if recorded in TERMINAL_STATUSES and event.execution_id not in state.runs:
+        return ended(state, event.execution_id, recorded)  # ended before this leader took office
     run = ActiveRun(
         execution_id=event.execution_id,
         job_id=event.job_id,

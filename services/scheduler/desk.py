@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.envelope import Message
-from contracts.events import JobMissed, JobPaused, JobResumed, JobSkipped, RunQueued
+from contracts.events import TERMINAL_STATUSES, JobMissed, JobPaused, JobResumed, JobSkipped, RunQueued
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState, evolve, forgotten
@@ -47,9 +47,22 @@ class Desk:
         """One reading of both clocks."""
         return Now(wall=self.wall(), mono=self.mono())
 
-    def fold(self, message: Message) -> None:
-        """Fold one message (received or published) into the state."""
-        self.state = evolve(self.state, message, self.now())
+    def fold(self, message: Message, *, recorded: str | None = None) -> None:
+        """Fold one message (received or published) into the state (`recorded`: see `evolve`)."""
+        self.state = evolve(self.state, message, self.now(), recorded=recorded)
+
+    async def recorded_end(self, message: Message) -> str | None:
+        """The stored status of a `RunQueued`'s execution the state knows nothing of, when it has ended.
+
+        A leader rebuilt after a restart knows only unfinished runs; without this, a late duplicate
+        `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken)."""
+        if not isinstance(message, RunQueued):
+            return None
+        execution_id = message.execution_id
+        if execution_id in self.state.runs or self.state.outcome(execution_id) is not None:
+            return None
+        record = await self.store.get_execution(execution_id)
+        return record.status if record is not None and record.status in TERMINAL_STATUSES else None
 
     async def carry_out(self, decision: Decision, **context: str) -> None:
         """Claim if asked, publish the decision's messages, and raise `Reject` for a refused command."""

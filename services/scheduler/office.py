@@ -95,7 +95,7 @@ class Office:
 
     async def on_lifecycle(self, message: Message) -> None:
         if isinstance(message, Event):
-            self.desk.fold(message)
+            self.desk.fold(message, recorded=await self.desk.recorded_end(message))
 
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
