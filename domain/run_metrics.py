@@ -118,30 +118,41 @@ class RunMetrics:
             case JobRegistered():
                 self._register(event.job_id)
             case JobStarted() if not event.is_manual:
-                seen = self._execution(event.execution_id)
-                if not seen.started:
-                    seen.started = True
-                    lag = (event.started_at - event.scheduled_time).total_seconds()
-                    self.fire_lag_s.observe(max(lag, 0.0))
+                self._started(event)
             case JobSkipped() | JobMissed():
-                seen = self._execution(event.execution_id)
-                if not seen.not_run:
-                    seen.not_run = True
-                    counts = self.fires_skipped if isinstance(event, JobSkipped) else self.fires_missed
-                    label = self.job_label(event.job_id)
-                    counts[label] = counts.get(label, 0) + 1
+                self._not_run(event)
             case CancelRequested():
-                seen = self._execution(event.execution_id)
-                if not seen.ended and (
-                    seen.cancel_requested_at is None or event.occurred_at < seen.cancel_requested_at
-                ):
-                    seen.cancel_requested_at = event.occurred_at
+                self._cancel_requested(event)
             case JobFinished():
                 self._ended(event, event.status, event.finished_at)
             case ExecutionMarkedFailed():
                 self._ended(event, "failed", event.occurred_at)
             case QueuedRunCancelled():
                 self._ended(event, "cancelled", event.occurred_at)
+
+    def _started(self, event: JobStarted) -> None:
+        """A scheduled run's first start: its fire lag."""
+        seen = self._execution(event.execution_id)
+        if not seen.started:
+            seen.started = True
+            lag = (event.started_at - event.scheduled_time).total_seconds()
+            self.fire_lag_s.observe(max(lag, 0.0))
+
+    def _not_run(self, event: JobSkipped | JobMissed) -> None:
+        seen = self._execution(event.execution_id)
+        if not seen.not_run:
+            seen.not_run = True
+            counts = self.fires_skipped if isinstance(event, JobSkipped) else self.fires_missed
+            label = self.job_label(event.job_id)
+            counts[label] = counts.get(label, 0) + 1
+
+    def _cancel_requested(self, event: CancelRequested) -> None:
+        """The first request by time is the one measured from (requests may arrive out of order)."""
+        seen = self._execution(event.execution_id)
+        if seen.ended:
+            return
+        if seen.cancel_requested_at is None or event.occurred_at < seen.cancel_requested_at:
+            seen.cancel_requested_at = event.occurred_at
 
     def _ended(
         self, event: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled, status: str, at: datetime

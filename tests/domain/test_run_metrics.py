@@ -8,6 +8,7 @@ from contracts.envelope import Event
 from contracts.events import (
     CancelRequested,
     ExecutionMarkedFailed,
+    FinalStatus,
     JobFinished,
     JobMissed,
     JobRegistered,
@@ -37,13 +38,13 @@ def started(execution_id: str, lag_s: float, job_id: str = CANARY_JOB_ID, manual
 
 
 def finished(
-    execution_id: str, status: str = "success", job_id: str = CANARY_JOB_ID, at_s: float = 10
+    execution_id: str, status: FinalStatus = "success", job_id: str = CANARY_JOB_ID, at_s: float = 10
 ) -> JobFinished:
     return JobFinished(
         producer=P,
         job_id=job_id,
         execution_id=execution_id,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         started_at=T0,
         finished_at=T0 + timedelta(seconds=at_s),
         sequence=2,
