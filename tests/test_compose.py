@@ -13,6 +13,7 @@ from contracts.broker_access import ACCESS, ROLES
 from infrastructure.bus.rabbitmq_accounts import account_requests, password_variable, user_name
 from services.alerter.settings import AlerterSettings, AlertSettings
 from services.api.settings import ApiSettings
+from services.projector.bootstrap import ProjectorSettings
 from services.scheduler.settings import SchedulerSettings
 from services.workers.catalogue.settings import CatalogueSettings
 from services.workers.settings import WorkerSettings
@@ -43,7 +44,14 @@ def compose() -> dict[str, Any]:
 
 def known_variables() -> set[str]:
     fields: set[str] = set()
-    for settings in (ApiSettings, SchedulerSettings, WorkerSettings, CatalogueSettings, AlerterSettings):
+    for settings in (
+        ApiSettings,
+        SchedulerSettings,
+        WorkerSettings,
+        CatalogueSettings,
+        AlerterSettings,
+        ProjectorSettings,
+    ):
         fields |= {f"SCHEDULER_{name.upper()}" for name in settings.model_fields}
     return fields | {f"SCHEDULER_ALERTS__{name.upper()}" for name in AlertSettings.model_fields}
 

@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client.registry import Collector
 
 from infrastructure.bus.port import Bus
 from infrastructure.store.platform_users_port import PlatformUserDirectory
@@ -80,8 +81,12 @@ def create_app(
     projector_lag: ProjectorLagProbe | None = None,
     platform_users: PlatformUserDirectory | None = None,
     run_log_store: RunLogStore | None = None,
+    metrics_collectors: Sequence[Collector] = (),
 ) -> FastAPI:
+    """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode)."""
     metrics = ApiMetrics()
+    for collector in metrics_collectors:
+        metrics.registry.register(collector)
     sessions, authenticator = _authentication(settings, users, platform_users)
     login_guard = LoginGuard(
         per_username=settings.login_attempts_per_username,

@@ -9,6 +9,7 @@ from services.api.app import create_app
 from services.api.bootstrap import build_server, platform_directory
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
+from services.projector.stats import ProjectorCollector
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ async def main(settings: EmbeddedSettings) -> None:
                 projector_lag=system.store.projector_lag_s,
                 platform_users=platform_users,
                 run_log_store=system.run_logs,
+                # One process, one `/metrics`: the projector's (lag, runs) and the alerter's with the API's.
+                metrics_collectors=(
+                    ProjectorCollector(system.projector.stats),
+                    system.alerter.metrics.registry,
+                ),
             )
             logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
             await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM

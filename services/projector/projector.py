@@ -121,6 +121,7 @@ class Projector:
         documents = [to_document(event) for event in events if not isinstance(event, NOT_STORED)]
         stored = await self._store.append_events(documents)
         await self.apply_batch(events)
+        self.stats.runs.apply(events)  # once applied; it counts each execution's facts once
         self.stats.stored += stored
         self.stats.duplicates += len(documents) - stored
         self.stats.not_stored += len(events) - len(documents)

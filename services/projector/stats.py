@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from contracts.envelope import Event
 from domain.records import ProjectorStateRecord
+from domain.run_metrics import Histogram, RunMetrics
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ProjectionStats:
     max_lag_s: float = 0.0
     in_flight_since: datetime | None = None  # oldest `occurred_at` of the batch being applied
     applied_since_report: bool = field(default=False, repr=False)
+    runs: RunMetrics = field(default_factory=RunMetrics, repr=False)  # run metrics of the applied events
 
     def batch_started(self, events: Sequence[Event]) -> None:
         self.in_flight_since = min((event.occurred_at for event in events), default=None)
@@ -88,7 +90,7 @@ class ProjectorCollector(Collector):
         self._stats = stats
         self._clock = clock
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         stats = self._stats
         now = self._clock.now(stats.started_at.tzinfo)
         yield GaugeMetricFamily(
@@ -107,6 +109,41 @@ class ProjectorCollector(Collector):
             ("store_retries", "Batches tried again because the store was unavailable", stats.store_retries),
         ):
             yield CounterMetricFamily(f"scheduler_projector_{name}", documentation, value=value)
+        yield from run_metric_families(stats.runs)
+
+
+def run_metric_families(runs: RunMetrics) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+    """The run metrics (`domain.run_metrics`) as Prometheus families, labels from closed sets only."""
+    finished = CounterMetricFamily(
+        "scheduler_runs_finished", "Runs ended, by job and final status", labels=["job", "status"]
+    )
+    for (job, status), count in sorted(runs.runs_finished.items()):
+        finished.add_metric([job, status], count)
+    yield finished
+    for name, documentation, counts in (
+        ("fires_skipped", "Fires skipped (not run by policy or state), by job", runs.fires_skipped),
+        ("fires_missed", "Fires missed (past their grace time), by job", runs.fires_missed),
+    ):
+        family = CounterMetricFamily(f"scheduler_{name}", documentation, labels=["job"])
+        for job, count in sorted(counts.items()):
+            family.add_metric([job], count)
+        yield family
+    yield _histogram(
+        "scheduler_fire_lag_seconds",
+        "Scheduled runs: time from the scheduled time to the worker's start",
+        runs.fire_lag_s,
+    )
+    yield _histogram(
+        "scheduler_cancel_to_stop_seconds",
+        "Time from a run's first cancel request to its end",
+        runs.cancel_to_stop_s,
+    )
+
+
+def _histogram(name: str, documentation: str, histogram: Histogram) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation)
+    family.add_metric([], histogram.cumulative(), sum_value=histogram.total)
+    return family
 
 
 def metrics_registry(stats: ProjectionStats) -> CollectorRegistry:
