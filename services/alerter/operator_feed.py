@@ -14,8 +14,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from contracts.codec import MessageRejected, from_document
 from contracts.envelope import Event
+from infrastructure.store.alert_events_in_log import alert_event_in
 from infrastructure.store.port import Store, StoredEvent
 
 logger = logging.getLogger(__name__)
@@ -31,15 +31,7 @@ REMEMBERED = 10_000
 
 def operator_event(stored: StoredEvent) -> Event | None:
     """The operator's alert event stored here, if it is one (most of the log is skipped unparsed)."""
-    if stored.text is not None and "Alert" not in stored.text and "Incident" not in stored.text:
-        return None
-    if stored.document.get("type") not in OPERATOR_TYPES:
-        return None
-    try:
-        message = from_document(stored.document)
-    except MessageRejected:
-        return None
-    return message if isinstance(message, Event) else None
+    return alert_event_in(stored, OPERATOR_TYPES)
 
 
 class OperatorFeed:

@@ -12,9 +12,10 @@ import asyncio
 
 from fastapi import Request
 
-from contracts.codec import MessageRejected, from_document, to_document
+from contracts.codec import to_document
 from contracts.envelope import Event
 from domain.alert_incidents import BOOK_TYPES, IncidentBook
+from infrastructure.store.alert_events_in_log import alert_event_in
 from infrastructure.store.port import Store, StoredEvent
 
 # Positions re-read below the last one seen (a store may number events a little out of visible order);
@@ -23,15 +24,7 @@ OVERLAP = 100
 
 
 def _book_event(stored: StoredEvent) -> Event | None:
-    if stored.text is not None and "Alert" not in stored.text and "Incident" not in stored.text:
-        return None  # most of the log, skipped unparsed
-    if stored.document.get("type") not in BOOK_TYPES:
-        return None
-    try:
-        message = from_document(stored.document)
-    except MessageRejected:
-        return None
-    return message if isinstance(message, Event) else None
+    return alert_event_in(stored, BOOK_TYPES)
 
 
 class AlertLog:
