@@ -18,7 +18,7 @@ const TEXTS = {
 };
 const text = (key, params = {}) => (TEXTS[getLanguage()] ?? TEXTS.zh)[key]
   .replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
-const LEVEL_COLOURS = { DEBUG: '#64748b', INFO: '#2563eb', WARNING: '#b45309', ERROR: '#dc2626', CRITICAL: '#7f1d1d' };
+const LEVEL_COLOURS = { DEBUG: '#475569', INFO: '#2563eb', WARNING: '#b45309', ERROR: '#dc2626', CRITICAL: '#7f1d1d' };
 
 function streamUrl(executionId, level, offset) {
   const url = new URL(`/api/scheduler/executions/${encodeURIComponent(executionId)}/logs/stream`, location.origin);
