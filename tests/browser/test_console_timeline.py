@@ -18,10 +18,10 @@ STEPS = 2000
 
 # Long tasks (over 50 ms, as the browser reports them) and the largest gap between animation frames.
 FRAME_WATCH = """() => {
-  window.__frames = { longest_task_ms: 0, long_tasks: 0, longest_frame_gap_ms: 0 };
+  window.__frames = { longest_task_ms: 0, long_tasks: [], longest_frame_gap_ms: 0, opened_at_ms: null };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      window.__frames.long_tasks += 1;
+      window.__frames.long_tasks.push({ start_ms: Math.round(entry.startTime), duration_ms: entry.duration });
       window.__frames.longest_task_ms = Math.max(window.__frames.longest_task_ms, entry.duration);
     }
   }).observe({ type: 'longtask' });
@@ -52,6 +52,7 @@ async def test_a_2000_step_run_has_its_whole_timeline_folded_with_the_status_pin
     row = page.locator(f"#runs-table tr[data-execution-id='{execution_id}']")
     await expect(row).to_have_attribute("data-status", "running", timeout=30000)
     await page.evaluate(FRAME_WATCH)
+    await page.evaluate("() => { window.__frames.opened_at_ms = Math.round(performance.now()); }")
     await row.locator("[data-role=run-detail]").click()
     detail = page.locator("dialog[data-testid=run-detail]")
     timeline = detail.locator("[data-testid=run-timeline]")
