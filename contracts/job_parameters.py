@@ -42,7 +42,7 @@ class NoParameters(JobParameters):
 
 class CanaryParameters(JobParameters):
     duration_s: float = Field(default=2, ge=0, le=3600, strict=True, description="seconds the run lasts")
-    steps: StrictInt = Field(default=4, ge=1, le=1000, description="progress reports, evenly spread")
+    steps: StrictInt = Field(default=4, ge=1, le=10_000, description="progress reports, evenly spread")
     fail: StrictBool = Field(default=False, description="fail on purpose at the end")
     partial: StrictBool = Field(
         default=False, description="end `partial` on purpose, as a sync that did part of its work"

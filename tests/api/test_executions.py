@@ -133,6 +133,12 @@ async def test_event_timeline_of_one_execution(
     assert first["started_at"] == "2025-01-06T09:30:00+08:00" and first["worker_id"] == "w1"
     paged = ok(await client.get(f"{EXECUTIONS}/e-running/events?limit=1&offset=1", headers=viewer))
     assert [item["type"] for item in paged["items"]] == ["Progress"]
+    assert paged["total"] == 2 and paged["limit"] == 1 and paged["offset"] == 1
+    beyond = ok(await client.get(f"{EXECUTIONS}/e-running/events?offset=5", headers=viewer))
+    assert beyond["items"] == [] and beyond["total"] == 2
+    # A page is bounded: the console reads a long timeline 1,000 events at a time.
+    too_large = await client.get(f"{EXECUTIONS}/e-running/events?limit=1001", headers=viewer)
+    assert "limit" in error(too_large, 422)
 
 
 async def test_timeline_of_a_known_execution_without_events_is_empty_and_unknown_is_404(

@@ -90,7 +90,7 @@ def test_per_job_settings_from_environment_variables(monkeypatch: pytest.MonkeyP
         ),
         (
             {"SCHEDULER_JOBS__PIPELINE_CANARY__KWARGS": '{"steps": 100000}'},
-            "job pipeline_canary: pipeline_canary: steps: Input should be less than or equal to 1000",
+            "job pipeline_canary: pipeline_canary: steps: Input should be less than or equal to 10000",
         ),
     ],
 )

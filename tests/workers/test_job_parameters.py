@@ -59,7 +59,7 @@ async def test_what_the_canary_declaration_accepts_the_canary_runs(kwargs: dict[
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"duration_s": 3601}, {"steps": 1001}, {"steps": 0}, {"fail": "yes"}, {"duration_s": "2"}]
+    "kwargs", [{"duration_s": 3601}, {"steps": 10_001}, {"steps": 0}, {"fail": "yes"}, {"duration_s": "2"}]
 )
 def test_the_canary_is_bounded(kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidParameters):

@@ -163,7 +163,9 @@ export const api = {
   executionSummary: () => request('GET', `${SCHEDULER}/execution-summary`),
   executions: (query) => request('GET', `${SCHEDULER}/executions`, { query }),
   execution: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}`),
-  executionEvents: (executionId) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}/events`),
+  executionEvents: (executionId, { limit = 1000, offset = 0 } = {}) => request('GET', `${SCHEDULER}/executions/${enc(executionId)}/events`, {
+    query: { limit, offset },
+  }),
   cancel: (executionId) => request('POST', `${SCHEDULER}/executions/${enc(executionId)}/cancel`),
   markFailed: (executionId, reason) => request('POST', `${SCHEDULER}/executions/${enc(executionId)}/mark-failed`, {
     query: { reason },

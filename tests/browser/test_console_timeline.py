@@ -1,0 +1,86 @@
+"""A run's whole timeline in the console: a 2,000-step canary shows every event (read page by page), its
+Progress events folded into one expandable line, the status pinned at the top of the dialog while the
+timeline scrolls, and the page's longest frame while the run is live recorded (not asserted: timing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+
+pytestmark = pytest.mark.e2e
+
+STEPS = 2000
+
+# Long tasks (over 50 ms, as the browser reports them) and the largest gap between animation frames.
+FRAME_WATCH = """() => {
+  window.__frames = { longest_task_ms: 0, long_tasks: [], longest_frame_gap_ms: 0, opened_at_ms: null };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      window.__frames.long_tasks.push({ start_ms: Math.round(entry.startTime), duration_ms: entry.duration });
+      window.__frames.longest_task_ms = Math.max(window.__frames.longest_task_ms, entry.duration);
+    }
+  }).observe({ type: 'longtask' });
+  let last = performance.now();
+  const tick = (now) => {
+    window.__frames.longest_frame_gap_ms = Math.max(window.__frames.longest_frame_gap_ms, now - last);
+    last = now;
+    if (!window.__frames.stopped) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+async def folded_progress_count(detail: Any) -> int:
+    counts = await detail.locator("[data-testid=run-timeline] > li[data-folded]").evaluate_all(
+        "items => items.map((item) => Number(item.dataset.count))"
+    )
+    return int(sum(counts))
+
+
+async def test_a_2000_step_run_has_its_whole_timeline_folded_with_the_status_pinned(
+    system: ConsoleSystem, browser: Any, page_errors: list[str], artifacts: Path
+) -> None:
+    page = await open_console(browser, system, page_errors)
+    await sign_in(page)
+    execution_id = await system.api.trigger("pipeline_canary", duration_s=8, steps=STEPS)
+    await page.click("a[data-tab=runs]")
+    row = page.locator(f"#runs-table tr[data-execution-id='{execution_id}']")
+    await expect(row).to_have_attribute("data-status", "running", timeout=30000)
+    await page.evaluate(FRAME_WATCH)
+    await page.evaluate("() => { window.__frames.opened_at_ms = Math.round(performance.now()); }")
+    await row.locator("[data-role=run-detail]").click()
+    detail = page.locator("dialog[data-testid=run-detail]")
+    timeline = detail.locator("[data-testid=run-timeline]")
+
+    await expect(timeline.locator("> li").last).to_have_attribute("data-type", "JobFinished", timeout=90000)
+    frames = await page.evaluate("() => { window.__frames.stopped = true; return window.__frames; }")
+    (artifacts / "timeline-frames.json").write_text(json.dumps(frames, indent=2))
+    print(f"\nlongest frame while the {STEPS}-step run was live: {frames}")
+    await expect(detail.locator("[data-testid=pinned-status] [data-testid=run-status]")).to_have_text("成功")
+
+    # Opened again after the end, the timeline is read page by page from the API: every event is there.
+    await detail.locator(".dialog-actions [data-role=close]").click()
+    await row.locator("[data-role=run-detail]").click()
+    await expect(timeline.locator("> li").last).to_have_attribute("data-type", "JobFinished")
+    assert await timeline.locator("> li[data-type=Progress]:not([data-folded])").count() == 0
+    assert await folded_progress_count(detail) == STEPS
+    folds = timeline.locator("> li[data-folded]")
+    await expect(folds.first.locator("summary")).to_contain_text(f"进度 ×{STEPS:,}")
+    await expect(folds.first.locator("summary")).to_contain_text("→ 100 %")
+    await expect(detail.locator("[data-testid=run-timeline-note]")).to_contain_text("个事件")
+    await expect(detail.locator("[data-testid=run-timeline-note]")).not_to_contain_text("未加载")
+
+    # Expanded, the fold lists every step; scrolled to the end, the status stays in view.
+    await folds.first.locator("summary").click()
+    await expect(folds.first.locator("ol > li[data-type=Progress]")).to_have_count(STEPS)
+    await detail.locator(".dialog-body").evaluate("(body) => { body.scrollTop = body.scrollHeight; }")
+    await expect(timeline.locator("> li").last).to_be_in_viewport()
+    await expect(detail.locator("[data-testid=pinned-status]")).to_be_in_viewport()
+    await expect(detail.locator("[data-testid=pinned-attempt]")).to_contain_text("1")
+    await page.screenshot(path=str(artifacts / "timeline-2000-steps.png"))
+    assert page_errors == []
