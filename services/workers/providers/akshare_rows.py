@@ -14,11 +14,10 @@ import pandas as pd
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_name,
     identity,
     iso_date,
     iso_time,
-    market_of,
+    listed_stock,
     number,
     parse_rows,
     records,
@@ -35,18 +34,7 @@ SOURCE = "akshare"
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
-        code = code_of(raw.get("code"))
-        name = text(raw.get("name"))
-        if name is None:
-            raise BadValue("missing name")
-        return {
-            **identity(code),
-            "name": name,
-            "market": market_of(code),
-            "exchange": exchange_name(code),
-            "source": SOURCE,
-            "data_source": SOURCE,
-        }
+        return listed_stock(code_of(raw.get("code")), text(raw.get("name")), SOURCE)
 
     rows = records(frame, ["code", "name"], "akshare.stock_info_a_code_name")
     return parse_rows(rows, mapper, lambda row: (row["code"],))
