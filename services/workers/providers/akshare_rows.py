@@ -21,6 +21,7 @@ from services.workers.providers.normalise import (
     number,
     parse_rows,
     records,
+    required_date,
     required_number,
     scaled,
     snapshot,
@@ -127,9 +128,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
         if "股票代码" in raw and code_of(raw.get("股票代码")) != code:
             raise BadValue("unknown code")
-        trade_date = iso_date(raw.get("日期"), "日期")
-        if trade_date is None:
-            raise BadValue("missing 日期")
+        trade_date = required_date(raw.get("日期"), "日期")
         close = required_number(raw.get("收盘"), "收盘")
         change = number(raw.get("涨跌额"), "涨跌额")
         return {

@@ -21,6 +21,7 @@ from services.workers.providers.normalise import (
     listed_stock,
     number,
     parse_rows,
+    required_date,
     required_number,
     text,
 )
@@ -55,9 +56,7 @@ def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
 def _bar(raw: Mapping[str, Any], code: str) -> Row:
     if code_of(raw.get("code")) != code:
         raise BadValue("unknown code")
-    trade_date = iso_date(raw.get("date"), "date")
-    if trade_date is None:
-        raise BadValue("missing date")
+    trade_date = required_date(raw.get("date"), "date")
     close = required_number(raw.get("close"), "close")
     pre_close = number(raw.get("preclose"), "preclose")
     return {

@@ -121,6 +121,14 @@ def listed_stock(code: str, name: str | None, source: str, name_field: str = "na
     }
 
 
+def required_date(value: object, name: str) -> str:
+    """`iso_date` of a field a row cannot do without (`BadValue` when it is missing)."""
+    result = iso_date(value, name)
+    if result is None:
+        raise BadValue(f"missing {name}")
+    return result
+
+
 def iso_date(value: object, name: str = "date") -> str | None:
     """`2024-01-02` from `20240102`, `2024-01-02`, a date, a datetime or a Timestamp."""
     if isinstance(value, datetime | date):

@@ -21,6 +21,7 @@ from services.workers.providers.normalise import (
     number,
     parse_rows,
     records,
+    required_date,
     required_number,
     scaled,
     snapshot,
@@ -124,9 +125,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
         if _code(raw) != code:
             raise BadValue("unknown code")
-        trade_date = iso_date(raw.get("trade_date"), "trade_date")
-        if trade_date is None:
-            raise BadValue("missing trade_date")
+        trade_date = required_date(raw.get("trade_date"), "trade_date")
         return {
             **identity(code),
             "trade_date": trade_date,
