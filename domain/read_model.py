@@ -56,6 +56,24 @@ class ReadModelView:
     jobs: dict[str, JobRecord | None] = field(default_factory=dict)
     metadata: dict[str, MetadataRecord | None] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        executions: Iterable[ExecutionRecord],
+        tombstones: Iterable[ExecutionTombstone],
+        jobs: Iterable[JobRecord],
+        metadata: Iterable[MetadataRecord],
+    ) -> ReadModelView:
+        """The view of these stored records; a tombstone stands in for its execution's record."""
+        view = cls()
+        for record in executions:
+            view.executions[record.execution_id] = record
+        for tombstone in tombstones:
+            view.executions[tombstone.execution_id] = tombstone
+        view.jobs.update((job.job_id, job) for job in jobs)
+        view.metadata.update((item.job_id, item) for item in metadata)
+        return view
+
 
 @dataclass(frozen=True)
 class NeededKeys:

@@ -169,8 +169,8 @@ class ProjectorStateRecord(Record):
     store_retries: int = 0
 
 
-class ExecutionStats(Record):
-    """Per-job aggregate over `scheduler_executions` (one aggregation)."""
+class RunCounts(BaseModel):
+    """A job's runs counted by status: the stored aggregate's and the API's (`JobExecutionStats`)."""
 
     total: int
     success: int
@@ -180,6 +180,11 @@ class ExecutionStats(Record):
     skipped: int = 0
     running: int = 0
     partial: int = 0
+
+
+class ExecutionStats(Record, RunCounts):
+    """Per-job aggregate over `scheduler_executions` (one aggregation)."""
+
     avg_execution_time: float
     last_execution: dict[str, Any] | None = None
 

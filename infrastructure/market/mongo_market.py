@@ -29,8 +29,8 @@ from infrastructure.market.port import (
     WriteResult,
     is_stale,
     key_of,
-    unique_by_key,
-    without_nulls,
+    stored_body,
+    write_in_batches,
 )
 from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_indexes import ensure_indexes
@@ -88,22 +88,20 @@ class MongoMarketStore:
             await self._client.close()
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
-        unique = unique_by_key(collection, documents)
-        total = WriteResult()
-        for start in range(0, len(unique), self._batch_size):
-            total += await self._upsert_batch(collection, unique[start : start + self._batch_size])
-        return total
+        return await write_in_batches(
+            collection, documents, self._batch_size, lambda batch: self._upsert_batch(collection, batch)
+        )
 
     async def _upsert_batch(self, collection: str, batch: list[Document]) -> WriteResult:
         keys = KEY_FIELDS[collection]
         now = datetime.now(UTC)
         operations = []
         for document in batch:
-            body = without_nulls(document)
-            body.pop("created_at", None)
             key = {name: document[name] for name in keys}
             operations.append(
-                UpdateOne(key, {"$set": body, "$setOnInsert": {"created_at": now}}, upsert=True)
+                UpdateOne(
+                    key, {"$set": stored_body(document), "$setOnInsert": {"created_at": now}}, upsert=True
+                )
             )
         try:
             result = await self._db[collection].bulk_write(operations, ordered=False)
@@ -114,12 +112,12 @@ class MongoMarketStore:
     async def replace(
         self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
     ) -> WriteResult:
-        unique = unique_by_key(collection, documents)
-        total = WriteResult()
-        for start in range(0, len(unique), self._batch_size):
-            batch = unique[start : start + self._batch_size]
-            total += await self._replace_batch(collection, batch, newer_than)
-        return total
+        return await write_in_batches(
+            collection,
+            documents,
+            self._batch_size,
+            lambda batch: self._replace_batch(collection, batch, newer_than),
+        )
 
     async def _stored(self, collection: str, batch: list[Document], field: str | None) -> dict[Any, Document]:
         wanted = [{name: document[name] for name in KEY_FIELDS[collection]} for document in batch]
@@ -151,8 +149,7 @@ class MongoMarketStore:
     def _replacement(
         keys: tuple[str, ...], document: Document, previous: Document | None, field: str | None, now: datetime
     ) -> tuple[Document, Document, bool]:
-        body = without_nulls(document)
-        body.pop("created_at", None)
+        body = stored_body(document)
         condition: Document = {name: document[name] for name in keys}
         if field:
             condition["$or"] = [{field: {"$lte": document.get(field)}}, {field: None}]

@@ -31,7 +31,7 @@ Adapters: `sqlite_market.SQLiteMarketStore`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -92,6 +92,27 @@ def unique_by_key(collection: str, documents: Sequence[Document]) -> list[Docume
 
 def without_nulls(document: Document) -> Document:
     return {name: value for name, value in document.items() if value is not None}
+
+
+def stored_body(document: Document) -> Document:
+    """What a write stores of a document: its non-null fields, less `created_at` (the store sets it)."""
+    body = without_nulls(document)
+    body.pop("created_at", None)
+    return body
+
+
+async def write_in_batches(
+    collection: str,
+    documents: Sequence[Document],
+    batch_size: int,
+    write: Callable[[list[Document]], Awaitable[WriteResult]],
+) -> WriteResult:
+    """One document per key, written `batch_size` at a time by `write`; the results summed."""
+    unique = unique_by_key(collection, documents)
+    total = WriteResult()
+    for start in range(0, len(unique), batch_size):
+        total += await write(unique[start : start + batch_size])
+    return total
 
 
 def is_stale(stored: object, incoming: object) -> bool:

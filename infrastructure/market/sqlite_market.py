@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,8 @@ from infrastructure.market.port import (
     WriteResult,
     is_stale,
     key_of,
-    unique_by_key,
-    without_nulls,
+    stored_body,
+    write_in_batches,
 )
 from infrastructure.private_files import private_file
 
@@ -111,28 +112,20 @@ class SQLiteMarketStore:
         return self._connection
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
-        unique = unique_by_key(collection, documents)
-        total = WriteResult()
-        for start in range(0, len(unique), self._batch_size):
-            total += await self._upsert_batch(collection, unique[start : start + self._batch_size])
-        return total
+        return await write_in_batches(
+            collection, documents, self._batch_size, lambda batch: self._upsert_batch(collection, batch)
+        )
 
     async def _upsert_batch(self, collection: str, batch: list[Document]) -> WriteResult:
         keys = KEY_FIELDS[collection]
         now = datetime.now(UTC).isoformat()
-        rows = []
-        for document in batch:
-            body = without_nulls(document)
-            body.pop("created_at", None)
-            stamp = body.get("updated_at")
-            rows.append(
-                (
-                    *key_of(collection, document),
-                    stamp.isoformat() if isinstance(stamp, datetime) else None,
-                    json.dumps({**body, "created_at": now}, default=_encode_value),
-                    json.dumps(body, default=_encode_value),
-                )
+        rows = [
+            (
+                *self._replacement_row(collection, document, now),
+                json.dumps(stored_body(document), default=_encode_value),
             )
+            for document in batch
+        ]  # the inserted document, then the patch merged into a stored one
         columns = ", ".join(keys)
         statement = (
             f"INSERT INTO {collection} ({columns}, updated_at, document)"
@@ -141,38 +134,36 @@ class SQLiteMarketStore:
             " updated_at = coalesce(excluded.updated_at, updated_at),"
             " document = json_patch(document, ?)"
         )
-        try:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                existing = await self._existing(collection, [row[: len(keys)] for row in rows])
-                await self._db.executemany(statement, rows)
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as error:
-            raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
+        async with self._transaction(collection):
+            existing = await self._existing(collection, [row[: len(keys)] for row in rows])
+            await self._db.executemany(statement, rows)
         return WriteResult(inserted=len(batch) - existing, updated=existing)
 
     async def replace(
         self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
     ) -> WriteResult:
         """One transaction for the whole call (a symbol's rebased series is never seen half written)."""
-        unique = unique_by_key(collection, documents)
-        total = WriteResult()
+        async with self._transaction(collection):
+            return await write_in_batches(
+                collection,
+                documents,
+                self._batch_size,
+                lambda batch: self._replace_batch(collection, batch, newer_than),
+            )
+
+    @asynccontextmanager
+    async def _transaction(self, collection: str) -> AsyncIterator[None]:
+        """`BEGIN IMMEDIATE` ... `COMMIT` (`ROLLBACK` on any error); a database error is unavailability."""
         try:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
-                for start in range(0, len(unique), self._batch_size):
-                    batch = unique[start : start + self._batch_size]
-                    total += await self._replace_batch(collection, batch, newer_than)
+                yield
                 await self._db.execute("COMMIT")
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             raise MarketStoreUnavailable(f"{collection}: write failed: {error}") from error
-        return total
 
     async def _replace_batch(
         self, collection: str, batch: list[Document], newer_than: str | None
@@ -200,8 +191,7 @@ class SQLiteMarketStore:
 
     @staticmethod
     def _replacement_row(collection: str, document: Document, now: str) -> tuple[Any, ...]:
-        body = without_nulls(document)
-        body.pop("created_at", None)
+        body = stored_body(document)
         stamp = body.get("updated_at")
         return (
             *key_of(collection, document),
@@ -213,9 +203,16 @@ class SQLiteMarketStore:
         self, collection: str, batch: list[Document], field: str
     ) -> dict[tuple[str, ...], Any]:
         """key -> the stored document's `field` (None when it lacks it), for the keys already stored."""
+        return await self._stored_by_keys(
+            collection, [key_of(collection, document) for document in batch], field
+        )
+
+    async def _stored_by_keys(
+        self, collection: str, keys: Sequence[tuple[Any, ...]], field: str
+    ) -> dict[tuple[str, ...], Any]:
+        """`_stored_values` for key tuples, looked up `_LOOKUP_CHUNK` keys at a time."""
         columns = ", ".join(KEY_FIELDS[collection])
         width = len(KEY_FIELDS[collection])
-        keys = [key_of(collection, document) for document in batch]
         found: dict[tuple[str, ...], Any] = {}
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             chunk = keys[start : start + _LOOKUP_CHUNK]
@@ -242,20 +239,8 @@ class SQLiteMarketStore:
         return int(cursor.rowcount)
 
     async def _existing(self, collection: str, keys: list[tuple[Any, ...]]) -> int:
-        columns = ", ".join(KEY_FIELDS[collection])
-        width = len(KEY_FIELDS[collection])
-        found = 0
-        for start in range(0, len(keys), _LOOKUP_CHUNK):
-            chunk = keys[start : start + _LOOKUP_CHUNK]
-            values = ", ".join(f"({', '.join('?' * width)})" for _ in chunk)
-            query = (
-                f"WITH wanted({columns}) AS (VALUES {values})"
-                f" SELECT count(*) FROM wanted JOIN {collection} USING ({columns})"
-            )  # a join on the key: one primary-key lookup per wanted key
-            async with self._db.execute(query, [part for key in chunk for part in key]) as cursor:
-                row = await cursor.fetchone()
-            found += int(row[0]) if row else 0
-        return found
+        """How many of `keys` (unique) are stored already."""
+        return len(await self._stored_by_keys(collection, keys, "updated_at"))
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
         query = (

@@ -14,7 +14,7 @@ from domain.records import ExecutionRecord, ExecutionTombstone, JobRecord, Metad
 from infrastructure.store import mongo_counts
 from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.mongo_counts import counts_collection
-from infrastructure.store.mongo_schema import document_of, record_from
+from infrastructure.store.mongo_schema import RecordT, document_of, record_from
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.read_model_names import ReadModelNames
 
@@ -37,26 +37,18 @@ async def load_view(
     execution_ids: Collection[str],
     job_ids: Collection[str],
 ) -> ReadModelView:
-    view = ReadModelView()
-
-    async def found(collection: str, keys: Collection[str]) -> list[Document]:
+    async def found(model: type[RecordT], collection: str, keys: Collection[str]) -> list[RecordT]:
         if not keys:
             return []
-        return await database[collection].find({"_id": {"$in": list(keys)}}).to_list()
+        documents = await database[collection].find({"_id": {"$in": list(keys)}}).to_list()
+        return [record_from(model, document) for document in documents]
 
-    for document in await found(names.executions, execution_ids):
-        record = record_from(ExecutionRecord, document)
-        view.executions[record.execution_id] = record
-    for document in await found(names.tombstones, execution_ids):
-        tombstone = record_from(ExecutionTombstone, document)
-        view.executions[tombstone.execution_id] = tombstone
-    for document in await found(names.jobs, job_ids):
-        job = record_from(JobRecord, document)
-        view.jobs[job.job_id] = job
-    for document in await found(names.metadata, job_ids):
-        metadata = record_from(MetadataRecord, document)
-        view.metadata[metadata.job_id] = metadata
-    return view
+    return ReadModelView.of(
+        await found(ExecutionRecord, names.executions, execution_ids),
+        await found(ExecutionTombstone, names.tombstones, execution_ids),
+        await found(JobRecord, names.jobs, job_ids),
+        await found(MetadataRecord, names.metadata, job_ids),
+    )
 
 
 async def apply_changes(

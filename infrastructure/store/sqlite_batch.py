@@ -13,22 +13,22 @@ from infrastructure.store.documents import encode_event_document, event_fields
 from infrastructure.store.sqlite_schema import INSERT_EVENT
 
 
+def event_row(document: dict[str, Any]) -> tuple[object, ...]:
+    """The `INSERT_EVENT` parameters of one event envelope (validated on the way)."""
+    fields = event_fields(document)
+    return (
+        fields.message_id,
+        fields.type,
+        fields.job_id,
+        fields.execution_id,
+        fields.actor,
+        as_utc_key(fields.occurred_at),
+        encode_event_document(document),
+    )
+
+
 def event_rows(documents: Sequence[dict[str, Any]]) -> list[tuple[object, ...]]:
-    rows: list[tuple[object, ...]] = []
-    for document in documents:
-        fields = event_fields(document)
-        rows.append(
-            (
-                fields.message_id,
-                fields.type,
-                fields.job_id,
-                fields.execution_id,
-                fields.actor,
-                as_utc_key(fields.occurred_at),
-                encode_event_document(document),
-            )
-        )
-    return rows
+    return [event_row(document) for document in documents]
 
 
 async def append_events(connection: aiosqlite.Connection, documents: Sequence[dict[str, Any]]) -> int:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-import aiosqlite
-
-from infrastructure.store.port import StoreUnavailable
-from infrastructure.store.sqlite_side_table import open_side_table
+from infrastructure.store.sqlite_side_table import SideTable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_claims (
@@ -21,26 +17,14 @@ CREATE TABLE IF NOT EXISTS scheduler_run_claims (
 """
 
 
-class SQLiteRunClaims:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._connection: aiosqlite.Connection | None = None
-
-    async def open(self) -> None:
-        if self._connection is None:
-            self._connection = await open_side_table(self._path, SCHEMA)
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.close()
+class SQLiteRunClaims(SideTable):
+    schema = SCHEMA
+    not_open = "run claims are not open"
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
-        if self._connection is None:
-            raise StoreUnavailable("run claims are not open")
-        cursor = await self._connection.execute(
+        cursor = await self._db.execute(
             "INSERT OR IGNORE INTO scheduler_run_claims VALUES (?, ?, ?, ?)",
             (execution_id, attempt, worker_id, datetime.now(UTC).isoformat()),
         )
-        await self._connection.commit()
+        await self._db.commit()
         return cursor.rowcount == 1

@@ -66,20 +66,16 @@ async def load_view(
     job_ids: Collection[str],
 ) -> ReadModelView:
     """The records (and tombstones) of these executions and jobs; absent keys have no record."""
-    view = ReadModelView()
-    for document in await _documents(connection, tables.executions, "execution_id", execution_ids):
-        record = ExecutionRecord.model_validate_json(document)
-        view.executions[record.execution_id] = record
-    for document in await _documents(connection, tables.tombstones, "execution_id", execution_ids):
-        tombstone = ExecutionTombstone.model_validate_json(document)
-        view.executions[tombstone.execution_id] = tombstone
-    for document in await _documents(connection, tables.jobs, "job_id", job_ids):
-        job = JobRecord.model_validate_json(document)
-        view.jobs[job.job_id] = job
-    for document in await _documents(connection, tables.metadata, "job_id", job_ids):
-        metadata = MetadataRecord.model_validate_json(document)
-        view.metadata[metadata.job_id] = metadata
-    return view
+    executions = await _documents(connection, tables.executions, "execution_id", execution_ids)
+    tombstones = await _documents(connection, tables.tombstones, "execution_id", execution_ids)
+    jobs = await _documents(connection, tables.jobs, "job_id", job_ids)
+    metadata = await _documents(connection, tables.metadata, "job_id", job_ids)
+    return ReadModelView.of(
+        map(ExecutionRecord.model_validate_json, executions),
+        map(ExecutionTombstone.model_validate_json, tombstones),
+        map(JobRecord.model_validate_json, jobs),
+        map(MetadataRecord.model_validate_json, metadata),
+    )
 
 
 async def write_changes(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import cast
 
 import aiosqlite
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
-from infrastructure.store.sqlite_side_table import open_side_table
+from infrastructure.store.sqlite_side_table import SideTable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_logs (
@@ -32,29 +30,16 @@ INDEX = "CREATE INDEX IF NOT EXISTS scheduler_run_logs_logged_at ON scheduler_ru
 COLUMNS = "job_id, execution_id, attempt, sequence, logged_at, level, logger, message"
 
 
-class SQLiteRunLogs:
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._connection: aiosqlite.Connection | None = None
+class SQLiteRunLogs(SideTable):
+    schema = SCHEMA
+    not_open = "run logs are not open"
 
-    async def open(self) -> None:
-        if self._connection is None:
-            self._connection = await open_side_table(self._path, SCHEMA)
-            await self._connection.execute(INDEX)
-            await self._connection.commit()
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.close()
-
-    def _open_connection(self) -> aiosqlite.Connection:
-        if self._connection is None:
-            raise StoreUnavailable("run logs are not open")
-        return self._connection
+    async def _prepare(self) -> None:
+        await self._db.execute(INDEX)
+        await self._db.commit()
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
-        connection = self._open_connection()
+        connection = self._db
         before = connection.total_changes
         await connection.executemany(
             "INSERT OR IGNORE INTO scheduler_run_logs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -77,7 +62,7 @@ class SQLiteRunLogs:
         return connection.total_changes - before
 
     async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
-        connection = self._open_connection()
+        connection = self._db
         where = "execution_id = ? AND level_number >= ?"
         arguments = (query.execution_id, LEVEL_NUMBERS[query.min_level])
         async with connection.execute(
@@ -94,7 +79,7 @@ class SQLiteRunLogs:
         return [_line(row) for row in rows], total
 
     async def purge(self, logged_before: datetime) -> int:
-        connection = self._open_connection()
+        connection = self._db
         cursor = await connection.execute(
             "DELETE FROM scheduler_run_logs WHERE logged_at < ?", (_utc_text(logged_before),)
         )

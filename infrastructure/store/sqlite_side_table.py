@@ -8,6 +8,7 @@ from pathlib import Path
 import aiosqlite
 
 from infrastructure.private_files import private_file
+from infrastructure.store.port import StoreUnavailable
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -27,3 +28,33 @@ async def open_side_table(path: Path, schema: str) -> aiosqlite.Connection:
         await connection.close()
         raise
     return connection
+
+
+class SideTable:
+    """A store over one side table: its own connection, opened once (`open`), closed by `close`."""
+
+    schema: str  # the table's CREATE statement
+    not_open: str  # the `StoreUnavailable` message when used before `open` or after `close`
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._connection: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        if self._connection is None:
+            self._connection = await open_side_table(self._path, self.schema)
+            await self._prepare()
+
+    async def _prepare(self) -> None:
+        """What else the store needs once its table exists (indexes, further tables)."""
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreUnavailable(self.not_open)
+        return self._connection

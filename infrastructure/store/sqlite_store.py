@@ -35,8 +35,6 @@ from infrastructure.store import sqlite_execution_queries as execution_queries
 from infrastructure.store.documents import (
     STATS_STATUSES,
     build_execution_stats,
-    encode_event_document,
-    event_fields,
 )
 from infrastructure.store.port import (
     EventQuery,
@@ -169,19 +167,7 @@ class SQLiteStore:
 
     # --- event store -------------------------------------------------------------------------------
     async def append_event(self, document: dict[str, Any]) -> bool:
-        fields = event_fields(document)
-        inserted = await self._write(
-            INSERT_EVENT,
-            (
-                fields.message_id,
-                fields.type,
-                fields.job_id,
-                fields.execution_id,
-                fields.actor,
-                as_utc_key(fields.occurred_at),
-                encode_event_document(document),
-            ),
-        )
+        inserted = await self._write(INSERT_EVENT, sqlite_batch.event_row(document))
         return inserted == 1
 
     async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:

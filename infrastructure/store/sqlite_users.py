@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import aiosqlite
-
-from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.sqlite_sessions import SQLiteSessionTables
-from infrastructure.store.sqlite_side_table import open_side_table
+from infrastructure.store.sqlite_side_table import SideTable
 from infrastructure.store.users_port import UserRecord
 
 SCHEMA = """
@@ -19,29 +14,15 @@ CREATE TABLE IF NOT EXISTS scheduler_users (
 """
 
 
-class SQLiteUserStore(SQLiteSessionTables):
+class SQLiteUserStore(SideTable, SQLiteSessionTables):
     """Its own connection to the database file (WAL lets it share the file with the store's); also the
     tokens' revocation state (`SQLiteSessionTables`)."""
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._connection: aiosqlite.Connection | None = None
+    schema = SCHEMA
+    not_open = "user store is not open"
 
-    async def open(self) -> None:
-        if self._connection is None:
-            self._connection = await open_side_table(self._path, SCHEMA)
-            await self.create_session_tables()
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.close()
-
-    @property
-    def _db(self) -> aiosqlite.Connection:
-        if self._connection is None:
-            raise StoreUnavailable("user store is not open")
-        return self._connection
+    async def _prepare(self) -> None:
+        await self.create_session_tables()
 
     async def get_user(self, username: str) -> UserRecord | None:
         async with self._db.execute(

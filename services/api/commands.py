@@ -51,6 +51,12 @@ def job_not_found(job_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=text("job_not_found", job_id=job_id))
 
 
+def execution_not_found(execution_id: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
+    )
+
+
 async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
     job = await context.store.get_job(job_id)
     if job is None:
@@ -61,9 +67,7 @@ async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
 async def existing_execution(context: ApiContext, execution_id: str) -> ExecutionRecord:
     execution = await context.store.get_execution(execution_id)
     if execution is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
-        )
+        raise execution_not_found(execution_id)
     return execution
 
 

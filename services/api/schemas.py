@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX
+from domain.records import RunCounts
 
 T = TypeVar("T")
 # Strings from outside hold no control character but tab, line feed and carriage return.
@@ -199,15 +200,7 @@ class LastExecution(BaseModel):
     execution_time: float | None = optional()
 
 
-class JobExecutionStats(BaseModel):
-    total: int
-    success: int
-    failed: int
-    missed: int
-    cancelled: int = 0
-    skipped: int = 0
-    running: int = 0
-    partial: int = 0
+class JobExecutionStats(RunCounts):
     avg_execution_time: float = Field(description="mean seconds of successful runs, 2 decimals")
     last_execution: LastExecution | None = optional()
 

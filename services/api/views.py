@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from contracts.envelope import Message
 from contracts.events import EVENT_TYPES
-from domain.records import ExecutionRecord, ExecutionStats, HistoryRecord
+from domain.records import ExecutionRecord, ExecutionStats, HistoryRecord, RunCounts
 from infrastructure.store.port import JobView
 from services.api.schemas import (
     Job,
@@ -142,14 +142,7 @@ def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
 def stats_out(stats: ExecutionStats, zone: ZoneInfo) -> JobExecutionStats:
     last = stats.last_execution
     return JobExecutionStats(
-        total=stats.total,
-        success=stats.success,
-        failed=stats.failed,
-        missed=stats.missed,
-        cancelled=stats.cancelled,
-        skipped=stats.skipped,
-        running=stats.running,
-        partial=stats.partial,
+        **stats.model_dump(include=set(RunCounts.model_fields)),
         avg_execution_time=round(stats.avg_execution_time, 2),
         last_execution=None
         if last is None

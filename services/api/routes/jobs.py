@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, st
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
 from domain.records import JobRecord
+from infrastructure.store.users_port import UserRecord
 from services.api.commands import (
     Wait,
     accepted_responses,
@@ -21,7 +22,7 @@ from services.api.commands import (
     job_not_found,
     publish,
 )
-from services.api.dependencies import AdminUser, Context, JobId, current_user
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.messages import text
 from services.api.parameters import checked_kwargs
@@ -109,17 +110,7 @@ async def pause_job(
     context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
 ) -> Envelope[None]:
     await existing_job(context, job_id)
-    await publish(context, PauseJob(job_id=job_id, **context.command_fields(user)))
-    return await answer(
-        context,
-        response,
-        wait=wait,
-        applied=job_paused(context.store, job_id, paused=True),
-        message=text("paused", job_id=job_id),
-        what=text("what_pause", job_id=job_id),
-        location=_job_location(job_id),
-        data=None,
-    )
+    return await _set_paused(context, user, job_id, response, wait, paused=True)
 
 
 # A registration reason saying a credential is not configured (the catalogue's own words, e.g.
@@ -162,14 +153,22 @@ async def resume_job(
             status.HTTP_409_CONFLICT,
             detail=text("resume_disabled", job_id=job_id, reason=job.paused_reason),
         )
-    await publish(context, ResumeJob(job_id=job_id, **context.command_fields(user)))
+    return await _set_paused(context, user, job_id, response, wait, paused=False)
+
+
+async def _set_paused(
+    context: ApiContext, user: UserRecord, job_id: str, response: Response, wait: bool, *, paused: bool
+) -> Envelope[None]:
+    """Publish the pause (or resume) command; answer once the job reads so (or 202 with where to look)."""
+    command = PauseJob if paused else ResumeJob
+    await publish(context, command(job_id=job_id, **context.command_fields(user)))
     return await answer(
         context,
         response,
         wait=wait,
-        applied=job_paused(context.store, job_id, paused=False),
-        message=text("resumed", job_id=job_id),
-        what=text("what_resume", job_id=job_id),
+        applied=job_paused(context.store, job_id, paused=paused),
+        message=text("paused" if paused else "resumed", job_id=job_id),
+        what=text("what_pause" if paused else "what_resume", job_id=job_id),
         location=_job_location(job_id),
         data=None,
     )

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from contracts.events import TERMINAL_STATUSES
 from infrastructure.store.run_logs_port import RunLogLine, RunLogQuery, RunLogStore
+from services.api.commands import execution_not_found
 from services.api.dependencies import ApiContext, Context, ExecutionId, Offset, current_user
 from services.api.errors import READ, responses
 from services.api.messages import text
@@ -77,9 +78,7 @@ def line_out(line: RunLogLine, context: ApiContext) -> RunLogLineOut:
 async def _known(context: ApiContext, execution_id: str, total: int) -> None:
     """404 for an execution that neither exists nor has lines (lines may outlive a pruned record)."""
     if total == 0 and await context.store.get_execution(execution_id) is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
-        )
+        raise execution_not_found(execution_id)
 
 
 @router.get(

@@ -13,8 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from services.workers.providers import akshare_financials, akshare_rows
@@ -22,7 +21,7 @@ from services.workers.providers.adjustment import steps_from, with_factors, with
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import exchange_of, quote_time
 from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.ports import ParsedRows, Row, SessionFree
 
 NAME = "akshare"
 QuoteFeed = Literal["eastmoney", "sina"]
@@ -70,7 +69,7 @@ def _yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-class AkshareProvider:
+class AkshareProvider(SessionFree):
     name = NAME
 
     def __init__(
@@ -87,17 +86,6 @@ class AkshareProvider:
         self._library = library
         self._timeout = timeout
         self._calendar_file = calendar_file
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        return None
 
     def _local_now(self) -> datetime:
         return self._caller.clock.now().astimezone(self._zone)

@@ -14,14 +14,14 @@ import pandas as pd
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_name,
     identity,
     iso_date,
     iso_time,
-    market_of,
+    listed_stock,
     number,
     parse_rows,
     records,
+    required_date,
     required_number,
     scaled,
     snapshot,
@@ -35,18 +35,7 @@ SOURCE = "akshare"
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
-        code = code_of(raw.get("code"))
-        name = text(raw.get("name"))
-        if name is None:
-            raise BadValue("missing name")
-        return {
-            **identity(code),
-            "name": name,
-            "market": market_of(code),
-            "exchange": exchange_name(code),
-            "source": SOURCE,
-            "data_source": SOURCE,
-        }
+        return listed_stock(code_of(raw.get("code")), text(raw.get("name")), SOURCE)
 
     rows = records(frame, ["code", "name"], "akshare.stock_info_a_code_name")
     return parse_rows(rows, mapper, lambda row: (row["code"],))
@@ -139,9 +128,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
         if "股票代码" in raw and code_of(raw.get("股票代码")) != code:
             raise BadValue("unknown code")
-        trade_date = iso_date(raw.get("日期"), "日期")
-        if trade_date is None:
-            raise BadValue("missing 日期")
+        trade_date = required_date(raw.get("日期"), "日期")
         close = required_number(raw.get("收盘"), "收盘")
         change = number(raw.get("涨跌额"), "涨跌额")
         return {

@@ -15,13 +15,13 @@ from typing import Any
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_name,
     exchange_of,
     identity,
     iso_date,
-    market_of,
+    listed_stock,
     number,
     parse_rows,
+    required_date,
     required_number,
     text,
 )
@@ -42,19 +42,13 @@ def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
     listed_shares = [r for r in rows if str(r.get("type")) == "1" and str(r.get("status")) == "1"]
 
     def mapper(raw: Mapping[str, Any]) -> Row:
-        code = code_of(raw.get("code"))
-        name = text(raw.get("code_name"))
-        if name is None:
-            raise BadValue("missing code_name")
-        return {
-            **identity(code),
-            "name": name,
-            "market": market_of(code),
-            "exchange": exchange_name(code),
-            "list_date": iso_date(raw.get("ipoDate"), "ipoDate"),
-            "source": SOURCE,
-            "data_source": SOURCE,
-        }
+        return listed_stock(
+            code_of(raw.get("code")),
+            text(raw.get("code_name")),
+            SOURCE,
+            "code_name",
+            list_date=iso_date(raw.get("ipoDate"), "ipoDate"),
+        )
 
     return parse_rows(listed_shares, mapper, lambda row: (row["code"],))
 
@@ -62,9 +56,7 @@ def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
 def _bar(raw: Mapping[str, Any], code: str) -> Row:
     if code_of(raw.get("code")) != code:
         raise BadValue("unknown code")
-    trade_date = iso_date(raw.get("date"), "date")
-    if trade_date is None:
-        raise BadValue("missing date")
+    trade_date = required_date(raw.get("date"), "date")
     close = required_number(raw.get("close"), "close")
     pre_close = number(raw.get("preclose"), "preclose")
     return {

@@ -105,6 +105,30 @@ def identity(code: str) -> Row:
     return {"code": code, "symbol": code, "full_symbol": full_symbol(code)}
 
 
+def listed_stock(code: str, name: str | None, source: str, name_field: str = "name", **more: object) -> Row:
+    """A `stock_basic_info` row of a stock list: identity, name, board and exchange (by the code), what
+    else the source says (`more`), and the source; a row without a name is a `BadValue`."""
+    if name is None:
+        raise BadValue(f"missing {name_field}")
+    return {
+        **identity(code),
+        "name": name,
+        "market": market_of(code),
+        "exchange": exchange_name(code),
+        **more,
+        "source": source,
+        "data_source": source,
+    }
+
+
+def required_date(value: object, name: str) -> str:
+    """`iso_date` of a field a row cannot do without (`BadValue` when it is missing)."""
+    result = iso_date(value, name)
+    if result is None:
+        raise BadValue(f"missing {name}")
+    return result
+
+
 def iso_date(value: object, name: str = "date") -> str | None:
     """`2024-01-02` from `20240102`, `2024-01-02`, a date, a datetime or a Timestamp."""
     if isinstance(value, datetime | date):

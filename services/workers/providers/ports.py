@@ -54,6 +54,21 @@ class ProviderSession(Protocol):
     ) -> None: ...
 
 
+class SessionFree:
+    """A base for the providers that need no session (no login): `async with` does nothing."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+
 class StockListProvider(ProviderSession, Protocol):
     async def stock_list(self) -> ParsedRows:
         """Listed A-shares as `stock_basic_info` records (code, name, full_symbol, market, ...)."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from datetime import date, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -22,7 +21,7 @@ from services.workers.providers.adjustment import with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import full_symbol, quote_time
 from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import ParsedRows, SessionFree
 
 NAME = "tushare"
 WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
@@ -63,7 +62,7 @@ def _yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-class TushareProvider:
+class TushareProvider(SessionFree):
     name = NAME
 
     def __init__(
@@ -81,17 +80,6 @@ class TushareProvider:
         self._api_factory = api_factory
         self._timeout = timeout
         self._api: Any = None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        return None
 
     @property
     def api(self) -> Any:

@@ -15,13 +15,13 @@ import pandas as pd
 from services.workers.providers.normalise import (
     BadValue,
     code_of,
-    exchange_name,
     identity,
     iso_date,
-    market_of,
+    listed_stock,
     number,
     parse_rows,
     records,
+    required_date,
     required_number,
     scaled,
     snapshot,
@@ -39,21 +39,15 @@ def _code(raw: Mapping[str, Any]) -> str:
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
-        code = _code(raw)
-        name = text(raw.get("name"))
-        if name is None:
-            raise BadValue("missing name")
-        return {
-            **identity(code),
-            "name": name,
-            "area": text(raw.get("area")),
-            "industry": text(raw.get("industry")),
-            "market": market_of(code),  # the board table, not tushare's label (it says CDR)
-            "exchange": exchange_name(code),
-            "list_date": iso_date(raw.get("list_date"), "list_date"),
-            "source": SOURCE,
-            "data_source": SOURCE,
-        }
+        # The board comes from the board table, not tushare's label (it says CDR).
+        return listed_stock(
+            _code(raw),
+            text(raw.get("name")),
+            SOURCE,
+            area=text(raw.get("area")),
+            industry=text(raw.get("industry")),
+            list_date=iso_date(raw.get("list_date"), "list_date"),
+        )
 
     rows = records(frame, ["ts_code", "name"], "tushare.stock_basic")
     return parse_rows(rows, mapper, lambda row: (row["code"],))
@@ -131,9 +125,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     def mapper(raw: Mapping[str, Any]) -> Row:
         if _code(raw) != code:
             raise BadValue("unknown code")
-        trade_date = iso_date(raw.get("trade_date"), "trade_date")
-        if trade_date is None:
-            raise BadValue("missing trade_date")
+        trade_date = required_date(raw.get("trade_date"), "trade_date")
         return {
             **identity(code),
             "trade_date": trade_date,
