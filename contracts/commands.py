@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Command
 from contracts.json_bounds import BoundedKwargs
@@ -72,6 +72,75 @@ class UpdateJobMetadata(Command):
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
 
+JOB_ID_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
+TRIGGER_MAX = 200
+POOL_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+
+
+class JobPolicy(BaseModel):
+    """A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
+    or the current value (on change)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    overlap: Literal["skip", "allow"] | None = None
+    max_concurrent: int | None = Field(default=None, ge=1, le=1000)
+    misfire_grace_time: int | None = Field(default=None, ge=1, le=7 * 86_400)
+    catch_up: Literal["skip", "latest"] | None = None
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    retry_backoff_s: float | None = Field(default=None, ge=0, le=86_400)
+    timeout_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
+    pool: str | None = Field(default=None, pattern=POOL_PATTERN)
+
+
+class CreateJob(Command):
+    """Create a job of a kind at run time (admin). The scheduler validates it again and answers
+    `JobCreated`, or `CommandRejected` with the reason; the same command delivered twice makes one job."""
+
+    type: Literal["CreateJob"] = "CreateJob"
+    job_id: str = Field(pattern=JOB_ID_PATTERN)
+    job_kind: str = Field(min_length=1, max_length=100)
+    trigger: str = Field(min_length=1, max_length=TRIGGER_MAX)
+    kwargs: BoundedKwargs = Field(default_factory=dict)
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    paused: bool = False
+    policy: JobPolicy = Field(default_factory=JobPolicy)
+
+
+class ChangeJob(Command):
+    """Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
+    the operator saw: a job changed since is not changed again (the scheduler answers `CommandRejected`).
+    The scheduler answers `JobChanged` (and `JobPaused`/`JobResumed` when `paused` changes)."""
+
+    type: Literal["ChangeJob"] = "ChangeJob"
+    job_id: str = Field(min_length=1, max_length=200)
+    expected_version: int | None = Field(default=None, ge=0)
+    trigger: str | None = Field(default=None, min_length=1, max_length=TRIGGER_MAX)
+    kwargs: BoundedKwargs | None = None
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    paused: bool | None = None
+    policy: JobPolicy | None = None
+
+
+class DeleteJob(Command):
+    """Delete a job created at run time (its executions and history stay). With runs in flight it is
+    refused unless `cancel_running`. The scheduler answers `JobDeleted`."""
+
+    type: Literal["DeleteJob"] = "DeleteJob"
+    job_id: str = Field(min_length=1, max_length=200)
+    cancel_running: bool = False
+
+
+class ResetJob(Command):
+    """Restore a catalogue job's definition from the catalogue and settings. Answered with `JobChanged`."""
+
+    type: Literal["ResetJob"] = "ResetJob"
+    job_id: str = Field(min_length=1, max_length=200)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
 COMMAND_TYPES: tuple[type[Command], ...] = (
     PauseJob,
     ResumeJob,
@@ -80,4 +149,8 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     MarkExecutionFailed,
     DeleteExecution,
     UpdateJobMetadata,
+    CreateJob,
+    ChangeJob,
+    DeleteJob,
+    ResetJob,
 )

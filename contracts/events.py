@@ -36,6 +36,10 @@ class JobRegistered(JobEvent):
     misfire_grace_time: int | None = None
     max_instances: int = 1
     coalesce: bool = True
+    # Jobs as data: the editable definition the job is registered with (trigger text as the operator wrote
+    # it, kwargs, metadata, policy) and its version; absent in events from before jobs could be edited.
+    definition: dict[str, Any] | None = None
+    job_version: int = Field(default=0, ge=0)
 
 
 class JobPaused(JobEvent):
@@ -271,6 +275,58 @@ class RetentionApplied(Event):
     event_cutoff: AwareDatetime | None = None
 
 
+class FieldChange(BaseModel):
+    """One field of a job's definition before and after a change."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    old: Any = None
+    new: Any = None
+
+
+class JobCreated(JobEvent):
+    """An operator created a job at run time (`CreateJob`); emitted by the scheduler, which fires it from
+    then on. `job_version` is the job's definition version (1 for a new id; after a deletion, one more than
+    the deleted job's). This event's `message_id` is the job's incarnation: the execution ids of its
+    scheduled fires include it, so a re-created id never collides with the deleted job's executions."""
+
+    type: Literal["JobCreated"] = "JobCreated"
+    actor: str
+    job_kind: str
+    trigger: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    display_name: str | None = None
+    description: str | None = None
+    paused: bool = False
+    policy: dict[str, Any] = Field(default_factory=dict)
+    job_version: int = Field(default=1, ge=1)
+    command_id: str | None = None
+
+
+class JobChanged(JobEvent):
+    """An operator changed a job's definition (`ChangeJob`), or reset a catalogue job (`ResetJob`,
+    `reset`): the old and new value of each changed field; `job_version` is the new version. Emitted by
+    the scheduler, which fires the job under its new definition from the next instant after now."""
+
+    type: Literal["JobChanged"] = "JobChanged"
+    actor: str
+    job_version: int = Field(ge=1)
+    changes: dict[str, FieldChange]
+    reset: bool = False
+    command_id: str | None = None
+
+
+class JobDeleted(JobEvent):
+    """An operator deleted a job created at run time (`DeleteJob`); it never fires again. Its executions
+    and history stay in the read models. `cancelled`: the runs in flight the operator asked to cancel."""
+
+    type: Literal["JobDeleted"] = "JobDeleted"
+    actor: str
+    job_version: int = Field(ge=1)
+    cancelled: tuple[str, ...] = ()
+    command_id: str | None = None
+
+
 # (type, old version) -> function taking a document of that version to the next one (see `contracts.codec`).
 EVENT_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("ExecutionMarkedFailed", 1): upcast_execution_marked_failed_v1,
@@ -298,5 +354,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SchedulerHeartbeat,
     WorkerHeartbeat,
     RetentionApplied,
+    JobCreated,
+    JobChanged,
+    JobDeleted,
     *ALERT_EVENT_TYPES,
 )

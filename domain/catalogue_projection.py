@@ -32,6 +32,10 @@ _COMMAND_ACTIONS = {
     "CancelExecution": "cancel",
     "MarkExecutionFailed": "mark_failed",
     "DeleteExecution": "delete",
+    "CreateJob": "create",
+    "ChangeJob": "change",
+    "DeleteJob": "delete_job",
+    "ResetJob": "reset",
 }
 
 
@@ -75,6 +79,8 @@ def _registered(record: JobRecord | None, event: JobRegistered) -> JobRecord:
         "coalesce": event.coalesce,
         "registration_version": version,
     }
+    if event.definition is not None and (record is None or event.job_version >= record.job_version):
+        registration["definition"] = event.definition
     paused = {
         "paused": event.paused,
         "paused_reason": event.paused_reason if event.paused else None,

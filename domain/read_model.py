@@ -15,6 +15,13 @@ from contracts.envelope import Event, ExecutionEvent, JobEvent
 from contracts.events import JobMetadataUpdated, SchedulerHeartbeat
 from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
 from domain.execution_projection import ExecutionState, project_execution
+from domain.job_definition_projection import (
+    DEFINITION_EVENTS,
+    DefinitionEvent,
+    definition_history,
+    project_definition,
+    project_definition_metadata,
+)
 from domain.records import (
     ExecutionRecord,
     ExecutionTombstone,
@@ -100,6 +107,9 @@ def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChange
             changes.scheduler_states[event.scheduler_id] = scheduler_state(event)
         elif isinstance(event, ExecutionEvent):
             _fold_execution(view, changes, event)
+        elif isinstance(event, DEFINITION_EVENTS):
+            _fold_definition(view, changes, event)
+            continue
         elif isinstance(event, JobMetadataUpdated):
             metadata = project_metadata(view.metadata.get(event.job_id), event)
             if metadata != view.metadata.get(event.job_id):
@@ -112,6 +122,19 @@ def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChange
         if entry is not None:
             changes.history[entry.history_id] = entry
     return changes
+
+
+def _fold_definition(view: ReadModelView, changes: ReadModelChanges, event: DefinitionEvent) -> None:
+    """A job created, changed or deleted: its record, its metadata and the history line."""
+    before = view.jobs.get(event.job_id)
+    job = project_definition(before, event)
+    if job is not None and job != before:
+        view.jobs[event.job_id] = changes.jobs[event.job_id] = job
+        metadata = project_definition_metadata(view.metadata.get(event.job_id), event)
+        if metadata is not None and metadata != view.metadata.get(event.job_id):
+            view.metadata[event.job_id] = changes.metadata[event.job_id] = metadata
+    entry = definition_history(event)
+    changes.history[entry.history_id] = entry
 
 
 def _fold_execution(view: ReadModelView, changes: ReadModelChanges, event: ExecutionEvent) -> None:

@@ -58,6 +58,17 @@ class JobRecord(Record):
     pause_version: str = ""
     schedule_version: str = ""
     scheduled_next_run_time: AwareDatetime | None = None  # next_run_time is this unless paused
+    # Jobs as data (`JobCreated`, `JobChanged`, `JobDeleted`): the definition's version (0: a catalogue job
+    # never edited), its editable fields as the last of those events left them (None: never edited), where
+    # it came from, the incarnation of a created job, who created it and when, and whether it is deleted.
+    job_version: int = 0
+    definition: dict[str, Any] | None = None
+    origin: str = "catalogue"
+    incarnation: str | None = None
+    last_command_id: str | None = None
+    created_by: str | None = None
+    created_at: AwareDatetime | None = None
+    deleted: bool = False
 
 
 class MetadataRecord(Record):

@@ -18,10 +18,20 @@ policy; `downtime`: an instant that fell while no scheduler led, beyond its grac
 instant of a stall that a later instant of the same job stands for; `manual`: a `TriggerJob` command."""
 
 
-def scheduled_execution_id(job_id: str, scheduled_time: datetime) -> str:
-    """Deterministic id of a scheduled fire, from its instant (UTC): every scheduler computes the same id."""
+def scheduled_execution_id(job_id: str, scheduled_time: datetime, incarnation: str | None = None) -> str:
+    """Deterministic id of a scheduled fire, from its instant (UTC): every scheduler computes the same id.
+
+    A job created at run time adds its incarnation (its `JobCreated` message id): a job created again under
+    the id of a deleted one never reuses the deleted job's execution ids. Catalogue jobs have none."""
     instant = scheduled_time.astimezone(UTC)
-    return uuid.uuid5(_FIRE_NAMESPACE, f"{job_id}|{instant.isoformat()}").hex
+    key = job_id if incarnation is None else f"{job_id}#{incarnation}"
+    return uuid.uuid5(_FIRE_NAMESPACE, f"{key}|{instant.isoformat()}").hex
+
+
+def incarnation_of(job: object) -> str | None:
+    """The incarnation of a job created at run time (None for a catalogue job, or a job without one)."""
+    incarnation = getattr(job, "incarnation", None)
+    return incarnation if isinstance(incarnation, str) else None
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,11 @@ class Fire:
         return self.origin == "manual"
 
     @classmethod
-    def at(cls, job_id: str, instant: datetime, origin: FireOrigin = "scheduled") -> Fire:
+    def at(
+        cls, job_id: str, instant: datetime, origin: FireOrigin = "scheduled", incarnation: str | None = None
+    ) -> Fire:
         """The fire of a scheduled instant, with its deterministic execution id."""
-        return cls(job_id, instant, scheduled_execution_id(job_id, instant), origin)
+        return cls(job_id, instant, scheduled_execution_id(job_id, instant, incarnation), origin)
 
     @classmethod
     def manual(cls, command: TriggerJob) -> Fire:

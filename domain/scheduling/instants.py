@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts.events import FiresDropped
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire, Now, incarnation_of
 from domain.scheduling.job import JobRules, Trigger
 
 SCAN_LIMIT = 1_000_000
@@ -72,13 +72,13 @@ def downtime_fires(
     late_times = list(late.kept)
     caught_up: list[Fire] = []
     if late_times and not recent.kept and job.policy.catch_up == "latest":
-        caught_up = [Fire.at(job.job_id, late_times.pop(), "catch_up")]
+        caught_up = [Fire.at(job.job_id, late_times.pop(), "catch_up", incarnation_of(job))]
     extra = max(0, len(late_times) - cap)
     missed = late_times[extra:]
     fires = (
-        [Fire.at(job.job_id, t, "downtime") for t in missed]
+        [Fire.at(job.job_id, t, "downtime", incarnation_of(job)) for t in missed]
         + caught_up
-        + [Fire.at(job.job_id, t) for t in recent.kept]
+        + [Fire.at(job.job_id, t, incarnation=incarnation_of(job)) for t in recent.kept]
     )
     dropped_count = late.dropped + extra + recent.dropped
     ends = [
@@ -110,6 +110,6 @@ def stalled_fires(job: JobRules, instants: Sequence[datetime]) -> tuple[Fire, ..
     """The fires of instants the clock delivered together (a stalled loop, a suspended host)."""
     times = sorted(instants)
     if job.coalesce and len(times) > 1:
-        coalesced = [Fire.at(job.job_id, t, "coalesced") for t in times[:-1]]
-        return (*coalesced, Fire.at(job.job_id, times[-1]))
-    return tuple(Fire.at(job.job_id, t) for t in times)
+        coalesced = [Fire.at(job.job_id, t, "coalesced", incarnation_of(job)) for t in times[:-1]]
+        return (*coalesced, Fire.at(job.job_id, times[-1], incarnation=incarnation_of(job)))
+    return tuple(Fire.at(job.job_id, t, incarnation=incarnation_of(job)) for t in times)

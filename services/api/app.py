@@ -46,7 +46,9 @@ from services.api.routes import (
     events,
     executions,
     history,
+    job_definitions,
     jobs,
+    kinds,
     parameters,
     probes,
     run_logs,
@@ -160,6 +162,8 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
     for module in (
         jobs,
+        job_definitions,
+        kinds,
         parameters,
         triggers,
         executions,

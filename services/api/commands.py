@@ -59,7 +59,7 @@ def execution_not_found(execution_id: str) -> HTTPException:
 
 async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
     job = await context.store.get_job(job_id)
-    if job is None:
+    if job is None or job.deleted:  # a deleted job's executions stay readable, the job does not
         raise job_not_found(job_id)
     return job
 

@@ -26,6 +26,7 @@ _DESCRIPTIONS = {
     403: "the signed-in user is not an admin",
     404: "unknown job or execution",
     409: "conflict with the current state (e.g. deleting a running execution)",
+    412: "the job changed since the version given in `If-Match` (read it again)",
     413: "request body larger than the configured limit",
     422: "invalid parameter or body; the message names it",
     503: "message bus or store unavailable; nothing was done",

@@ -111,6 +111,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_paused": ("调度器已暂停", "the scheduler is paused"),
     "reason_bus_down": ("消息总线未连接", "the message bus is not connected"),
     "reason_projector_lag": ("读模型投影落后 {seconds:.0f} 秒", "the read models are {seconds:.0f} s behind"),
+    # jobs as data
+    "kinds_listed": ("获取到 {count} 种任务类型", "{count} job kinds"),
+    "job_definition": (
+        "任务 {job_id} 的定义（版本 {version}）",
+        "Definition of job {job_id} (version {version})",
+    ),
+    "job_created": ("任务 {job_id} 已创建", "Job {job_id} created"),
+    "job_exists_same": ("任务 {job_id} 已存在，定义相同", "Job {job_id} exists with this definition"),
+    "job_exists_other": (
+        "任务 {job_id} 已存在且定义不同（修改请用 PATCH）",
+        "Job {job_id} exists with another definition (use PATCH to change it)",
+    ),
+    "too_many_jobs": ("任务数量已达上限 {count}，请先删除任务", "At most {count} jobs: delete one first"),
+    "job_changed": ("任务 {job_id} 已修改（版本 {version}）", "Job {job_id} changed (version {version})"),
+    "job_unchanged": ("任务 {job_id} 没有变化", "Job {job_id}: nothing changes"),
+    "job_stale": (
+        "任务 {job_id} 已被修改（当前版本 {version}），请重新读取后再改",
+        "Job {job_id} changed since (now version {version}): read it again",
+    ),
+    "job_deleted": ("任务 {job_id} 已删除", "Job {job_id} deleted"),
+    "catalogue_not_deletable": (
+        "任务 {job_id} 是内置任务，不能删除：请暂停它",
+        "Job {job_id} is a catalogue job and cannot be deleted: pause it instead",
+    ),
+    "job_running": (
+        "任务 {job_id} 有 {count} 个运行中的执行；加 cancel_running=true 一并取消",
+        "Job {job_id} has {count} run(s) in flight; add cancel_running=true to cancel them",
+    ),
+    "job_reset": ("任务 {job_id} 已恢复内置默认值", "Job {job_id} reset to its catalogue defaults"),
+    "not_catalogue": ("任务 {job_id} 不是内置任务，无默认值可恢复", "Job {job_id} is not a catalogue job"),
+    "what_create": ("创建任务 {job_id}", "Creation of job {job_id}"),
+    "what_change": ("修改任务 {job_id}", "Change of job {job_id}"),
+    "what_delete_job": ("删除任务 {job_id}", "Deletion of job {job_id}"),
+    "what_reset": ("恢复任务 {job_id} 的默认值", "Reset of job {job_id}"),
 }
 
 

@@ -59,6 +59,9 @@ class ApiSettings(CommonSettings):
     command_wait_s: float = Field(default=2.0, ge=0, le=30)
     # Trigger previews refuse a trigger that can fire more often than this (what operators' jobs may use).
     trigger_min_interval_s: float = Field(default=10.0, ge=1, le=86_400)
+    max_jobs: int = Field(
+        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
+    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

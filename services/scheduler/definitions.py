@@ -32,6 +32,15 @@ class JobDefinition:
     policy: RunPolicy = field(default_factory=RunPolicy)
     pool: str = "default"
     dst: DstPolicy = DEFAULT_DST_POLICY
+    # Jobs as data (`services/scheduler/job_editing.py`): the definition's version (0: a catalogue job
+    # never edited), where it came from, the incarnation of a created job (its `JobCreated` message id,
+    # part of its scheduled execution ids), operators' metadata and the command that set this version.
+    version: int = 0
+    origin: str = "catalogue"
+    incarnation: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    last_command_id: str | None = None
 
     @property
     def max_instances(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,7 +36,7 @@ class Desk:
     bus: Bus
     store: Store
     claims: RunClaims
-    definitions: Mapping[str, JobDefinition]
+    definitions: dict[str, JobDefinition]
     settings: SchedulerSettings
     producer: str
     wall: Callable[[], datetime]

@@ -55,6 +55,11 @@ class FireClock:
             **({"next_run_time": None} if paused else {}),
         )
 
+    def remove(self, job_id: str) -> None:
+        """Forget a job (deleted, or about to be added again under a new trigger)."""
+        if self._aps.get_job(job_id) is not None:
+            self._aps.remove_job(job_id)
+
     def pause(self, job_id: str) -> None:
         self._aps.pause_job(job_id)
 

@@ -27,9 +27,15 @@ from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
 from services.scheduler.firing import carry_out_fire
+from services.scheduler.job_editing import (
+    DEFINITION_COMMANDS,
+    JobEditor,
+    as_definition,
+    recorded_definitions,
+)
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
-from services.scheduler.triggers import SchedulerTrigger, describe
+from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger, describe
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +45,15 @@ COMMAND_CONCURRENCY = 16
 class Office:
     """One term of leadership: opened when elected, closed when the lease is lost."""
 
-    def __init__(self, desk: Desk, triggers: Mapping[str, SchedulerTrigger], timezone: tzinfo) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        triggers: Mapping[str, SchedulerTrigger],
+        timezone: tzinfo,
+        catalogue: Mapping[str, JobDefinition] | None = None,
+    ) -> None:
         self.desk = desk
+        self.editor = JobEditor(desk, self, catalogue if catalogue is not None else dict(desk.definitions))
         self._aps_triggers = dict(triggers)
         self.triggers: dict[str, Trigger] = dict(triggers)  # the same triggers, as the decider reads them
         self.clock = FireClock(timezone, self._on_due)
@@ -57,6 +70,7 @@ class Office:
         """Take office: rebuild what is in flight, register the jobs, catch up, then start firing."""
         desk = self.desk
         desk.state = loaded(await self._active_records(), (), desk.now())
+        await self._load_recorded_definitions()
         for pool in {definition.pool for definition in desk.definitions.values()}:
             await desk.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
         self.clock.start_paused()
@@ -87,6 +101,10 @@ class Office:
         if not isinstance(message, Command):
             raise Reject(f"the commands queue takes commands only, got {message.type}")
         logger.info("command %s by %s", message.type, message.actor, extra={"command_id": message.message_id})
+        if isinstance(message, DEFINITION_COMMANDS):
+            async with self._ordered.hold(commands.ordering_key(message)):
+                await self.editor.handle(message)
+            return
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
             return
@@ -96,6 +114,40 @@ class Office:
     async def on_lifecycle(self, message: Message) -> None:
         if isinstance(message, Event):
             self.desk.fold(message, recorded=await self.desk.recorded_end(message))
+
+    # --- jobs as data (`JobTable`, used by the editor) -----------------------------------------------
+    def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None:
+        """Fire a job (new, or under a new definition) from the next instant after now."""
+        self._aps_triggers[definition.job_id] = trigger
+        self.triggers[definition.job_id] = trigger
+        self.clock.remove(definition.job_id)
+        self.clock.add(definition.job_id, definition.name, trigger, paused=paused)
+
+    def drop_job(self, job_id: str) -> None:
+        """Never fire a job again (deleted)."""
+        self.clock.remove(job_id)
+        self._aps_triggers.pop(job_id, None)
+        self.triggers.pop(job_id, None)
+
+    async def _load_recorded_definitions(self) -> None:
+        """The jobs the event log decided (created, or edited catalogue jobs) replace the settings' ones."""
+        desk = self.desk
+        views = await desk.store.list_jobs()
+        for job_id, definition in recorded_definitions(
+            (view.job for view in views), self.editor.catalogue
+        ).items():
+            try:
+                trigger = build_trigger(definition.trigger, desk.settings.zone, dst=definition.dst)
+            except TriggerSpecError as error:  # the floor or dialect changed since: keep the previous one
+                logger.error(
+                    "job %s: recorded trigger not usable: %s", job_id, error, extra={"job_id": job_id}
+                )
+                continue
+            desk.definitions[job_id] = definition
+            self._aps_triggers[job_id] = trigger
+            self.triggers[job_id] = trigger
+        for view in views:
+            self.editor.last_versions[view.job.job_id] = view.job.job_version
 
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
@@ -134,6 +186,8 @@ class Office:
             misfire_grace_time=definition.misfire_grace_time,
             max_instances=definition.max_instances,
             coalesce=definition.coalesce,
+            definition=as_definition(definition, paused=paused).fields(),
+            job_version=definition.version,
         )
         desk.fold(event)
         if not paused and known is not None and known.next_run_time is not None:
@@ -154,16 +208,22 @@ class Office:
             await carry_out_fire(desk, definition, fire)
 
     def _on_due(self, job_id: str, instants: list[datetime]) -> None:
-        self._spawn(self._fire(job_id, instants))
+        definition = self.desk.definitions.get(job_id)
+        if definition is not None:  # the version the instants were computed under
+            self._spawn(self._fire(job_id, instants, definition.version))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _fire(self, job_id: str, instants: list[datetime]) -> None:
+    async def _fire(self, job_id: str, instants: list[datetime], version: int) -> None:
         desk = self.desk
-        definition = desk.definitions[job_id]
+        definition = desk.definitions.get(job_id)
+        if definition is None or definition.version != version:
+            # Instants of a trigger an edit (or a deletion) replaced before they were decided: never fired.
+            logger.info("instants of a replaced definition of %s dropped", job_id, extra={"job_id": job_id})
+            return
         try:
             for fire in stalled_fires(definition, instants):
                 await carry_out_fire(desk, definition, fire)

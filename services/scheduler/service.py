@@ -147,13 +147,13 @@ class SchedulerService:
             bus=self.bus,
             store=self.store,
             claims=self.claims,
-            definitions=self.definitions,
+            definitions=dict(self.definitions),
             settings=self.settings,
             producer=self.producer,
             wall=self._clock,
             mono=self._monotonic,
         )
-        office = Office(desk, self._triggers, self.timezone)
+        office = Office(desk, self._triggers, self.timezone, catalogue=self.definitions)
         try:
             async with asyncio.timeout(OFFICE_OPEN_TIMEOUT_S):
                 await office.open()
@@ -180,7 +180,7 @@ class SchedulerService:
             producer=self.producer,
             scheduler_id=self.scheduler_id,
             state=state,
-            total_jobs=len(self.definitions),
+            total_jobs=len(office.desk.definitions if office is not None else self.definitions),
             paused_jobs=office.paused_count if office is not None else 0,
             interval_s=self.settings.heartbeat_interval_s,
             active=office is not None,

@@ -68,6 +68,15 @@ class SchedulerSettings(CommonSettings):
         "registered paused (the scheduler itself never reads the token)",
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    trigger_min_interval_s: float = Field(
+        default=10.0,
+        ge=1,
+        le=86_400,
+        description="a job created or edited at run time fires at most this often",
+    )
+    max_jobs: int = Field(
+        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
+    )
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
 
     @field_validator("jobs")

@@ -25,6 +25,13 @@ MUTATIONS = [
     ("POST", "/api/scheduler/executions/e-running/mark-failed", None),
     ("DELETE", "/api/scheduler/executions/e-success", None),
 ]
+# Jobs as data (admin): what an admin gets from these is in `tests/api/test_job_definitions.py`.
+JOB_DEFINITION_MUTATIONS = [
+    ("POST", "/api/scheduler/jobs", {"id": "news_hourly", "kind": "news_sync", "trigger": "0 * * * *"}),
+    ("PATCH", "/api/scheduler/jobs/quotes", {"trigger": "0 * * * *"}),
+    ("DELETE", "/api/scheduler/jobs/quotes", None),
+    ("POST", "/api/scheduler/jobs/quotes/reset", None),
+]
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -103,7 +110,7 @@ async def test_every_scheduler_route_needs_a_token(client: httpx.AsyncClient) ->
         for path, operations in app_of(client).openapi()["paths"].items()
         if path.startswith("/api/scheduler")
     }
-    assert len(paths) == 35
+    assert len(paths) == 38
     for template, operations in paths.items():
         path = template.replace("{job_id}", "quotes").replace("{execution_id}", "e-running")
         for method in operations:
@@ -112,7 +119,7 @@ async def test_every_scheduler_route_needs_a_token(client: httpx.AsyncClient) ->
 
 
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize(("method", "path", "body"), MUTATIONS)
+@pytest.mark.parametrize(("method", "path", "body"), MUTATIONS + JOB_DEFINITION_MUTATIONS)
 async def test_viewer_cannot_mutate(
     client: httpx.AsyncClient,
     bus: RecordingBus,

@@ -89,7 +89,16 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory, accounts: list[object])
 # schema for every job cannot state: a schema-valid trigger may be refused 422 (every other check holds).
 # A trigger text's grammar (and its frequency floor) is more than a JSON schema states: a schema-valid text
 # may be refused 422 naming the problem (every other check holds).
-_JOB_DEPENDENT_BODY = {"POST /api/scheduler/jobs/{job_id}/trigger", "POST /api/scheduler/triggers/preview"}
+_JOB_DEPENDENT_BODY = {
+    "POST /api/scheduler/jobs/{job_id}/trigger",
+    "POST /api/scheduler/triggers/preview",
+    # jobs as data: a schema-valid definition may name an unknown kind, a trigger that does not parse, kwargs
+    # the kind refuses, or a job that cannot be deleted or reset (refused with the reason)
+    "POST /api/scheduler/jobs",
+    "PATCH /api/scheduler/jobs/{job_id}",
+    "DELETE /api/scheduler/jobs/{job_id}",
+    "POST /api/scheduler/jobs/{job_id}/reset",
+}
 # The execution lists refuse (422) a `since` after `until`: a rule between two parameters that no schema
 # states, so a schema-valid pair may be refused (every other check holds).
 _RELATED_PARAMETERS = {"GET /api/scheduler/executions", "GET /api/scheduler/jobs/{job_id}/executions"}
@@ -113,7 +122,7 @@ def _fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode) -> 
 def test_generated_requests(api_schema: BaseSchema, mode: GenerationMode) -> None:
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations() if isinstance(result, Ok)]
-    assert len(operations) == 43
+    assert len(operations) == 49
     for operation in operations:
         try:
             _fuzz(operation, mode)

@@ -151,6 +151,7 @@ def examples() -> list[Message]:
                 ),
             ),
         ),
+        *job_definition_examples(api, scheduler),
         *alert_examples(),
     ]
 
@@ -231,6 +232,47 @@ def write_missing() -> list[Path]:
             path.write_text(text + "\n", encoding="utf-8")
             written.append(path)
     return written
+
+
+def job_definition_examples(api: dict[str, Any], scheduler: dict[str, Any]) -> list[Message]:
+    """Jobs as data: the commands that create, change, delete and reset jobs, and their events."""
+    job = {"job_id": "news_hourly"}
+    policy = {"overlap": "skip", "max_attempts": 3, "pool": "default"}
+    return [
+        commands.CreateJob(
+            **api,
+            **job,
+            job_kind="news_sync",
+            trigger="0 * * * *",
+            kwargs={"limit": 50},
+            display_name="新闻（每小时）",
+            policy=commands.JobPolicy(max_attempts=3),
+        ),
+        commands.ChangeJob(**api, **job, expected_version=1, trigger="30 * * * *"),
+        commands.DeleteJob(**api, **job, cancel_running=True),
+        commands.ResetJob(**api, **JOB, expected_version=2),
+        events.JobCreated(
+            **scheduler,
+            **job,
+            actor="admin",
+            job_kind="news_sync",
+            trigger="0 * * * *",
+            kwargs={"limit": 50},
+            display_name="新闻（每小时）",
+            policy=policy,
+            command_id="c0ffee00c0ffee00c0ffee00c0ffee00",
+        ),
+        events.JobChanged(
+            **scheduler,
+            **job,
+            actor="admin",
+            job_version=2,
+            changes={"trigger": events.FieldChange(old="0 * * * *", new="30 * * * *")},
+        ),
+        events.JobDeleted(
+            **scheduler, **job, actor="admin", job_version=3, cancelled=(EXECUTION["execution_id"],)
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ from contracts.events import (
     CommandRejected,
     ExecutionDeleted,
     ExecutionMarkedFailed,
+    FieldChange,
+    JobChanged,
+    JobCreated,
+    JobDeleted,
     JobFinished,
     JobMetadataUpdated,
     JobMissed,
@@ -33,6 +37,7 @@ from contracts.events import (
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 JOBS = ("sync_daily_quotes", "sync_stock_basic", "pipeline_canary")
+CREATED_JOBS = ("news_hourly",)  # created at run time (`edit_definitions`)
 SCHEDULER = "scheduler:s1"
 
 
@@ -105,6 +110,28 @@ class History:
                     reason="overlapping run",
                 )
             )
+
+    # --- jobs as data -----------------------------------------------------------------------------
+    def edit_definitions(self) -> None:
+        """A job created, changed, deleted and created again; a catalogue job changed; one change twice."""
+        job = {"job_id": CREATED_JOBS[0]}
+        created = {"actor": "alice", "job_kind": "news_sync", "trigger": "0 * * * *", "kwargs": {"limit": 5}}
+        self.add(JobCreated(**self.envelope(SCHEDULER, **job), **created, display_name="新闻", policy={}))
+        change = {"trigger": FieldChange(old="0 * * * *", new="30 * * * *")}
+        changed = JobChanged(**self.envelope(SCHEDULER, **job), actor="bob", job_version=2, changes=change)
+        self.add(changed)
+        late = {"trigger": FieldChange(old="0 * * * *", new="45 * * * *")}  # the same version again: ignored
+        self.add(JobChanged(**self.envelope(SCHEDULER, **job), actor="dave", job_version=2, changes=late))
+        self.add(JobDeleted(**self.envelope(SCHEDULER, **job), actor="carol", job_version=3))
+        self.add(JobCreated(**self.envelope(SCHEDULER, **job), **created, job_version=4))
+        rename = {
+            "display_name": FieldChange(old=None, new="日线"),
+            "kwargs": FieldChange(old={}, new={"days": 3}),
+        }
+        catalogue = {"job_id": JOBS[0]}
+        self.add(
+            JobChanged(**self.envelope(SCHEDULER, **catalogue), actor="bob", job_version=1, changes=rename)
+        )
 
     # --- runs ------------------------------------------------------------------------------------
     def run(self, number: int) -> None:
@@ -197,4 +224,5 @@ def operating_history(seed: int = 7, runs: int = 120) -> list[Event]:
             for job_id in JOBS:
                 history.register(job_id, paused=history.rng.random() < 0.3)
         history.run(number)
+    history.edit_definitions()
     return history.events

@@ -24,7 +24,7 @@ from services.projector.progress import ProgressBar
 from services.projector.projector import Projector
 from services.projector.replay import ReplayResult, describe, replay, report
 from tests.ports import conftest_store
-from tests.projector.history import JOBS, operating_history
+from tests.projector.history import CREATED_JOBS, JOBS, operating_history
 
 store = conftest_store.store
 EVERYTHING = 100_000
@@ -92,7 +92,9 @@ async def test_a_replay_rebuilds_what_the_projector_built_from_the_same_events(s
     events = operating_history(seed=3)
     await project_live(store, events)
     live = await snapshot(store)
-    assert live.total > 50 and live.history and len(live.jobs) == len(JOBS)
+    assert live.total > 50 and live.history and len(live.jobs) == len(JOBS) + len(CREATED_JOBS)
+    created = next(view.job for view in live.jobs if view.job.job_id == CREATED_JOBS[0])
+    assert created.job_version == 4 and not created.deleted and created.definition is not None
 
     checked = await replay(store, verify=True, batch_size=37)
     assert checked.difference_total == 0, checked.differences

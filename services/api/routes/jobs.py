@@ -43,7 +43,7 @@ router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends
 
 @router.get("/jobs", summary="List the jobs", response_model=Envelope[list[Job]], responses=responses(*READ))
 async def list_jobs(context: Context) -> Envelope[list[Job]]:
-    jobs = [job_out(view, context.zone) for view in await context.store.list_jobs()]
+    jobs = [job_out(view, context.zone) for view in await context.store.list_jobs() if not view.job.deleted]
     message = text("jobs_listed", count=len(jobs))
     return Envelope(data=jobs, message=message, timestamp=now_iso(context.zone))
 
@@ -56,7 +56,7 @@ async def list_jobs(context: Context) -> Envelope[list[Job]]:
 )
 async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     view = await context.store.get_job_view(job_id)
-    if view is None:
+    if view is None or view.job.deleted:
         raise job_not_found(job_id)
     return Envelope(
         data=job_detail_out(view, context.zone), message=text("job_detail"), timestamp=now_iso(context.zone)

@@ -40,7 +40,7 @@ async def job_next_runs(
     context: Context, job_id: JobId, count: Count = DEFAULT_RUNS
 ) -> Envelope[JobNextRuns]:
     job = await context.store.get_job(job_id)
-    if job is None:
+    if job is None or job.deleted:
         raise job_not_found(job_id)
     spec = spec_from_legacy_text(job.trigger)
     if spec is None:

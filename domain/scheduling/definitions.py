@@ -1,0 +1,145 @@
+"""A job's editable definition as data, and its checks: what `CreateJob`/`ChangeJob` may set.
+
+Pure: the API checks an operator's input with these functions before it sends a command, the scheduler
+checks the command again with the same functions before it applies it (a command may come from elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from contracts.commands import JOB_ID_PATTERN, JobPolicy
+from contracts.job_parameters import InvalidParameters, check_parameters
+from domain.catalogue import CATALOGUE, CatalogueEntry
+from domain.triggers import TriggerError, parse_trigger
+
+POLICY_FIELDS = (
+    "overlap",
+    "max_concurrent",
+    "misfire_grace_time",
+    "catch_up",
+    "max_attempts",
+    "retry_backoff_s",
+    "timeout_s",
+    "pool",
+)
+EDITABLE_FIELDS = ("trigger", "kwargs", "display_name", "description", "paused", "policy")
+Origin = Literal["catalogue", "created"]
+_JOB_ID = re.compile(JOB_ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A job's editable definition and its bookkeeping.
+
+    `version` counts the changes of the job's definition (0: a catalogue job never edited); `incarnation`
+    is the `JobCreated` message id of a created job (None for a catalogue job): part of its scheduled
+    execution ids. `last_command_id` is the command that set this version (a redelivery does nothing)."""
+
+    job_id: str
+    job_kind: str
+    trigger: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    display_name: str | None = None
+    description: str | None = None
+    paused: bool = False
+    policy: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 0
+    origin: Origin = "catalogue"
+    incarnation: str | None = None
+    last_command_id: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The editable fields, as events carry them."""
+        return {
+            "trigger": self.trigger,
+            "kwargs": dict(self.kwargs),
+            "display_name": self.display_name,
+            "description": self.description,
+            "paused": self.paused,
+            "policy": dict(self.policy),
+        }
+
+    def with_fields(self, values: Mapping[str, Any]) -> Definition:
+        """This definition with some editable fields replaced."""
+        known = {name: value for name, value in values.items() if name in EDITABLE_FIELDS}
+        return replace(self, **known)
+
+
+class InvalidDefinition(ValueError):
+    """A definition that cannot be used: `field` names the input, the message says why."""
+
+    def __init__(self, field_name: str, message: str, *, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.conflict = conflict
+
+
+def kind_entry(job_kind: str) -> CatalogueEntry:
+    """The catalogue entry of a kind (InvalidDefinition for an unknown kind)."""
+    entry = CATALOGUE.get(job_kind)
+    if entry is None:
+        raise InvalidDefinition(
+            "kind", f"unknown kind {job_kind[:100]!r}; GET /api/scheduler/kinds lists them"
+        )
+    return entry
+
+
+def default_policy(entry: CatalogueEntry) -> dict[str, Any]:
+    """A kind's default policy, every field set."""
+    policy = entry.policy
+    return {
+        "overlap": policy.overlap,
+        "max_concurrent": policy.max_concurrent,
+        "misfire_grace_time": entry.misfire_grace_time,
+        "catch_up": policy.catch_up,
+        "max_attempts": policy.max_attempts,
+        "retry_backoff_s": policy.retry_backoff_s,
+        "timeout_s": policy.timeout_s,
+        "pool": entry.pool,
+    }
+
+
+def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str, Any]:
+    """`base` with the fields `given` sets (None keeps a field)."""
+    merged = dict(base)
+    if given is not None:
+        merged |= {name: value for name, value in given.model_dump().items() if value is not None}
+    return merged
+
+
+def check_job_id(job_id: str) -> None:
+    if not _JOB_ID.fullmatch(job_id):
+        raise InvalidDefinition("id", f"id {job_id[:70]!r} does not match {JOB_ID_PATTERN}")
+
+
+def check_trigger(trigger: str, min_interval_s: float) -> None:
+    """InvalidDefinition naming the problem (e.g. "minute 61 is outside 0-59", a date that never exists,
+    a trigger firing more often than the floor)."""
+    try:
+        parse_trigger(trigger, min_interval_s=min_interval_s)
+    except TriggerError as error:
+        raise InvalidDefinition("trigger", f"trigger {trigger[:100]!r}: {error}") from None
+
+
+def check_kwargs(job_kind: str, kwargs: Mapping[str, Any]) -> None:
+    try:
+        check_parameters(job_kind, dict(kwargs))
+    except InvalidParameters as error:
+        raise InvalidDefinition("kwargs", str(error)) from None
+
+
+def check_definition(definition: Definition, min_interval_s: float) -> None:
+    """Every check of an editable definition (the kind, the trigger, the kwargs)."""
+    kind_entry(definition.job_kind)
+    check_trigger(definition.trigger, min_interval_s)
+    check_kwargs(definition.job_kind, definition.kwargs)
+
+
+def changed_fields(before: Definition, after: Definition) -> dict[str, tuple[Any, Any]]:
+    """(old, new) of each editable field that differs."""
+    old, new = before.fields(), after.fields()
+    return {name: (old[name], new[name]) for name in EDITABLE_FIELDS if old[name] != new[name]}

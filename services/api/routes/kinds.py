@@ -1,0 +1,53 @@
+"""Kinds: the code workers can run, of which jobs are made (parameters, defaults)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from contracts.job_parameters import accepted_parameters, parameters_schema
+from domain.catalogue import CATALOGUE
+from domain.scheduling.definitions import default_policy
+from services.api.dependencies import Context, current_user
+from services.api.errors import READ, responses
+from services.api.job_definition_schemas import KindOut
+from services.api.job_definitions import takes_date_range
+from services.api.messages import text
+from services.api.schemas import Envelope
+from services.api.views import now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+
+
+def kinds() -> list[KindOut]:
+    """Every kind of the catalogue, ordered by name."""
+    listed: list[KindOut] = []
+    for kind in sorted(CATALOGUE):
+        entry = CATALOGUE[kind]
+        accepted = accepted_parameters(kind)
+        listed.append(
+            KindOut(
+                kind=kind,
+                display_name=entry.name,
+                source=entry.source,
+                description=entry.description or entry.notes,
+                json_schema=parameters_schema(kind),
+                accepted=accepted,
+                default_trigger=entry.trigger,
+                default_policy=default_policy(entry),
+                default_kwargs=dict(entry.kwargs),
+                takes_date_range=takes_date_range(kind, accepted),
+            )
+        )
+    return listed
+
+
+@router.get(
+    "/kinds",
+    summary="The kinds jobs are made of: parameters (JSON schema), default trigger and policy",
+    response_model=Envelope[list[KindOut]],
+    response_model_by_alias=True,
+    responses=responses(*READ),
+)
+async def list_kinds(context: Context) -> Envelope[list[KindOut]]:
+    data = kinds()
+    return Envelope(data=data, message=text("kinds_listed", count=len(data)), timestamp=now_iso(context.zone))

@@ -1,0 +1,253 @@
+"""Jobs as data in the leader: create, change, delete and reset jobs at run time.
+
+The decider (`domain.scheduling.definition_commands`) says what a command becomes; here the leader
+publishes it together with the job's new registration (`JobRegistered` first, so a read that shows the new
+version shows the new next run too), and only then moves its clock: a command whose events could not be
+published changes nothing, and is applied when it is delivered again. A run in flight keeps the kwargs it
+was queued with; the next fire follows the new trigger, computed from now (an edit never fires the past).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from contracts.commands import CancelExecution, ChangeJob, CreateJob, DeleteJob, ResetJob
+from contracts.envelope import Message
+from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
+from domain.records import JobRecord
+from domain.run_policy import RunPolicy
+from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
+from domain.scheduling.definitions import Definition
+from domain.triggers.dst import DEFAULT_DST_POLICY
+from services.scheduler.definitions import JobDefinition
+from services.scheduler.desk import Desk
+from services.scheduler.triggers import SchedulerTrigger, build_trigger, describe
+
+logger = logging.getLogger(__name__)
+
+DEFINITION_COMMANDS = (CreateJob, ChangeJob, DeleteJob, ResetJob)
+
+
+class JobTable(Protocol):
+    """What the editor changes in the leader: the jobs' clock entries and triggers."""
+
+    def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None: ...
+
+    def drop_job(self, job_id: str) -> None: ...
+
+
+def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
+    """The scheduler's job definition as editable data."""
+    policy = job.policy
+    return Definition(
+        job_id=job.job_id,
+        job_kind=job.job_kind,
+        trigger=job.trigger,
+        kwargs=dict(job.kwargs),
+        display_name=job.display_name,
+        description=job.description,
+        paused=paused,
+        policy={
+            "overlap": policy.overlap,
+            "max_concurrent": policy.max_concurrent,
+            "misfire_grace_time": job.misfire_grace_time,
+            "catch_up": policy.catch_up,
+            "max_attempts": policy.max_attempts,
+            "retry_backoff_s": policy.retry_backoff_s,
+            "timeout_s": policy.timeout_s,
+            "pool": job.pool,
+        },
+        version=job.version,
+        origin="created" if job.origin == "created" else "catalogue",
+        incarnation=job.incarnation,
+        last_command_id=job.last_command_id,
+    )
+
+
+def job_definition_of(definition: Definition, base: JobDefinition | None) -> JobDefinition:
+    """A definition as the scheduler fires it (a catalogue job keeps its name, DST policy and the rest)."""
+    policy: Mapping[str, Any] = definition.policy
+    start = base or JobDefinition(
+        job_id=definition.job_id,
+        name=definition.display_name or definition.job_id,
+        job_kind=definition.job_kind,
+        trigger=definition.trigger,
+        dst=DEFAULT_DST_POLICY,
+    )
+    run_policy = replace(
+        start.policy if base is not None else RunPolicy(),
+        **{name: policy[name] for name in _RUN_POLICY_FIELDS if name in policy},
+    )
+    return replace(
+        start,
+        trigger=definition.trigger,
+        kwargs=dict(definition.kwargs),
+        enabled=not definition.paused,
+        disabled_reason=None if not definition.paused else start.disabled_reason,
+        misfire_grace_time=int(policy.get("misfire_grace_time", start.misfire_grace_time)),
+        policy=run_policy,
+        pool=str(policy.get("pool", start.pool)),
+        version=definition.version,
+        origin=definition.origin,
+        incarnation=definition.incarnation,
+        display_name=definition.display_name,
+        description=definition.description,
+        last_command_id=definition.last_command_id,
+    )
+
+
+_RUN_POLICY_FIELDS = ("overlap", "max_concurrent", "catch_up", "max_attempts", "retry_backoff_s", "timeout_s")
+
+
+def recorded_definitions(
+    records: Iterable[JobRecord], catalogue: Mapping[str, JobDefinition]
+) -> dict[str, JobDefinition]:
+    """The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
+    read model: what a new leader fires instead of the settings' definitions."""
+    jobs: dict[str, JobDefinition] = {}
+    for record in records:
+        if record.deleted or record.definition is None:
+            continue
+        base = catalogue.get(record.job_id)
+        if base is None and record.origin != "created":
+            continue
+        definition = Definition(
+            job_id=record.job_id,
+            job_kind=record.job_kind,
+            trigger=str(record.definition.get("trigger", "")),
+            version=record.job_version,
+            origin="created" if record.origin == "created" else "catalogue",
+            incarnation=record.incarnation,
+            last_command_id=record.last_command_id,
+        ).with_fields(record.definition)
+        jobs[record.job_id] = job_definition_of(definition, base)
+    return jobs
+
+
+class JobEditor:
+    """Applies definition commands in the leader (one job's commands one after the other)."""
+
+    def __init__(self, desk: Desk, table: JobTable, catalogue: Mapping[str, JobDefinition]) -> None:
+        self.desk = desk
+        self.table = table
+        self.catalogue = dict(catalogue)
+        self.last_versions: dict[str, int] = {}
+
+    async def handle(self, command: DefinitionCommand) -> None:
+        desk = self.desk
+        now = desk.now()
+        decision = decide_definition(command, await self._facts(command), now, desk.producer)
+        if decision.rejection is not None or not decision.messages:
+            await desk.carry_out(decision, command_id=command.message_id)
+            return
+        if decision.log is not None:
+            logger.info(decision.log, extra={"job_id": command.job_id, "command_id": command.message_id})
+        first = decision.messages[0]
+        if isinstance(first, JobDeleted):
+            await desk.publish(decision.messages)
+            self._deleted(first)
+            await self._cancel(command, first.cancelled)
+            return
+        job = self._applied(command.job_id, first)
+        trigger = build_trigger(job.trigger, self.desk.settings.zone, dst=job.dst)
+        paused = not job.enabled
+        registered = self._registration(job, trigger, paused, now.wall)
+        await desk.publish((registered, *decision.messages))
+        desk.definitions[job.job_id] = job
+        self.last_versions[job.job_id] = job.version
+        self.table.put_job(job, trigger, paused=paused)
+
+    async def _facts(self, command: DefinitionCommand) -> DefinitionFacts:
+        desk = self.desk
+        job = desk.definitions.get(command.job_id)
+        current = as_definition(job, paused=job.job_id in desk.state.paused) if job is not None else None
+        catalogue = self.catalogue.get(command.job_id)
+        last_version = self.last_versions.get(command.job_id, 0)
+        if current is None:
+            record = await desk.store.get_job(command.job_id)
+            last_version = max(last_version, record.job_version if record is not None else 0)
+        settings = desk.settings
+        return DefinitionFacts(
+            current=current,
+            last_version=max(last_version, current.version if current is not None else 0),
+            catalogue=as_definition(catalogue, paused=not catalogue.enabled)
+            if catalogue is not None
+            else None,
+            job_count=len(desk.definitions),
+            max_jobs=settings.max_jobs,
+            min_interval_s=settings.trigger_min_interval_s,
+            active_runs=tuple(
+                run.execution_id for run in desk.state.runs.values() if run.job_id == command.job_id
+            ),
+        )
+
+    def _applied(self, job_id: str, event: Message) -> JobDefinition:
+        """The job definition after a `JobCreated` or `JobChanged`."""
+        desk = self.desk
+        if isinstance(event, JobCreated):
+            definition = Definition(
+                job_id=job_id,
+                job_kind=event.job_kind,
+                trigger=event.trigger,
+                version=event.job_version,
+                origin="created",
+                incarnation=event.message_id,
+                last_command_id=event.command_id,
+            ).with_fields(
+                {
+                    name: getattr(event, name)
+                    for name in ("kwargs", "display_name", "description", "paused", "policy")
+                }
+            )
+            return job_definition_of(definition, None)
+        assert isinstance(event, JobChanged)
+        job = desk.definitions[job_id]
+        current = as_definition(job, paused=job_id in desk.state.paused)
+        changed = replace(
+            current.with_fields({name: change.new for name, change in event.changes.items()}),
+            version=event.job_version,
+            last_command_id=event.command_id,
+        )
+        return job_definition_of(changed, job)
+
+    def _registration(
+        self, job: JobDefinition, trigger: SchedulerTrigger, paused: bool, now: datetime
+    ) -> JobRegistered:
+        return JobRegistered(
+            producer=self.desk.producer,
+            job_id=job.job_id,
+            name=job.name,
+            job_kind=job.job_kind,
+            trigger=describe(trigger),
+            kwargs=job.kwargs,
+            paused=paused,
+            paused_reason=job.disabled_reason if paused else None,
+            next_run_time=None if paused else trigger.next_after(now),
+            misfire_grace_time=job.misfire_grace_time,
+            max_instances=job.max_instances,
+            coalesce=job.coalesce,
+            definition=as_definition(job, paused=paused).fields(),
+            job_version=job.version,
+        )
+
+    def _deleted(self, event: JobDeleted) -> None:
+        self.desk.definitions.pop(event.job_id, None)
+        self.last_versions[event.job_id] = event.job_version
+        self.table.drop_job(event.job_id)
+
+    async def _cancel(self, command: DefinitionCommand, execution_ids: tuple[str, ...]) -> None:
+        """Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
+        cancel path, with its claim of a run no worker started)."""
+        desk = self.desk
+        for execution_id in execution_ids:
+            cancel = CancelExecution(
+                producer=desk.producer,
+                actor=command.actor,
+                execution_id=execution_id,
+                **command.caused(),
+            )
+            await desk.bus.publish(cancel)
