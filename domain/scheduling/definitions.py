@@ -143,3 +143,10 @@ def changed_fields(before: Definition, after: Definition) -> dict[str, tuple[Any
     """(old, new) of each editable field that differs."""
     old, new = before.fields(), after.fields()
     return {name: (old[name], new[name]) for name in EDITABLE_FIELDS if old[name] != new[name]}
+
+
+def instants_current(version_at_due: int, current_version: int | None) -> bool:
+    """Whether instants the clock computed under definition `version_at_due` may still be fired: not when
+    the job was changed or deleted (`current_version` None) since. An edit never fires the replaced
+    trigger's instants, and the new trigger's first instant is computed from the time of the edit."""
+    return current_version is not None and current_version == version_at_due

@@ -17,6 +17,7 @@ from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled
 from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
 from domain.records import ExecutionRecord
+from domain.scheduling.definitions import instants_current
 from domain.scheduling.instants import downtime_fires, stalled_fires
 from domain.scheduling.job import Trigger
 from domain.scheduling.state import loaded
@@ -220,7 +221,7 @@ class Office:
     async def _fire(self, job_id: str, instants: list[datetime], version: int) -> None:
         desk = self.desk
         definition = desk.definitions.get(job_id)
-        if definition is None or definition.version != version:
+        if definition is None or not instants_current(version, definition.version):
             # Instants of a trigger an edit (or a deletion) replaced before they were decided: never fired.
             logger.info("instants of a replaced definition of %s dropped", job_id, extra={"job_id": job_id})
             return
