@@ -249,7 +249,9 @@ def test_a_batch_due_before_an_edit_is_dropped_and_the_new_trigger_starts_from_n
     act(leader, "advance", "20")  # two more instants due, not decided yet
     act(leader, "change", "interval:25")
     act(leader, "decide", "")
-    assert leader.dropped_instants == 2 and len([m for m in leader.published if isinstance(m, RunQueued)]) == 3
+    assert (
+        leader.dropped_instants == 2 and len([m for m in leader.published if isinstance(m, RunQueued)]) == 3
+    )
     act(leader, "advance", "25")
     act(leader, "decide", "")
     late = [m for m in leader.published if isinstance(m, RunQueued)][3:]
