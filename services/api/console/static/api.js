@@ -98,9 +98,9 @@ export async function request(method, path, options = {}) {
   }
 }
 
-async function send(method, path, { query, json, form } = {}) {
+async function send(method, path, { query, json, form, headers: extra } = {}) {
   // The server's texts (messages, errors, status labels) in the console's language.
-  const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() === 'en' ? 'en' : 'zh-CN' };
+  const headers = { Accept: 'application/json', 'Accept-Language': getLanguage() === 'en' ? 'en' : 'zh-CN', ...extra };
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let body;
   if (json !== undefined) {
@@ -135,7 +135,7 @@ async function send(method, path, { query, json, form } = {}) {
 // A clear one-line text for the page: what kind of failure, then the server's explanation.
 export function describeError(error) {
   if (!(error instanceof ApiError)) return `${t('error.load')}: ${error?.message ?? error}`;
-  const known = [0, 400, 401, 403, 404, 409, 413, 422, 429, 503];
+  const known = [0, 400, 401, 403, 404, 409, 412, 413, 422, 429, 503];
   const kind = known.includes(error.status) ? t(`error.${error.status}`) : t('error.other', { status: error.status });
   return error.detail && error.detail !== kind ? `${kind}：${error.detail}` : kind;
 }
@@ -171,6 +171,18 @@ export const api = {
     query: { reason },
   }),
   deleteExecution: (executionId) => request('DELETE', `${SCHEDULER}/executions/${enc(executionId)}`),
+  // jobs as data
+  kinds: () => request('GET', `${SCHEDULER}/kinds`),
+  definition: (jobId) => request('GET', `${SCHEDULER}/jobs/${enc(jobId)}/definition`),
+  createJob: (definition) => request('POST', `${SCHEDULER}/jobs`, { json: definition }),
+  changeJob: (jobId, changes, version) => request('PATCH', `${SCHEDULER}/jobs/${enc(jobId)}`, {
+    json: changes, headers: { 'If-Match': `"${version}"` },
+  }),
+  deleteJob: (jobId, cancelRunning = false) => request('DELETE', `${SCHEDULER}/jobs/${enc(jobId)}`, {
+    query: cancelRunning ? { cancel_running: true } : undefined,
+  }),
+  resetJob: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/reset`),
+  previewTrigger: (trigger, count) => request('POST', `${SCHEDULER}/triggers/preview`, { json: { trigger, count } }),
 };
 
 export function streamUrl(types) {

@@ -90,7 +90,16 @@ const zh = {
   'cron.hourly_at': '每小时第 {minute} 分', 'cron.hourly': '每小时整点', 'cron.every_h': '每 {n} 小时（第 {minute} 分）',
   'cron.every_h0': '每 {n} 小时整点', 'cron.every_m': '每 {n} 分钟', 'cron.window_every_m': '{from}–{to} 每 {n} 分钟',
   'cron.hours_at': '{hours} 时第 {minute} 分',
-  'dow.mon': '一', 'dow.tue': '二', 'dow.wed': '三', 'dow.thu': '四', 'dow.fri': '五', 'dow.sat': '六', 'dow.sun': '日',
+  'dow.mon': '一', 'dow.tue': '二', 'dow.wed': '三', 'dow.thu': '四', 'dow.fri': '五', 'dow.sat': '六', 'dow.sun': '日',  // jobs as data
+  'jobform.new': '新建任务', 'jobform.create': '创建', 'jobform.create_title': '新建任务', 'jobform.edit_title': '修改任务 {id}',
+  'jobform.define': '修改定义', 'jobform.id': '任务 ID', 'jobform.kind': '任务类型', 'jobform.paused': '创建后暂停',
+  'jobform.parameters': '参数', 'jobform.policy': '运行策略', 'jobform.policy.overlap': '重叠策略',
+  'jobform.policy.max_concurrent': '最大并发', 'jobform.policy.max_attempts': '最多尝试次数',
+  'jobform.policy.retry_backoff_s': '重试间隔（秒）', 'jobform.policy.timeout_s': '超时（秒）',
+  'jobform.policy.misfire_grace_time': '错过容忍（秒）', 'jobform.created': '任务 {id} 已创建', 'jobform.changed': '任务 {id} 已修改',
+  'jobform.delete': '删除任务', 'jobform.delete_confirm': '删除任务 {id}？其运行中的执行会被取消，执行记录保留。',
+  'jobform.deleted': '任务 {id} 已删除', 'jobform.reset': '恢复默认', 'jobform.reset_confirm': '将任务 {id} 恢复为内置默认值？',
+  'jobform.was_reset': '任务 {id} 已恢复默认', 'error.412': '任务已被他人修改，请重新打开',
 };
 
 const en = {
@@ -185,7 +194,16 @@ const en = {
   'cron.hourly_at': 'hourly at :{minute}', 'cron.hourly': 'hourly on the hour', 'cron.every_h': 'every {n} h at :{minute}',
   'cron.every_h0': 'every {n} h on the hour', 'cron.every_m': 'every {n} min', 'cron.window_every_m': 'every {n} min, {from}–{to}',
   'cron.hours_at': 'at :{minute} of hours {hours}',
-  'dow.mon': 'Mon', 'dow.tue': 'Tue', 'dow.wed': 'Wed', 'dow.thu': 'Thu', 'dow.fri': 'Fri', 'dow.sat': 'Sat', 'dow.sun': 'Sun',
+  'dow.mon': 'Mon', 'dow.tue': 'Tue', 'dow.wed': 'Wed', 'dow.thu': 'Thu', 'dow.fri': 'Fri', 'dow.sat': 'Sat', 'dow.sun': 'Sun',  // jobs as data
+  'jobform.new': 'New job', 'jobform.create': 'Create', 'jobform.create_title': 'New job', 'jobform.edit_title': 'Change job {id}',
+  'jobform.define': 'Edit definition', 'jobform.id': 'Job id', 'jobform.kind': 'Kind', 'jobform.paused': 'Paused',
+  'jobform.parameters': 'Parameters', 'jobform.policy': 'Run policy', 'jobform.policy.overlap': 'Overlap',
+  'jobform.policy.max_concurrent': 'Max concurrent', 'jobform.policy.max_attempts': 'Max attempts',
+  'jobform.policy.retry_backoff_s': 'Retry backoff (s)', 'jobform.policy.timeout_s': 'Timeout (s)',
+  'jobform.policy.misfire_grace_time': 'Misfire grace (s)', 'jobform.created': 'Job {id} created', 'jobform.changed': 'Job {id} changed',
+  'jobform.delete': 'Delete job', 'jobform.delete_confirm': 'Delete job {id}? Its runs in flight are cancelled; its runs stay listed.',
+  'jobform.deleted': 'Job {id} deleted', 'jobform.reset': 'Reset to defaults', 'jobform.reset_confirm': 'Reset job {id} to its catalogue defaults?',
+  'jobform.was_reset': 'Job {id} reset', 'error.412': 'The job was changed by someone else: open it again',
 };
 
 const DICTIONARIES = { zh, en };

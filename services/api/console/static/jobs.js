@@ -3,6 +3,7 @@ import { api, ApiError, describeError, KWARGS_MAX_BYTES } from './api.js';
 import { badge, busy, confirmDialog, h, openDialog, showBanner, toast } from './dom.js';
 import { codePoints, describeTrigger, formatDuration, formatTime } from './format.js';
 import { t } from './i18n.js';
+import { openJobForm } from './job_forms.js';
 import { isAdmin, state } from './state.js';
 
 export const DISPLAY_NAME_MAX = 50;
@@ -172,6 +173,10 @@ export async function showJobDetail(jobId) {
     content.replaceChildren(renderDetail(job, stats, history?.history ?? []));
     content.removeAttribute('aria-busy');
     const actions = dialog.dialog.querySelector('.dialog-actions');
+    if (isAdmin()) {  // jobs as data: trigger, parameters, policy; delete or reset from there
+      actions.prepend(h('button', { type: 'button', 'data-role': 'edit-definition', onclick: () => { dialog.close(); openJobForm({ jobId }); } },
+        t('jobform.define')));
+    }
     actions.prepend(h('button', { type: 'button', onclick: () => { dialog.close(); showRunsOf(jobId); } }, t('action.runs')),
       ...jobActionButtons(job).map((button) => {
         button.addEventListener('click', () => dialog.close());

@@ -4,9 +4,10 @@ import { renderCharts } from './charts.js';
 import { badge, connectionBack, h, replaceChildren, showBanner, unreachable } from './dom.js';
 import { dataSource, describeTrigger, formatTime, SOURCES, toMillis } from './format.js';
 import { t } from './i18n.js';
+import { JOBS_CHANGED, openJobForm } from './job_forms.js';
 import { jobActionButtons, showJobDetail } from './jobs.js';
 import { labelled } from './runs.js';
-import { state, withLiveState } from './state.js';
+import { isAdmin, state, withLiveState } from './state.js';
 
 const view = {
   stats: null,
@@ -196,6 +197,11 @@ export function setupJobFilters() {
   for (const id of ['job-search', 'job-source', 'job-state']) {
     document.getElementById(id).addEventListener('input', () => renderJobs());
   }
+  // Jobs as data: an admin creates a job here (the button shows once the role is known).
+  const create = h('button', { type: 'button', class: 'small primary', id: 'job-create', hidden: true, 'data-i18n': 'jobform.new' }, t('jobform.new'));
+  create.addEventListener('click', () => openJobForm());
+  document.getElementById('job-filters').append(create);
+  window.addEventListener(JOBS_CHANGED, () => loadOverview().catch(() => {}));
 }
 
 function filteredJobs() {
@@ -246,6 +252,8 @@ function pauseReason(reason) {
 const JOB_HEADERS = ['col.job', 'col.trigger', 'col.description', 'col.next_run', 'col.state', 'col.last_run', 'col.source', 'col.actions'];
 
 function renderJobs() {
+  const create = document.getElementById('job-create');
+  if (create) create.hidden = !isAdmin();
   fillSelect(document.getElementById('job-source'), [['', t('jobs.all_sources')], ...SOURCES.map((s) => [s, t(`source.${s}`)])]);
   fillSelect(document.getElementById('job-state'), [['', t('jobs.all_states')], ['enabled', t('state.enabled')], ['paused', t('state.paused')]]);
   const container = document.getElementById('jobs-table');

@@ -1,0 +1,239 @@
+// Jobs as data: the create and edit forms (built from the kind's parameter schema), the next-runs preview of
+// the trigger being typed, delete (jobs created here) and reset (catalogue jobs). The server checks
+// everything again and answers each refusal with its reason, shown on the form's error line.
+import { api, describeError } from './api.js';
+import { busy, confirmDialog, h, openDialog, toast } from './dom.js';
+import { formatTime } from './format.js';
+import { t } from './i18n.js';
+
+const PREVIEW_RUNS = 5;
+const PREVIEW_DELAY_MS = 300;
+const POLICY_FIELDS = [
+  ['overlap', 'select', ['skip', 'allow']],
+  ['max_concurrent', 'number'],
+  ['max_attempts', 'number'],
+  ['retry_backoff_s', 'number'],
+  ['timeout_s', 'number'],
+  ['misfire_grace_time', 'number'],
+];
+
+// The type a property of the kind's JSON schema takes (a nullable `anyOf` is its non-null member).
+function propertyType(property) {
+  const options = property.anyOf ?? [property];
+  const typed = options.find((option) => option.type && option.type !== 'null') ?? {};
+  return { type: typed.type ?? 'string', values: typed.enum ?? property.enum ?? null };
+}
+
+function parameterField(name, property, value) {
+  const { type, values } = propertyType(property);
+  const attributes = { name: `kw.${name}`, 'data-kind': type, title: property.description ?? '' };
+  let input;
+  if (type === 'boolean') {
+    input = h('input', { ...attributes, type: 'checkbox' });
+    input.checked = value === true;
+  } else if (values) {
+    input = h('select', attributes, h('option', { value: '' }, '—'), ...values.map((item) => h('option', { value: item }, item)));
+    input.value = value ?? '';
+  } else {
+    const numeric = type === 'integer' || type === 'number';
+    input = h('input', { ...attributes, type: numeric ? 'number' : 'text', step: type === 'number' ? 'any' : '1' });
+    input.value = value == null ? '' : Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return h('label', { class: 'field' }, h('span', {}, name), input,
+    property.description ? h('small', { class: 'muted' }, property.description) : null);
+}
+
+function readParameters(container) {
+  const kwargs = {};
+  for (const input of container.querySelectorAll('[name^="kw."]')) {
+    const name = input.name.slice(3);
+    const kind = input.dataset.kind;
+    if (kind === 'boolean') {
+      if (input.checked) kwargs[name] = true;
+      continue;
+    }
+    if (input.value === '') continue;
+    kwargs[name] = kind === 'integer' ? Number.parseInt(input.value, 10) : kind === 'number' ? Number(input.value) : input.value;
+  }
+  return kwargs;
+}
+
+function policyFields(policy) {
+  return POLICY_FIELDS.map(([name, kind, values]) => {
+    const attributes = { name: `policy.${name}` };
+    const input = kind === 'select'
+      ? h('select', attributes, ...values.map((item) => h('option', { value: item }, item)))
+      : h('input', { ...attributes, type: 'number', min: '0', step: 'any' });
+    input.value = policy?.[name] == null ? '' : String(policy[name]);
+    return h('label', { class: 'field' }, h('span', {}, t(`jobform.policy.${name}`)), input);
+  });
+}
+
+function readPolicy(form) {
+  const policy = {};
+  for (const [name, kind] of POLICY_FIELDS) {
+    const value = form.querySelector(`[name="policy.${name}"]`).value;
+    if (value === '') continue;
+    policy[name] = kind === 'select' ? value : Number(value);
+  }
+  return policy;
+}
+
+// The next runs of the trigger being typed (or why it cannot be used), asked for after a pause in typing.
+function previewPanel(triggerInput) {
+  const panel = h('div', { class: 'preview', 'data-testid': 'trigger-preview', 'aria-live': 'polite' });
+  let timer = null;
+  let asked = 0;
+  const refresh = async () => {
+    const trigger = triggerInput.value.trim();
+    const ticket = ++asked;
+    if (!trigger) {
+      panel.replaceChildren();
+      return;
+    }
+    try {
+      const preview = await api.previewTrigger(trigger, PREVIEW_RUNS);
+      if (ticket !== asked) return;
+      panel.replaceChildren(h('p', { 'data-role': 'description' }, preview.description),
+        h('ol', { 'data-role': 'next-runs' }, ...preview.next_runs.map((run) => h('li', {}, formatTime(run)))));
+    } catch (error) {
+      if (ticket !== asked) return;
+      panel.replaceChildren(h('p', { class: 'form-error', 'data-role': 'preview-error' }, describeError(error)));
+    }
+  };
+  triggerInput.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, PREVIEW_DELAY_MS);
+  });
+  return { panel, refresh };
+}
+
+const field = (label, input) => h('label', { class: 'field' }, h('span', {}, label), input);
+
+// Pages that list jobs reload them on this event (a job created, changed, deleted or reset here).
+export const JOBS_CHANGED = 'scheduler:jobs-changed';
+const changed = () => window.dispatchEvent(new CustomEvent(JOBS_CHANGED));
+
+// Create (no `jobId`) or edit a job; `onDone` is called after the change (the page reloads its jobs too).
+export async function openJobForm({ jobId = null, onDone = () => {} } = {}) {
+  const body = h('div', { 'aria-busy': 'true' }, '…');
+  const submit = h('button', { type: 'submit', class: 'primary', form: 'job-form', 'data-role': 'save' }, t(jobId ? 'action.save' : 'jobform.create'));
+  const dialog = openDialog({ title: jobId ? t('jobform.edit_title', { id: jobId }) : t('jobform.create_title'), body, actions: [submit], testid: 'job-form', wide: true });
+  let kinds;
+  let current = null;
+  try {
+    [kinds, current] = await Promise.all([api.kinds(), jobId ? api.definition(jobId) : Promise.resolve(null)]);
+  } catch (error) {
+    body.replaceChildren();
+    dialog.setError(describeError(error));
+    return;
+  }
+  const byKind = new Map(kinds.map((kind) => [kind.kind, kind]));
+  const idInput = h('input', { name: 'id', required: true, pattern: '[a-z][a-z0-9_]{2,63}', autocomplete: 'off' });
+  const kindSelect = h('select', { name: 'kind' }, ...kinds.map((kind) => h('option', { value: kind.kind }, `${kind.display_name} (${kind.kind})`)));
+  const triggerInput = h('input', { name: 'trigger', required: true, autocomplete: 'off', placeholder: '0 16 * * 1-5' });
+  const displayName = h('input', { name: 'display_name', maxlength: 50 });
+  const description = h('input', { name: 'description', maxlength: 200 });
+  const paused = h('input', { name: 'paused', type: 'checkbox' });
+  const parameters = h('fieldset', { 'data-testid': 'job-parameters' });
+  const policy = h('fieldset', {}, h('legend', {}, t('jobform.policy')));
+  const { panel, refresh } = previewPanel(triggerInput);
+
+  const showKind = (kindName, values = null) => {
+    const kind = byKind.get(kindName);
+    const properties = kind?.schema?.properties ?? {};
+    const given = values ?? kind?.default_kwargs ?? {};
+    parameters.replaceChildren(h('legend', {}, t('jobform.parameters')),
+      ...Object.entries(properties).map(([name, property]) => parameterField(name, property, given[name])));
+    if (!current) {
+      policy.replaceChildren(h('legend', {}, t('jobform.policy')), ...policyFields(kind?.default_policy));
+      if (!triggerInput.value) triggerInput.value = kind?.default_trigger ?? '';
+    }
+  };
+  if (current) {
+    kindSelect.value = current.kind;
+    kindSelect.disabled = true;
+    idInput.value = current.id;
+    idInput.disabled = true;
+    triggerInput.value = current.trigger ?? '';
+    displayName.value = current.display_name ?? '';
+    description.value = current.description ?? '';
+    paused.checked = current.paused;
+    showKind(current.kind, current.kwargs);
+    policy.replaceChildren(h('legend', {}, t('jobform.policy')), ...policyFields(current.policy));
+  } else {
+    showKind(kindSelect.value);
+  }
+  kindSelect.addEventListener('change', () => {
+    triggerInput.value = '';
+    showKind(kindSelect.value);
+    refresh();
+  });
+
+  const form = h('form', { id: 'job-form', class: 'form-grid', novalidate: true },
+    field(t('jobform.id'), idInput), field(t('jobform.kind'), kindSelect),
+    field(t('col.trigger'), triggerInput), panel,
+    field(t('col.display_name'), displayName), field(t('col.description'), description),
+    h('label', { class: 'field inline' }, paused, h('span', {}, t('jobform.paused'))),
+    parameters, policy);
+  body.replaceChildren(form);
+  body.removeAttribute('aria-busy');
+  refresh();
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    dialog.setError(null);
+    const definition = {
+      trigger: triggerInput.value.trim(),
+      kwargs: readParameters(parameters),
+      display_name: displayName.value.trim() || null,
+      description: description.value.trim() || null,
+      paused: paused.checked,
+      policy: readPolicy(policy),
+    };
+    await busy(submit, async () => {
+      if (current) {
+        await api.changeJob(current.id, definition, current.version);
+        toast(t('jobform.changed', { id: current.id }), 'success');
+      } else {
+        await api.createJob({ id: idInput.value.trim(), kind: kindSelect.value, ...definition });
+        toast(t('jobform.created', { id: idInput.value.trim() }), 'success');
+      }
+      dialog.close();
+      changed();
+      onDone();
+    }, (error) => dialog.setError(describeError(error)));
+  });
+  if (current) addLifecycleButtons(dialog, current, onDone);
+}
+
+function addLifecycleButtons(dialog, current, onDone) {
+  const actions = dialog.dialog.querySelector('.dialog-actions');
+  if (current.origin === 'created') {
+    const remove = h('button', { type: 'button', class: 'danger', 'data-role': 'delete-job' }, t('jobform.delete'));
+    remove.addEventListener('click', async () => {
+      if (!(await confirmDialog(t('jobform.delete_confirm', { id: current.id }), { confirmLabel: t('jobform.delete'), danger: true }))) return;
+      await busy(remove, async () => {
+        await api.deleteJob(current.id, true);
+        toast(t('jobform.deleted', { id: current.id }), 'success');
+        dialog.close();
+        changed();
+        onDone();
+      }, (error) => dialog.setError(describeError(error)));
+    });
+    actions.prepend(remove);
+  } else {
+    const reset = h('button', { type: 'button', 'data-role': 'reset-job' }, t('jobform.reset'));
+    reset.addEventListener('click', async () => {
+      if (!(await confirmDialog(t('jobform.reset_confirm', { id: current.id })))) return;
+      await busy(reset, async () => {
+        await api.resetJob(current.id);
+        toast(t('jobform.was_reset', { id: current.id }), 'success');
+        dialog.close();
+        changed();
+        onDone();
+      }, (error) => dialog.setError(describeError(error)));
+    });
+    actions.prepend(reset);
+  }
+}
