@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from contracts.commands import CancelExecution, ChangeJob, CreateJob, DeleteJob, ResetJob
 from contracts.envelope import Message
 from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
+from contracts.topology import runs_queue
 from domain.records import JobRecord
 from domain.run_policy import RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
@@ -156,6 +157,7 @@ class JobEditor:
         trigger = build_trigger(job.trigger, self.desk.settings.zone, dst=job.dst)
         paused = not job.enabled
         registered = self._registration(job, trigger, paused, now.wall)
+        await desk.bus.declare(runs_queue(job.pool))  # a new pool's runs wait there for its workers
         await desk.publish((registered, *decision.messages))
         desk.definitions[job.job_id] = job
         self.last_versions[job.job_id] = job.version

@@ -30,7 +30,7 @@ async def _scheduler(context: ApiContext) -> SchedulerStatus:
 )
 async def stats(context: Context) -> Envelope[SchedulerStats]:
     scheduler = await _scheduler(context)
-    jobs = await context.store.list_jobs()
+    jobs = [view for view in await context.store.list_jobs() if not view.job.deleted]
     paused = sum(1 for view in jobs if view.job.paused)
     in_progress = await context.store.count_executions("queued")
     in_progress += await context.store.count_executions("running")
