@@ -112,6 +112,7 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
 
 
 def check_job_id(job_id: str) -> None:
+    """InvalidDefinition unless the id matches `JOB_ID_PATTERN`."""
     if not _JOB_ID.fullmatch(job_id):
         raise InvalidDefinition("id", f"id {job_id[:70]!r} does not match {JOB_ID_PATTERN}")
 
@@ -126,6 +127,7 @@ def check_trigger(trigger: str, min_interval_s: float) -> None:
 
 
 def check_kwargs(job_kind: str, kwargs: Mapping[str, Any]) -> None:
+    """InvalidDefinition naming each parameter the kind does not accept."""
     try:
         check_parameters(job_kind, dict(kwargs))
     except InvalidParameters as error:

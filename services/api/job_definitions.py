@@ -62,6 +62,7 @@ def definition_fields(job: JobRecord) -> dict[str, Any]:
 
 
 def definition_out(job: JobRecord, zone: ZoneInfo) -> JobDefinitionOut:
+    """The job's definition as the API shows it (times in the display zone)."""
     fields = definition_fields(job)
     return JobDefinitionOut(
         id=job.job_id,
@@ -81,6 +82,7 @@ def definition_out(job: JobRecord, zone: ZoneInfo) -> JobDefinitionOut:
 
 
 def etag(job: JobRecord) -> str:
+    """The `ETag` of a job's definition: its version, quoted."""
     return f'"{job.job_version}"'
 
 

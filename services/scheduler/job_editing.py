@@ -139,6 +139,7 @@ class JobEditor:
         self.last_versions: dict[str, int] = {}
 
     async def handle(self, command: DefinitionCommand) -> None:
+        """Decide a definition command, publish its events and the new registration, then move the clock."""
         desk = self.desk
         now = desk.now()
         decision = decide_definition(command, await self._facts(command), now, desk.producer)
