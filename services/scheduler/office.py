@@ -29,6 +29,7 @@ from services.scheduler.fire_clock import FireClock
 from services.scheduler.firing import carry_out_fire
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
+from services.scheduler.one_off_timer import OneOffTimer
 from services.scheduler.triggers import SchedulerTrigger, describe
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Office:
         self._tasks: set[asyncio.Task[None]] = set()
         self._subscriptions: list[Subscription] = []
         self._maintenance = Maintenance(desk)
+        self._one_offs = OneOffTimer(desk)
         self._ordered = KeyedLocks()
 
     @property
@@ -68,6 +70,7 @@ class Office:
             await desk.bus.consume(COMMANDS, self.on_command, prefetch=64, concurrency=COMMAND_CONCURRENCY)
         )
         self._maintenance.start()
+        self._one_offs.start()
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
 
     async def close(self) -> None:
@@ -77,6 +80,7 @@ class Office:
             except Exception:
                 logger.warning("could not cancel a subscription", exc_info=True)
         await self._maintenance.stop()
+        await self._one_offs.stop()
         self.clock.shutdown()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -100,7 +104,7 @@ class Office:
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
         records: list[ExecutionRecord] = []
-        for status in ("queued", "running"):
+        for status in ("scheduled", "queued", "running"):
             offset = 0
             while True:
                 page, total = await self.desk.store.list_executions(
