@@ -7,6 +7,7 @@ from datetime import timedelta
 from itertools import permutations
 
 from contracts.commands import CancelExecution, TriggerJob
+from contracts.envelope import ExecutionEvent
 from contracts.events import (
     CommandRejected,
     JobMissed,
@@ -193,7 +194,7 @@ def test_a_new_leader_reloads_planned_runs_from_the_read_model() -> None:
     assert "once-2" not in evolve(state, event, NOW, recorded="success").planned
 
 
-def _project(events: list[RunScheduled | RunQueued]) -> ExecutionState:
+def _project(events: list[ExecutionEvent]) -> ExecutionState:
     state: ExecutionState = None
     for event in events:
         state = project_execution(state, event)
