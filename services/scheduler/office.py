@@ -93,6 +93,8 @@ class Office:
         logger.info("command %s by %s", message.type, message.actor, extra={"command_id": message.message_id})
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
+            if message.run_at is not None:
+                self._one_offs.wake()
             return
         async with self._ordered.hold(commands.ordering_key(message)):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)

@@ -2,12 +2,13 @@
 
 The moments are wall-clock instants (`run_at`), read from the decider's state (`SchedulerState.planned`),
 which the leader loads from the read model when it takes office and extends with every `RunScheduled`.
-It wakes at least every `POLL_S`, so a run planned while it slept is seen in time.
+The office wakes it when it plans a run (`wake`), and it wakes at least every `POLL_S` anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from domain.scheduling.one_offs import decide_one_off
@@ -17,7 +18,7 @@ from services.scheduler.desk import Desk
 logger = logging.getLogger(__name__)
 
 POLL_S = 0.5
-"""The longest sleep: a one-off run planned meanwhile starts at most this late plus its own wait."""
+"""The longest sleep (a plan folded without `wake`, e.g. from the lifecycle queue, is seen within it)."""
 
 
 class OneOffTimer:
@@ -26,6 +27,11 @@ class OneOffTimer:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the plans again now (one was just added)."""
+        self._woken.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="scheduler-one-off-runs")
@@ -41,7 +47,9 @@ class OneOffTimer:
                 await self.release_due()
             except Exception:
                 logger.exception("one-off runs not released; trying again")
-            await asyncio.sleep(self._sleep_s())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), timeout=self._sleep_s())
+            self._woken.clear()
 
     def _sleep_s(self) -> float:
         upcoming = self._desk.state.next_planned()
