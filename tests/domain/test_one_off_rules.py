@@ -17,6 +17,7 @@ from contracts.events import (
     RunScheduled,
 )
 from contracts.runs import RunJob
+from domain.catalogue_projection import history_entry
 from domain.execution_projection import ExecutionState, project_execution
 from domain.records import ExecutionRecord
 from domain.scheduling.commands import Facts, decide_command
@@ -212,3 +213,17 @@ def test_the_record_is_scheduled_until_released_whatever_the_order() -> None:
         record = _project(list(order))
         assert isinstance(record, ExecutionRecord)
         assert record.status == "queued" and record.run_at == RUN_AT and record.scheduled_time == RUN_AT
+
+
+def test_planning_a_one_off_run_is_a_line_of_the_operator_history() -> None:
+    event = RunScheduled(
+        producer=PRODUCER,
+        job_id=JOB.job_id,
+        execution_id="once-1",
+        job_name=JOB.name,
+        scheduled_time=RUN_AT,
+        actor="ops",
+    )
+    line = history_entry(event)
+    assert line is not None and line.action == "schedule_run" and line.actor == "ops"
+    assert line.details["run_at"] == RUN_AT.isoformat() and line.execution_id == "once-1"
