@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.envelope import Command
 from contracts.json_bounds import BoundedKwargs
@@ -39,6 +39,11 @@ class TriggerJob(Command):
     execution_id: str = Field(min_length=1, max_length=100)
     kwargs: BoundedKwargs = Field(default_factory=dict)
     force: bool = False
+    run_at: AwareDatetime | None = Field(
+        default=None,
+        description="a one-off run at this moment instead of now: the scheduler answers `RunScheduled`, "
+        "then `RunQueued` when the moment comes",
+    )
 
 
 class CancelExecution(Command):

@@ -11,7 +11,7 @@ from contracts.alert_events import ALERT_EVENT_TYPES
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 
 ExecutionStatus = Literal[
-    "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
+    "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
 ]  # fmt: skip
 # `partial` was added to `JobFinished` without a new version: every older document still decodes to what it
 # meant, and a consumer that does not know the value rejects the event with the reason (deploy consumers
@@ -80,6 +80,20 @@ class RunQueued(ExecutionEvent):
     job_name: str
     scheduled_time: AwareDatetime
     is_manual: bool = False
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    force: bool = False
+    actor: str | None = None
+
+
+class RunScheduled(ExecutionEvent):
+    """An operator asked for a one-off run at `scheduled_time` (a future moment): it is listed `scheduled`
+    until then. Emitted by the scheduler for a `TriggerJob` with `run_at`; the leader (this one, or the
+    next after a failover, which reloads scheduled runs from the read model) answers `RunQueued` with the
+    same execution id when the moment comes, or `QueuedRunCancelled` if it is cancelled before."""
+
+    type: Literal["RunScheduled"] = "RunScheduled"
+    job_name: str
+    scheduled_time: AwareDatetime
     kwargs: dict[str, Any] = Field(default_factory=dict)
     force: bool = False
     actor: str | None = None
@@ -357,5 +371,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobCreated,
     JobChanged,
     JobDeleted,
+    RunScheduled,
     *ALERT_EVENT_TYPES,
 )

@@ -90,6 +90,7 @@ LIFECYCLE = QueueSpec(
     binding_keys=(
         "RunQueued", "JobStarted", "Progress", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
         "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat", "QueuedRunCancelled",
+        "RunScheduled",
     ),
     single_active_consumer=True,
 )  # fmt: skip

@@ -17,6 +17,7 @@ from contracts.events import (
     JobScheduled,
     QueuedRunCancelled,
     RunQueued,
+    RunScheduled,
     SchedulerHeartbeat,
 )
 from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord, as_utc_key
@@ -137,6 +138,7 @@ HISTORY_EVENT_TYPES = (
     JobPaused,
     JobResumed,
     RunQueued,
+    RunScheduled,
     JobMetadataUpdated,
     CancelRequested,
     QueuedRunCancelled,
@@ -167,6 +169,21 @@ def history_line(event: Event) -> HistoryRecord | None:
                 job_id=event.job_id,
                 execution_id=event.execution_id,
                 action="trigger",
+                actor=event.actor,
+                details=details,
+            )
+        case RunScheduled():
+            details = {
+                "execution_id": event.execution_id,
+                "run_at": event.scheduled_time.isoformat(),
+                "kwargs": event.kwargs,
+                "force": event.force,
+            }
+            return HistoryRecord(
+                **base,
+                job_id=event.job_id,
+                execution_id=event.execution_id,
+                action="schedule_run",
                 actor=event.actor,
                 details=details,
             )

@@ -32,6 +32,7 @@ from contracts.events import (
     Progress,
     QueuedRunCancelled,
     RunQueued,
+    RunScheduled,
 )
 from domain.records import ExecutionRecord, ExecutionTombstone, updated
 
@@ -99,8 +100,8 @@ def _changes(record: ExecutionRecord, event: ExecutionEvent) -> dict[str, Any]:
     """The fields `event` sets on `record` (whose attempt is already the newest seen)."""
     current = event.attempt == record.attempt
     match event:
-        case RunQueued():
-            return _queued(event)
+        case RunQueued() | RunScheduled():
+            return _queued(event) if isinstance(event, RunQueued) else _scheduled(record, event)
         case JobStarted():
             return _started(record, event, current)
         case Progress() if current and event.sequence > record.last_progress_sequence:
@@ -137,6 +138,21 @@ def _queued(event: RunQueued) -> dict[str, Any]:
         "job_name": event.job_name,
         "scheduled_time": event.scheduled_time,
         "is_manual": event.is_manual,
+        "kwargs": event.kwargs,
+        "force": event.force,
+        "actor": event.actor,
+        "released": True,
+    }
+
+
+def _scheduled(record: ExecutionRecord, event: RunScheduled) -> dict[str, Any]:
+    """A one-off run waiting for its moment; the `RunQueued` that releases it may have come first."""
+    facts: dict[str, Any] = {"run_at": event.scheduled_time, "is_manual": True}
+    if record.released:
+        return facts
+    return facts | {
+        "job_name": event.job_name,
+        "scheduled_time": event.scheduled_time,
         "kwargs": event.kwargs,
         "force": event.force,
         "actor": event.actor,
@@ -256,6 +272,8 @@ def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord
         }
     elif now["retry_at"] is not None:
         derived["status"] = "queued"
+    elif now["run_at"] is not None and not now["released"] and now["last_sequence"] == 0:
+        derived["status"] = "scheduled"
     else:
         derived |= {
             "status": "running" if now["last_sequence"] > 0 else "queued",

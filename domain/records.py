@@ -119,6 +119,10 @@ class ExecutionRecord(Record):
     retry_at: AwareDatetime | None = None
     last_sequence: int = 0
     last_progress_sequence: int = 0
+    # A one-off run (`RunScheduled`): the moment asked for; `released` once its `RunQueued` is seen. Listed
+    # `scheduled` until released (any order of the two events gives the same record).
+    run_at: AwareDatetime | None = None
+    released: bool = False
 
 
 class ExecutionTombstone(Record):

@@ -36,6 +36,7 @@ from domain.records import ExecutionRecord
 from domain.scheduling.decide import Claim, Decision, decide_fire
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
+from domain.scheduling.one_offs import one_off_refusal, plan_one_off
 from domain.scheduling.state import SchedulerState
 
 
@@ -119,6 +120,13 @@ def _trigger(
     except InvalidParameters as error:
         return reject(command, str(error), now, producer)
     recorded = record.status if record is not None else None
+    if command.run_at is not None and command.run_at > now.wall:
+        if recorded is not None or state.outcome(command.execution_id) is not None:
+            return Decision(log=f"one-off run {command.execution_id} exists ({recorded}): left as it is")
+        refusal = one_off_refusal(command.run_at, now.wall)
+        if refusal is not None:
+            return reject(command, refusal, now, producer)
+        return plan_one_off(job, command, now, producer)
     return decide_fire(state, job, Fire.manual(command), now, producer=producer, recorded=recorded)
 
 
@@ -177,6 +185,8 @@ def waiting_claim(state: SchedulerState, record: ExecutionRecord, holder: str) -
         if run.running:
             return None
         return Claim(run.execution_id, run.attempt + 1 if run.retry_due is not None else run.attempt, holder)
+    if record.execution_id in state.planned or record.status == "scheduled":
+        return Claim(record.execution_id, 1, holder)  # a one-off run not released yet
     if record.status != "queued":
         return None
     attempt = record.attempt + 1 if record.retry_at is not None else record.attempt

@@ -69,10 +69,11 @@ class Fire:
 
     @classmethod
     def manual(cls, command: TriggerJob) -> Fire:
-        """The fire a `TriggerJob` asks for; its execution id is the command's (a redelivery repeats it)."""
+        """The fire a `TriggerJob` asks for; its execution id is the command's (a redelivery repeats it).
+        A one-off run (`run_at`) is scheduled at its moment."""
         return cls(
             job_id=command.job_id,
-            scheduled_time=command.occurred_at,
+            scheduled_time=command.run_at or command.occurred_at,
             execution_id=command.execution_id,
             origin="manual",
             kwargs=dict(command.kwargs),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from contracts.envelope import Message
@@ -27,6 +28,7 @@ from contracts.events import (
     Progress,
     QueuedRunCancelled,
     RunQueued,
+    RunScheduled,
     WorkerHeartbeat,
 )
 from contracts.runs import RunJob
@@ -65,12 +67,35 @@ class ActiveRun:
 
 
 @dataclass(frozen=True)
+class PlannedRun:
+    """A one-off run waiting for its moment (`RunScheduled`); `run_at` is wall time (aware)."""
+
+    execution_id: str
+    job_id: str
+    run_at: datetime
+    kwargs: Mapping[str, Any]
+    force: bool
+    actor: str | None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SchedulerState:
-    """Runs in flight by execution id, recent outcomes by execution id, paused jobs."""
+    """Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
+    for their moment (`planned`)."""
 
     runs: Mapping[str, ActiveRun] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
     paused: frozenset[str] = frozenset()
+    planned: Mapping[str, PlannedRun] = field(default_factory=dict)
+
+    def due(self, wall: datetime) -> list[PlannedRun]:
+        """The one-off runs whose moment has come, oldest first."""
+        return sorted((run for run in self.planned.values() if run.run_at <= wall), key=lambda r: r.run_at)
+
+    def next_planned(self) -> datetime | None:
+        """The moment of the next one-off run (None: none waits)."""
+        return min((run.run_at for run in self.planned.values()), default=None)
 
     def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
         """Runs of the job in flight, not counting `excluding` (the execution being decided)."""
@@ -81,14 +106,21 @@ class SchedulerState:
         run = self.runs.get(execution_id)
         if run is not None:
             return "running" if run.running else "queued"
+        if execution_id in self.planned:
+            return "scheduled"
         return self.outcomes.get(execution_id)
 
 
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
-    """The state a new leader starts from: the read model's unfinished runs, each heard of `now`."""
+    """The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
+    one-off runs still waiting for their moment."""
     runs: dict[str, ActiveRun] = {}
+    planned: dict[str, PlannedRun] = {}
     for record in records:
         if record.status in TERMINAL_STATUSES:
+            continue
+        if record.status == "scheduled" and record.run_at is not None:
+            planned[record.execution_id] = _planned_from(record)
             continue
         retry_due = None
         if record.retry_at is not None:
@@ -107,7 +139,19 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
             retry_due=retry_due,
             worker_id=record.worker_id,
         )
-    return SchedulerState(runs=runs, paused=frozenset(paused))
+    return SchedulerState(runs=runs, paused=frozenset(paused), planned=planned)
+
+
+def _planned_from(record: ExecutionRecord) -> PlannedRun:
+    assert record.run_at is not None
+    return PlannedRun(
+        execution_id=record.execution_id,
+        job_id=record.job_id,
+        run_at=record.run_at,
+        kwargs=record.kwargs,
+        force=record.force,
+        actor=record.actor,
+    )
 
 
 _ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
@@ -122,8 +166,10 @@ def evolve(
     rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
     ended is then remembered as ended, never reopened."""
     match message:
+        case RunScheduled():
+            return _planned(state, message, recorded)
         case RunQueued():
-            return _queued(state, message, now, recorded)
+            return _queued(unplanned(state, message.execution_id), message, now, recorded)
         case RunJob():
             return _dispatched(state, message, now)
         case JobStarted() | Progress() | WorkerHeartbeat():
@@ -158,7 +204,7 @@ def forgotten(state: SchedulerState, execution_id: str) -> SchedulerState:
     outcomes = dict(state.outcomes)
     runs.pop(execution_id, None)
     outcomes.pop(execution_id, None)
-    return replace(state, runs=runs, outcomes=outcomes)
+    return replace(unplanned(state, execution_id), runs=runs, outcomes=outcomes)
 
 
 def graced(state: SchedulerState, now: Now) -> SchedulerState:
@@ -167,9 +213,10 @@ def graced(state: SchedulerState, now: Now) -> SchedulerState:
 
 
 def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerState:
-    """The execution is over: no longer in flight, its outcome remembered."""
+    """The execution is over: no longer in flight nor waiting, its outcome remembered."""
     runs = dict(state.runs)
     runs.pop(execution_id, None)
+    state = unplanned(state, execution_id)
     return replace(state, runs=runs, outcomes=_remember(state.outcomes, execution_id, status))
 
 
@@ -180,6 +227,35 @@ def _remember(outcomes: Mapping[str, str], execution_id: str, status: str) -> di
     while len(kept) > REMEMBERED_OUTCOMES:
         del kept[next(iter(kept))]
     return kept
+
+
+def unplanned(state: SchedulerState, execution_id: str) -> SchedulerState:
+    """The state without the one-off run `execution_id` waiting (it is released, cancelled or ended)."""
+    if execution_id not in state.planned:
+        return state
+    planned = dict(state.planned)
+    del planned[execution_id]
+    return replace(state, planned=planned)
+
+
+def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
+    """The state with the one-off run waiting again (its release could not be published)."""
+    return replace(state, planned={**state.planned, run.execution_id: run})
+
+
+def _planned(state: SchedulerState, event: RunScheduled, recorded: str | None) -> SchedulerState:
+    if state.outcome(event.execution_id) is not None or recorded is not None:
+        return state  # a duplicate, or an execution already released or ended: never planned again
+    run = PlannedRun(
+        execution_id=event.execution_id,
+        job_id=event.job_id,
+        run_at=event.scheduled_time,
+        kwargs=event.kwargs,
+        force=event.force,
+        actor=event.actor,
+        correlation_id=event.correlation_id,
+    )
+    return replanned(state, run)
 
 
 def _queued(state: SchedulerState, event: RunQueued, now: Now, recorded: str | None) -> SchedulerState:
@@ -244,6 +320,7 @@ def _attempt_failed(state: SchedulerState, event: AttemptFailed, now: Now) -> Sc
 
 
 def _not_run(state: SchedulerState, event: JobMissed | JobSkipped) -> SchedulerState:
+    state = unplanned(state, event.execution_id)  # a one-off run missed or skipped at its moment
     if state.outcome(event.execution_id) is not None:
         return state  # an execution that exists is never changed by a miss or a skip
     status = "missed" if isinstance(event, JobMissed) else "skipped"

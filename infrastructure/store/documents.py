@@ -91,4 +91,4 @@ def build_execution_stats(
     )
 
 
-ACTIVE_STATUSES = frozenset({"queued", "running"})
+ACTIVE_STATUSES = frozenset({"scheduled", "queued", "running"})

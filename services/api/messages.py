@@ -32,6 +32,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "resumed": ("任务 {job_id} 已恢复", "Job {job_id} resumed"),
     "triggered": ("任务 {job_id} 已提交手动执行{suffix}", "Job {job_id} triggered{suffix}"),
+    "one_off_scheduled": (
+        "任务 {job_id} 已预约于 {run_at} 执行一次{suffix}",
+        "Job {job_id} will run once at {run_at}{suffix}",
+    ),
+    "run_at_past": ("预约时间 {run_at} 不在未来", "run_at {run_at} is not in the future"),
+    "run_at_too_far": (
+        "预约时间 {run_at} 超过一年之后",
+        "run_at {run_at} is more than a year ahead",
+    ),
     "forced_suffix": ("（强制执行）", " (forced)"),
     "metadata_updated": ("任务 {job_id} 的元数据已更新", "Metadata of job {job_id} updated"),
     "metadata_nothing": (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX
 from domain.records import RunCounts
@@ -106,6 +106,12 @@ class TriggerRequest(BaseModel):
         description="this run's own arguments (the job's defaults are unchanged); which ones a job accepts "
         "(names, types, ranges) is its own: `GET /api/scheduler/jobs/{job_id}/parameters`",
     )
+    run_at: AwareDatetime | None = Field(
+        default=None,
+        description="run once at this moment (ISO 8601 with its offset, in the future, at most a year "
+        "ahead) instead of now: the run is listed `scheduled` until then",
+        examples=["2027-01-04T09:30:00+08:00"],
+    )
 
 
 class JobParametersOut(BaseModel):
@@ -128,6 +134,9 @@ class StatusInfo(BaseModel):
 
 class TriggerResult(BaseModel):
     execution_id: str = Field(examples=["3f2c9a7e0d4b4c1e9b8a6f5d4c3b2a10"])
+    scheduled_time: str | None = Field(
+        default=None, description="a one-off run's moment (with `run_at`), in the server's zone"
+    )
 
 
 class JobHistory(BaseModel):

@@ -27,6 +27,7 @@ class StatusLabel:
 
 
 STATUSES: tuple[StatusLabel, ...] = (
+    StatusLabel("scheduled", "已预约", "Scheduled", "running", final=False),
     StatusLabel("queued", "排队中", "Queued", "running", final=False),
     StatusLabel("running", "运行中", "Running", "running", final=False),
     StatusLabel("success", "成功", "Succeeded", "success", final=True),

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.envelope import Message
-from contracts.events import TERMINAL_STATUSES, JobMissed, JobPaused, JobResumed, JobSkipped, RunQueued
+from contracts.events import (
+    TERMINAL_STATUSES,
+    JobMissed,
+    JobPaused,
+    JobResumed,
+    JobSkipped,
+    RunQueued,
+    RunScheduled,
+)
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState, evolve, forgotten
@@ -26,7 +34,7 @@ from services.scheduler.settings import SchedulerSettings
 
 logger = logging.getLogger(__name__)
 
-_DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed)
+_DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunScheduled)
 
 
 @dataclass
@@ -56,12 +64,14 @@ class Desk:
 
         A leader rebuilt after a restart knows only unfinished runs; without this, a late duplicate
         `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken)."""
-        if not isinstance(message, RunQueued):
+        if not isinstance(message, (RunQueued, RunScheduled)):
             return None
         execution_id = message.execution_id
         if execution_id in self.state.runs or self.state.outcome(execution_id) is not None:
             return None
         record = await self.store.get_execution(execution_id)
+        if isinstance(message, RunScheduled):  # a late duplicate of a one-off run released since
+            return record.status if record is not None and record.status != "scheduled" else None
         return record.status if record is not None and record.status in TERMINAL_STATUSES else None
 
     async def carry_out(self, decision: Decision, **context: str) -> None:

@@ -36,6 +36,7 @@ from services.scheduler.job_editing import (
 )
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
+from services.scheduler.one_off_timer import OneOffTimer
 from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger, describe
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Office:
         self._tasks: set[asyncio.Task[None]] = set()
         self._subscriptions: list[Subscription] = []
         self._maintenance = Maintenance(desk)
+        self._one_offs = OneOffTimer(desk)
         self._ordered = KeyedLocks()
 
     @property
@@ -83,6 +85,7 @@ class Office:
             await desk.bus.consume(COMMANDS, self.on_command, prefetch=64, concurrency=COMMAND_CONCURRENCY)
         )
         self._maintenance.start()
+        self._one_offs.start()
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
 
     async def close(self) -> None:
@@ -92,6 +95,7 @@ class Office:
             except Exception:
                 logger.warning("could not cancel a subscription", exc_info=True)
         await self._maintenance.stop()
+        await self._one_offs.stop()
         self.clock.shutdown()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -108,6 +112,8 @@ class Office:
             return
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
+            if message.run_at is not None:
+                self._one_offs.wake()
             return
         async with self._ordered.hold(commands.ordering_key(message)):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
@@ -153,7 +159,7 @@ class Office:
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
         records: list[ExecutionRecord] = []
-        for status in ("queued", "running"):
+        for status in ("scheduled", "queued", "running"):
             offset = 0
             while True:
                 page, total = await self.desk.store.list_executions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -130,7 +131,7 @@ async def test_trigger_answers_the_execution_id_it_published(
     data = accepted(await client.post("/api/scheduler/jobs/quotes/trigger", headers=admin))
     [command] = bus.commands
     assert isinstance(command, TriggerJob)
-    assert data == {"execution_id": command.execution_id}
+    assert data == {"execution_id": command.execution_id, "scheduled_time": None}
     assert len(command.execution_id) == 32
     assert (command.job_id, command.kwargs, command.force, command.actor) == ("quotes", {}, False, "alice")
 
@@ -196,6 +197,37 @@ async def test_bad_trigger_input_is_422(
     response = await client.post(
         "/api/scheduler/jobs/quotes/trigger", params=params, content=content, headers=headers
     )
+    assert name in error(response, 422)
+    assert bus.published == []
+
+
+async def test_a_trigger_with_run_at_plans_a_one_off_run(
+    client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str]
+) -> None:
+    run_at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    body = {"run_at": run_at.isoformat(), "kwargs": {}}
+    response = await client.post("/api/scheduler/jobs/quotes/trigger", json=body, headers=admin)
+    data = accepted(response)
+    [command] = bus.commands
+    assert isinstance(command, TriggerJob) and command.run_at == run_at
+    assert data["execution_id"] == command.execution_id
+    assert_iso_with_offset(data["scheduled_time"])
+    assert datetime.fromisoformat(data["scheduled_time"]) == run_at
+
+
+@pytest.mark.parametrize(
+    ("run_at", "name"),
+    [
+        ("2020-01-01T09:30:00+08:00", "不在未来"),
+        ("3000-01-01T09:30:00+08:00", "超过一年"),
+        ("2030-01-01T09:30:00", "run_at"),  # no offset
+        ("tomorrow", "run_at"),
+    ],
+)
+async def test_a_bad_run_at_is_422(
+    client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], run_at: str, name: str
+) -> None:
+    response = await client.post("/api/scheduler/jobs/quotes/trigger", json={"run_at": run_at}, headers=admin)
     assert name in error(response, 422)
     assert bus.published == []
 

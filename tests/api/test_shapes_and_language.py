@@ -104,7 +104,7 @@ async def test_the_statuses_are_served_with_labels_and_their_original_status(
         "final": True,
     }
     english = ok(await client.get("/api/scheduler/statuses", headers=viewer | ENGLISH))
-    assert english[3]["label"] == "Partly done"
+    assert english[4]["label"] == "Partly done"
 
 
 def test_the_status_filter_takes_every_status() -> None:

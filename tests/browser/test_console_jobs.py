@@ -127,6 +127,34 @@ async def test_trigger_kwargs_are_checked_before_sending(
     assert len(triggers) == 1 and "force=true" in triggers[0]
 
 
+# The datetime-local value of a moment `seconds` from now, in the browser's own time zone.
+LOCAL_MOMENT = """(seconds) => {
+  const moment = new Date(Date.now() + seconds * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}T`
+    + `${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
+}"""
+
+
+async def test_run_once_at_plans_a_one_off_run(
+    system: ConsoleSystem, browser: Any, page_errors: list[str]
+) -> None:
+    page = await open_console(browser, system, page_errors)
+    await sign_in(page)
+    await page.locator(f"{CANARY_ROW} [data-action=trigger]").click()
+    dialog = page.locator("dialog[data-testid=trigger-dialog]")
+    await dialog.locator("[name=run_at]").fill(await page.evaluate(LOCAL_MOMENT, -60))
+    await dialog.locator("[data-role=submit]").click()
+    await expect(dialog.locator(".form-error")).to_contain_text("须在未来")
+    await dialog.locator("[name=run_at]").fill(await page.evaluate(LOCAL_MOMENT, 3600))
+    async with page.expect_response(lambda response: "/trigger" in response.url) as answer:
+        await dialog.locator("[data-role=submit]").click()
+    body = await (await answer.value).json()
+    await expect(dialog).to_have_count(0)
+    execution = await system.api.wait_for_execution(body["data"]["execution_id"], {"scheduled"})
+    assert execution["is_manual"] is True
+
+
 async def test_an_expired_session_goes_back_to_sign_in(
     system: ConsoleSystem, browser: Any, page_errors: list[str]
 ) -> None:

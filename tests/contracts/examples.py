@@ -65,6 +65,14 @@ def examples() -> list[Message]:
         events.JobScheduled(**scheduler, **JOB, next_run_time=LATER),
         events.JobMetadataUpdated(**scheduler, **JOB, actor="admin", display_name="自检"),
         events.RunQueued(**scheduler, **EXECUTION, job_name="canary", scheduled_time=AT, is_manual=True),
+        events.RunScheduled(
+            **scheduler,
+            **EXECUTION,
+            job_name="canary",
+            scheduled_time=LATER,
+            kwargs={"fail": True},
+            actor="admin",
+        ),
         events.JobStarted(
             **worker,
             **EXECUTION,

@@ -647,3 +647,13 @@ async def test_batches_append_once_read_and_write_together(store: Store) -> None
     view = await store.get_job_view("job-a")
     assert view is not None and view.metadata is not None and view.metadata.display_name == "A"
     assert (await store.list_history(HistoryQuery()))[1] == 1
+
+
+async def test_a_scheduled_one_off_run_round_trips_is_listed_by_status_and_never_pruned(store: Store) -> None:
+    planned = execution_record("once-1", status="scheduled", minutes=0, run_at=at(60), scheduled_time=at(60))
+    await store.put_execution(planned)
+    assert await store.get_execution("once-1") == planned
+    listed, total = await store.list_executions(ExecutionQuery(status="scheduled"))
+    assert total == 1 and listed[0].run_at == at(60) and not listed[0].released
+    await store.prune(RetentionCutoffs(executions={"scheduled": at(10)}, history=None, events=None))
+    assert await store.get_execution("once-1") is not None, "a waiting one-off run is never pruned"

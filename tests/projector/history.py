@@ -32,7 +32,9 @@ from contracts.events import (
     JobSkipped,
     JobStarted,
     Progress,
+    QueuedRunCancelled,
     RunQueued,
+    RunScheduled,
 )
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -146,6 +148,8 @@ class History:
             self.add(JobSkipped(**self.envelope(SCHEDULER, **execution), **fire, reason="overlapping"))
             return
         manual = self.rng.random() < 0.2
+        if manual and number % 3 == 0 and self.one_off(execution, number):
+            return
         self.add(
             RunQueued(
                 **self.envelope(SCHEDULER, **execution),
@@ -160,6 +164,18 @@ class History:
             self.attempt(execution, fire, attempt, last=attempt == attempts)
         if self.rng.random() < 0.05:
             self.add(ExecutionDeleted(**self.envelope("api:a1", **execution, attempt=attempts), actor="dave"))
+
+    def one_off(self, execution: dict[str, Any], number: int) -> bool:
+        """A one-off run planned ahead (`RunScheduled`); True when it ends there (cancelled, or still
+        waiting), False when it is released (its `RunQueued` and attempts follow)."""
+        run_at = self.now + timedelta(minutes=5)
+        planned = {"job_name": execution["job_id"], "scheduled_time": run_at, "actor": "alice"}
+        self.add(RunScheduled(**self.envelope("scheduler:s1", **execution), **planned, kwargs={"days": 1}))
+        if number % 2 == 0:
+            return False
+        if number % 5 == 0:
+            self.add(QueuedRunCancelled(**self.envelope(SCHEDULER, **execution), actor="bob"))
+        return True
 
     def attempt(self, execution: dict[str, Any], fire: dict[str, Any], attempt: int, *, last: bool) -> None:
         worker = f"worker:w{self.rng.randint(1, 3)}"

@@ -50,7 +50,10 @@ from services.api.views import event_out, execution_out, now_iso
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
 
 StatusFilter = Annotated[
-    Literal["queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"] | None,
+    Literal[
+        "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
+    ]
+    | None,
     Query(description="only executions in this status"),
 ]
 ManualFilter = Annotated[bool | None, Query(description="true: manual triggers only; false: scheduled only")]
@@ -72,7 +75,7 @@ class ExecutionFilters:
 
 
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
-IN_PROGRESS = frozenset({"queued", "running"})
+IN_PROGRESS = frozenset({"scheduled", "queued", "running"})
 
 
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
@@ -200,9 +203,9 @@ async def execution_events(
 
 @router.post(
     "/executions/{execution_id}/cancel",
-    summary="Stop a queued or running execution (admin)",
-    description="A queued run never starts: it ends `cancelled` at once. A running one is asked to stop "
-    "(`cancel_requested`) and ends `cancelled` at the job's next check point.",
+    summary="Stop a scheduled, queued or running execution (admin)",
+    description="A scheduled (one-off) or queued run never starts: it ends `cancelled` at once. A running "
+    "one is asked to stop (`cancel_requested`) and ends `cancelled` at the job's next check point.",
     response_model=Envelope[None],
     responses=responses(*ADMIN, 400, 404) | accepted_responses(),
 )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
+from contracts.envelope import utc_now
 from domain.records import JobRecord
+from domain.scheduling.one_offs import one_off_refusal
 from infrastructure.store.users_port import UserRecord
 from services.api.commands import (
     Wait,
@@ -36,7 +39,7 @@ from services.api.schemas import (
     TriggerRequest,
     TriggerResult,
 )
-from services.api.views import job_detail_out, job_out, now_iso, stats_out
+from services.api.views import iso, job_detail_out, job_out, now_iso, stats_out
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -176,10 +179,12 @@ async def _set_paused(
 
 @router.post(
     "/jobs/{job_id}/trigger",
-    summary="Run a job once now, with its own kwargs (admin)",
+    summary="Run a job once now, or once at a given moment, with its own kwargs (admin)",
     description="The job itself does not change: a paused job stays paused, the kwargs apply to this run "
     "only. Answers the new `execution_id` once the run is listed (queued, or skipped by the overlap "
-    "policy); follow the run with `GET /executions/{id}` or the live stream.",
+    "policy); follow the run with `GET /executions/{id}` or the live stream. With `run_at` (ISO 8601 with "
+    "its offset, in the future, at most a year ahead; else 422) the run is listed `scheduled` at once and "
+    "starts at that moment; cancelled before, it never starts.",
     response_model=Envelope[TriggerResult],
     responses=responses(*ADMIN, *WITH_BODY, 404) | accepted_responses(Envelope[TriggerResult]),
 )
@@ -195,25 +200,45 @@ async def trigger_job(
     job = await existing_job(context, job_id)
     execution_id = uuid.uuid4().hex
     kwargs = checked_kwargs(job, request.kwargs if request is not None and request.kwargs is not None else {})
+    run_at = _checked_run_at(request.run_at if request is not None else None)
     command = TriggerJob(
         job_id=job_id,
         execution_id=execution_id,
         kwargs=kwargs,
         force=force,
+        run_at=run_at,
         **context.command_fields(user),
     )
     await publish(context, command)
     suffix = text("forced_suffix") if force else ""
+    shown_at = iso(run_at, context.zone)
+    message = (
+        text("triggered", job_id=job_id, suffix=suffix)
+        if shown_at is None
+        else text("one_off_scheduled", job_id=job_id, run_at=shown_at, suffix=suffix)
+    )
     return await answer(
         context,
         response,
         wait=wait,
         applied=execution_shown(context.store, execution_id, lambda _record: True),
-        message=text("triggered", job_id=job_id, suffix=suffix),
+        message=message,
         what=text("what_trigger", job_id=job_id, suffix=suffix),
         location=execution_location(execution_id),
-        data=TriggerResult(execution_id=execution_id),
+        data=TriggerResult(execution_id=execution_id, scheduled_time=shown_at),
     )
+
+
+def _checked_run_at(run_at: datetime | None) -> datetime | None:
+    """A one-off run's moment, or 422: in the past, or more than a year ahead."""
+    if run_at is None:
+        return None
+    shown = run_at.isoformat()
+    refusal = one_off_refusal(run_at, utc_now())
+    if refusal is not None:
+        key = "run_at_past" if run_at <= utc_now() else "run_at_too_far"
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=text(key, run_at=shown))
+    return run_at
 
 
 @router.get(

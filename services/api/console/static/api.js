@@ -155,8 +155,9 @@ export const api = {
   resume: (jobId, confirm = false) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/resume`, {
     query: confirm ? { confirm: true } : undefined,
   }),
-  trigger: (jobId, force, kwargs) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/trigger`, {
-    query: { force }, json: kwargs === null ? undefined : { kwargs },
+  trigger: (jobId, force, kwargs, runAt = null) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/trigger`, {
+    query: { force },
+    json: kwargs === null && runAt === null ? undefined : { ...(kwargs === null ? {} : { kwargs }), ...(runAt ? { run_at: runAt } : {}) },
   }),
   stats: () => request('GET', `${SCHEDULER}/stats`),
   health: () => request('GET', `${SCHEDULER}/health`),

@@ -135,12 +135,24 @@ export function parseKwargs(text) {
   return { kwargs: value };
 }
 
+// A one-off run's moment from a datetime-local value (the browser's own time zone): ISO with its offset,
+// null when empty, or an error when not in the future (the API checks the bounds again).
+export function parseRunAt(value) {
+  if (!value) return { iso: null };
+  const moment = new Date(value);
+  if (Number.isNaN(moment.getTime())) return { error: t('trigger.run_at_invalid') };
+  if (moment.getTime() <= Date.now()) return { error: t('trigger.run_at_past') };
+  return { iso: moment.toISOString() };
+}
+
 function triggerJob(jobId) {
   const force = h('input', { type: 'checkbox', name: 'force', role: 'switch' });
   const kwargsInput = h('textarea', { name: 'kwargs', rows: 5, class: 'mono', placeholder: '{"duration_s": 3}', spellcheck: 'false' });
+  const runAtInput = h('input', { type: 'datetime-local', name: 'run_at', step: 1, 'data-role': 'run-at' });
   const submit = h('button', { type: 'submit', class: 'primary', 'data-role': 'submit', form: 'trigger-form' }, t('action.trigger'));
   const form = h('form', { id: 'trigger-form', class: 'stack', novalidate: true },
     h('label', { class: 'switch' }, force, h('span', {}, t('trigger.force'))),
+    h('label', {}, h('span', {}, t('trigger.run_at')), runAtInput),
     h('label', {}, h('span', {}, t('trigger.kwargs')), kwargsInput));
   const dialog = openDialog({ title: t('trigger.title', { id: jobId }), body: form, actions: [submit], testid: 'trigger-dialog' });
   kwargsInput.addEventListener('input', () => dialog.setError(parseKwargs(kwargsInput.value).error));
@@ -151,10 +163,16 @@ function triggerJob(jobId) {
       dialog.setError(parsed.error);
       return;
     }
+    const runAt = parseRunAt(runAtInput.value);
+    if (runAt.error) {
+      dialog.setError(runAt.error);
+      return;
+    }
     await busy(submit, async () => {
-      const result = await api.trigger(jobId, force.checked, parsed.kwargs);
+      const result = await api.trigger(jobId, force.checked, parsed.kwargs, runAt.iso);
       dialog.close();
-      toast(t('trigger.done', { id: jobId, execution: result.execution_id.slice(0, 8) }), 'success',
+      const done = runAt.iso ? 'trigger.scheduled' : 'trigger.done';
+      toast(t(done, { id: jobId, execution: result.execution_id.slice(0, 8), at: runAtInput.value.replace('T', ' ') }), 'success',
         { label: t('action.view'), run: () => showRun(result.execution_id) });
     }, (error) => dialog.setError(describeError(error)));
   });

@@ -14,7 +14,7 @@ export const state = {
 
 export const isAdmin = () => state.me?.role === 'admin';
 
-export const IN_PROGRESS = new Set(['queued', 'running']);
+export const IN_PROGRESS = new Set(['scheduled', 'queued', 'running']);
 export const isTerminal = (status) => !IN_PROGRESS.has(status);
 
 const liveRuns = new Map(); // execution_id -> fields learnt from the stream
@@ -34,6 +34,9 @@ function runFields(type, event) {
     case 'RunQueued':
       return { ...base, _id: event.execution_id, status: 'queued', job_name: event.job_name, scheduled_time: event.scheduled_time,
         timestamp: event.occurred_at, is_manual: event.is_manual, kwargs: event.kwargs, force: event.force, actor: event.actor };
+    case 'RunScheduled': // a one-off run waiting for its moment
+      return { ...base, _id: event.execution_id, status: 'scheduled', job_name: event.job_name, scheduled_time: event.scheduled_time,
+        timestamp: event.occurred_at, is_manual: true, kwargs: event.kwargs, force: event.force, actor: event.actor };
     case 'JobStarted':
       return { ...base, status: 'running', job_name: event.job_name, started_at: event.started_at,
         scheduled_time: event.scheduled_time, is_manual: event.is_manual, worker_id: event.worker_id };
@@ -100,7 +103,9 @@ export function withLiveState(run) {
   const live = liveRuns.get(run.execution_id ?? run._id);
   if (!live) return run;
   if (isTerminal(run.status)) return { ...run, cancel_requested: run.cancel_requested || Boolean(live.cancel_requested) };
-  if (isTerminal(live.status) || (run.status === 'queued' && live.status === 'running')) return { ...run, ...live };
+  const overtaken = (run.status === 'scheduled' && ['queued', 'running'].includes(live.status))
+    || (run.status === 'queued' && live.status === 'running');
+  if (isTerminal(live.status) || overtaken) return { ...run, ...live };
   if ((live.progress ?? -1) > (run.progress ?? -1)) {
     const { progress, progress_message, current_item, total_items, processed_items } = live;
     return { ...run, ...defined({ progress, progress_message, current_item, total_items, processed_items }),
