@@ -32,6 +32,7 @@ from contracts.events import (
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.fire import Now
+from domain.scheduling.progress import DependencyProgress, tracked
 
 REMEMBERED_OUTCOMES = 4_096
 """How many decided executions the state remembers (newest first); older ones are looked up in the store."""
@@ -66,11 +67,13 @@ class ActiveRun:
 
 @dataclass(frozen=True)
 class SchedulerState:
-    """Runs in flight by execution id, recent outcomes by execution id, paused jobs."""
+    """Runs in flight by execution id, recent outcomes by execution id, paused jobs, and the progress of
+    dependencies (each job's latest end and latest run: `domain.scheduling.progress`)."""
 
     runs: Mapping[str, ActiveRun] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
     paused: frozenset[str] = frozenset()
+    progress: DependencyProgress = field(default_factory=DependencyProgress)
 
     def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
         """Runs of the job in flight, not counting `excluding` (the execution being decided)."""
@@ -121,6 +124,14 @@ def evolve(
     `recorded`: the stored status of the message's execution when the state knows nothing of it (a leader
     rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
     ended is then remembered as ended, never reopened."""
+    folded = _folded(state, message, now, recorded)
+    if isinstance(message, (JobMissed, JobSkipped)) and state.outcome(message.execution_id) is not None:
+        return folded  # an execution that exists is never ended by a miss or a skip: no end to follow
+    progress = tracked(state.progress, message)
+    return folded if progress is folded.progress else replace(folded, progress=progress)
+
+
+def _folded(state: SchedulerState, message: Message, now: Now, recorded: str | None) -> SchedulerState:
     match message:
         case RunQueued():
             return _queued(state, message, now, recorded)

@@ -56,10 +56,12 @@ class FireClock:
         )
 
     def pause(self, job_id: str) -> None:
-        self._aps.pause_job(job_id)
+        if self._aps.get_job(job_id) is not None:  # a job without instants (`after:`) is not here
+            self._aps.pause_job(job_id)
 
     def resume(self, job_id: str) -> None:
-        self._aps.resume_job(job_id)
+        if self._aps.get_job(job_id) is not None:
+            self._aps.resume_job(job_id)
 
     def next_run_time(self, job_id: str) -> datetime | None:
         job = self._aps.get_job(job_id)

@@ -22,7 +22,7 @@ from domain.scheduling.job import Trigger
 from domain.scheduling.state import loaded
 from infrastructure.bus.port import BusUnavailable, Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
-from services.scheduler import commands
+from services.scheduler import commands, dependencies
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
@@ -48,6 +48,7 @@ class Office:
         self._subscriptions: list[Subscription] = []
         self._maintenance = Maintenance(desk)
         self._ordered = KeyedLocks()
+        self.downstreams = dependencies.downstreams_of(desk.definitions)
 
     @property
     def paused_count(self) -> int:
@@ -57,6 +58,7 @@ class Office:
         """Take office: rebuild what is in flight, register the jobs, catch up, then start firing."""
         desk = self.desk
         desk.state = loaded(await self._active_records(), (), desk.now())
+        await dependencies.rebuild_progress(desk, self.downstreams)
         for pool in {definition.pool for definition in desk.definitions.values()}:
             await desk.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
         self.clock.start_paused()
@@ -67,6 +69,7 @@ class Office:
         self._subscriptions.append(
             await desk.bus.consume(COMMANDS, self.on_command, prefetch=64, concurrency=COMMAND_CONCURRENCY)
         )
+        await dependencies.decide_pending(desk, self.downstreams)
         self._maintenance.start()
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
 
@@ -96,6 +99,7 @@ class Office:
     async def on_lifecycle(self, message: Message) -> None:
         if isinstance(message, Event):
             self.desk.fold(message, recorded=await self.desk.recorded_end(message))
+            await dependencies.follow(self.desk, self.downstreams, message)
 
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
@@ -116,9 +120,9 @@ class Office:
         desk = self.desk
         known = await desk.store.get_job(definition.job_id)
         paused = known.paused if known is not None else not definition.enabled
-        self.clock.add(
-            definition.job_id, definition.name, self._aps_triggers[definition.job_id], paused=paused
-        )
+        trigger = self._aps_triggers[definition.job_id]
+        if not trigger.upstreams:  # an `after:` job has no instants: its upstreams' ends run it
+            self.clock.add(definition.job_id, definition.name, trigger, paused=paused)
         event = JobRegistered(
             producer=desk.producer,
             job_id=definition.job_id,

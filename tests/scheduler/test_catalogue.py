@@ -33,7 +33,8 @@ def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.Mon
     assert definitions["tushare_historical_sync"].trigger == "0 16 * * 1-5"
     assert definitions["basics_sync_service"].trigger == "06:30"
     review = definitions["market_daily_review"]
-    assert not review.enabled and "job dependencies" in (review.disabled_reason or "")
+    assert not review.enabled and "historical syncs" in (review.disabled_reason or "")
+    assert review.trigger == "after:akshare_historical_sync,baostock_historical_sync"
     enabled = load_definitions(settings(monkeypatch, SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED="true"))
     assert enabled["market_daily_review"].enabled
 
