@@ -87,7 +87,8 @@ def dependency_problem(
     upstreams[job_id] = after
     cycle = find_cycle(upstreams)
     if cycle is not None and job_id in cycle:
-        return f"after: would close a cycle: {cycle_text(cycle)}"
+        start = cycle.index(job_id)
+        return f"after: would close a cycle: {cycle_text([*cycle[start:-1], *cycle[:start], job_id])}"
     return policy_problem(policy) if policy is not None else None
 
 
