@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.dependencies import (
-    dependency_problem,
     deletion_problem,
+    dependency_problem,
     dependents_of,
     find_cycle,
     graph_problem,

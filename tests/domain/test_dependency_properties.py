@@ -90,7 +90,7 @@ class World:
         for fire in fires:
             record = self.records.get(fire.execution_id)
             decision = decide_fire(
-                self.state, self.job, fire, self.clock(), producer=PRODUCER, recorded=record and record.status
+                self.state, self.job, fire, self.clock(), producer=PRODUCER, recorded=record.status if record else None
             )
             for message in decision.messages:
                 self.state = evolve(self.state, message, self.clock())
