@@ -89,9 +89,8 @@ class World:
     def decide(self, fires: list[Fire]) -> None:
         for fire in fires:
             record = self.records.get(fire.execution_id)
-            decision = decide_fire(
-                self.state, self.job, fire, self.clock(), producer=PRODUCER, recorded=record.status if record else None
-            )
+            recorded = record.status if record else None
+            decision = decide_fire(self.state, self.job, fire, self.clock(), producer=PRODUCER, recorded=recorded)
             for message in decision.messages:
                 self.state = evolve(self.state, message, self.clock())
                 self.record(message)
