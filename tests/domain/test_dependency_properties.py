@@ -90,7 +90,8 @@ class World:
         for fire in fires:
             record = self.records.get(fire.execution_id)
             recorded = record.status if record else None
-            decision = decide_fire(self.state, self.job, fire, self.clock(), producer=PRODUCER, recorded=recorded)
+            now = self.clock()
+            decision = decide_fire(self.state, self.job, fire, now, producer=PRODUCER, recorded=recorded)
             for message in decision.messages:
                 self.state = evolve(self.state, message, self.clock())
                 self.record(message)
