@@ -43,6 +43,7 @@ from services.api.routes import (
     alerts,
     auth,
     client_probe,
+    dependency_graph,
     events,
     executions,
     history,
@@ -160,6 +161,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer (errors, CORS) carries the id
     for module in (
         jobs,
+        dependency_graph,
         parameters,
         triggers,
         executions,
