@@ -42,6 +42,7 @@ MEASUREMENTS = {
     "run_logs": ("bench.run_logs", "measure_run_logs"),  # (10)
     "quorum": ("bench.quorum", "measure_quorum"),  # (11) quorum vs classic queues, 1 node and 3
     "alerts": ("bench.alert_latency", "measure_alerts"),  # (12)
+    "dependencies": ("bench.dependency_latency", "measure_dependencies"),  # (13)
 }
 
 
