@@ -171,6 +171,7 @@ export const api = {
     query: { reason },
   }),
   deleteExecution: (executionId) => request('DELETE', `${SCHEDULER}/executions/${enc(executionId)}`),
+  dependencies: () => request('GET', `${SCHEDULER}/dependencies`),
 };
 
 export function streamUrl(types) {
