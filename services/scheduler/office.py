@@ -52,7 +52,8 @@ class Office:
 
     @property
     def paused_count(self) -> int:
-        return self.clock.paused_count
+        """Paused jobs: those of the clock, and the `after:` jobs (not on the clock) paused."""
+        return self.clock.paused_count + len(self.desk.state.paused & set(self.downstreams))
 
     async def open(self) -> None:
         """Take office: rebuild what is in flight, register the jobs, catch up, then start firing."""
