@@ -29,6 +29,9 @@ async def test_the_graph_shows_the_review_after_the_historical_syncs(
     await expect(graph.locator("svg.dep-edges line")).to_have_count(2)
     await page.click("#lang-switch")
     await expect(graph.locator(f"[data-testid=dep-node-{REVIEW}]")).to_contain_text("no run today")
+    await expect(graph.locator(f"[data-testid=dep-node-{REVIEW}]")).to_contain_text(
+        "after akshare_historical_sync, baostock_historical_sync"
+    )
     await expect(page.locator("#dependencies-view h2")).to_have_text("Job dependencies")
     await graph.locator(f"[data-testid=dep-node-{REVIEW}]").click()
     await expect(page.locator("#runs-view")).to_be_visible()

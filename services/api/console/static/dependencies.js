@@ -44,6 +44,7 @@ function nodeCard(node) {
   h('strong', {}, node.display_name || node.name),
   h('div', { class: 'muted small mono' }, node.id),
   h('div', { class: 'dep-state' }, state, node.paused ? badge('paused', t('state.paused')) : null),
+  node.upstreams.length ? h('div', { class: 'muted small' }, t('deps.after', { jobs: node.upstreams.join(', ') })) : null,
   last);
 }
 
