@@ -43,6 +43,7 @@ MEASUREMENTS = {
     "quorum": ("bench.quorum", "measure_quorum"),  # (11) quorum vs classic queues, 1 node and 3
     "alerts": ("bench.alert_latency", "measure_alerts"),  # (12)
     "one_off": ("bench.one_off_lag", "measure_one_off_runs"),  # (13)
+    "dependencies": ("bench.dependency_latency", "measure_dependencies"),  # (14)
 }
 
 

@@ -83,17 +83,17 @@ def _job(
     return CatalogueEntry(job_id, name, trigger, source, description, notes)
 
 
-# Periodic analysis of the stored data (no network). At a fixed time it cannot know that the day's
-# historical syncs succeeded: registered paused until it can run after them (job dependencies).
+# Periodic analysis of the stored data (no network): it runs after the day's historical syncs that need no
+# token (job dependencies); registered paused, as the syncs' data may not be wanted.
 MARKET_DAILY_REVIEW = CatalogueEntry(
     job_id="market_daily_review",
     name="每日市场复盘",
-    trigger="30 18 * * 1-5",
+    trigger="after:akshare_historical_sync,baostock_historical_sync",
     source="multi",
     description="工作日收盘后根据已存储的日线与基础信息生成当日复盘：涨跌家数、按板块规则的涨停跌停、"
     "成交额、涨跌幅中位数、涨跌幅前十与行业平均涨跌幅，写入 market_daily_review。",
     notes="advancers/decliners, limit-up/down by board rules, amount, movers, industries; from stored bars",
-    paused_reason="off by default: it should run after the day's historical syncs (job dependencies); "
+    paused_reason="off by default: it runs after the day's historical syncs (akshare, baostock); "
     "enable it with SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED=true",
 )
 

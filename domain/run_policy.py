@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 OverlapPolicy = Literal["skip", "allow"]
+MIN_WINDOW_S = 60.0
+MAX_WINDOW_S = 7 * 86_400.0
+DEFAULT_WINDOW_S = 86_400.0
 CatchUpPolicy = Literal["skip", "latest"]
 
 
@@ -27,6 +30,10 @@ class RunPolicy:
     retry_backoff_s: float = 30.0
     retry_backoff_max_s: float = 600.0
     timeout_s: float | None = None
+    # dependencies (`after:` triggers): a `partial` upstream counts as done only with `accept_partial`;
+    # every upstream must have succeeded within `window_s` seconds before the downstream runs.
+    accept_partial: bool = False
+    window_s: float = DEFAULT_WINDOW_S
 
 
 def overlap_refusal(policy: RunPolicy, active_runs: int) -> str | None:

@@ -95,6 +95,8 @@ def _refusal(state: SchedulerState, job: JobRules, fire: Fire, now: Now) -> tupl
         return True, DOWNTIME_REASON
     if fire.origin == "coalesced":
         return False, COALESCED_REASON
+    if fire.refusal is not None:
+        return False, fire.refusal
     lateness = (now.wall - fire.scheduled_time).total_seconds()
     if fire.origin == "scheduled" and lateness > job.misfire_grace_time:
         return True, (

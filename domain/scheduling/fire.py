@@ -12,10 +12,11 @@ from contracts.commands import TriggerJob
 
 _FIRE_NAMESPACE = uuid.UUID("6f1c6d2e-3f4a-4c1e-9a53-0b7f2f6f1a10")
 
-FireOrigin = Literal["scheduled", "catch_up", "downtime", "coalesced", "manual"]
+FireOrigin = Literal["scheduled", "catch_up", "downtime", "coalesced", "manual", "upstream"]
 """`scheduled`: an instant the clock reached; `catch_up`: the one instant of a downtime run by the catch-up
 policy; `downtime`: an instant that fell while no scheduler led, beyond its grace time; `coalesced`: an
-instant of a stall that a later instant of the same job stands for; `manual`: a `TriggerJob` command."""
+instant of a stall that a later instant of the same job stands for; `manual`: a `TriggerJob` command;
+`upstream`: the end of an upstream job's run (`after:` triggers, `domain.scheduling.dependencies`)."""
 
 
 def scheduled_execution_id(job_id: str, scheduled_time: datetime, incarnation: str | None = None) -> str:
@@ -55,6 +56,7 @@ class Fire:
     force: bool = False
     actor: str | None = None
     cause: Mapping[str, Any] = field(default_factory=dict)
+    refusal: str | None = None  # set: the fire is recorded skipped with this reason (an upstream failed)
 
     @property
     def is_manual(self) -> bool:

@@ -34,6 +34,7 @@ from contracts.events import (
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.fire import Now
+from domain.scheduling.progress import DependencyProgress, tracked
 
 REMEMBERED_OUTCOMES = 4_096
 """How many decided executions the state remembers (newest first); older ones are looked up in the store."""
@@ -82,12 +83,14 @@ class PlannedRun:
 @dataclass(frozen=True)
 class SchedulerState:
     """Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
-    for their moment (`planned`)."""
+    for their moment (`planned`), and the progress of dependencies (each job's latest end and latest run:
+    `domain.scheduling.progress`)."""
 
     runs: Mapping[str, ActiveRun] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
     paused: frozenset[str] = frozenset()
     planned: Mapping[str, PlannedRun] = field(default_factory=dict)
+    progress: DependencyProgress = field(default_factory=DependencyProgress)
 
     def due(self, wall: datetime) -> list[PlannedRun]:
         """The one-off runs whose moment has come, oldest first."""
@@ -165,6 +168,14 @@ def evolve(
     `recorded`: the stored status of the message's execution when the state knows nothing of it (a leader
     rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
     ended is then remembered as ended, never reopened."""
+    folded = _folded(state, message, now, recorded)
+    if isinstance(message, (JobMissed, JobSkipped)) and state.outcome(message.execution_id) is not None:
+        return folded  # an execution that exists is never ended by a miss or a skip: no end to follow
+    progress = tracked(state.progress, message)
+    return folded if progress is folded.progress else replace(folded, progress=progress)
+
+
+def _folded(state: SchedulerState, message: Message, now: Now, recorded: str | None) -> SchedulerState:
     match message:
         case RunScheduled():
             return _planned(state, message, recorded)

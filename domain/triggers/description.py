@@ -20,6 +20,8 @@ _MAX_TIMES_LISTED = 6
 
 def describe(spec: TriggerSpec, language: Language) -> str:
     zh = language == "zh"
+    if spec.after:
+        return f"在 {'、'.join(spec.after)} 成功之后" if zh else f"after {', '.join(spec.after)} succeed"
     if spec.interval_s is not None:
         return _interval(spec.interval_s, zh)
     assert spec.cron is not None

@@ -21,6 +21,8 @@ _PAIR = re.compile(r"(\w+)='([^']*)'")
 
 
 def legacy_text(spec: TriggerSpec) -> str:
+    if spec.after:
+        return spec.text  # `after:a,b`: no APScheduler rendering ever existed
     if spec.interval_s is not None:
         return f"interval[{timedelta(seconds=spec.interval_s)}]"
     assert spec.cron is not None
@@ -37,6 +39,11 @@ def legacy_text(spec: TriggerSpec) -> str:
 
 def spec_from_legacy_text(text: str) -> TriggerSpec | None:
     """The trigger a shown text stands for; None for a text this dialect does not render (`date[...]`)."""
+    if text.startswith("after:"):
+        try:
+            return parse_trigger(text)
+        except TriggerError:
+            return None
     if match := _INTERVAL.match(text):
         days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
         return parse_trigger(f"interval:{((days * 24 + hours) * 60 + minutes) * 60 + seconds}")

@@ -11,6 +11,10 @@ from services.api.language import Language, current_language
 MESSAGES: dict[str, tuple[str, str]] = {
     # reads
     "jobs_listed": ("获取到 {count} 个定时任务", "{count} scheduled jobs"),
+    "dependencies_listed": (
+        "任务依赖图：{nodes} 个任务，{edges} 条依赖",
+        "dependency graph: {nodes} jobs, {edges} dependencies",
+    ),
     "job_detail": ("获取任务详情成功", "Job details"),
     "range_inverted": (
         "时间范围无效：开始时间 {since} 晚于结束时间 {until}",

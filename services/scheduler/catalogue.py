@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
+from domain.dependencies import graph_problem
 from domain.run_policy import RunPolicy
 from domain.triggers import DstPolicy
 from services.scheduler.definitions import JobDefinition, definition_of
@@ -40,6 +41,10 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
             check_parameters(definition.job_kind, definition.kwargs)
         except (TriggerSpecError, InvalidParameters) as error:
             raise CatalogueSettingsError(f"job {job_id}: {error}") from None
+    triggers = {job_id: definition.trigger for job_id, definition in definitions.items()}
+    problem = graph_problem(triggers, {job_id: item.policy for job_id, item in definitions.items()})
+    if problem is not None:
+        raise CatalogueSettingsError(problem)
     return definitions
 
 
@@ -69,7 +74,16 @@ def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefin
         changes["kwargs"] = {**definition.kwargs, **override.kwargs}
     if override.misfire_grace_time is not None:
         changes["misfire_grace_time"] = override.misfire_grace_time
-    policy_fields = ("overlap", "max_concurrent", "catch_up", "max_attempts", "retry_backoff_s", "timeout_s")
+    policy_fields = (
+        "overlap",
+        "max_concurrent",
+        "catch_up",
+        "max_attempts",
+        "retry_backoff_s",
+        "timeout_s",
+        "accept_partial",
+        "window_s",
+    )
     policy_changes = {
         name: getattr(override, name) for name in policy_fields if getattr(override, name) is not None
     }

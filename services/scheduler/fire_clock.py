@@ -61,10 +61,12 @@ class FireClock:
             self._aps.remove_job(job_id)
 
     def pause(self, job_id: str) -> None:
-        self._aps.pause_job(job_id)
+        if self._aps.get_job(job_id) is not None:  # a job without instants (`after:`) is not here
+            self._aps.pause_job(job_id)
 
     def resume(self, job_id: str) -> None:
-        self._aps.resume_job(job_id)
+        if self._aps.get_job(job_id) is not None:
+            self._aps.resume_job(job_id)
 
     def next_run_time(self, job_id: str) -> datetime | None:
         job = self._aps.get_job(job_id)

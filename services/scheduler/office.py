@@ -23,7 +23,7 @@ from domain.scheduling.job import Trigger
 from domain.scheduling.state import loaded
 from infrastructure.bus.port import BusUnavailable, Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
-from services.scheduler import commands
+from services.scheduler import commands, dependencies
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
@@ -64,16 +64,20 @@ class Office:
         self._maintenance = Maintenance(desk)
         self._one_offs = OneOffTimer(desk)
         self._ordered = KeyedLocks()
+        self.downstreams = dependencies.downstreams_of(desk.definitions)
 
     @property
     def paused_count(self) -> int:
-        return self.clock.paused_count
+        """Paused jobs: those of the clock, and the `after:` jobs (not on the clock) paused."""
+        return self.clock.paused_count + len(self.desk.state.paused & set(self.downstreams))
 
     async def open(self) -> None:
         """Take office: rebuild what is in flight, register the jobs, catch up, then start firing."""
         desk = self.desk
         desk.state = loaded(await self._active_records(), (), desk.now())
         await self._load_recorded_definitions()
+        self.downstreams = dependencies.downstreams_of(desk.definitions)
+        await dependencies.rebuild_progress(desk, self.downstreams)
         for pool in {definition.pool for definition in desk.definitions.values()}:
             await desk.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
         self.clock.start_paused()
@@ -84,6 +88,7 @@ class Office:
         self._subscriptions.append(
             await desk.bus.consume(COMMANDS, self.on_command, prefetch=64, concurrency=COMMAND_CONCURRENCY)
         )
+        await dependencies.decide_pending(desk, self.downstreams)
         self._maintenance.start()
         self._one_offs.start()
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
@@ -109,6 +114,7 @@ class Office:
         if isinstance(message, DEFINITION_COMMANDS):
             async with self._ordered.hold(commands.ordering_key(message)):
                 await self.editor.handle(message)
+            self.downstreams = dependencies.downstreams_of(self.desk.definitions)
             return
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
@@ -121,6 +127,7 @@ class Office:
     async def on_lifecycle(self, message: Message) -> None:
         if isinstance(message, Event):
             self.desk.fold(message, recorded=await self.desk.recorded_end(message))
+            await dependencies.follow(self.desk, self.downstreams, message)
 
     # --- jobs as data (`JobTable`, used by the editor) -----------------------------------------------
     def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None:
@@ -175,9 +182,9 @@ class Office:
         desk = self.desk
         known = await desk.store.get_job(definition.job_id)
         paused = known.paused if known is not None else not definition.enabled
-        self.clock.add(
-            definition.job_id, definition.name, self._aps_triggers[definition.job_id], paused=paused
-        )
+        trigger = self._aps_triggers[definition.job_id]
+        if not trigger.upstreams:  # an `after:` job has no instants: its upstreams' ends run it
+            self.clock.add(definition.job_id, definition.name, trigger, paused=paused)
         event = JobRegistered(
             producer=desk.producer,
             job_id=definition.job_id,

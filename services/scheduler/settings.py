@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.run_policy import MAX_WINDOW_S, MIN_WINDOW_S
 from infrastructure.settings import CommonSettings
 
 
@@ -38,6 +39,15 @@ class JobOverride(BaseModel):
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     retry_backoff_s: float | None = Field(default=None, ge=0)
     timeout_s: float | None = Field(default=None, gt=0)
+    accept_partial: bool | None = Field(
+        default=None, description="`after:` jobs: a `partial` upstream run counts as a success"
+    )
+    window_s: float | None = Field(
+        default=None,
+        ge=MIN_WINDOW_S,
+        le=MAX_WINDOW_S,
+        description="`after:` jobs: every upstream must have succeeded within this many seconds",
+    )
     dst_repeated: Literal["first", "every"] | None = Field(
         default=None, description="repeated hour (autumn): fire a wall time once, or at each occurrence"
     )

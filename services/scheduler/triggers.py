@@ -6,7 +6,8 @@ Accepted forms (in the configured timezone), see the README's "Cron dialect":
   crontab's meaning (weekdays 0 and 7 = Sunday; both day fields restricted: either one matching fires);
 - `HH:MM`, daily at that time;
 - `interval:SECONDS`, e.g. `interval:360` (aligned on multiples of the interval since 2000-01-01 local time,
-  so fires fall at the same instants whichever scheduler computes them).
+  so fires fall at the same instants whichever scheduler computes them);
+- `after:JOB[,JOB...]`: no instants; the job runs when its upstream jobs succeed (see `domain.dependencies`).
 
 All arithmetic is on instants; daylight saving time follows the job's policy (`domain.triggers.dst`).
 """
@@ -32,6 +33,7 @@ _KIND_OF_FIELD = {
     "time of day": "invalid time of day",
     "interval": "invalid interval",
     "trigger": "invalid trigger",
+    "after": "invalid dependency trigger",
 }
 
 
@@ -46,6 +48,11 @@ class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is u
         self.spec = spec
         self.zone = zone
         self.trigger: Trigger = spec.build(zone, dst)
+
+    @property
+    def upstreams(self) -> tuple[str, ...]:
+        """The jobs this one runs after (`after:` triggers); empty for a clock trigger."""
+        return self.spec.after
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         """After the previous fire when there is one (APScheduler always passes `now` at or after it), else at

@@ -33,7 +33,8 @@ def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.Mon
     assert definitions["tushare_historical_sync"].trigger == "0 16 * * 1-5"
     assert definitions["basics_sync_service"].trigger == "06:30"
     review = definitions["market_daily_review"]
-    assert not review.enabled and "job dependencies" in (review.disabled_reason or "")
+    assert not review.enabled and "historical syncs" in (review.disabled_reason or "")
+    assert review.trigger == "after:akshare_historical_sync,baostock_historical_sync"
     enabled = load_definitions(settings(monkeypatch, SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED="true"))
     assert enabled["market_daily_review"].enabled
 
@@ -161,3 +162,30 @@ def test_a_bad_dst_setting_is_refused_naming_the_field(
 ) -> None:
     with pytest.raises(ValueError, match=rf"news_sync\.{name.lower()}"):
         settings(monkeypatch, **{f"SCHEDULER_JOBS__NEWS_SYNC__{name}": value})
+
+
+def test_dependency_settings_are_applied_and_a_bad_graph_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    review = "SCHEDULER_JOBS__MARKET_DAILY_REVIEW__"
+    applied = load_definitions(
+        settings(monkeypatch, **{f"{review}ACCEPT_PARTIAL": "true", f"{review}WINDOW_S": "3600"})
+    )["market_daily_review"]
+    assert applied.policy.accept_partial and applied.policy.window_s == 3600
+    for variable, value, message in (
+        (f"{review}TRIGGER", "after:nowhere", "job market_daily_review: after: names unknown jobs: nowhere"),
+        (f"{review}TRIGGER", "after:market_daily_review", "cannot run after itself"),
+        (
+            "SCHEDULER_JOBS__AKSHARE_HISTORICAL_SYNC__TRIGGER",
+            "after:market_daily_review",
+            "would close a cycle",
+        ),
+        (f"{review}TRIGGER", "after:", "invalid dependency trigger"),
+    ):
+        monkeypatch.delenv(f"{review}WINDOW_S", raising=False)
+        monkeypatch.delenv(f"{review}ACCEPT_PARTIAL", raising=False)
+        with pytest.raises(CatalogueSettingsError, match=message):
+            load_definitions(settings(monkeypatch, **{variable: value}))
+        monkeypatch.delenv(variable)
+    with pytest.raises(ValueError, match="window_s"):
+        settings(monkeypatch, **{f"{review}WINDOW_S": "10"})

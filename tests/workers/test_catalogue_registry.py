@@ -32,16 +32,16 @@ SPEC_TABLE = {
     "baostock_historical_sync": ("历史数据同步（BaoStock）", "0 18 * * 1-5"),
     "baostock_status_check": ("数据源状态检查（BaoStock）", "45 * * * *"),
     "news_sync": ("新闻数据同步（AKShare）", "0 */2 * * *"),
-    "market_daily_review": ("每日市场复盘", "30 18 * * 1-5"),
+    "market_daily_review": ("每日市场复盘", "after:akshare_historical_sync,baostock_historical_sync"),
 }
 
 
 def test_catalogue_matches_the_spec_table() -> None:
     assert {entry.job_id: (entry.name, entry.trigger) for entry in DATA_SYNC_JOBS} == SPEC_TABLE
     assert all(entry.job_kind == entry.job_id for entry in CATALOGUE.values())
-    # Off until it can run after the day's syncs (job dependencies); every other data job on.
+    # Off by default, runs after the day's historical syncs (job dependencies); every other data job on.
     assert {entry.job_id for entry in DATA_SYNC_JOBS if entry.paused_reason} == {"market_daily_review"}
-    assert "job dependencies" in (CATALOGUE["market_daily_review"].paused_reason or "")
+    assert "historical syncs" in (CATALOGUE["market_daily_review"].paused_reason or "")
 
 
 def test_the_workers_run_every_kind_of_the_domain_catalogue(make_environment: MakeEnvironment) -> None:

@@ -184,6 +184,7 @@ export const api = {
   }),
   resetJob: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/reset`),
   previewTrigger: (trigger, count) => request('POST', `${SCHEDULER}/triggers/preview`, { json: { trigger, count } }),
+  dependencies: () => request('GET', `${SCHEDULER}/dependencies`),
 };
 
 export function streamUrl(types) {

@@ -1,6 +1,7 @@
 // Entry point: sign-in, the two views, the live stream and the language switch.
 import { loadAlerts, onAlertEvent, refreshAlertBadge, renderAlerts } from './alerts.js';
 import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
+import { loadDependencies, renderDependencies } from './dependencies.js';
 import { connectionBack, hideBanner, showBanner, toast, unreachable } from './dom.js';
 import { offsetText } from './format.js';
 import { getLanguage, setLanguage, t, translatePage } from './i18n.js';
@@ -58,7 +59,7 @@ function showStreamStatus(status) {
 
 function showOnly(name) {
   document.body.dataset.view = name;
-  for (const id of ['login-view', 'overview-view', 'runs-view', 'alerts-view']) document.getElementById(id).hidden = id !== `${name}-view`;
+  for (const id of ['login-view', 'overview-view', 'runs-view', 'alerts-view', 'dependencies-view']) document.getElementById(id).hidden = id !== `${name}-view`;
   for (const element of document.querySelectorAll('[data-when="signed-in"]')) element.hidden = name === 'login';
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.classList.toggle('active', tab.dataset.tab === name);
@@ -76,6 +77,7 @@ function route() {
   showOnly(view);
   if (view === 'runs' && restoreRunsFromLocation(params)) loadRuns();
   if (view === 'alerts') loadAlerts();
+  if (view === 'dependencies') loadDependencies();
   openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
 }
 
@@ -96,6 +98,7 @@ async function reload() {
   const { view, params } = readLocation();
   if (view === 'runs' && restoreRunsFromLocation(params)) await loadRuns();
   if (view === 'alerts') await loadAlerts();
+  if (view === 'dependencies') await loadDependencies();
   openLinkedRun(params.get('run') ?? params.get('execution_id')); // execution_id: the alerts' links
   refreshAlertBadge();
 }
@@ -204,6 +207,7 @@ function switchLanguage() {
     renderOverview();
     renderRuns();
     renderAlerts();
+    renderDependencies();
   }
 }
 

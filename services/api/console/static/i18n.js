@@ -3,6 +3,11 @@
 const zh = {
   'app.title': '定时任务管理',
   'nav.overview': '总览', 'nav.runs': '执行记录', 'nav.skip': '跳到主要内容',
+  'nav.dependencies': '任务依赖', 'deps.title': '任务依赖图', 'deps.refresh': '刷新',
+  'deps.empty': '没有任务依赖（触发规则 after:任务ID 让一个任务在上游成功后运行）',
+  'deps.hint': '箭头从上游指向下游；点击任务查看它的执行记录。状态为今天的最近一次执行。',
+  'deps.no_run_today': '今天未运行', 'deps.latest': '最近 {time}', 'deps.open_runs': '查看 {id} 的执行记录',
+  'deps.layer': '第 {n} 层', 'deps.after': '在 {jobs} 之后',
   'auth.title': '登录', 'auth.hint': '使用调度服务的账号登录', 'auth.username': '用户名', 'auth.password': '密码',
   'auth.submit': '登录', 'auth.logout': '退出', 'auth.expired': '登录已失效，请重新登录',
   'auth.required': '请输入用户名和密码', 'auth.admin': '管理员', 'auth.viewer': '只读用户',
@@ -107,6 +112,11 @@ const zh = {
 const en = {
   'app.title': 'Job scheduler',
   'nav.overview': 'Overview', 'nav.runs': 'Runs', 'nav.skip': 'Skip to main content',
+  'nav.dependencies': 'Dependencies', 'deps.title': 'Job dependencies', 'deps.refresh': 'Refresh',
+  'deps.empty': 'No job dependencies (a trigger after:JOB_ID runs a job once its upstream succeeded)',
+  'deps.hint': 'Arrows point from upstream to downstream; click a job to see its runs. The state is today\'s latest run.',
+  'deps.no_run_today': 'no run today', 'deps.latest': 'latest {time}', 'deps.open_runs': 'runs of {id}',
+  'deps.layer': 'layer {n}', 'deps.after': 'after {jobs}',
   'auth.title': 'Sign in', 'auth.hint': 'Use your scheduler account', 'auth.username': 'Username', 'auth.password': 'Password',
   'auth.submit': 'Sign in', 'auth.logout': 'Sign out', 'auth.expired': 'Your session ended: please sign in again',
   'auth.required': 'Enter a username and a password', 'auth.admin': 'admin', 'auth.viewer': 'viewer',

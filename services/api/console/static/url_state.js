@@ -1,6 +1,6 @@
 // The address says what is shown: the view, the runs' filters and page, the open run
 // (`#runs?status=failed&since=2025-01-06T09:30&run=<id>`): a reload or a shared link shows the same.
-const VIEWS = new Set(['overview', 'runs', 'alerts']);
+const VIEWS = new Set(['overview', 'runs', 'alerts', 'dependencies']);
 
 export function readLocation() {
   const [view, query = ''] = location.hash.slice(1).split('?');

@@ -1,0 +1,137 @@
+"""Dependency progress, as the leader folds it: how each job's latest execution ended, and when each job
+last ran. The decider (`domain.scheduling.dependencies`) reads both to run or skip downstream jobs.
+
+A run counts from its `RunJob` (folded once the bus confirmed it), not its `RunQueued` (folded before, and
+forgotten if publishing fails). Both are rebuildable from the read model (`rebuilt_progress`): an end's time
+is the one the execution record keeps (`finished_at`), a run's time its `scheduled_time`, so a new leader
+decides as the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from contracts.envelope import Message
+from contracts.events import (
+    ExecutionMarkedFailed,
+    JobFinished,
+    JobMissed,
+    JobSkipped,
+    QueuedRunCancelled,
+)
+from contracts.runs import RunJob
+from domain.records import ExecutionRecord
+
+UPSTREAM_REASON_PREFIX = "upstream_failed: "
+REMEMBERED_JOBS = 10_000
+"""How many jobs the progress remembers (the catalogue is far smaller; a bound on what comes from outside)."""
+
+
+@dataclass(frozen=True)
+class UpstreamEnd:
+    """How one execution of a job ended: its status, when (the record's `finished_at`), and the envelope
+    fields a downstream run caused by it carries (`correlation_id`, `causation_id`; empty when rebuilt)."""
+
+    execution_id: str
+    status: str
+    at: datetime
+    cause: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DependencyProgress:
+    """Per job: its latest end (`ends`) and the time of its latest run (`last_runs`)."""
+
+    ends: Mapping[str, UpstreamEnd] = field(default_factory=dict)
+    last_runs: Mapping[str, datetime] = field(default_factory=dict)
+
+
+def end_of(message: Message) -> tuple[str, UpstreamEnd] | None:
+    """(job id, end) when the message ends an execution in a way a downstream job must follow."""
+    match message:
+        case JobFinished():
+            return message.job_id, _end(message, message.status, message.finished_at)
+        case ExecutionMarkedFailed():
+            return message.job_id, _end(message, "failed", message.occurred_at)
+        case QueuedRunCancelled():
+            return message.job_id, _end(message, "cancelled", message.occurred_at)
+        case JobMissed():
+            return message.job_id, _end(message, "missed", message.occurred_at)
+        case JobSkipped() if message.reason.startswith(UPSTREAM_REASON_PREFIX):
+            return message.job_id, _end(message, "skipped", message.occurred_at)
+    return None
+
+
+def _end(message: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled | JobMissed | JobSkipped,
+         status: str, at: datetime) -> UpstreamEnd:  # fmt: skip
+    cause = {"correlation_id": message.correlation_id, "causation_id": message.message_id}
+    return UpstreamEnd(message.execution_id, status, at, cause)
+
+
+def tracked(progress: DependencyProgress, message: Message) -> DependencyProgress:
+    """The progress with one message folded in (duplicates and any order: the newest end and run win; an
+    execution's first end stays its end)."""
+    if isinstance(message, RunJob):  # published once confirmed, never forgotten: the run is on its way
+        last = progress.last_runs.get(message.job_id)
+        if last is not None and last >= message.scheduled_time:
+            return progress
+        last_runs = _bounded(progress.last_runs, message.job_id, message.scheduled_time)
+        return DependencyProgress(progress.ends, last_runs)
+    ended = end_of(message)
+    if ended is None:
+        return progress
+    job_id, end = ended
+    known = progress.ends.get(job_id)
+    if known is not None and (known.execution_id == end.execution_id or known.at > end.at):
+        return progress
+    return DependencyProgress(_bounded(progress.ends, job_id, end), progress.last_runs)
+
+
+def _bounded(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
+    kept = dict(mapping)
+    kept.pop(key, None)
+    kept[key] = value
+    while len(kept) > REMEMBERED_JOBS:
+        del kept[next(iter(kept))]
+    return kept
+
+
+_RECORD_ENDS = frozenset({"success", "partial", "failed", "missed", "cancelled"})
+
+
+def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
+    """The end a stored execution stands for, as `end_of` would have read its last event."""
+    upstream_skip = record.status == "skipped" and (record.error_message or "").startswith(
+        UPSTREAM_REASON_PREFIX
+    )
+    if (record.status not in _RECORD_ENDS and not upstream_skip) or record.finished_at is None:
+        return None
+    return UpstreamEnd(record.execution_id, record.status, record.finished_at)
+
+
+def record_run(record: ExecutionRecord) -> datetime | None:
+    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped)."""
+    if record.status in ("missed", "skipped"):
+        return None
+    return record.scheduled_time or record.timestamp
+
+
+def rebuilt_progress(records_by_job: Mapping[str, Iterable[ExecutionRecord]]) -> DependencyProgress:
+    """The progress a new leader starts from: per job, its recent executions (any order)."""
+    progress = DependencyProgress()
+    for job_id, records in records_by_job.items():
+        ends: list[UpstreamEnd] = []
+        runs: list[datetime] = []
+        for record in records:
+            end, run = record_end(record), record_run(record)
+            ends.extend([end] if end is not None else [])
+            runs.extend([run] if run is not None else [])
+        latest_end = max(ends, key=lambda item: item.at, default=None)
+        progress = DependencyProgress(
+            _bounded(progress.ends, job_id, latest_end) if latest_end is not None else progress.ends,
+            _bounded(progress.last_runs, job_id, max(runs)) if runs else progress.last_runs,
+        )
+    return progress

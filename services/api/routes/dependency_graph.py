@@ -1,0 +1,98 @@
+"""The jobs' dependency graph (`after:` triggers): nodes with their latest state, upstream → downstream."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from domain.dependencies import layers, upstreams_of
+from domain.records import ExecutionRecord
+from infrastructure.store.port import JobView
+from services.api.dependencies import Context, current_user
+from services.api.errors import READ, responses
+from services.api.messages import text
+from services.api.schemas import Envelope, optional, optional_when
+from services.api.views import iso, now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+
+
+class DependencyNode(BaseModel):
+    """One job of the graph, its layer (0: no upstream) and its latest execution (absent: none yet)."""
+
+    id: str = Field(examples=["market_daily_review"])
+    name: str
+    display_name: str | None = optional()
+    trigger: str = Field(examples=["after:akshare_historical_sync,baostock_historical_sync"])
+    paused: bool
+    layer: int = Field(ge=0)
+    upstreams: list[str] = Field(default_factory=list)
+    latest_execution_id: str | None = optional("the job's latest execution (absent: none yet)")
+    latest_status: str | None = optional("its status", examples=["success"])
+    latest_time: str | None = optional_when("when the latest execution ended, or began")
+
+
+class DependencyEdge(BaseModel):
+    """The downstream job runs after the upstream job."""
+
+    upstream: str
+    downstream: str
+
+
+class DependencyGraph(BaseModel):
+    nodes: list[DependencyNode]
+    edges: list[DependencyEdge]
+
+
+IncludeAll = Annotated[bool, Query(description="every job, also those without dependencies")]
+
+
+@router.get(
+    "/dependencies",
+    summary="The jobs' dependency graph with each job's latest state",
+    description="Nodes are the jobs that run after others or that others run after (every job with "
+    "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers).",
+    response_model=Envelope[DependencyGraph],
+    responses=responses(*READ),
+)
+async def get_dependency_graph(context: Context, all: IncludeAll = False) -> Envelope[DependencyGraph]:
+    views = {view.job.job_id: view for view in await context.store.list_jobs()}
+    upstreams = upstreams_of({job_id: view.job.trigger for job_id, view in views.items()})
+    edges = [
+        DependencyEdge(upstream=upstream, downstream=job_id)
+        for job_id, ups in sorted(upstreams.items())
+        for upstream in ups
+        if upstream in views
+    ]
+    linked = {edge.upstream for edge in edges} | {edge.downstream for edge in edges}
+    depth = layers(upstreams)
+    latest = await context.store.last_executions()
+    nodes = [
+        _node(view, depth.get(job_id, 0), upstreams.get(job_id, ()), latest.get(job_id), context)
+        for job_id, view in views.items()
+        if all or job_id in linked
+    ]
+    graph = DependencyGraph(nodes=nodes, edges=edges)
+    message = text("dependencies_listed", nodes=len(nodes), edges=len(edges))
+    return Envelope(data=graph, message=message, timestamp=now_iso(context.zone))
+
+
+def _node(
+    view: JobView, layer: int, ups: tuple[str, ...], record: ExecutionRecord | None, context: Context
+) -> DependencyNode:
+    job = view.job
+    moment = None if record is None else record.finished_at or record.started_at or record.timestamp
+    return DependencyNode(
+        id=job.job_id,
+        name=job.name,
+        display_name=view.metadata.display_name if view.metadata is not None else None,
+        trigger=job.trigger,
+        paused=job.paused,
+        layer=layer,
+        upstreams=list(ups),
+        latest_execution_id=record.execution_id if record is not None else None,
+        latest_status=record.status if record is not None else None,
+        latest_time=iso(moment, context.zone),
+    )

@@ -1,0 +1,75 @@
+"""Job dependencies, carried out by the leader: rebuild their progress on taking office, and follow each
+upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+
+from contracts.envelope import Message
+from domain.records import ExecutionRecord
+from domain.scheduling.dependencies import Downstream, fires_after, pending_fires
+from domain.scheduling.fire import Fire
+from domain.scheduling.progress import end_of, rebuilt_progress
+from domain.triggers import TriggerError, parse_trigger
+from infrastructure.store.port import ExecutionQuery
+from services.scheduler.definitions import JobDefinition
+from services.scheduler.desk import Desk
+from services.scheduler.firing import carry_out_fire
+
+logger = logging.getLogger(__name__)
+
+RECENT_EXECUTIONS = 50
+"""How many of a job's newest executions rebuild its progress (its latest end and latest run are there)."""
+
+
+def downstreams_of(definitions: Mapping[str, JobDefinition]) -> dict[str, Downstream]:
+    """The jobs with an `after:` trigger, by id."""
+    downstreams: dict[str, Downstream] = {}
+    for job_id, definition in definitions.items():
+        try:
+            upstreams = parse_trigger(definition.trigger).after
+        except TriggerError:
+            continue  # refused at start-up already (`load_definitions`)
+        if upstreams:
+            downstreams[job_id] = Downstream(job_id, upstreams, definition.policy)
+    return downstreams
+
+
+async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
+    """The progress of every dependency, from the newest executions of the jobs involved."""
+    involved = sorted({job for item in downstreams.values() for job in (item.job_id, *item.upstreams)})
+    records: dict[str, list[ExecutionRecord]] = {}
+    for job_id in involved:
+        page, _ = await desk.store.list_executions(ExecutionQuery(job_id=job_id, limit=RECENT_EXECUTIONS))
+        records[job_id] = page
+    desk.state = replace(desk.state, progress=rebuilt_progress(records))
+
+
+async def decide_pending(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
+    """What the rebuilt progress calls for (a run or skip the previous leader may not have published)."""
+    await _carry_out(desk, pending_fires(desk.state, downstreams, desk.now().wall))
+
+
+async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Message) -> None:
+    """After `message` is folded: what an upstream end becomes for the jobs after it."""
+    ended = end_of(message)
+    if ended is None or not downstreams:
+        return
+    await _carry_out(desk, fires_after(desk.state, downstreams, ended[0], desk.now().wall))
+
+
+async def _carry_out(desk: Desk, fires: list[Fire]) -> None:
+    for fire in fires:
+        definition = desk.definitions.get(fire.job_id)
+        if definition is None:
+            continue
+        logger.info(
+            "%s after its upstream: %s",
+            fire.job_id,
+            fire.refusal or "runs",
+            extra={"job_id": fire.job_id, "execution_id": fire.execution_id},
+        )
+        await carry_out_fire(desk, definition, fire)
