@@ -42,6 +42,7 @@ from services.api.request_id import RequestIdMiddleware
 from services.api.routes import (
     alerts,
     auth,
+    bulk,
     client_probe,
     events,
     executions,
@@ -136,6 +137,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await purging
             await context.stream.stop()
+            await context.bulk.close()
             login_guard.close()
 
     app = FastAPI(
@@ -162,6 +164,7 @@ def create_app(
         jobs,
         parameters,
         triggers,
+        bulk,
         executions,
         run_logs,
         history,
