@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from infrastructure.store.port import TimeField
 from services.api.schemas import NO_CONTROL_CHARACTERS, when
 from services.api.time_bounds import QueryDateTime
+
+
+def _text_only(value: object) -> object:
+    """Body datetimes are ISO 8601 text, as documented: a JSON number is not read as a Unix time."""
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 datetime text, e.g. 2025-01-06T09:30:00+08:00")
+    return value
+
+
+BodyDateTime = Annotated[QueryDateTime, BeforeValidator(_text_only)]
 
 BulkAction = Literal["delete", "mark_failed"]
 BulkState = Literal["running", "done", "failed"]
@@ -34,8 +44,8 @@ class BulkFilter(BaseModel):
     job_id: str | None = Field(default=None, min_length=1, max_length=200)
     status: StatusValue | None = None
     is_manual: bool | None = None
-    since: QueryDateTime | None = Field(default=None, description="at or after (on `time_field`)")
-    until: QueryDateTime | None = Field(default=None, description="before (on `time_field`)")
+    since: BodyDateTime | None = Field(default=None, description="at or after (on `time_field`)")
+    until: BodyDateTime | None = Field(default=None, description="before (on `time_field`)")
     time_field: TimeField = "scheduled"
 
 
@@ -78,7 +88,7 @@ class RetentionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    before: QueryDateTime = Field(
+    before: BodyDateTime = Field(
         description="runs due before this moment (one without an offset: the display timezone)"
     )
     operation_id: OperationId | None = None
