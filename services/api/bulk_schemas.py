@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -13,7 +14,7 @@ from services.api.time_bounds import QueryDateTime
 
 def _text_only(value: object) -> object:
     """Body datetimes are ISO 8601 text, as documented: a JSON number is not read as a Unix time."""
-    if not isinstance(value, str):
+    if not isinstance(value, str | datetime):
         raise ValueError("expected an ISO 8601 datetime text, e.g. 2025-01-06T09:30:00+08:00")
     return value
 

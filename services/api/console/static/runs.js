@@ -157,7 +157,7 @@ export function onRunsEvent(type, run) {
   }
   if (index >= 0) {
     view.items[index] = withLiveState(view.items[index]);
-    updateRow(view.items[index]);
+    updateRowSoon(run.execution_id);
     return;
   }
   const candidate = { _id: run.execution_id, is_manual: false, ...liveRun(run.execution_id), ...run };
@@ -217,6 +217,24 @@ function plainRunRow(run) {
     h('td', { class: 'nowrap' }, formatDuration(run.execution_time)),
     h('td', { class: 'progress-col' }, progressCell(run)),
     h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
+}
+
+// Rows changed by the stream, redrawn once per animation frame: a run reporting progress hundreds of times
+// a second costs one row update a frame, not one per event.
+const dirtyRows = new Set();
+let rowFrame = 0;
+
+function updateRowSoon(executionId) {
+  dirtyRows.add(executionId);
+  rowFrame ||= requestAnimationFrame(() => {
+    rowFrame = 0;
+    const ids = [...dirtyRows];
+    dirtyRows.clear();
+    for (const id of ids) {
+      const run = view.items.find((item) => item.execution_id === id);
+      if (run) updateRow(run);
+    }
+  });
 }
 
 function updateRow(run) {
