@@ -42,6 +42,7 @@ from services.api.request_id import RequestIdMiddleware
 from services.api.routes import (
     alerts,
     auth,
+    bulk,
     client_probe,
     dependency_graph,
     events,
@@ -139,6 +140,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await purging
             await context.stream.stop()
+            await context.bulk.close()
             login_guard.close()
 
     app = FastAPI(
@@ -168,6 +170,7 @@ def create_app(
         dependency_graph,
         parameters,
         triggers,
+        bulk,
         executions,
         run_logs,
         history,

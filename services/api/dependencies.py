@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated, Authenticator
+from services.api.bulk import BulkOperations
 from services.api.health import ProjectorLagProbe
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics
@@ -45,6 +46,8 @@ class ApiContext:
     stream_limits: StreamLimits
     run_logs: RunLogStore | None = None
     """Each run's own log (None: not served by this process, 503)"""
+    bulk: BulkOperations = field(default_factory=BulkOperations)
+    """The bulk operations this process runs (their progress)"""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -29,6 +29,7 @@ _DESCRIPTIONS = {
     412: "the job changed since the version given in `If-Match` (read it again)",
     413: "request body larger than the configured limit",
     422: "invalid parameter or body; the message names it",
+    429: "too many of these at once (e.g. bulk operations running); try again shortly",
     503: "message bus or store unavailable; nothing was done",
 }
 _LOCATIONS = {place: f"where_{place}" for place in ("query", "path", "body", "header", "form")}

@@ -158,6 +158,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "what_change": ("修改任务 {job_id}", "Change of job {job_id}"),
     "what_delete_job": ("删除任务 {job_id}", "Deletion of job {job_id}"),
     "what_reset": ("恢复任务 {job_id} 的默认值", "Reset of job {job_id}"),
+    # bulk actions
+    "bulk_started": (
+        "批量操作 {operation_id} 已开始：选中 {selected} 条，将处理 {to_send} 条，"
+        "跳过 {skipped} 条{skip_note}；进度见 {location}",
+        "Bulk operation {operation_id} started: {selected} selected, {to_send} to handle, {skipped} skipped"
+        "{skip_note}; progress at {location}",
+    ),
+    "bulk_skip_active": ("（仍在排队或运行中）", " (still queued or running)"),
+    "bulk_skip_ended": ("（已结束）", " (already ended)"),
+    "bulk_progress": (
+        "批量操作 {operation_id}：已发送 {sent}/{to_send}（{state}）",
+        "Bulk operation {operation_id}: {sent} of {to_send} sent ({state})",
+    ),
+    "bulk_not_found": (
+        "批量操作 {operation_id} 不存在（可能服务已重启：用同一 operation_id 重新提交即可继续）",
+        "Bulk operation {operation_id} is unknown (the service may have restarted: re-send it with the same "
+        "operation_id to carry it on)",
+    ),
+    "bulk_too_large": (
+        "选中的执行记录过多：{total} 条，单次批量操作最多 {limit} 条，请缩小筛选范围",
+        "Too many executions selected: {total}, at most {limit} per bulk operation; narrow the filter",
+    ),
+    "bulk_busy": (
+        "同时进行的批量操作已达上限（{limit} 个），请稍后重试",
+        "Too many bulk operations running at once (at most {limit}); try again shortly",
+    ),
 }
 
 

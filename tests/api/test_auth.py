@@ -110,7 +110,7 @@ async def test_every_scheduler_route_needs_a_token(client: httpx.AsyncClient) ->
         for path, operations in app_of(client).openapi()["paths"].items()
         if path.startswith("/api/scheduler")
     }
-    assert len(paths) == 39
+    assert len(paths) == 42
     for template, operations in paths.items():
         path = template.replace("{job_id}", "quotes").replace("{execution_id}", "e-running")
         for method in operations:

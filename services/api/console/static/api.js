@@ -1,6 +1,7 @@
 // The REST API (../shared/spec/api.md): access and refresh tokens kept for the browser session, envelope
 // unwrapped, failures turned into ApiError with the status and the server's own clear text. A call that
-// answers 401 gets one refresh (rotating refresh token) and is retried, as the platform's client does.
+// answers 401 gets one refresh (rotating refresh token) and is retried, as the platform's client does; a
+// tab that borrowed its access token from another tab asks for a fresh one instead (see below).
 import { learnDisplayOffset } from './format.js';
 import { getLanguage, t } from './i18n.js';
 
@@ -88,14 +89,72 @@ export async function request(method, path, options = {}) {
   try {
     return await send(method, path, options);
   } catch (error) {
-    const mayRefresh = path !== LOGIN_PATH && path !== REFRESH_PATH && session.refreshToken;
-    if (!(error instanceof ApiError && error.status === 401 && mayRefresh)) throw error;
-    if (!(await refreshOnce())) {
+    const own = path !== LOGIN_PATH && path !== REFRESH_PATH;
+    if (!(error instanceof ApiError && error.status === 401 && own && session.token)) throw error;
+    // A tab with the refresh token refreshes; a tab that borrowed its access token asks a live tab again.
+    const renewed = session.refreshToken ? await refreshOnce() : await renewBorrowed();
+    if (!renewed) {
+      session.clear();
       unauthorizedHandler(error);
       throw error;
     }
     return send(method, path, options);
   }
+}
+
+// ---- one session across the tabs of a browser profile
+// The tab that signed in keeps the refresh token in its own sessionStorage, as before; a new tab asks the
+// open ones (BroadcastChannel: same origin, same profile, never stored) for an access token only. When
+// that token expires it asks again, and the tab holding the refresh token refreshes and answers. Signing
+// out in one tab signs out every tab. Without a live tab, a new tab asks to sign in, as it always did.
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('scheduler.console.session') : null;
+const BORROW_WAIT_MS = 500;
+let signedOutElsewhere = () => {};
+
+export function onSignedOutElsewhere(handler) {
+  signedOutElsewhere = handler;
+}
+
+channel?.addEventListener('message', async ({ data }) => {
+  if (data?.type === 'logout') {
+    session.clear();
+    signedOutElsewhere();
+    return;
+  }
+  if (data?.type !== 'ask' || !session.token) return;
+  // The asker's token went stale: the tab that can refresh does so first, then hands over the new one.
+  if (data.stale && data.stale === session.token && session.refreshToken) await refreshOnce();
+  if (session.token && session.token !== data.stale) channel.postMessage({ type: 'token', id: data.id, access_token: session.token });
+});
+
+// An access token from an open tab of this profile (null when none answers in time).
+export function borrowToken(stale = null) {
+  if (!channel) return Promise.resolve(null);
+  const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  return new Promise((resolve) => {
+    let timer = null;
+    const listen = ({ data }) => {
+      if (data?.type === 'token' && data.id === id && typeof data.access_token === 'string') finish(data.access_token);
+    };
+    const finish = (token) => {
+      channel.removeEventListener('message', listen);
+      clearTimeout(timer);
+      resolve(token);
+    };
+    timer = setTimeout(() => finish(null), BORROW_WAIT_MS);
+    channel.addEventListener('message', listen);
+    channel.postMessage({ type: 'ask', id, stale });
+  });
+}
+
+async function renewBorrowed() {
+  const fresh = await borrowToken(session.token);
+  if (fresh) session.token = fresh;
+  return Boolean(fresh);
+}
+
+export function announceSignOut() {
+  channel?.postMessage({ type: 'logout' });
 }
 
 async function send(method, path, { query, json, form, headers: extra } = {}) {
@@ -123,8 +182,8 @@ async function send(method, path, { query, json, form, headers: extra } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, errorDetail(payload, response));
-    // request() handles a 401 it can refresh (and a failed refresh) itself.
-    const handledByCaller = path === LOGIN_PATH || path === REFRESH_PATH || session.refreshToken;
+    // request() handles a 401 it can refresh or renew (and a failed one) itself.
+    const handledByCaller = path === LOGIN_PATH || path === REFRESH_PATH || session.token;
     if (response.status === 401 && !handledByCaller) unauthorizedHandler(error);
     throw error;
   }
@@ -185,6 +244,11 @@ export const api = {
   resetJob: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/reset`),
   previewTrigger: (trigger, count) => request('POST', `${SCHEDULER}/triggers/preview`, { json: { trigger, count } }),
   dependencies: () => request('GET', `${SCHEDULER}/dependencies`),
+  bulk: (body) => request('POST', `${SCHEDULER}/executions/bulk`, { json: body }),
+  bulkProgress: (operationId) => request('GET', `${SCHEDULER}/executions/bulk/${enc(operationId)}`),
+  retention: (jobId, before, operationId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/executions/retention`, {
+    json: operationId ? { before, operation_id: operationId } : { before },
+  }),
 };
 
 export function streamUrl(types) {

@@ -1,6 +1,6 @@
 // Entry point: sign-in, the two views, the live stream and the language switch.
 import { loadAlerts, onAlertEvent, refreshAlertBadge, renderAlerts } from './alerts.js';
-import { api, ApiError, describeError, onUnauthorized, session } from './api.js';
+import { announceSignOut, api, ApiError, borrowToken, describeError, onSignedOutElsewhere, onUnauthorized, session } from './api.js';
 import { loadDependencies, renderDependencies } from './dependencies.js';
 import { connectionBack, hideBanner, showBanner, toast, unreachable } from './dom.js';
 import { offsetText } from './format.js';
@@ -188,6 +188,7 @@ async function logOut() {
       // already expired or revoked, or the server is away: nothing more to end
     }
   }
+  announceSignOut(); // every tab of this profile signs out too
   signOut();
 }
 
@@ -216,6 +217,7 @@ async function start() {
   translatePage();
   renderHeader();
   onUnauthorized(() => signOut(t('auth.expired')));
+  onSignedOutElsewhere(() => showLogin(t('auth.signed_out_elsewhere')));
   setNavigation({
     runsOfJob: (jobId) => {
       const hash = showRunsOfJob(jobId);
@@ -235,6 +237,8 @@ async function start() {
   window.addEventListener('hashchange', route);
   setupJobFilters();
   setupRunFilters();
+  // A new tab of a profile already signed in borrows an open tab's access token: no second sign-in.
+  if (!session.token) session.token = await borrowToken();
   if (!session.token) {
     showLogin();
     return;

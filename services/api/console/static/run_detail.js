@@ -68,7 +68,9 @@ export function onRunDetailEvent(type, event, run) {
       open.summaryFrame = 0;
       if (current !== open) return;
       open.run = withLiveState(open.run);
-      renderSummary();
+      // Progress changes the pinned figures only: the summary below is redrawn when something else changed.
+      if (summaryKey(open.run) === open.summaryKey) renderPinned();
+      else renderSummary();
     });
   }
 }
@@ -91,8 +93,13 @@ function renderPinned() {
     figure(t('run.attempt'), String(run.attempt ?? 1), 'pinned-attempt')));
 }
 
+// What the summary and the action buttons show, beyond the pinned figures.
+const summaryKey = (run) => JSON.stringify([run.status, run.cancel_requested, run.started_at, run.finished_at, run.worker_id,
+  run.error_message, run.return_value === undefined ? null : run.return_value, run.actor]);
+
 function renderSummary() {
   const { run, summary, actions } = current;
+  current.summaryKey = summaryKey(run);
   renderPinned();
   summary.removeAttribute('aria-busy');
   replaceChildren(summary,

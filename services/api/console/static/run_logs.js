@@ -10,11 +10,12 @@ import { getLanguage } from './i18n.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const RETRY_MS = 2000;
+const MAX_SHOWN = 500; // lines drawn (the latest); all are kept for the count, the search and the download
 const TEXTS = {
-  zh: { title: '运行日志', level: '最低级别', search: '搜索日志…', download: '下载', lines: '{shown} / {total} 行',
+  zh: { title: '运行日志', level: '最低级别', search: '搜索日志…', download: '下载', lines: '{shown} / {total} 行', latest: '（显示最近 {max} 行，完整日志请下载）',
         empty: '暂无日志', live: '实时', ended: '已结束' },
   en: { title: 'Run log', level: 'Lowest level', search: 'Search the log…', download: 'Download',
-        lines: '{shown} / {total} lines', empty: 'No lines yet', live: 'live', ended: 'ended' },
+        lines: '{shown} / {total} lines', latest: ' (the latest {max} drawn; download for all)', empty: 'No lines yet', live: 'live', ended: 'ended' },
 };
 const text = (key, params = {}) => (TEXTS[getLanguage()] ?? TEXTS.zh)[key]
   .replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
@@ -70,24 +71,36 @@ export function runLogPanel(executionId) {
 
   function updateCount() {
     const shown = lines.filter(matches).length;
-    count.textContent = text('lines', { shown, total: lines.length });
+    const capped = lines.length > MAX_SHOWN ? text('latest', { max: MAX_SHOWN }) : '';
+    count.textContent = text('lines', { shown, total: lines.length }) + capped;
     if (!lines.length) replaceChildren(list, h('li', { class: 'muted', 'data-role': 'empty' }, text('empty')));
   }
 
+  // The drawn rows are the latest lines: row i shows lines[lines.length - rows + i].
   function applySearch() {
-    [...list.querySelectorAll('li:not([data-role=empty])')].forEach((item, index) => {
-      item.hidden = !matches(lines[index]);
+    const items = [...list.querySelectorAll('li:not([data-role=empty])')];
+    const first = lines.length - items.length;
+    items.forEach((item, index) => {
+      item.hidden = !matches(lines[first + index]);
     });
     updateCount();
   }
 
+  // Whether the list follows its end: kept from scroll events, so an append never reads the layout first.
+  let stick = true;
+  list.addEventListener('scroll', () => {
+    stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+  }, { passive: true });
+
   function append(batch) {
     if (!batch.length) return;
     if (lines.length === 0) list.replaceChildren();
-    const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
     lines = lines.concat(batch);
-    list.append(...batch.map(row));
-    if (stick) list.scrollTop = list.scrollHeight;
+    list.append(...batch.slice(-MAX_SHOWN).map(row));
+    while (list.childElementCount > MAX_SHOWN) list.firstElementChild.remove();
+    // Scrolled at the start of the next frame, when the layout is clean: reading it now would lay out the
+    // whole dialog again in the middle of this frame's updates.
+    if (stick) requestAnimationFrame(() => { list.scrollTop = list.scrollHeight; });
     updateCount();
   }
 

@@ -59,7 +59,13 @@ function outcomeOf(event) {
   }
 }
 
-const eventOrder = (a, b) => (toMillis(a.occurred_at) ?? 0) - (toMillis(b.occurred_at) ?? 0) || (a.sequence ?? 0) - (b.sequence ?? 0);
+// Each event's instant parsed once (sorting thousands of events would otherwise parse each many times).
+const instants = new WeakMap();
+const instant = (event) => {
+  if (!instants.has(event)) instants.set(event, toMillis(event.occurred_at) ?? 0);
+  return instants.get(event);
+};
+const eventOrder = (a, b) => instant(a) - instant(b) || (a.sequence ?? 0) - (b.sequence ?? 0);
 const typeLabel = (type) => t(`event.${type}`, { reason: '' }).replace(/[：:]\s*$/, '');
 const percent = (event) => `${Math.round(Number(event.progress ?? 0))} %`;
 
@@ -118,11 +124,12 @@ export function runTimeline() {
     note.hidden = false;
   };
 
+  const touched = new Set(); // folds that took events in this batch: their line is redrawn once, at the end
   const appendEvent = (event) => {
     const last = groups.at(-1);
     if (event.type === 'Progress' && last?.kind === 'fold') {
       last.events.push(event);
-      last.refresh();
+      touched.add(last);
       return;
     }
     const group = event.type === 'Progress' ? progressFold([event])
@@ -137,6 +144,11 @@ export function runTimeline() {
     ended = false;
     replaceChildren(list, h('li', { class: 'muted' }, t('run.no_events')));
     for (const event of events) appendEvent(event);
+    refreshTouched();
+  };
+  const refreshTouched = () => {
+    for (const fold of touched) fold.refresh();
+    touched.clear();
   };
   const flush = () => {
     scheduled = 0;
@@ -149,6 +161,7 @@ export function runTimeline() {
     events.push(...fresh);
     if (inOrder) {
       for (const event of fresh) appendEvent(event);
+      refreshTouched();
     } else {
       events.sort(eventOrder);
       redraw();

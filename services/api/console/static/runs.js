@@ -4,6 +4,7 @@ import { badge, h, replaceChildren } from './dom.js';
 import { formatDuration, formatTime, fromLocalInput, toIsoAtOffset, toMillis } from './format.js';
 import { t } from './i18n.js';
 import { runActionButtons } from './run_actions.js';
+import { clearSelection, connectBulk, renderBulkBar, selectBox } from './runs_bulk.js';
 import { showRunDetail } from './run_detail.js';
 import { runsHash, writeRunsLocation } from './url_state.js';
 import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
@@ -15,6 +16,7 @@ const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded:
 const form = () => document.getElementById('run-filters');
 
 export function setupRunFilters() {
+  connectBulk({ items: () => view.items, total: () => view.total, filter: apiFilter, reload: loadRuns });
   form().addEventListener('submit', (event) => {
     event.preventDefault();
     applyFilters();
@@ -95,12 +97,22 @@ function fillFilterOptions() {
   fill(timeField, [['scheduled', t('runs.by_scheduled')], ['started', t('runs.by_started')]]);
 }
 
+const bound = (moment) => (moment === null || moment === undefined ? null : toIsoAtOffset(moment));
+
+// The page's filters as a bulk action's `filter` (only those set): "every run matching the filter".
+function apiFilter() {
+  const { job_id, status, is_manual, since, until, time_field } = view.filters;
+  const filter = { job_id, status, is_manual: is_manual === '' || is_manual === undefined ? null : is_manual === 'true',
+    since: bound(since), until: bound(until), time_field: bound(since) || bound(until) ? time_field : null };
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== null && value !== undefined && value !== ''));
+}
+
 // Every filter is applied by the API (over all runs, with the total of the matches): a page is what it says.
 export async function loadRuns() {
   const { job_id, status, is_manual, since, until, time_field } = view.filters;
-  const bound = (moment) => (moment === null || moment === undefined ? null : toIsoAtOffset(moment));
   const query = { job_id, status, is_manual, limit: PAGE_SIZE, offset: view.offset, since: bound(since), until: bound(until),
     time_field: bound(since) || bound(until) ? time_field : null };
+  clearSelection();
   try {
     const page = await api.executions(query);
     view.items = page.items.filter((run) => !isDeleted(run.execution_id)).map(withLiveState);
@@ -145,7 +157,7 @@ export function onRunsEvent(type, run) {
   }
   if (index >= 0) {
     view.items[index] = withLiveState(view.items[index]);
-    updateRow(view.items[index]);
+    updateRowSoon(run.execution_id);
     return;
   }
   const candidate = { _id: run.execution_id, is_manual: false, ...liveRun(run.execution_id), ...run };
@@ -194,7 +206,7 @@ export function labelled(row, headers) {
 function plainRunRow(run) {
   const job = state.jobs.get(run.job_id);
   return h('tr', { 'data-execution-id': run.execution_id, 'data-status': run.status },
-    h('td', {}, h('button', { type: 'button', class: 'link mono', 'data-role': 'run-detail', onclick: () => showRunDetail(run.execution_id),
+    h('td', { class: 'run-id' }, selectBox(run), h('button', { type: 'button', class: 'link mono', 'data-role': 'run-detail', onclick: () => showRunDetail(run.execution_id),
       'aria-label': `${t('action.detail')} ${run.execution_id.slice(0, 8)} · ${job?.display_name || run.job_name || run.job_id}` },
       run.execution_id.slice(0, 8))),
     h('td', {}, job?.display_name || run.job_name || run.job_id, h('code', { class: 'muted block small' }, run.job_id)),
@@ -205,6 +217,24 @@ function plainRunRow(run) {
     h('td', { class: 'nowrap' }, formatDuration(run.execution_time)),
     h('td', { class: 'progress-col' }, progressCell(run)),
     h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
+}
+
+// Rows changed by the stream, redrawn once per animation frame: a run reporting progress hundreds of times
+// a second costs one row update a frame, not one per event.
+const dirtyRows = new Set();
+let rowFrame = 0;
+
+function updateRowSoon(executionId) {
+  dirtyRows.add(executionId);
+  rowFrame ||= requestAnimationFrame(() => {
+    rowFrame = 0;
+    const ids = [...dirtyRows];
+    dirtyRows.clear();
+    for (const id of ids) {
+      const run = view.items.find((item) => item.execution_id === id);
+      if (run) updateRow(run);
+    }
+  });
 }
 
 function updateRow(run) {
@@ -225,6 +255,7 @@ export function renderRuns() {
     replaceChildren(container, h('p', { class: 'form-error' }, view.error,
       h('button', { type: 'button', class: 'small', onclick: loadRuns }, t('action.retry'))));
     replaceChildren(document.getElementById('runs-pager'));
+    renderBulkBar();
     return;
   }
   const headers = RUN_HEADERS;
@@ -232,6 +263,7 @@ export function renderRuns() {
     h('thead', {}, h('tr', {}, headers.map((key) => h('th', {}, t(key))))),
     h('tbody', {}, view.items.length ? view.items.map(runRow) : h('tr', {}, h('td', { colspan: 9, class: 'empty' }, t('runs.empty'))))));
   renderPager();
+  renderBulkBar();
 }
 
 function renderPager() {

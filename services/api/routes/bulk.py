@@ -1,0 +1,196 @@
+"""Bulk actions on executions (admin): delete or mark failed a selection of runs, and a job's retention
+command; each run gets its own per-run command (see `services.api.bulk`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+
+from domain.records import ExecutionRecord
+from infrastructure.store.port import ExecutionQuery
+from services.api.bulk import (
+    MAX_BULK_RUNS,
+    MAX_RUNNING_OPERATIONS,
+    BulkOperation,
+    SelectionTooLarge,
+    TooManyOperations,
+    applies_to,
+    new_operation_id,
+    runs_by_ids,
+    runs_matching,
+)
+from services.api.bulk_schemas import (
+    OPERATION_ID_PATTERN,
+    BulkAction,
+    BulkFilter,
+    BulkProgress,
+    BulkRequest,
+    RetentionRequest,
+)
+from services.api.commands import accepted_responses
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
+from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.messages import text
+from services.api.schemas import Envelope
+from services.api.time_bounds import utc_bound
+from services.api.views import now_iso
+
+router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
+
+OperationIdPath = Annotated[
+    str, Path(pattern=OPERATION_ID_PATTERN, description="the bulk operation's id", max_length=64)
+]
+BULK_DESCRIPTION = (
+    "Select runs by id (`execution_ids`, at most 1,000) or as every run matching `filter` (the filters of "
+    "`GET /executions`; at most 10,000 runs, more is refused with 422). Each selected run gets the same "
+    "command a single click sends (`DeleteExecution` or `MarkExecutionFailed`), so each is audited on its "
+    "own. `delete` skips runs still queued or running, `mark_failed` runs already ended; the answer says "
+    "how many. Answers 202 at once with the operation's progress (read it at the `Location`); 200 when "
+    "`operation_id` names an operation that is done. Each run's "
+    "command id is derived from the operation id: re-send the request with `operation_id` to carry on an "
+    "operation that stopped (broker down, API restarted) without doing anything twice."
+)
+
+
+BULK_ACCEPTED = accepted_responses(Envelope[BulkProgress])
+
+
+def bulk_location(operation_id: str) -> str:
+    return f"/api/scheduler/executions/bulk/{quote(operation_id, safe='')}"
+
+
+def _query(context: ApiContext, chosen: BulkFilter) -> ExecutionQuery:
+    since, until = utc_bound(chosen.since, context.zone), utc_bound(chosen.until, context.zone)
+    if since is not None and until is not None and since > until:
+        assert chosen.since is not None and chosen.until is not None
+        detail = text("range_inverted", since=chosen.since.isoformat(), until=chosen.until.isoformat())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+    return ExecutionQuery(
+        chosen.job_id, chosen.status, chosen.is_manual, 1, 0, since, until, chosen.time_field
+    )
+
+
+async def _selection(context: ApiContext, request: BulkRequest) -> tuple[list[ExecutionRecord], int]:
+    """The selected runs and how many ids named none; 422 over `MAX_BULK_RUNS`."""
+    if request.execution_ids is not None:
+        return await runs_by_ids(context.store, request.execution_ids)
+    assert request.filter is not None
+    try:
+        return await runs_matching(context.store, _query(context, request.filter)), 0
+    except SelectionTooLarge as error:
+        detail = text("bulk_too_large", total=error.total, limit=MAX_BULK_RUNS)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from None
+
+
+async def _start(
+    context: ApiContext, user: AdminUser, request: BulkRequest, response: Response
+) -> Envelope[BulkProgress]:
+    """Resolve the selection, start publishing, answer 202 with the progress (or the known operation's)."""
+    operation_id = request.operation_id or new_operation_id()
+    location = bulk_location(operation_id)
+    known = context.bulk.get(operation_id)
+    if known is not None and known.state == "done":
+        return _progress_envelope(context, known, location)
+    response.status_code = status.HTTP_202_ACCEPTED
+    response.headers["Location"] = location
+    if known is not None and known.state == "running":
+        return _progress_envelope(context, known, location)
+    records, missing = await _selection(context, request)
+    action: BulkAction = request.action
+    targets = [record.execution_id for record in records if applies_to(action, record)]
+    operation = BulkOperation(
+        operation_id=operation_id,
+        action=action,
+        actor=user.username,
+        producer=context.producer,
+        reason=request.reason or text("default_failure_reason"),
+        selected=len(records) + missing,
+        missing=missing,
+        targets=targets,
+        skipped=len(records) - len(targets),
+        started_at=datetime.now(UTC),
+    )
+    try:
+        context.bulk.start(context.bus, operation)
+    except TooManyOperations:
+        detail = text("bulk_busy", limit=MAX_RUNNING_OPERATIONS)
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=detail) from None
+    note = text("bulk_skip_active" if action == "delete" else "bulk_skip_ended")
+    message = text(
+        "bulk_started",
+        operation_id=operation_id,
+        selected=operation.selected,
+        to_send=len(targets),
+        skipped=operation.skipped,
+        skip_note=note,
+        location=location,
+    )
+    return Envelope(data=operation.progress(context.zone), message=message, timestamp=now_iso(context.zone))
+
+
+def _progress_envelope(
+    context: ApiContext, operation: BulkOperation, location: str
+) -> Envelope[BulkProgress]:
+    progress = operation.progress(context.zone)
+    message = text(
+        "bulk_progress",
+        operation_id=operation.operation_id,
+        sent=progress.sent,
+        to_send=progress.to_send,
+        state=progress.state,
+    )
+    if location not in message:
+        message = f"{message}; {location}"
+    return Envelope(data=progress, message=message, timestamp=now_iso(context.zone))
+
+
+@router.post(
+    "/executions/bulk",
+    summary="Delete or mark failed many executions at once (admin)",
+    description=BULK_DESCRIPTION,
+    response_model=Envelope[BulkProgress],
+    responses=responses(*ADMIN, *WITH_BODY, 429) | BULK_ACCEPTED,
+)
+async def bulk_executions(
+    context: Context, user: AdminUser, request: BulkRequest, response: Response
+) -> Envelope[BulkProgress]:
+    return await _start(context, user, request, response)
+
+
+@router.get(
+    "/executions/bulk/{operation_id}",
+    summary="Where a bulk operation stands",
+    description="Kept by the API process that runs it (the newest 100): after a restart, 404; re-send the "
+    "operation with its `operation_id` to carry it on.",
+    response_model=Envelope[BulkProgress],
+    responses=responses(*READ, 404),
+)
+async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Envelope[BulkProgress]:
+    operation = context.bulk.get(operation_id)
+    if operation is None:
+        detail = text("bulk_not_found", operation_id=operation_id)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
+    return _progress_envelope(context, operation, bulk_location(operation_id))
+
+
+@router.post(
+    "/jobs/{job_id}/executions/retention",
+    summary="Delete a job's finished runs due before a moment (admin)",
+    description="A bulk `delete` of every run of the job scheduled before `before` (runs still queued or "
+    "running are skipped and counted); the same bounds, progress and re-sending as "
+    "`POST /executions/bulk`. A job no longer in the catalogue keeps its runs: its id is accepted.",
+    response_model=Envelope[BulkProgress],
+    responses=responses(*ADMIN, *WITH_BODY, 429) | BULK_ACCEPTED,
+)
+async def job_retention(
+    context: Context, user: AdminUser, job_id: JobId, request: RetentionRequest, response: Response
+) -> Envelope[BulkProgress]:
+    bulk = BulkRequest(
+        action="delete",
+        filter=BulkFilter(job_id=job_id, until=request.before, time_field="scheduled"),
+        operation_id=request.operation_id,
+    )
+    return await _start(context, user, bulk, response)
