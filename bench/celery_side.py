@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from bench.cpu import CpuMeter, cpu_line, record_cpu, with_bench_process
+from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
 from bench.environment import (
     REDIS_URL,
     ROOT,
@@ -119,9 +119,11 @@ async def measure_celery(run: BenchRun) -> None:
             await asyncio.to_thread(run_batch, WARM_UP_RUNS, backend)  # not measured
             key = f"runs.celery.w{workers}.per_s"
             for repetition in range(run.plan.repetitions):
+                idle = await idle_rates(with_bench_process(pids))
                 meter = CpuMeter(with_bench_process(pids)).start()
                 rate = await asyncio.to_thread(run_batch, run.plan.runs_per_batch, backend)
                 meter.stop()
+                meter.net_of(idle)
                 results.add(key, rate)
                 record_cpu(
                     results, GROUP_CPU, f"cpu.celery.w{workers}", f"Celery, {workers} worker(s)",

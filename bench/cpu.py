@@ -7,6 +7,7 @@ wall clock says how many cores the pipeline kept busy (2.0 on this machine: it r
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ class CpuMeter:
     pids: Mapping[str, int]
     spent: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
+    gross: float | None = None  # the total before `net_of`: what the cores really ran
     _before: dict[str, float] = field(default_factory=dict)
     _started: float = 0.0
 
@@ -52,6 +54,13 @@ class CpuMeter:
         self.spent = {name: cpu_seconds(pid) - self._before[name] for name, pid in self.pids.items()}
         return self.spent
 
+    def net_of(self, idle: Mapping[str, float]) -> None:
+        """Subtract each process's idle CPU rate over the batch's wall time (never below zero)."""
+        self.gross = self.total
+        self.spent = {
+            name: max(0.0, value - idle.get(name, 0.0) * self.wall_s) for name, value in self.spent.items()
+        }
+
     @property
     def total(self) -> float:
         return sum(value for value in self.spent.values() if value == value)
@@ -59,7 +68,18 @@ class CpuMeter:
     @property
     def cores_busy(self) -> float:
         """Mean number of cores the measured processes kept busy over the batch."""
-        return self.total / self.wall_s if self.wall_s > 0 else float("nan")
+        used = self.total if self.gross is None else self.gross
+        return used / self.wall_s if self.wall_s > 0 else float("nan")
+
+
+async def idle_rates(pids: Mapping[str, int], seconds: float = 2.0) -> dict[str, float]:
+    """CPU seconds per wall second each process spends with nothing to do (heartbeats, polls, timers):
+    measured before a batch, subtracted from it (`CpuMeter.net_of`), so that a slow batch on a loaded
+    machine is not charged for the time it took."""
+    meter = CpuMeter(pids).start()
+    await asyncio.sleep(seconds)
+    spent = meter.stop()
+    return {name: max(0.0, value / meter.wall_s) for name, value in spent.items() if value == value}
 
 
 def with_bench_process(pids: Mapping[str, int]) -> dict[str, int]:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from bench.cpu import CpuMeter, cpu_line, record_cpu, with_bench_process
+from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
 from bench.environment import (
     Processes,
     ServiceProcess,
@@ -66,10 +66,13 @@ async def measure_configuration(
     run.results.figure(key, GROUP, label, "runs/s", baseline="scaling.w1.per_s")
     await runs_batch(bus, database, WARM_UP_RUNS, f"s{name}warm")
     for repetition in range(run.plan.repetitions):
+        measured = with_bench_process(pids)
+        idle = await idle_rates(measured)
         with profiled(pids if repetition == 0 else {}, name) as profiles:
-            meter = CpuMeter(with_bench_process(pids)).start()
+            meter = CpuMeter(measured).start()
             rate, failed = await runs_batch(bus, database, run.plan.runs_per_batch, f"s{name}r{repetition}")
             meter.stop()
+        meter.net_of(idle)
         if profiles:
             run.log(f"profiles, {name}:\n{summary(profiles)}")
         meter.spent = summed_workers(meter.spent)
@@ -124,8 +127,9 @@ async def measure_scaling(run: BenchRun) -> None:
                 await bus.close()
     run.note(
         f"scaling: {run.plan.runs_per_batch} zero-duration canary runs per repetition as in (3); CPU from "
-        "/proc/<pid>/stat (utime+stime) over each batch, the bench process included (it publishes and "
-        f"polls); the broker's own CPU is not counted (shared); {os.cpu_count()} cores"
+        "/proc/<pid>/stat (utime+stime) over each batch, net of each process's idle rate measured for 2 s "
+        "just before (heartbeats, timers, polls), the bench process included (it publishes and polls); the "
+        f"broker's own CPU is not counted (shared); {os.cpu_count()} cores"
     )
 
 

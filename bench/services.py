@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from bench.celery_side import WORKER_COUNTS, measure_celery
-from bench.cpu import CpuMeter, cpu_line, record_cpu, with_bench_process
+from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
 from bench.environment import (
     ROOT,
     Api,
@@ -288,12 +288,14 @@ async def distributed_session(run: BenchRun) -> None:
                     pids = {**named, **{worker.name: worker.pid for worker in workers}}
                     await runs_batch(bus, database, WARM_UP_RUNS, f"w{count}warm")  # not measured
                     for repetition in range(run.plan.repetitions):
+                        idle = await idle_rates(with_bench_process(pids))
                         meter = CpuMeter(with_bench_process(pids)).start()
                         async with RssSampler(pids) as sampler:
                             rate, failed = await runs_batch(
                                 bus, database, run.plan.runs_per_batch, f"w{count}r{repetition}"
                             )
                         meter.stop()
+                        meter.net_of(idle)
                         record_peaks(run, sampler)
                         run.results.add(f"runs.ours.w{count}.per_s", rate)
                         record_cpu(
