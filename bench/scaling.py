@@ -37,6 +37,7 @@ NULL = "null"  # the configuration with a worker that does nothing
 # A subset for a quick before/after comparison, e.g. BENCH_SCALING="1,null" (default: all of them).
 SUBSET_ENV = "BENCH_SCALING"
 REDISPATCH_S = 900
+START_TIMEOUT_S = 300  # 8 workers starting at once on a loaded 2-core machine take their time
 
 
 def configurations() -> tuple[tuple[int, ...], bool]:
@@ -99,12 +100,12 @@ async def measure_scaling(run: BenchRun) -> None:
             SCHEDULER_QUEUED_RUN_REDISPATCH_S=str(REDISPATCH_S),
         )
         projector = group.start("services.projector", env, "projector")
-        await projector.wait_for_log("consuming projector.events")
+        await projector.wait_for_log("consuming projector.events", timeout=START_TIMEOUT_S)
         scheduler = group.start("services.scheduler", env, "scheduler")
         api_process = group.start("services.api", env, "api")
         named = {"api": api_process.pid, "scheduler": scheduler.pid, "projector": projector.pid}
         workers: list[ServiceProcess] = []
-        async with api_session(f"http://127.0.0.1:{port}", group.started):
+        async with api_session(f"http://127.0.0.1:{port}", group.started, timeout=START_TIMEOUT_S):
             bus = RabbitMQBus(url, connection_name="bench:scaling")
             await bus.start()
             try:
@@ -113,14 +114,14 @@ async def measure_scaling(run: BenchRun) -> None:
                     while len(workers) < count:
                         workers.append(start_worker(group, env, len(workers) + 1))
                     for worker in workers:
-                        await worker.wait_for_log("ready (capacity")
+                        await worker.wait_for_log("ready (capacity", timeout=START_TIMEOUT_S)
                     pids = {**named, **{worker.name: worker.pid for worker in workers}}
                     await measure_configuration(run, bus, database, pids, f"w{count}")
                 for worker in workers:
                     worker.stop()
                 if with_null:
                     null = start_null_worker(group, env)
-                    await null.wait_for_log("null worker ready")
+                    await null.wait_for_log("null worker ready", timeout=START_TIMEOUT_S)
                     pids = {**named, "worker-null": null.pid}
                     await measure_configuration(run, bus, database, pids, NULL)
             finally:
