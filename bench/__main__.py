@@ -44,6 +44,7 @@ MEASUREMENTS = {
     "alerts": ("bench.alert_latency", "measure_alerts"),  # (12)
     "one_off": ("bench.one_off_lag", "measure_one_off_runs"),  # (13)
     "dependencies": ("bench.dependency_latency", "measure_dependencies"),  # (14)
+    "scaling": ("bench.scaling", "measure_scaling"),  # (15) 1, 2, 4, 8 workers; scheduler+projector ceiling
 }
 
 
@@ -58,6 +59,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--full", action="store_true", help="the long run (1,000,000-row data sets)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these measurements")
     parser.add_argument("--repetitions", type=int, default=None, help="override the plan's repetitions")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="override the plan's runs per batch of (3) and (13)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     return parser.parse_args()
 
@@ -149,6 +153,8 @@ def main() -> int:
     plan = FULL if arguments.full else QUICK
     if arguments.repetitions:
         plan = replace(plan, repetitions=arguments.repetitions)
+    if arguments.runs:
+        plan = replace(plan, runs_per_batch=max(1, min(arguments.runs, 100_000)))
     if not broker_reachable():
         print("RabbitMQ is not reachable on 127.0.0.1:5672: start it first", file=sys.stderr)
         return 2

@@ -12,11 +12,13 @@ import os
 import time
 from typing import Any
 
+from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
 from bench.environment import (
     REDIS_URL,
     ROOT,
     BenchError,
     Processes,
+    ServiceProcess,
     fresh_dir,
     processes,
     redis_reachable,
@@ -27,6 +29,7 @@ from bench.plan import BenchRun
 WORKER_COUNTS = (1, 3)
 POLL_S = 0.01
 POLL_WINDOW = 100
+GROUP_CPU = "3c CPU per 1,000 runs"
 WARM_UP_RUNS = 100  # as for ours: a first batch after the workers start is not measured
 
 
@@ -36,12 +39,12 @@ def celery_env(broker: str, backend: str) -> dict[str, str]:
     return env
 
 
-def start_worker(group: Processes, env: dict[str, str], number: int) -> None:
+def start_worker(group: Processes, env: dict[str, str], number: int) -> ServiceProcess:
     arguments = (
         "-A", "bench.celery_app", "worker", "--pool=solo", "--concurrency=1", "-E",
         "-Q", "bench.noop", "-n", f"bench{number}@%h", "--loglevel=WARNING",
     )  # fmt: skip
-    group.start("celery", env, f"celery-worker-{number}", arguments)
+    return group.start("celery", env, f"celery-worker-{number}", arguments)
 
 
 def wait_for_workers(count: int, timeout: float = 60) -> None:
@@ -106,15 +109,25 @@ async def measure_celery(run: BenchRun) -> None:
         env = celery_env(broker, backend)
         monitor = group.start("bench.celery_monitor", env, "celery-monitor")
         await monitor.wait_for_log("ready")
+        pids = {"celery monitor": monitor.pid}
         started = 0
         for workers in WORKER_COUNTS:
             while started < workers:
                 started += 1
-                start_worker(group, env, started)
+                pids[f"celery worker-{started}"] = start_worker(group, env, started).pid
             await asyncio.to_thread(wait_for_workers, workers)
             await asyncio.to_thread(run_batch, WARM_UP_RUNS, backend)  # not measured
             key = f"runs.celery.w{workers}.per_s"
             for repetition in range(run.plan.repetitions):
+                idle = await idle_rates(with_bench_process(pids))
+                meter = CpuMeter(with_bench_process(pids)).start()
                 rate = await asyncio.to_thread(run_batch, run.plan.runs_per_batch, backend)
+                meter.stop()
+                meter.net_of(idle)
                 results.add(key, rate)
+                record_cpu(
+                    results, GROUP_CPU, f"cpu.celery.w{workers}", f"Celery, {workers} worker(s)",
+                    meter, run.plan.runs_per_batch,
+                )  # fmt: skip
                 run.log(f"Celery, {workers} worker(s) #{repetition + 1}: {rate:,.0f} tasks/s")
+                run.log(cpu_line(meter, run.plan.runs_per_batch))

@@ -151,8 +151,13 @@ class ServiceProcess:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
+        command = [sys.executable, "-m", module, *arguments]
+        if os.environ.get("BENCH_CPROFILE") and module.startswith("services."):
+            # CPU profile of each service process (`bench/cprofiled.py`), one file per process name.
+            command = [sys.executable, "-m", "bench.cprofiled", module, *arguments]
+            env = {**env, "BENCH_CPROFILE_NAME": name}
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", module, *arguments],
+            command,
             cwd=ROOT,
             env=env,
             stdout=self._log,

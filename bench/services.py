@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from bench.celery_side import WORKER_COUNTS, measure_celery
+from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
 from bench.environment import (
     ROOT,
     Api,
@@ -39,6 +40,7 @@ from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 GROUP_RUNS = "3 runs per second"
 GROUP_LATENCY = "4 trigger latency"
 GROUP_MEMORY = "8 memory (RSS)"
+GROUP_CPU = "3c CPU per 1,000 runs"
 ZERO_RUN = {"duration_s": 0, "steps": 1}
 RUNNING_HOLD_S = 0.15  # how long the "→ running" runs stay running, so the running state can be seen
 POLL_S = 0.002
@@ -286,15 +288,24 @@ async def distributed_session(run: BenchRun) -> None:
                     pids = {**named, **{worker.name: worker.pid for worker in workers}}
                     await runs_batch(bus, database, WARM_UP_RUNS, f"w{count}warm")  # not measured
                     for repetition in range(run.plan.repetitions):
+                        idle = await idle_rates(with_bench_process(pids))
+                        meter = CpuMeter(with_bench_process(pids)).start()
                         async with RssSampler(pids) as sampler:
                             rate, failed = await runs_batch(
                                 bus, database, run.plan.runs_per_batch, f"w{count}r{repetition}"
                             )
+                        meter.stop()
+                        meter.net_of(idle)
                         record_peaks(run, sampler)
                         run.results.add(f"runs.ours.w{count}.per_s", rate)
+                        record_cpu(
+                            run.results, GROUP_CPU, f"cpu.ours.w{count}", f"ours, {count} worker(s)",
+                            meter, run.plan.runs_per_batch,
+                        )  # fmt: skip
                         if failed:
                             run.note(f"runs w{count} #{repetition + 1}: {failed} runs did not end in success")
                         run.log(f"ours, {count} worker(s) #{repetition + 1}: {rate:,.0f} runs/s")
+                        run.log(cpu_line(meter, run.plan.runs_per_batch))
             finally:
                 await bus.close()
 

@@ -59,6 +59,9 @@ class QueueSpec:
     exclusive: bool = False
     single_active_consumer: bool = False
     delivery_limit: int = DELIVERY_LIMIT
+    # Keys an earlier version bound this queue to: unbound when the queue is declared, so a broker that
+    # kept the queue (durable) stops routing those messages to it.
+    retired_keys: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -83,16 +86,19 @@ DEFAULT_POOL = "default"
 COMMANDS = QueueSpec(COMMANDS_QUEUE, COMMANDS_EXCHANGE, single_active_consumer=True)
 RUNS = QueueSpec(RUNS_QUEUE, RUNS_EXCHANGE, binding_keys=(f"RunJob.{DEFAULT_POOL}",))
 PROJECTOR = QueueSpec(PROJECTOR_QUEUE, EVENTS_EXCHANGE, single_active_consumer=True)
-# What the active scheduler follows of the runs (overlap, retries, lost runs).
+# What the active scheduler follows of the runs (overlap, retries, lost runs). Not `Progress`: a running
+# run is heard of by its start, its worker's heartbeats (every few seconds, well within the run heartbeat
+# timeout) and its end; a progress report per step cost a delivery, a decode and an ack (issue 18).
 LIFECYCLE = QueueSpec(
     "scheduler.lifecycle",
     EVENTS_EXCHANGE,
     binding_keys=(
-        "RunQueued", "JobStarted", "Progress", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
+        "RunQueued", "JobStarted", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
         "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat", "QueuedRunCancelled",
         "RunScheduled",
     ),
     single_active_consumer=True,
+    retired_keys=("Progress",),
 )  # fmt: skip
 ALERTER_QUEUE = "alerter.events"
 # What the alerter follows: the runs' outcomes, the catalogue (names, pauses), the scheduler leader's

@@ -327,6 +327,11 @@ class InMemoryBus:
         for key in spec.binding_keys:
             if not any(bound_key == key and bound is queue for bound_key, bound in bindings):
                 bindings.append((key, queue))
+        retired = set(spec.retired_keys)
+        if retired:
+            bindings[:] = [
+                (key, bound) for key, bound in bindings if bound is not queue or key not in retired
+            ]
         return queue
 
     def _route(self, exchange: str, key: str, body: bytes) -> None:

@@ -120,6 +120,8 @@ async def declare_queue(channel: AbstractChannel, spec: QueueSpec, *, quorum: bo
         )
     for key in spec.binding_keys:
         await queue.bind(spec.exchange, routing_key=key)
+    for key in spec.retired_keys:  # unbinding what is not bound is no error
+        await queue.unbind(spec.exchange, routing_key=key)
     return queue
 
 

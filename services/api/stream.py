@@ -1,5 +1,10 @@
 """The live event stream: one exclusive bus subscription per API process, fanned out to SSE clients.
 
+The subscription exists only while clients are connected: the first client's request subscribes (its
+exclusive queue is declared and bound then), and `LINGER_S` after the last client left it is cancelled,
+which deletes the queue. An API process nobody watches receives no events at all (issue 18: every event
+delivered to an API that nobody watched cost a decode and an acknowledgement).
+
 The bus handler never waits on a client: each client has a bounded queue, and a client that falls too
 far behind is disconnected (its browser reconnects and reloads what it missed through `GET /events`).
 """
@@ -8,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -20,7 +24,8 @@ from services.api.metrics import ApiMetrics
 
 logger = logging.getLogger(__name__)
 
-RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+# How long the subscription outlives its last client: a page reload reconnects within it at no cost.
+LINGER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -72,56 +77,89 @@ class StreamClient:
 
 
 class EventStreamHub:
-    def __init__(self, bus: Bus, metrics: ApiMetrics, *, client_buffer: int) -> None:
+    def __init__(
+        self, bus: Bus, metrics: ApiMetrics, *, client_buffer: int, linger_s: float = LINGER_S
+    ) -> None:
         self._bus = bus
         self._metrics = metrics
         self._client_buffer = client_buffer
+        self._linger_s = linger_s
         self._clients: set[StreamClient] = set()
         self._subscription: Subscription | None = None
-        self._subscribing: asyncio.Task[None] | None = None
+        self._subscribing = asyncio.Lock()
+        self._lingering: asyncio.Task[None] | None = None
+        self._open = False
 
     @property
     def running(self) -> bool:
+        """Subscribed to the events now (only while clients are connected, or just after)."""
         return self._subscription is not None
+
+    @property
+    def open(self) -> bool:
+        """Started and not stopped: clients may connect (`subscribe_for_client` first)."""
+        return self._open
 
     @property
     def client_count(self) -> int:
         return len(self._clients)
 
     async def start(self) -> None:
-        """Subscribe now if the bus can; otherwise keep trying in the background (the API still serves)."""
-        try:
-            await self._subscribe()
-        except BusUnavailable as error:
-            logger.warning("live stream not available yet (%s); retrying in the background", error)
-            self._subscribing = asyncio.create_task(self._subscribe_until_done(), name="stream subscribe")
+        """Open for clients; nothing is subscribed before the first one comes."""
+        self._open = True
 
-    async def _subscribe(self) -> None:
-        self._subscription = await self._bus.consume(API_STREAM, self._on_event, prefetch=256)
-        logger.info("live stream subscribed to %s", EVENTS_EXCHANGE)
+    async def subscribe_for_client(self) -> None:
+        """Make sure the subscription exists before a client connects; `BusUnavailable` if the bus
+        cannot subscribe now (the client is answered 503 and retries)."""
+        if not self._open:
+            raise BusUnavailable("the live stream is stopped")
+        self._stop_lingering()
+        async with self._subscribing:
+            if self._subscription is None:
+                self._subscription = await self._bus.consume(API_STREAM, self._on_event, prefetch=256)
+                logger.info("live stream subscribed to %s", EVENTS_EXCHANGE)
+        if not self._clients:  # until its client connects (a request refused after this never does)
+            self._linger()
 
-    async def _subscribe_until_done(self) -> None:
-        for attempt in itertools.count():
-            await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
-            try:
-                await self._subscribe()
+    def _linger(self) -> None:
+        """Cancel the subscription `linger_s` from now unless a client is connected by then."""
+        self._stop_lingering()
+        self._lingering = asyncio.get_running_loop().create_task(
+            self._unsubscribe_after_linger(), name="stream linger"
+        )
+
+    def _stop_lingering(self) -> None:
+        if self._lingering is not None:
+            self._lingering.cancel()
+            self._lingering = None
+
+    async def _unsubscribe_after_linger(self) -> None:
+        await asyncio.sleep(self._linger_s)
+        async with self._subscribing:
+            if self._clients:
                 return
-            except BusUnavailable as error:
-                logger.debug("live stream subscribe failed again: %s", error)
+            subscription, self._subscription = self._subscription, None
+            if subscription is not None:
+                await self._cancel(subscription)
+                logger.info("live stream unsubscribed: no client for %g s", self._linger_s)
+
+    async def _cancel(self, subscription: Subscription) -> None:
+        try:
+            await subscription.cancel()
+        except BusUnavailable:
+            logger.info("live stream subscription already gone", exc_info=True)
 
     async def stop(self) -> None:
         """Unsubscribe and end every client's stream (call before the bus is closed)."""
-        if self._subscribing is not None:
-            self._subscribing.cancel()
+        self._open = False
+        lingering, self._lingering = self._lingering, None
+        if lingering is not None:
+            lingering.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._subscribing
-            self._subscribing = None
+                await lingering
         subscription, self._subscription = self._subscription, None
         if subscription is not None:
-            try:
-                await subscription.cancel()
-            except BusUnavailable:
-                logger.info("live stream subscription already gone", exc_info=True)
+            await self._cancel(subscription)
         self.close_clients()
 
     def close_clients(self) -> None:
@@ -142,8 +180,11 @@ class EventStreamHub:
         client = StreamClient(stream_filter, self._client_buffer)
         self._clients.add(client)
         self._metrics.stream_clients.inc()
+        self._stop_lingering()
         try:
             yield client
         finally:
             self._clients.discard(client)
             self._metrics.stream_clients.dec()
+            if not self._clients and self._open and self._subscription is not None:
+                self._linger()

@@ -64,6 +64,8 @@ class RecordingBus:
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
     ) -> Subscription:
+        if not self.connected:
+            raise BusUnavailable("not connected (test double)")
         subscription = _FakeSubscription(self, queue, handler)
         self.subscriptions.append(subscription)
         return subscription

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -12,8 +13,10 @@ import pytest
 from contracts.codec import to_document
 from contracts.events import JobPaused, JobResumed, Progress, SchedulerHeartbeat
 from infrastructure.bus.memory_bus import InMemoryBus
+from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.sqlite_store import SQLiteStore
-from services.api.stream import StreamClient, StreamFilter
+from services.api.metrics import ApiMetrics
+from services.api.stream import EventStreamHub, StreamClient, StreamFilter
 from tests.api import seed
 from tests.api.conftest import ADMIN, AppFactory, app_of, bearer
 from tests.api.envelope import error, ok
@@ -109,13 +112,14 @@ async def test_event_log_bad_parameters(
 
 
 async def test_stream_delivers_published_events(client: httpx.AsyncClient, bus: RecordingBus) -> None:
-    [subscription] = bus.subscriptions
-    assert subscription.queue.exclusive and subscription.queue.binding_keys == ("#",)
+    assert bus.subscriptions == []  # nobody watches: the API receives no events
     token = bearer("victor")["Authorization"].removeprefix("Bearer ")
     async with SSEConnection(app_of(client), STREAM, params={"access_token": token}, headers={}) as sse:
         assert sse.status == 200 and sse.headers["content-type"].startswith("text/event-stream")
         hello = await sse.next_event()
         assert hello is not None and hello[""] == "connected" and hello["retry"] == "3000"
+        [subscription] = bus.subscriptions
+        assert subscription.queue.exclusive and subscription.queue.binding_keys == ("#",)
         event = paused("quotes", 0)
         await bus.deliver(event)
         received = await sse.next_event()
@@ -191,6 +195,7 @@ def test_a_slow_client_overflows_instead_of_blocking() -> None:
 
 async def test_hub_drops_overflowing_clients(client: httpx.AsyncClient, bus: RecordingBus) -> None:
     hub = app_of(client).state.api.stream
+    await hub.subscribe_for_client()
     with hub.connect(StreamFilter()) as slow:
         for minute in range(1001):
             await bus.deliver(paused("quotes", minute))
@@ -199,3 +204,42 @@ async def test_hub_drops_overflowing_clients(client: httpx.AsyncClient, bus: Rec
         assert len(received) < 1001
     metrics = app_of(client).state.api.metrics.render().decode()
     assert "scheduler_api_stream_clients_dropped_total 1.0" in metrics
+
+
+async def test_the_subscription_lives_only_while_clients_watch() -> None:
+    bus = RecordingBus()
+    hub = EventStreamHub(bus, ApiMetrics(), client_buffer=10, linger_s=0.05)
+    await hub.start()
+    assert bus.subscriptions == [] and not hub.running
+    await hub.subscribe_for_client()
+    with hub.connect(StreamFilter()) as first:
+        await hub.subscribe_for_client()  # a second client shares the one subscription
+        with hub.connect(StreamFilter()):
+            assert len(bus.subscriptions) == 1
+        await asyncio.sleep(0.1)  # one client left: still subscribed
+        assert hub.running and len(bus.subscriptions) == 1
+        await bus.deliver(paused("quotes", 0))
+        received = await anext(first.messages())
+        assert received.type == "JobPaused"
+    await wait_until(lambda: not hub.running and bus.subscriptions == [], message="unsubscribed")
+    await hub.stop()
+    with pytest.raises(BusUnavailable):
+        await hub.subscribe_for_client()
+
+
+async def test_a_subscription_without_its_client_is_cancelled() -> None:
+    """A request refused after its subscription was made (e.g. a bad parameter) leaves nothing behind."""
+    bus = RecordingBus()
+    hub = EventStreamHub(bus, ApiMetrics(), client_buffer=10, linger_s=0.05)
+    await hub.start()
+    await hub.subscribe_for_client()
+    assert len(bus.subscriptions) == 1
+    await wait_until(lambda: bus.subscriptions == [], message="unsubscribed")
+
+
+async def test_the_stream_answers_503_when_the_bus_cannot_subscribe(
+    client: httpx.AsyncClient, bus: RecordingBus, viewer: dict[str, str]
+) -> None:
+    bus.connected = False
+    async with SSEConnection(app_of(client), STREAM, headers=viewer) as sse:
+        assert sse.status == 503

@@ -190,6 +190,26 @@ async def test_events_are_routed_by_type(bus: Bus) -> None:
     assert everything.messages == published
 
 
+async def test_a_retired_binding_routes_nothing_any_more(bus: Bus) -> None:
+    """A durable queue bound to a key by an earlier version stops receiving it once declared without it."""
+    name = "test.events.retired"
+    earlier = QueueSpec(name, EVENTS_EXCHANGE, binding_keys=("JobStarted", "Progress"))
+    await bus.declare(earlier)
+    now = QueueSpec(
+        name, EVENTS_EXCHANGE, binding_keys=("JobStarted", "JobFinished"), retired_keys=("Progress",)
+    )
+    received = Recorder()
+    await bus.consume(now, received)
+    everything = Recorder()
+    await bus.consume(ALL_EVENTS, everything)
+
+    await bus.publish_many([progress(), job_started(), progress(percent=60), job_finished()])
+
+    await wait_until(lambda: len(everything.messages) == 4, message="all events")
+    await wait_until(lambda: len(received.messages) == 2, message="bound events")
+    assert [message.type for message in received.messages] == ["JobStarted", "JobFinished"]
+
+
 async def test_competing_consumers_share_the_work(bus: Bus) -> None:
     first, second = Recorder(), Recorder()
     await bus.consume(RUNS, first, prefetch=1)

@@ -10,6 +10,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import StringConstraints
 
 from contracts.events import EVENT_TYPES
+from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import EventQuery
 from services.api.auth_errors import language, message
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
@@ -61,11 +62,14 @@ async def list_events(
     return Envelope(data=page, message=f"获取到 {total} 个事件", timestamp=now_iso(context.zone))
 
 
-def live_stream(context: Context) -> EventStreamHub:
-    if not context.stream.running:
+async def live_stream(context: Context) -> EventStreamHub:
+    """The hub, subscribed to the events for this client (503 when the bus cannot subscribe now)."""
+    try:
+        await context.stream.subscribe_for_client()
+    except BusUnavailable:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail=text("stream_unavailable"), headers=RETRY_AFTER
-        )
+        ) from None
     return context.stream
 
 
