@@ -30,8 +30,8 @@ from bench.profiling import profiled, summary
 from bench.services import WARM_UP_RUNS, WORKER_CAPACITY, runs_batch, start_worker
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 
-GROUP = "13 scaling with workers"
-GROUP_CPU = "13c scaling: CPU per 1,000 runs"
+GROUP = "15 scaling with workers"
+GROUP_CPU = "15c scaling: CPU per 1,000 runs"
 WORKER_COUNTS = (1, 2, 4, 8)
 NULL = "null"  # the configuration with a worker that does nothing
 # A subset for a quick before/after comparison, e.g. BENCH_SCALING="1,null" (default: all of them).

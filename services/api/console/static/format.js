@@ -141,6 +141,8 @@ export function describeTrigger(raw) {
   if (interval) return describeInterval(interval.slice(1).map((part) => Number(part ?? 0)));
   const cron = /^cron\[(.*)\]$/.exec(text);
   if (cron) return describeCron(cron[1]) ?? text;
+  const after = /^after:(.+)$/.exec(text);
+  if (after) return t('trigger.after', { jobs: after[1].split(',').map((job) => job.trim()).join(', ') });
   return text || '—';
 }
 
