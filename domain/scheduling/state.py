@@ -307,6 +307,8 @@ def _heard(
     run = state.runs.get(execution_id)
     if run is None or attempt < run.attempt:
         return state
+    if run.retry_due is not None and attempt == run.attempt:
+        return state  # the attempt is over (a heartbeat sent before its `AttemptFailed`, delivered after)
     heard = replace(
         run,
         attempt=attempt,

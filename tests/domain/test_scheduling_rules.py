@@ -167,6 +167,34 @@ def test_a_retry_is_due_on_the_monotonic_clock_even_after_the_wall_clock_steps_b
     assert isinstance(run, RunJob) and run.attempt == 2
 
 
+def test_a_heartbeat_sent_before_an_attempt_failed_never_revives_the_attempt() -> None:
+    """A worker that hands a run back on shutdown may have a heartbeat naming the run in flight: delivered
+    after the `AttemptFailed`, it must not cancel the retry (the run would then be lost and failed)."""
+    state = running_state()
+    execution_id = scheduled_execution_id(JOB.job_id, T0)
+    handed_back = AttemptFailed(
+        producer="w",
+        job_id=JOB.job_id,
+        execution_id=execution_id,
+        reason="handed_back",
+        error_message="handed back",
+        retry_in_s=0,
+    )
+    state = evolve(state, handed_back, Now(T0, 5.0))
+    late_beat = WorkerHeartbeat(
+        producer="w",
+        worker_id="w1",
+        capacity=1,
+        interval_s=10,
+        runs=(RunRef(execution_id=execution_id, job_id=JOB.job_id, attempt=1),),
+    )
+    state = evolve(state, late_beat, Now(T0, 5.1))
+    due = decide_tick(state, JOBS, Now(T0, 6.0), WATCH, producer=PRODUCER)
+    assert [type(message) for decision in due for message in decision.messages] == [RunJob]
+    run = due[0].messages[0]
+    assert isinstance(run, RunJob) and run.attempt == 2
+
+
 # --- 3. grace across restarts and failovers --------------------------------------------------------------
 def fire_origins(expected_offset_s: float, now_offset_s: float, job=JOB) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     plan = downtime_fires(
