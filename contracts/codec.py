@@ -45,6 +45,7 @@ class MessageRejected(ValueError):
 
 
 def encode(message: Message) -> bytes:
+    """The JSON body that carries `message` on the bus (the inverse of `decode`)."""
     return message.model_dump_json().encode()
 
 
@@ -77,6 +78,11 @@ def decode(body: bytes | str) -> Message:
 
 
 def from_document(document: dict[str, Any]) -> Message:
+    """The message in a stored or received JSON document, upcast to its type's current version.
+
+    Raises MessageRejected, with the reason, when the `type` is missing or unknown or the fields are
+    invalid.
+    """
     message_type = document.get("type")
     if not isinstance(message_type, str):
         raise MessageRejected("missing or non-string field 'type'")

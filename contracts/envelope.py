@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 
 def new_message_id() -> str:
+    """A fresh random message id (32 hex characters), unique per message sent."""
     return uuid.uuid4().hex
 
 

@@ -41,6 +41,8 @@ class NoParameters(JobParameters):
 
 
 class CanaryParameters(JobParameters):
+    """Parameters of the pipeline canary: how long it runs, how often it reports progress, how it ends."""
+
     duration_s: float = Field(default=2, ge=0, le=3600, strict=True, description="seconds the run lasts")
     steps: StrictInt = Field(default=4, ge=1, le=10_000, description="progress reports, evenly spread")
     fail: StrictBool = Field(default=False, description="fail on purpose at the end")
@@ -53,6 +55,8 @@ class CanaryParameters(JobParameters):
 
 
 class SymbolParameters(JobParameters):
+    """Parameters of a per-stock sync: which stock codes to read (default: every one) and how many."""
+
     symbols: list[SymbolCode] | SymbolText | None = Field(
         default=None,
         max_length=SYMBOLS_MAX,
@@ -62,6 +66,8 @@ class SymbolParameters(JobParameters):
 
 
 class HistoryParameters(SymbolParameters):
+    """Parameters of a historical bars sync: the stocks, and the day from which bars are read again."""
+
     start_date: Annotated[str, AfterValidator(_iso_date)] | None = Field(
         default=None,
         pattern=r"^\d{4}-\d{2}-\d{2}$",
@@ -71,6 +77,8 @@ class HistoryParameters(SymbolParameters):
 
 
 class BasicInfoParameters(SymbolParameters):
+    """Parameters of the stock basic-info sync: the stocks, and whether per-stock details are read."""
+
     details: StrictBool = Field(default=True, description="false: the code list only, no per-stock details")
 
 
@@ -78,6 +86,8 @@ IsoDate = Annotated[str, AfterValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}
 
 
 class MarketReviewParameters(JobParameters):
+    """Parameters of the daily market review: one trading day, or a backfill between two days."""
+
     trade_date: IsoDate | None = Field(
         default=None, description="YYYY-MM-DD: review this day (default: the latest day with stored bars)"
     )

@@ -33,6 +33,8 @@ class JsonOutOfBounds(ValueError):
 
 @dataclass(frozen=True)
 class JsonLimits:
+    """The bounds one JSON document must stay within (sizes in characters, items and bytes)."""
+
     max_depth: int = 32
     max_items: int = 1000  # keys of one object or items of one array
     max_string: int = 4096  # characters of one string (keys included)

@@ -9,6 +9,8 @@ from contracts.run_logs import MAX_LINES_PER_BATCH
 
 
 class RunLogSettings(BaseModel):
+    """How much one run attempt may log, how often workers ship it, and how long lines are kept."""
+
     max_lines: int = Field(default=5000, ge=10, le=1_000_000, description="lines kept per run attempt")
     max_bytes: int = Field(
         default=2 * 1024 * 1024, ge=4096, le=256 * 1024 * 1024, description="bytes kept per run attempt"

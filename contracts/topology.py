@@ -78,6 +78,7 @@ def routing_key(message: Message) -> str:
 
 
 def exchange_for(message: Message) -> str:
+    """The exchange a message is published to, chosen by its kind (command, run, event or log)."""
     return EXCHANGE_FOR_KIND[message.kind]
 
 
