@@ -36,6 +36,7 @@ class Observations:
 
 
 def alert_id(*parts: str) -> str:
+    """A deterministic message id (32 hex digits) from `parts`: a decision taken twice is stored once."""
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -66,6 +67,7 @@ def raise_alert(
 def resolve(
     incident: Incident, reason: str, producer: str, now: datetime, cause: Event | None = None
 ) -> AlertResolved:
+    """The `AlertResolved` that closes `incident`; `cause` is the event that healed it, if any."""
     return AlertResolved(
         message_id=alert_id("resolved", incident.incident_id),
         producer=producer,

@@ -36,6 +36,8 @@ BOOK_TYPES = frozenset(
 
 @dataclass
 class IncidentRecord:
+    """One incident as the API shows it: raised, resolved, acknowledged, latest notifications."""
+
     raised: AlertRaised
     resolved: AlertResolved | None = None
     acknowledged: IncidentAcknowledged | None = None
@@ -43,21 +45,26 @@ class IncidentRecord:
 
     @property
     def status(self) -> Literal["open", "resolved"]:
+        """`open` until an `AlertResolved` arrives, then `resolved`."""
         return "open" if self.resolved is None else "resolved"
 
     @property
     def incident_id(self) -> str:
+        """The id of the incident, taken from the `AlertRaised` that opened it."""
         return self.raised.incident_id
 
 
 @dataclass
 class IncidentBook:
+    """Every incident kept, the silences, the operators' rule overrides and the channel tests' answers."""
+
     incidents: dict[str, IncidentRecord] = field(default_factory=dict)  # in the order they were raised
     silences: dict[str, AlertSilenced] = field(default_factory=dict)
     rule_changes: dict[str | None, AlertRulesUpdated] = field(default_factory=dict)
     tests: dict[str, AlertNotified] = field(default_factory=dict)
 
     def apply(self, event: Event) -> None:
+        """Fold one event of the log into the book; idempotent, and events of other kinds are ignored."""
         if isinstance(event, AlertRaised):
             if event.incident_id not in self.incidents:
                 self.incidents[event.incident_id] = IncidentRecord(event)
@@ -108,9 +115,11 @@ class IncidentBook:
             del self.incidents[incident_id]
 
     def active_silences(self, now: datetime) -> list[AlertSilenced]:
+        """The silences still in force at `now` (their `until` is later)."""
         return [silence for silence in self.silences.values() if silence.until > now]
 
     def silenced(self, record: IncidentRecord, now: datetime) -> bool:
+        """Whether a silence in force at `now` covers the incident's job and rule (None covers every one)."""
         return any(
             silence.job_id in (None, record.raised.job_id) and silence.rule in (None, record.raised.rule)
             for silence in self.active_silences(now)
@@ -131,4 +140,5 @@ class IncidentBook:
         ]
 
     def open_count(self) -> int:
+        """How many incidents are open (not yet resolved)."""
         return sum(1 for record in self.incidents.values() if record.resolved is None)

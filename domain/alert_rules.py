@@ -76,6 +76,8 @@ def overridden(rules: JobRules, override: RuleOverride) -> JobRules:
 
 @dataclass(frozen=True)
 class AlertRules:
+    """The alert rules from the settings: the default for every job, per-job rules and the system rules."""
+
     default: JobRules = field(default_factory=JobRules)
     per_job: Mapping[str, JobRules] = field(default_factory=dict)
     system: SystemRules = field(default_factory=SystemRules)

@@ -46,6 +46,8 @@ RUNNING_KEPT = 100
 
 @dataclass
 class JobTrack:
+    """What the alerter knows of one job: last success, failure streak, durations, running attempts."""
+
     job_id: str
     name: str
     first_seen: datetime
@@ -58,6 +60,7 @@ class JobTrack:
 
     @property
     def healthy_since(self) -> datetime:
+        """Since when the job has been healthy: its last success, else when the alerter first saw it."""
         return self.last_success or self.first_seen
 
     def duration_p95(self) -> float | None:
@@ -70,6 +73,8 @@ class JobTrack:
 
 @dataclass
 class Incident:
+    """An open incident, keyed by rule and job in the alerter's state, with when it was last notified."""
+
     incident_id: str
     rule: AlertRule
     job_id: str
@@ -86,6 +91,8 @@ class Incident:
 
 @dataclass
 class AlertState:
+    """The alerter's fold of the log: jobs, open incidents, silences, overrides, leader liveness."""
+
     jobs: dict[str, JobTrack] = field(default_factory=dict)
     open: dict[tuple[str, str], Incident] = field(default_factory=dict)
     silences: dict[str, AlertSilenced] = field(default_factory=dict)
@@ -97,9 +104,11 @@ class AlertState:
     last_dead_letter_at: datetime | None = None
 
     def incident(self, incident_id: str) -> Incident | None:
+        """The open incident with this id; None if there is none (never opened, or resolved since)."""
         return next((item for item in self.open.values() if item.incident_id == incident_id), None)
 
     def silenced(self, incident: Incident, now: datetime) -> bool:
+        """Whether a silence in force at `now` covers the incident's job and rule (None covers every one)."""
         return any(
             silence.until > now
             and silence.job_id in (None, incident.job_id)
@@ -108,6 +117,7 @@ class AlertState:
         )
 
     def apply(self, event: Event) -> None:
+        """Fold one event of the log into the state; a duplicate or replayed event changes nothing."""
         if isinstance(event, JobRegistered | JobMetadataUpdated):
             self._name_job(event)
         elif isinstance(event, JobStarted):
@@ -163,6 +173,7 @@ class AlertState:
         self.silences[event.silence_id] = event
 
     def track(self, job_id: str, at: datetime) -> JobTrack:
+        """The job's track, created (named after its id, first seen `at`) the first time the job is met."""
         if job_id not in self.jobs:
             self.jobs[job_id] = JobTrack(job_id=job_id, name=job_id, first_seen=at)
         return self.jobs[job_id]

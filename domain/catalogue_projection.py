@@ -230,6 +230,7 @@ def history_line(event: Event) -> HistoryRecord | None:
 
 
 def scheduler_state(event: SchedulerHeartbeat) -> SchedulerStateRecord:
+    """The scheduler-state record a heartbeat writes: its state, job counts, interval and liveness."""
     return SchedulerStateRecord(
         scheduler_id=event.scheduler_id,
         state=event.state,

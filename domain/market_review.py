@@ -42,6 +42,7 @@ def price(value: object) -> Decimal:
 
 
 def change_pct(stock: StockDay) -> float | None:
+    """The day's change in percent of the previous close; None without a previous close (or if 0)."""
     if stock.previous_close is None or stock.previous_close == 0:
         return None
     return float((stock.close / stock.previous_close - 1) * 100)

@@ -24,6 +24,8 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class LimitRule:
+    """The daily limit of a board (of ST stocks, of the others, or both) since a day, with its source."""
+
     board: str
     special_treatment: bool | None  # True: ST/*ST only; False: the others; None: both
     since: date
@@ -33,6 +35,8 @@ class LimitRule:
 
 @dataclass(frozen=True)
 class NewListingRule:
+    """How many first trading days of a new listing on a board have no limit, since a day, with its source."""
+
     board: str
     since: date
     days_without_limit: int  # the first N trading days of a new listing have no limit

@@ -84,11 +84,14 @@ class ReadModelView:
 
 @dataclass(frozen=True)
 class NeededKeys:
+    """The executions and jobs a run of events touches: what the caller loads into the view before a fold."""
+
     execution_ids: frozenset[str]
     job_ids: frozenset[str]  # for jobs and metadata
 
 
 def needed_keys(events: Iterable[Event]) -> NeededKeys:
+    """The execution ids and job ids `events` touch, so the caller reads only those records."""
     execution_ids: set[str] = set()
     job_ids: set[str] = set()
     for event in events:

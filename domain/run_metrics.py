@@ -62,12 +62,14 @@ class Histogram:
             self.counts = [0] * (len(self.bounds) + 1)
 
     def observe(self, value: float) -> None:
+        """Count one observation (a duration in seconds) in its bucket and in the total."""
         index = next((i for i, bound in enumerate(self.bounds) if value <= bound), len(self.bounds))
         self.counts[index] += 1
         self.total += value
 
     @property
     def count(self) -> int:
+        """How many observations were made, all buckets together."""
         return sum(self.counts)
 
     def cumulative(self) -> list[tuple[str, int]]:
@@ -109,6 +111,7 @@ class RunMetrics:
         return job_id if job_id in self._known_jobs else OTHER_JOB
 
     def apply(self, events: Iterable[Event]) -> None:
+        """Fold events into the counts; an execution seen before (redelivery, replay) counts once."""
         for event in events:
             self._apply(event)
 

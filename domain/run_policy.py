@@ -59,6 +59,7 @@ def retry_delay_s(
 
 
 def may_retry(policy: RunPolicy, failed_attempt: int) -> bool:
+    """Whether a run whose attempt `failed_attempt` (1-based) failed may be tried again under `policy`."""
     return failed_attempt < policy.max_attempts
 
 

@@ -38,6 +38,7 @@ class TradingDays:
 
     @property
     def complete(self) -> bool:
+        """Whether the calendar knew every year of the range (no trading day is missing for lack of data)."""
         return not self.missing_years
 
 

@@ -60,6 +60,7 @@ class Fire:
 
     @property
     def is_manual(self) -> bool:
+        """Whether an operator asked for this fire (a manual trigger), rather than the trigger's clock."""
         return self.origin == "manual"
 
     @classmethod

@@ -12,16 +12,20 @@ class JobRules(Protocol):
     """A job as the decider reads it (the scheduler's job definitions have these fields)."""
 
     @property
-    def job_id(self) -> str: ...
+    def job_id(self) -> str:
+        """The job's catalogue id."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The job's display name."""
 
     @property
-    def job_kind(self) -> str: ...
+    def job_kind(self) -> str:
+        """The kind of work the workers run for the job (a key of the workers' catalogue)."""
 
     @property
-    def kwargs(self) -> dict[str, Any]: ...
+    def kwargs(self) -> dict[str, Any]:
+        """The parameters every run of the job receives, unless a manual trigger gives its own."""
 
     @property
     def misfire_grace_time(self) -> int:
@@ -32,10 +36,12 @@ class JobRules(Protocol):
         """Whether the instants a stall left are run once (the newest), the others recorded coalesced."""
 
     @property
-    def policy(self) -> RunPolicy: ...
+    def policy(self) -> RunPolicy:
+        """The job's run policy: overlap, attempts, timeouts."""
 
     @property
-    def pool(self) -> str: ...
+    def pool(self) -> str:
+        """The worker pool the job's runs are sent to."""
 
 
 __all__ = ["JobRules", "Trigger"]

@@ -20,6 +20,11 @@ class Instants:
 
 
 def instants_between(trigger: Trigger, start: datetime, end: datetime, *, cap: int) -> Instants:
+    """The trigger's fire instants in (start, end], the newest `cap` of them kept, oldest first.
+
+    Raises ValueError if `cap` is negative or an instant is naive. Interval triggers are counted rather
+    than walked, so a long outage costs nothing.
+    """
     if cap < 0:
         raise ValueError("the cap is not negative")
     start, end = as_utc(start), as_utc(end)

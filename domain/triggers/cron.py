@@ -19,6 +19,8 @@ _MAX_STEPS = 10_000
 
 
 class CronTrigger:
+    """A five-field cron expression read on the wall clock of a time zone, with a daylight-saving policy."""
+
     def __init__(self, cron: CronFields, zone: tzinfo, dst: DstPolicy = DEFAULT_DST_POLICY) -> None:
         self.cron = cron
         self.zone = zone

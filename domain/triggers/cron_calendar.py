@@ -26,11 +26,13 @@ class WallCalendar:
         self._minutes = sorted(cron.minute.values)
 
     def day_matches(self, day: datetime) -> bool:
+        """Whether the day fields allow `day` (crontab's rule: both restricted, either matches)."""
         in_month = day.day in self.cron.day_of_month.values
         in_week = (day.isoweekday() % 7) in self.cron.day_of_week.values
         return in_month or in_week if self.cron.days_either else in_month and in_week
 
     def matches(self, wall: datetime) -> bool:
+        """Whether a wall-clock time, on a whole minute, is one the cron expression fires at."""
         return (
             wall.second == 0
             and wall.microsecond == 0

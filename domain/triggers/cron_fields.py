@@ -34,6 +34,8 @@ MAX_FIELD_CHARS = 200
 
 @dataclass(frozen=True)
 class FieldShape:
+    """The range and month or weekday names one cron field accepts, used to parse and check it."""
+
     name: str
     low: int
     high: int
@@ -61,6 +63,8 @@ class Part:
 
 @dataclass(frozen=True)
 class CronField:
+    """One parsed cron field: its text, its parts and the values it allows."""
+
     text: str
     parts: tuple[Part, ...]
     values: frozenset[int]
@@ -74,6 +78,8 @@ class CronField:
 
 @dataclass(frozen=True)
 class CronFields:
+    """The five parsed fields of a cron expression, minute to day of week."""
+
     minute: CronField
     hour: CronField
     day_of_month: CronField
@@ -87,6 +93,10 @@ class CronFields:
 
 
 def parse_cron(expression: str) -> CronFields:
+    """The fields of a five-field cron expression or a macro such as `@daily`.
+
+    Raises TriggerError, naming the field, when the expression is malformed or a value is out of range.
+    """
     text = expression.strip()
     if text.startswith("@"):
         macro = MACROS.get(text.lower())
@@ -111,6 +121,10 @@ def parse_cron(expression: str) -> CronFields:
 
 
 def parse_field(text: str, shape: FieldShape) -> CronField:
+    """One cron field parsed against its shape (lists, ranges, steps, names).
+
+    Raises TriggerError when the field is too long, malformed or out of its range.
+    """
     if len(text) > MAX_FIELD_CHARS:
         raise TriggerError(shape.name, f"{shape.name} field is longer than {MAX_FIELD_CHARS} characters")
     parts = tuple(_parse_part(part, shape) for part in text.lower().split(","))

@@ -19,6 +19,8 @@ Skipped = Literal["shift", "skip"]
 
 @dataclass(frozen=True)
 class DstPolicy:
+    """What a wall-clock trigger does in a repeated hour and in a skipped one (see the module)."""
+
     repeated: Repeated = "first"
     skipped: Skipped = "shift"
 

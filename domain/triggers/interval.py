@@ -8,6 +8,8 @@ from domain.triggers.zone_clock import as_utc
 
 
 class IntervalTrigger:
+    """Fires every `seconds` seconds counted from a fixed `anchor` instant, whatever the wall clock says."""
+
     def __init__(self, seconds: int, anchor: datetime) -> None:
         if seconds < 1:
             raise ValueError("an interval is at least 1 second")
@@ -16,6 +18,7 @@ class IntervalTrigger:
         self._period_us = seconds * 1_000_000
 
     def next_after(self, instant: datetime) -> datetime | None:
+        """The first anchor-aligned instant strictly after `instant` (UTC); never None."""
         elapsed_us = _microseconds(as_utc(instant) - self.anchor)
         periods = max(elapsed_us // self._period_us + 1, 0)
         return self.anchor + timedelta(microseconds=periods * self._period_us)

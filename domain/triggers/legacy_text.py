@@ -21,6 +21,7 @@ _PAIR = re.compile(r"(\w+)='([^']*)'")
 
 
 def legacy_text(spec: TriggerSpec) -> str:
+    """The trigger as APScheduler 3 rendered it (`cron[...]`, `interval[...]`), what the web client shows."""
     if spec.after:
         return spec.text  # `after:a,b`: no APScheduler rendering ever existed
     if spec.interval_s is not None:

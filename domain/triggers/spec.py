@@ -42,6 +42,7 @@ class TriggerSpec:
     def build(
         self, zone: tzinfo, dst: DstPolicy = DEFAULT_DST_POLICY
     ) -> CronTrigger | IntervalTrigger | NeverTrigger:
+        """The trigger this spec describes in `zone`: cron, interval, or never (for `after:` jobs)."""
         if self.after:
             return NeverTrigger()
         if self.cron is not None:

@@ -14,6 +14,7 @@ _SECOND = timedelta(seconds=1)
 
 
 def offset_at(zone: tzinfo, instant: datetime) -> timedelta:
+    """The zone's UTC offset at `instant`; zero for a zone that gives none."""
     offset = instant.astimezone(zone).utcoffset()
     if offset is None:  # a naive zone: treat as UTC
         return timedelta(0)
@@ -52,6 +53,10 @@ def _bisect_change(zone: tzinfo, low: datetime, high: datetime, offset: timedelt
 
 
 def as_utc(instant: datetime) -> datetime:
+    """The same instant in UTC.
+
+    Raises ValueError for a naive datetime: every instant in the scheduler is aware.
+    """
     if instant.tzinfo is None:
         raise ValueError(f"an instant must be timezone-aware, got {instant.isoformat()}")
     return instant.astimezone(UTC)
