@@ -19,6 +19,7 @@ TARGET = Path(__file__).resolve().parents[1] / "domain" / "calendars" / SEED_FIL
 
 
 def seed_text(days: list[str], version: str) -> str:
+    """The seed file's text: a source header, then the trading days from `FIRST_YEAR` on, one a line."""
     kept = sorted(day for day in days if int(day[:4]) >= FIRST_YEAR)
     header = [
         f"# source: akshare {version} file_fold/calendar.json (SSE/SZSE trading days)",
@@ -28,6 +29,7 @@ def seed_text(days: list[str], version: str) -> str:
 
 
 def main() -> int:
+    """Write the calendar seed from akshare's offline calendar file; 1 if akshare is not installed."""
     path = offline_calendar_file()
     if path is None:
         print("akshare is not installed: its calendar file is the seed's source", file=sys.stderr)

@@ -18,6 +18,7 @@ def pinned_exactly(names: list[str]) -> list[str]:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line: `check`, `lock` (with `--upgrade` or `--upgrade-package NAME`) and `sync GROUP`."""
     top = argparse.ArgumentParser(prog="python3 -m tools.deps", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
     commands.add_parser("check", help="the lock files match pyproject.toml and each other (offline)")
@@ -33,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
+    """Carry out one parsed command; raises DepsError, with the fix to run, when it fails."""
     if args.command == "check":
         check()
     elif args.command == "lock":
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run the command in `argv`; the exit status: 0 done, 1 failed (the reason and the fix on stderr)."""
     args = parser().parse_args(argv)
     try:
         run(args)

@@ -32,6 +32,7 @@ class Lock:
     constraint: str | None = None
 
     def path(self, root: Path) -> Path:
+        """Where this lock file lives under the project's `root`."""
         return root / LOCK_DIR / f"{self.name}.txt"
 
 
@@ -45,15 +46,18 @@ GROUPS = {"runtime": ("runtime",), "dev": ("dev", "runtime"), "bench": ("bench",
 
 
 def normalise(name: str) -> str:
+    """A package name in its normal form (PEP 503: lower case, runs of `-_.` as one `-`)."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def read_in_file(path: Path) -> list[str]:
+    """The requirement lines of a `.in` file, comments and blank lines left out."""
     lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
     return [line for line in lines if line]
 
 
 def read_project(root: Path) -> dict[str, Any]:
+    """The `[project]` table of `root`'s pyproject.toml; DepsError if it cannot be read."""
     try:
         project: dict[str, Any] = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
@@ -80,6 +84,7 @@ def inputs(lock: Lock, root: Path) -> list[str]:
 
 
 def header(lock: Lock, root: Path) -> str:
+    """The comment block a lock file starts with: who made it, and the inputs it was made from."""
     lines = [
         f"# Locked dependencies ({lock.name}): made by `make lock` (uv pip compile), never edited by hand.",
         "# Installed with their hashes by `make install`, `make run`, the Dockerfile; README, Dependencies.",
@@ -90,6 +95,7 @@ def header(lock: Lock, root: Path) -> str:
 
 
 def recorded_inputs(text: str) -> list[str] | None:
+    """The inputs a lock file's header records; None if the file has no such header."""
     lines = text.splitlines()
     if not any(line.startswith(INPUTS_LINE) for line in lines):
         return None
@@ -104,6 +110,8 @@ def recorded_inputs(text: str) -> list[str] | None:
 
 @dataclass(frozen=True)
 class Pin:
+    """One `name==version` line of a lock file: its environment marker and how many hashes it has."""
+
     name: str
     version: str
     marker: str
@@ -146,6 +154,7 @@ def problems(root: Path = ROOT) -> list[str]:
 
 
 def stale(lock: Lock, text: str, root: Path) -> list[str]:
+    """Why a lock file no longer matches its inputs (one line per change); empty when it matches."""
     recorded = recorded_inputs(text)
     if recorded is None:
         return [f"{LOCK_DIR}/{lock.name}.txt has no '{INPUTS_LINE}' header: it was not made by `make lock`"]
@@ -159,6 +168,7 @@ def stale(lock: Lock, text: str, root: Path) -> list[str]:
 
 
 def malformed(lock: Lock, text: str) -> list[str]:
+    """What is wrong in a lock file's lines: not pins, pins without hashes, URLs; empty when none."""
     found: list[str] = []
     entries = pins(text)
     if len(entries) != len(requirement_lines(text)):
@@ -186,6 +196,7 @@ def disagreements(lock: Lock, text: str, constraint_text: str) -> list[str]:
 
 
 def check(root: Path = ROOT) -> None:
+    """Check the lock files against pyproject.toml offline; DepsError listing each problem and the fix."""
     found = problems(root)
     if found:
         raise DepsError(

@@ -33,10 +33,12 @@ PINNED = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s`'\",;)]*)")
 
 
 def say(message: str) -> None:
+    """Print a progress or advice line for the developer on stderr, prefixed `deps:`."""
     print(f"deps: {message}", file=sys.stderr, flush=True)
 
 
 def uv_version(uv: Path) -> str | None:
+    """The version a `uv` executable reports; None if it cannot be run or says something else."""
     try:
         result = subprocess.run([uv, "--version"], capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
@@ -72,6 +74,7 @@ def ensure_uv(root: Path = ROOT) -> Path:
 
 
 def read_lock(lock: Lock, root: Path) -> str:
+    """The text of a lock file; DepsError, with the fix, if it cannot be read."""
     try:
         return lock.path(root).read_text()
     except OSError as error:
@@ -85,6 +88,10 @@ def stamp(lock: Lock, root: Path) -> str:
 
 
 def ensure_venv(venv: Path) -> Path:
+    """The Python of the virtualenv `venv`, created if needed.
+
+    Raises DepsError when the running Python or the virtualenv's Python is not 3.11, or creation fails.
+    """
     python = venv / "bin" / "python"
     if sys.version_info[:2] != (3, 11):
         raise DepsError(f"this project needs Python 3.11, {sys.executable} is {sys.version.split()[0]}\n"
@@ -143,6 +150,7 @@ def run_echoing_stderr(command: Sequence[str | Path], cwd: Path | None = None) -
 
 
 def sync_failure(errors: str, lock: Lock, root: Path, venv: Path) -> str:
+    """The message for a failed install of a lock: the packages uv named and what to do next."""
     locked = {pin.name for pin in pins(lock.path(root).read_text())}
     named = sorted(
         {f"{name}=={version}" for name, version in PINNED.findall(errors) if normalise(name) in locked}
@@ -160,6 +168,7 @@ def sync_failure(errors: str, lock: Lock, root: Path, venv: Path) -> str:
 
 
 def compile_command(uv: Path, lock: Lock, upgrade: Sequence[str], upgrade_all: bool) -> list[str]:
+    """The `uv pip compile` command that re-resolves one lock file, upgrading what is asked."""
     command = [
         str(uv),
         "pip",
@@ -194,6 +203,7 @@ def lock(root: Path = ROOT, upgrade: Sequence[str] = (), upgrade_all: bool = Fal
 def compile_all(
     uv: Path, locks: Sequence[Lock], root: Path, upgrade: Sequence[str], upgrade_all: bool
 ) -> None:
+    """Re-resolve the lock files in parallel and write their headers; DepsError naming any that failed."""
     running = [
         (each, subprocess.Popen(compile_command(uv, each, upgrade, upgrade_all), cwd=root)) for each in locks
     ]
