@@ -14,6 +14,7 @@ from infrastructure.store.users_port import UserStore
 
 
 def make_store(settings: CommonSettings) -> Store:
+    """The event store and read models the settings name: MongoDB, else the SQLite file (not opened yet)."""
     if settings.store == "mongodb":
         from infrastructure.store.mongo_store import MongoStore
 
@@ -24,6 +25,7 @@ def make_store(settings: CommonSettings) -> Store:
 
 
 def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
+    """The bus the settings name: RabbitMQ (with the process's broker role), else in memory; not started."""
     if settings.bus == "rabbitmq":
         from contracts.broker_access import ACCESS
         from infrastructure.bus.rabbitmq_bus import RabbitMQBus
@@ -42,6 +44,7 @@ def make_bus(settings: CommonSettings, *, connection_name: str) -> Bus:
 
 
 def make_user_store(settings: CommonSettings) -> UserStore:
+    """The user accounts store the settings name: MongoDB, else the SQLite file (not opened yet)."""
     if settings.store == "mongodb":
         from infrastructure.store.mongo_users import MongoUserStore
 
@@ -66,6 +69,7 @@ def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderEl
 
 
 def make_run_claims(settings: CommonSettings) -> RunClaims:
+    """The run claims store the settings name: MongoDB, else the SQLite file (not opened yet)."""
     if settings.store == "mongodb":
         from infrastructure.store.mongo_claims import MongoRunClaims
 

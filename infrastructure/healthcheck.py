@@ -11,6 +11,7 @@ from pathlib import Path
 
 
 def main(arguments: list[str]) -> int:
+    """The health check's exit status: 0 if PATH is fresh enough, 1 if not, 2 on a usage error."""
     if not 1 <= len(arguments) <= 2:
         print("usage: python -m infrastructure.healthcheck PATH [MAX_AGE_S]", file=sys.stderr)
         return 2

@@ -50,6 +50,7 @@ class RedactTokens(logging.Filter):
     """Rewrites a record's message and arguments before any handler formats it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact tokens and passwords in the record's message and arguments; never drops a record."""
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

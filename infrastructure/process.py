@@ -18,12 +18,14 @@ class RunFieldsFormatter(logging.Formatter):
     """Appends the structured run fields (job_id, execution_id, ...) given as `extra=` to each line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The usual log line, then the run's fields (job_id, execution_id, ...) the record carries."""
         line = super().format(record)
         fields = [f"{name}={getattr(record, name)}" for name in _RUN_FIELDS if hasattr(record, name)]
         return f"{line} [{' '.join(fields)}]" if fields else line
 
 
 def configure_logging(level: str, *, service: str) -> None:
+    """Log to stderr at `level`, each line naming `service`; quieter broker and scheduler libraries."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RunFieldsFormatter(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -18,6 +18,8 @@ from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
 
 
 class CommonSettings(BaseSettings):
+    """The settings every service reads (`SCHEDULER_*` variables or `.env`): stores, broker, time zone."""
+
     model_config = SettingsConfigDict(
         env_prefix="SCHEDULER_",
         env_file=".env",
@@ -90,6 +92,7 @@ class CommonSettings(BaseSettings):
         return pools
 
     def pool_of(self, job_kind: str) -> str:
+        """The worker pool that runs `job_kind` (`default` unless `worker_pools` names another)."""
         return next((pool for pool, kinds in self.worker_pools.items() if job_kind in kinds), "default")
 
     @field_validator("timezone")
@@ -103,8 +106,10 @@ class CommonSettings(BaseSettings):
 
     @property
     def zone(self) -> ZoneInfo:
+        """The time zone the triggers read their wall clock in."""
         return ZoneInfo(self.timezone)
 
     @property
     def sqlite_file(self) -> Path:
+        """The SQLite file of the store: `sqlite_path` if set, else one in `data_dir`."""
         return self.sqlite_path or self.data_dir / "scheduler.sqlite3"

@@ -27,14 +27,19 @@ LOCK_TIMEOUT_S = 5.0
 
 
 class Lease(Protocol):
+    """The leader lock while it is held; `lost` is set when it goes, `release` gives it up."""
+
     @property
     def lost(self) -> asyncio.Event:
         """Set when the lock is lost (connection closed): the holder must stop leading."""
 
-    async def release(self) -> None: ...
+    async def release(self) -> None:
+        """Give the lock up, so another process may take it at once (idempotent)."""
 
 
 class LeaderElection(Protocol):
+    """Who leads among a service's processes: one lock, tried again and again by the standbys."""
+
     async def try_acquire(self) -> Lease | None:
         """The lock if nobody holds it, else None (try again later)."""
 
@@ -62,6 +67,7 @@ class InProcessElection:
         self._holders: set[str] = set()
 
     async def try_acquire(self) -> Lease | None:
+        """The lock if nobody holds it, else None (try again later)."""
         if self._name in self._holders:
             return None
         self._holders.add(self._name)
@@ -98,6 +104,7 @@ class RabbitMQElection:
         self._connection_name = connection_name
 
     async def try_acquire(self) -> Lease | None:
+        """The lock if nobody holds it, else None (try again later)."""
         try:
             connection = await connect_to_any(
                 self._urls,

@@ -225,18 +225,22 @@ class InMemoryBus:
 
     @property
     def connected(self) -> bool:
+        """True between `start` and `close`."""
         return self._started
 
     @property
     def unreachable_since(self) -> datetime | None:
+        """When the broker became unreachable (the current outage), None while it answers."""
         return None  # in-process: never away
 
     async def start(self) -> None:
+        """Connect and declare the topology (exchanges, durable queues, the dead-letter queue)."""
         self._started = True
         for spec in STANDING_QUEUES:
             self._declare(spec, spec.name)
 
     async def close(self) -> None:
+        """Stop every consumer (each given a few seconds to finish its handler) and refuse new work."""
         self._started = False
         subscriptions, self._subscriptions = self._subscriptions, []
         for subscription in subscriptions:
@@ -246,15 +250,18 @@ class InMemoryBus:
                 logger.warning("a handler did not finish within %s s of close", CLOSE_GRACE_SECONDS)
 
     async def publish(self, message: Message) -> None:
+        """Route the message to every queue bound to its exchange and routing key, as RabbitMQ would."""
         self._require_started()
         self._route(exchange_for(message), routing_key(message), encode(message))
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
+        """Publish several messages, confirmed concurrently; returns when all are confirmed."""
         self._require_started()
         for message in messages:
             self._route(exchange_for(message), routing_key(message), encode(message))
 
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        """Publish bytes as they are, unchecked (tools and tests: a malformed message, say)."""
         self._require_started()
         if exchange == DEAD_LETTER_EXCHANGE:
             self.add_dead_letter(DeadLetter(bytes(body), "unknown", ""))
@@ -262,12 +269,18 @@ class InMemoryBus:
         self._route(exchange, routing_key, bytes(body))
 
     async def declare(self, queue: QueueSpec) -> None:
+        """Make sure a queue exists with its bindings, so what is routed to it waits for a consumer."""
         self._require_started()
         self._declare(queue, queue.name)
 
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
     ) -> Subscription:
+        """Deliver the queue's messages to `handler`, up to `concurrency` at once.
+
+        An exclusive queue gets a queue of its own per consumer (fan-out), as on RabbitMQ; a failed
+        handler's message goes to the dead letters.
+        """
         self._require_started()
         if queue.exclusive:
             # Per-process fan-out: each consumer gets its own queue, like a RabbitMQ exclusive queue.
@@ -284,6 +297,7 @@ class InMemoryBus:
     async def consume_batches(
         self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
     ) -> Subscription:
+        """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
         self._require_started()
         subscription = _MemorySubscription(
             self,
@@ -296,12 +310,14 @@ class InMemoryBus:
         return subscription
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""
         taken: list[DeadLetter] = []
         while self._dead_letters and len(taken) < limit:
             taken.append(self._dead_letters.popleft())
         return taken
 
     def add_dead_letter(self, dead_letter: DeadLetter) -> None:
+        """Put a message on the dead-letter queue (what a refused delivery comes to)."""
         self._dead_letters.append(dead_letter)
 
     def forget(self, subscription: _MemorySubscription, queue: _MemoryQueue) -> None:

@@ -60,6 +60,8 @@ class MigrationRefused(RuntimeError):
 
 @dataclass
 class Moved:
+    """One queue the migration handled: its name, its kind and how many messages it carried over."""
+
     queue: str
     kind: QueueKind
     messages: int = 0
@@ -204,6 +206,7 @@ async def _declare_exchanges(channel: AbstractChannel) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Move every classic queue to a quorum queue (`--dry-run`: only say what would move); the exit status."""
     parser = argparse.ArgumentParser(prog="python -m infrastructure.bus.migrate_queues", description=__doc__)
     parser.add_argument("--dry-run", action="store_true", help="say what would be moved, move nothing")
     arguments = parser.parse_args(argv)

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 class OutageWatch:
+    """One process's view of a broker outage: since when, how many, said once in the log each way."""
+
     def __init__(self, *, name: str, clock: Callable[[], datetime] = utc_now) -> None:
         self._name = name
         self._clock = clock
@@ -26,6 +28,7 @@ class OutageWatch:
 
     @property
     def unreachable_since(self) -> datetime | None:
+        """When the broker became unreachable (the current outage), None while it answers."""
         return self._since
 
     def describe(self) -> str | None:

@@ -49,22 +49,32 @@ class Reject(Exception):
 
 @dataclass(frozen=True)
 class DeadLetter:
+    """A message the bus refused or a handler failed on: its body, the reason, and its original queue."""
+
     body: bytes
     reason: str
     original_queue: str
 
 
 class Subscription(Protocol):
-    async def pause(self) -> None: ...
+    """A running consumer of one queue: pause, resume or cancel its deliveries."""
 
-    async def resume(self) -> None: ...
+    async def pause(self) -> None:
+        """Stop taking deliveries (the messages wait in the queue) until `resume`."""
 
-    async def cancel(self) -> None: ...
+    async def resume(self) -> None:
+        """Take deliveries again after `pause`."""
+
+    async def cancel(self) -> None:
+        """Stop consuming for good; a handler under way is let finish."""
 
 
 class Bus(Protocol):
+    """The message bus every service publishes to and consumes from (RabbitMQ, or in memory)."""
+
     @property
-    def connected(self) -> bool: ...
+    def connected(self) -> bool:
+        """Whether the bus can publish now (started, and the broker reachable)."""
 
     @property
     def unreachable_since(self) -> datetime | None:
@@ -73,9 +83,11 @@ class Bus(Protocol):
     async def start(self) -> None:
         """Connect and declare the topology (exchanges, durable queues, the dead-letter queue)."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Cancel every subscription, then disconnect."""
 
-    async def publish(self, message: Message) -> None: ...
+    async def publish(self, message: Message) -> None:
+        """Publish a message to its kind's exchange, confirmed; BusUnavailable if the broker is away."""
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
         """Publish several messages, confirmed concurrently; returns when all are confirmed."""

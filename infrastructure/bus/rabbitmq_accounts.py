@@ -32,16 +32,20 @@ HTTP_TIMEOUT_S = 10
 
 @dataclass(frozen=True)
 class HttpRequest:
+    """One call to RabbitMQ's management HTTP API (a user or its permissions)."""
+
     method: str
     path: str
     body: dict[str, str]
 
 
 def user_name(role: Role) -> str:
+    """The broker user of a service role (`scheduler-<role>`)."""
     return f"scheduler-{role}"
 
 
 def password_variable(role: Role) -> str:
+    """The environment variable that holds a role's broker password."""
     return f"RABBITMQ_{role.upper()}_PASSWORD"
 
 
@@ -71,6 +75,7 @@ def _send(management_url: str, user: str, password: str, request: HttpRequest) -
 
 
 async def set_up(admin_url: str, management_url: str, passwords: dict[Role, str]) -> None:
+    """Declare the whole topology as the administrator, then create each role's user and permissions."""
     topology = RabbitMQBus(admin_url, connection_name="broker set-up")
     await topology.start()  # declares everything (no `access`: the administrator may)
     await topology.close()
@@ -84,6 +89,7 @@ async def set_up(admin_url: str, management_url: str, passwords: dict[Role, str]
 
 
 def main() -> int:
+    """The set-up step of the compose stack, configured by environment; 2 if a variable is missing."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s broker-setup: %(message)s")
     missing = [name for name in ("RABBITMQ_ADMIN_URL", "RABBITMQ_MANAGEMENT_URL") if not os.environ.get(name)]
     missing += [password_variable(role) for role in ROLES if not os.environ.get(password_variable(role))]

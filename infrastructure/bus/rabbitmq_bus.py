@@ -100,10 +100,12 @@ class RabbitMQBus:
 
     @property
     def unreachable_since(self) -> datetime | None:
+        """When the broker became unreachable (the current outage), None while it answers."""
         return self.outage.unreachable_since
 
     @property
     def connected(self) -> bool:
+        """Whether the connection and its publishing channel are open."""
         connection = self._connection
         return (
             connection is not None
@@ -151,6 +153,7 @@ class RabbitMQBus:
         self.outage.back()
 
     async def close(self) -> None:
+        """Cancel every subscription (each given a grace period), then close the connection."""
         subscriptions, self._subscriptions = self._subscriptions, []
         for subscription in subscriptions:
             try:
@@ -163,6 +166,7 @@ class RabbitMQBus:
             await connection.close()
 
     async def publish(self, message: Message) -> None:
+        """Publish a message, persistent and confirmed by the broker; BusUnavailable if the broker is away."""
         await self._send(
             exchange_for(message),
             routing_key(message),
@@ -186,9 +190,11 @@ class RabbitMQBus:
             ) from failures[0]
 
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
+        """Publish bytes as they are, unchecked (tools and tests: a malformed message, say)."""
         await self._send(exchange, routing_key, outgoing(bytes(body)))
 
     async def declare(self, queue: QueueSpec) -> None:
+        """Make sure a queue exists with its bindings; BusUnavailable if the broker cannot be reached."""
         channel = self._channel
         if channel is None or not self.connected:
             raise BusUnavailable("not connected to RabbitMQ")
@@ -200,11 +206,13 @@ class RabbitMQBus:
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
     ) -> Subscription:
+        """Deliver the queue's messages to `handler`, up to `concurrency` at once, `prefetch` in flight."""
         return await self._subscribe(queue, prefetch, handler=handler, concurrency=concurrency)
 
     async def consume_batches(
         self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
     ) -> Subscription:
+        """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
         return await self._subscribe(queue, prefetch, batch_handler=handler, max_batch=max_batch)
 
     async def _subscribe(
@@ -248,6 +256,7 @@ class RabbitMQBus:
         return subscription
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""
         self._require_connection()
         queue = self._dead_letter_queue
         assert queue is not None  # set together with the connection

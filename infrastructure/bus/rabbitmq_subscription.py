@@ -33,6 +33,8 @@ _BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 class RabbitMQSubscription:
+    """One consumer of a RabbitMQ queue: acknowledges what its handler took, dead-letters what failed."""
+
     def __init__(
         self,
         channel: AbstractChannel,
@@ -63,13 +65,16 @@ class RabbitMQSubscription:
 
     @property
     def queue_name(self) -> str:
+        """The name of the queue consumed (an exclusive queue's generated name)."""
         return self._queue.name
 
     @property
     def cancelled(self) -> bool:
+        """Whether `cancel` was called: no more deliveries will come."""
         return self._cancelled
 
     async def start(self) -> None:
+        """Connect and declare the topology (exchanges, durable queues, the dead-letter queue)."""
         self._workers = [
             asyncio.create_task(self._run(), name=f"consume {self._queue.name} #{number}")
             for number in range(self._concurrency)
@@ -82,6 +87,7 @@ class RabbitMQSubscription:
             raise
 
     async def pause(self) -> None:
+        """Stop consuming (the broker keeps the messages) until `resume`; idempotent."""
         if self._paused or self._cancelled:
             return
         self._paused = True
@@ -93,6 +99,7 @@ class RabbitMQSubscription:
         await self._requeue_buffered()
 
     async def resume(self) -> None:
+        """Consume again after `pause`; nothing happens once cancelled."""
         if not self._paused or self._cancelled:
             return
         self._paused = False

@@ -40,6 +40,8 @@ CONTENT_TYPE = "application/json"
 
 @dataclass(frozen=True)
 class Topology:
+    """The declared exchanges by name, and the dead-letter queue."""
+
     exchanges: dict[str, AbstractExchange]
     dead_letter_queue: AbstractQueue
 

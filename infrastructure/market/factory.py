@@ -15,6 +15,7 @@ def make_market_store(
     mongodb_url: str,
     mongodb_database: str,
 ) -> MarketStore:
+    """The market-data store of `kind`: MongoDB, else the SQLite file (not opened yet)."""
     if kind == "mongodb":
         from infrastructure.market.mongo_market import MongoMarketStore
 

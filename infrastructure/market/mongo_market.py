@@ -48,6 +48,8 @@ def _as_utc(document: Document) -> Document:
 
 
 class MongoMarketStore:
+    """Market data (stocks, bars, financials, news) in MongoDB collections, keyed as the port says."""
+
     def __init__(self, database: Any, *, batch_size: int = DEFAULT_BATCH_SIZE, client: Any = None):
         self._db = database
         self._client = client
@@ -55,6 +57,7 @@ class MongoMarketStore:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoMarketStore:
+        """A store that owns its client, connected to `url` on first use (no I/O here)."""
         client = make_client(url, appname="scheduler-market")
         return cls(client[database], client=client)
 
@@ -84,10 +87,12 @@ class MongoMarketStore:
             raise MarketStoreUnavailable(f"cannot prepare market collections: {error}") from error
 
     async def close(self) -> None:
+        """Close the client if this store made it."""
         if self._client is not None:
             await self._client.close()
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
+        """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""
         return await write_in_batches(
             collection, documents, self._batch_size, lambda batch: self._upsert_batch(collection, batch)
         )
@@ -112,6 +117,7 @@ class MongoMarketStore:
     async def replace(
         self, collection: str, documents: Sequence[Document], *, newer_than: str | None = None
     ) -> WriteResult:
+        """Write whole documents by key (created_at kept); with `newer_than`, never over a newer one."""
         return await write_in_batches(
             collection,
             documents,
@@ -175,6 +181,7 @@ class MongoMarketStore:
         return 0
 
     async def delete(self, collection: str, equals: dict[str, Any]) -> int:
+        """Remove the documents whose fields equal `equals` (at least one field); answers how many."""
         if not equals:
             raise ValueError("delete needs at least one field to match")
         try:
@@ -184,6 +191,7 @@ class MongoMarketStore:
         return int(result.deleted_count)
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
+        """For incremental history: the last stored `trade_date` per symbol of one source."""
         pipeline = [
             {"$match": {"data_source": data_source, "period": period}},
             {"$group": {"_id": "$symbol", "last": {"$max": "$trade_date"}}},
@@ -192,6 +200,7 @@ class MongoMarketStore:
         return {str(row["_id"]): str(row["last"]) for row in await cursor.to_list(None)}
 
     async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
+        """Per symbol of one source: its last bar's date and basis, and where rows of no basis start."""
         match = {"data_source": data_source, "period": period}
         latest = [
             {"$match": match},
@@ -216,9 +225,11 @@ class MongoMarketStore:
         return states
 
     async def count(self, collection: str, **equals: str) -> int:
+        """How many documents of `collection` have fields equal to `equals` (for checks and tests)."""
         return int(await self._db[collection].count_documents(dict(equals)))
 
     async def latest_update(self, collection: str) -> datetime | None:
+        """The newest `updated_at` of a collection (freshness), or None if it is empty."""
         cursor = self._db[collection].find({}, {"updated_at": 1}).sort("updated_at", -1).limit(1)
         rows = await cursor.to_list(1)
         if not rows or rows[0].get("updated_at") is None:
@@ -229,6 +240,7 @@ class MongoMarketStore:
     async def find(
         self, collection: str, equals: dict[str, Any] | None = None, *, limit: int | None = None
     ) -> list[Document]:
+        """Documents whose fields equal `equals`, ordered by key (for checks and tests)."""
         order = [(key, ASCENDING) for key in KEY_FIELDS[collection]]
         cursor = self._db[collection].find(dict(equals or {})).sort(order)
         if limit is not None:
@@ -236,5 +248,6 @@ class MongoMarketStore:
         return [_as_utc(document) for document in await cursor.to_list(None)]
 
     async def codes(self, *, limit: int | None = None) -> list[str]:
+        """Distinct stock codes known in `stock_basic_info`, ascending."""
         codes = sorted({str(code) for code in await self._db[STOCK_BASIC_INFO].distinct("code")})
         return codes if limit is None else codes[:limit]

@@ -63,6 +63,8 @@ class MarketStoreUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class WriteResult:
+    """What a write did: documents inserted, updated, and left alone because the stored one was newer."""
+
     inserted: int = 0
     updated: int = 0
     stale: int = 0  # `replace(newer_than=...)`: not written, the stored document is newer
@@ -91,6 +93,7 @@ def unique_by_key(collection: str, documents: Sequence[Document]) -> list[Docume
 
 
 def without_nulls(document: Document) -> Document:
+    """The document without its None fields (a merge never erases a stored value with nothing)."""
     return {name: value for name, value in document.items() if value is not None}
 
 
@@ -131,10 +134,13 @@ class SeriesState:
 
 
 class MarketStore(Protocol):
+    """Where the workers keep market data: stocks, daily bars, financials, news, calendars."""
+
     async def open(self) -> None:
         """Connect, create tables/collections and their unique indexes if missing."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Close the connection; the store may be opened again."""
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
         """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""
@@ -153,7 +159,8 @@ class MarketStore(Protocol):
     async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
         """Per symbol of one source: its last bar's date and basis, and where rows of no basis start."""
 
-    async def count(self, collection: str, **equals: str) -> int: ...
+    async def count(self, collection: str, **equals: str) -> int:
+        """How many documents of `collection` have fields equal to `equals` (for checks and tests)."""
 
     async def latest_update(self, collection: str) -> datetime | None:
         """The newest `updated_at` of a collection (freshness), or None if it is empty."""

@@ -83,12 +83,15 @@ def _column_for(collection: str, field: str, table: str = "") -> str:
 
 
 class SQLiteMarketStore:
+    """Market data in an SQLite file (one table per collection), for one machine."""
+
     def __init__(self, path: Path | str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         self._path = Path(path)
         self._batch_size = batch_size
         self._connection: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
+        """Open the file (private to its owner), create the tables and their unique indexes if missing."""
         if self._connection is not None:
             return
         private_file(self._path)
@@ -101,6 +104,7 @@ class SQLiteMarketStore:
         self._connection = connection
 
     async def close(self) -> None:
+        """Close the connection; the store may be opened again."""
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -112,6 +116,7 @@ class SQLiteMarketStore:
         return self._connection
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
+        """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""
         return await write_in_batches(
             collection, documents, self._batch_size, lambda batch: self._upsert_batch(collection, batch)
         )
@@ -229,6 +234,7 @@ class SQLiteMarketStore:
         return found
 
     async def delete(self, collection: str, equals: dict[str, Any]) -> int:
+        """Remove the documents whose fields equal `equals` (at least one field); answers how many."""
         if not equals:
             raise ValueError("delete needs at least one field to match")
         where, values = self._where(collection, equals)
@@ -243,6 +249,7 @@ class SQLiteMarketStore:
         return len(await self._stored_by_keys(collection, keys, "updated_at"))
 
     async def last_trade_dates(self, data_source: str, period: str = "daily") -> dict[str, str]:
+        """For incremental history: the last stored `trade_date` per symbol of one source."""
         query = (
             f"SELECT symbol, max(trade_date) FROM {STOCK_DAILY_QUOTES}"
             " WHERE data_source = ? AND period = ? GROUP BY symbol"
@@ -251,6 +258,7 @@ class SQLiteMarketStore:
             return {str(symbol): str(last) async for symbol, last in cursor}
 
     async def series_states(self, data_source: str, period: str = "daily") -> dict[str, SeriesState]:
+        """Per symbol of one source: its last bar's date and basis, and where rows of no basis start."""
         latest = (
             f"SELECT symbol, max(trade_date), json_extract(document, '$.basis_factor'),"
             f" json_extract(document, '$.basis_date') FROM {STOCK_DAILY_QUOTES}"
@@ -271,12 +279,14 @@ class SQLiteMarketStore:
             }
 
     async def count(self, collection: str, **equals: str) -> int:
+        """How many rows of `collection` have fields equal to `equals` (for checks and tests)."""
         where, values = self._where(collection, equals)
         async with self._db.execute(f"SELECT count(*) FROM {collection}{where}", values) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
     async def latest_update(self, collection: str) -> datetime | None:
+        """The newest `updated_at` of a collection (freshness), or None if it is empty."""
         async with self._db.execute(f"SELECT max(updated_at) FROM {collection}") as cursor:
             row = await cursor.fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -284,6 +294,7 @@ class SQLiteMarketStore:
     async def find(
         self, collection: str, equals: dict[str, Any] | None = None, *, limit: int | None = None
     ) -> list[Document]:
+        """Documents whose fields equal `equals`, ordered by key (for checks and tests)."""
         where, values = self._where(collection, equals or {})
         order = ", ".join(KEY_FIELDS[collection])
         query = f"SELECT document FROM {collection}{where} ORDER BY {order} LIMIT ?"
@@ -291,6 +302,7 @@ class SQLiteMarketStore:
             return [_decode(text) async for (text,) in cursor]
 
     async def codes(self, *, limit: int | None = None) -> list[str]:
+        """Distinct stock codes known in `stock_basic_info`, ascending."""
         query = f"SELECT DISTINCT code FROM {STOCK_BASIC_INFO} ORDER BY code LIMIT ?"
         async with self._db.execute(query, (-1 if limit is None else limit,)) as cursor:
             return [str(code) async for (code,) in cursor]

@@ -1,0 +1,1 @@
+"""The stores: ports for the event log, read models, claims, run logs and users, and their adapters."""

@@ -12,9 +12,13 @@ from typing import Protocol
 
 
 class RunClaims(Protocol):
-    async def open(self) -> None: ...
+    """Who runs an attempt: the first worker to claim (execution, attempt) runs it, the others drop it."""
 
-    async def close(self) -> None: ...
+    async def open(self) -> None:
+        """Connect and create the table or collection if missing."""
+
+    async def close(self) -> None:
+        """Close the connection (a client this store made)."""
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
         """True for the first claim of (execution_id, attempt), False for every later one."""
@@ -33,6 +37,7 @@ class LocalRunClaims:
         """Nothing to close."""
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
+        """True for the first claim of (execution_id, attempt), False for every later one."""
         key = (execution_id, attempt)
         if key in self._claimed:
             return False

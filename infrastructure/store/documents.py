@@ -37,6 +37,7 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def parse_moment(value: object) -> datetime:
+    """An aware UTC datetime from a stored value (a datetime or ISO text); ValueError otherwise."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):

@@ -23,6 +23,8 @@ CLAIM_RETRY_S = 120.0  # several elections' worth; a run request is not given up
 
 
 class MongoRunClaims:
+    """Run claims in a MongoDB collection, one document per (execution, attempt)."""
+
     def __init__(
         self,
         database: AsyncDatabase[dict[str, Any]],
@@ -37,6 +39,7 @@ class MongoRunClaims:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoRunClaims:
+        """Claims that own their client, connected to `url` on first use (no I/O here)."""
         client = make_client(url, "scheduler-run-claims")
         return cls(client[database], client=client)
 
@@ -50,10 +53,12 @@ class MongoRunClaims:
             raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
     async def close(self) -> None:
+        """Close the client if these claims made it."""
         if self._owned_client is not None:
             await self._owned_client.close()
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
+        """True for the first claim of (execution_id, attempt), False for every later one."""
         key = f"{execution_id}:{attempt}"
         token = uuid.uuid4().hex
         document = {"_id": key, "worker_id": worker_id, "token": token, "claimed_at": utc_now()}

@@ -45,6 +45,7 @@ def counts_collection(names: ReadModelNames) -> str:
 
 
 def group_of(kind: str, values: Mapping[str, Any]) -> Group:
+    """The counter group a record belongs to: kind, job, then status (and manual, or type and actor)."""
     second, third = GROUP_FIELDS[kind]
     if kind == "executions":
         return kind, values.get("job_id"), values.get("status"), values.get("is_manual") is True
@@ -66,6 +67,7 @@ def _group_id(group: Group) -> str:
 async def write_deltas(
     database: AsyncDatabase[Document], counts: str, deltas: Counter[Group], session: Session
 ) -> None:
+    """Add the deltas to their counter documents in `session` (created at 0 when missing)."""
     changed = {group: delta for group, delta in deltas.items() if delta}
     if not changed:
         return

@@ -61,6 +61,8 @@ def _distinct(stored: Sequence[Document]) -> list[Document]:
 
 
 class EventAppender:
+    """Appends events to `scheduler_events` with positions from a counter (a transaction on a replica set)."""
+
     def __init__(self, database: AsyncDatabase[Document], client: Any, transactions: bool) -> None:
         self._database = database
         self._client = client

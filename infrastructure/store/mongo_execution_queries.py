@@ -41,6 +41,7 @@ def window_counts_pipeline(boundaries: Sequence[datetime]) -> Pipeline:
 
 
 def window_counts(documents: Sequence[Document], windows: int) -> list[dict[str, int]]:
+    """Per window, the count of executions by status, from the aggregation's documents."""
     counts: list[dict[str, int]] = [{} for _ in range(windows)]
     for document in documents:
         key = document["_id"]
@@ -49,6 +50,7 @@ def window_counts(documents: Sequence[Document], windows: int) -> list[dict[str,
 
 
 def job_durations_pipeline(since: datetime, until: datetime) -> Pipeline:
+    """The aggregation of the durations of executions created in `[since, until)`, per job."""
     return [
         {"$match": {"timestamp": {"$gte": since, "$lt": until}, "execution_time": {"$ne": None}}},
         {"$sort": {"job_id": 1, "execution_time": 1}},
@@ -63,6 +65,7 @@ def nearest_rank(ordered: Sequence[float], percent: int) -> float:
 
 
 def job_durations(documents: Sequence[Document]) -> list[JobDurations]:
+    """Per job, its runs and their duration percentiles, longest and mean (seconds)."""
     found: list[JobDurations] = []
     for document in documents:
         ordered = sorted(float(value) for value in document["durations"] if value is not None)

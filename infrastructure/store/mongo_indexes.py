@@ -24,6 +24,7 @@ def _keys(specification: Any) -> Keys:
 
 
 async def existing_indexes(collection: AsyncCollection[Any]) -> dict[Keys, dict[str, Any]]:
+    """The collection's indexes by their keys (names vary between deployments)."""
     cursor = await collection.list_indexes()
     return {_keys(index["key"]): dict(index) for index in await cursor.to_list()}
 

@@ -17,6 +17,8 @@ _FIELDS = {"_id": 0, "username": 1, "is_admin": 1, "is_active": 1}
 
 
 class MongoPlatformUsers:
+    """The platform's own accounts (a collection another application keeps), read only."""
+
     def __init__(
         self, client: AsyncMongoClient[Document], database: str, *, owns_client: bool = False
     ) -> None:
@@ -26,6 +28,7 @@ class MongoPlatformUsers:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoPlatformUsers:
+        """A directory that owns its client, connected to `url` on first use (no I/O here)."""
         client = make_client(url, appname="scheduler-platform-users")
         return cls(client, database, owns_client=True)
 
@@ -33,10 +36,12 @@ class MongoPlatformUsers:
         """Nothing to create; a platform database that is down now is retried on each look-up."""
 
     async def close(self) -> None:
+        """Close the client if this directory made it."""
         if self._owns_client:
             await self._client.close()
 
     async def find_user(self, username: str) -> PlatformUser | None:
+        """The account with this username, or None."""
         try:
             document = await self._database[COLLECTION].find_one({"username": username}, _FIELDS)
         except PyMongoError as error:

@@ -37,6 +37,8 @@ async def load_view(
     execution_ids: Collection[str],
     job_ids: Collection[str],
 ) -> ReadModelView:
+    """The records and tombstones of these executions and jobs from the collections `names` gives."""
+
     async def found(model: type[RecordT], collection: str, keys: Collection[str]) -> list[RecordT]:
         if not keys:
             return []

@@ -69,6 +69,8 @@ LOCK = "lock"
 
 
 class MongoRebuild:
+    """Fresh collections beside the live ones that a replay fills, then renames over them or compares."""
+
     def __init__(self, database: AsyncDatabase[Document], holder: str) -> None:
         self._database = database
         self._holder = holder
@@ -76,9 +78,11 @@ class MongoRebuild:
 
     @property
     def needs_live_catch_up(self) -> bool:
+        """True: nothing stops the projector writing to the live collections during the renames."""
         return True  # nothing stops the projector writing to the live collections during the renames
 
     async def create(self) -> None:
+        """Take the replay lock (kept alive while the replay runs) and create empty fresh collections."""
         await self._lock()
         self._keep_alive = asyncio.create_task(self._refresh_lock(), name="replay-lock")
         with long_operations():
@@ -121,16 +125,24 @@ class MongoRebuild:
                 logger.error("replay lock of %s lost: another replay took it over", self._holder)
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """What the fresh collections hold so far of these executions (records and tombstones) and jobs."""
         return await mongo_read_models.load_view(self._database, REBUILD, execution_ids, job_ids)
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write a batch's changes to the fresh collections."""
         if changes:
             await mongo_read_models.apply_changes(self._database, REBUILD, changes, with_state=False)
 
     async def prune(self, cutoffs: RetentionCutoffs) -> None:
+        """Retention on the fresh collections (never on the event store)."""
         await mongo_read_models.prune_read_models(self._database, REBUILD, cutoffs)
 
     async def swap_in(self, catch_up: CatchUp) -> None:
+        """Run `catch_up`, then rename the fresh collections over the live ones.
+
+        The renames are recorded first, so the next `open` completes them should the process die
+        between two.
+        """
         await catch_up()
         with long_operations():
             for fresh, live in PAIRS:  # the live collections' indexes, built on the full collections
@@ -142,6 +154,10 @@ class MongoRebuild:
             await complete_pending_swap(self._database)
 
     async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
+        """Run `catch_up`, then compare the fresh collections with the live ones.
+
+        Answers the differences (up to `limit`) and how many there are in all.
+        """
         await catch_up()
         differences: list[Difference] = []
         total = 0
@@ -176,6 +192,7 @@ class MongoRebuild:
                 left, right = await anext(lefts, None), await anext(rights, None)
 
     async def discard(self) -> None:
+        """Drop the fresh collections (unless a swap is under way) and release the replay lock."""
         if self._keep_alive is not None:
             self._keep_alive.cancel()
             with contextlib.suppress(asyncio.CancelledError):

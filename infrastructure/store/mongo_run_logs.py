@@ -22,6 +22,8 @@ DUPLICATE_KEY = 11000
 
 
 class MongoRunLogs:
+    """Run log lines in a MongoDB collection, kept by (execution, attempt, sequence)."""
+
     def __init__(
         self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
     ) -> None:
@@ -30,10 +32,12 @@ class MongoRunLogs:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoRunLogs:
+        """Run logs that own their client, connected to `url` on first use (no I/O here)."""
         client = make_client(url, "scheduler-run-logs")
         return cls(client[database], client=client)
 
     async def open(self) -> None:
+        """Create the collection's indexes if missing; StoreUnavailable if the server cannot be reached."""
         order = [("execution_id", ASCENDING), ("level_number", ASCENDING), ("attempt", ASCENDING),
                  ("sequence", ASCENDING)]  # fmt: skip
         try:
@@ -48,10 +52,12 @@ class MongoRunLogs:
             raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
     async def close(self) -> None:
+        """Close the client if these run logs made it."""
         if self._owned_client is not None:
             await self._owned_client.close()
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
+        """Store the lines not stored yet; returns how many were new."""
         if not lines:
             return 0
         documents = [_document(line) for line in lines]
@@ -69,6 +75,7 @@ class MongoRunLogs:
         return len(result.inserted_ids)
 
     async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
+        """One page of an execution's lines at `min_level` or above, in order, and how many there are."""
         selector = {
             "execution_id": query.execution_id,
             "level_number": {"$gte": LEVEL_NUMBERS[query.min_level]},
@@ -87,6 +94,7 @@ class MongoRunLogs:
         return [_line(document) for document in documents], total
 
     async def purge(self, logged_before: datetime) -> int:
+        """Delete the lines logged before `logged_before`; returns how many."""
         try:
             result = await self._collection.delete_many({"logged_at": {"$lt": logged_before}})
         except PyMongoError as error:

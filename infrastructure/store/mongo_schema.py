@@ -75,6 +75,7 @@ def record_from(model: type[RecordT], document: Mapping[str, Any]) -> RecordT:
 
 
 def document_of(record: Record, key: str) -> dict[str, Any]:
+    """The MongoDB document of a record, its key as `_id`."""
     return {"_id": key, **record.model_dump(mode="python")}
 
 

@@ -22,11 +22,14 @@ Document = dict[str, Any]
 
 
 class MongoSessionCollections:
+    """Sign-in sessions (token families, refresh tokens) in MongoDB; mixed into the user store."""
+
     @property
     def _sessions_db(self) -> AsyncDatabase[Document]:
         raise NotImplementedError  # provided by the class it is mixed into
 
     async def create_session_indexes(self) -> None:
+        """Create the indexes that expire families and tokens; StoreUnavailable on a server error."""
         try:
             for name in (FAMILIES, REFRESH_TOKENS):
                 await self._sessions_db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
@@ -34,15 +37,18 @@ class MongoSessionCollections:
             raise StoreUnavailable(str(error)) from error
 
     async def start_family(self, family: str, username: str, expires_at: datetime) -> None:
+        """Record a new sign-in (a token family) that lasts until `expires_at` unless revoked."""
         document = {"_id": family, "username": username, "expires_at": expires_at, "revoked_at": None}
         await self._insert(FAMILIES, document)
 
     async def add_refresh_token(self, jti: str, family: str, expires_at: datetime) -> None:
+        """Record a refresh token of `family`, usable once."""
         await self._insert(
             REFRESH_TOKENS, {"_id": jti, "family": family, "expires_at": expires_at, "used_at": None}
         )
 
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
+        """Mark the refresh token used in one atomic update; a reuse revokes its family (`reused`)."""
         try:
             # One atomic update: of two concurrent uses, exactly one finds `used_at` still null.
             first = await self._sessions_db[REFRESH_TOKENS].find_one_and_update(
@@ -65,6 +71,7 @@ class MongoSessionCollections:
         return RefreshUse("rotated", token["family"], username)
 
     async def revoke_family(self, family: str, now: datetime) -> None:
+        """End a sign-in: its access and refresh tokens stop working (idempotent)."""
         try:
             await self._sessions_db[FAMILIES].update_one(
                 {"_id": family, "revoked_at": None}, {"$set": {"revoked_at": now}}
@@ -73,6 +80,7 @@ class MongoSessionCollections:
             raise StoreUnavailable(str(error)) from error
 
     async def family_active(self, family: str, now: datetime) -> bool:
+        """True while the family exists, is not revoked and has not expired."""
         try:
             document = await self._sessions_db[FAMILIES].find_one({"_id": family})
         except PyMongoError as error:
@@ -84,6 +92,7 @@ class MongoSessionCollections:
         )
 
     async def purge_sessions(self, now: datetime) -> int:
+        """Forget expired families and refresh tokens; returns how many rows/documents went."""
         removed = 0
         try:
             for name in (REFRESH_TOKENS, FAMILIES):

@@ -84,6 +84,8 @@ def _filter(**conditions: object) -> Document:
 
 
 class MongoStore:
+    """The event store and the read models in MongoDB (transactions on a replica set)."""
+
     def __init__(
         self,
         client: AsyncMongoClient[Document],
@@ -100,6 +102,7 @@ class MongoStore:
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoStore:
+        """A store that owns its client, connected to `url` on first use (no I/O here)."""
         return cls(make_client(url, "scheduler-store"), database, owns_client=True)
 
     @property
@@ -111,6 +114,7 @@ class MongoStore:
         return self._database[name]
 
     async def open(self) -> None:
+        """Connect, create the collections, indexes and counters if missing, finish a half-done swap."""
         try:
             await self._database.command("ping")
             self._transactions = await supports_transactions(self._database)
@@ -139,10 +143,12 @@ class MongoStore:
         )
 
     async def close(self) -> None:
+        """Close the client if this store made it."""
         if self._owns_client:
             await self._client.close()
 
     async def ping(self) -> bool:
+        """Whether the server answers a ping now."""
         try:
             await self._database.command("ping")
         except PyMongoError:
@@ -152,14 +158,17 @@ class MongoStore:
     # --- event store -------------------------------------------------------------------------------
     @_reachable
     async def append_event(self, document: dict[str, Any]) -> bool:
+        """Store an event document once per `message_id`; False if it was already stored."""
         return await self._events.append([document]) == 1
 
     @_reachable
     async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
+        """Store several events at once, each once per `message_id`; returns how many were new."""
         return await self._events.append(documents)
 
     @_reachable
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """Events matching the query, oldest first, with their total; older versions shown upcast."""
         conditions = _filter(
             job_id=query.job_id,
             execution_id=query.execution_id,
@@ -193,12 +202,14 @@ class MongoStore:
         return await cursor.sort("position", ASCENDING).limit(batch_size).to_list()
 
     async def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
+        """Every stored event after position `after`, in store order, in batches (for replay)."""
         while batch := await self._events_after(after, batch_size):
             yield [StoredEvent(position=int(s["position"]), document=s["document"]) for s in batch]
             after = int(batch[-1]["position"])
 
     @_reachable
     async def count_events(self) -> int:
+        """How many events the store holds (from the counters, not a scan)."""
         return await mongo_counts.total(self._database, EVENT_COUNTS, "events", {})
 
     # --- read models: writes -------------------------------------------------------------------------
@@ -207,18 +218,23 @@ class MongoStore:
 
     @_reachable
     async def put_job(self, record: JobRecord) -> None:
+        """Write a job's record (insert or replace)."""
         await self._put("scheduler_jobs", record, record.job_id)
 
     @_reachable
     async def put_metadata(self, record: MetadataRecord) -> None:
+        """Write a job's metadata record (insert or replace)."""
         await self._put("scheduler_metadata", record, record.job_id)
 
     @_reachable
     async def put_execution(self, record: ExecutionRecord) -> None:
+        """Write one execution record, with its counters."""
         await self.apply_changes(ReadModelChanges(executions={record.execution_id: record}))
 
     @_reachable
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write every change of a batch together (a transaction on a replica set)."""
+
         async def write(session: Session) -> None:
             await mongo_read_models.apply_changes(
                 self._database, LIVE, changes, with_state=True, session=session
@@ -228,18 +244,22 @@ class MongoStore:
 
     @_reachable
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """The records and tombstones of these executions and jobs in the live read models."""
         return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids)
 
     @_reachable
     async def delete_execution(self, execution_id: str) -> None:
+        """Delete one execution record, with its counters."""
         await self.apply_changes(ReadModelChanges(executions={execution_id: None}))
 
     @_reachable
     async def put_history(self, record: HistoryRecord) -> None:
+        """Write one history record, with its counters."""
         await self.apply_changes(ReadModelChanges(history={record.history_id: record}))
 
     @_reachable
     async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
+        """Write a scheduler process's state record (from its heartbeat)."""
         await self._put("scheduler_state", record, record.scheduler_id)
 
     # --- read models: reads ----------------------------------------------------------------------
@@ -249,10 +269,12 @@ class MongoStore:
 
     @_reachable
     async def get_job(self, job_id: str) -> JobRecord | None:
+        """The job's record; None if no such job was registered."""
         return await self._get("scheduler_jobs", JobRecord, job_id)
 
     @_reachable
     async def get_metadata(self, job_id: str) -> MetadataRecord | None:
+        """The job's metadata record; None if it has none."""
         return await self._get("scheduler_metadata", MetadataRecord, job_id)
 
     async def _job_views(self, match: Document) -> list[JobView]:
@@ -270,21 +292,25 @@ class MongoStore:
 
     @_reachable
     async def list_jobs(self) -> list[JobView]:
+        """Every job with its metadata, ordered by job_id, in one query."""
         return await self._job_views({})
 
     @_reachable
     async def get_job_view(self, job_id: str) -> JobView | None:
+        """The job with its metadata; None if no such job was registered."""
         views = await self._job_views({"_id": job_id})
         return views[0] if views else None
 
     @_reachable
     async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
+        """The executions among `execution_ids` that exist, by id (one query)."""
         cursor = self._collection("scheduler_executions").find({"_id": {"$in": list(execution_ids)}})
         records = records_of(ExecutionRecord, await cursor.to_list(), "scheduler_executions")
         return {record.execution_id: record for record in records}
 
     @_reachable
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
+        """The execution's record; None if there is none (never, or pruned)."""
         return await self._get("scheduler_executions", ExecutionRecord, execution_id)
 
     async def _newest_first(
@@ -301,6 +327,7 @@ class MongoStore:
 
     @_reachable
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
+        """Executions newest first (`timestamp` descending) with the total count matching the filters."""
         conditions = _filter(job_id=query.job_id, status=query.status)
         counted = dict(conditions)
         if query.is_manual is not None:
@@ -317,6 +344,7 @@ class MongoStore:
 
     @_reachable
     async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
+        """Executions per status in each window between consecutive `boundaries`; empty with fewer than 2."""
         if len(boundaries) < 2:
             return []
         pipeline = execution_queries.window_counts_pipeline(boundaries)
@@ -325,12 +353,14 @@ class MongoStore:
 
     @_reachable
     async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
+        """Per job, duration statistics of its finished executions created in `[since, until)`."""
         pipeline = execution_queries.job_durations_pipeline(since, until)
         cursor = await self._collection("scheduler_executions").aggregate(pipeline, allowDiskUse=True)
         return execution_queries.job_durations(await cursor.to_list())
 
     @_reachable
     async def last_executions(self) -> dict[str, ExecutionRecord]:
+        """The newest execution of every job that has one, by job id."""
         counts = self._collection(counts_collection(LIVE))
         job_ids = await counts.distinct("job_id", {"kind": "executions", "n": {"$gt": 0}})
         found: dict[str, ExecutionRecord] = {}
@@ -344,10 +374,12 @@ class MongoStore:
 
     @_reachable
     async def count_executions(self, status: str | None = None) -> int:
+        """How many executions there are (of `status`, if given), from the counters."""
         return await self._total("executions", _filter(status=status))
 
     @_reachable
     async def execution_stats(self, job_id: str) -> ExecutionStats:
+        """Counts per status, average duration of successes (2 decimals) and the last execution."""
         pipeline = execution_stats_pipeline(job_id)
         cursor = await self._collection("scheduler_executions").aggregate(pipeline)
         (result,) = await cursor.to_list()
@@ -369,6 +401,7 @@ class MongoStore:
 
     @_reachable
     async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
+        """History newest first with the total count."""
         conditions = _filter(job_id=query.job_id, status=query.status)
         records = await self._newest_first(
             "scheduler_history", HistoryRecord, conditions, query.limit, query.offset
@@ -377,12 +410,14 @@ class MongoStore:
 
     @_reachable
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
+        """Every scheduler process's state record, by scheduler id."""
         cursor = self._collection("scheduler_state").find({}).sort("_id", ASCENDING)
         return records_of(SchedulerStateRecord, await cursor.to_list(), "scheduler_state")
 
     # --- retention -------------------------------------------------------------------------------
     @_reachable
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        """Retention: remove what is older than the cut-offs; how many of each kind went."""
         with long_operations():
             removed = await mongo_read_models.prune_read_models(
                 self._database, LIVE, cutoffs, self._client, self._transactions
@@ -399,6 +434,7 @@ class MongoStore:
     # --- the projector's own state ---------------------------------------------------------------
     @_reachable
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
+        """Keep a projector's state; records not updated for a week are removed."""
         states = self._collection(PROJECTOR_STATES)
         await states.replace_one(
             {"_id": record.projector_id}, document_of(record, record.projector_id), upsert=True
@@ -407,15 +443,18 @@ class MongoStore:
 
     @_reachable
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
+        """Every projector process's state record, by projector id."""
         cursor = self._collection(PROJECTOR_STATES).find({}).sort("_id", ASCENDING)
         return records_of(ProjectorStateRecord, await cursor.to_list(), PROJECTOR_STATES)
 
     async def projector_lag_s(self) -> float | None:
+        """Seconds the read models are behind the event log; None if no projector ever reported."""
         return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))
 
     # --- replay ------------------------------------------------------------------------------------
     @_reachable
     async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
+        """Take the replay lock for `holder` and fresh collections to replay into."""
         rebuild = MongoRebuild(self._database, holder)
         await rebuild.create()
         return rebuild

@@ -32,6 +32,7 @@ class MongoUserStore(MongoSessionCollections):
 
     @classmethod
     def from_url(cls, url: str, database: str) -> MongoUserStore:
+        """A store that owns its client, connected to `url` on first use (no I/O here)."""
         client = make_client(url, appname="scheduler-users")
         return cls(client, database, owns_client=True)
 
@@ -48,10 +49,12 @@ class MongoUserStore(MongoSessionCollections):
         return self._database
 
     async def close(self) -> None:
+        """Close the client if this store made it."""
         if self._owns_client:
             await self._client.close()
 
     async def get_user(self, username: str) -> UserRecord | None:
+        """The account with this username; None if there is none."""
         try:
             document = await self._collection.find_one({"_id": username})
         except PyMongoError as error:
@@ -59,6 +62,7 @@ class MongoUserStore(MongoSessionCollections):
         return None if document is None else _to_record(document)
 
     async def add_user(self, record: UserRecord) -> bool:
+        """Insert an account unless one with that username exists; False if it did (nothing changed)."""
         try:
             await self._collection.insert_one(_to_document(record))
         except DuplicateKeyError:
@@ -68,12 +72,14 @@ class MongoUserStore(MongoSessionCollections):
         return True
 
     async def put_user(self, record: UserRecord) -> None:
+        """Insert or replace the account with that username."""
         try:
             await self._collection.replace_one({"_id": record.username}, _to_document(record), upsert=True)
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
 
     async def list_users(self) -> list[UserRecord]:
+        """Every account, ordered by username."""
         try:
             documents = await self._collection.find({}).sort("_id", 1).to_list(None)
         except PyMongoError as error:

@@ -12,15 +12,21 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class PlatformUser:
+    """An account of the platform the scheduler is part of: its name, and whether admin and active."""
+
     username: str
     is_admin: bool
     is_active: bool
 
 
 class PlatformUserDirectory(Protocol):
-    async def open(self) -> None: ...
+    """The platform's accounts, read only: whom to let in when sign-in goes through the platform."""
 
-    async def close(self) -> None: ...
+    async def open(self) -> None:
+        """Connect (no collection is created: the platform owns it)."""
+
+    async def close(self) -> None:
+        """Close the connection (a client this directory made)."""
 
     async def find_user(self, username: str) -> PlatformUser | None:
         """The account with this username, or None."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class ReadModelNames:
+    """The table or collection names of the read models (the live ones, or a rebuild's)."""
+
     executions: str = "scheduler_executions"
     tombstones: str = "scheduler_execution_tombstones"
     jobs: str = "scheduler_jobs"
@@ -16,9 +18,11 @@ class ReadModelNames:
     history: str = "scheduler_history"
 
     def names(self) -> list[str]:
+        """Every name, in field order."""
         return [getattr(self, item.name) for item in fields(self)]
 
     def suffixed(self, suffix: str) -> ReadModelNames:
+        """The same names with `suffix` appended (a rebuild's tables beside the live ones)."""
         return replace(self, **{item.name: getattr(self, item.name) + suffix for item in fields(self)})
 
 

@@ -28,6 +28,8 @@ LEVEL_NUMBERS: dict[str, int] = {
 
 @dataclass(frozen=True)
 class RunLogLine:
+    """One line a run logged: its execution, attempt and sequence, when, level, logger and message."""
+
     job_id: str
     execution_id: str
     attempt: int
@@ -39,11 +41,14 @@ class RunLogLine:
 
     @property
     def level_number(self) -> int:
+        """The level as a number (`DEBUG` lowest), for filtering by minimum level."""
         return LEVEL_NUMBERS[self.level]
 
 
 @dataclass(frozen=True)
 class RunLogQuery:
+    """One page of an execution's log: offset, size, and the lowest level shown."""
+
     execution_id: str
     offset: int = 0
     limit: int = 200
@@ -68,9 +73,13 @@ def lines_of(batch: RunLogBatch) -> list[RunLogLine]:
 
 
 class RunLogStore(Protocol):
-    async def open(self) -> None: ...
+    """Where run log lines are kept, for the API to page through."""
 
-    async def close(self) -> None: ...
+    async def open(self) -> None:
+        """Connect and create the table or collection if missing."""
+
+    async def close(self) -> None:
+        """Close the connection (a client this store made)."""
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
         """Store the lines not stored yet; returns how many were new."""
@@ -95,6 +104,7 @@ class MemoryRunLogs:
         """Nothing to close."""
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
+        """Store the lines not stored yet; returns how many were new."""
         new = 0
         for line in lines:
             key = (line.execution_id, line.attempt, line.sequence)
@@ -104,6 +114,7 @@ class MemoryRunLogs:
         return new
 
     async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
+        """One page of an execution's lines at `min_level` or above, in order, and how many there are."""
         lowest = LEVEL_NUMBERS[query.min_level]
         matching = sorted(
             (
@@ -116,6 +127,7 @@ class MemoryRunLogs:
         return matching[query.offset : query.offset + query.limit], len(matching)
 
     async def purge(self, logged_before: datetime) -> int:
+        """Delete the lines logged before `logged_before`; returns how many."""
         old = [key for key, line in self._lines.items() if line.logged_at < logged_before]
         for key in old:
             del self._lines[key]

@@ -28,10 +28,15 @@ def event_row(document: dict[str, Any]) -> tuple[object, ...]:
 
 
 def event_rows(documents: Sequence[dict[str, Any]]) -> list[tuple[object, ...]]:
+    """The event table's rows of these documents.
+
+    Raises ValueError or TypeError on a bad envelope, before anything is written.
+    """
     return [event_row(document) for document in documents]
 
 
 async def append_events(connection: aiosqlite.Connection, documents: Sequence[dict[str, Any]]) -> int:
+    """Insert the events in one transaction, each once per `message_id`; how many were new."""
     rows = event_rows(documents)  # validates every envelope before anything is written
     if not rows:
         return 0

@@ -18,10 +18,13 @@ CREATE TABLE IF NOT EXISTS scheduler_run_claims (
 
 
 class SQLiteRunClaims(SideTable):
+    """Run claims in an SQLite table beside the read models: one row per (execution, attempt)."""
+
     schema = SCHEMA
     not_open = "run claims are not open"
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
+        """True for the first claim of (execution_id, attempt), False for every later one."""
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO scheduler_run_claims VALUES (?, ?, ?, ?)",
             (execution_id, attempt, worker_id, datetime.now(UTC).isoformat()),

@@ -52,6 +52,7 @@ def execution_filters(query: ExecutionQuery) -> tuple[str, list[object]]:
 
 
 def page_sql(where: str) -> str:
+    """The query of one page of executions, newest first, under the `where` clause given."""
     return (
         f"SELECT execution_id, document FROM scheduler_executions{where}"
         f" ORDER BY {NEWEST_FIRST} LIMIT ? OFFSET ?"
@@ -78,6 +79,7 @@ def window_counts_sql(boundaries: Sequence[datetime]) -> tuple[str, list[object]
 
 
 def window_counts(rows: Sequence[Sequence[Any]], windows: int) -> list[dict[str, int]]:
+    """Per window, the count of executions by status, from the query's rows."""
     counts: list[dict[str, int]] = [{} for _ in range(windows)]
     for window, status, number in rows:
         counts[int(window)][str(status)] = int(number)
@@ -105,10 +107,12 @@ GROUP BY job_id ORDER BY job_id
 
 
 def job_durations_parameters(since: datetime, until: datetime) -> list[object]:
+    """The query parameters of `[since, until)`, as the table's UTC keys."""
     return [as_utc_key(since), as_utc_key(until)]
 
 
 def job_durations(rows: Sequence[Sequence[Any]]) -> list[JobDurations]:
+    """The duration statistics per job, from the query's rows (seconds)."""
     return [
         JobDurations(job_id, int(runs), float(p50), float(p90), float(p95), float(longest), float(mean))
         for job_id, runs, p50, p90, p95, longest, mean in rows

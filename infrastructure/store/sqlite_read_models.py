@@ -34,6 +34,7 @@ CHUNK = 500  # keys per `IN (...)`: far below SQLite's limit on host parameters
 
 
 def execution_row(record: ExecutionRecord) -> tuple[object, ...]:
+    """The executions table's row of a record: indexed columns, then the document."""
     return (
         record.execution_id,
         record.job_id,

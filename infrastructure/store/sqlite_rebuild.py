@@ -88,6 +88,8 @@ def _loaded(document: str | None) -> dict[str, Any] | None:
 
 
 class SQLiteRebuild:
+    """Fresh tables beside the live ones that a replay fills, then swaps in or compares, in one file."""
+
     def __init__(self, connection: aiosqlite.Connection, path: Path, holder: str) -> None:
         self._connection = connection
         self._path = path
@@ -97,6 +99,7 @@ class SQLiteRebuild:
 
     @property
     def needs_live_catch_up(self) -> bool:
+        """False: the swap holds the write lock from the final catch-up to the commit."""
         return False  # the swap holds the write lock from the final catch-up to the commit
 
     async def create(self) -> None:
@@ -166,10 +169,12 @@ class SQLiteRebuild:
             raise
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """What the fresh tables hold so far of these executions (records and tombstones) and jobs."""
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(self._connection, REBUILD, execution_ids, job_ids)
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write a batch's changes to the fresh tables, in one transaction."""
         with unavailable_reported(self._path):
             if self._connection.in_transaction:  # the final catch-up, inside the swap's transaction
                 await self._refresh_lock()
@@ -179,10 +184,16 @@ class SQLiteRebuild:
                 await sqlite_read_models.apply_changes(self._connection, REBUILD, changes)
 
     async def prune(self, cutoffs: RetentionCutoffs) -> None:
+        """Retention on the fresh tables (never on the event store)."""
         with unavailable_reported(self._path):
             await sqlite_read_models.prune_read_models(self._connection, REBUILD, cutoffs)
 
     async def swap_in(self, catch_up: CatchUp) -> None:
+        """Run `catch_up`, then replace the live tables by the fresh ones in one transaction.
+
+        Nothing else writes meanwhile, so nothing is lost; a reader sees all old or all new.
+        """
+
         async def swap() -> None:
             await catch_up()
             for live in LIVE.names():
@@ -196,6 +207,11 @@ class SQLiteRebuild:
             await self._in_transaction(swap)
 
     async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
+        """Run `catch_up`, then compare the fresh tables with the live ones under the write lock.
+
+        Answers the differences (up to `limit`) and their total; the catch-up's writes are rolled
+        back.
+        """
         differences: list[Difference] = []
         total = 0
         with unavailable_reported(self._path):
@@ -218,6 +234,7 @@ class SQLiteRebuild:
         return differences, total
 
     async def discard(self) -> None:
+        """Drop the fresh tables, release the replay lock and restore the pragmas the rebuild changed."""
         with unavailable_reported(self._path):
 
             async def drop() -> None:

@@ -31,6 +31,8 @@ COLUMNS = "job_id, execution_id, attempt, sequence, logged_at, level, logger, me
 
 
 class SQLiteRunLogs(SideTable):
+    """Run log lines in an SQLite table beside the read models."""
+
     schema = SCHEMA
     not_open = "run logs are not open"
 
@@ -39,6 +41,7 @@ class SQLiteRunLogs(SideTable):
         await self._db.commit()
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
+        """Store the lines not stored yet; returns how many were new."""
         connection = self._db
         before = connection.total_changes
         await connection.executemany(
@@ -62,6 +65,7 @@ class SQLiteRunLogs(SideTable):
         return connection.total_changes - before
 
     async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
+        """One page of an execution's lines at `min_level` or above, in order, and how many there are."""
         connection = self._db
         where = "execution_id = ? AND level_number >= ?"
         arguments = (query.execution_id, LEVEL_NUMBERS[query.min_level])
@@ -79,6 +83,7 @@ class SQLiteRunLogs(SideTable):
         return [_line(row) for row in rows], total
 
     async def purge(self, logged_before: datetime) -> int:
+        """Delete the lines logged before `logged_before`; returns how many."""
         connection = self._db
         cursor = await connection.execute(
             "DELETE FROM scheduler_run_logs WHERE logged_at < ?", (_utc_text(logged_before),)

@@ -183,6 +183,7 @@ ON CONFLICT (message_id) DO NOTHING
 
 
 def upsert_execution(table: str) -> str:
+    """The statement that writes an execution row into `table`, keeping its rowid (newest-first ties)."""
     # An upsert rather than INSERT OR REPLACE: the row keeps its rowid, the tie-breaker of "newest first".
     return f"""
 INSERT INTO {table} (execution_id, job_id, status, is_manual, timestamp, execution_time, document)
@@ -194,6 +195,7 @@ ON CONFLICT (execution_id) DO UPDATE SET
 
 
 def upsert_history(table: str) -> str:
+    """The statement that writes a history row into `table` (insert or update)."""
     return f"""
 INSERT INTO {table} (history_id, job_id, status, timestamp, document)
 VALUES (?, ?, ?, ?, ?)
@@ -204,6 +206,7 @@ ON CONFLICT (history_id) DO UPDATE SET
 
 
 def upsert_document(table: str, key_column: str) -> str:
+    """The statement that writes a keyed JSON document into `table` (insert or update)."""
     return (
         f"INSERT INTO {table} ({key_column}, document) VALUES (?, ?)"
         f" ON CONFLICT ({key_column}) DO UPDATE SET document = excluded.document"
@@ -211,6 +214,7 @@ def upsert_document(table: str, key_column: str) -> str:
 
 
 def insert_tombstone(table: str) -> str:
+    """The statement that records a deleted execution in `table`, once."""
     return (
         f"INSERT INTO {table} (execution_id, deleted_at, document) VALUES (?, ?, ?)"
         " ON CONFLICT (execution_id) DO NOTHING"
@@ -226,6 +230,7 @@ PROJECTOR_STATE_KEPT = timedelta(days=7)  # a projector silent for longer is for
 
 
 def projector_state_row(record: ProjectorStateRecord) -> tuple[str, str, str]:
+    """The projector-state table's row of a record: id, UTC key of its update, JSON."""
     return (record.projector_id, as_utc_key(record.updated_at), record.model_dump_json())
 
 

@@ -30,16 +30,20 @@ SESSION_SCHEMA = (
 
 
 class SQLiteSessionTables:
+    """Sign-in sessions (token families, refresh tokens) in SQLite; mixed into the user store."""
+
     @property
     def _db(self) -> aiosqlite.Connection:
         raise NotImplementedError  # provided by the class it is mixed into
 
     async def create_session_tables(self) -> None:
+        """Create the session tables if missing."""
         for statement in SESSION_SCHEMA:
             await self._db.execute(statement)
         await self._db.commit()
 
     async def start_family(self, family: str, username: str, expires_at: datetime) -> None:
+        """Record a new sign-in (a token family) that lasts until `expires_at` unless revoked."""
         await self._db.execute(
             "INSERT OR IGNORE INTO scheduler_token_families (family, username, expires_at) VALUES (?, ?, ?)",
             (family, username, expires_at.timestamp()),
@@ -47,6 +51,7 @@ class SQLiteSessionTables:
         await self._db.commit()
 
     async def add_refresh_token(self, jti: str, family: str, expires_at: datetime) -> None:
+        """Record a refresh token of `family`, usable once."""
         await self._db.execute(
             "INSERT OR IGNORE INTO scheduler_refresh_tokens (jti, family, expires_at) VALUES (?, ?, ?)",
             (jti, family, expires_at.timestamp()),
@@ -54,6 +59,7 @@ class SQLiteSessionTables:
         await self._db.commit()
 
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
+        """Mark the refresh token used (one conditional update); a reuse revokes its family (`reused`)."""
         # The conditional UPDATE is the atomic step: of two concurrent uses, exactly one changes the row.
         cursor = await self._db.execute(
             "UPDATE scheduler_refresh_tokens SET used_at = ? WHERE jti = ? AND used_at IS NULL",
@@ -80,6 +86,7 @@ class SQLiteSessionTables:
         return RefreshUse("rotated", family, username)
 
     async def revoke_family(self, family: str, now: datetime) -> None:
+        """End a sign-in: its access and refresh tokens stop working (idempotent)."""
         await self._db.execute(
             "UPDATE scheduler_token_families SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
             (now.timestamp(), family),
@@ -87,6 +94,7 @@ class SQLiteSessionTables:
         await self._db.commit()
 
     async def family_active(self, family: str, now: datetime) -> bool:
+        """True while the family exists, is not revoked and has not expired."""
         async with self._db.execute(
             "SELECT 1 FROM scheduler_token_families "
             "WHERE family = ? AND revoked_at IS NULL AND expires_at > ?",
@@ -95,6 +103,7 @@ class SQLiteSessionTables:
             return await rows.fetchone() is not None
 
     async def purge_sessions(self, now: datetime) -> int:
+        """Forget expired families and refresh tokens; returns how many rows/documents went."""
         moment = now.timestamp()
         removed = 0
         for table in ("scheduler_refresh_tokens", "scheduler_token_families"):

@@ -41,6 +41,7 @@ class SideTable:
         self._connection: aiosqlite.Connection | None = None
 
     async def open(self) -> None:
+        """Open a connection of its own to the file and create the table if missing; idempotent."""
         if self._connection is None:
             self._connection = await open_side_table(self._path, self.schema)
             await self._prepare()
@@ -49,6 +50,7 @@ class SideTable:
         """What else the store needs once its table exists (indexes, further tables)."""
 
     async def close(self) -> None:
+        """Close the connection; the table may be opened again."""
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await connection.close()

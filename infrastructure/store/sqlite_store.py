@@ -94,6 +94,8 @@ def _event_document(document: str) -> dict[str, Any]:
 
 
 class SQLiteStore:
+    """The event store and the read models in one SQLite file (WAL), for a single machine."""
+
     def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
         self._path = path
         self._busy_timeout_ms = busy_timeout_ms
@@ -101,9 +103,14 @@ class SQLiteStore:
 
     @property
     def path(self) -> Path:
+        """The database file."""
         return self._path
 
     async def open(self) -> None:
+        """Open the file (private to its owner) and create the schema if missing.
+
+        Raises StoreUnavailable if the file cannot be opened.
+        """
         if self._connection is not None:
             return
         try:
@@ -121,11 +128,13 @@ class SQLiteStore:
         self._connection = connection
 
     async def close(self) -> None:
+        """Close the connection; the store may be opened again."""
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
 
     async def ping(self) -> bool:
+        """Whether the store is open and answers a query now."""
         if self._connection is None:
             return False
         try:
@@ -167,14 +176,17 @@ class SQLiteStore:
 
     # --- event store -------------------------------------------------------------------------------
     async def append_event(self, document: dict[str, Any]) -> bool:
+        """Store an event document once per `message_id`; False if it was already stored."""
         inserted = await self._write(INSERT_EVENT, sqlite_batch.event_row(document))
         return inserted == 1
 
     async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
+        """Store several events at once, each once per `message_id`; returns how many were new."""
         with unavailable_reported(self._path):
             return await sqlite_batch.append_events(self._db(), documents)
 
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """Events matching the query, oldest first, with their total; older versions shown upcast."""
         filters = [
             ("job_id = ?", query.job_id),
             ("execution_id = ?", query.execution_id),
@@ -189,6 +201,7 @@ class SQLiteStore:
         return read_all(_event_document, documents, "events"), total
 
     async def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
+        """Every stored event after position `after`, in store order, in batches (for replay)."""
         while True:
             rows = await self._rows(
                 "SELECT position, document FROM scheduler_events"
@@ -201,6 +214,7 @@ class SQLiteStore:
             after = rows[-1][0]
 
     async def count_events(self) -> int:
+        """How many events the store holds."""
         return int(await self._scalar("SELECT COUNT(*) FROM scheduler_events"))
 
     # --- read models: writes -------------------------------------------------------------------------
@@ -212,28 +226,35 @@ class SQLiteStore:
         )
 
     async def put_job(self, record: JobRecord) -> None:
+        """Write a job's record (insert or replace)."""
         await self._put_document("scheduler_jobs", "job_id", record.job_id, record.model_dump_json())
 
     async def put_metadata(self, record: MetadataRecord) -> None:
+        """Write a job's metadata record (insert or replace)."""
         await self._put_document("scheduler_metadata", "job_id", record.job_id, record.model_dump_json())
 
     async def put_execution(self, record: ExecutionRecord) -> None:
+        """Write one execution record (insert or update, keeping its row order)."""
         await self._write(UPSERT_EXECUTION, execution_row(record))
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write every change of a batch together, in one transaction."""
         if not changes:
             return
         with unavailable_reported(self._path):
             await sqlite_read_models.apply_changes(self._db(), LIVE, changes)
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """The records and tombstones of these executions and jobs in the live read models."""
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
 
     async def delete_execution(self, execution_id: str) -> None:
+        """Delete one execution record."""
         await self._write("DELETE FROM scheduler_executions WHERE execution_id = ?", (execution_id,))
 
     async def put_history(self, record: HistoryRecord) -> None:
+        """Write one history record (insert or update)."""
         await self._write(
             UPSERT_HISTORY,
             (
@@ -246,16 +267,19 @@ class SQLiteStore:
         )
 
     async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
+        """Write a scheduler process's state record (from its heartbeat)."""
         await self._put_document(
             "scheduler_state", "scheduler_id", record.scheduler_id, record.model_dump_json()
         )
 
     # --- read models: reads ----------------------------------------------------------------------
     async def get_job(self, job_id: str) -> JobRecord | None:
+        """The job's record; None if no such job was registered."""
         document = await self._scalar("SELECT document FROM scheduler_jobs WHERE job_id = ?", (job_id,))
         return None if document is None else read_one(JobRecord.model_validate_json, document, "jobs", job_id)
 
     async def get_metadata(self, job_id: str) -> MetadataRecord | None:
+        """The job's metadata record; None if it has none."""
         document = await self._scalar("SELECT document FROM scheduler_metadata WHERE job_id = ?", (job_id,))
         if document is None:
             return None
@@ -277,13 +301,16 @@ class SQLiteStore:
         return views
 
     async def list_jobs(self) -> list[JobView]:
+        """Every job with its metadata, ordered by job_id, in one query."""
         return await self._job_views("", ())
 
     async def get_job_view(self, job_id: str) -> JobView | None:
+        """The job with its metadata; None if no such job was registered."""
         views = await self._job_views(" WHERE job.job_id = ?", (job_id,))
         return views[0] if views else None
 
     async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
+        """The executions among `execution_ids` that exist, by id (one query)."""
         found: dict[str, ExecutionRecord] = {}
         ids = list(execution_ids)
         for start in range(0, len(ids), 500):
@@ -298,6 +325,7 @@ class SQLiteStore:
         return found
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
+        """The execution's record; None if there is none (never, or pruned)."""
         document = await self._scalar(
             "SELECT document FROM scheduler_executions WHERE execution_id = ?", (execution_id,)
         )
@@ -306,6 +334,7 @@ class SQLiteStore:
         return read_one(ExecutionRecord.model_validate_json, document, "executions", execution_id)
 
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
+        """Executions newest first (`timestamp` descending) with the total count matching the filters."""
         where, parameters = execution_queries.execution_filters(query)
         rows = await self._rows(
             execution_queries.page_sql(where), [*parameters, max(query.limit, 0), max(query.offset, 0)]
@@ -315,22 +344,26 @@ class SQLiteStore:
         return read_all(ExecutionRecord.model_validate_json, rows, "executions"), int(total)
 
     async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
+        """Executions per status in each window between consecutive `boundaries`; empty with fewer than 2."""
         if len(boundaries) < 2:
             return []
         sql, parameters = execution_queries.window_counts_sql(boundaries)
         return execution_queries.window_counts(await self._rows(sql, parameters), len(boundaries) - 1)
 
     async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
+        """Per job, duration statistics of its finished executions created in `[since, until)`."""
         parameters = execution_queries.job_durations_parameters(since, until)
         return execution_queries.job_durations(await self._rows(execution_queries.JOB_DURATIONS, parameters))
 
     async def last_executions(self) -> dict[str, ExecutionRecord]:
+        """The newest execution of every job that has one, by job id."""
         rows = await self._rows(execution_queries.LAST_EXECUTIONS)
         documents = [(index, row[0]) for index, row in enumerate(rows) if row[0] is not None]
         records = read_all(ExecutionRecord.model_validate_json, documents, "executions")
         return {record.job_id: record for record in records}
 
     async def count_executions(self, status: str | None = None) -> int:
+        """How many executions there are (of `status`, if given), from the counters."""
         where, parameters = _where([("status = ?", status)])
         total = await self._scalar(
             f"SELECT COALESCE(SUM(n), 0) FROM scheduler_execution_counts{where}", parameters
@@ -338,6 +371,7 @@ class SQLiteStore:
         return int(total)
 
     async def execution_stats(self, job_id: str) -> ExecutionStats:
+        """Counts per status, average duration of successes (2 decimals) and the last execution."""
         rows = await self._rows(EXECUTION_STATS, [*STATS_STATUSES, "success", job_id, job_id])
         total, *counts = rows[0][: 1 + len(STATS_STATUSES)]
         success_average, last = rows[0][1 + len(STATS_STATUSES) :]
@@ -354,6 +388,7 @@ class SQLiteStore:
         )
 
     async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
+        """History newest first with the total count."""
         filters = [("job_id = ?", query.job_id), ("status = ?", query.status)]
         documents, total = await self._listed(
             "scheduler_history", "history_id", NEWEST_FIRST, filters, query.limit, query.offset
@@ -361,11 +396,13 @@ class SQLiteStore:
         return read_all(HistoryRecord.model_validate_json, documents, "history"), total
 
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
+        """Every scheduler process's state record, by scheduler id."""
         rows = await self._rows("SELECT scheduler_id, document FROM scheduler_state ORDER BY scheduler_id")
         return read_all(SchedulerStateRecord.model_validate_json, rows, "scheduler_state")
 
     # --- retention -------------------------------------------------------------------------------
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        """Retention: remove what is older than the cut-offs; how many of each kind went."""
         with unavailable_reported(self._path):
             removed = await sqlite_read_models.prune_read_models(self._db(), LIVE, cutoffs)
         removed["events"] = 0
@@ -377,6 +414,7 @@ class SQLiteStore:
 
     # --- the projector's own state ---------------------------------------------------------------
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
+        """Keep a projector's state; records not updated for a week are removed."""
         with unavailable_reported(self._path):
             await self._db().execute("BEGIN IMMEDIATE")
             try:
@@ -391,16 +429,19 @@ class SQLiteStore:
                 raise
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
+        """Every projector process's state record, by projector id."""
         rows = await self._rows(
             "SELECT projector_id, document FROM scheduler_projector_state ORDER BY projector_id"
         )
         return read_all(ProjectorStateRecord.model_validate_json, rows, "projector_state")
 
     async def projector_lag_s(self) -> float | None:
+        """Seconds the read models are behind the event log; None if no projector ever reported."""
         return projection_lag_s(await self.list_projector_states(), datetime.now(UTC))
 
     # --- replay ------------------------------------------------------------------------------------
     async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
+        """Take the replay lock for `holder` and fresh tables to replay into."""
         rebuild = SQLiteRebuild(self._db(), self._path, holder)
         await rebuild.create()
         return rebuild

@@ -25,6 +25,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
         await self.create_session_tables()
 
     async def get_user(self, username: str) -> UserRecord | None:
+        """The account with this username; None if there is none."""
         async with self._db.execute(
             "SELECT document FROM scheduler_users WHERE username = ?", (username,)
         ) as cursor:
@@ -32,6 +33,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
         return None if row is None else UserRecord.model_validate_json(row[0])
 
     async def add_user(self, record: UserRecord) -> bool:
+        """Insert an account unless one with that username exists; False if it did (nothing changed)."""
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO scheduler_users (username, document) VALUES (?, ?)",
             (record.username, record.model_dump_json()),
@@ -40,6 +42,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
         return cursor.rowcount == 1
 
     async def put_user(self, record: UserRecord) -> None:
+        """Insert or replace the account with that username."""
         await self._db.execute(
             "INSERT INTO scheduler_users (username, document) VALUES (?, ?) "
             "ON CONFLICT (username) DO UPDATE SET document = excluded.document",
@@ -48,6 +51,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
         await self._db.commit()
 
     async def list_users(self) -> list[UserRecord]:
+        """Every account, ordered by username."""
         async with self._db.execute("SELECT document FROM scheduler_users ORDER BY username") as cursor:
             rows = await cursor.fetchall()
         return [UserRecord.model_validate_json(row[0]) for row in rows]

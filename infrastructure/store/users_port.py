@@ -56,12 +56,16 @@ class RefreshUse:
 
 
 class UserStore(Protocol):
+    """The API's user accounts and their sign-in sessions."""
+
     async def open(self) -> None:
         """Connect and create the table/collection if missing. Called by the composition root."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Close the connection (a client this store made)."""
 
-    async def get_user(self, username: str) -> UserRecord | None: ...
+    async def get_user(self, username: str) -> UserRecord | None:
+        """The account with this username; None if there is none."""
 
     async def add_user(self, record: UserRecord) -> bool:
         """Insert an account unless one with that username exists; False if it did (nothing changed)."""
