@@ -51,6 +51,8 @@ FOLDED_TYPES = frozenset(
 
 
 class Alerter:
+    """The alerter service's core: folds events into its state, raises and resolves incidents, notifies."""
+
     def __init__(
         self, bus: Bus, rules: AlertRules, notifier: Notifier, *, producer: str, reminder_interval_s: float,
         clock: Callable[[], datetime] = utc_now, metrics: AlerterMetrics | None = None,
@@ -108,6 +110,7 @@ class Alerter:
         return message if isinstance(message, Event) else None
 
     async def on_event(self, message: Message) -> None:
+        """Fold an event into the state and publish the alert events it causes (a channel test: answer it)."""
         if not isinstance(message, Event):
             return
         self.state.apply(message)
@@ -221,6 +224,7 @@ class Alerter:
         self.state.apply(event)
 
     def health(self) -> dict[str, object]:
+        """What the health endpoint shows: open incidents, and each channel's failures and drops."""
         return {
             "incidents_open": len(self.state.open),
             "channels": [

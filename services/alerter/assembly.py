@@ -18,6 +18,7 @@ from services.scheduler.catalogue import load_definitions
 def build_alerter(
     settings: AlerterSettings, bus: Bus, *, producer: str, clock: Callable[[], datetime] = utc_now
 ) -> Alerter:
+    """The alerter the settings describe: its rules (from the job catalogue), channels and notifier."""
     alerts = settings.alerts
     rules = alert_rules(alerts, load_definitions(settings), settings.zone, clock())
     policy = DeliveryPolicy(alerts.delivery_attempts, alerts.delivery_backoff_s, alerts.delivery_timeout_s)

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 async def main(settings: AlerterSettings) -> None:
+    """Run the alerter process: rebuild its state from the log, then consume events until a stop signal."""
     configure_logging(settings.log_level, service="alerter")
     name = settings.instance_id or f"alerter:{socket.gethostname()}-{os.getpid()}"
     store = make_store(settings)

@@ -29,6 +29,7 @@ QUEUE_LIMIT = 100
 
 
 def channel_type(url: str) -> str:
+    """The metric label of a channel URL: its scheme if a known channel type, else `other`."""
     scheme = url.split("://", 1)[0].lower()
     return scheme if scheme in CHANNEL_TYPES else "other"
 
@@ -45,6 +46,8 @@ class Outbound:
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
+    """How hard a channel tries one message: attempts, backoff between them, timeout of each (seconds)."""
+
     attempts: int = 5
     backoff_s: float = 2.0
     timeout_s: float = 30.0
@@ -55,6 +58,8 @@ Reporter = Callable[["ChannelDelivery", Outbound, bool, int, str | None], Awaita
 
 @dataclass
 class ChannelDelivery:
+    """One alert channel (an apprise URL) with its own queue, sender task and failure counts."""
+
     url: SecretStr
     policy: DeliveryPolicy
     report: Reporter
@@ -70,9 +75,11 @@ class ChannelDelivery:
         self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
 
     def start(self) -> None:
+        """Start the channel's sender task (in the running event loop)."""
         self._task = asyncio.create_task(self._run(), name=f"alert-channel-{self.kind}")
 
     async def stop(self) -> None:
+        """Stop the sender task; messages still queued are not sent."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

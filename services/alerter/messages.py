@@ -61,11 +61,14 @@ MORE: dict[Language, str] = {"zh": "……另有 {n} 项未列出", "en": "... a
 
 @dataclass(frozen=True)
 class Notice:
+    """The title and body of one alert message, as the channels send it."""
+
     title: str
     body: str
 
 
 def run_link(console_url: str, incident: Incident) -> str:
+    """The console link to the incident's run (or the job's runs when no run is named)."""
     base = console_url.rstrip("/")
     if incident.execution_id:
         return f"{base}/#runs?execution_id={quote(incident.execution_id)}"
@@ -76,6 +79,7 @@ def render(
     kind: NoticeKind, incidents: Sequence[Incident], *, language: Language, console_url: str, zone: tzinfo,
     max_listed: int,
 ) -> Notice:  # fmt: skip
+    """The notice for these incidents, in `language`, times in `zone`, at most `max_listed` listed."""
     lines = [
         LINE[language].format(
             name=SUBJECT_NAME[language].get(incident.job_id, incident.job_name)

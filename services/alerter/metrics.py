@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 
 class AlerterMetrics:
+    """The alerter's Prometheus metrics, in a registry of their own (served on its metrics port)."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.notifications = Counter(

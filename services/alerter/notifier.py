@@ -19,6 +19,8 @@ MAX_PER_MESSAGE = 500
 
 @dataclass
 class Notifier:
+    """Sends incident notices to every channel, grouping those that come within `group_window_s`."""
+
     channels: Sequence[ChannelDelivery]
     language: Language
     console_url: str
@@ -29,10 +31,12 @@ class Notifier:
     _flush: asyncio.Task[None] | None = field(init=False, default=None)
 
     def start(self) -> None:
+        """Start every channel's sender task."""
         for channel in self.channels:
             channel.start()
 
     async def stop(self) -> None:
+        """Stop grouping and every channel; what is still waiting is not sent."""
         if self._flush is not None:
             self._flush.cancel()
             await asyncio.gather(self._flush, return_exceptions=True)
@@ -40,6 +44,7 @@ class Notifier:
             await channel.stop()
 
     def notify(self, kind: NoticeKind, incident: Incident) -> None:
+        """Queue a notice of `kind` about the incident; sent with the others of its group window."""
         if not self.channels:
             return
         self._pending.setdefault(kind, []).append(incident)
@@ -54,6 +59,7 @@ class Notifier:
                 self.send(kind, incidents[start : start + MAX_PER_MESSAGE])
 
     def send(self, kind: NoticeKind, incidents: Sequence[Incident]) -> None:
+        """Send one notice about these incidents to every channel now (no grouping)."""
         outbound = Outbound(
             kind, tuple(incident.incident_id for incident in incidents), self._render(kind, incidents)
         )

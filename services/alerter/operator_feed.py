@@ -69,6 +69,7 @@ class OperatorFeed:
         return handed
 
     async def run(self, interval_s: float) -> None:
+        """Poll the event log for operator events every `interval_s` seconds, until cancelled."""
         while True:
             await asyncio.sleep(interval_s)
             try:

@@ -38,6 +38,7 @@ def expected_period_s(trigger_spec: str, zone: tzinfo, now: datetime) -> float |
 def alert_rules(
     alerts: AlertSettings, definitions: dict[str, JobDefinition], zone: tzinfo, now: datetime
 ) -> AlertRules:
+    """The alert rules from the settings: the defaults, each job's own (from its definition), the system's."""
     default = JobRules(
         run_failed=alerts.run_failed,
         run_missed=alerts.run_missed,

@@ -34,6 +34,8 @@ class JobAlertOverride(BaseModel):
 
 
 class AlertSettings(BaseModel):
+    """The `alerts` settings: channels, language, which rules are on, thresholds, delivery and grouping."""
+
     model_config = ConfigDict(extra="forbid")
 
     channels: list[SecretStr] = Field(default_factory=list, max_length=MAX_CHANNELS)
@@ -71,6 +73,8 @@ class AlertSettings(BaseModel):
 
 
 class AlerterSettings(SchedulerSettings):
+    """The alerter process's settings: the scheduler's, the alerts, and its metrics port."""
+
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     alerter_metrics_port: int | None = Field(
         default=None, description="serve the alerter's Prometheus metrics on this port; none by default"

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 async def main(settings: EmbeddedSettings) -> None:
+    """Run the whole system in one process with the API served on the settings' port, until a stop signal."""
     configure_logging(settings.log_level, service="embedded")
     system = EmbeddedSystem(settings)
     await system.start()

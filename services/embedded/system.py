@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class EmbeddedSystem:
+    """The whole system but the API in one process, over the in-memory bus or RabbitMQ."""
+
     settings: EmbeddedSettings
     store: Store = field(init=False)
     run_logs: RunLogStore = field(init=False)
@@ -97,6 +99,7 @@ class EmbeddedSystem:
         )
 
     async def start(self) -> None:
+        """Open the stores and start the services, consumers first: projector, alerter, workers, scheduler."""
         await self.store.open()
         await self.run_logs.open()
         await self.users.open()
@@ -137,6 +140,7 @@ class EmbeddedSystem:
         logger.warning("jobs not projected in time: metadata presets not seeded")
 
     async def stop(self) -> None:
+        """Stop the services in the reverse order of `start`, then close the bus and stores."""
         for task in (self._presets, self._projector_state, self._alert_ticks, self._run_log_purge):
             if task is not None:
                 task.cancel()

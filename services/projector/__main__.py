@@ -13,6 +13,7 @@ from services.projector.replay import BATCH_SIZE, run_replay
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The projector's command line: `run` (the default) or `replay` with its options."""
     parser = argparse.ArgumentParser(prog="python -m services.projector", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="project events from the bus into the read models (the default)")
@@ -32,6 +33,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 
 def entry(argv: list[str]) -> int:
+    """Run the projector or a replay as the command line says; the process's exit status."""
     arguments = parse_arguments(argv)
     settings = ProjectorSettings()
     if arguments.command == "replay":

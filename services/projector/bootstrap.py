@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 
 class ProjectorSettings(CommonSettings):
+    """The projector process's settings: how often it reports its state, and its metrics port."""
+
     projector_state_interval_s: float = Field(
         default=5.0, gt=0, description="how often the projector writes its state (lag, counts) to the store"
     )
@@ -41,10 +43,12 @@ class ProjectorSettings(CommonSettings):
 
 
 def projector_id(settings: CommonSettings) -> str:
+    """The projector's name in its state record and logs: the instance id, else host and process id."""
     return settings.instance_id or f"projector:{socket.gethostname()}-{os.getpid()}"
 
 
 async def main(settings: ProjectorSettings) -> None:
+    """Run the projector process: consume events and run logs into the stores until a stop signal."""
     configure_logging(settings.log_level, service="projector")
     name = projector_id(settings)
     store = make_store(settings)

@@ -15,6 +15,8 @@ WIDTH = 30
 
 
 class ProgressBar:
+    """A progress line for a long command (a replay): done of total, rate and time left."""
+
     def __init__(
         self,
         total: int,
@@ -44,17 +46,20 @@ class ProgressBar:
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def advance(self, count: int) -> None:
+        """Count `count` more done; the line is drawn again if its interval has passed."""
         self.done += count
         if self._clock() - self._drawn >= self._interval:
             self._draw()
 
     def finish(self) -> None:
+        """Draw the final line and end it."""
         self._draw()
         if self._interactive:
             self._stream.write("\n")
         self._stream.flush()
 
     def line(self) -> str:
+        """The progress as one line: a bar, done of total, rate and time left."""
         total = max(self.total, self.done)  # events appended meanwhile
         fraction = self.done / total if total else 1.0
         filled = round(WIDTH * fraction)

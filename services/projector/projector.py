@@ -41,6 +41,8 @@ RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # then every 5 s until the store ans
 
 
 class Projector:
+    """Appends each event once to the event store and folds it into the read models, a batch at a time."""
+
     def __init__(
         self,
         store: Store,

@@ -34,6 +34,8 @@ BATCH_SIZE = 10_000
 
 @dataclass
 class ReplayResult:
+    """What a replay did: events read, time taken, what was skipped, and the comparison if asked."""
+
     events: int = 0  # events read from the store
     seconds: float = 0.0
     skipped: Skipped = field(default_factory=Skipped)
@@ -43,6 +45,7 @@ class ReplayResult:
 
     @property
     def events_per_s(self) -> float:
+        """The replay's rate in events per second (0 if it took no time)."""
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
@@ -98,6 +101,7 @@ def _shown(value: Any) -> str:
 
 
 def describe(difference: Difference) -> list[str]:
+    """One difference between the live and the rebuilt read models, as lines for the operator."""
     where = f"{difference.read_model} {difference.key}"
     live, rebuilt = difference.live, difference.rebuilt
     if live is None:
@@ -113,6 +117,7 @@ def describe(difference: Difference) -> list[str]:
 
 
 def report(result: ReplayResult, out: TextIO) -> None:
+    """Write the replay's summary for the operator: rate, skipped events, differences."""
     out.write(
         f"replayed {result.events:,} events in {result.seconds:.1f} s ({result.events_per_s:,.0f} events/s)\n"
     )

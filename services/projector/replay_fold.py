@@ -24,11 +24,14 @@ from infrastructure.store.port import RetentionCutoffs, StoredEvent
 class FoldTarget(Protocol):
     """Where a folder writes: a `ReadModelRebuild`, or the live read models of a `Store`."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView: ...
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """The records and tombstones the target holds of these executions and jobs."""
 
-    async def apply_changes(self, changes: ReadModelChanges) -> None: ...
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write a batch's changes to the target."""
 
-    async def prune(self, cutoffs: RetentionCutoffs) -> object: ...
+    async def prune(self, cutoffs: RetentionCutoffs) -> object:
+        """Apply retention to the target's read models."""
 
 
 @dataclass
@@ -39,15 +42,19 @@ class Skipped:
     reasons: dict[str, str] = field(default_factory=dict)
 
     def add(self, event_type: str, reason: str) -> None:
+        """Count one event of `event_type` skipped; the first reason given is kept as the example."""
         self.by_type[event_type] += 1
         self.reasons.setdefault(event_type, reason)
 
     @property
     def total(self) -> int:
+        """How many events were skipped, all types together."""
         return sum(self.by_type.values())
 
 
 class ReplayFolder:
+    """Folds stored events into read models during a replay, one batch at a time."""
+
     def __init__(self, target: FoldTarget, *, fresh: bool) -> None:
         self._target = target
         self._fresh = fresh

@@ -26,6 +26,8 @@ RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 class RunLogWriter:
+    """Stores the lines runs logged into the run-log store, and deletes those past the retention."""
+
     def __init__(
         self,
         store: RunLogStore,
@@ -55,6 +57,7 @@ class RunLogWriter:
                 await asyncio.sleep(delay)
 
     async def purge_once(self) -> int:
+        """Delete the lines older than the retention; how many went."""
         cutoff = self._clock() - timedelta(days=self._settings.retention_days)
         purged = await self._store.purge(cutoff)
         if purged:
@@ -62,6 +65,7 @@ class RunLogWriter:
         return purged
 
     async def purge_periodically(self) -> None:
+        """Purge every `purge_interval_s` until cancelled; an unavailable store is tried again next time."""
         while True:
             try:
                 await self.purge_once()

@@ -41,9 +41,11 @@ class ProjectionStats:
     runs: RunMetrics = field(default_factory=RunMetrics, repr=False)  # run metrics of the applied events
 
     def batch_started(self, events: Sequence[Event]) -> None:
+        """Note a batch being applied: the lag is its oldest event's age until it is done."""
         self.in_flight_since = min((event.occurred_at for event in events), default=None)
 
     def batch_applied(self, events: Sequence[Event], applied_at: datetime) -> None:
+        """Count a batch applied at `applied_at` and measure its lag."""
         self.in_flight_since = None
         if not events:
             return
@@ -58,11 +60,13 @@ class ProjectionStats:
         self.applied_since_report = True
 
     def current_lag_s(self, now: datetime) -> float:
+        """Seconds the read models are behind now; 0 once nothing has arrived for a while."""
         if self.in_flight_since is not None:
             return max((now - self.in_flight_since).total_seconds(), 0.0)
         return self.last_batch_lag_s if self.applied_since_report else 0.0
 
     def state(self, projector_id: str, now: datetime, interval_s: float) -> ProjectorStateRecord:
+        """The projector's state record at `now`, as the store keeps it and the API shows it."""
         return ProjectorStateRecord(
             projector_id=projector_id,
             started_at=self.started_at,
@@ -91,6 +95,7 @@ class ProjectorCollector(Collector):
         self._clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
+        """The projector's metric families, read from the stats when Prometheus scrapes."""
         stats = self._stats
         now = self._clock.now(stats.started_at.tzinfo)
         yield GaugeMetricFamily(
@@ -147,6 +152,7 @@ def _histogram(name: str, documentation: str, histogram: Histogram) -> Histogram
 
 
 def metrics_registry(stats: ProjectionStats) -> CollectorRegistry:
+    """A registry that serves the projector's metrics from `stats`."""
     registry = CollectorRegistry()
     registry.register(ProjectorCollector(stats))
     return registry

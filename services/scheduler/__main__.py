@@ -1,3 +1,5 @@
+"""`python -m services.scheduler`: run a scheduler process with the settings of its environment."""
+
 import asyncio
 
 from services.scheduler.bootstrap import main

@@ -37,6 +37,7 @@ def build_scheduler(
 
 
 async def main(settings: SchedulerSettings) -> None:
+    """Run a scheduler process: campaign for leadership, lead or stand by, until a stop signal."""
     configure_logging(settings.log_level, service="scheduler")
     scheduler_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     store = make_store(settings)

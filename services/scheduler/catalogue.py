@@ -26,6 +26,10 @@ class CatalogueSettingsError(ValueError):
 
 
 def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
+    """The job definitions: the catalogue's defaults with the settings' overrides.
+
+    Raises CatalogueSettingsError when the settings name an unknown job or an override cannot be used.
+    """
     definitions = {definition.job_id: definition for definition in default_definitions(settings)}
     unknown = sorted(set(settings.jobs) - set(definitions))
     if unknown:

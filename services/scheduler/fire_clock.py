@@ -31,19 +31,24 @@ class FireClock:
 
     @property
     def paused_count(self) -> int:
+        """How many jobs on the clock are paused."""
         return sum(1 for job in self._aps.get_jobs() if job.next_run_time is None)
 
     def start_paused(self) -> None:
+        """Start the clock with every job paused (nothing is due until `resume_all`)."""
         self._aps.start(paused=True)
 
     def resume_all(self) -> None:
+        """Let the clock run: due instants are handed to `on_due` from now on."""
         self._aps.resume()
 
     def shutdown(self) -> None:
+        """Stop the clock if it runs; instants not yet due are forgotten."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
 
     def add(self, job_id: str, name: str, trigger: BaseTrigger, *, paused: bool) -> None:
+        """Put a job on the clock with its trigger, paused or not (replaces one with the same id)."""
         self._aps.add_job(
             _no_op,
             trigger=trigger,
@@ -61,14 +66,17 @@ class FireClock:
             self._aps.remove_job(job_id)
 
     def pause(self, job_id: str) -> None:
+        """Stop the job's instants coming due; a job not on the clock (`after:`) is ignored."""
         if self._aps.get_job(job_id) is not None:  # a job without instants (`after:`) is not here
             self._aps.pause_job(job_id)
 
     def resume(self, job_id: str) -> None:
+        """Let the job's instants come due again; a job not on the clock is ignored."""
         if self._aps.get_job(job_id) is not None:
             self._aps.resume_job(job_id)
 
     def next_run_time(self, job_id: str) -> datetime | None:
+        """The job's next due instant; None if it is paused, never fires or is not on the clock."""
         job = self._aps.get_job(job_id)
         return job.next_run_time if job is not None else None
 

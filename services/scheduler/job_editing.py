@@ -36,9 +36,11 @@ DEFINITION_COMMANDS = (CreateJob, ChangeJob, DeleteJob, ResetJob)
 class JobTable(Protocol):
     """What the editor changes in the leader: the jobs' clock entries and triggers."""
 
-    def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None: ...
+    def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None:
+        """Put a job on the clock with its trigger (replacing its entry), paused or not."""
 
-    def drop_job(self, job_id: str) -> None: ...
+    def drop_job(self, job_id: str) -> None:
+        """Take a job off the clock and out of the triggers."""
 
 
 def as_definition(job: JobDefinition, *, paused: bool) -> Definition:

@@ -35,9 +35,11 @@ class Maintenance:
         )
 
     def start(self) -> None:
+        """Start the watch loop (a task of the leader's office)."""
         self._task = asyncio.create_task(self._loop(), name="scheduler-maintenance")
 
     async def stop(self) -> None:
+        """Stop the watch loop."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -51,6 +53,11 @@ class Maintenance:
             await asyncio.sleep(self._desk.settings.maintenance_interval_s)
 
     async def run_once(self) -> None:
+        """One round: the decider's tick over runs in flight, then retention if it is due.
+
+        Nothing is decided while the bus is away; after an outage every running run gets a fresh
+        heartbeat timeout.
+        """
         desk = self._desk
         if not desk.bus.connected:
             self._cut_off = True  # heartbeats cannot reach us: their silence means nothing now

@@ -96,6 +96,7 @@ class Office:
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
 
     async def close(self) -> None:
+        """End the term: cancel the subscriptions, stop the watch loops and the clock."""
         for subscription in self._subscriptions:
             try:
                 await subscription.cancel()
@@ -133,6 +134,7 @@ class Office:
             await self.on_lifecycle(message)
 
     async def on_lifecycle(self, message: Message) -> None:
+        """Fold a run's lifecycle event into the decider's state and start the jobs that follow it."""
         if isinstance(message, Event):
             self.desk.fold(message, recorded=await self.desk.recorded_end(message))
             await dependencies.follow(self.desk, self.downstreams, message)

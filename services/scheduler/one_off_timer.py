@@ -34,9 +34,11 @@ class OneOffTimer:
         self._woken.set()
 
     def start(self) -> None:
+        """Start the timer (a task of the leader's office)."""
         self._task = asyncio.create_task(self._loop(), name="scheduler-one-off-runs")
 
     async def stop(self) -> None:
+        """Stop the timer."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

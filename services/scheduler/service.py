@@ -40,6 +40,8 @@ class SchedulerSettingsError(ValueError):
 
 
 class SchedulerService:
+    """One scheduler process: campaigns for leadership, leads while elected, sends heartbeats."""
+
     def __init__(
         self,
         *,
@@ -83,13 +85,16 @@ class SchedulerService:
         return line
 
     def now(self) -> datetime:
+        """The current time from the service's clock (aware UTC)."""
         return self._clock()
 
     async def start(self) -> None:
+        """Start the heartbeats and the campaign for leadership."""
         self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="scheduler-heartbeat")
         self._campaign = asyncio.create_task(self._campaign_loop(), name="scheduler-campaign")
 
     async def stop(self) -> None:
+        """Stop campaigning and leading, and say so in a last heartbeat (state 0)."""
         for task in (self._campaign, self._heartbeat):
             if task is not None:
                 task.cancel()
@@ -200,6 +205,10 @@ class SchedulerService:
 def validated_triggers(
     definitions: Mapping[str, JobDefinition], timezone: ZoneInfo
 ) -> dict[str, SchedulerTrigger]:
+    """Each job's trigger, built in `timezone`.
+
+    Raises SchedulerSettingsError, naming the job, for a trigger that cannot be understood.
+    """
     triggers: dict[str, SchedulerTrigger] = {}
     for job_id, definition in definitions.items():
         try:

@@ -57,6 +57,8 @@ class JobOverride(BaseModel):
 
 
 class SchedulerSettings(CommonSettings):
+    """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs."""
+
     heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="how often the scheduler says it lives"
     )

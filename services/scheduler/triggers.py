@@ -62,6 +62,7 @@ class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is u
         return None if instant is None else instant.astimezone(self.zone)
 
     def next_after(self, instant: datetime) -> datetime | None:
+        """The wrapped trigger's first fire instant strictly after `instant`; None if it never fires again."""
         return self.trigger.next_after(instant)
 
     def __str__(self) -> str:

@@ -1,3 +1,5 @@
+"""`python -m services.workers`: run a worker process with the settings of its environment."""
+
 import asyncio
 
 from services.workers.bootstrap import main
