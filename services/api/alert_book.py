@@ -28,6 +28,8 @@ def _book_event(stored: StoredEvent) -> Event | None:
 
 
 class AlertLog:
+    """The incident book of this API process, caught up from the event log on each read."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.book = IncidentBook()

@@ -19,6 +19,7 @@ def failing_channels(notifications: Iterable[dict[str, Any]]) -> list[str]:
 
 
 async def failing_alert_channels(store: Store) -> list[str]:
+    """The channel types whose latest notification finally failed (from the recent `AlertNotified` events)."""
     _, total = await store.list_events(EventQuery(type="AlertNotified", limit=1))
     offset = max(0, total - RECENT_NOTIFICATIONS)
     recent, _ = await store.list_events(

@@ -33,6 +33,8 @@ def _iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 class NotificationOut(BaseModel):
+    """One message sent (or finally failed) about an incident, on one channel."""
+
     at: str
     notice: str
     channel_type: str
@@ -42,6 +44,7 @@ class NotificationOut(BaseModel):
 
     @classmethod
     def of(cls, event: AlertNotified, zone: ZoneInfo) -> NotificationOut:
+        """The notification an `AlertNotified` event records, times in `zone`."""
         return cls(
             at=event.occurred_at.astimezone(zone).isoformat(),
             notice=event.notice,
@@ -53,6 +56,8 @@ class NotificationOut(BaseModel):
 
 
 class IncidentOut(BaseModel):
+    """An incident as the incident list shows it: rule, severity, subject, status and times."""
+
     incident_id: str
     rule: AlertRule
     severity: Severity
@@ -75,6 +80,7 @@ class IncidentOut(BaseModel):
 
     @classmethod
     def fields_of(cls, record: IncidentRecord, silenced: bool, zone: ZoneInfo) -> dict[str, object]:
+        """The fields of an incident's answer from its record, times in `zone`."""
         raised, resolved, ack = record.raised, record.resolved, record.acknowledged
         return {
             "incident_id": raised.incident_id, "rule": raised.rule, "severity": raised.severity,
@@ -91,19 +97,25 @@ class IncidentOut(BaseModel):
 
     @classmethod
     def of(cls, record: IncidentRecord, silenced: bool, zone: ZoneInfo) -> IncidentOut:
+        """The incident's answer from its record, times in `zone`."""
         return cls.model_validate(cls.fields_of(record, silenced, zone))
 
 
 class IncidentDetail(IncidentOut):
+    """An incident with its latest notifications."""
+
     notification_log: list[NotificationOut] = Field(description="the latest 50 notifications, oldest first")
 
     @classmethod
     def detail(cls, record: IncidentRecord, silenced: bool, zone: ZoneInfo) -> IncidentDetail:
+        """The incident's detailed answer from its record, times in `zone`."""
         log = [NotificationOut.of(event, zone) for event in record.notifications]
         return cls.model_validate({**IncidentOut.fields_of(record, silenced, zone), "notification_log": log})
 
 
 class IncidentPage(BaseModel):
+    """One page of incidents, with the total matching and how many are open in all."""
+
     items: list[IncidentOut]
     total: int
     limit: int
@@ -136,6 +148,8 @@ class SilenceRequest(BaseModel):
 
 
 class SilenceOut(BaseModel):
+    """A silence in force: what it covers (a job, a rule, or every one), until when, why and who set it."""
+
     silence_id: str
     job_id: str | None
     rule: AlertRule | None
@@ -146,6 +160,7 @@ class SilenceOut(BaseModel):
 
     @classmethod
     def of(cls, silence: AlertSilenced, zone: ZoneInfo) -> SilenceOut:
+        """The answer for an `AlertSilenced` event, times in `zone`."""
         return cls(
             silence_id=silence.silence_id, job_id=silence.job_id, rule=silence.rule,
             until=silence.until.astimezone(zone).isoformat(), reason=silence.reason, actor=silence.actor,
@@ -154,12 +169,16 @@ class SilenceOut(BaseModel):
 
 
 class AcknowledgeRequest(BaseModel):
+    """An acknowledgement of an incident, with an optional note."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
     note: Text = ""
 
 
 class RuleChangeOut(BaseModel):
+    """The operators' latest change of the alert rules of one job, or of every job."""
+
     job_id: str | None = Field(description="None: the change applies to every job")
     rules: RuleOverride
     actor: str
@@ -174,6 +193,8 @@ class RulesOut(BaseModel):
 
 
 class ChannelTestRequest(BaseModel):
+    """A request to send a test message on one alert channel (by its position in the settings)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
     channel: int = Field(default=0, ge=0, lt=100, description="the channel's position in the configuration")
@@ -182,6 +203,8 @@ class ChannelTestRequest(BaseModel):
 
 
 class ChannelTestOut(BaseModel):
+    """Where a channel test stands: pending, sent or failed, with the channel's type and error."""
+
     test_id: str
     status: Literal["pending", "sent", "failed"]
     channel_type: str | None = None

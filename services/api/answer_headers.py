@@ -30,6 +30,7 @@ class AnswerHeadersMiddleware:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call: set the context, write the headers on the answer's start, reset."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -20,10 +20,12 @@ _hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
+    """The argon2 hash of a password, as the user store keeps it."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the stored hash; False too for a hash that cannot be read."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -31,6 +33,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def new_user(username: str, password: str, role: Role) -> UserRecord:
+    """A new active account with a hashed password."""
     now = datetime.now(UTC)
     return UserRecord(
         username=username,

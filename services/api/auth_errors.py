@@ -56,6 +56,7 @@ def language(request: Request) -> Language:
 
 
 def message(key: str, lang: Language, **values: object) -> str:
+    """The text of a sign-in message `key` in `lang`, with its values filled in."""
     chinese, english = MESSAGES[key]
     return (english if lang == "en" else chinese).format(**values)
 
@@ -74,6 +75,7 @@ class AuthProblem(Exception):
 
 
 def problem_response(request: Request, problem: AuthProblem) -> JSONResponse:
+    """The web client's error envelope for a sign-in or token failure, in the caller's language."""
     text = message(problem.key, language(request), **problem.values)
     zone = request.app.state.api.zone
     body = {
@@ -93,4 +95,5 @@ async def _handle(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_auth_errors(app: FastAPI) -> None:
+    """Answer `AuthProblem` raised by any route with the web client's error envelope."""
     app.add_exception_handler(AuthProblem, _handle)

@@ -15,15 +15,21 @@ TOKEN_MAX = 4096
 
 
 class LoginRequest(BaseModel):
+    """A username and password to sign in with."""
+
     username: str = Field(min_length=1, max_length=USERNAME_MAX)
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class RefreshRequest(BaseModel):
+    """A refresh token to trade for a new pair of tokens (usable once)."""
+
     refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
 
 
 class UserOut(BaseModel):
+    """An account as the web client shows it."""
+
     id: str = Field(description="the username (accounts have no other id)")
     username: str
     email: str = ""
@@ -32,12 +38,16 @@ class UserOut(BaseModel):
 
 
 class MeOut(UserOut):
+    """The signed-in account, with its role."""
+
     role: Literal["admin", "viewer"]
     roles: list[str]
     preferences: dict[str, Any] = Field(default_factory=dict)
 
 
 class TokensOut(BaseModel):
+    """An access token and a refresh token, with the access token's lifetime."""
+
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -45,6 +55,8 @@ class TokensOut(BaseModel):
 
 
 class LoginOut(TokensOut):
+    """The tokens of a new sign-in and the account signed in."""
+
     user: UserOut
 
 
@@ -57,10 +69,12 @@ class LoginEnvelope(Envelope[LoginOut]):
 
 
 def user_out(user: UserRecord) -> UserOut:
+    """The web client's view of an account."""
     return UserOut(
         id=user.username, username=user.username, name=user.username, is_admin=user.role == "admin"
     )
 
 
 def me_out(user: UserRecord) -> MeOut:
+    """The web client's view of the signed-in account, with its role."""
     return MeOut(**user_out(user).model_dump(), role=user.role, roles=[user.role])

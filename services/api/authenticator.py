@@ -15,12 +15,16 @@ from services.api.tokens import TokenClaims
 
 @dataclass(frozen=True)
 class Authenticated:
+    """The signed-in user, and the claims of our own token (None for a platform token)."""
+
     user: UserRecord
     claims: TokenClaims | None = None
     """Our own token's claims (local mode); None for a platform token."""
 
 
 class Authenticator(Protocol):
+    """Who a bearer token belongs to: our own sessions (local mode) or the platform's tokens."""
+
     async def authenticate(self, token: str) -> Authenticated:
         """The signed-in user, or `AuthProblem` (401) when the token is bad, expired, revoked, or its
         user is unknown or disabled."""

@@ -41,6 +41,7 @@ class ApiServer(uvicorn.Server):
         self._hub = hub
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """End every live stream, then shut down as uvicorn does."""
         self._hub.close_clients()
         await super().shutdown(sockets)
 
@@ -79,6 +80,7 @@ async def platform_directory(settings: ApiSettings) -> AsyncIterator[PlatformUse
 
 
 async def serve(settings: ApiSettings) -> None:
+    """Serve the API with the settings' stores and bus until the server stops, then close them all."""
     store = make_store(settings)
     users = make_user_store(settings)
     bus = make_bus(settings, connection_name=f"api:{settings.instance_id or socket.gethostname()}")
@@ -110,6 +112,7 @@ async def serve(settings: ApiSettings) -> None:
 
 
 def main() -> None:
+    """Run the API process (`python -m services.api`) with the settings of its environment."""
     settings = ApiSettings()
     configure_logging(settings.log_level, service="api")
     asyncio.run(serve(settings))

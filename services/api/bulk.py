@@ -56,6 +56,7 @@ def command_id(operation_id: str, execution_id: str) -> str:
 
 
 def new_operation_id() -> str:
+    """A fresh id (32 hex digits) for a bulk operation the client did not name."""
     return uuid.uuid4().hex
 
 
@@ -130,6 +131,7 @@ class BulkOperation:
         return MarkExecutionFailed(reason=self.reason, **fields)
 
     def progress(self, zone: ZoneInfo) -> BulkProgress:
+        """Where the operation stands (counts, state), times in `zone`."""
         return BulkProgress(
             operation_id=self.operation_id,
             action=self.action,
@@ -169,9 +171,11 @@ class BulkOperations:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def get(self, operation_id: str) -> BulkOperation | None:
+        """The operation with this id; None if unknown to this process (or forgotten)."""
         return self.operations.get(operation_id)
 
     def running(self) -> int:
+        """How many operations are still running."""
         return sum(1 for operation in self.operations.values() if operation.state == "running")
 
     def start(self, bus: Bus, operation: BulkOperation) -> None:

@@ -44,20 +44,24 @@ def accepted_responses(model: Any = Envelope[None]) -> dict[int | str, dict[str,
 
 
 def execution_location(execution_id: str) -> str:
+    """The API path of an execution (the `Location` of an accepted command)."""
     return f"/api/scheduler/executions/{quote(execution_id, safe='')}"
 
 
 def job_not_found(job_id: str) -> HTTPException:
+    """The 404 answer for a job that does not exist, in the caller's language."""
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=text("job_not_found", job_id=job_id))
 
 
 def execution_not_found(execution_id: str) -> HTTPException:
+    """The 404 answer for an execution that does not exist, in the caller's language."""
     return HTTPException(
         status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
     )
 
 
 async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
+    """The job's record; 404 if there is none or it was deleted."""
     job = await context.store.get_job(job_id)
     if job is None or job.deleted:  # a deleted job's executions stay readable, the job does not
         raise job_not_found(job_id)
@@ -65,6 +69,7 @@ async def existing_job(context: ApiContext, job_id: str) -> JobRecord:
 
 
 async def existing_execution(context: ApiContext, execution_id: str) -> ExecutionRecord:
+    """The execution's record; 404 if there is none."""
     execution = await context.store.get_execution(execution_id)
     if execution is None:
         raise execution_not_found(execution_id)
@@ -103,6 +108,7 @@ def _log_fields(command: Command) -> dict[str, str]:
 
 
 def done(context: ApiContext, message: str, data: Any = None) -> Envelope[Any]:
+    """The envelope of a successful answer with `message` and `data`, stamped in the API's zone."""
     return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
 
 

@@ -51,6 +51,7 @@ class ApiContext:
 
     @property
     def zone(self) -> ZoneInfo:
+        """The time zone the API's answers show times in."""
         return self.settings.zone
 
     def command_fields(self, user: UserRecord) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class ApiContext:
 
 
 def get_context(request: Request) -> ApiContext:
+    """The API's context (stores, bus, settings) from the application state."""
     return cast(ApiContext, request.app.state.api)
 
 
@@ -75,10 +77,12 @@ async def _authenticated(context: ApiContext, token: str | None) -> Authenticate
 
 
 async def authentication(context: Context, token: BearerToken) -> Authenticated:
+    """The signed-in user and token claims of the bearer token; 401 if there is none or it is bad."""
     return await _authenticated(context, token)
 
 
 async def current_user(signed_in: Annotated[Authenticated, Depends(authentication)]) -> UserRecord:
+    """The signed-in user's account; 401 if not signed in."""
     return signed_in.user
 
 
@@ -92,10 +96,12 @@ async def stream_token(
         ),
     ] = None,
 ) -> str | None:
+    """The bearer token from the header, else from the `access_token` query parameter."""
     return token or access_token
 
 
 async def stream_user(context: Context, token: Annotated[str | None, Depends(stream_token)]) -> UserRecord:
+    """The signed-in user of a live stream (token in the header or the query); 401 otherwise."""
     return (await _authenticated(context, token)).user
 
 
@@ -106,6 +112,7 @@ StreamUser = Annotated[UserRecord, Depends(stream_user)]
 
 
 async def admin_user(user: CurrentUser) -> UserRecord:
+    """The signed-in user if an admin; 403 otherwise."""
     if user.role != "admin":
         raise AuthProblem(status.HTTP_403_FORBIDDEN, "forbidden")
     return user

@@ -88,6 +88,7 @@ async def _bus_unavailable(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer validation errors (422), an unavailable store or bus (503) with the API's error shape."""
     app.add_exception_handler(RequestValidationError, _validation_failed)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(BusUnavailable, _bus_unavailable)

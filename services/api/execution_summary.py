@@ -36,6 +36,7 @@ async def _series(
 
 
 async def execution_summary(store: Store, zone: ZoneInfo, now: datetime) -> ExecutionSummary:
+    """The overview's statistics at `now`: outcomes per hour and per day, durations, last runs."""
     hours, days = hour_boundaries(now, zone), day_boundaries(now, zone)
     durations = await store.job_durations(days[0], days[-1])
     last_runs = await store.last_executions()

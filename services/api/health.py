@@ -22,6 +22,8 @@ PAUSED: Final = 2
 
 @dataclass(frozen=True)
 class SchedulerStatus:
+    """The scheduler service as its heartbeats show it: state, last heartbeat, liveness, leadership."""
+
     state: Literal[0, 1, 2]
     last_heartbeat: datetime | None
     live: bool
@@ -35,6 +37,8 @@ class SchedulerStatus:
 
 @dataclass(frozen=True)
 class Health:
+    """A health verdict (healthy, degraded or stopped) and the reasons for it."""
+
     status: HealthStatus
     reasons: list[str] = field(default_factory=list)
 
@@ -73,6 +77,7 @@ def assess(
     lag_limit_s: float,
     broker_unreachable_since: datetime | None = None,
 ) -> Health:
+    """The scheduler service's health from its heartbeats, the bus, the projector's lag and the broker."""
     if broker_unreachable_since is not None:
         # Nothing crosses the broker now: the scheduler's silence says nothing of it (degraded, not stopped).
         since = broker_unreachable_since.isoformat(timespec="seconds")
@@ -101,6 +106,7 @@ def assess(
 
 
 def health_message(health: Health) -> str:
+    """The health verdict in one line, in the caller's language."""
     if health.status == "healthy":
         return text("health_ok")
     label = text("health_stopped") if health.status == "stopped" else text("health_degraded")

@@ -31,6 +31,7 @@ def is_json(content_type: str | None) -> bool:
 
 
 def out_of_bounds(reason: str) -> JSONResponse:
+    """The 422 answer for a JSON body past the input limits, naming the limit."""
     return JSONResponse(
         {
             "detail": f"请求体超出限制: {reason}",
@@ -46,11 +47,14 @@ EXEMPT_PREFIXES = ("/api/auth/",)
 
 
 class JsonLimitMiddleware:
+    """Refuses a JSON body past the input limits before the framework parses it."""
+
     def __init__(self, app: ASGIApp, limits: JsonLimits = INPUT_LIMITS) -> None:
         self.app = app
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check a JSON request body against the limits, then pass the request on; 422 if past them."""
         headers = Headers(scope=scope) if scope["type"] == "http" else None
         if (
             headers is None

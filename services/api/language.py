@@ -61,6 +61,7 @@ def _quality(params: str) -> float:
 
 
 def current_language() -> Language:
+    """The language of the request being handled (from its `Accept-Language`)."""
     return _current.get()
 
 
@@ -68,6 +69,7 @@ class LanguageMiddleware(AnswerHeadersMiddleware):
     """Sets the request's language for everything below it; answers say which one (`Content-Language`)."""
 
     def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
+        """Read the request's language for the handlers; the answer says it in `Content-Language`."""
         header = next((value for name, value in scope["headers"] if name == b"accept-language"), b"")
         language = negotiate(header.decode("latin-1"))
         token = _current.set(language)

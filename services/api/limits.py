@@ -19,11 +19,14 @@ def _too_large(limit: int) -> str:
 
 
 class BodyLimitMiddleware:
+    """Refuses a request body larger than `max_body_bytes` (413), declared or sent."""
+
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, answering 413 if its body is, or turns out, too large."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -44,6 +44,7 @@ class PasswordHashPool:
         self._in_flight = 0
 
     async def run(self, function: Callable[..., T], *arguments: object) -> T:
+        """Run `function` on the hashing threads; HashPoolFull when the queue is full."""
         if self._in_flight >= self._capacity:
             raise HashPoolFull
         self._in_flight += 1
@@ -53,10 +54,13 @@ class PasswordHashPool:
             self._in_flight -= 1
 
     def close(self) -> None:
+        """Stop the hashing threads; work not started is dropped."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class LoginGuard:
+    """Limits sign-in attempts per username and address, and hashes passwords off the event loop."""
+
     def __init__(self, *, per_username: int, per_address: int, hash_workers: int, hash_queue: int) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_username = RateLimitItemPerMinute(per_username)
@@ -94,4 +98,5 @@ class LoginGuard:
         return user if known and matches else None
 
     def close(self) -> None:
+        """Stop the hashing threads."""
         self.pool.close()

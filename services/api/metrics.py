@@ -26,10 +26,12 @@ KNOWN_STATUSES = frozenset({200, 201, 202, 204, 301, 302, 304, 307, 308, 400, 40
 
 
 def method_label(method: str) -> str:
+    """The metric label of an HTTP method: itself if known, else `other`."""
     return method if method in KNOWN_METHODS else OTHER_METHOD
 
 
 def status_label(status: int) -> str:
+    """The metric label of a status code: itself if common, else its class (`4xx`), else `other`."""
     if status in KNOWN_STATUSES:
         return str(status)
     return f"{status // 100}xx" if 100 <= status <= 599 else "other"
@@ -45,6 +47,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 
 class ApiMetrics:
+    """The API process's Prometheus metrics (requests, latency, streams), in a registry of their own."""
+
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
@@ -91,6 +95,7 @@ class ApiMetrics:
         )
 
     def render(self) -> bytes:
+        """The metrics in Prometheus text format."""
         return generate_latest(self.registry)
 
 
@@ -102,6 +107,7 @@ class MetricsMiddleware:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, counting it and timing it by route, method and status."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -12,6 +12,7 @@ from domain.records import JobRecord
 
 
 def checked_kwargs(job: JobRecord, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The kwargs of a manual trigger, checked against the job kind's parameters; 422 if invalid."""
     try:
         check_parameters(job.job_kind, kwargs)
     except InvalidParameters as error:

@@ -26,6 +26,8 @@ PLATFORM_ACCOUNT = "(platform account)"
 
 
 class PlatformTokens:
+    """Accepts the platform's own tokens and looks their users up in the platform's accounts (cached)."""
+
     def __init__(self, directory: PlatformUserDirectory, settings: ApiSettings) -> None:
         self._directory = directory
         self._key = settings.platform_key
@@ -34,6 +36,7 @@ class PlatformTokens:
         self._cache: OrderedDict[str, tuple[float, PlatformUser | None]] = OrderedDict()
 
     async def authenticate(self, token: str) -> Authenticated:
+        """The user of a platform token; 401 if it is bad, expired, or its account unknown or inactive."""
         try:
             username = self._subject(token, verify_expiry=True)
         except InvalidToken:
@@ -55,6 +58,7 @@ class PlatformTokens:
         return Authenticated(user)
 
     async def still_valid(self, token: str) -> bool:
+        """Whether the token's account is still known and active (expiry not checked)."""
         try:
             username = self._subject(token, verify_expiry=False)
         except InvalidToken:

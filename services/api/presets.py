@@ -63,6 +63,7 @@ async def _main(settings: CommonSettings) -> list[str]:
 
 
 def main() -> int:
+    """Publish the catalogue's display names and descriptions for jobs that have none; the exit status."""
     settings = CommonSettings()
     if settings.bus == "memory":
         print(

@@ -48,6 +48,8 @@ async def applied_within(is_applied: Applied, budget_s: float) -> bool:
 
 
 def job_paused(store: Store, job_id: str, *, paused: bool) -> Applied:
+    """A check that the read models show the job paused (or resumed, with `paused=False`)."""
+
     async def check() -> bool:
         job = await store.get_job(job_id)
         return job is not None and job.paused == paused
@@ -56,6 +58,8 @@ def job_paused(store: Store, job_id: str, *, paused: bool) -> Applied:
 
 
 def metadata_shown(store: Store, job_id: str, display_name: str | None, description: str | None) -> Applied:
+    """A check that the read models show the job's new display name and description."""
+
     async def check() -> bool:
         view = await store.get_job_view(job_id)
         metadata = view.metadata if view is not None else None
@@ -79,6 +83,8 @@ def execution_shown(store: Store, execution_id: str, shown: Callable[[ExecutionR
 
 
 def execution_gone(store: Store, execution_id: str) -> Applied:
+    """A check that the read models no longer show the execution."""
+
     async def check() -> bool:
         return await store.get_execution(execution_id) is None
 

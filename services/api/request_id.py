@@ -23,6 +23,7 @@ current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 def request_id_of(scope: Scope) -> str:
+    """The request's `X-Request-ID` if it is a valid id, else a new one."""
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
@@ -36,6 +37,7 @@ class RequestIdMiddleware(AnswerHeadersMiddleware):
     """Keeps the request's id in `current_request_id` while handled; answers carry it (`X-Request-ID`)."""
 
     def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
+        """Make the request's id current for the log, and echo it in the answer's headers."""
         request_id = request_id_of(scope)
         token = current_request_id.set(request_id)
 
@@ -49,6 +51,7 @@ class RequestIdFilter(logging.Filter):
     """Puts the current request's id on each record (as `request_id`) when there is one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Put the current request's id on the log record (never drops one)."""
         request_id = current_request_id.get()
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id

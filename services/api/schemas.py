@@ -49,21 +49,29 @@ class Envelope(BaseModel, Generic[T]):
 
 
 class ErrorResponse(BaseModel):
+    """An error answer: what went wrong, in the caller's language."""
+
     detail: str = Field(examples=["任务 news_sync 不存在"])
 
 
 class ValidationErrorItem(BaseModel):
+    """One invalid input: where it is, what is wrong, and the error's type."""
+
     loc: list[str | int]
     msg: str
     type: str
 
 
 class ValidationErrorResponse(BaseModel):
+    """An invalid request (422): a summary and each invalid input."""
+
     detail: str = Field(examples=["查询参数 limit: Input should be less than or equal to 100"])
     errors: list[ValidationErrorItem] = Field(default_factory=list)
 
 
 class Job(BaseModel):
+    """A job as the jobs list shows it: its trigger, next fire time and whether paused."""
+
     id: str = Field(examples=["tushare_quotes_sync"])
     name: str = Field(examples=["实时行情同步（Tushare）"])
     next_run_time: str | None = optional_when("next scheduled fire; absent when paused")
@@ -75,6 +83,8 @@ class Job(BaseModel):
 
 
 class JobDetail(Job):
+    """A job with its kind, kwargs, policy and metadata."""
+
     model_config = ConfigDict(extra="forbid")
 
     func: str = Field(description="the worker job kind that runs", examples=["tushare.quotes"])
@@ -115,6 +125,8 @@ class TriggerRequest(BaseModel):
 
 
 class JobParametersOut(BaseModel):
+    """The kwargs a manual trigger of a job accepts: names and a JSON schema."""
+
     job_id: str
     job_kind: str
     accepted: list[str] = Field(description="the parameter names a trigger's kwargs may use")
@@ -124,6 +136,8 @@ class JobParametersOut(BaseModel):
 
 
 class StatusInfo(BaseModel):
+    """An execution status, its label, and the original status a simpler client shows."""
+
     status: str = Field(examples=["partial"])
     label: str = Field(examples=["部分完成"], description="in the caller's language")
     original: Literal["running", "success", "failed", "missed"] = Field(
@@ -133,6 +147,8 @@ class StatusInfo(BaseModel):
 
 
 class TriggerResult(BaseModel):
+    """The execution a manual trigger created, and its moment if it is a one-off run."""
+
     execution_id: str = Field(examples=["3f2c9a7e0d4b4c1e9b8a6f5d4c3b2a10"])
     scheduled_time: str | None = Field(
         default=None, description="a one-off run's moment (with `run_at`), in the server's zone"
@@ -140,6 +156,8 @@ class TriggerResult(BaseModel):
 
 
 class JobHistory(BaseModel):
+    """One operator action on a job (pause, trigger, ...), its outcome and who did it."""
+
     job_id: str | None = optional()
     action: str = Field(examples=["pause"])
     status: str = Field(examples=["success"])
@@ -151,6 +169,8 @@ class JobHistory(BaseModel):
 
 
 class HistoryPage(BaseModel):
+    """One page of operator actions, with the total matching."""
+
     history: list[JobHistory]
     total: int
     limit: int
@@ -158,6 +178,8 @@ class HistoryPage(BaseModel):
 
 
 class JobExecution(BaseModel):
+    """One execution (a run of a job): status, times, attempts, result or error."""
+
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
 
     id: str = Field(alias="_id", description="the execution id")
@@ -197,6 +219,8 @@ class JobExecution(BaseModel):
 
 
 class ExecutionPage(BaseModel):
+    """One page of executions, with the total matching."""
+
     items: list[JobExecution]
     total: int
     limit: int
@@ -204,17 +228,23 @@ class ExecutionPage(BaseModel):
 
 
 class LastExecution(BaseModel):
+    """A job's last execution: status, creation time and duration."""
+
     status: str
     timestamp: str | None = optional_when("when the last execution was created")
     execution_time: float | None = optional()
 
 
 class JobExecutionStats(RunCounts):
+    """A job's executions per status, mean duration of successes, and its last execution."""
+
     avg_execution_time: float = Field(description="mean seconds of successful runs, 2 decimals")
     last_execution: LastExecution | None = optional()
 
 
 class SchedulerStats(BaseModel):
+    """Job counts, executions in progress and the scheduler service's state."""
+
     total_jobs: int
     running_jobs: int = Field(description="jobs scheduled and not paused (the original meaning)")
     paused_jobs: int
@@ -225,6 +255,8 @@ class SchedulerStats(BaseModel):
 
 
 class SchedulerHealth(BaseModel):
+    """The scheduler service's health, the heartbeat it is read from, and why it is not healthy."""
+
     status: Literal["healthy", "degraded", "stopped"]
     running: bool
     state: Literal[0, 1, 2]
@@ -255,6 +287,8 @@ class EventOut(BaseModel):
 
 
 class EventPage(BaseModel):
+    """One page of the event log, with the total matching."""
+
     items: list[EventOut]
     total: int
     limit: int
@@ -262,10 +296,14 @@ class EventPage(BaseModel):
 
 
 class Liveness(BaseModel):
+    """The process answers."""
+
     status: Literal["alive"] = "alive"
 
 
 class Readiness(BaseModel):
+    """Whether the store answers and the bus is connected."""
+
     status: Literal["ready", "not ready"]
     store: bool
     bus: bool
@@ -281,6 +319,8 @@ class OutcomeWindow(BaseModel):
 
 
 class OutcomeSeries(BaseModel):
+    """Outcome counts per window (hours or days) over a span."""
+
     unit: Literal["hour", "day"]
     since: str = when("start of the first window")
     until: str = when("end of the last window (the current hour or day included)")

@@ -25,6 +25,7 @@ class SecurityHeadersMiddleware(AnswerHeadersMiddleware):
     """Adds `SECURITY_HEADERS` to every answer, keeping a header a route set itself."""
 
     def begin(self, scope: Scope) -> tuple[HeaderWriter, Reset]:
+        """Add the security headers an answer does not set itself; nothing to reset."""
         return _add_missing, nothing_to_reset
 
 

@@ -26,6 +26,8 @@ BEARER = {"WWW-Authenticate": "Bearer"}
 
 @dataclass(frozen=True)
 class TokenPair:
+    """An access token and a refresh token of one sign-in, with the access token's lifetime."""
+
     access_token: str
     refresh_token: str
     expires_in: int
@@ -33,14 +35,18 @@ class TokenPair:
 
 
 def unauthorized(key: str) -> AuthProblem:
+    """The 401 problem `key`, with the `WWW-Authenticate: Bearer` header."""
     return AuthProblem(401, key, headers=BEARER)
 
 
 def issued_before_cutoff(user: UserRecord, claims: TokenClaims) -> bool:
+    """Whether the token was issued before the account's tokens were revoked."""
     return user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after
 
 
 class LocalSessions:
+    """Sign-in sessions of local accounts: our own tokens, refresh tokens usable once, revocation."""
+
     def __init__(self, users: UserStore, settings: ApiSettings) -> None:
         self._users = users
         self._key = settings.jwt_key
@@ -48,12 +54,14 @@ class LocalSessions:
         self._refresh = timedelta(days=settings.refresh_expire_days)
 
     async def sign_in(self, user: UserRecord) -> TokenPair:
+        """Start a sign-in (a token family) for `user` and issue its first pair of tokens."""
         now = datetime.now(UTC)
         family = new_family()
         await self._users.start_family(family, user.username, now + self._refresh)
         return await self._pair(user.username, family, now, now + self._refresh)
 
     async def refresh(self, refresh_token: str) -> tuple[TokenPair, UserRecord]:
+        """A new pair of tokens for a refresh token; 401 if bad or reused (a reuse revokes the sign-in)."""
         try:
             claims = read_token(refresh_token, self._key, "refresh")
         except InvalidToken:
@@ -69,9 +77,11 @@ class LocalSessions:
         return await self._pair(user.username, claims.family, now, claims.expires_at), user
 
     async def sign_out(self, claims: TokenClaims) -> None:
+        """End the sign-in the token belongs to: its tokens stop working."""
         await self._users.revoke_family(claims.family, datetime.now(UTC))
 
     async def authenticate(self, token: str) -> Authenticated:
+        """The user of an access token; 401 if bad, expired, revoked, or the user is disabled."""
         try:
             claims = read_token(token, self._key, "access")
         except InvalidToken:
@@ -82,6 +92,7 @@ class LocalSessions:
         return Authenticated(user, claims)
 
     async def still_valid(self, token: str) -> bool:
+        """Whether the token's sign-in and user are still valid (expiry not checked)."""
         try:
             claims = read_token(token, self._key, "access", verify_expiry=False)
             await self._active_user(claims)

@@ -13,6 +13,8 @@ KIB = 1024
 
 
 class ApiSettings(CommonSettings):
+    """The API process's settings: address, sign-in (local or platform), limits, streams, metrics."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     dev_mode: bool = Field(
@@ -86,16 +88,19 @@ class ApiSettings(CommonSettings):
 
     @property
     def jwt_key_secret(self) -> SecretStr:
+        """The secret that signs our tokens (set by the validator, generated in dev mode)."""
         assert self.jwt_secret is not None  # set by the validator
         return self.jwt_secret
 
     @property
     def jwt_key(self) -> str:
+        """The secret that signs our tokens, as text."""
         assert self.jwt_secret is not None  # set by the validator
         return self.jwt_secret.get_secret_value()
 
     @property
     def platform_key(self) -> str:
+        """The secret that verifies the platform's tokens (platform mode only)."""
         assert self.platform_jwt_secret is not None  # checked by the validator in platform mode
         return self.platform_jwt_secret.get_secret_value()
 

@@ -16,6 +16,8 @@ Original = Literal["running", "success", "failed", "missed"]
 
 @dataclass(frozen=True)
 class StatusLabel:
+    """An execution status: its labels, the original status it maps to, and whether it is final."""
+
     status: str
     chinese: str
     english: str
@@ -23,6 +25,7 @@ class StatusLabel:
     final: bool
 
     def label(self, language: Language | None = None) -> str:
+        """The status's label in `language` (default: the request's)."""
         return self.english if (language or current_language()) == "en" else self.chinese
 
 

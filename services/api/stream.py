@@ -30,11 +30,14 @@ LINGER_S = 30.0
 
 @dataclass(frozen=True)
 class StreamFilter:
+    """What a live stream client asked for: one job, one execution, some event types (empty: all)."""
+
     job_id: str | None = None
     execution_id: str | None = None
     types: frozenset[str] = frozenset()
 
     def matches(self, message: Message) -> bool:
+        """Whether the message passes the filter."""
         if self.types and message.type not in self.types:
             return False
         if self.job_id is not None and getattr(message, "job_id", None) != self.job_id:
@@ -72,11 +75,14 @@ class StreamClient:
                 self._queue.get_nowait()
 
     async def messages(self) -> AsyncIterator[Message]:
+        """The messages for this client, as they come, until the stream ends."""
         while (message := await self._queue.get()) is not None:
             yield message
 
 
 class EventStreamHub:
+    """Fans the bus's events out to the live stream clients of this API process."""
+
     def __init__(
         self, bus: Bus, metrics: ApiMetrics, *, client_buffer: int, linger_s: float = LINGER_S
     ) -> None:
@@ -102,6 +108,7 @@ class EventStreamHub:
 
     @property
     def client_count(self) -> int:
+        """How many live stream clients are connected."""
         return len(self._clients)
 
     async def start(self) -> None:
@@ -163,6 +170,7 @@ class EventStreamHub:
         self.close_clients()
 
     def close_clients(self) -> None:
+        """End every client's stream (a shutdown)."""
         for client in self._clients:
             client.end()
 
@@ -177,6 +185,7 @@ class EventStreamHub:
 
     @contextlib.contextmanager
     def connect(self, stream_filter: StreamFilter) -> Iterator[StreamClient]:
+        """A client of the stream for the `with` block, with its filter."""
         client = StreamClient(stream_filter, self._client_buffer)
         self._clients.add(client)
         self._metrics.stream_clients.inc()

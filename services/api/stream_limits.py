@@ -22,6 +22,8 @@ RETRY_AFTER_S = "5"
 
 
 class StreamLimits:
+    """Caps on open live streams, in total and per user."""
+
     def __init__(self, *, total: int, per_user: int, check_interval_s: float) -> None:
         self.total = total
         self.per_user = per_user
@@ -30,6 +32,7 @@ class StreamLimits:
 
     @property
     def open_count(self) -> int:
+        """How many streams are open."""
         return self._open.total()
 
     @contextlib.contextmanager
@@ -58,6 +61,7 @@ class RevocationWatch:
 
     @contextlib.asynccontextmanager
     async def watching(self, client: StreamClient, username: str) -> AsyncIterator[None]:
+        """Watch the token while the block runs; the client's stream is ended if it is revoked."""
         task = asyncio.create_task(self._watch(client, username), name="stream revocation watch")
         try:
             yield

@@ -26,6 +26,8 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class TokenClaims:
+    """What one of our tokens says: whose, issued and expiring when, its id, sign-in and type."""
+
     username: str
     issued_at: datetime
     expires_at: datetime
@@ -35,6 +37,7 @@ class TokenClaims:
 
 
 def new_family() -> str:
+    """A fresh sign-in (token family) id."""
     return uuid.uuid4().hex
 
 
@@ -47,6 +50,7 @@ def issue_token(
     token_type: TokenType = "access",
     now: datetime | None = None,
 ) -> tuple[str, TokenClaims]:
+    """A signed token for `username` in `family`, lasting `lifetime`, and its claims."""
     issued = now or datetime.now(UTC)
     claims = TokenClaims(username, issued, issued + lifetime, uuid.uuid4().hex, family, token_type)
     payload = {

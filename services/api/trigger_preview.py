@@ -34,6 +34,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
 
 
 def preview_text(key: str, **values: object) -> str:
+    """The text of a preview message `key`, in the caller's language."""
     chinese, english = _TEXTS[key]
     return (chinese if current_language() == "zh" else english).format(**values)
 
@@ -50,6 +51,8 @@ class DstChoice(BaseModel):
 
 
 class PreviewRequest(BaseModel):
+    """A trigger text to preview, in a time zone (default: the server's), with how many fire times."""
+
     trigger: str = Field(
         min_length=1,
         max_length=500,
@@ -64,6 +67,8 @@ class PreviewRequest(BaseModel):
 
 
 class TriggerPreview(BaseModel):
+    """A trigger's next fire times and its description in words."""
+
     trigger: str = Field(description="the trigger as given (or as the scheduler shows the job's)")
     timezone: str
     description: str = Field(description="the trigger in words, in the caller's language")
@@ -71,6 +76,8 @@ class TriggerPreview(BaseModel):
 
 
 class JobNextRuns(TriggerPreview):
+    """A job's next fire times (once resumed, when paused) and its trigger in words."""
+
     job_id: str
     paused: bool = Field(description="a paused job does not fire: these are its times once resumed")
 
@@ -86,6 +93,7 @@ def zone_named(name: str) -> ZoneInfo:
 
 
 def next_runs(trigger: Trigger, zone: ZoneInfo, count: int, now: datetime) -> list[str]:
+    """The trigger's next `count` fire times after `now`, in `zone` as ISO 8601."""
     runs: list[str] = []
     at = now.astimezone(UTC)
     while len(runs) < count and (fire := trigger.next_after(at)) is not None:
@@ -95,6 +103,7 @@ def next_runs(trigger: Trigger, zone: ZoneInfo, count: int, now: datetime) -> li
 
 
 def preview(spec: TriggerSpec, zone: ZoneInfo, count: int, dst: DstPolicy, now: datetime) -> TriggerPreview:
+    """The preview of a trigger spec: its next fire times in `zone` and its description."""
     return TriggerPreview(
         trigger=spec.text,
         timezone=zone.key,

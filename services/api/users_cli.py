@@ -109,6 +109,7 @@ async def _main(arguments: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one account command (add, reset-password, set-role, list, disable, enable); the exit status."""
     arguments = _parser().parse_args(argv)
     try:
         print(asyncio.run(_main(arguments)))

@@ -38,10 +38,12 @@ EVENT_DATETIME_FIELDS = _datetime_fields()
 
 
 def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """The moment in `zone` as ISO 8601; None for None."""
     return None if moment is None else moment.astimezone(zone).isoformat()
 
 
 def now_iso(zone: ZoneInfo) -> str:
+    """The current time in `zone` as ISO 8601 (the envelopes' timestamp)."""
     return datetime.now(zone).isoformat()
 
 
@@ -58,10 +60,12 @@ def _render_moment(value: Any, zone: ZoneInfo) -> Any:
 
 
 def job_out(view: JobView, zone: ZoneInfo) -> Job:
+    """A job's list answer, times in `zone`."""
     return Job(**_job_fields(view, zone))
 
 
 def job_detail_out(view: JobView, zone: ZoneInfo) -> JobDetail:
+    """A job's detailed answer, times in `zone`."""
     job = view.job
     return JobDetail(
         **_job_fields(view, zone),
@@ -89,6 +93,7 @@ def _job_fields(view: JobView, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
+    """An execution's answer, times in `zone`."""
     return JobExecution(
         id=record.execution_id,
         execution_id=record.execution_id,
@@ -127,6 +132,7 @@ def display_progress(progress: float | None) -> float | None:
 
 
 def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
+    """A history line's answer, times in `zone`."""
     return JobHistory(
         job_id=record.job_id,
         action=record.action,
@@ -140,6 +146,7 @@ def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
 
 
 def stats_out(stats: ExecutionStats, zone: ZoneInfo) -> JobExecutionStats:
+    """A job's execution statistics' answer, times in `zone`."""
     last = stats.last_execution
     return JobExecutionStats(
         **stats.model_dump(include=set(RunCounts.model_fields)),
@@ -163,4 +170,5 @@ def event_out(document: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
 
 
 def message_out(message: Message, zone: ZoneInfo) -> dict[str, Any]:
+    """A bus message as the event log shows it, times in `zone`."""
     return event_out(message.model_dump(mode="json"), zone)

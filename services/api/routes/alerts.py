@@ -77,11 +77,13 @@ SilenceId = Annotated[str, Path(min_length=1, max_length=100, description="silen
 
 
 def say(key: str, **values: object) -> str:
+    """The text of an alert route message `key`, in the caller's language."""
     chinese, english = TEXTS[key]
     return (english if current_language() == "en" else chinese).format(**values)
 
 
 def log_of(request: Request, context: Context) -> AlertLog:
+    """The process's alert log (incident book) for this request."""
     return alert_log(request, context.store)
 
 
@@ -92,14 +94,17 @@ T = TypeVar("T")
 
 
 def envelope(context: Context, data: T, message: str) -> Envelope[T]:
+    """The envelope of a successful answer, stamped in the API's zone."""
     return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
 
 
 def operator_fields(context: Context, user: AdminUser) -> dict[str, str]:
+    """The producer and actor fields of an event an operator causes."""
     return {"producer": context.producer, "actor": user.username}
 
 
 def found(book: IncidentBook, incident_id: str) -> IncidentRecord:
+    """The incident with this id; 404 if the book has none."""
     record = book.incidents.get(incident_id)
     if record is None:
         raise HTTPException(
@@ -124,6 +129,7 @@ async def list_incidents(
     severity: Annotated[Severity | None, Query(description="only this severity")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Envelope[IncidentPage]:
+    """Incidents newest first, filtered by status, rule, job and severity, one page."""
     book = await log.current()
     now = utc_now()
     selected = book.select(status=status_filter, rule=rule, job_id=job_id, severity=severity)
@@ -142,6 +148,7 @@ async def list_incidents(
     responses=responses(*READ, 404),
 )
 async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> Envelope[IncidentDetail]:
+    """One incident with its latest notifications; 404 if unknown."""
     book = await log.current()
     record = found(book, incident_id)
     detail = IncidentDetail.detail(record, book.silenced(record, utc_now()), context.zone)
@@ -161,6 +168,7 @@ async def acknowledge(
     incident_id: IncidentId,
     body: Annotated[AcknowledgeRequest, Body()] = AcknowledgeRequest(),  # noqa: B008
 ) -> Envelope[IncidentDetail]:
+    """Acknowledge an open incident, with an optional note; 409 if it is already resolved."""
     record = found(await log.current(), incident_id)
     if record.resolved is not None:
         raise HTTPException(
@@ -182,6 +190,7 @@ async def acknowledge(
     responses=responses(*READ),
 )
 async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]]:
+    """The silences in force now."""
     silences = [SilenceOut.of(s, context.zone) for s in (await log.current()).active_silences(utc_now())]
     return envelope(context, silences, say("silences", count=len(silences)))
 
@@ -193,6 +202,7 @@ async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]
     responses=responses(*ADMIN, *WITH_BODY, 404),
 )
 async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequest) -> Envelope[SilenceOut]:
+    """Silence the channels for a job or a rule (or every one) until a moment; 404 for an unknown job."""
     if body.job_id is not None and body.job_id not in SUBJECTS:
         await existing_job(context, body.job_id)
     now = utc_now()
@@ -217,6 +227,7 @@ async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequ
     responses=responses(*ADMIN, 404),
 )
 async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: SilenceId) -> Envelope[None]:
+    """End a silence now; 404 if no such silence is in force."""
     active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
     if silence_id not in active:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=say("silence_not_found", silence_id=silence_id))
@@ -245,6 +256,7 @@ def _rules_out(book: IncidentBook, context: Context) -> RulesOut:
     responses=responses(*READ),
 )
 async def get_rules(context: Context, log: Log) -> Envelope[RulesOut]:
+    """The alert rules: the settings' and the operators' overrides, for every job and per job."""
     return envelope(context, _rules_out(await log.current(), context), say("rules"))
 
 
@@ -264,6 +276,7 @@ async def _set_rules(
 async def set_default_rules(
     context: Context, log: Log, user: AdminUser, body: RuleOverride
 ) -> Envelope[RulesOut]:
+    """Override the alert rules of every job."""
     return await _set_rules(context, log, user, None, body)
 
 
@@ -276,6 +289,7 @@ async def set_default_rules(
 async def set_job_rules(
     context: Context, log: Log, user: AdminUser, job_id: JobId, body: RuleOverride
 ) -> Envelope[RulesOut]:
+    """Override the alert rules of one job; 404 for an unknown job."""
     await existing_job(context, job_id)
     return await _set_rules(context, log, user, job_id, body)
 
@@ -344,5 +358,6 @@ async def send_channel_test(
 async def channel_test_outcome(
     context: Context, log: Log, test_id: Annotated[str, Path(min_length=1, max_length=100)]
 ) -> Envelope[ChannelTestOut]:
+    """The outcome of a channel test: pending until the alerter answers."""
     out = _test_out(await log.current(), test_id)
     return envelope(context, out, _test_message(out))

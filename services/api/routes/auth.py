@@ -76,6 +76,7 @@ def _tokens(pair: TokenPair) -> TokensOut:
     openapi_extra=_LOGIN_BODY,
 )
 async def login(context: Context, request: Request) -> LoginEnvelope:
+    """Sign in with a username and password; 401 if wrong, 429 when over the attempt limits."""
     sessions = _local(context)
     credentials, from_form = await read_body(request, LoginRequest)
     address = request.client.host if request.client else "unknown"
@@ -101,6 +102,7 @@ async def login(context: Context, request: Request) -> LoginEnvelope:
     openapi_extra=_REFRESH_BODY,
 )
 async def refresh(context: Context, request: Request) -> Envelope[TokensOut]:
+    """A new pair of tokens for a refresh token; a reused refresh token revokes its sign-in (401)."""
     sessions = _local(context)
     body, _ = await read_body(request, RefreshRequest)
     pair, _user = await sessions.refresh(body.refresh_token)
@@ -114,6 +116,7 @@ async def refresh(context: Context, request: Request) -> Envelope[TokensOut]:
     responses=_AUTH_ERRORS,
 )
 async def logout(context: Context, signed_in: Authentication) -> Envelope[dict[str, str]]:
+    """Sign out: every token of this sign-in stops working."""
     sessions = _local(context)
     if signed_in.claims is not None:
         await sessions.sign_out(signed_in.claims)
@@ -127,4 +130,5 @@ async def logout(context: Context, signed_in: Authentication) -> Envelope[dict[s
     responses={401: _AUTH_ERRORS[401], 503: _AUTH_ERRORS[503]},
 )
 async def me(context: Context, user: CurrentUser) -> Envelope[MeOut]:
+    """The signed-in account, with its role."""
     return Envelope(data=me_out(user), message="获取用户信息成功", timestamp=now_iso(context.zone))

@@ -59,6 +59,7 @@ BULK_ACCEPTED = accepted_responses(Envelope[BulkProgress])
 
 
 def bulk_location(operation_id: str) -> str:
+    """The API path of a bulk operation's progress."""
     return f"/api/scheduler/executions/bulk/{quote(operation_id, safe='')}"
 
 
@@ -157,6 +158,7 @@ def _progress_envelope(
 async def bulk_executions(
     context: Context, user: AdminUser, request: BulkRequest, response: Response
 ) -> Envelope[BulkProgress]:
+    """Start a bulk operation on the executions a filter selects (202, with where to follow it)."""
     return await _start(context, user, request, response)
 
 
@@ -169,6 +171,7 @@ async def bulk_executions(
     responses=responses(*READ, 404),
 )
 async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Envelope[BulkProgress]:
+    """Where a bulk operation stands; 404 if this process does not know it."""
     operation = context.bulk.get(operation_id)
     if operation is None:
         detail = text("bulk_not_found", operation_id=operation_id)
@@ -188,6 +191,7 @@ async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Enve
 async def job_retention(
     context: Context, user: AdminUser, job_id: JobId, request: RetentionRequest, response: Response
 ) -> Envelope[BulkProgress]:
+    """Delete a job's finished runs due before a moment, as a bulk operation."""
     bulk = BulkRequest(
         action="delete",
         filter=BulkFilter(job_id=job_id, until=request.before, time_field="scheduled"),

@@ -15,6 +15,8 @@ router = APIRouter(tags=["probes"])
 
 
 class ClientHealth(BaseModel):
+    """The web client's probe answer: the service answers."""
+
     status: Literal["ok"] = "ok"
 
 
@@ -24,4 +26,5 @@ class ClientHealth(BaseModel):
     response_model=Envelope[ClientHealth],
 )
 async def health(context: Context) -> Envelope[ClientHealth]:
+    """Whether the service answers (the web client's probe; nothing secret)."""
     return Envelope(data=ClientHealth(), message="服务正常", timestamp=now_iso(context.zone))

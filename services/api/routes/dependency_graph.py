@@ -42,6 +42,8 @@ class DependencyEdge(BaseModel):
 
 
 class DependencyGraph(BaseModel):
+    """The jobs as nodes (with their latest state) and their `after:` dependencies as edges."""
+
     nodes: list[DependencyNode]
     edges: list[DependencyEdge]
 
@@ -58,6 +60,7 @@ IncludeAll = Annotated[bool, Query(description="every job, also those without de
     responses=responses(*READ),
 )
 async def get_dependency_graph(context: Context, all: IncludeAll = False) -> Envelope[DependencyGraph]:
+    """The jobs' dependency graph with each job's latest state."""
     views = {view.job.job_id: view for view in await context.store.list_jobs()}
     upstreams = upstreams_of({job_id: view.job.trigger for job_id, view in views.items()})
     edges = [

@@ -53,6 +53,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 100,
     offset: Offset = 0,
 ) -> Envelope[EventPage]:
+    """The event log, oldest first, filtered by job, execution, type, actor and time, one page."""
     # `since` after `until` is an empty interval: an empty page, like any filter that matches nothing.
     bounds = utc_bound(since, context.zone), utc_bound(until, context.zone)
     query = EventQuery(job_id, execution_id, type, actor, *bounds, limit, offset)
@@ -104,6 +105,7 @@ async def stream(
         Query(description="only these event types (repeat the parameter)"),
     ] = None,
 ) -> AsyncIterable[ServerSentEvent]:
+    """Live events as they are published (Server-Sent Events), filtered; ends when the token is revoked."""
     stream_filter = StreamFilter(job_id, execution_id, frozenset(type or ()))
     watch = RevocationWatch(context.auth, token or "", context.stream_limits.check_interval_s)
     with hub.connect(stream_filter) as client:

@@ -127,6 +127,7 @@ async def list_executions(
     limit: ExecutionLimit = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
+    """Executions newest first, with filters, one page."""
     return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
@@ -141,6 +142,7 @@ async def list_executions(
     responses=responses(*READ),
 )
 async def get_execution_summary(context: Context) -> Envelope[ExecutionSummary]:
+    """The overview's statistics: outcomes per hour and per day, durations, last runs."""
     summary = await execution_summary(context.store, context.zone, datetime.now(UTC))
     return Envelope(data=summary, message=text("execution_summary"), timestamp=now_iso(context.zone))
 
@@ -159,6 +161,7 @@ async def list_job_executions(
     limit: ExecutionLimit = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
+    """Executions of one job, newest first, with filters, one page."""
     return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
@@ -169,6 +172,7 @@ async def list_job_executions(
     responses=responses(*READ, 404),
 )
 async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope[JobExecution]:
+    """One execution; 404 if there is none."""
     record = await existing_execution(context, execution_id)
     return Envelope(
         data=execution_out(record, context.zone),
@@ -190,6 +194,7 @@ async def execution_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: Offset = 0,
 ) -> Envelope[EventPage]:
+    """The events of one execution, oldest first; 404 if there is no such execution."""
     query = EventQuery(execution_id=execution_id, limit=limit, offset=offset)
     documents, total = await context.store.list_events(query)
     if total == 0 and await context.store.get_execution(execution_id) is None:
@@ -212,6 +217,7 @@ async def execution_events(
 async def cancel_execution(
     context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
 ) -> Envelope[None]:
+    """Ask the scheduler to stop an execution in progress; 400 if it has ended."""
     execution = await existing_execution(context, execution_id)
     if execution.status not in IN_PROGRESS:
         raise HTTPException(
@@ -261,6 +267,7 @@ async def mark_failed(
     ] = None,
     wait: Wait = True,
 ) -> Envelope[None]:
+    """Declare an execution in progress failed by hand, with a reason; 400 if it has ended."""
     execution = await existing_execution(context, execution_id)
     if execution.status in TERMINAL_STATUSES:
         raise HTTPException(
@@ -294,6 +301,7 @@ async def mark_failed(
 async def delete_execution(
     context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
 ) -> Envelope[None]:
+    """Remove a finished execution from the read models; 409 while it is in progress."""
     execution = await existing_execution(context, execution_id)
     if execution.status in IN_PROGRESS:
         raise HTTPException(
@@ -322,6 +330,7 @@ async def delete_execution(
     responses=responses(*READ),
 )
 async def list_statuses(context: Context) -> Envelope[list[StatusInfo]]:
+    """The execution statuses, their labels in the caller's language, and the original status of each."""
     items = [
         StatusInfo(status=entry.status, label=entry.label(), original=entry.original, final=entry.final)
         for entry in STATUSES

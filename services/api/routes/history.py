@@ -43,6 +43,7 @@ async def job_history(
     limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 20,
     offset: Offset = 0,
 ) -> Envelope[HistoryPage]:
+    """Operator actions on one job, newest first, one page."""
     return await _page(context, HistoryQuery(job_id=job_id, limit=limit, offset=offset))
 
 
@@ -59,4 +60,5 @@ async def all_history(
     job_id: JobIdFilter = None,
     status: OutcomeFilter = None,
 ) -> Envelope[HistoryPage]:
+    """Operator actions on every job, newest first, filtered by job and outcome, one page."""
     return await _page(context, HistoryQuery(job_id, status, limit, offset))

@@ -47,6 +47,7 @@ DefinitionAnswer = Envelope[JobDefinitionOut | None]  # None: accepted, the job 
     responses=responses(*READ, 404),
 )
 async def get_definition(context: Context, job_id: JobId, response: Response) -> DefinitionAnswer:
+    """A job's definition as data; its version is the `ETag`."""
     job = await _existing(context, job_id)
     response.headers["ETag"] = etag(job)
     return _shown(context, job, text("job_definition", job_id=job_id, version=job.job_version))
@@ -68,6 +69,7 @@ async def get_definition(context: Context, job_id: JobId, response: Response) ->
 async def create_job(
     context: Context, user: AdminUser, request: JobCreateRequest, response: Response, wait: Wait = True
 ) -> DefinitionAnswer:
+    """Create a job of a kind, with its trigger, kwargs and policy; 409 if the id has another job."""
     command = CreateJob(
         job_id=request.id,
         job_kind=request.kind,
@@ -114,6 +116,7 @@ async def change_job(
     if_match: IfMatch = None,
     wait: Wait = True,
 ) -> DefinitionAnswer:
+    """Change a job's definition; 412 if `If-Match` names another version."""
     job = await _existing(context, job_id)
     if not matches(if_match, job):
         raise HTTPException(
@@ -155,6 +158,7 @@ async def delete_job(
     cancel_running: Annotated[bool, Query(description="cancel the job's runs in flight")] = False,
     wait: Wait = True,
 ) -> DefinitionAnswer:
+    """Delete a job created at run time; 409 for a catalogue job or one with runs in flight."""
     job = await _existing(context, job_id)
     if job.origin != "created":
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("catalogue_not_deletable", job_id=job_id))
@@ -186,6 +190,7 @@ async def reset_job(
     if_match: IfMatch = None,
     wait: Wait = True,
 ) -> DefinitionAnswer:
+    """Restore a catalogue job's defaults; 409 for a job created at run time."""
     job = await _existing(context, job_id)
     if job.origin != "catalogue":
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("not_catalogue", job_id=job_id))

@@ -46,6 +46,7 @@ router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends
 
 @router.get("/jobs", summary="List the jobs", response_model=Envelope[list[Job]], responses=responses(*READ))
 async def list_jobs(context: Context) -> Envelope[list[Job]]:
+    """Every job that is not deleted."""
     jobs = [job_out(view, context.zone) for view in await context.store.list_jobs() if not view.job.deleted]
     message = text("jobs_listed", count=len(jobs))
     return Envelope(data=jobs, message=message, timestamp=now_iso(context.zone))
@@ -58,6 +59,7 @@ async def list_jobs(context: Context) -> Envelope[list[Job]]:
     responses=responses(*READ, 404),
 )
 async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
+    """One job with its details; 404 if there is none (or it was deleted)."""
     view = await context.store.get_job_view(job_id)
     if view is None or view.job.deleted:
         raise job_not_found(job_id)
@@ -81,6 +83,7 @@ async def update_metadata(
     response: Response,
     wait: Wait = True,
 ) -> Envelope[None]:
+    """Change a job's display name and description; nothing to change is answered at once."""
     await existing_job(context, job_id)
     if update.display_name is None and update.description is None:
         return done(context, text("metadata_nothing", job_id=job_id))
@@ -112,6 +115,7 @@ async def update_metadata(
 async def pause_job(
     context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
 ) -> Envelope[None]:
+    """Stop firing a job on its schedule."""
     await existing_job(context, job_id)
     return await _set_paused(context, user, job_id, response, wait, paused=True)
 
@@ -150,6 +154,7 @@ async def resume_job(
         bool, Query(description="resume even a job that cannot run (its reason was read)")
     ] = False,
 ) -> Envelope[None]:
+    """Fire a paused job on its schedule again; 409 for a job that cannot run, unless confirmed."""
     job = await existing_job(context, job_id)
     if cannot_run(job) and not confirm:
         raise HTTPException(
@@ -197,6 +202,7 @@ async def trigger_job(
     force: Annotated[bool, Query(description="e.g. skip the trading-time check, for this run only")] = False,
     request: Annotated[TriggerRequest | None, Body()] = None,
 ) -> Envelope[TriggerResult]:
+    """Run a job once, now or at `run_at`, with its own kwargs; answers the new execution's id."""
     job = await existing_job(context, job_id)
     execution_id = uuid.uuid4().hex
     kwargs = checked_kwargs(job, request.kwargs if request is not None and request.kwargs is not None else {})
@@ -248,6 +254,7 @@ def _checked_run_at(run_at: datetime | None) -> datetime | None:
     responses=responses(*READ),
 )
 async def execution_stats(context: Context, job_id: JobId) -> Envelope[JobExecutionStats]:
+    """A job's counts per status, mean duration of successes and last execution."""
     stats = await context.store.execution_stats(job_id)
     return Envelope(
         data=stats_out(stats, context.zone), message=text("execution_stats"), timestamp=now_iso(context.zone)

@@ -49,5 +49,6 @@ def kinds() -> list[KindOut]:
     responses=responses(*READ),
 )
 async def list_kinds(context: Context) -> Envelope[list[KindOut]]:
+    """The kinds jobs are made of: parameters (JSON schema), default trigger and policy."""
     data = kinds()
     return Envelope(data=data, message=text("kinds_listed", count=len(data)), timestamp=now_iso(context.zone))

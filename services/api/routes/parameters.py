@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends
     responses=responses(*READ, 404),
 )
 async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParametersOut]:
+    """The kwargs a manual trigger of the job accepts, as names and a JSON schema."""
     job = await existing_job(context, job_id)
     data = JobParametersOut(
         job_id=job_id,

@@ -20,6 +20,7 @@ METRICS_TOKEN_REQUIRED = "需要指标令牌（Authorization: Bearer <metrics to
 
 @router.get("/healthz", summary="Liveness: the process answers", response_model=Liveness)
 async def healthz() -> Liveness:
+    """Liveness: the process answers."""
     return Liveness()
 
 
@@ -30,6 +31,7 @@ async def healthz() -> Liveness:
     responses={503: {"model": Readiness, "description": "store or bus not available"}},
 )
 async def readyz(context: Context) -> Response:
+    """Readiness: 200 when the store answers and the bus is connected, else 503."""
     try:
         store_ok = await context.store.ping()
     except Exception:  # any failure of the ping means "not ready", never a 500
@@ -52,6 +54,7 @@ async def readyz(context: Context) -> Response:
     },
 )
 async def metrics(context: Context, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """The API process's Prometheus metrics; 401 without the metrics token when one is set."""
     expected = context.settings.metrics_token
     if expected is not None and not _bearer_matches(authorization, expected.get_secret_value()):
         return JSONResponse(

@@ -40,6 +40,8 @@ TAIL_MAX_S = 6 * 3600.0  # the browser reconnects (from where it was) after this
 
 
 class RunLogLineOut(BaseModel):
+    """One line a run logged, in order within its attempt."""
+
     attempt: int
     sequence: int = Field(description="order of the line within its attempt, from 1")
     logged_at: str = when("when the line was logged")
@@ -49,6 +51,8 @@ class RunLogLineOut(BaseModel):
 
 
 class RunLogPage(BaseModel):
+    """One page of a run's log lines, with the total matching."""
+
     items: list[RunLogLineOut]
     total: int
     limit: int
@@ -56,6 +60,7 @@ class RunLogPage(BaseModel):
 
 
 def run_log_store(context: Context) -> RunLogStore:
+    """The run-log store; 503 when this API process has none."""
     if context.run_logs is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=text("run_logs_unavailable"))
     return context.run_logs
@@ -65,6 +70,7 @@ RunLogs = Annotated[RunLogStore, Depends(run_log_store)]
 
 
 def line_out(line: RunLogLine, context: ApiContext) -> RunLogLineOut:
+    """The answer for one log line, its time in the API's zone."""
     return RunLogLineOut(
         attempt=line.attempt,
         sequence=line.sequence,
@@ -96,6 +102,7 @@ async def list_run_logs(
     limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 200,
     level: LevelFilter = "DEBUG",
 ) -> Envelope[RunLogPage]:
+    """The lines a run logged, in order, at `level` or above, one page; 404 for an unknown execution."""
     lines, total = await run_logs.page(RunLogQuery(execution_id, offset, limit, level))
     await _known(context, execution_id, total)
     page = RunLogPage(
@@ -133,6 +140,7 @@ async def stream_run_logs(
     offset: Offset = 0,
     level: LevelFilter = "DEBUG",
 ) -> AsyncIterable[ServerSentEvent]:
+    """The run's log as it grows (Server-Sent Events), from `offset`, for a bounded time."""
     yield ServerSentEvent(comment="connected", retry=RECONNECT_DELAY_MS)
     position, quiet_since, started = offset, time.monotonic(), time.monotonic()
     while time.monotonic() - started < TAIL_MAX_S:

@@ -29,6 +29,7 @@ async def _scheduler(context: ApiContext) -> SchedulerStatus:
     responses=responses(*READ),
 )
 async def stats(context: Context) -> Envelope[SchedulerStats]:
+    """Job counts, runs in progress and the scheduler service's state."""
     scheduler = await _scheduler(context)
     jobs = [view for view in await context.store.list_jobs() if not view.job.deleted]
     paused = sum(1 for view in jobs if view.job.paused)
@@ -57,6 +58,7 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
     responses=responses(*READ),
 )
 async def health(context: Context) -> Envelope[SchedulerHealth]:
+    """The scheduler service's health (not this API process's), with the reasons."""
     scheduler = await _scheduler(context)
     lag = await context.projector_lag() if context.projector_lag is not None else None
     verdict = assess(

@@ -39,6 +39,7 @@ Count = Annotated[int, Query(ge=1, le=MAX_RUNS, description="how many fire times
 async def job_next_runs(
     context: Context, job_id: JobId, count: Count = DEFAULT_RUNS
 ) -> Envelope[JobNextRuns]:
+    """A job's next fire times and its trigger in words; 409 if its trigger cannot be previewed."""
     job = await context.store.get_job(job_id)
     if job is None or job.deleted:
         raise job_not_found(job_id)
@@ -61,6 +62,7 @@ async def job_next_runs(
     responses=responses(*READ, *WITH_BODY),
 )
 async def preview_trigger(context: Context, request: PreviewRequest) -> Envelope[TriggerPreview]:
+    """The next fire times of a trigger text and its description, before it is used."""
     try:
         zone = zone_named(request.timezone) if request.timezone else context.zone
     except ValueError as error:
