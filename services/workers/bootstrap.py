@@ -54,6 +54,7 @@ def build_worker(
 
 
 async def main(settings: WorkerSettings) -> None:
+    """Run a worker process: run its pool's runs until a stop signal, then stop the worker gracefully."""
     configure_logging(settings.log_level, service="worker")
     worker_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
     bus = make_bus(settings, connection_name=f"worker:{worker_id}")

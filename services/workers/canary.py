@@ -39,6 +39,7 @@ def _switch(kwargs: dict[str, Any], name: str) -> bool:
 
 
 async def pipeline_canary(context: JobContext) -> dict[str, Any] | PartialResult:
+    """The pipeline canary job: runs `duration_s`, reports `steps` progress, ends as asked (kwargs)."""
     kwargs = context.kwargs
     duration_s = _number(kwargs, "duration_s", 2.0, minimum=0)
     steps = int(_number(kwargs, "steps", 4, minimum=1))

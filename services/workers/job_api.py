@@ -22,24 +22,31 @@ class RunCancelled(Exception):
 
 
 class JobContext(Protocol):
-    @property
-    def execution_id(self) -> str: ...
+    """What a job function sees of its run: ids, kwargs, cancellation, and where it reports progress."""
 
     @property
-    def job_id(self) -> str: ...
+    def execution_id(self) -> str:
+        """The id of the run (execution) being run."""
 
     @property
-    def kwargs(self) -> dict[str, Any]: ...
+    def job_id(self) -> str:
+        """The id of the job the run belongs to."""
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The run's parameters (a copy)."""
 
     @property
     def force(self) -> bool:
         """The manual trigger's `force` switch (e.g. skip the trading-time check); this run only."""
 
     @property
-    def is_manual(self) -> bool: ...
+    def is_manual(self) -> bool:
+        """Whether an operator triggered the run."""
 
     @property
-    def cancel_requested(self) -> bool: ...
+    def cancel_requested(self) -> bool:
+        """Whether a cancel of the run was asked for (the job should stop soon)."""
 
     def check_cancelled(self) -> None:
         """Raise `RunCancelled` if the operator asked to cancel this run."""

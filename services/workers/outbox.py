@@ -23,6 +23,8 @@ RETRY_DELAYS_S = (0.2, 0.5, 1.0, 1.0)  # then every second until the broker answ
 
 
 class Outbox:
+    """Publishes a worker's events in order, holding them (bounded) while the bus is away."""
+
     def __init__(self, bus: Bus, *, limit: int = DEFAULT_LIMIT) -> None:
         self._bus = bus
         self._limit = max(1, limit)
@@ -32,6 +34,7 @@ class Outbox:
 
     @property
     def pending(self) -> int:
+        """How many events wait to be published."""
         return len(self._pending)
 
     async def publish(self, event: Event) -> None:
@@ -101,6 +104,7 @@ class Outbox:
         return not self._pending
 
     async def close(self) -> None:
+        """Stop publishing; events still waiting are counted in the log and dropped."""
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)

@@ -16,6 +16,8 @@ FailureReason = Literal["error", "timeout", "handed_back"]
 
 @dataclass(frozen=True)
 class Outcome:
+    """How a run attempt ended: its status, result or error, and who cancelled it."""
+
     status: Literal["success", "partial", "failed", "cancelled"]
     return_value: Any = None
     error_message: str | None = None
@@ -46,14 +48,17 @@ def succeeded(result: Any) -> Outcome:
 
 
 def failed(message: str, trace: str | None = None, reason: FailureReason = "error") -> Outcome:
+    """A failed outcome with its message, traceback and reason."""
     return Outcome("failed", error_message=message, traceback=trace, failure_reason=reason)
 
 
 def handed_back(worker_id: str) -> Outcome:
+    """The outcome of a run the worker gave back at shutdown (the scheduler may run it again)."""
     return failed(f"handed back: worker {worker_id} shut down before the run ended", reason="handed_back")
 
 
 def cancelled(actor: str | None) -> Outcome:
+    """The outcome of a run cancelled by `actor` (an operator when None)."""
     return Outcome("cancelled", cancelled_by=actor, error_message=f"cancelled by {actor or 'operator'}")
 
 

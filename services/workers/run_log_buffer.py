@@ -29,6 +29,8 @@ def cut(text: str, max_bytes: int) -> str:
 
 
 class RunLogBuffer:
+    """One run attempt's log lines waiting to be shipped: numbered, cut and bounded."""
+
     def __init__(self, *, job_id: str, execution_id: str, attempt: int, level: int, settings: RunLogSettings):
         self.job_id = job_id
         self.execution_id = execution_id
@@ -45,10 +47,12 @@ class RunLogBuffer:
 
     @property
     def pending(self) -> int:
+        """How many lines wait to be shipped."""
         return len(self._pending)
 
     @property
     def full(self) -> bool:
+        """Whether the attempt reached its line or byte limit (later lines are only counted)."""
         return self._sequence >= self._settings.max_lines or self._kept_bytes >= self._settings.max_bytes
 
     def count_dropped(self, record: logging.LogRecord) -> None:

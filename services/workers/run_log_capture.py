@@ -46,6 +46,7 @@ class RunLogHandler(logging.Handler):
     """On the root logger of a worker process; does nothing outside a run's context."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record in the current run's log buffer, redacted, if it is logged within a run."""
         current = current_run_log.get()
         if current is None:
             return

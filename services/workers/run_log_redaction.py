@@ -29,6 +29,7 @@ class Redactor:
         )
 
     def __call__(self, text: str) -> str:
+        """The text with known secrets, URL credentials, bearer tokens and named secrets replaced by `***`."""
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "***")

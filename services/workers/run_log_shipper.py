@@ -24,6 +24,8 @@ MAX_BATCH_TEXT = 1024 * 1024  # of text per message: well within what the bus ac
 
 
 class RunLogShipper:
+    """Ships the runs' log lines to the bus in batches, every `flush_interval_s`."""
+
     def __init__(self, bus: Bus, *, producer: str, settings: RunLogSettings) -> None:
         self._bus = bus
         self._producer = producer
@@ -34,11 +36,13 @@ class RunLogShipper:
         self.batches_sent = 0
 
     def start(self) -> None:
+        """Start shipping periodically (idempotent)."""
         if self._loop is None:
             # Made outside any run's context: its own lines are never a run's.
             self._loop = asyncio.create_task(self._ship_periodically(), name="run-log-shipper")
 
     def track(self, buffer: RunLogBuffer) -> None:
+        """Ship this attempt's buffer from now on."""
         self._buffers[(buffer.execution_id, buffer.attempt)] = buffer
 
     async def finish(self, buffer: RunLogBuffer, within_s: float = 5.0) -> None:

@@ -9,6 +9,8 @@ from infrastructure.settings import CommonSettings
 
 
 class WorkerSettings(CommonSettings):
+    """A worker process's settings: capacity, heartbeats, grace periods, pool."""
+
     worker_capacity: int = Field(default=4, ge=1, le=64, description="runs one worker process runs at once")
     worker_heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="how often a worker says which runs it is still running"

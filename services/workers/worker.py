@@ -52,6 +52,8 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class WorkerTimings:
+    """A worker's timings (seconds): heartbeats, cancel and shutdown grace, how long a delivery is held."""
+
     heartbeat_interval_s: float = 5.0
     cancel_grace_s: float = 10.0
     shutdown_grace_s: float = 30.0
@@ -72,6 +74,8 @@ class _ActiveRun:
 
 
 class Worker:
+    """Runs the runs of its pool: claims each attempt, runs its job, reports its events, obeys cancels."""
+
     def __init__(
         self,
         bus: Bus,
@@ -111,9 +115,11 @@ class Worker:
 
     @property
     def active_runs(self) -> int:
+        """How many runs this worker is running now."""
         return len(self._active)
 
     async def start(self) -> None:
+        """Start consuming the pool's runs and this worker's control queue, and the heartbeats."""
         install_capture()
         self.run_logs.start()
         self._control = await self._bus.consume(worker_control_queue(self.worker_id), self.on_control)
@@ -149,6 +155,7 @@ class Worker:
         await self.outbox.close()
 
     async def on_run(self, message: Message) -> None:
+        """Claim a `RunJob` attempt and run it; an attempt another worker claimed is ignored."""
         if not isinstance(message, RunJob):
             raise Reject(f"workers accept RunJob only, got {message.type}")
         if not await self._claims.claim_run(message.execution_id, message.attempt, self.worker_id):
@@ -171,6 +178,7 @@ class Worker:
             await self._runs.pause()
 
     async def on_control(self, message: Message) -> None:
+        """Act on a cancel, a manual failure or a failed attempt concerning a run this worker runs."""
         if not isinstance(message, CancelRequested | ExecutionMarkedFailed | AttemptFailed):
             return
         if isinstance(message, AttemptFailed) and message.producer == self._producer:

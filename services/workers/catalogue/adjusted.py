@@ -24,6 +24,8 @@ _SAME = 1e-12
 
 @dataclass(frozen=True)
 class Basis:
+    """The basis bars are forward-adjusted to: a cumulative factor and the day of the bar that has it."""
+
     factor: float
     date: str
 

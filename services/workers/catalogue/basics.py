@@ -51,24 +51,28 @@ async def _stock_list(context: JobContext, provider: StockListProvider) -> Parse
 
 
 def require_tushare(environment: JobEnvironment) -> TushareProvider:
+    """The tushare provider; ProviderError (token missing) when no token is configured."""
     if environment.tushare is None:
         raise ProviderError("tushare", "pro_api", TOKEN_MISSING)
     return environment.tushare
 
 
 async def tushare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `tushare_basic_info_sync` job: tushare's stock list into `stock_basic_info`."""
     tally = SyncTally(context.job_id, "tushare")
     await _write_list(environment, context, await _stock_list(context, require_tushare(environment)), tally)
     return tally.finish(environment.settings.failure_ratio)
 
 
 async def baostock_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `baostock_basic_info_sync` job: baostock's stock list into `stock_basic_info`."""
     tally = SyncTally(context.job_id, "baostock")
     await _write_list(environment, context, await _stock_list(context, environment.baostock), tally)
     return tally.finish(environment.settings.failure_ratio)
 
 
 async def akshare_basic_info_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `akshare_basic_info_sync` job: akshare's stock list, then each stock's details (`details`)."""
     tally = SyncTally(context.job_id, "akshare")
     parsed = await _stock_list(context, environment.akshare)
     tally.notes["listed"] = len(parsed.rows)
@@ -111,6 +115,7 @@ async def _tushare_with_basics(environment: JobEnvironment, context: JobContext)
 
 
 async def basics_sync_service(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The stock list from the first provider that answers (tushare, akshare, baostock)."""
     attempts: list[dict[str, str]] = []
     candidates: list[tuple[str, Any]] = [
         ("tushare", lambda: _tushare_with_basics(environment, context)),

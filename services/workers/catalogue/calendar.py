@@ -26,6 +26,8 @@ WEEKDAY_FALLBACK = "weekdays (no calendar available)"
 
 @dataclass(frozen=True)
 class TradingDay:
+    """Whether a day is a trading day, and which calendar said so (or the weekday fallback)."""
+
     day: date
     is_trading_day: bool
     calendar: str  # which source answered
@@ -33,6 +35,8 @@ class TradingDay:
 
 @dataclass(frozen=True)
 class SessionStatus:
+    """Whether the market session is open at a moment, why not if not, and which calendar said."""
+
     open: bool
     reason: str
     trade_date: date
@@ -40,6 +44,8 @@ class SessionStatus:
 
 
 class TradingCalendar:
+    """The SSE/SZSE trading days from the first source that answers, cached by year."""
+
     def __init__(
         self,
         sources: Sequence[TradeCalendarProvider],
@@ -56,6 +62,7 @@ class TradingCalendar:
         self._failed_at: dict[str, float] = {}
 
     async def trading_day(self, day: date) -> TradingDay:
+        """Whether `day` is a trading day; weekdays are assumed when no source knows its year."""
         year = await self._year(day.year)
         if year is None:
             return TradingDay(day, day.weekday() < 5, WEEKDAY_FALLBACK)
@@ -71,6 +78,7 @@ class TradingCalendar:
         return on_or_before
 
     async def session_status(self, moment: datetime) -> SessionStatus:
+        """Whether the market is in session at `moment` (a trading day, within trading hours)."""
         local = moment.astimezone(self._zone)
         today = await self.trading_day(local.date())
         if not today.is_trading_day:

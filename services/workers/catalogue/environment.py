@@ -47,6 +47,8 @@ class Libraries:
 
 @dataclass
 class JobEnvironment:
+    """What the catalogue's jobs work with: settings, clock, market store, providers, calendar."""
+
     settings: CatalogueSettings
     clock: Clock
     store: MarketStore
@@ -67,6 +69,7 @@ class JobEnvironment:
         store: MarketStore | None = None,
         libraries: Libraries | None = None,
     ) -> JobEnvironment:
+        """The environment the settings describe (providers paced and retried); nothing opened yet."""
         clock = clock or SystemClock()
         libraries = libraries or Libraries()
         tushare = _tushare(settings, clock, libraries)
@@ -93,6 +96,7 @@ class JobEnvironment:
         )
 
     async def market(self) -> MarketStore:
+        """The market store, opened on first use."""
         async with self._open_lock:
             if not self._opened:
                 await self.store.open()
@@ -100,14 +104,17 @@ class JobEnvironment:
         return self.store
 
     async def aclose(self) -> None:
+        """Close the market store if it was opened."""
         if self._opened:
             await self.store.close()
             self._opened = False
 
     def today(self) -> date:
+        """Today's date in the market's time zone."""
         return self.clock.now().astimezone(self.settings.zone).date()
 
     def loop_options(self, *, pause_s: float = 0.0) -> LoopOptions:
+        """How a per-symbol job loops: batch size, pause between batches, network failures allowed."""
         return LoopOptions(
             batch_size=self.settings.symbol_batch_size,
             batch_pause_s=pause_s,

@@ -46,9 +46,11 @@ async def _sync_financials(
 
 
 async def tushare_financial_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `tushare_financial_sync` job: each stock's statements into `stock_financial_data`."""
     return await _sync_financials(environment, context, require_tushare(environment), 0.0)
 
 
 async def akshare_financial_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `akshare_financial_sync` job: each stock's statements into `stock_financial_data`."""
     pause = environment.settings.akshare_batch_pause_s
     return await _sync_financials(environment, context, environment.akshare, pause)

@@ -178,14 +178,17 @@ async def _sync_history(
 
 
 async def tushare_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `tushare_historical_sync` job: each stock's daily bars since its last stored one."""
     return await _sync_history(environment, context, require_tushare(environment), window_days=None)
 
 
 async def akshare_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `akshare_historical_sync` job: each stock's daily bars since its last stored one."""
     pause = environment.settings.akshare_batch_pause_s
     return await _sync_history(environment, context, environment.akshare, window_days=None, pause_s=pause)
 
 
 async def baostock_historical_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `baostock_historical_sync` job: each stock's daily bars over a recent window."""
     window = environment.settings.baostock_history_days
     return await _sync_history(environment, context, environment.baostock, window_days=window)

@@ -82,6 +82,8 @@ def broken_invariant(row: Row) -> str | None:
 
 @dataclass
 class Checked:
+    """The rows that passed the invariants, and how many were refused, by reason."""
+
     rows: list[Row] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)
 

@@ -35,6 +35,8 @@ class SyncFailed(RuntimeError):
 
 @dataclass
 class SyncTally:
+    """What a sync did (rows processed, written, skipped, refused, failed), its run's result."""
+
     job_id: str
     source: str
     total: int = 0
@@ -51,6 +53,7 @@ class SyncTally:
 
     @property
     def refused(self) -> int:
+        """How many rows the invariants refused, all reasons together."""
         return sum(self.refused_reasons.values())
 
     def refuse(self, reasons: Counter[str]) -> None:
@@ -62,21 +65,25 @@ class SyncTally:
         self.no_data.append(item)
 
     def add_parsed(self, parsed: ParsedRows) -> None:
+        """Count the rows a parse skipped, by reason."""
         self.skipped += parsed.skipped
         self.skipped_reasons.update(parsed.skipped_reasons)
 
     def add_written(self, written: WriteResult) -> None:
+        """Count what a write inserted and updated (and left alone as stale)."""
         self.inserted += written.inserted
         self.updated += written.updated
         if written.stale:
             self.notes["stale"] = self.notes.get("stale", 0) + written.stale
 
     def add_failure(self, item: str, error: Exception) -> None:
+        """Count one failed item (a symbol); the first few are listed in the result."""
         self.failed += 1
         if len(self.failures) < MAX_LISTED_FAILURES:
             self.failures.append({"item": item, "error": str(error)})
 
     def summary(self) -> str:
+        """The tally in one line, for the run's log and result."""
         return (
             f"{self.job_id} ({self.source}): {self.processed}/{self.total} processed, "
             f"{self.inserted} inserted, {self.updated} updated, {self.skipped} rows skipped, "
@@ -134,6 +141,7 @@ class SyncTally:
 
 
 def skipped_result(job_id: str, source: str, reason: str, **notes: Any) -> dict[str, Any]:
+    """The result of a run that had nothing to do (outside the session, not a trading day), with why."""
     return {"status": "skipped", "job_id": job_id, "source": source, "reason": reason, **notes}
 
 
@@ -169,6 +177,8 @@ async def write_rows(
 
 @dataclass(frozen=True)
 class LoopOptions:
+    """How a per-symbol loop runs: batch size, pause between batches (s), network failures in a row."""
+
     batch_size: int = 50
     batch_pause_s: float = 0.0
     max_consecutive_network_failures: int = 5

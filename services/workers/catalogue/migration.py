@@ -50,9 +50,11 @@ class CommandContext:
         self.cancel_requested = False
 
     def check_cancelled(self) -> None:
+        """Never cancelled: the migration runs from the command line."""
         return None
 
     async def progress(self, percent: float, message: str | None = None, **_: Any) -> None:
+        """Print progress on stderr."""
         print(f"{self.job_id}: {percent:5.1f}% {message or ''}", file=sys.stderr)
 
 
@@ -63,6 +65,7 @@ def _outcome(result: JobResult) -> dict[str, Any]:
 
 
 async def migrate_bars(environment: JobEnvironment, *, dry_run: bool) -> dict[str, Any]:
+    """Re-read the bars stored without a factor, per source (`dry_run`: only report which)."""
     store = await environment.market()
     report: dict[str, Any] = {}
     for source, job in HISTORY_JOBS.items():
@@ -80,6 +83,7 @@ async def migrate_bars(environment: JobEnvironment, *, dry_run: bool) -> dict[st
 
 
 async def migrate_boards(environment: JobEnvironment, *, dry_run: bool) -> dict[str, int]:
+    """Set each stock's market and exchange from the board table (`dry_run`: only count)."""
     store = await environment.market()
     changed = [
         {**{key: row[key] for key in ("code", "source")}, "market": market_of(row["code"]),
@@ -93,6 +97,7 @@ async def migrate_boards(environment: JobEnvironment, *, dry_run: bool) -> dict[
 
 
 async def migrate(environment: JobEnvironment, *, dry_run: bool = False) -> dict[str, Any]:
+    """Bring stored bars and stock boards to today's rules; what changed, per collection."""
     return {
         "stock_daily_quotes": await migrate_bars(environment, dry_run=dry_run),
         "stock_basic_info": await migrate_boards(environment, dry_run=dry_run),
@@ -108,6 +113,7 @@ async def _main(dry_run: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the migration from the command line, printing its report as JSON."""
     parser = argparse.ArgumentParser(prog="python -m services.workers.catalogue.migration")
     parser.add_argument("--dry-run", action="store_true", help="report what would be migrated")
     arguments = parser.parse_args(argv)

@@ -16,6 +16,7 @@ from services.workers.job_api import JobContext
 
 
 async def news_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `news_sync` job: the latest news of the watched stocks into `stock_news`."""
     settings = environment.settings
     watch_list = requested_symbols({"symbols": settings.news_symbols}) if settings.news_symbols else None
     store = await environment.market()

@@ -97,6 +97,7 @@ async def _first_answer(
 
 
 async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `tushare_quotes_sync` job: a whole-market snapshot into `market_quotes`, in session only."""
     tushare = require_tushare(environment)
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "tushare", reason)
@@ -105,6 +106,7 @@ async def tushare_quotes_sync(environment: JobEnvironment, context: JobContext) 
 
 
 async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `akshare_quotes_sync` job: a whole-market snapshot from akshare's first feed that answers."""
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "akshare", reason)
     akshare = environment.akshare
@@ -119,6 +121,7 @@ async def akshare_quotes_sync(environment: JobEnvironment, context: JobContext) 
 
 
 async def quotes_ingestion_service(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """A whole-market snapshot from the first provider of the rotation that answers, in session only."""
     if reason := await outside_session(environment, context):
         return skipped_result(context.job_id, "rotation", reason)
     akshare, tushare = environment.akshare, environment.tushare
@@ -136,6 +139,7 @@ async def quotes_ingestion_service(environment: JobEnvironment, context: JobCont
 
 
 async def baostock_daily_quotes_sync(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `baostock_daily_quotes_sync` job: today's bars of each stock, on trading days."""
     today = environment.today()
     trading = await environment.calendar.trading_day(today)
     if not trading.is_trading_day and not context.force:

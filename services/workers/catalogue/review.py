@@ -127,6 +127,7 @@ async def _stock_days(store: MarketStore, day: date, basics: dict[str, Document]
 
 
 async def market_daily_review(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `market_daily_review` job: a day's (or a span's) market review from the stored bars."""
     await context.progress(0.0, "reading the stored daily bars")
     store = await environment.market()
     today = environment.today()

@@ -24,6 +24,10 @@ def _limit(kwargs: dict[str, Any]) -> int | None:
 
 
 def requested_symbols(kwargs: dict[str, Any]) -> list[str] | None:
+    """The codes the kwargs' `symbols` names, normalised and unique; None when not given.
+
+    Raises ValueError for an unknown code or a value that is not a list or text.
+    """
     raw = kwargs.get("symbols")
     if raw is None:
         return None

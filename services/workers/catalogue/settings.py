@@ -19,6 +19,8 @@ from infrastructure.settings import CommonSettings
 
 
 class CatalogueSettings(CommonSettings):
+    """The jobs' settings: provider tokens and pacing, market store, batch sizes, news."""
+
     model_config = SettingsConfigDict(
         env_prefix="SCHEDULER_", env_file=".env", extra="ignore", env_nested_delimiter="__"
     )
@@ -60,8 +62,10 @@ class CatalogueSettings(CommonSettings):
 
     @property
     def market_store_kind(self) -> Literal["sqlite", "mongodb"]:
+        """Where market data is kept: `market_store` if set, else the same kind as the store."""
         return self.market_store or self.store
 
     @property
     def market_sqlite_file(self) -> Path:
+        """The SQLite file of market data: `market_sqlite_path` if set, else one in `data_dir`."""
         return self.market_sqlite_path or self.data_dir / "market.sqlite3"

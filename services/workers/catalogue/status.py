@@ -66,12 +66,15 @@ async def _check(
 
 
 async def tushare_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `tushare_status_check` job: whether tushare answers, and its data's counts and freshness."""
     return await _check(environment, context, require_tushare(environment))
 
 
 async def akshare_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `akshare_status_check` job: whether akshare answers, and its data's counts and freshness."""
     return await _check(environment, context, environment.akshare)
 
 
 async def baostock_status_check(environment: JobEnvironment, context: JobContext) -> JobResult:
+    """The `baostock_status_check` job: whether baostock answers, and its data's counts and freshness."""
     return await _check(environment, context, environment.baostock)

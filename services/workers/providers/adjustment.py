@@ -28,6 +28,7 @@ class FactorSteps:
         self._factors = [factor for _, factor in ordered]
 
     def on(self, day: str) -> float:
+        """The factor in force on `day` (ISO date): the latest change on or before it, 1.0 before any."""
         index = bisect_right(self._dates, day)
         return 1.0 if index == 0 else self._factors[index - 1]
 

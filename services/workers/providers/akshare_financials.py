@@ -87,6 +87,7 @@ def statement_periods(frame: pd.DataFrame | None, call: str) -> tuple[dict[str, 
 def merge(
     code: str, abstract: pd.DataFrame | None, statements: Mapping[str, pd.DataFrame | None]
 ) -> ParsedRows:
+    """One `stock_financial_data` row per report period, from akshare's abstract and statements of a stock."""
     parsed = ParsedRows()
     records_by_period: dict[str, Row] = {}
 

@@ -29,6 +29,7 @@ _RATE_LIMIT_STATUS = {403, 429, 456}
 
 
 def classify(call: str, error: Exception) -> ProviderError:
+    """The provider error a failed akshare call means: rate limited, refused (HTTP 4xx), network, other."""
     message = str(error) or type(error).__name__
     status = getattr(getattr(error, "response", None), "status_code", None)
     if status in _RATE_LIMIT_STATUS:
@@ -70,6 +71,8 @@ def _yyyymmdd(day: date) -> str:
 
 
 class AkshareProvider(SessionFree):
+    """The akshare data source (eastmoney and sina behind it), paced and retried."""
+
     name = NAME
 
     def __init__(
@@ -94,6 +97,7 @@ class AkshareProvider(SessionFree):
         return await self._caller.call(function, lambda: getattr(self._library(), function)(**params))
 
     def serves(self, code: str) -> bool:
+        """True: akshare knows every exchange's stocks."""
         return True
 
     async def stock_list(self) -> ParsedRows:
@@ -107,16 +111,19 @@ class AkshareProvider(SessionFree):
         return akshare_rows.stock_list(await self._call("stock_info_a_code_name"))
 
     async def basic_info(self, code: str) -> Row | None:
+        """One stock's facts from eastmoney (industry, listing, shares); None if unknown."""
         frame = await self._call("stock_individual_info_em", symbol=code, timeout=self._timeout)
         return akshare_rows.individual_info(frame)
 
     async def realtime_quotes(self, feed: QuoteFeed = "eastmoney") -> ParsedRows:
+        """A whole-market snapshot from the eastmoney or sina feed."""
         function = "stock_zh_a_spot_em" if feed == "eastmoney" else "stock_zh_a_spot"
         frame = await self._call(function)
         local = self._local_now()
         return akshare_rows.spot_quotes(frame, local.date().isoformat(), quote_time(local), feed=feed)
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        """One stock's unadjusted daily bars between two days, each with its factor."""
         frame = await self._call(
             "stock_zh_a_hist",
             symbol=code,
@@ -134,6 +141,7 @@ class AkshareProvider(SessionFree):
         return with_factors(bars, steps_from(table, "date", "hfq_factor"))
 
     async def financial_statements(self, code: str) -> ParsedRows:
+        """One stock's financial statements, one row per report period."""
         abstract = await self._call("stock_financial_abstract", symbol=code)
         statements = {
             label: await self._call("stock_financial_report_sina", stock=_prefixed(code), symbol=label)
@@ -142,6 +150,7 @@ class AkshareProvider(SessionFree):
         return akshare_financials.merge(code, abstract, statements)
 
     async def news(self, code: str, limit: int) -> ParsedRows:
+        """Up to `limit` recent news items about one stock."""
         return akshare_rows.news(await self._call("stock_news_em", symbol=code), code, limit)
 
     async def trade_dates(self, start: date, end: date) -> set[date]:
@@ -156,5 +165,6 @@ class AkshareProvider(SessionFree):
         return {day for day in days if start <= day <= end}
 
     async def probe(self) -> str:
+        """One cheap real call (a stock's facts), to tell whether akshare answers."""
         info = await self.basic_info("000001")
         return "stock_individual_info_em answered" if info else "answered, but empty"

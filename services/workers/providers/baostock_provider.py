@@ -43,6 +43,7 @@ def _session_lock() -> asyncio.Lock:
 
 
 def classify(call: str, error: Exception) -> ProviderError:
+    """The provider error a failed baostock call means: network, or other."""
     message = str(error) or type(error).__name__
     if isinstance(error, OSError):
         return TransientNetworkError(NAME, call, f"network error: {message}")
@@ -50,6 +51,7 @@ def classify(call: str, error: Exception) -> ProviderError:
 
 
 def checked(call: str, result: Any) -> Any:
+    """A baostock answer if it succeeded; TransientNetworkError or ProviderError with its code otherwise."""
     code, message = str(getattr(result, "error_code", "")), getattr(result, "error_msg", "")
     if code == SUCCESS:
         return result
@@ -84,6 +86,8 @@ def _import_baostock() -> Any:
 
 
 class BaostockProvider:
+    """The baostock data source (one logged-in session, one call at a time), paced and retried."""
+
     name = NAME
 
     def __init__(self, caller: ProviderCaller, *, library: Callable[[], Any] = _import_baostock):
@@ -135,6 +139,7 @@ class BaostockProvider:
         return await self._caller.call(call, lambda: read_all(call, getattr(self._library(), call)(**params)))
 
     async def stock_list(self) -> ParsedRows:
+        """Listed A-shares from baostock as `stock_basic_info` rows."""
         return baostock_rows.stock_list(await self._query("query_stock_basic"))
 
     async def _k_rows(self, code: str, start: date, end: date) -> list[Mapping[str, Any]]:
@@ -149,9 +154,11 @@ class BaostockProvider:
         )
 
     def serves(self, code: str) -> bool:
+        """Whether baostock has the stock's exchange (no Beijing stocks)."""
         return exchange_of(code) in SERVED_EXCHANGES
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
+        """One stock's unadjusted daily bars between two days, each with its factor."""
         bars = within(baostock_rows.daily_bars(await self._k_rows(code, start, end), code), start, end)
         if not bars.rows:
             return bars
@@ -169,10 +176,12 @@ class BaostockProvider:
         return baostock_rows.latest_quote(rows, code, day.isoformat())
 
     async def trade_dates(self, start: date, end: date) -> set[date]:
+        """The trading days between `start` and `end` inclusive."""
         rows = await self._query("query_trade_dates", start_date=start.isoformat(), end_date=end.isoformat())
         return {date.fromisoformat(day) for day in baostock_rows.trade_dates(rows)}
 
     async def probe(self) -> str:
+        """One cheap real call (the last two weeks' trading days), to tell whether baostock answers."""
         today = self._caller.clock.now().date()
         days = await self.trade_dates(today - timedelta(days=14), today)
         return f"login and query_trade_dates answered ({len(days)} trading days in two weeks)"

@@ -35,10 +35,12 @@ K_FIELDS = (
 
 
 def baostock_code(code: str) -> str:
+    """A stock code as baostock writes it (`sh.600000`)."""
     return f"{(exchange_of(code) or 'SH').lower()}.{code}"
 
 
 def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
+    """baostock's listed shares as `stock_basic_info` rows."""
     listed_shares = [r for r in rows if str(r.get("type")) == "1" and str(r.get("status")) == "1"]
 
     def mapper(raw: Mapping[str, Any]) -> Row:
@@ -107,6 +109,7 @@ def latest_quote(rows: list[Mapping[str, Any]], code: str, day: str) -> ParsedRo
 
 
 def trade_dates(rows: list[Mapping[str, Any]]) -> set[str]:
+    """The trading days (ISO) among baostock's calendar rows."""
     return {
         day
         for row in rows

@@ -24,6 +24,8 @@ EXCHANGE_NAMES = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}
 
 @dataclass(frozen=True)
 class BoardRule:
+    """A code prefix, the exchange and board its stocks belong to, and a note on the rule's source."""
+
     prefix: str
     exchange: str  # SH, SZ, BJ
     board: str

@@ -27,6 +27,7 @@ class BadValue(ValueError):
 
 
 def text(value: object) -> str | None:
+    """A provider's value as stripped text; None when missing (None, NaN, `-`, empty and the like)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     result = str(value).strip()
@@ -55,6 +56,7 @@ def number(value: object, name: str) -> float | None:
 
 
 def required_number(value: object, name: str) -> float:
+    """A provider's number; BadValue if it is missing or not a number."""
     result = number(value, name)
     if result is None:
         raise BadValue(f"missing {name}")
@@ -62,6 +64,7 @@ def required_number(value: object, name: str) -> float:
 
 
 def scaled(value: float | None, factor: float) -> float | None:
+    """The value times `factor` (a unit change); None stays None."""
     return None if value is None else value * factor
 
 
@@ -91,6 +94,7 @@ def exchange_name(code: str) -> str:
 
 
 def full_symbol(code: str) -> str:
+    """A code with its exchange suffix (`600000.SH`)."""
     return f"{code}.{exchange_of(code)}"
 
 
@@ -152,6 +156,7 @@ def optional_date(value: object) -> str | None:
 
 
 def iso_time(value: object, name: str = "time") -> str | None:
+    """A provider's time as `YYYY-MM-DD HH:MM:SS`; None if missing, BadValue if unreadable."""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     raw = text(value)

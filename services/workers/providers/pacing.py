@@ -27,22 +27,31 @@ Classifier = Callable[[str, Exception], ProviderError]
 
 
 class Clock(Protocol):
+    """Time as the providers see it (wall clock, monotonic, sleep), replaced in tests."""
+
     def now(self) -> datetime:
         """Aware UTC wall-clock time."""
 
-    def monotonic(self) -> float: ...
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back, for pacing and backoff."""
 
-    async def sleep(self, seconds: float) -> None: ...
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (without blocking the event loop)."""
 
 
 class SystemClock:
+    """The real clock."""
+
     def now(self) -> datetime:
+        """The current time, aware UTC."""
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
+        """Seconds on the process's monotonic clock."""
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` with asyncio (a negative value waits not at all)."""
         await asyncio.sleep(max(seconds, 0.0))
 
 
@@ -65,6 +74,7 @@ class RateLimiter:
         return cls(max(1, int(calls * (1.0 - safety_margin))), 60.0, clock)
 
     async def acquire(self, cost: int = 1) -> None:
+        """Wait until `cost` calls are allowed by the limit."""
         async with self._lock:
             for _ in range(cost):
                 await self._take_one()
@@ -84,6 +94,8 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How a provider call is retried: attempts, backoff (s) with jitter, and waits on rate limits."""
+
     attempts: int = 4
     base_delay: float = 1.0
     max_delay: float = 30.0
@@ -119,6 +131,11 @@ class ProviderCaller:
         self._draw = draw
 
     async def call(self, call: str, function: Callable[[], T], *, cost: int = 1) -> T:
+        """Run a blocking provider call in a thread, paced and retried.
+
+        Transient failures are retried with backoff, rate limits waited out; a failure that stays is
+        raised as a ProviderError.
+        """
         attempt, quota_waits = 1, 0
         while True:
             if self._limiter is not None:

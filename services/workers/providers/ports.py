@@ -28,12 +28,15 @@ class ParsedRows:
 
     @property
     def skipped(self) -> int:
+        """How many rows were skipped, all reasons together."""
         return sum(self.skipped_reasons.values())
 
     def skip(self, reason: str) -> None:
+        """Count one row skipped for `reason`."""
         self.skipped_reasons[reason] += 1
 
     def extend(self, other: ParsedRows) -> None:
+        """Add another parse's rows, skips and suspensions to this one."""
         self.rows.extend(other.rows)
         self.skipped_reasons.update(other.skipped_reasons)
         self.suspended += other.suspended
@@ -70,26 +73,36 @@ class SessionFree:
 
 
 class StockListProvider(ProviderSession, Protocol):
+    """A source of the list of listed A-shares."""
+
     async def stock_list(self) -> ParsedRows:
         """Listed A-shares as `stock_basic_info` records (code, name, full_symbol, market, ...)."""
 
 
 class BasicInfoProvider(ProviderSession, Protocol):
+    """A source of per-stock facts."""
+
     async def basic_info(self, code: str) -> Row | None:
         """Extra facts about one stock (industry, list date, shares, market value), or None if unknown."""
 
 
 class DailyBasicsProvider(ProviderSession, Protocol):
+    """A source of per-stock daily valuation (pe, pb, market value, turnover)."""
+
     async def daily_basics(self, trade_date: date) -> ParsedRows:
         """Per-stock valuation of one trading day (pe, pb, market value, turnover) keyed by `code`."""
 
 
 class RealtimeQuotesProvider(ProviderSession, Protocol):
+    """A source of whole-market quote snapshots."""
+
     async def realtime_quotes(self) -> ParsedRows:
         """A whole-market snapshot as `market_quotes` records."""
 
 
 class DailyBarsProvider(ProviderSession, Protocol):
+    """A source of unadjusted daily bars with their adjustment factors."""
+
     def serves(self, code: str) -> bool:
         """Whether the provider knows this stock's exchange (baostock has no Beijing stocks)."""
 
@@ -99,20 +112,28 @@ class DailyBarsProvider(ProviderSession, Protocol):
 
 
 class FinancialStatementsProvider(ProviderSession, Protocol):
+    """A source of per-stock financial statements."""
+
     async def financial_statements(self, code: str) -> ParsedRows:
         """One `stock_financial_data` record per report period of one stock."""
 
 
 class NewsProvider(ProviderSession, Protocol):
+    """A source of per-stock news."""
+
     async def news(self, code: str, limit: int) -> ParsedRows:
         """Up to `limit` recent news items about one stock as `stock_news` records."""
 
 
 class TradeCalendarProvider(ProviderSession, Protocol):
+    """A source of the exchange's trading days."""
+
     async def trade_dates(self, start: date, end: date) -> set[date]:
         """The exchange's trading days between `start` and `end` inclusive."""
 
 
 class ReachabilityProbe(ProviderSession, Protocol):
+    """A source that can be asked, cheaply, whether it answers."""
+
     async def probe(self) -> str:
         """One cheap real call; answers a short description, raises a provider error if unreachable."""

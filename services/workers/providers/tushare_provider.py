@@ -33,6 +33,7 @@ _NETWORK_ERRORS = (ConnectionError, TimeoutError, OSError)
 
 
 def classify(call: str, error: Exception) -> ProviderError:
+    """The provider error a failed tushare call means: quota (per minute or hour), network, or other."""
     message = str(error) or type(error).__name__
     if any(marker in message for marker in _MINUTE_QUOTA):
         return RateLimited(NAME, call, message, retry_after=60.0)
@@ -63,6 +64,8 @@ def _yyyymmdd(day: date) -> str:
 
 
 class TushareProvider(SessionFree):
+    """The tushare Pro data source (a token), paced to its quota and retried."""
+
     name = NAME
 
     def __init__(
@@ -83,6 +86,7 @@ class TushareProvider(SessionFree):
 
     @property
     def api(self) -> Any:
+        """The tushare Pro client, made on first use with the token."""
         if self._api is None:
             self._api = self._api_factory(self._token.get_secret_value(), self._timeout)
         return self._api
@@ -108,14 +112,17 @@ class TushareProvider(SessionFree):
         return parsed
 
     async def daily_basics(self, trade_date: date) -> ParsedRows:
+        """Per-stock valuation of one trading day."""
         return tushare_rows.daily_basics(await self._query("daily_basic", trade_date=_yyyymmdd(trade_date)))
 
     async def realtime_quotes(self) -> ParsedRows:
+        """A whole-market snapshot (`rt_k`)."""
         frame = await self._query("rt_k", ts_code=WHOLE_MARKET)
         local = self._caller.clock.now().astimezone(self._zone)
         return tushare_rows.realtime_quotes(frame, local.date().isoformat(), quote_time(local))
 
     def serves(self, code: str) -> bool:
+        """True: tushare knows every exchange's stocks."""
         return True
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
@@ -137,6 +144,7 @@ class TushareProvider(SessionFree):
         return frame
 
     async def financial_statements(self, code: str) -> ParsedRows:
+        """One stock's financial statements, one row per report period."""
         ts_code = full_symbol(code)
         frames = {
             statement: await self._query(statement, ts_code=ts_code)
@@ -145,12 +153,14 @@ class TushareProvider(SessionFree):
         return tushare_financials.merge_statements(code, frames)
 
     async def trade_dates(self, start: date, end: date) -> set[date]:
+        """The SSE trading days between `start` and `end` inclusive."""
         frame = await self._query(
             "trade_cal", exchange="SSE", start_date=_yyyymmdd(start), end_date=_yyyymmdd(end)
         )
         return {date.fromisoformat(day) for day in tushare_rows.trade_dates(frame)}
 
     async def probe(self) -> str:
+        """One cheap real call (the last two weeks' trading days), to tell whether tushare answers."""
         today = self._today()
         days = await self.trade_dates(today - timedelta(days=14), today)
         return f"trade_cal answered ({len(days)} trading days in the last two weeks)"

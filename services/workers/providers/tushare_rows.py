@@ -38,6 +38,8 @@ def _code(raw: Mapping[str, Any]) -> str:
 
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
+    """tushare's stock list as `stock_basic_info` rows (board from the board table)."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
         # The board comes from the board table, not tushare's label (it says CDR).
         return listed_stock(
@@ -54,6 +56,8 @@ def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
 
 
 def daily_basics(frame: pd.DataFrame | None) -> ParsedRows:
+    """tushare's `daily_basic` answer as per-stock valuation rows."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
         return {
             "code": _code(raw),
@@ -122,6 +126,8 @@ DAILY_COLUMNS = [
 
 
 def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
+    """tushare's daily bars of one stock as unadjusted bar rows."""
+
     def mapper(raw: Mapping[str, Any]) -> Row:
         if _code(raw) != code:
             raise BadValue("unknown code")
@@ -160,6 +166,7 @@ def adj_factors(frame: pd.DataFrame | None) -> dict[str, float]:
 
 
 def trade_dates(frame: pd.DataFrame | None) -> set[str]:
+    """The open days (ISO) of tushare's `trade_cal` answer."""
     rows = records(frame, ["cal_date", "is_open"], "tushare.trade_cal")
     return {
         iso_date(row["cal_date"]) or "" for row in rows if str(row["is_open"]).strip() in {"1", "1.0", "True"}
