@@ -32,7 +32,7 @@ class OutageWatch:
         return self._since
 
     def describe(self) -> str | None:
-        """ "broker unreachable since <ISO time>" during an outage, else None."""
+        """During an outage, "broker unreachable since <ISO time>"; else None."""
         since = self._since
         return None if since is None else f"broker unreachable since {since.isoformat()}"
 

@@ -119,7 +119,7 @@ async def write_in_batches(
 
 
 def is_stale(stored: object, incoming: object) -> bool:
-    """`replace(newer_than=...)`: is the stored value newer than the incoming one?"""
+    """For `replace(newer_than=...)`: whether the stored value is newer than the incoming one."""
     return stored is not None and (incoming is None or str(stored) > str(incoming))
 
 

@@ -207,7 +207,7 @@ class SQLiteMarketStore:
     async def _stored_values(
         self, collection: str, batch: list[Document], field: str
     ) -> dict[tuple[str, ...], Any]:
-        """key -> the stored document's `field` (None when it lacks it), for the keys already stored."""
+        """By key, the stored document's `field` (None when it lacks it), for the keys already stored."""
         return await self._stored_by_keys(
             collection, [key_of(collection, document) for document in batch], field
         )

@@ -1,4 +1,4 @@
-"""Brings market data stored by earlier versions to today's rules:
+"""Brings market data stored by earlier versions to today's rules.
 
     python -m services.workers.catalogue.migration [--dry-run]
 

@@ -48,7 +48,7 @@ async def symbols_for(
     *,
     default: list[str] | None = None,
 ) -> list[str]:
-    """kwargs `symbols`, else `default`, else the codes of `stock_basic_info`, else the provider's list."""
+    """The kwargs' `symbols`, else `default`, else the codes in `stock_basic_info`, else the provider's."""
     symbols = requested_symbols(context.kwargs) or default
     if not symbols:
         symbols = await (await environment.market()).codes()

@@ -46,7 +46,7 @@ def _number_or_none(value: object, name: str) -> float | None:
 
 
 def abstract_periods(frame: pd.DataFrame | None) -> dict[str, dict[str, float]]:
-    """period (ISO date) -> indicator name -> value."""
+    """By period (ISO date): indicator name -> value."""
     periods: dict[str, dict[str, float]] = {}
     if frame is None or frame.empty:
         return periods
@@ -64,7 +64,7 @@ def abstract_periods(frame: pd.DataFrame | None) -> dict[str, dict[str, float]]:
 
 
 def statement_periods(frame: pd.DataFrame | None, call: str) -> tuple[dict[str, Row], int]:
-    """period -> item -> value for one sina statement, and how many rows had no readable period."""
+    """By period: item -> value for one sina statement, and how many rows had no readable period."""
     periods: dict[str, Row] = {}
     unreadable = 0
     for raw in records(frame, ["报告日"], call):

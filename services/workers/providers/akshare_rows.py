@@ -34,7 +34,7 @@ SOURCE = "akshare"
 
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
-    """akshare's code and name list as `stock_basic_info` rows."""
+    """The akshare code and name list as `stock_basic_info` rows."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         return listed_stock(code_of(raw.get("code")), text(raw.get("name")), SOURCE)
@@ -161,7 +161,7 @@ def hfq_factor_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def news(frame: pd.DataFrame | None, code: str, limit: int) -> ParsedRows:
-    """akshare's news items of one stock as `stock_news` rows, at most `limit`."""
+    """The akshare news items of one stock as `stock_news` rows, at most `limit`."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         url, title = text(raw.get("新闻链接")), text(raw.get("新闻标题"))

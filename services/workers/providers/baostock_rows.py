@@ -40,7 +40,7 @@ def baostock_code(code: str) -> str:
 
 
 def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
-    """baostock's listed shares as `stock_basic_info` rows."""
+    """The baostock listed shares as `stock_basic_info` rows."""
     listed_shares = [r for r in rows if str(r.get("type")) == "1" and str(r.get("status")) == "1"]
 
     def mapper(raw: Mapping[str, Any]) -> Row:

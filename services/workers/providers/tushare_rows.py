@@ -38,7 +38,7 @@ def _code(raw: Mapping[str, Any]) -> str:
 
 
 def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
-    """tushare's stock list as `stock_basic_info` rows (board from the board table)."""
+    """The tushare stock list as `stock_basic_info` rows (board from the board table)."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         # The board comes from the board table, not tushare's label (it says CDR).
@@ -56,7 +56,7 @@ def stock_list(frame: pd.DataFrame | None) -> ParsedRows:
 
 
 def daily_basics(frame: pd.DataFrame | None) -> ParsedRows:
-    """tushare's `daily_basic` answer as per-stock valuation rows."""
+    """The tushare `daily_basic` answer as per-stock valuation rows."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         return {
@@ -126,7 +126,7 @@ DAILY_COLUMNS = [
 
 
 def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
-    """tushare's daily bars of one stock as unadjusted bar rows."""
+    """The tushare daily bars of one stock as unadjusted bar rows."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         if _code(raw) != code:
@@ -153,7 +153,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
 
 
 def adj_factors(frame: pd.DataFrame | None) -> dict[str, float]:
-    """trade date -> `adj_factor` (the cumulative back-adjustment factor of that day)."""
+    """By trade date, `adj_factor` (the cumulative back-adjustment factor of that day)."""
     factors: dict[str, float] = {}
     for raw in records(frame, ["trade_date", "adj_factor"], "tushare.adj_factor"):
         try:
