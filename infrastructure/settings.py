@@ -106,7 +106,7 @@ class CommonSettings(BaseSettings):
 
     @property
     def zone(self) -> ZoneInfo:
-        """The time zone the triggers read their wall clock in."""
+        """The configured time zone: the triggers' wall clock, and the zone times are shown in."""
         return ZoneInfo(self.timezone)
 
     @property

@@ -34,7 +34,7 @@ class Lease(Protocol):
         """Set when the lock is lost (connection closed): the holder must stop leading."""
 
     async def release(self) -> None:
-        """Give the lock up, so another process may take it at once (idempotent)."""
+        """Give the lock up (`lost` is set): another process may take it at once."""
 
 
 class LeaderElection(Protocol):

@@ -134,7 +134,7 @@ class SeriesState:
 
 
 class MarketStore(Protocol):
-    """Where the workers keep market data: stocks, daily bars, financials, news, calendars."""
+    """Where the workers keep market data: stocks, quotes, daily bars, financials, news."""
 
     async def open(self) -> None:
         """Connect, create tables/collections and their unique indexes if missing."""

@@ -23,7 +23,7 @@ class PlatformUserDirectory(Protocol):
     """The platform's accounts, read only: whom to let in when sign-in goes through the platform."""
 
     async def open(self) -> None:
-        """Connect (no collection is created: the platform owns it)."""
+        """Get ready to look accounts up; nothing is created (the platform owns its accounts)."""
 
     async def close(self) -> None:
         """Close the connection (a client this directory made)."""

@@ -48,7 +48,7 @@ class FireClock:
             self._aps.shutdown(wait=False)
 
     def add(self, job_id: str, name: str, trigger: BaseTrigger, *, paused: bool) -> None:
-        """Put a job on the clock with its trigger, paused or not (replaces one with the same id)."""
+        """Put a job on the clock with its trigger, paused or not (an id already there: `remove` it first)."""
         self._aps.add_job(
             _no_op,
             trigger=trigger,

@@ -104,7 +104,7 @@ class Outbox:
         return not self._pending
 
     async def close(self) -> None:
-        """Stop publishing; events still waiting are counted in the log and dropped."""
+        """Stop publishing; events still waiting are dropped, and their number logged."""
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)

@@ -133,8 +133,8 @@ class ProviderCaller:
     async def call(self, call: str, function: Callable[[], T], *, cost: int = 1) -> T:
         """Run a blocking provider call in a thread, paced and retried.
 
-        Transient failures are retried with backoff, rate limits waited out; a failure that stays is
-        raised as a ProviderError.
+        Network failures are retried with backoff and rate limits waited out, within the retry policy's
+        limits; past them the provider error is raised.
         """
         attempt, quota_waits = 1, 0
         while True:
