@@ -19,7 +19,7 @@ _MAX_TIMES_LISTED = 6
 
 
 def describe(spec: TriggerSpec, language: Language) -> str:
-    """The trigger in words for the console, in Chinese (`zh`) or English, such as "every day at 09:30"."""
+    """The trigger in words for the console, in Chinese (`zh`) or English, such as "daily at 09:30"."""
     zh = language == "zh"
     if spec.after:
         return f"在 {'、'.join(spec.after)} 成功之后" if zh else f"after {', '.join(spec.after)} succeed"
