@@ -224,7 +224,7 @@ class Alerter:
         self.state.apply(event)
 
     def health(self) -> dict[str, object]:
-        """What the health endpoint shows: open incidents, and each channel's failures and drops."""
+        """The alerter's state at a glance: open incidents, each channel's failures, last error and drops."""
         return {
             "incidents_open": len(self.state.open),
             "channels": [
