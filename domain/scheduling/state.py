@@ -295,8 +295,10 @@ def _dispatched(state: SchedulerState, run_job: RunJob, now: Now) -> SchedulerSt
     run = state.runs.get(run_job.execution_id)
     if run is None or run_job.attempt < run.attempt:
         return state
+    if run.retry_due is not None and run_job.attempt == run.attempt:
+        return state  # a late duplicate of the failed attempt's `RunJob`: the retry (attempt + 1) stands
     moved = replace(run, retry_due=None, dispatched_at=now.mono, dispatches=run.dispatches + 1)
-    if run_job.attempt > run.attempt or run.retry_due is not None:  # a new attempt waits from now
+    if run_job.attempt > run.attempt:  # a new attempt waits from now
         moved = replace(moved, attempt=run_job.attempt, running=False, heard_at=now.mono, dispatches=1)
     return replace(state, runs={**state.runs, run.execution_id: moved})
 

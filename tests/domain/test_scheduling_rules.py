@@ -195,6 +195,35 @@ def test_a_heartbeat_sent_before_an_attempt_failed_never_revives_the_attempt() -
     assert isinstance(run, RunJob) and run.attempt == 2
 
 
+def test_a_late_duplicate_of_a_failed_attempts_run_job_never_cancels_its_retry() -> None:
+    """A redelivered `RunJob` of attempt 1 after attempt 1 failed must leave the retry (attempt 2) due;
+    taken as a fresh dispatch it left the run queued for ever (its claim already taken by attempt 1)."""
+    state = running_state()
+    execution_id = scheduled_execution_id(JOB.job_id, T0)
+    failed = AttemptFailed(
+        producer="w",
+        job_id=JOB.job_id,
+        execution_id=execution_id,
+        reason="error",
+        error_message="x",
+        retry_in_s=5,
+    )
+    state = evolve(state, failed, Now(T0, 5.0))
+    first_run_job = RunJob(
+        producer=PRODUCER,
+        job_id=JOB.job_id,
+        job_name=JOB.name,
+        job_kind=JOB.job_id,
+        execution_id=execution_id,
+        attempt=1,
+        scheduled_time=T0,
+    )
+    state = evolve(state, first_run_job, Now(T0, 6.0))
+    due = decide_tick(state, JOBS, Now(T0, 11.0), WATCH, producer=PRODUCER)
+    run = due[0].messages[0]
+    assert isinstance(run, RunJob) and run.attempt == 2
+
+
 # --- 3. grace across restarts and failovers --------------------------------------------------------------
 def fire_origins(expected_offset_s: float, now_offset_s: float, job=JOB) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
     plan = downtime_fires(
