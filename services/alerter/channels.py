@@ -16,6 +16,7 @@ import apprise
 from pydantic import SecretStr
 
 from contracts.alert_events import NoticeKind
+from infrastructure.background import BackgroundLoop, every
 from services.alerter.messages import Notice
 
 logger = logging.getLogger(__name__)
@@ -68,21 +69,26 @@ class ChannelDelivery:
     last_error: str | None = field(init=False, default=None)
     dropped: int = field(init=False, default=0)
     _queue: asyncio.Queue[Outbound] = field(init=False)
-    _task: asyncio.Task[None] | None = field(init=False, default=None)
+    _loop: BackgroundLoop = field(init=False)
 
     def __post_init__(self) -> None:
         self.kind = channel_type(self.url.get_secret_value())
         self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        self._loop = BackgroundLoop(
+            f"alert-channel-{self.kind}",
+            self._deliver_next,
+            every(0.0),  # the wait is for the next message, in the round
+            failure=f"alert channel {self.kind}: delivery failed",
+            logger=logger,
+        )
 
     def start(self) -> None:
-        """Start the channel's sender task (in the running event loop)."""
-        self._task = asyncio.create_task(self._run(), name=f"alert-channel-{self.kind}")
+        """Start delivering the queued messages, one at a time."""
+        self._loop.start()
 
     async def stop(self) -> None:
-        """Stop the sender task; messages still queued are not sent."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stop delivering (what is still queued is not sent)."""
+        await self._loop.stop()
 
     def submit(self, outbound: Outbound) -> None:
         """Queue a message; when the channel is this far behind, the oldest waiting one is dropped."""
@@ -91,14 +97,13 @@ class ChannelDelivery:
             self.dropped += 1
         self._queue.put_nowait(outbound)
 
-    async def _run(self) -> None:
-        while True:
-            outbound = await self._queue.get()
-            sent, attempts, error = await self._deliver(outbound)
-            self.consecutive_failures = 0 if sent else self.consecutive_failures + 1
-            self.last_error = error
-            with contextlib.suppress(Exception):
-                await self.report(self, outbound, sent, attempts, error)
+    async def _deliver_next(self) -> None:
+        outbound = await self._queue.get()
+        sent, attempts, error = await self._deliver(outbound)
+        self.consecutive_failures = 0 if sent else self.consecutive_failures + 1
+        self.last_error = error
+        with contextlib.suppress(Exception):
+            await self.report(self, outbound, sent, attempts, error)
 
     async def _deliver(self, outbound: Outbound) -> tuple[bool, int, str | None]:
         error: str | None = None

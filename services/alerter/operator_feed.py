@@ -10,11 +10,11 @@ different from the order they became visible) and what was handled is remembered
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from contracts.envelope import Event
+from infrastructure.background import every, repeat
 from infrastructure.store.alert_events_in_log import alert_event_in
 from infrastructure.store.port import Store, StoredEvent
 
@@ -70,9 +70,5 @@ class OperatorFeed:
 
     async def run(self, interval_s: float) -> None:
         """Poll the event log for operator events every `interval_s` seconds, until cancelled."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.poll()
-            except Exception:
-                logger.exception("reading the operators' alert events failed; next try in %g s", interval_s)
+        failure = f"reading the operators' alert events failed; next try in {interval_s:g} s"
+        await repeat(self.poll, every(interval_s), failure=failure, pause_first=True, logger=logger)

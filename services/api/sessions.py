@@ -9,11 +9,11 @@ every token issued before it is refused.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from infrastructure.background import every, repeat
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated
@@ -124,11 +124,13 @@ PURGE_INTERVAL_S = 600.0
 async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INTERVAL_S) -> None:
     """Forget ended sign-ins and used-up refresh tokens now and then (SQLite has no TTL index); several API
     processes doing it is harmless."""
-    while True:
+
+    async def purge() -> None:
         try:
             removed = await users.purge_sessions(datetime.now(UTC))
             if removed:
                 logger.info("forgot %d expired sign-in rows", removed)
         except Exception:  # the store may be down for a while: try again next time
             logger.warning("could not purge expired sign-ins", exc_info=True)
-        await asyncio.sleep(interval_s)
+
+    await repeat(purge, every(interval_s), failure="could not purge expired sign-ins", logger=logger)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from contracts.envelope import Message, utc_now
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
+from infrastructure.background import every, repeat
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import RunLogLine, RunLogStore, lines_of
@@ -65,10 +66,12 @@ class RunLogWriter:
         return purged
 
     async def purge_periodically(self) -> None:
-        """Purge every `purge_interval_s` until cancelled; an unavailable store is tried again next time."""
-        while True:
-            try:
-                await self.purge_once()
-            except StoreUnavailable as error:
-                logger.warning("run logs not purged: %s", error)
-            await asyncio.sleep(self._settings.purge_interval_s)
+        """Purge now, then every `purge_interval_s`."""
+        pause = every(lambda: self._settings.purge_interval_s)
+        await repeat(self._purge_or_warn, pause, failure="run logs not purged", logger=logger)
+
+    async def _purge_or_warn(self) -> None:
+        try:
+            await self.purge_once()
+        except StoreUnavailable as error:  # an outage is said in one line, without a traceback
+            logger.warning("run logs not purged: %s", error)

@@ -7,13 +7,13 @@ delays a retry.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
 from contracts.events import RetentionApplied
 from domain.scheduling.decide import Watch, decide_tick
 from domain.scheduling.state import graced
+from infrastructure.background import BackgroundLoop, every
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,13 @@ class Maintenance:
 
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop(
+            "scheduler-maintenance",
+            self.run_once,
+            every(lambda: desk.settings.maintenance_interval_s),
+            failure="maintenance round failed; trying again next round",
+            logger=logger,
+        )
         self._last_retention: float | None = None
         self._cut_off = False
         settings = desk.settings
@@ -36,21 +42,11 @@ class Maintenance:
 
     def start(self) -> None:
         """Start the watch loop (a task of the leader's office)."""
-        self._task = asyncio.create_task(self._loop(), name="scheduler-maintenance")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop the watch loop."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("maintenance round failed; trying again next round")
-            await asyncio.sleep(self._desk.settings.maintenance_interval_s)
+        await self._loop.stop()
 
     async def run_once(self) -> None:
         """One round: the decider's tick over runs in flight, then retention if it is due.

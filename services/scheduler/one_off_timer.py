@@ -13,6 +13,7 @@ import logging
 
 from domain.scheduling.one_offs import decide_one_off
 from domain.scheduling.state import PlannedRun, replanned, unplanned
+from infrastructure.background import BackgroundLoop
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -26,32 +27,32 @@ class OneOffTimer:
 
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
-        self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
+        self._loop = BackgroundLoop(
+            "scheduler-one-off-runs",
+            self.release_due,
+            self._sleep,
+            failure="one-off runs not released; trying again",
+            logger=logger,
+        )
 
     def wake(self) -> None:
         """Look at the plans again now (one was just added)."""
         self._woken.set()
 
     def start(self) -> None:
-        """Start the timer (a task of the leader's office)."""
-        self._task = asyncio.create_task(self._loop(), name="scheduler-one-off-runs")
+        """Start releasing (a task of the leader's office)."""
+        self._loop.start()
 
     async def stop(self) -> None:
-        """Stop the timer."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stop releasing."""
+        await self._loop.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.release_due()
-            except Exception:
-                logger.exception("one-off runs not released; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), timeout=self._sleep_s())
-            self._woken.clear()
+    async def _sleep(self) -> None:
+        """Until the next one-off run's moment, a `wake`, or `POLL_S`, whichever comes first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), timeout=self._sleep_s())
+        self._woken.clear()
 
     def _sleep_s(self) -> float:
         upcoming = self._desk.state.next_planned()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from contracts.envelope import Event, utc_now
 from contracts.events import SchedulerHeartbeat
+from infrastructure.background import BackgroundLoop, every
 from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.process import health_line
@@ -71,7 +72,13 @@ class SchedulerService:
         self._triggers = validated_triggers(self.definitions, self.timezone)
         self.office: Office | None = None
         self._campaign: asyncio.Task[None] | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat = BackgroundLoop(
+            "scheduler-heartbeat",
+            self._beat,
+            every(lambda: self.settings.heartbeat_interval_s),
+            failure="heartbeat not published",
+            logger=logger,
+        )
         self._lease: Lease | None = None
         self.elected = asyncio.Event()
         self.last_error: str | None = None
@@ -90,15 +97,15 @@ class SchedulerService:
 
     async def start(self) -> None:
         """Start the heartbeats and the campaign for leadership."""
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="scheduler-heartbeat")
+        self._heartbeat.start()
         self._campaign = asyncio.create_task(self._campaign_loop(), name="scheduler-campaign")
 
     async def stop(self) -> None:
         """Stop campaigning and leading, and say so in a last heartbeat (state 0)."""
-        for task in (self._campaign, self._heartbeat):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        if self._campaign is not None:
+            self._campaign.cancel()
+            await asyncio.gather(self._campaign, return_exceptions=True)
+        await self._heartbeat.stop()
         try:
             await self.bus.publish(self._heartbeat_event(state=0))
         except Exception:
@@ -191,15 +198,13 @@ class SchedulerService:
             active=office is not None,
         )
 
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            try:
-                await self.bus.publish(self._heartbeat_event(state=1))
-            except BusUnavailable:
-                pass  # the outage is logged once by the bus; no line per beat
-            except Exception:
-                logger.warning("heartbeat not published", exc_info=True)
-            await asyncio.sleep(self.settings.heartbeat_interval_s)
+    async def _beat(self) -> None:
+        try:
+            await self.bus.publish(self._heartbeat_event(state=1))
+        except BusUnavailable:
+            pass  # the outage is logged once by the bus; no line per beat
+        except Exception:
+            logger.warning("heartbeat not published", exc_info=True)
 
 
 def validated_triggers(

@@ -15,6 +15,7 @@ import logging
 
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
+from infrastructure.background import BackgroundLoop, every
 from infrastructure.bus.port import Bus, BusUnavailable
 from services.workers.run_log_buffer import RunLogBuffer
 
@@ -31,15 +32,21 @@ class RunLogShipper:
         self._producer = producer
         self._settings = settings
         self._buffers: dict[tuple[str, int], RunLogBuffer] = {}
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop(
+            "run-log-shipper",
+            self.ship_once,
+            every(lambda: self._settings.flush_interval_s),
+            failure="run log lines not shipped",
+            pause_first=True,
+            logger=logger,
+        )
         self._sending = asyncio.Lock()
         self.batches_sent = 0
 
     def start(self) -> None:
         """Start shipping periodically (idempotent)."""
-        if self._loop is None:
-            # Made outside any run's context: its own lines are never a run's.
-            self._loop = asyncio.create_task(self._ship_periodically(), name="run-log-shipper")
+        # Started outside any run's context: its own lines are never a run's.
+        self._loop.start()
 
     def track(self, buffer: RunLogBuffer) -> None:
         """Ship this attempt's buffer from now on."""
@@ -63,10 +70,7 @@ class RunLogShipper:
                 while any(buffer.pending for buffer in self._buffers.values()):
                     if not await self.ship_once():
                         await asyncio.sleep(self._settings.flush_interval_s)
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
-            self._loop = None
+        await self._loop.stop()
         left = sum(buffer.pending for buffer in self._buffers.values())
         if left:
             logger.warning("%d run log line(s) not sent before the stop", left)
@@ -97,11 +101,3 @@ class RunLogShipper:
                     return False
                 self.batches_sent += 1
         return True
-
-    async def _ship_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self._settings.flush_interval_s)
-            try:
-                await self.ship_once()
-            except Exception:  # never stop shipping for one bad batch
-                logger.exception("run log lines not shipped")

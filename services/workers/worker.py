@@ -33,6 +33,7 @@ from contracts.events import (
 from contracts.run_log_settings import RunLogSettings
 from contracts.runs import RunJob
 from contracts.topology import DEFAULT_POOL, runs_queue, worker_control_queue
+from infrastructure.background import BackgroundLoop, every
 from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
@@ -103,7 +104,14 @@ class Worker:
         self._active: dict[str, _ActiveRun] = {}
         self._runs: Subscription | None = None
         self._control: Subscription | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat = BackgroundLoop(
+            "worker-heartbeat",
+            self._beat,
+            every(lambda: self._timings.heartbeat_interval_s),
+            failure="worker heartbeat not published",
+            pause_first=True,
+            logger=logger,
+        )
         self._paused = False
         self._resuming: asyncio.Task[None] | None = None
         # Run events and heartbeats go through the outbox: held in order while the broker is away.
@@ -126,7 +134,7 @@ class Worker:
         self._runs = await self._bus.consume(
             runs_queue(self._pool), self.on_run, prefetch=self._capacity, concurrency=self._capacity
         )
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="worker-heartbeat")
+        self._heartbeat.start()
 
     async def stop(self) -> None:
         """Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
@@ -145,9 +153,7 @@ class Worker:
         await asyncio.gather(*(active.task for active in self._active.values()), return_exceptions=True)
         if self._control is not None:
             await self._control.cancel()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        await self._heartbeat.stop()
         if self._resuming is not None:
             self._resuming.cancel()
         await self.run_logs.stop(self._timings.shutdown_grace_s)
@@ -321,28 +327,26 @@ class Worker:
             await asyncio.sleep(1.0)
             await self._maybe_resume()
 
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._timings.heartbeat_interval_s)
-            if not self._active:
-                continue
-            runs = tuple(
-                RunRef(
-                    execution_id=a.context.execution_id,
-                    job_id=a.context.job_id,
-                    attempt=a.context.run.attempt,
-                )
-                for a in self._active.values()
+    async def _beat(self) -> None:
+        if not self._active:
+            return
+        runs = tuple(
+            RunRef(
+                execution_id=a.context.execution_id,
+                job_id=a.context.job_id,
+                attempt=a.context.run.attempt,
             )
-            try:
-                await self.outbox.publish(
-                    WorkerHeartbeat(
-                        producer=self._producer,
-                        worker_id=self.worker_id,
-                        capacity=self._capacity,
-                        runs=runs,
-                        interval_s=self._timings.heartbeat_interval_s,
-                    )
+            for a in self._active.values()
+        )
+        try:
+            await self.outbox.publish(
+                WorkerHeartbeat(
+                    producer=self._producer,
+                    worker_id=self.worker_id,
+                    capacity=self._capacity,
+                    runs=runs,
+                    interval_s=self._timings.heartbeat_interval_s,
                 )
-            except Exception as error:  # never a traceback per beat
-                logger.warning("worker heartbeat not published: %r", error)
+            )
+        except Exception as error:  # never a traceback per beat
+            logger.warning("worker heartbeat not published: %r", error)
