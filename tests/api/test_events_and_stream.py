@@ -206,6 +206,11 @@ async def test_hub_drops_overflowing_clients(client: httpx.AsyncClient, bus: Rec
     assert "scheduler_api_stream_clients_dropped_total 1.0" in metrics
 
 
+def lingering_tasks() -> list[asyncio.Task[Any]]:
+    """The hub's pending "stream linger" tasks (each would unsubscribe once its linger ends)."""
+    return [task for task in asyncio.all_tasks() if task.get_name() == "stream linger" and not task.done()]
+
+
 async def test_the_subscription_lives_only_while_clients_watch() -> None:
     bus = RecordingBus()
     hub = EventStreamHub(bus, ApiMetrics(), client_buffer=10, linger_s=0.05)
@@ -216,7 +221,8 @@ async def test_the_subscription_lives_only_while_clients_watch() -> None:
         await hub.subscribe_for_client()  # a second client shares the one subscription
         with hub.connect(StreamFilter()):
             assert len(bus.subscriptions) == 1
-        await asyncio.sleep(0.1)  # one client left: still subscribed
+        # One client left: no unsubscription is pending (any linger started has played out), still subscribed.
+        await wait_until(lambda: not lingering_tasks(), message="no linger pending")
         assert hub.running and len(bus.subscriptions) == 1
         await bus.deliver(paused("quotes", 0))
         received = await anext(first.messages())
