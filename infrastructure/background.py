@@ -2,8 +2,8 @@
 
 Every long-lived duty of a service (a heartbeat, the leader's watch, a purge, a flush) has the same shape:
 a named asyncio task that repeats a round, survives a failed round (logged, tried again after the pause)
-and ends when the service stops. `repeat` is that loop as a coroutine (for a task someone else owns);
-`BackgroundLoop` owns the task as well (start, stop).
+and ends when the service stops. `Repeating(...).forever()` is that loop as a coroutine (for a task
+someone else owns); `BackgroundLoop` owns the task as well (start, stop).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
 Round = Callable[[], Awaitable[object]]
@@ -31,47 +32,38 @@ def every(seconds: float | Callable[[], float]) -> Pause:
     return pause
 
 
-async def repeat(
-    work: Round,
-    pause: Pause,
-    *,
-    failure: str,
-    pause_first: bool = False,
-    logger: logging.Logger = _logger,
-) -> NoReturn:
-    """Run `work`, then `pause`, for ever (until cancelled); `pause_first` pauses before the first round.
+@dataclass(frozen=True)
+class Repeating:
+    """Rounds of `work` with `pause` between, for ever (until cancelled).
 
-    A round that raises is logged (`failure`, with its traceback, on `logger`) and the loop goes on.
+    A round that raises is logged (`failure`, with its traceback, on `logger`) and the loop goes on;
+    `pause_first` pauses before the first round.
     """
-    if pause_first:
-        await pause()
-    while True:
-        try:
-            await work()
-        except Exception:
-            logger.exception(failure)
-        await pause()
+
+    work: Round
+    pause: Pause
+    failure: str
+    pause_first: bool = False
+    logger: logging.Logger = _logger
+
+    async def forever(self) -> NoReturn:
+        """Run the rounds (the body of a task: it ends only when cancelled)."""
+        if self.pause_first:
+            await self.pause()
+        while True:
+            try:
+                await self.work()
+            except Exception:
+                self.logger.exception(self.failure)
+            await self.pause()
 
 
 class BackgroundLoop:
-    """A named task that repeats `work` with `pause` between rounds, from `start` until `stop`."""
+    """A named task running `rounds`, from `start` until `stop`."""
 
-    def __init__(
-        self,
-        name: str,
-        work: Round,
-        pause: Pause,
-        *,
-        failure: str,
-        pause_first: bool = False,
-        logger: logging.Logger = _logger,
-    ) -> None:
+    def __init__(self, name: str, rounds: Repeating) -> None:
         self.name = name
-        self._work = work
-        self._pause = pause
-        self._failure = failure
-        self._pause_first = pause_first
-        self._logger = logger
+        self.rounds = rounds
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -81,9 +73,8 @@ class BackgroundLoop:
 
     def start(self) -> None:
         """Start the task (once: a second call while it runs does nothing)."""
-        if self.running:
-            return
-        self._task = asyncio.create_task(self._run(), name=self.name)
+        if not self.running:
+            self._task = asyncio.create_task(self.rounds.forever(), name=self.name)
 
     async def stop(self) -> None:
         """Cancel the task and wait for it to end (nothing if it was never started)."""
@@ -91,12 +82,3 @@ class BackgroundLoop:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        await repeat(
-            self._work,
-            self._pause,
-            failure=self._failure,
-            pause_first=self._pause_first,
-            logger=self._logger,
-        )

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from infrastructure.background import BackgroundLoop, every, repeat
+from infrastructure.background import BackgroundLoop, Repeating, every
 from tests.waiting import wait_until
 
 
@@ -26,7 +26,7 @@ class Rounds:
 
 async def test_a_loop_repeats_its_round_until_stopped() -> None:
     rounds = Rounds()
-    loop = BackgroundLoop("counting", rounds, every(0.001), failure="round failed")
+    loop = BackgroundLoop("counting", Repeating(rounds, every(0.001), "round failed"))
     loop.start()
     assert loop.running
     await wait_until(lambda: rounds.count >= 3)
@@ -37,7 +37,7 @@ async def test_a_loop_repeats_its_round_until_stopped() -> None:
 
 async def test_a_failed_round_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
     rounds = Rounds(failing=frozenset({1}))
-    loop = BackgroundLoop("flaky", rounds, every(0.001), failure="round failed; trying again")
+    loop = BackgroundLoop("flaky", Repeating(rounds, every(0.001), "round failed; trying again"))
     with caplog.at_level(logging.ERROR, logger="infrastructure.background"):
         loop.start()
         await wait_until(lambda: rounds.count >= 2)
@@ -56,7 +56,7 @@ async def test_the_pause_may_come_first() -> None:
         await release.wait()
         release.clear()  # the next pause waits again
 
-    task = asyncio.create_task(repeat(rounds, pause, failure="x", pause_first=True))
+    task = asyncio.create_task(Repeating(rounds, pause, "x", pause_first=True).forever())
     await wait_until(paused.is_set)
     assert rounds.count == 0  # no round before the first pause has ended
     release.set()
@@ -66,10 +66,10 @@ async def test_the_pause_may_come_first() -> None:
 
 
 async def test_start_twice_runs_one_task_and_stop_without_start_is_harmless() -> None:
-    idle = BackgroundLoop("idle", Rounds(), every(60.0), failure="x")
+    idle = BackgroundLoop("idle", Repeating(Rounds(), every(60.0), "x"))
     await idle.stop()
     rounds = Rounds()
-    loop = BackgroundLoop("once", rounds, every(60.0), failure="x")
+    loop = BackgroundLoop("once", Repeating(rounds, every(60.0), "x"))
     loop.start()
     loop.start()
     await wait_until(lambda: rounds.count >= 1)

@@ -29,7 +29,7 @@ from contracts.topology import ALERTER
 from domain.alert_decisions import Observations, decide, evaluate, reminders_due
 from domain.alert_rules import SEVERITY, AlertRules
 from domain.alert_state import AlertState, Incident
-from infrastructure.background import every, repeat
+from infrastructure.background import Repeating, every
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.store.port import Store
 from services.alerter.channels import ChannelDelivery, Outbound
@@ -162,7 +162,7 @@ class Alerter:
 
     async def _evaluate_every(self, interval_s: float) -> None:
         failure = f"alert evaluation failed; next try in {interval_s:g} s"
-        await repeat(self.tick, every(interval_s), failure=failure, pause_first=True, logger=logger)
+        await Repeating(self.tick, every(interval_s), failure, pause_first=True, logger=logger).forever()
 
     async def _emit(self, alerts: Sequence[Event]) -> None:
         if not alerts:

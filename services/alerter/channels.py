@@ -16,7 +16,7 @@ import apprise
 from pydantic import SecretStr
 
 from contracts.alert_events import NoticeKind
-from infrastructure.background import BackgroundLoop, every
+from infrastructure.background import BackgroundLoop, Repeating, every
 from services.alerter.messages import Notice
 
 logger = logging.getLogger(__name__)
@@ -74,13 +74,10 @@ class ChannelDelivery:
     def __post_init__(self) -> None:
         self.kind = channel_type(self.url.get_secret_value())
         self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
-        self._loop = BackgroundLoop(
-            f"alert-channel-{self.kind}",
-            self._deliver_next,
-            every(0.0),  # the wait is for the next message, in the round
-            failure=f"alert channel {self.kind}: delivery failed",
-            logger=logger,
-        )
+        failure = f"alert channel {self.kind}: delivery failed"
+        # No pause between rounds: each round waits for the next message.
+        rounds = Repeating(self._deliver_next, every(0.0), failure, logger=logger)
+        self._loop = BackgroundLoop(f"alert-channel-{self.kind}", rounds)
 
     def start(self) -> None:
         """Start delivering the queued messages, one at a time."""

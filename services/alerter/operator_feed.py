@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from contracts.envelope import Event
-from infrastructure.background import every, repeat
+from infrastructure.background import Repeating, every
 from infrastructure.store.alert_events_in_log import alert_event_in
 from infrastructure.store.port import Store, StoredEvent
 
@@ -71,4 +71,4 @@ class OperatorFeed:
     async def run(self, interval_s: float) -> None:
         """Poll the event log for operator events every `interval_s` seconds, until cancelled."""
         failure = f"reading the operators' alert events failed; next try in {interval_s:g} s"
-        await repeat(self.poll, every(interval_s), failure=failure, pause_first=True, logger=logger)
+        await Repeating(self.poll, every(interval_s), failure, pause_first=True, logger=logger).forever()

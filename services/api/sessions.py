@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from infrastructure.background import every, repeat
+from infrastructure.background import Repeating, every
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated
@@ -133,4 +133,5 @@ async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INT
         except Exception:  # the store may be down for a while: try again next time
             logger.warning("could not purge expired sign-ins", exc_info=True)
 
-    await repeat(purge, every(interval_s), failure="could not purge expired sign-ins", logger=logger)
+    failure = "could not purge expired sign-ins"
+    await Repeating(purge, every(interval_s), failure, logger=logger).forever()

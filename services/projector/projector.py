@@ -28,7 +28,7 @@ from contracts.envelope import Event, Message, utc_now
 from contracts.events import RetentionApplied, SchedulerHeartbeat, WorkerHeartbeat
 from contracts.topology import PROJECTOR
 from domain.read_model import fold_events, needed_keys
-from infrastructure.background import every, repeat
+from infrastructure.background import Repeating, every
 from infrastructure.bus.delivery import dead_lettered
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import RetentionCutoffs, Store, StoreUnavailable
@@ -154,6 +154,5 @@ class Projector:
     async def report_periodically(self) -> None:
         """Keep the state fresh while idle (an idle projector reports lag 0: it is caught up)."""
         pause = every(lambda: self.state_interval_s)
-        await repeat(
-            self._report_if_due, pause, failure="projector state not written", pause_first=True, logger=logger
-        )
+        failure = "projector state not written"
+        await Repeating(self._report_if_due, pause, failure, pause_first=True, logger=logger).forever()

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from contracts.envelope import Message, utc_now
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
-from infrastructure.background import every, repeat
+from infrastructure.background import Repeating, every
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import RunLogLine, RunLogStore, lines_of
@@ -68,7 +68,7 @@ class RunLogWriter:
     async def purge_periodically(self) -> None:
         """Purge now, then every `purge_interval_s`."""
         pause = every(lambda: self._settings.purge_interval_s)
-        await repeat(self._purge_or_warn, pause, failure="run logs not purged", logger=logger)
+        await Repeating(self._purge_or_warn, pause, "run logs not purged", logger=logger).forever()
 
     async def _purge_or_warn(self) -> None:
         try:

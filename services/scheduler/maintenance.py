@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from contracts.events import RetentionApplied
 from domain.scheduling.decide import Watch, decide_tick
 from domain.scheduling.state import graced
-from infrastructure.background import BackgroundLoop, every
+from infrastructure.background import BackgroundLoop, Repeating, every
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -24,13 +24,10 @@ class Maintenance:
 
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
-        self._loop = BackgroundLoop(
-            "scheduler-maintenance",
-            self.run_once,
-            every(lambda: desk.settings.maintenance_interval_s),
-            failure="maintenance round failed; trying again next round",
-            logger=logger,
-        )
+        interval = every(lambda: desk.settings.maintenance_interval_s)
+        failure = "maintenance round failed; trying again next round"
+        rounds = Repeating(self.run_once, interval, failure, logger=logger)
+        self._loop = BackgroundLoop("scheduler-maintenance", rounds)
         self._last_retention: float | None = None
         self._cut_off = False
         settings = desk.settings

@@ -13,7 +13,7 @@ import logging
 
 from domain.scheduling.one_offs import decide_one_off
 from domain.scheduling.state import PlannedRun, replanned, unplanned
-from infrastructure.background import BackgroundLoop
+from infrastructure.background import BackgroundLoop, Repeating
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -28,13 +28,9 @@ class OneOffTimer:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self._woken = asyncio.Event()
-        self._loop = BackgroundLoop(
-            "scheduler-one-off-runs",
-            self.release_due,
-            self._sleep,
-            failure="one-off runs not released; trying again",
-            logger=logger,
-        )
+        failure = "one-off runs not released; trying again"
+        rounds = Repeating(self.release_due, self._sleep, failure, logger=logger)
+        self._loop = BackgroundLoop("scheduler-one-off-runs", rounds)
 
     def wake(self) -> None:
         """Look at the plans again now (one was just added)."""

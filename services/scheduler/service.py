@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from contracts.envelope import Event, utc_now
 from contracts.events import SchedulerHeartbeat
-from infrastructure.background import BackgroundLoop, every
+from infrastructure.background import BackgroundLoop, Repeating, every
 from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.process import health_line
@@ -72,13 +72,9 @@ class SchedulerService:
         self._triggers = validated_triggers(self.definitions, self.timezone)
         self.office: Office | None = None
         self._campaign: asyncio.Task[None] | None = None
-        self._heartbeat = BackgroundLoop(
-            "scheduler-heartbeat",
-            self._beat,
-            every(lambda: self.settings.heartbeat_interval_s),
-            failure="heartbeat not published",
-            logger=logger,
-        )
+        interval = every(lambda: self.settings.heartbeat_interval_s)
+        beats = Repeating(self._beat, interval, "scheduler heartbeat failed", logger=logger)
+        self._heartbeat = BackgroundLoop("scheduler-heartbeat", beats)
         self._lease: Lease | None = None
         self.elected = asyncio.Event()
         self.last_error: str | None = None

@@ -15,7 +15,7 @@ import logging
 
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
-from infrastructure.background import BackgroundLoop, every
+from infrastructure.background import BackgroundLoop, Repeating, every
 from infrastructure.bus.port import Bus, BusUnavailable
 from services.workers.run_log_buffer import RunLogBuffer
 
@@ -32,14 +32,11 @@ class RunLogShipper:
         self._producer = producer
         self._settings = settings
         self._buffers: dict[tuple[str, int], RunLogBuffer] = {}
-        self._loop = BackgroundLoop(
-            "run-log-shipper",
-            self.ship_once,
-            every(lambda: self._settings.flush_interval_s),
-            failure="run log lines not shipped",
-            pause_first=True,
-            logger=logger,
+        interval = every(lambda: self._settings.flush_interval_s)
+        rounds = Repeating(
+            self.ship_once, interval, "run log lines not shipped", pause_first=True, logger=logger
         )
+        self._loop = BackgroundLoop("run-log-shipper", rounds)
         self._sending = asyncio.Lock()
         self.batches_sent = 0
 

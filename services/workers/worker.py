@@ -33,7 +33,7 @@ from contracts.events import (
 from contracts.run_log_settings import RunLogSettings
 from contracts.runs import RunJob
 from contracts.topology import DEFAULT_POOL, runs_queue, worker_control_queue
-from infrastructure.background import BackgroundLoop, every
+from infrastructure.background import BackgroundLoop, Repeating, every
 from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
@@ -104,14 +104,9 @@ class Worker:
         self._active: dict[str, _ActiveRun] = {}
         self._runs: Subscription | None = None
         self._control: Subscription | None = None
-        self._heartbeat = BackgroundLoop(
-            "worker-heartbeat",
-            self._beat,
-            every(lambda: self._timings.heartbeat_interval_s),
-            failure="worker heartbeat not published",
-            pause_first=True,
-            logger=logger,
-        )
+        interval = every(lambda: self._timings.heartbeat_interval_s)
+        beats = Repeating(self._beat, interval, "worker heartbeat failed", pause_first=True, logger=logger)
+        self._heartbeat = BackgroundLoop("worker-heartbeat", beats)
         self._paused = False
         self._resuming: asyncio.Task[None] | None = None
         # Run events and heartbeats go through the outbox: held in order while the broker is away.
