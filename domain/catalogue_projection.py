@@ -162,31 +162,8 @@ def history_line(event: Event) -> HistoryRecord | None:
         case JobPaused() | JobResumed() if event.actor not in SYSTEM_ACTORS:
             action = "pause" if isinstance(event, JobPaused) else "resume"
             return HistoryRecord(**base, job_id=event.job_id, action=action, actor=event.actor)
-        case RunQueued(is_manual=True):
-            details = {"execution_id": event.execution_id, "kwargs": event.kwargs, "force": event.force}
-            return HistoryRecord(
-                **base,
-                job_id=event.job_id,
-                execution_id=event.execution_id,
-                action="trigger",
-                actor=event.actor,
-                details=details,
-            )
-        case RunScheduled():
-            details = {
-                "execution_id": event.execution_id,
-                "run_at": event.scheduled_time.isoformat(),
-                "kwargs": event.kwargs,
-                "force": event.force,
-            }
-            return HistoryRecord(
-                **base,
-                job_id=event.job_id,
-                execution_id=event.execution_id,
-                action="schedule_run",
-                actor=event.actor,
-                details=details,
-            )
+        case RunQueued(is_manual=True) | RunScheduled():
+            return _run_line(base, event)
         case JobMetadataUpdated():
             changes = {"display_name": event.display_name, "description": event.description}
             return HistoryRecord(
@@ -227,6 +204,23 @@ def history_line(event: Event) -> HistoryRecord | None:
                 details={"command_id": event.command_id},
             )
     return None
+
+
+def _run_line(base: dict[str, Any], event: RunQueued | RunScheduled) -> HistoryRecord:
+    """A run asked for by an operator: now (`trigger`) or at a moment (`schedule_run`)."""
+    details: dict[str, Any] = {"execution_id": event.execution_id}
+    if isinstance(event, RunScheduled):
+        details["run_at"] = event.scheduled_time.isoformat()
+    details |= {"kwargs": event.kwargs, "force": event.force}
+    action = "schedule_run" if isinstance(event, RunScheduled) else "trigger"
+    return HistoryRecord(
+        **base,
+        job_id=event.job_id,
+        execution_id=event.execution_id,
+        action=action,
+        actor=event.actor,
+        details=details,
+    )
 
 
 def scheduler_state(event: SchedulerHeartbeat) -> SchedulerStateRecord:

@@ -24,6 +24,7 @@ from contracts.events import (
 )
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
+from domain.scheduling.bounded import remembered
 
 UPSTREAM_REASON_PREFIX = "upstream_failed: "
 REMEMBERED_JOBS = 10_000
@@ -91,12 +92,7 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
 
 
 def _bounded(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
-    kept = dict(mapping)
-    kept.pop(key, None)
-    kept[key] = value
-    while len(kept) > REMEMBERED_JOBS:
-        del kept[next(iter(kept))]
-    return kept
+    return remembered(mapping, key, value, REMEMBERED_JOBS)
 
 
 _RECORD_ENDS = frozenset({"success", "partial", "failed", "missed", "cancelled"})

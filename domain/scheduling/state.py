@@ -33,6 +33,7 @@ from contracts.events import (
 )
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
+from domain.scheduling.bounded import remembered
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import DependencyProgress, tracked
 
@@ -232,12 +233,7 @@ def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerSta
 
 
 def _remember(outcomes: Mapping[str, str], execution_id: str, status: str) -> dict[str, str]:
-    kept = dict(outcomes)
-    kept.pop(execution_id, None)
-    kept[execution_id] = status
-    while len(kept) > REMEMBERED_OUTCOMES:
-        del kept[next(iter(kept))]
-    return kept
+    return remembered(outcomes, execution_id, status, REMEMBERED_OUTCOMES)
 
 
 def unplanned(state: SchedulerState, execution_id: str) -> SchedulerState:
