@@ -19,11 +19,12 @@ from services.workers.providers.normalise import (
     iso_time,
     listed_stock,
     number,
+    numbers,
     parse_rows,
     records,
     required_date,
     required_number,
-    scaled,
+    required_numbers,
     snapshot,
     text,
     traded_price,
@@ -105,14 +106,11 @@ def spot_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str, *, f
             "data_source": f"{SOURCE}_{feed}",
         }
         prices = {
-            "open": number(raw.get("今开"), "今开"),
-            "high": number(raw.get("最高"), "最高"),
-            "low": number(raw.get("最低"), "最低"),
-            "volume": scaled(number(raw.get("成交量"), "成交量"), volume_factor),
-            "amount": number(raw.get("成交额"), "成交额"),
-            "change": number(raw.get("涨跌额"), "涨跌额"),
-            "pct_chg": number(raw.get("涨跌幅"), "涨跌幅"),
-            "turnover_rate": number(raw.get("换手率"), "换手率"),
+            **numbers(raw, {"open": "今开", "high": "最高", "low": "最低"}),
+            **numbers(raw, {"volume": "成交量"}, volume_factor),
+            **numbers(
+                raw, {"amount": "成交额", "change": "涨跌额", "pct_chg": "涨跌幅", "turnover_rate": "换手率"}
+            ),
         }
         return snapshot(identity(code), traded_price(raw.get("最新价"), "最新价"), prices, common)
 
@@ -138,16 +136,13 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             "trade_date": trade_date,
             "period": "daily",
             "data_source": SOURCE,
-            "open": required_number(raw.get("开盘"), "开盘"),
-            "high": required_number(raw.get("最高"), "最高"),
-            "low": required_number(raw.get("最低"), "最低"),
+            **required_numbers(raw, {"open": "开盘", "high": "最高", "low": "最低"}),
             "close": close,
             "pre_close": None if change is None else round(close - change, 4),
             "change": change,
-            "pct_chg": number(raw.get("涨跌幅"), "涨跌幅"),
-            "volume": scaled(number(raw.get("成交量"), "成交量"), 100),
-            "amount": number(raw.get("成交额"), "成交额"),
-            "turnover_rate": number(raw.get("换手率"), "换手率"),
+            **numbers(raw, {"pct_chg": "涨跌幅"}),
+            **numbers(raw, {"volume": "成交量"}, 100),
+            **numbers(raw, {"amount": "成交额", "turnover_rate": "换手率"}),
         }
 
     rows = records(frame, HIST_COLUMNS, "akshare.stock_zh_a_hist")

@@ -20,9 +20,12 @@ from services.workers.providers.normalise import (
     iso_date,
     listed_stock,
     number,
+    numbers,
     parse_rows,
     required_date,
     required_number,
+    required_numbers,
+    same,
     text,
 )
 from services.workers.providers.ports import ParsedRows, Row
@@ -55,6 +58,13 @@ def stock_list(rows: list[Mapping[str, Any]]) -> ParsedRows:
     return parse_rows(listed_shares, mapper, lambda row: (row["code"],))
 
 
+# Our names -> baostock's columns, for the optional numbers of a bar.
+BAR_NUMBERS = {
+    "pct_chg": "pctChg", "volume": "volume", "amount": "amount", "turnover_rate": "turn", "pe": "peTTM",
+    "pb": "pbMRQ",
+}  # fmt: skip
+
+
 def _bar(raw: Mapping[str, Any], code: str) -> Row:
     if code_of(raw.get("code")) != code:
         raise BadValue("unknown code")
@@ -64,18 +74,11 @@ def _bar(raw: Mapping[str, Any], code: str) -> Row:
     return {
         **identity(code),
         "trade_date": trade_date,
-        "open": required_number(raw.get("open"), "open"),
-        "high": required_number(raw.get("high"), "high"),
-        "low": required_number(raw.get("low"), "low"),
+        **required_numbers(raw, same("open", "high", "low")),
         "close": close,
         "pre_close": pre_close,
         "change": None if pre_close is None else round(close - pre_close, 4),
-        "pct_chg": number(raw.get("pctChg"), "pctChg"),
-        "volume": number(raw.get("volume"), "volume"),
-        "amount": number(raw.get("amount"), "amount"),
-        "turnover_rate": number(raw.get("turn"), "turn"),
-        "pe": number(raw.get("peTTM"), "peTTM"),
-        "pb": number(raw.get("pbMRQ"), "pbMRQ"),
+        **numbers(raw, BAR_NUMBERS),
         "data_source": SOURCE,
     }
 

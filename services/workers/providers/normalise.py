@@ -68,6 +68,23 @@ def scaled(value: float | None, factor: float) -> float | None:
     return None if value is None else value * factor
 
 
+def same(*columns: str) -> dict[str, str]:
+    """Columns the provider names as we do (for `numbers` and `required_numbers`)."""
+    return {column: column for column in columns}
+
+
+def numbers(
+    raw: Mapping[str, Any], columns: Mapping[str, str], factor: float = 1.0
+) -> dict[str, float | None]:
+    """Optional numbers under our names, from the provider's `columns` (ours -> theirs), times `factor`."""
+    return {ours: scaled(number(raw.get(theirs), theirs), factor) for ours, theirs in columns.items()}
+
+
+def required_numbers(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, float]:
+    """Numbers that must be there, under our names (ours -> theirs); `BadValue` for the first missing one."""
+    return {ours: required_number(raw.get(theirs), theirs) for ours, theirs in columns.items()}
+
+
 def code_of(value: object) -> str:
     """The 6-digit code of `600000`, `600000.SH`, `sh600000`, `sh.600000`; `BadValue` otherwise."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000:

@@ -19,11 +19,12 @@ from services.workers.providers.normalise import (
     iso_date,
     listed_stock,
     number,
+    numbers,
     parse_rows,
     records,
     required_date,
-    required_number,
-    scaled,
+    required_numbers,
+    same,
     snapshot,
     text,
     traded_price,
@@ -62,15 +63,8 @@ def daily_basics(frame: pd.DataFrame | None) -> ParsedRows:
         return {
             "code": _code(raw),
             "trade_date": iso_date(raw.get("trade_date"), "trade_date"),
-            "pe": number(raw.get("pe"), "pe"),
-            "pe_ttm": number(raw.get("pe_ttm"), "pe_ttm"),
-            "pb": number(raw.get("pb"), "pb"),
-            "turnover_rate": number(raw.get("turnover_rate"), "turnover_rate"),
-            "volume_ratio": number(raw.get("volume_ratio"), "volume_ratio"),
-            "total_share": scaled(number(raw.get("total_share"), "total_share"), 10_000),
-            "float_share": scaled(number(raw.get("float_share"), "float_share"), 10_000),
-            "total_mv": scaled(number(raw.get("total_mv"), "total_mv"), 10_000),
-            "circ_mv": scaled(number(raw.get("circ_mv"), "circ_mv"), 10_000),
+            **numbers(raw, same("pe", "pe_ttm", "pb", "turnover_rate", "volume_ratio")),
+            **numbers(raw, same("total_share", "float_share", "total_mv", "circ_mv"), 10_000),
         }
 
     rows = records(frame, ["ts_code", "trade_date"], "tushare.daily_basic")
@@ -90,11 +84,9 @@ def realtime_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str) 
         pre_close = number(raw.get("pre_close"), "pre_close")
         change = None if close is None or pre_close is None else round(close - pre_close, 4)
         prices = {
-            "open": number(raw.get("open"), "open"),
-            "high": number(raw.get("high"), "high"),
-            "low": number(raw.get("low"), "low"),
-            "volume": number(raw.get("vol"), "vol"),
-            "amount": number(raw.get("amount"), "amount"),
+            **numbers(
+                raw, {"open": "open", "high": "high", "low": "low", "volume": "vol", "amount": "amount"}
+            ),
             "change": change,
             "pct_chg": round(change / pre_close * 100, 4) if change is not None and pre_close else None,
         }
@@ -137,15 +129,10 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
             "trade_date": trade_date,
             "period": "daily",
             "data_source": SOURCE,
-            "open": required_number(raw.get("open"), "open"),
-            "high": required_number(raw.get("high"), "high"),
-            "low": required_number(raw.get("low"), "low"),
-            "close": required_number(raw.get("close"), "close"),
-            "pre_close": number(raw.get("pre_close"), "pre_close"),
-            "change": number(raw.get("change"), "change"),
-            "pct_chg": number(raw.get("pct_chg"), "pct_chg"),
-            "volume": scaled(number(raw.get("vol"), "vol"), 100),
-            "amount": scaled(number(raw.get("amount"), "amount"), 1000),
+            **required_numbers(raw, same("open", "high", "low", "close")),
+            **numbers(raw, same("pre_close", "change", "pct_chg")),
+            **numbers(raw, {"volume": "vol"}, 100),
+            **numbers(raw, same("amount"), 1000),
         }
 
     rows = records(frame, DAILY_COLUMNS, "tushare.daily")
