@@ -45,6 +45,7 @@ MEASUREMENTS = {
     "one_off": ("bench.one_off_lag", "measure_one_off_runs"),  # (13)
     "dependencies": ("bench.dependency_latency", "measure_dependencies"),  # (14)
     "scaling": ("bench.scaling", "measure_scaling"),  # (15) 1, 2, 4, 8 workers; scheduler+projector ceiling
+    "reschedule": ("bench.reschedule_latency", "measure_reschedule"),  # (16) PATCH → list shows next run
 }
 
 

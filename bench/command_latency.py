@@ -11,6 +11,7 @@ Embedded (`services.embedded`) and distributed (api, scheduler, projector, one w
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.environment import (
@@ -104,16 +105,20 @@ async def measure_command_latency(run: BenchRun, api: Api, mode: str) -> None:
 
 
 # --- the sessions (their own stacks: nothing else runs meanwhile) ----------------------------------
-async def embedded_commands(run: BenchRun) -> None:
+Measure = Callable[[BenchRun, Api, str], Awaitable[None]]
+"""What a session measures once its stack answers: (run, api, mode)."""
+
+
+async def embedded_commands(run: BenchRun, measure: Measure = measure_command_latency) -> None:
     data_dir = fresh_dir(run.work_dir, "commands-embedded")
     port = free_port()
     with processes(data_dir) as group:
         group.start("services.embedded", service_env(data_dir, SCHEDULER_PORT=str(port)), "embedded")
         async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
-            await measure_command_latency(run, api, "embedded")
+            await measure(run, api, "embedded")
 
 
-async def distributed_commands(run: BenchRun) -> None:
+async def distributed_commands(run: BenchRun, measure: Measure = measure_command_latency) -> None:
     data_dir = fresh_dir(run.work_dir, "commands-distributed")
     port = free_port()
     with throwaway_vhost("commands") as url, processes(data_dir) as group:
@@ -125,7 +130,7 @@ async def distributed_commands(run: BenchRun) -> None:
         group.start("services.api", env, "api")
         async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
             await worker.wait_for_log("ready (capacity")
-            await measure_command_latency(run, api, "distributed")
+            await measure(run, api, "distributed")
 
 
 async def measure_commands(run: BenchRun) -> None:
