@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
-from pymongo_async_mock import AsyncMongoMockClient
 
-from infrastructure.store.mongo_users import MongoUserStore
-from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api import users_cli
 from services.api.auth import verify_password
 from services.api.login_guard import LoginGuard
+from tests.backends import opened_user_store, store_backends
 
-MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 NOW = datetime(2025, 1, 6, tzinfo=UTC)
 
 
@@ -37,36 +31,12 @@ def record(username: str, role: str = "viewer", **changes: Any) -> UserRecord:
     return UserRecord(**{**fields, **changes})
 
 
-def _backends() -> list[Any]:
-    mongodb = (
-        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
-        if MONGODB_TEST_URL
-        else pytest.param("mongodb-emulated", id="mongodb-emulated")
-    )
-    return [pytest.param("sqlite", id="sqlite"), mongodb]
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=store_backends())
 async def accounts_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UserStore]:
-    store: UserStore
-    client: AsyncMongoClient[dict[str, Any]] | None = None
-    database = f"test_users_{uuid.uuid4().hex}"
-    if request.param == "sqlite":
-        store = SQLiteUserStore(tmp_path / "new-dir" / "scheduler.sqlite3")
-    elif request.param == "mongodb-real":
-        assert MONGODB_TEST_URL is not None
-        client = AsyncMongoClient(MONGODB_TEST_URL, tz_aware=True, serverSelectionTimeoutMS=5000)
-        store = MongoUserStore(client, database)
-    else:
-        store = MongoUserStore(AsyncMongoMockClient(tz_aware=True), database)
-    await store.open()
-    try:
+    async with opened_user_store(
+        request.param, tmp_path / "new-dir" / "scheduler.sqlite3", "test_users"
+    ) as store:
         yield store
-    finally:
-        await store.close()
-        if client is not None:
-            await client.drop_database(database)
-            await client.close()
 
 
 async def test_add_get_put_list(accounts_store: UserStore) -> None:

@@ -4,7 +4,6 @@ that variable is not set, `mongodb-emulated` (pymongo-async-mock). The test ids 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,20 +16,10 @@ from pymongo_async_mock import AsyncMongoMockClient
 from infrastructure.market.mongo_market import MongoMarketStore
 from infrastructure.market.port import MarketStore
 from infrastructure.market.sqlite_market import SQLiteMarketStore
-
-MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
-
-
-def _backends() -> list[Any]:
-    mongodb = (
-        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
-        if MONGODB_TEST_URL
-        else pytest.param("mongodb-emulated", id="mongodb-emulated")
-    )
-    return [pytest.param("sqlite", id="sqlite"), mongodb]
+from tests.backends import MONGODB_TEST_URL, store_backends
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=store_backends())
 async def market_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MarketStore]:
     backend: str = request.param
     if backend == "sqlite":

@@ -7,7 +7,6 @@ The `store` fixture runs every test against each adapter: `sqlite` (a real file)
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,24 +19,14 @@ from domain.records import ExecutionRecord, HistoryRecord, JobRecord, MetadataRe
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import Store
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.backends import MONGODB_TEST_URL, store_backends
 from tests.mongo_emulation import emulated_client
-
-MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 
 # Millisecond precision: MongoDB keeps no more, and the suite compares round trips exactly.
 T0 = datetime(2024, 3, 1, 1, 30, 0, 125000, tzinfo=UTC)
 
 
-def _store_backends() -> list[Any]:
-    mongodb = (
-        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
-        if MONGODB_TEST_URL
-        else pytest.param("mongodb-emulated", id="mongodb-emulated")
-    )
-    return [pytest.param("sqlite", id="sqlite"), mongodb]
-
-
-@pytest.fixture(params=_store_backends())
+@pytest.fixture(params=store_backends())
 async def store(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Store]:
     backend: str = request.param
     if backend == "sqlite":

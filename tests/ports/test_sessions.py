@@ -4,22 +4,16 @@ what several API processes share, so a logout or a reused refresh token counts e
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
-from pymongo_async_mock import AsyncMongoMockClient
 
-from infrastructure.store.mongo_users import MongoUserStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserStore
+from tests.backends import opened_user_store, store_backends
 
-MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 LATER = datetime.now(UTC) + timedelta(days=30)
 
 
@@ -28,36 +22,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _backends() -> list[Any]:
-    mongodb = (
-        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
-        if MONGODB_TEST_URL
-        else pytest.param("mongodb-emulated", id="mongodb-emulated")
-    )
-    return [pytest.param("sqlite", id="sqlite"), mongodb]
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=store_backends())
 async def users(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UserStore]:
-    store: UserStore
-    client: AsyncMongoClient[dict[str, Any]] | None = None
-    database = f"test_sessions_{uuid.uuid4().hex}"
-    if request.param == "sqlite":
-        store = SQLiteUserStore(tmp_path / "data" / "scheduler.sqlite3")
-    elif request.param == "mongodb-real":
-        assert MONGODB_TEST_URL is not None
-        client = AsyncMongoClient(MONGODB_TEST_URL, tz_aware=True, serverSelectionTimeoutMS=5000)
-        store = MongoUserStore(client, database)
-    else:
-        store = MongoUserStore(AsyncMongoMockClient(tz_aware=True), database)
-    await store.open()
-    try:
+    async with opened_user_store(
+        request.param, tmp_path / "data" / "scheduler.sqlite3", "test_sessions"
+    ) as store:
         yield store
-    finally:
-        await store.close()
-        if client is not None:
-            await client.drop_database(database)
-            await client.close()
 
 
 async def test_a_refresh_token_rotates_once(users: UserStore) -> None:
