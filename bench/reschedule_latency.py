@@ -22,13 +22,7 @@ from bench.plan import BenchRun
 GROUP = "16 reschedule (PATCH → the job list shows the new next run)"
 JOB = "bench_reschedule"
 JOBS = "/api/scheduler/jobs"
-CREATE = {
-    "id": JOB,
-    "kind": "pipeline_canary",
-    "trigger": "0 0 1 1 *",
-    "kwargs": {"duration_s": 0, "steps": 1},
-    "display_name": "bench: reschedule latency",
-}
+CREATE = {"id": JOB, "kind": "pipeline_canary", "trigger": "0 0 1 1 *", "kwargs": {"duration_s": 0}}
 LABEL = "PATCH trigger → GET /jobs shows the new next_run_time"
 
 

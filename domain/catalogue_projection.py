@@ -175,22 +175,9 @@ def history_line(event: Event) -> HistoryRecord | None:
             )
         case CancelRequested() | QueuedRunCancelled() | ExecutionDeleted():
             action = "delete" if isinstance(event, ExecutionDeleted) else "cancel"
-            return HistoryRecord(
-                **base,
-                job_id=event.job_id,
-                execution_id=event.execution_id,
-                action=action,
-                actor=event.actor,
-            )
+            return _execution_line(base, event, action)
         case ExecutionMarkedFailed() if event.actor is not None:  # None: the scheduler itself
-            return HistoryRecord(
-                **base,
-                job_id=event.job_id,
-                execution_id=event.execution_id,
-                action="mark_failed",
-                actor=event.actor,
-                details={"reason": event.reason},
-            )
+            return _execution_line(base, event, "mark_failed", details={"reason": event.reason})
         case CommandRejected():
             return HistoryRecord(
                 history_id=event.message_id,
@@ -213,14 +200,18 @@ def _run_line(base: dict[str, Any], event: RunQueued | RunScheduled) -> HistoryR
         details["run_at"] = event.scheduled_time.isoformat()
     details |= {"kwargs": event.kwargs, "force": event.force}
     action = "schedule_run" if isinstance(event, RunScheduled) else "trigger"
-    return HistoryRecord(
-        **base,
-        job_id=event.job_id,
-        execution_id=event.execution_id,
-        action=action,
-        actor=event.actor,
-        details=details,
-    )
+    return _execution_line(base, event, action, details=details)
+
+
+RunAction = (
+    RunQueued | RunScheduled | CancelRequested | QueuedRunCancelled | ExecutionDeleted | ExecutionMarkedFailed
+)
+
+
+def _execution_line(base: dict[str, Any], event: RunAction, action: str, **extra: Any) -> HistoryRecord:
+    """The history line of an operator's `action` on one execution (`extra`: its details, if any)."""
+    execution = {"job_id": event.job_id, "execution_id": event.execution_id}
+    return HistoryRecord(**base, **execution, action=action, actor=event.actor, **extra)
 
 
 def scheduler_state(event: SchedulerHeartbeat) -> SchedulerStateRecord:
