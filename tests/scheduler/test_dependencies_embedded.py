@@ -5,18 +5,13 @@ new leader neither runs it twice nor forgets one it owes."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from contracts.commands import TriggerJob
 from domain.run_policy import RunPolicy
 from domain.scheduling.dependencies import dependency_run_id, dependency_skip_id
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import EventQuery, ExecutionQuery
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
@@ -45,17 +40,6 @@ BOTH = JobDefinition(
     **{**DOWNSTREAM.__dict__, "job_id": "after_both", "trigger": "after:upstream_canary,upstream_two"}
 )
 JOBS = {job.job_id: job for job in (UPSTREAM, UPSTREAM_TWO, DOWNSTREAM, BOTH)}
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
-    system = EmbeddedSystem(EmbeddedSettings(data_dir=tmp_path, _env_file=None))
-    await system.start()
-    await system.scheduler.stop()
-    try:
-        yield system
-    finally:
-        await system.stop()
 
 
 def scheduler_for(system: EmbeddedSystem, name: str) -> SchedulerService:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from domain.scheduling.fire import scheduled_execution_id
 from infrastructure.bus.leadership import InProcessElection
@@ -14,7 +10,6 @@ from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
-from tests.jobs import embedded_settings
 from tests.waiting import wait_until
 
 EVERY_SECOND = JobDefinition(
@@ -25,19 +20,6 @@ EVERY_SECOND = JobDefinition(
     kwargs={"duration_s": 0},
     misfire_grace_time=5,
 )
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
-    """Projector and worker running; each test starts its own scheduler on the same bus and store."""
-    settings = embedded_settings(data_dir=tmp_path)
-    system = EmbeddedSystem(settings)
-    await system.start()
-    await system.scheduler.stop()
-    try:
-        yield system
-    finally:
-        await system.stop()
 
 
 def scheduler_for(system: EmbeddedSystem, *, clock_offset: timedelta = timedelta()) -> SchedulerService:

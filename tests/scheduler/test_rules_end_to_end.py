@@ -5,11 +5,7 @@ into a failover."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from contracts.commands import TriggerJob
 from contracts.events import RunQueued
@@ -17,7 +13,6 @@ from domain.run_policy import RunPolicy
 from domain.scheduling.fire import scheduled_execution_id
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import EventQuery
-from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
@@ -41,18 +36,6 @@ EVERY_TWO = JobDefinition(
     misfire_grace_time=60,
     coalesce=False,
 )
-
-
-@pytest.fixture
-async def pipeline(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
-    """Projector and worker running; each test starts its own schedulers on the same bus and store."""
-    system = EmbeddedSystem(EmbeddedSettings(data_dir=tmp_path, _env_file=None))
-    await system.start()
-    await system.scheduler.stop()
-    try:
-        yield system
-    finally:
-        await system.stop()
 
 
 def scheduler_for(
