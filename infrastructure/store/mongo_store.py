@@ -213,24 +213,6 @@ class MongoStore:
         return await mongo_counts.total(self._database, EVENT_COUNTS, "events", {})
 
     # --- read models: writes -------------------------------------------------------------------------
-    async def _put(self, collection: str, record: Record, key: str) -> None:
-        await self._collection(collection).replace_one({"_id": key}, document_of(record, key), upsert=True)
-
-    @_reachable
-    async def put_job(self, record: JobRecord) -> None:
-        """Write a job's record (insert or replace)."""
-        await self._put("scheduler_jobs", record, record.job_id)
-
-    @_reachable
-    async def put_metadata(self, record: MetadataRecord) -> None:
-        """Write a job's metadata record (insert or replace)."""
-        await self._put("scheduler_metadata", record, record.job_id)
-
-    @_reachable
-    async def put_execution(self, record: ExecutionRecord) -> None:
-        """Write one execution record, with its counters."""
-        await self.apply_changes(ReadModelChanges(executions={record.execution_id: record}))
-
     @_reachable
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write every change of a batch together (a transaction on a replica set)."""
@@ -247,21 +229,6 @@ class MongoStore:
         """The records and tombstones of these executions and jobs in the live read models."""
         return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids)
 
-    @_reachable
-    async def delete_execution(self, execution_id: str) -> None:
-        """Delete one execution record, with its counters."""
-        await self.apply_changes(ReadModelChanges(executions={execution_id: None}))
-
-    @_reachable
-    async def put_history(self, record: HistoryRecord) -> None:
-        """Write one history record, with its counters."""
-        await self.apply_changes(ReadModelChanges(history={record.history_id: record}))
-
-    @_reachable
-    async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
-        """Write a scheduler process's state record (from its heartbeat)."""
-        await self._put("scheduler_state", record, record.scheduler_id)
-
     # --- read models: reads ----------------------------------------------------------------------
     async def _get(self, collection: str, model: type[RecordT], key: str) -> RecordT | None:
         document = await self._collection(collection).find_one({"_id": key})
@@ -271,11 +238,6 @@ class MongoStore:
     async def get_job(self, job_id: str) -> JobRecord | None:
         """The job's record; None if no such job was registered."""
         return await self._get("scheduler_jobs", JobRecord, job_id)
-
-    @_reachable
-    async def get_metadata(self, job_id: str) -> MetadataRecord | None:
-        """The job's metadata record; None if it has none."""
-        return await self._get("scheduler_metadata", MetadataRecord, job_id)
 
     async def _job_views(self, match: Document) -> list[JobView]:
         cursor = await self._collection("scheduler_jobs").aggregate(job_views_pipeline(match))

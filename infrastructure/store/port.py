@@ -1,11 +1,14 @@
-"""The store port: the event store (`scheduler_events`) and the read models.
+"""The store ports, one per role: the event store (`scheduler_events`), each read model's queries, the
+read-model writer, the projectors' states, retention and rebuilds; `Store` is all of them at once.
 
 Adapters: `sqlite_store.SQLiteStore` (embedded default: one file, WAL, several processes on one machine) and
 `mongo_store.MongoStore` (`pymongo.AsyncMongoClient`). One behavioural suite checks both
 (`tests/ports/test_store.py`).
 
-Writers: only the projector writes read models; only the projector appends events. Readers: the API.
-Every write is idempotent (a put replaces the record with the same key).
+Each consumer is typed by the roles it uses (the API reads, the projector writes through `ReadModelWriter`,
+the replay uses `Rebuilds`, the alerter reads the `EventLog` and `ProjectorStates`): README, "Ports and
+adapters". Writers: only the projector (and a replay) writes read models; the projector (and the API's alert
+book) appends events. Every write is idempotent (a put replaces the record with the same key).
 """
 
 from __future__ import annotations
@@ -164,15 +167,25 @@ class Difference:
 CatchUp = Callable[[], Awaitable[None]]
 
 
-class ReadModelRebuild(Protocol):
+class ReadModelWriter(Protocol):
+    """The projector's (and a replay's) write path: read what a fold needs, write what it changed."""
+
+    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+        """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
+        (one query per table)."""
+
+    async def apply_changes(self, changes: ReadModelChanges) -> None:
+        """Write every change of a batch together (SQLite: one transaction; MongoDB: one transaction on a
+        replica set, else each write on its own, idempotent)."""
+
+
+class ReadModelRebuild(ReadModelWriter, Protocol):
     """Fresh, empty read models (tables or collections beside the live ones) that a replay fills from the
     event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
     liveness) and the projector's state are not rebuilt: no stored event makes them."""
 
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
         """What the rebuild holds so far of these executions (records and tombstones) and jobs."""
-
-    async def apply_changes(self, changes: ReadModelChanges) -> None: ...
 
     async def prune(self, cutoffs: RetentionCutoffs) -> None:
         """Retention on the rebuilt read models (never on the event store)."""
@@ -205,15 +218,23 @@ class JobView:
     metadata: MetadataRecord | None
 
 
-class Store(Protocol):
+class StoreLifecycle(Protocol):
+    """Connecting to the database and asking whether it answers (the composition roots, the API's probe)."""
+
     async def open(self) -> None:
         """Connect and create the tables/collections and indexes if missing."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Disconnect (a client the store was given stays open)."""
 
-    async def ping(self) -> bool: ...
+    async def ping(self) -> bool:
+        """Whether the database answers now."""
 
-    # --- event store -------------------------------------------------------------------------------
+
+class EventLog(Protocol):
+    """The event store (`scheduler_events`): appended by the projector (and the API's alert book), read by
+    the API's event lists, the replay and the alerter."""
+
     async def append_event(self, document: dict[str, Any]) -> bool:
         """Store an event document once per `message_id`; False if it was already stored.
 
@@ -230,39 +251,28 @@ class Store(Protocol):
     def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
         """Every stored event after position `after`, in store order, in batches (for replay)."""
 
-    async def count_events(self) -> int: ...
+    async def count_events(self) -> int:
+        """How many events are stored."""
 
-    # --- read models: writes (projector) ----------------------------------------------------------
-    async def put_job(self, record: JobRecord) -> None: ...
 
-    async def put_metadata(self, record: MetadataRecord) -> None: ...
+class JobsReadModel(Protocol):
+    """The jobs and their metadata, as the projector folded them (read by the API and the scheduler)."""
 
-    async def put_execution(self, record: ExecutionRecord) -> None: ...
-
-    async def delete_execution(self, execution_id: str) -> None: ...
-
-    async def apply_changes(self, changes: ReadModelChanges) -> None:
-        """Write every change of a batch together (SQLite: one transaction)."""
-
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
-        (one query per table)."""
-
-    async def put_history(self, record: HistoryRecord) -> None: ...
-
-    async def put_scheduler_state(self, record: SchedulerStateRecord) -> None: ...
-
-    # --- read models: reads ---------------------------------------------------------------------
-    async def get_job(self, job_id: str) -> JobRecord | None: ...
-
-    async def get_metadata(self, job_id: str) -> MetadataRecord | None: ...
+    async def get_job(self, job_id: str) -> JobRecord | None:
+        """The job with this id, deleted ones included, or None."""
 
     async def list_jobs(self) -> list[JobView]:
         """Every job with its metadata, ordered by job_id, in one query."""
 
-    async def get_job_view(self, job_id: str) -> JobView | None: ...
+    async def get_job_view(self, job_id: str) -> JobView | None:
+        """One job with its metadata, or None."""
 
-    async def get_execution(self, execution_id: str) -> ExecutionRecord | None: ...
+
+class ExecutionsReadModel(Protocol):
+    """The executions: single records, filtered pages, counts, durations and statistics."""
+
+    async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
+        """The execution with this id, or None."""
 
     async def get_executions(self, execution_ids: Collection[str]) -> dict[str, ExecutionRecord]:
         """The executions among `execution_ids` that exist, by id (one query)."""
@@ -272,7 +282,8 @@ class Store(Protocol):
 
         `is_manual=False` means "not manual"."""
 
-    async def count_executions(self, status: str | None = None) -> int: ...
+    async def count_executions(self, status: str | None = None) -> int:
+        """How many executions there are (with this status)."""
 
     async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
         """Executions per status in each window `[boundaries[i], boundaries[i + 1])` of their `timestamp`
@@ -288,30 +299,65 @@ class Store(Protocol):
     async def execution_stats(self, job_id: str) -> ExecutionStats:
         """Counts per status, average duration of successes (2 decimals) and the last execution."""
 
+
+class HistoryReadModel(Protocol):
+    """The operators' and the scheduler's actions on jobs, newest first."""
+
     async def list_history(self, query: HistoryQuery) -> tuple[list[HistoryRecord], int]:
         """History newest first with the total count."""
 
-    async def list_scheduler_states(self) -> list[SchedulerStateRecord]: ...
 
-    # --- retention -------------------------------------------------------------------------------
-    async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        """Remove executions (per status), history, execution tombstones (history cut-off) and stored
-        events older than the cut-offs; returns how many of each were removed. Executions still queued or
-        running are never removed."""
+class SchedulerStates(Protocol):
+    """The schedulers' liveness, as their heartbeats last said (written through `apply_changes`)."""
 
-    # --- the projector's own state ---------------------------------------------------------------
+    async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
+        """Every scheduler that sent a heartbeat, ordered by scheduler id."""
+
+
+class ProjectorStates(Protocol):
+    """The projectors' own state: written by each projector, read by the API and the alerter."""
+
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
         """Keep a projector's state (one record per projector process; records not updated for a week
         are removed)."""
 
-    async def list_projector_states(self) -> list[ProjectorStateRecord]: ...
+    async def list_projector_states(self) -> list[ProjectorStateRecord]:
+        """Every projector's last state, ordered by projector id."""
 
     async def projector_lag_s(self) -> float | None:
         """Seconds the read models are behind the event log, as the active projector last reported it
         (plus the time since, if it stopped reporting); None when no projector ever reported. Fits the
         API's `ProjectorLagProbe`."""
 
-    # --- replay ------------------------------------------------------------------------------------
+
+class Retention(Protocol):
+    """Removing what is older than the retention (the projector, when a `RetentionApplied` arrives)."""
+
+    async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
+        """Remove executions (per status), history, execution tombstones (history cut-off) and stored
+        events older than the cut-offs; returns how many of each were removed. Executions still queued or
+        running are never removed."""
+
+
+class Rebuilds(Protocol):
+    """Replays: fresh read models filled from the event log, then swapped in or compared."""
+
     async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
         """Take the replay lock for `holder` (ReplayInProgress if another live replay has it), then fresh,
         empty read models to replay into (left-overs of an earlier replay are dropped first)."""
+
+
+class Store(
+    StoreLifecycle,
+    EventLog,
+    ReadModelWriter,
+    JobsReadModel,
+    ExecutionsReadModel,
+    HistoryReadModel,
+    SchedulerStates,
+    ProjectorStates,
+    Retention,
+    Rebuilds,
+    Protocol,
+):
+    """Every role at once: what an adapter implements and a composition root hands out, by role."""

@@ -234,8 +234,6 @@ def projector_state_row(record: ProjectorStateRecord) -> tuple[str, str, str]:
     return (record.projector_id, as_utc_key(record.updated_at), record.model_dump_json())
 
 
-UPSERT_HISTORY = upsert_history("scheduler_history")
-
 # One statement. Counts and the success average read only the covering (job_id, status, is_manual,
 # timestamp, execution_time) index; the last execution walks (job_id, timestamp) backwards. INDEXED BY
 # because, left to itself, the planner picks the covering index for the subquery too and sorts all of the

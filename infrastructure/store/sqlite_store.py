@@ -50,7 +50,6 @@ from infrastructure.store.port import (
 )
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.readable import read_all, read_one
-from infrastructure.store.sqlite_read_models import execution_row
 from infrastructure.store.sqlite_rebuild import SQLiteRebuild
 from infrastructure.store.sqlite_schema import (
     CONNECTION_PRAGMAS,
@@ -59,8 +58,6 @@ from infrastructure.store.sqlite_schema import (
     PROJECTOR_STATE_KEPT,
     RECOUNT_IF_DRIFTED,
     SCHEMA,
-    UPSERT_EXECUTION,
-    UPSERT_HISTORY,
     UPSERT_PROJECTOR_STATE,
     projector_state_row,
     unavailable_reported,
@@ -218,25 +215,6 @@ class SQLiteStore:
         return int(await self._scalar("SELECT COUNT(*) FROM scheduler_events"))
 
     # --- read models: writes -------------------------------------------------------------------------
-    async def _put_document(self, table: str, key_column: str, key: str, document: str) -> None:
-        await self._write(
-            f"INSERT INTO {table} ({key_column}, document) VALUES (?, ?)"
-            f" ON CONFLICT ({key_column}) DO UPDATE SET document = excluded.document",
-            (key, document),
-        )
-
-    async def put_job(self, record: JobRecord) -> None:
-        """Write a job's record (insert or replace)."""
-        await self._put_document("scheduler_jobs", "job_id", record.job_id, record.model_dump_json())
-
-    async def put_metadata(self, record: MetadataRecord) -> None:
-        """Write a job's metadata record (insert or replace)."""
-        await self._put_document("scheduler_metadata", "job_id", record.job_id, record.model_dump_json())
-
-    async def put_execution(self, record: ExecutionRecord) -> None:
-        """Write one execution record (insert or update, keeping its row order)."""
-        await self._write(UPSERT_EXECUTION, execution_row(record))
-
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write every change of a batch together, in one transaction."""
         if not changes:
@@ -249,41 +227,11 @@ class SQLiteStore:
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
 
-    async def delete_execution(self, execution_id: str) -> None:
-        """Delete one execution record."""
-        await self._write("DELETE FROM scheduler_executions WHERE execution_id = ?", (execution_id,))
-
-    async def put_history(self, record: HistoryRecord) -> None:
-        """Write one history record (insert or update)."""
-        await self._write(
-            UPSERT_HISTORY,
-            (
-                record.history_id,
-                record.job_id,
-                record.status,
-                as_utc_key(record.timestamp),
-                record.model_dump_json(),
-            ),
-        )
-
-    async def put_scheduler_state(self, record: SchedulerStateRecord) -> None:
-        """Write a scheduler process's state record (from its heartbeat)."""
-        await self._put_document(
-            "scheduler_state", "scheduler_id", record.scheduler_id, record.model_dump_json()
-        )
-
     # --- read models: reads ----------------------------------------------------------------------
     async def get_job(self, job_id: str) -> JobRecord | None:
         """The job's record; None if no such job was registered."""
         document = await self._scalar("SELECT document FROM scheduler_jobs WHERE job_id = ?", (job_id,))
         return None if document is None else read_one(JobRecord.model_validate_json, document, "jobs", job_id)
-
-    async def get_metadata(self, job_id: str) -> MetadataRecord | None:
-        """The job's metadata record; None if it has none."""
-        document = await self._scalar("SELECT document FROM scheduler_metadata WHERE job_id = ?", (job_id,))
-        if document is None:
-            return None
-        return read_one(MetadataRecord.model_validate_json, document, "metadata", job_id)
 
     async def _job_views(self, where: str, parameters: Sequence[object]) -> list[JobView]:
         rows = await self._rows(

@@ -13,6 +13,7 @@ from domain.records import (
     SchedulerStateRecord,
 )
 from infrastructure.store.port import Store
+from tests.store_writes import put_execution, put_job, put_metadata
 
 T0 = datetime(2025, 1, 6, 1, 30, tzinfo=UTC)  # 09:30 in Asia/Shanghai
 
@@ -94,11 +95,11 @@ def heartbeat(
 
 async def catalogue(store: Store) -> None:
     """Three jobs (one paused, one with metadata) and executions in every interesting state."""
-    await store.put_job(job("quotes"))
-    await store.put_job(job("basics", paused=True))
-    await store.put_job(job("news"))
-    await store.put_metadata(
-        MetadataRecord(job_id="quotes", display_name="行情", description="实时行情", updated_at=T0)
+    await put_job(store, job("quotes"))
+    await put_job(store, job("basics", paused=True))
+    await put_job(store, job("news"))
+    await put_metadata(
+        store, MetadataRecord(job_id="quotes", display_name="行情", description="实时行情", updated_at=T0)
     )
     for record in (
         execution("e-success", minutes=1, return_value={"rows": 10}),
@@ -108,4 +109,4 @@ async def catalogue(store: Store) -> None:
         execution("e-queued", status="queued", minutes=5, is_manual=True),
         execution("e-news", "news", minutes=6),
     ):
-        await store.put_execution(record)
+        await put_execution(store, record)

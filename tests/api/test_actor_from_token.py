@@ -11,6 +11,7 @@ from tests.api import seed
 from tests.api.conftest import ADMIN
 from tests.api.fakes import RecordingBus
 from tests.api.test_auth import MUTATIONS
+from tests.store_writes import put_job
 
 FORGED = "mallory"
 
@@ -57,7 +58,7 @@ async def test_an_actor_field_in_a_body_is_refused(
 async def test_a_trigger_cannot_smuggle_an_actor_in_its_kwargs(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], store: SQLiteStore
 ) -> None:
-    await store.put_job(seed.job("history", job_kind="akshare_historical_sync"))
+    await put_job(store, seed.job("history", job_kind="akshare_historical_sync"))
     body = {"kwargs": {"actor": FORGED}}
     response = await client.post("/api/scheduler/jobs/history/trigger", json=body, headers=admin)
     assert response.status_code == 422 and "unknown parameter actor" in response.json()["detail"]

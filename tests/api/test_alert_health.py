@@ -9,6 +9,7 @@ from contracts.codec import to_document
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
 from tests.api.envelope import ok
+from tests.store_writes import put_scheduler_state
 
 
 def notified(channel_type: str, outcome: str) -> dict[str, object]:
@@ -22,7 +23,7 @@ async def test_a_failing_alert_channel_degrades_health_until_it_delivers_again(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
     await seed.catalogue(store)
-    await store.put_scheduler_state(seed.heartbeat(age_s=1))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1))
     await store.append_events(
         [notified("json", "sent"), notified("dingtalk", "failed"), notified("json", "sent")]
     )

@@ -8,14 +8,15 @@ import pytest
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
 from tests.api.envelope import error, ok
+from tests.store_writes import put_execution, put_job
 
 
 @pytest.fixture(autouse=True)
 async def graph(store: SQLiteStore) -> None:
     await seed.catalogue(store)  # quotes, basics, news: clock triggers
-    await store.put_job(seed.job("review", trigger="after:quotes,news"))
-    await store.put_job(seed.job("report", trigger="after:review,gone", paused=True))
-    await store.put_execution(seed.execution("e-review", "review", status="failed", minutes=8))
+    await put_job(store, seed.job("review", trigger="after:quotes,news"))
+    await put_job(store, seed.job("report", trigger="after:review,gone", paused=True))
+    await put_execution(store, seed.execution("e-review", "review", status="failed", minutes=8))
 
 
 async def test_the_graph_has_its_edges_layers_and_latest_states(

@@ -12,6 +12,7 @@ import pytest
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
 from tests.api.envelope import error, ok
+from tests.store_writes import put_execution
 
 EXECUTIONS = "/api/scheduler/executions"
 SUMMARY = "/api/scheduler/execution-summary"
@@ -137,12 +138,13 @@ async def test_the_summary_aggregates_every_run_of_its_windows(
     for number in range(250):  # more than any page: the counts are aggregates, not a sample
         at = recent + timedelta(seconds=number)
         status = "failed" if number % 5 == 0 else "success"
-        await store.put_execution(
-            seed.execution(f"r-{number:03}", status=status, timestamp=at, execution_time=float(number + 1))
+        await put_execution(
+            store,
+            seed.execution(f"r-{number:03}", status=status, timestamp=at, execution_time=float(number + 1)),
         )
-    await store.put_execution(seed.execution("old", "news", timestamp=older, execution_time=2.0))
-    await store.put_execution(seed.execution("gone", "news", timestamp=outside, execution_time=99.0))
-    await store.put_execution(seed.execution("now", "news", status="running", timestamp=now))
+    await put_execution(store, seed.execution("old", "news", timestamp=older, execution_time=2.0))
+    await put_execution(store, seed.execution("gone", "news", timestamp=outside, execution_time=99.0))
+    await put_execution(store, seed.execution("now", "news", status="running", timestamp=now))
 
     summary = ok(await client.get(SUMMARY, headers=viewer))
 

@@ -32,6 +32,7 @@ from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import ADMIN, ONE_DAY, SECRET, access_token, family_of
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_execution, put_job
 
 # More with API_FUZZ_EXAMPLES=500 (a longer hunt); 30 keeps the suite quick.
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "30"))
@@ -57,8 +58,8 @@ def _fuzz_app(data_dir: Path, accounts: list[object]) -> FastAPI:
             await users.put_user(account)  # type: ignore[arg-type]
         await users.start_family(family_of(ADMIN), ADMIN, datetime.now(UTC) + ONE_DAY)
         await seed.catalogue(store)
-        await store.put_job(seed.job(JOB_ID_EXAMPLE))
-        await store.put_execution(seed.execution(EXECUTION_ID_EXAMPLE, JOB_ID_EXAMPLE, status="running"))
+        await put_job(store, seed.job(JOB_ID_EXAMPLE))
+        await put_execution(store, seed.execution(EXECUTION_ID_EXAMPLE, JOB_ID_EXAMPLE, status="running"))
         try:
             async with api_lifespan(application):
                 yield

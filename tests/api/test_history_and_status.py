@@ -13,20 +13,21 @@ from tests.api import seed
 from tests.api.conftest import AppFactory
 from tests.api.envelope import assert_iso_with_offset, error, ok
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_history, put_scheduler_state
 
 
 @pytest.fixture
 async def audit(store: SQLiteStore) -> None:
     await seed.catalogue(store)
-    await store.put_history(seed.history("h1", "quotes", minutes=1, action="pause"))
-    await store.put_history(
-        seed.history("h2", "quotes", minutes=2, action="trigger", details={"execution_id": "e1"})
+    await put_history(store, seed.history("h1", "quotes", minutes=1, action="pause"))
+    await put_history(
+        store, seed.history("h2", "quotes", minutes=2, action="trigger", details={"execution_id": "e1"})
     )
-    await store.put_history(
-        seed.history("h3", "news", minutes=3, action="resume", status="failed", error_message="no")
+    await put_history(
+        store, seed.history("h3", "news", minutes=3, action="resume", status="failed", error_message="no")
     )
-    await store.put_history(
-        seed.history("h4", None, minutes=4, action="cancel", execution_id="e-x", actor="bob")
+    await put_history(
+        store, seed.history("h4", None, minutes=4, action="cancel", execution_id="e-x", actor="bob")
     )
 
 
@@ -72,7 +73,7 @@ async def test_stats_and_health_with_a_live_scheduler(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
     await seed.catalogue(store)
-    await store.put_scheduler_state(seed.heartbeat(age_s=1))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1))
     stats = ok(await client.get("/api/scheduler/stats", headers=viewer))
     assert stats["total_jobs"] == 3 and stats["paused_jobs"] == 1 and stats["running_jobs"] == 2
     assert stats["scheduler_running"] is True and stats["scheduler_state"] == 1
@@ -100,7 +101,7 @@ async def test_a_silent_scheduler_is_stopped(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
     # Three intervals of 10 s without a heartbeat: down or cut off, whatever it last said.
-    await store.put_scheduler_state(seed.heartbeat(age_s=31, state=1))
+    await put_scheduler_state(store, seed.heartbeat(age_s=31, state=1))
     health = ok(await client.get("/api/scheduler/health", headers=viewer))
     assert health["status"] == "stopped" and health["running"] is False
     assert health["last_heartbeat"] is not None
@@ -111,24 +112,24 @@ async def test_a_silent_scheduler_is_stopped(
 async def test_a_scheduler_reporting_stopped_is_stopped(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=1, state=0))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1, state=0))
     assert ok(await client.get("/api/scheduler/health", headers=viewer))["status"] == "stopped"
 
 
 async def test_the_live_leader_wins_over_standbys_and_stale_replicas(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=100, scheduler_id="old"))
-    await store.put_scheduler_state(seed.heartbeat(age_s=0, scheduler_id="standby", active=False))
-    await store.put_scheduler_state(seed.heartbeat(age_s=2, scheduler_id="leader"))
+    await put_scheduler_state(store, seed.heartbeat(age_s=100, scheduler_id="old"))
+    await put_scheduler_state(store, seed.heartbeat(age_s=0, scheduler_id="standby", active=False))
+    await put_scheduler_state(store, seed.heartbeat(age_s=2, scheduler_id="leader"))
     assert ok(await client.get("/api/scheduler/health", headers=viewer))["status"] == "healthy"
 
 
 async def test_only_standbys_alive_is_degraded(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=100, scheduler_id="old-leader"))
-    await store.put_scheduler_state(seed.heartbeat(age_s=1, scheduler_id="standby", active=False))
+    await put_scheduler_state(store, seed.heartbeat(age_s=100, scheduler_id="old-leader"))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1, scheduler_id="standby", active=False))
     health = ok(await client.get("/api/scheduler/health", headers=viewer))
     assert health["status"] == "degraded" and health["running"] is True
     assert health["reasons"] == ["仅有备用调度器实例在线（没有主实例）"]
@@ -137,7 +138,7 @@ async def test_only_standbys_alive_is_degraded(
 async def test_paused_scheduler_is_degraded(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=1, state=2))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1, state=2))
     response = await client.get("/api/scheduler/health", headers=viewer)
     health = ok(response)
     assert health["status"] == "degraded" and health["running"] is True and health["state"] == 2
@@ -147,7 +148,7 @@ async def test_paused_scheduler_is_degraded(
 async def test_disconnected_bus_is_degraded(
     make_client: AppFactory, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=1))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1))
     async with make_client(RecordingBus(connected=False)) as client:
         health = ok(await client.get("/api/scheduler/health", headers=viewer))
     assert health["status"] == "degraded" and health["bus_connected"] is False
@@ -163,7 +164,7 @@ async def test_projector_lag_hook(
     lag: float | None,
     expected: str,
 ) -> None:
-    await store.put_scheduler_state(seed.heartbeat(age_s=1))
+    await put_scheduler_state(store, seed.heartbeat(age_s=1))
 
     async def probe() -> float | None:
         return lag

@@ -16,6 +16,7 @@ from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.envelope import accepted, error, ok
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_execution, put_job
 
 JOBS = "/api/scheduler/jobs"
 CREATED = "news_hourly"
@@ -48,7 +49,8 @@ BODY = {
 @pytest.fixture(autouse=True)
 async def jobs(store: SQLiteStore) -> None:
     await seed.catalogue(store)
-    await store.put_job(
+    await put_job(
+        store,
         seed.job(
             CREATED,
             job_kind="news_sync",
@@ -58,9 +60,9 @@ async def jobs(store: SQLiteStore) -> None:
             definition=DEFINITION,
             incarnation="i1",
             created_by="alice",
-        )
+        ),
     )
-    await store.put_job(seed.job("news_sync", job_kind="news_sync", kwargs={}))
+    await put_job(store, seed.job("news_sync", job_kind="news_sync", kwargs={}))
 
 
 def validation(response: httpx.Response) -> str:
@@ -193,7 +195,7 @@ async def test_delete_rules(
     english = admin | {"Accept-Language": "en"}
     assert "pause it instead" in error(await client.delete(f"{JOBS}/quotes", headers=english), 409)
     assert "nope" in error(await client.delete(f"{JOBS}/nope", headers=admin), 404)
-    await store.put_execution(seed.execution("e-live", CREATED, status="running"))
+    await put_execution(store, seed.execution("e-live", CREATED, status="running"))
     assert "cancel_running" in error(await client.delete(f"{JOBS}/{CREATED}", headers=admin), 409)
     assert bus.commands == []
     accepted(await client.delete(f"{JOBS}/{CREATED}?cancel_running=true", headers=admin))
@@ -204,10 +206,10 @@ async def test_delete_rules(
 async def test_a_deleted_job_is_gone_but_its_runs_stay(
     client: httpx.AsyncClient, admin: dict[str, str], store: SQLiteStore
 ) -> None:
-    await store.put_execution(seed.execution("e-old", CREATED))
+    await put_execution(store, seed.execution("e-old", CREATED))
     job = await store.get_job(CREATED)
     assert job is not None
-    await store.put_job(job.model_copy(update={"deleted": True, "job_version": 4}))
+    await put_job(store, job.model_copy(update={"deleted": True, "job_version": 4}))
     listed = ok(await client.get(JOBS, headers=admin))
     assert CREATED not in [item["id"] for item in listed]
     error(await client.get(f"{JOBS}/{CREATED}", headers=admin), 404)

@@ -10,6 +10,7 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
 from tests.api.envelope import error
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_job
 
 NO_TOKEN = "SCHEDULER_TUSHARE_TOKEN is not set: tushare jobs are disabled until a token is configured"
 
@@ -17,44 +18,48 @@ NO_TOKEN = "SCHEDULER_TUSHARE_TOKEN is not set: tushare jobs are disabled until 
 @pytest.fixture
 async def jobs(store: SQLiteStore) -> None:
     # Registered disabled: the registration set the pause last, with its reason.
-    await store.put_job(
+    await put_job(
+        store,
         seed.job(
             "tushare_daily",
             paused=True,
             paused_reason=NO_TOKEN,
             registration_version="v1",
             pause_version="v1",
-        )
+        ),
     )
     # Paused by an operator, then registered again at a restart (the pause and its reason kept).
-    await store.put_job(
+    await put_job(
+        store,
         seed.job(
             "by_hand",
             paused=True,
             paused_reason="paused by alice",
             registration_version="v2",
             pause_version="v2",
-        )
+        ),
     )
     # Registered disabled for another reason: it can run (a canary paused by default).
-    await store.put_job(
+    await put_job(
+        store,
         seed.job(
             "canary",
             paused=True,
             paused_reason="canary: paused by default, trigger it by hand",
             registration_version="v1",
             pause_version="v1",
-        )
+        ),
     )
     # Registered disabled, then paused by an operator: the operator's pause is the last word.
-    await store.put_job(
+    await put_job(
+        store,
         seed.job(
             "paused_later",
             paused=True,
             paused_reason="paused by bob",
             registration_version="v1",
             pause_version="v3",
-        )
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
 from tests.api.envelope import accepted, assert_iso_with_offset, error, ok
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_job
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -139,7 +140,7 @@ async def test_trigger_answers_the_execution_id_it_published(
 async def test_trigger_with_kwargs_and_force(
     client: httpx.AsyncClient, bus: RecordingBus, admin: dict[str, str], store: SQLiteStore
 ) -> None:
-    await store.put_job(seed.job("history", job_kind="akshare_historical_sync"))
+    await put_job(store, seed.job("history", job_kind="akshare_historical_sync"))
     body = {"kwargs": {"symbols": ["600000", "000001"], "limit": 3}}
     response = await client.post(
         "/api/scheduler/jobs/history/trigger", params={"force": "true"}, json=body, headers=admin

@@ -14,6 +14,7 @@ from services.api import presets
 from services.api.presets import PRESETS, seed_presets
 from tests.api import seed
 from tests.api.fakes import DownBus, RecordingBus
+from tests.store_writes import put_job, put_metadata
 from tests.workers.test_catalogue_registry import SPEC_TABLE
 
 
@@ -31,11 +32,11 @@ def test_presets_are_the_catalogue_of_the_spec() -> None:
 
 
 async def test_only_existing_jobs_without_metadata(store: SQLiteStore) -> None:
-    await store.put_job(seed.job("news_sync"))
-    await store.put_job(seed.job("tushare_quotes_sync"))
-    await store.put_job(seed.job("not_in_the_presets"))
-    await store.put_metadata(
-        MetadataRecord(job_id="tushare_quotes_sync", display_name="mine", updated_at=seed.T0)
+    await put_job(store, seed.job("news_sync"))
+    await put_job(store, seed.job("tushare_quotes_sync"))
+    await put_job(store, seed.job("not_in_the_presets"))
+    await put_metadata(
+        store, MetadataRecord(job_id="tushare_quotes_sync", display_name="mine", updated_at=seed.T0)
     )
     bus = RecordingBus()
     assert await seed_presets(store, bus) == ["news_sync"]
@@ -49,7 +50,7 @@ async def test_nothing_to_do_publishes_nothing(store: SQLiteStore) -> None:
     bus = RecordingBus()
     assert await seed_presets(store, bus) == []
     assert bus.published == []
-    await store.put_job(seed.job("news_sync"))
+    await put_job(store, seed.job("news_sync"))
     with pytest.raises(BusUnavailable):
         await seed_presets(store, DownBus())
 

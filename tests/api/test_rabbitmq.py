@@ -21,6 +21,7 @@ from tests.api.conftest import ADMIN, AppFactory, app_of
 from tests.api.sse import SSEConnection
 from tests.api.test_auth import MUTATIONS
 from tests.rabbitmq import RabbitMQVhost, delete_all_queues
+from tests.store_writes import put_job
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -110,7 +111,7 @@ async def test_presets_command_over_rabbitmq(
     rabbitmq_maker: BusMaker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await store.put_job(seed.job("news_sync"))
+    await put_job(store, seed.job("news_sync"))
     scheduler_side = await rabbitmq_maker()
     received: list[Message] = []
 

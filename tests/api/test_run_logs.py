@@ -17,6 +17,7 @@ from tests.api import seed
 from tests.api.conftest import app_of
 from tests.api.envelope import error, ok
 from tests.api.sse import SSEConnection
+from tests.store_writes import put_execution
 
 LEVELS: list[LogLevel] = ["INFO", "DEBUG", "WARNING", "INFO", "ERROR"]
 
@@ -35,7 +36,7 @@ def logs_path(execution_id: str = "e-1") -> str:
 async def test_the_log_is_paged_in_order_with_a_lowest_level(
     client: httpx.AsyncClient, store: SQLiteStore, run_log_store: MemoryRunLogs, viewer: dict[str, str]
 ) -> None:
-    await store.put_execution(seed.execution("e-1", status="failed"))
+    await put_execution(store, seed.execution("e-1", status="failed"))
     await run_log_store.append([line(n, level) for n, level in enumerate(LEVELS, 1)] + [line(1, attempt=2)])
     page = ok(await client.get(logs_path(), headers=viewer))
     assert page["total"] == 6 and (page["limit"], page["offset"]) == (200, 0)
@@ -63,7 +64,7 @@ async def test_bad_requests_are_named(client: httpx.AsyncClient, viewer: dict[st
 async def test_an_execution_without_lines_has_an_empty_log(
     client: httpx.AsyncClient, store: SQLiteStore, viewer: dict[str, str]
 ) -> None:
-    await store.put_execution(seed.execution("e-1", status="running"))
+    await put_execution(store, seed.execution("e-1", status="running"))
     page = ok(await client.get(logs_path(), headers=viewer))
     assert (page["items"], page["total"]) == ([], 0)
 
@@ -77,7 +78,7 @@ async def test_the_live_tail_follows_new_lines_and_ends_with_the_run(
 ) -> None:
     monkeypatch.setattr(run_logs_route, "TAIL_POLL_S", 0.02)
     monkeypatch.setattr(run_logs_route, "TAIL_SETTLE_S", 0.1)
-    await store.put_execution(seed.execution("e-1", status="running"))
+    await put_execution(store, seed.execution("e-1", status="running"))
     await run_log_store.append([line(1), line(2)])
     path = logs_path() + "/stream"
     async with SSEConnection(app_of(client), path, params={"offset": 1}, headers=viewer) as sse:
@@ -90,7 +91,7 @@ async def test_the_live_tail_follows_new_lines_and_ends_with_the_run(
         await run_log_store.append([line(3, "WARNING")])
         third = await sse.next_event()
         assert third is not None and json.loads(third["data"])["level"] == "WARNING"
-        await store.put_execution(seed.execution("e-1", status="success"))
+        await put_execution(store, seed.execution("e-1", status="success"))
         end = await sse.next_event()
         assert end is not None and end["event"] == "end" and json.loads(end["data"]) == {"lines": 3}
 

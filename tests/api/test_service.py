@@ -20,6 +20,7 @@ from tests.api import seed
 from tests.api.conftest import AppFactory, app_of
 from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
+from tests.store_writes import put_job
 
 
 async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
@@ -178,7 +179,7 @@ async def test_envelope_message_is_chinese_and_timestamps_carry_the_offset(
 async def test_chunked_body_over_the_limit_is_413(
     client: httpx.AsyncClient, store: SQLiteStore, admin: dict[str, str], bus: RecordingBus
 ) -> None:
-    await store.put_job(seed.job("quotes"))
+    await put_job(store, seed.job("quotes"))
 
     async def chunks() -> AsyncIterator[bytes]:
         yield b'{"kwargs": {"blob": "'

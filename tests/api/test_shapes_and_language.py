@@ -15,6 +15,7 @@ from services.api.statuses import STATUS_NAMES
 from tests.api import seed
 from tests.api.conftest import app_of
 from tests.api.envelope import error, ok
+from tests.store_writes import put_execution
 
 EXECUTIONS = "/api/scheduler/executions"
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
@@ -23,9 +24,9 @@ ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 @pytest.fixture
 async def catalogue(store: SQLiteStore) -> None:
     await seed.catalogue(store)
-    await store.put_execution(seed.execution("e-third", status="running", minutes=7, progress=100 / 3))
-    await store.put_execution(
-        seed.execution("e-partial", status="partial", minutes=8, error_message="2 rows")
+    await put_execution(store, seed.execution("e-third", status="running", minutes=7, progress=100 / 3))
+    await put_execution(
+        store, seed.execution("e-partial", status="partial", minutes=8, error_message="2 rows")
     )
 
 

@@ -11,12 +11,13 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
+from tests.store_writes import put_job
 
 
 @pytest.fixture
 async def catalogue(store: SQLiteStore) -> None:
     await seed.catalogue(store)
-    await store.put_job(seed.job("odd", trigger="date[2026-01-01 09:00:00 CST]"))
+    await put_job(store, seed.job("odd", trigger="date[2026-01-01 09:00:00 CST]"))
 
 
 def parsed(runs: list[str]) -> list[datetime]:

@@ -18,6 +18,7 @@ from domain.records import JobRecord
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 from tests.rabbitmq import RabbitMQVhost
+from tests.store_writes import put_job
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -109,7 +110,8 @@ async def test_with_the_broker_down_the_api_serves_reads_and_answers_503_to_comm
     store = SQLiteStore(tmp_path / "data" / "scheduler.sqlite3")
     await store.open()
     now = datetime.now(UTC)
-    await store.put_job(
+    await put_job(
+        store,
         JobRecord(
             job_id="pipeline_canary",
             name="canary",
@@ -118,7 +120,7 @@ async def test_with_the_broker_down_the_api_serves_reads_and_answers_503_to_comm
             paused=True,
             registered_at=now,
             updated_at=now,
-        )
+        ),
     )
     await store.close()
     port = free_port()

@@ -24,6 +24,15 @@ from infrastructure.store.port import (
     StoreUnavailable,
 )
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.store_writes import (
+    delete_execution,
+    get_metadata,
+    put_execution,
+    put_history,
+    put_job,
+    put_metadata,
+    put_scheduler_state,
+)
 
 from . import conftest_store
 from .conftest_store import (
@@ -176,14 +185,14 @@ async def test_every_record_type_round_trips_with_aware_datetimes(store: Store) 
     state = SchedulerStateRecord(
         scheduler_id="scheduler-1", state=1, total_jobs=4, paused_jobs=1, interval_s=5.0, last_heartbeat=at(3)
     )
-    await store.put_job(job)
-    await store.put_metadata(metadata)
-    await store.put_execution(execution)
-    await store.put_history(history)
-    await store.put_scheduler_state(state)
+    await put_job(store, job)
+    await put_metadata(store, metadata)
+    await put_execution(store, execution)
+    await put_history(store, history)
+    await put_scheduler_state(store, state)
 
     assert await store.get_job("job-a") == job
-    assert await store.get_metadata("job-a") == metadata
+    assert await get_metadata(store, "job-a") == metadata
     stored = await store.get_execution("x-1")
     assert stored == execution
     assert stored is not None
@@ -192,13 +201,13 @@ async def test_every_record_type_round_trips_with_aware_datetimes(store: Store) 
     assert (await store.list_history(HistoryQuery()))[0] == [history]
     assert await store.list_scheduler_states() == [state]
     assert await store.get_job("missing") is None
-    assert await store.get_metadata("missing") is None
+    assert await get_metadata(store, "missing") is None
     assert await store.get_execution("missing") is None
 
 
 async def test_datetimes_keep_at_least_millisecond_precision(store: Store) -> None:
     precise = T0 + timedelta(microseconds=1999)
-    await store.put_execution(execution_record("x-1", timestamp=precise))
+    await put_execution(store, execution_record("x-1", timestamp=precise))
 
     stored = await store.get_execution("x-1")
 
@@ -207,12 +216,12 @@ async def test_datetimes_keep_at_least_millisecond_precision(store: Store) -> No
 
 
 async def test_put_replaces_the_record_with_the_same_key(store: Store) -> None:
-    await store.put_job(job_record("job-a"))
-    await store.put_job(job_record("job-a", paused=True))
-    await store.put_execution(execution_record("x-1", status="running"))
-    await store.put_execution(execution_record("x-1", status="success", execution_time=2.0))
-    await store.put_metadata(metadata_record("job-a", "old"))
-    await store.put_metadata(metadata_record("job-a", "new"))
+    await put_job(store, job_record("job-a"))
+    await put_job(store, job_record("job-a", paused=True))
+    await put_execution(store, execution_record("x-1", status="running"))
+    await put_execution(store, execution_record("x-1", status="success", execution_time=2.0))
+    await put_metadata(store, metadata_record("job-a", "old"))
+    await put_metadata(store, metadata_record("job-a", "new"))
 
     job = await store.get_job("job-a")
     assert job is not None
@@ -222,17 +231,17 @@ async def test_put_replaces_the_record_with_the_same_key(store: Store) -> None:
     assert execution.status == "success"
     assert await store.list_executions(ExecutionQuery()) == ([execution], 1)
     assert await store.count_executions("running") == 0
-    metadata = await store.get_metadata("job-a")
+    metadata = await get_metadata(store, "job-a")
     assert metadata is not None
     assert metadata.display_name == "new"
 
 
 async def test_list_jobs_merges_metadata_ordered_by_job_id(store: Store) -> None:
     for job_id in ("job-c", "job-a", "job-b"):
-        await store.put_job(job_record(job_id))
-    await store.put_metadata(metadata_record("job-c", "C"))
-    await store.put_metadata(metadata_record("job-a", "A"))
-    await store.put_metadata(metadata_record("job-gone", "no job any more"))
+        await put_job(store, job_record(job_id))
+    await put_metadata(store, metadata_record("job-c", "C"))
+    await put_metadata(store, metadata_record("job-a", "A"))
+    await put_metadata(store, metadata_record("job-gone", "no job any more"))
 
     views = await store.list_jobs()
 
@@ -261,7 +270,7 @@ async def _put_executions(store: Store) -> None:
     ]
     random.Random(7).shuffle(records)  # write order is not the listing order
     for record in records:
-        await store.put_execution(record)
+        await put_execution(store, record)
 
 
 @pytest.mark.parametrize(
@@ -314,7 +323,7 @@ async def test_list_executions_pages_with_the_total_of_all_matches(store: Store)
 
 async def test_paging_through_equal_timestamps_returns_each_execution_once(store: Store) -> None:
     for number in range(7):  # scheduled fires of several jobs share the same minute
-        await store.put_execution(execution_record(f"x-{number}", job_id=f"job-{number % 2}"))
+        await put_execution(store, execution_record(f"x-{number}", job_id=f"job-{number % 2}"))
 
     pages = [(await store.list_executions(ExecutionQuery(limit=3, offset=o)))[0] for o in (0, 3, 6)]
 
@@ -325,8 +334,8 @@ async def test_paging_through_equal_timestamps_returns_each_execution_once(store
 async def test_delete_execution_removes_only_that_execution(store: Store) -> None:
     await _put_executions(store)
 
-    await store.delete_execution("x-2")
-    await store.delete_execution("never-existed")
+    await delete_execution(store, "x-2")
+    await delete_execution(store, "never-existed")
 
     assert await store.get_execution("x-2") is None
     executions, total = await store.list_executions(ExecutionQuery(job_id="job-a"))
@@ -357,7 +366,7 @@ async def test_execution_stats_of_one_job(store: Store) -> None:
         execution_record("other", job_id="job-b", status="success", minutes=20, execution_time=50.0),
     ]
     for record in records:
-        await store.put_execution(record)
+        await put_execution(store, record)
 
     stats = await store.execution_stats("job-a")
 
@@ -371,7 +380,7 @@ async def test_execution_stats_of_one_job(store: Store) -> None:
 
 
 async def test_execution_stats_without_executions_or_successes(store: Store) -> None:
-    await store.put_execution(execution_record("f-1", status="failed", execution_time=3.25, minutes=1))
+    await put_execution(store, execution_record("f-1", status="failed", execution_time=3.25, minutes=1))
 
     empty = await store.execution_stats("job-none")
     failed_only = await store.execution_stats("job-a")
@@ -391,7 +400,7 @@ async def test_list_history_newest_first_with_filters_and_total(store: Store) ->
         history_record("h-2", job_id="job-a", status="failed", minutes=2),
         history_record("h-4", job_id=None, status="success", minutes=4),
     ):
-        await store.put_history(record)
+        await put_history(store, record)
 
     async def ids(query: HistoryQuery) -> tuple[list[str], int]:
         records, total = await store.list_history(query)
@@ -416,9 +425,9 @@ async def test_scheduler_states_one_per_scheduler_ordered(store: Store) -> None:
         )
 
     assert await store.list_scheduler_states() == []
-    await store.put_scheduler_state(state("scheduler-b", 1))
-    await store.put_scheduler_state(state("scheduler-a", 1))
-    await store.put_scheduler_state(state("scheduler-b", 2, state=2))
+    await put_scheduler_state(store, state("scheduler-b", 1))
+    await put_scheduler_state(store, state("scheduler-a", 1))
+    await put_scheduler_state(store, state("scheduler-b", 2, state=2))
 
     assert await store.list_scheduler_states() == [state("scheduler-a", 1), state("scheduler-b", 2, state=2)]
 
@@ -436,6 +445,7 @@ from pathlib import Path
 
 from domain.records import ExecutionRecord
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.store_writes import put_execution
 
 
 async def main(path: str, count: int) -> None:
@@ -445,7 +455,7 @@ async def main(path: str, count: int) -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     for number in range(count):
         moment = start + timedelta(seconds=number)
-        await store.put_execution(ExecutionRecord(
+        await put_execution(store, ExecutionRecord(
             execution_id=f"child-{number}", job_id="child", job_name="child", status="success",
             timestamp=moment, updated_at=moment, execution_time=1.0,
         ))
@@ -460,7 +470,7 @@ async def test_sqlite_store_file_uses_wal(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "scheduler.sqlite3"
     store = SQLiteStore(path)
     await store.open()
-    await store.put_job(job_record("job-a"))
+    await put_job(store, job_record("job-a"))
 
     with closing(sqlite3.connect(path)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -493,7 +503,7 @@ async def test_sqlite_store_second_process_writes_while_this_one_reads_and_write
         _, total = await store.list_executions(ExecutionQuery(job_id="child", limit=5))
         seen_totals.append(total)
         await store.execution_stats("child")
-        await store.put_history(history_record(f"h-{len(seen_totals)}"))  # a second writer
+        await put_history(store, history_record(f"h-{len(seen_totals)}"))  # a second writer
 
     _, stderr = await finished
     assert writer.returncode == 0, stderr.decode()
@@ -523,11 +533,11 @@ async def test_sqlite_store_reports_a_lock_held_beyond_the_busy_timeout_as_unava
     with closing(sqlite3.connect(path, isolation_level=None)) as other_process:
         other_process.execute("BEGIN IMMEDIATE")  # holds the write lock
         with pytest.raises(StoreUnavailable, match="locked"):
-            await store.put_job(job_record("job-a"))
+            await put_job(store, job_record("job-a"))
         assert await store.get_job("job-a") is None  # WAL: reading goes on meanwhile
         other_process.execute("ROLLBACK")
 
-    await store.put_job(job_record("job-a"))
+    await put_job(store, job_record("job-a"))
     assert await store.get_job("job-a") == job_record("job-a")
     await store.close()
 
@@ -552,7 +562,7 @@ async def test_mongo_store_connects_on_open_not_before_and_reports_an_unreachabl
 async def test_prune_removes_old_records_per_status_but_never_active_runs(store: Store) -> None:
     await _put_executions(store)  # x-6 missed at 0.5 min, x-1 success at 1, x-2 failed at 2, x-5 running at 5
     for index, minutes in enumerate((1, 3)):
-        await store.put_history(history_record(f"h-{index}", minutes=minutes))
+        await put_history(store, history_record(f"h-{index}", minutes=minutes))
     for index, minutes in enumerate((1, 3)):
         await store.append_event(event_document(f"e-{index}", seconds=minutes * 60))
 
@@ -584,7 +594,7 @@ async def test_prune_ages_an_execution_from_its_end_not_its_creation(store: Stor
         execution_record("active", status="running", minutes=0, started_at=at(1)),
     ]
     for record in records:
-        await store.put_execution(record)
+        await put_execution(store, record)
     every = {"success": at(60), "missed": at(60), "running": at(60)}
 
     assert (await store.prune(RetentionCutoffs(executions=every)))["executions"] == 2
@@ -602,12 +612,12 @@ async def test_sqlite_totals_follow_status_changes_and_are_recounted_if_they_dri
     path = tmp_path / "scheduler.sqlite3"
     store = SQLiteStore(path)
     await store.open()
-    await store.put_execution(execution_record("x-1", status="running"))
-    await store.put_execution(execution_record("x-2", status="success"))
-    await store.put_execution(execution_record("x-1", status="failed"))  # running → failed
+    await put_execution(store, execution_record("x-1", status="running"))
+    await put_execution(store, execution_record("x-2", status="success"))
+    await put_execution(store, execution_record("x-1", status="failed"))  # running → failed
     assert (await store.list_executions(ExecutionQuery(status="running")))[1] == 0
     assert (await store.list_executions(ExecutionQuery(status="failed")))[1] == 1
-    await store.delete_execution("x-2")
+    await delete_execution(store, "x-2")
     assert await store.count_executions() == 1
     await store.close()
     with closing(sqlite3.connect(path)) as raw:  # the totals lost behind the store's back
@@ -631,7 +641,7 @@ async def test_batches_append_once_read_and_write_together(store: Store) -> None
     assert await store.count_events() == 5
 
     running = execution_record("x-1", status="running")
-    await store.put_execution(execution_record("x-gone", status="success"))
+    await put_execution(store, execution_record("x-gone", status="success"))
     await store.apply_changes(
         ReadModelChanges(
             executions={"x-1": running, "x-2": execution_record("x-2"), "x-gone": None},
@@ -651,7 +661,7 @@ async def test_batches_append_once_read_and_write_together(store: Store) -> None
 
 async def test_a_scheduled_one_off_run_round_trips_is_listed_by_status_and_never_pruned(store: Store) -> None:
     planned = execution_record("once-1", status="scheduled", minutes=0, run_at=at(60), scheduled_time=at(60))
-    await store.put_execution(planned)
+    await put_execution(store, planned)
     assert await store.get_execution("once-1") == planned
     listed, total = await store.list_executions(ExecutionQuery(status="scheduled"))
     assert total == 1 and listed[0].run_at == at(60) and not listed[0].released

@@ -9,6 +9,7 @@ import pytest
 from infrastructure.store.port import ExecutionQuery, JobDurations, Store
 from tests.ports import conftest_store
 from tests.ports.conftest_store import at, execution_record
+from tests.store_writes import delete_execution, put_execution
 
 store = conftest_store.store
 SHANGHAI = timezone(timedelta(hours=8))
@@ -18,7 +19,8 @@ async def _put_runs(store: Store) -> None:
     """Six runs a minute apart; scheduled at their creation, started 30 s later (not x-5: it was missed)."""
     for number in range(6):
         started = None if number == 5 else at(number + 0.5)
-        await store.put_execution(
+        await put_execution(
+            store,
             execution_record(
                 f"x-{number}",
                 job_id="job-a" if number % 2 == 0 else "job-b",
@@ -28,7 +30,7 @@ async def _put_runs(store: Store) -> None:
                 started_at=started,
                 is_manual=number == 3,
                 execution_time=None if number == 5 else float(number + 1),
-            )
+            ),
         )
 
 
@@ -92,7 +94,7 @@ async def test_execution_counts_per_window_and_status(store: Store) -> None:
 
 async def test_execution_counts_take_every_run_whatever_their_number(store: Store) -> None:
     for number in range(450):
-        await store.put_execution(execution_record(f"r-{number:03}", status="failed", minutes=number / 100))
+        await put_execution(store, execution_record(f"r-{number:03}", status="failed", minutes=number / 100))
 
     counts = await store.execution_counts([at(0), at(1), at(10)])
 
@@ -101,11 +103,11 @@ async def test_execution_counts_take_every_run_whatever_their_number(store: Stor
 
 async def test_job_durations_are_nearest_rank_percentiles_over_the_window(store: Store) -> None:
     for number in range(20):  # durations 1..20 s for job-a, the last one outside the window
-        await store.put_execution(
-            execution_record(f"a-{number}", minutes=number, execution_time=float(number + 1))
+        await put_execution(
+            store, execution_record(f"a-{number}", minutes=number, execution_time=float(number + 1))
         )
-    await store.put_execution(execution_record("b-0", job_id="job-b", minutes=1, execution_time=2.5))
-    await store.put_execution(execution_record("b-1", job_id="job-b", status="running", minutes=2))
+    await put_execution(store, execution_record("b-0", job_id="job-b", minutes=1, execution_time=2.5))
+    await put_execution(store, execution_record("b-1", job_id="job-b", status="running", minutes=2))
 
     durations = await store.job_durations(at(0), at(19))
 
@@ -118,7 +120,7 @@ async def test_job_durations_are_nearest_rank_percentiles_over_the_window(store:
 
 async def test_last_executions_are_the_newest_of_each_job(store: Store) -> None:
     await _put_runs(store)
-    await store.delete_execution("x-5")
+    await delete_execution(store, "x-5")
 
     last = await store.last_executions()
 

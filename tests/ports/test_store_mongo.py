@@ -33,6 +33,7 @@ from infrastructure.store.port import (
 )
 from tests.mongo_emulation import emulated_client
 from tests.ports.conftest_store import T0, event_document, execution_record, history_record
+from tests.store_writes import delete_execution, put_execution
 from tests.waiting import wait_until
 
 Log = list[tuple[str, str, Any]]
@@ -129,8 +130,8 @@ async def test_totals_follow_updates_deletions_and_retention_without_counting_th
             history={"h-1": history_record("h-1"), "h-2": history_record("h-2", status="failed")},
         )
     )
-    await store.put_execution(execution_record("x-1", status="success", minutes=1))
-    await store.delete_execution("x-3")
+    await put_execution(store, execution_record("x-1", status="success", minutes=1))
+    await delete_execution(store, "x-3")
     await store.append_events([event_document("m-1"), event_document("m-2", event_type="Progress")])
 
     async def no_scan(*args: Any, **kwargs: Any) -> int:

@@ -28,6 +28,7 @@ from infrastructure.store.port import (
 )
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.mongo_emulation import emulated_client
+from tests.store_writes import put_scheduler_state
 
 from . import conftest_store
 from .conftest_store import at, event_document, execution_record, history_record, job_record, metadata_record
@@ -209,7 +210,7 @@ async def test_swap_in_replaces_every_rebuilt_read_model_and_nothing_else(store:
     state = SchedulerStateRecord(
         scheduler_id="s1", state=1, total_jobs=1, paused_jobs=0, interval_s=5, last_heartbeat=at()
     )
-    await store.put_scheduler_state(state)
+    await put_scheduler_state(store, state)
     await store.append_events([event_document("e1")])
     rebuild = await store.begin_rebuild()
     await rebuild.apply_changes(

@@ -13,6 +13,7 @@ from domain.records import SchedulerStateRecord
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import ExecutionQuery, HistoryQuery, Store
 from infrastructure.store.sqlite_store import SQLiteStore
+from tests.store_writes import put_execution, put_history, put_job, put_scheduler_state
 
 from . import conftest_store
 from .conftest_store import at, execution_record, history_record, job_record
@@ -56,11 +57,11 @@ def _skipped(caplog: pytest.LogCaptureFixture, key: str) -> bool:
 async def test_unreadable_rows_are_skipped_and_named(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
     for minutes, name in enumerate(("e1", "e2", "e3")):
-        await store.put_execution(execution_record(name, minutes=minutes))
-    await store.put_job(job_record("job-a"))
-    await store.put_job(job_record("job-b"))
-    await store.put_history(history_record("h1"))
-    await store.put_history(history_record("h2"))
+        await put_execution(store, execution_record(name, minutes=minutes))
+    await put_job(store, job_record("job-a"))
+    await put_job(store, job_record("job-b"))
+    await put_history(store, history_record("h1"))
+    await put_history(store, history_record("h2"))
     for scheduler_id in ("s1", "s2"):
         state = SchedulerStateRecord(
             scheduler_id=scheduler_id,
@@ -70,7 +71,7 @@ async def test_unreadable_rows_are_skipped_and_named(store: Store, caplog: pytes
             interval_s=5,
             last_heartbeat=at(1),
         )
-        await store.put_scheduler_state(state)
+        await put_scheduler_state(store, state)
     for table, key in [("scheduler_executions", "e2"), ("scheduler_jobs", "job-b"),
                        ("scheduler_state", "s1"), ("scheduler_history", "h1")]:  # fmt: skip
         await _corrupt(store, table, key)

@@ -25,6 +25,7 @@ from services.projector.projector import Projector
 from services.projector.replay import ReplayResult, describe, replay, report
 from tests.ports import conftest_store
 from tests.projector.history import CREATED_JOBS, JOBS, operating_history
+from tests.store_writes import delete_execution, put_execution, put_job
 
 store = conftest_store.store
 EVERYTHING = 100_000
@@ -112,10 +113,10 @@ async def test_verify_lists_what_differs_and_changes_nothing(store: Store) -> No
     await project_live(store, events)
     execution = next(record for record in (await snapshot(store)).executions if record.status == "success")
     damaged = execution.model_copy(update={"status": "failed", "error_message": "made up"})
-    await store.put_execution(damaged)
+    await put_execution(store, damaged)
     job = await store.get_job(JOBS[0])
     assert job is not None
-    await store.put_job(job.model_copy(update={"name": "renamed by hand"}))
+    await put_job(store, job.model_copy(update={"name": "renamed by hand"}))
     stray = damaged.model_copy(update={"execution_id": "a-stray-one"})
     await store.apply_changes(ReadModelChanges(executions={"a-stray-one": stray}))
     before = await snapshot(store)
@@ -149,8 +150,8 @@ async def test_a_replay_repairs_damaged_read_models(store: Store) -> None:
     await project_live(store, events)
     good = await snapshot(store)
     victim = good.executions[0]
-    await store.delete_execution(victim.execution_id)
-    await store.put_job(good.jobs[1].job.model_copy(update={"paused": not good.jobs[1].job.paused}))
+    await delete_execution(store, victim.execution_id)
+    await put_job(store, good.jobs[1].job.model_copy(update={"paused": not good.jobs[1].job.paused}))
 
     await replay(store)
 
@@ -186,7 +187,7 @@ async def test_a_replay_that_fails_halfway_leaves_the_live_read_models_untouched
     events = operating_history(seed=8)
     await project_live(store, events)
     damaged_job = (await snapshot(store)).jobs[0].job.model_copy(update={"name": "only live has this"})
-    await store.put_job(damaged_job)
+    await put_job(store, damaged_job)
     before = await snapshot(store)
     real_fold = replay_fold.ReplayFolder.fold_stored
     calls = 0

@@ -17,6 +17,7 @@ from services.projector.replay import ReplayResult, replay
 from tests.e2e.harness import ROOT, base_env
 from tests.projector.history import operating_history
 from tests.projector.test_replay import delivered, project_live, snapshot
+from tests.store_writes import put_execution
 
 
 def run_command(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -44,7 +45,7 @@ async def test_the_command_verifies_reports_differences_and_repairs(
     assert "events/s" in clean.stderr and f"{len(events):,}/{len(events):,} events" in clean.stderr
 
     executions, _ = await store.list_executions(ExecutionQuery(limit=1))
-    await store.put_execution(executions[0].model_copy(update={"status": "cancelled", "progress": 3.0}))
+    await put_execution(store, executions[0].model_copy(update={"status": "cancelled", "progress": 3.0}))
     damaged = run_command(tmp_path, "--verify")
     assert damaged.returncode == 1, damaged.stdout + damaged.stderr
     assert f"scheduler_executions {executions[0].execution_id}:" in damaged.stdout
