@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from contracts.alert_events import (
     ALERT_EVENT_TYPES,
@@ -31,7 +31,7 @@ from domain.alert_rules import SEVERITY, AlertRules
 from domain.alert_state import AlertState, Incident
 from infrastructure.background import Repeating, every
 from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.port import Store
+from infrastructure.store.port import EventLog, ProjectorStates
 from services.alerter.channels import ChannelDelivery, Outbound
 from services.alerter.metrics import AlerterMetrics
 from services.alerter.notifier import Notifier
@@ -51,6 +51,10 @@ FOLDED_TYPES = frozenset(
 )
 
 
+class AlerterStore(EventLog, ProjectorStates, Protocol):
+    """What the alerter does with the store: fold the event log, read the projectors' reported state."""
+
+
 class Alerter:
     """The alerter service's core: folds events into its state, raises and resolves incidents, notifies."""
 
@@ -68,12 +72,12 @@ class Alerter:
         self.metrics = metrics or AlerterMetrics()
         self.state = AlertState()
         self.started_at = clock()
-        self.store: Store | None = None
+        self.store: AlerterStore | None = None
         self.feed: OperatorFeed | None = None
         self.operator_poll_s = operator_poll_s
         self._dead_letters_seen: int | None = None
 
-    async def rebuild(self, store: Store) -> int:
+    async def rebuild(self, store: AlerterStore) -> int:
         """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
         store is kept to read the projector's state at each evaluation and the operators' alert events
         appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not

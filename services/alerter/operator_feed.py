@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contracts.envelope import Event
 from infrastructure.background import Repeating, every
 from infrastructure.store.alert_events_in_log import alert_event_in
-from infrastructure.store.port import Store, StoredEvent
+from infrastructure.store.port import EventLog, StoredEvent
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def operator_event(stored: StoredEvent) -> Event | None:
 class OperatorFeed:
     """Hands each operator event of the log to `handle` once, from `position` on."""
 
-    def __init__(self, store: Store, handle: Callable[[Event], Awaitable[None]]) -> None:
+    def __init__(self, store: EventLog, handle: Callable[[Event], Awaitable[None]]) -> None:
         self.store = store
         self.handle = handle
         self.position = 0

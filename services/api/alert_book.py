@@ -16,7 +16,7 @@ from contracts.codec import to_document
 from contracts.envelope import Event
 from domain.alert_incidents import BOOK_TYPES, IncidentBook
 from infrastructure.store.alert_events_in_log import alert_event_in
-from infrastructure.store.port import Store, StoredEvent
+from infrastructure.store.port import EventLog, StoredEvent
 
 # Positions re-read below the last one seen (a store may number events a little out of visible order);
 # the fold is idempotent.
@@ -30,7 +30,7 @@ def _book_event(stored: StoredEvent) -> Event | None:
 class AlertLog:
     """The incident book of this API process, caught up from the event log on each read."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: EventLog) -> None:
         self.store = store
         self.book = IncidentBook()
         self.position = 0
@@ -52,7 +52,7 @@ class AlertLog:
         await self.store.append_event(to_document(event))
 
 
-def alert_log(request: Request, store: Store) -> AlertLog:
+def alert_log(request: Request, store: EventLog) -> AlertLog:
     """The app's alert log reader, made on first use (one per app and store)."""
     existing = getattr(request.app.state, "alert_log", None)
     if isinstance(existing, AlertLog) and existing.store is store:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infrastructure.store.port import EventQuery, Store
+from infrastructure.store.port import EventLog, EventQuery
 
 # The latest notifications looked at: enough to see every configured channel (at most 20) a few times.
 RECENT_NOTIFICATIONS = 200
@@ -18,7 +18,7 @@ def failing_channels(notifications: Iterable[dict[str, Any]]) -> list[str]:
     return sorted(kind for kind, outcome in latest.items() if outcome == "failed")
 
 
-async def failing_alert_channels(store: Store) -> list[str]:
+async def failing_alert_channels(store: EventLog) -> list[str]:
     """The channel types whose latest notification finally failed (from the recent `AlertNotified` events)."""
     _, total = await store.list_events(EventQuery(type="AlertNotified", limit=1))
     offset = max(0, total - RECENT_NOTIFICATIONS)

@@ -20,7 +20,6 @@ from prometheus_client.registry import Collector
 
 from infrastructure.bus.port import Bus
 from infrastructure.store.platform_users_port import PlatformUserDirectory
-from infrastructure.store.port import Store
 from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
@@ -28,7 +27,7 @@ from services.api.auth_errors import install_auth_errors
 from services.api.authenticator import Authenticator
 from services.api.console import mount_console
 from services.api.cors import add_cors
-from services.api.dependencies import ApiContext
+from services.api.dependencies import ApiContext, ApiStore
 from services.api.docs import mount_docs
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
@@ -79,7 +78,7 @@ TAGS = [
 def create_app(
     *,
     settings: ApiSettings,
-    store: Store,
+    store: ApiStore,
     bus: Bus,
     users: UserStore,
     projector_lag: ProjectorLagProbe | None = None,

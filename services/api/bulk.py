@@ -25,7 +25,7 @@ from contracts.envelope import Command
 from contracts.events import TERMINAL_STATUSES
 from domain.records import ExecutionRecord
 from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.port import ExecutionQuery, Store
+from infrastructure.store.port import ExecutionQuery, ExecutionsReadModel
 from services.api.bulk_schemas import BulkAction, BulkProgress, BulkState
 
 logger = logging.getLogger(__name__)
@@ -60,14 +60,16 @@ def new_operation_id() -> str:
     return uuid.uuid4().hex
 
 
-async def runs_by_ids(store: Store, execution_ids: Sequence[str]) -> tuple[list[ExecutionRecord], int]:
+async def runs_by_ids(
+    store: ExecutionsReadModel, execution_ids: Sequence[str]
+) -> tuple[list[ExecutionRecord], int]:
     """The runs among `execution_ids` (duplicates once) and how many ids name no run."""
     unique = list(dict.fromkeys(execution_ids))
     found = await store.get_executions(unique)
     return [found[key] for key in unique if key in found], sum(1 for key in unique if key not in found)
 
 
-async def runs_matching(store: Store, query: ExecutionQuery) -> list[ExecutionRecord]:
+async def runs_matching(store: ExecutionsReadModel, query: ExecutionQuery) -> list[ExecutionRecord]:
     """Every run matching `query`'s filters; `SelectionTooLarge` over `MAX_BULK_RUNS`."""
     records: list[ExecutionRecord] = []
     offset = 0

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from infrastructure.bus.port import Bus
-from infrastructure.store.port import Store
+from infrastructure.store.port import (
+    EventLog,
+    ExecutionsReadModel,
+    HistoryReadModel,
+    JobsReadModel,
+    SchedulerStates,
+    StoreLifecycle,
+)
 from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
@@ -27,12 +34,19 @@ from services.api.stream_limits import StreamLimits
 LOGIN_PATH = "/api/auth/login"
 
 
+class ApiStore(
+    StoreLifecycle, EventLog, JobsReadModel, ExecutionsReadModel, HistoryReadModel, SchedulerStates, Protocol
+):
+    """What the API does with the store: read every read model and the event log, append the operators'
+    alert events, answer the readiness probe. It never writes a read model (the projector does)."""
+
+
 @dataclass(frozen=True)
 class ApiContext:
     """What the routes use; built once by `create_app` (which opens and closes none of it)."""
 
     settings: ApiSettings
-    store: Store
+    store: ApiStore
     bus: Bus
     users: UserStore
     metrics: ApiMetrics

@@ -8,14 +8,14 @@ from itertools import pairwise
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from infrastructure.store.port import Store
+from infrastructure.store.port import ExecutionsReadModel
 from services.api.schemas import ExecutionSummary, JobDurationSummary, OutcomeSeries, OutcomeWindow
 from services.api.summary_windows import day_boundaries, hour_boundaries
 from services.api.views import execution_out, iso
 
 
 async def _series(
-    store: Store, unit: Literal["hour", "day"], boundaries: list[datetime], zone: ZoneInfo
+    store: ExecutionsReadModel, unit: Literal["hour", "day"], boundaries: list[datetime], zone: ZoneInfo
 ) -> OutcomeSeries:
     counts = await store.execution_counts(boundaries)
     windows = [
@@ -35,7 +35,7 @@ async def _series(
     )
 
 
-async def execution_summary(store: Store, zone: ZoneInfo, now: datetime) -> ExecutionSummary:
+async def execution_summary(store: ExecutionsReadModel, zone: ZoneInfo, now: datetime) -> ExecutionSummary:
     """The overview's statistics at `now`: outcomes per hour and per day, durations, last runs."""
     hours, days = hour_boundaries(now, zone), day_boundaries(now, zone)
     durations = await store.job_durations(days[0], days[-1])

@@ -19,7 +19,7 @@ from domain.scheduling.definitions import (
     default_policy,
 )
 from domain.triggers import spec_from_legacy_text
-from infrastructure.store.port import Store
+from infrastructure.store.port import JobsReadModel
 from services.api.job_definition_schemas import JobDefinitionOut
 from services.api.read_your_writes import Applied
 from services.api.views import iso
@@ -99,7 +99,7 @@ def takes_date_range(kind: str, accepted: list[str]) -> bool:
     return kind == CANARY_JOB_ID or bool(DATE_PARAMETERS & set(accepted))
 
 
-def job_version_shown(store: Store, job_id: str, version: int, *, deleted: bool = False) -> Applied:
+def job_version_shown(store: JobsReadModel, job_id: str, version: int, *, deleted: bool = False) -> Applied:
     """The read model shows the job at `version` or later (deleted or not, as asked)."""
 
     async def check() -> bool:

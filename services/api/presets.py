@@ -19,7 +19,7 @@ from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging
 from infrastructure.settings import CommonSettings
-from infrastructure.store.port import Store
+from infrastructure.store.port import JobsReadModel
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ PRESETS: dict[str, tuple[str, str]] = {
 }
 
 
-async def seed_presets(store: Store, bus: Bus, *, producer: str = "api.presets") -> list[str]:
+async def seed_presets(store: JobsReadModel, bus: Bus, *, producer: str = "api.presets") -> list[str]:
     """Publish the preset metadata of every existing job that has none; returns the job ids sent."""
     commands = [
         UpdateJobMetadata(

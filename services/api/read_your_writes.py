@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from domain.records import ExecutionRecord
-from infrastructure.store.port import Store, StoreUnavailable
+from infrastructure.store.port import ExecutionsReadModel, JobsReadModel, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def applied_within(is_applied: Applied, budget_s: float) -> bool:
         pause = min(pause * PAUSE_GROWTH, LONGEST_PAUSE_S)
 
 
-def job_paused(store: Store, job_id: str, *, paused: bool) -> Applied:
+def job_paused(store: JobsReadModel, job_id: str, *, paused: bool) -> Applied:
     """A check that the read models show the job paused (or resumed, with `paused=False`)."""
 
     async def check() -> bool:
@@ -57,7 +57,9 @@ def job_paused(store: Store, job_id: str, *, paused: bool) -> Applied:
     return check
 
 
-def metadata_shown(store: Store, job_id: str, display_name: str | None, description: str | None) -> Applied:
+def metadata_shown(
+    store: JobsReadModel, job_id: str, display_name: str | None, description: str | None
+) -> Applied:
     """A check that the read models show the job's new display name and description."""
 
     async def check() -> bool:
@@ -72,7 +74,9 @@ def metadata_shown(store: Store, job_id: str, display_name: str | None, descript
     return check
 
 
-def execution_shown(store: Store, execution_id: str, shown: Callable[[ExecutionRecord], bool]) -> Applied:
+def execution_shown(
+    store: ExecutionsReadModel, execution_id: str, shown: Callable[[ExecutionRecord], bool]
+) -> Applied:
     """The execution is listed and `shown` holds for it."""
 
     async def check() -> bool:
@@ -82,7 +86,7 @@ def execution_shown(store: Store, execution_id: str, shown: Callable[[ExecutionR
     return check
 
 
-def execution_gone(store: Store, execution_id: str) -> Applied:
+def execution_gone(store: ExecutionsReadModel, execution_id: str) -> Applied:
     """A check that the read models no longer show the execution."""
 
     async def check() -> bool:

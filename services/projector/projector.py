@@ -22,6 +22,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from contracts.codec import to_document
 from contracts.envelope import Event, Message, utc_now
@@ -31,7 +32,14 @@ from domain.read_model import fold_events, needed_keys
 from infrastructure.background import Repeating, every
 from infrastructure.bus.delivery import dead_lettered
 from infrastructure.bus.port import Reject
-from infrastructure.store.port import RetentionCutoffs, Store, StoreUnavailable
+from infrastructure.store.port import (
+    EventLog,
+    ProjectorStates,
+    ReadModelWriter,
+    Retention,
+    RetentionCutoffs,
+    StoreUnavailable,
+)
 from services.projector.stats import ProjectionStats
 
 logger = logging.getLogger(__name__)
@@ -41,12 +49,17 @@ NOT_STORED = (SchedulerHeartbeat, WorkerHeartbeat)
 RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # then every 5 s until the store answers
 
 
+class ProjectorStore(EventLog, ReadModelWriter, Retention, ProjectorStates, Protocol):
+    """What the projector does with the store: append events, fold them into the read models, apply
+    retention and report its own state."""
+
+
 class Projector:
     """Appends each event once to the event store and folds it into the read models, a batch at a time."""
 
     def __init__(
         self,
-        store: Store,
+        store: ProjectorStore,
         *,
         projector_id: str = "projector",
         state_interval_s: float = 5.0,

@@ -1,7 +1,7 @@
 """`python -m services.projector replay [--verify]`: rebuild every read model from the event store.
 
 The events are read in store order, decoded (old versions upcast), folded in memory a batch at a time and
-written into fresh tables/collections beside the live ones (`Store.begin_rebuild`). Then either they are
+written into fresh tables/collections beside the live ones (`Rebuilds.begin_rebuild`). Then either they are
 swapped in (atomically, after a last catch-up with the events stored meanwhile), or, with `--verify`, they
 are compared with the live ones: the differences are printed, the exit status is 1 if there are any, and
 the live read models are left as they were. Stored events that cannot be decoded (an unknown type, say) are
@@ -20,16 +20,28 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from infrastructure.adapters import make_store
 from infrastructure.settings import CommonSettings
-from infrastructure.store.port import Difference, ReplayInProgress, Store
+from infrastructure.store.port import (
+    Difference,
+    EventLog,
+    ReadModelWriter,
+    Rebuilds,
+    ReplayInProgress,
+    Retention,
+)
 from services.projector.progress import ProgressBar
 from services.projector.replay_fold import ReplayFolder, Skipped
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 10_000
+
+
+class ReplayStore(EventLog, Rebuilds, ReadModelWriter, Retention, Protocol):
+    """What a replay does with the store: read the event log into a rebuild, then (stores without a lock
+    across the swap) fold the events stored meanwhile into the live read models once more."""
 
 
 @dataclass
@@ -50,7 +62,7 @@ class ReplayResult:
 
 
 async def replay(
-    store: Store,
+    store: ReplayStore,
     *,
     verify: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -87,7 +99,7 @@ async def replay(
     return result
 
 
-async def _apply_to_live(store: Store, after: int, batch_size: int) -> None:
+async def _apply_to_live(store: ReplayStore, after: int, batch_size: int) -> None:
     """Events the projector may have applied to the old read models during a swap without a lock: applied
     to the new ones once more (a second application changes nothing)."""
     live = ReplayFolder(store, fresh=False)

@@ -10,25 +10,19 @@ reads every record a batch needs, as the projector does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from contracts.codec import MessageRejected, decode_current_event, from_document
 from contracts.envelope import Event
 from contracts.events import RetentionApplied
-from domain.read_model import ReadModelChanges, ReadModelView, fold_events, needed_keys
-from infrastructure.store.port import RetentionCutoffs, StoredEvent
+from domain.read_model import ReadModelView, fold_events, needed_keys
+from infrastructure.store.port import ReadModelWriter, RetentionCutoffs, StoredEvent
 
 
-class FoldTarget(Protocol):
+class FoldTarget(ReadModelWriter, Protocol):
     """Where a folder writes: a `ReadModelRebuild`, or the live read models of a `Store`."""
-
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """The records and tombstones the target holds of these executions and jobs."""
-
-    async def apply_changes(self, changes: ReadModelChanges) -> None:
-        """Write a batch's changes to the target."""
 
     async def prune(self, cutoffs: RetentionCutoffs) -> object:
         """Apply retention to the target's read models."""

@@ -11,8 +11,8 @@ from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
-from infrastructure.store.port import Store
 from services.scheduler.catalogue import load_definitions
+from services.scheduler.desk import SchedulerReads
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_scheduler(
-    settings: SchedulerSettings, *, bus: Bus, store: Store, claims: RunClaims, scheduler_id: str
+    settings: SchedulerSettings, *, bus: Bus, store: SchedulerReads, claims: RunClaims, scheduler_id: str
 ) -> SchedulerService:
     """The scheduler from its settings (used by this process and by the embedded mode).
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from contracts.envelope import Message
 from contracts.events import (
@@ -28,7 +29,7 @@ from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState, evolve, forgotten
 from infrastructure.bus.port import Bus, Reject
 from infrastructure.store.claims_port import RunClaims
-from infrastructure.store.port import Store
+from infrastructure.store.port import ExecutionsReadModel, JobsReadModel
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.settings import SchedulerSettings
 
@@ -37,12 +38,17 @@ logger = logging.getLogger(__name__)
 _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunScheduled)
 
 
+class SchedulerReads(JobsReadModel, ExecutionsReadModel, Protocol):
+    """What the scheduler does with the store: read the jobs and executions the projector folded (it
+    writes nothing there: its decisions are events)."""
+
+
 @dataclass
 class Desk:
     """The leader's shared desk: adapters, catalogue, settings, clocks and the decider's current state."""
 
     bus: Bus
-    store: Store
+    store: SchedulerReads
     claims: RunClaims
     definitions: dict[str, JobDefinition]
     settings: SchedulerSettings

@@ -22,9 +22,8 @@ from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.process import health_line
 from infrastructure.store.claims_port import LocalRunClaims, RunClaims
-from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.desk import Desk
+from services.scheduler.desk import Desk, SchedulerReads
 from services.scheduler.office import Office
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
@@ -47,7 +46,7 @@ class SchedulerService:
         self,
         *,
         bus: Bus,
-        store: Store,
+        store: SchedulerReads,
         election: LeaderElection,
         definitions: Mapping[str, JobDefinition],
         settings: SchedulerSettings,
