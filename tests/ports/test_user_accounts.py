@@ -18,6 +18,7 @@ CREATED = datetime(2024, 3, 1, 8, 0, 0, 125000, tzinfo=UTC)
 
 
 def account(username: str, **changes: Any) -> UserRecord:
+    """A viewer account created at `CREATED`, with `changes`."""
     fields: dict[str, Any] = {
         "username": username,
         "password_hash": f"$argon2id$hash-of-{username}",
