@@ -27,11 +27,13 @@ from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import (
     EventQuery,
     ExecutionQuery,
+    HistoryQuery,
     ReadModelChanges,
     RetentionCutoffs,
     StoreUnavailable,
 )
 from tests.mongo_emulation import emulated_client
+from tests.ports.conftest_mongo import mongodb_backend, mongodb_database
 from tests.ports.conftest_store import T0, event_document, execution_record, history_record
 from tests.store_writes import delete_execution, put_execution
 from tests.waiting import wait_until
@@ -325,6 +327,67 @@ async def test_on_a_replica_set_positions_and_events_are_written_in_one_transact
         "scheduler_events_counts",
     }
     assert [entry[1] for entry in client.log].count("insert_many") == 1, "one insert for the batch"
+
+
+class StandaloneDatabase(ReplicaSetDatabase):
+    """The emulated database as a standalone server: `hello` names no replica set."""
+
+    async def command(self, name: str) -> dict[str, Any]:
+        return {"isWritablePrimary": True} if name == "hello" else {"ok": 1.0}
+
+
+class StandaloneClient(ReplicaSetClient):
+    """A client whose server has no transactions: a session started anyway would be a bug."""
+
+    def __getitem__(self, name: str) -> StandaloneDatabase:
+        return StandaloneDatabase(self._client[name], self.log, self._fail)
+
+    def start_session(self) -> FakeSession:
+        raise AssertionError("a standalone server has no transactions: no session may be started")
+
+
+async def test_on_a_standalone_server_an_execution_and_its_history_line_are_written_sessionless() -> None:
+    client = StandaloneClient()
+    store = await opened(client)
+    assert not store.transactions
+    client.log.clear()
+
+    await store.apply_changes(
+        ReadModelChanges(executions={"x-1": execution_record("x-1")}, history={"h-1": history_record("h-1")})
+    )
+
+    writes = [(collection, session) for collection, method, session in client.log if method in WRITES]
+    assert {collection for collection, _ in writes} >= {"scheduler_executions", "scheduler_history"}
+    assert all(session is None for _, session in writes)
+    assert await store.get_execution("x-1") == execution_record("x-1")
+    assert (await store.list_history(HistoryQuery()))[0] == [history_record("h-1")]
+
+
+@pytest.mark.parametrize("backend", [mongodb_backend()])
+async def test_an_execution_and_its_history_line_are_one_transaction_exactly_when_the_server_has_them(
+    backend: str,
+) -> None:
+    async with mongodb_database(backend, "test_transactions") as (client, database):
+        store = MongoStore(client, database)
+        await store.open()
+        try:
+            if backend == "mongodb-real":
+                hello = await client[database].command("hello")
+                expected = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+            else:
+                expected = False  # the emulation is a standalone server
+            assert store.transactions == expected
+
+            await store.apply_changes(
+                ReadModelChanges(
+                    executions={"x-1": execution_record("x-1")}, history={"h-1": history_record("h-1")}
+                )
+            )
+
+            assert await store.get_execution("x-1") == execution_record("x-1")
+            assert (await store.list_history(HistoryQuery()))[0] == [history_record("h-1")]
+        finally:
+            await store.close()
 
 
 async def test_a_step_down_during_a_batch_is_reported_unavailable_for_the_projector_to_retry() -> None:
