@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -89,13 +89,23 @@ class Desk:
 
     async def publish(self, messages: tuple[Message, ...]) -> None:
         """Publish together; decisions are folded first, the rest once confirmed."""
+        await self.publish_folded(messages, self.fold_decided(messages))
+
+    def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
+        """Fold the decisions among `messages` now (before anything is awaited) and return them: what
+        `publish_folded` forgets again if they cannot be published."""
         first = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:
             self.fold(message)
+        return first
+
+    async def publish_folded(self, messages: Sequence[Message], folded: Sequence[Message]) -> None:
+        """Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
+        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed."""
         try:
             await self.bus.publish_many(messages)
         except BaseException:
-            for message in first:
+            for message in folded:
                 execution_id = getattr(message, "execution_id", None)
                 if execution_id is not None:
                     self.state = forgotten(self.state, execution_id)
