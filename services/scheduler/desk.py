@@ -30,6 +30,7 @@ from infrastructure.bus.port import Bus, Reject
 from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
+from services.scheduler.lookups import ExecutionLookups
 from services.scheduler.settings import SchedulerSettings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ class Desk:
     wall: Callable[[], datetime]
     mono: Callable[[], float] = time.monotonic
     state: SchedulerState = field(default_factory=SchedulerState)
+    lookups: ExecutionLookups = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lookups = ExecutionLookups(self.store)
 
     def now(self) -> Now:
         """One reading of both clocks."""
@@ -69,7 +74,7 @@ class Desk:
         execution_id = message.execution_id
         if execution_id in self.state.runs or self.state.outcome(execution_id) is not None:
             return None
-        record = await self.store.get_execution(execution_id)
+        record = await self.lookups.get(execution_id)
         if isinstance(message, RunScheduled):  # a late duplicate of a one-off run released since
             return record.status if record is not None and record.status != "scheduled" else None
         return record.status if record is not None and record.status in TERMINAL_STATUSES else None
