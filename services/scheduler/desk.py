@@ -99,7 +99,7 @@ class Desk:
     def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
         """Fold the decisions among `messages` now (before anything is awaited) and return them: what
         `publish_folded` forgets again if they cannot be published."""
-        first = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
+        first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:
             self.fold(message)
         return first
