@@ -248,6 +248,15 @@ class Store(Protocol):
         """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
         (one query per table)."""
 
+    async def store_batch(
+        self,
+        documents: Sequence[dict[str, Any]],
+        changes_of: Callable[[ReadModelView], ReadModelChanges],
+        keys: tuple[Collection[str], Collection[str]],
+    ) -> int:
+        """Append events (as `append_events`) and write what `changes_of` makes of the records `keys`
+        (execution ids, job ids) name, together (SQLite: one transaction); how many events were new."""
+
     async def put_history(self, record: HistoryRecord) -> None: ...
 
     async def put_scheduler_state(self, record: SchedulerStateRecord) -> None: ...

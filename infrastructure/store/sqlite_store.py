@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -248,6 +248,15 @@ class SQLiteStore:
         """The records and tombstones of these executions and jobs in the live read models."""
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
+
+    async def store_batch(
+        self,
+        documents: Sequence[dict[str, Any]],
+        changes_of: Callable[[ReadModelView], ReadModelChanges],
+        keys: tuple[Collection[str], Collection[str]],
+    ) -> int:
+        with unavailable_reported(self._path):
+            return await sqlite_batch.store_batch(self._db(), documents, changes_of, keys)
 
     async def delete_execution(self, execution_id: str) -> None:
         """Delete one execution record."""

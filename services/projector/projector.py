@@ -122,8 +122,10 @@ class Projector:
         if not events:
             return
         documents = [to_document(event) for event in events if not isinstance(event, NOT_STORED)]
-        stored = await self._store.append_events(documents)
-        await self.apply_batch(events)
+        keys = needed_keys(events)
+        stored = await self._store.store_batch(
+            documents, lambda view: fold_events(view, events), (keys.execution_ids, keys.job_ids)
+        )
         self.stats.runs.apply(events)  # once applied; it counts each execution's facts once
         self.stats.stored += stored
         self.stats.duplicates += len(documents) - stored
