@@ -255,6 +255,7 @@ class SQLiteStore:
         changes_of: Callable[[ReadModelView], ReadModelChanges],
         keys: tuple[Collection[str], Collection[str]],
     ) -> int:
+        """Append the events and write their read-model changes in one transaction."""
         with unavailable_reported(self._path):
             return await sqlite_batch.store_batch(self._db(), documents, changes_of, keys)
 
