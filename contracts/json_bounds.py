@@ -66,10 +66,13 @@ def raw_depth(text: bytes | str) -> int:
 
 def check_text(text: bytes | str, limits: JsonLimits = INPUT_LIMITS) -> None:
     """Size and depth of JSON text, before it is parsed."""
-    size = len(text.encode() if isinstance(text, str) else text)
+    data = text.encode() if isinstance(text, str) else text
+    size = len(data)
     if size > limits.max_bytes:
         raise JsonOutOfBounds(f"JSON larger than {limits.max_bytes} bytes ({size})")
-    depth = raw_depth(text)
+    if data.count(b"[") + data.count(b"{") <= limits.max_depth:
+        return  # no deeper than its opening brackets (those in strings counted too): nearly every message
+    depth = raw_depth(data)
     if depth > limits.max_depth:
         raise JsonOutOfBounds(f"JSON nested deeper than {limits.max_depth} levels ({depth})")
 

@@ -10,7 +10,7 @@ read-model changes is one transaction on a replica set (`mongo_client.in_transac
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -228,6 +228,18 @@ class MongoStore:
     async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
         """The records and tombstones of these executions and jobs in the live read models."""
         return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids)
+
+    async def store_batch(
+        self,
+        documents: Sequence[dict[str, Any]],
+        changes_of: Callable[[ReadModelView], ReadModelChanges],
+        keys: tuple[Collection[str], Collection[str]],
+    ) -> int:
+        """Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
+        failed is appended again harmlessly when it is handed over again)."""
+        stored = await self.append_events(documents)
+        await self.apply_changes(changes_of(await self.load_view(*keys)))
+        return stored
 
     # --- read models: reads ----------------------------------------------------------------------
     async def _get(self, collection: str, model: type[RecordT], key: str) -> RecordT | None:

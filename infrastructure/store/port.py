@@ -347,10 +347,24 @@ class Rebuilds(Protocol):
         empty read models to replay into (left-overs of an earlier replay are dropped first)."""
 
 
+class BatchWriter(Protocol):
+    """Appending a batch of events and folding it into the read models together (the projector)."""
+
+    async def store_batch(
+        self,
+        documents: Sequence[dict[str, Any]],
+        changes_of: Callable[[ReadModelView], ReadModelChanges],
+        keys: tuple[Collection[str], Collection[str]],
+    ) -> int:
+        """Append events (as `append_events`) and write what `changes_of` makes of the records `keys`
+        (execution ids, job ids) name, together (SQLite: one transaction); how many events were new."""
+
+
 class Store(
     StoreLifecycle,
     EventLog,
     ReadModelWriter,
+    BatchWriter,
     JobsReadModel,
     ExecutionsReadModel,
     HistoryReadModel,

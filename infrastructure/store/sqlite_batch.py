@@ -1,15 +1,19 @@
 """Batch appends to the SQLite event store: many rows per statement (`executemany`), one transaction per
-batch (the read models' batch writes are in `sqlite_read_models`)."""
+batch (the read models' batch writes are in `sqlite_read_models`); `store_batch` appends a batch and writes
+the read-model changes it makes in one transaction (the projector's path)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import aiosqlite
 
+from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import as_utc_key
 from infrastructure.store.documents import encode_event_document, event_fields
+from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.sqlite_read_models import load_view, write_changes
 from infrastructure.store.sqlite_schema import INSERT_EVENT
 
 
@@ -49,3 +53,28 @@ async def append_events(connection: aiosqlite.Connection, documents: Sequence[di
         await connection.rollback()
         raise
     return connection.total_changes - before
+
+
+async def store_batch(
+    connection: aiosqlite.Connection,
+    documents: Sequence[dict[str, Any]],
+    changes_of: Callable[[ReadModelView], ReadModelChanges],
+    keys: tuple[Collection[str], Collection[str]],
+) -> int:
+    """Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
+    job ids) name, in one transaction; how many documents were new."""
+    rows = event_rows(documents)  # validates every envelope before anything is written
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        before = connection.total_changes
+        if rows:
+            await connection.executemany(INSERT_EVENT, rows)
+        stored = connection.total_changes - before
+        changes = changes_of(await load_view(connection, LIVE, *keys))
+        if changes:
+            await write_changes(connection, LIVE, changes, "scheduler_state")
+        await connection.commit()
+    except BaseException:
+        await connection.rollback()
+        raise
+    return stored

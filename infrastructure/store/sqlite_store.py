@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -226,6 +226,16 @@ class SQLiteStore:
         """The records and tombstones of these executions and jobs in the live read models."""
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
+
+    async def store_batch(
+        self,
+        documents: Sequence[dict[str, Any]],
+        changes_of: Callable[[ReadModelView], ReadModelChanges],
+        keys: tuple[Collection[str], Collection[str]],
+    ) -> int:
+        """Append the events and write their read-model changes in one transaction."""
+        with unavailable_reported(self._path):
+            return await sqlite_batch.store_batch(self._db(), documents, changes_of, keys)
 
     # --- read models: reads ----------------------------------------------------------------------
     async def get_job(self, job_id: str) -> JobRecord | None:

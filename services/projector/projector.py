@@ -33,6 +33,7 @@ from infrastructure.background import Repeating, every
 from infrastructure.bus.delivery import dead_lettered
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import (
+    BatchWriter,
     EventLog,
     ProjectorStates,
     ReadModelWriter,
@@ -49,7 +50,7 @@ NOT_STORED = (SchedulerHeartbeat, WorkerHeartbeat)
 RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # then every 5 s until the store answers
 
 
-class ProjectorStore(EventLog, ReadModelWriter, Retention, ProjectorStates, Protocol):
+class ProjectorStore(EventLog, ReadModelWriter, BatchWriter, Retention, ProjectorStates, Protocol):
     """What the projector does with the store: append events, fold them into the read models, apply
     retention and report its own state."""
 
@@ -135,8 +136,10 @@ class Projector:
         if not events:
             return
         documents = [to_document(event) for event in events if not isinstance(event, NOT_STORED)]
-        stored = await self._store.append_events(documents)
-        await self.apply_batch(events)
+        keys = needed_keys(events)
+        stored = await self._store.store_batch(
+            documents, lambda view: fold_events(view, events), (keys.execution_ids, keys.job_ids)
+        )
         self.stats.runs.apply(events)  # once applied; it counts each execution's facts once
         self.stats.stored += stored
         self.stats.duplicates += len(documents) - stored

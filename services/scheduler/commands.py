@@ -28,7 +28,7 @@ async def facts_for(desk: Desk, command: Command, triggers: dict[str, Trigger]) 
     job = desk.definitions.get(job_id) if job_id is not None else None
     record = None
     if execution_id is not None:
-        record = await desk.store.get_execution(execution_id)
+        record = await desk.lookups.get(execution_id)
     next_run_time = None
     if isinstance(command, ResumeJob) and job_id in triggers:
         next_run_time = triggers[job_id].next_after(desk.now().wall)

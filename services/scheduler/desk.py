@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -31,6 +31,7 @@ from infrastructure.bus.port import Bus, Reject
 from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.port import ExecutionsReadModel, JobsReadModel
 from services.scheduler.definitions import JobDefinition
+from services.scheduler.lookups import ExecutionLookups
 from services.scheduler.settings import SchedulerSettings
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ class Desk:
     wall: Callable[[], datetime]
     mono: Callable[[], float] = time.monotonic
     state: SchedulerState = field(default_factory=SchedulerState)
+    lookups: ExecutionLookups = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lookups = ExecutionLookups(self.store)
 
     def now(self) -> Now:
         """One reading of both clocks."""
@@ -75,7 +80,7 @@ class Desk:
         execution_id = message.execution_id
         if execution_id in self.state.runs or self.state.outcome(execution_id) is not None:
             return None
-        record = await self.store.get_execution(execution_id)
+        record = await self.lookups.get(execution_id)
         if isinstance(message, RunScheduled):  # a late duplicate of a one-off run released since
             return record.status if record is not None and record.status != "scheduled" else None
         return record.status if record is not None and record.status in TERMINAL_STATUSES else None
@@ -95,13 +100,23 @@ class Desk:
 
     async def publish(self, messages: tuple[Message, ...]) -> None:
         """Publish together; decisions are folded first, the rest once confirmed."""
-        first = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
+        await self.publish_folded(messages, self.fold_decided(messages))
+
+    def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
+        """Fold the decisions among `messages` now (before anything is awaited) and return them: what
+        `publish_folded` forgets again if they cannot be published."""
+        first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:
             self.fold(message)
+        return first
+
+    async def publish_folded(self, messages: Sequence[Message], folded: Sequence[Message]) -> None:
+        """Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
+        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed."""
         try:
             await self.bus.publish_many(messages)
         except BaseException:
-            for message in first:
+            for message in folded:
                 execution_id = getattr(message, "execution_id", None)
                 if execution_id is not None:
                     self.state = forgotten(self.state, execution_id)

@@ -1,11 +1,22 @@
-"""One fire, carried out: look up whether its execution exists, ask the decider, publish what it says."""
+"""Fires, carried out: look up whether their executions exist, ask the decider, publish what it says.
+
+A burst of fires (every job due at one instant: the clock delivers them in one go) is decided with one
+store lookup for all of its executions and published as one batch of confirmed messages; each decision is
+folded into the state before the next fire is decided, so the overlap policy sees the runs of the burst.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+
+from contracts.envelope import Message
 from domain.scheduling.decide import decide_fire
 from domain.scheduling.fire import Fire
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
+
+logger = logging.getLogger(__name__)
 
 
 async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
@@ -20,3 +31,33 @@ async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
         recorded=record.status if record is not None else None,
     )
     await desk.carry_out(decision, job_id=job.job_id, execution_id=fire.execution_id)
+
+
+async def carry_out_fires(desk: Desk, fires: Sequence[tuple[JobDefinition, Fire]]) -> None:
+    """Decide a burst of fires (one store lookup for all) and publish what they become together.
+
+    `BusUnavailable` when the batch is not confirmed: its runs are forgotten again, as for one fire."""
+    if not fires:
+        return
+    records = await desk.store.get_executions({fire.execution_id for _, fire in fires})
+    messages: list[Message] = []
+    folded: list[Message] = []
+    for job, fire in fires:
+        record = records.get(fire.execution_id)
+        decision = decide_fire(
+            desk.state,
+            job,
+            fire,
+            desk.now(),
+            producer=desk.producer,
+            recorded=record.status if record is not None else None,
+        )
+        if decision.claim is not None:  # never for a fire today; kept correct should one ever claim
+            await desk.carry_out(decision, job_id=job.job_id, execution_id=fire.execution_id)
+            continue
+        if decision.log is not None:
+            logger.info(decision.log, extra={"job_id": job.job_id, "execution_id": fire.execution_id})
+        folded.extend(desk.fold_decided(decision.messages))
+        messages.extend(decision.messages)
+    if messages:
+        await desk.publish_folded(messages, folded)

@@ -18,6 +18,7 @@ from contracts.events import JobRegistered, JobScheduled
 from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
 from domain.records import ExecutionRecord
 from domain.scheduling.definitions import instants_current
+from domain.scheduling.fire import Fire
 from domain.scheduling.instants import downtime_fires, stalled_fires
 from domain.scheduling.job import Trigger
 from domain.scheduling.state import loaded
@@ -27,7 +28,7 @@ from services.scheduler import commands, dependencies
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
-from services.scheduler.firing import carry_out_fire
+from services.scheduler.firing import carry_out_fire, carry_out_fires
 from services.scheduler.job_editing import (
     DEFINITION_COMMANDS,
     JobEditor,
@@ -65,6 +66,7 @@ class Office:
         self._one_offs = OneOffTimer(desk)
         self._ordered = KeyedLocks()
         self.downstreams = dependencies.downstreams_of(desk.definitions)
+        self._due: list[tuple[str, list[datetime], int]] = []  # gathered by `_on_due`, fired together
 
     @property
     def paused_count(self) -> int:
@@ -232,30 +234,45 @@ class Office:
             await carry_out_fire(desk, definition, fire)
 
     def _on_due(self, job_id: str, instants: list[datetime]) -> None:
+        """Gather what the clock hands over in one go (every job due at one instant): one task decides and
+        publishes the burst as one batch once the clock is done, so the timer never waits on I/O."""
         definition = self.desk.definitions.get(job_id)
         if definition is not None:  # the version the instants were computed under
-            self._spawn(self._fire(job_id, instants, definition.version))
+            self._due.append((job_id, instants, definition.version))
+            if len(self._due) == 1:
+                self._spawn(self._fire_due())
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _fire(self, job_id: str, instants: list[datetime], version: int) -> None:
+    async def _fire_due(self) -> None:
+        """Decide and publish every fire gathered by `_on_due` as one batch, then the jobs' next instants."""
         desk = self.desk
-        definition = desk.definitions.get(job_id)
-        if definition is None or not instants_current(version, definition.version):
-            # Instants of a trigger an edit (or a deletion) replaced before they were decided: never fired.
-            logger.info("instants of a replaced definition of %s dropped", job_id, extra={"job_id": job_id})
-            return
+        due, self._due = self._due, []
+        fires: list[tuple[JobDefinition, Fire]] = []
+        job_ids: list[str] = []
+        for job_id, instants, version in due:
+            definition = desk.definitions.get(job_id)
+            if definition is None or not instants_current(version, definition.version):
+                # Instants of a trigger an edit (or a deletion) replaced before they were decided: dropped.
+                logger.info(
+                    "instants of a replaced definition of %s dropped", job_id, extra={"job_id": job_id}
+                )
+                continue
+            fires.extend((definition, fire) for fire in stalled_fires(definition, instants))
+            job_ids.append(job_id)
         try:
-            for fire in stalled_fires(definition, instants):
-                await carry_out_fire(desk, definition, fire)
-            next_run_time = self.clock.next_run_time(job_id)
-            await desk.publish(
-                (JobScheduled(producer=desk.producer, job_id=job_id, next_run_time=next_run_time),)
+            await carry_out_fires(desk, fires)
+            scheduled = tuple(
+                JobScheduled(
+                    producer=desk.producer, job_id=job_id, next_run_time=self.clock.next_run_time(job_id)
+                )
+                for job_id in job_ids
             )
+            await desk.publish(scheduled)
         except BusUnavailable as error:  # accounted for when office is taken again (catch-up)
-            logger.warning("could not publish a fire: %s", error, extra={"job_id": job_id})
+            logger.warning("could not publish %d fire(s): %s", len(fires), error, extra={"job_ids": job_ids})
         except Exception:
-            logger.exception("could not publish a fire", extra={"job_id": job_id})
+            logger.exception("could not publish %d fire(s)", len(fires), extra={"job_ids": job_ids})

@@ -1,5 +1,9 @@
 """What a worker reports (run events, heartbeats), published in order and held while the bus is away.
 
+Everything goes through one flusher task that publishes what is pending as one batch (in order, on one
+channel: the broker keeps that order) and waits for the confirms together: the events of concurrent runs,
+or a run's `JobStarted` and its outcome, cost one round trip to the broker, not one each.
+
 A run never fails because the broker is gone: its events wait here, in order, and are published once the
 broker is back, each with its own `message_id` (a publish whose confirm was lost and is sent again is
 stored once by the projector). The buffer is bounded: when full, the oldest `Progress` goes first, then the
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from itertools import islice
 
 from contracts.envelope import Event
 from contracts.events import Progress, WorkerHeartbeat
@@ -19,6 +24,7 @@ from infrastructure.bus.port import Bus, BusUnavailable
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 10_000
+MAX_BATCH = 256  # events published (and confirmed) together at most
 RETRY_DELAYS_S = (0.2, 0.5, 1.0, 1.0)  # then every second until the broker answers
 
 
@@ -30,22 +36,25 @@ class Outbox:
         self._limit = max(1, limit)
         self._pending: deque[Event] = deque()
         self._flusher: asyncio.Task[None] | None = None
+        # Callers of `publish` waiting for their event to be confirmed (or held: the bus is away).
+        self._waiters: list[tuple[Event, asyncio.Future[None]]] = []
         self.dropped_progress = 0
 
     @property
     def pending(self) -> int:
-        """How many events wait to be published."""
+        """Events not confirmed yet (being published, or held while the bus is away)."""
         return len(self._pending)
 
     async def publish(self, event: Event) -> None:
-        """Publish now if nothing waits and the bus takes it; otherwise hold it (never raises
-        `BusUnavailable`)."""
-        if not self._pending:
-            try:
-                await self._bus.publish(event)
-                return
-            except BusUnavailable as error:
-                logger.debug("held %s: %s", event.type, error)
+        """Publish with whatever else is pending; returns once confirmed, or held because the bus is away
+        (never raises `BusUnavailable`)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append((event, waiter))
+        self.send(event)
+        await waiter
+
+    def send(self, event: Event) -> None:
+        """Queue `event` to be published after everything queued before it, without waiting."""
         self._hold(event)
 
     def _hold(self, event: Event) -> None:
@@ -73,18 +82,37 @@ class Outbox:
     async def _flush(self) -> None:
         attempt = 0
         while self._pending:
-            event = self._pending[0]
+            batch = list(islice(self._pending, MAX_BATCH))
             try:
-                await self._bus.publish(event)
-            except BusUnavailable:
+                await self._bus.publish_many(batch)
+            except BaseException as error:
+                self._release(everyone=True)  # held (the bus is away) or not publishable: runs go on
+                if not isinstance(error, BusUnavailable):
+                    raise
+                logger.debug("held %d event(s): %s", len(self._pending), error)
                 await asyncio.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
                 attempt += 1
                 continue
             attempt = 0
-            self._forget(event)
+            for event in batch:
+                self._forget(event)
+            self._release(everyone=False)
         if self.dropped_progress:
             logger.info("outbox flushed (%d progress events dropped while full)", self.dropped_progress)
             self.dropped_progress = 0
+
+    def _release(self, *, everyone: bool) -> None:
+        """Let the callers of `publish` go on: every one (their events are held), or those whose events
+        are not pending any more (confirmed, or dropped while the outbox was full)."""
+        if everyone:
+            waiters, self._waiters = self._waiters, []
+        else:
+            pending = {id(event) for event in self._pending}
+            waiters = [(event, waiter) for event, waiter in self._waiters if id(event) not in pending]
+            self._waiters = [(event, waiter) for event, waiter in self._waiters if id(event) in pending]
+        for _, waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _forget(self, event: Event) -> None:
         """Remove a published event (by identity: it may have been dropped meanwhile)."""
@@ -108,5 +136,6 @@ class Outbox:
         if self._flusher is not None:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)
+        self._release(everyone=True)
         if self._pending:
             logger.warning("%d worker event(s) not published before the stop", len(self._pending))

@@ -215,7 +215,9 @@ class Worker:
         run = context.run
         started_at = self._clock()
         try:
-            await self.outbox.publish(
+            # Not waited for: the outbox publishes it before anything the run sends after it (its outcome
+            # is confirmed together with it), as it does when the broker is away and it is held.
+            self.outbox.send(
                 JobStarted(
                     **context.envelope(),
                     job_name=run.job_name,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.read_model import ReadModelView
 from domain.records import SchedulerStateRecord
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import (
@@ -64,6 +65,23 @@ async def test_append_event_stores_each_message_id_once(store: Store) -> None:
 
     assert await store.count_events() == 1
     assert await store.list_events(EventQuery()) == ([document], 1)
+
+
+async def test_store_batch_appends_and_applies_what_the_records_make_of_it(store: Store) -> None:
+    await put_execution(store, execution_record("x-1", status="queued"))
+    documents = [event_document("m-1", execution_id="x-1"), event_document("m-2", execution_id="x-2")]
+    seen: list[ReadModelView] = []
+
+    def changes_of(view: ReadModelView) -> ReadModelChanges:
+        seen.append(view)
+        return ReadModelChanges(executions={"x-1": execution_record("x-1", status="success")})
+
+    assert await store.store_batch(documents, changes_of, (["x-1", "x-2"], [])) == 2
+    assert set(seen[0].executions) == {"x-1"}  # the records the keys name, as they were
+    assert await store.store_batch(documents, changes_of, (["x-1"], [])) == 0  # each message id once
+    assert await store.count_events() == 2
+    record = await store.get_execution("x-1")
+    assert record is not None and record.status == "success"
 
 
 async def test_append_event_refuses_an_incomplete_or_non_json_envelope(store: Store) -> None:

@@ -21,6 +21,7 @@ class FlakyBus:
     def __init__(self) -> None:
         self.up = True
         self.published: list[Message] = []
+        self.batches: list[list[Message]] = []
 
     async def publish(self, message: Message) -> None:
         if not self.up:
@@ -28,6 +29,7 @@ class FlakyBus:
         self.published.append(message)
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
+        self.batches.append(list(messages))
         for message in messages:
             await self.publish(message)
 
@@ -99,4 +101,18 @@ async def test_only_the_latest_heartbeat_is_held() -> None:
     assert await outbox.drain(5)
     assert bus.published == [beats[-1]]
     await asyncio.sleep(0)
+    await outbox.close()
+
+
+async def test_what_is_pending_is_published_as_one_batch_in_order() -> None:
+    bus = FlakyBus()
+    outbox = Outbox(bus)  # type: ignore[arg-type]
+    first, second = run_events("e1", 0), run_events("e2", 1)
+    outbox.send(first[0])  # a run's start is not waited for
+    outbox.send(second[0])
+    outbox.send(second[1])
+    outbox.send(first[1])
+    await outbox.publish(second[2])  # returns once it is confirmed, with everything sent before it
+    assert bus.batches == [[first[0], second[0], second[1], first[1], second[2]]]
+    assert outbox.pending == 0
     await outbox.close()
