@@ -55,8 +55,8 @@ IncludeAll = Annotated[bool, Query(description="every job, also those without de
     "/dependencies",
     summary="The jobs' dependency graph with each job's latest state",
     description="Nodes are the jobs that run after others or that others run after (every job with "
-    "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers), or waits for it at its "
-    "fire (`policy.after`).",
+    "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers), or "
+    "waits for it at its fire (`policy.after`).",
     response_model=Envelope[DependencyGraph],
     responses=responses(*READ),
 )
