@@ -109,8 +109,9 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
 
 
 def record_run(record: ExecutionRecord) -> datetime | None:
-    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped)."""
-    if record.status in ("missed", "skipped"):
+    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped) or
+    has not yet (a fire waiting for its upstream jobs)."""
+    if record.status in ("missed", "skipped", "waiting"):
         return None
     return record.scheduled_time or record.timestamp
 
