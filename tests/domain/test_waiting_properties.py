@@ -4,6 +4,7 @@ redeliveries, leader failovers, watch rounds and time jumps (the scheduler's clo
 
 - a waiting fire ends exactly once: it runs, or it is skipped (never both, never twice);
 - a fire never runs after an upstream whose latest end is a failure, and runs only once for one fire;
+- one upstream success runs one fire at most (the next fire waits for the next success);
 - an upstream failure while a fire waits skips it at once, naming the upstream execution;
 - a fire waits no longer than its timeout: once the clock passed it, a watch round skips it
   (`wait_timeout: <jobs>`); nothing is left waiting past its timeout.
@@ -63,6 +64,7 @@ class World:
     ends: list[tuple[str, str]] = field(default_factory=list)  # (execution of the downstream, how)
     waited: dict[str, datetime] = field(default_factory=dict)  # fires that waited -> wait_until
     failures_while_waiting: list[tuple[str, str]] = field(default_factory=list)
+    causes: set[str | None] = field(default_factory=set)  # the upstream ends that ran a fire
     counter: int = 0
 
     def clock(self) -> Now:
@@ -126,6 +128,8 @@ class World:
             self.waited[first.execution_id] = first.wait_until
         elif isinstance(first, RunQueued):
             assert all(self.latest.get(up) == "success" for up in UPSTREAMS), "ran after a failed upstream"
+            assert first.causation_id not in self.causes, "one upstream success ran two fires"
+            self.causes.add(first.causation_id)
             self.ends.append((first.execution_id, "ran"))
             finished = JobFinished(
                 producer="worker",
@@ -300,3 +304,15 @@ def test_a_manual_run_does_not_wait() -> None:
     fire = replace(Fire.at("down", world.now), origin="manual")
     decision = decide_fire(world.state, world.job, fire, world.clock(), producer=PRODUCER, zone=ZONE)
     assert isinstance(decision.messages[0], RunQueued)
+
+
+def test_the_successes_that_released_a_fire_do_not_run_the_next_one() -> None:
+    world = World(gated_job())
+    world.fire()
+    world.now += timedelta(minutes=1)
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    assert [how for _, how in world.ends] == ["ran"]
+    world.now += timedelta(minutes=1)
+    world.fire()
+    assert len(world.ends) == 1 and len(world.state.waiting) == 1
