@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from contracts.events import JobSkipped, RunWaiting
+from contracts.events import JobSkipped, RunQueued, RunWaiting
 from domain.run_policy import RunPolicy
 from domain.scheduling.decision import Decision, run_messages
 from domain.scheduling.dependencies import counts, succeeded
@@ -157,12 +157,20 @@ def decide_waiting(
 def waiting_decisions(
     state: SchedulerState, jobs: Mapping[str, JobRules], now: Now, *, producer: str, zone: tzinfo
 ) -> list[tuple[str, Decision]]:
-    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first."""
+    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first. One run per
+    job at most: the upstream successes that run a fire are used up by it (a later fire of the job waits
+    on, decided again once that run is folded in)."""
     decided: list[tuple[str, Decision]] = []
+    released: set[str] = set()
     for run in sorted(state.waiting.values(), key=lambda item: item.scheduled_time):
         decision = decide_waiting(state, jobs.get(run.job_id), run, now, producer=producer, zone=zone)
-        if decision is not None:
-            decided.append((run.execution_id, decision))
+        if decision is None:
+            continue
+        if any(isinstance(message, RunQueued) for message in decision.messages):
+            if run.job_id in released:
+                continue
+            released.add(run.job_id)
+        decided.append((run.execution_id, decision))
     return decided
 
 

@@ -39,14 +39,20 @@ ZONE = ZoneInfo("Asia/Shanghai")
 TIMEOUT_S = 2 * 3600.0
 
 
-def gated_job(window: str = "day") -> JobDefinition:
+def gated_job(window: str = "day", overlap: str = "skip") -> JobDefinition:
     return JobDefinition(
         job_id="down",
         name="复盘",
         job_kind="pipeline_canary",
         trigger="0 18 * * 1-5",
         misfire_grace_time=300,
-        policy=RunPolicy(after=UPSTREAMS, wait_timeout_s=TIMEOUT_S, window=window),  # type: ignore[arg-type]
+        policy=RunPolicy(
+            after=UPSTREAMS,
+            wait_timeout_s=TIMEOUT_S,
+            window=window,  # type: ignore[arg-type]
+            overlap=overlap,  # type: ignore[arg-type]
+            max_concurrent=10,
+        ),
     )
 
 
@@ -211,11 +217,15 @@ step = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(step, max_size=40), window=st.sampled_from(("day", "rolling")))
+@given(
+    steps=st.lists(step, max_size=40),
+    window=st.sampled_from(("day", "rolling")),
+    overlap=st.sampled_from(("skip", "allow")),
+)
 def test_a_waiting_fire_ends_exactly_once_and_never_after_a_failed_upstream(
-    steps: list[tuple[str, Any, Any]], window: str
+    steps: list[tuple[str, Any, Any]], window: str, overlap: str
 ) -> None:
-    world = World(gated_job(window))
+    world = World(gated_job(window, overlap))
     for kind, first, second in steps:
         world.step(kind, first, second)
     world.settle()  # a last watch round
