@@ -107,10 +107,10 @@ def gated_fire(
     found = verdict(state.progress, job.job_id, policy, fire.scheduled_time, zone)
     match found:
         case Ready(newest):
-            return Decision(run_messages(job, fire, envelope | newest.cause, fields, producer))
+            return Decision(run_messages(job, fire, {**envelope, **newest.cause}, fields, producer))
         case Failed(upstream_id, end):
             reason = upstream_failed_reason(upstream_id, end)
-            event = JobSkipped(**envelope | end.cause, **fields, is_manual=False, reason=reason)
+            event = JobSkipped(**{**envelope, **end.cause}, **fields, is_manual=False, reason=reason)
             return Decision((event,), log=reason)
         case Missing(jobs):
             waits = RunWaiting(
@@ -145,10 +145,10 @@ def decide_waiting(
             fire = Fire(
                 run.job_id, run.scheduled_time, run.execution_id, origin="upstream", kwargs=run.kwargs
             )
-            messages = run_messages(job, fire, envelope | newest.cause, fields, producer)
+            messages = run_messages(job, fire, {**envelope, **newest.cause}, fields, producer)
             return Decision(messages, log=f"{run.job_id}: its upstream jobs succeeded, it runs")
         case Failed(upstream_id, end):
-            return _skip(envelope | end.cause, fields, upstream_failed_reason(upstream_id, end))
+            return _skip({**envelope, **end.cause}, fields, upstream_failed_reason(upstream_id, end))
         case Missing(jobs) if now.wall >= run.wait_until:
             return _skip(envelope, fields, f"{WAIT_TIMEOUT_PREFIX}{', '.join(jobs or run.waiting_for)}")
     return None
