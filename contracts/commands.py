@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from contracts.envelope import Command
 from contracts.json_bounds import BoundedKwargs
@@ -80,6 +87,8 @@ class UpdateJobMetadata(Command):
 JOB_ID_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
 TRIGGER_MAX = 200
 POOL_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
+UPSTREAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
+DEPENDENCY_POLICY_FIELDS = ("accept_partial", "window", "window_s", "after", "wait_timeout_s")
 
 
 class JobPolicy(BaseModel):
@@ -96,6 +105,25 @@ class JobPolicy(BaseModel):
     retry_backoff_s: float | None = Field(default=None, ge=0, le=86_400)
     timeout_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
     pool: str | None = Field(default=None, pattern=POOL_PATTERN)
+    # dependencies (README "Job dependencies"): a `partial` upstream end counts only with `accept_partial`;
+    # an upstream success counts on the calendar day of the downstream's fire (`window: day`, the default
+    # of a new `after` configuration) or within `window_s` seconds (`window: rolling`). `after`: a time
+    # trigger's fire waits for these jobs (status `waiting`) up to `wait_timeout_s` (`[]`: waits for none).
+    accept_partial: bool | None = None
+    window: Literal["day", "rolling"] | None = None
+    window_s: float | None = Field(default=None, ge=60, le=7 * 86_400)
+    after: list[Annotated[str, Field(pattern=UPSTREAM_PATTERN)]] | None = Field(default=None, max_length=20)
+    wait_timeout_s: float | None = Field(default=None, ge=60, le=86_400)
+
+    @model_serializer(mode="wrap")
+    def _dependencies_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The dependency fields appear only when set: the documents of the jobs without dependencies keep
+        the shape they had before the fields existed."""
+        document: dict[str, Any] = handler(self)
+        for name in DEPENDENCY_POLICY_FIELDS:
+            if document.get(name) is None:
+                document.pop(name, None)
+        return document
 
 
 class CreateJob(Command):

@@ -11,7 +11,8 @@ from contracts.alert_events import ALERT_EVENT_TYPES
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 
 ExecutionStatus = Literal[
-    "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
+    "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped",
+    "waiting",
 ]  # fmt: skip
 # `partial` was added to `JobFinished` without a new version: every older document still decodes to what it
 # meant, and a consumer that does not know the value rejects the event with the reason (deploy consumers
@@ -97,6 +98,20 @@ class RunScheduled(ExecutionEvent):
     kwargs: dict[str, Any] = Field(default_factory=dict)
     force: bool = False
     actor: str | None = None
+
+
+class RunWaiting(ExecutionEvent):
+    """A time trigger's fire waits for the job's upstream jobs (`policy.after`): listed `waiting` (with
+    `waiting_for`) until the leader answers `RunQueued` (same execution id) once the last of them succeeds,
+    or `JobSkipped` (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at
+    `wait_until`). A new leader reloads waiting runs from the read model."""
+
+    type: Literal["RunWaiting"] = "RunWaiting"
+    job_name: str
+    scheduled_time: AwareDatetime
+    waiting_for: list[str] = Field(min_length=1, max_length=20)
+    wait_until: AwareDatetime
+    kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
 class JobStarted(ExecutionEvent):
@@ -372,5 +387,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobChanged,
     JobDeleted,
     RunScheduled,
+    RunWaiting,
     *ALERT_EVENT_TYPES,
 )

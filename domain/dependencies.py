@@ -2,32 +2,46 @@
 and what a create, an edit or a delete would break.
 
 Jobs are given as `{job_id: trigger text}`; a trigger `after:a,b` makes the job a downstream of `a` and
-`b`. The create/edit API calls `dependency_problem`, the delete API `deletion_problem`; the scheduler's
-start-up calls `graph_problem` on the whole catalogue.
+`b`. A job with a time trigger may also wait for upstream jobs at its fire (`policy.after`): those are given
+as `gates` (`{job_id: (upstream, ...)}`) and are edges of the same graph. The create/edit API and the
+scheduler's decider of `CreateJob`/`ChangeJob` call `dependency_problem`, the delete API and decider
+`deletion_problem`; the scheduler's start-up calls `graph_problem` on the whole catalogue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from domain.run_policy import MAX_WINDOW_S, MIN_WINDOW_S, RunPolicy
+from domain.run_policy import (
+    MAX_WAIT_TIMEOUT_S,
+    MAX_WINDOW_S,
+    MIN_WAIT_TIMEOUT_S,
+    MIN_WINDOW_S,
+    RunPolicy,
+)
 from domain.triggers import TriggerError, parse_trigger
 
+Gates = Mapping[str, Sequence[str]]
+"""`policy.after` of the jobs with a time trigger that wait for upstream jobs at their fire, by job id."""
 
-def upstreams_of(triggers: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """Each job's upstream jobs (empty for a clock trigger, or a trigger that does not parse)."""
+
+def upstreams_of(triggers: Mapping[str, str], gates: Gates | None = None) -> dict[str, tuple[str, ...]]:
+    """Each job's upstream jobs: its `after:` trigger's, then its `policy.after` (empty for a clock
+    trigger without `policy.after`, or a trigger that does not parse)."""
     upstreams: dict[str, tuple[str, ...]] = {}
     for job_id, trigger in triggers.items():
         try:
-            upstreams[job_id] = parse_trigger(trigger).after
+            after = parse_trigger(trigger).after
         except TriggerError:
-            upstreams[job_id] = ()
+            after = ()
+        gate = tuple((gates or {}).get(job_id, ()))
+        upstreams[job_id] = after + tuple(job for job in gate if job not in after)
     return upstreams
 
 
-def dependents_of(triggers: Mapping[str, str], job_id: str) -> list[str]:
+def dependents_of(triggers: Mapping[str, str], job_id: str, gates: Gates | None = None) -> list[str]:
     """The jobs that run after `job_id` (sorted)."""
-    return sorted(other for other, ups in upstreams_of(triggers).items() if job_id in ups)
+    return sorted(other for other, ups in upstreams_of(triggers, gates).items() if job_id in ups)
 
 
 def find_cycle(upstreams: Mapping[str, tuple[str, ...]]) -> list[str] | None:
@@ -65,25 +79,40 @@ def policy_problem(policy: RunPolicy) -> str | None:
     """What is out of range in a job's dependency policy, or None."""
     if not MIN_WINDOW_S <= policy.window_s <= MAX_WINDOW_S:
         return f"window_s {policy.window_s:g} is outside {MIN_WINDOW_S:g}-{MAX_WINDOW_S:g} seconds"
+    if not MIN_WAIT_TIMEOUT_S <= policy.wait_timeout_s <= MAX_WAIT_TIMEOUT_S:
+        return (
+            f"wait_timeout_s {policy.wait_timeout_s:g} is outside "
+            f"{MIN_WAIT_TIMEOUT_S:g}-{MAX_WAIT_TIMEOUT_S:g} seconds"
+        )
     return None
 
 
 def dependency_problem(
-    triggers: Mapping[str, str], job_id: str, trigger: str, policy: RunPolicy | None = None
+    triggers: Mapping[str, str],
+    job_id: str,
+    trigger: str,
+    policy: RunPolicy | None = None,
+    gates: Gates | None = None,
 ) -> str | None:
-    """Why `job_id` may not have `trigger` (and `policy`) beside the other jobs of `triggers` (a create
-    or an edit), or None: a trigger that does not parse, an upstream that is unknown or the job itself, a
-    cycle it would close (named), a window out of range. The API answers it with 422."""
+    """Why `job_id` may not have `trigger` (and `policy`, whose `after` waits at a time trigger's fire)
+    beside the other jobs of `triggers` and `gates` (a create or an edit), or None: a trigger that does
+    not parse, `policy.after` beside an `after:` trigger, an upstream that is unknown or the job itself, a
+    cycle it would close (named), a window or timeout out of range. The API and the scheduler answer it
+    with 422 (`CommandRejected`)."""
     try:
         after = parse_trigger(trigger).after
     except TriggerError as error:
         return f"invalid trigger: {error}"
+    gate = policy.after if policy is not None else ()
+    if after and gate:
+        return "policy.after waits at a time trigger's fire: an after: trigger takes no policy.after"
+    after = after or tuple(gate)
     if job_id in after:
         return f"job {job_id} cannot run after itself"
     unknown = [upstream for upstream in after if upstream not in triggers]
     if unknown:
         return f"after: names unknown jobs: {', '.join(unknown)}"
-    upstreams = upstreams_of(triggers)
+    upstreams = upstreams_of(triggers, gates)
     upstreams[job_id] = after
     cycle = find_cycle(upstreams)
     if cycle is not None and job_id in cycle:
@@ -94,16 +123,17 @@ def dependency_problem(
 
 def graph_problem(triggers: Mapping[str, str], policies: Mapping[str, RunPolicy]) -> str | None:
     """What is wrong with a whole catalogue's dependencies (the scheduler refuses to start with it)."""
+    gates = {job_id: policy.after for job_id, policy in policies.items() if policy.after}
     for job_id in sorted(triggers):
-        problem = dependency_problem(triggers, job_id, triggers[job_id], policies.get(job_id))
+        problem = dependency_problem(triggers, job_id, triggers[job_id], policies.get(job_id), gates)
         if problem is not None:
             return f"job {job_id}: {problem}"
     return None
 
 
-def deletion_problem(triggers: Mapping[str, str], job_id: str) -> str | None:
+def deletion_problem(triggers: Mapping[str, str], job_id: str, gates: Gates | None = None) -> str | None:
     """Why `job_id` may not be deleted (other jobs run after it: the API answers 409), or None."""
-    dependents = dependents_of(triggers, job_id)
+    dependents = [other for other in dependents_of(triggers, job_id, gates) if other != job_id]
     if not dependents:
         return None
     return f"job {job_id} cannot be deleted: {', '.join(dependents)} run after it"

@@ -33,6 +33,7 @@ from contracts.events import (
     QueuedRunCancelled,
     RunQueued,
     RunScheduled,
+    RunWaiting,
 )
 from domain.records import ExecutionRecord, ExecutionTombstone, updated
 
@@ -100,8 +101,8 @@ def _changes(record: ExecutionRecord, event: ExecutionEvent) -> dict[str, Any]:
     """The fields `event` sets on `record` (whose attempt is already the newest seen)."""
     current = event.attempt == record.attempt
     match event:
-        case RunQueued() | RunScheduled():
-            return _queued(event) if isinstance(event, RunQueued) else _scheduled(record, event)
+        case RunQueued() | RunScheduled() | RunWaiting():
+            return _announced(record, event)
         case JobStarted():
             return _started(record, event, current)
         case Progress() if current and event.sequence > record.last_progress_sequence:
@@ -132,6 +133,13 @@ def _ends_first(record: ExecutionRecord, ended_at: datetime) -> bool:
     return record.finished_at is not None and ended_at < record.finished_at
 
 
+def _announced(record: ExecutionRecord, event: RunQueued | RunScheduled | RunWaiting) -> dict[str, Any]:
+    """What the scheduler said of a run before any worker: queued, scheduled for a moment, or waiting."""
+    if isinstance(event, RunQueued):
+        return _queued(event)
+    return _scheduled(record, event) if isinstance(event, RunScheduled) else _waiting(record, event)
+
+
 def _queued(event: RunQueued) -> dict[str, Any]:
     # The queue event may arrive after the worker's first events: it alone knows these.
     return {
@@ -156,6 +164,18 @@ def _scheduled(record: ExecutionRecord, event: RunScheduled) -> dict[str, Any]:
         "kwargs": event.kwargs,
         "force": event.force,
         "actor": event.actor,
+    }
+
+
+def _waiting(record: ExecutionRecord, event: RunWaiting) -> dict[str, Any]:
+    """A fire waiting for its upstream jobs; the `RunQueued` that releases it may have come first."""
+    facts: dict[str, Any] = {"waiting_for": list(event.waiting_for), "wait_until": event.wait_until}
+    if record.released:
+        return facts
+    return facts | {
+        "job_name": event.job_name,
+        "scheduled_time": event.scheduled_time,
+        "kwargs": event.kwargs,
     }
 
 
@@ -274,6 +294,8 @@ def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord
         derived["status"] = "queued"
     elif now["run_at"] is not None and not now["released"] and now["last_sequence"] == 0:
         derived["status"] = "scheduled"
+    elif now["waiting_for"] is not None and not now["released"] and now["last_sequence"] == 0:
+        derived["status"] = "waiting"
     else:
         derived |= {
             "status": "running" if now["last_sequence"] > 0 else "queued",

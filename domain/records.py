@@ -125,6 +125,10 @@ class ExecutionRecord(Record):
     # `scheduled` until released (any order of the two events gives the same record).
     run_at: AwareDatetime | None = None
     released: bool = False
+    # A time trigger's fire waiting for its upstream jobs (`RunWaiting`): what it waits for and until when.
+    # Listed `waiting` until released (its `RunQueued`) or skipped; kept afterwards as what it waited for.
+    waiting_for: list[str] | None = None
+    wait_until: AwareDatetime | None = None
 
 
 class ExecutionTombstone(Record):

@@ -15,6 +15,12 @@ OverlapPolicy = Literal["skip", "allow"]
 MIN_WINDOW_S = 60.0
 MAX_WINDOW_S = 7 * 86_400.0
 DEFAULT_WINDOW_S = 86_400.0
+MIN_WAIT_TIMEOUT_S = 60.0
+MAX_WAIT_TIMEOUT_S = 86_400.0
+DEFAULT_WAIT_TIMEOUT_S = 7_200.0
+WindowKind = Literal["day", "rolling"]
+"""`day`: upstream successes count on the calendar day (job's timezone) of the downstream's fire or
+decision; `rolling`: within `window_s` seconds before it."""
 CatchUpPolicy = Literal["skip", "latest"]
 
 
@@ -34,6 +40,12 @@ class RunPolicy:
     # every upstream must have succeeded within `window_s` seconds before the downstream runs.
     accept_partial: bool = False
     window_s: float = DEFAULT_WINDOW_S
+    # `window`: None (the settings' jobs from before it existed) is the rolling `window_s`; new `after`
+    # configurations get `day` (`domain.scheduling.definitions.with_dependency_defaults`).
+    window: WindowKind | None = None
+    # a time trigger that waits at its fire for these jobs (status `waiting`, up to `wait_timeout_s`)
+    after: tuple[str, ...] = ()
+    wait_timeout_s: float = DEFAULT_WAIT_TIMEOUT_S
 
 
 def overlap_refusal(policy: RunPolicy, active_runs: int) -> str | None:

@@ -187,6 +187,8 @@ def waiting_claim(state: SchedulerState, record: ExecutionRecord, holder: str) -
         return Claim(run.execution_id, run.attempt + 1 if run.retry_due is not None else run.attempt, holder)
     if record.execution_id in state.planned or record.status == "scheduled":
         return Claim(record.execution_id, 1, holder)  # a one-off run not released yet
+    if record.execution_id in state.waiting or record.status == "waiting":
+        return Claim(record.execution_id, 1, holder)  # a fire waiting for its upstream jobs
     if record.status != "queued":
         return None
     attempt = record.attempt + 1 if record.retry_at is not None else record.attempt

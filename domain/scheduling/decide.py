@@ -8,7 +8,9 @@ Every function here is pure: it reads the state, the job and the facts the servi
 3. an instant of a downtime beyond its grace time is `missed`, one a stall coalesced is `skipped: coalesced`;
 4. a scheduled fire later than the job's grace time is `missed`;
 5. the overlap policy counts the job's other runs in flight, never the one being decided;
-6. otherwise the run is queued (`RunQueued`) and sent to its pool (`RunJob`).
+6. a clock's fire of a job that waits for upstream jobs (`policy.after`) runs, is skipped or waits
+   (`domain.scheduling.waiting`);
+7. otherwise the run is queued (`RunQueued`) and sent to its pool (`RunJob`).
 """
 
 from __future__ import annotations
@@ -17,42 +19,24 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from contracts.envelope import Message
-from contracts.events import AttemptFailed, ExecutionMarkedFailed, JobMissed, JobSkipped, RunQueued
+from contracts.events import AttemptFailed, ExecutionMarkedFailed, JobMissed, JobSkipped
 from contracts.runs import RunJob
 from domain.run_policy import may_retry, overlap_refusal, retry_delay_s
+from domain.scheduling.decision import NOTHING as NOTHING
+from domain.scheduling.decision import Claim as Claim
+from domain.scheduling.decision import Decision as Decision
+from domain.scheduling.decision import retry_fields, run_messages
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import ActiveRun, SchedulerState
+from domain.scheduling.waiting import gated_fire
 
 DOWNTIME_REASON = "no scheduler was running at the scheduled time"
 COALESCED_REASON = "coalesced: a later instant of this job stands for it (the scheduler was stalled)"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A run attempt to claim before publishing, so that no worker ever starts it."""
-
-    execution_id: str
-    attempt: int
-    holder: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
-    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`)."""
-
-    messages: tuple[Message, ...] = ()
-    claim: Claim | None = None
-    if_claimed: tuple[Message, ...] | None = None
-    rejection: str | None = None
-    log: str | None = None
-
-
-NOTHING = Decision()
 
 
 def decide_fire(
@@ -63,8 +47,10 @@ def decide_fire(
     *,
     producer: str,
     recorded: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Decision:
-    """What one fire becomes. `recorded` is the execution's status in the store (None: not there)."""
+    """What one fire becomes. `recorded` is the execution's status in the store (None: not there);
+    `zone`: the jobs' timezone (the day window of a fire that waits for upstream jobs)."""
     known = state.outcome(fire.execution_id) or recorded
     if known is not None:
         return Decision(log=f"execution {fire.execution_id} of {job.job_id} exists ({known}): left as it is")
@@ -86,7 +72,10 @@ def decide_fire(
             return Decision((JobMissed(**envelope, **fields, reason=reason),), log=reason)
         event = JobSkipped(**envelope, **fields, is_manual=fire.is_manual, reason=reason)
         return Decision((event,), log=reason)
-    return Decision(_run(job, fire, envelope, fields, producer))
+    gated = gated_fire(state, job, fire, now, envelope, fields, producer=producer, zone=zone)
+    if gated is not None:
+        return gated
+    return Decision(run_messages(job, fire, envelope, fields, producer))
 
 
 def _refusal(state: SchedulerState, job: JobRules, fire: Fire, now: Now) -> tuple[bool, str] | None:
@@ -106,40 +95,6 @@ def _refusal(state: SchedulerState, job: JobRules, fire: Fire, now: Now) -> tupl
     active = state.active_count(job.job_id, excluding=fire.execution_id)
     reason = overlap_refusal(job.policy, active)
     return (False, reason) if reason is not None else None
-
-
-def _run(
-    job: JobRules, fire: Fire, envelope: dict[str, Any], fields: dict[str, Any], producer: str
-) -> tuple[Message, ...]:
-    kwargs = {**job.kwargs, **fire.kwargs}
-    queued = RunQueued(
-        **envelope, **fields, is_manual=fire.is_manual, kwargs=kwargs, force=fire.force, actor=fire.actor
-    )
-    run = RunJob(
-        producer=producer,
-        occurred_at=envelope["occurred_at"],
-        correlation_id=queued.correlation_id,
-        causation_id=queued.message_id,
-        **fields,
-        job_kind=job.job_kind,
-        kwargs=kwargs,
-        is_manual=fire.is_manual,
-        force=fire.force,
-        **retry_fields(job),
-    )
-    return queued, run
-
-
-def retry_fields(job: JobRules) -> dict[str, Any]:
-    """The run request's fields that carry the job's retry policy and pool."""
-    policy = job.policy
-    return {
-        "max_attempts": policy.max_attempts,
-        "retry_backoff_s": policy.retry_backoff_s,
-        "retry_backoff_max_s": policy.retry_backoff_max_s,
-        "timeout_s": policy.timeout_s,
-        "pool": job.pool,
-    }
 
 
 def dispatch(job: JobRules, run: ActiveRun, attempt: int, now: Now, producer: str) -> RunJob:

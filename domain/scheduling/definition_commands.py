@@ -8,12 +8,14 @@ operator asked to cancel them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.commands import ChangeJob, CreateJob, DeleteJob, ResetJob
 from contracts.envelope import Command
 from contracts.events import FieldChange, JobChanged, JobCreated, JobDeleted, JobPaused, JobResumed
+from domain.dependencies import deletion_problem, dependency_problem
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
 from domain.scheduling.definitions import (
@@ -23,8 +25,10 @@ from domain.scheduling.definitions import (
     check_definition,
     check_job_id,
     default_policy,
+    dependency_policy,
     kind_entry,
     merged_policy,
+    with_dependency_defaults,
 )
 from domain.scheduling.fire import Now
 
@@ -37,7 +41,9 @@ class DefinitionFacts:
 
     `current`: the live job with this id (None: none); `last_version`: the highest version this id ever
     had (a deleted job's included); `catalogue`: the catalogue and settings definition of this id (None: not
-    a catalogue job); `job_count`: live jobs; `active_runs`: execution ids of the job's runs in flight."""
+    a catalogue job); `job_count`: live jobs; `active_runs`: execution ids of the job's runs in flight;
+    `triggers` and `gates` (`policy.after`): every live job's trigger text and upstreams, the dependency
+    graph a create, an edit or a delete must keep free of cycles and dangling upstreams."""
 
     current: Definition | None
     last_version: int
@@ -46,6 +52,8 @@ class DefinitionFacts:
     max_jobs: int
     min_interval_s: float
     active_runs: tuple[str, ...] = ()
+    triggers: Mapping[str, str] = field(default_factory=dict)
+    gates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def decide_definition(
@@ -76,7 +84,9 @@ def created_definition(command: CreateJob) -> Definition:
         display_name=command.display_name,
         description=command.description,
         paused=command.paused,
-        policy=merged_policy(default_policy(entry), command.policy),
+        policy=with_dependency_defaults(
+            merged_policy(default_policy(entry), command.policy), command.trigger
+        ),
         origin="created",
     )
 
@@ -90,7 +100,24 @@ def changed_definition(current: Definition, command: ChangeJob) -> Definition:
     }
     if command.policy is not None:
         values["policy"] = merged_policy(current.policy, command.policy)
+    trigger = values.get("trigger", current.trigger)
+    values["policy"] = with_dependency_defaults(values.get("policy", current.policy), trigger)
     return current.with_fields(values)
+
+
+def check_graph(
+    definition: Definition, live_triggers: Mapping[str, str], live_gates: Mapping[str, Sequence[str]]
+) -> None:
+    """InvalidDefinition (422) when the definition's upstreams (`after:` trigger, `policy.after`) name an
+    unknown job or itself, close a cycle (named), or its window or timeout is out of range, beside the
+    live jobs' triggers and `policy.after` (the API checks it first, the scheduler again: the authority)."""
+    triggers = {**live_triggers, definition.job_id: definition.trigger}
+    gates = {job_id: gate for job_id, gate in live_gates.items() if job_id != definition.job_id}
+    policy = dependency_policy(definition.policy)
+    problem = dependency_problem(triggers, definition.job_id, definition.trigger, policy, gates)
+    if problem is not None:
+        field_name = "trigger" if problem.startswith(("invalid trigger", "after:", "job ")) else "policy"
+        raise InvalidDefinition(field_name, problem)
 
 
 def _envelope(command: Command, now: Now, producer: str) -> dict[str, Any]:
@@ -115,6 +142,7 @@ def _create(command: CreateJob, facts: DefinitionFacts, now: Now, producer: str)
     if facts.job_count >= facts.max_jobs:
         raise InvalidDefinition("id", f"at most {facts.max_jobs} jobs: delete one first", conflict=True)
     check_definition(wanted, facts.min_interval_s)
+    check_graph(wanted, facts.triggers, facts.gates)
     event = JobCreated(
         **_envelope(command, now, producer),
         job_kind=wanted.job_kind,
@@ -144,6 +172,8 @@ def _change(command: ChangeJob, facts: DefinitionFacts, now: Now, producer: str)
     _stale(command.expected_version, current)
     wanted = changed_definition(current, command)
     check_definition(wanted, facts.min_interval_s)
+    if {"trigger", "policy"} & set(changed_fields(current, wanted)):
+        check_graph(wanted, facts.triggers, facts.gates)
     return _changed(command, current, wanted, now, producer, reset=False)
 
 
@@ -198,6 +228,11 @@ def _delete(command: DeleteJob, facts: DefinitionFacts, now: Now, producer: str)
             "(cancel_running=true) or wait",
             conflict=True,
         )
+    dependents = deletion_problem(
+        {**facts.triggers, current.job_id: current.trigger}, current.job_id, facts.gates
+    )
+    if dependents is not None:
+        raise InvalidDefinition("id", dependents, conflict=True)
     cancelled = facts.active_runs if command.cancel_running else ()
     event = JobDeleted(
         **_envelope(command, now, producer), job_version=current.version + 1, cancelled=cancelled

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from contracts.commands import JOB_ID_PATTERN, JobPolicy
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CATALOGUE, CatalogueEntry
+from domain.run_policy import DEFAULT_WAIT_TIMEOUT_S, DEFAULT_WINDOW_S, RunPolicy
 from domain.triggers import TriggerError, parse_trigger
 
 POLICY_FIELDS = (
@@ -109,6 +110,33 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
     if given is not None:
         merged |= {name: value for name, value in given.model_dump().items() if value is not None}
     return merged
+
+
+def with_dependency_defaults(policy: Mapping[str, Any], trigger: str) -> dict[str, Any]:
+    """`policy` with the defaults of a new `after` configuration: `window: day` (unless `window_s` asks for
+    a rolling window), and `wait_timeout_s` for a time trigger that waits (`policy.after`)."""
+    completed = dict(policy)
+    try:
+        upstreams = parse_trigger(trigger).after
+    except TriggerError:
+        upstreams = ()
+    gate = completed.get("after") or ()
+    if (upstreams or gate) and completed.get("window") is None:
+        completed["window"] = "rolling" if completed.get("window_s") is not None else "day"
+    if gate and completed.get("wait_timeout_s") is None:
+        completed["wait_timeout_s"] = DEFAULT_WAIT_TIMEOUT_S
+    return completed
+
+
+def dependency_policy(policy: Mapping[str, Any]) -> RunPolicy:
+    """The dependency fields of a definition's policy, as the graph checks read them."""
+    return RunPolicy(
+        accept_partial=bool(policy.get("accept_partial") or False),
+        window_s=float(policy.get("window_s") or DEFAULT_WINDOW_S),
+        window=policy.get("window"),
+        after=tuple(policy.get("after") or ()),
+        wait_timeout_s=float(policy.get("wait_timeout_s") or DEFAULT_WAIT_TIMEOUT_S),
+    )
 
 
 def check_job_id(job_id: str) -> None:

@@ -5,7 +5,10 @@ For each downstream job of the upstream that ended:
   has `accept_partial`) records one downstream execution `skipped` with the reason
   `upstream_failed: <job_id> <execution_id>`;
 - otherwise, once every upstream's latest end is a success since the downstream's last run and within its
-  `window_s`, the downstream runs, caused by the newest of those ends.
+  window, the downstream runs, caused by the newest of those ends.
+
+The window (`within_window`) is the calendar day of the decision in the job's timezone (`window: day`, the
+default of a new `after` configuration), or the `window_s` seconds before it (`rolling`, or no `window`).
 
 Execution ids are deterministic (uuid5 of the downstream and the upstream execution ids), so a redelivered
 `JobFinished` or a new leader deciding again finds the execution and does nothing (`decide_fire`, rule 1).
@@ -16,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain.run_policy import RunPolicy
 from domain.scheduling.fire import Fire
@@ -28,11 +31,13 @@ _AFTER_NAMESPACE = uuid.UUID("1b1d4c0e-8a0f-4f57-9d3e-5d1c2a7f4b60")
 
 @dataclass(frozen=True)
 class Downstream:
-    """A job with an `after:` trigger: its upstream jobs and its policy (`accept_partial`, `window_s`)."""
+    """A job with an `after:` trigger: its upstream jobs, its policy (`accept_partial`, `window`,
+    `window_s`) and the timezone its day window is counted in."""
 
     job_id: str
     upstreams: tuple[str, ...]
     policy: RunPolicy
+    zone: tzinfo = UTC
 
 
 def dependency_run_id(job_id: str, upstream_execution_ids: list[str]) -> str:
@@ -117,9 +122,25 @@ def ready_fire(state: SchedulerState, downstream: Downstream, now: datetime) -> 
 
 def _fresh(end: UpstreamEnd, downstream: Downstream, last_run: datetime | None, now: datetime) -> bool:
     """Since the downstream's last run, and within its window."""
+    return counts(end, downstream.policy, last_run, now, downstream.zone)
+
+
+def counts(
+    end: UpstreamEnd, policy: RunPolicy, last_run: datetime | None, reference: datetime, zone: tzinfo
+) -> bool:
+    """Whether an upstream end is one the downstream follows: after its last run, and within its window of
+    `reference` (the decision, or the fire a waiting run waits for)."""
     if last_run is not None and end.at <= last_run:
         return False
-    return end.at >= now - timedelta(seconds=downstream.policy.window_s)
+    return within_window(end.at, policy, reference, zone)
+
+
+def within_window(at: datetime, policy: RunPolicy, reference: datetime, zone: tzinfo) -> bool:
+    """`day`: on the calendar day of `reference` in `zone` (or after it: what a waiting fire waits for);
+    otherwise within `window_s` seconds before `reference`."""
+    if policy.window == "day":
+        return at >= reference or at.astimezone(zone).date() == reference.astimezone(zone).date()
+    return at >= reference - timedelta(seconds=policy.window_s)
 
 
 def _after(downstreams: Mapping[str, Downstream], upstream_id: str) -> Iterator[Downstream]:

@@ -77,9 +77,10 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
     execution's first end stays its end)."""
     if isinstance(message, RunJob):  # published once confirmed, never forgotten: the run is on its way
         last = progress.last_runs.get(message.job_id)
-        if last is not None and last >= message.scheduled_time:
+        ran_at = run_time(message)
+        if last is not None and last >= ran_at:
             return progress
-        last_runs = _bounded(progress.last_runs, message.job_id, message.scheduled_time)
+        last_runs = _bounded(progress.last_runs, message.job_id, ran_at)
         return DependencyProgress(progress.ends, last_runs)
     ended = end_of(message)
     if ended is None:
@@ -89,6 +90,14 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
     if known is not None and (known.execution_id == end.execution_id or known.at > end.at):
         return progress
     return DependencyProgress(_bounded(progress.ends, job_id, end), progress.last_runs)
+
+
+def run_time(run: RunJob) -> datetime:
+    """When a run counts as run for its downstream's window: when its first attempt was sent (a fire that
+    waited for its upstream jobs is sent after its scheduled time: the ends it waited for are used up)."""
+    if run.attempt > 1:
+        return run.scheduled_time
+    return max(run.scheduled_time, run.occurred_at)
 
 
 def _bounded(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
@@ -109,9 +118,12 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
 
 
 def record_run(record: ExecutionRecord) -> datetime | None:
-    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped)."""
-    if record.status in ("missed", "skipped"):
+    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped) or
+    has not yet (a fire waiting for its upstream jobs)."""
+    if record.status in ("missed", "skipped", "waiting"):
         return None
+    if record.waiting_for is not None:  # released after its fire: as `run_time`, no earlier than that
+        return record.started_at or record.updated_at
     return record.scheduled_time or record.timestamp
 
 

@@ -29,6 +29,7 @@ from contracts.events import (
     QueuedRunCancelled,
     RunQueued,
     RunScheduled,
+    RunWaiting,
     WorkerHeartbeat,
 )
 from contracts.runs import RunJob
@@ -82,16 +83,31 @@ class PlannedRun:
 
 
 @dataclass(frozen=True)
+class WaitingRun:
+    """A time trigger's fire waiting for its upstream jobs (`RunWaiting`); `wait_until` is wall time."""
+
+    execution_id: str
+    job_id: str
+    job_name: str
+    scheduled_time: datetime
+    waiting_for: tuple[str, ...]
+    wait_until: datetime
+    kwargs: Mapping[str, Any]
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SchedulerState:
     """Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
-    for their moment (`planned`), and the progress of dependencies (each job's latest end and latest run:
-    `domain.scheduling.progress`)."""
+    for their moment (`planned`), the progress of dependencies (each job's latest end and latest run:
+    `domain.scheduling.progress`), and the fires waiting for their upstream jobs (`waiting`)."""
 
     runs: Mapping[str, ActiveRun] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
     paused: frozenset[str] = frozenset()
     planned: Mapping[str, PlannedRun] = field(default_factory=dict)
     progress: DependencyProgress = field(default_factory=DependencyProgress)
+    waiting: Mapping[str, WaitingRun] = field(default_factory=dict)
 
     def due(self, wall: datetime) -> list[PlannedRun]:
         """The one-off runs whose moment has come, oldest first."""
@@ -102,8 +118,14 @@ class SchedulerState:
         return min((run.run_at for run in self.planned.values()), default=None)
 
     def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
-        """Runs of the job in flight, not counting `excluding` (the execution being decided)."""
-        return sum(1 for run in self.runs.values() if run.job_id == job_id and run.execution_id != excluding)
+        """Runs of the job in flight or waiting for upstream jobs, not counting `excluding` (the execution
+        being decided)."""
+        in_flight = sum(
+            1 for run in self.runs.values() if run.job_id == job_id and run.execution_id != excluding
+        )
+        return in_flight + sum(
+            1 for run in self.waiting.values() if run.job_id == job_id and run.execution_id != excluding
+        )
 
     def outcome(self, execution_id: str) -> str | None:
         """What became of an execution this state knows: its status, or None when unknown here."""
@@ -112,6 +134,8 @@ class SchedulerState:
             return "running" if run.running else "queued"
         if execution_id in self.planned:
             return "scheduled"
+        if execution_id in self.waiting:
+            return "waiting"
         return self.outcomes.get(execution_id)
 
 
@@ -120,11 +144,15 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
     one-off runs still waiting for their moment."""
     runs: dict[str, ActiveRun] = {}
     planned: dict[str, PlannedRun] = {}
+    waiting: dict[str, WaitingRun] = {}
     for record in records:
         if record.status in TERMINAL_STATUSES:
             continue
         if record.status == "scheduled" and record.run_at is not None:
             planned[record.execution_id] = _planned_from(record)
+            continue
+        if record.status == "waiting":
+            waiting[record.execution_id] = _waiting_from(record)
             continue
         retry_due = None
         if record.retry_at is not None:
@@ -143,7 +171,20 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
             retry_due=retry_due,
             worker_id=record.worker_id,
         )
-    return SchedulerState(runs=runs, paused=frozenset(paused), planned=planned)
+    return SchedulerState(runs=runs, paused=frozenset(paused), planned=planned, waiting=waiting)
+
+
+def _waiting_from(record: ExecutionRecord) -> WaitingRun:
+    scheduled_time = record.scheduled_time or record.timestamp
+    return WaitingRun(
+        execution_id=record.execution_id,
+        job_id=record.job_id,
+        job_name=record.job_name,
+        scheduled_time=scheduled_time,
+        waiting_for=tuple(record.waiting_for or ()),
+        wait_until=record.wait_until or scheduled_time,
+        kwargs=record.kwargs,
+    )
 
 
 def _planned_from(record: ExecutionRecord) -> PlannedRun:
@@ -170,7 +211,10 @@ def evolve(
     rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
     ended is then remembered as ended, never reopened."""
     folded = _folded(state, message, now, recorded)
-    if isinstance(message, (JobMissed, JobSkipped)) and state.outcome(message.execution_id) is not None:
+    if isinstance(message, (JobMissed, JobSkipped)) and state.outcome(message.execution_id) not in (
+        None,
+        "waiting",
+    ):
         return folded  # an execution that exists is never ended by a miss or a skip: no end to follow
     progress = tracked(state.progress, message)
     return folded if progress is folded.progress else replace(folded, progress=progress)
@@ -178,10 +222,15 @@ def evolve(
 
 def _folded(state: SchedulerState, message: Message, now: Now, recorded: str | None) -> SchedulerState:
     match message:
-        case RunScheduled():
-            return _planned(state, message, recorded)
+        case RunScheduled() | RunWaiting():
+            return (
+                _waits(state, message, recorded)
+                if isinstance(message, RunWaiting)
+                else _planned(state, message, recorded)
+            )
         case RunQueued():
-            return _queued(unplanned(state, message.execution_id), message, now, recorded)
+            state = unwaited(unplanned(state, message.execution_id), message.execution_id)
+            return _queued(state, message, now, recorded)
         case RunJob():
             return _dispatched(state, message, now)
         case JobStarted() | Progress() | WorkerHeartbeat():
@@ -228,7 +277,7 @@ def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerSta
     """The execution is over: no longer in flight nor waiting, its outcome remembered."""
     runs = dict(state.runs)
     runs.pop(execution_id, None)
-    state = unplanned(state, execution_id)
+    state = unwaited(unplanned(state, execution_id), execution_id)
     return replace(state, runs=runs, outcomes=_remember(state.outcomes, execution_id, status))
 
 
@@ -243,6 +292,31 @@ def unplanned(state: SchedulerState, execution_id: str) -> SchedulerState:
     planned = dict(state.planned)
     del planned[execution_id]
     return replace(state, planned=planned)
+
+
+def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
+    """The state without the fire `execution_id` waiting for its upstream jobs (released or ended)."""
+    if execution_id not in state.waiting:
+        return state
+    waiting = dict(state.waiting)
+    del waiting[execution_id]
+    return replace(state, waiting=waiting)
+
+
+def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
+    if state.outcome(event.execution_id) is not None or recorded is not None:
+        return state  # a duplicate, or an execution already released or ended: never waits again
+    run = WaitingRun(
+        execution_id=event.execution_id,
+        job_id=event.job_id,
+        job_name=event.job_name,
+        scheduled_time=event.scheduled_time,
+        waiting_for=tuple(event.waiting_for),
+        wait_until=event.wait_until,
+        kwargs=event.kwargs,
+        correlation_id=event.correlation_id,
+    )
+    return replace(state, waiting={**state.waiting, event.execution_id: run})
 
 
 def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
@@ -332,6 +406,7 @@ def _attempt_failed(state: SchedulerState, event: AttemptFailed, now: Now) -> Sc
 
 def _not_run(state: SchedulerState, event: JobMissed | JobSkipped) -> SchedulerState:
     state = unplanned(state, event.execution_id)  # a one-off run missed or skipped at its moment
+    state = unwaited(state, event.execution_id)  # a fire that waited for its upstream jobs, skipped
     if state.outcome(event.execution_id) is not None:
         return state  # an execution that exists is never changed by a miss or a skip
     status = "missed" if isinstance(event, JobMissed) else "skipped"

@@ -92,4 +92,4 @@ def build_execution_stats(
     )
 
 
-ACTIVE_STATUSES = frozenset({"scheduled", "queued", "running"})
+ACTIVE_STATUSES = frozenset({"scheduled", "queued", "running", "waiting"})

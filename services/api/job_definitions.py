@@ -3,6 +3,7 @@ the definition as the read model holds it, versions and `If-Match`, and what to 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,11 @@ from fastapi.exceptions import RequestValidationError
 
 from contracts.commands import CreateJob
 from domain.catalogue import CANARY_JOB_ID, CATALOGUE
+from domain.dependencies import deletion_problem
 from domain.records import JobRecord
-from domain.scheduling.definition_commands import created_definition
+from domain.scheduling.definition_commands import check_graph, created_definition
 from domain.scheduling.definitions import (
+    Definition,
     InvalidDefinition,
     check_definition,
     default_policy,
@@ -42,6 +45,45 @@ def checked(command: CreateJob, min_interval_s: float) -> dict[str, Any]:
     except InvalidDefinition as error:
         raise invalid(error) from None
     return definition.fields()
+
+
+def live_graph(jobs: Iterable[JobRecord]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """The live jobs' trigger texts and `policy.after`: the dependency graph an edit must keep sound."""
+    triggers: dict[str, str] = {}
+    gates: dict[str, tuple[str, ...]] = {}
+    for job in jobs:
+        if job.deleted:
+            continue
+        fields = definition_fields(job)
+        triggers[job.job_id] = str(fields.get("trigger") or job.trigger)
+        after = (fields.get("policy") or {}).get("after")
+        if after:
+            gates[job.job_id] = tuple(after)
+    return triggers, gates
+
+
+def check_dependencies(jobs: Iterable[JobRecord], job_id: str, fields: Mapping[str, Any]) -> None:
+    """The 422 of a definition whose `after:` trigger or `policy.after` names an unknown job or itself,
+    or closes a cycle (named: `a → b → a`), beside the live jobs."""
+    definition = Definition(
+        job_id=job_id,
+        job_kind="",
+        trigger=str(fields.get("trigger") or ""),
+        policy=fields.get("policy") or {},
+    )
+    triggers, gates = live_graph(jobs)
+    try:
+        check_graph(definition, triggers, gates)
+    except InvalidDefinition as error:
+        raise invalid(error) from None
+
+
+def refuse_deletion(jobs: Iterable[JobRecord], job_id: str) -> None:
+    """The 409 of deleting a job that others run after (naming them)."""
+    triggers, gates = live_graph(jobs)
+    problem = deletion_problem(triggers, job_id, gates)
+    if problem is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=problem)
 
 
 def definition_fields(job: JobRecord) -> dict[str, Any]:

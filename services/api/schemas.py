@@ -188,7 +188,7 @@ class JobExecution(BaseModel):
     job_name: str
     status: str = Field(
         examples=["running"],
-        description="queued|running|success|partial|failed|missed|cancelled|skipped "
+        description="scheduled|waiting|queued|running|success|partial|failed|missed|cancelled|skipped "
         "(`GET /api/scheduler/statuses`: labels and the original four each maps to)",
     )
     status_text: str = Field(examples=["运行中"], description="the status in the caller's language")
@@ -216,6 +216,10 @@ class JobExecution(BaseModel):
     attempt: int = 1
     retry_at: str | None = optional_when("when the next attempt starts, after a failed one")
     worker_id: str | None = optional()
+    waiting_for: list[str] | None = optional(
+        "the upstream jobs a fire waits for (`policy.after`; kept once it ran or was skipped)"
+    )
+    wait_until: str | None = optional_when("when a waiting fire gives up (`wait_timeout: <jobs>`)")
 
 
 class ExecutionPage(BaseModel):

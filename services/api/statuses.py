@@ -39,6 +39,7 @@ STATUSES: tuple[StatusLabel, ...] = (
     StatusLabel("missed", "错过", "Missed", "missed", final=True),
     StatusLabel("cancelled", "已取消", "Cancelled", "failed", final=True),
     StatusLabel("skipped", "已跳过", "Skipped", "missed", final=True),
+    StatusLabel("waiting", "等待上游", "Waiting for upstream jobs", "running", final=False),
 )
 _BY_STATUS = {entry.status: entry for entry in STATUSES}
 STATUS_NAMES: tuple[str, ...] = tuple(entry.status for entry in STATUSES)

@@ -123,6 +123,8 @@ def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
         attempt=record.attempt,
         retry_at=iso(record.retry_at, zone),
         worker_id=record.worker_id,
+        waiting_for=record.waiting_for,
+        wait_until=iso(record.wait_until, zone),
     )
 
 

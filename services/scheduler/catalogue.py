@@ -14,7 +14,7 @@ from typing import Any
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
 from domain.dependencies import graph_problem
-from domain.run_policy import RunPolicy
+from domain.run_policy import DEFAULT_WINDOW_S, RunPolicy, WindowKind
 from domain.triggers import DstPolicy
 from services.scheduler.definitions import JobDefinition, definition_of
 from services.scheduler.settings import JobOverride, SchedulerSettings
@@ -45,6 +45,8 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
             check_parameters(definition.job_kind, definition.kwargs)
         except (TriggerSpecError, InvalidParameters) as error:
             raise CatalogueSettingsError(f"job {job_id}: {error}") from None
+    for job_id, definition in definitions.items():
+        definitions[job_id] = with_day_window(definition)
     triggers = {job_id: definition.trigger for job_id, definition in definitions.items()}
     problem = graph_problem(triggers, {job_id: item.policy for job_id, item in definitions.items()})
     if problem is not None:
@@ -67,6 +69,17 @@ def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
     return definitions
 
 
+def with_day_window(definition: JobDefinition) -> JobDefinition:
+    """A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
+    upstreams' successes on the decision's calendar day (`window: day`), unless `WINDOW_S` asks for a
+    rolling window."""
+    policy = definition.policy
+    if policy.window is not None or not (policy.after or definition.trigger.strip().startswith("after:")):
+        return definition
+    window: WindowKind = "rolling" if policy.window_s != DEFAULT_WINDOW_S else "day"
+    return replace(definition, policy=replace(policy, window=window))
+
+
 def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefinition:
     changes: dict[str, Any] = {}
     if override.trigger is not None:
@@ -86,11 +99,15 @@ def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefin
         "retry_backoff_s",
         "timeout_s",
         "accept_partial",
+        "window",
         "window_s",
+        "wait_timeout_s",
     )
     policy_changes = {
         name: getattr(override, name) for name in policy_fields if getattr(override, name) is not None
     }
+    if override.after is not None:
+        policy_changes["after"] = tuple(override.after)
     if policy_changes:
         changes["policy"] = replace(definition.policy, **policy_changes)
     if override.dst_repeated is not None or override.dst_skipped is not None:

@@ -1,5 +1,7 @@
-"""Job dependencies, carried out by the leader: rebuild their progress on taking office, and follow each
-upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`).
+"""Job dependencies, carried out by the leader: rebuild their progress on taking office, follow each
+upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`),
+and settle the fires that wait for their upstream jobs (`policy.after`; decider:
+`domain.scheduling.waiting`) after each upstream end, on taking office and on each round of the watch.
 """
 
 from __future__ import annotations
@@ -7,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, tzinfo
 
 from contracts.envelope import Message
 from domain.records import ExecutionRecord
 from domain.scheduling.dependencies import Downstream, fires_after, pending_fires
 from domain.scheduling.fire import Fire
 from domain.scheduling.progress import end_of, rebuilt_progress
+from domain.scheduling.waiting import waiting_decisions
 from domain.triggers import TriggerError, parse_trigger
 from infrastructure.store.port import ExecutionQuery
 from services.scheduler.definitions import JobDefinition
@@ -25,8 +29,8 @@ RECENT_EXECUTIONS = 50
 """How many of a job's newest executions rebuild its progress (its latest end and latest run are there)."""
 
 
-def downstreams_of(definitions: Mapping[str, JobDefinition]) -> dict[str, Downstream]:
-    """The jobs with an `after:` trigger, by id."""
+def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC) -> dict[str, Downstream]:
+    """The jobs with an `after:` trigger, by id (`zone`: where their day window is counted)."""
     downstreams: dict[str, Downstream] = {}
     for job_id, definition in definitions.items():
         try:
@@ -34,15 +38,19 @@ def downstreams_of(definitions: Mapping[str, JobDefinition]) -> dict[str, Downst
         except TriggerError:
             continue  # refused at start-up already (`load_definitions`)
         if upstreams:
-            downstreams[job_id] = Downstream(job_id, upstreams, definition.policy)
+            downstreams[job_id] = Downstream(job_id, upstreams, definition.policy, zone)
     return downstreams
 
 
 async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
-    """The progress of every dependency, from the newest executions of the jobs involved."""
-    involved = sorted({job for item in downstreams.values() for job in (item.job_id, *item.upstreams)})
+    """The progress of every dependency, from the newest executions of the jobs involved (those of the
+    `after:` triggers and of `policy.after`)."""
+    involved = {job for item in downstreams.values() for job in (item.job_id, *item.upstreams)}
+    for job_id, definition in desk.definitions.items():
+        if definition.policy.after:
+            involved |= {job_id, *definition.policy.after}
     records: dict[str, list[ExecutionRecord]] = {}
-    for job_id in involved:
+    for job_id in sorted(involved):
         page, _ = await desk.store.list_executions(ExecutionQuery(job_id=job_id, limit=RECENT_EXECUTIONS))
         records[job_id] = page
     desk.state = replace(desk.state, progress=rebuilt_progress(records))
@@ -51,14 +59,32 @@ async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) ->
 async def decide_pending(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
     """What the rebuilt progress calls for (a run or skip the previous leader may not have published)."""
     await _carry_out(desk, pending_fires(desk.state, downstreams, desk.now().wall))
+    await settle_waiting(desk)
 
 
 async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Message) -> None:
-    """After `message` is folded: what an upstream end becomes for the jobs after it."""
+    """After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
+    waiting for it."""
     ended = end_of(message)
-    if ended is None or not downstreams:
+    if ended is None:
         return
-    await _carry_out(desk, fires_after(desk.state, downstreams, ended[0], desk.now().wall))
+    if downstreams:
+        await _carry_out(desk, fires_after(desk.state, downstreams, ended[0], desk.now().wall))
+    await settle_waiting(desk)
+
+
+async def settle_waiting(desk: Desk) -> None:
+    """Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
+    timeout passed on the scheduler's clock)."""
+    if not desk.state.waiting:
+        return
+    decided = waiting_decisions(
+        desk.state, desk.definitions, desk.now(), producer=desk.producer, zone=desk.settings.zone
+    )
+    for execution_id, decision in decided:
+        if execution_id not in desk.state.waiting:
+            continue  # settled meanwhile (a concurrent round decided it first)
+        await desk.carry_out(decision, execution_id=execution_id)
 
 
 async def _carry_out(desk: Desk, fires: list[Fire]) -> None:

@@ -23,6 +23,7 @@ from contracts.events import (
     JobSkipped,
     RunQueued,
     RunScheduled,
+    RunWaiting,
 )
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
@@ -36,7 +37,7 @@ from services.scheduler.settings import SchedulerSettings
 
 logger = logging.getLogger(__name__)
 
-_DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunScheduled)
+_DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunScheduled, RunWaiting)
 
 
 class SchedulerReads(JobsReadModel, ExecutionsReadModel, Protocol):
@@ -75,7 +76,7 @@ class Desk:
 
         A leader rebuilt after a restart knows only unfinished runs; without this, a late duplicate
         `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken)."""
-        if not isinstance(message, (RunQueued, RunScheduled)):
+        if not isinstance(message, (RunQueued, RunScheduled, RunWaiting)):
             return None
         execution_id = message.execution_id
         if execution_id in self.state.runs or self.state.outcome(execution_id) is not None:
@@ -83,6 +84,8 @@ class Desk:
         record = await self.lookups.get(execution_id)
         if isinstance(message, RunScheduled):  # a late duplicate of a one-off run released since
             return record.status if record is not None and record.status != "scheduled" else None
+        if isinstance(message, RunWaiting):  # a late duplicate of a waiting fire released or skipped since
+            return record.status if record is not None and record.status != "waiting" else None
         return record.status if record is not None and record.status in TERMINAL_STATUSES else None
 
     async def carry_out(self, decision: Decision, **context: str) -> None:

@@ -29,6 +29,7 @@ async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
         desk.now(),
         producer=desk.producer,
         recorded=record.status if record is not None else None,
+        zone=desk.settings.zone,
     )
     await desk.carry_out(decision, job_id=job.job_id, execution_id=fire.execution_id)
 

@@ -9,6 +9,7 @@ was queued with; the next fire follows the new trigger, computed from now (an ed
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -20,7 +21,7 @@ from contracts.envelope import Message
 from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
 from contracts.topology import runs_queue
 from domain.records import JobRecord
-from domain.run_policy import RunPolicy
+from domain.run_policy import DEFAULT_WINDOW_S, RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
 from domain.scheduling.definitions import Definition
 from domain.triggers.dst import DEFAULT_DST_POLICY
@@ -63,12 +64,29 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
             "retry_backoff_s": policy.retry_backoff_s,
             "timeout_s": policy.timeout_s,
             "pool": job.pool,
+            **dependency_fields(policy),
         },
         version=job.version,
         origin="created" if job.origin == "created" else "catalogue",
         incarnation=job.incarnation,
         last_command_id=job.last_command_id,
     )
+
+
+def dependency_fields(policy: RunPolicy) -> dict[str, Any]:
+    """The dependency fields of a run policy that differ from the defaults (a job without dependencies
+    shows none of them)."""
+    fields: dict[str, Any] = {}
+    if policy.accept_partial:
+        fields["accept_partial"] = True
+    if policy.window is not None:
+        fields["window"] = policy.window
+    if policy.window_s != DEFAULT_WINDOW_S:
+        fields["window_s"] = policy.window_s
+    if policy.after:
+        fields["after"] = list(policy.after)
+        fields["wait_timeout_s"] = policy.wait_timeout_s
+    return fields
 
 
 def job_definition_of(definition: Definition, base: JobDefinition | None) -> JobDefinition:
@@ -85,6 +103,7 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
         start.policy if base is not None else RunPolicy(),
         **{name: policy[name] for name in _RUN_POLICY_FIELDS if name in policy},
     )
+    run_policy = replace(run_policy, after=tuple(policy.get("after") or ()))
     return replace(
         start,
         trigger=definition.trigger,
@@ -103,7 +122,18 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
     )
 
 
-_RUN_POLICY_FIELDS = ("overlap", "max_concurrent", "catch_up", "max_attempts", "retry_backoff_s", "timeout_s")
+_RUN_POLICY_FIELDS = (
+    "overlap",
+    "max_concurrent",
+    "catch_up",
+    "max_attempts",
+    "retry_backoff_s",
+    "timeout_s",
+    "accept_partial",
+    "window",
+    "window_s",
+    "wait_timeout_s",
+)
 
 
 def recorded_definitions(
@@ -139,9 +169,17 @@ class JobEditor:
         self.table = table
         self.catalogue = dict(catalogue)
         self.last_versions: dict[str, int] = {}
+        self._graph = asyncio.Lock()
 
     async def handle(self, command: DefinitionCommand) -> None:
-        """Decide a definition command, publish its events and the new registration, then move the clock."""
+        """Decide a definition command, publish its events and the new registration, then move the clock.
+
+        One command at a time: each is decided on the dependency graph the one before left (two concurrent
+        edits never close a cycle between them)."""
+        async with self._graph:
+            await self._handle(command)
+
+    async def _handle(self, command: DefinitionCommand) -> None:
         desk = self.desk
         now = desk.now()
         decision = decide_definition(command, await self._facts(command), now, desk.producer)
@@ -188,6 +226,10 @@ class JobEditor:
             active_runs=tuple(
                 run.execution_id for run in desk.state.runs.values() if run.job_id == command.job_id
             ),
+            triggers={job_id: item.trigger for job_id, item in desk.definitions.items()},
+            gates={
+                job_id: item.policy.after for job_id, item in desk.definitions.items() if item.policy.after
+            },
         )
 
     def _applied(self, job_id: str, event: Message) -> JobDefinition:

@@ -1,5 +1,5 @@
 """The leader's periodic duties: the decider's watch over runs in flight (lost runs, due retries, queued
-runs whose delivery was lost), and retention.
+runs whose delivery was lost, fires whose wait for their upstream jobs timed out), and retention.
 
 Durations are measured on the monotonic clock: a step of the wall clock neither fails a healthy run nor
 delays a retry.
@@ -14,6 +14,7 @@ from contracts.events import RetentionApplied
 from domain.scheduling.decide import Watch, decide_tick
 from domain.scheduling.state import graced
 from infrastructure.background import BackgroundLoop, Repeating, every
+from services.scheduler.dependencies import settle_waiting
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Maintenance:
             desk.state, desk.definitions, desk.now(), self.watch, producer=desk.producer
         ):
             await desk.carry_out(decision)
+        await settle_waiting(desk)  # the fires whose wait for their upstream jobs timed out
         now = desk.now()
         retention = desk.settings.retention
         if self._last_retention is None or now.mono - self._last_retention >= retention.interval_s:

@@ -65,7 +65,7 @@ class Office:
         self._maintenance = Maintenance(desk)
         self._one_offs = OneOffTimer(desk)
         self._ordered = KeyedLocks()
-        self.downstreams = dependencies.downstreams_of(desk.definitions)
+        self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
         self._due: list[tuple[str, list[datetime], int]] = []  # gathered by `_on_due`, fired together
 
     @property
@@ -78,7 +78,7 @@ class Office:
         desk = self.desk
         desk.state = loaded(await self._active_records(), (), desk.now())
         await self._load_recorded_definitions()
-        self.downstreams = dependencies.downstreams_of(desk.definitions)
+        self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
         await dependencies.rebuild_progress(desk, self.downstreams)
         for pool in {definition.pool for definition in desk.definitions.values()}:
             await desk.bus.declare(runs_queue(pool))  # runs wait there until the pool's workers come
@@ -119,7 +119,7 @@ class Office:
         if isinstance(message, DEFINITION_COMMANDS):
             async with self._ordered.hold(commands.ordering_key(message)):
                 await self.editor.handle(message)
-            self.downstreams = dependencies.downstreams_of(self.desk.definitions)
+            self.downstreams = dependencies.downstreams_of(self.desk.definitions, self.desk.settings.zone)
             return
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
@@ -178,7 +178,7 @@ class Office:
     # --- internals ----------------------------------------------------------------------------------
     async def _active_records(self) -> list[ExecutionRecord]:
         records: list[ExecutionRecord] = []
-        for status in ("scheduled", "queued", "running"):
+        for status in ("scheduled", "queued", "running", "waiting"):
             offset = 0
             while True:
                 page, total = await self.desk.store.list_executions(

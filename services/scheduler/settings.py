@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.run_policy import MAX_WINDOW_S, MIN_WINDOW_S
+from domain.run_policy import MAX_WAIT_TIMEOUT_S, MAX_WINDOW_S, MIN_WAIT_TIMEOUT_S, MIN_WINDOW_S
 from infrastructure.settings import CommonSettings
 
 
@@ -47,6 +47,22 @@ class JobOverride(BaseModel):
         ge=MIN_WINDOW_S,
         le=MAX_WINDOW_S,
         description="`after:` jobs: every upstream must have succeeded within this many seconds",
+    )
+    window: Literal["day", "rolling"] | None = Field(
+        default=None,
+        description="`day` (the default of a job with upstreams): upstream successes count on the calendar "
+        "day of the decision in the scheduler's timezone; `rolling`: within `window_s`",
+    )
+    after: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="a time trigger waits at its fire for these jobs (JSON list; status `waiting`)",
+    )
+    wait_timeout_s: float | None = Field(
+        default=None,
+        ge=MIN_WAIT_TIMEOUT_S,
+        le=MAX_WAIT_TIMEOUT_S,
+        description="how long a fire waits for its `after` jobs before it is skipped (`wait_timeout`)",
     )
     dst_repeated: Literal["first", "every"] | None = Field(
         default=None, description="repeated hour (autumn): fire a wall time once, or at each occurrence"

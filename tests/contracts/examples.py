@@ -73,6 +73,15 @@ def examples() -> list[Message]:
             kwargs={"fail": True},
             actor="admin",
         ),
+        events.RunWaiting(
+            **scheduler,
+            **EXECUTION,
+            job_name="canary",
+            scheduled_time=AT,
+            waiting_for=["akshare_historical_sync"],
+            wait_until=LATER,
+            kwargs={"fail": True},
+        ),
         events.JobStarted(
             **worker,
             **EXECUTION,

@@ -14,9 +14,11 @@ from contracts.events import (
     ExecutionDeleted,
     ExecutionMarkedFailed,
     JobFinished,
+    JobSkipped,
     JobStarted,
     Progress,
     RunQueued,
+    RunWaiting,
 )
 from domain.catalogue_projection import HISTORY_EVENT_TYPES, history_line
 from domain.execution_projection import ExecutionState, project_execution
@@ -155,3 +157,37 @@ def test_history_is_looked_for_in_every_event_type_that_can_make_a_line() -> Non
     for message in examples():
         if isinstance(message, Event) and not isinstance(message, HISTORY_EVENT_TYPES):
             assert history_line(message) is None, f"{message.type} makes a history line"
+
+
+def test_a_waiting_fire_is_listed_waiting_then_runs_or_is_skipped_in_any_order() -> None:
+    waits = RunWaiting(
+        **IDS,
+        producer="scheduler:s",
+        occurred_at=at(-60),
+        job_name="canary",
+        scheduled_time=at(-60),
+        waiting_for=["akshare_historical_sync"],
+        wait_until=at(3600),
+    )
+    waiting = live([waits])
+    assert (waiting.status, waiting.waiting_for, waiting.wait_until) == (
+        "waiting",
+        ["akshare_historical_sync"],
+        at(3600),
+    )
+    stream = run_stream()
+    for events in ([waits, *stream], [stream[0], waits, *stream[1:]]):
+        assert live(events[:2]).status == "queued"
+        done = live(events)
+        assert done.status == "success" and done.waiting_for == ["akshare_historical_sync"]
+    skipped = JobSkipped(
+        **IDS,
+        producer="scheduler:s",
+        occurred_at=at(3600),
+        job_name="canary",
+        scheduled_time=at(-60),
+        reason="wait_timeout: akshare_historical_sync",
+    )
+    ended = live([waits, skipped])
+    assert (ended.status, ended.error_message) == ("skipped", "wait_timeout: akshare_historical_sync")
+    assert live([skipped, waits]).status == "skipped"

@@ -189,3 +189,27 @@ def test_dependency_settings_are_applied_and_a_bad_graph_stops_start_up(
         monkeypatch.delenv(variable)
     with pytest.raises(ValueError, match="window_s"):
         settings(monkeypatch, **{f"{review}WINDOW_S": "10"})
+
+
+def test_a_time_trigger_waits_for_jobs_from_settings_with_the_day_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    review = "SCHEDULER_JOBS__MARKET_DAILY_REVIEW__"
+    assert load_definitions(settings(monkeypatch))["market_daily_review"].policy.window == "day"
+    waits = load_definitions(
+        settings(
+            monkeypatch,
+            **{
+                f"{review}TRIGGER": "0 18 * * 1-5",
+                f"{review}AFTER": '["akshare_historical_sync"]',
+                f"{review}WAIT_TIMEOUT_S": "3600",
+            },
+        )
+    )["market_daily_review"]
+    assert waits.policy.after == ("akshare_historical_sync",) and waits.policy.wait_timeout_s == 3600
+    assert waits.policy.window == "day"
+    monkeypatch.setenv(f"{review}AFTER", '["market_daily_review"]')
+    with pytest.raises(CatalogueSettingsError, match="cannot run after itself"):
+        load_definitions(settings(monkeypatch))
+    with pytest.raises(ValueError, match="wait_timeout_s"):
+        settings(monkeypatch, **{f"{review}WAIT_TIMEOUT_S": "10"})

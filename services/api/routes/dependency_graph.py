@@ -55,14 +55,20 @@ IncludeAll = Annotated[bool, Query(description="every job, also those without de
     "/dependencies",
     summary="The jobs' dependency graph with each job's latest state",
     description="Nodes are the jobs that run after others or that others run after (every job with "
-    "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers).",
+    "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers), or "
+    "waits for it at its fire (`policy.after`).",
     response_model=Envelope[DependencyGraph],
     responses=responses(*READ),
 )
 async def get_dependency_graph(context: Context, all: IncludeAll = False) -> Envelope[DependencyGraph]:
     """The jobs' dependency graph with each job's latest state."""
     views = {view.job.job_id: view for view in await context.store.list_jobs()}
-    upstreams = upstreams_of({job_id: view.job.trigger for job_id, view in views.items()})
+    gates = {
+        job_id: tuple(after)
+        for job_id, view in views.items()
+        if (after := ((view.job.definition or {}).get("policy") or {}).get("after"))
+    }
+    upstreams = upstreams_of({job_id: view.job.trigger for job_id, view in views.items()}, gates)
     edges = [
         DependencyEdge(upstream=upstream, downstream=job_id)
         for job_id, ups in sorted(upstreams.items())

@@ -51,7 +51,16 @@ router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[D
 
 StatusFilter = Annotated[
     Literal[
-        "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped"
+        "scheduled",
+        "queued",
+        "running",
+        "success",
+        "partial",
+        "failed",
+        "missed",
+        "cancelled",
+        "skipped",
+        "waiting",
     ]
     | None,
     Query(description="only executions in this status"),
@@ -75,7 +84,7 @@ class ExecutionFilters:
 
 
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
-IN_PROGRESS = frozenset({"scheduled", "queued", "running"})
+IN_PROGRESS = frozenset({"scheduled", "queued", "running", "waiting"})
 
 
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
@@ -208,9 +217,9 @@ async def execution_events(
 
 @router.post(
     "/executions/{execution_id}/cancel",
-    summary="Stop a scheduled, queued or running execution (admin)",
-    description="A scheduled (one-off) or queued run never starts: it ends `cancelled` at once. A running "
-    "one is asked to stop (`cancel_requested`) and ends `cancelled` at the job's next check point.",
+    summary="Stop a scheduled, waiting, queued or running execution (admin)",
+    description="A scheduled (one-off), waiting or queued run never starts: it ends `cancelled` at once. "
+    "A running one is asked to stop (`cancel_requested`) and ends `cancelled` at the job's next check point.",
     response_model=Envelope[None],
     responses=responses(*ADMIN, 400, 404) | accepted_responses(),
 )

@@ -20,6 +20,7 @@ from services.api.dependencies import AdminUser, ApiContext, Context, JobId, cur
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.job_definition_schemas import JobChangeRequest, JobCreateRequest, JobDefinitionOut
 from services.api.job_definitions import (
+    check_dependencies,
     checked,
     definition_fields,
     definition_out,
@@ -27,6 +28,7 @@ from services.api.job_definitions import (
     job_version_shown,
     live,
     matches,
+    refuse_deletion,
 )
 from services.api.messages import text
 from services.api.schemas import Envelope
@@ -90,6 +92,7 @@ async def create_job(
             return _shown(context, existing, text("job_exists_same", job_id=request.id))
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("job_exists_other", job_id=request.id))
     jobs = [view for view in await context.store.list_jobs() if not view.job.deleted]
+    check_dependencies((view.job for view in jobs), request.id, wanted)
     if len(jobs) >= context.settings.max_jobs:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("too_many_jobs", count=len(jobs)))
     version = (known.job_version if known is not None else 0) + 1
@@ -133,7 +136,10 @@ async def change_job(
     given = request.model_dump(exclude_none=True)
     policy = given.pop("policy", None)
     wanted = current | given | {"policy": {**(current.get("policy") or {}), **(policy or {})}}
-    checked(_as_create(job, wanted, command), context.settings.trigger_min_interval_s)
+    fields = checked(_as_create(job, wanted, command), context.settings.trigger_min_interval_s)
+    if fields.get("trigger") != current.get("trigger") or fields.get("policy") != current.get("policy"):
+        views = await context.store.list_jobs()
+        check_dependencies((view.job for view in views), job_id, fields)
     if wanted == current:
         response.headers["ETag"] = etag(job)
         return _shown(context, job, text("job_unchanged", job_id=job_id))
@@ -162,6 +168,7 @@ async def delete_job(
     job = await _existing(context, job_id)
     if job.origin != "created":
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("catalogue_not_deletable", job_id=job_id))
+    refuse_deletion((view.job for view in await context.store.list_jobs()), job_id)
     active = await _active_runs(context, job_id)
     if active and not cancel_running:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("job_running", job_id=job_id, count=active))

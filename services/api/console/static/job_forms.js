@@ -15,6 +15,10 @@ const POLICY_FIELDS = [
   ['retry_backoff_s', 'number'],
   ['timeout_s', 'number'],
   ['misfire_grace_time', 'number'],
+  // dependencies: a time trigger waits at its fire for these jobs (comma-separated ids), up to the timeout
+  ['after', 'list'],
+  ['wait_timeout_s', 'number'],
+  ['window', 'choice', ['day', 'rolling']],
 ];
 
 // The type a property of the kind's JSON schema takes (a nullable `anyOf` is its non-null member).
@@ -61,10 +65,17 @@ function readParameters(container) {
 function policyFields(policy) {
   return POLICY_FIELDS.map(([name, kind, values]) => {
     const attributes = { name: `policy.${name}` };
-    const input = kind === 'select'
-      ? h('select', attributes, ...values.map((item) => h('option', { value: item }, item)))
-      : h('input', { ...attributes, type: 'number', min: '0', step: 'any' });
-    input.value = policy?.[name] == null ? '' : String(policy[name]);
+    let input;
+    if (kind === 'select' || kind === 'choice') { // a choice may be left unset
+      const options = [...(kind === 'choice' ? [''] : []), ...values];
+      input = h('select', attributes, ...options.map((item) => h('option', { value: item }, item || '—')));
+    } else if (kind === 'list') {
+      input = h('input', { ...attributes, type: 'text', placeholder: 'job_a,job_b' });
+    } else {
+      input = h('input', { ...attributes, type: 'number', min: '0', step: 'any' });
+    }
+    const value = policy?.[name];
+    input.value = value == null ? '' : Array.isArray(value) ? value.join(',') : String(value);
     return h('label', { class: 'field' }, h('span', {}, t(`jobform.policy.${name}`)), input);
   });
 }
@@ -74,7 +85,8 @@ function readPolicy(form) {
   for (const [name, kind] of POLICY_FIELDS) {
     const value = form.querySelector(`[name="policy.${name}"]`).value;
     if (value === '') continue;
-    policy[name] = kind === 'select' ? value : Number(value);
+    if (kind === 'list') policy[name] = value.split(',').map((item) => item.trim()).filter(Boolean);
+    else policy[name] = kind === 'select' || kind === 'choice' ? value : Number(value);
   }
   return policy;
 }

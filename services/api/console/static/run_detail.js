@@ -94,7 +94,7 @@ function renderPinned() {
 }
 
 // What the summary and the action buttons show, beyond the pinned figures.
-const summaryKey = (run) => JSON.stringify([run.status, run.cancel_requested, run.started_at, run.finished_at, run.worker_id,
+const summaryKey = (run) => JSON.stringify([run.status, run.cancel_requested, run.started_at, run.finished_at, run.worker_id, run.waiting_for,
   run.error_message, run.return_value === undefined ? null : run.return_value, run.actor]);
 
 function renderSummary() {
@@ -108,6 +108,8 @@ function renderSummary() {
       row(t('col.mode'), `${t(run.is_manual ? 'mode.manual' : 'mode.auto')}${run.force ? ` · ${t('run.force')}` : ''}`),
       row(t('run.actor'), run.actor),
       row(t('run.scheduled'), formatTime(run.scheduled_time)),
+      run.waiting_for ? row(t('run.waiting_for'), run.waiting_for.join(', ')) : null,
+      run.waiting_for ? row(t('run.wait_until'), formatTime(run.wait_until)) : null,
       row(t('run.started'), formatTime(run.started_at)),
       row(t('run.finished'), formatTime(run.finished_at)),
       row(t('run.worker'), run.worker_id),

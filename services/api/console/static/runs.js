@@ -10,7 +10,7 @@ import { runsHash, writeRunsLocation } from './url_state.js';
 import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
 
 const PAGE_SIZE = 20;
-const STATUSES = ['scheduled', 'queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
+const STATUSES = ['scheduled', 'waiting', 'queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
 const view = { filters: {}, offset: 0, items: [], total: 0, error: null, loaded: false };
 
 const form = () => document.getElementById('run-filters');

@@ -14,7 +14,7 @@ export const state = {
 
 export const isAdmin = () => state.me?.role === 'admin';
 
-export const IN_PROGRESS = new Set(['scheduled', 'queued', 'running']);
+export const IN_PROGRESS = new Set(['scheduled', 'waiting', 'queued', 'running']);
 export const isTerminal = (status) => !IN_PROGRESS.has(status);
 
 const liveRuns = new Map(); // execution_id -> fields learnt from the stream
@@ -37,6 +37,10 @@ function runFields(type, event) {
     case 'RunScheduled': // a one-off run waiting for its moment
       return { ...base, _id: event.execution_id, status: 'scheduled', job_name: event.job_name, scheduled_time: event.scheduled_time,
         timestamp: event.occurred_at, is_manual: true, kwargs: event.kwargs, force: event.force, actor: event.actor };
+    case 'RunWaiting': // a clock's fire waiting for its upstream jobs (policy.after)
+      return { ...base, _id: event.execution_id, status: 'waiting', job_name: event.job_name, scheduled_time: event.scheduled_time,
+        timestamp: event.occurred_at, is_manual: false, kwargs: event.kwargs, waiting_for: event.waiting_for,
+        wait_until: event.wait_until };
     case 'JobStarted':
       return { ...base, status: 'running', job_name: event.job_name, started_at: event.started_at,
         scheduled_time: event.scheduled_time, is_manual: event.is_manual, worker_id: event.worker_id };
@@ -103,7 +107,7 @@ export function withLiveState(run) {
   const live = liveRuns.get(run.execution_id ?? run._id);
   if (!live) return run;
   if (isTerminal(run.status)) return { ...run, cancel_requested: run.cancel_requested || Boolean(live.cancel_requested) };
-  const overtaken = (run.status === 'scheduled' && ['queued', 'running'].includes(live.status))
+  const overtaken = (['scheduled', 'waiting'].includes(run.status) && ['queued', 'running'].includes(live.status))
     || (run.status === 'queued' && live.status === 'running');
   if (isTerminal(live.status) || overtaken) return { ...run, ...live };
   if ((live.progress ?? -1) > (run.progress ?? -1)) {

@@ -1,0 +1,74 @@
+"""A decision of the decider (the messages to publish, a claim to make first), and the messages of a run.
+
+Pure: `domain.scheduling.decide` and `domain.scheduling.waiting` build decisions with these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.envelope import Message
+from contracts.events import RunQueued
+from contracts.runs import RunJob
+from domain.scheduling.fire import Fire
+from domain.scheduling.job import JobRules
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run attempt to claim before publishing, so that no worker ever starts it."""
+
+    execution_id: str
+    attempt: int
+    holder: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
+    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`)."""
+
+    messages: tuple[Message, ...] = ()
+    claim: Claim | None = None
+    if_claimed: tuple[Message, ...] | None = None
+    rejection: str | None = None
+    log: str | None = None
+
+
+NOTHING = Decision()
+
+
+def run_messages(
+    job: JobRules, fire: Fire, envelope: dict[str, Any], fields: dict[str, Any], producer: str
+) -> tuple[Message, ...]:
+    """The `RunQueued` and `RunJob` of a fire that runs."""
+    kwargs = {**job.kwargs, **fire.kwargs}
+    queued = RunQueued(
+        **envelope, **fields, is_manual=fire.is_manual, kwargs=kwargs, force=fire.force, actor=fire.actor
+    )
+    run = RunJob(
+        producer=producer,
+        occurred_at=envelope["occurred_at"],
+        correlation_id=queued.correlation_id,
+        causation_id=queued.message_id,
+        **fields,
+        job_kind=job.job_kind,
+        kwargs=kwargs,
+        is_manual=fire.is_manual,
+        force=fire.force,
+        **retry_fields(job),
+    )
+    return queued, run
+
+
+def retry_fields(job: JobRules) -> dict[str, Any]:
+    """The run request's fields that carry the job's retry policy and pool."""
+    policy = job.policy
+    return {
+        "max_attempts": policy.max_attempts,
+        "retry_backoff_s": policy.retry_backoff_s,
+        "retry_backoff_max_s": policy.retry_backoff_max_s,
+        "timeout_s": policy.timeout_s,
+        "pool": job.pool,
+    }

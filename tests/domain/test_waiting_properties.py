@@ -1,0 +1,328 @@
+"""The decider with a time trigger that waits for upstream jobs (`policy.after`), as properties: a job
+firing on the clock after `up_a` and `up_b`, fed any sequence of fires, upstream ends (every status),
+redeliveries, leader failovers, watch rounds and time jumps (the scheduler's clock is the decider's `Now`).
+
+- a waiting fire ends exactly once: it runs, or it is skipped (never both, never twice);
+- a fire never runs after an upstream whose latest end is a failure, and runs only once for one fire;
+- one upstream success runs one fire at most (the next fire waits for the next success);
+- an upstream failure while a fire waits skips it at once, naming the upstream execution;
+- a fire waits no longer than its timeout: once the clock passed it, a watch round skips it
+  (`wait_timeout: <jobs>`); nothing is left waiting past its timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contracts.envelope import Message
+from contracts.events import JobFinished, JobMissed, JobSkipped, RunQueued, RunWaiting
+from contracts.runs import RunJob
+from domain.records import ExecutionRecord
+from domain.run_policy import RunPolicy
+from domain.scheduling.decide import Decision, decide_fire
+from domain.scheduling.fire import Fire, Now
+from domain.scheduling.progress import rebuilt_progress
+from domain.scheduling.state import SchedulerState, evolve, loaded
+from domain.scheduling.waiting import WAIT_TIMEOUT_PREFIX, waiting_decisions
+from services.scheduler.definitions import JobDefinition
+from tests.domain.scheduling_model import PRODUCER, T0
+
+UPSTREAMS = ("up_a", "up_b")
+STATUSES = ("success", "success", "partial", "failed", "missed")
+ZONE = ZoneInfo("Asia/Shanghai")
+TIMEOUT_S = 2 * 3600.0
+
+
+def gated_job(window: str = "day", overlap: str = "skip") -> JobDefinition:
+    return JobDefinition(
+        job_id="down",
+        name="复盘",
+        job_kind="pipeline_canary",
+        trigger="0 18 * * 1-5",
+        misfire_grace_time=300,
+        policy=RunPolicy(
+            after=UPSTREAMS,
+            wait_timeout_s=TIMEOUT_S,
+            window=window,  # type: ignore[arg-type]
+            overlap=overlap,  # type: ignore[arg-type]
+            max_concurrent=10,
+        ),
+    )
+
+
+@dataclass
+class World:
+    """The leader's state, the read model and what became of each fire of the gated job."""
+
+    job: JobDefinition
+    now: datetime = T0
+    mono: float = 0.0
+    state: SchedulerState = field(default_factory=SchedulerState)
+    records: dict[str, ExecutionRecord] = field(default_factory=dict)
+    delivered: list[Message] = field(default_factory=list)
+    latest: dict[str, str] = field(default_factory=dict)  # upstream job -> status of its latest end
+    ends: list[tuple[str, str]] = field(default_factory=list)  # (execution of the downstream, how)
+    waited: dict[str, datetime] = field(default_factory=dict)  # fires that waited -> wait_until
+    failures_while_waiting: list[tuple[str, str]] = field(default_factory=list)
+    causes: set[str | None] = field(default_factory=set)  # the upstream ends that ran a fire
+    counter: int = 0
+
+    def clock(self) -> Now:
+        return Now(self.now, self.mono)
+
+    def fire(self) -> None:
+        fire = Fire.at("down", self.now)
+        record = self.records.get(fire.execution_id)
+        decision = decide_fire(
+            self.state,
+            self.job,
+            fire,
+            self.clock(),
+            producer=PRODUCER,
+            recorded=record.status if record else None,
+            zone=ZONE,
+        )
+        self.apply(decision)
+
+    def upstream_end(self, job_id: str, status: str) -> None:
+        self.counter += 1
+        envelope: dict[str, Any] = {
+            "producer": "worker",
+            "job_id": job_id,
+            "execution_id": f"{job_id}-{self.counter}",
+            "occurred_at": self.now,
+        }
+        message: Message
+        if status == "missed":
+            message = JobMissed(**envelope, job_name=job_id, scheduled_time=self.now, reason="late")
+        else:
+            message = JobFinished(**envelope, status=status, started_at=self.now, finished_at=self.now)
+        if status not in ("success",):
+            waiting = [run.execution_id for run in self.state.waiting.values()]
+            self.failures_while_waiting += [
+                (execution_id, envelope["execution_id"]) for execution_id in waiting
+            ]
+        self.latest[job_id] = status
+        self.record(message)
+        self.deliver(message)
+
+    def deliver(self, message: Message) -> None:
+        self.delivered.append(message)
+        self.state = evolve(self.state, message, self.clock())
+        self.settle()
+
+    def settle(self) -> None:
+        jobs = {"down": self.job}
+        for execution_id, decision in waiting_decisions(
+            self.state, jobs, self.clock(), producer=PRODUCER, zone=ZONE
+        ):
+            if execution_id in self.state.waiting:
+                self.apply(decision)
+
+    def apply(self, decision: Decision) -> None:
+        for message in decision.messages:
+            self.state = evolve(self.state, message, self.clock())
+            self.record(message)
+        first = decision.messages[0] if decision.messages else None
+        if isinstance(first, RunWaiting):
+            self.waited[first.execution_id] = first.wait_until
+        elif isinstance(first, RunQueued):
+            assert all(self.latest.get(up) == "success" for up in UPSTREAMS), "ran after a failed upstream"
+            assert first.causation_id not in self.causes, "one upstream success ran two fires"
+            self.causes.add(first.causation_id)
+            self.ends.append((first.execution_id, "ran"))
+            finished = JobFinished(
+                producer="worker",
+                job_id="down",
+                execution_id=first.execution_id,
+                status="success",
+                started_at=self.now,
+                finished_at=self.now,
+            )
+            self.state = evolve(self.state, finished, self.clock())
+            self.record(finished)
+        elif isinstance(first, JobSkipped):
+            self.ends.append((first.execution_id, first.reason))
+
+    def record(self, message: Message) -> None:
+        if isinstance(message, RunJob):
+            return
+        execution_id: str = message.execution_id  # type: ignore[attr-defined]
+        status = {
+            "RunQueued": "queued",
+            "JobMissed": "missed",
+            "JobSkipped": "skipped",
+            "RunWaiting": "waiting",
+        }.get(message.type, getattr(message, "status", None))
+        known = self.records.get(execution_id)
+        terminal = status not in ("queued", "waiting", None)
+        values: dict[str, Any] = {
+            "execution_id": execution_id,
+            "job_id": message.job_id,  # type: ignore[attr-defined]
+            "job_name": "j",
+            "status": status or "queued",
+            "scheduled_time": getattr(message, "scheduled_time", None)
+            or (known and known.scheduled_time)
+            or self.now,
+            "timestamp": self.now,
+            "updated_at": self.now,
+            "finished_at": getattr(message, "finished_at", None)
+            or (message.occurred_at if terminal else None),
+            "error_message": getattr(message, "reason", None),
+        }
+        if isinstance(message, RunWaiting):
+            values |= {"waiting_for": message.waiting_for, "wait_until": message.wait_until}
+        self.records[execution_id] = ExecutionRecord(**values)
+
+    def step(self, kind: str, first: Any, second: Any) -> None:
+        self.now += timedelta(seconds=1)
+        self.mono += 1
+        if kind == "end":
+            self.upstream_end(first, second)
+        elif kind == "fire":
+            self.fire()
+        elif kind == "redeliver" and self.delivered:
+            self.deliver(self.delivered[first % len(self.delivered)])
+        elif kind == "failover":
+            self.failover()
+        elif kind == "tick":
+            self.settle()
+        elif kind == "wait":
+            self.now += timedelta(seconds=first)
+
+    def failover(self) -> None:
+        """A new leader: unfinished runs, waiting fires and the progress from the read model, then settle."""
+        by_job: dict[str, list[ExecutionRecord]] = {}
+        for record in self.records.values():
+            by_job.setdefault(record.job_id, []).append(record)
+        state = loaded(list(self.records.values()), (), self.clock())
+        self.state = replace(state, progress=rebuilt_progress(by_job))
+        self.settle()
+
+
+step = st.one_of(
+    st.tuples(st.just("end"), st.sampled_from(UPSTREAMS), st.sampled_from(STATUSES)),
+    st.tuples(st.just("fire"), st.just(""), st.just("")),
+    st.tuples(st.just("redeliver"), st.integers(0, 50), st.just("")),
+    st.tuples(st.just("failover"), st.just(""), st.just("")),
+    st.tuples(st.just("tick"), st.just(""), st.just("")),
+    st.tuples(st.just("wait"), st.sampled_from((60, 3600, 3 * 3600, 86_400)), st.just("")),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(step, max_size=40),
+    window=st.sampled_from(("day", "rolling")),
+    overlap=st.sampled_from(("skip", "allow")),
+)
+def test_a_waiting_fire_ends_exactly_once_and_never_after_a_failed_upstream(
+    steps: list[tuple[str, Any, Any]], window: str, overlap: str
+) -> None:
+    world = World(gated_job(window, overlap))
+    for kind, first, second in steps:
+        world.step(kind, first, second)
+    world.settle()  # a last watch round
+
+    ended = [execution_id for execution_id, _ in world.ends]
+    assert len(ended) == len(set(ended)), "a fire ended twice (ran twice, or ran and was skipped)"
+    how = dict(world.ends)
+    for execution_id, wait_until in world.waited.items():
+        if execution_id in world.state.waiting:
+            assert world.now < wait_until, "a fire left waiting past its timeout"
+        else:
+            assert execution_id in how, "a waiting fire vanished without running or being skipped"
+        if how.get(execution_id, "").startswith(WAIT_TIMEOUT_PREFIX):
+            assert world.now >= wait_until
+    for execution_id, upstream_execution in world.failures_while_waiting:
+        reason = how.get(execution_id, "")
+        assert reason.startswith("upstream_failed: "), (
+            f"{upstream_execution} failed while it waited: {reason}"
+        )
+
+
+def test_a_fire_runs_at_once_when_its_upstreams_succeeded_today() -> None:
+    world = World(gated_job())
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    world.now += timedelta(minutes=30)
+    world.fire()
+    assert [how for _, how in world.ends] == ["ran"] and not world.waited
+
+
+def test_a_fire_waits_then_runs_when_the_last_upstream_succeeds_caused_by_it() -> None:
+    world = World(gated_job())
+    world.upstream_end("up_a", "success")
+    world.fire()
+    (waiting,) = world.state.waiting.values()
+    assert waiting.waiting_for == ("up_b",) and world.records[waiting.execution_id].status == "waiting"
+    assert waiting.wait_until == world.now + timedelta(seconds=TIMEOUT_S)
+    world.now += timedelta(minutes=10)
+    world.upstream_end("up_b", "success")
+    assert world.ends == [(waiting.execution_id, "ran")] and not world.state.waiting
+    queued = next(m for m in reversed(world.records.values()) if m.execution_id == waiting.execution_id)
+    assert queued.status == "success"
+
+
+def test_a_waiting_fire_is_skipped_at_once_when_an_upstream_fails() -> None:
+    world = World(gated_job())
+    world.fire()
+    (waiting,) = world.state.waiting.values()
+    world.upstream_end("up_b", "failed")
+    assert world.ends == [(waiting.execution_id, "upstream_failed: up_b up_b-1")]
+
+
+def test_a_waiting_fire_times_out_on_the_schedulers_clock_naming_what_it_waited_for() -> None:
+    world = World(gated_job())
+    world.upstream_end("up_a", "success")
+    world.fire()
+    world.now += timedelta(seconds=TIMEOUT_S - 1)
+    world.settle()
+    assert world.ends == []
+    world.failover()  # a new leader keeps waiting, from the read model
+    assert len(world.state.waiting) == 1
+    world.now += timedelta(seconds=1)
+    world.settle()
+    assert [how for _, how in world.ends] == ["wait_timeout: up_b"]
+
+
+def test_the_day_window_counts_only_successes_of_the_fires_local_day() -> None:
+    world = World(gated_job("day"))
+    # 2026-03-02 15:59 UTC is 23:59 in Shanghai; the fire at 16:01 UTC is the next local day.
+    world.now = datetime(2026, 3, 2, 15, 59, tzinfo=T0.tzinfo)
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    world.now += timedelta(minutes=2)
+    world.fire()
+    assert world.ends == [] and len(world.state.waiting) == 1
+    rolling = World(gated_job("rolling"), now=datetime(2026, 3, 2, 15, 59, tzinfo=T0.tzinfo))
+    rolling.upstream_end("up_a", "success")
+    rolling.upstream_end("up_b", "success")
+    rolling.now += timedelta(minutes=2)
+    rolling.fire()
+    assert [how for _, how in rolling.ends] == ["ran"]
+
+
+def test_a_manual_run_does_not_wait() -> None:
+    world = World(gated_job())
+    fire = replace(Fire.at("down", world.now), origin="manual")
+    decision = decide_fire(world.state, world.job, fire, world.clock(), producer=PRODUCER, zone=ZONE)
+    assert isinstance(decision.messages[0], RunQueued)
+
+
+def test_the_successes_that_released_a_fire_do_not_run_the_next_one() -> None:
+    world = World(gated_job())
+    world.fire()
+    world.now += timedelta(minutes=1)
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    assert [how for _, how in world.ends] == ["ran"]
+    world.now += timedelta(minutes=1)
+    world.fire()
+    assert len(world.ends) == 1 and len(world.state.waiting) == 1
