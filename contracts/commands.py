@@ -96,6 +96,9 @@ class JobPolicy(BaseModel):
     retry_backoff_s: float | None = Field(default=None, ge=0, le=86_400)
     timeout_s: float | None = Field(default=None, gt=0, le=7 * 86_400)
     pool: str | None = Field(default=None, pattern=POOL_PATTERN)
+    calendar: Literal["cn_a_share", "none"] | None = Field(
+        default=None, description='fire on this exchange calendar\'s trading days only; "none" removes it'
+    )
 
 
 class CreateJob(Command):

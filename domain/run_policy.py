@@ -34,6 +34,8 @@ class RunPolicy:
     # every upstream must have succeeded within `window_s` seconds before the downstream runs.
     accept_partial: bool = False
     window_s: float = DEFAULT_WINDOW_S
+    # `policy.calendar`: fires only on this exchange calendar's trading days (`domain.triggers.trading_days`)
+    calendar: str | None = None
 
 
 def overlap_refusal(policy: RunPolicy, active_runs: int) -> str | None:

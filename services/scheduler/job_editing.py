@@ -24,6 +24,7 @@ from domain.run_policy import RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
 from domain.scheduling.definitions import Definition
 from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.trading_days import calendar_of
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.triggers import SchedulerTrigger, build_trigger, describe
@@ -63,6 +64,7 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
             "retry_backoff_s": policy.retry_backoff_s,
             "timeout_s": policy.timeout_s,
             "pool": job.pool,
+            **({"calendar": policy.calendar} if policy.calendar else {}),
         },
         version=job.version,
         origin="created" if job.origin == "created" else "catalogue",
@@ -84,6 +86,7 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
     run_policy = replace(
         start.policy if base is not None else RunPolicy(),
         **{name: policy[name] for name in _RUN_POLICY_FIELDS if name in policy},
+        calendar=calendar_of(policy),
     )
     return replace(
         start,
