@@ -60,14 +60,7 @@ class MongoTradeCalendars:
                 await self._days.delete_many(_year_selector(year.calendar_id, year.year))
                 if year.days:
                     await self._days.insert_many(
-                        [
-                            {
-                                "_id": f"{year.calendar_id}:{day.isoformat()}",
-                                "calendar_id": year.calendar_id,
-                                "day": day.isoformat(),
-                            }
-                            for day in sorted(year.days)
-                        ]  # fmt: skip
+                        [_day_document(year.calendar_id, day) for day in sorted(year.days)]
                     )
                 document = {"calendar_id": year.calendar_id, "year": year.year, "source": year.source,
                             "synced_at": year.synced_at, "digest": digest}  # fmt: skip
@@ -107,3 +100,7 @@ class MongoTradeCalendars:
 
 def _year_selector(calendar_id: str, year: int) -> dict[str, Any]:
     return {"calendar_id": calendar_id, "day": {"$gte": f"{year:04d}-01-01", "$lte": f"{year:04d}-12-31"}}
+
+
+def _day_document(calendar_id: str, day: date) -> dict[str, Any]:
+    return {"_id": f"{calendar_id}:{day.isoformat()}", "calendar_id": calendar_id, "day": day.isoformat()}

@@ -12,7 +12,6 @@ and `mongo_trade_calendar.MongoTradeCalendars` (collections of the same names).
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
