@@ -31,6 +31,7 @@ from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.port import Store
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.settings import SchedulerSettings
+from services.scheduler.trade_calendars import CalendarBook
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Desk:
     wall: Callable[[], datetime]
     mono: Callable[[], float] = time.monotonic
     state: SchedulerState = field(default_factory=SchedulerState)
+    calendars: CalendarBook = field(default_factory=CalendarBook)  # trading days (`policy.calendar`)
 
     def now(self) -> Now:
         """One reading of both clocks."""

@@ -160,7 +160,12 @@ class JobEditor:
             await self._cancel(command, first.cancelled)
             return
         job = self._applied(command.job_id, first)
-        trigger = build_trigger(job.trigger, self.desk.settings.zone, dst=job.dst)
+        trigger = build_trigger(
+            job.trigger,
+            self.desk.settings.zone,
+            dst=job.dst,
+            calendar=self.desk.calendars.source(job.policy.calendar),
+        )
         paused = not job.enabled
         registered = self._registration(job, trigger, paused, now.wall)
         await desk.bus.declare(runs_queue(job.pool))  # a new pool's runs wait there for its workers

@@ -161,7 +161,12 @@ class Office:
             (view.job for view in views), self.editor.catalogue
         ).items():
             try:
-                trigger = build_trigger(definition.trigger, desk.settings.zone, dst=definition.dst)
+                trigger = build_trigger(
+                    definition.trigger,
+                    desk.settings.zone,
+                    dst=definition.dst,
+                    calendar=desk.calendars.source(definition.policy.calendar),
+                )
             except TriggerSpecError as error:  # the floor or dialect changed since: keep the previous one
                 logger.error(
                     "job %s: recorded trigger not usable: %s", job_id, error, extra={"job_id": job_id}
