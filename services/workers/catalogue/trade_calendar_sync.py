@@ -100,6 +100,7 @@ async def sync_calendar(
     )
     known = sorted(await store.known_years(CN_A_SHARE))
     result: dict[str, Any] = {
+        "status": "success",
         "calendar": CN_A_SHARE,
         "source": source,
         "written_years": sorted(kept),
@@ -124,4 +125,5 @@ async def trade_calendar_sync(environment: JobEnvironment, context: JobContext) 
         result["written_years"],
         result["changed_years"],
     )
+    await context.progress(100.0, f"years {result['written_years']} written")
     return result
