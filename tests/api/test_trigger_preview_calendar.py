@@ -18,6 +18,7 @@ from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.trade_calendar_port import CalendarYear
 from services.api.app import create_app
+from services.api.calendars import ApiCalendars
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.envelope import accepted
@@ -149,3 +150,31 @@ async def test_a_create_and_a_change_carry_the_calendar(
     assert response.status_code < 300, response.text
     assert isinstance(bus.commands[-1], ChangeJob) and bus.commands[-1].policy is not None
     assert bus.commands[-1].policy.calendar == "none"
+
+
+async def test_the_health_names_a_missing_year_of_a_calendar_in_use(
+    calendar_client: httpx.AsyncClient, viewer: dict[str, str], store: SQLiteStore
+) -> None:
+    client = calendar_client
+    health = (await client.get("/api/scheduler/health", headers=viewer)).json()["data"]
+    assert health["warnings"] == [], "no job keeps to the calendar yet"
+    definition = {"trigger": "0 12 * * *", "policy": {"calendar": CN_A_SHARE}}
+    await store.put_job(seed.job("noon_trading", definition=definition))
+    health = (await client.get("/api/scheduler/health", headers=viewer)).json()["data"]
+    assert health["warnings"] == [], "this year and the next are known"
+
+
+async def test_calendar_warnings_name_the_year_and_the_jobs() -> None:
+    from domain.trade_calendar import TradeCalendar
+    from services.api.calendar_health import calendar_warnings
+
+    class OnlyThisYear:
+        async def load(self, calendar_id: str) -> TradeCalendar:
+            return TradeCalendar(frozenset(), frozenset({2026}), "test")
+
+    definition = {"trigger": "0 12 * * *", "policy": {"calendar": CN_A_SHARE}}
+    jobs = [seed.job("noon_trading", definition=definition), seed.job("plain")]
+    calendars = ApiCalendars(OnlyThisYear())  # type: ignore[arg-type]
+    assert await calendar_warnings(calendars, jobs, date(2026, 11, 1)) == []
+    (warning,) = await calendar_warnings(calendars, jobs, date(2026, 12, 3))
+    assert "2027" in warning and "noon_trading" in warning and "plain" not in warning
