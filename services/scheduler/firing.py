@@ -15,11 +15,10 @@ async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
     A clock fire of a job limited to a trading-day calendar whose local day is not a trading day is
     dropped here, before the decider: it is not a run, not a miss (crontab's skipped day)."""
     calendar_id = job.policy.calendar
-    limited = calendar_id is not None and fire.origin in CLOCK_ORIGINS
-    if limited and not desk.calendars.may_fire(
-        calendar_id, fire.scheduled_time, desk.settings.zone, job.job_id
-    ):
-        return
+    if calendar_id is not None and fire.origin in CLOCK_ORIGINS:
+        zone = desk.settings.zone
+        if not desk.calendars.may_fire(calendar_id, fire.scheduled_time, zone, job.job_id):
+            return
     record = await desk.store.get_execution(fire.execution_id)
     decision = decide_fire(
         desk.state,

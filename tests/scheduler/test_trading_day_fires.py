@@ -47,7 +47,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     wall = datetime(2026, 12, 31, 16, 0, 1, tzinfo=SHANGHAI)
     try:
         yield Desk(
-            bus=RecordingBus(),  # type: ignore[arg-type]
+            bus=RecordingBus(),
             store=store,
             claims=LocalRunClaims(),
             definitions={JOB.job_id: JOB},

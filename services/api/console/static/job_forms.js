@@ -15,6 +15,7 @@ const POLICY_FIELDS = [
   ['retry_backoff_s', 'number'],
   ['timeout_s', 'number'],
   ['misfire_grace_time', 'number'],
+  ['calendar', 'select', ['none', 'cn_a_share']],  // policy.calendar: trading days only
 ];
 
 // The type a property of the kind's JSON schema takes (a nullable `anyOf` is its non-null member).
@@ -61,10 +62,12 @@ function readParameters(container) {
 function policyFields(policy) {
   return POLICY_FIELDS.map(([name, kind, values]) => {
     const attributes = { name: `policy.${name}` };
+    const label = (item) => (name === 'calendar' ? t(`jobform.calendar.${item}`) : item);
     const input = kind === 'select'
-      ? h('select', attributes, ...values.map((item) => h('option', { value: item }, item)))
+      ? h('select', attributes, ...values.map((item) => h('option', { value: item }, label(item))))
       : h('input', { ...attributes, type: 'number', min: '0', step: 'any' });
-    input.value = policy?.[name] == null ? '' : String(policy[name]);
+    const unset = name === 'calendar' ? 'none' : '';
+    input.value = policy?.[name] == null ? unset : String(policy[name]);
     return h('label', { class: 'field' }, h('span', {}, t(`jobform.policy.${name}`)), input);
   });
 }
@@ -80,7 +83,7 @@ function readPolicy(form) {
 }
 
 // The next runs of the trigger being typed (or why it cannot be used), asked for after a pause in typing.
-function previewPanel(triggerInput) {
+function previewPanel(triggerInput, calendarOf = () => null) {
   const panel = h('div', { class: 'preview', 'data-testid': 'trigger-preview', 'aria-live': 'polite' });
   let timer = null;
   let asked = 0;
@@ -92,10 +95,13 @@ function previewPanel(triggerInput) {
       return;
     }
     try {
-      const preview = await api.previewTrigger(trigger, PREVIEW_RUNS);
+      const calendar = calendarOf();
+      const policy = calendar && calendar !== 'none' ? { calendar } : null;
+      const preview = await api.previewTrigger(trigger, PREVIEW_RUNS, policy);
       if (ticket !== asked) return;
       panel.replaceChildren(h('p', { 'data-role': 'description' }, preview.description),
-        h('ol', { 'data-role': 'next-runs' }, ...preview.next_runs.map((run) => h('li', {}, formatTime(run)))));
+        h('ol', { 'data-role': 'next-runs' }, ...preview.next_runs.map((run) => h('li', {}, formatTime(run)))),
+        preview.calendar_note ? h('p', { class: 'muted', 'data-role': 'calendar-note' }, preview.calendar_note) : null);
     } catch (error) {
       if (ticket !== asked) return;
       panel.replaceChildren(h('p', { class: 'form-error', 'data-role': 'preview-error' }, describeError(error)));
@@ -137,7 +143,10 @@ export async function openJobForm({ jobId = null, onDone = () => {} } = {}) {
   const paused = h('input', { name: 'paused', type: 'checkbox' });
   const parameters = h('fieldset', { 'data-testid': 'job-parameters' });
   const policy = h('fieldset', {}, h('legend', {}, t('jobform.policy')));
-  const { panel, refresh } = previewPanel(triggerInput);
+  const { panel, refresh } = previewPanel(triggerInput, () => policy.querySelector('[name="policy.calendar"]')?.value);
+  policy.addEventListener('change', (event) => {
+    if (event.target.name === 'policy.calendar') refresh();
+  });
 
   const showKind = (kindName, values = null) => {
     const kind = byKind.get(kindName);
