@@ -3,7 +3,6 @@ at MONGODB_TEST_URL): whole years upserted, unknown years stay unknown, the seed
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -18,22 +17,13 @@ from infrastructure.store.mongo_trade_calendar import MongoTradeCalendars
 from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
 from infrastructure.store.trade_calendar_port import CalendarYear, TradeCalendarStore, seed_if_empty
 from infrastructure.trade_calendar_seed import seed_calendar
+from tests.backends import MONGODB_TEST_URL, store_backends
 from tests.mongo_emulation import emulated_client
 
-MONGODB_TEST_URL = os.environ.get("MONGODB_TEST_URL")
 T0 = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
 
 
-def _backends() -> list[Any]:
-    mongodb = (
-        pytest.param("mongodb-real", id="mongodb-real", marks=pytest.mark.integration)
-        if MONGODB_TEST_URL
-        else pytest.param("mongodb-emulated", id="mongodb-emulated")
-    )
-    return [pytest.param("sqlite", id="sqlite"), mongodb]
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=store_backends())
 async def calendars(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TradeCalendarStore]:
     store: Any
     client: AsyncMongoClient[dict[str, Any]] | None = None
