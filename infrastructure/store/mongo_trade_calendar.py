@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from domain.trade_calendar import TradeCalendar
 from infrastructure.store.mongo_client import make_client
@@ -18,6 +18,7 @@ from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from
 
 DAYS = "trade_calendar"
 YEARS = "trade_calendar_years"
+DUPLICATE_KEY = 11000
 
 
 class MongoTradeCalendars:
@@ -59,9 +60,7 @@ class MongoTradeCalendars:
                 before = await self._years.find_one({"_id": key})
                 await self._days.delete_many(_year_selector(year.calendar_id, year.year))
                 if year.days:
-                    await self._days.insert_many(
-                        [_day_document(year.calendar_id, day) for day in sorted(year.days)]
-                    )
+                    await self._insert_days(year)
                 document = {"calendar_id": year.calendar_id, "year": year.year, "source": year.source,
                             "synced_at": year.synced_at, "digest": digest}  # fmt: skip
                 await self._years.replace_one({"_id": key}, document, upsert=True)
@@ -70,6 +69,19 @@ class MongoTradeCalendars:
         except PyMongoError as error:
             raise StoreUnavailable(f"trade calendar not stored: {error}") from error
         return changed
+
+    async def _insert_days(self, year: CalendarYear) -> None:
+        """Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
+        at once) is already there, which is what was asked."""
+        documents = [_day_document(year.calendar_id, day) for day in sorted(year.days)]
+        try:
+            await self._days.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            others = [
+                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
+            ]
+            if others:
+                raise
 
     async def load(self, calendar_id: str) -> TradeCalendar:
         """The calendar as stored."""
