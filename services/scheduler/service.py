@@ -101,10 +101,19 @@ class SchedulerService:
         """Load the trading-day calendars, start the heartbeats and the campaign for leadership."""
         await self.calendars.open()
         self._calendar_reload = asyncio.create_task(
-            self.calendars.reload_periodically(self.settings.trade_calendar_reload_s), name="calendar-reload"
+            self.calendars.reload_periodically(
+                self.settings.trade_calendar_reload_s, self._calendars_changed
+            ),
+            name="calendar-reload",
         )
         self._heartbeat.start()
         self._campaign = asyncio.create_task(self._campaign_loop(), name="scheduler-campaign")
+
+    async def _calendars_changed(self) -> None:
+        """The leader recomputes the next runs of the jobs limited to a trading-day calendar."""
+        office = self.office
+        if office is not None:
+            await office.calendars_changed()
 
     async def stop(self) -> None:
         """Stop campaigning and leading, and say so in a last heartbeat (state 0)."""

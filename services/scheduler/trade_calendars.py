@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
 
 from contracts.envelope import utc_now
@@ -92,12 +93,16 @@ class CalendarBook:
         logger.info("trade calendars loaded: %s", self.summary())
         return True
 
-    async def reload_periodically(self, interval_s: float) -> None:
-        """`reload_if_changed` every `interval_s`, for ever (errors logged, tried again)."""
+    async def reload_periodically(
+        self, interval_s: float, on_change: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """`reload_if_changed` every `interval_s`, for ever (errors logged, tried again); `on_change` is
+        awaited after each reload that changed something."""
         while True:
             await asyncio.sleep(interval_s)
             try:
-                await self.reload_if_changed()
+                if await self.reload_if_changed() and on_change is not None:
+                    await on_change()
             except Exception:
                 logger.warning("trade calendars not reloaded; trying again later", exc_info=True)
 
