@@ -89,6 +89,8 @@ TRIGGER_MAX = 200
 POOL_PATTERN = r"^[a-z][a-z0-9_-]{0,39}$"
 UPSTREAM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
 DEPENDENCY_POLICY_FIELDS = ("accept_partial", "window", "window_s", "after", "wait_timeout_s")
+LATER_POLICY_FIELDS = (*DEPENDENCY_POLICY_FIELDS, "calendar")
+"""Policy fields added after v1: written only when set, so older documents keep their shape."""
 
 
 class JobPolicy(BaseModel):
@@ -114,13 +116,16 @@ class JobPolicy(BaseModel):
     window_s: float | None = Field(default=None, ge=60, le=7 * 86_400)
     after: list[Annotated[str, Field(pattern=UPSTREAM_PATTERN)]] | None = Field(default=None, max_length=20)
     wait_timeout_s: float | None = Field(default=None, ge=60, le=86_400)
+    calendar: Literal["cn_a_share", "none"] | None = Field(
+        default=None, description='fire on this exchange calendar\'s trading days only; "none" removes it'
+    )
 
     @model_serializer(mode="wrap")
-    def _dependencies_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The dependency fields appear only when set: the documents of the jobs without dependencies keep
-        the shape they had before the fields existed."""
+    def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
+        without them keep the shape they had before the fields existed."""
         document: dict[str, Any] = handler(self)
-        for name in DEPENDENCY_POLICY_FIELDS:
+        for name in LATER_POLICY_FIELDS:
             if document.get(name) is None:
                 document.pop(name, None)
         return document

@@ -115,6 +115,7 @@ JOB_PARAMETERS: dict[str, type[JobParameters]] = {
     "baostock_status_check": NoParameters,
     "news_sync": SymbolParameters,
     "market_daily_review": MarketReviewParameters,
+    "trade_calendar_sync": NoParameters,
 }
 
 

@@ -154,6 +154,10 @@ DATA_SYNC_JOBS: tuple[CatalogueEntry, ...] = (
          "每 2 小时从东方财富同步自选股票的新闻（每只最多 10 条），写入 stock_news。",
          "stock_news_em for watched symbols: its latest page (10 items) per stock"),
     MARKET_DAILY_REVIEW,
+    _job("trade_calendar_sync", "交易日历同步", "30 8 * * *", "multi",
+         "每日 08:30 从 AKShare（新浪）获取沪深交易日历（BaoStock、Tushare 为备用），"
+         "只保留完整年份写入调度库，供 policy.calendar 限定交易日执行的任务使用；从不删除已知年份。",
+         "tool_trade_date_hist_sina → query_trade_dates → trade_cal; whole years upserted"),
 )  # fmt: skip
 
 CATALOGUE: dict[str, CatalogueEntry] = {entry.job_id: entry for entry in (CANARY, *DATA_SYNC_JOBS)}

@@ -46,6 +46,8 @@ class RunPolicy:
     # a time trigger that waits at its fire for these jobs (status `waiting`, up to `wait_timeout_s`)
     after: tuple[str, ...] = ()
     wait_timeout_s: float = DEFAULT_WAIT_TIMEOUT_S
+    # `policy.calendar`: fires only on this exchange calendar's trading days (`domain.triggers.trading_days`)
+    calendar: str | None = None
 
 
 def overlap_refusal(policy: RunPolicy, active_runs: int) -> str | None:

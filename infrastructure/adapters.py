@@ -10,6 +10,7 @@ from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
 from infrastructure.store.run_logs_port import RunLogStore
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from infrastructure.store.users_port import UserStore
 
 
@@ -88,3 +89,16 @@ def make_run_logs(settings: CommonSettings) -> RunLogStore:
     from infrastructure.store.sqlite_run_logs import SQLiteRunLogs
 
     return SQLiteRunLogs(settings.sqlite_file)
+
+
+def make_trade_calendars(settings: CommonSettings) -> TradeCalendarStore:
+    """Where the trading-day calendars are kept: beside the event log, in the same database."""
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_trade_calendar import MongoTradeCalendars
+
+        return MongoTradeCalendars.from_url(
+            settings.mongodb_url.get_secret_value(), settings.mongodb_database
+        )
+    from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
+
+    return SQLiteTradeCalendars(settings.sqlite_file)

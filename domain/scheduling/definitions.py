@@ -26,6 +26,7 @@ POLICY_FIELDS = (
     "retry_backoff_s",
     "timeout_s",
     "pool",
+    "calendar",
 )
 EDITABLE_FIELDS = ("trigger", "kwargs", "display_name", "description", "paused", "policy")
 Origin = Literal["catalogue", "created"]
@@ -101,6 +102,7 @@ def default_policy(entry: CatalogueEntry) -> dict[str, Any]:
         "retry_backoff_s": policy.retry_backoff_s,
         "timeout_s": policy.timeout_s,
         "pool": entry.pool,
+        **({"calendar": policy.calendar} if policy.calendar else {}),
     }
 
 
@@ -109,6 +111,8 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
     merged = dict(base)
     if given is not None:
         merged |= {name: value for name, value in given.model_dump().items() if value is not None}
+    if merged.get("calendar") == "none":  # `policy.calendar: "none"` removes the job's calendar
+        del merged["calendar"]
     return merged
 
 

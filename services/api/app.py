@@ -21,10 +21,12 @@ from prometheus_client.registry import Collector
 from infrastructure.bus.port import Bus
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.run_logs_port import RunLogStore
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
 from services.api.auth_errors import install_auth_errors
 from services.api.authenticator import Authenticator
+from services.api.calendars import ApiCalendars
 from services.api.console import mount_console
 from services.api.cors import add_cors
 from services.api.dependencies import ApiContext, ApiStore
@@ -85,6 +87,7 @@ def create_app(
     platform_users: PlatformUserDirectory | None = None,
     run_log_store: RunLogStore | None = None,
     metrics_collectors: Sequence[Collector] = (),
+    trade_calendars: TradeCalendarStore | None = None,
 ) -> FastAPI:
     """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode)."""
     metrics = ApiMetrics()
@@ -115,6 +118,7 @@ def create_app(
             check_interval_s=settings.stream_auth_check_s,
         ),
         run_logs=run_log_store,
+        calendars=ApiCalendars(trade_calendars),
     )
 
     @asynccontextmanager

@@ -20,6 +20,7 @@ from infrastructure.adapters import (
     make_platform_users,
     make_run_logs,
     make_store,
+    make_trade_calendars,
     make_user_store,
 )
 from infrastructure.bus.retry import connect_with_retry
@@ -92,6 +93,9 @@ async def serve(settings: ApiSettings) -> None:
         run_log_store = make_run_logs(settings)
         await run_log_store.open()
         resources.push_async_callback(run_log_store.close)
+        trade_calendars = make_trade_calendars(settings)
+        await trade_calendars.open()
+        resources.push_async_callback(trade_calendars.close)
         # The broker may be down at start-up: connect in the background (retrying with backoff, logged)
         # while the API serves reads; commands answer 503 until the bus is connected.
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
@@ -106,6 +110,7 @@ async def serve(settings: ApiSettings) -> None:
             projector_lag=store.projector_lag_s,
             platform_users=platform_users,
             run_log_store=run_log_store,
+            trade_calendars=trade_calendars,
         )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

@@ -23,6 +23,7 @@ from infrastructure.store.users_port import UserRecord, UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated, Authenticator
 from services.api.bulk import BulkOperations
+from services.api.calendars import ApiCalendars
 from services.api.health import ProjectorLagProbe
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics
@@ -62,6 +63,8 @@ class ApiContext:
     """Each run's own log (None: not served by this process, 503)"""
     bulk: BulkOperations = field(default_factory=BulkOperations)
     """The bulk operations this process runs (their progress)"""
+    calendars: ApiCalendars = field(default_factory=ApiCalendars)
+    """The trading-day calendars (`policy.calendar`: previews, health)"""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -272,6 +272,10 @@ class SchedulerHealth(BaseModel):
         default_factory=list, description="alert channel types whose latest message finally failed"
     )
     reasons: list[str] = Field(default_factory=list, description="why not healthy")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what needs attention without degrading the service (a trading calendar missing a year)",
+    )
 
 
 class EventOut(BaseModel):

@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
+from contracts.commands import JobPolicy
+from domain.trade_calendar import TradeCalendar
 from domain.triggers import DstPolicy, Trigger, TriggerSpec, describe
+from domain.triggers.trading_days import TradingDayTrigger, missing_years_ahead
 from services.api.language import current_language
 
 # An IANA name (`Asia/Shanghai`, `Etc/GMT+8`): never a path out of the zone database.
@@ -30,6 +33,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The trigger {trigger} of job {job_id} cannot be previewed",
     ),
     "unknown_timezone": ("未知时区：{zone}", "unknown timezone: {zone}"),
+    "trading_days_only": (
+        "{description}（仅 {calendar} 交易日）",
+        "{description} (trading days of {calendar} only)",
+    ),
+    "calendar_missing_years": (
+        "交易日历 {calendar} 尚无 {years} 年的数据：该年的执行时间不予推测，"
+        "在日历同步补齐之前这些日子不会执行",
+        "The trading calendar {calendar} does not know {years} yet: run times in that year are not guessed, "
+        "and the job does not run on those days until the calendar sync adds the year",
+    ),
 }
 
 
@@ -64,6 +77,9 @@ class PreviewRequest(BaseModel):
         default=None, max_length=64, description="IANA zone; the scheduler's zone when left out"
     )
     dst: DstChoice = Field(default_factory=DstChoice)
+    policy: JobPolicy | None = Field(
+        default=None, description="a job's policy: `calendar` limits the fires to trading days"
+    )
 
 
 class TriggerPreview(BaseModel):
@@ -73,6 +89,14 @@ class TriggerPreview(BaseModel):
     timezone: str
     description: str = Field(description="the trigger in words, in the caller's language")
     next_runs: list[str] = Field(description="the next fire times, ISO 8601 with each one's own offset")
+    calendar: str | None = Field(default=None, description="the trading-day calendar the fires keep to")
+    calendar_missing_years: list[int] = Field(
+        default_factory=list,
+        description="a year the calendar does not know, reached by the next runs: they stop before it",
+    )
+    calendar_note: str | None = Field(
+        default=None, description="the missing year in words (caller's language)"
+    )
 
 
 class JobNextRuns(TriggerPreview):
@@ -102,11 +126,39 @@ def next_runs(trigger: Trigger, zone: ZoneInfo, count: int, now: datetime) -> li
     return runs
 
 
-def preview(spec: TriggerSpec, zone: ZoneInfo, count: int, dst: DstPolicy, now: datetime) -> TriggerPreview:
-    """The preview of a trigger spec: its next fire times in `zone` and its description."""
+def preview(
+    spec: TriggerSpec,
+    zone: ZoneInfo,
+    count: int,
+    dst: DstPolicy,
+    now: datetime,
+    calendar: tuple[str, TradeCalendar | None] | None = None,
+) -> TriggerPreview:
+    """The next `count` runs and the words; with a `(calendar id, calendar)` only trading days, stopping
+    (and saying so) at a year the calendar does not know."""
+    description = describe(spec, current_language())
+    trigger = spec.build(zone, dst)
+    if calendar is None:
+        return TriggerPreview(
+            trigger=spec.text,
+            timezone=zone.key,
+            description=description,
+            next_runs=next_runs(trigger, zone, count, now),
+        )
+    name, days = calendar
+    limited = TradingDayTrigger(trigger, zone, lambda: days)
+    fires, missing = missing_years_ahead(limited, days, zone, now.astimezone(UTC), count)
+    years = (
+        "、".join(str(year) for year in missing)
+        if current_language() == "zh"
+        else ", ".join(map(str, missing))
+    )
     return TriggerPreview(
         trigger=spec.text,
         timezone=zone.key,
-        description=describe(spec, current_language()),
-        next_runs=next_runs(spec.build(zone, dst), zone, count, now),
+        description=preview_text("trading_days_only", description=description, calendar=name),
+        next_runs=[fire.astimezone(zone).isoformat() for fire in fires],
+        calendar=name,
+        calendar_missing_years=list(missing),
+        calendar_note=preview_text("calendar_missing_years", calendar=name, years=years) if missing else None,
     )

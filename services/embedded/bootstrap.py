@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from infrastructure.adapters import make_trade_calendars
 from infrastructure.process import configure_logging
 from services.api.app import create_app
 from services.api.bootstrap import build_server, platform_directory
@@ -18,8 +19,10 @@ async def main(settings: EmbeddedSettings) -> None:
     """Run the whole system in one process with the API served on the settings' port, until a stop signal."""
     configure_logging(settings.log_level, service="embedded")
     system = EmbeddedSystem(settings)
+    trade_calendars = make_trade_calendars(settings)  # the API's own reads (previews, health)
     await system.start()
     try:
+        await trade_calendars.open()
         async with platform_directory(settings) as platform_users:
             app = create_app(
                 settings=settings,
@@ -29,6 +32,7 @@ async def main(settings: EmbeddedSettings) -> None:
                 projector_lag=system.store.projector_lag_s,
                 platform_users=platform_users,
                 run_log_store=system.run_logs,
+                trade_calendars=trade_calendars,
                 # One process, one `/metrics`: the projector's (lag, runs) and the alerter's with the API's.
                 metrics_collectors=(
                     ProjectorCollector(system.projector.stats),
@@ -38,4 +42,5 @@ async def main(settings: EmbeddedSettings) -> None:
             logger.info("serving the API on http://%s:%d (docs at /docs)", settings.host, settings.port)
             await build_server(app, settings).serve()  # returns on SIGINT / SIGTERM
     finally:
+        await trade_calendars.close()
         await system.stop()

@@ -6,7 +6,13 @@ import logging
 import os
 import socket
 
-from infrastructure.adapters import make_bus, make_election, make_run_claims, make_store
+from infrastructure.adapters import (
+    make_bus,
+    make_election,
+    make_run_claims,
+    make_store,
+    make_trade_calendars,
+)
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, run_until_stop_signal
@@ -33,6 +39,7 @@ def build_scheduler(
         settings=settings,
         scheduler_id=scheduler_id,
         claims=claims,
+        calendars=make_trade_calendars(settings),
     )
 
 

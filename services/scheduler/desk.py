@@ -34,6 +34,7 @@ from infrastructure.store.port import ExecutionsReadModel, JobsReadModel
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.lookups import ExecutionLookups
 from services.scheduler.settings import SchedulerSettings
+from services.scheduler.trade_calendars import CalendarBook
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Desk:
     wall: Callable[[], datetime]
     mono: Callable[[], float] = time.monotonic
     state: SchedulerState = field(default_factory=SchedulerState)
+    calendars: CalendarBook = field(default_factory=CalendarBook)  # trading days (`policy.calendar`)
     lookups: ExecutionLookups = field(init=False)
 
     def __post_init__(self) -> None:

@@ -25,6 +25,7 @@ from domain.run_policy import DEFAULT_WINDOW_S, RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
 from domain.scheduling.definitions import Definition
 from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.trading_days import calendar_of
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.triggers import SchedulerTrigger, build_trigger, describe
@@ -65,6 +66,7 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
             "timeout_s": policy.timeout_s,
             "pool": job.pool,
             **dependency_fields(policy),
+            **({"calendar": policy.calendar} if policy.calendar else {}),
         },
         version=job.version,
         origin="created" if job.origin == "created" else "catalogue",
@@ -102,6 +104,7 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
     run_policy = replace(
         start.policy if base is not None else RunPolicy(),
         **{name: policy[name] for name in _RUN_POLICY_FIELDS if name in policy},
+        calendar=calendar_of(policy),
     )
     run_policy = replace(run_policy, after=tuple(policy.get("after") or ()))
     return replace(
@@ -195,7 +198,12 @@ class JobEditor:
             await self._cancel(command, first.cancelled)
             return
         job = self._applied(command.job_id, first)
-        trigger = build_trigger(job.trigger, self.desk.settings.zone, dst=job.dst)
+        trigger = build_trigger(
+            job.trigger,
+            self.desk.settings.zone,
+            dst=job.dst,
+            calendar=self.desk.calendars.source(job.policy.calendar),
+        )
         paused = not job.enabled
         registered = self._registration(job, trigger, paused, now.wall)
         await desk.bus.declare(runs_queue(job.pool))  # a new pool's runs wait there for its workers

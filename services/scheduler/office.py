@@ -149,6 +149,19 @@ class Office:
         self.clock.remove(definition.job_id)
         self.clock.add(definition.job_id, definition.name, trigger, paused=paused)
 
+    async def calendars_changed(self) -> None:
+        """The trading-day calendars were reloaded: each job limited to one gets its next run again."""
+        desk = self.desk
+        for job_id, definition in list(desk.definitions.items()):
+            trigger = self._aps_triggers.get(job_id)
+            if definition.policy.calendar is None or trigger is None or trigger.upstreams:
+                continue
+            self.put_job(definition, trigger, paused=job_id in desk.state.paused)
+            next_run_time = self.clock.next_run_time(job_id)
+            await desk.publish(
+                (JobScheduled(producer=desk.producer, job_id=job_id, next_run_time=next_run_time),)
+            )
+
     def drop_job(self, job_id: str) -> None:
         """Never fire a job again (deleted)."""
         self.clock.remove(job_id)
@@ -163,7 +176,12 @@ class Office:
             (view.job for view in views), self.editor.catalogue
         ).items():
             try:
-                trigger = build_trigger(definition.trigger, desk.settings.zone, dst=definition.dst)
+                trigger = build_trigger(
+                    definition.trigger,
+                    desk.settings.zone,
+                    dst=definition.dst,
+                    calendar=desk.calendars.source(definition.policy.calendar),
+                )
             except TriggerSpecError as error:  # the floor or dialect changed since: keep the previous one
                 logger.error(
                     "job %s: recorded trigger not usable: %s", job_id, error, extra={"job_id": job_id}

@@ -22,10 +22,12 @@ from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.process import health_line
 from infrastructure.store.claims_port import LocalRunClaims, RunClaims
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk, SchedulerReads
 from services.scheduler.office import Office
 from services.scheduler.settings import SchedulerSettings
+from services.scheduler.trade_calendars import CalendarBook
 from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class SchedulerService:
         clock: Clock = utc_now,
         claims: RunClaims | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        calendars: TradeCalendarStore | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
@@ -68,7 +71,10 @@ class SchedulerService:
         self._election = election
         self._clock = clock
         self._monotonic = monotonic
-        self._triggers = validated_triggers(self.definitions, self.timezone)
+        # the trading-day calendars (`policy.calendar`); without a store, the committed seed
+        self.calendars = CalendarBook(calendars)
+        self._calendar_reload: asyncio.Task[None] | None = None
+        self._triggers = validated_triggers(self.definitions, self.timezone, self.calendars)
         self.office: Office | None = None
         self._campaign: asyncio.Task[None] | None = None
         interval = every(lambda: self.settings.heartbeat_interval_s)
@@ -91,20 +97,35 @@ class SchedulerService:
         return self._clock()
 
     async def start(self) -> None:
-        """Start the heartbeats and the campaign for leadership."""
+        """Load the trading-day calendars, start the heartbeats and the campaign for leadership."""
+        await self.calendars.open()
+        self._calendar_reload = asyncio.create_task(
+            self.calendars.reload_periodically(
+                self.settings.trade_calendar_reload_s, self._calendars_changed
+            ),
+            name="calendar-reload",
+        )
         self._heartbeat.start()
         self._campaign = asyncio.create_task(self._campaign_loop(), name="scheduler-campaign")
 
+    async def _calendars_changed(self) -> None:
+        """The leader recomputes the next runs of the jobs limited to a trading-day calendar."""
+        office = self.office
+        if office is not None:
+            await office.calendars_changed()
+
     async def stop(self) -> None:
         """Stop campaigning and leading, and say so in a last heartbeat (state 0)."""
-        if self._campaign is not None:
-            self._campaign.cancel()
-            await asyncio.gather(self._campaign, return_exceptions=True)
+        for task in (self._campaign, self._calendar_reload):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self._heartbeat.stop()
         try:
             await self.bus.publish(self._heartbeat_event(state=0))
         except Exception:
             logger.warning("could not announce the scheduler's stop", exc_info=True)
+        await self.calendars.close()
 
     async def _campaign_loop(self) -> None:
         """Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
@@ -159,6 +180,7 @@ class SchedulerService:
             producer=self.producer,
             wall=self._clock,
             mono=self._monotonic,
+            calendars=self.calendars,
         )
         office = Office(desk, self._triggers, self.timezone, catalogue=self.definitions)
         try:
@@ -203,16 +225,19 @@ class SchedulerService:
 
 
 def validated_triggers(
-    definitions: Mapping[str, JobDefinition], timezone: ZoneInfo
+    definitions: Mapping[str, JobDefinition], timezone: ZoneInfo, calendars: CalendarBook | None = None
 ) -> dict[str, SchedulerTrigger]:
-    """Each job's trigger, built in `timezone`.
+    """Each job's trigger, built in `timezone` (limited to its trading-day calendar if it has one).
 
     Raises SchedulerSettingsError, naming the job, for a trigger that cannot be understood.
     """
     triggers: dict[str, SchedulerTrigger] = {}
     for job_id, definition in definitions.items():
+        calendar = calendars.source(definition.policy.calendar) if calendars is not None else None
         try:
-            triggers[job_id] = build_trigger(definition.trigger, timezone, dst=definition.dst)
+            triggers[job_id] = build_trigger(
+                definition.trigger, timezone, dst=definition.dst, calendar=calendar
+            )
         except TriggerSpecError as error:
             raise SchedulerSettingsError(f"job {job_id}: {error}") from None
     return triggers

@@ -106,6 +106,12 @@ class SchedulerSettings(CommonSettings):
         default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
     )
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
+    trade_calendar_reload_s: float = Field(
+        default=300.0,
+        ge=1,
+        le=86_400,
+        description="how often the trading-day calendars are checked in the store and reloaded when changed",
+    )
 
     @field_validator("jobs")
     @classmethod

@@ -27,6 +27,7 @@ from domain.triggers import (
     legacy_text,
     parse_trigger,
 )
+from domain.triggers.trading_days import CalendarSource, TradingDayTrigger
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _KIND_OF_FIELD = {
@@ -44,10 +45,18 @@ class TriggerSpecError(ValueError):
 class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped
     """One of our triggers, as APScheduler 3 asks for fire times; it keeps the text it was built from."""
 
-    def __init__(self, spec: TriggerSpec, zone: tzinfo, dst: DstPolicy = DEFAULT_DST_POLICY) -> None:
+    def __init__(
+        self,
+        spec: TriggerSpec,
+        zone: tzinfo,
+        dst: DstPolicy = DEFAULT_DST_POLICY,
+        calendar: CalendarSource | None = None,
+    ) -> None:
         self.spec = spec
         self.zone = zone
-        self.trigger: Trigger = spec.build(zone, dst)
+        inner: Trigger = spec.build(zone, dst)
+        # `policy.calendar`: only the fires on trading days (the calendar is read at each computation)
+        self.trigger: Trigger = inner if calendar is None else TradingDayTrigger(inner, zone, calendar)
 
     @property
     def upstreams(self) -> tuple[str, ...]:
@@ -78,14 +87,16 @@ def build_trigger(
     *,
     dst: DstPolicy = DEFAULT_DST_POLICY,
     min_interval_s: float | None = None,
+    calendar: CalendarSource | None = None,
 ) -> SchedulerTrigger:
-    """The trigger of a setting; `min_interval_s` refuses one that fires more often (operators' input)."""
+    """The trigger of a setting; `min_interval_s` refuses one that fires more often (operators' input);
+    `calendar` limits its fires to trading days (`policy.calendar`)."""
     try:
         parsed = parse_trigger(spec, min_interval_s=min_interval_s)
     except TriggerError as error:
         kind = _KIND_OF_FIELD.get(error.field, "invalid cron expression")
         raise TriggerSpecError(f"{kind} {spec[:100]!r}: {error}") from None
-    return SchedulerTrigger(parsed, timezone, dst)
+    return SchedulerTrigger(parsed, timezone, dst, calendar)
 
 
 def describe(trigger: BaseTrigger) -> str:

@@ -74,7 +74,7 @@ async def test_kinds_list_every_kind_with_its_schema(
     client: httpx.AsyncClient, viewer: dict[str, str]
 ) -> None:
     kinds = {kind["kind"]: kind for kind in ok(await client.get("/api/scheduler/kinds", headers=viewer))}
-    assert len(kinds) == 19 and {"pipeline_canary", "market_daily_review", "news_sync"} <= set(kinds)
+    assert len(kinds) == 20 and {"pipeline_canary", "market_daily_review", "news_sync"} <= set(kinds)
     history = kinds["akshare_historical_sync"]
     assert history["takes_date_range"] is True and history["source"] == "akshare"
     assert "start_date" in history["schema"]["properties"] and history["default_trigger"] == "0 17 * * 1-5"

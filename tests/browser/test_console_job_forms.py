@@ -35,6 +35,8 @@ async def test_create_form_with_its_preview(
     await form.locator("input[name=trigger]").fill("0 16 * * 1-5")
     await expect(preview.locator("[data-role=description]")).to_contain_text("工作日")
     await expect(preview.locator("[data-role=next-runs] li")).to_have_count(5)
+    await form.locator("select[name='policy.calendar']").select_option("cn_a_share")  # trading days only
+    await expect(preview.locator("[data-role=description]")).to_contain_text("cn_a_share")
 
     await form.locator("input[name=id]").fill("canary_from_form")
     await parameters.locator("[name='kw.steps']").fill("2")
@@ -43,6 +45,7 @@ async def test_create_form_with_its_preview(
     await expect(page.locator(ROW)).to_be_visible(timeout=15_000)
     definition = await system.api.data("GET", "/api/scheduler/jobs/canary_from_form/definition")
     assert definition["trigger"] == "0 16 * * 1-5" and definition["kwargs"]["steps"] == 2
+    assert definition["policy"]["calendar"] == "cn_a_share"
 
     await page.click(f"{ROW} [data-role=job-detail]")
     await page.click("dialog[data-testid=job-detail] [data-role=edit-definition]")

@@ -15,6 +15,7 @@ from services.scheduler.triggers import SchedulerTrigger
 
 SYNC_JOBS = 17
 ANALYSIS_JOBS = 1  # market_daily_review
+CALENDAR_JOBS = 1  # trade_calendar_sync
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
@@ -27,7 +28,7 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> SchedulerSettings:
 
 def test_the_catalogue_has_the_canary_and_every_sync_job(monkeypatch: pytest.MonkeyPatch) -> None:
     definitions = load_definitions(settings(monkeypatch))
-    assert len(definitions) == 1 + SYNC_JOBS + ANALYSIS_JOBS
+    assert len(definitions) == 1 + SYNC_JOBS + ANALYSIS_JOBS + CALENDAR_JOBS
     canary = definitions["pipeline_canary"]
     assert not canary.enabled and canary.disabled_reason
     assert definitions["tushare_historical_sync"].trigger == "0 16 * * 1-5"

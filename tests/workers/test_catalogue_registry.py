@@ -1,4 +1,4 @@
-"""The catalogue: 18 jobs with ids, names and triggers in the domain, each kind's code in the workers."""
+"""The catalogue: 19 jobs with ids, names and triggers in the domain, each kind's code in the workers."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ SPEC_TABLE = {
     "baostock_status_check": ("数据源状态检查（BaoStock）", "45 * * * *"),
     "news_sync": ("新闻数据同步（AKShare）", "0 */2 * * *"),
     "market_daily_review": ("每日市场复盘", "after:akshare_historical_sync,baostock_historical_sync"),
+    "trade_calendar_sync": ("交易日历同步", "30 8 * * *"),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends
 
 from services.api.alert_health import failing_alert_channels
+from services.api.calendar_health import calendar_warnings
 from services.api.dependencies import ApiContext, Context, current_user
 from services.api.errors import READ, responses
 from services.api.health import Health, SchedulerStatus, assess, health_message, scheduler_status
@@ -82,5 +83,10 @@ async def health(context: Context) -> Envelope[SchedulerHealth]:
         projector_lag_s=lag,
         alert_channels_failing=failing,
         reasons=verdict.reasons,
+        warnings=await calendar_warnings(
+            context.calendars,
+            (view.job for view in await context.store.list_jobs()),
+            datetime.now(context.zone).date(),
+        ),
     )
     return Envelope(data=data, message=health_message(verdict), timestamp=data.timestamp)

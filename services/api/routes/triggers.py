@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from domain.triggers import DstPolicy, TriggerError, parse_trigger, spec_from_legacy_text
+from domain.triggers.trading_days import calendar_of
 from services.api.commands import job_not_found
 from services.api.dependencies import Context, JobId, current_user
 from services.api.errors import READ, WITH_BODY, responses
@@ -47,7 +48,10 @@ async def job_next_runs(
     if spec is None:
         detail = preview_text("not_previewable", job_id=job_id, trigger=job.trigger)
         raise HTTPException(status.HTTP_409_CONFLICT, detail=detail)
-    shown = preview(spec, context.zone, count, DstPolicy(), datetime.now(UTC))
+    definition = job.definition or {}
+    calendar_id = calendar_of(definition.get("policy") or {})
+    calendar = (calendar_id, await context.calendars.get(calendar_id)) if calendar_id else None
+    shown = preview(spec, context.zone, count, DstPolicy(), datetime.now(UTC), calendar)
     data = JobNextRuns(**shown.model_dump() | {"trigger": job.trigger}, job_id=job_id, paused=job.paused)
     message = preview_text("next_runs", job_id=job_id, count=len(data.next_runs))
     return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
@@ -72,7 +76,9 @@ async def preview_trigger(context: Context, request: PreviewRequest) -> Envelope
     except TriggerError as error:
         raise _invalid("trigger", str(error)) from None
     dst = DstPolicy(request.dst.repeated, request.dst.skipped)
-    data = preview(spec, zone, request.count, dst, datetime.now(UTC))
+    calendar_id = calendar_of(request.policy.model_dump()) if request.policy is not None else None
+    calendar = (calendar_id, await context.calendars.get(calendar_id)) if calendar_id else None
+    data = preview(spec, zone, request.count, dst, datetime.now(UTC), calendar)
     return Envelope(
         data=data, message=preview_text("previewed", description=data.description), timestamp=now_iso(zone)
     )

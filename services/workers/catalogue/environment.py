@@ -14,8 +14,10 @@ from datetime import date
 from typing import Any
 
 from domain.catalogue import TUSHARE_TOKEN_MISSING
+from infrastructure.adapters import make_trade_calendars
 from infrastructure.market.factory import make_market_store
 from infrastructure.market.port import MarketStore
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.workers.catalogue.calendar import TradingCalendar
 from services.workers.catalogue.loop import LoopOptions
 from services.workers.catalogue.settings import CatalogueSettings
@@ -57,7 +59,9 @@ class JobEnvironment:
     baostock: BaostockProvider
     calendar: TradingCalendar
     quote_rotation: int = 0
+    trade_calendars: TradeCalendarStore | None = None  # the scheduler's calendars (`trade_calendar_sync`)
     _opened: bool = field(default=False, repr=False)
+    _calendars_opened: bool = field(default=False, repr=False)
     _open_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
@@ -93,6 +97,7 @@ class JobEnvironment:
             akshare=akshare,
             baostock=baostock,
             calendar=TradingCalendar(sources, clock=clock, zone=settings.zone),
+            trade_calendars=make_trade_calendars(settings),
         )
 
     async def market(self) -> MarketStore:
@@ -103,11 +108,24 @@ class JobEnvironment:
                 self._opened = True
         return self.store
 
+    async def calendar_store(self) -> TradeCalendarStore:
+        """The scheduler's trade-calendar store, opened on first use."""
+        if self.trade_calendars is None:
+            raise RuntimeError("no trade calendar store configured")
+        async with self._open_lock:
+            if not self._calendars_opened:
+                await self.trade_calendars.open()
+                self._calendars_opened = True
+        return self.trade_calendars
+
     async def aclose(self) -> None:
         """Close the market store if it was opened."""
         if self._opened:
             await self.store.close()
             self._opened = False
+        if self._calendars_opened and self.trade_calendars is not None:
+            await self.trade_calendars.close()
+            self._calendars_opened = False
 
     def today(self) -> date:
         """Today's date in the market's time zone."""

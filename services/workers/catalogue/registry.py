@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from services.workers.catalogue import basics, financial, history, news, quotes, review, status
+from services.workers.catalogue import (
+    basics,
+    financial,
+    history,
+    news,
+    quotes,
+    review,
+    status,
+    trade_calendar_sync,
+)
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
 from services.workers.job_api import JobContext, JobFunction
@@ -37,6 +46,7 @@ JOB_CODE: dict[str, CatalogueJob] = {
     "baostock_status_check": status.baostock_status_check,
     "news_sync": news.news_sync,
     "market_daily_review": review.market_daily_review,
+    "trade_calendar_sync": trade_calendar_sync.trade_calendar_sync,
 }
 
 

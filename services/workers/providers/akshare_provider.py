@@ -164,7 +164,30 @@ class AkshareProvider(SessionFree):
             raise ProviderError(NAME, "calendar.json", f"the file ends at {last}, before {end}")
         return {day for day in days if start <= day <= end}
 
+    async def trade_dates_online(self, start: date, end: date) -> set[date]:
+        """From `tool_trade_date_hist_sina` (network): the SSE/SZSE trading days as Sina publishes them,
+        up to the last day of the last year the exchanges have announced."""
+        frame = await self._call("tool_trade_date_hist_sina")
+        days = (
+            {_as_date(value) for value in frame["trade_date"]} if frame is not None and len(frame) else set()
+        )
+        return {day for day in days if start <= day <= end}
+
     async def probe(self) -> str:
         """One cheap real call (a stock's facts), to tell whether akshare answers."""
         info = await self.basic_info("000001")
         return "stock_individual_info_em answered" if info else "answered, but empty"
+
+
+def _as_date(value: Any) -> date:
+    """A cell of `trade_date`: a `date`, a `datetime`/`Timestamp` or a `YYYY-MM-DD` text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    as_date = getattr(value, "date", None)
+    if callable(as_date):
+        result = as_date()
+        if isinstance(result, date):
+            return result
+    return date.fromisoformat(str(value)[:10])

@@ -242,7 +242,9 @@ export const api = {
     query: cancelRunning ? { cancel_running: true } : undefined,
   }),
   resetJob: (jobId) => request('POST', `${SCHEDULER}/jobs/${enc(jobId)}/reset`),
-  previewTrigger: (trigger, count) => request('POST', `${SCHEDULER}/triggers/preview`, { json: { trigger, count } }),
+  previewTrigger: (trigger, count, policy = null) => request('POST', `${SCHEDULER}/triggers/preview`, {
+    json: policy ? { trigger, count, policy } : { trigger, count },
+  }),
   dependencies: () => request('GET', `${SCHEDULER}/dependencies`),
   bulk: (body) => request('POST', `${SCHEDULER}/executions/bulk`, { json: body }),
   bulkProgress: (operationId) => request('GET', `${SCHEDULER}/executions/bulk/${enc(operationId)}`),

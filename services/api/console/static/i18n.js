@@ -124,6 +124,7 @@ const zh = {
   'jobform.delete': '删除任务', 'jobform.delete_confirm': '删除任务 {id}？其运行中的执行会被取消，执行记录保留。',
   'jobform.deleted': '任务 {id} 已删除', 'jobform.reset': '恢复默认', 'jobform.reset_confirm': '将任务 {id} 恢复为内置默认值？',
   'jobform.was_reset': '任务 {id} 已恢复默认', 'error.412': '任务已被他人修改，请重新打开',
+  'jobform.policy.calendar': '交易日历', 'jobform.calendar.none': '不限（每天）', 'jobform.calendar.cn_a_share': '仅沪深交易日',
 };
 
 const en = {
@@ -252,6 +253,8 @@ const en = {
   'jobform.delete': 'Delete job', 'jobform.delete_confirm': 'Delete job {id}? Its runs in flight are cancelled; its runs stay listed.',
   'jobform.deleted': 'Job {id} deleted', 'jobform.reset': 'Reset to defaults', 'jobform.reset_confirm': 'Reset job {id} to its catalogue defaults?',
   'jobform.was_reset': 'Job {id} reset', 'error.412': 'The job was changed by someone else: open it again',
+  'jobform.policy.calendar': 'Trading calendar', 'jobform.calendar.none': 'none (every day)',
+  'jobform.calendar.cn_a_share': 'SSE/SZSE trading days only',
 };
 
 const DICTIONARIES = { zh, en };

@@ -19,6 +19,7 @@ const POLICY_FIELDS = [
   ['after', 'list'],
   ['wait_timeout_s', 'number'],
   ['window', 'choice', ['day', 'rolling']],
+  ['calendar', 'select', ['none', 'cn_a_share']],  // policy.calendar: trading days only
 ];
 
 // The type a property of the kind's JSON schema takes (a nullable `anyOf` is its non-null member).
@@ -65,17 +66,19 @@ function readParameters(container) {
 function policyFields(policy) {
   return POLICY_FIELDS.map(([name, kind, values]) => {
     const attributes = { name: `policy.${name}` };
+    const label = (item) => (name === 'calendar' ? t(`jobform.calendar.${item}`) : item || '—');
     let input;
     if (kind === 'select' || kind === 'choice') { // a choice may be left unset
       const options = [...(kind === 'choice' ? [''] : []), ...values];
-      input = h('select', attributes, ...options.map((item) => h('option', { value: item }, item || '—')));
+      input = h('select', attributes, ...options.map((item) => h('option', { value: item }, label(item))));
     } else if (kind === 'list') {
       input = h('input', { ...attributes, type: 'text', placeholder: 'job_a,job_b' });
     } else {
       input = h('input', { ...attributes, type: 'number', min: '0', step: 'any' });
     }
     const value = policy?.[name];
-    input.value = value == null ? '' : Array.isArray(value) ? value.join(',') : String(value);
+    const unset = name === 'calendar' ? 'none' : '';
+    input.value = value == null ? unset : Array.isArray(value) ? value.join(',') : String(value);
     return h('label', { class: 'field' }, h('span', {}, t(`jobform.policy.${name}`)), input);
   });
 }
@@ -92,7 +95,7 @@ function readPolicy(form) {
 }
 
 // The next runs of the trigger being typed (or why it cannot be used), asked for after a pause in typing.
-function previewPanel(triggerInput) {
+function previewPanel(triggerInput, calendarOf = () => null) {
   const panel = h('div', { class: 'preview', 'data-testid': 'trigger-preview', 'aria-live': 'polite' });
   let timer = null;
   let asked = 0;
@@ -104,10 +107,13 @@ function previewPanel(triggerInput) {
       return;
     }
     try {
-      const preview = await api.previewTrigger(trigger, PREVIEW_RUNS);
+      const calendar = calendarOf();
+      const policy = calendar && calendar !== 'none' ? { calendar } : null;
+      const preview = await api.previewTrigger(trigger, PREVIEW_RUNS, policy);
       if (ticket !== asked) return;
       panel.replaceChildren(h('p', { 'data-role': 'description' }, preview.description),
-        h('ol', { 'data-role': 'next-runs' }, ...preview.next_runs.map((run) => h('li', {}, formatTime(run)))));
+        h('ol', { 'data-role': 'next-runs' }, ...preview.next_runs.map((run) => h('li', {}, formatTime(run)))),
+        preview.calendar_note ? h('p', { class: 'muted', 'data-role': 'calendar-note' }, preview.calendar_note) : null);
     } catch (error) {
       if (ticket !== asked) return;
       panel.replaceChildren(h('p', { class: 'form-error', 'data-role': 'preview-error' }, describeError(error)));
@@ -149,7 +155,10 @@ export async function openJobForm({ jobId = null, onDone = () => {} } = {}) {
   const paused = h('input', { name: 'paused', type: 'checkbox' });
   const parameters = h('fieldset', { 'data-testid': 'job-parameters' });
   const policy = h('fieldset', {}, h('legend', {}, t('jobform.policy')));
-  const { panel, refresh } = previewPanel(triggerInput);
+  const { panel, refresh } = previewPanel(triggerInput, () => policy.querySelector('[name="policy.calendar"]')?.value);
+  policy.addEventListener('change', (event) => {
+    if (event.target.name === 'policy.calendar') refresh();
+  });
 
   const showKind = (kindName, values = null) => {
     const kind = byKind.get(kindName);

@@ -1,0 +1,118 @@
+"""Trading-day calendars in MongoDB: collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>")
+and `trade_calendar_years` (`_id` = "<calendar_id>:<year>": source, sync time and a digest of its days)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from domain.trade_calendar import TradeCalendar
+from infrastructure.store.mongo_client import make_client
+from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
+
+DAYS = "trade_calendar"
+YEARS = "trade_calendar_years"
+DUPLICATE_KEY = 11000
+
+
+class MongoTradeCalendars:
+    """The calendars beside the event log, in the same database."""
+
+    def __init__(
+        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
+    ) -> None:
+        self._database = database
+        self._days = database[DAYS]
+        self._years = database[YEARS]
+        self._owned_client = client
+
+    @classmethod
+    def from_url(cls, url: str, database: str) -> MongoTradeCalendars:
+        """Its own client to the scheduler's database."""
+        client = make_client(url, "scheduler-trade-calendar")
+        return cls(client[database], client=client)
+
+    async def open(self) -> None:
+        """Check the server answers (the `_id`s are the only keys)."""
+        try:
+            await self._database.command("ping")
+        except PyMongoError as error:
+            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
+
+    async def close(self) -> None:
+        """Close the client it owns."""
+        if self._owned_client is not None:
+            await self._owned_client.close()
+
+    async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
+        """Write whole years (each replaces that year's days); answers the years that changed."""
+        changed: list[int] = []
+        try:
+            for year in years:
+                key = f"{year.calendar_id}:{year.year}"
+                digest = days_digest(year.days)
+                before = await self._years.find_one({"_id": key})
+                await self._days.delete_many(_year_selector(year.calendar_id, year.year))
+                if year.days:
+                    await self._insert_days(year)
+                document = {"calendar_id": year.calendar_id, "year": year.year, "source": year.source,
+                            "synced_at": year.synced_at, "digest": digest}  # fmt: skip
+                await self._years.replace_one({"_id": key}, document, upsert=True)
+                if before is None or before.get("digest") != digest:
+                    changed.append(year.year)
+        except PyMongoError as error:
+            raise StoreUnavailable(f"trade calendar not stored: {error}") from error
+        return changed
+
+    async def _insert_days(self, year: CalendarYear) -> None:
+        """Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
+        at once) is already there, which is what was asked."""
+        documents = [_day_document(year.calendar_id, day) for day in sorted(year.days)]
+        try:
+            await self._days.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            others = [
+                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
+            ]
+            if others:
+                raise
+
+    async def load(self, calendar_id: str) -> TradeCalendar:
+        """The calendar as stored."""
+        years = {year: source for year, (source, _) in (await self.known_years(calendar_id)).items()}
+        try:
+            documents = await self._days.find({"calendar_id": calendar_id}).to_list(None)
+        except PyMongoError as error:
+            raise StoreUnavailable(f"trade calendar not read: {error}") from error
+        return calendar_from((date.fromisoformat(str(doc["day"])) for doc in documents), years)
+
+    async def known_years(self, calendar_id: str) -> dict[int, tuple[str, datetime]]:
+        """Each known year's source and sync time."""
+        try:
+            documents = await self._years.find({"calendar_id": calendar_id}).to_list(None)
+        except PyMongoError as error:
+            raise StoreUnavailable(f"trade calendar not read: {error}") from error
+        return {int(doc["year"]): (str(doc["source"]), doc["synced_at"]) for doc in documents}
+
+    async def revision(self) -> str:
+        """A digest of every known year's days."""
+        try:
+            documents = await self._years.find({}).to_list(None)
+        except PyMongoError as error:
+            raise StoreUnavailable(f"trade calendar not read: {error}") from error
+        rows = sorted((str(doc["calendar_id"]), int(doc["year"]), str(doc["digest"])) for doc in documents)
+        return revision_of(rows)
+
+
+def _year_selector(calendar_id: str, year: int) -> dict[str, Any]:
+    return {"calendar_id": calendar_id, "day": {"$gte": f"{year:04d}-01-01", "$lte": f"{year:04d}-12-31"}}
+
+
+def _day_document(calendar_id: str, day: date) -> dict[str, Any]:
+    return {"_id": f"{calendar_id}:{day.isoformat()}", "calendar_id": calendar_id, "day": day.isoformat()}
