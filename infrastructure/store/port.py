@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
@@ -120,6 +121,16 @@ class JobDurations:
 
 
 @dataclass(frozen=True)
+class BackfillQuery:
+    """A page of backfills; `active` True: only those not finished, False: only finished ones."""
+
+    active: bool | None = None
+    job_id: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class HistoryQuery:
     job_id: str | None = None
     status: str | None = None
@@ -169,7 +180,9 @@ class ReadModelRebuild(Protocol):
     event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
     liveness) and the projector's state are not rebuilt: no stored event makes them."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
         """What the rebuild holds so far of these executions (records and tombstones) and jobs."""
 
     async def apply_changes(self, changes: ReadModelChanges) -> None: ...
@@ -244,7 +257,9 @@ class Store(Protocol):
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write every change of a batch together (SQLite: one transaction)."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
         """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
         (one query per table)."""
 
@@ -292,6 +307,11 @@ class Store(Protocol):
         """History newest first with the total count."""
 
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]: ...
+
+    async def get_backfill(self, backfill_id: str) -> BackfillRecord | None: ...
+
+    async def list_backfills(self, query: BackfillQuery) -> tuple[list[BackfillRecord], int]:
+        """Backfills newest first (by when they were asked for) with the total count matching."""
 
     # --- retention -------------------------------------------------------------------------------
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:

@@ -115,7 +115,7 @@ class Projector:
     async def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply events to the read models without storing them."""
         keys = needed_keys(events)
-        view = await self._store.load_view(keys.execution_ids, keys.job_ids)
+        view = await self._store.load_view(keys.execution_ids, keys.job_ids, keys.backfill_ids)
         await self._store.apply_changes(fold_events(view, events))
 
     async def _store_and_apply(self, events: Sequence[Event]) -> None:

@@ -24,8 +24,10 @@ from infrastructure.store.port import RetentionCutoffs, StoredEvent
 class FoldTarget(Protocol):
     """Where a folder writes: a `ReadModelRebuild`, or the live read models of a `Store`."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """The records and tombstones the target holds of these executions and jobs."""
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
+        """The records and tombstones the target holds of these executions, jobs and backfills."""
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write a batch's changes to the target."""
@@ -115,9 +117,10 @@ class ReplayFolder:
                 executions={key: cached[key] for key in keys.execution_ids if key in cached},
                 jobs=self._view.jobs,  # every job and its metadata: few, all kept
                 metadata=self._view.metadata,
+                backfills=self._view.backfills,  # few, all kept
             )
         else:
-            view = await self._target.load_view(keys.execution_ids, keys.job_ids)
+            view = await self._target.load_view(keys.execution_ids, keys.job_ids, keys.backfill_ids)
         changes = fold_events(view, events)
         changes.scheduler_states.clear()  # liveness, not rebuilt (old stores may hold heartbeats)
         await self._target.apply_changes(changes)

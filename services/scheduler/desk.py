@@ -23,6 +23,7 @@ from contracts.events import (
     RunQueued,
     RunScheduled,
 )
+from domain.scheduling.backfills import BackfillBook, fold_backfills
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState, evolve, forgotten
@@ -50,6 +51,7 @@ class Desk:
     wall: Callable[[], datetime]
     mono: Callable[[], float] = time.monotonic
     state: SchedulerState = field(default_factory=SchedulerState)
+    backfills: BackfillBook = field(default_factory=BackfillBook)
 
     def now(self) -> Now:
         """One reading of both clocks."""
@@ -58,6 +60,7 @@ class Desk:
     def fold(self, message: Message, *, recorded: str | None = None) -> None:
         """Fold one message (received or published) into the state (`recorded`: see `evolve`)."""
         self.state = evolve(self.state, message, self.now(), recorded=recorded)
+        self.backfills = fold_backfills(self.backfills, message)
 
     async def recorded_end(self, message: Message) -> str | None:
         """The stored status of a `RunQueued`'s execution the state knows nothing of, when it has ended.
