@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from contracts.commands import RequestBackfill
 from contracts.envelope import Message
 from contracts.events import (
     TERMINAL_STATUSES,
@@ -30,7 +29,6 @@ from contracts.events import (
     backfill_of,
 )
 from contracts.job_parameters import accepted_parameters
-from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import SchedulerState
@@ -67,6 +65,7 @@ class Backfill:
     actor: str
     correlation_id: str | None = None
     cancelled: bool = False
+    cancelled_by: str | None = None
     started: frozenset[str] = frozenset()
     ended: Mapping[str, str] = field(default_factory=dict)
 
@@ -97,36 +96,6 @@ class BackfillBook:
         return backfill_id in self.active or backfill_id in self.finished
 
 
-def requested(command: RequestBackfill, job: JobRules, now: Now, producer: str) -> BackfillRequested:
-    """The `BackfillRequested` a valid `RequestBackfill` becomes."""
-    return BackfillRequested(
-        producer=producer,
-        occurred_at=now.wall,
-        **command.caused(),
-        job_id=job.job_id,
-        backfill_id=command.backfill_id,
-        start_date=command.start_date,
-        end_date=command.end_date,
-        days=command.days,
-        max_parallel=command.max_parallel,
-        kwargs=command.kwargs,
-        actor=command.actor,
-        command_id=command.message_id,
-    )
-
-
-def backfill_refusal(command: RequestBackfill, max_parallel: int) -> str | None:
-    """Why a backfill's days or parallelism are not acceptable (None: they are)."""
-    days = command.days
-    if list(days) != sorted(set(days)):
-        return "days must be distinct and oldest first"
-    if days[0] < command.start_date or days[-1] > command.end_date:
-        return f"days must lie within {command.start_date}..{command.end_date}"
-    if command.max_parallel > max_parallel:
-        return f"max_parallel {command.max_parallel} is above the limit ({max_parallel})"
-    return None
-
-
 def fold_backfills(book: BackfillBook, message: Message) -> BackfillBook:
     """The book after one message (any number of times: duplicates change nothing)."""
     match message:
@@ -136,7 +105,7 @@ def fold_backfills(book: BackfillBook, message: Message) -> BackfillBook:
             backfill = book.active.get(message.backfill_id)
             if backfill is None or backfill.cancelled:
                 return book
-            return with_backfill(book, replace(backfill, cancelled=True))
+            return with_backfill(book, replace(backfill, cancelled=True, cancelled_by=message.actor))
         case BackfillFinished():
             return closed(book, message.backfill_id)
         case RunQueued():
@@ -269,20 +238,3 @@ def _finished(backfill: Backfill, now: Now, producer: str) -> BackfillFinished:
         cancelled=cancelled,
         was_cancelled=backfill.cancelled,
     )
-
-
-def cancelled_event(
-    backfill: Backfill, actor: str, now: Now, producer: str, cause: dict[str, Any]
-) -> Decision:
-    """The `BackfillCancelled` of a `CancelBackfill` (nothing when it is already cancelled)."""
-    if backfill.cancelled:
-        return Decision(log=f"backfill {backfill.backfill_id} is already cancelled")
-    event = BackfillCancelled(
-        producer=producer,
-        occurred_at=now.wall,
-        **cause,
-        job_id=backfill.job_id,
-        backfill_id=backfill.backfill_id,
-        actor=actor,
-    )
-    return Decision((event,), log=f"backfill {backfill.backfill_id} cancelled by {actor}")
