@@ -42,6 +42,7 @@ from services.api.request_id import RequestIdMiddleware
 from services.api.routes import (
     alerts,
     auth,
+    backfills,
     bulk,
     client_probe,
     dependency_graph,
@@ -180,6 +181,7 @@ def create_app(
         client_probe,
         probes,
         alerts,
+        backfills,
     ):
         app.include_router(module.router)
     mount_docs(app)  # Swagger UI at `/docs`, from the service's own files
