@@ -104,4 +104,7 @@ def _run_moved(record: BackfillRecord, event: ExecutionEvent) -> BackfillRecord:
     day = owner[1]
     if _rank(status) <= _rank(record.runs.get(day)):
         return record
-    return updated(record, {"runs": {**record.runs, day: status}})
+    runs = {**record.runs, day: status}
+    if day not in record.runs:
+        runs = dict(sorted(runs.items()))  # by day, whatever the order the runs' events came in
+    return updated(record, {"runs": runs})
