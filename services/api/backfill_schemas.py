@@ -38,6 +38,8 @@ class BackfillRun(BaseModel):
 class BackfillOut(BaseModel):
     """A backfill and how far it has got (`running` counts queued and running runs)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     backfill_id: str
     job_id: str
     status: str = Field(description="running, cancelling, finished or cancelled")

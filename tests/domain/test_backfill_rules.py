@@ -116,7 +116,7 @@ class Leader:
                 producer="worker",
                 job_id=self.job.job_id,
                 execution_id=execution_id,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 started_at=T0,
                 finished_at=T0 + timedelta(seconds=1),
                 sequence=2,
@@ -138,7 +138,7 @@ class Leader:
                     QueuedRunCancelled,
                 ),
             ):
-                record = project_backfill(record, message)  # type: ignore[arg-type]
+                record = project_backfill(record, message)
         successor = replace(self, state=SchedulerState(), book=BackfillBook())
         for message in self.log:
             successor.state = evolve(successor.state, message, NOW)

@@ -89,6 +89,7 @@ async def request_backfill(
         **context.command_fields(user),
     )
     await publish(context, command)
+    not_listed_yet: BackfillOut | None = None
     result = await answer(
         context,
         response,
@@ -97,7 +98,7 @@ async def request_backfill(
         message=text("backfill_requested", job_id=job_id, backfill_id=backfill_id, days=len(checked.days)),
         what=text("what_backfill", backfill_id=backfill_id),
         location=_location(backfill_id),
-        data=None,
+        data=not_listed_yet,
     )
     return await _with_record(context, result, backfill_id)
 

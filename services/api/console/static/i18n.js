@@ -120,6 +120,17 @@ const zh = {
   'jobform.delete': '删除任务', 'jobform.delete_confirm': '删除任务 {id}？其运行中的执行会被取消，执行记录保留。',
   'jobform.deleted': '任务 {id} 已删除', 'jobform.reset': '恢复默认', 'jobform.reset_confirm': '将任务 {id} 恢复为内置默认值？',
   'jobform.was_reset': '任务 {id} 已恢复默认', 'error.412': '任务已被他人修改，请重新打开',
+  'backfill.open': '补数…', 'backfill.title': '补数 {id}', 'backfill.submit': '开始补数',
+  'backfill.hint': '区间内每个交易日运行一次（从最早的一天开始），每次运行带上当天日期。',
+  'backfill.start': '开始日期', 'backfill.end': '结束日期', 'backfill.parallel': '同时运行数（max_parallel）',
+  'backfill.range_needed': '请选择开始和结束日期', 'backfill.requested': '任务 {id} 的补数已提交：{total} 个交易日',
+  'backfill.accepted': '任务 {id} 的补数已受理，稍后可在补数列表查看', 'backfill.progress_title': '补数进度 {id}',
+  'backfill.progress': '补数进度', 'backfill.parallel_of': '同时 {n} 个', 'backfill.cancel': '取消补数',
+  'backfill.cancelled': '补数已取消：未开始的日期不再运行', 'backfill.day': '交易日', 'backfill.run_status': '状态',
+  'backfill.execution': '执行 ID', 'backfill.total': '总数', 'backfill.done': '完成', 'backfill.failed': '失败',
+  'backfill.running': '运行中', 'backfill.pending': '待运行', 'backfill.cancelled_count': '已取消',
+  'backfill.status.running': '进行中', 'backfill.status.cancelling': '取消中', 'backfill.status.finished': '已完成',
+  'backfill.status.cancelled': '已取消',
 };
 
 const en = {
@@ -244,6 +255,17 @@ const en = {
   'jobform.delete': 'Delete job', 'jobform.delete_confirm': 'Delete job {id}? Its runs in flight are cancelled; its runs stay listed.',
   'jobform.deleted': 'Job {id} deleted', 'jobform.reset': 'Reset to defaults', 'jobform.reset_confirm': 'Reset job {id} to its catalogue defaults?',
   'jobform.was_reset': 'Job {id} reset', 'error.412': 'The job was changed by someone else: open it again',
+  'backfill.open': 'Backfill…', 'backfill.title': 'Backfill {id}', 'backfill.submit': 'Start backfill',
+  'backfill.hint': 'One run per trading day of the range (oldest first), each given its day.',
+  'backfill.start': 'First day', 'backfill.end': 'Last day', 'backfill.parallel': 'Runs at once (max_parallel)',
+  'backfill.range_needed': 'Choose the first and the last day', 'backfill.requested': 'Backfill of {id} requested: {total} trading days',
+  'backfill.accepted': 'Backfill of {id} accepted; it will be listed shortly', 'backfill.progress_title': 'Backfill {id}',
+  'backfill.progress': 'Backfill progress', 'backfill.parallel_of': '{n} at once', 'backfill.cancel': 'Cancel backfill',
+  'backfill.cancelled': 'Backfill cancelled: days not started will not run', 'backfill.day': 'Trading day', 'backfill.run_status': 'Status',
+  'backfill.execution': 'Execution', 'backfill.total': 'Total', 'backfill.done': 'Done', 'backfill.failed': 'Failed',
+  'backfill.running': 'Running', 'backfill.pending': 'Pending', 'backfill.cancelled_count': 'Cancelled',
+  'backfill.status.running': 'running', 'backfill.status.cancelling': 'cancelling', 'backfill.status.finished': 'finished',
+  'backfill.status.cancelled': 'cancelled',
 };
 
 const DICTIONARIES = { zh, en };
