@@ -80,9 +80,11 @@ class BackfillRunner:
         self._woken.set()
 
     def start(self) -> None:
+        """Start the runner's loop (the leader took office)."""
         self._task = asyncio.create_task(self._loop(), name="scheduler-backfills")
 
     async def stop(self) -> None:
+        """Stop the loop (the leader leaves office)."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

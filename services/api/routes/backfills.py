@@ -63,6 +63,7 @@ async def request_backfill(
     idempotency_key: IdempotencyKey = None,
     wait: Wait = True,
 ) -> Envelope[BackfillOut | None]:
+    """Check the request, send `RequestBackfill`, answer the backfill once listed."""
     job = await existing_job(context, job_id)
     settings = context.settings
     checked = checked_backfill(job, request, seed_calendar(), settings.backfill_max_parallel)
@@ -132,6 +133,7 @@ async def list_backfills(
         bool | None, Query(description="true: only those not finished; false: finished")
     ] = None,
 ) -> Envelope[BackfillPage]:
+    """A page of backfills, newest first (by when they were asked for), with how many match."""
     query = BackfillQuery(active=active, job_id=job_id, limit=limit, offset=offset)
     records, total = await context.store.list_backfills(query)
     page = BackfillPage(
@@ -150,6 +152,7 @@ async def list_backfills(
     responses=responses(*READ, 404),
 )
 async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[BackfillOut]:
+    """The backfill with its counts and each day's run (`pending` until it starts)."""
     record = await _existing(context, backfill_id)
     shown = backfill_out(record, context.zone, with_runs=True)
     return Envelope(data=shown, message=text("backfill_detail"), timestamp=now_iso(context.zone))
@@ -164,6 +167,7 @@ async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[Ba
 async def cancel_backfill(
     context: Context, user: AdminUser, backfill_id: BackfillId, response: Response, wait: Wait = True
 ) -> Envelope[BackfillOut]:
+    """Send `CancelBackfill` (409 once it has ended); answer once it shows cancelling or cancelled."""
     record = await _existing(context, backfill_id)
     if not is_active(record):
         detail = text("backfill_ended", backfill_id=backfill_id, status=record.status)
