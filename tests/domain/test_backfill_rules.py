@@ -27,6 +27,7 @@ from contracts.events import (
     backfill_of,
 )
 from domain.backfill_projection import project_backfill
+from domain.catalogue_projection import history_entry
 from domain.records import BackfillRecord
 from domain.run_policy import RunPolicy
 from domain.scheduling.backfill_commands import BackfillLimits, decide_cancel, decide_request
@@ -309,3 +310,31 @@ def test_the_record_is_the_same_in_any_order_of_its_events() -> None:
         records.add(record.model_dump_json())
     (shown,) = records
     assert BackfillRecord.model_validate_json(shown).runs == {days[0]: "success", days[1]: "queued"}
+
+
+def test_the_history_has_one_line_per_backfill_not_one_per_day() -> None:
+    requested = decide_request(BackfillBook(), request(ALL_DAYS[:3]), JOB, LIMITS, NOW, PRODUCER).messages[0]
+    line = history_entry(requested)
+    assert line is not None and line.action == "backfill" and line.actor == "ops"
+    assert line.details == {
+        "backfill_id": BACKFILL_ID,
+        "start_date": ALL_DAYS[0],
+        "end_date": ALL_DAYS[2],
+        "days": 3,
+        "max_parallel": 2,
+    }
+    day_run = RunQueued(
+        producer=PRODUCER,
+        job_id=JOB.job_id,
+        execution_id=backfill_execution_id(BACKFILL_ID, ALL_DAYS[0]),
+        job_name="x",
+        scheduled_time=T0,
+        is_manual=True,
+    )
+    assert history_entry(day_run) is None
+    cancel = CancelBackfill(producer="api", actor="bob", job_id=JOB.job_id, backfill_id=BACKFILL_ID)
+    book = fold_backfills(BackfillBook(), requested)
+    (cancelled,) = decide_cancel(book, cancel, NOW, PRODUCER).messages
+    cancelled_line = history_entry(cancelled)
+    assert cancelled_line is not None and cancelled_line.action == "cancel_backfill"
+    assert cancelled_line.actor == "bob"
