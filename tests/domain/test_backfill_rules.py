@@ -314,6 +314,7 @@ def test_the_record_is_the_same_in_any_order_of_its_events() -> None:
 
 def test_the_history_has_one_line_per_backfill_not_one_per_day() -> None:
     requested = decide_request(BackfillBook(), request(ALL_DAYS[:3]), JOB, LIMITS, NOW, PRODUCER).messages[0]
+    assert isinstance(requested, BackfillRequested)
     line = history_entry(requested)
     assert line is not None and line.action == "backfill" and line.actor == "ops"
     assert line.details == {
@@ -335,6 +336,7 @@ def test_the_history_has_one_line_per_backfill_not_one_per_day() -> None:
     cancel = CancelBackfill(producer="api", actor="bob", job_id=JOB.job_id, backfill_id=BACKFILL_ID)
     book = fold_backfills(BackfillBook(), requested)
     (cancelled,) = decide_cancel(book, cancel, NOW, PRODUCER).messages
+    assert isinstance(cancelled, BackfillCancelled)
     cancelled_line = history_entry(cancelled)
     assert cancelled_line is not None and cancelled_line.action == "cancel_backfill"
     assert cancelled_line.actor == "bob"
