@@ -46,6 +46,7 @@ MEASUREMENTS = {
     "dependencies": ("bench.dependency_latency", "measure_dependencies"),  # (14)
     "scaling": ("bench.scaling", "measure_scaling"),  # (15) 1, 2, 4, 8 workers; scheduler+projector ceiling
     "reschedule": ("bench.reschedule_latency", "measure_reschedule"),  # (16) PATCH → list shows next run
+    "backfill": ("bench.backfill", "measure_backfills"),  # (17) a canary backfill of 250 trading days
 }
 
 

@@ -179,6 +179,39 @@ class ResetJob(Command):
     expected_version: int | None = Field(default=None, ge=0)
 
 
+BACKFILL_ID_PATTERN = r"^bf[0-9a-f]{32}$"
+ISO_DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+BACKFILL_DAYS_MAX = 2_600
+"""Trading days of ten years (about 243 a year), with room: a longer list is refused at the door."""
+BACKFILL_PARALLEL_MAX = 64
+
+
+class RequestBackfill(Command):
+    """Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
+    first, each run given its day in its kwargs. The API chooses `backfill_id`; the scheduler answers
+    `BackfillRequested` (or `CommandRejected`), then runs the days at most `max_parallel` at once."""
+
+    type: Literal["RequestBackfill"] = "RequestBackfill"
+    job_id: str = Field(min_length=1, max_length=200)
+    backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
+    start_date: str = Field(pattern=ISO_DAY_PATTERN)
+    end_date: str = Field(pattern=ISO_DAY_PATTERN)
+    days: tuple[Annotated[str, Field(pattern=ISO_DAY_PATTERN)], ...] = Field(
+        min_length=1, max_length=BACKFILL_DAYS_MAX
+    )
+    max_parallel: int = Field(default=1, ge=1, le=BACKFILL_PARALLEL_MAX)
+    kwargs: BoundedKwargs = Field(default_factory=dict)
+
+
+class CancelBackfill(Command):
+    """Stop a backfill: its days not started never start, its runs in flight are cancelled. The scheduler
+    answers `BackfillCancelled`, then `BackfillFinished` once every run has ended."""
+
+    type: Literal["CancelBackfill"] = "CancelBackfill"
+    job_id: str = Field(min_length=1, max_length=200)
+    backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
+
+
 COMMAND_TYPES: tuple[type[Command], ...] = (
     PauseJob,
     ResumeJob,
@@ -191,4 +224,6 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     ChangeJob,
     DeleteJob,
     ResetJob,
+    RequestBackfill,
+    CancelBackfill,
 )

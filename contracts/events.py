@@ -356,6 +356,62 @@ class JobDeleted(JobEvent):
     command_id: str | None = None
 
 
+class BackfillRequested(JobEvent):
+    """An operator asked for a backfill (`RequestBackfill`): one run of the job per day of `days` (oldest
+    first, at most `max_parallel` at once). Emitted by the scheduler, whose leader (this one, or the next
+    after a failover) runs the days; each day's execution id is `backfill_execution_id(backfill_id, day)`."""
+
+    type: Literal["BackfillRequested"] = "BackfillRequested"
+    backfill_id: str
+    start_date: str
+    end_date: str
+    days: tuple[str, ...]
+    max_parallel: int = Field(ge=1)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    actor: str
+    command_id: str | None = None
+
+
+class BackfillCancelled(JobEvent):
+    """An operator cancelled a backfill (`CancelBackfill`): its days not started never start, its runs in
+    flight are asked to stop. Emitted by the scheduler; `BackfillFinished` follows once every run ended."""
+
+    type: Literal["BackfillCancelled"] = "BackfillCancelled"
+    backfill_id: str
+    actor: str
+
+
+class BackfillFinished(JobEvent):
+    """Every day of a backfill has ended (or will never start, after a cancel): how many ended `done`
+    (success, partial), `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started).
+    Emitted by the scheduler's leader."""
+
+    type: Literal["BackfillFinished"] = "BackfillFinished"
+    backfill_id: str
+    done: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    cancelled: int = Field(ge=0)
+    was_cancelled: bool = False
+
+
+BACKFILL_EVENTS = (BackfillRequested, BackfillCancelled, BackfillFinished)
+
+
+def backfill_execution_id(backfill_id: str, day: str) -> str:
+    """The execution id of a backfill's run of a day (deterministic: a redelivery or a failover finds it)."""
+    return f"{backfill_id}-{day.replace('-', '')}"
+
+
+def backfill_of(execution_id: str) -> tuple[str, str] | None:
+    """(backfill id, day YYYY-MM-DD) of a backfill's execution id; None for any other execution."""
+    if len(execution_id) != 43 or not execution_id.startswith("bf") or execution_id[34] != "-":
+        return None
+    digits = execution_id[35:]
+    if not digits.isdigit():
+        return None
+    return execution_id[:34], f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+
+
 # (type, old version) -> function taking a document of that version to the next one (see `contracts.codec`).
 EVENT_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("ExecutionMarkedFailed", 1): upcast_execution_marked_failed_v1,
@@ -388,5 +444,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     JobDeleted,
     RunScheduled,
     RunWaiting,
+    *BACKFILL_EVENTS,
     *ALERT_EVENT_TYPES,
 )

@@ -25,6 +25,9 @@ def _iso_date(value: str) -> str:
     return value
 
 
+IsoDate = Annotated[str, AfterValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
 class JobParameters(BaseModel):
     """Base of every declaration: unknown parameters are refused, numbers must be finite. Every job kind
     accepts `log_level`: the lowest level of the lines its run's log keeps (the worker reads it)."""
@@ -51,6 +54,9 @@ class CanaryParameters(JobParameters):
     )
     log_lines: StrictInt = Field(
         default=0, ge=0, le=100_000, description="more lines logged at once at the start of the run"
+    )
+    trade_date: IsoDate | None = Field(
+        default=None, description="YYYY-MM-DD: the day a backfill gives this run (echoed in its result)"
     )
 
 
@@ -80,9 +86,6 @@ class BasicInfoParameters(SymbolParameters):
     """Parameters of the stock basic-info sync: the stocks, and whether per-stock details are read."""
 
     details: StrictBool = Field(default=True, description="false: the code list only, no per-stock details")
-
-
-IsoDate = Annotated[str, AfterValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class MarketReviewParameters(JobParameters):

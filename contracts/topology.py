@@ -96,7 +96,7 @@ LIFECYCLE = QueueSpec(
     binding_keys=(
         "RunQueued", "JobStarted", "JobFinished", "AttemptFailed", "JobMissed", "JobSkipped",
         "ExecutionMarkedFailed", "ExecutionDeleted", "WorkerHeartbeat", "QueuedRunCancelled",
-        "RunScheduled", "RunWaiting",
+        "RunScheduled", "RunWaiting", "BackfillRequested", "BackfillCancelled", "BackfillFinished",
     ),
     single_active_consumer=True,
     retired_keys=("Progress",),

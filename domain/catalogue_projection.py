@@ -6,6 +6,8 @@ from typing import Any
 
 from contracts.envelope import Event
 from contracts.events import (
+    BackfillCancelled,
+    BackfillRequested,
     CancelRequested,
     CommandRejected,
     ExecutionDeleted,
@@ -19,6 +21,7 @@ from contracts.events import (
     RunQueued,
     RunScheduled,
     SchedulerHeartbeat,
+    backfill_of,
 )
 from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord, as_utc_key
 
@@ -29,6 +32,8 @@ _COMMAND_ACTIONS = {
     "PauseJob": "pause",
     "ResumeJob": "resume",
     "TriggerJob": "trigger",
+    "RequestBackfill": "backfill",
+    "CancelBackfill": "cancel_backfill",
     "UpdateJobMetadata": "update_metadata",
     "CancelExecution": "cancel",
     "MarkExecutionFailed": "mark_failed",
@@ -145,6 +150,8 @@ HISTORY_EVENT_TYPES = (
     ExecutionDeleted,
     ExecutionMarkedFailed,
     CommandRejected,
+    BackfillRequested,
+    BackfillCancelled,
 )
 
 
@@ -162,8 +169,10 @@ def history_line(event: Event) -> HistoryRecord | None:
         case JobPaused() | JobResumed() if event.actor not in SYSTEM_ACTORS:
             action = "pause" if isinstance(event, JobPaused) else "resume"
             return HistoryRecord(**base, job_id=event.job_id, action=action, actor=event.actor)
-        case RunQueued(is_manual=True) | RunScheduled():
-            return _run_line(base, event)
+        case RunQueued(is_manual=True) | RunScheduled() if backfill_of(event.execution_id) is None:
+            return _run_line(base, event)  # a backfill's runs: its own line stands for them
+        case BackfillRequested() | BackfillCancelled():
+            return _backfill_line(base, event)
         case JobMetadataUpdated():
             changes = {"display_name": event.display_name, "description": event.description}
             return HistoryRecord(
@@ -191,6 +200,20 @@ def history_line(event: Event) -> HistoryRecord | None:
                 details={"command_id": event.command_id},
             )
     return None
+
+
+def _backfill_line(base: dict[str, Any], event: BackfillRequested | BackfillCancelled) -> HistoryRecord:
+    """A backfill asked for (`backfill`: its range, days and parallelism) or cancelled (`cancel_backfill`)."""
+    details: dict[str, Any] = {"backfill_id": event.backfill_id}
+    if isinstance(event, BackfillRequested):
+        details |= {
+            "start_date": event.start_date,
+            "end_date": event.end_date,
+            "days": len(event.days),
+            "max_parallel": event.max_parallel,
+        }
+    action = "backfill" if isinstance(event, BackfillRequested) else "cancel_backfill"
+    return HistoryRecord(**base, job_id=event.job_id, action=action, actor=event.actor, details=details)
 
 
 def _run_line(base: dict[str, Any], event: RunQueued | RunScheduled) -> HistoryRecord:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from contracts.envelope import Event, ExecutionEvent, JobEvent
 from contracts.events import JobMetadataUpdated, SchedulerHeartbeat
+from domain.backfill_projection import backfill_key, project_backfill
 from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
 from domain.execution_projection import ExecutionState, project_execution
 from domain.job_definition_projection import (
@@ -23,6 +24,7 @@ from domain.job_definition_projection import (
     project_definition_metadata,
 )
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionTombstone,
     HistoryRecord,
@@ -43,15 +45,18 @@ class ReadModelChanges:
     metadata: dict[str, MetadataRecord] = field(default_factory=dict)
     history: dict[str, HistoryRecord] = field(default_factory=dict)
     scheduler_states: dict[str, SchedulerStateRecord] = field(default_factory=dict)
+    backfills: dict[str, BackfillRecord] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return any(
             (self.executions, self.tombstones, self.jobs, self.metadata, self.history, self.scheduler_states)
-        )
+        ) or bool(self.backfills)
 
     def merge(self, later: ReadModelChanges) -> None:
         """Add the changes of a later run of events (later writes replace earlier ones)."""
-        for name in ("executions", "tombstones", "jobs", "metadata", "history", "scheduler_states"):
+        for name in (
+            "executions", "tombstones", "jobs", "metadata", "history", "scheduler_states", "backfills"
+        ):  # fmt: skip
             getattr(self, name).update(getattr(later, name))
 
 
@@ -62,6 +67,7 @@ class ReadModelView:
     executions: dict[str, ExecutionState] = field(default_factory=dict)
     jobs: dict[str, JobRecord | None] = field(default_factory=dict)
     metadata: dict[str, MetadataRecord | None] = field(default_factory=dict)
+    backfills: dict[str, BackfillRecord] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -70,6 +76,7 @@ class ReadModelView:
         tombstones: Iterable[ExecutionTombstone],
         jobs: Iterable[JobRecord],
         metadata: Iterable[MetadataRecord],
+        backfills: Iterable[BackfillRecord] = (),
     ) -> ReadModelView:
         """The view of these stored records; a tombstone stands in for its execution's record."""
         view = cls()
@@ -79,6 +86,7 @@ class ReadModelView:
             view.executions[tombstone.execution_id] = tombstone
         view.jobs.update((job.job_id, job) for job in jobs)
         view.metadata.update((item.job_id, item) for item in metadata)
+        view.backfills.update((item.backfill_id, item) for item in backfills)
         return view
 
 
@@ -88,24 +96,30 @@ class NeededKeys:
 
     execution_ids: frozenset[str]
     job_ids: frozenset[str]  # for jobs and metadata
+    backfill_ids: frozenset[str] = frozenset()
 
 
 def needed_keys(events: Iterable[Event]) -> NeededKeys:
-    """The execution ids and job ids `events` touch, so the caller reads only those records."""
+    """The execution ids, job ids and backfill ids `events` touch, so the caller reads only those records."""
     execution_ids: set[str] = set()
     job_ids: set[str] = set()
+    backfill_ids: set[str] = set()
     for event in events:
+        backfill_id = backfill_key(event)
+        if backfill_id is not None:
+            backfill_ids.add(backfill_id)
         if isinstance(event, ExecutionEvent):
             execution_ids.add(event.execution_id)
         elif isinstance(event, JobEvent):
             job_ids.add(event.job_id)
-    return NeededKeys(frozenset(execution_ids), frozenset(job_ids))
+    return NeededKeys(frozenset(execution_ids), frozenset(job_ids), frozenset(backfill_ids))
 
 
 def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChanges:
     """Apply `events` in order to the records of `view` (updated in place); the records that changed."""
     changes = ReadModelChanges()
     for event in events:
+        _fold_backfill(view, changes, event)
         if isinstance(event, SchedulerHeartbeat):
             changes.scheduler_states[event.scheduler_id] = scheduler_state(event)
         elif isinstance(event, ExecutionEvent):
@@ -125,6 +139,17 @@ def fold_events(view: ReadModelView, events: Sequence[Event]) -> ReadModelChange
         if entry is not None:
             changes.history[entry.history_id] = entry
     return changes
+
+
+def _fold_backfill(view: ReadModelView, changes: ReadModelChanges, event: Event) -> None:
+    """A backfill's own event, or an event of one of its runs: its record."""
+    backfill_id = backfill_key(event)
+    if backfill_id is None:
+        return
+    before = view.backfills.get(backfill_id)
+    after = project_backfill(before, event)
+    if after is not None and after is not before:
+        view.backfills[backfill_id] = changes.backfills[backfill_id] = after
 
 
 def _fold_definition(view: ReadModelView, changes: ReadModelChanges, event: DefinitionEvent) -> None:

@@ -216,3 +216,24 @@ def as_utc_key(moment: datetime) -> str:
     if utc.year >= 1000:  # isoformat: the same text as the format below, twice as fast
         return utc.isoformat(timespec="microseconds")[:26] + "Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # %Y is not padded to 4 digits here (glibc)
+
+
+class BackfillRecord(Record):
+    """`scheduler_backfills`: one per backfill, from its `BackfillRequested`, the events of its runs and
+    its `BackfillFinished`. `runs` maps each day that has a run to its status (a day absent has not
+    started); the counts of the finish are the scheduler's."""
+
+    backfill_id: str
+    job_id: str
+    start_date: str
+    end_date: str
+    days: list[str]
+    max_parallel: int
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    actor: str
+    requested_at: AwareDatetime
+    status: str = "running"  # running, cancelling, finished, cancelled
+    runs: dict[str, str] = Field(default_factory=dict)
+    finished_at: AwareDatetime | None = None
+    counts: dict[str, int] | None = None  # done, failed, cancelled (once finished)
+    command_id: str | None = None

@@ -10,7 +10,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.read_model import ReadModelChanges, ReadModelView
-from domain.records import ExecutionRecord, ExecutionTombstone, JobRecord, MetadataRecord, Record
+from domain.records import (
+    BackfillRecord,
+    ExecutionRecord,
+    ExecutionTombstone,
+    JobRecord,
+    MetadataRecord,
+    Record,
+)
 from infrastructure.store import mongo_counts
 from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.mongo_counts import counts_collection
@@ -36,8 +43,10 @@ async def load_view(
     names: ReadModelNames,
     execution_ids: Collection[str],
     job_ids: Collection[str],
+    backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
-    """The records and tombstones of these executions and jobs from the collections `names` gives."""
+    """The records and tombstones of these executions, jobs and backfills from the collections `names`
+    gives."""
 
     async def found(model: type[RecordT], collection: str, keys: Collection[str]) -> list[RecordT]:
         if not keys:
@@ -50,6 +59,7 @@ async def load_view(
         await found(ExecutionTombstone, names.tombstones, execution_ids),
         await found(JobRecord, names.jobs, job_ids),
         await found(MetadataRecord, names.metadata, job_ids),
+        await found(BackfillRecord, names.backfills, backfill_ids),
     )
 
 
@@ -86,6 +96,7 @@ async def apply_changes(
         (names.jobs, _replacements(changes.jobs)),
         (names.metadata, _replacements(changes.metadata)),
         (names.history, _replacements(changes.history)),
+        (names.backfills, _replacements(changes.backfills)),
     ]
     if with_state:
         writes.append(("scheduler_state", _replacements(changes.scheduler_states)))

@@ -124,9 +124,14 @@ class MongoRebuild:
             if result.matched_count == 0:
                 logger.error("replay lock of %s lost: another replay took it over", self._holder)
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """What the fresh collections hold so far of these executions (records and tombstones) and jobs."""
-        return await mongo_read_models.load_view(self._database, REBUILD, execution_ids, job_ids)
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
+        """What the fresh collections hold so far of these executions (records and tombstones), jobs and
+        backfills."""
+        return await mongo_read_models.load_view(
+            self._database, REBUILD, execution_ids, job_ids, backfill_ids
+        )
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write a batch's changes to the fresh collections."""

@@ -23,6 +23,7 @@ from contracts.codec import upcast_document
 from domain.projection_lag import projection_lag_s
 from domain.read_model import ReadModelView
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
@@ -32,7 +33,7 @@ from domain.records import (
     Record,
     SchedulerStateRecord,
 )
-from infrastructure.store import mongo_counts, mongo_read_models
+from infrastructure.store import mongo_backfills, mongo_counts, mongo_read_models
 from infrastructure.store import mongo_execution_queries as execution_queries
 from infrastructure.store.documents import as_utc, build_execution_stats
 from infrastructure.store.mongo_client import (
@@ -56,6 +57,7 @@ from infrastructure.store.mongo_schema import (
     job_views_pipeline,
 )
 from infrastructure.store.port import (
+    BackfillQuery,
     EventQuery,
     ExecutionQuery,
     HistoryQuery,
@@ -225,15 +227,17 @@ class MongoStore:
         await in_transaction(self._client, self._transactions, write)
 
     @_reachable
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """The records and tombstones of these executions and jobs in the live read models."""
-        return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids)
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
+        """The records and tombstones of these executions, jobs and backfills in the live read models."""
+        return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids, backfill_ids)
 
     async def store_batch(
         self,
         documents: Sequence[dict[str, Any]],
         changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], Collection[str]],
+        keys: tuple[Collection[str], ...],
     ) -> int:
         """Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
         failed is appended again harmlessly when it is handed over again)."""
@@ -381,6 +385,16 @@ class MongoStore:
             "scheduler_history", HistoryRecord, conditions, query.limit, query.offset
         )
         return records, await self._total("history", conditions)
+
+    @_reachable
+    async def get_backfill(self, backfill_id: str) -> BackfillRecord | None:
+        """One backfill, or None."""
+        return await mongo_backfills.get_backfill(self._database, backfill_id)
+
+    @_reachable
+    async def list_backfills(self, query: BackfillQuery) -> tuple[list[BackfillRecord], int]:
+        """A page of backfills, newest first, and how many match."""
+        return await mongo_backfills.list_backfills(self._database, query)
 
     @_reachable
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:

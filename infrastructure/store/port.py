@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
@@ -123,6 +124,16 @@ class JobDurations:
 
 
 @dataclass(frozen=True)
+class BackfillQuery:
+    """A page of backfills; `active` True: only those not finished, False: only finished ones."""
+
+    active: bool | None = None
+    job_id: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
 class HistoryQuery:
     job_id: str | None = None
     status: str | None = None
@@ -170,7 +181,9 @@ CatchUp = Callable[[], Awaitable[None]]
 class ReadModelWriter(Protocol):
     """The projector's (and a replay's) write path: read what a fold needs, write what it changed."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
         """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
         (one query per table)."""
 
@@ -184,7 +197,9 @@ class ReadModelRebuild(ReadModelWriter, Protocol):
     event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
     liveness) and the projector's state are not rebuilt: no stored event makes them."""
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
         """What the rebuild holds so far of these executions (records and tombstones) and jobs."""
 
     async def prune(self, cutoffs: RetentionCutoffs) -> None:
@@ -347,6 +362,16 @@ class Rebuilds(Protocol):
         empty read models to replay into (left-overs of an earlier replay are dropped first)."""
 
 
+class BackfillsReadModel(Protocol):
+    """The backfills and the state of each day's run (read by the API and by a scheduler taking office)."""
+
+    async def get_backfill(self, backfill_id: str) -> BackfillRecord | None:
+        """The backfill with this id, or None."""
+
+    async def list_backfills(self, query: BackfillQuery) -> tuple[list[BackfillRecord], int]:
+        """Backfills newest first (by when they were asked for) with the total count matching."""
+
+
 class BatchWriter(Protocol):
     """Appending a batch of events and folding it into the read models together (the projector)."""
 
@@ -354,10 +379,12 @@ class BatchWriter(Protocol):
         self,
         documents: Sequence[dict[str, Any]],
         changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], Collection[str]],
+        keys: tuple[Collection[str], ...],
     ) -> int:
-        """Append events (as `append_events`) and write what `changes_of` makes of the records `keys`
-        (execution ids, job ids) name, together (SQLite: one transaction); how many events were new."""
+        """Append events (as `append_events`) and write what `changes_of` makes of the records `keys` name.
+
+        `keys` are the ids `load_view` takes (executions, jobs, backfills); SQLite writes it all in one
+        transaction. Answers how many events were new."""
 
 
 class Store(
@@ -368,6 +395,7 @@ class Store(
     JobsReadModel,
     ExecutionsReadModel,
     HistoryReadModel,
+    BackfillsReadModel,
     SchedulerStates,
     ProjectorStates,
     Retention,

@@ -16,6 +16,7 @@ class ReadModelNames:
     jobs: str = "scheduler_jobs"
     metadata: str = "scheduler_metadata"
     history: str = "scheduler_history"
+    backfills: str = "scheduler_backfills"
 
     def names(self) -> list[str]:
         """Every name, in field order."""

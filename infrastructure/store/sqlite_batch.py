@@ -59,7 +59,7 @@ async def store_batch(
     connection: aiosqlite.Connection,
     documents: Sequence[dict[str, Any]],
     changes_of: Callable[[ReadModelView], ReadModelChanges],
-    keys: tuple[Collection[str], Collection[str]],
+    keys: tuple[Collection[str], ...],
 ) -> int:
     """Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
     job ids) name, in one transaction; how many documents were new."""

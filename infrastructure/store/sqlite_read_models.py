@@ -13,6 +13,7 @@ import aiosqlite
 
 from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionTombstone,
     JobRecord,
@@ -65,17 +66,20 @@ async def load_view(
     tables: ReadModelNames,
     execution_ids: Collection[str],
     job_ids: Collection[str],
+    backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
-    """The records (and tombstones) of these executions and jobs; absent keys have no record."""
+    """The records (and tombstones) of these executions, jobs and backfills; absent keys have no record."""
     executions = await _documents(connection, tables.executions, "execution_id", execution_ids)
     tombstones = await _documents(connection, tables.tombstones, "execution_id", execution_ids)
     jobs = await _documents(connection, tables.jobs, "job_id", job_ids)
     metadata = await _documents(connection, tables.metadata, "job_id", job_ids)
+    backfills = await _documents(connection, tables.backfills, "backfill_id", backfill_ids)
     return ReadModelView.of(
         map(ExecutionRecord.model_validate_json, executions),
         map(ExecutionTombstone.model_validate_json, tombstones),
         map(JobRecord.model_validate_json, jobs),
         map(MetadataRecord.model_validate_json, metadata),
+        map(BackfillRecord.model_validate_json, backfills),
     )
 
 
@@ -111,6 +115,7 @@ async def write_changes(
     documents: list[tuple[str, str, dict[str, Record]]] = [
         (tables.jobs, "job_id", dict(changes.jobs)),
         (tables.metadata, "job_id", dict(changes.metadata)),
+        (tables.backfills, "backfill_id", dict(changes.backfills)),
     ]
     if state_table is not None:
         documents.append((state_table, "scheduler_id", dict(changes.scheduler_states)))

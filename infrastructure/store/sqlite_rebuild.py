@@ -48,6 +48,7 @@ KEY_COLUMNS = {
     LIVE.jobs: "job_id",
     LIVE.metadata: "job_id",
     LIVE.history: "history_id",
+    LIVE.backfills: "backfill_id",
 }
 REBUILD_PRAGMAS = {"cache_size": -64 * 1024, "wal_autocheckpoint": 10_000}  # KiB of cache; pages of WAL
 RECOUNT = """
@@ -168,10 +169,15 @@ class SQLiteRebuild:
             await self._connection.rollback()
             raise
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """What the fresh tables hold so far of these executions (records and tombstones) and jobs."""
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
+        """What the fresh tables hold so far of these executions (records and tombstones), jobs and
+        backfills."""
         with unavailable_reported(self._path):
-            return await sqlite_read_models.load_view(self._connection, REBUILD, execution_ids, job_ids)
+            return await sqlite_read_models.load_view(
+                self._connection, REBUILD, execution_ids, job_ids, backfill_ids
+            )
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write a batch's changes to the fresh tables, in one transaction."""

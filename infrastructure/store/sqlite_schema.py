@@ -150,6 +150,11 @@ CREATE TABLE IF NOT EXISTS scheduler_state (
     document TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS scheduler_backfills (
+    backfill_id TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+
 -- Deleted executions: a late or redelivered event must not bring them back.
 CREATE TABLE IF NOT EXISTS scheduler_execution_tombstones (
     execution_id TEXT PRIMARY KEY,

@@ -20,6 +20,7 @@ from contracts.codec import upcast_document
 from domain.projection_lag import projection_lag_s
 from domain.read_model import ReadModelView
 from domain.records import (
+    BackfillRecord,
     ExecutionRecord,
     ExecutionStats,
     HistoryRecord,
@@ -37,6 +38,7 @@ from infrastructure.store.documents import (
     build_execution_stats,
 )
 from infrastructure.store.port import (
+    BackfillQuery,
     EventQuery,
     ExecutionQuery,
     HistoryQuery,
@@ -50,6 +52,7 @@ from infrastructure.store.port import (
 )
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.readable import read_all, read_one
+from infrastructure.store.sqlite_backfills import BACKFILLS_NEWEST_FIRST, backfill_filters
 from infrastructure.store.sqlite_rebuild import SQLiteRebuild
 from infrastructure.store.sqlite_schema import (
     CONNECTION_PRAGMAS,
@@ -222,16 +225,18 @@ class SQLiteStore:
         with unavailable_reported(self._path):
             await sqlite_read_models.apply_changes(self._db(), LIVE, changes)
 
-    async def load_view(self, execution_ids: Collection[str], job_ids: Collection[str]) -> ReadModelView:
-        """The records and tombstones of these executions and jobs in the live read models."""
+    async def load_view(
+        self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
+    ) -> ReadModelView:
+        """The records and tombstones of these executions, jobs and backfills in the live read models."""
         with unavailable_reported(self._path):
-            return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids)
+            return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids, backfill_ids)
 
     async def store_batch(
         self,
         documents: Sequence[dict[str, Any]],
         changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], Collection[str]],
+        keys: tuple[Collection[str], ...],
     ) -> int:
         """Append the events and write their read-model changes in one transaction."""
         with unavailable_reported(self._path):
@@ -352,6 +357,27 @@ class SQLiteStore:
             "scheduler_history", "history_id", NEWEST_FIRST, filters, query.limit, query.offset
         )
         return read_all(HistoryRecord.model_validate_json, documents, "history"), total
+
+    async def get_backfill(self, backfill_id: str) -> BackfillRecord | None:
+        """One backfill, or None."""
+        document = await self._scalar(
+            "SELECT document FROM scheduler_backfills WHERE backfill_id = ?", (backfill_id,)
+        )
+        if document is None:
+            return None
+        return read_one(BackfillRecord.model_validate_json, document, "backfills", backfill_id)
+
+    async def list_backfills(self, query: BackfillQuery) -> tuple[list[BackfillRecord], int]:
+        """A page of backfills, newest first, and how many match."""
+        documents, total = await self._listed(
+            "scheduler_backfills",
+            "backfill_id",
+            BACKFILLS_NEWEST_FIRST,
+            backfill_filters(query),
+            query.limit,
+            query.offset,
+        )
+        return read_all(BackfillRecord.model_validate_json, documents, "backfills"), total
 
     async def list_scheduler_states(self) -> list[SchedulerStateRecord]:
         """Every scheduler process's state record, by scheduler id."""

@@ -43,6 +43,7 @@ from services.api.request_id import RequestIdMiddleware
 from services.api.routes import (
     alerts,
     auth,
+    backfills,
     bulk,
     client_probe,
     dependency_graph,
@@ -183,6 +184,7 @@ def create_app(
         client_probe,
         probes,
         alerts,
+        backfills,
     ):
         app.include_router(module.router)
     mount_docs(app)  # Swagger UI at `/docs`, from the service's own files

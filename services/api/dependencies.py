@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from infrastructure.bus.port import Bus
 from infrastructure.store.port import (
+    BackfillsReadModel,
     EventLog,
     ExecutionsReadModel,
     HistoryReadModel,
@@ -36,7 +37,14 @@ LOGIN_PATH = "/api/auth/login"
 
 
 class ApiStore(
-    StoreLifecycle, EventLog, JobsReadModel, ExecutionsReadModel, HistoryReadModel, SchedulerStates, Protocol
+    StoreLifecycle,
+    EventLog,
+    JobsReadModel,
+    ExecutionsReadModel,
+    HistoryReadModel,
+    BackfillsReadModel,
+    SchedulerStates,
+    Protocol,
 ):
     """What the API does with the store: read every read model and the event log, append the operators'
     alert events, answer the readiness probe. It never writes a read model (the projector does)."""

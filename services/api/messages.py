@@ -184,6 +184,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同时进行的批量操作已达上限（{limit} 个），请稍后重试",
         "Too many bulk operations running at once (at most {limit}); try again shortly",
     ),
+    # backfills
+    "backfill_bad_date": (
+        "{field} 不是 YYYY-MM-DD 日期：{value!r}",
+        "{field} is not a YYYY-MM-DD date: {value!r}",
+    ),
+    "backfill_no_range": (
+        "任务 {job_id}（{kind}）不接受日期范围，不能补数",
+        "Job {job_id} ({kind}) does not take a date range: it cannot be backfilled",
+    ),
+    "backfill_reversed": (
+        "end_date {end} 早于 start_date {start}",
+        "end_date {end} is before start_date {start}",
+    ),
+    "backfill_too_long": (
+        "补数范围 {start}..{end} 超过十年",
+        "The range {start}..{end} is longer than ten years",
+    ),
+    "backfill_parallel": (
+        "max_parallel {value} 超出范围（1 到 {limit}）",
+        "max_parallel {value} is out of range (1 to {limit})",
+    ),
+    "backfill_unknown_years": (
+        "交易日历不包含 {years} 年，无法确定交易日",
+        "The trading calendar does not know {years}: its trading days cannot be told",
+    ),
+    "backfill_no_trading_day": (
+        "{start}..{end} 之间没有交易日",
+        "There is no trading day in {start}..{end}",
+    ),
+    "backfill_too_many": (
+        "进行中的补数已达上限（{limit} 个），请等待或取消一个",
+        "{limit} backfills are active, the limit: wait for one to finish or cancel one",
+    ),
+    "backfill_requested": (
+        "任务 {job_id} 的补数 {backfill_id} 已提交：{days} 个交易日",
+        "Backfill {backfill_id} of job {job_id} requested: {days} trading days",
+    ),
+    "backfill_exists": (
+        "同一请求的补数 {backfill_id} 已存在",
+        "Backfill {backfill_id} exists for this very request",
+    ),
+    "backfill_not_found": ("补数 {backfill_id} 不存在", "Backfill {backfill_id} is unknown"),
+    "backfill_ended": (
+        "补数 {backfill_id} 已结束（{status}）",
+        "Backfill {backfill_id} has ended ({status})",
+    ),
+    "backfill_cancel_requested": ("补数 {backfill_id} 已取消", "Backfill {backfill_id} cancelled"),
+    "backfill_detail": ("获取补数详情成功", "Backfill"),
+    "backfills_listed": ("获取到 {count} 个补数", "{count} backfills"),
+    "what_backfill": ("补数 {backfill_id}", "backfill {backfill_id}"),
 }
 
 

@@ -64,6 +64,12 @@ class ApiSettings(CommonSettings):
     max_jobs: int = Field(
         default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
     )
+    max_active_backfills: int = Field(
+        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
+    )
+    backfill_max_parallel: int = Field(
+        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
+    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

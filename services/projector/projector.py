@@ -129,7 +129,7 @@ class Projector:
     async def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply events to the read models without storing them."""
         keys = needed_keys(events)
-        view = await self._store.load_view(keys.execution_ids, keys.job_ids)
+        view = await self._store.load_view(keys.execution_ids, keys.job_ids, keys.backfill_ids)
         await self._store.apply_changes(fold_events(view, events))
 
     async def _store_and_apply(self, events: Sequence[Event]) -> None:
@@ -138,7 +138,9 @@ class Projector:
         documents = [to_document(event) for event in events if not isinstance(event, NOT_STORED)]
         keys = needed_keys(events)
         stored = await self._store.store_batch(
-            documents, lambda view: fold_events(view, events), (keys.execution_ids, keys.job_ids)
+            documents,
+            lambda view: fold_events(view, events),
+            (keys.execution_ids, keys.job_ids, keys.backfill_ids),
         )
         self.stats.runs.apply(events)  # once applied; it counts each execution's facts once
         self.stats.stored += stored

@@ -109,9 +109,10 @@ class ReplayFolder:
                 executions={key: cached[key] for key in keys.execution_ids if key in cached},
                 jobs=self._view.jobs,  # every job and its metadata: few, all kept
                 metadata=self._view.metadata,
+                backfills=self._view.backfills,  # few, all kept
             )
         else:
-            view = await self._target.load_view(keys.execution_ids, keys.job_ids)
+            view = await self._target.load_view(keys.execution_ids, keys.job_ids, keys.backfill_ids)
         changes = fold_events(view, events)
         changes.scheduler_states.clear()  # liveness, not rebuilt (old stores may hold heartbeats)
         await self._target.apply_changes(changes)

@@ -25,12 +25,13 @@ from contracts.events import (
     RunScheduled,
     RunWaiting,
 )
+from domain.scheduling.backfills import BackfillBook, fold_backfills
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState, evolve, forgotten
 from infrastructure.bus.port import Bus, Reject
 from infrastructure.store.claims_port import RunClaims
-from infrastructure.store.port import ExecutionsReadModel, JobsReadModel
+from infrastructure.store.port import BackfillsReadModel, ExecutionsReadModel, JobsReadModel
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.lookups import ExecutionLookups
 from services.scheduler.settings import SchedulerSettings
@@ -41,9 +42,9 @@ logger = logging.getLogger(__name__)
 _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunScheduled, RunWaiting)
 
 
-class SchedulerReads(JobsReadModel, ExecutionsReadModel, Protocol):
-    """What the scheduler does with the store: read the jobs and executions the projector folded (it
-    writes nothing there: its decisions are events)."""
+class SchedulerReads(JobsReadModel, ExecutionsReadModel, BackfillsReadModel, Protocol):
+    """What the scheduler does with the store: read the jobs, executions and backfills the projector
+    folded (it writes nothing there: its decisions are events)."""
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Desk:
     def __post_init__(self) -> None:
         self.lookups = ExecutionLookups(self.store)
 
+    backfills: BackfillBook = field(default_factory=BackfillBook)
+
     def now(self) -> Now:
         """One reading of both clocks."""
         return Now(wall=self.wall(), mono=self.mono())
@@ -72,6 +75,7 @@ class Desk:
     def fold(self, message: Message, *, recorded: str | None = None) -> None:
         """Fold one message (received or published) into the state (`recorded`: see `evolve`)."""
         self.state = evolve(self.state, message, self.now(), recorded=recorded)
+        self.backfills = fold_backfills(self.backfills, message)
 
     async def recorded_end(self, message: Message) -> str | None:
         """The stored status of a `RunQueued`'s execution the state knows nothing of, when it has ended.

@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from contracts.commands import TriggerJob
+from contracts.commands import CancelBackfill, RequestBackfill, TriggerJob
 from contracts.envelope import Command, Event, Message
 from contracts.events import JobRegistered, JobScheduled
 from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
@@ -25,6 +25,7 @@ from domain.scheduling.state import loaded
 from infrastructure.bus.port import BusUnavailable, Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
 from services.scheduler import commands, dependencies
+from services.scheduler.backfill_runner import BackfillRunner
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
@@ -64,6 +65,7 @@ class Office:
         self._subscriptions: list[Subscription] = []
         self._maintenance = Maintenance(desk)
         self._one_offs = OneOffTimer(desk)
+        self.backfills = BackfillRunner(desk)
         self._ordered = KeyedLocks()
         self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
         self._due: list[tuple[str, list[datetime], int]] = []  # gathered by `_on_due`, fired together
@@ -78,6 +80,7 @@ class Office:
         desk = self.desk
         desk.state = loaded(await self._active_records(), (), desk.now())
         await self._load_recorded_definitions()
+        await self.backfills.load()
         self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
         await dependencies.rebuild_progress(desk, self.downstreams)
         for pool in {definition.pool for definition in desk.definitions.values()}:
@@ -95,6 +98,7 @@ class Office:
         await dependencies.decide_pending(desk, self.downstreams)
         self._maintenance.start()
         self._one_offs.start()
+        self.backfills.start()
         logger.info("scheduler %s leads: %d jobs", desk.producer, len(desk.definitions))
 
     async def close(self) -> None:
@@ -106,6 +110,7 @@ class Office:
                 logger.warning("could not cancel a subscription", exc_info=True)
         await self._maintenance.stop()
         await self._one_offs.stop()
+        await self.backfills.stop()
         self.clock.shutdown()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -121,6 +126,10 @@ class Office:
                 await self.editor.handle(message)
             self.downstreams = dependencies.downstreams_of(self.desk.definitions, self.desk.settings.zone)
             return
+        if isinstance(message, (RequestBackfill, CancelBackfill)):
+            async with self._ordered.hold(f"backfill:{message.backfill_id}"):
+                await self.backfills.handle(message)
+            return
         if isinstance(message, TriggerJob):
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
             if message.run_at is not None:
@@ -134,6 +143,8 @@ class Office:
         idempotent, so a batch handed again one by one (after a failure) changes nothing twice."""
         for message in messages:
             await self.on_lifecycle(message)
+        if self.desk.backfills.active:
+            self.backfills.wake()
 
     async def on_lifecycle(self, message: Message) -> None:
         """Fold a run's lifecycle event into the decider's state and start the jobs that follow it."""

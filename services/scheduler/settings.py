@@ -105,6 +105,12 @@ class SchedulerSettings(CommonSettings):
     max_jobs: int = Field(
         default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
     )
+    max_active_backfills: int = Field(
+        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
+    )
+    backfill_max_parallel: int = Field(
+        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
+    )
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
     trade_calendar_reload_s: float = Field(
         default=300.0,

@@ -3,13 +3,15 @@
 kwargs: `duration_s` (default 2) seconds spread over `steps` (default 4) progress reports, each also one line
 of the run's log; `fail=true` makes it fail on purpose at the end; `partial=true` makes it end `partial` (it
 says part of its work was left undone); `log_lines` (default 0) more lines logged at once at the start (the
-benchmarks measure what logging costs with it). Used by operators, end-to-end tests and benchmarks.
+benchmarks measure what logging costs with it); `trade_date` (YYYY-MM-DD) is echoed in the result, so a
+backfill is provable without any provider. Used by operators, end-to-end tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from typing import Any
 
 from domain.catalogue import CANARY_JOB_ID, CANARY_NAME
@@ -38,6 +40,16 @@ def _switch(kwargs: dict[str, Any], name: str) -> bool:
     return value
 
 
+def _day(kwargs: dict[str, Any]) -> str | None:
+    value = kwargs.get("trade_date")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 async def pipeline_canary(context: JobContext) -> dict[str, Any] | PartialResult:
     """The pipeline canary job: runs `duration_s`, reports `steps` progress, ends as asked (kwargs)."""
     kwargs = context.kwargs
@@ -61,7 +73,12 @@ async def pipeline_canary(context: JobContext) -> dict[str, Any] | PartialResult
         )
     if fail:
         raise CanaryFailure(f"pipeline_canary failed on purpose after {steps} steps (fail=true)")
-    done = {"steps": steps, "duration_s": duration_s}
+    done: dict[str, Any] = {"steps": steps, "duration_s": duration_s}
+    trade_date = _day(kwargs)
+    if kwargs.get("trade_date") is not None and trade_date is None:
+        raise ValueError(f"pipeline_canary: trade_date must be YYYY-MM-DD, got {kwargs['trade_date']!r}")
+    if trade_date is not None:
+        done["trade_date"] = trade_date  # a backfill's day, echoed: the run proves which day it was given
     if partial:
         return PartialResult(done, "pipeline_canary: part of the work left undone on purpose (partial=true)")
     return done

@@ -110,9 +110,10 @@ async def test_every_scheduler_route_needs_a_token(client: httpx.AsyncClient) ->
         for path, operations in app_of(client).openapi()["paths"].items()
         if path.startswith("/api/scheduler")
     }
-    assert len(paths) == 42
+    assert len(paths) == 46  # backfills: /jobs/{job_id}/backfill, /backfills, one, its cancel
     for template, operations in paths.items():
         path = template.replace("{job_id}", "quotes").replace("{execution_id}", "e-running")
+        path = path.replace("{backfill_id}", "bf" + "0" * 32)
         for method in operations:
             response = await client.request(method.upper(), path)
             assert response.status_code == 401, (method, path, response.text)

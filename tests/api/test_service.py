@@ -58,8 +58,8 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     # /jobs/{job_id}/next-runs, /triggers/preview, a run's log (paged and live), /execution-summary
     # and the 11 alert routes; jobs as data: /kinds, a job's /definition, POST /jobs, PATCH and DELETE
     # /jobs/{job_id}, /jobs/{job_id}/reset; /dependencies; the 3 bulk ones (bulk, its progress, a job's
-    # retention)
-    assert len(operations) == 56
+    # retention); backfills: POST /jobs/{job_id}/backfill, the list, one, its cancel
+    assert len(operations) == 60
     for path, method, operation in operations:
         assert operation.get("summary"), (path, method)
         assert "200" in operation["responses"], (path, method)

@@ -169,6 +169,7 @@ def examples() -> list[Message]:
             ),
         ),
         *job_definition_examples(api, scheduler),
+        *backfill_examples(api, scheduler),
         *alert_examples(),
     ]
 
@@ -289,6 +290,30 @@ def job_definition_examples(api: dict[str, Any], scheduler: dict[str, Any]) -> l
         events.JobDeleted(
             **scheduler, **job, actor="admin", job_version=3, cancelled=(EXECUTION["execution_id"],)
         ),
+    ]
+
+
+def backfill_examples(api: dict[str, Any], scheduler: dict[str, Any]) -> list[Message]:
+    """Backfills: the commands that ask for and cancel one, and its events."""
+    backfill = {**JOB, "backfill_id": "bf" + "c0ffee00" * 4}
+    days = ("2024-01-02", "2024-01-03")
+    return [
+        commands.RequestBackfill(
+            **api, **backfill, start_date="2024-01-01", end_date="2024-01-03", days=days, max_parallel=2
+        ),
+        commands.CancelBackfill(**api, **backfill),
+        events.BackfillRequested(
+            **scheduler,
+            **backfill,
+            start_date="2024-01-01",
+            end_date="2024-01-03",
+            days=days,
+            max_parallel=2,
+            kwargs={"duration_s": 0},
+            actor="admin",
+        ),
+        events.BackfillCancelled(**scheduler, **backfill, actor="admin"),
+        events.BackfillFinished(**scheduler, **backfill, done=1, failed=0, cancelled=1, was_cancelled=True),
     ]
 
 

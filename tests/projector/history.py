@@ -14,6 +14,9 @@ from typing import Any
 from contracts.envelope import Event
 from contracts.events import (
     AttemptFailed,
+    BackfillCancelled,
+    BackfillFinished,
+    BackfillRequested,
     CancelRequested,
     CommandRejected,
     ExecutionDeleted,
@@ -35,6 +38,7 @@ from contracts.events import (
     QueuedRunCancelled,
     RunQueued,
     RunScheduled,
+    backfill_execution_id,
 )
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -228,6 +232,44 @@ class History:
             self.add(ExecutionMarkedFailed(**self.envelope(SCHEDULER, **ids), actor=actor, reason="stuck"))
 
 
+def backfills(history: History) -> None:
+    """Two backfills of the canary: one that runs its days to the end, one cancelled after its first."""
+    days = ("2026-11-02", "2026-11-03", "2026-11-04")
+    for number, cancelled in ((1, False), (2, True)):
+        backfill_id = f"bf{history.seed:016d}{number:016d}"
+        ids = {"job_id": "pipeline_canary", "backfill_id": backfill_id}
+        asked = {
+            "start_date": days[0],
+            "end_date": days[-1],
+            "days": days,
+            "max_parallel": 1,
+            "actor": "alice",
+        }
+        history.add(
+            BackfillRequested(**history.envelope(SCHEDULER, **ids), **asked, kwargs={"duration_s": 0})
+        )
+        for day in days[:1] if cancelled else days:
+            execution = {"job_id": "pipeline_canary", "execution_id": backfill_execution_id(backfill_id, day)}
+            fire = {"job_name": "pipeline_canary", "scheduled_time": history.now}
+            history.add(
+                RunQueued(
+                    **history.envelope(SCHEDULER, **execution),
+                    **fire,
+                    is_manual=True,
+                    kwargs={"trade_date": day},
+                )
+            )
+            if cancelled:
+                history.add(BackfillCancelled(**history.envelope(SCHEDULER, **ids), actor="bob"))
+            history.attempt(execution, fire, 1, last=True)
+        done = (
+            {"done": 0, "failed": 0, "cancelled": 3}
+            if cancelled
+            else {"done": 3, "failed": 0, "cancelled": 0}
+        )
+        history.add(BackfillFinished(**history.envelope(SCHEDULER, **ids), **done, was_cancelled=cancelled))
+
+
 def operating_history(seed: int = 7, runs: int = 120) -> list[Event]:
     """The events, in the order they happened."""
     history = History(seed)
@@ -241,4 +283,5 @@ def operating_history(seed: int = 7, runs: int = 120) -> list[Event]:
                 history.register(job_id, paused=history.rng.random() < 0.3)
         history.run(number)
     history.edit_definitions()
+    backfills(history)
     return history.events

@@ -17,7 +17,14 @@ import pytest
 from contracts.codec import to_document
 from contracts.envelope import Event
 from contracts.events import V1_SCHEDULER_ACTOR, ExecutionMarkedFailed, RunQueued
-from infrastructure.store.port import EventQuery, ExecutionQuery, HistoryQuery, ReadModelChanges, Store
+from infrastructure.store.port import (
+    BackfillQuery,
+    EventQuery,
+    ExecutionQuery,
+    HistoryQuery,
+    ReadModelChanges,
+    Store,
+)
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector import replay_fold
 from services.projector.progress import ProgressBar
@@ -64,6 +71,7 @@ class Snapshot:
     history: list[Any]
     counts: dict[str, int]
     stats: dict[str, Any]
+    backfills: list[Any]
 
 
 async def snapshot(store: Store) -> Snapshot:
@@ -77,6 +85,7 @@ async def snapshot(store: Store) -> Snapshot:
         history=history,
         counts={status: await store.count_executions(status) for status in statuses},
         stats={job_id: await store.execution_stats(job_id) for job_id in JOBS},
+        backfills=(await store.list_backfills(BackfillQuery(limit=EVERYTHING)))[0],
     )
 
 
@@ -96,6 +105,7 @@ async def test_a_replay_rebuilds_what_the_projector_built_from_the_same_events(s
     assert live.total > 50 and live.history and len(live.jobs) == len(JOBS) + len(CREATED_JOBS)
     created = next(view.job for view in live.jobs if view.job.job_id == CREATED_JOBS[0])
     assert created.job_version == 4 and not created.deleted and created.definition is not None
+    assert [backfill.status for backfill in live.backfills] == ["cancelled", "finished"]
 
     checked = await replay(store, verify=True, batch_size=37)
     assert checked.difference_total == 0, checked.differences

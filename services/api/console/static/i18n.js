@@ -96,7 +96,7 @@ const zh = {
   'event.CancelRequested': '请求取消', 'event.QueuedRunCancelled': '排队中被取消',
   'event.ExecutionMarkedFailed': '被标记为失败', 'event.ExecutionDeleted': '执行记录已删除',
   'event.SchedulerHeartbeat': '调度器心跳', 'event.WorkerHeartbeat': '执行节点心跳', 'event.RetentionApplied': '已清理过期记录',
-  'history.pause': '暂停', 'history.resume': '恢复', 'history.trigger': '立即执行', 'history.schedule_run': '预约执行',
+  'history.pause': '暂停', 'history.resume': '恢复', 'history.trigger': '立即执行', 'history.schedule_run': '预约执行', 'history.backfill': '补数', 'history.cancel_backfill': '取消补数',
   'history.update_metadata': '修改任务信息', 'history.delete': '删除执行记录', 'history.cancel': '取消执行',
   'history.mark_failed': '标记失败', 'history.ok': '成功', 'history.refused': '被拒绝',
   'run.superseded': '运行此前已结束，此事件未改变其状态',
@@ -125,6 +125,17 @@ const zh = {
   'jobform.deleted': '任务 {id} 已删除', 'jobform.reset': '恢复默认', 'jobform.reset_confirm': '将任务 {id} 恢复为内置默认值？',
   'jobform.was_reset': '任务 {id} 已恢复默认', 'error.412': '任务已被他人修改，请重新打开',
   'jobform.policy.calendar': '交易日历', 'jobform.calendar.none': '不限（每天）', 'jobform.calendar.cn_a_share': '仅沪深交易日',
+  'backfill.open': '补数…', 'backfill.title': '补数 {id}', 'backfill.submit': '开始补数',
+  'backfill.hint': '区间内每个交易日运行一次（从最早的一天开始），每次运行带上当天日期。',
+  'backfill.start': '开始日期', 'backfill.end': '结束日期', 'backfill.parallel': '同时运行数（max_parallel）',
+  'backfill.range_needed': '请选择开始和结束日期', 'backfill.requested': '任务 {id} 的补数已提交：{total} 个交易日',
+  'backfill.accepted': '任务 {id} 的补数已受理，稍后可在补数列表查看', 'backfill.progress_title': '补数进度 {id}',
+  'backfill.progress': '补数进度', 'backfill.parallel_of': '同时 {n} 个', 'backfill.cancel': '取消补数',
+  'backfill.cancelled': '补数已取消：未开始的日期不再运行', 'backfill.day': '交易日', 'backfill.run_status': '状态',
+  'backfill.execution': '执行 ID', 'backfill.total': '总数', 'backfill.done': '完成', 'backfill.failed': '失败',
+  'backfill.running': '运行中', 'backfill.pending': '待运行', 'backfill.cancelled_count': '已取消',
+  'backfill.status.running': '进行中', 'backfill.status.cancelling': '取消中', 'backfill.status.finished': '已完成',
+  'backfill.status.cancelled': '已取消',
 };
 
 const en = {
@@ -225,7 +236,7 @@ const en = {
   'event.QueuedRunCancelled': 'Cancelled while queued', 'event.ExecutionMarkedFailed': 'Marked failed',
   'event.ExecutionDeleted': 'Run deleted', 'event.SchedulerHeartbeat': 'Scheduler heartbeat',
   'event.WorkerHeartbeat': 'Worker heartbeat', 'event.RetentionApplied': 'Retention applied',
-  'history.pause': 'pause', 'history.resume': 'resume', 'history.trigger': 'run now', 'history.schedule_run': 'run once at',
+  'history.pause': 'pause', 'history.resume': 'resume', 'history.trigger': 'run now', 'history.schedule_run': 'run once at', 'history.backfill': 'backfill', 'history.cancel_backfill': 'cancel backfill',
   'history.update_metadata': 'edit details', 'history.delete': 'delete run', 'history.cancel': 'cancel run',
   'history.mark_failed': 'mark failed', 'history.ok': 'done', 'history.refused': 'refused',
   'run.superseded': 'the run had already ended: this did not change its status',
@@ -255,6 +266,17 @@ const en = {
   'jobform.was_reset': 'Job {id} reset', 'error.412': 'The job was changed by someone else: open it again',
   'jobform.policy.calendar': 'Trading calendar', 'jobform.calendar.none': 'none (every day)',
   'jobform.calendar.cn_a_share': 'SSE/SZSE trading days only',
+  'backfill.open': 'Backfill…', 'backfill.title': 'Backfill {id}', 'backfill.submit': 'Start backfill',
+  'backfill.hint': 'One run per trading day of the range (oldest first), each given its day.',
+  'backfill.start': 'First day', 'backfill.end': 'Last day', 'backfill.parallel': 'Runs at once (max_parallel)',
+  'backfill.range_needed': 'Choose the first and the last day', 'backfill.requested': 'Backfill of {id} requested: {total} trading days',
+  'backfill.accepted': 'Backfill of {id} accepted; it will be listed shortly', 'backfill.progress_title': 'Backfill {id}',
+  'backfill.progress': 'Backfill progress', 'backfill.parallel_of': '{n} at once', 'backfill.cancel': 'Cancel backfill',
+  'backfill.cancelled': 'Backfill cancelled: days not started will not run', 'backfill.day': 'Trading day', 'backfill.run_status': 'Status',
+  'backfill.execution': 'Execution', 'backfill.total': 'Total', 'backfill.done': 'Done', 'backfill.failed': 'Failed',
+  'backfill.running': 'Running', 'backfill.pending': 'Pending', 'backfill.cancelled_count': 'Cancelled',
+  'backfill.status.running': 'running', 'backfill.status.cancelling': 'cancelling', 'backfill.status.finished': 'finished',
+  'backfill.status.cancelled': 'cancelled',
 };
 
 const DICTIONARIES = { zh, en };

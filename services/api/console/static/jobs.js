@@ -3,6 +3,7 @@ import { api, ApiError, describeError, KWARGS_MAX_BYTES } from './api.js';
 import { badge, busy, confirmDialog, h, openDialog, showBanner, toast } from './dom.js';
 import { codePoints, describeTrigger, formatDuration, formatTime } from './format.js';
 import { t } from './i18n.js';
+import { backfillButton } from './backfills.js';
 import { openJobForm } from './job_forms.js';
 import { isAdmin, state } from './state.js';
 
@@ -194,6 +195,7 @@ export async function showJobDetail(jobId) {
     if (isAdmin()) {  // jobs as data: trigger, parameters, policy; delete or reset from there
       actions.prepend(h('button', { type: 'button', 'data-role': 'edit-definition', onclick: () => { dialog.close(); openJobForm({ jobId }); } },
         t('jobform.define')));
+      backfillButton(job, () => dialog.close()).then((button) => button && actions.prepend(button));  // kinds with a date range
     }
     actions.prepend(h('button', { type: 'button', onclick: () => { dialog.close(); showRunsOf(jobId); } }, t('action.runs')),
       ...jobActionButtons(job).map((button) => {
