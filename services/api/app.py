@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from prometheus_client.registry import Collector
 
 from infrastructure.bus.port import Bus
+from infrastructure.store.bulk_actions_port import BulkActionStore, MemoryBulkActions
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
 from infrastructure.store.run_logs_port import RunLogStore
@@ -26,6 +27,7 @@ from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
 from services.api.auth_errors import install_auth_errors
 from services.api.authenticator import Authenticator
+from services.api.bulk import BulkOperations
 from services.api.console import mount_console
 from services.api.cors import add_cors
 from services.api.dependencies import ApiContext
@@ -85,9 +87,14 @@ def create_app(
     projector_lag: ProjectorLagProbe | None = None,
     platform_users: PlatformUserDirectory | None = None,
     run_log_store: RunLogStore | None = None,
+    bulk_actions: BulkActionStore | None = None,
     metrics_collectors: Sequence[Collector] = (),
 ) -> FastAPI:
-    """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode)."""
+    """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode).
+
+    `bulk_actions` keeps the bulk operations (an API restart carries the unfinished ones on); without it
+    they live in this process only.
+    """
     metrics = ApiMetrics()
     for collector in metrics_collectors:
         metrics.registry.register(collector)
@@ -116,6 +123,7 @@ def create_app(
             check_interval_s=settings.stream_auth_check_s,
         ),
         run_logs=run_log_store,
+        bulk=BulkOperations(bulk_actions if bulk_actions is not None else MemoryBulkActions()),
     )
 
     @asynccontextmanager
@@ -129,6 +137,7 @@ def create_app(
                 flush=True,
             )
         await context.stream.start()
+        await context.bulk.resume(bus, store)
         purging = (
             asyncio.create_task(purge_expired_sessions(users), name="purge sessions") if sessions else None
         )

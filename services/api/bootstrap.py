@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from infrastructure import log_redaction
 from infrastructure.adapters import (
+    make_bulk_actions,
     make_bus,
     make_platform_users,
     make_run_logs,
@@ -92,6 +93,9 @@ async def serve(settings: ApiSettings) -> None:
         run_log_store = make_run_logs(settings)
         await run_log_store.open()
         resources.push_async_callback(run_log_store.close)
+        bulk_actions = make_bulk_actions(settings)
+        await bulk_actions.open()
+        resources.push_async_callback(bulk_actions.close)
         # The broker may be down at start-up: connect in the background (retrying with backoff, logged)
         # while the API serves reads; commands answer 503 until the bus is connected.
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
@@ -106,6 +110,7 @@ async def serve(settings: ApiSettings) -> None:
             projector_lag=store.projector_lag_s,
             platform_users=platform_users,
             run_log_store=run_log_store,
+            bulk_actions=bulk_actions,
         )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

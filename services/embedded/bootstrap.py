@@ -29,6 +29,7 @@ async def main(settings: EmbeddedSettings) -> None:
                 projector_lag=system.store.projector_lag_s,
                 platform_users=platform_users,
                 run_log_store=system.run_logs,
+                bulk_actions=system.bulk_actions,
                 # One process, one `/metrics`: the projector's (lag, runs) and the alerter's with the API's.
                 metrics_collectors=(
                     ProjectorCollector(system.projector.stats),
