@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from tests.browser.test_console_timeline import FRAME_WATCH
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 
 SAMPLING_INTERVAL_US = 200
+LONG_TASK_US = 50_000
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8"]
 
 
 class _System:
@@ -46,7 +50,37 @@ def self_times(profile: dict[str, Any]) -> Counter[str]:
     return spent
 
 
-async def measure(steps: int, duration_s: float, top: int) -> None:
+def long_task_breakdown(trace: dict[str, Any], top: int) -> list[str]:
+    """For each task over 50 ms on the page's main thread: its length and what it spent it on (the trace
+    events inside it, by name, e.g. `FunctionCall`, `UpdateLayoutTree`, `Layout`, `Paint`)."""
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    main = {
+        (event["pid"], event["tid"])
+        for event in events
+        if event.get("name") == "thread_name" and event.get("args", {}).get("name") == "CrRendererMain"
+    }
+    complete = [event for event in events if event.get("ph") == "X" and (event["pid"], event["tid"]) in main]
+    tasks = sorted(
+        (event for event in complete if event["name"] == "RunTask" and event.get("dur", 0) > LONG_TASK_US),
+        key=lambda event: event["ts"],
+    )
+    lines = []
+    for task in tasks:
+        end = task["ts"] + task["dur"]
+        inside: Counter[str] = Counter()
+        for event in complete:
+            if event is not task and task["ts"] <= event["ts"] < end and event["name"] != "RunTask":
+                data = event.get("args", {}).get("data", {})
+                where = (
+                    data.get("functionName") or Path(str(data.get("url", ""))).name or data.get("type", "")
+                )
+                inside[f"{event['name']}{f' {where}' if where else ''}"] += event.get("dur", 0) / 1000
+        parts = ", ".join(f"{name} {spent:.0f}" for name, spent in inside.most_common(top))
+        lines.append(f"  {task['dur'] / 1000:6.0f} ms: {parts}")
+    return lines
+
+
+async def measure(steps: int, duration_s: float, top: int, trace_file: Path | None = None) -> None:
     """Run the scenario once and print the figures."""
     from playwright.async_api import async_playwright, expect
 
@@ -65,8 +99,9 @@ async def measure(steps: int, duration_s: float, top: int) -> None:
                         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                     )
                     try:
+                        system = _System(f"http://127.0.0.1:{port}")
                         await _scenario(
-                            browser, api, _System(f"http://127.0.0.1:{port}"), steps, duration_s, top, expect
+                            browser, api, system, Options(steps, duration_s, top, trace_file), expect
                         )
                     finally:
                         await browser.close()
@@ -74,11 +109,29 @@ async def measure(steps: int, duration_s: float, top: int) -> None:
                 await api.close()
 
 
-async def _scenario(
-    browser: Any, api: ApiClient, system: _System, steps: int, duration_s: float, top: int, expect: Any
-) -> None:
+@dataclass(frozen=True)
+class Options:
+    """What to run and what to print."""
+
+    steps: int
+    duration_s: float
+    top: int
+    trace_file: Path | None
+
+
+async def _scenario(browser: Any, api: ApiClient, system: _System, options: Options, expect: Any) -> None:
     errors: list[str] = []
     page = await open_console(browser, system, errors)  # type: ignore[arg-type]
+    try:
+        await _measured(page, api, options, expect)
+    finally:
+        if errors:
+            print(f"JavaScript errors: {errors}")
+
+
+async def _measured(page: Any, api: ApiClient, options: Options, expect: Any) -> None:
+    steps, duration_s, top, trace_file = options.steps, options.duration_s, options.top, options.trace_file
+    browser = page.context.browser
     await sign_in(page)
     await page.click("a[data-tab=runs]")
     execution_id = await api.trigger("pipeline_canary", duration_s=duration_s, steps=steps)
@@ -89,11 +142,16 @@ async def _scenario(
     await cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_INTERVAL_US})
     await page.evaluate(FRAME_WATCH)
     await cdp.send("Profiler.start")
+    await browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
     await row.locator("[data-role=run-detail]").click()
     timeline = page.locator("dialog[data-testid=run-detail] [data-testid=run-timeline]")
     await expect(timeline.locator("> li").last).to_have_attribute("data-type", "JobFinished", timeout=120000)
     frames = await page.evaluate("() => { window.__frames.stopped = true; return window.__frames; }")
     profile = (await cdp.send("Profiler.stop"))["profile"]
+    raw = await browser.stop_tracing()
+    if trace_file is not None:
+        trace_file.write_bytes(raw)
+    trace = json.loads(raw)
     print(f"steps {steps} over {duration_s} s, detail open while live")
     longest_task, longest_gap = frames["longest_task_ms"], frames["longest_frame_gap_ms"]
     print(f"longest task: {longest_task:.0f} ms; longest frame gap: {longest_gap:.0f} ms")
@@ -102,8 +160,9 @@ async def _scenario(
     print(f"top {top} functions by self time (ms):")
     for name, spent in self_times(profile).most_common(top):
         print(f"  {spent:9.1f}  {name}")
-    if errors:
-        print(f"JavaScript errors: {errors}")
+    print("long tasks in the trace (ms spent inside, by event):")
+    for line in long_task_breakdown(trace, 8):
+        print(line)
 
 
 def main() -> None:
@@ -112,8 +171,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--trace-file", type=Path, default=None, help="keep the Chrome trace there")
     options = parser.parse_args()
-    asyncio.run(measure(options.steps, options.duration, options.top))
+    asyncio.run(measure(options.steps, options.duration, options.top, options.trace_file))
 
 
 if __name__ == "__main__":
