@@ -281,7 +281,10 @@ async def _stop_midway(
                 await client.post(BULK, json={"action": "delete", "filter": {"job_id": "old"}}, headers=admin)
             )
             await asyncio.wait_for(bus.stalled.wait(), timeout=5)
-            return ok(await client.get(f"{BULK}/{started['operation_id']}", headers=admin))
+            progress: dict[str, Any] = ok(
+                await client.get(f"{BULK}/{started['operation_id']}", headers=admin)
+            )
+            return progress
     finally:
         await actions.close()
 
