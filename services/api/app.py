@@ -137,7 +137,7 @@ def create_app(
                 flush=True,
             )
         await context.stream.start()
-        await context.bulk.resume(bus, store)
+        await context.bulk.resume(bus, store, context.producer)
         purging = (
             asyncio.create_task(purge_expired_sessions(users), name="purge sessions") if sessions else None
         )

@@ -6,10 +6,11 @@ operation under its id publishes the same commands, and runs already handled no 
 are gone, failed ones have ended), so nothing is done twice.
 
 Each operation's plan and progress are kept in the bulk-action store (`BulkActionStore`): stored when it
-starts, its progress after each confirmed batch. An API process that starts carries on the operations left
-running (`BulkOperations.resume`), from the first batch not recorded as sent; that batch's runs are looked
-up again first and those no longer concerned (deleted, ended: the stopped process had sent their command)
-are not sent twice. An operation stopped by the broker is carried on the same way when it is re-sent.
+starts, its progress after each confirmed batch. An API process that starts carries on the operations it
+left running (`BulkOperations.resume`: those of its producer, `api:<instance id>`), from the first batch
+not recorded as sent; that batch's runs are looked up again first and those no longer concerned (deleted,
+ended: the stopped process had sent their command) are not sent twice. An operation stopped by the broker
+is carried on the same way when it is re-sent.
 """
 
 from __future__ import annotations
@@ -278,10 +279,14 @@ class BulkOperations:
         await self.actions.record_progress(operation.operation_id, operation.position())
         self._run(bus, store, operation, wait_for_bus=False)
 
-    async def resume(self, bus: Bus, store: Store) -> int:
-        """Carry on every operation a stopped API process left running; returns how many."""
+    async def resume(self, bus: Bus, store: Store, producer: str) -> int:
+        """Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
+        restarts) left running when it stopped; returns how many. Another instance's operations are left to
+        it: it may be running them."""
         unfinished = [
-            record for record in await self.actions.unfinished() if record.operation_id not in self.running
+            record
+            for record in await self.actions.unfinished()
+            if record.producer == producer and record.operation_id not in self.running
         ]
         for record in unfinished:
             logger.info(

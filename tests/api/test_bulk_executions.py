@@ -271,12 +271,16 @@ async def _seed_finished_runs(store: SQLiteStore, count: int) -> list[str]:
 
 
 async def _stop_midway(
-    make_client: AppFactory, bus: StallingBus, actions: BulkActionStore, admin: dict[str, str]
+    make_client: AppFactory,
+    bus: StallingBus,
+    actions: BulkActionStore,
+    admin: dict[str, str],
+    **settings: str,
 ) -> dict[str, Any]:
     """Start a delete of every `old` run on a first API instance, stop that instance once `bus` stalls."""
     await actions.open()
     try:
-        async with make_client(bus, bulk_actions=actions) as client:
+        async with make_client(bus, bulk_actions=actions, **settings) as client:
             started = accepted(
                 await client.post(BULK, json={"action": "delete", "filter": {"job_id": "old"}}, headers=admin)
             )
@@ -295,11 +299,12 @@ async def _carried_on(
     actions: BulkActionStore,
     viewer: dict[str, str],
     operation_id: str,
+    **settings: str,
 ) -> dict[str, Any]:
     """A second API instance over the same database: the operation's progress once it has ended."""
     await actions.open()
     try:
-        async with make_client(bus, bulk_actions=actions) as client:
+        async with make_client(bus, bulk_actions=actions, **settings) as client:
             return await _finished(client, viewer, operation_id)
     finally:
         await actions.close()
@@ -351,3 +356,38 @@ async def test_a_batch_sent_before_the_restart_kept_its_progress_is_not_sent_aga
     assert (done["state"], done["sent"], done["to_send"]) == ("done", 250, 250)
     assert set(_runs_sent(second_bus)) == set(runs) - set(deleted)
     assert sorted(_runs_sent(first_bus, second_bus)) == runs, "each run sent once"
+
+
+async def test_an_api_instance_carries_on_its_own_operations_only(
+    make_client: AppFactory,
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    store: SQLiteStore,
+    settings: ApiSettings,
+) -> None:
+    runs = await _seed_finished_runs(store, 150)
+    first_bus, other_bus, again_bus = StallingBus(batches=1), RecordingBus(), RecordingBus()
+    other_actions = SQLiteBulkActions(settings.sqlite_file)
+
+    midway = await _stop_midway(
+        make_client, first_bus, SQLiteBulkActions(settings.sqlite_file), admin, instance_id="a"
+    )
+    await other_actions.open()
+    try:
+        async with make_client(other_bus, bulk_actions=other_actions, instance_id="b") as other:
+            seen = ok(await other.get(f"{BULK}/{midway['operation_id']}", headers=viewer))
+    finally:
+        await other_actions.close()
+    done = await _carried_on(
+        make_client,
+        again_bus,
+        SQLiteBulkActions(settings.sqlite_file),
+        viewer,
+        midway["operation_id"],
+        instance_id="a",
+    )
+
+    assert (seen["state"], seen["sent"]) == ("running", 100), "another instance reads it, leaves it alone"
+    assert other_bus.commands == []
+    assert (done["state"], done["sent"]) == ("done", 150)
+    assert sorted(_runs_sent(first_bus, again_bus)) == runs
