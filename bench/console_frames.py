@@ -134,6 +134,9 @@ async def _measured(page: Any, api: ApiClient, options: Options, expect: Any) ->
     browser = page.context.browser
     await sign_in(page)
     await page.click("a[data-tab=runs]")
+    # Triggered once the table is read and the stream is live: its RunQueued then reaches the page.
+    await page.wait_for_selector("#runs-table table")
+    await page.wait_for_selector(".stream-status.stream-live", state="attached")
     execution_id = await api.trigger("pipeline_canary", duration_s=duration_s, steps=steps)
     row = page.locator(f"#runs-table tr[data-execution-id='{execution_id}']")
     await expect(row).to_have_attribute("data-status", "running", timeout=30000)
