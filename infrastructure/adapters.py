@@ -6,6 +6,7 @@ from contracts.topology import LEADER_LOCK_QUEUE
 from infrastructure.bus.leadership import InProcessElection, LeaderElection, RabbitMQElection
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
+from infrastructure.store.bulk_actions_port import BulkActionStore
 from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.port import Store
@@ -102,3 +103,14 @@ def make_trade_calendars(settings: CommonSettings) -> TradeCalendarStore:
     from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
 
     return SQLiteTradeCalendars(settings.sqlite_file)
+
+
+def make_bulk_actions(settings: CommonSettings) -> BulkActionStore:
+    """Where the API keeps its bulk operations' plans and progress: in the same database."""
+    if settings.store == "mongodb":
+        from infrastructure.store.mongo_bulk_actions import MongoBulkActions
+
+        return MongoBulkActions.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
+    from infrastructure.store.sqlite_bulk_actions import SQLiteBulkActions
+
+    return SQLiteBulkActions(settings.sqlite_file)

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from prometheus_client.registry import Collector
 
 from infrastructure.bus.port import Bus
+from infrastructure.store.bulk_actions_port import BulkActionStore, MemoryBulkActions
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
@@ -26,6 +27,7 @@ from infrastructure.store.users_port import UserStore
 from services.api.auth import ensure_first_admin
 from services.api.auth_errors import install_auth_errors
 from services.api.authenticator import Authenticator
+from services.api.bulk import BulkOperations
 from services.api.calendars import ApiCalendars
 from services.api.console import mount_console
 from services.api.cors import add_cors
@@ -87,10 +89,15 @@ def create_app(
     projector_lag: ProjectorLagProbe | None = None,
     platform_users: PlatformUserDirectory | None = None,
     run_log_store: RunLogStore | None = None,
+    bulk_actions: BulkActionStore | None = None,
     metrics_collectors: Sequence[Collector] = (),
     trade_calendars: TradeCalendarStore | None = None,
 ) -> FastAPI:
-    """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode)."""
+    """The API; `metrics_collectors` add other components' metrics to its `/metrics` (the embedded mode).
+
+    `bulk_actions` keeps the bulk operations (an API restart carries the unfinished ones on); without it
+    they live in this process only.
+    """
     metrics = ApiMetrics()
     for collector in metrics_collectors:
         metrics.registry.register(collector)
@@ -120,6 +127,7 @@ def create_app(
         ),
         run_logs=run_log_store,
         calendars=ApiCalendars(trade_calendars),
+        bulk=BulkOperations(bulk_actions if bulk_actions is not None else MemoryBulkActions()),
     )
 
     @asynccontextmanager
@@ -133,6 +141,7 @@ def create_app(
                 flush=True,
             )
         await context.stream.start()
+        await context.bulk.resume(bus, store, context.producer)
         purging = (
             asyncio.create_task(purge_expired_sessions(users), name="purge sessions") if sessions else None
         )

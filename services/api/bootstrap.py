@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from infrastructure import log_redaction
 from infrastructure.adapters import (
+    make_bulk_actions,
     make_bus,
     make_platform_users,
     make_run_logs,
@@ -96,6 +97,9 @@ async def serve(settings: ApiSettings) -> None:
         trade_calendars = make_trade_calendars(settings)
         await trade_calendars.open()
         resources.push_async_callback(trade_calendars.close)
+        bulk_actions = make_bulk_actions(settings)
+        await bulk_actions.open()
+        resources.push_async_callback(bulk_actions.close)
         # The broker may be down at start-up: connect in the background (retrying with backoff, logged)
         # while the API serves reads; commands answer 503 until the bus is connected.
         connecting = asyncio.create_task(connect_with_retry(bus), name="bus-connect")
@@ -111,6 +115,7 @@ async def serve(settings: ApiSettings) -> None:
             platform_users=platform_users,
             run_log_store=run_log_store,
             trade_calendars=trade_calendars,
+            bulk_actions=bulk_actions,
         )
         logger.info("API listening on http://%s:%d", settings.host, settings.port)
         await build_server(app, settings).serve()

@@ -3,8 +3,14 @@
 
 Each run's command id is derived from the operation id and the run id (`command_id`): re-sending an
 operation under its id publishes the same commands, and runs already handled no longer match (deleted runs
-are gone, failed ones have ended), so nothing is done twice. Progress lives in this process
-(`BulkOperations`, bounded); after a restart the client re-sends the operation to carry it on.
+are gone, failed ones have ended), so nothing is done twice.
+
+Each operation's plan and progress are kept in the bulk-action store (`BulkActionStore`): stored when it
+starts, its progress after each confirmed batch. An API process that starts carries on the operations it
+left running (`BulkOperations.resume`: those of its producer, `api:<instance id>`), from the first batch
+not recorded as sent; that batch's runs are looked up again first and those no longer concerned (deleted,
+ended: the stopped process had sent their command) are not sent twice. An operation stopped by the broker
+is carried on the same way when it is re-sent.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +30,13 @@ from contracts.envelope import Command
 from contracts.events import TERMINAL_STATUSES
 from domain.records import ExecutionRecord
 from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.port import ExecutionQuery, ExecutionsReadModel
+from infrastructure.store.bulk_actions_port import (
+    BulkActionProgress,
+    BulkActionRecord,
+    BulkActionStore,
+    MemoryBulkActions,
+)
+from infrastructure.store.port import ExecutionQuery, ExecutionsReadModel, StoreUnavailable
 from services.api.bulk_schemas import BulkAction, BulkProgress, BulkState
 
 logger = logging.getLogger(__name__)
@@ -35,6 +46,7 @@ SELECTION_PAGE = 1000
 PUBLISH_BATCH = 100
 KEPT_OPERATIONS = 100
 MAX_RUNNING_OPERATIONS = 4
+BUS_WAIT_S = 0.5
 ACTIVE = frozenset({"queued", "running"})
 
 
@@ -118,6 +130,52 @@ class BulkOperation:
     state: BulkState = "running"
     error: str | None = None
     finished_at: datetime | None = None
+    resumed: bool = False
+    """carried on from a stored position: the first batch is looked up again before it is sent"""
+
+    @classmethod
+    def from_record(cls, record: BulkActionRecord) -> BulkOperation:
+        """The operation a stored record describes, to be carried on from its `sent`."""
+        return cls(
+            operation_id=record.operation_id,
+            action=record.action,
+            actor=record.actor,
+            producer=record.producer,
+            reason=record.reason,
+            selected=record.selected,
+            missing=record.missing,
+            targets=list(record.targets),
+            started_at=record.started_at,
+            skipped=record.skipped,
+            sent=record.sent,
+            state=record.state,
+            error=record.error,
+            finished_at=record.finished_at,
+            resumed=True,
+        )
+
+    def record(self) -> BulkActionRecord:
+        """The operation as it is stored."""
+        return BulkActionRecord(
+            operation_id=self.operation_id,
+            action=self.action,
+            actor=self.actor,
+            producer=self.producer,
+            reason=self.reason,
+            selected=self.selected,
+            missing=self.missing,
+            skipped=self.skipped,
+            targets=tuple(self.targets),
+            started_at=self.started_at,
+            sent=self.sent,
+            state=self.state,
+            error=self.error,
+            finished_at=self.finished_at,
+        )
+
+    def position(self) -> BulkActionProgress:
+        """How far it got, as stored after each batch."""
+        return BulkActionProgress(self.sent, self.state, self.error, self.finished_at)
 
     def command(self, execution_id: str) -> Command:
         """The per-run command, with its deterministic id."""
@@ -149,54 +207,119 @@ class BulkOperation:
         )
 
 
-async def send_all(bus: Bus, operation: BulkOperation) -> None:
-    """Publish the operation's commands in confirmed batches; a broker failure stops it (`failed`)."""
+async def still_concerned(
+    store: ExecutionsReadModel, operation: BulkOperation, batch: list[str]
+) -> list[str]:
+    """The runs of `batch` the operation's command still applies to (a resumed batch may have been sent)."""
+    found = await store.get_executions(batch)
+    return [key for key in batch if key in found and applies_to(operation.action, found[key])]
+
+
+async def send_all(
+    bus: Bus, store: ExecutionsReadModel, actions: BulkActionStore, operation: BulkOperation
+) -> None:
+    """Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
+    each; a broker failure stops it (`failed`)."""
     try:
-        for start in range(0, len(operation.targets), PUBLISH_BATCH):
+        for start in range(operation.sent, len(operation.targets), PUBLISH_BATCH):
             batch = operation.targets[start : start + PUBLISH_BATCH]
-            await bus.publish_many([operation.command(execution_id) for execution_id in batch])
-            operation.sent += len(batch)
+            if operation.resumed:
+                batch, operation.resumed = await still_concerned(store, operation, batch), False
+            if batch:
+                await bus.publish_many([operation.command(execution_id) for execution_id in batch])
+            operation.sent = min(start + PUBLISH_BATCH, len(operation.targets))
+            await actions.record_progress(operation.operation_id, operation.position())
         operation.state = "done"
-    except BusUnavailable as error:
+    except (BusUnavailable, StoreUnavailable) as error:
         operation.state, operation.error = "failed", str(error) or "broker unavailable"
         logger.warning("bulk %s stopped after %d commands: %s", operation.operation_id, operation.sent, error)
-    finally:
-        operation.finished_at = datetime.now(UTC)
+    operation.finished_at = datetime.now(UTC)
+    with contextlib.suppress(StoreUnavailable):
+        await actions.record_progress(operation.operation_id, operation.position())
+        await actions.prune(KEPT_OPERATIONS)
+
+
+async def bus_connected(bus: Bus) -> None:
+    """Return once the bus is connected (an API starting may still be connecting to its broker)."""
+    while not bus.connected:  # noqa: ASYNC110 (the bus port offers no event to wait on)
+        await asyncio.sleep(BUS_WAIT_S)
 
 
 @dataclass
 class BulkOperations:
-    """The operations of this process: the newest `KEPT_OPERATIONS`, at most `MAX_RUNNING_OPERATIONS`
-    running at once."""
+    """The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
+    `MAX_RUNNING_OPERATIONS` started at once by this process."""
 
-    operations: OrderedDict[str, BulkOperation] = field(default_factory=OrderedDict)
+    actions: BulkActionStore = field(default_factory=MemoryBulkActions)
+    running: dict[str, BulkOperation] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def get(self, operation_id: str) -> BulkOperation | None:
-        """The operation with this id; None if unknown to this process (or forgotten)."""
-        return self.operations.get(operation_id)
+    async def get(self, operation_id: str) -> BulkOperation | None:
+        """The operation: this process's own while it runs it, else as stored."""
+        if operation_id in self.running:
+            return self.running[operation_id]
+        record = await self.actions.get(operation_id)
+        if record is None:
+            return None
+        operation = BulkOperation.from_record(record)
+        operation.resumed = False
+        return operation
 
-    def running(self) -> int:
-        """How many operations are still running."""
-        return sum(1 for operation in self.operations.values() if operation.state == "running")
-
-    def start(self, bus: Bus, operation: BulkOperation) -> None:
-        """Keep the operation and publish its commands in the background."""
-        if self.running() >= MAX_RUNNING_OPERATIONS:
+    async def start(self, bus: Bus, store: ExecutionsReadModel, operation: BulkOperation) -> None:
+        """Store the operation and publish its commands in the background."""
+        if len(self.running) >= MAX_RUNNING_OPERATIONS:
             raise TooManyOperations
-        self.operations[operation.operation_id] = operation
-        self.operations.move_to_end(operation.operation_id)
-        while len(self.operations) > KEPT_OPERATIONS:
-            oldest = next(iter(self.operations))
-            if self.operations[oldest].state == "running":
-                break
-            del self.operations[oldest]
-        task = asyncio.create_task(send_all(bus, operation), name=f"bulk {operation.operation_id}")
+        await self.actions.put(operation.record())
+        self._run(bus, store, operation, wait_for_bus=False)
+
+    async def carry_on(self, bus: Bus, store: ExecutionsReadModel, operation: BulkOperation) -> None:
+        """Carry on a stored operation that stopped (`failed`) from where it stopped."""
+        if len(self.running) >= MAX_RUNNING_OPERATIONS:
+            raise TooManyOperations
+        operation.state, operation.error, operation.finished_at, operation.resumed = (
+            "running",
+            None,
+            None,
+            True,
+        )
+        await self.actions.record_progress(operation.operation_id, operation.position())
+        self._run(bus, store, operation, wait_for_bus=False)
+
+    async def resume(self, bus: Bus, store: ExecutionsReadModel, producer: str) -> int:
+        """Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
+        restarts) left running when it stopped; returns how many. Another instance's operations are left to
+        it: it may be running them."""
+        unfinished = [
+            record
+            for record in await self.actions.unfinished()
+            if record.producer == producer and record.operation_id not in self.running
+        ]
+        for record in unfinished:
+            logger.info(
+                "bulk %s carried on from %d of %d", record.operation_id, record.sent, len(record.targets)
+            )
+            self._run(bus, store, BulkOperation.from_record(record), wait_for_bus=True)
+        return len(unfinished)
+
+    def _run(
+        self, bus: Bus, store: ExecutionsReadModel, operation: BulkOperation, *, wait_for_bus: bool
+    ) -> None:
+        self.running[operation.operation_id] = operation
+
+        async def run() -> None:
+            try:
+                if wait_for_bus:
+                    await bus_connected(bus)
+                await send_all(bus, store, self.actions, operation)
+            finally:
+                self.running.pop(operation.operation_id, None)
+
+        task = asyncio.create_task(run(), name=f"bulk {operation.operation_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def close(self) -> None:
-        """Stop every running operation (the process is ending: re-sending carries them on)."""
+        """Stop every running operation (the process is ending: the next one carries them on)."""
         for task in list(self.tasks):
             task.cancel()
         for task in list(self.tasks):

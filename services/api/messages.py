@@ -172,9 +172,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bulk operation {operation_id}: {sent} of {to_send} sent ({state})",
     ),
     "bulk_not_found": (
-        "批量操作 {operation_id} 不存在（可能服务已重启：用同一 operation_id 重新提交即可继续）",
-        "Bulk operation {operation_id} is unknown (the service may have restarted: re-send it with the same "
-        "operation_id to carry it on)",
+        "批量操作 {operation_id} 不存在（从未开始，或早已结束：只保留最近 100 个；"
+        "用同一 operation_id 重新提交即可）",
+        "Bulk operation {operation_id} is unknown (never started, or ended long ago: the newest 100 are "
+        "kept; re-send it with the same operation_id to carry it on)",
     ),
     "bulk_too_large": (
         "选中的执行记录过多：{total} 条，单次批量操作最多 {limit} 条，请缩小筛选范围",

@@ -33,6 +33,7 @@ async def main(settings: EmbeddedSettings) -> None:
                 platform_users=platform_users,
                 run_log_store=system.run_logs,
                 trade_calendars=trade_calendars,
+                bulk_actions=system.bulk_actions,
                 # One process, one `/metrics`: the projector's (lag, runs) and the alerter's with the API's.
                 metrics_collectors=(
                     ProjectorCollector(system.projector.stats),

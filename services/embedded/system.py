@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass, field
 
 from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR, RUN_LOGS
-from infrastructure.adapters import make_bus, make_run_logs, make_store, make_user_store
+from infrastructure.adapters import make_bulk_actions, make_bus, make_run_logs, make_store, make_user_store
 from infrastructure.bus.port import Bus, Subscription
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.settings import CommonSettings
+from infrastructure.store.bulk_actions_port import BulkActionStore
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import Store
 from infrastructure.store.run_logs_port import RunLogStore
@@ -44,6 +45,7 @@ class EmbeddedSystem:
     settings: EmbeddedSettings
     store: Store = field(init=False)
     run_logs: RunLogStore = field(init=False)
+    bulk_actions: BulkActionStore = field(init=False)
     users: UserStore = field(init=False)
     bus: Bus = field(init=False)
     projector: Projector = field(init=False)
@@ -66,6 +68,7 @@ class EmbeddedSystem:
             self.settings = self.settings.model_copy(update={"tushare_token_set": True})
         self.store = make_store(self.settings)
         self.run_logs = make_run_logs(self.settings)
+        self.bulk_actions = make_bulk_actions(self.settings)
         self.users = make_user_store(self.settings)
         self.bus = make_bus(self.settings, connection_name="embedded")
         self.projector = Projector(
@@ -102,6 +105,7 @@ class EmbeddedSystem:
         """Open the stores and start the services, consumers first: projector, alerter, workers, scheduler."""
         await self.store.open()
         await self.run_logs.open()
+        await self.bulk_actions.open()
         await self.users.open()
         await connect_with_retry(self.bus)
         self._projection = await self.bus.consume_batches(PROJECTOR, self.projector.on_events, max_batch=256)
@@ -158,5 +162,6 @@ class EmbeddedSystem:
         await self.bus.close()
         await self.users.close()
         await self.run_logs.close()
+        await self.bulk_actions.close()
         await self.store.close()
         await self.job_environment.aclose()

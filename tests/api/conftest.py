@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from infrastructure.bus.port import Bus
+from infrastructure.store.bulk_actions_port import BulkActionStore
 from infrastructure.store.run_logs_port import MemoryRunLogs
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
@@ -90,10 +91,17 @@ def make_client(
     """An HTTP client on a fresh app (lifespan run) over the given bus."""
 
     @asynccontextmanager
-    async def client_for(bus: Bus, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+    async def client_for(
+        bus: Bus, *, bulk_actions: BulkActionStore | None = None, **overrides: object
+    ) -> AsyncIterator[httpx.AsyncClient]:
         app_settings = settings.model_copy(update=overrides) if overrides else settings
         app = create_app(
-            settings=app_settings, store=store, bus=bus, users=users, run_log_store=run_log_store
+            settings=app_settings,
+            store=store,
+            bus=bus,
+            users=users,
+            run_log_store=run_log_store,
+            bulk_actions=bulk_actions,
         )
         async with (
             app.router.lifespan_context(app),

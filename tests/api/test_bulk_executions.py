@@ -3,8 +3,9 @@ id, skipped runs counted, progress readable, re-sending idempotent, bounds and b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -15,12 +16,17 @@ from contracts.commands import DeleteExecution, MarkExecutionFailed
 from contracts.envelope import Message
 from domain.read_model import ReadModelChanges
 from infrastructure.bus.port import BusUnavailable
+from infrastructure.store.bulk_actions_port import BulkActionStore
+from infrastructure.store.mongo_bulk_actions import MongoBulkActions
+from infrastructure.store.sqlite_bulk_actions import SQLiteBulkActions
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.bulk import command_id
+from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import ADMIN, AppFactory
 from tests.api.envelope import accepted, error, ok
 from tests.api.fakes import RecordingBus
+from tests.mongo_emulation import emulated_client
 from tests.waiting import wait_until
 
 BULK = "/api/scheduler/executions/bulk"
@@ -223,3 +229,165 @@ async def test_bulk_actions_are_for_admins_and_unknown_operations_are_explained(
 
     assert refused.status_code == 403
     assert "re-send" in unknown
+
+
+@dataclass
+class StallingBus(RecordingBus):
+    """Takes `batches` batches, then stalls until cancelled (the API process is stopped meanwhile); with
+    `publish_then_stall`, the batch it stalls on is published first (stopped before its progress is kept)."""
+
+    batches: int = 1
+    publish_then_stall: bool = False
+    stalled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        if self.batches == 0:
+            if self.publish_then_stall:
+                await super().publish_many(messages)
+            self.stalled.set()
+            await asyncio.Event().wait()
+        self.batches -= 1
+        await super().publish_many(messages)
+
+
+@pytest.fixture(params=["sqlite", "mongodb-emulated"])
+def bulk_stores(
+    request: pytest.FixtureRequest, settings: ApiSettings
+) -> tuple[BulkActionStore, BulkActionStore]:
+    """Two bulk-action stores over one database: one per API instance (SQLite file, MongoDB emulated)."""
+    if request.param == "sqlite":
+        return SQLiteBulkActions(settings.sqlite_file), SQLiteBulkActions(settings.sqlite_file)
+    database = emulated_client()["test_bulk_actions"]
+    return MongoBulkActions(database), MongoBulkActions(database)
+
+
+async def _seed_finished_runs(store: SQLiteStore, count: int) -> list[str]:
+    runs = {
+        f"old-{number:04}": seed.execution(f"old-{number:04}", "old", minutes=number)
+        for number in range(count)
+    }
+    await store.apply_changes(ReadModelChanges(executions=dict(runs)))
+    return sorted(runs)
+
+
+async def _stop_midway(
+    make_client: AppFactory,
+    bus: StallingBus,
+    actions: BulkActionStore,
+    admin: dict[str, str],
+    **settings: str,
+) -> dict[str, Any]:
+    """Start a delete of every `old` run on a first API instance, stop that instance once `bus` stalls."""
+    await actions.open()
+    try:
+        async with make_client(bus, bulk_actions=actions, **settings) as client:
+            started = accepted(
+                await client.post(BULK, json={"action": "delete", "filter": {"job_id": "old"}}, headers=admin)
+            )
+            await asyncio.wait_for(bus.stalled.wait(), timeout=5)
+            progress: dict[str, Any] = ok(
+                await client.get(f"{BULK}/{started['operation_id']}", headers=admin)
+            )
+            return progress
+    finally:
+        await actions.close()
+
+
+async def _carried_on(
+    make_client: AppFactory,
+    bus: RecordingBus,
+    actions: BulkActionStore,
+    viewer: dict[str, str],
+    operation_id: str,
+    **settings: str,
+) -> dict[str, Any]:
+    """A second API instance over the same database: the operation's progress once it has ended."""
+    await actions.open()
+    try:
+        async with make_client(bus, bulk_actions=actions, **settings) as client:
+            return await _finished(client, viewer, operation_id)
+    finally:
+        await actions.close()
+
+
+def _runs_sent(*buses: RecordingBus) -> list[str]:
+    return [command.execution_id for bus in buses for command in bus.commands]  # type: ignore[attr-defined]
+
+
+async def test_an_api_restart_midway_carries_the_operation_on_each_run_once(
+    make_client: AppFactory,
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    store: SQLiteStore,
+    bulk_stores: tuple[BulkActionStore, BulkActionStore],
+) -> None:
+    runs = await _seed_finished_runs(store, 250)
+    first_bus, second_bus = StallingBus(batches=1), RecordingBus()
+
+    midway = await _stop_midway(make_client, first_bus, bulk_stores[0], admin)
+    done = await _carried_on(make_client, second_bus, bulk_stores[1], viewer, midway["operation_id"])
+
+    assert (midway["state"], midway["sent"], midway["to_send"]) == ("running", 100, 250)
+    assert (done["state"], done["sent"], done["to_send"], done["selected"]) == ("done", 250, 250, 250)
+    assert len(_runs_sent(first_bus)) == 100
+    assert sorted(_runs_sent(first_bus, second_bus)) == runs, "each run sent once"
+    assert {command.message_id for command in second_bus.commands} == {
+        command_id(midway["operation_id"], run) for run in set(runs) - set(_runs_sent(first_bus))
+    }
+
+
+async def test_a_batch_sent_before_the_restart_kept_its_progress_is_not_sent_again(
+    make_client: AppFactory,
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    store: SQLiteStore,
+    bulk_stores: tuple[BulkActionStore, BulkActionStore],
+) -> None:
+    runs = await _seed_finished_runs(store, 250)
+    first_bus, second_bus = StallingBus(batches=1, publish_then_stall=True), RecordingBus()
+
+    midway = await _stop_midway(make_client, first_bus, bulk_stores[0], admin)
+    # The scheduler deleted the runs of both published batches; only the first batch's progress was kept.
+    deleted = _runs_sent(first_bus)
+    await store.apply_changes(ReadModelChanges(executions=dict.fromkeys(deleted)))
+    done = await _carried_on(make_client, second_bus, bulk_stores[1], viewer, midway["operation_id"])
+
+    assert (len(deleted), midway["sent"]) == (200, 100)
+    assert (done["state"], done["sent"], done["to_send"]) == ("done", 250, 250)
+    assert set(_runs_sent(second_bus)) == set(runs) - set(deleted)
+    assert sorted(_runs_sent(first_bus, second_bus)) == runs, "each run sent once"
+
+
+async def test_an_api_instance_carries_on_its_own_operations_only(
+    make_client: AppFactory,
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    store: SQLiteStore,
+    settings: ApiSettings,
+) -> None:
+    runs = await _seed_finished_runs(store, 150)
+    first_bus, other_bus, again_bus = StallingBus(batches=1), RecordingBus(), RecordingBus()
+    other_actions = SQLiteBulkActions(settings.sqlite_file)
+
+    midway = await _stop_midway(
+        make_client, first_bus, SQLiteBulkActions(settings.sqlite_file), admin, instance_id="a"
+    )
+    await other_actions.open()
+    try:
+        async with make_client(other_bus, bulk_actions=other_actions, instance_id="b") as other:
+            seen = ok(await other.get(f"{BULK}/{midway['operation_id']}", headers=viewer))
+    finally:
+        await other_actions.close()
+    done = await _carried_on(
+        make_client,
+        again_bus,
+        SQLiteBulkActions(settings.sqlite_file),
+        viewer,
+        midway["operation_id"],
+        instance_id="a",
+    )
+
+    assert (seen["state"], seen["sent"]) == ("running", 100), "another instance reads it, leaves it alone"
+    assert other_bus.commands == []
+    assert (done["state"], done["sent"]) == ("done", 150)
+    assert sorted(_runs_sent(first_bus, again_bus)) == runs

@@ -1,6 +1,7 @@
 """Bulk actions and the shared session in headless Chromium, both languages, at 1440×900 and 390×844:
 runs selected by checkbox or as "all matching the filter", deleted after one confirmation that focuses the
-safe choice (a running run skipped and said so); a new tab of the same profile signed in without a second
+safe choice (a running run skipped and said so), the bulk bar, the confirmation and the retention dialog
+fitting the screen; a new tab of the same profile signed in without a second
 sign-in, and signing out in one tab signs out the other."""
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ async def test_bulk_select_and_delete(
     bar = page.locator("[data-testid=runs-bulk]")
     await expect(bar.locator("[data-testid=bulk-count]")).to_have_text(texts["selected"].format(count=0))
     await assert_fits(page, f"{size}-{language} runs with the bulk bar")
+    # The retention dialog fits as well (opened, checked, closed).
+    await bar.locator("[data-role=retention]").click()
+    retention = page.locator("dialog[data-testid=retention-dialog]")
+    await expect(retention.locator("[name=before]")).to_be_visible()
+    await assert_fits(page, f"{size}-{language} retention dialog")
+    await retention.locator("[data-role=close]").click()
+    await expect(retention).to_have_count(0)
 
     # Two rows by their checkboxes: one confirmation, the safe choice focused, then both gone.
     for execution_id in finished[:2]:

@@ -3,6 +3,7 @@ command; each run gets its own per-run command (see `services.api.bulk`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -50,8 +51,9 @@ BULK_DESCRIPTION = (
     "own. `delete` skips runs still queued or running, `mark_failed` runs already ended; the answer says "
     "how many. Answers 202 at once with the operation's progress (read it at the `Location`); 200 when "
     "`operation_id` names an operation that is done. Each run's "
-    "command id is derived from the operation id: re-send the request with `operation_id` to carry on an "
-    "operation that stopped (broker down, API restarted) without doing anything twice."
+    "command id is derived from the operation id, and the operation's plan and progress are stored: an API "
+    "restart carries it on from where it stopped; re-send the request with `operation_id` to carry on an "
+    "operation the broker stopped (`failed`), without doing anything twice."
 )
 
 
@@ -92,12 +94,15 @@ async def _start(
     """Resolve the selection, start publishing, answer 202 with the progress (or the known operation's)."""
     operation_id = request.operation_id or new_operation_id()
     location = bulk_location(operation_id)
-    known = context.bulk.get(operation_id)
+    known = await context.bulk.get(operation_id)
     if known is not None and known.state == "done":
         return _progress_envelope(context, known, location)
     response.status_code = status.HTTP_202_ACCEPTED
     response.headers["Location"] = location
     if known is not None and known.state == "running":
+        return _progress_envelope(context, known, location)
+    if known is not None:  # stopped (broker down): carried on from where it stopped, the same plan
+        await _begin(context.bulk.carry_on(context.bus, context.store, known))
         return _progress_envelope(context, known, location)
     records, missing = await _selection(context, request)
     action: BulkAction = request.action
@@ -114,11 +119,7 @@ async def _start(
         skipped=len(records) - len(targets),
         started_at=datetime.now(UTC),
     )
-    try:
-        context.bulk.start(context.bus, operation)
-    except TooManyOperations:
-        detail = text("bulk_busy", limit=MAX_RUNNING_OPERATIONS)
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=detail) from None
+    await _begin(context.bulk.start(context.bus, context.store, operation))
     note = text("bulk_skip_active" if action == "delete" else "bulk_skip_ended")
     message = text(
         "bulk_started",
@@ -130,6 +131,15 @@ async def _start(
         location=location,
     )
     return Envelope(data=operation.progress(context.zone), message=message, timestamp=now_iso(context.zone))
+
+
+async def _begin(starting: Awaitable[None]) -> None:
+    """Start (or carry on) an operation; 429 when every slot is taken."""
+    try:
+        await starting
+    except TooManyOperations:
+        detail = text("bulk_busy", limit=MAX_RUNNING_OPERATIONS)
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=detail) from None
 
 
 def _progress_envelope(
@@ -165,14 +175,14 @@ async def bulk_executions(
 @router.get(
     "/executions/bulk/{operation_id}",
     summary="Where a bulk operation stands",
-    description="Kept by the API process that runs it (the newest 100): after a restart, 404; re-send the "
-    "operation with its `operation_id` to carry it on.",
+    description="Read from the store (the newest 100 finished operations are kept): any API instance "
+    "answers, and an operation an API restart interrupted is carried on by the API that starts next.",
     response_model=Envelope[BulkProgress],
     responses=responses(*READ, 404),
 )
 async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Envelope[BulkProgress]:
-    """Where a bulk operation stands; 404 if this process does not know it."""
-    operation = context.bulk.get(operation_id)
+    """Where a bulk operation stands, read from the store; 404 if unknown (or no longer kept)."""
+    operation = await context.bulk.get(operation_id)
     if operation is None:
         detail = text("bulk_not_found", operation_id=operation_id)
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)

@@ -9,8 +9,9 @@ import { loadRunEvents, runTimeline } from './run_timeline.js';
 import { progressCell, statusBadge } from './runs.js';
 import { state, withLiveState } from './state.js';
 import { writeOpenRun } from './url_state.js';
+import { liveDraw } from './live_draw.js';
 
-let current = null; // { executionId, run, pinned, summary, timeline, actions, close, summaryFrame }
+let current = null; // { executionId, run, pinned, summary, timeline, actions, close, summaryDraw, pinnedKey }
 
 export async function showRunDetail(executionId) {
   const summary = h('div', { class: 'run-summary', 'aria-busy': 'true' }, '…');
@@ -23,11 +24,14 @@ export async function showRunDetail(executionId) {
   const dialog = openDialog({ title: `${t('run.title')} ${executionId.slice(0, 8)}`, body, testid: 'run-detail', wide: true });
   const actions = h('span', { class: 'run-actions' });
   dialog.dialog.querySelector('.dialog-actions').prepend(actions);
-  current = { executionId, run: null, pinned, summary, timeline, actions, close: dialog.close, summaryFrame: 0 };
+  current = { executionId, run: null, pinned, summary, timeline, actions, close: dialog.close, pinnedKey: null };
+  const open = current;
+  open.summaryDraw = summaryDraw(open);
   writeOpenRun(executionId);
   dialog.done.then(() => {
     logs.close();
     timeline.close();
+    open.summaryDraw.cancel();
     if (current?.executionId === executionId) {
       current = null;
       writeOpenRun(null);
@@ -38,8 +42,8 @@ export async function showRunDetail(executionId) {
     if (current?.executionId !== executionId) return;
     current.run = withLiveState(run);
     renderSummary();
+    // The timeline is drawn in a later frame than the summary: opening a run is two short tasks, not one long.
     timeline.add(loaded.items);
-    timeline.flushNow();
     timeline.loadedWith(loaded.gap);
   } catch (error) {
     summary.removeAttribute('aria-busy');
@@ -53,8 +57,8 @@ export function openRunId() {
   return current?.executionId ?? null;
 }
 
-// A stream event about the open run: queued for the timeline's next frame; the summary is redrawn at
-// most once a frame too, so a run reporting progress many times a second never stalls the page.
+// A stream event about the open run: queued for the timeline's next draw; the summary is redrawn at the
+// live pace too (`live_draw.js`), so a run reporting progress many times a second never stalls the page.
 export function onRunDetailEvent(type, event, run) {
   if (!current || event.execution_id !== current.executionId) return;
   if (run?.deleted) {
@@ -62,17 +66,17 @@ export function onRunDetailEvent(type, event, run) {
     return;
   }
   current.timeline.add([{ ...event, type }]);
-  if (current.run && !current.summaryFrame) {
-    const open = current;
-    open.summaryFrame = requestAnimationFrame(() => {
-      open.summaryFrame = 0;
-      if (current !== open) return;
-      open.run = withLiveState(open.run);
-      // Progress changes the pinned figures only: the summary below is redrawn when something else changed.
-      if (summaryKey(open.run) === open.summaryKey) renderPinned();
-      else renderSummary();
-    });
-  }
+  if (current.run) current.summaryDraw.request();
+}
+
+function summaryDraw(open) {
+  return liveDraw('run-summary', () => {
+    if (current !== open || !open.run) return;
+    open.run = withLiveState(open.run);
+    // Progress changes the pinned figures only: the summary below is redrawn when something else changed.
+    if (summaryKey(open.run) === open.summaryKey) renderPinned();
+    else renderSummary();
+  });
 }
 
 const jobName = (run) => {
@@ -82,8 +86,15 @@ const jobName = (run) => {
 const row = (label, value) => h('div', { class: 'kv' }, h('dt', {}, label), h('dd', {}, value ?? '—'));
 const json = (value) => h('pre', { class: 'mono', tabindex: 0 }, JSON.stringify(value ?? null, null, 2));
 
+// What the pinned figures show: unchanged, they are not drawn again.
+const pinnedKey = (run) => JSON.stringify([run.status, run.cancel_requested, run.progress, run.processed_items, run.total_items,
+  run.progress_message, run.current_item, run.execution_time, run.attempt]);
+
 function renderPinned() {
   const { run, pinned } = current;
+  const key = pinnedKey(run);
+  if (key === current.pinnedKey) return;
+  current.pinnedKey = key;
   const figure = (label, value, testid) => h('div', { class: 'kv', 'data-testid': testid }, h('dt', {}, label), h('dd', {}, value ?? '—'));
   // Status, progress, duration and attempt live here only (the summary below holds the rest).
   replaceChildren(pinned, h('dl', {},

@@ -7,10 +7,11 @@ import { session } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { formatTime } from './format.js';
 import { getLanguage } from './i18n.js';
+import { liveDraw } from './live_draw.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const RETRY_MS = 2000;
-const MAX_SHOWN = 500; // lines drawn (the latest); all are kept for the count, the search and the download
+const MAX_SHOWN = 200; // lines drawn (the latest): the DOM stays small; all are kept for the count, search, download
 const TEXTS = {
   zh: { title: '运行日志', level: '最低级别', search: '搜索日志…', download: '下载', lines: '{shown} / {total} 行', latest: '（显示最近 {max} 行，完整日志请下载）',
         empty: '暂无日志', live: '实时', ended: '已结束' },
@@ -70,7 +71,7 @@ export function runLogPanel(executionId) {
   }
 
   function updateCount() {
-    const shown = lines.filter(matches).length;
+    const shown = search.value.trim() ? lines.filter(matches).length : lines.length;
     const capped = lines.length > MAX_SHOWN ? text('latest', { max: MAX_SHOWN }) : '';
     count.textContent = text('lines', { shown, total: lines.length }) + capped;
     if (!lines.length) replaceChildren(list, h('li', { class: 'muted', 'data-role': 'empty' }, text('empty')));
@@ -109,7 +110,13 @@ export function runLogPanel(executionId) {
     const stream = new EventSource(streamUrl(executionId, level, lines.length));
     source = stream;
     let pending = [];
-    let flush = null;
+    // Lines are drawn at the live pace (`live_draw.js`): a run logging hundreds of lines a second costs
+    // a few draws a second.
+    const draw = liveDraw('run-log', () => {
+      const batch = pending;
+      pending = [];
+      if (source === stream && !closed) append(batch);
+    });
     stream.addEventListener('open', () => { state.textContent = text('live'); });
     stream.addEventListener('log', (message) => {
       try {
@@ -117,17 +124,11 @@ export function runLogPanel(executionId) {
       } catch {
         return;
       }
-      flush ??= requestAnimationFrame(() => {
-        flush = null;
-        const batch = pending;
-        pending = [];
-        if (source === stream) append(batch);
-      });
+      draw.request();
     });
     stream.addEventListener('end', () => {
       stream.close();
-      if (flush !== null) cancelAnimationFrame(flush);
-      flush = null;
+      draw.cancel();
       if (source === stream) append(pending);
       pending = [];
       state.textContent = text('ended');
@@ -135,6 +136,7 @@ export function runLogPanel(executionId) {
     stream.addEventListener('error', () => {
       if (stream.readyState === EventSource.CLOSED && state.textContent === text('ended')) return;
       stream.close();
+      draw.cancel();
       if (source !== stream || closed) return;
       append(pending);
       pending = [];

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { formatTime, toMillis } from './format.js';
 import { t } from './i18n.js';
+import { liveDraw } from './live_draw.js';
 
 const PAGE_SIZE = 1000; // the API's largest page
 const MAX_LOADED = 10000; // beyond this, the first page and the latest events, with a note of the gap
@@ -101,7 +102,7 @@ function progressFold(events) {
   return fold;
 }
 
-// The timeline of one run: `add` takes events in any order; `flush` (once per frame at most) draws them,
+// The timeline of one run: `add` takes events in any order; `flush` (at the live pace, `live_draw.js`) draws them,
 // appending to the end when they come after what is drawn, else redrawing the (folded, hence short) list.
 export function runTimeline() {
   const list = h('ol', { class: 'timeline', 'data-testid': 'run-timeline' });
@@ -112,7 +113,6 @@ export function runTimeline() {
   let pending = [];
   let groups = [];
   let ended = false;
-  let scheduled = 0;
   let gap = null;
   let loaded = false;
   const drawNote = () => {
@@ -151,10 +151,12 @@ export function runTimeline() {
     touched.clear();
   };
   const flush = () => {
-    scheduled = 0;
     const fresh = pending.filter((event) => !seen.has(event.message_id));
     pending = [];
-    if (!fresh.length) return;
+    if (!fresh.length) {
+      drawNote();
+      return;
+    }
     fresh.sort(eventOrder);
     for (const event of fresh) seen.add(event.message_id);
     const inOrder = !events.length || eventOrder(events.at(-1), fresh[0]) <= 0;
@@ -168,26 +170,23 @@ export function runTimeline() {
     }
     drawNote();
   };
-  const schedule = () => {
-    if (!scheduled) scheduled = requestAnimationFrame(flush);
-  };
+  const draw = liveDraw('run-timeline', flush);
   redraw();
   return {
     element,
     add(newEvents) {
       pending.push(...newEvents);
-      schedule();
+      draw.request();
     },
     flushNow: flush,
     // The whole load is in: say how many events there are and what, if anything, was left out.
     loadedWith(loadedGap) {
       gap = loadedGap;
       loaded = true;
-      drawNote();
+      if (!pending.length) drawNote(); // else with the pending events' draw
     },
     close() {
-      if (scheduled) cancelAnimationFrame(scheduled);
-      scheduled = 0;
+      draw.cancel();
     },
   };
 }

@@ -8,6 +8,7 @@ import { clearSelection, connectBulk, renderBulkBar, selectBox } from './runs_bu
 import { showRunDetail } from './run_detail.js';
 import { runsHash, writeRunsLocation } from './url_state.js';
 import { isDeleted, isTerminal, liveRun, state, withLiveState } from './state.js';
+import { liveDraw } from './live_draw.js';
 
 const PAGE_SIZE = 20;
 const STATUSES = ['scheduled', 'waiting', 'queued', 'running', 'success', 'partial', 'failed', 'missed', 'cancelled', 'skipped'];
@@ -219,33 +220,36 @@ function plainRunRow(run) {
     h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
 }
 
-// Rows changed by the stream, redrawn once per animation frame: a run reporting progress hundreds of times
-// a second costs one row update a frame, not one per event.
+// Rows changed by the stream, redrawn at the live pace (`live_draw.js`): a run reporting progress hundreds
+// of times a second costs one row update per draw, not one per event.
 const dirtyRows = new Set();
-let rowFrame = 0;
+const rowDraw = liveDraw('runs-rows', () => {
+  const ids = [...dirtyRows];
+  dirtyRows.clear();
+  for (const id of ids) {
+    const run = view.items.find((item) => item.execution_id === id);
+    if (run) updateRow(run);
+  }
+});
 
 function updateRowSoon(executionId) {
   dirtyRows.add(executionId);
-  rowFrame ||= requestAnimationFrame(() => {
-    rowFrame = 0;
-    const ids = [...dirtyRows];
-    dirtyRows.clear();
-    for (const id of ids) {
-      const run = view.items.find((item) => item.execution_id === id);
-      if (run) updateRow(run);
-    }
-  });
+  rowDraw.request();
 }
 
 function updateRow(run) {
   const current = document.querySelector(`#runs-table tr[data-execution-id="${CSS.escape(run.execution_id)}"]`);
   if (!current) return;
-  // Only the cells that change: replacing the whole row would lose a click in progress on its buttons.
+  // Only the cells whose content changed: replacing the whole row would lose a click in progress on its
+  // buttons, and an unchanged cell left alone has nothing to lay out or paint.
   const fresh = runRow(run);
-  current.dataset.status = run.status;
-  for (const index of [2, 5, 6, 7]) current.cells[index].replaceWith(fresh.cells[index].cloneNode(true));
-  const actions = (row) => [...row.cells[8].querySelectorAll('[data-action]')].map((button) => button.dataset.action).join();
-  if (actions(current) !== actions(fresh)) current.cells[8].replaceWith(fresh.cells[8]);
+  if (current.dataset.status !== run.status) current.dataset.status = run.status;
+  const freshCells = [...fresh.cells]; // moving a cell out of `fresh` would shift its `cells`
+  for (const index of [2, 5, 6, 7]) {
+    if (current.cells[index].innerHTML !== freshCells[index].innerHTML) current.cells[index].replaceWith(freshCells[index]);
+  }
+  const actions = (cell) => [...cell.querySelectorAll('[data-action]')].map((button) => button.dataset.action).join();
+  if (actions(current.cells[8]) !== actions(freshCells[8])) current.cells[8].replaceWith(freshCells[8]);
 }
 
 export function renderRuns() {

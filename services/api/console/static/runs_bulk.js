@@ -2,7 +2,7 @@
 // confirmation (the safe choice focused), then the operation's progress until it is done; and a job's
 // retention command ("delete finished runs before …"). Each run becomes its own command on the server.
 import { api, describeError } from './api.js';
-import { busy, confirmDialog, h, openDialog, replaceChildren, showBanner, toast } from './dom.js';
+import { busy, confirmDialog, h, openDialog, replaceChildren, showBanner, toast, unreachable } from './dom.js';
 import { fromLocalInput, toIsoAtOffset } from './format.js';
 import { t } from './i18n.js';
 import { isAdmin, state } from './state.js';
@@ -104,8 +104,9 @@ async function run(action, button) {
   }, (error) => showBanner(describeError(error)));
 }
 
-// The operation's progress in the bar until it has ended, then a toast and the list read again. A stopped
-// operation (broker down, API restarted) is offered again under its id: the server does nothing twice.
+// The operation's progress in the bar until it has ended, then a toast and the list read again. While the
+// API restarts, the progress is read again once it answers (the API that starts carries the operation on);
+// an operation the broker stopped is offered again under its id: the server does nothing twice.
 async function follow(started, resend) {
   let progress = started;
   const show = () => {
@@ -115,7 +116,7 @@ async function follow(started, resend) {
   show();
   while (progress.state === 'running') {
     await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
-    progress = await api.bulkProgress(progress.operation_id);
+    progress = await progressOf(progress);
     show();
   }
   const summary = t(progress.action === 'delete' ? 'bulk.done_delete' : 'bulk.done_mark_failed', progress);
@@ -130,6 +131,16 @@ async function follow(started, resend) {
     toast(`${summary} ${t('bulk.failed', { error: progress.error ?? '' })}`, 'error', { label: t('action.retry'), run: again });
   } else toast(summary, 'success');
   source.reload();
+}
+
+// The operation's progress; the last known one while the server cannot be reached (it is polled again).
+async function progressOf(known) {
+  try {
+    return await api.bulkProgress(known.operation_id);
+  } catch (error) {
+    if (unreachable(error)) return known;
+    throw error;
+  }
 }
 
 function openRetention() {

@@ -10,6 +10,7 @@ export const STREAM_TYPES = [
   'ExecutionDeleted', 'CommandRejected', 'SchedulerHeartbeat', 'QueuedRunCancelled',
 ];
 const RETRY_DELAYS_MS = [1000, 2000, 5000, 10000];
+const SLICE_MS = 8;
 
 export class LiveStream {
   // onEvent(type, data); onStatus('connecting' | 'live' | 'down'); onResync() after a reconnection;
@@ -21,6 +22,10 @@ export class LiveStream {
     this.failures = 0;
     this.connectedOnce = false;
     this.down = false;
+    this.queue = []; // [type, data text] received, handled from `next` on
+    this.next = 0;
+    this.channel = new MessageChannel();
+    this.channel.port1.onmessage = () => this.drain();
   }
 
   start() {
@@ -34,6 +39,8 @@ export class LiveStream {
 
   stop() {
     this.stopped = true;
+    this.queue = [];
+    this.next = 0;
     clearTimeout(this.timer);
     this.source?.close();
     this.source = null;
@@ -60,14 +67,32 @@ export class LiveStream {
     if (reconnected) this.onResync();
   }
 
+  // EventSource hands every event of a network chunk over in one task: a burst of hundreds (a run reporting
+  // progress, a reconnection) would be one long task. So events are queued and handled in slices of at
+  // most SLICE_MS, each its own task (a MessageChannel message: no timer clamping), in their order.
   received(type, message) {
-    let data;
-    try {
-      data = JSON.parse(message.data);
-    } catch {
-      return; // not ours: ignore rather than break the page
+    this.queue.push([type, message.data]);
+    if (this.queue.length - this.next === 1) this.channel.port2.postMessage(null);
+  }
+
+  drain() {
+    const until = performance.now() + SLICE_MS;
+    while (this.next < this.queue.length && performance.now() < until) {
+      const [type, raw] = this.queue[this.next];
+      this.next += 1;
+      let data;
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        continue; // not ours: ignore rather than break the page
+      }
+      this.onEvent(type, data);
     }
-    this.onEvent(type, data);
+    if (this.next < this.queue.length) this.channel.port2.postMessage(null);
+    else {
+      this.queue = [];
+      this.next = 0;
+    }
   }
 
   lost(closed) {
