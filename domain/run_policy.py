@@ -18,6 +18,19 @@ DEFAULT_WINDOW_S = 86_400.0
 MIN_WAIT_TIMEOUT_S = 60.0
 MAX_WAIT_TIMEOUT_S = 86_400.0
 DEFAULT_WAIT_TIMEOUT_S = 7_200.0
+OPTIONAL_POLICY_FIELDS = (
+    "overlap",
+    "max_concurrent",
+    "catch_up",
+    "max_attempts",
+    "retry_backoff_s",
+    "timeout_s",
+    "accept_partial",
+    "window",
+    "window_s",
+    "wait_timeout_s",
+)
+"""The `RunPolicy` fields a job's settings or its definition may set one by one (unset: the default)."""
 WindowKind = Literal["day", "rolling"]
 """`day`: upstream successes count on the calendar day (job's timezone) of the downstream's fire or
 decision; `rolling`: within `window_s` seconds before it."""

@@ -14,7 +14,7 @@ from typing import Any
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
 from domain.dependencies import graph_problem
-from domain.run_policy import DEFAULT_WINDOW_S, RunPolicy, WindowKind
+from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy, WindowKind
 from domain.triggers import DstPolicy
 from services.scheduler.definitions import JobDefinition, definition_of
 from services.scheduler.settings import JobOverride, SchedulerSettings
@@ -91,20 +91,10 @@ def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefin
         changes["kwargs"] = {**definition.kwargs, **override.kwargs}
     if override.misfire_grace_time is not None:
         changes["misfire_grace_time"] = override.misfire_grace_time
-    policy_fields = (
-        "overlap",
-        "max_concurrent",
-        "catch_up",
-        "max_attempts",
-        "retry_backoff_s",
-        "timeout_s",
-        "accept_partial",
-        "window",
-        "window_s",
-        "wait_timeout_s",
-    )
     policy_changes = {
-        name: getattr(override, name) for name in policy_fields if getattr(override, name) is not None
+        name: getattr(override, name)
+        for name in OPTIONAL_POLICY_FIELDS
+        if getattr(override, name) is not None
     }
     if override.after is not None:
         policy_changes["after"] = tuple(override.after)

@@ -21,7 +21,7 @@ from contracts.envelope import Message
 from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
 from contracts.topology import runs_queue
 from domain.records import JobRecord
-from domain.run_policy import DEFAULT_WINDOW_S, RunPolicy
+from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
 from domain.scheduling.definitions import Definition
 from domain.triggers.dst import DEFAULT_DST_POLICY
@@ -103,7 +103,7 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
     )
     run_policy = replace(
         start.policy if base is not None else RunPolicy(),
-        **{name: policy[name] for name in _RUN_POLICY_FIELDS if name in policy},
+        **{name: policy[name] for name in OPTIONAL_POLICY_FIELDS if name in policy},
         calendar=calendar_of(policy),
     )
     run_policy = replace(run_policy, after=tuple(policy.get("after") or ()))
@@ -123,20 +123,6 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
         description=definition.description,
         last_command_id=definition.last_command_id,
     )
-
-
-_RUN_POLICY_FIELDS = (
-    "overlap",
-    "max_concurrent",
-    "catch_up",
-    "max_attempts",
-    "retry_backoff_s",
-    "timeout_s",
-    "accept_partial",
-    "window",
-    "window_s",
-    "wait_timeout_s",
-)
 
 
 def recorded_definitions(
