@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 SYMBOLS_MAX = 6000  # more than every A-share listed today
 # A code as the workers read it: `600000`, `600000.SH`, `sh600000`, `sh.600000`.
@@ -80,6 +89,22 @@ class HistoryParameters(SymbolParameters):
         description="YYYY-MM-DD: re-read every symbol's bars from that day on",
         json_schema_extra={"format": "date"},
     )
+    end_date: IsoDate | None = Field(
+        default=None,
+        description="YYYY-MM-DD: with start_date, read only up to that day (a backfill's one day)",
+        json_schema_extra={"format": "date"},
+    )
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> HistoryParameters:
+        """An `end_date` closes a range that `start_date` opens, never before it."""
+        if self.end_date is None:
+            return self
+        if self.start_date is None:
+            raise ValueError("end_date needs a start_date")
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        return self
 
 
 class BasicInfoParameters(SymbolParameters):

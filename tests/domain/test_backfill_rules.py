@@ -280,7 +280,8 @@ def test_a_request_is_refused_with_its_reason() -> None:
 def test_each_kind_gets_its_day_the_way_it_declares() -> None:
     assert day_kwargs("pipeline_canary", "2024-01-02") == {"trade_date": "2024-01-02"}
     assert day_kwargs("market_daily_review", "2024-01-02") == {"trade_date": "2024-01-02"}
-    assert day_kwargs("tushare_historical_sync", "2024-01-02") == {"start_date": "2024-01-02"}
+    one_day = {"start_date": "2024-01-02", "end_date": "2024-01-02"}  # that one day, not up to today
+    assert day_kwargs("tushare_historical_sync", "2024-01-02") == one_day
     assert day_kwargs("news_sync", "2024-01-02") == {}
 
 

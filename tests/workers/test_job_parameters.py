@@ -40,6 +40,7 @@ def test_every_name_a_job_reads_is_declared() -> None:
         {"symbols": ["600000", "000001.SZ", "sh600000", "sh.600000"], "limit": 1},
         {"symbols": "600000, 000001", "limit": 100_000},
         {"start_date": "2024-02-29"},
+        {"start_date": "2024-02-29", "end_date": "2024-02-29"},
     ],
 )
 def test_what_the_declarations_accept_the_history_jobs_read(kwargs: dict[str, object]) -> None:
@@ -47,7 +48,21 @@ def test_what_the_declarations_accept_the_history_jobs_read(kwargs: dict[str, ob
     if "symbols" in kwargs:
         assert selection.requested_symbols(kwargs)
     assert selection._limit(kwargs) == kwargs.get("limit")
-    assert (history._start_override(kwargs) is None) == ("start_date" not in kwargs)
+    assert (history._date_override(kwargs, "start_date") is None) == ("start_date" not in kwargs)
+    assert (history._date_override(kwargs, "end_date") is None) == ("end_date" not in kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"end_date": "2024-02-29"}, "end_date needs a start_date"),
+        ({"start_date": "2024-03-01", "end_date": "2024-02-29"}, "is before start_date"),
+        ({"start_date": "2024-03-01", "end_date": "2024-02-30"}, "end_date"),
+    ],
+)
+def test_a_history_range_out_of_order_is_refused(kwargs: dict[str, object], reason: str) -> None:
+    with pytest.raises(InvalidParameters, match=reason):
+        check_parameters("akshare_historical_sync", kwargs)
 
 
 @pytest.mark.parametrize(

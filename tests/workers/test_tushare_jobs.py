@@ -132,6 +132,28 @@ async def test_history_units_basis_and_incremental(
     assert second["inserted"] == 2 and second["updated"] == 10  # 600000's ex-rights day rebased its 10
 
 
+async def test_history_reads_only_up_to_an_end_date(
+    make_environment: MakeEnvironment, tushare_api: FakeTushareApi
+) -> None:
+    """A backfill's day (`start_date` = `end_date`) is read alone, not from that day to the latest."""
+    environment = make_environment(history_start_days=30)
+    kwargs = {"symbols": ["000001.SZ"], "start_date": "2024-09-23", "end_date": "2024-09-23"}
+
+    result = payload(
+        await history.tushare_historical_sync(environment, FakeContext("tushare_historical_sync", kwargs))
+    )
+
+    windows = [
+        (params["start_date"], params["end_date"]) for name, params in tushare_api.calls if name == "daily"
+    ]
+    assert windows == [("20240923", "20240923")]
+    store = await environment.market()
+    assert [bar["trade_date"] for bar in await store.find(STOCK_DAILY_QUOTES, {"symbol": "000001"})] == [
+        "2024-09-23"
+    ]
+    assert result["status"] == "success"
+
+
 async def test_ex_rights_across_incremental_runs_keep_one_basis_equal_to_one_call(
     make_environment: MakeEnvironment, tushare_api: FakeTushareApi, clock: FakeClock
 ) -> None:

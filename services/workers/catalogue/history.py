@@ -11,7 +11,8 @@ Every bar is checked (`invariants`) on its traded prices before it is written; a
 the run ends `partial`. A symbol with bars stored before they carried a factor is re-read from its first
 such bar, and those the provider no longer sends are removed, so no series keeps rows of no basis.
 
-kwargs: `symbols`, `limit` (see `selection`), `start_date` (`YYYY-MM-DD`: re-read from that day on).
+kwargs: `symbols`, `limit` (see `selection`), `start_date` (`YYYY-MM-DD`: re-read from that day on) and
+`end_date` (with `start_date`: only up to that day, e.g. a backfill's one day).
 """
 
 from __future__ import annotations
@@ -38,14 +39,20 @@ from services.workers.job_api import JobContext
 from services.workers.providers.ports import DailyBarsProvider, Row, StockListProvider
 
 
-def _start_override(kwargs: dict[str, Any]) -> date | None:
-    raw = kwargs.get("start_date")
+def _date_override(kwargs: dict[str, Any], name: str) -> date | None:
+    raw = kwargs.get(name)
     if raw is None:
         return None
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        raise ValueError(f"start_date must be YYYY-MM-DD, got {raw!r}") from None
+        raise ValueError(f"{name} must be YYYY-MM-DD, got {raw!r}") from None
+
+
+def _end_of(kwargs: dict[str, Any], latest: date) -> date:
+    """The last day a run reads: the latest trading day, or an earlier `end_date` (a backfill's day)."""
+    end = _date_override(kwargs, "end_date")
+    return latest if end is None else min(end, latest)
 
 
 class _HistoryProvider(DailyBarsProvider, StockListProvider, Protocol):
@@ -159,12 +166,13 @@ async def _sync_history(
 ) -> JobResult:
     """Per-symbol bars; `window_days` None means incremental from the last stored trade date."""
     store = await environment.market()
-    end = await environment.calendar.latest_trading_day(environment.today())
+    end = _end_of(context.kwargs, await environment.calendar.latest_trading_day(environment.today()))
     run = _HistoryRun(
         environment, provider, store, SyncTally(context.job_id, provider.name),
         states=await store.series_states(provider.name), end=end,
         first_start=end - timedelta(days=window_days or environment.settings.history_start_days),
-        forced_start=_start_override(context.kwargs), rolling=window_days is not None, counts=Counter(),
+        forced_start=_date_override(context.kwargs, "start_date"), rolling=window_days is not None,
+        counts=Counter(),
     )  # fmt: skip
     async with provider:
         codes = await symbols_for(environment, context, provider)
