@@ -85,7 +85,15 @@ async def test_each_job_publishes_its_parameter_schema(stack: Stack) -> None:
     response = await stack.client.get(f"/api/scheduler/jobs/{CANARY}/parameters", headers=stack.admin)
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["accepted"] == ["duration_s", "steps", "fail", "partial", "log_lines", "log_level"]
+    assert data["accepted"] == [
+        "duration_s",
+        "steps",
+        "fail",
+        "partial",
+        "log_lines",
+        "trade_date",
+        "log_level",
+    ]
     schema = data["schema"]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["steps"]["maximum"] == 10_000
