@@ -215,7 +215,7 @@ function plainRunRow(run) {
     h('td', {}, t(run.is_manual ? 'mode.manual' : 'mode.auto')),
     h('td', { class: 'nowrap' }, formatTime(run.timestamp)),
     h('td', { class: 'nowrap' }, formatTime(run.started_at)),
-    h('td', { class: 'nowrap' }, formatDuration(run.execution_time)),
+    h('td', { class: 'nowrap', 'data-testid': 'run-duration' }, formatDuration(run.execution_time)),
     h('td', { class: 'progress-col' }, progressCell(run)),
     h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
 }
