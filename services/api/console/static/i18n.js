@@ -309,10 +309,14 @@ export function setLanguage(next) {
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
 }
 
-export function t(key, params = {}) {
-  const text = DICTIONARIES[language][key] ?? zh[key] ?? key;
+// `key` in the current language of `dictionaries` ({zh, en}), else in Chinese, else the key itself; each
+// {name} slot filled from `params`. The page's labels use it, and so do views that keep their own texts.
+export function translate(dictionaries, key, params = {}) {
+  const text = dictionaries[language]?.[key] ?? dictionaries.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
 }
+
+export const t = (key, params = {}) => translate(DICTIONARIES, key, params);
 
 // Static labels in the page: data-i18n (text), data-i18n-placeholder, data-i18n-aria-label.
 export function translatePage(root = document) {
