@@ -93,6 +93,30 @@ async def test_every_view_fits_and_passes_the_audit(
     await context.close()
 
 
+# The focused element's outline colour against the first opaque background behind it, as a contrast ratio
+# (WCAG's relative luminance), for a focus ring that must stand out at 3:1 or more.
+FOCUS_CONTRAST = """() => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) ?? []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = (value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const focused = document.activeElement;
+  let behind = focused.parentElement;
+  const transparent = (element) => (rgb(getComputedStyle(element).backgroundColor)[3] ?? 1) === 0;
+  while (behind && transparent(behind)) behind = behind.parentElement;
+  const ring = luminance(rgb(getComputedStyle(focused).outlineColor));
+  const background = luminance(rgb(behind ? getComputedStyle(behind).backgroundColor : 'rgb(255, 255, 255)'));
+  const style = getComputedStyle(focused);
+  return { ratio: (Math.max(ring, background) + 0.05) / (Math.min(ring, background) + 0.05),
+    width: parseFloat(style.outlineWidth), style: style.outlineStyle,
+    element: focused.outerHTML.slice(0, 80) };
+}"""
+
+
 async def test_dialogs_focus_their_first_field_and_the_skip_link_reaches_the_content(
     system: ConsoleSystem, browser: Any, page_errors: list[str]
 ) -> None:
@@ -107,6 +131,17 @@ async def test_dialogs_focus_their_first_field_and_the_skip_link_reaches_the_con
     await expect(page.locator(".skip-link")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#main")).to_be_focused()
+    # The focus ring stands out at 3:1 or more, in the top bar and in the content.
+    await page.locator(".skip-link").focus()
+    for _ in range(2):
+        await page.keyboard.press("Tab")
+        ring = await page.evaluate(FOCUS_CONTRAST)
+        assert ring["style"] != "none" and ring["width"] >= 2 and ring["ratio"] >= 3, ring
+    await page.locator("#jobs-table tr[data-job-id='pipeline_canary'] [data-role=job-detail]").focus()
+    await page.keyboard.press("Shift+Tab")
+    await page.keyboard.press("Tab")
+    ring = await page.evaluate(FOCUS_CONTRAST)
+    assert "job-detail" in ring["element"] and ring["style"] != "none" and ring["ratio"] >= 3, ring
 
     await page.locator("#jobs-table tr[data-job-id='pipeline_canary'] [data-action=edit]").click()
     await expect(page.locator("dialog[data-testid=edit-dialog] [name=display_name]")).to_be_focused()
