@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionEvent, Message
 from contracts.events import (
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     AttemptFailed,
     ExecutionDeleted,
@@ -199,7 +200,7 @@ def _planned_from(record: ExecutionRecord) -> PlannedRun:
     )
 
 
-_ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
+_ENDED_AS: dict[type[ExecutionEvent], str] = {**RUN_ENDED_AS, ExecutionDeleted: "deleted"}
 
 
 def evolve(
