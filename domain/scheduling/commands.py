@@ -121,7 +121,7 @@ def _trigger(
         return reject(command, str(error), now, producer)
     recorded = record.status if record is not None else None
     if command.run_at is not None and command.run_at > now.wall:
-        if recorded is not None or state.outcome(command.execution_id) is not None:
+        if state.decided(command.execution_id, recorded):
             return Decision(log=f"one-off run {command.execution_id} exists ({recorded}): left as it is")
         refusal = one_off_refusal(command.run_at, now.wall)
         if refusal is not None:

@@ -139,6 +139,10 @@ class SchedulerState:
             return "waiting"
         return self.outcomes.get(execution_id)
 
+    def decided(self, execution_id: str, recorded: str | None) -> bool:
+        """Whether an execution was decided already: this state knows it, or the store has it (`recorded`)."""
+        return self.outcome(execution_id) is not None or recorded is not None
+
 
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
     """The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
@@ -305,7 +309,7 @@ def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
 
 
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
     run = WaitingRun(
         execution_id=event.execution_id,
@@ -326,7 +330,7 @@ def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
 
 
 def _planned(state: SchedulerState, event: RunScheduled, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never planned again
     run = PlannedRun(
         execution_id=event.execution_id,
