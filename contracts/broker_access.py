@@ -44,7 +44,8 @@ _EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE, D
 @dataclass(frozen=True)
 class Access:
     """One service's standing queues and the names (exact, or a prefix for per-process queues) it may
-    configure, write and read."""
+    configure, write and read.
+    """
 
     exchanges: tuple[str, ...]  # it declares (its queues are bound to them)
     publishes: tuple[str, ...]  # it publishes to, declared or not

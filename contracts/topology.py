@@ -50,7 +50,8 @@ DELIVERY_LIMIT = 20
 class QueueSpec:
     """A queue and what it is bound to. Durable queues survive a broker restart and are quorum queues
     (replicated on a cluster); exclusive ones live and die with the consuming connection (per-process
-    fan-out, e.g. cancel notices and the live stream) and stay classic (quorum queues cannot be exclusive)."""
+    fan-out, e.g. cancel notices and the live stream) and stay classic (quorum queues cannot be exclusive).
+    """
 
     name: str
     exchange: str
@@ -72,7 +73,8 @@ class QueueSpec:
 
 def routing_key(message: Message) -> str:
     """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
-    request adds its worker pool (`RunJob.default`, `RunJob.history`)."""
+    request adds its worker pool (`RunJob.default`, `RunJob.history`).
+    """
     pool = getattr(message, "pool", None)
     return f"{message.type}.{pool}" if pool else message.type
 

@@ -28,7 +28,8 @@ from domain.alert_state import AlertState, Incident
 class Observations:
     """What the alerter reads besides events at each evaluation: since when it runs (the reference for
     "no leader" until a leader's heartbeat comes), the projector's lag and its dead-lettered messages counted
-    since the previous evaluation."""
+    since the previous evaluation.
+    """
 
     started_at: datetime
     projector_lag_s: float | None = None
@@ -189,7 +190,8 @@ def evaluate(
     state: AlertState, now: datetime, rules: AlertRules, producer: str, observed: Observations | None = None
 ) -> list[Event]:
     """The alert events the time `now` (and what was observed) calls for: stale jobs, runs far longer
-    than usual, no scheduler leader, projector lag, dead letters."""
+    than usual, no scheduler leader, projector lag, dead letters.
+    """
     alerts = _stale_jobs(state, now, rules, producer) + _slow_runs(state, now, rules, producer)
     if observed is not None:
         alerts += _system(state, now, rules, producer, observed)

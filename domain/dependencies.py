@@ -27,7 +27,8 @@ Gates = Mapping[str, Sequence[str]]
 
 def upstreams_of(triggers: Mapping[str, str], gates: Gates | None = None) -> dict[str, tuple[str, ...]]:
     """Each job's upstream jobs: its `after:` trigger's, then its `policy.after` (empty for a clock
-    trigger without `policy.after`, or a trigger that does not parse)."""
+    trigger without `policy.after`, or a trigger that does not parse).
+    """
     upstreams: dict[str, tuple[str, ...]] = {}
     for job_id, trigger in triggers.items():
         try:
@@ -98,7 +99,8 @@ def dependency_problem(
     beside the other jobs of `triggers` and `gates` (a create or an edit), or None: a trigger that does
     not parse, `policy.after` beside an `after:` trigger, an upstream that is unknown or the job itself, a
     cycle it would close (named), a window or timeout out of range. The API and the scheduler answer it
-    with 422 (`CommandRejected`)."""
+    with 422 (`CommandRejected`).
+    """
     try:
         after = parse_trigger(trigger).after
     except TriggerError as error:
@@ -141,7 +143,8 @@ def deletion_problem(triggers: Mapping[str, str], job_id: str, gates: Gates | No
 
 def layers(upstreams: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
     """Each job's layer for drawing: 0 without known upstreams, else one more than its deepest upstream
-    (a cycle, refused elsewhere, is cut where it is found)."""
+    (a cycle, refused elsewhere, is cut where it is found).
+    """
     depth: dict[str, int] = {}
     for root in sorted(upstreams):
         stack: list[tuple[str, bool]] = [(root, False)]

@@ -34,7 +34,8 @@ REMEMBERED_JOBS = 10_000
 @dataclass(frozen=True)
 class UpstreamEnd:
     """How one execution of a job ended: its status, when (the record's `finished_at`), and the envelope
-    fields a downstream run caused by it carries (`correlation_id`, `causation_id`; empty when rebuilt)."""
+    fields a downstream run caused by it carries (`correlation_id`, `causation_id`; empty when rebuilt).
+    """
 
     execution_id: str
     status: str
@@ -74,7 +75,8 @@ def _end(message: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled | Job
 
 def tracked(progress: DependencyProgress, message: Message) -> DependencyProgress:
     """The progress with one message folded in (duplicates and any order: the newest end and run win; an
-    execution's first end stays its end)."""
+    execution's first end stays its end).
+    """
     if isinstance(message, RunJob):  # published once confirmed, never forgotten: the run is on its way
         last = progress.last_runs.get(message.job_id)
         ran_at = run_time(message)
@@ -94,7 +96,8 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
 
 def run_time(run: RunJob) -> datetime:
     """When a run counts as run for its downstream's window: when its first attempt was sent (a fire that
-    waited for its upstream jobs is sent after its scheduled time: the ends it waited for are used up)."""
+    waited for its upstream jobs is sent after its scheduled time: the ends it waited for are used up).
+    """
     if run.attempt > 1:
         return run.scheduled_time
     return max(run.scheduled_time, run.occurred_at)
@@ -119,7 +122,8 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
 
 def record_run(record: ExecutionRecord) -> datetime | None:
     """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped) or
-    has not yet (a fire waiting for its upstream jobs)."""
+    has not yet (a fire waiting for its upstream jobs).
+    """
     if record.status in ("missed", "skipped", "waiting"):
         return None
     if record.waiting_for is not None:  # released after its fire: as `run_time`, no earlier than that

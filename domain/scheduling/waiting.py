@@ -100,7 +100,8 @@ def gated_fire(
     zone: tzinfo,
 ) -> Decision | None:
     """What a fire of a job with `policy.after` becomes; None when it is not gated (no `policy.after`, or a
-    manual or upstream fire)."""
+    manual or upstream fire).
+    """
     policy = job.policy
     if not policy.after or fire.origin not in GATED_ORIGINS:
         return None
@@ -159,7 +160,8 @@ def waiting_decisions(
 ) -> list[tuple[str, Decision]]:
     """(execution id, decision) of every waiting fire whose wait is over, oldest fire first. One run per
     job at most: the upstream successes that run a fire are used up by it (a later fire of the job waits
-    on, decided again once that run is folded in)."""
+    on, decided again once that run is folded in).
+    """
     decided: list[tuple[str, Decision]] = []
     released: set[str] = set()
     for run in sorted(state.waiting.values(), key=lambda item: item.scheduled_time):

@@ -11,5 +11,6 @@ class Trigger(Protocol):
 
     def next_after(self, instant: datetime) -> datetime | None:
         """First fire instant strictly after `instant` (aware UTC datetimes both), None if it never fires
-        again."""
+        again.
+        """
         ...

@@ -1,7 +1,8 @@
 """Trigger texts: a crontab expression or macro, `HH:MM` (daily), `interval:SECONDS`, or `after:JOB[,JOB...]`
 (the job runs when its upstream jobs have succeeded: `domain.dependencies`); parsed, then built.
 
-Parsing is separate from building so a text can be checked (and described) without a timezone."""
+Parsing is separate from building so a text can be checked (and described) without a timezone.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ INTERVAL_ANCHOR = datetime(2000, 1, 1)
 @dataclass(frozen=True)
 class TriggerSpec:
     """A parsed trigger text: exactly one of `cron` (with `daily` set for `HH:MM`), `interval_s` or
-    `after` (the upstream job ids of a dependency trigger, which never fires on the clock)."""
+    `after` (the upstream job ids of a dependency trigger, which never fires on the clock).
+    """
 
     text: str
     cron: CronFields | None = None
@@ -52,7 +54,8 @@ class TriggerSpec:
 
     def shortest_gap_s(self) -> int:
         """A lower bound of the time between two fires (cron: from its minute and hour lists); a dependency
-        trigger never fires on the clock (its bound is the longest interval)."""
+        trigger never fires on the clock (its bound is the longest interval).
+        """
         if self.after:
             return MAX_INTERVAL_S
         if self.interval_s is not None:

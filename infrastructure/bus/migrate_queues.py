@@ -69,7 +69,8 @@ class Moved:
 
 def durable_queues(pools: Sequence[str] = ()) -> list[QueueSpec | None]:
     """What is migrated: the standing queues, the alerter's, each worker pool's run queue, and the
-    dead-letter queue (None: it has arguments of its own)."""
+    dead-letter queue (None: it has arguments of its own).
+    """
     specs: list[QueueSpec | None] = [*STANDING_QUEUES, ALERTER]
     specs += [runs_queue(pool) for pool in pools if pool != "default"]
     specs.append(None)
@@ -87,7 +88,8 @@ def _quorum_arguments(spec: QueueSpec | None) -> dict[str, Any]:
 async def _probe(connection: AbstractConnection, spec: QueueSpec | None) -> tuple[QueueKind, int]:
     """Whether the queue exists and of which type (a quorum declaration of a classic queue is refused;
     so is one of a quorum queue with other arguments, which is then moved the same way), and how many
-    consumers it has."""
+    consumers it has.
+    """
     name = _name(spec)
     channel = await connection.channel()
     try:
@@ -112,7 +114,8 @@ async def _close(channel: AbstractChannel) -> None:
 
 async def _move(channel: AbstractChannel, source: str, target: str) -> int:
     """Every message of `source` published to `target` (default exchange, confirmed, persistent, same
-    properties) before it is acknowledged in `source`; how many."""
+    properties) before it is acknowledged in `source`; how many.
+    """
     queue = await channel.get_queue(source, ensure=False)
     moved = 0
     while True:

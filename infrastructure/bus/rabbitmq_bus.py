@@ -67,7 +67,8 @@ class RabbitMQBus:
 
     `access`: the broker permissions of the service this bus serves (`contracts.broker_access`), when it
     connects as that service's own user; without it the bus declares the whole topology. `quorum`: durable
-    queues are quorum queues (the default); False keeps them classic (a deployment not migrated yet)."""
+    queues are quorum queues (the default); False keeps them classic (a deployment not migrated yet).
+    """
 
     def __init__(
         self,
@@ -316,7 +317,8 @@ class RabbitMQBus:
         go on refusing every message after a new leader took over (seen on RabbitMQ 3.10 with
         `reject-publish` overflow, which at-least-once dead-lettering requires): a new channel starts
         afresh. At most once a second; the refused message itself is answered `BusUnavailable` (the
-        caller retries or answers 503)."""
+        caller retries or answers 503).
+        """
         async with self._renewing:
             connection = self._connection
             if self._channel is not refused_on or connection is None or not self.connected:

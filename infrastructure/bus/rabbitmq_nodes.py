@@ -30,7 +30,8 @@ UNREACHABLE = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.Timeou
 
 class FailoverConnection(RobustConnection):
     """A robust connection to one node of several: each connection attempt after the first goes to the
-    next node of the list (round robin), so losing a node moves the connection to another."""
+    next node of the list (round robin), so losing a node moves the connection to another.
+    """
 
     def __init__(self, nodes: Sequence[str], *, start: int = 0, **kwargs: Any) -> None:
         self._nodes = tuple(URL(node) for node in nodes)
@@ -43,7 +44,8 @@ class FailoverConnection(RobustConnection):
     @property
     def url(self) -> URL:
         """The node to connect to. aio-pika reads it once per connection attempt, right after dropping
-        the transport: a read without a transport after the first attempt moves to the next node."""
+        the transport: a read without a transport after the first attempt moves to the next node.
+        """
         if self._ready and getattr(self, "transport", None) is None:
             if self._attempted:
                 self._index = (self._index + 1) % len(self._nodes)
@@ -72,7 +74,8 @@ async def connect_robust_to_any(
     reconnect_interval: float,
 ) -> AbstractRobustConnection:
     """A robust connection to the first node of `urls` that answers (each one that does not is logged);
-    the last error if none does."""
+    the last error if none does.
+    """
     last: BaseException | None = None
     for start, url in enumerate(urls):
         connection = FailoverConnection(

@@ -214,7 +214,8 @@ class RabbitMQSubscription:
     async def _settle_batch(self, batch: list[AbstractIncomingMessage], reasons: list[str | None]) -> None:
         """Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
         its last delivery (`multiple`): a batch subscription has one worker, so every earlier delivery on
-        this channel is settled already, and the batch's own are in delivery order."""
+        this channel is settled already, and the batch's own are in delivery order.
+        """
         if not batch:
             return
         try:
@@ -261,7 +262,8 @@ class RabbitMQSubscription:
 
     async def _requeue_buffered(self) -> None:
         """Give back what was delivered and not handled, in delivery order: a quorum queue redelivers what
-        comes back in the order it came back (a classic queue put it back in its place)."""
+        comes back in the order it came back (a classic queue put it back in its place).
+        """
         messages, self._given_back = self._given_back, []
         while not self._buffer.empty():
             message = self._buffer.get_nowait()

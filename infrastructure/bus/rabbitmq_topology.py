@@ -85,7 +85,8 @@ AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "rejec
 
 def queue_arguments(spec: QueueSpec, *, quorum: bool = True) -> dict[str, Any]:
     """Queue arguments: the broker's own dead-lettering (the delivery limit of a quorum queue) goes to our
-    exchange too, at least once. `quorum=False`: a classic queue even if durable."""
+    exchange too, at least once. `quorum=False`: a classic queue even if durable.
+    """
     arguments: dict[str, Any] = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
     if spec.quorum and quorum:
         arguments.update(QUORUM)

@@ -63,7 +63,8 @@ class MongoMarketStore:
 
     async def open(self) -> None:
         """Create the indexes whose keys no index has yet (the platform's may hold them under other names:
-        `infrastructure.store.mongo_indexes`)."""
+        `infrastructure.store.mongo_indexes`).
+        """
         try:
             for collection, keys in KEY_FIELDS.items():
                 await ensure_indexes(

@@ -81,7 +81,8 @@ def is_transient(error: BaseException) -> bool:
 
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Report a transient error as `StoreUnavailable` (the API answers 503, the projector holds its batch
-    and retries); other errors pass unchanged."""
+    and retries); other errors pass unchanged.
+    """
 
     @functools.wraps(method)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -108,7 +109,8 @@ async def with_retries(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> R:
     """`operation()`, tried again after transient errors with backoff for up to `give_up_after_s`; then
-    `StoreUnavailable`. Each retry is logged."""
+    `StoreUnavailable`. Each retry is logged.
+    """
     deadline = time.monotonic() + give_up_after_s
     for attempt in range(1_000_000):
         try:
@@ -130,7 +132,8 @@ async def with_retries(
 
 async def supports_transactions(database: AsyncDatabase[Document]) -> bool:
     """Whether the server runs multi-document transactions: a replica-set member or a sharded cluster's
-    router. A standalone server (and the in-process emulation, which knows no `hello`) does not."""
+    router. A standalone server (and the in-process emulation, which knows no `hello`) does not.
+    """
     try:
         hello = await database.command("hello")
     except NotImplementedError:  # the emulation
@@ -144,7 +147,8 @@ Work = Callable[[AsyncClientSession | None], Awaitable[R]]
 async def in_transaction(client: Any, transactions: bool, work: Work[R]) -> R:
     """`work(session)` in one transaction when the server has them (`with_transaction` retries the whole
     callback on `TransientTransactionError` and the commit on `UnknownTransactionCommitResult`), else
-    `work(None)`: each write on its own, idempotent, completed by redelivery after a crash."""
+    `work(None)`: each write on its own, idempotent, completed by redelivery after a crash.
+    """
     if not transactions:
         return await work(None)
     async with client.start_session() as session:

@@ -36,7 +36,8 @@ DUPLICATE_KEY = 11000
 
 def stored_form(document: Document) -> Document:
     """The stored document of an event (without its position); ValueError/TypeError/UnstorableDocument if
-    the event cannot be stored."""
+    the event cannot be stored.
+    """
     fields = event_fields(document)
     encode_event_document(document)  # refuse what the SQLite store refuses: non-JSON documents
     stored = {
@@ -70,7 +71,8 @@ class EventAppender:
 
     async def append(self, documents: Sequence[Document]) -> int:
         """Store each event once per `message_id`; how many were new. Every document is checked before
-        anything is written."""
+        anything is written.
+        """
         pending = _distinct([stored_form(document) for document in documents])
         new = 0
         while pending:
@@ -94,7 +96,8 @@ class EventAppender:
 
     async def _insert(self, batch: list[Document], session: AsyncClientSession | None) -> tuple[int, bool]:
         """Insert `batch` at fresh positions: (how many were inserted, whether one was a duplicate). In a
-        transaction a duplicate aborts it all (nothing inserted); else those before it stay."""
+        transaction a duplicate aborts it all (nothing inserted); else those before it stay.
+        """
         counter = await self._database[COUNTERS].find_one_and_update(
             {"_id": EVENTS},
             {"$inc": {"value": len(batch)}},

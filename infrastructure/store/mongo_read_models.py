@@ -46,7 +46,8 @@ async def load_view(
     backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
     """The records and tombstones of these executions, jobs and backfills from the collections `names`
-    gives."""
+    gives.
+    """
 
     async def found(model: type[RecordT], collection: str, keys: Collection[str]) -> list[RecordT]:
         if not keys:
@@ -74,7 +75,8 @@ async def apply_changes(
     """One bulk write per collection, and the counters' changes; in one transaction when `session` is in
     one (a replica set), else each write on its own (a standalone server: idempotent writes, completed on
     redelivery; counters may then drift after a crash halfway, until the next replay). Tombstones first:
-    once one exists, a crash between the writes cannot leave a deleted execution behind for good."""
+    once one exists, a crash between the writes cannot leave a deleted execution behind for good.
+    """
     deltas = await mongo_counts.record_deltas(
         database, names.executions, "executions", changes.executions, session
     )
@@ -115,7 +117,8 @@ async def prune_read_models(
 ) -> dict[str, int]:
     """Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
     (one transaction per chunk on a replica set: no transaction grows with the backlog). An execution ages
-    from its end: the later of its creation and its `finished_at` (none for missed or skipped records)."""
+    from its end: the later of its creation and its `finished_at` (none for missed or skipped records).
+    """
     removed = {"executions": 0, "history": 0, "tombstones": 0}
     counts = counts_collection(names)
     for status, cutoff in cutoffs.executions.items():

@@ -128,7 +128,8 @@ class MongoRebuild:
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
         """What the fresh collections hold so far of these executions (records and tombstones), jobs and
-        backfills."""
+        backfills.
+        """
         return await mongo_read_models.load_view(
             self._database, REBUILD, execution_ids, job_ids, backfill_ids
         )

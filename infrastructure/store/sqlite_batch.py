@@ -1,6 +1,7 @@
 """Batch appends to the SQLite event store: many rows per statement (`executemany`), one transaction per
 batch (the read models' batch writes are in `sqlite_read_models`); `store_batch` appends a batch and writes
-the read-model changes it makes in one transaction (the projector's path)."""
+the read-model changes it makes in one transaction (the projector's path).
+"""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ async def store_batch(
     keys: tuple[Collection[str], ...],
 ) -> int:
     """Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
-    job ids) name, in one transaction; how many documents were new."""
+    job ids) name, in one transaction; how many documents were new.
+    """
     rows = event_rows(documents)  # validates every envelope before anything is written
     await connection.execute("BEGIN IMMEDIATE")
     try:

@@ -131,7 +131,8 @@ async def apply_changes(
     connection: aiosqlite.Connection, tables: ReadModelNames, changes: ReadModelChanges
 ) -> None:
     """`write_changes` in a transaction of its own, unless one is in progress (a replay's final catch-up
-    runs inside the swap's transaction)."""
+    runs inside the swap's transaction).
+    """
     state_table = "scheduler_state" if tables == LIVE else None
     if connection.in_transaction:
         await write_changes(connection, tables, changes, state_table)
@@ -157,7 +158,8 @@ async def prune_read_models(
 
     An execution ages from its end: the later of its creation (`timestamp`) and its `finished_at` (a run
     longer than its retention is kept for the retention after it ends; a missed or skipped record, which
-    has no `finished_at`, ended when it was created)."""
+    has no `finished_at`, ended when it was created).
+    """
     removed = {"executions": 0, "history": 0, "tombstones": 0}
 
     async def delete(sql: str, parameters: tuple[object, ...]) -> int:

@@ -78,7 +78,8 @@ async def seed_if_empty(
     store: TradeCalendarStore, calendar_id: str, seed: TradeCalendar, now: datetime
 ) -> int:
     """Write the seed's years the store does not know yet (at every start: a no-op once seeded); answers
-    how many years were written. A year the store knows (maybe synced since) is never overwritten."""
+    how many years were written. A year the store knows (maybe synced since) is never overwritten.
+    """
     known = await store.known_years(calendar_id)
     missing = [year for year in years_of(seed, calendar_id, now) if year.year not in known]
     if missing:

@@ -81,7 +81,8 @@ class Alerter:
         """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
         store is kept to read the projector's state at each evaluation and the operators' alert events
         appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not
-        answered (e.g. while this alerter was starting) are sent now; older ones are not."""
+        answered (e.g. while this alerter was starting) are sent now; older ones are not.
+        """
         self.store = store
         self.feed = OperatorFeed(store, self.on_event)
         unanswered: dict[str, AlertChannelTestRequested] = {}
@@ -135,7 +136,8 @@ class Alerter:
 
     async def _test_channel(self, request: AlertChannelTestRequested) -> None:
         """A test message to the channel asked for; its delivery is reported like any other. No such
-        channel: answered at once with a failed `AlertNotified`."""
+        channel: answered at once with a failed `AlertNotified`.
+        """
         if self.notifier.test(request.channel, request.test_id):
             return
         count = len(self.notifier.channels)
@@ -148,7 +150,8 @@ class Alerter:
 
     async def _observe(self) -> Observations:
         """The projector's lag and the events it dead-lettered since the previous evaluation (the first
-        reading is the baseline)."""
+        reading is the baseline).
+        """
         if self.store is None:
             return Observations(started_at=self.started_at)
         lag = await self.store.projector_lag_s()

@@ -1,5 +1,6 @@
 """Grouping: notices that come within a short window go out as one message per kind (raised, reminder,
-resolved), listing every incident, to every channel."""
+resolved), listing every incident, to every channel.
+"""
 
 from __future__ import annotations
 

@@ -27,8 +27,10 @@ class Authenticator(Protocol):
 
     async def authenticate(self, token: str) -> Authenticated:
         """The signed-in user, or `AuthProblem` (401) when the token is bad, expired, revoked, or its
-        user is unknown or disabled."""
+        user is unknown or disabled.
+        """
 
     async def still_valid(self, token: str) -> bool:
         """For long-lived connections (the live stream): False once the token has been revoked or its user
-        disabled or changed; expiry alone does not end an open stream."""
+        disabled or changed; expiry alone does not end an open stream.
+        """

@@ -219,7 +219,8 @@ async def send_all(
     bus: Bus, store: ExecutionsReadModel, actions: BulkActionStore, operation: BulkOperation
 ) -> None:
     """Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
-    each; a broker failure stops it (`failed`)."""
+    each; a broker failure stops it (`failed`).
+    """
     try:
         for start in range(operation.sent, len(operation.targets), PUBLISH_BATCH):
             batch = operation.targets[start : start + PUBLISH_BATCH]
@@ -248,7 +249,8 @@ async def bus_connected(bus: Bus) -> None:
 @dataclass
 class BulkOperations:
     """The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
-    `MAX_RUNNING_OPERATIONS` started at once by this process."""
+    `MAX_RUNNING_OPERATIONS` started at once by this process.
+    """
 
     actions: BulkActionStore = field(default_factory=MemoryBulkActions)
     running: dict[str, BulkOperation] = field(default_factory=dict)
@@ -288,7 +290,8 @@ class BulkOperations:
     async def resume(self, bus: Bus, store: ExecutionsReadModel, producer: str) -> int:
         """Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
         restarts) left running when it stopped; returns how many. Another instance's operations are left to
-        it: it may be running them."""
+        it: it may be running them.
+        """
         unfinished = [
             record
             for record in await self.actions.unfinished()

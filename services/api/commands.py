@@ -1,5 +1,6 @@
 """Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
-writes, bounded; `read_your_writes`): what every command route does."""
+writes, bounded; `read_your_writes`): what every command route does.
+"""
 
 from __future__ import annotations
 

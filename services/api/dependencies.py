@@ -47,7 +47,8 @@ class ApiStore(
     Protocol,
 ):
     """What the API does with the store: read every read model and the event log, append the operators'
-    alert events, answer the readiness probe. It never writes a read model (the projector does)."""
+    alert events, answer the readiness probe. It never writes a read model (the projector does).
+    """
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,8 @@ PURGE_INTERVAL_S = 600.0
 
 async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INTERVAL_S) -> None:
     """Forget ended sign-ins and used-up refresh tokens now and then (SQLite has no TTL index); several API
-    processes doing it is harmless."""
+    processes doing it is harmless.
+    """
 
     async def purge() -> None:
         try:

@@ -21,7 +21,8 @@ REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "fam", "typ"]
 
 class InvalidToken(Exception):
     """The token is malformed, signed with another key or algorithm, expired, of the wrong type, or lacks a
-    claim."""
+    claim.
+    """
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ def preview(
     calendar: tuple[str, TradeCalendar | None] | None = None,
 ) -> TriggerPreview:
     """The next `count` runs and the words; with a `(calendar id, calendar)` only trading days, stopping
-    (and saying so) at a year the calendar does not know."""
+    (and saying so) at a year the calendar does not know.
+    """
     description = describe(spec, current_language())
     trigger = spec.build(zone, dst)
     if calendar is None:

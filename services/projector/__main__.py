@@ -1,5 +1,6 @@
 """`python -m services.projector [run]`: the projector process; `python -m services.projector replay
-[--verify]`: rebuild (or check) every read model from the event store."""
+[--verify]`: rebuild (or check) every read model from the event store.
+"""
 
 from __future__ import annotations
 

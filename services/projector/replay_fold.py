@@ -85,7 +85,8 @@ class ReplayFolder:
 
     async def fold(self, events: Sequence[Event]) -> None:
         """Fold in order; a retention cut-off prunes the read models where it stands in the stream (the event
-        store is never pruned by a replay)."""
+        store is never pruned by a replay).
+        """
         segment: list[Event] = []
         for event in events:
             segment.append(event)

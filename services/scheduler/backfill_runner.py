@@ -151,7 +151,8 @@ class BackfillRunner:
 
     async def _reconciled(self, backfill: Backfill) -> Backfill:
         """The backfill with the ends of its days that the leader does not follow (a day that ended while
-        another leader led, its end not folded here): from the state's outcomes, else the store."""
+        another leader led, its end not folded here): from the state's outcomes, else the store.
+        """
         desk = self._desk
         for day in backfill.in_flight:
             execution_id = backfill.execution_id(day)
@@ -167,7 +168,8 @@ class BackfillRunner:
 
     async def _start(self, job: JobDefinition, fire: Fire) -> None:
         """Decide one day; a day whose execution exists already (decided by an earlier leader) is only
-        noted in the book."""
+        noted in the book.
+        """
         desk = self._desk
         record = await desk.store.get_execution(fire.execution_id)
         if record is not None:

@@ -72,7 +72,8 @@ def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
 def with_day_window(definition: JobDefinition) -> JobDefinition:
     """A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
     upstreams' successes on the decision's calendar day (`window: day`), unless `WINDOW_S` asks for a
-    rolling window."""
+    rolling window.
+    """
     policy = definition.policy
     if policy.window is not None or not (policy.after or definition.trigger.strip().startswith("after:")):
         return definition

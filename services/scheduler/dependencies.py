@@ -44,7 +44,8 @@ def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC)
 
 async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
     """The progress of every dependency, from the newest executions of the jobs involved (those of the
-    `after:` triggers and of `policy.after`)."""
+    `after:` triggers and of `policy.after`).
+    """
     involved = {job for item in downstreams.values() for job in (item.job_id, *item.upstreams)}
     for job_id, definition in desk.definitions.items():
         if definition.policy.after:
@@ -64,7 +65,8 @@ async def decide_pending(desk: Desk, downstreams: Mapping[str, Downstream]) -> N
 
 async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Message) -> None:
     """After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
-    waiting for it."""
+    waiting for it.
+    """
     ended = end_of(message)
     if ended is None:
         return
@@ -75,7 +77,8 @@ async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Mes
 
 async def settle_waiting(desk: Desk) -> None:
     """Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
-    timeout passed on the scheduler's clock)."""
+    timeout passed on the scheduler's clock).
+    """
     if not desk.state.waiting:
         return
     decided = waiting_decisions(

@@ -44,7 +44,8 @@ _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunSc
 
 class SchedulerReads(JobsReadModel, ExecutionsReadModel, BackfillsReadModel, Protocol):
     """What the scheduler does with the store: read the jobs, executions and backfills the projector
-    folded (it writes nothing there: its decisions are events)."""
+    folded (it writes nothing there: its decisions are events).
+    """
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Desk:
         """The stored status of a `RunQueued`'s execution the state knows nothing of, when it has ended.
 
         A leader rebuilt after a restart knows only unfinished runs; without this, a late duplicate
-        `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken)."""
+        `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken).
+        """
         if not isinstance(message, (RunQueued, RunScheduled, RunWaiting)):
             return None
         execution_id = message.execution_id
@@ -113,7 +115,8 @@ class Desk:
 
     def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
         """Fold the decisions among `messages` now (before anything is awaited) and return them: what
-        `publish_folded` forgets again if they cannot be published."""
+        `publish_folded` forgets again if they cannot be published.
+        """
         first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:
             self.fold(message)
@@ -121,7 +124,8 @@ class Desk:
 
     async def publish_folded(self, messages: Sequence[Message], folded: Sequence[Message]) -> None:
         """Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
-        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed."""
+        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed.
+        """
         try:
             await self.bus.publish_many(messages)
         except BaseException:

@@ -77,7 +77,8 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
 
 def dependency_fields(policy: RunPolicy) -> dict[str, Any]:
     """The dependency fields of a run policy that differ from the defaults (a job without dependencies
-    shows none of them)."""
+    shows none of them).
+    """
     fields: dict[str, Any] = {}
     if policy.accept_partial:
         fields["accept_partial"] = True
@@ -129,7 +130,8 @@ def recorded_definitions(
     records: Iterable[JobRecord], catalogue: Mapping[str, JobDefinition]
 ) -> dict[str, JobDefinition]:
     """The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
-    read model: what a new leader fires instead of the settings' definitions."""
+    read model: what a new leader fires instead of the settings' definitions.
+    """
     jobs: dict[str, JobDefinition] = {}
     for record in records:
         if record.deleted or record.definition is None:
@@ -164,7 +166,8 @@ class JobEditor:
         """Decide a definition command, publish its events and the new registration, then move the clock.
 
         One command at a time: each is decided on the dependency graph the one before left (two concurrent
-        edits never close a cycle between them)."""
+        edits never close a cycle between them).
+        """
         async with self._graph:
             await self._handle(command)
 
@@ -282,7 +285,8 @@ class JobEditor:
 
     async def _cancel(self, command: DefinitionCommand, execution_ids: tuple[str, ...]) -> None:
         """Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
-        cancel path, with its claim of a run no worker started)."""
+        cancel path, with its claim of a run no worker started).
+        """
         desk = self.desk
         for execution_id in execution_ids:
             cancel = CancelExecution(

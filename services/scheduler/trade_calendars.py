@@ -97,7 +97,8 @@ class CalendarBook:
         self, interval_s: float, on_change: Callable[[], Awaitable[None]] | None = None
     ) -> None:
         """`reload_if_changed` every `interval_s`, for ever (errors logged, tried again); `on_change` is
-        awaited after each reload that changed something."""
+        awaited after each reload that changed something.
+        """
         while True:
             await asyncio.sleep(interval_s)
             try:
@@ -108,7 +109,8 @@ class CalendarBook:
 
     def may_fire(self, calendar_id: str, instant: datetime, zone: tzinfo, job_id: str) -> bool:
         """Whether a clock fire at `instant` falls on a trading day; a closed day is skipped silently, a day
-        of an unknown year is refused and logged once per calendar and year."""
+        of an unknown year is refused and logged once per calendar and year.
+        """
         verdict = fire_day_verdict(self._calendars.get(calendar_id), instant, zone)
         if verdict == "unknown":
             year = instant.astimezone(zone).year

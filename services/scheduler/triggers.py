@@ -65,7 +65,8 @@ class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is u
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         """After the previous fire when there is one (APScheduler always passes `now` at or after it), else at
-        or after `now`: in the trigger's zone, converted from the instant (so `fold` is right)."""
+        or after `now`: in the trigger's zone, converted from the instant (so `fold` is right).
+        """
         after = previous_fire_time if previous_fire_time is not None else now - _ONE_MICROSECOND
         instant = self.trigger.next_after(after)
         return None if instant is None else instant.astimezone(self.zone)
@@ -90,7 +91,8 @@ def build_trigger(
     calendar: CalendarSource | None = None,
 ) -> SchedulerTrigger:
     """The trigger of a setting; `min_interval_s` refuses one that fires more often (operators' input);
-    `calendar` limits its fires to trading days (`policy.calendar`)."""
+    `calendar` limits its fires to trading days (`policy.calendar`).
+    """
     try:
         parsed = parse_trigger(spec, min_interval_s=min_interval_s)
     except TriggerError as error:

@@ -34,7 +34,8 @@ def build_worker(
     secrets: Sequence[str] = (),
 ) -> Worker:
     """A worker from its settings (used by this process and by the embedded mode); `pool` defaults to
-    `settings.worker_pool`; `secrets` are redacted from the runs' logs (`configured_secrets`)."""
+    `settings.worker_pool`; `secrets` are redacted from the runs' logs (`configured_secrets`).
+    """
     return Worker(
         bus,
         kinds,

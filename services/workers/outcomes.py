@@ -1,5 +1,6 @@
 """How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
-when the retry policy allows another attempt, `AttemptFailed`."""
+when the retry policy allows another attempt, `AttemptFailed`.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ class Outcome:
 
 def succeeded(result: Any) -> Outcome:
     """A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
-    return value, what was not is the message). A partial run is not retried: its work is kept."""
+    return value, what was not is the message). A partial run is not retried: its work is kept.
+    """
     if isinstance(result, PartialResult):
         return Outcome("partial", return_value=jsonable(result.result), error_message=str(result.reason))
     return Outcome("success", return_value=jsonable(result))

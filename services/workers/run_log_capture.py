@@ -72,7 +72,8 @@ class RunLogHandler(logging.Handler):
 
 class _LevelGate:
     """Keeps the root logger at the lowest level a current run wants (INFO, or DEBUG for one that asked),
-    whatever the process's own level; the process's handlers keep that level meanwhile."""
+    whatever the process's own level; the process's handlers keep that level meanwhile.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -133,7 +133,8 @@ class Worker:
 
     async def stop(self) -> None:
         """Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
-        (another worker takes them at once as a new attempt)."""
+        (another worker takes them at once as a new attempt).
+        """
         if self._runs is not None:
             await self._runs.cancel()
         tasks = [active.task for active in self._active.values()]

@@ -83,7 +83,8 @@ async def _store_symbol(
     store: MarketStore, source: str, code: str, bars: list[Row], state: SeriesState | None, now: Any
 ) -> tuple[WriteResult, int]:
     """Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
-    stored bars of no basis were removed."""
+    stored bars of no basis were removed.
+    """
     stored: list[Row] = []
     rebase = state is None or state.legacy_from is not None or _moved(state, bars)
     if state is not None and rebase:

@@ -92,7 +92,8 @@ class SyncTally:
 
     def finish(self, failure_ratio: float) -> JobResult:
         """The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
-        when most of its items failed."""
+        when most of its items failed.
+        """
         if self.total and self.failed > self.total * failure_ratio:
             first = "; ".join(f"{f['item']}: {f['error']}" for f in self.failures[:3])
             raise SyncFailed(f"{self.summary()}; first errors: {first}")
@@ -157,7 +158,8 @@ async def write_rows(
     newer_than: str | None = None,
 ) -> None:
     """Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
-    so checking for cancellation) after each batch; rows not written as stale are counted in `stale`."""
+    so checking for cancellation) after each batch; rows not written as stale are counted in `stale`.
+    """
     low, high = percent
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]

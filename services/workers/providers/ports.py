@@ -108,7 +108,8 @@ class DailyBarsProvider(ProviderSession, Protocol):
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
         """Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
-        days it did not trade are left out (`suspended`)."""
+        days it did not trade are left out (`suspended`).
+        """
 
 
 class FinancialStatementsProvider(ProviderSession, Protocol):

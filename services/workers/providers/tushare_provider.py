@@ -127,7 +127,8 @@ class TushareProvider(SessionFree):
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
         """`daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
-        `pro_bar(adj=...)` makes, without its rescaling to the window's last day."""
+        `pro_bar(adj=...)` makes, without its rescaling to the window's last day.
+        """
         window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
         bars = within(tushare_rows.daily_bars(await self._complete("daily", window), code), start, end)
         if not bars.rows:
@@ -137,7 +138,8 @@ class TushareProvider(SessionFree):
 
     async def _complete(self, call: str, params: dict[str, Any]) -> pd.DataFrame | None:
         """One page; a page as long as the call's row limit may have been cut: the symbol fails (counted)
-        rather than being stored with a hole."""
+        rather than being stored with a hole.
+        """
         frame = await self._query(call, **params)
         if frame is not None and len(frame) >= ROW_LIMIT:
             raise ProviderError(NAME, call, f"answer cut at the {ROW_LIMIT}-row limit: ask a shorter window")
