@@ -116,8 +116,9 @@ def whole_number(value: object) -> object:
 
 
 class RuleOverride(BaseModel):
-    """Rule values that replace the configured ones; None keeps what applies otherwise. A threshold of 0
-    turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`).
+    """Rule values that replace the configured ones; None keeps what applies otherwise.
+
+    A threshold of 0 turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)

@@ -134,8 +134,10 @@ class JobPolicy(BaseModel):
 
 
 class CreateJob(Command):
-    """Create a job of a kind at run time (admin). The scheduler validates it again and answers
-    `JobCreated`, or `CommandRejected` with the reason; the same command delivered twice makes one job.
+    """Create a job of a kind at run time (admin).
+
+    The scheduler validates it again and answers `JobCreated`, or `CommandRejected` with the reason; the same
+    command delivered twice makes one job.
     """
 
     type: Literal["CreateJob"] = "CreateJob"
@@ -167,8 +169,9 @@ class ChangeJob(Command):
 
 
 class DeleteJob(Command):
-    """Delete a job created at run time (its executions and history stay). With runs in flight it is
-    refused unless `cancel_running`. The scheduler answers `JobDeleted`.
+    """Delete a job created at run time (its executions and history stay).
+
+    With runs in flight it is refused unless `cancel_running`. The scheduler answers `JobDeleted`.
     """
 
     type: Literal["DeleteJob"] = "DeleteJob"
@@ -210,8 +213,9 @@ class RequestBackfill(Command):
 
 
 class CancelBackfill(Command):
-    """Stop a backfill: its days not started never start, its runs in flight are cancelled. The scheduler
-    answers `BackfillCancelled`, then `BackfillFinished` once every run has ended.
+    """Stop a backfill: its days not started never start, its runs in flight are cancelled.
+
+    The scheduler answers `BackfillCancelled`, then `BackfillFinished` once every run has ended.
     """
 
     type: Literal["CancelBackfill"] = "CancelBackfill"

@@ -352,8 +352,10 @@ class JobChanged(JobEvent):
 
 
 class JobDeleted(JobEvent):
-    """An operator deleted a job created at run time (`DeleteJob`); it never fires again. Its executions
-    and history stay in the read models. `cancelled`: the runs in flight the operator asked to cancel.
+    """An operator deleted a job created at run time (`DeleteJob`); it never fires again.
+
+    Its executions and history stay in the read models. `cancelled`: the runs in flight the operator asked to
+    cancel.
     """
 
     type: Literal["JobDeleted"] = "JobDeleted"

@@ -48,9 +48,11 @@ DELIVERY_LIMIT = 20
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """A queue and what it is bound to. Durable queues survive a broker restart and are quorum queues
-    (replicated on a cluster); exclusive ones live and die with the consuming connection (per-process
-    fan-out, e.g. cancel notices and the live stream) and stay classic (quorum queues cannot be exclusive).
+    """A queue and what it is bound to.
+
+    Durable queues survive a broker restart and are quorum queues (replicated on a cluster); exclusive ones
+    live and die with the consuming connection (per-process fan-out, e.g. cancel notices and the live stream)
+    and stay classic (quorum queues cannot be exclusive).
     """
 
     name: str

@@ -32,9 +32,11 @@ MIN_DURATION_SAMPLES = 5
 
 @dataclass(frozen=True)
 class JobRules:
-    """The rules of one job. `consecutive_failures` None: that rule is off; `stale_after_s` None: no
-    stale-data rule (the job's expected period plus a margin, when set); `slow_factor` None: no rule on a
-    run's duration (else: a run longer than this times the p95 of the job's recent durations).
+    """The rules of one job.
+
+    `consecutive_failures` None: that rule is off; `stale_after_s` None: no stale-data rule (the job's
+    expected period plus a margin, when set); `slow_factor` None: no rule on a run's duration (else: a run
+    longer than this times the p95 of the job's recent durations).
     """
 
     run_failed: bool = True

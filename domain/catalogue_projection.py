@@ -51,10 +51,12 @@ def version_of(event: Event) -> str:
 
 
 def project_job(record: JobRecord | None, event: Event) -> JobRecord | None:
-    """The job after `event`. Each group of fields (registration, paused, schedule) is a last-writer-wins
-    register: an event older than the one that last set a group leaves it alone, so catalogue events may
-    arrive in any order once the job is registered (the first registration comes first: until then the API
-    refuses every command about the job and the scheduler has not scheduled it).
+    """The job after `event`.
+
+    Each group of fields (registration, paused, schedule) is a last-writer-wins register: an event older than
+    the one that last set a group leaves it alone, so catalogue events may arrive in any order once the job is
+    registered (the first registration comes first: until then the API refuses every command about the job and
+    the scheduler has not scheduled it).
     """
     if isinstance(event, JobRegistered):
         return _registered(record, event)

@@ -227,8 +227,9 @@ def _finished(record: ExecutionRecord, event: JobFinished, current: bool) -> dic
 
 
 def _attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> dict[str, Any]:
-    """The attempt is over, the execution is not: it waits (queued) for its next attempt. Should the
-    worker and the scheduler both report the attempt failed, the earlier retry is kept.
+    """The attempt is over, the execution is not: it waits (queued) for its next attempt.
+
+    Should the worker and the scheduler both report the attempt failed, the earlier retry is kept.
     """
     retry_at = to_millisecond(event.occurred_at + timedelta(seconds=event.retry_in_s))
     if record.retry_at is not None and record.retry_at <= retry_at:

@@ -133,8 +133,10 @@ class ExecutionRecord(Record):
 
 
 class ExecutionTombstone(Record):
-    """`scheduler_execution_tombstones`: an execution an operator deleted. It is gone from
-    `scheduler_executions`; the tombstone keeps a late or redelivered event from bringing it back.
+    """`scheduler_execution_tombstones`: an execution an operator deleted.
+
+    It is gone from `scheduler_executions`; the tombstone keeps a late or redelivered event from bringing it
+    back.
     """
 
     execution_id: str

@@ -185,8 +185,10 @@ class BackfillStep:
 def backfill_step(
     backfill: Backfill, state: SchedulerState, job: JobRules | None, now: Now, producer: str
 ) -> BackfillStep:
-    """The days to start now (oldest first), or the finish. A cancelled backfill (or one whose job was
-    deleted) starts nothing more and asks its runs in flight to stop.
+    """The days to start now (oldest first), or the finish.
+
+    A cancelled backfill (or one whose job was deleted) starts nothing more and asks its runs in flight to
+    stop.
     """
     in_flight = backfill.in_flight
     if backfill.cancelled or job is None:

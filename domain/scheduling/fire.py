@@ -75,6 +75,7 @@ class Fire:
     @classmethod
     def manual(cls, command: TriggerJob) -> Fire:
         """The fire a `TriggerJob` asks for; its execution id is the command's (a redelivery repeats it).
+
         A one-off run (`run_at`) is scheduled at its moment.
         """
         return cls(

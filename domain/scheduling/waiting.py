@@ -158,9 +158,10 @@ def decide_waiting(
 def waiting_decisions(
     state: SchedulerState, jobs: Mapping[str, JobRules], now: Now, *, producer: str, zone: tzinfo
 ) -> list[tuple[str, Decision]]:
-    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first. One run per
-    job at most: the upstream successes that run a fire are used up by it (a later fire of the job waits
-    on, decided again once that run is folded in).
+    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first.
+
+    One run per job at most: the upstream successes that run a fire are used up by it (a later fire of the job
+    waits on, decided again once that run is folded in).
     """
     decided: list[tuple[str, Decision]] = []
     released: set[str] = set()

@@ -1,5 +1,6 @@
-"""A trigger in words, in Chinese or English: `工作日 16:00` / `weekdays at 16:00`, `每 6 分钟` /
-`every 6 min`.
+"""A trigger in words, in Chinese or English.
+
+For example `工作日 16:00` / `weekdays at 16:00`, `每 6 分钟` / `every 6 min`.
 
 Common shapes get a sentence; anything else is said field by field, never guessed.
 """

@@ -43,8 +43,10 @@ class FailoverConnection(RobustConnection):
 
     @property
     def url(self) -> URL:
-        """The node to connect to. aio-pika reads it once per connection attempt, right after dropping
-        the transport: a read without a transport after the first attempt moves to the next node.
+        """The node to connect to.
+
+        aio-pika reads it once per connection attempt, right after dropping the transport: a read without a
+        transport after the first attempt moves to the next node.
         """
         if self._ready and getattr(self, "transport", None) is None:
             if self._attempted:

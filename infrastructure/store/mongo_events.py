@@ -70,8 +70,9 @@ class EventAppender:
         self._transactions = transactions
 
     async def append(self, documents: Sequence[Document]) -> int:
-        """Store each event once per `message_id`; how many were new. Every document is checked before
-        anything is written.
+        """Store each event once per `message_id`; how many were new.
+
+        Every document is checked before anything is written.
         """
         pending = _distinct([stored_form(document) for document in documents])
         new = 0
@@ -95,8 +96,9 @@ class EventAppender:
         return new
 
     async def _insert(self, batch: list[Document], session: AsyncClientSession | None) -> tuple[int, bool]:
-        """Insert `batch` at fresh positions: (how many were inserted, whether one was a duplicate). In a
-        transaction a duplicate aborts it all (nothing inserted); else those before it stay.
+        """Insert `batch` at fresh positions: (how many were inserted, whether one was a duplicate).
+
+        In a transaction a duplicate aborts it all (nothing inserted); else those before it stay.
         """
         counter = await self._database[COUNTERS].find_one_and_update(
             {"_id": EVENTS},

@@ -92,8 +92,10 @@ TimeField = Literal["scheduled", "started"]
 
 @dataclass(frozen=True)
 class ExecutionQuery:
-    """Filters of the executions list, all combinable. `since` is inclusive, `until` exclusive, both on
-    `time_field`; the total counts every match, whatever the page.
+    """Filters of the executions list, all combinable.
+
+    `since` is inclusive, `until` exclusive, both on `time_field`; the total counts every match, whatever the
+    page.
     """
 
     job_id: str | None = None

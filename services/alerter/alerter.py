@@ -78,10 +78,12 @@ class Alerter:
         self._dead_letters_seen: int | None = None
 
     async def rebuild(self, store: AlerterStore) -> int:
-        """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
-        store is kept to read the projector's state at each evaluation and the operators' alert events
-        appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not
-        answered (e.g. while this alerter was starting) are sent now; older ones are not.
+        """Fold every stored event (no alert is decided for the past).
+
+        Returns how many were folded. The store is kept to read the projector's state at each evaluation and
+        the operators' alert events appended after this (`OperatorFeed`). Channel tests asked for in the last
+        `FRESH_TEST_S` and not answered (e.g. while this alerter was starting) are sent now; older ones are
+        not.
         """
         self.store = store
         self.feed = OperatorFeed(store, self.on_event)
@@ -135,8 +137,9 @@ class Alerter:
             self._notify("reminder", incident, now)
 
     async def _test_channel(self, request: AlertChannelTestRequested) -> None:
-        """A test message to the channel asked for; its delivery is reported like any other. No such
-        channel: answered at once with a failed `AlertNotified`.
+        """A test message to the channel asked for; its delivery is reported like any other.
+
+        No such channel: answered at once with a failed `AlertNotified`.
         """
         if self.notifier.test(request.channel, request.test_id):
             return

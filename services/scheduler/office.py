@@ -140,8 +140,9 @@ class Office:
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
 
     async def on_lifecycle_batch(self, messages: Sequence[Message]) -> None:
-        """What has arrived of the runs, folded in order; acknowledged with one ack per batch. Folding is
-        idempotent, so a batch handed again one by one (after a failure) changes nothing twice.
+        """What has arrived of the runs, folded in order; acknowledged with one ack per batch.
+
+        Folding is idempotent, so a batch handed again one by one (after a failure) changes nothing twice.
         """
         for message in messages:
             await self.on_lifecycle(message)

@@ -332,8 +332,9 @@ async def send_channel_test(
     wait: Wait = True,
     body: Annotated[ChannelTestRequest, Body()] = ChannelTestRequest(),  # noqa: B008
 ) -> Envelope[ChannelTestOut]:
-    """The alerter sends it and records the outcome (`AlertNotified`, notice `test`). 200 with the outcome
-    once known (within 5 x `command_wait_s`), else 202 and the `Location` to ask again.
+    """The alerter sends it and records the outcome (`AlertNotified`, notice `test`).
+
+    200 with the outcome once known (within 5 x `command_wait_s`), else 202 and the `Location` to ask again.
     """
     test_id = uuid.uuid4().hex
     await log.record(
