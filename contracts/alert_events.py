@@ -32,7 +32,9 @@ NoticeKind = Literal["raised", "reminder", "resolved", "test"]
 
 
 class AlertRaised(Event):
-    """The alerter opened an incident: `rule` holds for `job_id` since `since` (one open incident per rule
+    """An incident opened by the alerter.
+
+    The alerter opened an incident: `rule` holds for `job_id` since `since` (one open incident per rule
     and job). `execution_id` is the run that raised it, when one did (a stale job has none).
     """
 
@@ -98,7 +100,9 @@ class AlertUnsilenced(Event):
 
 
 class IncidentAcknowledged(Event):
-    """An operator took an open incident in hand: it gets no more reminders (its resolution is still
+    """An operator took an open incident in hand.
+
+    An operator took an open incident in hand: it gets no more reminders (its resolution is still
     notified). Published by the API, folded by the alerter and the incident list.
     """
 
@@ -109,7 +113,9 @@ class IncidentAcknowledged(Event):
 
 
 def whole_number(value: object) -> object:
-    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
+    """Whether a JSON number is a whole number.
+
+    A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
     models are strict: no booleans, no text).
     """
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -134,7 +140,9 @@ class RuleOverride(BaseModel):
 
 
 class AlertRulesUpdated(Event):
-    """An operator set the rules of every job (`job_id` None) or of one job through the API; it replaces the
+    """The alert rules an operator set through the API.
+
+    An operator set the rules of every job (`job_id` None) or of one job through the API; it replaces the
     previous API override of that scope (settings stay underneath). Folded by the alerter.
     """
 
@@ -145,7 +153,9 @@ class AlertRulesUpdated(Event):
 
 
 class AlertChannelTestRequested(Event):
-    """An operator asked for a test message through the alerter's channel number `channel` (0-based, in
+    """A test message an operator asked for through one of the alerter's channels.
+
+    An operator asked for a test message through the alerter's channel number `channel` (0-based, in
     configuration order); the alerter answers with an `AlertNotified` whose `test_id` is `test_id`.
     """
 

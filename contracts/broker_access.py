@@ -1,4 +1,6 @@
-"""What each service may do on the broker, derived from `contracts.topology`: one RabbitMQ user per
+"""What each service may do on the broker.
+
+What each service may do on the broker, derived from `contracts.topology`: one RabbitMQ user per
 service, with `configure`, `write` and `read` permissions (regular expressions on exchange and queue
 names, as RabbitMQ takes them) covering what that service declares, publishes to and consumes, and
 nothing else. Also which standing queues a service declares at start (those it publishes into or
@@ -43,7 +45,9 @@ _EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE, D
 
 @dataclass(frozen=True)
 class Access:
-    """One service's standing queues and the names (exact, or a prefix for per-process queues) it may
+    """What one service may do on the broker.
+
+    One service's standing queues and the names (exact, or a prefix for per-process queues) it may
     configure, write and read.
     """
 

@@ -94,7 +94,9 @@ LATER_POLICY_FIELDS = (*DEPENDENCY_POLICY_FIELDS, "calendar")
 
 
 class JobPolicy(BaseModel):
-    """A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
+    """A job's run policy as an operator sets it.
+
+    A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
     or the current value (on change).
     """
 
@@ -123,7 +125,9 @@ class JobPolicy(BaseModel):
 
     @model_serializer(mode="wrap")
     def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
+        """The policy's document, without the later fields that are unset.
+
+        The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
         without them keep the shape they had before the fields existed.
         """
         document: dict[str, Any] = handler(self)
@@ -152,7 +156,9 @@ class CreateJob(Command):
 
 
 class ChangeJob(Command):
-    """Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
+    """Change a job's definition.
+
+    Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
     the operator saw: a job changed since is not changed again (the scheduler answers `CommandRejected`).
     The scheduler answers `JobChanged` (and `JobPaused`/`JobResumed` when `paused` changes).
     """
@@ -195,7 +201,9 @@ BACKFILL_PARALLEL_MAX = 64
 
 
 class RequestBackfill(Command):
-    """Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
+    """Run a job once per trading day of a past range (admin).
+
+    Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
     first, each run given its day in its kwargs. The API chooses `backfill_id`; the scheduler answers
     `BackfillRequested` (or `CommandRejected`), then runs the days at most `max_parallel` at once.
     """

@@ -17,7 +17,9 @@ def new_message_id() -> str:
 
 
 def to_millisecond(moment: datetime) -> datetime:
-    """`moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
+    """A moment cut to whole milliseconds.
+
+    `moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
     reads back from either store as it was written (a duration computed live from stored times equals
     the one a replay computes from the events).
     """

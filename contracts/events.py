@@ -87,7 +87,9 @@ class RunQueued(ExecutionEvent):
 
 
 class RunScheduled(ExecutionEvent):
-    """An operator asked for a one-off run at `scheduled_time` (a future moment): it is listed `scheduled`
+    """A one-off run scheduled for a future moment.
+
+    An operator asked for a one-off run at `scheduled_time` (a future moment): it is listed `scheduled`
     until then. Emitted by the scheduler for a `TriggerJob` with `run_at`; the leader (this one, or the
     next after a failover, which reloads scheduled runs from the read model) answers `RunQueued` with the
     same execution id when the moment comes, or `QueuedRunCancelled` if it is cancelled before.
@@ -102,7 +104,9 @@ class RunScheduled(ExecutionEvent):
 
 
 class RunWaiting(ExecutionEvent):
-    """A time trigger's fire waits for the job's upstream jobs (`policy.after`): listed `waiting` (with
+    """A time trigger's fire that waits for the job's upstream jobs.
+
+    A time trigger's fire waits for the job's upstream jobs (`policy.after`): listed `waiting` (with
     `waiting_for`) until the leader answers `RunQueued` (same execution id) once the last of them succeeds,
     or `JobSkipped` (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at
     `wait_until`). A new leader reloads waiting runs from the read model.
@@ -139,7 +143,9 @@ class Progress(ExecutionEvent):
 
 
 class JobFinished(ExecutionEvent):
-    """An attempt ended: `success`, `partial` (the job did only part of its work: `return_value` is what
+    """An attempt ended, and how.
+
+    An attempt ended: `success`, `partial` (the job did only part of its work: `return_value` is what
     was done, `error_message` what was not), `failed` (error and traceback) or `cancelled` (who asked).
     """
 
@@ -206,7 +212,9 @@ class QueuedRunCancelled(ExecutionEvent):
 
 
 class ExecutionMarkedFailed(ExecutionEvent):
-    """An execution was declared failed: by an operator (`actor`, from `MarkExecutionFailed`), or by the
+    """An execution was declared failed.
+
+    An execution was declared failed: by an operator (`actor`, from `MarkExecutionFailed`), or by the
     scheduler itself when the run's worker was lost and no retry is left (`actor` None). Emitted by the
     scheduler; the projector ends the execution with it (if it came first) and records operators' ones in
     the history.
@@ -240,7 +248,9 @@ class ExecutionDeleted(ExecutionEvent):
 
 
 class FiresDropped(JobEvent):
-    """Scheduled instants of one job that no record stands for: the oldest of a downtime longer than the
+    """Scheduled instants of one job that no record stands for.
+
+    Scheduled instants of one job that no record stands for: the oldest of a downtime longer than the
     job's catch-up cap (`max_catch_up_records`). One event counts them all; the newer instants have their
     own records.
     """
@@ -318,7 +328,9 @@ class FieldChange(BaseModel):
 
 
 class JobCreated(JobEvent):
-    """An operator created a job at run time (`CreateJob`); emitted by the scheduler, which fires it from
+    """An operator created a job at run time.
+
+    An operator created a job at run time (`CreateJob`); emitted by the scheduler, which fires it from
     then on. `job_version` is the job's definition version (1 for a new id; after a deletion, one more than
     the deleted job's). This event's `message_id` is the job's incarnation: the execution ids of its
     scheduled fires include it, so a re-created id never collides with the deleted job's executions.
@@ -338,7 +350,9 @@ class JobCreated(JobEvent):
 
 
 class JobChanged(JobEvent):
-    """An operator changed a job's definition (`ChangeJob`), or reset a catalogue job (`ResetJob`,
+    """An operator changed a job's definition.
+
+    An operator changed a job's definition (`ChangeJob`), or reset a catalogue job (`ResetJob`,
     `reset`): the old and new value of each changed field; `job_version` is the new version. Emitted by
     the scheduler, which fires the job under its new definition from the next instant after now.
     """
@@ -366,7 +380,9 @@ class JobDeleted(JobEvent):
 
 
 class BackfillRequested(JobEvent):
-    """An operator asked for a backfill (`RequestBackfill`): one run of the job per day of `days` (oldest
+    """An operator asked for a backfill.
+
+    An operator asked for a backfill (`RequestBackfill`): one run of the job per day of `days` (oldest
     first, at most `max_parallel` at once). Emitted by the scheduler, whose leader (this one, or the next
     after a failover) runs the days; each day's execution id is `backfill_execution_id(backfill_id, day)`.
     """
@@ -383,7 +399,9 @@ class BackfillRequested(JobEvent):
 
 
 class BackfillCancelled(JobEvent):
-    """An operator cancelled a backfill (`CancelBackfill`): its days not started never start, its runs in
+    """An operator cancelled a backfill.
+
+    An operator cancelled a backfill (`CancelBackfill`): its days not started never start, its runs in
     flight are asked to stop. Emitted by the scheduler; `BackfillFinished` follows once every run ended.
     """
 
@@ -393,7 +411,9 @@ class BackfillCancelled(JobEvent):
 
 
 class BackfillFinished(JobEvent):
-    """Every day of a backfill has ended (or will never start, after a cancel): how many ended `done`
+    """Every day of a backfill has ended.
+
+    Every day of a backfill has ended (or will never start, after a cancel): how many ended `done`
     (success, partial), `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started).
     Emitted by the scheduler's leader.
     """

@@ -1,4 +1,6 @@
-"""Limits on JSON that comes from outside: nesting depth, items per container, string length, total size,
+"""Limits on JSON that comes from outside.
+
+Limits on JSON that comes from outside: nesting depth, items per container, string length, total size,
 no NaN or Infinity, no control characters in strings.
 
 Pure functions, no I/O: the API checks every body with them before anything is parsed by the framework,

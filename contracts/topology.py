@@ -74,7 +74,9 @@ class QueueSpec:
 
 
 def routing_key(message: Message) -> str:
-    """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
+    """The routing key of a message.
+
+    Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
     request adds its worker pool (`RunJob.default`, `RunJob.history`).
     """
     pool = getattr(message, "pool", None)

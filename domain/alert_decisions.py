@@ -1,4 +1,6 @@
-"""The alert events that follow from each event (`decide`) or from the passing of time (`evaluate`), given the
+"""The alert events that follow from each event or from the passing of time.
+
+The alert events that follow from each event (`decide`) or from the passing of time (`evaluate`), given the
 alerter's state (`domain/alert_state.py`). The caller publishes them and applies them to the state.
 
 Ids are deterministic: the same decision taken twice (a redelivery, a second alerter) is stored once.
@@ -26,7 +28,9 @@ from domain.alert_state import AlertState, Incident
 
 @dataclass(frozen=True)
 class Observations:
-    """What the alerter reads besides events at each evaluation: since when it runs (the reference for
+    """What the alerter reads besides events at each evaluation.
+
+    What the alerter reads besides events at each evaluation: since when it runs (the reference for
     "no leader" until a leader's heartbeat comes), the projector's lag and its dead-lettered messages counted
     since the previous evaluation.
     """
@@ -189,7 +193,9 @@ def _dead_lettered(
 def evaluate(
     state: AlertState, now: datetime, rules: AlertRules, producer: str, observed: Observations | None = None
 ) -> list[Event]:
-    """The alert events the time `now` (and what was observed) calls for: stale jobs, runs far longer
+    """The alert events the time `now` (and what was observed) calls for.
+
+    The alert events the time `now` (and what was observed) calls for: stale jobs, runs far longer
     than usual, no scheduler leader, projector lag, dead letters.
     """
     alerts = _stale_jobs(state, now, rules, producer) + _slow_runs(state, now, rules, producer)

@@ -1,4 +1,6 @@
-"""Alert rules: which conditions open an incident for a job or for the system, and how severe each is
+"""Alert rules: which conditions open an incident, and how severe each is.
+
+Alert rules: which conditions open an incident for a job or for the system, and how severe each is
 (pure configuration, plus the operators' overrides folded from `AlertRulesUpdated`).
 """
 
@@ -49,7 +51,9 @@ class JobRules:
 
 @dataclass(frozen=True)
 class SystemRules:
-    """`no_leader_after_s`: no active scheduler's heartbeat for that long (None: off); `projector_lag_s`:
+    """The rules about the system as a whole.
+
+    `no_leader_after_s`: no active scheduler's heartbeat for that long (None: off); `projector_lag_s`:
     read models behind the log by more than that (None: off); `dead_letter_quiet_s`: a dead-letter incident
     resolves after that long without a new one.
     """

@@ -128,7 +128,9 @@ def _derived(record: JobRecord) -> JobRecord:
 
 
 def project_metadata(record: MetadataRecord | None, event: JobMetadataUpdated) -> MetadataRecord:
-    """Display name and description are last-writer-wins registers each; `None` in the event leaves one
+    """The job's display name and description after the event.
+
+    Display name and description are last-writer-wins registers each; `None` in the event leaves one
     as it is.
     """
     base = record or MetadataRecord(job_id=event.job_id, updated_at=event.occurred_at)

@@ -1,4 +1,6 @@
-"""The dependency graph of the jobs (`after:` triggers), as pure functions: who runs after whom, cycles,
+"""The dependency graph of the jobs (`after:` triggers), as pure functions.
+
+The dependency graph of the jobs (`after:` triggers), as pure functions: who runs after whom, cycles,
 and what a create, an edit or a delete would break.
 
 Jobs are given as `{job_id: trigger text}`; a trigger `after:a,b` makes the job a downstream of `a` and
@@ -26,7 +28,9 @@ Gates = Mapping[str, Sequence[str]]
 
 
 def upstreams_of(triggers: Mapping[str, str], gates: Gates | None = None) -> dict[str, tuple[str, ...]]:
-    """Each job's upstream jobs: its `after:` trigger's, then its `policy.after` (empty for a clock
+    """Each job's upstream jobs.
+
+    Each job's upstream jobs: its `after:` trigger's, then its `policy.after` (empty for a clock
     trigger without `policy.after`, or a trigger that does not parse).
     """
     upstreams: dict[str, tuple[str, ...]] = {}
@@ -95,7 +99,9 @@ def dependency_problem(
     policy: RunPolicy | None = None,
     gates: Gates | None = None,
 ) -> str | None:
-    """Why `job_id` may not have `trigger` (and `policy`, whose `after` waits at a time trigger's fire)
+    """Why `job_id` may not have `trigger` beside the other jobs; None if it may.
+
+    Why `job_id` may not have `trigger` (and `policy`, whose `after` waits at a time trigger's fire)
     beside the other jobs of `triggers` and `gates` (a create or an edit), or None: a trigger that does
     not parse, `policy.after` beside an `after:` trigger, an upstream that is unknown or the job itself, a
     cycle it would close (named), a window or timeout out of range. The API and the scheduler answer it
@@ -142,7 +148,9 @@ def deletion_problem(triggers: Mapping[str, str], job_id: str, gates: Gates | No
 
 
 def layers(upstreams: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
-    """Each job's layer for drawing: 0 without known upstreams, else one more than its deepest upstream
+    """Each job's layer for drawing.
+
+    Each job's layer for drawing: 0 without known upstreams, else one more than its deepest upstream
     (a cycle, refused elsewhere, is cut where it is found).
     """
     depth: dict[str, int] = {}

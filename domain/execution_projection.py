@@ -277,7 +277,9 @@ def _queued_run_cancelled(record: ExecutionRecord, event: QueuedRunCancelled) ->
 
 
 def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord:
-    """`record` with `changes` and the display fields that follow from the registers: status while not
+    """The record with `changes` and the display fields that follow from them.
+
+    `record` with `changes` and the display fields that follow from the registers: status while not
     ended, progress (100 once successful), the message (a pending retry's notice, else the latest
     report's), the duration. One copy of the record for all of them; `record` itself if none of them
     changes a value.

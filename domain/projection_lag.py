@@ -12,7 +12,9 @@ STALE_AFTER_INTERVALS = 3.0
 
 
 def active_projector(states: Iterable[ProjectorStateRecord]) -> ProjectorStateRecord | None:
-    """The projector that applied events last (a standby that was active once reports too, with an older
+    """The projector that applied events last.
+
+    The projector that applied events last (a standby that was active once reports too, with an older
     `last_applied_at`).
     """
     applied = [state for state in states if state.last_applied_at is not None]
@@ -20,7 +22,9 @@ def active_projector(states: Iterable[ProjectorStateRecord]) -> ProjectorStateRe
 
 
 def projection_lag_s(states: Iterable[ProjectorStateRecord], now: datetime) -> float | None:
-    """The active projector's reported lag; if it has stopped reporting, plus the time since its last
+    """The active projector's lag in seconds; None when no projector has applied anything.
+
+    The active projector's reported lag; if it has stopped reporting, plus the time since its last
     report (events may be waiting that nobody applies). None when no projector has applied anything.
     """
     active = active_projector(states)

@@ -36,7 +36,9 @@ from domain.records import (
 
 @dataclass
 class ReadModelChanges:
-    """What a run of events changed in the read models, written together (one transaction where the store
+    """What a run of events changed in the read models, written together.
+
+    What a run of events changed in the read models, written together (one transaction where the store
     has them). An execution mapped to `None` is deleted (its tombstone is in `tombstones`).
     """
 

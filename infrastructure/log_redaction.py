@@ -1,4 +1,6 @@
-"""Tokens and passwords in URLs never reach a log line: `?access_token=` (the live stream's sign-in for
+"""Tokens and passwords in URLs never reach a log line.
+
+Tokens and passwords in URLs never reach a log line: `?access_token=` (the live stream's sign-in for
 EventSource) and the like are replaced by `***` in every record, whether the name, the `=` or the
 separators are percent-encoded (once or several times) or not.
 

@@ -54,7 +54,9 @@ def decide_request(
     *,
     recorded: bool = False,
 ) -> Decision:
-    """A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
+    """The decision on a `RequestBackfill`.
+
+    A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
     or a refusal.
     """
     if recorded or book.knows(command.backfill_id):

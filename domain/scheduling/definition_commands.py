@@ -109,7 +109,9 @@ def changed_definition(current: Definition, command: ChangeJob) -> Definition:
 def check_graph(
     definition: Definition, live_triggers: Mapping[str, str], live_gates: Mapping[str, Sequence[str]]
 ) -> None:
-    """InvalidDefinition (422) when the definition's upstreams (`after:` trigger, `policy.after`) name an
+    """InvalidDefinition when the definition does not fit the dependency graph.
+
+    InvalidDefinition (422) when the definition's upstreams (`after:` trigger, `policy.after`) name an
     unknown job or itself, close a cycle (named), or its window or timeout is out of range, beside the
     live jobs' triggers and `policy.after` (the API checks it first, the scheduler again: the authority).
     """

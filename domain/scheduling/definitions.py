@@ -118,7 +118,9 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
 
 
 def with_dependency_defaults(policy: Mapping[str, Any], trigger: str) -> dict[str, Any]:
-    """`policy` with the defaults of a new `after` configuration: `window: day` (unless `window_s` asks for
+    """`policy` with the defaults of a new `after` configuration.
+
+    `policy` with the defaults of a new `after` configuration: `window: day` (unless `window_s` asks for
     a rolling window), and `wait_timeout_s` for a time trigger that waits (`policy.after`).
     """
     completed = dict(policy)
@@ -152,7 +154,9 @@ def check_job_id(job_id: str) -> None:
 
 
 def check_trigger(trigger: str, min_interval_s: float) -> None:
-    """InvalidDefinition naming the problem (e.g. "minute 61 is outside 0-59", a date that never exists,
+    """InvalidDefinition naming what is wrong with a trigger.
+
+    InvalidDefinition naming the problem (e.g. "minute 61 is outside 0-59", a date that never exists,
     a trigger firing more often than the floor).
     """
     try:
@@ -183,7 +187,9 @@ def changed_fields(before: Definition, after: Definition) -> dict[str, tuple[Any
 
 
 def instants_current(version_at_due: int, current_version: int | None) -> bool:
-    """Whether instants the clock computed under definition `version_at_due` may still be fired: not when
+    """Whether instants computed under an older definition may still be fired.
+
+    Whether instants the clock computed under definition `version_at_due` may still be fired: not when
     the job was changed or deleted (`current_version` None) since. An edit never fires the replaced
     trigger's instants, and the new trigger's first instant is computed from the time of the edit.
     """

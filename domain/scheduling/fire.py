@@ -38,7 +38,9 @@ def incarnation_of(job: object) -> str | None:
 
 @dataclass(frozen=True)
 class Now:
-    """One reading of the scheduler's two clocks: wall time decides which instants are due, monotonic
+    """One reading of the scheduler's two clocks.
+
+    One reading of the scheduler's two clocks: wall time decides which instants are due, monotonic
     seconds measure durations (liveness, retry delays, queued-run bounds) and never jump.
     """
 

@@ -99,7 +99,9 @@ class WaitingRun:
 
 @dataclass(frozen=True)
 class SchedulerState:
-    """Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
+    """The scheduler's state in memory.
+
+    Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
     for their moment (`planned`), the progress of dependencies (each job's latest end and latest run:
     `domain.scheduling.progress`), and the fires waiting for their upstream jobs (`waiting`).
     """
@@ -120,7 +122,9 @@ class SchedulerState:
         return min((run.run_at for run in self.planned.values()), default=None)
 
     def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
-        """Runs of the job in flight or waiting for upstream jobs, not counting `excluding` (the execution
+        """How many runs of the job are in flight or waiting.
+
+        Runs of the job in flight or waiting for upstream jobs, not counting `excluding` (the execution
         being decided).
         """
         in_flight = sum(
@@ -143,7 +147,9 @@ class SchedulerState:
 
 
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
-    """The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
+    """The state a new leader starts from.
+
+    The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
     one-off runs still waiting for their moment.
     """
     runs: dict[str, ActiveRun] = {}

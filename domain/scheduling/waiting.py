@@ -99,7 +99,9 @@ def gated_fire(
     producer: str,
     zone: tzinfo,
 ) -> Decision | None:
-    """What a fire of a job with `policy.after` becomes; None when it is not gated (no `policy.after`, or a
+    """What a fire of a job with `policy.after` becomes; None when it is not gated.
+
+    What a fire of a job with `policy.after` becomes; None when it is not gated (no `policy.after`, or a
     manual or upstream fire).
     """
     policy = job.policy

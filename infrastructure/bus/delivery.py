@@ -31,13 +31,17 @@ STORE_RETRY_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 
 
 class NotHandled(Exception):
-    """The handler could not run for want of the bus or the store (not the message's fault): the delivery
+    """The handler could not run for want of the bus or the store.
+
+    The handler could not run for want of the bus or the store (not the message's fault): the delivery
     goes back to its queue, neither acknowledged nor dead-lettered.
     """
 
 
 async def with_store_retries(action: Callable[[], Awaitable[None]], *, queue: str) -> None:
-    """Run `action`, again with backoff while the store is unavailable; `NotHandled` once the delays are
+    """The result of `action`, run again with backoff while the store is unavailable.
+
+    Run `action`, again with backoff while the store is unavailable; `NotHandled` once the delays are
     spent or when the bus is away (the broker redelivers).
     """
     for delay in (*STORE_RETRY_DELAYS_S, None):

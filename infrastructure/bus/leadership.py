@@ -95,7 +95,9 @@ class _RabbitMQLease:
 
 
 class RabbitMQElection:
-    """The lock on the first node of `urls` that answers (a cluster: any node; the lock queue lives on the
+    """Leader election with a lock on a RabbitMQ node.
+
+    The lock on the first node of `urls` that answers (a cluster: any node; the lock queue lives on the
     node of the holder's connection, so the holder and its lock go down together).
     """
 

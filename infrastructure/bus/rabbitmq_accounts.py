@@ -1,4 +1,6 @@
-"""`python -m infrastructure.bus.rabbitmq_accounts`: the compose stack's broker set-up step, run once
+"""The compose stack's broker set-up step.
+
+`python -m infrastructure.bus.rabbitmq_accounts`: the compose stack's broker set-up step, run once
 before the services start, as the broker's administrator.
 
 1. Declares the whole topology (exchanges, standing queues, bindings), so that a service allowed to

@@ -1,4 +1,6 @@
-"""Several RabbitMQ nodes (a cluster) behind one connection: connect to the first that answers, and after a
+"""Several RabbitMQ nodes (a cluster) behind one connection.
+
+Several RabbitMQ nodes (a cluster) behind one connection: connect to the first that answers, and after a
 loss reconnect to the next one in the list.
 
 `infrastructure.bus.broker_urls` reads the setting (a comma-separated list of AMQP URLs, one per node).
@@ -29,7 +31,9 @@ UNREACHABLE = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.Timeou
 
 
 class FailoverConnection(RobustConnection):
-    """A robust connection to one node of several: each connection attempt after the first goes to the
+    """A robust connection to one node of several.
+
+    A robust connection to one node of several: each connection attempt after the first goes to the
     next node of the list (round robin), so losing a node moves the connection to another.
     """
 
@@ -75,7 +79,9 @@ async def connect_robust_to_any(
     client_properties: dict[str, Any],
     reconnect_interval: float,
 ) -> AbstractRobustConnection:
-    """A robust connection to the first node of `urls` that answers (each one that does not is logged);
+    """A robust connection to the first node of `urls` that answers.
+
+    A robust connection to the first node of `urls` that answers (each one that does not is logged);
     the last error if none does.
     """
     last: BaseException | None = None

@@ -62,7 +62,9 @@ class MongoMarketStore:
         return cls(client[database], client=client)
 
     async def open(self) -> None:
-        """Create the indexes whose keys no index has yet (the platform's may hold them under other names:
+        """Create the missing indexes.
+
+        Create the indexes whose keys no index has yet (the platform's may hold them under other names:
         `infrastructure.store.mongo_indexes`).
         """
         try:

@@ -1,4 +1,6 @@
-"""Alert events read back from the event log by the processes that follow the operator's alert changes
+"""Alert events read back from the event log.
+
+Alert events read back from the event log by the processes that follow the operator's alert changes
 (the alerter's operator feed, the API's incident book): most of the log is skipped without being parsed.
 """
 

@@ -1,4 +1,6 @@
-"""How the MongoDB adapters talk to a server: client timeouts, which errors mean "the server is away for a
+"""How the MongoDB adapters talk to a server.
+
+How the MongoDB adapters talk to a server: client timeouts, which errors mean "the server is away for a
 while" (an election, a restart, a network cut), retries with backoff, and transactions where the server
 has them.
 
@@ -80,7 +82,9 @@ def is_transient(error: BaseException) -> bool:
 
 
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Report a transient error as `StoreUnavailable` (the API answers 503, the projector holds its batch
+    """Report a transient error as `StoreUnavailable`.
+
+    Report a transient error as `StoreUnavailable` (the API answers 503, the projector holds its batch
     and retries); other errors pass unchanged.
     """
 
@@ -108,7 +112,9 @@ async def with_retries(
     give_up_after_s: float,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> R:
-    """`operation()`, tried again after transient errors with backoff for up to `give_up_after_s`; then
+    """The result of `operation()`, retried after transient errors.
+
+    `operation()`, tried again after transient errors with backoff for up to `give_up_after_s`; then
     `StoreUnavailable`. Each retry is logged.
     """
     deadline = time.monotonic() + give_up_after_s
@@ -131,7 +137,9 @@ async def with_retries(
 
 
 async def supports_transactions(database: AsyncDatabase[Document]) -> bool:
-    """Whether the server runs multi-document transactions: a replica-set member or a sharded cluster's
+    """Whether the server runs multi-document transactions.
+
+    Whether the server runs multi-document transactions: a replica-set member or a sharded cluster's
     router. A standalone server (and the in-process emulation, which knows no `hello`) does not.
     """
     try:
@@ -145,7 +153,9 @@ Work = Callable[[AsyncClientSession | None], Awaitable[R]]
 
 
 async def in_transaction(client: Any, transactions: bool, work: Work[R]) -> R:
-    """`work(session)` in one transaction when the server has them (`with_transaction` retries the whole
+    """The result of `work`, in one transaction when the server has them.
+
+    `work(session)` in one transaction when the server has them (`with_transaction` retries the whole
     callback on `TransientTransactionError` and the commit on `UnknownTransactionCommitResult`), else
     `work(None)`: each write on its own, idempotent, completed by redelivery after a crash.
     """

@@ -166,7 +166,9 @@ async def total(
 
 
 async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources: Mapping[str, str]) -> bool:
-    """Build the counters `counts` from `sources` (kind -> collection) unless built already (one pass over
+    """Build the counters unless built already; whether this call built them.
+
+    Build the counters `counts` from `sources` (kind -> collection) unless built already (one pass over
     each collection, once); whether this call built them. The marker is inserted first: of several
     processes starting at once, one builds.
     """

@@ -1,4 +1,6 @@
-"""Appending to the event store (`scheduler_events`) in MongoDB: one counter increment and one ordered
+"""Appending to the event store in MongoDB.
+
+Appending to the event store (`scheduler_events`) in MongoDB: one counter increment and one ordered
 insert per batch.
 
 Positions (store order) come from a counter (`scheduler_counters`, `_id: "scheduler_events"`): a batch of
@@ -35,7 +37,9 @@ DUPLICATE_KEY = 11000
 
 
 def stored_form(document: Document) -> Document:
-    """The stored document of an event (without its position); ValueError/TypeError/UnstorableDocument if
+    """The stored document of an event.
+
+    The stored document of an event (without its position); ValueError/TypeError/UnstorableDocument if
     the event cannot be stored.
     """
     fields = event_fields(document)

@@ -45,7 +45,9 @@ async def load_view(
     job_ids: Collection[str],
     backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
-    """The records and tombstones of these executions, jobs and backfills from the collections `names`
+    """The stored records and tombstones a fold needs.
+
+    The records and tombstones of these executions, jobs and backfills from the collections `names`
     gives.
     """
 
@@ -72,7 +74,9 @@ async def apply_changes(
     with_state: bool,
     session: Session = None,
 ) -> None:
-    """One bulk write per collection, and the counters' changes; in one transaction when `session` is in
+    """Write a batch's changes to the read models.
+
+    One bulk write per collection, and the counters' changes; in one transaction when `session` is in
     one (a replica set), else each write on its own (a standalone server: idempotent writes, completed on
     redelivery; counters may then drift after a crash halfway, until the next replay). Tombstones first:
     once one exists, a crash between the writes cannot leave a deleted execution behind for good.
@@ -115,7 +119,9 @@ async def prune_read_models(
     client: Any = None,
     transactions: bool = False,
 ) -> dict[str, int]:
-    """Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
+    """Delete what retention removes from the read models.
+
+    Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
     (one transaction per chunk on a replica set: no transaction grows with the backlog). An execution ages
     from its end: the later of its creation and its `finished_at` (none for missed or skipped records).
     """

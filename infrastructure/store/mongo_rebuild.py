@@ -127,7 +127,9 @@ class MongoRebuild:
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
-        """What the fresh collections hold so far of these executions (records and tombstones), jobs and
+        """What the fresh collections hold so far.
+
+        What the fresh collections hold so far of these executions (records and tombstones), jobs and
         backfills.
         """
         return await mongo_read_models.load_view(

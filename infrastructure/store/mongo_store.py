@@ -239,7 +239,9 @@ class MongoStore:
         changes_of: Callable[[ReadModelView], ReadModelChanges],
         keys: tuple[Collection[str], ...],
     ) -> int:
-        """Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
+        """Append a batch of events, then apply its changes.
+
+        Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
         failed is appended again harmlessly when it is handed over again).
         """
         stored = await self.append_events(documents)

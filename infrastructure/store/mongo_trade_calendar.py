@@ -1,4 +1,6 @@
-"""Trading-day calendars in MongoDB: collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>")
+"""Trading-day calendars in MongoDB.
+
+Trading-day calendars in MongoDB: collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>")
 and `trade_calendar_years` (`_id` = "<calendar_id>:<year>": source, sync time and a digest of its days).
 """
 
@@ -72,7 +74,9 @@ class MongoTradeCalendars:
         return changed
 
     async def _insert_days(self, year: CalendarYear) -> None:
-        """Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
+        """Insert a year's days.
+
+        Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
         at once) is already there, which is what was asked.
         """
         documents = [_day_document(year.calendar_id, day) for day in sorted(year.days)]

@@ -19,7 +19,9 @@ Document = dict[str, Any]
 
 
 class MongoUserStore(MongoSessionCollections):
-    """Same shape as `MongoStore`: give it a client (it closes the client only when it owns it); also the
+    """Users in MongoDB.
+
+    Same shape as `MongoStore`: give it a client (it closes the client only when it owns it); also the
     tokens' revocation state (`MongoSessionCollections`).
     """
 

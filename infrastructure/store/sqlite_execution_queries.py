@@ -60,7 +60,9 @@ def page_sql(where: str) -> str:
 
 
 def total_sql(query: ExecutionQuery, where: str) -> str:
-    """Without a time range the total comes from the trigger-kept counts (equality filters only); with one,
+    """The SQL of the list's total.
+
+    Without a time range the total comes from the trigger-kept counts (equality filters only); with one,
     SQLite counts the index range.
     """
     if query.has_time_range:

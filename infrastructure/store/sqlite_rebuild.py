@@ -172,7 +172,9 @@ class SQLiteRebuild:
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
-        """What the fresh tables hold so far of these executions (records and tombstones), jobs and
+        """What the fresh tables hold so far.
+
+        What the fresh tables hold so far of these executions (records and tombstones), jobs and
         backfills.
         """
         with unavailable_reported(self._path):

@@ -1,4 +1,6 @@
-"""A connection of its own to the embedded database file, for a small table beside the read models
+"""A connection of its own to the embedded database file, for a small side table.
+
+A connection of its own to the embedded database file, for a small table beside the read models
 (user accounts, run claims): WAL lets it share the file with the store's connection.
 """
 

@@ -47,7 +47,9 @@ RefreshOutcome = Literal["rotated", "reused", "revoked", "unknown", "expired"]
 
 @dataclass(frozen=True)
 class RefreshUse:
-    """What using a refresh token once did: `rotated` (its family goes on), `reused` (it had been used
+    """What using a refresh token once did.
+
+    What using a refresh token once did: `rotated` (its family goes on), `reused` (it had been used
     before: the family is now revoked), `revoked`/`expired` (its family ended), `unknown` (never issued).
     """
 
@@ -85,7 +87,9 @@ class UserStore(Protocol):
         """Record a refresh token of `family`, usable once."""
 
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
-        """Mark the refresh token used, atomically: a second use of the same token (by anyone, in any
+        """Mark the refresh token used, atomically.
+
+        Mark the refresh token used, atomically: a second use of the same token (by anyone, in any
         process) revokes its whole family and answers `reused`.
         """
 

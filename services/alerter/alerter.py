@@ -1,4 +1,6 @@
-"""The alerter: folds the events it receives into its state, publishes the alert events they call for and
+"""The alerter.
+
+The alerter: folds the events it receives into its state, publishes the alert events they call for and
 hands the notices to the channels.
 
 Its state comes from events only: at start `rebuild` folds the event store (alert events included), then
@@ -152,7 +154,9 @@ class Alerter:
         await self._publish([answer])
 
     async def _observe(self) -> Observations:
-        """The projector's lag and the events it dead-lettered since the previous evaluation (the first
+        """The projector's lag and the events it dead-lettered since the previous evaluation.
+
+        The projector's lag and the events it dead-lettered since the previous evaluation (the first
         reading is the baseline).
         """
         if self.store is None:

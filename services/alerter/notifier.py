@@ -1,4 +1,6 @@
-"""Grouping: notices that come within a short window go out as one message per kind (raised, reminder,
+"""Grouping of the alerter's notices into messages.
+
+Grouping: notices that come within a short window go out as one message per kind (raised, reminder,
 resolved), listing every incident, to every channel.
 """
 

@@ -1,4 +1,6 @@
-"""The operators' alert events (silences, acknowledgements, rule changes, channel tests), read from the tail
+"""The operators' alert events, read from the tail of the event log.
+
+The operators' alert events (silences, acknowledgements, rule changes, channel tests), read from the tail
 of the event log.
 
 The API appends them to the event log itself rather than publishing them: the events exchange is closed to

@@ -1,4 +1,6 @@
-"""Alert rules from settings: defaults, per-job overrides, and each job's stale-data limit (its expected
+"""Alert rules from settings.
+
+Alert rules from settings: defaults, per-job overrides, and each job's stale-data limit (its expected
 period, from its trigger, plus the margin).
 """
 

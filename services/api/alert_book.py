@@ -1,4 +1,6 @@
-"""The API's view of alerts: the incident book folded from the event log, read incrementally, and the
+"""The API's view of alerts.
+
+The API's view of alerts: the incident book folded from the event log, read incrementally, and the
 operators' alert events appended to the log.
 
 Whichever process runs the alerter, the log holds its events (the projector stores them), so the book is

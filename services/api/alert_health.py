@@ -1,4 +1,6 @@
-"""Alert channels in the health answer: a channel type whose latest message finally failed is reported
+"""Alert channels in the health answer.
+
+Alert channels in the health answer: a channel type whose latest message finally failed is reported
 (from the `AlertNotified` events of the log, so it works whichever process runs the alerter).
 """
 

@@ -1,4 +1,6 @@
-"""Bulk actions on executions: a selection resolved once, then one per-run command each (the same
+"""Bulk actions on executions.
+
+Bulk actions on executions: a selection resolved once, then one per-run command each (the same
 `DeleteExecution` / `MarkExecutionFailed` a single click sends, so every run has its own history line).
 
 Each run's command id is derived from the operation id and the run id (`command_id`): re-sending an
@@ -218,7 +220,9 @@ async def still_concerned(
 async def send_all(
     bus: Bus, store: ExecutionsReadModel, actions: BulkActionStore, operation: BulkOperation
 ) -> None:
-    """Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
+    """Publish the operation's commands in confirmed batches.
+
+    Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
     each; a broker failure stops it (`failed`).
     """
     try:
@@ -248,7 +252,9 @@ async def bus_connected(bus: Bus) -> None:
 
 @dataclass
 class BulkOperations:
-    """The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
+    """The bulk operations of this API process.
+
+    The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
     `MAX_RUNNING_OPERATIONS` started at once by this process.
     """
 
@@ -288,7 +294,9 @@ class BulkOperations:
         self._run(bus, store, operation, wait_for_bus=False)
 
     async def resume(self, bus: Bus, store: ExecutionsReadModel, producer: str) -> int:
-        """Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
+        """Carry on the operations this API instance left running; how many.
+
+        Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
         restarts) left running when it stopped; returns how many. Another instance's operations are left to
         it: it may be running them.
         """

@@ -1,4 +1,6 @@
-"""Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
+"""What every command route does.
+
+Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
 writes, bounded; `read_your_writes`): what every command route does.
 """
 

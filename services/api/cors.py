@@ -1,4 +1,6 @@
-"""CORS for a web client on another origin (`SCHEDULER_CORS_ORIGINS`): the headers the platform's client
+"""CORS for a web client on another origin.
+
+CORS for a web client on another origin (`SCHEDULER_CORS_ORIGINS`): the headers the platform's client
 sends on every call are allowed, and `X-Request-ID` is readable by its scripts.
 """
 

@@ -1,4 +1,6 @@
-"""The overview's statistics in one answer: outcome counts per hour and per day, duration percentiles per job
+"""The overview's statistics in one answer.
+
+The overview's statistics in one answer: outcome counts per hour and per day, duration percentiles per job
 and the newest run of each job, all aggregated by the store over the windows the console labels them with.
 """
 

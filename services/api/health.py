@@ -46,7 +46,9 @@ class Health:
 def scheduler_status(
     states: Sequence[SchedulerStateRecord], now: datetime, tolerance: float
 ) -> SchedulerStatus:
-    """The live scheduler's state: a replica counts when its last heartbeat is within `tolerance` of its
+    """The live scheduler's state.
+
+    The live scheduler's state: a replica counts when its last heartbeat is within `tolerance` of its
     own intervals; among live replicas the active one (the leader) wins, then a running one, then the
     freshest.
     """

@@ -1,4 +1,6 @@
-"""Jobs as data in the API: the checks of an operator's definition (the same the scheduler makes again),
+"""Jobs as data in the API.
+
+Jobs as data in the API: the checks of an operator's definition (the same the scheduler makes again),
 the definition as the read model holds it, versions and `If-Match`, and what to wait for.
 """
 
@@ -64,7 +66,9 @@ def live_graph(jobs: Iterable[JobRecord]) -> tuple[dict[str, str], dict[str, tup
 
 
 def check_dependencies(jobs: Iterable[JobRecord], job_id: str, fields: Mapping[str, Any]) -> None:
-    """The 422 of a definition whose `after:` trigger or `policy.after` names an unknown job or itself,
+    """The 422 of a definition whose upstream jobs are unknown, itself, or close a cycle.
+
+    The 422 of a definition whose `after:` trigger or `policy.after` names an unknown job or itself,
     or closes a cycle (named: `a → b → a`), beside the live jobs.
     """
     definition = Definition(
@@ -89,7 +93,9 @@ def refuse_deletion(jobs: Iterable[JobRecord], job_id: str) -> None:
 
 
 def definition_fields(job: JobRecord) -> dict[str, Any]:
-    """The job's editable fields: what its last registration or definition event said; for a record from
+    """The job's editable fields.
+
+    The job's editable fields: what its last registration or definition event said; for a record from
     before jobs were data, what can be read of it (its trigger, kwargs and the kind's default policy).
     """
     if job.definition is not None:

@@ -1,4 +1,6 @@
-"""The API's texts in Chinese (the default) and English, by key: `text(key, **values)` in the request's
+"""The API's texts in Chinese and English.
+
+The API's texts in Chinese (the default) and English, by key: `text(key, **values)` in the request's
 language (see `language`). Keys name what the text says; the values are formatted in.
 """
 

@@ -29,7 +29,9 @@ def _is_none(value: Any) -> bool:
 
 
 def optional(description: str | None = None, **field: Any) -> Any:
-    """A field that may have no value: then the key is left out of the answer (never `null`), as the
+    """A field that may have no value, left out of the answer then.
+
+    A field that may have no value: then the key is left out of the answer (never `null`), as the
     original server did; not required in the OpenAPI schema.
     """
     return Field(default=None, description=description, exclude_if=_is_none, **field)
@@ -337,7 +339,9 @@ class OutcomeSeries(BaseModel):
 
 
 class JobDurationSummary(BaseModel):
-    """Seconds taken by one job's executions created in the summary's duration window (those with a
+    """Durations of one job's executions in the summary's window.
+
+    Seconds taken by one job's executions created in the summary's duration window (those with a
     duration): nearest-rank percentiles, the longest and the mean.
     """
 

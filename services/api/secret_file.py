@@ -1,4 +1,6 @@
-"""The dev mode's JWT key: generated once, kept in the data directory (file mode 0600), so tokens survive a
+"""The dev mode's JWT key.
+
+The dev mode's JWT key: generated once, kept in the data directory (file mode 0600), so tokens survive a
 restart of `make run` without anyone having to choose a secret.
 """
 

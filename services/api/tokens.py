@@ -20,7 +20,9 @@ REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "fam", "typ"]
 
 
 class InvalidToken(Exception):
-    """The token is malformed, signed with another key or algorithm, expired, of the wrong type, or lacks a
+    """The token cannot be accepted.
+
+    The token is malformed, signed with another key or algorithm, expired, of the wrong type, or lacks a
     claim.
     """
 

@@ -40,7 +40,9 @@ BATCH_SIZE = 10_000
 
 
 class ReplayStore(EventLog, Rebuilds, ReadModelWriter, Retention, Protocol):
-    """What a replay does with the store: read the event log into a rebuild, then (stores without a lock
+    """What a replay does with the store.
+
+    What a replay does with the store: read the event log into a rebuild, then (stores without a lock
     across the swap) fold the events stored meanwhile into the live read models once more.
     """
 
@@ -71,7 +73,9 @@ async def replay(
     progress: ProgressBar | None = None,
     holder: str = "replay",
 ) -> ReplayResult:
-    """Rebuild the read models and swap them in, or (`verify`) compare them with the live ones; `holder`
+    """Rebuild the read models and swap them in, or compare them with the live ones.
+
+    Rebuild the read models and swap them in, or (`verify`) compare them with the live ones; `holder`
     names this replay in the store's replay lock (ReplayInProgress if another replay holds it).
     """
     bar = progress or ProgressBar(await store.count_events())
@@ -102,7 +106,9 @@ async def replay(
 
 
 async def _apply_to_live(store: ReplayStore, after: int, batch_size: int) -> None:
-    """Events the projector may have applied to the old read models during a swap without a lock: applied
+    """Apply once more the events the projector may have applied to the old read models.
+
+    Events the projector may have applied to the old read models during a swap without a lock: applied
     to the new ones once more (a second application changes nothing).
     """
     live = ReplayFolder(store, fresh=False)

@@ -1,4 +1,6 @@
-"""Folding stored events into read models during a replay: decode (upcasting old versions), skip what cannot
+"""Folding stored events into read models during a replay.
+
+Folding stored events into read models during a replay: decode (upcasting old versions), skip what cannot
 be decoded, fold in memory, write one batch at a time.
 
 Into fresh read models (`fresh=True`) the folder knows every record there is: those it wrote. It keeps the
@@ -84,7 +86,9 @@ class ReplayFolder:
         return message
 
     async def fold(self, events: Sequence[Event]) -> None:
-        """Fold in order; a retention cut-off prunes the read models where it stands in the stream (the event
+        """Fold in order, pruning where a retention cut-off stands.
+
+        Fold in order; a retention cut-off prunes the read models where it stands in the stream (the event
         store is never pruned by a replay).
         """
         segment: list[Event] = []

@@ -150,7 +150,9 @@ class BackfillRunner:
             )
 
     async def _reconciled(self, backfill: Backfill) -> Backfill:
-        """The backfill with the ends of its days that the leader does not follow (a day that ended while
+        """The backfill with the ends of its days the leader does not follow.
+
+        The backfill with the ends of its days that the leader does not follow (a day that ended while
         another leader led, its end not folded here): from the state's outcomes, else the store.
         """
         desk = self._desk
@@ -167,7 +169,9 @@ class BackfillRunner:
         return desk.backfills.active.get(backfill.backfill_id, backfill)
 
     async def _start(self, job: JobDefinition, fire: Fire) -> None:
-        """Decide one day; a day whose execution exists already (decided by an earlier leader) is only
+        """Decide one day of the backfill.
+
+        Decide one day; a day whose execution exists already (decided by an earlier leader) is only
         noted in the book.
         """
         desk = self._desk

@@ -1,4 +1,6 @@
-"""The scheduler's jobs: the catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the
+"""The scheduler's jobs.
+
+The scheduler's jobs: the catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the
 settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
@@ -70,7 +72,9 @@ def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
 
 
 def with_day_window(definition: JobDefinition) -> JobDefinition:
-    """A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
+    """The job with a day window when it has upstream jobs and no window set.
+
+    A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
     upstreams' successes on the decision's calendar day (`window: day`), unless `WINDOW_S` asks for a
     rolling window.
     """

@@ -1,4 +1,6 @@
-"""Job dependencies, carried out by the leader: rebuild their progress on taking office, follow each
+"""Job dependencies, carried out by the leader.
+
+Job dependencies, carried out by the leader: rebuild their progress on taking office, follow each
 upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`),
 and settle the fires that wait for their upstream jobs (`policy.after`; decider:
 `domain.scheduling.waiting`) after each upstream end, on taking office and on each round of the watch.
@@ -43,7 +45,9 @@ def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC)
 
 
 async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
-    """The progress of every dependency, from the newest executions of the jobs involved (those of the
+    """The progress of every dependency.
+
+    The progress of every dependency, from the newest executions of the jobs involved (those of the
     `after:` triggers and of `policy.after`).
     """
     involved = {job for item in downstreams.values() for job in (item.job_id, *item.upstreams)}
@@ -64,7 +68,9 @@ async def decide_pending(desk: Desk, downstreams: Mapping[str, Downstream]) -> N
 
 
 async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Message) -> None:
-    """After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
+    """Follow an upstream end to what it becomes.
+
+    After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
     waiting for it.
     """
     ended = end_of(message)
@@ -76,7 +82,9 @@ async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Mes
 
 
 async def settle_waiting(desk: Desk) -> None:
-    """Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
+    """Run or skip each waiting fire whose wait is over.
+
+    Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
     timeout passed on the scheduler's clock).
     """
     if not desk.state.waiting:

@@ -43,7 +43,9 @@ _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunSc
 
 
 class SchedulerReads(JobsReadModel, ExecutionsReadModel, BackfillsReadModel, Protocol):
-    """What the scheduler does with the store: read the jobs, executions and backfills the projector
+    """What the scheduler does with the store.
+
+    What the scheduler does with the store: read the jobs, executions and backfills the projector
     folded (it writes nothing there: its decisions are events).
     """
 
@@ -114,7 +116,9 @@ class Desk:
         await self.publish_folded(messages, self.fold_decided(messages))
 
     def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
-        """Fold the decisions among `messages` now (before anything is awaited) and return them: what
+        """Fold the decisions among `messages` now and return them.
+
+        Fold the decisions among `messages` now (before anything is awaited) and return them: what
         `publish_folded` forgets again if they cannot be published.
         """
         first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
@@ -123,7 +127,9 @@ class Desk:
         return first
 
     async def publish_folded(self, messages: Sequence[Message], folded: Sequence[Message]) -> None:
-        """Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
+        """Publish `messages` together, folding or forgetting their decisions.
+
+        Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
         decisions are forgotten if any message is not confirmed, the rest is folded once confirmed.
         """
         try:

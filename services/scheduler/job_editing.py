@@ -76,7 +76,9 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
 
 
 def dependency_fields(policy: RunPolicy) -> dict[str, Any]:
-    """The dependency fields of a run policy that differ from the defaults (a job without dependencies
+    """The dependency fields of a run policy that differ from the defaults.
+
+    The dependency fields of a run policy that differ from the defaults (a job without dependencies
     shows none of them).
     """
     fields: dict[str, Any] = {}
@@ -129,7 +131,9 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
 def recorded_definitions(
     records: Iterable[JobRecord], catalogue: Mapping[str, JobDefinition]
 ) -> dict[str, JobDefinition]:
-    """The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
+    """The jobs the event log decided.
+
+    The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
     read model: what a new leader fires instead of the settings' definitions.
     """
     jobs: dict[str, JobDefinition] = {}
@@ -284,7 +288,9 @@ class JobEditor:
         self.table.drop_job(event.job_id)
 
     async def _cancel(self, command: DefinitionCommand, execution_ids: tuple[str, ...]) -> None:
-        """Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
+        """Cancel the deleted job's runs in flight.
+
+        Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
         cancel path, with its claim of a run no worker started).
         """
         desk = self.desk

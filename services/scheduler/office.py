@@ -116,7 +116,9 @@ class Office:
 
     # --- consumers ----------------------------------------------------------------------------------
     async def on_command(self, message: Message) -> None:
-        """Commands are handled concurrently, except that those about one job or one execution keep their
+        """Handle a command, in order with the others about its job or execution.
+
+        Commands are handled concurrently, except that those about one job or one execution keep their
         order (a pause and the resume after it); triggers need no order among themselves.
         """
         if not isinstance(message, Command):
@@ -253,7 +255,9 @@ class Office:
         return event
 
     async def _catch_up(self, definition: JobDefinition, expected: datetime) -> None:
-        """The instants since the last one a leader decided, from the job's current trigger: within the
+        """The instants since the last one a leader decided.
+
+        The instants since the last one a leader decided, from the job's current trigger: within the
         grace time they run, beyond it they are missed or caught up by the policy (see `downtime_fires`).
         """
         desk = self.desk
@@ -267,7 +271,9 @@ class Office:
             await carry_out_fire(desk, definition, fire)
 
     def _on_due(self, job_id: str, instants: list[datetime]) -> None:
-        """Gather what the clock hands over in one go (every job due at one instant): one task decides and
+        """Gather what the clock hands over in one go.
+
+        Gather what the clock hands over in one go (every job due at one instant): one task decides and
         publishes the burst as one batch once the clock is done, so the timer never waits on I/O.
         """
         definition = self.desk.definitions.get(job_id)

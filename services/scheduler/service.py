@@ -128,7 +128,9 @@ class SchedulerService:
         await self.calendars.close()
 
     async def _campaign_loop(self) -> None:
-        """Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
+        """Campaign for ever.
+
+        Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
         process that stopped campaigning would sit idle while health said nothing.
         """
         while True:

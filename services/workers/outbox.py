@@ -46,7 +46,9 @@ class Outbox:
         return len(self._pending)
 
     async def publish(self, event: Event) -> None:
-        """Publish with whatever else is pending; returns once confirmed, or held because the bus is away
+        """Publish with whatever else is pending.
+
+        Publish with whatever else is pending; returns once confirmed, or held because the bus is away
         (never raises `BusUnavailable`).
         """
         waiter = asyncio.get_running_loop().create_future()
@@ -103,7 +105,9 @@ class Outbox:
             self.dropped_progress = 0
 
     def _release(self, *, everyone: bool) -> None:
-        """Let the callers of `publish` go on: every one (their events are held), or those whose events
+        """Let the callers of `publish` go on.
+
+        Let the callers of `publish` go on: every one (their events are held), or those whose events
         are not pending any more (confirmed, or dropped while the outbox was full).
         """
         if everyone:

@@ -1,4 +1,6 @@
-"""How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
+"""How a job's ending becomes the attempt's last event.
+
+How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
 when the retry policy allows another attempt, `AttemptFailed`.
 """
 
@@ -41,7 +43,9 @@ class Outcome:
 
 
 def succeeded(result: Any) -> Outcome:
-    """A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
+    """The outcome of a job's return.
+
+    A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
     return value, what was not is the message). A partial run is not retried: its work is kept.
     """
     if isinstance(result, PartialResult):

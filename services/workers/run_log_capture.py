@@ -1,4 +1,6 @@
-"""Capture of what a job logs, with the run's identity (a context variable, so concurrent runs in one
+"""Capture of what a job logs, per run.
+
+Capture of what a job logs, with the run's identity (a context variable, so concurrent runs in one
 worker never mix): every record of any logger (the job's, the provider adapters', `warnings`) emitted while
 a run's context is current goes to that run's buffer, at the run's level (INFO unless `kwargs.log_level`),
 its text redacted.
@@ -71,7 +73,9 @@ class RunLogHandler(logging.Handler):
 
 
 class _LevelGate:
-    """Keeps the root logger at the lowest level a current run wants (INFO, or DEBUG for one that asked),
+    """Keeps the root logger at the lowest level a current run wants.
+
+    Keeps the root logger at the lowest level a current run wants (INFO, or DEBUG for one that asked),
     whatever the process's own level; the process's handlers keep that level meanwhile.
     """
 

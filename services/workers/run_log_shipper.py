@@ -50,7 +50,9 @@ class RunLogShipper:
         self._buffers[(buffer.execution_id, buffer.attempt)] = buffer
 
     async def finish(self, buffer: RunLogBuffer, within_s: float = 5.0) -> None:
-        """Close the run's log and send what is left (waiting up to `within_s` for the broker; later lines
+        """Close the run's log and send what is left.
+
+        Close the run's log and send what is left (waiting up to `within_s` for the broker; later lines
         are still sent by the periodic loop once it is back).
         """
         buffer.close()

@@ -132,7 +132,9 @@ class Worker:
         self._heartbeat.start()
 
     async def stop(self) -> None:
-        """Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
+        """Take no more runs, then stop.
+
+        Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
         (another worker takes them at once as a new attempt).
         """
         if self._runs is not None:

@@ -1,4 +1,6 @@
-"""Alerts: incidents (list, detail, acknowledge), silences (list, create, end), rules (read, update for
+"""Alert routes: incidents, silences, rules, and channel tests.
+
+Alerts: incidents (list, detail, acknowledge), silences (list, create, end), rules (read, update for
 every job or one), and a test message through a channel. Reads fold the alert events of the log; changes
 are events the API appends to the log (`services/api/alert_book.py`), which the alerter follows.
 """

@@ -1,4 +1,6 @@
-"""Daily bars on one basis: every stored bar of a symbol (per source) is forward-adjusted (qfq) to the same
+"""Daily bars on one forward-adjusted basis.
+
+Daily bars on one basis: every stored bar of a symbol (per source) is forward-adjusted (qfq) to the same
 basis, the factor of the symbol's newest stored bar, and says so.
 
 A stored bar carries the prices as traded (`raw_open`, `raw_high`, `raw_low`, `raw_close`, `raw_pre_close`),

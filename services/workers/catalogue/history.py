@@ -1,4 +1,6 @@
-"""Daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source, period}), per symbol, on
+"""Daily bars into `stock_daily_quotes`.
+
+Daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source, period}), per symbol, on
 one forward-adjusted basis per symbol and source (`adjusted`).
 
 - `tushare_historical_sync` (`daily` + `adj_factor`) and `akshare_historical_sync` (eastmoney's unadjusted
@@ -82,7 +84,9 @@ def _window(
 async def _store_symbol(
     store: MarketStore, source: str, code: str, bars: list[Row], state: SeriesState | None, now: Any
 ) -> tuple[WriteResult, int]:
-    """Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
+    """Write the new bars and rebase the stored ones when the basis moved.
+
+    Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
     stored bars of no basis were removed.
     """
     stored: list[Row] = []

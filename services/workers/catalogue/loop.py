@@ -91,7 +91,9 @@ class SyncTally:
         )
 
     def finish(self, failure_ratio: float) -> JobResult:
-        """The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
+        """The run's JSON result.
+
+        The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
         when most of its items failed.
         """
         if self.total and self.failed > self.total * failure_ratio:
@@ -157,7 +159,9 @@ async def write_rows(
     percent: tuple[float, float] = (0.0, 100.0),
     newer_than: str | None = None,
 ) -> None:
-    """Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
+    """Write rows in batches, reporting progress.
+
+    Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
     so checking for cancellation) after each batch; rows not written as stale are counted in `stale`.
     """
     low, high = percent

@@ -50,7 +50,9 @@ async def outside_session(environment: JobEnvironment, context: JobContext) -> s
 
 
 async def _last_session(environment: JobEnvironment) -> str | None:
-    """The trade date a snapshot fetched now belongs to when it is not today's (a forced run on a holiday
+    """The last trading day when a snapshot fetched now is not today's; None when it is.
+
+    The trade date a snapshot fetched now belongs to when it is not today's (a forced run on a holiday
     or before the open): the last trading day; None when it is today's.
     """
     local = environment.clock.now().astimezone(environment.settings.zone)

@@ -127,7 +127,9 @@ def identity(code: str) -> Row:
 
 
 def listed_stock(code: str, name: str | None, source: str, name_field: str = "name", **more: object) -> Row:
-    """A `stock_basic_info` row of a stock list: identity, name, board and exchange (by the code), what
+    """A `stock_basic_info` row of a stock list.
+
+    A `stock_basic_info` row of a stock list: identity, name, board and exchange (by the code), what
     else the source says (`more`), and the source; a row without a name is a `BadValue`.
     """
     if name is None:
@@ -230,7 +232,9 @@ def traded_price(value: object, name: str) -> float | None:
 
 
 def snapshot(identity_fields: Row, price: float | None, prices: Row, common: Row) -> Row:
-    """A `market_quotes` record: `common` (name, pre_close, trade_date, quote_at, data_source) plus, when
+    """A `market_quotes` record.
+
+    A `market_quotes` record: `common` (name, pre_close, trade_date, quote_at, data_source) plus, when
     the stock traded, `price` and the other price fields; when it did not, `suspended` and no price.
     """
     if price is None:
@@ -242,7 +246,9 @@ _BREAKS = ((time(11, 30), time(13, 0)), (time(15, 0), time(23, 59, 59)))
 
 
 def quote_time(local: datetime) -> str:
-    """When a snapshot fetched at `local` (exchange time) was quoted, for sources that do not say: the fetch
+    """When a snapshot was quoted, for sources that do not say.
+
+    When a snapshot fetched at `local` (exchange time) was quoted, for sources that do not say: the fetch
     time, or the last trading instant before it during the lunch break and after the close.
     """
     moment = local.time().replace(microsecond=0)

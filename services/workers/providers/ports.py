@@ -107,7 +107,9 @@ class DailyBarsProvider(ProviderSession, Protocol):
         """Whether the provider knows this stock's exchange (baostock has no Beijing stocks)."""
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        """Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
+        """Unadjusted daily bars of one stock, each with its day's adjustment factor.
+
+        Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
         days it did not trade are left out (`suspended`).
         """
 
