@@ -102,8 +102,8 @@ class AlertUnsilenced(Event):
 class IncidentAcknowledged(Event):
     """An operator took an open incident in hand.
 
-    An operator took an open incident in hand: it gets no more reminders (its resolution is still
-    notified). Published by the API, folded by the alerter and the incident list.
+    It gets no more reminders (its resolution is still notified). Published by the API, folded by the alerter
+    and the incident list.
     """
 
     type: Literal["IncidentAcknowledged"] = "IncidentAcknowledged"

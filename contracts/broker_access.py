@@ -1,10 +1,9 @@
 """What each service may do on the broker.
 
-What each service may do on the broker, derived from `contracts.topology`: one RabbitMQ user per
-service, with `configure`, `write` and `read` permissions (regular expressions on exchange and queue
-names, as RabbitMQ takes them) covering what that service declares, publishes to and consumes, and
-nothing else. Also which standing queues a service declares at start (those it publishes into or
-consumes: a queue exists before anything is routed to it).
+Derived from `contracts.topology`: one RabbitMQ user per service, with `configure`, `write` and `read`
+permissions (regular expressions on exchange and queue names, as RabbitMQ takes them) covering what that
+service declares, publishes to and consumes, and nothing else. Also which standing queues a service declares
+at start (those it publishes into or consumes: a queue exists before anything is routed to it).
 
 RabbitMQ checks: declaring an exchange or a queue needs `configure` on it; binding a queue needs `write`
 on the queue and `read` on the exchange; publishing needs `write` on the exchange; consuming needs

@@ -125,8 +125,8 @@ def decode_current_event(text: str | bytes) -> Event | None:
 def upcast_document(document: dict[str, Any]) -> dict[str, Any]:
     """A stored document in its type's current shape.
 
-    A stored document in its type's current shape (what a reader of the event store shows); the document
-    as it is if it cannot be upcast (unknown type or version: the replay reports those).
+    It is what a reader of the event store shows; a document that cannot be upcast (unknown type or version:
+    the replay reports those) is given as it is.
     """
     message_type, version = document.get("type"), document.get("version", 1)
     if not isinstance(message_type, str) or message_type not in CURRENT_VERSION:

@@ -96,8 +96,7 @@ LATER_POLICY_FIELDS = (*DEPENDENCY_POLICY_FIELDS, "calendar")
 class JobPolicy(BaseModel):
     """A job's run policy as an operator sets it.
 
-    A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
-    or the current value (on change).
+    A field left out (None) keeps the default (on create) or the current value (on change).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -158,9 +157,9 @@ class CreateJob(Command):
 class ChangeJob(Command):
     """Change a job's definition.
 
-    Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
-    the operator saw: a job changed since is not changed again (the scheduler answers `CommandRejected`).
-    The scheduler answers `JobChanged` (and `JobPaused`/`JobResumed` when `paused` changes).
+    None leaves a field as it is; `expected_version` is the job's version the operator saw: a job changed
+    since is not changed again (the scheduler answers `CommandRejected`). The scheduler answers `JobChanged`
+    (and `JobPaused`/`JobResumed` when `paused` changes).
     """
 
     type: Literal["ChangeJob"] = "ChangeJob"
@@ -203,9 +202,9 @@ BACKFILL_PARALLEL_MAX = 64
 class RequestBackfill(Command):
     """Run a job once per trading day of a past range (admin).
 
-    Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
-    first, each run given its day in its kwargs. The API chooses `backfill_id`; the scheduler answers
-    `BackfillRequested` (or `CommandRejected`), then runs the days at most `max_parallel` at once.
+    `days` are the range's trading days, oldest first, each run given its day in its kwargs. The API chooses
+    `backfill_id`; the scheduler answers `BackfillRequested` (or `CommandRejected`), then runs the days at
+    most `max_parallel` at once.
     """
 
     type: Literal["RequestBackfill"] = "RequestBackfill"

@@ -106,10 +106,10 @@ class RunScheduled(ExecutionEvent):
 class RunWaiting(ExecutionEvent):
     """A time trigger's fire that waits for the job's upstream jobs.
 
-    A time trigger's fire waits for the job's upstream jobs (`policy.after`): listed `waiting` (with
-    `waiting_for`) until the leader answers `RunQueued` (same execution id) once the last of them succeeds,
-    or `JobSkipped` (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at
-    `wait_until`). A new leader reloads waiting runs from the read model.
+    Listed `waiting` (with `waiting_for`, the upstream jobs of `policy.after`) until the leader answers
+    `RunQueued` (same execution id) once the last of them succeeds, or `JobSkipped`
+    (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at `wait_until`). A new
+    leader reloads waiting runs from the read model.
     """
 
     type: Literal["RunWaiting"] = "RunWaiting"
@@ -214,10 +214,9 @@ class QueuedRunCancelled(ExecutionEvent):
 class ExecutionMarkedFailed(ExecutionEvent):
     """An execution was declared failed.
 
-    An execution was declared failed: by an operator (`actor`, from `MarkExecutionFailed`), or by the
-    scheduler itself when the run's worker was lost and no retry is left (`actor` None). Emitted by the
-    scheduler; the projector ends the execution with it (if it came first) and records operators' ones in
-    the history.
+    By an operator (`actor`, from `MarkExecutionFailed`), or by the scheduler itself when the run's worker was
+    lost and no retry is left (`actor` None). Emitted by the scheduler; the projector ends the execution with
+    it (if it came first) and records operators' ones in the history.
 
     Version 2. Version 1 gave the scheduler's own failures the actor "scheduler", a name an operator's
     account may have too, so the audit trail could not tell them apart; `upcast_execution_marked_failed_v1`
@@ -250,9 +249,8 @@ class ExecutionDeleted(ExecutionEvent):
 class FiresDropped(JobEvent):
     """Scheduled instants of one job that no record stands for.
 
-    Scheduled instants of one job that no record stands for: the oldest of a downtime longer than the
-    job's catch-up cap (`max_catch_up_records`). One event counts them all; the newer instants have their
-    own records.
+    The oldest of a downtime longer than the job's catch-up cap (`max_catch_up_records`). One event counts
+    them all; the newer instants have their own records.
     """
 
     type: Literal["FiresDropped"] = "FiresDropped"
@@ -330,10 +328,10 @@ class FieldChange(BaseModel):
 class JobCreated(JobEvent):
     """An operator created a job at run time.
 
-    An operator created a job at run time (`CreateJob`); emitted by the scheduler, which fires it from
-    then on. `job_version` is the job's definition version (1 for a new id; after a deletion, one more than
-    the deleted job's). This event's `message_id` is the job's incarnation: the execution ids of its
-    scheduled fires include it, so a re-created id never collides with the deleted job's executions.
+    Answers `CreateJob`; emitted by the scheduler, which fires the job from then on. `job_version` is the
+    job's definition version (1 for a new id; after a deletion, one more than the deleted job's). This event's
+    `message_id` is the job's incarnation: the execution ids of its scheduled fires include it, so a
+    re-created id never collides with the deleted job's executions.
     """
 
     type: Literal["JobCreated"] = "JobCreated"
@@ -350,11 +348,11 @@ class JobCreated(JobEvent):
 
 
 class JobChanged(JobEvent):
-    """An operator changed a job's definition.
+    """An operator changed or reset a job's definition.
 
-    An operator changed a job's definition (`ChangeJob`), or reset a catalogue job (`ResetJob`,
-    `reset`): the old and new value of each changed field; `job_version` is the new version. Emitted by
-    the scheduler, which fires the job under its new definition from the next instant after now.
+    Answers `ChangeJob`, or `ResetJob` for a catalogue job (`reset`): the old and new value of each changed
+    field; `job_version` is the new version. Emitted by the scheduler, which fires the job under its new
+    definition from the next instant after now.
     """
 
     type: Literal["JobChanged"] = "JobChanged"
@@ -382,9 +380,9 @@ class JobDeleted(JobEvent):
 class BackfillRequested(JobEvent):
     """An operator asked for a backfill.
 
-    An operator asked for a backfill (`RequestBackfill`): one run of the job per day of `days` (oldest
-    first, at most `max_parallel` at once). Emitted by the scheduler, whose leader (this one, or the next
-    after a failover) runs the days; each day's execution id is `backfill_execution_id(backfill_id, day)`.
+    Answers `RequestBackfill`: one run of the job per day of `days` (oldest first, at most `max_parallel` at
+    once). Emitted by the scheduler, whose leader (this one, or the next after a failover) runs the days; each
+    day's execution id is `backfill_execution_id(backfill_id, day)`.
     """
 
     type: Literal["BackfillRequested"] = "BackfillRequested"
@@ -401,8 +399,8 @@ class BackfillRequested(JobEvent):
 class BackfillCancelled(JobEvent):
     """An operator cancelled a backfill.
 
-    An operator cancelled a backfill (`CancelBackfill`): its days not started never start, its runs in
-    flight are asked to stop. Emitted by the scheduler; `BackfillFinished` follows once every run ended.
+    Answers `CancelBackfill`: its days not started never start, its runs in flight are asked to stop. Emitted
+    by the scheduler; `BackfillFinished` follows once every run ended.
     """
 
     type: Literal["BackfillCancelled"] = "BackfillCancelled"
@@ -413,9 +411,9 @@ class BackfillCancelled(JobEvent):
 class BackfillFinished(JobEvent):
     """Every day of a backfill has ended.
 
-    Every day of a backfill has ended (or will never start, after a cancel): how many ended `done`
-    (success, partial), `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started).
-    Emitted by the scheduler's leader.
+    A day that will never start (after a cancel) counts as ended. How many ended `done` (success, partial),
+    `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started). Emitted by the
+    scheduler's leader.
     """
 
     type: Literal["BackfillFinished"] = "BackfillFinished"

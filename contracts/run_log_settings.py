@@ -1,7 +1,6 @@
 """Settings of the run logs.
 
-Settings of the run logs (`SCHEDULER_RUN_LOGS__<FIELD>`): what a run may log, how it is shipped, how
-long it is kept.
+`SCHEDULER_RUN_LOGS__<FIELD>`: what a run may log, how it is shipped, how long it is kept.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Alert rules: which conditions open an incident, and how severe each is.
 
-Alert rules: which conditions open an incident for a job or for the system, and how severe each is
-(pure configuration, plus the operators' overrides folded from `AlertRulesUpdated`).
+Rules for a job or for the system; pure configuration, plus the operators' overrides folded from
+`AlertRulesUpdated`.
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ from domain.records import (
 class ReadModelChanges:
     """What a run of events changed in the read models, written together.
 
-    What a run of events changed in the read models, written together (one transaction where the store
-    has them). An execution mapped to `None` is deleted (its tombstone is in `tombstones`).
+    One transaction where the store has them. An execution mapped to `None` is deleted (its tombstone is in
+    `tombstones`).
     """
 
     executions: dict[str, ExecutionRecord | None] = field(default_factory=dict)

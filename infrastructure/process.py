@@ -60,8 +60,8 @@ async def run_until_stop_signal(
 ) -> None:
     """What every service process does once started.
 
-    What every service process does once started: keep its liveness file, run its `background` tasks
-    (name -> coroutine), and return on SIGINT or SIGTERM once they are all cancelled and ended.
+    Keep its liveness file, run its `background` tasks (name -> coroutine), and return on SIGINT or SIGTERM
+    once they are all cancelled and ended.
     """
     tasks = [asyncio.create_task(keep_alive_file(liveness_file, status=status), name="liveness")]
     tasks += [asyncio.create_task(work, name=name) for name, work in (background or {}).items()]

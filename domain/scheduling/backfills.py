@@ -42,8 +42,8 @@ REMEMBERED_FINISHED = 1_024
 def day_kwargs(job_kind: str, day: str) -> dict[str, str]:
     """The kwargs that give one run its day.
 
-    The kwargs that give one run its day, from what the kind declares: `trade_date` when it takes one,
-    else `start_date` (and `end_date` when declared) set to the day.
+    From what the kind declares: `trade_date` when it takes one, else `start_date` (and `end_date` when
+    declared) set to the day.
     """
     accepted = set(accepted_parameters(job_kind))
     if "trade_date" in accepted:
@@ -59,8 +59,8 @@ def day_kwargs(job_kind: str, day: str) -> dict[str, str]:
 class Backfill:
     """One backfill in progress.
 
-    One backfill in progress: its days, how many may run at once, and what became of each day
-    (`started`: decided; `ended`: day -> final status).
+    Its days, how many may run at once, and what became of each day (`started`: decided; `ended`: day -> final
+    status).
     """
 
     backfill_id: str
@@ -179,8 +179,8 @@ def day_seen(book: BackfillBook, execution_id: str, status: str | None) -> Backf
 class BackfillStep:
     """What a backfill does now.
 
-    What a backfill does now: the fires of the days to start, the runs in flight to cancel (after a
-    cancel), and its `BackfillFinished` once every day has ended.
+    The fires of the days to start, the runs in flight to cancel (after a cancel), and its `BackfillFinished`
+    once every day has ended.
     """
 
     fires: tuple[Fire, ...] = ()

@@ -120,8 +120,8 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
 def with_dependency_defaults(policy: Mapping[str, Any], trigger: str) -> dict[str, Any]:
     """`policy` with the defaults of a new `after` configuration.
 
-    `policy` with the defaults of a new `after` configuration: `window: day` (unless `window_s` asks for
-    a rolling window), and `wait_timeout_s` for a time trigger that waits (`policy.after`).
+    `window: day` (unless `window_s` asks for a rolling window), and `wait_timeout_s` for a time trigger that
+    waits (`policy.after`).
     """
     completed = dict(policy)
     try:

@@ -33,8 +33,8 @@ _AFTER_NAMESPACE = uuid.UUID("1b1d4c0e-8a0f-4f57-9d3e-5d1c2a7f4b60")
 class Downstream:
     """A job with an `after:` trigger, as the decider sees it.
 
-    A job with an `after:` trigger: its upstream jobs, its policy (`accept_partial`, `window`,
-    `window_s`) and the timezone its day window is counted in.
+    Its upstream jobs, its policy (`accept_partial`, `window`, `window_s`) and the timezone its day window is
+    counted in.
     """
 
     job_id: str
@@ -79,8 +79,8 @@ def fires_after(
 def pending_fires(state: SchedulerState, downstreams: Mapping[str, Downstream], now: datetime) -> list[Fire]:
     """Every fire the progress calls for.
 
-    Every fire the progress calls for (a leader taking office): ready runs, and the skips of upstream
-    failures within the window since the downstream's last run. Deciding them again changes nothing.
+    What a leader taking office decides: ready runs, and the skips of upstream failures within the window
+    since the downstream's last run. Deciding them again changes nothing.
     """
     fires: list[Fire] = []
     for downstream in downstreams.values():
@@ -136,8 +136,8 @@ def counts(
 ) -> bool:
     """Whether an upstream end is one the downstream follows.
 
-    Whether an upstream end is one the downstream follows: after its last run, and within its window of
-    `reference` (the decision, or the fire a waiting run waits for).
+    After its last run, and within its window of `reference` (the decision, or the fire a waiting run waits
+    for).
     """
     if last_run is not None and end.at <= last_run:
         return False

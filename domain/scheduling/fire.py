@@ -40,8 +40,8 @@ def incarnation_of(job: object) -> str | None:
 class Now:
     """One reading of the scheduler's two clocks.
 
-    One reading of the scheduler's two clocks: wall time decides which instants are due, monotonic
-    seconds measure durations (liveness, retry delays, queued-run bounds) and never jump.
+    Wall time decides which instants are due, monotonic seconds measure durations (liveness, retry delays,
+    queued-run bounds) and never jump.
     """
 
     wall: datetime

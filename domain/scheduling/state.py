@@ -149,8 +149,8 @@ class SchedulerState:
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
     """The state a new leader starts from.
 
-    The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
-    one-off runs still waiting for their moment.
+    The read model's unfinished runs, each heard of `now`, and its one-off runs still waiting for their
+    moment.
     """
     runs: dict[str, ActiveRun] = {}
     planned: dict[str, PlannedRun] = {}

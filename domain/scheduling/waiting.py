@@ -101,8 +101,7 @@ def gated_fire(
 ) -> Decision | None:
     """What a fire of a job with `policy.after` becomes; None when it is not gated.
 
-    What a fire of a job with `policy.after` becomes; None when it is not gated (no `policy.after`, or a
-    manual or upstream fire).
+    A fire is not gated without `policy.after`, nor when it is manual or an upstream's.
     """
     policy = job.policy
     if not policy.after or fire.origin not in GATED_ORIGINS:

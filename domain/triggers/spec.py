@@ -35,8 +35,8 @@ INTERVAL_ANCHOR = datetime(2000, 1, 1)
 class TriggerSpec:
     """A parsed trigger text.
 
-    A parsed trigger text: exactly one of `cron` (with `daily` set for `HH:MM`), `interval_s` or
-    `after` (the upstream job ids of a dependency trigger, which never fires on the clock).
+    Exactly one of `cron` (with `daily` set for `HH:MM`), `interval_s` or `after` (the upstream job ids of a
+    dependency trigger, which never fires on the clock).
     """
 
     text: str
@@ -59,8 +59,8 @@ class TriggerSpec:
     def shortest_gap_s(self) -> int:
         """A lower bound of the time between two fires.
 
-        A lower bound of the time between two fires (cron: from its minute and hour lists); a dependency
-        trigger never fires on the clock (its bound is the longest interval).
+        Cron: from its minute and hour lists; a dependency trigger never fires on the clock (its bound is the
+        longest interval).
         """
         if self.after:
             return MAX_INTERVAL_S

@@ -76,8 +76,7 @@ def missing_years_ahead(
 ) -> tuple[list[datetime], tuple[int, ...]]:
     """The next `count` fires in known years, and the first year the calendar does not know.
 
-    The next `count` fires in known years, stopping at the first fire of a year the calendar does not
-    know; that year is named (never guessed).
+    The fires stop at the first fire of a year the calendar does not know; that year is named (never guessed).
     """
     fires: list[datetime] = []
     current = after

@@ -33,8 +33,7 @@ STORE_RETRY_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 class NotHandled(Exception):
     """The handler could not run for want of the bus or the store.
 
-    The handler could not run for want of the bus or the store (not the message's fault): the delivery
-    goes back to its queue, neither acknowledged nor dead-lettered.
+    Not the message's fault: the delivery goes back to its queue, neither acknowledged nor dead-lettered.
     """
 
 

@@ -92,9 +92,8 @@ def _quorum_arguments(spec: QueueSpec | None) -> dict[str, Any]:
 async def _probe(connection: AbstractConnection, spec: QueueSpec | None) -> tuple[QueueKind, int]:
     """Whether the queue exists, of which type, and how many consumers it has.
 
-    Whether the queue exists and of which type (a quorum declaration of a classic queue is refused;
-    so is one of a quorum queue with other arguments, which is then moved the same way), and how many
-    consumers it has.
+    A quorum declaration of a classic queue is refused; so is one of a quorum queue with other arguments,
+    which is then moved the same way.
     """
     name = _name(spec)
     channel = await connection.channel()

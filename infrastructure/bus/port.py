@@ -98,8 +98,7 @@ class Bus(Protocol):
     async def declare(self, queue: QueueSpec) -> None:
         """Make sure a durable queue exists with its bindings.
 
-        Make sure a durable queue exists with its bindings (so messages routed to it are kept before
-        its first consumer comes).
+        So messages routed to it are kept before its first consumer comes.
         """
 
     async def consume(
@@ -116,9 +115,8 @@ class Bus(Protocol):
     ) -> Subscription:
         """Deliver in order, in batches of what has arrived.
 
-        Deliver in order, in batches of what has arrived (up to `max_batch`), acknowledging a batch after
-        the handler returns. A handler failing on a batch gets its messages again one by one, and only those
-        it still fails on are dead-lettered.
+        Up to `max_batch` per batch, acknowledged after the handler returns. A handler failing on a batch gets
+        its messages again one by one, and only those it still fails on are dead-lettered.
         """
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:

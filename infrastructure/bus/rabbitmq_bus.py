@@ -64,8 +64,8 @@ RENEW_INTERVAL_S = 1.0  # at most one new publishing channel a second (see `_ren
 class RabbitMQBus:
     """Bus adapter for the distributed mode (RabbitMQ).
 
-    Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own), and may
-    be several URLs (one per node of a cluster: a sequence, or one string, comma-separated).
+    `url` may name a virtual host (tests use their own), and may be several URLs (one per node of a cluster: a
+    sequence, or one string, comma-separated).
 
     `access`: the broker permissions of the service this bus serves (`contracts.broker_access`), when it
     connects as that service's own user; without it the bus declares the whole topology. `quorum`: durable

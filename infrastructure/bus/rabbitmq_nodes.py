@@ -1,7 +1,6 @@
 """Several RabbitMQ nodes (a cluster) behind one connection.
 
-Several RabbitMQ nodes (a cluster) behind one connection: connect to the first that answers, and after a
-loss reconnect to the next one in the list.
+Connect to the first that answers, and after a loss reconnect to the next one in the list.
 
 `infrastructure.bus.broker_urls` reads the setting (a comma-separated list of AMQP URLs, one per node).
 `connect_robust_to_any` tries the nodes in order, logging each one it cannot reach, and
@@ -33,8 +32,8 @@ UNREACHABLE = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.Timeou
 class FailoverConnection(RobustConnection):
     """A robust connection to one node of several.
 
-    A robust connection to one node of several: each connection attempt after the first goes to the
-    next node of the list (round robin), so losing a node moves the connection to another.
+    Each connection attempt after the first goes to the next node of the list (round robin), so losing a node
+    moves the connection to another.
     """
 
     def __init__(self, nodes: Sequence[str], *, start: int = 0, **kwargs: Any) -> None:
@@ -81,8 +80,7 @@ async def connect_robust_to_any(
 ) -> AbstractRobustConnection:
     """A robust connection to the first node of `urls` that answers.
 
-    A robust connection to the first node of `urls` that answers (each one that does not is logged);
-    the last error if none does.
+    Each node that does not answer is logged; the last error if none does.
     """
     last: BaseException | None = None
     for start, url in enumerate(urls):

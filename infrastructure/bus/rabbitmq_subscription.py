@@ -265,8 +265,8 @@ class RabbitMQSubscription:
     async def _requeue_buffered(self) -> None:
         """Give back what was delivered and not handled, in delivery order.
 
-        Give back what was delivered and not handled, in delivery order: a quorum queue redelivers what
-        comes back in the order it came back (a classic queue put it back in its place).
+        A quorum queue redelivers what comes back in the order it came back (a classic queue put it back in
+        its place).
         """
         messages, self._given_back = self._given_back, []
         while not self._buffer.empty():

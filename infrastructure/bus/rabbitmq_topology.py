@@ -51,9 +51,8 @@ async def declare_topology(
 ) -> Topology:
     """Declare the exchanges, the dead-letter queue and the standing queues.
 
-    Declare the exchanges, the dead-letter queue and the standing queues: all of them, or with a
-    service's `access` (its own broker user) only those that service uses. `quorum=False`: durable
-    queues declared classic, as before quorum queues (a deployment not migrated yet).
+    All of them, or with a service's `access` (its own broker user) only those that service uses.
+    `quorum=False`: durable queues declared classic, as before quorum queues (a deployment not migrated yet).
 
     The standing queues are declared here, not only when consumed, so that commands and runs published
     before their consumer first starts are kept rather than dropped as unroutable.

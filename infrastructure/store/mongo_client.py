@@ -1,8 +1,7 @@
 """How the MongoDB adapters talk to a server.
 
-How the MongoDB adapters talk to a server: client timeouts, which errors mean "the server is away for a
-while" (an election, a restart, a network cut), retries with backoff, and transactions where the server
-has them.
+Client timeouts, which errors mean "the server is away for a while" (an election, a restart, a network cut),
+retries with backoff, and transactions where the server has them.
 
 A replica set elects a new primary within about 10-12 s of losing one; until then writes fail with "not
 primary" (`NotPrimaryError`) or time out choosing a server (`ServerSelectionTimeoutError`). Those are
@@ -84,8 +83,7 @@ def is_transient(error: BaseException) -> bool:
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Report a transient error as `StoreUnavailable`.
 
-    Report a transient error as `StoreUnavailable` (the API answers 503, the projector holds its batch
-    and retries); other errors pass unchanged.
+    The API answers 503, the projector holds its batch and retries; other errors pass unchanged.
     """
 
     @functools.wraps(method)
@@ -139,8 +137,8 @@ async def with_retries(
 async def supports_transactions(database: AsyncDatabase[Document]) -> bool:
     """Whether the server runs multi-document transactions.
 
-    Whether the server runs multi-document transactions: a replica-set member or a sharded cluster's
-    router. A standalone server (and the in-process emulation, which knows no `hello`) does not.
+    A replica-set member or a sharded cluster's router. A standalone server (and the in-process emulation,
+    which knows no `hello`) does not.
     """
     try:
         hello = await database.command("hello")

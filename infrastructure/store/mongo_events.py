@@ -1,7 +1,6 @@
 """Appending to the event store in MongoDB.
 
-Appending to the event store (`scheduler_events`) in MongoDB: one counter increment and one ordered
-insert per batch.
+The store is `scheduler_events`: one counter increment and one ordered insert per batch.
 
 Positions (store order) come from a counter (`scheduler_counters`, `_id: "scheduler_events"`): a batch of
 n draws n positions with one `$inc` and inserts its documents in position order. On a replica set both run
@@ -39,8 +38,7 @@ DUPLICATE_KEY = 11000
 def stored_form(document: Document) -> Document:
     """The stored document of an event.
 
-    The stored document of an event (without its position); ValueError/TypeError/UnstorableDocument if
-    the event cannot be stored.
+    Without its position; ValueError/TypeError/UnstorableDocument if the event cannot be stored.
     """
     fields = event_fields(document)
     encode_event_document(document)  # refuse what the SQLite store refuses: non-JSON documents

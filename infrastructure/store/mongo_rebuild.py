@@ -129,8 +129,7 @@ class MongoRebuild:
     ) -> ReadModelView:
         """What the fresh collections hold so far.
 
-        What the fresh collections hold so far of these executions (records and tombstones), jobs and
-        backfills.
+        Of these executions (records and tombstones), jobs and backfills.
         """
         return await mongo_read_models.load_view(
             self._database, REBUILD, execution_ids, job_ids, backfill_ids

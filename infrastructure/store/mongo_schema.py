@@ -66,8 +66,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 def record_from(model: type[RecordT], document: Mapping[str, Any]) -> RecordT:
     """A record from its stored document.
 
-    A record from its stored document: drop `_id`, read dates as aware UTC whatever the client's
-    `tz_aware` setting (BSON dates are UTC).
+    Drop `_id`, read dates as aware UTC whatever the client's `tz_aware` setting (BSON dates are UTC).
     """
     fields = {
         name: as_utc(value) if isinstance(value, datetime) else value

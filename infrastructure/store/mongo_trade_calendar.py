@@ -1,7 +1,7 @@
 """Trading-day calendars in MongoDB.
 
-Trading-day calendars in MongoDB: collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>")
-and `trade_calendar_years` (`_id` = "<calendar_id>:<year>": source, sync time and a digest of its days).
+Collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>") and `trade_calendar_years` (`_id` =
+"<calendar_id>:<year>": source, sync time and a digest of its days).
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ class MongoTradeCalendars:
     async def _insert_days(self, year: CalendarYear) -> None:
         """Insert a year's days.
 
-        Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
-        at once) is already there, which is what was asked.
+        A day another writer inserted at the same moment (two schedulers seeding at once) is already there,
+        which is what was asked.
         """
         documents = [_day_document(year.calendar_id, day) for day in sorted(year.days)]
         try:

@@ -1,7 +1,7 @@
 """The store ports, one per role.
 
-The store ports, one per role: the event store (`scheduler_events`), each read model's queries, the
-read-model writer, the projectors' states, retention and rebuilds; `Store` is all of them at once.
+The event store (`scheduler_events`), each read model's queries, the read-model writer, the projectors'
+states, retention and rebuilds; `Store` is all of them at once.
 
 Adapters: `sqlite_store.SQLiteStore` (embedded default: one file, WAL, several processes on one machine) and
 `mongo_store.MongoStore` (`pymongo.AsyncMongoClient`). One behavioural suite checks both
@@ -201,17 +201,17 @@ class ReadModelWriter(Protocol):
     async def apply_changes(self, changes: ReadModelChanges) -> None:
         """Write every change of a batch together.
 
-        Write every change of a batch together (SQLite: one transaction; MongoDB: one transaction on a
-        replica set, else each write on its own, idempotent).
+        SQLite: one transaction; MongoDB: one transaction on a replica set, else each write on its own,
+        idempotent.
         """
 
 
 class ReadModelRebuild(ReadModelWriter, Protocol):
     """Fresh, empty read models that a replay fills.
 
-    Fresh, empty read models (tables or collections beside the live ones) that a replay fills from the
-    event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
-    liveness) and the projector's state are not rebuilt: no stored event makes them.
+    Tables or collections beside the live ones, filled from the event store, then swapped in or compared with
+    the live ones. `scheduler_state` (the scheduler's liveness) and the projector's state are not rebuilt: no
+    stored event makes them.
     """
 
     async def load_view(
@@ -240,8 +240,7 @@ class ReadModelRebuild(ReadModelWriter, Protocol):
     async def discard(self) -> None:
         """Drop the rebuilt read models and release the replay lock.
 
-        Drop the rebuilt read models (after a compare, or a replay that failed) and release the replay
-        lock.
+        After a compare, or a replay that failed.
         """
 
     @property
@@ -295,8 +294,8 @@ class EventLog(Protocol):
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         """Events matching the filters, oldest first, with the total count.
 
-        Events matching the filters, oldest first, with the total count; documents of an older version
-        are shown upcast to their type's current shape (`contracts.codec.upcast_document`).
+        Documents of an older version are shown upcast to their type's current shape
+        (`contracts.codec.upcast_document`).
         """
 
     def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
@@ -340,15 +339,15 @@ class ExecutionsReadModel(Protocol):
     async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
         """Executions per status in each time window.
 
-        Executions per status in each window `[boundaries[i], boundaries[i + 1])` of their `timestamp`
-        (when they were created), counted by the database whatever their number: one dict per window.
+        Each window is `[boundaries[i], boundaries[i + 1])` of the executions' `timestamp` (when they were
+        created), counted by the database whatever their number: one dict per window.
         """
 
     async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
         """Per job, the durations of its finished executions in a time range.
 
-        Per job, the durations of its executions created in `[since, until)` that have one (finished
-        runs), ordered by job id.
+        The range is `[since, until)` of the executions' creation; only those with a duration (finished runs)
+        count; ordered by job id.
         """
 
     async def last_executions(self) -> dict[str, ExecutionRecord]:
@@ -378,8 +377,7 @@ class ProjectorStates(Protocol):
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
         """Keep a projector's state.
 
-        Keep a projector's state (one record per projector process; records not updated for a week
-        are removed).
+        One record per projector process; records not updated for a week are removed.
         """
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:

@@ -1,8 +1,8 @@
 """Batch appends to the SQLite event store.
 
-Batch appends to the SQLite event store: many rows per statement (`executemany`), one transaction per
-batch (the read models' batch writes are in `sqlite_read_models`); `store_batch` appends a batch and writes
-the read-model changes it makes in one transaction (the projector's path).
+Many rows per statement (`executemany`), one transaction per batch (the read models' batch writes are in
+`sqlite_read_models`); `store_batch` appends a batch and writes the read-model changes it makes in one
+transaction (the projector's path).
 """
 
 from __future__ import annotations

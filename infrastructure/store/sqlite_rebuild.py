@@ -174,8 +174,7 @@ class SQLiteRebuild:
     ) -> ReadModelView:
         """What the fresh tables hold so far.
 
-        What the fresh tables hold so far of these executions (records and tombstones), jobs and
-        backfills.
+        Of these executions (records and tombstones), jobs and backfills.
         """
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(

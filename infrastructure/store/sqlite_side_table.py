@@ -1,7 +1,7 @@
 """A connection of its own to the embedded database file, for a small side table.
 
-A connection of its own to the embedded database file, for a small table beside the read models
-(user accounts, run claims): WAL lets it share the file with the store's connection.
+The table sits beside the read models (user accounts, run claims): WAL lets it share the file with the store's
+connection.
 """
 
 from __future__ import annotations

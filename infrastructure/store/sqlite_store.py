@@ -166,8 +166,7 @@ class SQLiteStore:
     ) -> tuple[list[tuple[object, str]], int]:
         """A page of (key, document) rows and the count of all matches.
 
-        A page of (key, document) rows and the count of all matches; a limit of 0 or less gives no rows
-        (as in the Mongo store, where `limit(0)` would mean "no limit").
+        A limit of 0 or less gives no rows (as in the Mongo store, where `limit(0)` would mean "no limit").
         """
         where, parameters = _where(filters)
         rows = await self._rows(

@@ -49,8 +49,8 @@ RefreshOutcome = Literal["rotated", "reused", "revoked", "unknown", "expired"]
 class RefreshUse:
     """What using a refresh token once did.
 
-    What using a refresh token once did: `rotated` (its family goes on), `reused` (it had been used
-    before: the family is now revoked), `revoked`/`expired` (its family ended), `unknown` (never issued).
+    `rotated` (its family goes on), `reused` (it had been used before: the family is now revoked),
+    `revoked`/`expired` (its family ended), `unknown` (never issued).
     """
 
     outcome: RefreshOutcome
@@ -89,8 +89,8 @@ class UserStore(Protocol):
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
         """Mark the refresh token used, atomically.
 
-        Mark the refresh token used, atomically: a second use of the same token (by anyone, in any
-        process) revokes its whole family and answers `reused`.
+        A second use of the same token (by anyone, in any process) revokes its whole family and answers
+        `reused`.
         """
 
     async def revoke_family(self, family: str, now: datetime) -> None:

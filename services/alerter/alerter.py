@@ -1,7 +1,7 @@
 """The alerter.
 
-The alerter: folds the events it receives into its state, publishes the alert events they call for and
-hands the notices to the channels.
+Folds the events it receives into its state, publishes the alert events they call for and hands the notices to
+the channels.
 
 Its state comes from events only: at start `rebuild` folds the event store (alert events included), then
 the bus brings the rest; a redelivered event changes nothing (the fold is idempotent and alert events have
@@ -156,8 +156,7 @@ class Alerter:
     async def _observe(self) -> Observations:
         """The projector's lag and the events it dead-lettered since the previous evaluation.
 
-        The projector's lag and the events it dead-lettered since the previous evaluation (the first
-        reading is the baseline).
+        The first reading is the baseline.
         """
         if self.store is None:
             return Observations(started_at=self.started_at)

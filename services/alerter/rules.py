@@ -1,7 +1,7 @@
 """Alert rules from settings.
 
-Alert rules from settings: defaults, per-job overrides, and each job's stale-data limit (its expected
-period, from its trigger, plus the margin).
+Defaults, per-job overrides, and each job's stale-data limit (its expected period, from its trigger, plus the
+margin).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The API's checks of a backfill request, and how a backfill record is shown.
 
-The API's checks of a backfill request, each refusal naming its field and the reason (422), and how
-a backfill record is shown.
+Each refusal names its field and the reason (422).
 """
 
 from __future__ import annotations

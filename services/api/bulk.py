@@ -1,7 +1,7 @@
 """Bulk actions on executions.
 
-Bulk actions on executions: a selection resolved once, then one per-run command each (the same
-`DeleteExecution` / `MarkExecutionFailed` a single click sends, so every run has its own history line).
+A selection resolved once, then one per-run command each (the same `DeleteExecution` / `MarkExecutionFailed` a
+single click sends, so every run has its own history line).
 
 Each run's command id is derived from the operation id and the run id (`command_id`): re-sending an
 operation under its id publishes the same commands, and runs already handled no longer match (deleted runs
@@ -222,8 +222,7 @@ async def send_all(
 ) -> None:
     """Publish the operation's commands in confirmed batches.
 
-    Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
-    each; a broker failure stops it (`failed`).
+    From `sent` on, recording the progress after each batch; a broker failure stops it (`failed`).
     """
     try:
         for start in range(operation.sent, len(operation.targets), PUBLISH_BATCH):
@@ -296,9 +295,8 @@ class BulkOperations:
     async def resume(self, bus: Bus, store: ExecutionsReadModel, producer: str) -> int:
         """Carry on the operations this API instance left running; how many.
 
-        Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
-        restarts) left running when it stopped; returns how many. Another instance's operations are left to
-        it: it may be running them.
+        Those it left running when it stopped; this instance is `producer` (`api:<instance id>`, stable across
+        its restarts). Another instance's operations are left to it: it may be running them.
         """
         unfinished = [
             record

@@ -48,8 +48,8 @@ class ApiStore(
 ):
     """What the API does with the store.
 
-    What the API does with the store: read every read model and the event log, append the operators'
-    alert events, answer the readiness probe. It never writes a read model (the projector does).
+    Read every read model and the event log, append the operators' alert events, answer the readiness probe.
+    It never writes a read model (the projector does).
     """
 
 

@@ -1,7 +1,7 @@
 """The overview's statistics in one answer.
 
-The overview's statistics in one answer: outcome counts per hour and per day, duration percentiles per job
-and the newest run of each job, all aggregated by the store over the windows the console labels them with.
+Outcome counts per hour and per day, duration percentiles per job and the newest run of each job, all
+aggregated by the store over the windows the console labels them with.
 """
 
 from __future__ import annotations

@@ -48,9 +48,8 @@ def scheduler_status(
 ) -> SchedulerStatus:
     """The live scheduler's state.
 
-    The live scheduler's state: a replica counts when its last heartbeat is within `tolerance` of its
-    own intervals; among live replicas the active one (the leader) wins, then a running one, then the
-    freshest.
+    A replica counts when its last heartbeat is within `tolerance` of its own intervals; among live replicas
+    the active one (the leader) wins, then a running one, then the freshest.
     """
     last = max((state.last_heartbeat for state in states), default=None)
     live = [

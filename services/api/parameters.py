@@ -1,7 +1,7 @@
 """A manual trigger's kwargs checked against its job kind's declared parameters.
 
-A manual trigger's kwargs checked against its job kind's declared parameters (`contracts.job_parameters`):
-unknown ones, wrong types and values out of range answered 422 naming the problem and the accepted names.
+The parameters are those of `contracts.job_parameters`: unknown ones, wrong types and values out of range
+answered 422 naming the problem and the accepted names.
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ def _is_none(value: Any) -> bool:
 def optional(description: str | None = None, **field: Any) -> Any:
     """A field that may have no value, left out of the answer then.
 
-    A field that may have no value: then the key is left out of the answer (never `null`), as the
-    original server did; not required in the OpenAPI schema.
+    The key is then left out of the answer (never `null`), as the original server did; not required in the
+    OpenAPI schema.
     """
     return Field(default=None, description=description, exclude_if=_is_none, **field)
 

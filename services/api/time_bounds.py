@@ -1,7 +1,6 @@
 """Datetimes in query parameters.
 
-Datetimes in query parameters: ISO 8601 text only; a bound without an offset is read in the display
-timezone, as the web client does.
+ISO 8601 text only; a bound without an offset is read in the display timezone, as the web client does.
 """
 
 from __future__ import annotations

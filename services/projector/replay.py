@@ -42,8 +42,8 @@ BATCH_SIZE = 10_000
 class ReplayStore(EventLog, Rebuilds, ReadModelWriter, Retention, Protocol):
     """What a replay does with the store.
 
-    What a replay does with the store: read the event log into a rebuild, then (stores without a lock
-    across the swap) fold the events stored meanwhile into the live read models once more.
+    Read the event log into a rebuild, then (stores without a lock across the swap) fold the events stored
+    meanwhile into the live read models once more.
     """
 
 
@@ -75,8 +75,8 @@ async def replay(
 ) -> ReplayResult:
     """Rebuild the read models and swap them in, or compare them with the live ones.
 
-    Rebuild the read models and swap them in, or (`verify`) compare them with the live ones; `holder`
-    names this replay in the store's replay lock (ReplayInProgress if another replay holds it).
+    `verify` compares; `holder` names this replay in the store's replay lock (ReplayInProgress if another
+    replay holds it).
     """
     bar = progress or ProgressBar(await store.count_events())
     started = time.perf_counter()

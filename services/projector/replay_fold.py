@@ -1,7 +1,6 @@
 """Folding stored events into read models during a replay.
 
-Folding stored events into read models during a replay: decode (upcasting old versions), skip what cannot
-be decoded, fold in memory, write one batch at a time.
+Decode (upcasting old versions), skip what cannot be decoded, fold in memory, write one batch at a time.
 
 Into fresh read models (`fresh=True`) the folder knows every record there is: those it wrote. It keeps the
 records of the last batch in memory (an execution's events are mostly close together in the log) and asks

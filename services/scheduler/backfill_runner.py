@@ -152,8 +152,8 @@ class BackfillRunner:
     async def _reconciled(self, backfill: Backfill) -> Backfill:
         """The backfill with the ends of its days the leader does not follow.
 
-        The backfill with the ends of its days that the leader does not follow (a day that ended while
-        another leader led, its end not folded here): from the state's outcomes, else the store.
+        A day that ended while another leader led, its end not folded here: from the state's outcomes, else
+        the store.
         """
         desk = self._desk
         for day in backfill.in_flight:

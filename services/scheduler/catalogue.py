@@ -1,7 +1,6 @@
 """The scheduler's jobs.
 
-The scheduler's jobs: the catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the
-settings applied.
+The catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
 `__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, `__DST_REPEATED`, `__DST_SKIPPED`, ...); a bad value stops

@@ -1,9 +1,9 @@
 """Job dependencies, carried out by the leader.
 
-Job dependencies, carried out by the leader: rebuild their progress on taking office, follow each
-upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`),
-and settle the fires that wait for their upstream jobs (`policy.after`; decider:
-`domain.scheduling.waiting`) after each upstream end, on taking office and on each round of the watch.
+Rebuild their progress on taking office, follow each upstream end to what it becomes for the jobs that run
+after it (decider: `domain.scheduling.dependencies`), and settle the fires that wait for their upstream jobs
+(`policy.after`; decider: `domain.scheduling.waiting`) after each upstream end, on taking office and on each
+round of the watch.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC)
 async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
     """The progress of every dependency.
 
-    The progress of every dependency, from the newest executions of the jobs involved (those of the
-    `after:` triggers and of `policy.after`).
+    From the newest executions of the jobs involved (those of the `after:` triggers and of `policy.after`).
     """
     involved = {job for item in downstreams.values() for job in (item.job_id, *item.upstreams)}
     for job_id, definition in desk.definitions.items():
@@ -84,8 +83,7 @@ async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Mes
 async def settle_waiting(desk: Desk) -> None:
     """Run or skip each waiting fire whose wait is over.
 
-    Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
-    timeout passed on the scheduler's clock).
+    Its upstream jobs succeeded, one failed, or its timeout passed on the scheduler's clock.
     """
     if not desk.state.waiting:
         return

@@ -45,8 +45,8 @@ _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunSc
 class SchedulerReads(JobsReadModel, ExecutionsReadModel, BackfillsReadModel, Protocol):
     """What the scheduler does with the store.
 
-    What the scheduler does with the store: read the jobs, executions and backfills the projector
-    folded (it writes nothing there: its decisions are events).
+    Read the jobs, executions and backfills the projector folded (it writes nothing there: its decisions are
+    events).
     """
 
 
@@ -118,8 +118,7 @@ class Desk:
     def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
         """Fold the decisions among `messages` now and return them.
 
-        Fold the decisions among `messages` now (before anything is awaited) and return them: what
-        `publish_folded` forgets again if they cannot be published.
+        Before anything is awaited; what `publish_folded` forgets again if they cannot be published.
         """
         first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:

@@ -78,8 +78,7 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
 def dependency_fields(policy: RunPolicy) -> dict[str, Any]:
     """The dependency fields of a run policy that differ from the defaults.
 
-    The dependency fields of a run policy that differ from the defaults (a job without dependencies
-    shows none of them).
+    A job without dependencies shows none of them.
     """
     fields: dict[str, Any] = {}
     if policy.accept_partial:
@@ -133,8 +132,8 @@ def recorded_definitions(
 ) -> dict[str, JobDefinition]:
     """The jobs the event log decided.
 
-    The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
-    read model: what a new leader fires instead of the settings' definitions.
+    Created and not deleted, or catalogue jobs edited, from the jobs read model: what a new leader fires
+    instead of the settings' definitions.
     """
     jobs: dict[str, JobDefinition] = {}
     for record in records:
@@ -290,8 +289,8 @@ class JobEditor:
     async def _cancel(self, command: DefinitionCommand, execution_ids: tuple[str, ...]) -> None:
         """Cancel the deleted job's runs in flight.
 
-        Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
-        cancel path, with its claim of a run no worker started).
+        As the operator asked (one command each: the ordinary cancel path, with its claim of a run no worker
+        started).
         """
         desk = self.desk
         for execution_id in execution_ids:

@@ -257,8 +257,8 @@ class Office:
     async def _catch_up(self, definition: JobDefinition, expected: datetime) -> None:
         """The instants since the last one a leader decided.
 
-        The instants since the last one a leader decided, from the job's current trigger: within the
-        grace time they run, beyond it they are missed or caught up by the policy (see `downtime_fires`).
+        From the job's current trigger: within the grace time they run, beyond it they are missed or caught up
+        by the policy (see `downtime_fires`).
         """
         desk = self.desk
         plan = downtime_fires(
@@ -273,8 +273,8 @@ class Office:
     def _on_due(self, job_id: str, instants: list[datetime]) -> None:
         """Gather what the clock hands over in one go.
 
-        Gather what the clock hands over in one go (every job due at one instant): one task decides and
-        publishes the burst as one batch once the clock is done, so the timer never waits on I/O.
+        Every job due at one instant: one task decides and publishes the burst as one batch once the clock is
+        done, so the timer never waits on I/O.
         """
         definition = self.desk.definitions.get(job_id)
         if definition is not None:  # the version the instants were computed under

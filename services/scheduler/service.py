@@ -130,8 +130,8 @@ class SchedulerService:
     async def _campaign_loop(self) -> None:
         """Campaign for ever.
 
-        Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
-        process that stopped campaigning would sit idle while health said nothing.
+        Any error (the broker away, the store busy) is logged once and retried; a process that stopped
+        campaigning would sit idle while health said nothing.
         """
         while True:
             try:

@@ -112,8 +112,8 @@ class CalendarBook:
     def may_fire(self, calendar_id: str, instant: datetime, zone: tzinfo, job_id: str) -> bool:
         """Whether a clock fire at `instant` falls on a trading day.
 
-        Whether a clock fire at `instant` falls on a trading day; a closed day is skipped silently, a day
-        of an unknown year is refused and logged once per calendar and year.
+        A closed day is skipped silently, a day of an unknown year is refused and logged once per calendar and
+        year.
         """
         verdict = fire_day_verdict(self._calendars.get(calendar_id), instant, zone)
         if verdict == "unknown":

@@ -1,7 +1,6 @@
 """Trigger settings turned into our triggers.
 
-Trigger settings turned into our triggers (`domain.triggers`), wrapped for APScheduler 3 while it is the
-scheduler's clock.
+See `domain.triggers`; wrapped for APScheduler 3 while it is the scheduler's clock.
 
 Accepted forms (in the configured timezone), see the README's "Cron dialect":
 - a 5-field crontab expression, e.g. `*/5 9-15 * * 1-5`, or a macro (`@daily`, `@hourly`, ...), with
@@ -96,8 +95,8 @@ def build_trigger(
 ) -> SchedulerTrigger:
     """The trigger of a setting.
 
-    The trigger of a setting; `min_interval_s` refuses one that fires more often (operators' input);
-    `calendar` limits its fires to trading days (`policy.calendar`).
+    `min_interval_s` refuses one that fires more often (operators' input); `calendar` limits its fires to
+    trading days (`policy.calendar`).
     """
     try:
         parsed = parse_trigger(spec, min_interval_s=min_interval_s)

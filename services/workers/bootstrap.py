@@ -35,8 +35,8 @@ def build_worker(
 ) -> Worker:
     """A worker from its settings.
 
-    A worker from its settings (used by this process and by the embedded mode); `pool` defaults to
-    `settings.worker_pool`; `secrets` are redacted from the runs' logs (`configured_secrets`).
+    Used by this process and by the embedded mode; `pool` defaults to `settings.worker_pool`; `secrets` are
+    redacted from the runs' logs (`configured_secrets`).
     """
     return Worker(
         bus,

@@ -70,9 +70,9 @@ JobFunction = Callable[[JobContext], Awaitable[Any]]
 class PartialResult:
     """What a job returns when it did only part of its work.
 
-    What a job returns when it did only part of its work (some rows refused, a page missing, no data
-    on a day that should have had some): the run ends `partial`, with `result` (what was done) and
-    `reason` (what was not) in its outcome. A job that did everything returns its result as is.
+    Some rows refused, a page missing, no data on a day that should have had some: the run ends `partial`,
+    with `result` (what was done) and `reason` (what was not) in its outcome. A job that did everything
+    returns its result as is.
     """
 
     result: Any

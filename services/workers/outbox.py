@@ -48,8 +48,7 @@ class Outbox:
     async def publish(self, event: Event) -> None:
         """Publish with whatever else is pending.
 
-        Publish with whatever else is pending; returns once confirmed, or held because the bus is away
-        (never raises `BusUnavailable`).
+        Returns once confirmed, or held because the bus is away (never raises `BusUnavailable`).
         """
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append((event, waiter))
@@ -107,8 +106,8 @@ class Outbox:
     def _release(self, *, everyone: bool) -> None:
         """Let the callers of `publish` go on.
 
-        Let the callers of `publish` go on: every one (their events are held), or those whose events
-        are not pending any more (confirmed, or dropped while the outbox was full).
+        Every one (their events are held), or those whose events are not pending any more (confirmed, or
+        dropped while the outbox was full).
         """
         if everyone:
             waiters, self._waiters = self._waiters, []

@@ -1,7 +1,7 @@
 """How a job's ending becomes the attempt's last event.
 
-How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
-when the retry policy allows another attempt, `AttemptFailed`.
+Finished (success, partial, failed, cancelled) or, when the retry policy allows another attempt,
+`AttemptFailed`.
 """
 
 from __future__ import annotations

@@ -52,8 +52,8 @@ class RunLogShipper:
     async def finish(self, buffer: RunLogBuffer, within_s: float = 5.0) -> None:
         """Close the run's log and send what is left.
 
-        Close the run's log and send what is left (waiting up to `within_s` for the broker; later lines
-        are still sent by the periodic loop once it is back).
+        Waits up to `within_s` for the broker; later lines are still sent by the periodic loop once it is
+        back.
         """
         buffer.close()
         with contextlib.suppress(TimeoutError):

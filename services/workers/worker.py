@@ -134,8 +134,8 @@ class Worker:
     async def stop(self) -> None:
         """Take no more runs, then stop.
 
-        Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
-        (another worker takes them at once as a new attempt).
+        The current runs may finish for `shutdown_grace_s`, then the rest is handed back (another worker takes
+        them at once as a new attempt).
         """
         if self._runs is not None:
             await self._runs.cancel()

@@ -1,7 +1,7 @@
 """Bulk actions on executions (admin).
 
-Bulk actions on executions (admin): delete or mark failed a selection of runs, and a job's retention
-command; each run gets its own per-run command (see `services.api.bulk`).
+Delete or mark failed a selection of runs, and a job's retention command; each run gets its own per-run
+command (see `services.api.bulk`).
 """
 
 from __future__ import annotations

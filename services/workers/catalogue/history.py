@@ -1,7 +1,7 @@
 """Daily bars into `stock_daily_quotes`.
 
-Daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source, period}), per symbol, on
-one forward-adjusted basis per symbol and source (`adjusted`).
+Unique on {symbol, trade_date, data_source, period}; per symbol, on one forward-adjusted basis per symbol and
+source (`adjusted`).
 
 - `tushare_historical_sync` (`daily` + `adj_factor`) and `akshare_historical_sync` (eastmoney's unadjusted
   `stock_zh_a_hist` + sina's factor table) are incremental: each symbol starts the day after its last stored
@@ -86,8 +86,7 @@ async def _store_symbol(
 ) -> tuple[WriteResult, int]:
     """Write the new bars and rebase the stored ones when the basis moved.
 
-    Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
-    stored bars of no basis were removed.
+    Answers the write and how many stored bars of no basis were removed.
     """
     stored: list[Row] = []
     rebase = state is None or state.legacy_from is not None or _moved(state, bars)

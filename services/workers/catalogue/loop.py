@@ -93,8 +93,7 @@ class SyncTally:
     def finish(self, failure_ratio: float) -> JobResult:
         """The run's JSON result.
 
-        The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
-        when most of its items failed.
+        A `PartialResult` when some of the work was not done; `SyncFailed` when most of its items failed.
         """
         if self.total and self.failed > self.total * failure_ratio:
             first = "; ".join(f"{f['item']}: {f['error']}" for f in self.failures[:3])

@@ -155,8 +155,7 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
 def hfq_factor_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     """Sina's back-adjustment factor rows.
 
-    Sina's back-adjustment factor table (`stock_zh_a_daily(adjust="hfq-factor")`): `date`, `hfq_factor`,
-    one row per ex-rights date.
+    From `stock_zh_a_daily(adjust="hfq-factor")`: `date`, `hfq_factor`, one row per ex-rights date.
     """
     return list(records(frame, ["date", "hfq_factor"], "akshare.stock_zh_a_daily"))
 

@@ -109,8 +109,7 @@ class DailyBarsProvider(ProviderSession, Protocol):
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
         """Unadjusted daily bars of one stock, each with its day's adjustment factor.
 
-        Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
-        days it did not trade are left out (`suspended`).
+        `adj_factor` as in `adjustment`; days it did not trade are left out (`suspended`).
         """
 
 

@@ -1,7 +1,7 @@
 """Tushare adapter.
 
-Tushare adapter: `ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the
-token in plain text to the home directory), calls paced by the account tier's per-minute quota.
+`ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the token in plain text
+to the home directory), calls paced by the account tier's per-minute quota.
 
 Daily bars come from `daily` and `adj_factor` (see `daily_bars`), not from `pro_bar`, which rescales
 every window to its own last day.
