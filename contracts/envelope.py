@@ -19,9 +19,9 @@ def new_message_id() -> str:
 def to_millisecond(moment: datetime) -> datetime:
     """A moment cut to whole milliseconds.
 
-    `moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
-    reads back from either store as it was written (a duration computed live from stored times equals
-    the one a replay computes from the events).
+    Whole milliseconds are the precision of a BSON date, so every time the system makes reads back from either
+    store as it was written (a duration computed live from stored times equals the one a replay computes from
+    the events).
     """
     extra = moment.microsecond % 1000
     return moment.replace(microsecond=moment.microsecond - extra) if extra else moment

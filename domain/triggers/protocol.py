@@ -12,7 +12,6 @@ class Trigger(Protocol):
     def next_after(self, instant: datetime) -> datetime | None:
         """The first fire instant strictly after `instant`; None if it never fires again.
 
-        First fire instant strictly after `instant` (aware UTC datetimes both), None if it never fires
-        again.
+        Both are aware UTC datetimes.
         """
         ...

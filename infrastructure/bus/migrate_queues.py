@@ -1,7 +1,6 @@
 """Move a deployment's classic durable queues to quorum queues.
 
-`python -m infrastructure.bus.migrate_queues`: move a deployment's classic durable queues to quorum queues
-without losing a message.
+Run as `python -m infrastructure.bus.migrate_queues`; no message is lost.
 
 RabbitMQ cannot change a queue's type in place, so each classic queue is drained into a holding quorum
 queue (`<name>.migrating`, every message published again with confirms before it is acknowledged), deleted,

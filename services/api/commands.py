@@ -1,7 +1,7 @@
 """What every command route does.
 
 Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
-writes, bounded; `read_your_writes`): what every command route does.
+writes, bounded; `read_your_writes`).
 """
 
 from __future__ import annotations
