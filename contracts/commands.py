@@ -94,8 +94,10 @@ LATER_POLICY_FIELDS = (*DEPENDENCY_POLICY_FIELDS, "calendar")
 
 
 class JobPolicy(BaseModel):
-    """A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
-    or the current value (on change)."""
+    """A job's run policy as an operator sets it.
+
+    A field left out (None) keeps the default (on create) or the current value (on change).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -122,8 +124,11 @@ class JobPolicy(BaseModel):
 
     @model_serializer(mode="wrap")
     def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
-        without them keep the shape they had before the fields existed."""
+        """The policy's document, without the later fields that are unset.
+
+        The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
+        without them keep the shape they had before the fields existed.
+        """
         document: dict[str, Any] = handler(self)
         for name in LATER_POLICY_FIELDS:
             if document.get(name) is None:
@@ -132,8 +137,11 @@ class JobPolicy(BaseModel):
 
 
 class CreateJob(Command):
-    """Create a job of a kind at run time (admin). The scheduler validates it again and answers
-    `JobCreated`, or `CommandRejected` with the reason; the same command delivered twice makes one job."""
+    """Create a job of a kind at run time (admin).
+
+    The scheduler validates it again and answers `JobCreated`, or `CommandRejected` with the reason; the same
+    command delivered twice makes one job.
+    """
 
     type: Literal["CreateJob"] = "CreateJob"
     job_id: str = Field(pattern=JOB_ID_PATTERN)
@@ -147,9 +155,12 @@ class CreateJob(Command):
 
 
 class ChangeJob(Command):
-    """Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
-    the operator saw: a job changed since is not changed again (the scheduler answers `CommandRejected`).
-    The scheduler answers `JobChanged` (and `JobPaused`/`JobResumed` when `paused` changes)."""
+    """Change a job's definition.
+
+    None leaves a field as it is; `expected_version` is the job's version the operator saw: a job changed
+    since is not changed again (the scheduler answers `CommandRejected`). The scheduler answers `JobChanged`
+    (and `JobPaused`/`JobResumed` when `paused` changes).
+    """
 
     type: Literal["ChangeJob"] = "ChangeJob"
     job_id: JobIdStr
@@ -163,8 +174,10 @@ class ChangeJob(Command):
 
 
 class DeleteJob(Command):
-    """Delete a job created at run time (its executions and history stay). With runs in flight it is
-    refused unless `cancel_running`. The scheduler answers `JobDeleted`."""
+    """Delete a job created at run time (its executions and history stay).
+
+    With runs in flight it is refused unless `cancel_running`. The scheduler answers `JobDeleted`.
+    """
 
     type: Literal["DeleteJob"] = "DeleteJob"
     job_id: JobIdStr
@@ -187,9 +200,12 @@ BACKFILL_PARALLEL_MAX = 64
 
 
 class RequestBackfill(Command):
-    """Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
-    first, each run given its day in its kwargs. The API chooses `backfill_id`; the scheduler answers
-    `BackfillRequested` (or `CommandRejected`), then runs the days at most `max_parallel` at once."""
+    """Run a job once per trading day of a past range (admin).
+
+    `days` are the range's trading days, oldest first, each run given its day in its kwargs. The API chooses
+    `backfill_id`; the scheduler answers `BackfillRequested` (or `CommandRejected`), then runs the days at
+    most `max_parallel` at once.
+    """
 
     type: Literal["RequestBackfill"] = "RequestBackfill"
     job_id: JobIdStr
@@ -204,8 +220,10 @@ class RequestBackfill(Command):
 
 
 class CancelBackfill(Command):
-    """Stop a backfill: its days not started never start, its runs in flight are cancelled. The scheduler
-    answers `BackfillCancelled`, then `BackfillFinished` once every run has ended."""
+    """Stop a backfill: its days not started never start, its runs in flight are cancelled.
+
+    The scheduler answers `BackfillCancelled`, then `BackfillFinished` once every run has ended.
+    """
 
     type: Literal["CancelBackfill"] = "CancelBackfill"
     job_id: JobIdStr

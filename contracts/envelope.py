@@ -22,9 +22,12 @@ def new_message_id() -> str:
 
 
 def to_millisecond(moment: datetime) -> datetime:
-    """`moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
-    reads back from either store as it was written (a duration computed live from stored times equals
-    the one a replay computes from the events)."""
+    """A moment cut to whole milliseconds.
+
+    Whole milliseconds are the precision of a BSON date, so every time the system makes reads back from either
+    store as it was written (a duration computed live from stored times equals the one a replay computes from
+    the events).
+    """
     extra = moment.microsecond % 1000
     return moment.replace(microsecond=moment.microsecond - extra) if extra else moment
 

@@ -34,10 +34,12 @@ class LogLine(BaseModel):
 
 
 class RunLogBatch(Message):
-    """Lines one attempt of one execution logged since the previous batch. Emitted by the worker running
-    it (every fraction of a second while lines come, and once more when the attempt ends); consumed by the
-    run-log writer (`services.projector.run_logs`), which stores each line once per
-    (execution, attempt, sequence): a batch delivered twice is stored once."""
+    """Lines one attempt of one execution logged since the previous batch.
+
+    Emitted by the worker running it (every fraction of a second while lines come, and once more when the
+    attempt ends); consumed by the run-log writer (`services.projector.run_logs`), which stores each line once
+    per (execution, attempt, sequence): a batch delivered twice is stored once.
+    """
 
     kind: ClassVar[str] = "log"
 

@@ -209,8 +209,10 @@ def _finished(record: ExecutionRecord, event: JobFinished, current: bool) -> dic
 
 
 def _attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> dict[str, Any]:
-    """The attempt is over, the execution is not: it waits (queued) for its next attempt. Should the
-    worker and the scheduler both report the attempt failed, the earlier retry is kept."""
+    """The attempt is over, the execution is not: it waits (queued) for its next attempt.
+
+    Should the worker and the scheduler both report the attempt failed, the earlier retry is kept.
+    """
     retry_at = to_millisecond(event.occurred_at + timedelta(seconds=event.retry_in_s))
     if record.retry_at is not None and record.retry_at <= retry_at:
         return {}
@@ -257,10 +259,13 @@ def _queued_run_cancelled(record: ExecutionRecord, event: QueuedRunCancelled) ->
 
 
 def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord:
-    """`record` with `changes` and the display fields that follow from the registers: status while not
+    """The record with `changes` and the display fields that follow from them.
+
+    `record` with `changes` and the display fields that follow from the registers: status while not
     ended, progress (100 once successful), the message (a pending retry's notice, else the latest
     report's), the duration. One copy of the record for all of them; `record` itself if none of them
-    changes a value."""
+    changes a value.
+    """
     fields: dict[str, Any] = vars(record)  # its values by name (read, never written)
     now = fields | changes  # the values once `changes` are made
     status = now["status"]

@@ -55,8 +55,11 @@ def decide_request(
     *,
     recorded: bool = False,
 ) -> Decision:
-    """A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
-    or a refusal."""
+    """The decision on a `RequestBackfill`.
+
+    A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
+    or a refusal.
+    """
     if recorded or book.knows(command.backfill_id):
         return Decision(log=f"backfill {command.backfill_id} exists: left as it is")
     if job is None:

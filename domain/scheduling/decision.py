@@ -27,8 +27,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class Decision:
-    """Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
-    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`)."""
+    """The messages to publish, and the claim they depend on.
+
+    Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
+    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`).
+    """
 
     messages: tuple[Message, ...] = ()
     claim: Claim | None = None
