@@ -137,7 +137,8 @@ def _announced(record: ExecutionRecord, event: RunQueued | RunScheduled | RunWai
     """What the scheduler said of a run before any worker: queued, scheduled for a moment, or waiting.
 
     The `RunQueued` that releases a one-off or waiting run may come before its `RunScheduled` or
-    `RunWaiting`: once released, those add only their own facts."""
+    `RunWaiting`: once released, those add only their own facts.
+    """
     if isinstance(event, RunQueued):
         # The queue event may arrive after the worker's first events: it alone knows these.
         return _request(event) | {"is_manual": event.is_manual, "released": True}

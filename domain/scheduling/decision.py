@@ -44,8 +44,10 @@ NOTHING = Decision()
 
 
 def answer_envelope(command: Command, now: Now, producer: str) -> dict[str, Any]:
-    """The envelope of an event that answers `command`: this producer, now, the command as its cause, and
-    the command's actor."""
+    """The envelope of an event that answers `command`.
+
+    From this producer, now, with the command as its cause and the command's actor.
+    """
     return {"producer": producer, "occurred_at": now.wall, **command.caused(), "actor": command.actor}
 
 
