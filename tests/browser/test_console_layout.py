@@ -1,5 +1,6 @@
 """The console on a phone (390×844) and a desktop (1440×900), in both languages: nothing overflows sideways,
-every control is on screen once scrolled to, dialogs fit, and an axe-core audit finds no serious violation."""
+every control is on screen once scrolled to, no button or column header clips its text, dialogs fit, and an
+axe-core audit finds no serious violation; the focus ring stands out at 3:1 or more."""
 
 from __future__ import annotations
 
@@ -29,10 +30,20 @@ OVERFLOW = """() => {
 }"""
 
 
+# Visible buttons and column headers whose text is wider than their box (clipped or spilling out).
+CLIPPED = """() => [...document.querySelectorAll('button, th')]
+  .filter((element) => element.offsetParent !== null || element.closest('dialog[open]'))
+  .filter((element) => element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1)
+  .map((element) => `${element.tagName} ${element.textContent.trim().slice(0, 20)}`
+    + ` ${element.scrollWidth}>${element.clientWidth}`)"""
+
+
 async def assert_fits(page: Any, where: str) -> None:
     layout = await page.evaluate(OVERFLOW)
     assert layout["page"] <= layout["width"], f"{where}: page {layout['page']} px wide in {layout['width']}"
     assert layout["outside"] == [], f"{where}: controls off screen: {layout['outside']}"
+    clipped = await page.evaluate(CLIPPED)
+    assert clipped == [], f"{where}: text wider than its button or header: {clipped}"
 
 
 async def assert_accessible(page: Any, where: str, artifacts: Path) -> None:
