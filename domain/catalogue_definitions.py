@@ -8,7 +8,6 @@ alerter sets its rules from them, both from the same settings (`infrastructure.j
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
 from typing import Protocol
@@ -27,19 +26,15 @@ class CatalogueSettingsError(ValueError):
 
 
 class CatalogueChoices(Protocol):
-    """What the settings choose for the catalogue's jobs (`JobCatalogueSettings` in the infrastructure)."""
+    """What the settings choose for the catalogue's jobs (`infrastructure.job_catalogue_settings`).
 
-    @property
-    def canary_trigger(self) -> str:
-        """The canary's trigger text."""
+    The canary's trigger text, whether the workers have a tushare token (without one the tushare jobs start
+    paused), the per-job settings by job id, the triggers' time zone and each job kind's worker pool.
+    """
 
-    @property
-    def tushare_token_set(self) -> bool:
-        """Whether the workers have a tushare token (without one the tushare jobs start paused)."""
-
-    @property
-    def jobs(self) -> Mapping[str, JobOverride]:
-        """The per-job settings, by job id."""
+    canary_trigger: str
+    tushare_token_set: bool
+    jobs: dict[str, JobOverride]
 
     @property
     def zone(self) -> tzinfo:
