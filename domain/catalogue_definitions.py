@@ -89,9 +89,12 @@ def default_definitions(settings: CatalogueChoices) -> list[JobDefinition]:
 
 
 def with_day_window(definition: JobDefinition) -> JobDefinition:
-    """A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
+    """The job with a day window when it has upstream jobs and no window set.
+
+    A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
     upstreams' successes on the decision's calendar day (`window: day`), unless `WINDOW_S` asks for a
-    rolling window."""
+    rolling window.
+    """
     policy = definition.policy
     if policy.window is not None or not (policy.after or definition.trigger.strip().startswith("after:")):
         return definition

@@ -22,8 +22,9 @@ class RetentionSettings(BaseModel):
 
 
 class SchedulerSettings(JobCatalogueSettings):
-    """The scheduler process's settings: the jobs' (`JobCatalogueSettings`), heartbeats, run timeouts,
-    leadership, retention.
+    """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs.
+
+    The jobs' settings come from `JobCatalogueSettings`, which the alerter reads too.
     """
 
     heartbeat_interval_s: float = Field(
