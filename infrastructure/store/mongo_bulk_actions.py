@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import PyMongoError
 
 from infrastructure.store.bulk_actions_port import (
@@ -15,41 +14,23 @@ from infrastructure.store.bulk_actions_port import (
     BulkActionRecord,
     BulkActionState,
 )
-from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_indexes import ensure_indexes
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 
 COLLECTION = "scheduler_bulk_actions"
 
 
-class MongoBulkActions:
+class MongoBulkActions(MongoSideStore):
     """The bulk-action store over a MongoDB database."""
 
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
-    ) -> None:
-        """Over `database`; `client` is closed by `close` when the store owns it."""
-        self._collection = database[COLLECTION]
-        self._owned_client = client
+    collection = COLLECTION
+    appname = "scheduler-bulk-actions"
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoBulkActions:
-        """A store with a client of its own."""
-        client = make_client(url, "scheduler-bulk-actions")
-        return cls(client[database], client=client)
-
-    async def open(self) -> None:
+    async def _prepare(self) -> None:
         """Make sure of the index the restart reads by."""
         order = [("state", ASCENDING), ("started_at", ASCENDING)]
-        try:
-            await ensure_indexes(self._collection, [IndexModel(order, name=f"{COLLECTION}_state")])
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client if the store owns it."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+        await ensure_indexes(self._collection, [IndexModel(order, name=f"{COLLECTION}_state")])
 
     async def put(self, record: BulkActionRecord) -> None:
         """Store the action (replacing one of the same id)."""

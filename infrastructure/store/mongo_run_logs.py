@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import ASCENDING, IndexModel
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_indexes import ensure_indexes
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
 
@@ -21,40 +20,23 @@ COLLECTION = "scheduler_run_logs"
 DUPLICATE_KEY = 11000
 
 
-class MongoRunLogs:
+class MongoRunLogs(MongoSideStore):
     """Run log lines in a MongoDB collection, kept by (execution, attempt, sequence)."""
 
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
-    ) -> None:
-        self._collection = database[COLLECTION]
-        self._owned_client = client
+    collection = COLLECTION
+    appname = "scheduler-run-logs"
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoRunLogs:
-        """Run logs that own their client, connected to `url` on first use (no I/O here)."""
-        client = make_client(url, "scheduler-run-logs")
-        return cls(client[database], client=client)
-
-    async def open(self) -> None:
-        """Create the collection's indexes if missing; StoreUnavailable if the server cannot be reached."""
+    async def _prepare(self) -> None:
+        """Create the collection's indexes if missing."""
         order = [("execution_id", ASCENDING), ("level_number", ASCENDING), ("attempt", ASCENDING),
                  ("sequence", ASCENDING)]  # fmt: skip
-        try:
-            await ensure_indexes(
-                self._collection,
-                [
-                    IndexModel(order, name=f"{COLLECTION}_execution"),
-                    IndexModel([("logged_at", ASCENDING)], name=f"{COLLECTION}_logged_at"),
-                ],
-            )
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client if these run logs made it."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+        await ensure_indexes(
+            self._collection,
+            [
+                IndexModel(order, name=f"{COLLECTION}_execution"),
+                IndexModel([("logged_at", ASCENDING)], name=f"{COLLECTION}_logged_at"),
+            ],
+        )
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
         """Store the lines not stored yet; returns how many were new."""

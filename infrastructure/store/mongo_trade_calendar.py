@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from domain.trade_calendar import TradeCalendar
-from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
 
@@ -21,34 +20,18 @@ YEARS = "trade_calendar_years"
 DUPLICATE_KEY = 11000
 
 
-class MongoTradeCalendars:
-    """The calendars beside the event log, in the same database."""
+class MongoTradeCalendars(MongoSideStore):
+    """The calendars beside the event log, in the same database (the `_id`s are the only keys)."""
 
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
-    ) -> None:
-        self._database = database
-        self._days = database[DAYS]
-        self._years = database[YEARS]
-        self._owned_client = client
+    appname = "scheduler-trade-calendar"
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoTradeCalendars:
-        """Its own client to the scheduler's database."""
-        client = make_client(url, "scheduler-trade-calendar")
-        return cls(client[database], client=client)
+    @property
+    def _days(self) -> AsyncCollection[dict[str, Any]]:
+        return self._database[DAYS]
 
-    async def open(self) -> None:
-        """Check the server answers (the `_id`s are the only keys)."""
-        try:
-            await self._database.command("ping")
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client it owns."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+    @property
+    def _years(self) -> AsyncCollection[dict[str, Any]]:
+        return self._database[YEARS]
 
     async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
         """Write whole years (each replaces that year's days); answers the years that changed."""
