@@ -18,7 +18,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
     """Its own connection to the database file (WAL lets it share the file with the store's); also the
     tokens' revocation state (`SQLiteSessionTables`)."""
 
-    schema = SCHEMA
+    schema = (SCHEMA,)
     not_open = "user store is not open"
 
     async def _prepare(self) -> None:
