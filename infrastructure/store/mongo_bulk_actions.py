@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import PyMongoError
 
 from infrastructure.store.bulk_actions_port import (
     BulkActionKind,
@@ -14,9 +13,9 @@ from infrastructure.store.bulk_actions_port import (
     BulkActionRecord,
     BulkActionState,
 )
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_side_store import MongoSideStore
-from infrastructure.store.port import StoreUnavailable
 
 COLLECTION = "scheduler_bulk_actions"
 
@@ -34,17 +33,13 @@ class MongoBulkActions(MongoSideStore):
 
     async def put(self, record: BulkActionRecord) -> None:
         """Store the action (replacing one of the same id)."""
-        try:
+        with errors_unavailable("bulk action not stored"):
             await self._collection.replace_one({"_id": record.operation_id}, _document(record), upsert=True)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"bulk action not stored: {error}") from error
 
     async def get(self, operation_id: str) -> BulkActionRecord | None:
         """The action of this id, if kept."""
-        try:
+        with errors_unavailable("bulk action not read"):
             document = await self._collection.find_one({"_id": operation_id})
-        except PyMongoError as error:
-            raise StoreUnavailable(f"bulk action not read: {error}") from error
         return _record(document) if document is not None else None
 
     async def record_progress(self, operation_id: str, progress: BulkActionProgress) -> None:
@@ -55,31 +50,25 @@ class MongoBulkActions(MongoSideStore):
             "error": progress.error,
             "finished_at": progress.finished_at,
         }
-        try:
+        with errors_unavailable("bulk progress not stored"):
             await self._collection.update_one({"_id": operation_id}, {"$set": fields})
-        except PyMongoError as error:
-            raise StoreUnavailable(f"bulk progress not stored: {error}") from error
 
     async def unfinished(self) -> list[BulkActionRecord]:
         """The running actions, oldest first."""
-        try:
+        with errors_unavailable("bulk actions not read"):
             cursor = self._collection.find({"state": "running"}).sort("started_at", ASCENDING)
             documents = await cursor.to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"bulk actions not read: {error}") from error
         return [_record(document) for document in documents]
 
     async def prune(self, keep: int) -> int:
         """Forget the finished actions beyond the newest `keep`."""
         finished = {"state": {"$ne": "running"}}
-        try:
+        with errors_unavailable("bulk actions not pruned"):
             cursor = self._collection.find(finished, {"_id": 1}).sort("started_at", DESCENDING).skip(keep)
             old = [document["_id"] for document in await cursor.to_list(None)]
             if not old:
                 return 0
             result = await self._collection.delete_many({"_id": {"$in": old}})
-        except PyMongoError as error:
-            raise StoreUnavailable(f"bulk actions not pruned: {error}") from error
         return int(result.deleted_count)
 
 

@@ -16,7 +16,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import pymongo
@@ -93,6 +93,19 @@ def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, A
             raise
 
     return guarded
+
+
+@contextlib.contextmanager
+def errors_unavailable(what: str | None = None) -> Iterator[None]:
+    """Any server error in the block becomes `StoreUnavailable`, saying `what` was not done (if given).
+
+    Unlike `reachable`, which passes on the errors that are not transient, this is for the stores beside
+    the read models, whose callers treat every server error alike.
+    """
+    try:
+        yield
+    except PyMongoError as error:
+        raise StoreUnavailable(f"{what}: {error}" if what else str(error)) from error
 
 
 def backoff_s(attempt: int, *, first: float = 0.1, cap: float = 5.0) -> float:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.errors import PyMongoError
-
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.platform_users_port import PlatformUser
-from infrastructure.store.port import StoreUnavailable
 
 COLLECTION = "users"
 Document = dict[str, Any]
@@ -26,10 +24,8 @@ class MongoPlatformUsers(MongoSideStore):
 
     async def find_user(self, username: str) -> PlatformUser | None:
         """The account with this username, or None."""
-        try:
+        with errors_unavailable("platform users"):
             document = await self._collection.find_one({"username": username}, _FIELDS)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"platform users: {error}") from error
         if document is None:
             return None
         # Only `True` counts: a missing or malformed flag never grants anything.

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from contracts.run_logs import LogLevel
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
@@ -62,7 +63,7 @@ class MongoRunLogs(MongoSideStore):
             "execution_id": query.execution_id,
             "level_number": {"$gte": LEVEL_NUMBERS[query.min_level]},
         }
-        try:
+        with errors_unavailable("run logs not read"):
             total = await self._collection.count_documents(selector)
             cursor = (
                 self._collection.find(selector)
@@ -71,16 +72,12 @@ class MongoRunLogs(MongoSideStore):
                 .limit(query.limit)
             )
             documents = await cursor.to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"run logs not read: {error}") from error
         return [_line(document) for document in documents], total
 
     async def purge(self, logged_before: datetime) -> int:
         """Delete the lines logged before `logged_before`; returns how many."""
-        try:
+        with errors_unavailable("run logs not purged"):
             result = await self._collection.delete_many({"logged_at": {"$lt": logged_before}})
-        except PyMongoError as error:
-            raise StoreUnavailable(f"run logs not purged: {error}") from error
         return int(result.deleted_count)
 
 

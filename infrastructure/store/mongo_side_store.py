@@ -13,10 +13,8 @@ from typing import Any, ClassVar, Self
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 
-from infrastructure.store.mongo_client import make_client
-from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.mongo_client import errors_unavailable, make_client
 
 Document = dict[str, Any]
 
@@ -46,10 +44,8 @@ class MongoSideStore:
 
     async def open(self) -> None:
         """Prepare the collections (`_prepare`); StoreUnavailable if the server cannot be reached."""
-        try:
+        with errors_unavailable("cannot reach MongoDB"):
             await self._prepare()
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
     async def _prepare(self) -> None:
         """Check the server answers; a store with indexes to make does that instead."""

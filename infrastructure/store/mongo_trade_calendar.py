@@ -8,11 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError
 
 from domain.trade_calendar import TradeCalendar
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_side_store import MongoSideStore
-from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
 
 DAYS = "trade_calendar"
@@ -36,7 +36,7 @@ class MongoTradeCalendars(MongoSideStore):
     async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
         """Write whole years (each replaces that year's days); answers the years that changed."""
         changed: list[int] = []
-        try:
+        with errors_unavailable("trade calendar not stored"):
             for year in years:
                 key = f"{year.calendar_id}:{year.year}"
                 digest = days_digest(year.days)
@@ -49,8 +49,6 @@ class MongoTradeCalendars(MongoSideStore):
                 await self._years.replace_one({"_id": key}, document, upsert=True)
                 if before is None or before.get("digest") != digest:
                     changed.append(year.year)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not stored: {error}") from error
         return changed
 
     async def _insert_days(self, year: CalendarYear) -> None:
@@ -69,26 +67,20 @@ class MongoTradeCalendars(MongoSideStore):
     async def load(self, calendar_id: str) -> TradeCalendar:
         """The calendar as stored."""
         years = {year: source for year, (source, _) in (await self.known_years(calendar_id)).items()}
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._days.find({"calendar_id": calendar_id}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         return calendar_from((date.fromisoformat(str(doc["day"])) for doc in documents), years)
 
     async def known_years(self, calendar_id: str) -> dict[int, tuple[str, datetime]]:
         """Each known year's source and sync time."""
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._years.find({"calendar_id": calendar_id}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         return {int(doc["year"]): (str(doc["source"]), doc["synced_at"]) for doc in documents}
 
     async def revision(self) -> str:
         """A digest of every known year's days."""
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._years.find({}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         rows = sorted((str(doc["calendar_id"]), int(doc["year"]), str(doc["digest"])) for doc in documents)
         return revision_of(rows)
 

@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_sessions import MongoSessionCollections
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
@@ -36,10 +37,8 @@ class MongoUserStore(MongoSideStore, MongoSessionCollections):
 
     async def get_user(self, username: str) -> UserRecord | None:
         """The account with this username; None if there is none."""
-        try:
+        with errors_unavailable():
             document = await self._collection.find_one({"_id": username})
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
         return None if document is None else _to_record(document)
 
     async def add_user(self, record: UserRecord) -> bool:
@@ -54,17 +53,13 @@ class MongoUserStore(MongoSideStore, MongoSessionCollections):
 
     async def put_user(self, record: UserRecord) -> None:
         """Insert or replace the account with that username."""
-        try:
+        with errors_unavailable():
             await self._collection.replace_one({"_id": record.username}, _to_document(record), upsert=True)
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
 
     async def list_users(self) -> list[UserRecord]:
         """Every account, ordered by username."""
-        try:
+        with errors_unavailable():
             documents = await self._collection.find({}).sort("_id", 1).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
         return [_to_record(document) for document in documents]
 
 
