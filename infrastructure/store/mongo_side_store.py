@@ -1,9 +1,8 @@
-"""A MongoDB store over a few collections of its own (run logs, run claims, bulk actions, trade calendars,
-user accounts), beside the read models or in the platform's database.
+"""A MongoDB store over a few collections of its own, beside the read models or in the platform's database.
 
-It is made over a database handle whose client the caller keeps, or by `from_url` with a client of its own,
-which `close` then closes. `open` prepares its collections; a server that cannot be reached is
-`StoreUnavailable`.
+Run logs, run claims, bulk actions, trade calendars and user accounts are kept so. Such a store is made
+over a database handle whose client the caller keeps, or by `from_url` with a client of its own, which
+`close` then closes. `open` prepares its collections; a server that cannot be reached is `StoreUnavailable`.
 """
 
 from __future__ import annotations
