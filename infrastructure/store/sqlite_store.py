@@ -65,6 +65,7 @@ from infrastructure.store.sqlite_schema import (
     UPSERT_PROJECTOR_STATE,
     projector_state_row,
     unavailable_reported,
+    write_transaction,
 )
 
 Row = Sequence[Any]
@@ -400,17 +401,12 @@ class SQLiteStore:
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
         """Keep a projector's state; records not updated for a week are removed."""
         with unavailable_reported(self._path):
-            await self._db().execute("BEGIN IMMEDIATE")
-            try:
+            async with write_transaction(self._db()):
                 await self._db().execute(UPSERT_PROJECTOR_STATE, projector_state_row(record))
                 await self._db().execute(
                     "DELETE FROM scheduler_projector_state WHERE updated_at < ?",
                     (as_utc_key(record.updated_at - PROJECTOR_STATE_KEPT),),
                 )
-                await self._db().commit()
-            except BaseException:
-                await self._db().rollback()
-                raise
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
         """Every projector process's state record, by projector id."""
