@@ -23,7 +23,7 @@ import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
 from infrastructure.store.port import StoreUnavailable
 
@@ -43,6 +43,7 @@ LONG_OPERATION_S = 3_600.0
 # Server error codes meaning "not primary now" or "retry later" (PyMongo's retryable-writes set).
 TRANSIENT_CODES = frozenset({10058, 10107, 13435, 11602, 13436, 189, 11600, 91, 7, 6, 89, 9001, 262, 134})
 TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError")
+DUPLICATE_KEY = 11000  # the server's code for a write whose unique key is taken already
 
 
 def _unless_in_url(url: str, **options: int) -> dict[str, Any]:
@@ -77,6 +78,11 @@ def is_transient(error: BaseException) -> bool:
     if error.timeout or any(error.has_error_label(label) for label in TRANSIENT_LABELS):
         return True
     return isinstance(error, OperationFailure) and error.code in TRANSIENT_CODES
+
+
+def refused_writes(error: BulkWriteError) -> list[dict[str, Any]]:
+    """The writes of a bulk write that the server refused for another reason than a duplicate key."""
+    return [item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY]
 
 
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:

@@ -11,14 +11,13 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import errors_unavailable, refused_writes
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
 
 COLLECTION = "scheduler_run_logs"
-DUPLICATE_KEY = 11000
 
 
 class MongoRunLogs(MongoSideStore):
@@ -47,9 +46,7 @@ class MongoRunLogs(MongoSideStore):
         try:
             result = await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as error:
-            others = [
-                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
-            ]
+            others = refused_writes(error)
             if others:
                 raise StoreUnavailable(f"run logs not stored: {others[0].get('errmsg')}") from error
             return int(error.details.get("nInserted", 0))

@@ -11,13 +11,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from domain.trade_calendar import TradeCalendar
-from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import errors_unavailable, refused_writes
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
 
 DAYS = "trade_calendar"
 YEARS = "trade_calendar_years"
-DUPLICATE_KEY = 11000
 
 
 class MongoTradeCalendars(MongoSideStore):
@@ -58,10 +57,7 @@ class MongoTradeCalendars(MongoSideStore):
         try:
             await self._days.insert_many(documents, ordered=False)
         except BulkWriteError as error:
-            others = [
-                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
-            ]
-            if others:
+            if refused_writes(error):
                 raise
 
     async def load(self, calendar_id: str) -> TradeCalendar:
