@@ -18,9 +18,10 @@ Document = dict[str, Any]
 
 
 class MongoUserStore(MongoSideStore, MongoSessionCollections):
-    """User accounts in MongoDB, and the tokens' revocation state (`MongoSessionCollections`).
+    """Users in MongoDB.
 
-    It closes its client only when it owns it (`MongoSideStore`).
+    It closes its client only when it owns it (`MongoSideStore`); also the tokens' revocation state
+    (`MongoSessionCollections`).
     """
 
     collection = COLLECTION

@@ -1,7 +1,7 @@
-"""A connection of its own to the embedded database file, for a small table beside the read models.
+"""A connection of its own to the embedded database file, for a small side table.
 
-User accounts, run claims, run logs, bulk actions and trade calendars are kept so: WAL lets such a
-connection share the file with the store's.
+The table sits beside the read models (user accounts, run claims, run logs, bulk actions, trade calendars):
+WAL lets it share the file with the store's connection.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Turning provider rows into the store's field vocabulary: codes, exchanges, dates, numbers (and a day
-into the compact form the providers' requests take).
+"""Turning provider rows into the store's field vocabulary: codes, exchanges, dates, numbers.
 
 Each helper answers None for a missing value and raises `BadValue` for a present but unusable one, so a
-row mapper can tell "missing close" from "non-numeric close" in its skip reasons.
+row mapper can tell "missing close" from "non-numeric close" in its skip reasons. `compact_date` goes the
+other way: a day in the form the providers' requests take.
 """
 
 from __future__ import annotations
@@ -128,8 +128,11 @@ def identity(code: str) -> Row:
 
 
 def listed_stock(code: str, name: str | None, source: str, name_field: str = "name", **more: object) -> Row:
-    """A `stock_basic_info` row of a stock list: identity, name, board and exchange (by the code), what
-    else the source says (`more`), and the source; a row without a name is a `BadValue`."""
+    """A `stock_basic_info` row of a stock list.
+
+    Identity, name, board and exchange (by the code), what else the source says (`more`), and the source; a
+    row without a name is a `BadValue`.
+    """
     if name is None:
         raise BadValue(f"missing {name_field}")
     return {
@@ -235,8 +238,11 @@ def traded_price(value: object, name: str) -> float | None:
 
 
 def snapshot(identity_fields: Row, price: float | None, prices: Row, common: Row) -> Row:
-    """A `market_quotes` record: `common` (name, pre_close, trade_date, quote_at, data_source) plus, when
-    the stock traded, `price` and the other price fields; when it did not, `suspended` and no price."""
+    """A `market_quotes` record.
+
+    `common` (name, pre_close, trade_date, quote_at, data_source) plus, when the stock traded, `price` and the
+    other price fields; when it did not, `suspended` and no price.
+    """
     if price is None:
         return {**identity_fields, **common, "suspended": True}
     return {**identity_fields, **common, "price": price, "close": price, **prices, "suspended": False}
@@ -246,8 +252,11 @@ _BREAKS = ((time(11, 30), time(13, 0)), (time(15, 0), time(23, 59, 59)))
 
 
 def quote_time(local: datetime) -> str:
-    """When a snapshot fetched at `local` (exchange time) was quoted, for sources that do not say: the fetch
-    time, or the last trading instant before it during the lunch break and after the close."""
+    """When a snapshot was quoted, for sources that do not say.
+
+    `local` is the fetch time (exchange time); the quote time is the fetch time, or the last trading instant
+    before it during the lunch break and after the close.
+    """
     moment = local.time().replace(microsecond=0)
     for start, end in _BREAKS:
         if start < moment <= end:
