@@ -66,8 +66,40 @@ class ConsoleSystem:
         await self.api.wait_ready([process])
 
 
-async def open_console(browser: Any, system: ConsoleSystem, errors: list[str]) -> Any:
-    context = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+# The console as operators see it: both languages, on a desktop and on a phone (issue 29's sizes).
+LANGUAGES = ("zh", "en")
+SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
+
+
+@dataclass(frozen=True)
+class Look:
+    """One language at one window size; `id` names it in test ids and failure messages."""
+
+    language: str
+    size: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.language}-{self.size}"
+
+    @property
+    def phone(self) -> bool:
+        return self.size == "phone"
+
+
+LOOKS = [Look(language, size) for language in LANGUAGES for size in SIZES]
+
+
+async def open_console(
+    browser: Any, system: ConsoleSystem, errors: list[str], look: Look | None = None
+) -> Any:
+    """A new page on the console; with `look`, in its language and at its window size (else Chinese, wide)."""
+    width, height = SIZES[look.size] if look else (1440, 1000)
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    if look is not None:
+        # Every document the context opens; about:blank has no storage, hence the guard.
+        language = f"localStorage.setItem('scheduler.console.lang', '{look.language}')"
+        await context.add_init_script(f"try {{ {language}; }} catch {{}}")
     context.set_default_timeout(15000)
     page = await context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -81,3 +113,13 @@ async def sign_in(page: Any, username: str = ADMIN[0], password: str = ADMIN[1])
     await page.click("#login-form button[type=submit]")
     await page.wait_for_selector("#jobs-table tr[data-job-id='pipeline_canary']")
     await page.wait_for_selector("body[data-stream='live']")
+
+
+TRANSLATE = """async ([key, params]) => (await import('/console/i18n.js')).t(key, params)"""
+
+
+async def text(page: Any, key: str, **params: object) -> str:
+    """The console's own label for `key` in the page's language (its i18n tables, not a copy of them)."""
+    label = await page.evaluate(TRANSLATE, [key, {name: str(value) for name, value in params.items()}])
+    assert label != key, f"no label for {key}"
+    return str(label)

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SERVER_MODULE, ConsoleSystem
+from tests.browser.browsing import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOOKS,
+    SERVER_MODULE,
+    ConsoleSystem,
+    Look,
+)
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 
 
@@ -67,6 +75,12 @@ async def browser(chromium_path: Path) -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture(params=LOOKS, ids=lambda look: look.id)
+def look(request: pytest.FixtureRequest) -> Look:
+    """Each language at each size: a test that asks for it runs four times (issue 29's browser matrix)."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The overview in a handful of requests with charts the API aggregates, and the runs filtered by the API."""
+"""The overview in a handful of requests with charts the API aggregates, and the runs filtered by the API;
+in both languages, at 1440×900 and 390×844."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_the_overview_loads_in_a_handful_of_requests_and_draws_the_apis_aggregates(
-    system: ConsoleSystem, browser: Any, page_errors: list[str], artifacts: Path
+    system: ConsoleSystem, browser: Any, page_errors: list[str], artifacts: Path, look: Look
 ) -> None:
     execution_id = await system.api.trigger("pipeline_canary", duration_s=0.2, steps=2)
     await system.api.wait_for_execution(execution_id, {"success"})
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await page.goto("about:blank")  # then a full load, signed in: what an operator opening the console sees
     requests: list[str] = []
@@ -44,8 +45,8 @@ async def test_the_overview_loads_in_a_handful_of_requests_and_draws_the_apis_ag
     durations = page.locator("[data-testid=chart-durations] rect[data-job-id='pipeline_canary']")
     await expect(durations).to_have_count(1)
     await expect(page.locator("#jobs-table tr[data-job-id='pipeline_canary'] .last-run")).to_be_visible()
-    await page.screenshot(path=str(artifacts / "overview-aggregates.png"), full_page=True)
-    (artifacts / "overview-measurements.txt").write_text(
+    await page.screenshot(path=str(artifacts / f"overview-aggregates-{look.id}.png"), full_page=True)
+    (artifacts / f"overview-measurements-{look.id}.txt").write_text(
         f"overview API requests (stream excluded): {len(reads)}\n"
         f"time to first table after navigation: {first_table_s * 1000:.0f} ms\n",
         encoding="utf-8",
@@ -53,12 +54,12 @@ async def test_the_overview_loads_in_a_handful_of_requests_and_draws_the_apis_ag
 
 
 async def test_runs_filtered_by_time_are_found_on_any_page(
-    system: ConsoleSystem, browser: Any, page_errors: list[str]
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
 ) -> None:
     execution_id = await system.api.trigger("pipeline_canary", duration_s=0.2, steps=2)
     run = await system.api.wait_for_execution(execution_id, {"success"})
     scheduled = datetime.fromisoformat(run["scheduled_time"])
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await page.click("a[data-tab=runs]")
     await page.wait_for_selector("#runs-table table")
