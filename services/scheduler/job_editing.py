@@ -279,6 +279,8 @@ class JobEditor:
             coalesce=job.coalesce,
             definition=as_definition(job, paused=paused).fields(),
             job_version=job.version,
+            dst_repeated=job.dst.repeated,
+            dst_skipped=job.dst.skipped,
         )
 
     def _deleted(self, event: JobDeleted) -> None:

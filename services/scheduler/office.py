@@ -248,6 +248,8 @@ class Office:
             coalesce=definition.coalesce,
             definition=as_definition(definition, paused=paused).fields(),
             job_version=definition.version,
+            dst_repeated=definition.dst.repeated,
+            dst_skipped=definition.dst.skipped,
         )
         desk.fold(event)
         if not paused and known is not None and known.next_run_time is not None:
