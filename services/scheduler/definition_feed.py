@@ -5,9 +5,10 @@ starts from the jobs read model, which the projector may not have written yet. S
 also goes to `scheduler.definitions`, and the leader acknowledges one there only once the read model has
 its version: until then it stays in the queue (unacknowledged, given back when its leader dies) for the
 next leader, which applies what it does not know yet (`JobEditor.fold`: by version, so a leader's own
-events and those the read model had already change nothing). A new leader waits for its own
-registrations to come through before it takes commands, so an edit command handed to it again after its
-predecessor published the edit is seen as applied already (its command id), never applied twice.
+events and those the read model had already change nothing). A new leader waits (at most
+`CAUGHT_UP_TIMEOUT_S`) for its own registrations to come through before it takes commands, so an edit
+command handed to it again after its predecessor published the edit is seen as applied already (its
+command id), never applied twice.
 """
 
 from __future__ import annotations
