@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from contracts.envelope import Event
+from contracts.envelope import Event, JobIdStr
 
 AlertRule = Literal[
     "run_failed", "run_missed", "run_partial", "consecutive_failures", "stale", "run_slow", "no_leader",
@@ -42,7 +42,7 @@ class AlertRaised(Event):
     incident_id: str = Field(min_length=1, max_length=200)
     rule: AlertRule
     severity: Severity
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     job_name: str = Field(max_length=200)
     summary: str = Field(max_length=2000)
     since: AwareDatetime
@@ -55,7 +55,7 @@ class AlertResolved(Event):
     type: Literal["AlertResolved"] = "AlertResolved"
     incident_id: str = Field(min_length=1, max_length=200)
     rule: AlertRule
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     reason: str = Field(max_length=2000)
     execution_id: str | None = Field(default=None, max_length=100)
 
@@ -147,7 +147,7 @@ class AlertRulesUpdated(Event):
     """
 
     type: Literal["AlertRulesUpdated"] = "AlertRulesUpdated"
-    job_id: str | None = Field(default=None, min_length=1, max_length=200)
+    job_id: JobIdStr | None = None
     rules: RuleOverride
     actor: str = Field(min_length=1, max_length=100)
 

@@ -13,7 +13,7 @@ from pydantic import (
     model_serializer,
 )
 
-from contracts.envelope import Command
+from contracts.envelope import Command, ExecutionIdStr, JobIdStr
 from contracts.json_bounds import BoundedKwargs
 
 DISPLAY_NAME_MAX = 50
@@ -24,14 +24,14 @@ class PauseJob(Command):
     """Stop firing a job on its schedule. Emitted by the API; the scheduler answers `JobPaused`."""
 
     type: Literal["PauseJob"] = "PauseJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
 
 
 class ResumeJob(Command):
     """Fire a paused job on its schedule again. The scheduler answers `JobResumed`."""
 
     type: Literal["ResumeJob"] = "ResumeJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
 
 
 class TriggerJob(Command):
@@ -42,8 +42,8 @@ class TriggerJob(Command):
     """
 
     type: Literal["TriggerJob"] = "TriggerJob"
-    job_id: str = Field(min_length=1, max_length=200)
-    execution_id: str = Field(min_length=1, max_length=100)
+    job_id: JobIdStr
+    execution_id: ExecutionIdStr
     kwargs: BoundedKwargs = Field(default_factory=dict)
     force: bool = False
     run_at: AwareDatetime | None = Field(
@@ -57,14 +57,14 @@ class CancelExecution(Command):
     """Stop a running execution. The scheduler answers `CancelRequested`, which reaches its worker."""
 
     type: Literal["CancelExecution"] = "CancelExecution"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
 
 
 class MarkExecutionFailed(Command):
     """Declare an execution failed by hand (e.g. one left running by a lost worker)."""
 
     type: Literal["MarkExecutionFailed"] = "MarkExecutionFailed"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
     reason: str = Field(default="用户手动标记为失败", min_length=1, max_length=500)
 
 
@@ -72,14 +72,14 @@ class DeleteExecution(Command):
     """Remove an execution from the read models (never from the event store)."""
 
     type: Literal["DeleteExecution"] = "DeleteExecution"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
 
 
 class UpdateJobMetadata(Command):
     """Change a job's display name and/or description; `None` leaves a field as it is."""
 
     type: Literal["UpdateJobMetadata"] = "UpdateJobMetadata"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
@@ -163,7 +163,7 @@ class ChangeJob(Command):
     """
 
     type: Literal["ChangeJob"] = "ChangeJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
     trigger: str | None = Field(default=None, min_length=1, max_length=TRIGGER_MAX)
     kwargs: BoundedKwargs | None = None
@@ -180,7 +180,7 @@ class DeleteJob(Command):
     """
 
     type: Literal["DeleteJob"] = "DeleteJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     cancel_running: bool = False
 
 
@@ -188,7 +188,7 @@ class ResetJob(Command):
     """Restore a catalogue job's definition from the catalogue and settings. Answered with `JobChanged`."""
 
     type: Literal["ResetJob"] = "ResetJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
 
 
@@ -208,7 +208,7 @@ class RequestBackfill(Command):
     """
 
     type: Literal["RequestBackfill"] = "RequestBackfill"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
     start_date: str = Field(pattern=ISO_DAY_PATTERN)
     end_date: str = Field(pattern=ISO_DAY_PATTERN)
@@ -226,7 +226,7 @@ class CancelBackfill(Command):
     """
 
     type: Literal["CancelBackfill"] = "CancelBackfill"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
 
 

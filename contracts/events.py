@@ -242,6 +242,15 @@ def upcast_execution_marked_failed_v1(document: dict[str, Any]) -> dict[str, Any
     return {**document, "actor": None if actor == V1_SCHEDULER_ACTOR else actor}
 
 
+RUN_ENDED_AS: dict[type[ExecutionEvent], str] = {
+    ExecutionMarkedFailed: "failed",
+    QueuedRunCancelled: "cancelled",
+    JobMissed: "missed",
+    JobSkipped: "skipped",
+}
+"""The final status of a run that these events end (a worker's `JobFinished` carries its own status)."""
+
+
 class ExecutionDeleted(ExecutionEvent):
     """An operator removed an execution from the read models; the event store keeps its events."""
 

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionIdStr, JobIdStr, Message
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -44,7 +44,7 @@ class RunLogBatch(Message):
     kind: ClassVar[str] = "log"
 
     type: Literal["RunLogBatch"] = "RunLogBatch"
-    job_id: str = Field(min_length=1, max_length=200)
-    execution_id: str = Field(min_length=1, max_length=100)
+    job_id: JobIdStr
+    execution_id: ExecutionIdStr
     attempt: int = Field(default=1, ge=1)
     lines: tuple[LogLine, ...] = Field(min_length=1, max_length=MAX_LINES_PER_BATCH)

@@ -15,6 +15,7 @@ from typing import Any
 
 from contracts.envelope import Message
 from contracts.events import (
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     BackfillCancelled,
     BackfillFinished,
@@ -119,16 +120,8 @@ def fold_backfills(book: BackfillBook, message: Message) -> BackfillBook:
         case JobFinished():
             return day_seen(book, message.execution_id, message.status)
         case ExecutionMarkedFailed() | JobMissed() | JobSkipped() | QueuedRunCancelled():
-            return day_seen(book, message.execution_id, _ENDED_AS[type(message)])
+            return day_seen(book, message.execution_id, RUN_ENDED_AS[type(message)])
     return book
-
-
-_ENDED_AS = {
-    ExecutionMarkedFailed: "failed",
-    JobMissed: "missed",
-    JobSkipped: "skipped",
-    QueuedRunCancelled: "cancelled",
-}
 
 
 def _opened(book: BackfillBook, event: BackfillRequested) -> BackfillBook:

@@ -18,6 +18,7 @@ from contracts.events import FieldChange, JobChanged, JobCreated, JobDeleted, Jo
 from domain.dependencies import deletion_problem, dependency_problem
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
+from domain.scheduling.decision import answer_envelope
 from domain.scheduling.definitions import (
     Definition,
     InvalidDefinition,
@@ -126,11 +127,8 @@ def check_graph(
 
 def _envelope(command: Command, now: Now, producer: str) -> dict[str, Any]:
     return {
-        "producer": producer,
-        "occurred_at": now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         "job_id": getattr(command, "job_id", ""),
-        "actor": command.actor,
         "command_id": command.message_id,
     }
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionEvent, Message
 from contracts.events import (
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     AttemptFailed,
     ExecutionDeleted,
@@ -145,6 +146,10 @@ class SchedulerState:
             return "waiting"
         return self.outcomes.get(execution_id)
 
+    def decided(self, execution_id: str, recorded: str | None) -> bool:
+        """Whether an execution was decided already: this state knows it, or the store has it (`recorded`)."""
+        return self.outcome(execution_id) is not None or recorded is not None
+
 
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
     """The state a new leader starts from.
@@ -209,7 +214,7 @@ def _planned_from(record: ExecutionRecord) -> PlannedRun:
     )
 
 
-_ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
+_ENDED_AS: dict[type[ExecutionEvent], str] = {**RUN_ENDED_AS, ExecutionDeleted: "deleted"}
 
 
 def evolve(
@@ -315,7 +320,7 @@ def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
 
 
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
     run = WaitingRun(
         execution_id=event.execution_id,
@@ -336,7 +341,7 @@ def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
 
 
 def _planned(state: SchedulerState, event: RunScheduled, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never planned again
     run = PlannedRun(
         execution_id=event.execution_id,
