@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.run_policy import MAX_WAIT_TIMEOUT_S, MAX_WINDOW_S, MIN_WAIT_TIMEOUT_S, MIN_WINDOW_S
-from infrastructure.settings import CommonSettings
+from infrastructure.job_limit_settings import JobLimitSettings
 
 
 class RetentionSettings(BaseModel):
@@ -72,7 +72,7 @@ class JobOverride(BaseModel):
     )
 
 
-class SchedulerSettings(CommonSettings):
+class SchedulerSettings(JobLimitSettings):
     """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs."""
 
     heartbeat_interval_s: float = Field(
@@ -96,21 +96,6 @@ class SchedulerSettings(CommonSettings):
         "registered paused (the scheduler itself never reads the token)",
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    trigger_min_interval_s: float = Field(
-        default=10.0,
-        ge=1,
-        le=86_400,
-        description="a job created or edited at run time fires at most this often",
-    )
-    max_jobs: int = Field(
-        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
-    )
-    max_active_backfills: int = Field(
-        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
-    )
-    backfill_max_parallel: int = Field(
-        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
-    )
     jobs: dict[str, JobOverride] = Field(default_factory=dict)
     trade_calendar_reload_s: float = Field(
         default=300.0,
