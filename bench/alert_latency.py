@@ -31,7 +31,7 @@ from bench.environment import (
 from bench.figures import percentile
 from bench.plan import BenchRun
 
-GROUP = "11 alert latency"
+GROUP = "12 alert latency"
 SERIES = "JobFinished(failed) → webhook call, embedded, grouping off"
 
 

@@ -27,7 +27,7 @@ from bench.figures import percentile
 from bench.plan import BenchRun
 from domain.scheduling.dependencies import dependency_run_id
 
-GROUP = "13 dependencies (upstream end → downstream start)"
+GROUP = "14 dependencies (upstream end → downstream start)"
 DOWNSTREAM = "market_daily_review"
 ENDED = ("success", "partial", "failed", "skipped", "missed", "cancelled")
 

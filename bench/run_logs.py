@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -49,8 +49,15 @@ class _CountingBus:
 
     async def publish(self, message: object) -> None:
         await self._bus.publish(message)  # type: ignore[arg-type]
-        if isinstance(message, JobFinished):
-            self.ended += 1
+        self._count([message])
+
+    async def publish_many(self, messages: Sequence[object]) -> None:
+        """The worker's outbox publishes what is pending as one batch."""
+        await self._bus.publish_many(messages)  # type: ignore[arg-type]
+        self._count(messages)
+
+    def _count(self, messages: Sequence[object]) -> None:
+        self.ended += sum(isinstance(message, JobFinished) for message in messages)
 
 
 @asynccontextmanager

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from contracts.envelope import Event
+from contracts.envelope import Event, JobIdStr
 
 AlertRule = Literal[
     "run_failed", "run_missed", "run_partial", "consecutive_failures", "stale", "run_slow", "no_leader",
@@ -32,14 +32,17 @@ NoticeKind = Literal["raised", "reminder", "resolved", "test"]
 
 
 class AlertRaised(Event):
-    """The alerter opened an incident: `rule` holds for `job_id` since `since` (one open incident per rule
-    and job). `execution_id` is the run that raised it, when one did (a stale job has none)."""
+    """An incident opened by the alerter.
+
+    The alerter opened an incident: `rule` holds for `job_id` since `since` (one open incident per rule
+    and job). `execution_id` is the run that raised it, when one did (a stale job has none).
+    """
 
     type: Literal["AlertRaised"] = "AlertRaised"
     incident_id: str = Field(min_length=1, max_length=200)
     rule: AlertRule
     severity: Severity
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     job_name: str = Field(max_length=200)
     summary: str = Field(max_length=2000)
     since: AwareDatetime
@@ -52,7 +55,7 @@ class AlertResolved(Event):
     type: Literal["AlertResolved"] = "AlertResolved"
     incident_id: str = Field(min_length=1, max_length=200)
     rule: AlertRule
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     reason: str = Field(max_length=2000)
     execution_id: str | None = Field(default=None, max_length=100)
 
@@ -62,7 +65,8 @@ class AlertNotified(Event):
 
     `channel_type` is the kind of channel (`dingtalk`, `wecombot`, `feishu`, `mailto`, `json`, ...), never
     its address (which holds secrets); `attempts` counts the deliveries tried, `error` says why the last
-    one failed."""
+    one failed.
+    """
 
     type: Literal["AlertNotified"] = "AlertNotified"
     incident_ids: tuple[str, ...] = Field(max_length=1000)
@@ -96,8 +100,11 @@ class AlertUnsilenced(Event):
 
 
 class IncidentAcknowledged(Event):
-    """An operator took an open incident in hand: it gets no more reminders (its resolution is still
-    notified). Published by the API, folded by the alerter and the incident list."""
+    """An operator took an open incident in hand.
+
+    It gets no more reminders (its resolution is still notified). Published by the API, folded by the alerter
+    and the incident list.
+    """
 
     type: Literal["IncidentAcknowledged"] = "IncidentAcknowledged"
     incident_id: str = Field(min_length=1, max_length=200)
@@ -106,14 +113,19 @@ class IncidentAcknowledged(Event):
 
 
 def whole_number(value: object) -> object:
-    """A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
-    models are strict: no booleans, no text)."""
+    """Whether a JSON number is a whole number.
+
+    A JSON number without a fraction (`5.0`) is an integer, as JSON Schema says; nothing else is (the
+    models are strict: no booleans, no text).
+    """
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class RuleOverride(BaseModel):
-    """Rule values that replace the configured ones; None keeps what applies otherwise. A threshold of 0
-    turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`)."""
+    """Rule values that replace the configured ones; None keeps what applies otherwise.
+
+    A threshold of 0 turns its rule off (`consecutive_failures`, `stale_after_s`, `slow_factor`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
@@ -128,18 +140,24 @@ class RuleOverride(BaseModel):
 
 
 class AlertRulesUpdated(Event):
-    """An operator set the rules of every job (`job_id` None) or of one job through the API; it replaces the
-    previous API override of that scope (settings stay underneath). Folded by the alerter."""
+    """The alert rules an operator set through the API.
+
+    An operator set the rules of every job (`job_id` None) or of one job through the API; it replaces the
+    previous API override of that scope (settings stay underneath). Folded by the alerter.
+    """
 
     type: Literal["AlertRulesUpdated"] = "AlertRulesUpdated"
-    job_id: str | None = Field(default=None, min_length=1, max_length=200)
+    job_id: JobIdStr | None = None
     rules: RuleOverride
     actor: str = Field(min_length=1, max_length=100)
 
 
 class AlertChannelTestRequested(Event):
-    """An operator asked for a test message through the alerter's channel number `channel` (0-based, in
-    configuration order); the alerter answers with an `AlertNotified` whose `test_id` is `test_id`."""
+    """A test message an operator asked for through one of the alerter's channels.
+
+    An operator asked for a test message through the alerter's channel number `channel` (0-based, in
+    configuration order); the alerter answers with an `AlertNotified` whose `test_id` is `test_id`.
+    """
 
     type: Literal["AlertChannelTestRequested"] = "AlertChannelTestRequested"
     test_id: str = Field(min_length=1, max_length=100)

@@ -1,8 +1,9 @@
-"""What each service may do on the broker, derived from `contracts.topology`: one RabbitMQ user per
-service, with `configure`, `write` and `read` permissions (regular expressions on exchange and queue
-names, as RabbitMQ takes them) covering what that service declares, publishes to and consumes, and
-nothing else. Also which standing queues a service declares at start (those it publishes into or
-consumes: a queue exists before anything is routed to it).
+"""What each service may do on the broker.
+
+Derived from `contracts.topology`: one RabbitMQ user per service, with `configure`, `write` and `read`
+permissions (regular expressions on exchange and queue names, as RabbitMQ takes them) covering what that
+service declares, publishes to and consumes, and nothing else. Also which standing queues a service declares
+at start (those it publishes into or consumes: a queue exists before anything is routed to it).
 
 RabbitMQ checks: declaring an exchange or a queue needs `configure` on it; binding a queue needs `write`
 on the queue and `read` on the exchange; publishing needs `write` on the exchange; consuming needs
@@ -43,8 +44,11 @@ _EVERYONE = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE, D
 
 @dataclass(frozen=True)
 class Access:
-    """One service's standing queues and the names (exact, or a prefix for per-process queues) it may
-    configure, write and read."""
+    """What one service may do on the broker.
+
+    One service's standing queues and the names (exact, or a prefix for per-process queues) it may
+    configure, write and read.
+    """
 
     exchanges: tuple[str, ...]  # it declares (its queues are bound to them)
     publishes: tuple[str, ...]  # it publishes to, declared or not

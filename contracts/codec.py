@@ -59,7 +59,8 @@ def decode(body: bytes | str) -> Message:
     """The message in a body as a bus carries it; MessageRejected, with the reason, if it is not one.
 
     An event at its current version (nearly every message) is decoded in one pass; anything else (commands,
-    older versions to upcast, what is invalid) the general way, which gives the reason a body is refused."""
+    older versions to upcast, what is invalid) the general way, which gives the reason a body is refused.
+    """
     try:  # bounded first: a body from elsewhere cannot reach a recursive parser however deep it is
         check_text(body, MESSAGE_LIMITS)
     except JsonOutOfBounds as error:
@@ -103,12 +104,15 @@ def from_document(document: dict[str, Any]) -> Message:
 
 
 def decode_current_event(text: str | bytes) -> Event | None:
-    """The event in JSON `text` if it is an event of a known type at its current version, decoded in one
+    """The current-version event in a JSON text, decoded in one pass; None for anything else.
+
+    The event in JSON `text` if it is an event of a known type at its current version, decoded in one
     pass with no intermediate dict (about twice as fast as `json.loads` then `from_document`: the fast path
     of `decode` and of a replay); None for anything else (an older version, a command, anything invalid),
     which the caller hands to `from_document` to be upcast or rejected with a reason. For documents the
     codec wrote (`to_document`: every event in the event store) the event is the one `from_document`
-    gives."""
+    gives.
+    """
     try:
         event = _EVENTS.validate_json(text)
     except (ValidationError, RecursionError):
@@ -119,8 +123,11 @@ def decode_current_event(text: str | bytes) -> Event | None:
 
 
 def upcast_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A stored document in its type's current shape (what a reader of the event store shows); the document
-    as it is if it cannot be upcast (unknown type or version: the replay reports those)."""
+    """A stored document in its type's current shape.
+
+    It is what a reader of the event store shows; a document that cannot be upcast (unknown type or version:
+    the replay reports those) is given as it is.
+    """
     message_type, version = document.get("type"), document.get("version", 1)
     if not isinstance(message_type, str) or message_type not in CURRENT_VERSION:
         return document

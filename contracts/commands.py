@@ -13,7 +13,7 @@ from pydantic import (
     model_serializer,
 )
 
-from contracts.envelope import Command
+from contracts.envelope import Command, ExecutionIdStr, JobIdStr
 from contracts.json_bounds import BoundedKwargs
 
 DISPLAY_NAME_MAX = 50
@@ -24,14 +24,14 @@ class PauseJob(Command):
     """Stop firing a job on its schedule. Emitted by the API; the scheduler answers `JobPaused`."""
 
     type: Literal["PauseJob"] = "PauseJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
 
 
 class ResumeJob(Command):
     """Fire a paused job on its schedule again. The scheduler answers `JobResumed`."""
 
     type: Literal["ResumeJob"] = "ResumeJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
 
 
 class TriggerJob(Command):
@@ -42,8 +42,8 @@ class TriggerJob(Command):
     """
 
     type: Literal["TriggerJob"] = "TriggerJob"
-    job_id: str = Field(min_length=1, max_length=200)
-    execution_id: str = Field(min_length=1, max_length=100)
+    job_id: JobIdStr
+    execution_id: ExecutionIdStr
     kwargs: BoundedKwargs = Field(default_factory=dict)
     force: bool = False
     run_at: AwareDatetime | None = Field(
@@ -57,14 +57,14 @@ class CancelExecution(Command):
     """Stop a running execution. The scheduler answers `CancelRequested`, which reaches its worker."""
 
     type: Literal["CancelExecution"] = "CancelExecution"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
 
 
 class MarkExecutionFailed(Command):
     """Declare an execution failed by hand (e.g. one left running by a lost worker)."""
 
     type: Literal["MarkExecutionFailed"] = "MarkExecutionFailed"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
     reason: str = Field(default="用户手动标记为失败", min_length=1, max_length=500)
 
 
@@ -72,14 +72,14 @@ class DeleteExecution(Command):
     """Remove an execution from the read models (never from the event store)."""
 
     type: Literal["DeleteExecution"] = "DeleteExecution"
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
 
 
 class UpdateJobMetadata(Command):
     """Change a job's display name and/or description; `None` leaves a field as it is."""
 
     type: Literal["UpdateJobMetadata"] = "UpdateJobMetadata"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
@@ -94,8 +94,10 @@ LATER_POLICY_FIELDS = (*DEPENDENCY_POLICY_FIELDS, "calendar")
 
 
 class JobPolicy(BaseModel):
-    """A job's run policy as an operator sets it; a field left out (None) keeps the default (on create)
-    or the current value (on change)."""
+    """A job's run policy as an operator sets it.
+
+    A field left out (None) keeps the default (on create) or the current value (on change).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -122,8 +124,11 @@ class JobPolicy(BaseModel):
 
     @model_serializer(mode="wrap")
     def _later_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
-        without them keep the shape they had before the fields existed."""
+        """The policy's document, without the later fields that are unset.
+
+        The fields added after v1 (dependencies, calendar) appear only when set: the documents of the jobs
+        without them keep the shape they had before the fields existed.
+        """
         document: dict[str, Any] = handler(self)
         for name in LATER_POLICY_FIELDS:
             if document.get(name) is None:
@@ -132,8 +137,11 @@ class JobPolicy(BaseModel):
 
 
 class CreateJob(Command):
-    """Create a job of a kind at run time (admin). The scheduler validates it again and answers
-    `JobCreated`, or `CommandRejected` with the reason; the same command delivered twice makes one job."""
+    """Create a job of a kind at run time (admin).
+
+    The scheduler validates it again and answers `JobCreated`, or `CommandRejected` with the reason; the same
+    command delivered twice makes one job.
+    """
 
     type: Literal["CreateJob"] = "CreateJob"
     job_id: str = Field(pattern=JOB_ID_PATTERN)
@@ -147,12 +155,15 @@ class CreateJob(Command):
 
 
 class ChangeJob(Command):
-    """Change a job's definition (None leaves a field as it is); `expected_version` is the job's version
-    the operator saw: a job changed since is not changed again (the scheduler answers `CommandRejected`).
-    The scheduler answers `JobChanged` (and `JobPaused`/`JobResumed` when `paused` changes)."""
+    """Change a job's definition.
+
+    None leaves a field as it is; `expected_version` is the job's version the operator saw: a job changed
+    since is not changed again (the scheduler answers `CommandRejected`). The scheduler answers `JobChanged`
+    (and `JobPaused`/`JobResumed` when `paused` changes).
+    """
 
     type: Literal["ChangeJob"] = "ChangeJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
     trigger: str | None = Field(default=None, min_length=1, max_length=TRIGGER_MAX)
     kwargs: BoundedKwargs | None = None
@@ -163,11 +174,13 @@ class ChangeJob(Command):
 
 
 class DeleteJob(Command):
-    """Delete a job created at run time (its executions and history stay). With runs in flight it is
-    refused unless `cancel_running`. The scheduler answers `JobDeleted`."""
+    """Delete a job created at run time (its executions and history stay).
+
+    With runs in flight it is refused unless `cancel_running`. The scheduler answers `JobDeleted`.
+    """
 
     type: Literal["DeleteJob"] = "DeleteJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     cancel_running: bool = False
 
 
@@ -175,7 +188,7 @@ class ResetJob(Command):
     """Restore a catalogue job's definition from the catalogue and settings. Answered with `JobChanged`."""
 
     type: Literal["ResetJob"] = "ResetJob"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
 
 
@@ -187,12 +200,15 @@ BACKFILL_PARALLEL_MAX = 64
 
 
 class RequestBackfill(Command):
-    """Run a job once per trading day of a past range (admin): `days` are the range's trading days, oldest
-    first, each run given its day in its kwargs. The API chooses `backfill_id`; the scheduler answers
-    `BackfillRequested` (or `CommandRejected`), then runs the days at most `max_parallel` at once."""
+    """Run a job once per trading day of a past range (admin).
+
+    `days` are the range's trading days, oldest first, each run given its day in its kwargs. The API chooses
+    `backfill_id`; the scheduler answers `BackfillRequested` (or `CommandRejected`), then runs the days at
+    most `max_parallel` at once.
+    """
 
     type: Literal["RequestBackfill"] = "RequestBackfill"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
     start_date: str = Field(pattern=ISO_DAY_PATTERN)
     end_date: str = Field(pattern=ISO_DAY_PATTERN)
@@ -204,11 +220,13 @@ class RequestBackfill(Command):
 
 
 class CancelBackfill(Command):
-    """Stop a backfill: its days not started never start, its runs in flight are cancelled. The scheduler
-    answers `BackfillCancelled`, then `BackfillFinished` once every run has ended."""
+    """Stop a backfill: its days not started never start, its runs in flight are cancelled.
+
+    The scheduler answers `BackfillCancelled`, then `BackfillFinished` once every run has ended.
+    """
 
     type: Literal["CancelBackfill"] = "CancelBackfill"
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
 
 

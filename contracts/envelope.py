@@ -6,9 +6,14 @@ import types
 import typing
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+JobIdStr = Annotated[str, Field(min_length=1, max_length=200)]
+"""A job id as messages carry it: 1 to 200 characters (a new job's id is narrower: `JOB_ID_PATTERN`)."""
+ExecutionIdStr = Annotated[str, Field(min_length=1, max_length=100)]
+"""An execution id as every message carries it: 1 to 100 characters."""
 
 
 def new_message_id() -> str:
@@ -17,9 +22,12 @@ def new_message_id() -> str:
 
 
 def to_millisecond(moment: datetime) -> datetime:
-    """`moment` cut to whole milliseconds: the precision of a BSON date, so every time the system makes
-    reads back from either store as it was written (a duration computed live from stored times equals
-    the one a replay computes from the events)."""
+    """A moment cut to whole milliseconds.
+
+    Whole milliseconds are the precision of a BSON date, so every time the system makes reads back from either
+    store as it was written (a duration computed live from stored times equals the one a replay computes from
+    the events).
+    """
     extra = moment.microsecond % 1000
     return moment.replace(microsecond=moment.microsecond - extra) if extra else moment
 
@@ -101,7 +109,7 @@ class Event(Message):
 class JobEvent(Event):
     """A fact about one job of the catalogue."""
 
-    job_id: str = Field(min_length=1, max_length=200)
+    job_id: JobIdStr
 
 
 class ExecutionEvent(JobEvent):
@@ -112,6 +120,6 @@ class ExecutionEvent(JobEvent):
     requested, marked failed, deleted) carry sequence 0 and are ordered by the projection's guards.
     """
 
-    execution_id: str = Field(min_length=1, max_length=100)
+    execution_id: ExecutionIdStr
     attempt: int = Field(default=1, ge=1)
     sequence: int = Field(default=0, ge=0)

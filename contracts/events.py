@@ -87,10 +87,13 @@ class RunQueued(ExecutionEvent):
 
 
 class RunScheduled(ExecutionEvent):
-    """An operator asked for a one-off run at `scheduled_time` (a future moment): it is listed `scheduled`
+    """A one-off run scheduled for a future moment.
+
+    An operator asked for a one-off run at `scheduled_time` (a future moment): it is listed `scheduled`
     until then. Emitted by the scheduler for a `TriggerJob` with `run_at`; the leader (this one, or the
     next after a failover, which reloads scheduled runs from the read model) answers `RunQueued` with the
-    same execution id when the moment comes, or `QueuedRunCancelled` if it is cancelled before."""
+    same execution id when the moment comes, or `QueuedRunCancelled` if it is cancelled before.
+    """
 
     type: Literal["RunScheduled"] = "RunScheduled"
     job_name: str
@@ -101,10 +104,13 @@ class RunScheduled(ExecutionEvent):
 
 
 class RunWaiting(ExecutionEvent):
-    """A time trigger's fire waits for the job's upstream jobs (`policy.after`): listed `waiting` (with
-    `waiting_for`) until the leader answers `RunQueued` (same execution id) once the last of them succeeds,
-    or `JobSkipped` (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at
-    `wait_until`). A new leader reloads waiting runs from the read model."""
+    """A time trigger's fire that waits for the job's upstream jobs.
+
+    Listed `waiting` (with `waiting_for`, the upstream jobs of `policy.after`) until the leader answers
+    `RunQueued` (same execution id) once the last of them succeeds, or `JobSkipped`
+    (`upstream_failed: <job> <execution>` when one fails, `wait_timeout: <jobs>` at `wait_until`). A new
+    leader reloads waiting runs from the read model.
+    """
 
     type: Literal["RunWaiting"] = "RunWaiting"
     job_name: str
@@ -137,8 +143,11 @@ class Progress(ExecutionEvent):
 
 
 class JobFinished(ExecutionEvent):
-    """An attempt ended: `success`, `partial` (the job did only part of its work: `return_value` is what
-    was done, `error_message` what was not), `failed` (error and traceback) or `cancelled` (who asked)."""
+    """An attempt ended, and how.
+
+    An attempt ended: `success`, `partial` (the job did only part of its work: `return_value` is what
+    was done, `error_message` what was not), `failed` (error and traceback) or `cancelled` (who asked).
+    """
 
     type: Literal["JobFinished"] = "JobFinished"
     status: FinalStatus
@@ -203,10 +212,11 @@ class QueuedRunCancelled(ExecutionEvent):
 
 
 class ExecutionMarkedFailed(ExecutionEvent):
-    """An execution was declared failed: by an operator (`actor`, from `MarkExecutionFailed`), or by the
-    scheduler itself when the run's worker was lost and no retry is left (`actor` None). Emitted by the
-    scheduler; the projector ends the execution with it (if it came first) and records operators' ones in
-    the history.
+    """An execution was declared failed.
+
+    By an operator (`actor`, from `MarkExecutionFailed`), or by the scheduler itself when the run's worker was
+    lost and no retry is left (`actor` None). Emitted by the scheduler; the projector ends the execution with
+    it (if it came first) and records operators' ones in the history.
 
     Version 2. Version 1 gave the scheduler's own failures the actor "scheduler", a name an operator's
     account may have too, so the audit trail could not tell them apart; `upcast_execution_marked_failed_v1`
@@ -229,6 +239,15 @@ def upcast_execution_marked_failed_v1(document: dict[str, Any]) -> dict[str, Any
     return {**document, "actor": None if actor == V1_SCHEDULER_ACTOR else actor}
 
 
+RUN_ENDED_AS: dict[type[ExecutionEvent], str] = {
+    ExecutionMarkedFailed: "failed",
+    QueuedRunCancelled: "cancelled",
+    JobMissed: "missed",
+    JobSkipped: "skipped",
+}
+"""The final status of a run that these events end (a worker's `JobFinished` carries its own status)."""
+
+
 class ExecutionDeleted(ExecutionEvent):
     """An operator removed an execution from the read models; the event store keeps its events."""
 
@@ -237,9 +256,11 @@ class ExecutionDeleted(ExecutionEvent):
 
 
 class FiresDropped(JobEvent):
-    """Scheduled instants of one job that no record stands for: the oldest of a downtime longer than the
-    job's catch-up cap (`max_catch_up_records`). One event counts them all; the newer instants have their
-    own records."""
+    """Scheduled instants of one job that no record stands for.
+
+    The oldest of a downtime longer than the job's catch-up cap (`max_catch_up_records`). One event counts
+    them all; the newer instants have their own records.
+    """
 
     type: Literal["FiresDropped"] = "FiresDropped"
     count: int = Field(ge=1)
@@ -314,10 +335,13 @@ class FieldChange(BaseModel):
 
 
 class JobCreated(JobEvent):
-    """An operator created a job at run time (`CreateJob`); emitted by the scheduler, which fires it from
-    then on. `job_version` is the job's definition version (1 for a new id; after a deletion, one more than
-    the deleted job's). This event's `message_id` is the job's incarnation: the execution ids of its
-    scheduled fires include it, so a re-created id never collides with the deleted job's executions."""
+    """An operator created a job at run time.
+
+    Answers `CreateJob`; emitted by the scheduler, which fires the job from then on. `job_version` is the
+    job's definition version (1 for a new id; after a deletion, one more than the deleted job's). This event's
+    `message_id` is the job's incarnation: the execution ids of its scheduled fires include it, so a
+    re-created id never collides with the deleted job's executions.
+    """
 
     type: Literal["JobCreated"] = "JobCreated"
     actor: str
@@ -333,9 +357,12 @@ class JobCreated(JobEvent):
 
 
 class JobChanged(JobEvent):
-    """An operator changed a job's definition (`ChangeJob`), or reset a catalogue job (`ResetJob`,
-    `reset`): the old and new value of each changed field; `job_version` is the new version. Emitted by
-    the scheduler, which fires the job under its new definition from the next instant after now."""
+    """An operator changed or reset a job's definition.
+
+    Answers `ChangeJob`, or `ResetJob` for a catalogue job (`reset`): the old and new value of each changed
+    field; `job_version` is the new version. Emitted by the scheduler, which fires the job under its new
+    definition from the next instant after now.
+    """
 
     type: Literal["JobChanged"] = "JobChanged"
     actor: str
@@ -346,8 +373,11 @@ class JobChanged(JobEvent):
 
 
 class JobDeleted(JobEvent):
-    """An operator deleted a job created at run time (`DeleteJob`); it never fires again. Its executions
-    and history stay in the read models. `cancelled`: the runs in flight the operator asked to cancel."""
+    """An operator deleted a job created at run time (`DeleteJob`); it never fires again.
+
+    Its executions and history stay in the read models. `cancelled`: the runs in flight the operator asked to
+    cancel.
+    """
 
     type: Literal["JobDeleted"] = "JobDeleted"
     actor: str
@@ -357,9 +387,12 @@ class JobDeleted(JobEvent):
 
 
 class BackfillRequested(JobEvent):
-    """An operator asked for a backfill (`RequestBackfill`): one run of the job per day of `days` (oldest
-    first, at most `max_parallel` at once). Emitted by the scheduler, whose leader (this one, or the next
-    after a failover) runs the days; each day's execution id is `backfill_execution_id(backfill_id, day)`."""
+    """An operator asked for a backfill.
+
+    Answers `RequestBackfill`: one run of the job per day of `days` (oldest first, at most `max_parallel` at
+    once). Emitted by the scheduler, whose leader (this one, or the next after a failover) runs the days; each
+    day's execution id is `backfill_execution_id(backfill_id, day)`.
+    """
 
     type: Literal["BackfillRequested"] = "BackfillRequested"
     backfill_id: str
@@ -373,8 +406,11 @@ class BackfillRequested(JobEvent):
 
 
 class BackfillCancelled(JobEvent):
-    """An operator cancelled a backfill (`CancelBackfill`): its days not started never start, its runs in
-    flight are asked to stop. Emitted by the scheduler; `BackfillFinished` follows once every run ended."""
+    """An operator cancelled a backfill.
+
+    Answers `CancelBackfill`: its days not started never start, its runs in flight are asked to stop. Emitted
+    by the scheduler; `BackfillFinished` follows once every run ended.
+    """
 
     type: Literal["BackfillCancelled"] = "BackfillCancelled"
     backfill_id: str
@@ -382,9 +418,12 @@ class BackfillCancelled(JobEvent):
 
 
 class BackfillFinished(JobEvent):
-    """Every day of a backfill has ended (or will never start, after a cancel): how many ended `done`
-    (success, partial), `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started).
-    Emitted by the scheduler's leader."""
+    """Every day of a backfill has ended.
+
+    A day that will never start (after a cancel) counts as ended. How many ended `done` (success, partial),
+    `failed` (failed, missed, skipped) and `cancelled` (cancelled or never started). Emitted by the
+    scheduler's leader.
+    """
 
     type: Literal["BackfillFinished"] = "BackfillFinished"
     backfill_id: str

@@ -38,8 +38,11 @@ IsoDate = Annotated[str, AfterValidator(_iso_date), Field(pattern=r"^\d{4}-\d{2}
 
 
 class JobParameters(BaseModel):
-    """Base of every declaration: unknown parameters are refused, numbers must be finite. Every job kind
-    accepts `log_level`: the lowest level of the lines its run's log keeps (the worker reads it)."""
+    """Base of every declaration: unknown parameters are refused, numbers must be finite.
+
+    Every job kind accepts `log_level`: the lowest level of the lines its run's log keeps (the worker reads
+    it).
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 

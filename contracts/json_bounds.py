@@ -1,5 +1,7 @@
-"""Limits on JSON that comes from outside: nesting depth, items per container, string length, total size,
-no NaN or Infinity, no control characters in strings.
+"""Limits on JSON that comes from outside.
+
+Nesting depth, items per container, string length, total size, no NaN or Infinity, no control characters in
+strings.
 
 Pure functions, no I/O: the API checks every body with them before anything is parsed by the framework,
 the message codec checks every body a bus delivers, and the commands and events that carry free-form

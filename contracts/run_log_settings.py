@@ -1,5 +1,7 @@
-"""Settings of the run logs (`SCHEDULER_RUN_LOGS__<FIELD>`): what a run may log, how it is shipped, how
-long it is kept."""
+"""Settings of the run logs.
+
+`SCHEDULER_RUN_LOGS__<FIELD>`: what a run may log, how it is shipped, how long it is kept.
+"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionIdStr, JobIdStr, Message
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -34,15 +34,17 @@ class LogLine(BaseModel):
 
 
 class RunLogBatch(Message):
-    """Lines one attempt of one execution logged since the previous batch. Emitted by the worker running
-    it (every fraction of a second while lines come, and once more when the attempt ends); consumed by the
-    run-log writer (`services.projector.run_logs`), which stores each line once per
-    (execution, attempt, sequence): a batch delivered twice is stored once."""
+    """Lines one attempt of one execution logged since the previous batch.
+
+    Emitted by the worker running it (every fraction of a second while lines come, and once more when the
+    attempt ends); consumed by the run-log writer (`services.projector.run_logs`), which stores each line once
+    per (execution, attempt, sequence): a batch delivered twice is stored once.
+    """
 
     kind: ClassVar[str] = "log"
 
     type: Literal["RunLogBatch"] = "RunLogBatch"
-    job_id: str = Field(min_length=1, max_length=200)
-    execution_id: str = Field(min_length=1, max_length=100)
+    job_id: JobIdStr
+    execution_id: ExecutionIdStr
     attempt: int = Field(default=1, ge=1)
     lines: tuple[LogLine, ...] = Field(min_length=1, max_length=MAX_LINES_PER_BATCH)

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionIdStr, JobIdStr, Message
 from contracts.json_bounds import BoundedKwargs
 
 
@@ -21,8 +21,8 @@ class RunJob(Message):
     kind: ClassVar[str] = "run"
 
     type: Literal["RunJob"] = "RunJob"
-    execution_id: str = Field(min_length=1, max_length=100)
-    job_id: str = Field(min_length=1, max_length=200)
+    execution_id: ExecutionIdStr
+    job_id: JobIdStr
     job_name: str = Field(min_length=1, max_length=200)
     job_kind: str = Field(min_length=1, max_length=200)
     kwargs: BoundedKwargs = Field(default_factory=dict)

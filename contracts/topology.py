@@ -48,9 +48,12 @@ DELIVERY_LIMIT = 20
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """A queue and what it is bound to. Durable queues survive a broker restart and are quorum queues
-    (replicated on a cluster); exclusive ones live and die with the consuming connection (per-process
-    fan-out, e.g. cancel notices and the live stream) and stay classic (quorum queues cannot be exclusive)."""
+    """A queue and what it is bound to.
+
+    Durable queues survive a broker restart and are quorum queues (replicated on a cluster); exclusive ones
+    live and die with the consuming connection (per-process fan-out, e.g. cancel notices and the live stream)
+    and stay classic (quorum queues cannot be exclusive).
+    """
 
     name: str
     exchange: str
@@ -71,8 +74,11 @@ class QueueSpec:
 
 
 def routing_key(message: Message) -> str:
-    """Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
-    request adds its worker pool (`RunJob.default`, `RunJob.history`)."""
+    """The routing key of a message.
+
+    Routing key of a message: its type (e.g. `JobStarted`), so queues can bind to what they need; a run
+    request adds its worker pool (`RunJob.default`, `RunJob.history`).
+    """
     pool = getattr(message, "pool", None)
     return f"{message.type}.{pool}" if pool else message.type
 

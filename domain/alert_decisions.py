@@ -1,5 +1,7 @@
-"""The alert events that follow from each event (`decide`) or from the passing of time (`evaluate`), given the
-alerter's state (`domain/alert_state.py`). The caller publishes them and applies them to the state.
+"""The alert events that follow from each event or from the passing of time.
+
+`decide` gives those of an event, `evaluate` those of the passing of time, given the alerter's state
+(`domain/alert_state.py`). The caller publishes them and applies them to the state.
 
 Ids are deterministic: the same decision taken twice (a redelivery, a second alerter) is stored once.
 """
@@ -26,9 +28,11 @@ from domain.alert_state import AlertState, Incident
 
 @dataclass(frozen=True)
 class Observations:
-    """What the alerter reads besides events at each evaluation: since when it runs (the reference for
-    "no leader" until a leader's heartbeat comes), the projector's lag and its dead-lettered messages counted
-    since the previous evaluation."""
+    """What the alerter reads besides events at each evaluation.
+
+    Since when it runs (the reference for "no leader" until a leader's heartbeat comes), the projector's lag
+    and its dead-lettered messages counted since the previous evaluation.
+    """
 
     started_at: datetime
     projector_lag_s: float | None = None
@@ -188,8 +192,10 @@ def _dead_lettered(
 def evaluate(
     state: AlertState, now: datetime, rules: AlertRules, producer: str, observed: Observations | None = None
 ) -> list[Event]:
-    """The alert events the time `now` (and what was observed) calls for: stale jobs, runs far longer
-    than usual, no scheduler leader, projector lag, dead letters."""
+    """The alert events the time `now` (and what was observed) calls for.
+
+    Stale jobs, runs far longer than usual, no scheduler leader, projector lag, dead letters.
+    """
     alerts = _stale_jobs(state, now, rules, producer) + _slow_runs(state, now, rules, producer)
     if observed is not None:
         alerts += _system(state, now, rules, producer, observed)

@@ -1,5 +1,8 @@
-"""Alert rules: which conditions open an incident for a job or for the system, and how severe each is
-(pure configuration, plus the operators' overrides folded from `AlertRulesUpdated`)."""
+"""Alert rules: which conditions open an incident, and how severe each is.
+
+Rules for a job or for the system; pure configuration, plus the operators' overrides folded from
+`AlertRulesUpdated`.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +34,12 @@ MIN_DURATION_SAMPLES = 5
 
 @dataclass(frozen=True)
 class JobRules:
-    """The rules of one job. `consecutive_failures` None: that rule is off; `stale_after_s` None: no
-    stale-data rule (the job's expected period plus a margin, when set); `slow_factor` None: no rule on a
-    run's duration (else: a run longer than this times the p95 of the job's recent durations)."""
+    """The rules of one job.
+
+    `consecutive_failures` None: that rule is off; `stale_after_s` None: no stale-data rule (the job's
+    expected period plus a margin, when set); `slow_factor` None: no rule on a run's duration (else: a run
+    longer than this times the p95 of the job's recent durations).
+    """
 
     run_failed: bool = True
     run_missed: bool = True
@@ -45,9 +51,12 @@ class JobRules:
 
 @dataclass(frozen=True)
 class SystemRules:
-    """`no_leader_after_s`: no active scheduler's heartbeat for that long (None: off); `projector_lag_s`:
+    """The rules about the system as a whole.
+
+    `no_leader_after_s`: no active scheduler's heartbeat for that long (None: off); `projector_lag_s`:
     read models behind the log by more than that (None: off); `dead_letter_quiet_s`: a dead-letter incident
-    resolves after that long without a new one."""
+    resolves after that long without a new one.
+    """
 
     no_leader_after_s: float | None = 60.0
     projector_lag_s: float | None = 120.0

@@ -8,34 +8,28 @@ from __future__ import annotations
 
 from contracts.envelope import Event, ExecutionEvent
 from contracts.events import (
+    BACKFILL_EVENTS,
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     AttemptFailed,
     BackfillCancelled,
     BackfillFinished,
     BackfillRequested,
-    ExecutionMarkedFailed,
     JobFinished,
-    JobMissed,
-    JobSkipped,
     JobStarted,
     Progress,
-    QueuedRunCancelled,
     RunQueued,
     backfill_of,
 )
 from domain.records import BackfillRecord, updated
 
-BACKFILL_EVENTS = (BackfillRequested, BackfillCancelled, BackfillFinished)
 ACTIVE_BACKFILL_STATUSES = frozenset({"running", "cancelling"})
-_RUN_STATUS = {
+_RUN_STATUS: dict[type[ExecutionEvent], str] = {
     RunQueued: "queued",
     JobStarted: "running",
     Progress: "running",
     AttemptFailed: "running",
-    ExecutionMarkedFailed: "failed",
-    QueuedRunCancelled: "cancelled",
-    JobMissed: "missed",
-    JobSkipped: "skipped",
+    **RUN_ENDED_AS,
 }
 
 

@@ -51,10 +51,13 @@ def version_of(event: Event) -> str:
 
 
 def project_job(record: JobRecord | None, event: Event) -> JobRecord | None:
-    """The job after `event`. Each group of fields (registration, paused, schedule) is a last-writer-wins
-    register: an event older than the one that last set a group leaves it alone, so catalogue events may
-    arrive in any order once the job is registered (the first registration comes first: until then the API
-    refuses every command about the job and the scheduler has not scheduled it)."""
+    """The job after `event`.
+
+    Each group of fields (registration, paused, schedule) is a last-writer-wins register: an event older than
+    the one that last set a group leaves it alone, so catalogue events may arrive in any order once the job is
+    registered (the first registration comes first: until then the API refuses every command about the job and
+    the scheduler has not scheduled it).
+    """
     if isinstance(event, JobRegistered):
         return _registered(record, event)
     if record is None or not isinstance(event, JobPaused | JobResumed | JobScheduled):
@@ -125,8 +128,11 @@ def _derived(record: JobRecord) -> JobRecord:
 
 
 def project_metadata(record: MetadataRecord | None, event: JobMetadataUpdated) -> MetadataRecord:
-    """Display name and description are last-writer-wins registers each; `None` in the event leaves one
-    as it is."""
+    """The job's display name and description after the event.
+
+    Display name and description are last-writer-wins registers each; `None` in the event leaves one
+    as it is.
+    """
     base = record or MetadataRecord(job_id=event.job_id, updated_at=event.occurred_at)
     version = version_of(event)
     update: dict[str, Any] = {"updated_at": max(base.updated_at, event.occurred_at)}

@@ -1,5 +1,6 @@
-"""The dependency graph of the jobs (`after:` triggers), as pure functions: who runs after whom, cycles,
-and what a create, an edit or a delete would break.
+"""The dependency graph of the jobs (`after:` triggers), as pure functions.
+
+Who runs after whom, cycles, and what a create, an edit or a delete would break.
 
 Jobs are given as `{job_id: trigger text}`; a trigger `after:a,b` makes the job a downstream of `a` and
 `b`. A job with a time trigger may also wait for upstream jobs at its fire (`policy.after`): those are given
@@ -26,8 +27,11 @@ Gates = Mapping[str, Sequence[str]]
 
 
 def upstreams_of(triggers: Mapping[str, str], gates: Gates | None = None) -> dict[str, tuple[str, ...]]:
-    """Each job's upstream jobs: its `after:` trigger's, then its `policy.after` (empty for a clock
-    trigger without `policy.after`, or a trigger that does not parse)."""
+    """Each job's upstream jobs.
+
+    Its `after:` trigger's, then its `policy.after` (empty for a clock trigger without `policy.after`, or a
+    trigger that does not parse).
+    """
     upstreams: dict[str, tuple[str, ...]] = {}
     for job_id, trigger in triggers.items():
         try:
@@ -94,11 +98,13 @@ def dependency_problem(
     policy: RunPolicy | None = None,
     gates: Gates | None = None,
 ) -> str | None:
-    """Why `job_id` may not have `trigger` (and `policy`, whose `after` waits at a time trigger's fire)
-    beside the other jobs of `triggers` and `gates` (a create or an edit), or None: a trigger that does
-    not parse, `policy.after` beside an `after:` trigger, an upstream that is unknown or the job itself, a
-    cycle it would close (named), a window or timeout out of range. The API and the scheduler answer it
-    with 422 (`CommandRejected`)."""
+    """Why `job_id` may not have `trigger` beside the other jobs; None if it may.
+
+    Also its `policy` (whose `after` waits at a time trigger's fire), beside the other jobs of `triggers` and
+    `gates`, for a create or an edit. The reasons: a trigger that does not parse, `policy.after` beside an
+    `after:` trigger, an upstream that is unknown or the job itself, a cycle it would close (named), a window
+    or timeout out of range. The API and the scheduler answer it with 422 (`CommandRejected`).
+    """
     try:
         after = parse_trigger(trigger).after
     except TriggerError as error:
@@ -140,8 +146,11 @@ def deletion_problem(triggers: Mapping[str, str], job_id: str, gates: Gates | No
 
 
 def layers(upstreams: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
-    """Each job's layer for drawing: 0 without known upstreams, else one more than its deepest upstream
-    (a cycle, refused elsewhere, is cut where it is found)."""
+    """Each job's layer for drawing.
+
+    0 without known upstreams, else one more than its deepest upstream (a cycle, refused elsewhere, is cut
+    where it is found).
+    """
     depth: dict[str, int] = {}
     for root in sorted(upstreams):
         stack: list[tuple[str, bool]] = [(root, False)]

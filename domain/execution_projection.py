@@ -134,49 +134,32 @@ def _ends_first(record: ExecutionRecord, ended_at: datetime) -> bool:
 
 
 def _announced(record: ExecutionRecord, event: RunQueued | RunScheduled | RunWaiting) -> dict[str, Any]:
-    """What the scheduler said of a run before any worker: queued, scheduled for a moment, or waiting."""
+    """What the scheduler said of a run before any worker: queued, scheduled for a moment, or waiting.
+
+    The `RunQueued` that releases a one-off or waiting run may come before its `RunScheduled` or
+    `RunWaiting`: once released, those add only their own facts.
+    """
     if isinstance(event, RunQueued):
-        return _queued(event)
-    return _scheduled(record, event) if isinstance(event, RunScheduled) else _waiting(record, event)
+        # The queue event may arrive after the worker's first events: it alone knows these.
+        return _request(event) | {"is_manual": event.is_manual, "released": True}
+    facts: dict[str, Any]
+    if isinstance(event, RunScheduled):  # a one-off run waiting for its moment
+        facts = {"run_at": event.scheduled_time, "is_manual": True}
+    else:  # a fire waiting for its upstream jobs
+        facts = {"waiting_for": list(event.waiting_for), "wait_until": event.wait_until}
+    return facts if record.released else facts | _request(event)
 
 
-def _queued(event: RunQueued) -> dict[str, Any]:
-    # The queue event may arrive after the worker's first events: it alone knows these.
-    return {
-        "job_name": event.job_name,
-        "scheduled_time": event.scheduled_time,
-        "is_manual": event.is_manual,
-        "kwargs": event.kwargs,
-        "force": event.force,
-        "actor": event.actor,
-        "released": True,
-    }
-
-
-def _scheduled(record: ExecutionRecord, event: RunScheduled) -> dict[str, Any]:
-    """A one-off run waiting for its moment; the `RunQueued` that releases it may have come first."""
-    facts: dict[str, Any] = {"run_at": event.scheduled_time, "is_manual": True}
-    if record.released:
-        return facts
-    return facts | {
-        "job_name": event.job_name,
-        "scheduled_time": event.scheduled_time,
-        "kwargs": event.kwargs,
-        "force": event.force,
-        "actor": event.actor,
-    }
-
-
-def _waiting(record: ExecutionRecord, event: RunWaiting) -> dict[str, Any]:
-    """A fire waiting for its upstream jobs; the `RunQueued` that releases it may have come first."""
-    facts: dict[str, Any] = {"waiting_for": list(event.waiting_for), "wait_until": event.wait_until}
-    if record.released:
-        return facts
-    return facts | {
+def _request(event: RunQueued | RunScheduled | RunWaiting) -> dict[str, Any]:
+    """The run's request as the scheduler announced it (a waiting fire has no `force` or `actor`)."""
+    request: dict[str, Any] = {
         "job_name": event.job_name,
         "scheduled_time": event.scheduled_time,
         "kwargs": event.kwargs,
     }
+    if not isinstance(event, RunWaiting):
+        request |= {"force": event.force, "actor": event.actor}
+    return request
 
 
 def _started(record: ExecutionRecord, event: JobStarted, current: bool) -> dict[str, Any]:
@@ -227,8 +210,10 @@ def _finished(record: ExecutionRecord, event: JobFinished, current: bool) -> dic
 
 
 def _attempt_failed(record: ExecutionRecord, event: AttemptFailed) -> dict[str, Any]:
-    """The attempt is over, the execution is not: it waits (queued) for its next attempt. Should the
-    worker and the scheduler both report the attempt failed, the earlier retry is kept."""
+    """The attempt is over, the execution is not: it waits (queued) for its next attempt.
+
+    Should the worker and the scheduler both report the attempt failed, the earlier retry is kept.
+    """
     retry_at = to_millisecond(event.occurred_at + timedelta(seconds=event.retry_in_s))
     if record.retry_at is not None and record.retry_at <= retry_at:
         return {}
@@ -275,10 +260,13 @@ def _queued_run_cancelled(record: ExecutionRecord, event: QueuedRunCancelled) ->
 
 
 def _derive(record: ExecutionRecord, changes: dict[str, Any]) -> ExecutionRecord:
-    """`record` with `changes` and the display fields that follow from the registers: status while not
+    """The record with `changes` and the display fields that follow from them.
+
+    `record` with `changes` and the display fields that follow from the registers: status while not
     ended, progress (100 once successful), the message (a pending retry's notice, else the latest
     report's), the duration. One copy of the record for all of them; `record` itself if none of them
-    changes a value."""
+    changes a value.
+    """
     fields: dict[str, Any] = vars(record)  # its values by name (read, never written)
     now = fields | changes  # the values once `changes` are made
     status = now["status"]

@@ -73,8 +73,11 @@ def is_special_treatment(name: str | None) -> bool:
 def limit_pct(
     board: str, special_treatment: bool, day: date, trading_day_number: int | None
 ) -> Decimal | None:
-    """The limit in percent on `day`, or None when the stock had none (a new listing's first days, a board
-    without a rule). `trading_day_number`: 1 on the listing day, None when unknown (not a new listing)."""
+    """The price limit in percent on `day`; None when the stock had none.
+
+    The limit in percent on `day`, or None when the stock had none (a new listing's first days, a board
+    without a rule). `trading_day_number`: 1 on the listing day, None when unknown (not a new listing).
+    """
     listing = _newest(
         (rule for rule in NEW_LISTING_RULES if rule.board == board and rule.since <= day),
         key=lambda rule: rule.since,

@@ -12,15 +12,20 @@ STALE_AFTER_INTERVALS = 3.0
 
 
 def active_projector(states: Iterable[ProjectorStateRecord]) -> ProjectorStateRecord | None:
-    """The projector that applied events last (a standby that was active once reports too, with an older
-    `last_applied_at`)."""
+    """The projector that applied events last.
+
+    A standby that was active once reports too, with an older `last_applied_at`.
+    """
     applied = [state for state in states if state.last_applied_at is not None]
     return max(applied, key=lambda state: (state.last_applied_at, state.updated_at), default=None)
 
 
 def projection_lag_s(states: Iterable[ProjectorStateRecord], now: datetime) -> float | None:
-    """The active projector's reported lag; if it has stopped reporting, plus the time since its last
-    report (events may be waiting that nobody applies). None when no projector has applied anything."""
+    """The active projector's lag in seconds; None when no projector has applied anything.
+
+    The lag it reported; if it has stopped reporting, plus the time since its last report (events may be
+    waiting that nobody applies).
+    """
     active = active_projector(states)
     if active is None:
         return None

@@ -36,8 +36,11 @@ from domain.records import (
 
 @dataclass
 class ReadModelChanges:
-    """What a run of events changed in the read models, written together (one transaction where the store
-    has them). An execution mapped to `None` is deleted (its tombstone is in `tombstones`)."""
+    """What a run of events changed in the read models, written together.
+
+    One transaction where the store has them. An execution mapped to `None` is deleted (its tombstone is in
+    `tombstones`).
+    """
 
     executions: dict[str, ExecutionRecord | None] = field(default_factory=dict)
     tombstones: dict[str, ExecutionTombstone] = field(default_factory=dict)

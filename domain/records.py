@@ -25,10 +25,13 @@ _set_attribute = object.__setattr__
 
 
 def updated(record: AnyRecord, update: Mapping[str, Any]) -> AnyRecord:
-    """`record.model_copy(update=update)`: a shallow copy with these fields replaced, not validated; the
+    """A shallow copy of `record` with these fields replaced, not validated.
+
+    `record.model_copy(update=update)`: a shallow copy with these fields replaced, not validated; the
     same object, made without `model_copy`'s general machinery (extra and private attributes, which records
     do not have: `extra="forbid"`, no private fields). The projections copy a record two or three times per
-    event: with `model_copy` that was the largest single cost of a replay."""
+    event: with `model_copy` that was the largest single cost of a replay.
+    """
     cls = type(record)
     copied = cls.__new__(cls)
     _set_attribute(copied, "__dict__", {**record.__dict__, **update})
@@ -132,8 +135,11 @@ class ExecutionRecord(Record):
 
 
 class ExecutionTombstone(Record):
-    """`scheduler_execution_tombstones`: an execution an operator deleted. It is gone from
-    `scheduler_executions`; the tombstone keeps a late or redelivered event from bringing it back."""
+    """`scheduler_execution_tombstones`: an execution an operator deleted.
+
+    It is gone from `scheduler_executions`; the tombstone keeps a late or redelivered event from bringing it
+    back.
+    """
 
     execution_id: str
     job_id: str
@@ -168,9 +174,12 @@ class SchedulerStateRecord(Record):
 
 
 class ProjectorStateRecord(Record):
-    """`scheduler_projector_state`: how a projector process is doing, written by it every few seconds while
+    """How a projector process is doing (`scheduler_projector_state`).
+
+    `scheduler_projector_state`: how a projector process is doing, written by it every few seconds while
     it is (or was last) the active one. `lag_s` is how far behind the event log the read models are: the
-    age of the oldest event received and not yet applied, 0 when caught up."""
+    age of the oldest event received and not yet applied, 0 when caught up.
+    """
 
     projector_id: str
     started_at: AwareDatetime
@@ -219,9 +228,12 @@ def as_utc_key(moment: datetime) -> str:
 
 
 class BackfillRecord(Record):
-    """`scheduler_backfills`: one per backfill, from its `BackfillRequested`, the events of its runs and
+    """One backfill's record (`scheduler_backfills`).
+
+    `scheduler_backfills`: one per backfill, from its `BackfillRequested`, the events of its runs and
     its `BackfillFinished`. `runs` maps each day that has a run to its status (a day absent has not
-    started); the counts of the finish are the scheduler's."""
+    started); the counts of the finish are the scheduler's.
+    """
 
     backfill_id: str
     job_id: str

@@ -50,8 +50,11 @@ CANCEL_TO_STOP_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300
 
 @dataclass
 class Histogram:
-    """Observations in fixed buckets: `counts[i]` is how many were <= `bounds[i]` but above the bound before
-    (not cumulative); the last count is those above every bound."""
+    """Observations in fixed buckets.
+
+    `counts[i]` is how many were <= `bounds[i]` but above the bound before (not cumulative); the last count is
+    those above every bound.
+    """
 
     bounds: tuple[float, ...]
     counts: list[int] = field(default_factory=list)

@@ -66,7 +66,8 @@ class RunPolicy:
 def overlap_refusal(policy: RunPolicy, active_runs: int) -> str | None:
     """Why a new run must be skipped because of runs still active, or None if it may start.
 
-    Nothing bypasses it: `force` only lifts the trading-time check of the workers' jobs."""
+    Nothing bypasses it: `force` only lifts the trading-time check of the workers' jobs.
+    """
     if policy.overlap == "skip" and active_runs > 0:
         return f"skipped: {active_runs} run(s) of this job still active (overlap policy: skip)"
     if policy.overlap == "allow" and active_runs >= policy.max_concurrent:

@@ -72,8 +72,11 @@ def next_trading_day(calendar: TradeCalendar, after: date, *, limit_days: int = 
 
 
 def parse_calendar(text: str) -> TradeCalendar:
-    """A calendar from its text: `# source: …` header lines, then `YYYYMMDD` days; the years it covers are
-    every year from the first day's to the last day's."""
+    """A trade calendar parsed from its text.
+
+    A calendar from its text: `# source: …` header lines, then `YYYYMMDD` days; the years it covers are
+    every year from the first day's to the last day's.
+    """
     days: set[date] = set()
     source = ""
     for number, raw in enumerate(text.splitlines(), start=1):

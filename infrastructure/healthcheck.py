@@ -1,7 +1,10 @@
-"""`python -m infrastructure.healthcheck PATH [MAX_AGE_S]`: exit 0 if PATH was touched in the last
+"""The healthcheck of the services without an HTTP port.
+
+`python -m infrastructure.healthcheck PATH [MAX_AGE_S]`: exit 0 if PATH was touched in the last
 MAX_AGE_S seconds (default 30), else 1; prints what the process wrote there (`healthy`, or `degraded: broker
 unreachable since …` during a broker outage: alive, so still 0). Used by compose.yaml for the services
-without an HTTP port."""
+without an HTTP port.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Tokens and passwords in URLs never reach a log line: `?access_token=` (the live stream's sign-in for
-EventSource) and the like are replaced by `***` in every record, whether the name, the `=` or the
-separators are percent-encoded (once or several times) or not.
+"""Tokens and passwords in URLs never reach a log line.
+
+`?access_token=` (the live stream's sign-in for EventSource) and the like are replaced by `***` in every
+record, whether the name, the `=` or the separators are percent-encoded (once or several times) or not.
 
 Installed by the API's composition root on uvicorn's access and error loggers and on the root handlers.
 """

@@ -14,8 +14,11 @@ FILE_MODE = 0o600
 
 
 def private_directory(path: Path) -> None:
-    """Create `path` (and missing parents) readable by this user only; an existing one is left as it is
-    (an operator may have chosen its mode)."""
+    """Create `path` readable by this user only.
+
+    Create `path` (and missing parents) readable by this user only; an existing one is left as it is
+    (an operator may have chosen its mode).
+    """
     if path.is_dir():
         return
     path.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)

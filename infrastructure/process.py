@@ -58,8 +58,11 @@ async def run_until_stop_signal(
     status: Callable[[], str] | None = None,
     background: dict[str, Coroutine[Any, Any, None]] | None = None,
 ) -> None:
-    """What every service process does once started: keep its liveness file, run its `background` tasks
-    (name -> coroutine), and return on SIGINT or SIGTERM once they are all cancelled and ended."""
+    """What every service process does once started.
+
+    Keep its liveness file, run its `background` tasks (name -> coroutine), and return on SIGINT or SIGTERM
+    once they are all cancelled and ended.
+    """
     tasks = [asyncio.create_task(keep_alive_file(liveness_file, status=status), name="liveness")]
     tasks += [asyncio.create_task(work, name=name) for name, work in (background or {}).items()]
     try:
@@ -80,9 +83,12 @@ def health_line(unreachable_since: datetime | None) -> str:
 async def keep_alive_file(
     path: Path | None, interval_s: float = 5.0, *, status: Callable[[], str] | None = None
 ) -> None:
-    """Write `status()` (default `healthy`) to `path` every `interval_s` while the event loop is responsive
+    """Keep the liveness file at `path` up to date.
+
+    Write `status()` (default `healthy`) to `path` every `interval_s` while the event loop is responsive
     (container healthchecks read it with `python -m infrastructure.healthcheck PATH`, which prints it).
-    Does nothing without a path."""
+    Does nothing without a path.
+    """
     if path is None:
         return
     await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)

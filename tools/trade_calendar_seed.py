@@ -1,4 +1,6 @@
-"""`python -m tools.trade_calendar_seed`: write `domain/calendars/cn_a_share.txt`, the SSE/SZSE trading days
+"""Write the seeded trading-day calendar from the trade-date file akshare ships.
+
+`python -m tools.trade_calendar_seed`: write `domain/calendars/cn_a_share.txt`, the SSE/SZSE trading days
 from 2005 on, from the trade-date file the installed akshare ships (`akshare/file_fold/calendar.json`).
 
 Run again after upgrading akshare (its file ends with the last year it knows); commit the result.

@@ -14,6 +14,7 @@ from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.scheduling.backfills import BackfillBook, day_kwargs
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
+from domain.scheduling.decision import answer_envelope
 from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
 
@@ -54,8 +55,11 @@ def decide_request(
     *,
     recorded: bool = False,
 ) -> Decision:
-    """A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
-    or a refusal."""
+    """The decision on a `RequestBackfill`.
+
+    A new backfill (`BackfillRequested`), nothing for one that exists (`recorded`: in the read model),
+    or a refusal.
+    """
     if recorded or book.knows(command.backfill_id):
         return Decision(log=f"backfill {command.backfill_id} exists: left as it is")
     if job is None:
@@ -66,9 +70,7 @@ def decide_request(
     if refusal is not None:
         return reject(command, refusal, now, producer)
     event = BackfillRequested(
-        producer=producer,
-        occurred_at=now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         job_id=job.job_id,
         backfill_id=command.backfill_id,
         start_date=command.start_date,
@@ -76,7 +78,6 @@ def decide_request(
         days=command.days,
         max_parallel=command.max_parallel,
         kwargs=command.kwargs,
-        actor=command.actor,
         command_id=command.message_id,
     )
     return Decision((event,), log=f"backfill {command.backfill_id} of {job.job_id}: {len(command.days)} days")
@@ -94,11 +95,8 @@ def decide_cancel(
     if backfill.cancelled:
         return Decision(log=f"backfill {command.backfill_id} is already cancelled")
     event = BackfillCancelled(
-        producer=producer,
-        occurred_at=now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         job_id=backfill.job_id,
         backfill_id=backfill.backfill_id,
-        actor=command.actor,
     )
     return Decision((event,), log=f"backfill {command.backfill_id} cancelled by {command.actor}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from contracts.envelope import Message
 from contracts.events import (
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     BackfillCancelled,
     BackfillFinished,
@@ -40,8 +41,11 @@ REMEMBERED_FINISHED = 1_024
 
 
 def day_kwargs(job_kind: str, day: str) -> dict[str, str]:
-    """The kwargs that give one run its day, from what the kind declares: `trade_date` when it takes one,
-    else `start_date` (and `end_date` when declared) set to the day."""
+    """The kwargs that give one run its day.
+
+    From what the kind declares: `trade_date` when it takes one, else `start_date` (and `end_date` when
+    declared) set to the day.
+    """
     accepted = set(accepted_parameters(job_kind))
     if "trade_date" in accepted:
         return {"trade_date": day}
@@ -54,8 +58,11 @@ def day_kwargs(job_kind: str, day: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Backfill:
-    """One backfill in progress: its days, how many may run at once, and what became of each day
-    (`started`: decided; `ended`: day -> final status)."""
+    """One backfill in progress.
+
+    Its days, how many may run at once, and what became of each day (`started`: decided; `ended`: day -> final
+    status).
+    """
 
     backfill_id: str
     job_id: str
@@ -113,16 +120,8 @@ def fold_backfills(book: BackfillBook, message: Message) -> BackfillBook:
         case JobFinished():
             return day_seen(book, message.execution_id, message.status)
         case ExecutionMarkedFailed() | JobMissed() | JobSkipped() | QueuedRunCancelled():
-            return day_seen(book, message.execution_id, _ENDED_AS[type(message)])
+            return day_seen(book, message.execution_id, RUN_ENDED_AS[type(message)])
     return book
-
-
-_ENDED_AS = {
-    ExecutionMarkedFailed: "failed",
-    JobMissed: "missed",
-    JobSkipped: "skipped",
-    QueuedRunCancelled: "cancelled",
-}
 
 
 def _opened(book: BackfillBook, event: BackfillRequested) -> BackfillBook:
@@ -171,8 +170,11 @@ def day_seen(book: BackfillBook, execution_id: str, status: str | None) -> Backf
 
 @dataclass(frozen=True)
 class BackfillStep:
-    """What a backfill does now: the fires of the days to start, the runs in flight to cancel (after a
-    cancel), and its `BackfillFinished` once every day has ended."""
+    """What a backfill does now.
+
+    The fires of the days to start, the runs in flight to cancel (after a cancel), and its `BackfillFinished`
+    once every day has ended.
+    """
 
     fires: tuple[Fire, ...] = ()
     to_cancel: tuple[str, ...] = ()
@@ -182,8 +184,11 @@ class BackfillStep:
 def backfill_step(
     backfill: Backfill, state: SchedulerState, job: JobRules | None, now: Now, producer: str
 ) -> BackfillStep:
-    """The days to start now (oldest first), or the finish. A cancelled backfill (or one whose job was
-    deleted) starts nothing more and asks its runs in flight to stop."""
+    """The days to start now (oldest first), or the finish.
+
+    A cancelled backfill (or one whose job was deleted) starts nothing more and asks its runs in flight to
+    stop.
+    """
     in_flight = backfill.in_flight
     if backfill.cancelled or job is None:
         if in_flight:

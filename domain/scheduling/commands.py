@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from contracts.commands import (
     CancelExecution,
@@ -34,6 +33,7 @@ from contracts.events import (
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.records import ExecutionRecord
 from domain.scheduling.decide import Claim, Decision, decide_fire
+from domain.scheduling.decision import answer_envelope
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.one_offs import one_off_refusal, plan_one_off
@@ -52,12 +52,9 @@ class Facts:
 def reject(command: Command, reason: str, now: Now, producer: str) -> Decision:
     """The command is refused: recorded in the history, and sent to the dead-letter queue."""
     event = CommandRejected(
-        producer=producer,
-        occurred_at=now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         command_type=command.type,
         command_id=command.message_id,
-        actor=command.actor,
         job_id=getattr(command, "job_id", None),
         execution_id=getattr(command, "execution_id", None),
         reason=reason,
@@ -86,13 +83,7 @@ def _job_command(
     job = facts.job
     if job is None:
         return reject(command, f"unknown job {command.job_id!r}", now, producer)
-    envelope: dict[str, Any] = {
-        "producer": producer,
-        "occurred_at": now.wall,
-        **command.caused(),
-        "job_id": job.job_id,
-        "actor": command.actor,
-    }
+    envelope = {**answer_envelope(command, now, producer), "job_id": job.job_id}
     match command:
         case PauseJob():
             return Decision((JobPaused(**envelope),))
@@ -121,7 +112,7 @@ def _trigger(
         return reject(command, str(error), now, producer)
     recorded = record.status if record is not None else None
     if command.run_at is not None and command.run_at > now.wall:
-        if recorded is not None or state.outcome(command.execution_id) is not None:
+        if state.decided(command.execution_id, recorded):
             return Decision(log=f"one-off run {command.execution_id} exists ({recorded}): left as it is")
         refusal = one_off_refusal(command.run_at, now.wall)
         if refusal is not None:
@@ -141,14 +132,11 @@ def _execution_command(
     if record is None:
         return reject(command, f"unknown execution {command.execution_id!r}", now, producer)
     ended = record.status in TERMINAL_STATUSES or state.outcome(record.execution_id) in TERMINAL_STATUSES
-    envelope: dict[str, Any] = {
-        "producer": producer,
-        "occurred_at": now.wall,
-        **command.caused(),
+    envelope = {
+        **answer_envelope(command, now, producer),
         "job_id": record.job_id,
         "execution_id": record.execution_id,
         "attempt": record.attempt,
-        "actor": command.actor,
     }
     match command:
         case DeleteExecution():

@@ -49,8 +49,11 @@ def decide_fire(
     recorded: str | None = None,
     zone: tzinfo = UTC,
 ) -> Decision:
-    """What one fire becomes. `recorded` is the execution's status in the store (None: not there);
-    `zone`: the jobs' timezone (the day window of a fire that waits for upstream jobs)."""
+    """What one fire becomes.
+
+    `recorded` is the execution's status in the store (None: not there); `zone`: the jobs' timezone (the day
+    window of a fire that waits for upstream jobs).
+    """
     known = state.outcome(fire.execution_id) or recorded
     if known is not None:
         return Decision(log=f"execution {fire.execution_id} of {job.job_id} exists ({known}): left as it is")

@@ -1,6 +1,7 @@
-"""A decision of the decider (the messages to publish, a claim to make first), and the messages of a run.
+"""A decision of the decider, the messages of a run, and the envelope of an event that answers a command.
 
-Pure: `domain.scheduling.decide` and `domain.scheduling.waiting` build decisions with these.
+A decision is the messages to publish and a claim to make first. Pure: `domain.scheduling.decide` and
+`domain.scheduling.waiting` build decisions with these.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.envelope import Message
+from contracts.envelope import Command, Message
 from contracts.events import RunQueued
 from contracts.runs import RunJob
-from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 
 
@@ -26,8 +27,11 @@ class Claim:
 
 @dataclass(frozen=True)
 class Decision:
-    """Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
-    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`)."""
+    """The messages to publish, and the claim they depend on.
+
+    Messages to publish; with a claim, the claim is made first and `if_claimed` replaces `messages`
+    when it is won. `rejection` refuses a command (its `CommandRejected` is in `messages`).
+    """
 
     messages: tuple[Message, ...] = ()
     claim: Claim | None = None
@@ -37,6 +41,14 @@ class Decision:
 
 
 NOTHING = Decision()
+
+
+def answer_envelope(command: Command, now: Now, producer: str) -> dict[str, Any]:
+    """The envelope of an event that answers `command`.
+
+    From this producer, now, with the command as its cause and the command's actor.
+    """
+    return {"producer": producer, "occurred_at": now.wall, **command.caused(), "actor": command.actor}
 
 
 def run_messages(

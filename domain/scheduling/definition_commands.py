@@ -18,6 +18,7 @@ from contracts.events import FieldChange, JobChanged, JobCreated, JobDeleted, Jo
 from domain.dependencies import deletion_problem, dependency_problem
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
+from domain.scheduling.decision import answer_envelope
 from domain.scheduling.definitions import (
     Definition,
     InvalidDefinition,
@@ -43,7 +44,8 @@ class DefinitionFacts:
     had (a deleted job's included); `catalogue`: the catalogue and settings definition of this id (None: not
     a catalogue job); `job_count`: live jobs; `active_runs`: execution ids of the job's runs in flight;
     `triggers` and `gates` (`policy.after`): every live job's trigger text and upstreams, the dependency
-    graph a create, an edit or a delete must keep free of cycles and dangling upstreams."""
+    graph a create, an edit or a delete must keep free of cycles and dangling upstreams.
+    """
 
     current: Definition | None
     last_version: int
@@ -108,9 +110,12 @@ def changed_definition(current: Definition, command: ChangeJob) -> Definition:
 def check_graph(
     definition: Definition, live_triggers: Mapping[str, str], live_gates: Mapping[str, Sequence[str]]
 ) -> None:
-    """InvalidDefinition (422) when the definition's upstreams (`after:` trigger, `policy.after`) name an
+    """InvalidDefinition when the definition does not fit the dependency graph.
+
+    InvalidDefinition (422) when the definition's upstreams (`after:` trigger, `policy.after`) name an
     unknown job or itself, close a cycle (named), or its window or timeout is out of range, beside the
-    live jobs' triggers and `policy.after` (the API checks it first, the scheduler again: the authority)."""
+    live jobs' triggers and `policy.after` (the API checks it first, the scheduler again: the authority).
+    """
     triggers = {**live_triggers, definition.job_id: definition.trigger}
     gates = {job_id: gate for job_id, gate in live_gates.items() if job_id != definition.job_id}
     policy = dependency_policy(definition.policy)
@@ -122,11 +127,8 @@ def check_graph(
 
 def _envelope(command: Command, now: Now, producer: str) -> dict[str, Any]:
     return {
-        "producer": producer,
-        "occurred_at": now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         "job_id": getattr(command, "job_id", ""),
-        "actor": command.actor,
         "command_id": command.message_id,
     }
 

@@ -39,7 +39,8 @@ class Definition:
 
     `version` counts the changes of the job's definition (0: a catalogue job never edited); `incarnation`
     is the `JobCreated` message id of a created job (None for a catalogue job): part of its scheduled
-    execution ids. `last_command_id` is the command that set this version (a redelivery does nothing)."""
+    execution ids. `last_command_id` is the command that set this version (a redelivery does nothing).
+    """
 
     job_id: str
     job_kind: str
@@ -117,8 +118,11 @@ def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str,
 
 
 def with_dependency_defaults(policy: Mapping[str, Any], trigger: str) -> dict[str, Any]:
-    """`policy` with the defaults of a new `after` configuration: `window: day` (unless `window_s` asks for
-    a rolling window), and `wait_timeout_s` for a time trigger that waits (`policy.after`)."""
+    """`policy` with the defaults of a new `after` configuration.
+
+    `window: day` (unless `window_s` asks for a rolling window), and `wait_timeout_s` for a time trigger that
+    waits (`policy.after`).
+    """
     completed = dict(policy)
     try:
         upstreams = parse_trigger(trigger).after
@@ -150,8 +154,11 @@ def check_job_id(job_id: str) -> None:
 
 
 def check_trigger(trigger: str, min_interval_s: float) -> None:
-    """InvalidDefinition naming the problem (e.g. "minute 61 is outside 0-59", a date that never exists,
-    a trigger firing more often than the floor)."""
+    """InvalidDefinition naming what is wrong with a trigger.
+
+    InvalidDefinition naming the problem (e.g. "minute 61 is outside 0-59", a date that never exists,
+    a trigger firing more often than the floor).
+    """
     try:
         parse_trigger(trigger, min_interval_s=min_interval_s)
     except TriggerError as error:
@@ -180,7 +187,10 @@ def changed_fields(before: Definition, after: Definition) -> dict[str, tuple[Any
 
 
 def instants_current(version_at_due: int, current_version: int | None) -> bool:
-    """Whether instants the clock computed under definition `version_at_due` may still be fired: not when
+    """Whether instants computed under an older definition may still be fired.
+
+    Whether instants the clock computed under definition `version_at_due` may still be fired: not when
     the job was changed or deleted (`current_version` None) since. An edit never fires the replaced
-    trigger's instants, and the new trigger's first instant is computed from the time of the edit."""
+    trigger's instants, and the new trigger's first instant is computed from the time of the edit.
+    """
     return current_version is not None and current_version == version_at_due

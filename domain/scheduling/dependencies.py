@@ -31,8 +31,11 @@ _AFTER_NAMESPACE = uuid.UUID("1b1d4c0e-8a0f-4f57-9d3e-5d1c2a7f4b60")
 
 @dataclass(frozen=True)
 class Downstream:
-    """A job with an `after:` trigger: its upstream jobs, its policy (`accept_partial`, `window`,
-    `window_s`) and the timezone its day window is counted in."""
+    """A job with an `after:` trigger, as the decider sees it.
+
+    Its upstream jobs, its policy (`accept_partial`, `window`, `window_s`) and the timezone its day window is
+    counted in.
+    """
 
     job_id: str
     upstreams: tuple[str, ...]
@@ -74,8 +77,11 @@ def fires_after(
 
 
 def pending_fires(state: SchedulerState, downstreams: Mapping[str, Downstream], now: datetime) -> list[Fire]:
-    """Every fire the progress calls for (a leader taking office): ready runs, and the skips of upstream
-    failures within the window since the downstream's last run. Deciding them again changes nothing."""
+    """Every fire the progress calls for.
+
+    What a leader taking office decides: ready runs, and the skips of upstream failures within the window
+    since the downstream's last run. Deciding them again changes nothing.
+    """
     fires: list[Fire] = []
     for downstream in downstreams.values():
         last_run = state.progress.last_runs.get(downstream.job_id)
@@ -128,16 +134,22 @@ def _fresh(end: UpstreamEnd, downstream: Downstream, last_run: datetime | None, 
 def counts(
     end: UpstreamEnd, policy: RunPolicy, last_run: datetime | None, reference: datetime, zone: tzinfo
 ) -> bool:
-    """Whether an upstream end is one the downstream follows: after its last run, and within its window of
-    `reference` (the decision, or the fire a waiting run waits for)."""
+    """Whether an upstream end is one the downstream follows.
+
+    After its last run, and within its window of `reference` (the decision, or the fire a waiting run waits
+    for).
+    """
     if last_run is not None and end.at <= last_run:
         return False
     return within_window(end.at, policy, reference, zone)
 
 
 def within_window(at: datetime, policy: RunPolicy, reference: datetime, zone: tzinfo) -> bool:
-    """`day`: on the calendar day of `reference` in `zone` (or after it: what a waiting fire waits for);
-    otherwise within `window_s` seconds before `reference`."""
+    """Whether `at` is within the downstream's window of `reference`.
+
+    `day`: on the calendar day of `reference` in `zone` (or after it: what a waiting fire waits for);
+    otherwise within `window_s` seconds before `reference`.
+    """
     if policy.window == "day":
         return at >= reference or at.astimezone(zone).date() == reference.astimezone(zone).date()
     return at >= reference - timedelta(seconds=policy.window_s)

@@ -23,7 +23,8 @@ def scheduled_execution_id(job_id: str, scheduled_time: datetime, incarnation: s
     """Deterministic id of a scheduled fire, from its instant (UTC): every scheduler computes the same id.
 
     A job created at run time adds its incarnation (its `JobCreated` message id): a job created again under
-    the id of a deleted one never reuses the deleted job's execution ids. Catalogue jobs have none."""
+    the id of a deleted one never reuses the deleted job's execution ids. Catalogue jobs have none.
+    """
     instant = scheduled_time.astimezone(UTC)
     key = job_id if incarnation is None else f"{job_id}#{incarnation}"
     return uuid.uuid5(_FIRE_NAMESPACE, f"{key}|{instant.isoformat()}").hex
@@ -37,8 +38,11 @@ def incarnation_of(job: object) -> str | None:
 
 @dataclass(frozen=True)
 class Now:
-    """One reading of the scheduler's two clocks: wall time decides which instants are due, monotonic
-    seconds measure durations (liveness, retry delays, queued-run bounds) and never jump."""
+    """One reading of the scheduler's two clocks.
+
+    Wall time decides which instants are due, monotonic seconds measure durations (liveness, retry delays,
+    queued-run bounds) and never jump.
+    """
 
     wall: datetime
     mono: float
@@ -73,7 +77,9 @@ class Fire:
     @classmethod
     def manual(cls, command: TriggerJob) -> Fire:
         """The fire a `TriggerJob` asks for; its execution id is the command's (a redelivery repeats it).
-        A one-off run (`run_at`) is scheduled at its moment."""
+
+        A one-off run (`run_at`) is scheduled at its moment.
+        """
         return cls(
             job_id=command.job_id,
             scheduled_time=command.run_at or command.occurred_at,

@@ -14,6 +14,7 @@ from typing import Any
 from contracts.commands import TriggerJob
 from contracts.events import JobMissed, JobSkipped, RunScheduled
 from domain.scheduling.decide import Decision, decide_fire
+from domain.scheduling.decision import answer_envelope
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import PlannedRun, SchedulerState, unplanned
@@ -37,16 +38,13 @@ def plan_one_off(job: JobRules, command: TriggerJob, now: Now, producer: str) ->
     """The `RunScheduled` of a `TriggerJob` whose `run_at` is in the future."""
     assert command.run_at is not None
     event = RunScheduled(
-        producer=producer,
-        occurred_at=now.wall,
-        **command.caused(),
+        **answer_envelope(command, now, producer),
         job_id=job.job_id,
         execution_id=command.execution_id,
         job_name=job.name,
         scheduled_time=command.run_at,
         kwargs={**job.kwargs, **command.kwargs},
         force=command.force,
-        actor=command.actor,
     )
     return Decision((event,), log=f"one-off run of {job.job_id} at {command.run_at.isoformat()}")
 

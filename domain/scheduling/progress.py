@@ -1,5 +1,7 @@
-"""Dependency progress, as the leader folds it: how each job's latest execution ended, and when each job
-last ran. The decider (`domain.scheduling.dependencies`) reads both to run or skip downstream jobs.
+"""Dependency progress, as the leader folds it.
+
+How each job's latest execution ended, and when each job last ran. The decider
+(`domain.scheduling.dependencies`) reads both to run or skip downstream jobs.
 
 A run counts from its `RunJob` (folded once the bus confirmed it), not its `RunQueued` (folded before, and
 forgotten if publishing fails). Both are rebuildable from the read model (`rebuilt_progress`): an end's time
@@ -33,8 +35,11 @@ REMEMBERED_JOBS = 10_000
 
 @dataclass(frozen=True)
 class UpstreamEnd:
-    """How one execution of a job ended: its status, when (the record's `finished_at`), and the envelope
-    fields a downstream run caused by it carries (`correlation_id`, `causation_id`; empty when rebuilt)."""
+    """How one execution of a job ended.
+
+    Its status, when (the record's `finished_at`), and the envelope fields a downstream run caused by it
+    carries (`correlation_id`, `causation_id`; empty when rebuilt).
+    """
 
     execution_id: str
     status: str
@@ -73,8 +78,10 @@ def _end(message: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled | Job
 
 
 def tracked(progress: DependencyProgress, message: Message) -> DependencyProgress:
-    """The progress with one message folded in (duplicates and any order: the newest end and run win; an
-    execution's first end stays its end)."""
+    """The progress with one message folded in.
+
+    Duplicates and any order: the newest end and run win; an execution's first end stays its end.
+    """
     if isinstance(message, RunJob):  # published once confirmed, never forgotten: the run is on its way
         last = progress.last_runs.get(message.job_id)
         ran_at = run_time(message)
@@ -93,8 +100,11 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
 
 
 def run_time(run: RunJob) -> datetime:
-    """When a run counts as run for its downstream's window: when its first attempt was sent (a fire that
-    waited for its upstream jobs is sent after its scheduled time: the ends it waited for are used up)."""
+    """When a run counts as run for its downstream's window.
+
+    When its first attempt was sent (a fire that waited for its upstream jobs is sent after its scheduled
+    time: the ends it waited for are used up).
+    """
     if run.attempt > 1:
         return run.scheduled_time
     return max(run.scheduled_time, run.occurred_at)
@@ -118,8 +128,11 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
 
 
 def record_run(record: ExecutionRecord) -> datetime | None:
-    """When a stored execution ran (its scheduled time), None when it did not run (missed, skipped) or
-    has not yet (a fire waiting for its upstream jobs)."""
+    """When a stored execution ran; None when it did not run or has not yet.
+
+    It ran at its scheduled time. Missed and skipped runs did not run; a fire waiting for its upstream jobs
+    has not yet.
+    """
     if record.status in ("missed", "skipped", "waiting"):
         return None
     if record.waiting_for is not None:  # released after its fire: as `run_time`, no earlier than that

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import Message
+from contracts.envelope import ExecutionEvent, Message
 from contracts.events import (
+    RUN_ENDED_AS,
     TERMINAL_STATUSES,
     AttemptFailed,
     ExecutionDeleted,
@@ -46,7 +47,8 @@ REMEMBERED_OUTCOMES = 4_096
 class ActiveRun:
     """A run that is not over: enough to count it, watch it and send its next attempt.
 
-    `heard_at`, `dispatched_at` and `retry_due` are monotonic seconds (`Now.mono`)."""
+    `heard_at`, `dispatched_at` and `retry_due` are monotonic seconds (`Now.mono`).
+    """
 
     execution_id: str
     job_id: str
@@ -98,9 +100,12 @@ class WaitingRun:
 
 @dataclass(frozen=True)
 class SchedulerState:
-    """Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
+    """The scheduler's state in memory.
+
+    Runs in flight by execution id, recent outcomes by execution id, paused jobs, one-off runs waiting
     for their moment (`planned`), the progress of dependencies (each job's latest end and latest run:
-    `domain.scheduling.progress`), and the fires waiting for their upstream jobs (`waiting`)."""
+    `domain.scheduling.progress`), and the fires waiting for their upstream jobs (`waiting`).
+    """
 
     runs: Mapping[str, ActiveRun] = field(default_factory=dict)
     outcomes: Mapping[str, str] = field(default_factory=dict)
@@ -118,8 +123,11 @@ class SchedulerState:
         return min((run.run_at for run in self.planned.values()), default=None)
 
     def active_count(self, job_id: str, *, excluding: str | None = None) -> int:
-        """Runs of the job in flight or waiting for upstream jobs, not counting `excluding` (the execution
-        being decided)."""
+        """How many runs of the job are in flight or waiting.
+
+        Runs of the job in flight or waiting for upstream jobs, not counting `excluding` (the execution
+        being decided).
+        """
         in_flight = sum(
             1 for run in self.runs.values() if run.job_id == job_id and run.execution_id != excluding
         )
@@ -138,10 +146,17 @@ class SchedulerState:
             return "waiting"
         return self.outcomes.get(execution_id)
 
+    def decided(self, execution_id: str, recorded: str | None) -> bool:
+        """Whether an execution was decided already: this state knows it, or the store has it (`recorded`)."""
+        return self.outcome(execution_id) is not None or recorded is not None
+
 
 def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) -> SchedulerState:
-    """The state a new leader starts from: the read model's unfinished runs, each heard of `now`, and its
-    one-off runs still waiting for their moment."""
+    """The state a new leader starts from.
+
+    The read model's unfinished runs, each heard of `now`, and its one-off runs still waiting for their
+    moment.
+    """
     runs: dict[str, ActiveRun] = {}
     planned: dict[str, PlannedRun] = {}
     waiting: dict[str, WaitingRun] = {}
@@ -199,7 +214,7 @@ def _planned_from(record: ExecutionRecord) -> PlannedRun:
     )
 
 
-_ENDED_AS = {ExecutionMarkedFailed: "failed", QueuedRunCancelled: "cancelled", ExecutionDeleted: "deleted"}
+_ENDED_AS: dict[type[ExecutionEvent], str] = {**RUN_ENDED_AS, ExecutionDeleted: "deleted"}
 
 
 def evolve(
@@ -209,7 +224,8 @@ def evolve(
 
     `recorded`: the stored status of the message's execution when the state knows nothing of it (a leader
     rebuilt after a restart knows only unfinished runs); a late duplicate `RunQueued` of a run that has
-    ended is then remembered as ended, never reopened."""
+    ended is then remembered as ended, never reopened.
+    """
     folded = _folded(state, message, now, recorded)
     if isinstance(message, (JobMissed, JobSkipped)) and state.outcome(message.execution_id) not in (
         None,
@@ -304,7 +320,7 @@ def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
 
 
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
     run = WaitingRun(
         execution_id=event.execution_id,
@@ -325,7 +341,7 @@ def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
 
 
 def _planned(state: SchedulerState, event: RunScheduled, recorded: str | None) -> SchedulerState:
-    if state.outcome(event.execution_id) is not None or recorded is not None:
+    if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never planned again
     run = PlannedRun(
         execution_id=event.execution_id,

@@ -99,8 +99,10 @@ def gated_fire(
     producer: str,
     zone: tzinfo,
 ) -> Decision | None:
-    """What a fire of a job with `policy.after` becomes; None when it is not gated (no `policy.after`, or a
-    manual or upstream fire)."""
+    """What a fire of a job with `policy.after` becomes; None when it is not gated.
+
+    A fire is not gated without `policy.after`, nor when it is manual or an upstream's.
+    """
     policy = job.policy
     if not policy.after or fire.origin not in GATED_ORIGINS:
         return None
@@ -157,9 +159,11 @@ def decide_waiting(
 def waiting_decisions(
     state: SchedulerState, jobs: Mapping[str, JobRules], now: Now, *, producer: str, zone: tzinfo
 ) -> list[tuple[str, Decision]]:
-    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first. One run per
-    job at most: the upstream successes that run a fire are used up by it (a later fire of the job waits
-    on, decided again once that run is folded in)."""
+    """(execution id, decision) of every waiting fire whose wait is over, oldest fire first.
+
+    One run per job at most: the upstream successes that run a fire are used up by it (a later fire of the job
+    waits on, decided again once that run is folded in).
+    """
     decided: list[tuple[str, Decision]] = []
     released: set[str] = set()
     for run in sorted(state.waiting.values(), key=lambda item: item.scheduled_time):

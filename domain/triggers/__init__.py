@@ -1,6 +1,7 @@
 """Our own trigger arithmetic: crontab's dialect, intervals, daylight saving time as a policy, catch-up spans.
 
-Pure: instants in, instants out (aware UTC datetimes), no scheduler library, no I/O."""
+Pure: instants in, instants out (aware UTC datetimes), no scheduler library, no I/O.
+"""
 
 from domain.triggers.catch_up import Instants, instants_between
 from domain.triggers.cron import CronTrigger

@@ -1,6 +1,7 @@
 """Matching wall times of a cron expression: naive local datetimes, minute by minute in calendar order.
 
-No timezone here: `cron.py` maps wall times to instants (and applies the daylight saving time policy)."""
+No timezone here: `cron.py` maps wall times to instants (and applies the daylight saving time policy).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""A trigger in words, in Chinese or English: `工作日 16:00` / `weekdays at 16:00`, `每 6 分钟` /
-`every 6 min`.
+"""A trigger in words, in Chinese or English.
 
-Common shapes get a sentence; anything else is said field by field, never guessed."""
+For example `工作日 16:00` / `weekdays at 16:00`, `每 6 分钟` / `every 6 min`.
+
+Common shapes get a sentence; anything else is said field by field, never guessed.
+"""
 
 from __future__ import annotations
 

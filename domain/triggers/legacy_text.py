@@ -1,5 +1,7 @@
-"""The trigger text the web client shows: APScheduler 3's rendering (`cron[month='*', ..., minute='0']`,
-`interval[0:06:00]`), kept for the texts that existed, and read back into a trigger by the API.
+"""The trigger text the web client shows, and the trigger read back from it.
+
+APScheduler 3's rendering (`cron[month='*', ..., minute='0']`, `interval[0:06:00]`), kept for the texts that
+existed, and read back into a trigger by the API.
 
 Crontab's day rule survives the round trip: a day field restricts days exactly when its rendering does, so
 `day='13', day_of_week='fri'` reads back as "the 13th or a Friday", as it was written.

@@ -10,6 +10,8 @@ class Trigger(Protocol):
     """What the scheduler asks of a trigger: its next fire instant after a given one."""
 
     def next_after(self, instant: datetime) -> datetime | None:
-        """First fire instant strictly after `instant` (aware UTC datetimes both), None if it never fires
-        again."""
+        """The first fire instant strictly after `instant`; None if it never fires again.
+
+        Both are aware UTC datetimes.
+        """
         ...

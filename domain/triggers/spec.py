@@ -1,7 +1,10 @@
-"""Trigger texts: a crontab expression or macro, `HH:MM` (daily), `interval:SECONDS`, or `after:JOB[,JOB...]`
+"""Trigger texts, parsed, then built.
+
+Trigger texts: a crontab expression or macro, `HH:MM` (daily), `interval:SECONDS`, or `after:JOB[,JOB...]`
 (the job runs when its upstream jobs have succeeded: `domain.dependencies`); parsed, then built.
 
-Parsing is separate from building so a text can be checked (and described) without a timezone."""
+Parsing is separate from building so a text can be checked (and described) without a timezone.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,11 @@ INTERVAL_ANCHOR = datetime(2000, 1, 1)
 
 @dataclass(frozen=True)
 class TriggerSpec:
-    """A parsed trigger text: exactly one of `cron` (with `daily` set for `HH:MM`), `interval_s` or
-    `after` (the upstream job ids of a dependency trigger, which never fires on the clock)."""
+    """A parsed trigger text.
+
+    Exactly one of `cron` (with `daily` set for `HH:MM`), `interval_s` or `after` (the upstream job ids of a
+    dependency trigger, which never fires on the clock).
+    """
 
     text: str
     cron: CronFields | None = None
@@ -51,8 +57,11 @@ class TriggerSpec:
         return IntervalTrigger(self.interval_s, INTERVAL_ANCHOR.replace(tzinfo=zone))
 
     def shortest_gap_s(self) -> int:
-        """A lower bound of the time between two fires (cron: from its minute and hour lists); a dependency
-        trigger never fires on the clock (its bound is the longest interval)."""
+        """A lower bound of the time between two fires.
+
+        Cron: from its minute and hour lists; a dependency trigger never fires on the clock (its bound is the
+        longest interval).
+        """
         if self.after:
             return MAX_INTERVAL_S
         if self.interval_s is not None:

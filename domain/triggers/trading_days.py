@@ -74,8 +74,10 @@ class TradingDayTrigger:
 def missing_years_ahead(
     trigger: Trigger, calendar: TradeCalendar | None, zone: tzinfo, after: datetime, count: int
 ) -> tuple[list[datetime], tuple[int, ...]]:
-    """The next `count` fires in known years, stopping at the first fire of a year the calendar does not
-    know; that year is named (never guessed)."""
+    """The next `count` fires in known years, and the first year the calendar does not know.
+
+    The fires stop at the first fire of a year the calendar does not know; that year is named (never guessed).
+    """
     fires: list[datetime] = []
     current = after
     while len(fires) < count:

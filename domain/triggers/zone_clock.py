@@ -1,7 +1,8 @@
 """A timezone's offsets and their changes, found on instants (UTC), never by arithmetic on aware wall times.
 
 Adding a duration to an aware datetime in Python is wall-clock arithmetic and resets `fold`: across an
-autumn change it lands an hour off. Everything here converts from UTC instants instead."""
+autumn change it lands an hour off. Everything here converts from UTC instants instead.
+"""
 
 from __future__ import annotations
 

@@ -23,9 +23,11 @@ def redacted(url: object) -> str:
 
 
 def parse_broker_urls(text: str) -> tuple[str, ...]:
-    """The AMQP URLs of `text`, comma-separated (blanks around entries ignored); `BrokerUrlsInvalid` when
-    it is empty, has more than `MAX_NODES` entries, or an entry is not an `amqp://`/`amqps://` URL with a
-    host and a valid port."""
+    """The AMQP URLs of `text`.
+
+    Comma-separated (blanks around entries ignored); `BrokerUrlsInvalid` when it is empty, has more than
+    `MAX_NODES` entries, or an entry is not an `amqp://`/`amqps://` URL with a host and a valid port.
+    """
     entries = [entry.strip() for entry in text.split(",")]
     if not any(entries):
         raise BrokerUrlsInvalid("no broker URL given")

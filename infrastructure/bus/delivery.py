@@ -31,13 +31,18 @@ STORE_RETRY_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 
 
 class NotHandled(Exception):
-    """The handler could not run for want of the bus or the store (not the message's fault): the delivery
-    goes back to its queue, neither acknowledged nor dead-lettered."""
+    """The handler could not run for want of the bus or the store.
+
+    Not the message's fault: the delivery goes back to its queue, neither acknowledged nor dead-lettered.
+    """
 
 
 async def with_store_retries(action: Callable[[], Awaitable[None]], *, queue: str) -> None:
-    """Run `action`, again with backoff while the store is unavailable; `NotHandled` once the delays are
-    spent or when the bus is away (the broker redelivers)."""
+    """The result of `action`, run again with backoff while the store is unavailable.
+
+    Run `action`, again with backoff while the store is unavailable; `NotHandled` once the delays are
+    spent or when the bus is away (the broker redelivers).
+    """
     for delay in (*STORE_RETRY_DELAYS_S, None):
         try:
             await action()
@@ -110,7 +115,8 @@ async def handle_batch(bodies: Sequence[bytes], handler: BatchHandler, *, queue:
     """Run `handler` once on every decodable body of a batch; one dead-letter reason (or None) per body.
 
     Undecodable bodies are rejected on their own. If the handler fails on the batch, each message is
-    handed over again alone, so that only the message(s) it fails on are dead-lettered."""
+    handed over again alone, so that only the message(s) it fails on are dead-lettered.
+    """
     reasons: list[str | None] = [None] * len(bodies)
     decoded: list[tuple[int, Message]] = []
     for index, body in enumerate(bodies):

@@ -95,8 +95,11 @@ class _RabbitMQLease:
 
 
 class RabbitMQElection:
-    """The lock on the first node of `urls` that answers (a cluster: any node; the lock queue lives on the
-    node of the holder's connection, so the holder and its lock go down together)."""
+    """Leader election with a lock on a RabbitMQ node.
+
+    The lock on the first node of `urls` that answers (a cluster: any node; the lock queue lives on the
+    node of the holder's connection, so the holder and its lock go down together).
+    """
 
     def __init__(self, url: str | Sequence[str], name: str, *, connection_name: str) -> None:
         self._urls = parse_broker_urls(url) if isinstance(url, str) else tuple(url)

@@ -1,5 +1,6 @@
-"""`python -m infrastructure.bus.migrate_queues`: move a deployment's classic durable queues to quorum queues
-without losing a message.
+"""Move a deployment's classic durable queues to quorum queues.
+
+Run as `python -m infrastructure.bus.migrate_queues`; no message is lost.
 
 RabbitMQ cannot change a queue's type in place, so each classic queue is drained into a holding quorum
 queue (`<name>.migrating`, every message published again with confirms before it is acknowledged), deleted,
@@ -68,8 +69,11 @@ class Moved:
 
 
 def durable_queues(pools: Sequence[str] = ()) -> list[QueueSpec | None]:
-    """What is migrated: the standing queues, the alerter's, each worker pool's run queue, and the
-    dead-letter queue (None: it has arguments of its own)."""
+    """The durable queues to migrate.
+
+    What is migrated: the standing queues, the alerter's, each worker pool's run queue, and the
+    dead-letter queue (None: it has arguments of its own).
+    """
     specs: list[QueueSpec | None] = [*STANDING_QUEUES, ALERTER]
     specs += [runs_queue(pool) for pool in pools if pool != "default"]
     specs.append(None)
@@ -85,9 +89,11 @@ def _quorum_arguments(spec: QueueSpec | None) -> dict[str, Any]:
 
 
 async def _probe(connection: AbstractConnection, spec: QueueSpec | None) -> tuple[QueueKind, int]:
-    """Whether the queue exists and of which type (a quorum declaration of a classic queue is refused;
-    so is one of a quorum queue with other arguments, which is then moved the same way), and how many
-    consumers it has."""
+    """Whether the queue exists, of which type, and how many consumers it has.
+
+    A quorum declaration of a classic queue is refused; so is one of a quorum queue with other arguments,
+    which is then moved the same way.
+    """
     name = _name(spec)
     channel = await connection.channel()
     try:
@@ -111,8 +117,11 @@ async def _close(channel: AbstractChannel) -> None:
 
 
 async def _move(channel: AbstractChannel, source: str, target: str) -> int:
-    """Every message of `source` published to `target` (default exchange, confirmed, persistent, same
-    properties) before it is acknowledged in `source`; how many."""
+    """Move every message of `source` to `target`; how many.
+
+    Every message of `source` published to `target` (default exchange, confirmed, persistent, same
+    properties) before it is acknowledged in `source`; how many.
+    """
     queue = await channel.get_queue(source, ensure=False)
     moved = 0
     while True:

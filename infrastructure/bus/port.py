@@ -96,21 +96,28 @@ class Bus(Protocol):
         """Publish bytes as they are (tools and tests: e.g. a malformed message)."""
 
     async def declare(self, queue: QueueSpec) -> None:
-        """Make sure a durable queue exists with its bindings (so messages routed to it are kept before
-        its first consumer comes)."""
+        """Make sure a durable queue exists with its bindings.
+
+        So messages routed to it are kept before its first consumer comes.
+        """
 
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
     ) -> Subscription:
-        """Deliver to `handler`; with `concurrency` > 1, up to that many deliveries are handled at once
-        (each acknowledged when its own handler returns; order is then only the order they start in)."""
+        """Deliver to `handler`, one delivery or several at once.
+
+        Deliver to `handler`; with `concurrency` > 1, up to that many deliveries are handled at once
+        (each acknowledged when its own handler returns; order is then only the order they start in).
+        """
 
     async def consume_batches(
         self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
     ) -> Subscription:
-        """Deliver in order, in batches of what has arrived (up to `max_batch`), acknowledging a batch after
-        the handler returns. A handler failing on a batch gets its messages again one by one, and only those
-        it still fails on are dead-lettered."""
+        """Deliver in order, in batches of what has arrived.
+
+        Up to `max_batch` per batch, acknowledged after the handler returns. A handler failing on a batch gets
+        its messages again one by one, and only those it still fails on are dead-lettered.
+        """
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""

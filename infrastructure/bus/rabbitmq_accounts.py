@@ -1,5 +1,7 @@
-"""`python -m infrastructure.bus.rabbitmq_accounts`: the compose stack's broker set-up step, run once
-before the services start, as the broker's administrator.
+"""The compose stack's broker set-up step.
+
+Run as `python -m infrastructure.bus.rabbitmq_accounts`, once before the services start, as the broker's
+administrator.
 
 1. Declares the whole topology (exchanges, standing queues, bindings), so that a service allowed to
    publish but not to declare finds its exchange, and nothing published is dropped as unroutable.

@@ -62,12 +62,15 @@ RENEW_INTERVAL_S = 1.0  # at most one new publishing channel a second (see `_ren
 
 
 class RabbitMQBus:
-    """Bus adapter for the distributed mode; `url` may name a virtual host (tests use their own), and may
-    be several URLs (one per node of a cluster: a sequence, or one string, comma-separated).
+    """Bus adapter for the distributed mode (RabbitMQ).
+
+    `url` may name a virtual host (tests use their own), and may be several URLs (one per node of a cluster: a
+    sequence, or one string, comma-separated).
 
     `access`: the broker permissions of the service this bus serves (`contracts.broker_access`), when it
     connects as that service's own user; without it the bus declares the whole topology. `quorum`: durable
-    queues are quorum queues (the default); False keeps them classic (a deployment not migrated yet)."""
+    queues are quorum queues (the default); False keeps them classic (a deployment not migrated yet).
+    """
 
     def __init__(
         self,
@@ -316,7 +319,8 @@ class RabbitMQBus:
         go on refusing every message after a new leader took over (seen on RabbitMQ 3.10 with
         `reject-publish` overflow, which at-least-once dead-lettering requires): a new channel starts
         afresh. At most once a second; the refused message itself is answered `BusUnavailable` (the
-        caller retries or answers 503)."""
+        caller retries or answers 503).
+        """
         async with self._renewing:
             connection = self._connection
             if self._channel is not refused_on or connection is None or not self.connected:

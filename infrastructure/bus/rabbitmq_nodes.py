@@ -1,5 +1,6 @@
-"""Several RabbitMQ nodes (a cluster) behind one connection: connect to the first that answers, and after a
-loss reconnect to the next one in the list.
+"""Several RabbitMQ nodes (a cluster) behind one connection.
+
+Connect to the first that answers, and after a loss reconnect to the next one in the list.
 
 `infrastructure.bus.broker_urls` reads the setting (a comma-separated list of AMQP URLs, one per node).
 `connect_robust_to_any` tries the nodes in order, logging each one it cannot reach, and
@@ -29,8 +30,11 @@ UNREACHABLE = (AMQPError, ConnectionError, OSError, TimeoutError, asyncio.Timeou
 
 
 class FailoverConnection(RobustConnection):
-    """A robust connection to one node of several: each connection attempt after the first goes to the
-    next node of the list (round robin), so losing a node moves the connection to another."""
+    """A robust connection to one node of several.
+
+    Each connection attempt after the first goes to the next node of the list (round robin), so losing a node
+    moves the connection to another.
+    """
 
     def __init__(self, nodes: Sequence[str], *, start: int = 0, **kwargs: Any) -> None:
         self._nodes = tuple(URL(node) for node in nodes)
@@ -42,8 +46,11 @@ class FailoverConnection(RobustConnection):
 
     @property
     def url(self) -> URL:
-        """The node to connect to. aio-pika reads it once per connection attempt, right after dropping
-        the transport: a read without a transport after the first attempt moves to the next node."""
+        """The node to connect to.
+
+        aio-pika reads it once per connection attempt, right after dropping the transport: a read without a
+        transport after the first attempt moves to the next node.
+        """
         if self._ready and getattr(self, "transport", None) is None:
             if self._attempted:
                 self._index = (self._index + 1) % len(self._nodes)
@@ -71,8 +78,10 @@ async def connect_robust_to_any(
     client_properties: dict[str, Any],
     reconnect_interval: float,
 ) -> AbstractRobustConnection:
-    """A robust connection to the first node of `urls` that answers (each one that does not is logged);
-    the last error if none does."""
+    """A robust connection to the first node of `urls` that answers.
+
+    Each node that does not answer is logged; the last error if none does.
+    """
     last: BaseException | None = None
     for start, url in enumerate(urls):
         connection = FailoverConnection(

@@ -212,9 +212,12 @@ class RabbitMQSubscription:
         await self._settle_batch(batch, reasons)
 
     async def _settle_batch(self, batch: list[AbstractIncomingMessage], reasons: list[str | None]) -> None:
-        """Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
+        """Settle a handled batch: dead-letter the rejected messages, acknowledge the rest.
+
+        Dead-letter the rejected messages of a handled batch, then acknowledge all of it with one ack of
         its last delivery (`multiple`): a batch subscription has one worker, so every earlier delivery on
-        this channel is settled already, and the batch's own are in delivery order."""
+        this channel is settled already, and the batch's own are in delivery order.
+        """
         if not batch:
             return
         try:
@@ -260,8 +263,11 @@ class RabbitMQSubscription:
             logger.info("consumer of %s already gone (%r)", self._queue.name, error)
 
     async def _requeue_buffered(self) -> None:
-        """Give back what was delivered and not handled, in delivery order: a quorum queue redelivers what
-        comes back in the order it came back (a classic queue put it back in its place)."""
+        """Give back what was delivered and not handled, in delivery order.
+
+        A quorum queue redelivers what comes back in the order it came back (a classic queue put it back in
+        its place).
+        """
         messages, self._given_back = self._given_back, []
         while not self._buffer.empty():
             message = self._buffer.get_nowait()

@@ -49,9 +49,10 @@ class Topology:
 async def declare_topology(
     channel: AbstractChannel, access: Access | None = None, *, quorum: bool = True
 ) -> Topology:
-    """Declare the exchanges, the dead-letter queue and the standing queues: all of them, or with a
-    service's `access` (its own broker user) only those that service uses. `quorum=False`: durable
-    queues declared classic, as before quorum queues (a deployment not migrated yet).
+    """Declare the exchanges, the dead-letter queue and the standing queues.
+
+    All of them, or with a service's `access` (its own broker user) only those that service uses.
+    `quorum=False`: durable queues declared classic, as before quorum queues (a deployment not migrated yet).
 
     The standing queues are declared here, not only when consumed, so that commands and runs published
     before their consumer first starts are kept rather than dropped as unroutable.
@@ -84,8 +85,11 @@ AT_LEAST_ONCE = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "rejec
 
 
 def queue_arguments(spec: QueueSpec, *, quorum: bool = True) -> dict[str, Any]:
-    """Queue arguments: the broker's own dead-lettering (the delivery limit of a quorum queue) goes to our
-    exchange too, at least once. `quorum=False`: a classic queue even if durable."""
+    """The arguments of a queue.
+
+    Queue arguments: the broker's own dead-lettering (the delivery limit of a quorum queue) goes to our
+    exchange too, at least once. `quorum=False`: a classic queue even if durable.
+    """
     arguments: dict[str, Any] = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
     if spec.quorum and quorum:
         arguments.update(QUORUM)

@@ -62,8 +62,11 @@ class MongoMarketStore:
         return cls(client[database], client=client)
 
     async def open(self) -> None:
-        """Create the indexes whose keys no index has yet (the platform's may hold them under other names:
-        `infrastructure.store.mongo_indexes`)."""
+        """Create the missing indexes.
+
+        Create the indexes whose keys no index has yet (the platform's may hold them under other names:
+        `infrastructure.store.mongo_indexes`).
+        """
         try:
             for collection, keys in KEY_FIELDS.items():
                 await ensure_indexes(

@@ -1,5 +1,8 @@
-"""Alert events read back from the event log by the processes that follow the operator's alert changes
-(the alerter's operator feed, the API's incident book): most of the log is skipped without being parsed."""
+"""Alert events read back from the event log.
+
+Read by the processes that follow the operator's alert changes (the alerter's operator feed, the API's
+incident book): most of the log is skipped without being parsed.
+"""
 
 from __future__ import annotations
 

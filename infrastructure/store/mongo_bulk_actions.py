@@ -1,5 +1,8 @@
-"""Bulk actions in MongoDB (collection `scheduler_bulk_actions`, `_id` = the operation id), beside the
-read models; an action's plan is an array of run ids in its document (at most 10,000: well under 16 MB)."""
+"""Bulk actions in MongoDB.
+
+Collection `scheduler_bulk_actions`, `_id` = the operation id, beside the read models; an action's plan is an
+array of run ids in its document (at most 10,000: well under 16 MB).
+"""
 
 from __future__ import annotations
 

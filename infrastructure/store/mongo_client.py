@@ -1,6 +1,7 @@
-"""How the MongoDB adapters talk to a server: client timeouts, which errors mean "the server is away for a
-while" (an election, a restart, a network cut), retries with backoff, and transactions where the server
-has them.
+"""How the MongoDB adapters talk to a server.
+
+Client timeouts, which errors mean "the server is away for a while" (an election, a restart, a network cut),
+retries with backoff, and transactions where the server has them.
 
 A replica set elects a new primary within about 10-12 s of losing one; until then writes fail with "not
 primary" (`NotPrimaryError`) or time out choosing a server (`ServerSelectionTimeoutError`). Those are
@@ -80,8 +81,10 @@ def is_transient(error: BaseException) -> bool:
 
 
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Report a transient error as `StoreUnavailable` (the API answers 503, the projector holds its batch
-    and retries); other errors pass unchanged."""
+    """Report a transient error as `StoreUnavailable`.
+
+    The API answers 503, the projector holds its batch and retries; other errors pass unchanged.
+    """
 
     @functools.wraps(method)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -107,8 +110,11 @@ async def with_retries(
     give_up_after_s: float,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> R:
-    """`operation()`, tried again after transient errors with backoff for up to `give_up_after_s`; then
-    `StoreUnavailable`. Each retry is logged."""
+    """The result of `operation()`, retried after transient errors.
+
+    `operation()`, tried again after transient errors with backoff for up to `give_up_after_s`; then
+    `StoreUnavailable`. Each retry is logged.
+    """
     deadline = time.monotonic() + give_up_after_s
     for attempt in range(1_000_000):
         try:
@@ -129,8 +135,11 @@ async def with_retries(
 
 
 async def supports_transactions(database: AsyncDatabase[Document]) -> bool:
-    """Whether the server runs multi-document transactions: a replica-set member or a sharded cluster's
-    router. A standalone server (and the in-process emulation, which knows no `hello`) does not."""
+    """Whether the server runs multi-document transactions.
+
+    A replica-set member or a sharded cluster's router. A standalone server (and the in-process emulation,
+    which knows no `hello`) does not.
+    """
     try:
         hello = await database.command("hello")
     except NotImplementedError:  # the emulation
@@ -142,9 +151,12 @@ Work = Callable[[AsyncClientSession | None], Awaitable[R]]
 
 
 async def in_transaction(client: Any, transactions: bool, work: Work[R]) -> R:
-    """`work(session)` in one transaction when the server has them (`with_transaction` retries the whole
+    """The result of `work`, in one transaction when the server has them.
+
+    `work(session)` in one transaction when the server has them (`with_transaction` retries the whole
     callback on `TransientTransactionError` and the commit on `UnknownTransactionCommitResult`), else
-    `work(None)`: each write on its own, idempotent, completed by redelivery after a crash."""
+    `work(None)`: each write on its own, idempotent, completed by redelivery after a crash.
+    """
     if not transactions:
         return await work(None)
     async with client.start_session() as session:

@@ -166,9 +166,11 @@ async def total(
 
 
 async def ensure_counts(database: AsyncDatabase[Document], counts: str, sources: Mapping[str, str]) -> bool:
-    """Build the counters `counts` from `sources` (kind -> collection) unless built already (one pass over
-    each collection, once); whether this call built them. The marker is inserted first: of several
-    processes starting at once, one builds."""
+    """Build the counters unless built already; whether this call built them.
+
+    The counters `counts` are built from `sources` (kind -> collection), in one pass over each collection,
+    once. The marker is inserted first: of several processes starting at once, one builds.
+    """
     try:
         await database[counts].insert_one({"_id": READY, "kind": READY})
     except DuplicateKeyError:

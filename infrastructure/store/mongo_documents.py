@@ -77,8 +77,11 @@ def _sequence_problem(value: list[Any] | tuple[Any, ...], depth: int, path: str)
 
 
 def check_storable(document: Mapping[str, Any], what: str) -> None:
-    """UnstorableDocument, naming `what` and the reason, unless the server stores `document` as it is and
-    gives it back unchanged."""
+    """Refuse a document the server would not store as it is.
+
+    UnstorableDocument, naming `what` and the reason, unless the server stores `document` as it is and
+    gives it back unchanged.
+    """
     if (problem := _problem(document, 1, "$")) is not None:
         raise UnstorableDocument(f"{what} cannot be stored in MongoDB: {problem}")
     try:

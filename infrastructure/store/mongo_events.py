@@ -1,5 +1,6 @@
-"""Appending to the event store (`scheduler_events`) in MongoDB: one counter increment and one ordered
-insert per batch.
+"""Appending to the event store in MongoDB.
+
+The store is `scheduler_events`: one counter increment and one ordered insert per batch.
 
 Positions (store order) come from a counter (`scheduler_counters`, `_id: "scheduler_events"`): a batch of
 n draws n positions with one `$inc` and inserts its documents in position order. On a replica set both run
@@ -35,8 +36,10 @@ DUPLICATE_KEY = 11000
 
 
 def stored_form(document: Document) -> Document:
-    """The stored document of an event (without its position); ValueError/TypeError/UnstorableDocument if
-    the event cannot be stored."""
+    """The stored document of an event.
+
+    Without its position; ValueError/TypeError/UnstorableDocument if the event cannot be stored.
+    """
     fields = event_fields(document)
     encode_event_document(document)  # refuse what the SQLite store refuses: non-JSON documents
     stored = {
@@ -69,8 +72,10 @@ class EventAppender:
         self._transactions = transactions
 
     async def append(self, documents: Sequence[Document]) -> int:
-        """Store each event once per `message_id`; how many were new. Every document is checked before
-        anything is written."""
+        """Store each event once per `message_id`; how many were new.
+
+        Every document is checked before anything is written.
+        """
         pending = _distinct([stored_form(document) for document in documents])
         new = 0
         while pending:
@@ -93,8 +98,10 @@ class EventAppender:
         return new
 
     async def _insert(self, batch: list[Document], session: AsyncClientSession | None) -> tuple[int, bool]:
-        """Insert `batch` at fresh positions: (how many were inserted, whether one was a duplicate). In a
-        transaction a duplicate aborts it all (nothing inserted); else those before it stay."""
+        """Insert `batch` at fresh positions: (how many were inserted, whether one was a duplicate).
+
+        In a transaction a duplicate aborts it all (nothing inserted); else those before it stay.
+        """
         counter = await self._database[COUNTERS].find_one_and_update(
             {"_id": EVENTS},
             {"$inc": {"value": len(batch)}},

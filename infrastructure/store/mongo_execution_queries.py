@@ -1,5 +1,7 @@
-"""Read-model queries of the MongoDB store over executions: the time-filtered list's conditions and the
-overview's aggregates (counts per window and status, duration percentiles, the newest run of each job).
+"""Read-model queries of the MongoDB store over executions.
+
+The time-filtered list's conditions and the overview's aggregates (counts per window and status, duration
+percentiles, the newest run of each job).
 
 Counts are grouped by the server (one document per window and status). Percentiles: the server sorts and
 groups each job's durations in the window; the nearest ranks are picked here (`$percentile` needs MongoDB 7

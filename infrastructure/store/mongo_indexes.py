@@ -30,8 +30,10 @@ async def existing_indexes(collection: AsyncCollection[Any]) -> dict[Keys, dict[
 
 
 async def ensure_indexes(collection: AsyncCollection[Any], models: Sequence[IndexModel]) -> list[str]:
-    """Create the indexes of `models` whose keys no index has yet; the names of those created. An index
-    on the same keys kept under another name (or without `unique` where ours has it) is logged."""
+    """Create the indexes of `models` whose keys no index has yet; the names of those created.
+
+    An index on the same keys kept under another name (or without `unique` where ours has it) is logged.
+    """
     existing = await existing_indexes(collection)
     missing: list[IndexModel] = []
     for model in models:

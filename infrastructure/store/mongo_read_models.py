@@ -45,8 +45,11 @@ async def load_view(
     job_ids: Collection[str],
     backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
-    """The records and tombstones of these executions, jobs and backfills from the collections `names`
-    gives."""
+    """The stored records and tombstones a fold needs.
+
+    The records and tombstones of these executions, jobs and backfills from the collections `names`
+    gives.
+    """
 
     async def found(model: type[RecordT], collection: str, keys: Collection[str]) -> list[RecordT]:
         if not keys:
@@ -71,10 +74,13 @@ async def apply_changes(
     with_state: bool,
     session: Session = None,
 ) -> None:
-    """One bulk write per collection, and the counters' changes; in one transaction when `session` is in
+    """Write a batch's changes to the read models.
+
+    One bulk write per collection, and the counters' changes; in one transaction when `session` is in
     one (a replica set), else each write on its own (a standalone server: idempotent writes, completed on
     redelivery; counters may then drift after a crash halfway, until the next replay). Tombstones first:
-    once one exists, a crash between the writes cannot leave a deleted execution behind for good."""
+    once one exists, a crash between the writes cannot leave a deleted execution behind for good.
+    """
     deltas = await mongo_counts.record_deltas(
         database, names.executions, "executions", changes.executions, session
     )
@@ -113,9 +119,12 @@ async def prune_read_models(
     client: Any = None,
     transactions: bool = False,
 ) -> dict[str, int]:
-    """Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
+    """Delete what retention removes from the read models.
+
+    Retention, in chunks of `mongo_counts.CHUNK` documents, each deleted with its counters' change
     (one transaction per chunk on a replica set: no transaction grows with the backlog). An execution ages
-    from its end: the later of its creation and its `finished_at` (none for missed or skipped records)."""
+    from its end: the later of its creation and its `finished_at` (none for missed or skipped records).
+    """
     removed = {"executions": 0, "history": 0, "tombstones": 0}
     counts = counts_collection(names)
     for status, cutoff in cutoffs.executions.items():

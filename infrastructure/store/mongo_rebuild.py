@@ -127,8 +127,10 @@ class MongoRebuild:
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
-        """What the fresh collections hold so far of these executions (records and tombstones), jobs and
-        backfills."""
+        """What the fresh collections hold so far.
+
+        Of these executions (records and tombstones), jobs and backfills.
+        """
         return await mongo_read_models.load_view(
             self._database, REBUILD, execution_ids, job_ids, backfill_ids
         )

@@ -1,5 +1,8 @@
-"""Run logs in MongoDB (collection `scheduler_run_logs`, `_id` = "<execution_id>:<attempt>:<sequence>"),
-beside the event log. A batch delivered twice is stored once (duplicate ids are ignored)."""
+"""Run logs in MongoDB.
+
+Collection `scheduler_run_logs`, `_id` = "<execution_id>:<attempt>:<sequence>", beside the event log. A batch
+delivered twice is stored once (duplicate ids are ignored).
+"""
 
 from __future__ import annotations
 

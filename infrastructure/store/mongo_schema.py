@@ -64,8 +64,10 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def record_from(model: type[RecordT], document: Mapping[str, Any]) -> RecordT:
-    """A record from its stored document: drop `_id`, read dates as aware UTC whatever the client's
-    `tz_aware` setting (BSON dates are UTC)."""
+    """A record from its stored document.
+
+    Drop `_id`, read dates as aware UTC whatever the client's `tz_aware` setting (BSON dates are UTC).
+    """
     fields = {
         name: as_utc(value) if isinstance(value, datetime) else value
         for name, value in document.items()
@@ -96,9 +98,12 @@ def job_views_pipeline(match: dict[str, Any]) -> Pipeline:
 
 
 def execution_stats_pipeline(job_id: str) -> Pipeline:
-    """One document: `by_status` [{_id: status, count, average}] and `last` [{status, timestamp,
+    """The aggregation pipeline of a job's execution statistics.
+
+    One document: `by_status` [{_id: status, count, average}] and `last` [{status, timestamp,
     execution_time}]. `$avg` skips missing durations. The average is rounded by the caller: the emulation
-    used in tests (mongomock) has no `$round`."""
+    used in tests (mongomock) has no `$round`.
+    """
     return [
         {"$match": {"job_id": job_id}},
         {"$project": {"status": 1, "timestamp": 1, "execution_time": 1}},

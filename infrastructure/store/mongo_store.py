@@ -239,8 +239,11 @@ class MongoStore:
         changes_of: Callable[[ReadModelView], ReadModelChanges],
         keys: tuple[Collection[str], ...],
     ) -> int:
-        """Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
-        failed is appended again harmlessly when it is handed over again)."""
+        """Append a batch of events, then apply its changes.
+
+        Append, then apply in a transaction of its own (appending is idempotent: a batch whose apply
+        failed is appended again harmlessly when it is handed over again).
+        """
         stored = await self.append_events(documents)
         await self.apply_changes(changes_of(await self.load_view(*keys)))
         return stored

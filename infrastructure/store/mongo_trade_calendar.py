@@ -1,5 +1,8 @@
-"""Trading-day calendars in MongoDB: collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>")
-and `trade_calendar_years` (`_id` = "<calendar_id>:<year>": source, sync time and a digest of its days)."""
+"""Trading-day calendars in MongoDB.
+
+Collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>") and `trade_calendar_years` (`_id` =
+"<calendar_id>:<year>": source, sync time and a digest of its days).
+"""
 
 from __future__ import annotations
 
@@ -71,8 +74,11 @@ class MongoTradeCalendars:
         return changed
 
     async def _insert_days(self, year: CalendarYear) -> None:
-        """Insert a year's days; a day another writer inserted at the same moment (two schedulers seeding
-        at once) is already there, which is what was asked."""
+        """Insert a year's days.
+
+        A day another writer inserted at the same moment (two schedulers seeding at once) is already there,
+        which is what was asked.
+        """
         documents = [_day_document(year.calendar_id, day) for day in sorted(year.days)]
         try:
             await self._days.insert_many(documents, ordered=False)

@@ -19,8 +19,11 @@ Document = dict[str, Any]
 
 
 class MongoUserStore(MongoSessionCollections):
-    """Same shape as `MongoStore`: give it a client (it closes the client only when it owns it); also the
-    tokens' revocation state (`MongoSessionCollections`)."""
+    """Users in MongoDB.
+
+    Same shape as `MongoStore`: give it a client (it closes the client only when it owns it); also the
+    tokens' revocation state (`MongoSessionCollections`).
+    """
 
     def __init__(
         self, client: AsyncMongoClient[Document], database: str, *, owns_client: bool = False

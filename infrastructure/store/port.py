@@ -1,5 +1,7 @@
-"""The store ports, one per role: the event store (`scheduler_events`), each read model's queries, the
-read-model writer, the projectors' states, retention and rebuilds; `Store` is all of them at once.
+"""The store ports, one per role.
+
+The event store (`scheduler_events`), each read model's queries, the read-model writer, the projectors'
+states, retention and rebuilds; `Store` is all of them at once.
 
 Adapters: `sqlite_store.SQLiteStore` (embedded default: one file, WAL, several processes on one machine) and
 `mongo_store.MongoStore` (`pymongo.AsyncMongoClient`). One behavioural suite checks both
@@ -92,8 +94,11 @@ TimeField = Literal["scheduled", "started"]
 
 @dataclass(frozen=True)
 class ExecutionQuery:
-    """Filters of the executions list, all combinable. `since` is inclusive, `until` exclusive, both on
-    `time_field`; the total counts every match, whatever the page."""
+    """Filters of the executions list, all combinable.
+
+    `since` is inclusive, `until` exclusive, both on `time_field`; the total counts every match, whatever the
+    page.
+    """
 
     job_id: str | None = None
     status: str | None = None
@@ -111,8 +116,11 @@ class ExecutionQuery:
 
 @dataclass(frozen=True)
 class JobDurations:
-    """Durations (seconds) of one job's executions that have one, over a window: how many, nearest-rank
-    percentiles, the longest and the mean."""
+    """Durations of one job's executions over a window.
+
+    Durations (seconds) of one job's executions that have one, over a window: how many, nearest-rank
+    percentiles, the longest and the mean.
+    """
 
     job_id: str
     runs: int
@@ -184,18 +192,27 @@ class ReadModelWriter(Protocol):
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
-        """The records (and tombstones) of these executions and these jobs and their metadata, for a fold
-        (one query per table)."""
+        """The records a fold needs.
+
+        The records (and tombstones) of these executions and these jobs and their metadata, for a fold
+        (one query per table).
+        """
 
     async def apply_changes(self, changes: ReadModelChanges) -> None:
-        """Write every change of a batch together (SQLite: one transaction; MongoDB: one transaction on a
-        replica set, else each write on its own, idempotent)."""
+        """Write every change of a batch together.
+
+        SQLite: one transaction; MongoDB: one transaction on a replica set, else each write on its own,
+        idempotent.
+        """
 
 
 class ReadModelRebuild(ReadModelWriter, Protocol):
-    """Fresh, empty read models (tables or collections beside the live ones) that a replay fills from the
-    event store, then swaps in or compares with the live ones. `scheduler_state` (the scheduler's
-    liveness) and the projector's state are not rebuilt: no stored event makes them."""
+    """Fresh, empty read models that a replay fills.
+
+    Tables or collections beside the live ones, filled from the event store, then swapped in or compared with
+    the live ones. `scheduler_state` (the scheduler's liveness) and the projector's state are not rebuilt: no
+    stored event makes them.
+    """
 
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
@@ -206,23 +223,34 @@ class ReadModelRebuild(ReadModelWriter, Protocol):
         """Retention on the rebuilt read models (never on the event store)."""
 
     async def swap_in(self, catch_up: CatchUp) -> None:
-        """Run `catch_up`, then replace the live read models by the rebuilt ones, atomically: a reader sees
+        """Catch up, then swap the rebuilt read models in.
+
+        Run `catch_up`, then replace the live read models by the rebuilt ones, atomically: a reader sees
         all old or all new (SQLite: one transaction, during which nothing else writes, so nothing is lost;
-        MongoDB: renames, completed by the next `open` should the process die between them)."""
+        MongoDB: renames, completed by the next `open` should the process die between them).
+        """
 
     async def compare(self, catch_up: CatchUp, limit: int) -> tuple[list[Difference], int]:
-        """Run `catch_up`, then compare the rebuilt read models with the live ones: up to `limit`
-        differences and how many there are in all. The live ones are left as they are."""
+        """Catch up, then compare the rebuilt read models with the live ones.
+
+        Run `catch_up`, then compare the rebuilt read models with the live ones: up to `limit`
+        differences and how many there are in all. The live ones are left as they are.
+        """
 
     async def discard(self) -> None:
-        """Drop the rebuilt read models (after a compare, or a replay that failed) and release the replay
-        lock."""
+        """Drop the rebuilt read models and release the replay lock.
+
+        After a compare, or a replay that failed.
+        """
 
     @property
     def needs_live_catch_up(self) -> bool:
-        """Whether events the projector applied to the live read models during the swap may be missing
+        """Whether the replay must apply the recent events to the live read models again.
+
+        Whether events the projector applied to the live read models during the swap may be missing
         from the swapped-in ones (stores without a lock held across the swap): the replay then applies the
-        events stored since to the live read models once more (applying twice changes nothing)."""
+        events stored since to the live read models once more (applying twice changes nothing).
+        """
 
 
 @dataclass(frozen=True)
@@ -247,21 +275,28 @@ class StoreLifecycle(Protocol):
 
 
 class EventLog(Protocol):
-    """The event store (`scheduler_events`): appended by the projector (and the API's alert book), read by
-    the API's event lists, the replay and the alerter."""
+    """The event store.
+
+    The event store (`scheduler_events`): appended by the projector (and the API's alert book), read by
+    the API's event lists, the replay and the alerter.
+    """
 
     async def append_event(self, document: dict[str, Any]) -> bool:
         """Store an event document once per `message_id`; False if it was already stored.
 
         The document is the codec's JSON form (`contracts.codec.to_document`): ValueError without a
-        `message_id`, `type` or aware `occurred_at`, TypeError if it is not JSON."""
+        `message_id`, `type` or aware `occurred_at`, TypeError if it is not JSON.
+        """
 
     async def append_events(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store several events at once, each once per `message_id`; returns how many were new."""
 
     async def list_events(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
-        """Events matching the filters, oldest first, with the total count; documents of an older version
-        are shown upcast to their type's current shape (`contracts.codec.upcast_document`)."""
+        """Events matching the filters, oldest first, with the total count.
+
+        Documents of an older version are shown upcast to their type's current shape
+        (`contracts.codec.upcast_document`).
+        """
 
     def iter_events(self, batch_size: int = 5000, after: int = 0) -> AsyncIterator[list[StoredEvent]]:
         """Every stored event after position `after`, in store order, in batches (for replay)."""
@@ -295,18 +330,25 @@ class ExecutionsReadModel(Protocol):
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
         """Executions newest first (`timestamp` descending) with the total count matching the filters.
 
-        `is_manual=False` means "not manual"."""
+        `is_manual=False` means "not manual".
+        """
 
     async def count_executions(self, status: str | None = None) -> int:
         """How many executions there are (with this status)."""
 
     async def execution_counts(self, boundaries: Sequence[datetime]) -> list[dict[str, int]]:
-        """Executions per status in each window `[boundaries[i], boundaries[i + 1])` of their `timestamp`
-        (when they were created), counted by the database whatever their number: one dict per window."""
+        """Executions per status in each time window.
+
+        Each window is `[boundaries[i], boundaries[i + 1])` of the executions' `timestamp` (when they were
+        created), counted by the database whatever their number: one dict per window.
+        """
 
     async def job_durations(self, since: datetime, until: datetime) -> list[JobDurations]:
-        """Per job, the durations of its executions created in `[since, until)` that have one (finished
-        runs), ordered by job id."""
+        """Per job, the durations of its finished executions in a time range.
+
+        The range is `[since, until)` of the executions' creation; only those with a duration (finished runs)
+        count; ordered by job id.
+        """
 
     async def last_executions(self) -> dict[str, ExecutionRecord]:
         """The newest execution of every job that has one, by job id."""
@@ -333,33 +375,44 @@ class ProjectorStates(Protocol):
     """The projectors' own state: written by each projector, read by the API and the alerter."""
 
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
-        """Keep a projector's state (one record per projector process; records not updated for a week
-        are removed)."""
+        """Keep a projector's state.
+
+        One record per projector process; records not updated for a week are removed.
+        """
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
         """Every projector's last state, ordered by projector id."""
 
     async def projector_lag_s(self) -> float | None:
-        """Seconds the read models are behind the event log, as the active projector last reported it
+        """How far the read models are behind the event log, in seconds.
+
+        Seconds the read models are behind the event log, as the active projector last reported it
         (plus the time since, if it stopped reporting); None when no projector ever reported. Fits the
-        API's `ProjectorLagProbe`."""
+        API's `ProjectorLagProbe`.
+        """
 
 
 class Retention(Protocol):
     """Removing what is older than the retention (the projector, when a `RetentionApplied` arrives)."""
 
     async def prune(self, cutoffs: RetentionCutoffs) -> dict[str, int]:
-        """Remove executions (per status), history, execution tombstones (history cut-off) and stored
+        """Remove what is older than the retention cut-offs.
+
+        Remove executions (per status), history, execution tombstones (history cut-off) and stored
         events older than the cut-offs; returns how many of each were removed. Executions still queued or
-        running are never removed."""
+        running are never removed.
+        """
 
 
 class Rebuilds(Protocol):
     """Replays: fresh read models filled from the event log, then swapped in or compared."""
 
     async def begin_rebuild(self, holder: str = "replay") -> ReadModelRebuild:
-        """Take the replay lock for `holder` (ReplayInProgress if another live replay has it), then fresh,
-        empty read models to replay into (left-overs of an earlier replay are dropped first)."""
+        """Start a rebuild: the replay lock, then fresh, empty read models.
+
+        Take the replay lock for `holder` (ReplayInProgress if another live replay has it), then fresh,
+        empty read models to replay into (left-overs of an earlier replay are dropped first).
+        """
 
 
 class BackfillsReadModel(Protocol):
@@ -384,7 +437,8 @@ class BatchWriter(Protocol):
         """Append events (as `append_events`) and write what `changes_of` makes of the records `keys` name.
 
         `keys` are the ids `load_view` takes (executions, jobs, backfills); SQLite writes it all in one
-        transaction. Answers how many events were new."""
+        transaction. Answers how many events were new.
+        """
 
 
 class Store(

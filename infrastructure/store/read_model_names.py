@@ -1,6 +1,8 @@
-"""The names of the read models a replay rebuilds, shared by both stores (SQLite tables, MongoDB
-collections). `scheduler_state` (the scheduler's liveness) and the projector's state are not among them: no
-stored event makes them."""
+"""The names of the read models a replay rebuilds, shared by both stores (SQLite tables, MongoDB collections).
+
+`scheduler_state` (the scheduler's liveness) and the projector's state are not among them: no stored event
+makes them.
+"""
 
 from __future__ import annotations
 

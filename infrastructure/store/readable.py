@@ -1,6 +1,9 @@
-"""Reading stored rows one at a time: a row that cannot be read (whatever made it so: a document nested
-too deeply, a field a newer version wrote, a corrupted text) is skipped with an error naming its table and
-key, so that it never fails a whole list, a page of the API or a process reading its state back."""
+"""Reading stored rows one at a time, skipping those that cannot be read.
+
+A row that cannot be read (whatever made it so: a document nested too deeply, a field a newer version wrote, a
+corrupted text) is skipped with an error naming its table and key, so that it never fails a whole list, a page
+of the API or a process reading its state back.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""Batch appends to the SQLite event store: many rows per statement (`executemany`), one transaction per
-batch (the read models' batch writes are in `sqlite_read_models`); `store_batch` appends a batch and writes
-the read-model changes it makes in one transaction (the projector's path)."""
+"""Batch appends to the SQLite event store.
+
+Many rows per statement (`executemany`), one transaction per batch (the read models' batch writes are in
+`sqlite_read_models`); `store_batch` appends a batch and writes the read-model changes it makes in one
+transaction (the projector's path).
+"""
 
 from __future__ import annotations
 
@@ -61,8 +64,11 @@ async def store_batch(
     changes_of: Callable[[ReadModelView], ReadModelChanges],
     keys: tuple[Collection[str], ...],
 ) -> int:
-    """Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
-    job ids) name, in one transaction; how many documents were new."""
+    """Append documents and write their read-model changes in one transaction.
+
+    Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
+    job ids) name, in one transaction; how many documents were new.
+    """
     rows = event_rows(documents)  # validates every envelope before anything is written
     await connection.execute("BEGIN IMMEDIATE")
     try:

@@ -60,8 +60,11 @@ def page_sql(where: str) -> str:
 
 
 def total_sql(query: ExecutionQuery, where: str) -> str:
-    """Without a time range the total comes from the trigger-kept counts (equality filters only); with one,
-    SQLite counts the index range."""
+    """The SQL of the list's total.
+
+    Without a time range the total comes from the trigger-kept counts (equality filters only); with one,
+    SQLite counts the index range.
+    """
     if query.has_time_range:
         return f"SELECT COUNT(*) FROM scheduler_executions{where}"
     return f"SELECT COALESCE(SUM(n), 0) FROM scheduler_execution_counts{where}"

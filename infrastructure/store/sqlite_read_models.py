@@ -130,8 +130,11 @@ async def write_changes(
 async def apply_changes(
     connection: aiosqlite.Connection, tables: ReadModelNames, changes: ReadModelChanges
 ) -> None:
-    """`write_changes` in a transaction of its own, unless one is in progress (a replay's final catch-up
-    runs inside the swap's transaction)."""
+    """Write the changes, in a transaction of its own unless one is in progress.
+
+    `write_changes` in a transaction of its own, unless one is in progress (a replay's final catch-up
+    runs inside the swap's transaction).
+    """
     state_table = "scheduler_state" if tables == LIVE else None
     if connection.in_transaction:
         await write_changes(connection, tables, changes, state_table)
@@ -152,12 +155,15 @@ FINISHED_AT = "julianday(json_extract(document, '$.finished_at'))"
 async def prune_read_models(
     connection: aiosqlite.Connection, tables: ReadModelNames, cutoffs: RetentionCutoffs
 ) -> dict[str, int]:
-    """Executions that ended before their status's cut-off (never active ones), history and tombstones
+    """Delete what retention removes from the read models.
+
+    Executions that ended before their status's cut-off (never active ones), history and tombstones
     older than the history cut-off. Each statement is its own transaction unless one is in progress.
 
     An execution ages from its end: the later of its creation (`timestamp`) and its `finished_at` (a run
     longer than its retention is kept for the retention after it ends; a missed or skipped record, which
-    has no `finished_at`, ended when it was created)."""
+    has no `finished_at`, ended when it was created).
+    """
     removed = {"executions": 0, "history": 0, "tombstones": 0}
 
     async def delete(sql: str, parameters: tuple[object, ...]) -> int:

@@ -172,8 +172,10 @@ class SQLiteRebuild:
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()
     ) -> ReadModelView:
-        """What the fresh tables hold so far of these executions (records and tombstones), jobs and
-        backfills."""
+        """What the fresh tables hold so far.
+
+        Of these executions (records and tombstones), jobs and backfills.
+        """
         with unavailable_reported(self._path):
             return await sqlite_read_models.load_view(
                 self._connection, REBUILD, execution_ids, job_ids, backfill_ids

@@ -38,8 +38,11 @@ UNAVAILABLE_CODES = {
 
 @contextmanager
 def unavailable_reported(path: Path) -> Iterator[None]:
-    """Busy (after `busy_timeout`), locked, I/O and disk-full errors become `StoreUnavailable` (the API
-    answers 503); other errors are bugs and pass unchanged."""
+    """Errors that mean the store is away, as `StoreUnavailable`.
+
+    Busy (after `busy_timeout`), locked, I/O and disk-full errors become `StoreUnavailable` (the API
+    answers 503); other errors are bugs and pass unchanged.
+    """
     try:
         yield
     except sqlite3.Error as error:

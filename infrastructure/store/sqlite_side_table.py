@@ -1,5 +1,8 @@
-"""A connection of its own to the embedded database file, for a small table beside the read models
-(user accounts, run claims): WAL lets it share the file with the store's connection."""
+"""A connection of its own to the embedded database file, for a small side table.
+
+The table sits beside the read models (user accounts, run claims): WAL lets it share the file with the store's
+connection.
+"""
 
 from __future__ import annotations
 

@@ -164,8 +164,10 @@ class SQLiteStore:
     async def _listed(
         self, table: str, key: str, order: str, filters: Iterable[Filter], limit: int, offset: int
     ) -> tuple[list[tuple[object, str]], int]:
-        """A page of (key, document) rows and the count of all matches; a limit of 0 or less gives no rows
-        (as in the Mongo store, where `limit(0)` would mean "no limit")."""
+        """A page of (key, document) rows and the count of all matches.
+
+        A limit of 0 or less gives no rows (as in the Mongo store, where `limit(0)` would mean "no limit").
+        """
         where, parameters = _where(filters)
         rows = await self._rows(
             f"SELECT {key}, document FROM {table}{where} ORDER BY {order} LIMIT ? OFFSET ?",

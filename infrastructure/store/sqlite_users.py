@@ -15,8 +15,11 @@ CREATE TABLE IF NOT EXISTS scheduler_users (
 
 
 class SQLiteUserStore(SideTable, SQLiteSessionTables):
-    """Its own connection to the database file (WAL lets it share the file with the store's); also the
-    tokens' revocation state (`SQLiteSessionTables`)."""
+    """Users in the embedded SQLite database.
+
+    Its own connection to the database file (WAL lets it share the file with the store's); also the
+    tokens' revocation state (`SQLiteSessionTables`).
+    """
 
     schema = SCHEMA
     not_open = "user store is not open"

@@ -77,8 +77,10 @@ def calendar_from(days: Iterable[date], years: Mapping[int, str]) -> TradeCalend
 async def seed_if_empty(
     store: TradeCalendarStore, calendar_id: str, seed: TradeCalendar, now: datetime
 ) -> int:
-    """Write the seed's years the store does not know yet (at every start: a no-op once seeded); answers
-    how many years were written. A year the store knows (maybe synced since) is never overwritten."""
+    """Write the seed's years the store does not know yet; how many were written.
+
+    Run at every start: a no-op once seeded. A year the store knows (maybe synced since) is never overwritten.
+    """
     known = await store.known_years(calendar_id)
     missing = [year for year in years_of(seed, calendar_id, now) if year.year not in known]
     if missing:

@@ -47,8 +47,11 @@ RefreshOutcome = Literal["rotated", "reused", "revoked", "unknown", "expired"]
 
 @dataclass(frozen=True)
 class RefreshUse:
-    """What using a refresh token once did: `rotated` (its family goes on), `reused` (it had been used
-    before: the family is now revoked), `revoked`/`expired` (its family ended), `unknown` (never issued)."""
+    """What using a refresh token once did.
+
+    `rotated` (its family goes on), `reused` (it had been used before: the family is now revoked),
+    `revoked`/`expired` (its family ended), `unknown` (never issued).
+    """
 
     outcome: RefreshOutcome
     family: str | None = None
@@ -84,8 +87,11 @@ class UserStore(Protocol):
         """Record a refresh token of `family`, usable once."""
 
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
-        """Mark the refresh token used, atomically: a second use of the same token (by anyone, in any
-        process) revokes its whole family and answers `reused`."""
+        """Mark the refresh token used, atomically.
+
+        A second use of the same token (by anyone, in any process) revokes its whole family and answers
+        `reused`.
+        """
 
     async def revoke_family(self, family: str, now: datetime) -> None:
         """End a sign-in: its access and refresh tokens stop working (idempotent)."""

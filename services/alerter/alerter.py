@@ -1,5 +1,7 @@
-"""The alerter: folds the events it receives into its state, publishes the alert events they call for and
-hands the notices to the channels.
+"""The alerter.
+
+Folds the events it receives into its state, publishes the alert events they call for and hands the notices to
+the channels.
 
 Its state comes from events only: at start `rebuild` folds the event store (alert events included), then
 the bus brings the rest; a redelivered event changes nothing (the fold is idempotent and alert events have
@@ -78,10 +80,13 @@ class Alerter:
         self._dead_letters_seen: int | None = None
 
     async def rebuild(self, store: AlerterStore) -> int:
-        """Fold every stored event (no alert is decided for the past). Returns how many were folded. The
-        store is kept to read the projector's state at each evaluation and the operators' alert events
-        appended after this (`OperatorFeed`). Channel tests asked for in the last `FRESH_TEST_S` and not
-        answered (e.g. while this alerter was starting) are sent now; older ones are not."""
+        """Fold every stored event (no alert is decided for the past).
+
+        Returns how many were folded. The store is kept to read the projector's state at each evaluation and
+        the operators' alert events appended after this (`OperatorFeed`). Channel tests asked for in the last
+        `FRESH_TEST_S` and not answered (e.g. while this alerter was starting) are sent now; older ones are
+        not.
+        """
         self.store = store
         self.feed = OperatorFeed(store, self.on_event)
         unanswered: dict[str, AlertChannelTestRequested] = {}
@@ -134,8 +139,10 @@ class Alerter:
             self._notify("reminder", incident, now)
 
     async def _test_channel(self, request: AlertChannelTestRequested) -> None:
-        """A test message to the channel asked for; its delivery is reported like any other. No such
-        channel: answered at once with a failed `AlertNotified`."""
+        """A test message to the channel asked for; its delivery is reported like any other.
+
+        No such channel: answered at once with a failed `AlertNotified`.
+        """
         if self.notifier.test(request.channel, request.test_id):
             return
         count = len(self.notifier.channels)
@@ -147,8 +154,10 @@ class Alerter:
         await self._publish([answer])
 
     async def _observe(self) -> Observations:
-        """The projector's lag and the events it dead-lettered since the previous evaluation (the first
-        reading is the baseline)."""
+        """The projector's lag and the events it dead-lettered since the previous evaluation.
+
+        The first reading is the baseline.
+        """
         if self.store is None:
             return Observations(started_at=self.started_at)
         lag = await self.store.projector_lag_s()

@@ -1,5 +1,8 @@
-"""Grouping: notices that come within a short window go out as one message per kind (raised, reminder,
-resolved), listing every incident, to every channel."""
+"""Grouping of the alerter's notices into messages.
+
+Grouping: notices that come within a short window go out as one message per kind (raised, reminder,
+resolved), listing every incident, to every channel.
+"""
 
 from __future__ import annotations
 

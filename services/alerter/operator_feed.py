@@ -1,5 +1,6 @@
-"""The operators' alert events (silences, acknowledgements, rule changes, channel tests), read from the tail
-of the event log.
+"""The operators' alert events, read from the tail of the event log.
+
+Silences, acknowledgements, rule changes, channel tests.
 
 The API appends them to the event log itself rather than publishing them: the events exchange is closed to
 the API's broker user (it must not be able to forge run events) and the commands queue is the scheduler's.

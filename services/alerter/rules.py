@@ -1,5 +1,8 @@
-"""Alert rules from settings: defaults, per-job overrides, and each job's stale-data limit (its expected
-period, from its trigger, plus the margin)."""
+"""Alert rules from settings.
+
+Defaults, per-job overrides, and each job's stale-data limit (its expected period, from its trigger, plus the
+margin).
+"""
 
 from __future__ import annotations
 

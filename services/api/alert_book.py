@@ -1,5 +1,7 @@
-"""The API's view of alerts: the incident book folded from the event log, read incrementally, and the
-operators' alert events appended to the log.
+"""The API's view of alerts.
+
+The incident book folded from the event log, read incrementally, and the operators' alert events appended to
+the log.
 
 Whichever process runs the alerter, the log holds its events (the projector stores them), so the book is
 the same in every API process. The operators' events are appended by the API itself (the alerter follows

@@ -1,5 +1,8 @@
-"""Alert channels in the health answer: a channel type whose latest message finally failed is reported
-(from the `AlertNotified` events of the log, so it works whichever process runs the alerter)."""
+"""Alert channels in the health answer.
+
+A channel type whose latest message finally failed is reported (from the `AlertNotified` events of the log, so
+it works whichever process runs the alerter).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""Sign-in and token failures as the web client reads them: the envelope `{success: false, data: null,
-message, code, timestamp}` (plus `detail`, the key every other error answer of this API uses), in the
-caller's language (`Accept-Language: en...` gives English, anything else Chinese)."""
+"""Sign-in and token failures as the web client reads them.
+
+The envelope `{success: false, data: null, message, code, timestamp}` (plus `detail`, the key every other
+error answer of this API uses), in the caller's language (`Accept-Language: en...` gives English, anything
+else Chinese).
+"""
 
 from __future__ import annotations
 

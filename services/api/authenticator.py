@@ -26,9 +26,15 @@ class Authenticator(Protocol):
     """Who a bearer token belongs to: our own sessions (local mode) or the platform's tokens."""
 
     async def authenticate(self, token: str) -> Authenticated:
-        """The signed-in user, or `AuthProblem` (401) when the token is bad, expired, revoked, or its
-        user is unknown or disabled."""
+        """The signed-in user of a token.
+
+        The signed-in user, or `AuthProblem` (401) when the token is bad, expired, revoked, or its
+        user is unknown or disabled.
+        """
 
     async def still_valid(self, token: str) -> bool:
-        """For long-lived connections (the live stream): False once the token has been revoked or its user
-        disabled or changed; expiry alone does not end an open stream."""
+        """Whether a long-lived connection's token and user are still valid.
+
+        For long-lived connections (the live stream): False once the token has been revoked or its user
+        disabled or changed; expiry alone does not end an open stream.
+        """

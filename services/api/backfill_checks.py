@@ -1,5 +1,7 @@
-"""The API's checks of a backfill request, each refusal naming its field and the reason (422), and how
-a backfill record is shown."""
+"""The API's checks of a backfill request, and how a backfill record is shown.
+
+Each refusal names its field and the reason (422).
+"""
 
 from __future__ import annotations
 
@@ -75,9 +77,12 @@ def checked_backfill(
 
 
 def backfill_id_for(actor: str, job_id: str, request: BackfillRequest, key: str | None, round_: int) -> str:
-    """A backfill's id from who asked, for which job, with which body and `Idempotency-Key`: the same
+    """A backfill's id, the same for the same request sent again.
+
+    A backfill's id from who asked, for which job, with which body and `Idempotency-Key`: the same
     request sent again finds the same backfill. `round_` > 0: the same body once more, after the earlier
-    one with that body finished (without a key)."""
+    one with that body finished (without a key).
+    """
     body = request.model_dump_json()
     return "bf" + uuid.uuid5(_IDS, f"{actor}|{job_id}|{body}|{key or ''}|{round_}").hex
 

@@ -1,5 +1,7 @@
-"""Bulk actions on executions: a selection resolved once, then one per-run command each (the same
-`DeleteExecution` / `MarkExecutionFailed` a single click sends, so every run has its own history line).
+"""Bulk actions on executions.
+
+A selection resolved once, then one per-run command each (the same `DeleteExecution` / `MarkExecutionFailed` a
+single click sends, so every run has its own history line).
 
 Each run's command id is derived from the operation id and the run id (`command_id`): re-sending an
 operation under its id publishes the same commands, and runs already handled no longer match (deleted runs
@@ -218,8 +220,10 @@ async def still_concerned(
 async def send_all(
     bus: Bus, store: ExecutionsReadModel, actions: BulkActionStore, operation: BulkOperation
 ) -> None:
-    """Publish the operation's commands from `sent` on in confirmed batches, recording the progress after
-    each; a broker failure stops it (`failed`)."""
+    """Publish the operation's commands in confirmed batches.
+
+    From `sent` on, recording the progress after each batch; a broker failure stops it (`failed`).
+    """
     try:
         for start in range(operation.sent, len(operation.targets), PUBLISH_BATCH):
             batch = operation.targets[start : start + PUBLISH_BATCH]
@@ -247,8 +251,11 @@ async def bus_connected(bus: Bus) -> None:
 
 @dataclass
 class BulkOperations:
-    """The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
-    `MAX_RUNNING_OPERATIONS` started at once by this process."""
+    """The bulk operations of this API process.
+
+    The bulk operations: kept in `actions` (the newest `KEPT_OPERATIONS` finished ones), at most
+    `MAX_RUNNING_OPERATIONS` started at once by this process.
+    """
 
     actions: BulkActionStore = field(default_factory=MemoryBulkActions)
     running: dict[str, BulkOperation] = field(default_factory=dict)
@@ -286,9 +293,11 @@ class BulkOperations:
         self._run(bus, store, operation, wait_for_bus=False)
 
     async def resume(self, bus: Bus, store: ExecutionsReadModel, producer: str) -> int:
-        """Carry on the operations this API instance (`producer`: `api:<instance id>`, stable across its
-        restarts) left running when it stopped; returns how many. Another instance's operations are left to
-        it: it may be running them."""
+        """Carry on the operations this API instance left running; how many.
+
+        Those it left running when it stopped; this instance is `producer` (`api:<instance id>`, stable across
+        its restarts). Another instance's operations are left to it: it may be running them.
+        """
         unfinished = [
             record
             for record in await self.actions.unfinished()

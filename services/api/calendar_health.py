@@ -1,6 +1,8 @@
-"""Health warnings of the trading-day calendars: a calendar some job keeps to (`policy.calendar`) that does
-not know this year, or the year of a day within `AHEAD_DAYS`, is named (the scheduler does not fire those
-jobs on its days until the calendar sync adds it)."""
+"""Health warnings of the trading-day calendars.
+
+A calendar some job keeps to (`policy.calendar`) that does not know this year, or the year of a day within
+`AHEAD_DAYS`, is named (the scheduler does not fire those jobs on its days until the calendar sync adds it).
+"""
 
 from __future__ import annotations
 

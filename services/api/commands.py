@@ -1,5 +1,8 @@
-"""Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
-writes, bounded; `read_your_writes`): what every command route does."""
+"""What every command route does.
+
+Checks against the read models, one confirmed publish, then the answer once the effect shows (read your
+writes, bounded; `read_your_writes`).
+"""
 
 from __future__ import annotations
 

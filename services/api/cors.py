@@ -1,5 +1,8 @@
-"""CORS for a web client on another origin (`SCHEDULER_CORS_ORIGINS`): the headers the platform's client
-sends on every call are allowed, and `X-Request-ID` is readable by its scripts."""
+"""CORS for a web client on another origin.
+
+Origins in `SCHEDULER_CORS_ORIGINS`: the headers the platform's client sends on every call are allowed, and
+`X-Request-ID` is readable by its scripts.
+"""
 
 from __future__ import annotations
 

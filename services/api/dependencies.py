@@ -46,8 +46,11 @@ class ApiStore(
     SchedulerStates,
     Protocol,
 ):
-    """What the API does with the store: read every read model and the event log, append the operators'
-    alert events, answer the readiness probe. It never writes a read model (the projector does)."""
+    """What the API does with the store.
+
+    Read every read model and the event log, append the operators' alert events, answer the readiness probe.
+    It never writes a read model (the projector does).
+    """
 
 
 @dataclass(frozen=True)

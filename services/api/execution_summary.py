@@ -1,5 +1,8 @@
-"""The overview's statistics in one answer: outcome counts per hour and per day, duration percentiles per job
-and the newest run of each job, all aggregated by the store over the windows the console labels them with."""
+"""The overview's statistics in one answer.
+
+Outcome counts per hour and per day, duration percentiles per job and the newest run of each job, all
+aggregated by the store over the windows the console labels them with.
+"""
 
 from __future__ import annotations
 

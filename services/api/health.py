@@ -46,9 +46,11 @@ class Health:
 def scheduler_status(
     states: Sequence[SchedulerStateRecord], now: datetime, tolerance: float
 ) -> SchedulerStatus:
-    """The live scheduler's state: a replica counts when its last heartbeat is within `tolerance` of its
-    own intervals; among live replicas the active one (the leader) wins, then a running one, then the
-    freshest."""
+    """The live scheduler's state.
+
+    A replica counts when its last heartbeat is within `tolerance` of its own intervals; among live replicas
+    the active one (the leader) wins, then a running one, then the freshest.
+    """
     last = max((state.last_heartbeat for state in states), default=None)
     live = [
         state

@@ -1,5 +1,8 @@
-"""Jobs as data in the API: the checks of an operator's definition (the same the scheduler makes again),
-the definition as the read model holds it, versions and `If-Match`, and what to wait for."""
+"""Jobs as data in the API.
+
+The checks of an operator's definition (the same the scheduler makes again), the definition as the read model
+holds it, versions and `If-Match`, and what to wait for.
+"""
 
 from __future__ import annotations
 
@@ -63,8 +66,11 @@ def live_graph(jobs: Iterable[JobRecord]) -> tuple[dict[str, str], dict[str, tup
 
 
 def check_dependencies(jobs: Iterable[JobRecord], job_id: str, fields: Mapping[str, Any]) -> None:
-    """The 422 of a definition whose `after:` trigger or `policy.after` names an unknown job or itself,
-    or closes a cycle (named: `a → b → a`), beside the live jobs."""
+    """The 422 of a definition whose upstream jobs are unknown, the job itself, or a cycle.
+
+    An `after:` trigger or `policy.after` naming an unknown job or the job itself, or closing a cycle (named:
+    `a → b → a`), beside the live jobs.
+    """
     definition = Definition(
         job_id=job_id,
         job_kind="",
@@ -87,8 +93,11 @@ def refuse_deletion(jobs: Iterable[JobRecord], job_id: str) -> None:
 
 
 def definition_fields(job: JobRecord) -> dict[str, Any]:
-    """The job's editable fields: what its last registration or definition event said; for a record from
-    before jobs were data, what can be read of it (its trigger, kwargs and the kind's default policy)."""
+    """The job's editable fields.
+
+    What its last registration or definition event said; for a record from before jobs were data, what can be
+    read of it (its trigger, kwargs and the kind's default policy).
+    """
     if job.definition is not None:
         return {**job.definition, "paused": job.paused}
     entry = CATALOGUE.get(job.job_kind)

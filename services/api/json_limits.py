@@ -1,4 +1,6 @@
-"""Every JSON request body checked against `contracts.json_bounds.INPUT_LIMITS` before the framework parses
+"""Limits on every JSON request body.
+
+Every JSON request body checked against `contracts.json_bounds.INPUT_LIMITS` before the framework parses
 it: nesting depth, items per container, string length, NaN/Infinity, control characters. Answered 422 with
 the usual `{detail, errors}` naming the limit, so nothing past a limit reaches a route or a command.
 

@@ -1,5 +1,8 @@
-"""Reading the sign-in and refresh bodies: JSON (the web client) or a form (OAuth2 password flow of
-`/docs`, scripts). Anything else is a clear 4xx envelope, never a 500."""
+"""Reading the sign-in and refresh bodies.
+
+JSON (the web client) or a form (OAuth2 password flow of `/docs`, scripts). Anything else is a clear 4xx
+envelope, never a 500.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The API's texts in Chinese (the default) and English, by key: `text(key, **values)` in the request's
-language (see `language`). Keys name what the text says; the values are formatted in."""
+"""The API's texts in Chinese and English.
+
+Chinese is the default. By key: `text(key, **values)` in the request's language (see `language`). Keys name
+what the text says; the values are formatted in.
+"""
 
 from __future__ import annotations
 

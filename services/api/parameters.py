@@ -1,5 +1,8 @@
-"""A manual trigger's kwargs checked against its job kind's declared parameters (`contracts.job_parameters`):
-unknown ones, wrong types and values out of range answered 422 naming the problem and the accepted names."""
+"""A manual trigger's kwargs checked against its job kind's declared parameters.
+
+The parameters are those of `contracts.job_parameters`: unknown ones, wrong types and values out of range
+answered 422 naming the problem and the accepted names.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""`X-Request-ID`: every answer carries the request's own id (when it is a sane one) or a new one, and
+"""Request ids on answers and log lines (`X-Request-ID`).
+
+`X-Request-ID`: every answer carries the request's own id (when it is a sane one) or a new one, and
 every log line written while the request is handled carries it too (`request_id=` at the end).
 
 A client's id is kept only if it is 1-128 characters of letters, digits and `._:-` (the web client sends

@@ -29,8 +29,11 @@ def _is_none(value: Any) -> bool:
 
 
 def optional(description: str | None = None, **field: Any) -> Any:
-    """A field that may have no value: then the key is left out of the answer (never `null`), as the
-    original server did; not required in the OpenAPI schema."""
+    """A field that may have no value, left out of the answer then.
+
+    The key is then left out of the answer (never `null`), as the original server did; not required in the
+    OpenAPI schema.
+    """
     return Field(default=None, description=description, exclude_if=_is_none, **field)
 
 
@@ -336,8 +339,11 @@ class OutcomeSeries(BaseModel):
 
 
 class JobDurationSummary(BaseModel):
-    """Seconds taken by one job's executions created in the summary's duration window (those with a
-    duration): nearest-rank percentiles, the longest and the mean."""
+    """Durations of one job's executions in the summary's window.
+
+    Seconds taken by one job's executions created in the summary's duration window (those with a
+    duration): nearest-rank percentiles, the longest and the mean.
+    """
 
     job_id: str
     runs: int

@@ -1,5 +1,8 @@
-"""The dev mode's JWT key: generated once, kept in the data directory (file mode 0600), so tokens survive a
-restart of `make run` without anyone having to choose a secret."""
+"""The dev mode's JWT key.
+
+Generated once, kept in the data directory (file mode 0600), so tokens survive a restart of `make run` without
+anyone having to choose a secret.
+"""
 
 from __future__ import annotations
 

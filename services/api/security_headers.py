@@ -1,5 +1,8 @@
-"""Security headers on every answer of the API process (the console, `/docs`, JSON): a Content-Security-Policy
-without inline script, no MIME sniffing, no framing, no referrer. A header a route set itself is kept."""
+"""Security headers on every answer of the API process.
+
+The console, `/docs`, JSON: a Content-Security-Policy without inline script, no MIME sniffing, no framing, no
+referrer. A header a route set itself is kept.
+"""
 
 from __future__ import annotations
 

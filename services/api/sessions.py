@@ -122,8 +122,10 @@ PURGE_INTERVAL_S = 600.0
 
 
 async def purge_expired_sessions(users: UserStore, interval_s: float = PURGE_INTERVAL_S) -> None:
-    """Forget ended sign-ins and used-up refresh tokens now and then (SQLite has no TTL index); several API
-    processes doing it is harmless."""
+    """Forget ended sign-ins and used-up refresh tokens now and then.
+
+    SQLite has no TTL index; several API processes doing it is harmless.
+    """
 
     async def purge() -> None:
         try:

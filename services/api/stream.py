@@ -116,8 +116,10 @@ class EventStreamHub:
         self._open = True
 
     async def subscribe_for_client(self) -> None:
-        """Make sure the subscription exists before a client connects; `BusUnavailable` if the bus
-        cannot subscribe now (the client is answered 503 and retries)."""
+        """Make sure the subscription exists before a client connects.
+
+        `BusUnavailable` if the bus cannot subscribe now (the client is answered 503 and retries).
+        """
         if not self._open:
             raise BusUnavailable("the live stream is stopped")
         self._stop_lingering()

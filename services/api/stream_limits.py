@@ -1,5 +1,7 @@
-"""Caps on live-stream connections (per user and in total) and the watch that ends a stream whose token
-was revoked or whose user was disabled, within `stream_auth_check_s`.
+"""Caps on live-stream connections and the watch that ends revoked ones.
+
+Caps per user and in total; a stream whose token was revoked or whose user was disabled ends within
+`stream_auth_check_s`.
 
 The watch asks the authenticator again (the user store, or the platform's cached users collection), so it
 sees a change made through any API process or the `users` command.

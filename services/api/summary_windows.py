@@ -1,6 +1,9 @@
-"""The overview's time windows: the last 24 hours by hour and the last 14 days by day, in the display
-timezone, each series ending with the current (partial) hour or day. Days follow the zone's calendar, so a
-day with a daylight-saving change is 23 or 25 hours long."""
+"""The overview's time windows.
+
+The last 24 hours by hour and the last 14 days by day, in the display timezone, each series ending with the
+current (partial) hour or day. Days follow the zone's calendar, so a day with a daylight-saving change is 23
+or 25 hours long.
+"""
 
 from __future__ import annotations
 

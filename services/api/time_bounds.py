@@ -1,5 +1,7 @@
-"""Datetimes in query parameters: ISO 8601 text only; a bound without an offset is read in the display
-timezone, as the web client does."""
+"""Datetimes in query parameters.
+
+ISO 8601 text only; a bound without an offset is read in the display timezone, as the web client does.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ QueryDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 def utc_bound(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     """A bound in UTC; one without an offset is read in the display timezone, as the web client does.
 
-    Bounds beyond what UTC can represent (year 1 or 9999 with an offset) become the extreme instants."""
+    Bounds beyond what UTC can represent (year 1 or 9999 with an offset) become the extreme instants.
+    """
     if moment is None:
         return None
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)

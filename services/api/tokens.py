@@ -20,8 +20,11 @@ REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "fam", "typ"]
 
 
 class InvalidToken(Exception):
-    """The token is malformed, signed with another key or algorithm, expired, of the wrong type, or lacks a
-    claim."""
+    """The token cannot be accepted.
+
+    The token is malformed, signed with another key or algorithm, expired, of the wrong type, or lacks a
+    claim.
+    """
 
 
 @dataclass(frozen=True)

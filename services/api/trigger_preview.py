@@ -134,8 +134,11 @@ def preview(
     now: datetime,
     calendar: tuple[str, TradeCalendar | None] | None = None,
 ) -> TriggerPreview:
-    """The next `count` runs and the words; with a `(calendar id, calendar)` only trading days, stopping
-    (and saying so) at a year the calendar does not know."""
+    """The preview of a trigger: its next runs and its words.
+
+    The next `count` runs and the words; with a `(calendar id, calendar)` only trading days, stopping
+    (and saying so) at a year the calendar does not know.
+    """
     description = describe(spec, current_language())
     trigger = spec.build(zone, dst)
     if calendar is None:

@@ -1,5 +1,8 @@
-"""`python -m services.projector [run]`: the projector process; `python -m services.projector replay
-[--verify]`: rebuild (or check) every read model from the event store."""
+"""The projector process, and the replay of the read models.
+
+`python -m services.projector [run]`: the projector process; `python -m services.projector replay
+[--verify]`: rebuild (or check) every read model from the event store.
+"""
 
 from __future__ import annotations
 

@@ -51,8 +51,10 @@ RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # then every 5 s until the store ans
 
 
 class ProjectorStore(EventLog, ReadModelWriter, BatchWriter, Retention, ProjectorStates, Protocol):
-    """What the projector does with the store: append events, fold them into the read models, apply
-    retention and report its own state."""
+    """What the projector does with the store.
+
+    Append events, fold them into the read models, apply retention and report its own state.
+    """
 
 
 class Projector:

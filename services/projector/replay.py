@@ -40,8 +40,11 @@ BATCH_SIZE = 10_000
 
 
 class ReplayStore(EventLog, Rebuilds, ReadModelWriter, Retention, Protocol):
-    """What a replay does with the store: read the event log into a rebuild, then (stores without a lock
-    across the swap) fold the events stored meanwhile into the live read models once more."""
+    """What a replay does with the store.
+
+    Read the event log into a rebuild, then (stores without a lock across the swap) fold the events stored
+    meanwhile into the live read models once more.
+    """
 
 
 @dataclass
@@ -70,8 +73,11 @@ async def replay(
     progress: ProgressBar | None = None,
     holder: str = "replay",
 ) -> ReplayResult:
-    """Rebuild the read models and swap them in, or (`verify`) compare them with the live ones; `holder`
-    names this replay in the store's replay lock (ReplayInProgress if another replay holds it)."""
+    """Rebuild the read models and swap them in, or compare them with the live ones.
+
+    `verify` compares; `holder` names this replay in the store's replay lock (ReplayInProgress if another
+    replay holds it).
+    """
     bar = progress or ProgressBar(await store.count_events())
     started = time.perf_counter()
     rebuild = await store.begin_rebuild(holder)
@@ -100,8 +106,11 @@ async def replay(
 
 
 async def _apply_to_live(store: ReplayStore, after: int, batch_size: int) -> None:
-    """Events the projector may have applied to the old read models during a swap without a lock: applied
-    to the new ones once more (a second application changes nothing)."""
+    """Apply once more the events the projector may have applied to the old read models.
+
+    Events the projector may have applied to the old read models during a swap without a lock: applied
+    to the new ones once more (a second application changes nothing).
+    """
     live = ReplayFolder(store, fresh=False)
     async for batch in store.iter_events(batch_size, after=after):
         await live.fold_stored(batch)

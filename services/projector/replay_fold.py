@@ -1,5 +1,6 @@
-"""Folding stored events into read models during a replay: decode (upcasting old versions), skip what cannot
-be decoded, fold in memory, write one batch at a time.
+"""Folding stored events into read models during a replay.
+
+Decode (upcasting old versions), skip what cannot be decoded, fold in memory, write one batch at a time.
 
 Into fresh read models (`fresh=True`) the folder knows every record there is: those it wrote. It keeps the
 records of the last batch in memory (an execution's events are mostly close together in the log) and asks
@@ -84,8 +85,11 @@ class ReplayFolder:
         return message
 
     async def fold(self, events: Sequence[Event]) -> None:
-        """Fold in order; a retention cut-off prunes the read models where it stands in the stream (the event
-        store is never pruned by a replay)."""
+        """Fold in order, pruning where a retention cut-off stands.
+
+        Fold in order; a retention cut-off prunes the read models where it stands in the stream (the event
+        store is never pruned by a replay).
+        """
         segment: list[Event] = []
         for event in events:
             segment.append(event)

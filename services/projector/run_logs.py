@@ -1,5 +1,7 @@
-"""The run-log writer: stores the lines runs logged (`RunLogBatch`, queue `projector.run-logs`) in the
-run-log store, beside the event log, and deletes those older than the retention.
+"""The run-log writer.
+
+Stores the lines runs logged (`RunLogBatch`, queue `projector.run-logs`) in the run-log store, beside the
+event log, and deletes those older than the retention.
 
 Runs in the projector process (and in the embedded one). A store that is unavailable is waited for, batch
 held (the broker keeps it until acknowledged), rather than failing the batch.

@@ -150,8 +150,11 @@ class BackfillRunner:
             )
 
     async def _reconciled(self, backfill: Backfill) -> Backfill:
-        """The backfill with the ends of its days that the leader does not follow (a day that ended while
-        another leader led, its end not folded here): from the state's outcomes, else the store."""
+        """The backfill with the ends of its days the leader does not follow.
+
+        A day that ended while another leader led, its end not folded here: from the state's outcomes, else
+        the store.
+        """
         desk = self._desk
         for day in backfill.in_flight:
             execution_id = backfill.execution_id(day)
@@ -166,8 +169,11 @@ class BackfillRunner:
         return desk.backfills.active.get(backfill.backfill_id, backfill)
 
     async def _start(self, job: JobDefinition, fire: Fire) -> None:
-        """Decide one day; a day whose execution exists already (decided by an earlier leader) is only
-        noted in the book."""
+        """Decide one day of the backfill.
+
+        Decide one day; a day whose execution exists already (decided by an earlier leader) is only
+        noted in the book.
+        """
         desk = self._desk
         record = await desk.store.get_execution(fire.execution_id)
         if record is not None:

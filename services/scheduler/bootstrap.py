@@ -30,7 +30,8 @@ def build_scheduler(
 ) -> SchedulerService:
     """The scheduler from its settings (used by this process and by the embedded mode).
 
-    The job definitions are loaded here: a settings error stops start-up before anything connects."""
+    The job definitions are loaded here: a settings error stops start-up before anything connects.
+    """
     return SchedulerService(
         bus=bus,
         store=store,

@@ -1,5 +1,6 @@
-"""The scheduler's jobs: the catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the
-settings applied.
+"""The scheduler's jobs.
+
+The catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
 `__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, `__DST_REPEATED`, `__DST_SKIPPED`, ...); a bad value stops
@@ -70,9 +71,12 @@ def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
 
 
 def with_day_window(definition: JobDefinition) -> JobDefinition:
-    """A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
+    """The job with a day window when it has upstream jobs and no window set.
+
+    A job with upstream jobs (`after:` trigger or `policy.after`) and no window set counts its
     upstreams' successes on the decision's calendar day (`window: day`), unless `WINDOW_S` asks for a
-    rolling window."""
+    rolling window.
+    """
     policy = definition.policy
     if policy.window is not None or not (policy.after or definition.trigger.strip().startswith("after:")):
         return definition

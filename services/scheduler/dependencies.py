@@ -1,7 +1,9 @@
-"""Job dependencies, carried out by the leader: rebuild their progress on taking office, follow each
-upstream end to what it becomes for the jobs that run after it (decider: `domain.scheduling.dependencies`),
-and settle the fires that wait for their upstream jobs (`policy.after`; decider:
-`domain.scheduling.waiting`) after each upstream end, on taking office and on each round of the watch.
+"""Job dependencies, carried out by the leader.
+
+Rebuild their progress on taking office, follow each upstream end to what it becomes for the jobs that run
+after it (decider: `domain.scheduling.dependencies`), and settle the fires that wait for their upstream jobs
+(`policy.after`; decider: `domain.scheduling.waiting`) after each upstream end, on taking office and on each
+round of the watch.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC)
 
 
 async def rebuild_progress(desk: Desk, downstreams: Mapping[str, Downstream]) -> None:
-    """The progress of every dependency, from the newest executions of the jobs involved (those of the
-    `after:` triggers and of `policy.after`)."""
+    """The progress of every dependency.
+
+    From the newest executions of the jobs involved (those of the `after:` triggers and of `policy.after`).
+    """
     involved = {job for item in downstreams.values() for job in (item.job_id, *item.upstreams)}
     for job_id, definition in desk.definitions.items():
         if definition.policy.after:
@@ -63,8 +67,11 @@ async def decide_pending(desk: Desk, downstreams: Mapping[str, Downstream]) -> N
 
 
 async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Message) -> None:
-    """After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
-    waiting for it."""
+    """Follow an upstream end to what it becomes.
+
+    After `message` is folded: what an upstream end becomes for the jobs after it, and for the fires
+    waiting for it.
+    """
     ended = end_of(message)
     if ended is None:
         return
@@ -74,8 +81,10 @@ async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Mes
 
 
 async def settle_waiting(desk: Desk) -> None:
-    """Run or skip each waiting fire whose wait is over (its upstream jobs succeeded, one failed, or its
-    timeout passed on the scheduler's clock)."""
+    """Run or skip each waiting fire whose wait is over.
+
+    Its upstream jobs succeeded, one failed, or its timeout passed on the scheduler's clock.
+    """
     if not desk.state.waiting:
         return
     decided = waiting_decisions(

@@ -43,8 +43,11 @@ _DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped, JobPaused, JobResumed, RunSc
 
 
 class SchedulerReads(JobsReadModel, ExecutionsReadModel, BackfillsReadModel, Protocol):
-    """What the scheduler does with the store: read the jobs, executions and backfills the projector
-    folded (it writes nothing there: its decisions are events)."""
+    """What the scheduler does with the store.
+
+    Read the jobs, executions and backfills the projector folded (it writes nothing there: its decisions are
+    events).
+    """
 
 
 @dataclass
@@ -81,7 +84,8 @@ class Desk:
         """The stored status of a `RunQueued`'s execution the state knows nothing of, when it has ended.
 
         A leader rebuilt after a restart knows only unfinished runs; without this, a late duplicate
-        `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken)."""
+        `RunQueued` of a run that ended before would reopen it (sent again, then failed as never taken).
+        """
         if not isinstance(message, (RunQueued, RunScheduled, RunWaiting)):
             return None
         execution_id = message.execution_id
@@ -112,16 +116,21 @@ class Desk:
         await self.publish_folded(messages, self.fold_decided(messages))
 
     def fold_decided(self, messages: Sequence[Message]) -> list[Message]:
-        """Fold the decisions among `messages` now (before anything is awaited) and return them: what
-        `publish_folded` forgets again if they cannot be published."""
+        """Fold the decisions among `messages` now and return them.
+
+        Before anything is awaited; what `publish_folded` forgets again if they cannot be published.
+        """
         first: list[Message] = [message for message in messages if isinstance(message, _DECIDED_FIRST)]
         for message in first:
             self.fold(message)
         return first
 
     async def publish_folded(self, messages: Sequence[Message], folded: Sequence[Message]) -> None:
-        """Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
-        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed."""
+        """Publish `messages` together, folding or forgetting their decisions.
+
+        Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
+        decisions are forgotten if any message is not confirmed, the rest is folded once confirmed.
+        """
         try:
             await self.bus.publish_many(messages)
         except BaseException:

@@ -24,7 +24,8 @@ async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
     """Decide one fire and publish the outcome (a run, a miss, a skip, or nothing when it exists).
 
     A clock fire of a job limited to a trading-day calendar whose local day is not a trading day is
-    dropped here, before the decider: it is not a run, not a miss (crontab's skipped day)."""
+    dropped here, before the decider: it is not a run, not a miss (crontab's skipped day).
+    """
     calendar_id = job.policy.calendar
     if calendar_id is not None and fire.origin in CLOCK_ORIGINS:
         zone = desk.settings.zone
@@ -46,7 +47,8 @@ async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
 async def carry_out_fires(desk: Desk, fires: Sequence[tuple[JobDefinition, Fire]]) -> None:
     """Decide a burst of fires (one store lookup for all) and publish what they become together.
 
-    `BusUnavailable` when the batch is not confirmed: its runs are forgotten again, as for one fire."""
+    `BusUnavailable` when the batch is not confirmed: its runs are forgotten again, as for one fire.
+    """
     if not fires:
         return
     records = await desk.store.get_executions({fire.execution_id for _, fire in fires})

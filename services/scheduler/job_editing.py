@@ -76,8 +76,10 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
 
 
 def dependency_fields(policy: RunPolicy) -> dict[str, Any]:
-    """The dependency fields of a run policy that differ from the defaults (a job without dependencies
-    shows none of them)."""
+    """The dependency fields of a run policy that differ from the defaults.
+
+    A job without dependencies shows none of them.
+    """
     fields: dict[str, Any] = {}
     if policy.accept_partial:
         fields["accept_partial"] = True
@@ -128,8 +130,11 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
 def recorded_definitions(
     records: Iterable[JobRecord], catalogue: Mapping[str, JobDefinition]
 ) -> dict[str, JobDefinition]:
-    """The jobs the event log decided (created and not deleted, or catalogue jobs edited), from the jobs
-    read model: what a new leader fires instead of the settings' definitions."""
+    """The jobs the event log decided.
+
+    Created and not deleted, or catalogue jobs edited, from the jobs read model: what a new leader fires
+    instead of the settings' definitions.
+    """
     jobs: dict[str, JobDefinition] = {}
     for record in records:
         if record.deleted or record.definition is None:
@@ -164,7 +169,8 @@ class JobEditor:
         """Decide a definition command, publish its events and the new registration, then move the clock.
 
         One command at a time: each is decided on the dependency graph the one before left (two concurrent
-        edits never close a cycle between them)."""
+        edits never close a cycle between them).
+        """
         async with self._graph:
             await self._handle(command)
 
@@ -281,8 +287,11 @@ class JobEditor:
         self.table.drop_job(event.job_id)
 
     async def _cancel(self, command: DefinitionCommand, execution_ids: tuple[str, ...]) -> None:
-        """Cancel the deleted job's runs in flight, as the operator asked (one command each: the ordinary
-        cancel path, with its claim of a run no worker started)."""
+        """Cancel the deleted job's runs in flight.
+
+        As the operator asked (one command each: the ordinary cancel path, with its claim of a run no worker
+        started).
+        """
         desk = self.desk
         for execution_id in execution_ids:
             cancel = CancelExecution(

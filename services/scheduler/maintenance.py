@@ -1,5 +1,7 @@
-"""The leader's periodic duties: the decider's watch over runs in flight (lost runs, due retries, queued
-runs whose delivery was lost, fires whose wait for their upstream jobs timed out), and retention.
+"""The leader's periodic duties.
+
+The decider's watch over runs in flight (lost runs, due retries, queued runs whose delivery was lost, fires
+whose wait for their upstream jobs timed out), and retention.
 
 Durations are measured on the monotonic clock: a step of the wall clock neither fails a healthy run nor
 delays a retry.

@@ -116,8 +116,11 @@ class Office:
 
     # --- consumers ----------------------------------------------------------------------------------
     async def on_command(self, message: Message) -> None:
-        """Commands are handled concurrently, except that those about one job or one execution keep their
-        order (a pause and the resume after it); triggers need no order among themselves."""
+        """Handle a command, in order with the others about its job or execution.
+
+        Commands are handled concurrently, except that those about one job or one execution keep their
+        order (a pause and the resume after it); triggers need no order among themselves.
+        """
         if not isinstance(message, Command):
             raise Reject(f"the commands queue takes commands only, got {message.type}")
         logger.info("command %s by %s", message.type, message.actor, extra={"command_id": message.message_id})
@@ -139,8 +142,10 @@ class Office:
             await commands.handle_command(self.desk, self.clock, message, self.triggers)
 
     async def on_lifecycle_batch(self, messages: Sequence[Message]) -> None:
-        """What has arrived of the runs, folded in order; acknowledged with one ack per batch. Folding is
-        idempotent, so a batch handed again one by one (after a failure) changes nothing twice."""
+        """What has arrived of the runs, folded in order; acknowledged with one ack per batch.
+
+        Folding is idempotent, so a batch handed again one by one (after a failure) changes nothing twice.
+        """
         for message in messages:
             await self.on_lifecycle(message)
         if self.desk.backfills.active:
@@ -250,8 +255,11 @@ class Office:
         return event
 
     async def _catch_up(self, definition: JobDefinition, expected: datetime) -> None:
-        """The instants since the last one a leader decided, from the job's current trigger: within the
-        grace time they run, beyond it they are missed or caught up by the policy (see `downtime_fires`)."""
+        """The instants since the last one a leader decided.
+
+        From the job's current trigger: within the grace time they run, beyond it they are missed or caught up
+        by the policy (see `downtime_fires`).
+        """
         desk = self.desk
         plan = downtime_fires(
             definition, self.triggers[definition.job_id], expected, desk.now(), producer=desk.producer
@@ -263,8 +271,11 @@ class Office:
             await carry_out_fire(desk, definition, fire)
 
     def _on_due(self, job_id: str, instants: list[datetime]) -> None:
-        """Gather what the clock hands over in one go (every job due at one instant): one task decides and
-        publishes the burst as one batch once the clock is done, so the timer never waits on I/O."""
+        """Gather what the clock hands over in one go.
+
+        Every job due at one instant: one task decides and publishes the burst as one batch once the clock is
+        done, so the timer never waits on I/O.
+        """
         definition = self.desk.definitions.get(job_id)
         if definition is not None:  # the version the instants were computed under
             self._due.append((job_id, instants, definition.version))

@@ -128,8 +128,11 @@ class SchedulerService:
         await self.calendars.close()
 
     async def _campaign_loop(self) -> None:
-        """Campaign for ever: any error (the broker away, the store busy) is logged once and retried; a
-        process that stopped campaigning would sit idle while health said nothing."""
+        """Campaign for ever.
+
+        Any error (the broker away, the store busy) is logged once and retried; a process that stopped
+        campaigning would sit idle while health said nothing.
+        """
         while True:
             try:
                 led = await self._campaign_once()

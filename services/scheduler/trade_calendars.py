@@ -96,8 +96,11 @@ class CalendarBook:
     async def reload_periodically(
         self, interval_s: float, on_change: Callable[[], Awaitable[None]] | None = None
     ) -> None:
-        """`reload_if_changed` every `interval_s`, for ever (errors logged, tried again); `on_change` is
-        awaited after each reload that changed something."""
+        """Reload the calendars every `interval_s`, for ever.
+
+        `reload_if_changed` every `interval_s`, for ever (errors logged, tried again); `on_change` is
+        awaited after each reload that changed something.
+        """
         while True:
             await asyncio.sleep(interval_s)
             try:
@@ -107,8 +110,11 @@ class CalendarBook:
                 logger.warning("trade calendars not reloaded; trying again later", exc_info=True)
 
     def may_fire(self, calendar_id: str, instant: datetime, zone: tzinfo, job_id: str) -> bool:
-        """Whether a clock fire at `instant` falls on a trading day; a closed day is skipped silently, a day
-        of an unknown year is refused and logged once per calendar and year."""
+        """Whether a clock fire at `instant` falls on a trading day.
+
+        A closed day is skipped silently, a day of an unknown year is refused and logged once per calendar and
+        year.
+        """
         verdict = fire_day_verdict(self._calendars.get(calendar_id), instant, zone)
         if verdict == "unknown":
             year = instant.astimezone(zone).year

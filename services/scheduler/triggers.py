@@ -1,5 +1,6 @@
-"""Trigger settings turned into our triggers (`domain.triggers`), wrapped for APScheduler 3 while it is the
-scheduler's clock.
+"""Trigger settings turned into our triggers.
+
+See `domain.triggers`; wrapped for APScheduler 3 while it is the scheduler's clock.
 
 Accepted forms (in the configured timezone), see the README's "Cron dialect":
 - a 5-field crontab expression, e.g. `*/5 9-15 * * 1-5`, or a macro (`@daily`, `@hourly`, ...), with
@@ -64,8 +65,11 @@ class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is u
         return self.spec.after
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        """After the previous fire when there is one (APScheduler always passes `now` at or after it), else at
-        or after `now`: in the trigger's zone, converted from the instant (so `fold` is right)."""
+        """The next fire time.
+
+        After the previous fire when there is one (APScheduler always passes `now` at or after it), else at
+        or after `now`: in the trigger's zone, converted from the instant (so `fold` is right).
+        """
         after = previous_fire_time if previous_fire_time is not None else now - _ONE_MICROSECOND
         instant = self.trigger.next_after(after)
         return None if instant is None else instant.astimezone(self.zone)
@@ -89,8 +93,11 @@ def build_trigger(
     min_interval_s: float | None = None,
     calendar: CalendarSource | None = None,
 ) -> SchedulerTrigger:
-    """The trigger of a setting; `min_interval_s` refuses one that fires more often (operators' input);
-    `calendar` limits its fires to trading days (`policy.calendar`)."""
+    """The trigger of a setting.
+
+    `min_interval_s` refuses one that fires more often (operators' input); `calendar` limits its fires to
+    trading days (`policy.calendar`).
+    """
     try:
         parsed = parse_trigger(spec, min_interval_s=min_interval_s)
     except TriggerError as error:

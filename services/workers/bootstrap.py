@@ -33,8 +33,11 @@ def build_worker(
     pool: str | None = None,
     secrets: Sequence[str] = (),
 ) -> Worker:
-    """A worker from its settings (used by this process and by the embedded mode); `pool` defaults to
-    `settings.worker_pool`; `secrets` are redacted from the runs' logs (`configured_secrets`)."""
+    """A worker from its settings.
+
+    Used by this process and by the embedded mode; `pool` defaults to `settings.worker_pool`; `secrets` are
+    redacted from the runs' logs (`configured_secrets`).
+    """
     return Worker(
         bus,
         kinds,

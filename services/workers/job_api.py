@@ -68,9 +68,12 @@ JobFunction = Callable[[JobContext], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class PartialResult:
-    """What a job returns when it did only part of its work (some rows refused, a page missing, no data
-    on a day that should have had some): the run ends `partial`, with `result` (what was done) and
-    `reason` (what was not) in its outcome. A job that did everything returns its result as is."""
+    """What a job returns when it did only part of its work.
+
+    Some rows refused, a page missing, no data on a day that should have had some: the run ends `partial`,
+    with `result` (what was done) and `reason` (what was not) in its outcome. A job that did everything
+    returns its result as is.
+    """
 
     result: Any
     reason: str

@@ -46,8 +46,10 @@ class Outbox:
         return len(self._pending)
 
     async def publish(self, event: Event) -> None:
-        """Publish with whatever else is pending; returns once confirmed, or held because the bus is away
-        (never raises `BusUnavailable`)."""
+        """Publish with whatever else is pending.
+
+        Returns once confirmed, or held because the bus is away (never raises `BusUnavailable`).
+        """
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append((event, waiter))
         self.send(event)
@@ -102,8 +104,11 @@ class Outbox:
             self.dropped_progress = 0
 
     def _release(self, *, everyone: bool) -> None:
-        """Let the callers of `publish` go on: every one (their events are held), or those whose events
-        are not pending any more (confirmed, or dropped while the outbox was full)."""
+        """Let the callers of `publish` go on.
+
+        Every one (their events are held), or those whose events are not pending any more (confirmed, or
+        dropped while the outbox was full).
+        """
         if everyone:
             waiters, self._waiters = self._waiters, []
         else:

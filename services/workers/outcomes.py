@@ -1,5 +1,8 @@
-"""How a job's ending becomes the attempt's last event: finished (success, partial, failed, cancelled) or,
-when the retry policy allows another attempt, `AttemptFailed`."""
+"""How a job's ending becomes the attempt's last event.
+
+Finished (success, partial, failed, cancelled) or, when the retry policy allows another attempt,
+`AttemptFailed`.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +43,11 @@ class Outcome:
 
 
 def succeeded(result: Any) -> Outcome:
-    """A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
-    return value, what was not is the message). A partial run is not retried: its work is kept."""
+    """The outcome of a job's return.
+
+    A job's return: `success`, or `partial` when it returned a `PartialResult` (what was done is the
+    return value, what was not is the message). A partial run is not retried: its work is kept.
+    """
     if isinstance(result, PartialResult):
         return Outcome("partial", return_value=jsonable(result.result), error_message=str(result.reason))
     return Outcome("success", return_value=jsonable(result))

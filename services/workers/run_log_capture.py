@@ -1,7 +1,8 @@
-"""Capture of what a job logs, with the run's identity (a context variable, so concurrent runs in one
-worker never mix): every record of any logger (the job's, the provider adapters', `warnings`) emitted while
-a run's context is current goes to that run's buffer, at the run's level (INFO unless `kwargs.log_level`),
-its text redacted.
+"""Capture of what a job logs, per run.
+
+The run's identity is a context variable, so concurrent runs in one worker never mix: every record of any
+logger (the job's, the provider adapters', `warnings`) emitted while a run's context is current goes to that
+run's buffer, at the run's level (INFO unless `kwargs.log_level`), its text redacted.
 
 Records below the process's own level are not even made by `logging`: while runs are going the root logger
 is at the lowest level one of them wants (INFO, DEBUG for a run that asked), and the process's own handlers
@@ -71,8 +72,11 @@ class RunLogHandler(logging.Handler):
 
 
 class _LevelGate:
-    """Keeps the root logger at the lowest level a current run wants (INFO, or DEBUG for one that asked),
-    whatever the process's own level; the process's handlers keep that level meanwhile."""
+    """Keeps the root logger at the lowest level a current run wants.
+
+    INFO, or DEBUG for one that asked, whatever the process's own level; the process's handlers keep that
+    level meanwhile.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

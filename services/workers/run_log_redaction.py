@@ -1,6 +1,9 @@
-"""Secrets never reach a run's log: URL parameters (`?token=`, `password=`: the API's own redaction),
-credentials in URLs (`scheme://user:password@host`), bearer tokens, `token: value` pairs and the
-worker's configured secrets (a provider token) wherever they appear."""
+"""Secrets never reach a run's log.
+
+URL parameters (`?token=`, `password=`: the API's own redaction), credentials in URLs
+(`scheme://user:password@host`), bearer tokens, `token: value` pairs and the worker's configured secrets (a
+provider token) wherever they appear.
+"""
 
 from __future__ import annotations
 

@@ -50,8 +50,11 @@ class RunLogShipper:
         self._buffers[(buffer.execution_id, buffer.attempt)] = buffer
 
     async def finish(self, buffer: RunLogBuffer, within_s: float = 5.0) -> None:
-        """Close the run's log and send what is left (waiting up to `within_s` for the broker; later lines
-        are still sent by the periodic loop once it is back)."""
+        """Close the run's log and send what is left.
+
+        Waits up to `within_s` for the broker; later lines are still sent by the periodic loop once it is
+        back.
+        """
         buffer.close()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(within_s):

@@ -132,8 +132,11 @@ class Worker:
         self._heartbeat.start()
 
     async def stop(self) -> None:
-        """Take no more runs; let the current ones finish for `shutdown_grace_s`, then hand the rest back
-        (another worker takes them at once as a new attempt)."""
+        """Take no more runs, then stop.
+
+        The current runs may finish for `shutdown_grace_s`, then the rest is handed back (another worker takes
+        them at once as a new attempt).
+        """
         if self._runs is not None:
             await self._runs.cancel()
         tasks = [active.task for active in self._active.values()]

@@ -1,5 +1,8 @@
-"""uv from the package registry into `.venv-uv` (pinned, with hashes), and the two things done with it:
-re-resolving the lock files and installing one of them into an environment."""
+"""uv from the package registry, and what is done with it.
+
+Installed into `.venv-uv` (pinned, with hashes); the two things done with it: re-resolving the lock files and
+installing one of them into an environment.
+"""
 
 from __future__ import annotations
 

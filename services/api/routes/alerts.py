@@ -1,6 +1,9 @@
-"""Alerts: incidents (list, detail, acknowledge), silences (list, create, end), rules (read, update for
+"""Alert routes: incidents, silences, rules, and channel tests.
+
+Alerts: incidents (list, detail, acknowledge), silences (list, create, end), rules (read, update for
 every job or one), and a test message through a channel. Reads fold the alert events of the log; changes
-are events the API appends to the log (`services/api/alert_book.py`), which the alerter follows."""
+are events the API appends to the log (`services/api/alert_book.py`), which the alerter follows.
+"""
 
 from __future__ import annotations
 
@@ -331,8 +334,10 @@ async def send_channel_test(
     wait: Wait = True,
     body: Annotated[ChannelTestRequest, Body()] = ChannelTestRequest(),  # noqa: B008
 ) -> Envelope[ChannelTestOut]:
-    """The alerter sends it and records the outcome (`AlertNotified`, notice `test`). 200 with the outcome
-    once known (within 5 x `command_wait_s`), else 202 and the `Location` to ask again."""
+    """The alerter sends it and records the outcome (`AlertNotified`, notice `test`).
+
+    200 with the outcome once known (within 5 x `command_wait_s`), else 202 and the `Location` to ask again.
+    """
     test_id = uuid.uuid4().hex
     await log.record(
         AlertChannelTestRequested(**operator_fields(context, user), test_id=test_id, channel=body.channel)

@@ -1,5 +1,8 @@
-"""Bulk actions on executions (admin): delete or mark failed a selection of runs, and a job's retention
-command; each run gets its own per-run command (see `services.api.bulk`)."""
+"""Bulk actions on executions (admin).
+
+Delete or mark failed a selection of runs, and a job's retention command; each run gets its own per-run
+command (see `services.api.bulk`).
+"""
 
 from __future__ import annotations
 

@@ -127,8 +127,11 @@ MISSING_CREDENTIAL = re.compile(r"\b[A-Z][A-Z0-9_]*_(TOKEN|KEY|SECRET|PASSWORD)\
 
 
 def cannot_run(job: JobRecord) -> bool:
-    """Paused by its own registration (not by an operator: the registration set the pause last) because a
-    credential it needs is missing."""
+    """Whether the job is paused for want of a credential.
+
+    Paused by its own registration (not by an operator: the registration set the pause last) because a
+    credential it needs is missing.
+    """
     reason = job.paused_reason or ""
     # An operator's pause ("paused by <actor>", `domain.catalogue_projection`) is kept across registrations.
     registered = job.pause_version == job.registration_version and not reason.startswith("paused by ")

@@ -1,5 +1,4 @@
-"""The job catalogue of `../shared/spec/jobs.md` (17 data syncs, the daily market review) and what they
-share.
+"""The job catalogue of `../shared/spec/jobs.md` (17 data syncs, the daily market review) and what they share.
 
 The jobs themselves (ids, names, triggers, policies) are data in `domain/catalogue.py`; here is their code.
 How a worker's composition root uses it:

@@ -1,5 +1,7 @@
-"""Daily bars on one basis: every stored bar of a symbol (per source) is forward-adjusted (qfq) to the same
-basis, the factor of the symbol's newest stored bar, and says so.
+"""Daily bars on one forward-adjusted basis.
+
+Every stored bar of a symbol (per source) is forward-adjusted (qfq) to the same basis, the factor of the
+symbol's newest stored bar, and says so.
 
 A stored bar carries the prices as traded (`raw_open`, `raw_high`, `raw_low`, `raw_close`, `raw_pre_close`),
 its day's cumulative factor (`adj_factor`), and the qfq prices (`open` ... `pre_close`, `change`) computed

@@ -1,5 +1,7 @@
-"""Daily bars into `stock_daily_quotes` (unique {symbol, trade_date, data_source, period}), per symbol, on
-one forward-adjusted basis per symbol and source (`adjusted`).
+"""Daily bars into `stock_daily_quotes`.
+
+Unique on {symbol, trade_date, data_source, period}; per symbol, on one forward-adjusted basis per symbol and
+source (`adjusted`).
 
 - `tushare_historical_sync` (`daily` + `adj_factor`) and `akshare_historical_sync` (eastmoney's unadjusted
   `stock_zh_a_hist` + sina's factor table) are incremental: each symbol starts the day after its last stored
@@ -82,8 +84,10 @@ def _window(
 async def _store_symbol(
     store: MarketStore, source: str, code: str, bars: list[Row], state: SeriesState | None, now: Any
 ) -> tuple[WriteResult, int]:
-    """Write the new bars and rebase the stored ones when the basis moved; answers the write and how many
-    stored bars of no basis were removed."""
+    """Write the new bars and rebase the stored ones when the basis moved.
+
+    Answers the write and how many stored bars of no basis were removed.
+    """
     stored: list[Row] = []
     rebase = state is None or state.legacy_from is not None or _moved(state, bars)
     if state is not None and rebase:

@@ -91,8 +91,10 @@ class SyncTally:
         )
 
     def finish(self, failure_ratio: float) -> JobResult:
-        """The run's JSON result; a `PartialResult` when some of the work was not done; `SyncFailed`
-        when most of its items failed."""
+        """The run's JSON result.
+
+        A `PartialResult` when some of the work was not done; `SyncFailed` when most of its items failed.
+        """
         if self.total and self.failed > self.total * failure_ratio:
             first = "; ".join(f"{f['item']}: {f['error']}" for f in self.failures[:3])
             raise SyncFailed(f"{self.summary()}; first errors: {first}")
@@ -156,8 +158,11 @@ async def write_rows(
     percent: tuple[float, float] = (0.0, 100.0),
     newer_than: str | None = None,
 ) -> None:
-    """Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
-    so checking for cancellation) after each batch; rows not written as stale are counted in `stale`."""
+    """Write rows in batches, reporting progress.
+
+    Upsert (or, with `newer_than`, replace, never over a newer row) in batches, reporting progress (and
+    so checking for cancellation) after each batch; rows not written as stale are counted in `stale`.
+    """
     low, high = percent
     for start in range(0, len(rows), batch_size):
         batch = rows[start : start + batch_size]

@@ -1,4 +1,6 @@
-"""`news_sync`: akshare `stock_news_em` for the watched symbols, into
+"""The news sync job.
+
+`news_sync`: akshare `stock_news_em` for the watched symbols, into
 `stock_news` (unique {url, title, publish_time}). `stock_news_em` answers one page of eastmoney's search
 (its `pageSize` is 10): the latest 10 items per stock per run, at most `SCHEDULER_NEWS_PER_SYMBOL`.
 

@@ -50,8 +50,11 @@ async def outside_session(environment: JobEnvironment, context: JobContext) -> s
 
 
 async def _last_session(environment: JobEnvironment) -> str | None:
-    """The trade date a snapshot fetched now belongs to when it is not today's (a forced run on a holiday
-    or before the open): the last trading day; None when it is today's."""
+    """The last trading day when a snapshot fetched now is not today's; None when it is.
+
+    The trade date a snapshot fetched now belongs to when it is not today's (a forced run on a holiday
+    or before the open): the last trading day; None when it is today's.
+    """
     local = environment.clock.now().astimezone(environment.settings.zone)
     if (await environment.calendar.trading_day(local.date())).is_trading_day and local.time() >= OPENING:
         return None

@@ -1,4 +1,6 @@
-"""`tushare_status_check`, `akshare_status_check`, `baostock_status_check`: is the provider reachable (one
+"""The provider status checks.
+
+`tushare_status_check`, `akshare_status_check`, `baostock_status_check`: is the provider reachable (one
 cheap real call), and how many rows of that source `stock_basic_info` and `market_quotes` hold, and how
 fresh they are. An unreachable provider fails the run (its message carries the counts): the execution's
 status then says the truth, and an operator can alert on it.

@@ -101,8 +101,11 @@ class AkshareProvider(SessionFree):
         return True
 
     async def stock_list(self) -> ParsedRows:
-        """Re-read on every call: akshare keeps the list (and its SH/SZ/BJ parts) in an `lru_cache` for
-        the life of the process, which would hide today's listings and renames from a long-lived worker."""
+        """The stock list, read again on every call.
+
+        Re-read on every call: akshare keeps the list (and its SH/SZ/BJ parts) in an `lru_cache` for
+        the life of the process, which would hide today's listings and renames from a long-lived worker.
+        """
         library = self._library()
         for function in STOCK_LIST_CACHES:
             clear = getattr(getattr(library, function, None), "cache_clear", None)
@@ -165,8 +168,11 @@ class AkshareProvider(SessionFree):
         return {day for day in days if start <= day <= end}
 
     async def trade_dates_online(self, start: date, end: date) -> set[date]:
-        """From `tool_trade_date_hist_sina` (network): the SSE/SZSE trading days as Sina publishes them,
-        up to the last day of the last year the exchanges have announced."""
+        """The trading days online, from Sina.
+
+        From `tool_trade_date_hist_sina` (network): the SSE/SZSE trading days as Sina publishes them,
+        up to the last day of the last year the exchanges have announced.
+        """
         frame = await self._call("tool_trade_date_hist_sina")
         days = (
             {_as_date(value) for value in frame["trade_date"]} if frame is not None and len(frame) else set()

@@ -91,8 +91,11 @@ SPOT_COLUMNS = [
 
 
 def spot_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str, *, feed: str) -> ParsedRows:
-    """Sina (`stock_zh_a_spot`, volume in shares, its `时间戳`) or eastmoney (`stock_zh_a_spot_em`, in 手;
-    no time: `quote_at`, the fetch time capped at the close). A stock without a price did not trade."""
+    """Spot quotes from Sina or eastmoney.
+
+    Sina (`stock_zh_a_spot`, volume in shares, its `时间戳`) or eastmoney (`stock_zh_a_spot_em`, in 手;
+    no time: `quote_at`, the fetch time capped at the close). A stock without a price did not trade.
+    """
     volume_factor = 100.0 if feed == "eastmoney" else 1.0
 
     def mapper(raw: Mapping[str, Any]) -> Row:
@@ -150,8 +153,10 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
 
 
 def hfq_factor_rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Sina's back-adjustment factor table (`stock_zh_a_daily(adjust="hfq-factor")`): `date`, `hfq_factor`,
-    one row per ex-rights date."""
+    """Sina's back-adjustment factor rows.
+
+    From `stock_zh_a_daily(adjust="hfq-factor")`: `date`, `hfq_factor`, one row per ex-rights date.
+    """
     return list(records(frame, ["date", "hfq_factor"], "akshare.stock_zh_a_daily"))
 
 

@@ -72,8 +72,11 @@ def read_all(call: str, result: Any) -> list[Mapping[str, Any]]:
 
 
 def close_leftover_socket(library: Any) -> None:
-    """Baostock keeps the socket of a failed login (or of a logout it skipped) open in module state; close
-    it, or a worker that retries logins while the network is down leaks one descriptor per attempt."""
+    """Close a socket baostock left open.
+
+    Baostock keeps the socket of a failed login (or of a logout it skipped) open in module state; close
+    it, or a worker that retries logins while the network is down leaks one descriptor per attempt.
+    """
     context: Any = getattr(getattr(library, "common", None), "context", None)
     leftover = getattr(context, "default_socket", None)
     if leftover is not None and callable(getattr(leftover, "close", None)):

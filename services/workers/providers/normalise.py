@@ -127,8 +127,11 @@ def identity(code: str) -> Row:
 
 
 def listed_stock(code: str, name: str | None, source: str, name_field: str = "name", **more: object) -> Row:
-    """A `stock_basic_info` row of a stock list: identity, name, board and exchange (by the code), what
-    else the source says (`more`), and the source; a row without a name is a `BadValue`."""
+    """A `stock_basic_info` row of a stock list.
+
+    Identity, name, board and exchange (by the code), what else the source says (`more`), and the source; a
+    row without a name is a `BadValue`.
+    """
     if name is None:
         raise BadValue(f"missing {name_field}")
     return {
@@ -229,8 +232,11 @@ def traded_price(value: object, name: str) -> float | None:
 
 
 def snapshot(identity_fields: Row, price: float | None, prices: Row, common: Row) -> Row:
-    """A `market_quotes` record: `common` (name, pre_close, trade_date, quote_at, data_source) plus, when
-    the stock traded, `price` and the other price fields; when it did not, `suspended` and no price."""
+    """A `market_quotes` record.
+
+    `common` (name, pre_close, trade_date, quote_at, data_source) plus, when the stock traded, `price` and the
+    other price fields; when it did not, `suspended` and no price.
+    """
     if price is None:
         return {**identity_fields, **common, "suspended": True}
     return {**identity_fields, **common, "price": price, "close": price, **prices, "suspended": False}
@@ -240,8 +246,11 @@ _BREAKS = ((time(11, 30), time(13, 0)), (time(15, 0), time(23, 59, 59)))
 
 
 def quote_time(local: datetime) -> str:
-    """When a snapshot fetched at `local` (exchange time) was quoted, for sources that do not say: the fetch
-    time, or the last trading instant before it during the lunch break and after the close."""
+    """When a snapshot was quoted, for sources that do not say.
+
+    `local` is the fetch time (exchange time); the quote time is the fetch time, or the last trading instant
+    before it during the lunch break and after the close.
+    """
     moment = local.time().replace(microsecond=0)
     for start, end in _BREAKS:
         if start < moment <= end:

@@ -107,8 +107,10 @@ class DailyBarsProvider(ProviderSession, Protocol):
         """Whether the provider knows this stock's exchange (baostock has no Beijing stocks)."""
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        """Unadjusted daily bars of one stock, each with its day's `adj_factor` (see `adjustment`);
-        days it did not trade are left out (`suspended`)."""
+        """Unadjusted daily bars of one stock, each with its day's adjustment factor.
+
+        `adj_factor` as in `adjustment`; days it did not trade are left out (`suspended`).
+        """
 
 
 class FinancialStatementsProvider(ProviderSession, Protocol):

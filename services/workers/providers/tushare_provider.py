@@ -1,5 +1,7 @@
-"""Tushare adapter: `ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the
-token in plain text to the home directory), calls paced by the account tier's per-minute quota.
+"""Tushare adapter.
+
+`ts.pro_api(token)` with the token from settings (never `ts.set_token`, which writes the token in plain text
+to the home directory), calls paced by the account tier's per-minute quota.
 
 Daily bars come from `daily` and `adj_factor` (see `daily_bars`), not from `pro_bar`, which rescales
 every window to its own last day.
@@ -126,8 +128,11 @@ class TushareProvider(SessionFree):
         return True
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
-        """`daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
-        `pro_bar(adj=...)` makes, without its rescaling to the window's last day."""
+        """Unadjusted daily bars and adjustment factors of one window.
+
+        `daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
+        `pro_bar(adj=...)` makes, without its rescaling to the window's last day.
+        """
         window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
         bars = within(tushare_rows.daily_bars(await self._complete("daily", window), code), start, end)
         if not bars.rows:
@@ -136,8 +141,11 @@ class TushareProvider(SessionFree):
         return with_factors(bars, factors)
 
     async def _complete(self, call: str, params: dict[str, Any]) -> pd.DataFrame | None:
-        """One page; a page as long as the call's row limit may have been cut: the symbol fails (counted)
-        rather than being stored with a hole."""
+        """One page of a call; the symbol fails if the page may have been cut.
+
+        One page; a page as long as the call's row limit may have been cut: the symbol fails (counted)
+        rather than being stored with a hole.
+        """
         frame = await self._query(call, **params)
         if frame is not None and len(frame) >= ROW_LIMIT:
             raise ProviderError(NAME, call, f"answer cut at the {ROW_LIMIT}-row limit: ask a shorter window")

@@ -75,8 +75,10 @@ RT_K_COLUMNS = ["ts_code", "name", "pre_close", "high", "open", "low", "close", 
 
 
 def realtime_quotes(frame: pd.DataFrame | None, trade_date: str, quote_at: str) -> ParsedRows:
-    """`rt_k`: shares and yuan already; no time column, so `quote_at` is the fetch time capped at the
-    close. A stock without a price (0 or missing) did not trade."""
+    """`rt_k`: shares and yuan already; no time column, so `quote_at` is the fetch time capped at the close.
+
+    A stock without a price (0 or missing) did not trade.
+    """
 
     def mapper(raw: Mapping[str, Any]) -> Row:
         code = _code(raw)
