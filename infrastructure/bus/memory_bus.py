@@ -30,7 +30,7 @@ from contracts.topology import (
     exchange_for,
     routing_key,
 )
-from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery
+from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
 from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
 
 logger = logging.getLogger(__name__)
@@ -135,21 +135,11 @@ class _MemorySubscription:
         self._inbox.put_nowait(body)
 
     async def _run(self) -> None:
-        while True:
-            body = await self._inbox.get()
-            if body is None:
-                return
-            bodies = [body]
-            ending = False
-            while len(bodies) < self._max_batch and not self._inbox.empty():
-                more = self._inbox.get_nowait()
-                if more is None:
-                    ending = True
-                    break
-                bodies.append(more)
-            await self._handle(bodies)
-            if ending:
-                return
+        ending = False
+        while not ending:
+            bodies, ending = await next_batch(self._inbox, self._max_batch)
+            if bodies:
+                await self._handle(bodies)
 
     async def _handle(self, bodies: list[bytes]) -> None:
         try:
