@@ -46,9 +46,9 @@ async def opened_user_store(backend: str, sqlite_path: Path, prefix: str) -> Asy
     elif backend == "mongodb-real":
         assert MONGODB_TEST_URL is not None
         client = AsyncMongoClient(MONGODB_TEST_URL, tz_aware=True, serverSelectionTimeoutMS=5000)
-        store = MongoUserStore(client, database)
+        store = MongoUserStore(client[database])
     else:
-        store = MongoUserStore(AsyncMongoMockClient(tz_aware=True), database)
+        store = MongoUserStore(AsyncMongoMockClient(tz_aware=True)[database])
     await store.open()
     try:
         yield store

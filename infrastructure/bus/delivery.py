@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from contracts.codec import MessageRejected, decode
 from contracts.envelope import Message
@@ -16,6 +17,7 @@ from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler, Rejec
 from infrastructure.store.port import StoreUnavailable
 
 logger = logging.getLogger(__name__)
+Delivery = TypeVar("Delivery")
 
 # Messages dead-lettered by this process, per queue (read by consumers that report it, e.g. the projector).
 _dead_lettered: Counter[str] = Counter()
@@ -54,6 +56,26 @@ async def with_store_retries(action: Callable[[], Awaitable[None]], *, queue: st
             await asyncio.sleep(delay)
         except BusUnavailable as error:
             raise NotHandled(f"bus unavailable: {error}") from error
+
+
+async def next_batch(
+    deliveries: asyncio.Queue[Delivery | None], max_batch: int
+) -> tuple[list[Delivery], bool]:
+    """The next batch: waits for one delivery, then takes those already queued, up to `max_batch` in all.
+
+    A None in the queue is its end; answers the batch and whether the end was reached (an empty batch when
+    the end came first).
+    """
+    first = await deliveries.get()
+    if first is None:
+        return [], True
+    batch = [first]
+    while len(batch) < max_batch and not deliveries.empty():
+        delivery = deliveries.get_nowait()
+        if delivery is None:
+            return batch, True
+        batch.append(delivery)
+    return batch, False
 
 
 def _rejected(queue: str, reason: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
-from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery
+from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
 from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler
 
 logger = logging.getLogger(__name__)
@@ -178,16 +178,9 @@ class RabbitMQSubscription:
     async def _run_batches(self, handler: BatchHandler) -> None:
         ending = False
         while not ending:
-            first = await self._buffer.get()
-            if first is None:
+            batch, ending = await next_batch(self._buffer, self._max_batch)
+            if not batch:
                 return
-            batch = [first]
-            while len(batch) < self._max_batch and not self._buffer.empty():
-                message = self._buffer.get_nowait()
-                if message is None:
-                    ending = True
-                    break
-                batch.append(message)
             try:
                 await self._handle_batch(handler, batch)
             except NotHandled as error:

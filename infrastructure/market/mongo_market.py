@@ -32,10 +32,8 @@ from infrastructure.market.port import (
     stored_body,
     write_in_batches,
 )
-from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_client import make_client, refused_writes
 from infrastructure.store.mongo_indexes import ensure_indexes
-
-DUPLICATE_KEY = 11000
 
 
 def _as_utc(document: Document) -> Document:
@@ -175,10 +173,9 @@ class MongoMarketStore:
         try:
             await self._db[collection].bulk_write(operations, ordered=False)
         except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(item.get("code") != DUPLICATE_KEY for item in errors):
+            if refused_writes(error):
                 raise MarketStoreUnavailable(f"{collection}: bulk replace failed: {error}") from error
-            return len(errors)
+            return len(error.details.get("writeErrors", []))
         except PyMongoError as error:
             raise MarketStoreUnavailable(f"{collection}: bulk replace failed: {error}") from error
         return 0

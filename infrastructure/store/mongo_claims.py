@@ -15,15 +15,19 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from contracts.envelope import utc_now
-from infrastructure.store.mongo_client import make_client, with_retries
+from infrastructure.store.mongo_client import with_retries
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 
 COLLECTION = "scheduler_run_claims"
 CLAIM_RETRY_S = 120.0  # several elections' worth; a run request is not given up for a shorter outage
 
 
-class MongoRunClaims:
+class MongoRunClaims(MongoSideStore):
     """Run claims in a MongoDB collection, one document per (execution, attempt)."""
+
+    collection = COLLECTION
+    appname = "scheduler-run-claims"
 
     def __init__(
         self,
@@ -32,30 +36,18 @@ class MongoRunClaims:
         client: AsyncMongoClient[Any] | None = None,
         retry_s: float = CLAIM_RETRY_S,
     ) -> None:
-        self._database = database
-        self._collection = database[COLLECTION]
-        self._owned_client = client
+        """Over `database`, retrying transient errors for up to `retry_s`.
+
+        `client` is closed by `close` when the claims own it.
+        """
+        super().__init__(database, client=client)
         self._retry_s = retry_s
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoRunClaims:
-        """Claims that own their client, connected to `url` on first use (no I/O here)."""
-        client = make_client(url, "scheduler-run-claims")
-        return cls(client[database], client=client)
-
-    async def open(self) -> None:
+    async def _prepare(self) -> None:
         """Check the server answers (nothing to create: `_id` is unique by construction)."""
-        try:
-            await with_retries(
-                lambda: self._database.command("ping"), "run claims: ping", give_up_after_s=self._retry_s
-            )
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client if these claims made it."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+        await with_retries(
+            lambda: self._database.command("ping"), "run claims: ping", give_up_after_s=self._retry_s
+        )
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
         """True for the first claim of (execution_id, attempt), False for every later one."""

@@ -17,14 +17,14 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
 
 from infrastructure.store.port import StoreUnavailable
 
@@ -44,6 +44,7 @@ LONG_OPERATION_S = 3_600.0
 # Server error codes meaning "not primary now" or "retry later" (PyMongo's retryable-writes set).
 TRANSIENT_CODES = frozenset({10058, 10107, 13435, 11602, 13436, 189, 11600, 91, 7, 6, 89, 9001, 262, 134})
 TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError")
+DUPLICATE_KEY = 11000  # the server's code for a write whose unique key is taken already
 
 
 def _unless_in_url(url: str, **options: int) -> dict[str, Any]:
@@ -80,6 +81,11 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, OperationFailure) and error.code in TRANSIENT_CODES
 
 
+def refused_writes(error: BulkWriteError) -> list[dict[str, Any]]:
+    """The writes of a bulk write that the server refused for another reason than a duplicate key."""
+    return [item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY]
+
+
 def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Report a transient error as `StoreUnavailable`.
 
@@ -96,6 +102,19 @@ def reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, A
             raise
 
     return guarded
+
+
+@contextlib.contextmanager
+def errors_unavailable(what: str | None = None) -> Iterator[None]:
+    """Any server error in the block becomes `StoreUnavailable`, saying `what` was not done (if given).
+
+    Unlike `reachable`, which passes on the errors that are not transient, this is for the stores beside
+    the read models, whose callers treat every server error alike.
+    """
+    try:
+        yield
+    except PyMongoError as error:
+        raise StoreUnavailable(f"{what}: {error}" if what else str(error)) from error
 
 
 def backoff_s(attempt: int, *, first: float = 0.1, cap: float = 5.0) -> float:

@@ -20,7 +20,7 @@ from bson.errors import InvalidDocument
 from pydantic import ValidationError
 
 from domain.records import Record
-from infrastructure.store.documents import as_utc
+from infrastructure.store.mongo_schema import record_from
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # the server's BSON document limit
 MAX_DEPTH = 100  # the server's nesting limit for stored documents
@@ -117,13 +117,8 @@ def record_or_none(model: type[RecordT], document: Mapping[str, Any], collection
     """The record of a stored document, or None (logged) if it is not one."""
     if not readable(document, collection):
         return None
-    fields = {
-        name: as_utc(value) if isinstance(value, datetime) else value
-        for name, value in document.items()
-        if name != "_id"
-    }
     try:
-        return model.model_validate(fields)
+        return record_from(model, document)
     except ValidationError as error:
         logger.error("skipped %s %r: not a valid record: %s", collection, document.get("_id"), error)
         return None

@@ -26,13 +26,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from infrastructure.store import mongo_counts
 from infrastructure.store.documents import encode_event_document, event_fields
-from infrastructure.store.mongo_client import in_transaction
+from infrastructure.store.mongo_client import in_transaction, refused_writes
 from infrastructure.store.mongo_documents import check_storable
 
 Document = dict[str, Any]
 EVENTS = "scheduler_events"
 COUNTERS = "scheduler_counters"  # {_id: "scheduler_events", value: last position handed out}
-DUPLICATE_KEY = 11000
 
 
 def stored_form(document: Document) -> Document:
@@ -146,5 +145,4 @@ class DuplicateInTransaction(Exception):
 
 
 def _only_duplicates(error: BulkWriteError) -> bool:
-    errors = error.details.get("writeErrors", [])
-    return bool(errors) and all(item.get("code") == DUPLICATE_KEY for item in errors)
+    return bool(error.details.get("writeErrors")) and not refused_writes(error)

@@ -10,54 +10,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import ASCENDING, IndexModel
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_client import errors_unavailable, refused_writes
 from infrastructure.store.mongo_indexes import ensure_indexes
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
 
 COLLECTION = "scheduler_run_logs"
-DUPLICATE_KEY = 11000
 
 
-class MongoRunLogs:
+class MongoRunLogs(MongoSideStore):
     """Run log lines in a MongoDB collection, kept by (execution, attempt, sequence)."""
 
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
-    ) -> None:
-        self._collection = database[COLLECTION]
-        self._owned_client = client
+    collection = COLLECTION
+    appname = "scheduler-run-logs"
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoRunLogs:
-        """Run logs that own their client, connected to `url` on first use (no I/O here)."""
-        client = make_client(url, "scheduler-run-logs")
-        return cls(client[database], client=client)
-
-    async def open(self) -> None:
-        """Create the collection's indexes if missing; StoreUnavailable if the server cannot be reached."""
+    async def _prepare(self) -> None:
+        """Create the collection's indexes if missing."""
         order = [("execution_id", ASCENDING), ("level_number", ASCENDING), ("attempt", ASCENDING),
                  ("sequence", ASCENDING)]  # fmt: skip
-        try:
-            await ensure_indexes(
-                self._collection,
-                [
-                    IndexModel(order, name=f"{COLLECTION}_execution"),
-                    IndexModel([("logged_at", ASCENDING)], name=f"{COLLECTION}_logged_at"),
-                ],
-            )
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client if these run logs made it."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+        await ensure_indexes(
+            self._collection,
+            [
+                IndexModel(order, name=f"{COLLECTION}_execution"),
+                IndexModel([("logged_at", ASCENDING)], name=f"{COLLECTION}_logged_at"),
+            ],
+        )
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
         """Store the lines not stored yet; returns how many were new."""
@@ -67,9 +49,7 @@ class MongoRunLogs:
         try:
             result = await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as error:
-            others = [
-                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
-            ]
+            others = refused_writes(error)
             if others:
                 raise StoreUnavailable(f"run logs not stored: {others[0].get('errmsg')}") from error
             return int(error.details.get("nInserted", 0))
@@ -83,7 +63,7 @@ class MongoRunLogs:
             "execution_id": query.execution_id,
             "level_number": {"$gte": LEVEL_NUMBERS[query.min_level]},
         }
-        try:
+        with errors_unavailable("run logs not read"):
             total = await self._collection.count_documents(selector)
             cursor = (
                 self._collection.find(selector)
@@ -92,16 +72,12 @@ class MongoRunLogs:
                 .limit(query.limit)
             )
             documents = await cursor.to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"run logs not read: {error}") from error
         return [_line(document) for document in documents], total
 
     async def purge(self, logged_before: datetime) -> int:
         """Delete the lines logged before `logged_before`; returns how many."""
-        try:
+        with errors_unavailable("run logs not purged"):
             result = await self._collection.delete_many({"logged_at": {"$lt": logged_before}})
-        except PyMongoError as error:
-            raise StoreUnavailable(f"run logs not purged: {error}") from error
         return int(result.deleted_count)
 
 

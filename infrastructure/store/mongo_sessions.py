@@ -13,6 +13,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.users_port import RefreshUse
 
@@ -30,11 +31,9 @@ class MongoSessionCollections:
 
     async def create_session_indexes(self) -> None:
         """Create the indexes that expire families and tokens; StoreUnavailable on a server error."""
-        try:
+        with errors_unavailable():
             for name in (FAMILIES, REFRESH_TOKENS):
                 await self._sessions_db[name].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
 
     async def start_family(self, family: str, username: str, expires_at: datetime) -> None:
         """Record a new sign-in (a token family) that lasts until `expires_at` unless revoked."""
@@ -49,7 +48,7 @@ class MongoSessionCollections:
 
     async def use_refresh_token(self, jti: str, now: datetime) -> RefreshUse:
         """Mark the refresh token used in one atomic update; a reuse revokes its family (`reused`)."""
-        try:
+        with errors_unavailable():
             # One atomic update: of two concurrent uses, exactly one finds `used_at` still null.
             first = await self._sessions_db[REFRESH_TOKENS].find_one_and_update(
                 {"_id": jti, "used_at": None}, {"$set": {"used_at": now}}
@@ -58,8 +57,6 @@ class MongoSessionCollections:
             if token is None:
                 return RefreshUse("unknown")
             family = await self._sessions_db[FAMILIES].find_one({"_id": token["family"]})
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
         username = None if family is None else family["username"]
         if first is None:
             await self.revoke_family(token["family"], now)
@@ -72,19 +69,15 @@ class MongoSessionCollections:
 
     async def revoke_family(self, family: str, now: datetime) -> None:
         """End a sign-in: its access and refresh tokens stop working (idempotent)."""
-        try:
+        with errors_unavailable():
             await self._sessions_db[FAMILIES].update_one(
                 {"_id": family, "revoked_at": None}, {"$set": {"revoked_at": now}}
             )
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
 
     async def family_active(self, family: str, now: datetime) -> bool:
         """True while the family exists, is not revoked and has not expired."""
-        try:
+        with errors_unavailable():
             document = await self._sessions_db[FAMILIES].find_one({"_id": family})
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
         return (
             document is not None
             and document.get("revoked_at") is None
@@ -94,12 +87,10 @@ class MongoSessionCollections:
     async def purge_sessions(self, now: datetime) -> int:
         """Forget expired families and refresh tokens; returns how many rows/documents went."""
         removed = 0
-        try:
+        with errors_unavailable():
             for name in (REFRESH_TOKENS, FAMILIES):
                 result = await self._sessions_db[name].delete_many({"expires_at": {"$lte": now}})
                 removed += result.deleted_count
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
         return removed
 
     async def _insert(self, collection: str, document: Document) -> None:

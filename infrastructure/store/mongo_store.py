@@ -37,6 +37,7 @@ from infrastructure.store import mongo_backfills, mongo_counts, mongo_read_model
 from infrastructure.store import mongo_execution_queries as execution_queries
 from infrastructure.store.documents import as_utc, build_execution_stats
 from infrastructure.store.mongo_client import (
+    errors_unavailable,
     in_transaction,
     long_operations,
     make_client,
@@ -67,7 +68,6 @@ from infrastructure.store.port import (
     ReadModelRebuild,
     RetentionCutoffs,
     StoredEvent,
-    StoreUnavailable,
 )
 from infrastructure.store.read_model_names import LIVE
 
@@ -117,7 +117,7 @@ class MongoStore:
 
     async def open(self) -> None:
         """Connect, create the collections, indexes and counters if missing, finish a half-done swap."""
-        try:
+        with errors_unavailable("cannot reach MongoDB"):
             await self._database.command("ping")
             self._transactions = await supports_transactions(self._database)
             self._events = EventAppender(self._database, self._client, self._transactions)
@@ -125,8 +125,6 @@ class MongoStore:
                 logger.warning("completed the swap of rebuilt read models that a replay left halfway")
             with long_operations():  # index builds and counters on an existing deployment's collections
                 await self._prepare_collections()
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
 
     async def _prepare_collections(self) -> None:
         created = []

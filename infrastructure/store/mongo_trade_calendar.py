@@ -10,53 +10,35 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from domain.trade_calendar import TradeCalendar
-from infrastructure.store.mongo_client import make_client
-from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.mongo_client import errors_unavailable, refused_writes
+from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
 
 DAYS = "trade_calendar"
 YEARS = "trade_calendar_years"
-DUPLICATE_KEY = 11000
 
 
-class MongoTradeCalendars:
-    """The calendars beside the event log, in the same database."""
+class MongoTradeCalendars(MongoSideStore):
+    """The calendars beside the event log, in the same database (the `_id`s are the only keys)."""
 
-    def __init__(
-        self, database: AsyncDatabase[dict[str, Any]], *, client: AsyncMongoClient[Any] | None = None
-    ) -> None:
-        self._database = database
-        self._days = database[DAYS]
-        self._years = database[YEARS]
-        self._owned_client = client
+    appname = "scheduler-trade-calendar"
 
-    @classmethod
-    def from_url(cls, url: str, database: str) -> MongoTradeCalendars:
-        """Its own client to the scheduler's database."""
-        client = make_client(url, "scheduler-trade-calendar")
-        return cls(client[database], client=client)
+    @property
+    def _days(self) -> AsyncCollection[dict[str, Any]]:
+        return self._database[DAYS]
 
-    async def open(self) -> None:
-        """Check the server answers (the `_id`s are the only keys)."""
-        try:
-            await self._database.command("ping")
-        except PyMongoError as error:
-            raise StoreUnavailable(f"cannot reach MongoDB: {error}") from error
-
-    async def close(self) -> None:
-        """Close the client it owns."""
-        if self._owned_client is not None:
-            await self._owned_client.close()
+    @property
+    def _years(self) -> AsyncCollection[dict[str, Any]]:
+        return self._database[YEARS]
 
     async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
         """Write whole years (each replaces that year's days); answers the years that changed."""
         changed: list[int] = []
-        try:
+        with errors_unavailable("trade calendar not stored"):
             for year in years:
                 key = f"{year.calendar_id}:{year.year}"
                 digest = days_digest(year.days)
@@ -69,8 +51,6 @@ class MongoTradeCalendars:
                 await self._years.replace_one({"_id": key}, document, upsert=True)
                 if before is None or before.get("digest") != digest:
                     changed.append(year.year)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not stored: {error}") from error
         return changed
 
     async def _insert_days(self, year: CalendarYear) -> None:
@@ -83,35 +63,26 @@ class MongoTradeCalendars:
         try:
             await self._days.insert_many(documents, ordered=False)
         except BulkWriteError as error:
-            others = [
-                item for item in error.details.get("writeErrors", []) if item.get("code") != DUPLICATE_KEY
-            ]
-            if others:
+            if refused_writes(error):
                 raise
 
     async def load(self, calendar_id: str) -> TradeCalendar:
         """The calendar as stored."""
         years = {year: source for year, (source, _) in (await self.known_years(calendar_id)).items()}
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._days.find({"calendar_id": calendar_id}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         return calendar_from((date.fromisoformat(str(doc["day"])) for doc in documents), years)
 
     async def known_years(self, calendar_id: str) -> dict[int, tuple[str, datetime]]:
         """Each known year's source and sync time."""
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._years.find({"calendar_id": calendar_id}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         return {int(doc["year"]): (str(doc["source"]), doc["synced_at"]) for doc in documents}
 
     async def revision(self) -> str:
         """A digest of every known year's days."""
-        try:
+        with errors_unavailable("trade calendar not read"):
             documents = await self._years.find({}).to_list(None)
-        except PyMongoError as error:
-            raise StoreUnavailable(f"trade calendar not read: {error}") from error
         rows = sorted((str(doc["calendar_id"]), int(doc["year"]), str(doc["digest"])) for doc in documents)
         return revision_of(rows)
 

@@ -17,7 +17,7 @@ from domain.records import as_utc_key
 from infrastructure.store.documents import encode_event_document, event_fields
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.sqlite_read_models import load_view, write_changes
-from infrastructure.store.sqlite_schema import INSERT_EVENT
+from infrastructure.store.sqlite_schema import INSERT_EVENT, write_transaction
 
 
 def event_row(document: dict[str, Any]) -> tuple[object, ...]:
@@ -48,13 +48,8 @@ async def append_events(connection: aiosqlite.Connection, documents: Sequence[di
     if not rows:
         return 0
     before = connection.total_changes
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    async with write_transaction(connection):
         await connection.executemany(INSERT_EVENT, rows)
-        await connection.commit()
-    except BaseException:
-        await connection.rollback()
-        raise
     return connection.total_changes - before
 
 
@@ -70,8 +65,7 @@ async def store_batch(
     job ids) name, in one transaction; how many documents were new.
     """
     rows = event_rows(documents)  # validates every envelope before anything is written
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    async with write_transaction(connection):
         before = connection.total_changes
         if rows:
             await connection.executemany(INSERT_EVENT, rows)
@@ -79,8 +73,4 @@ async def store_batch(
         changes = changes_of(await load_view(connection, LIVE, *keys))
         if changes:
             await write_changes(connection, LIVE, changes, "scheduler_state")
-        await connection.commit()
-    except BaseException:
-        await connection.rollback()
-        raise
     return stored

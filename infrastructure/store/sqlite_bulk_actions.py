@@ -6,7 +6,7 @@ One row per action; its plan (the run ids, in order) is a JSON array in `targets
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 import aiosqlite
@@ -17,7 +17,7 @@ from infrastructure.store.bulk_actions_port import (
     BulkActionRecord,
     BulkActionState,
 )
-from infrastructure.store.sqlite_side_table import SideTable
+from infrastructure.store.sqlite_side_table import SideTable, utc_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_bulk_actions (
@@ -49,12 +49,8 @@ COLUMNS = (
 class SQLiteBulkActions(SideTable):
     """The bulk-action store over its own connection to the database file."""
 
-    schema = SCHEMA
+    schema = (SCHEMA, INDEX)
     not_open = "the bulk-action store is not open"
-
-    async def _prepare(self) -> None:
-        await self._db.execute(INDEX)
-        await self._db.commit()
 
     async def put(self, record: BulkActionRecord) -> None:
         """Store the action (replacing one of the same id)."""
@@ -71,11 +67,11 @@ class SQLiteBulkActions(SideTable):
                 record.missing,
                 record.skipped,
                 json.dumps(record.targets),
-                _utc_text(record.started_at),
+                utc_text(record.started_at),
                 record.sent,
                 record.state,
                 record.error,
-                _utc_text(record.finished_at) if record.finished_at else None,
+                utc_text(record.finished_at) if record.finished_at else None,
             ),
         )
         await self._db.commit()
@@ -90,7 +86,7 @@ class SQLiteBulkActions(SideTable):
 
     async def record_progress(self, operation_id: str, progress: BulkActionProgress) -> None:
         """Store how far the action got."""
-        finished = _utc_text(progress.finished_at) if progress.finished_at else None
+        finished = utc_text(progress.finished_at) if progress.finished_at else None
         await self._db.execute(
             "UPDATE scheduler_bulk_actions SET sent = ?, state = ?, error = ?, finished_at = ? "
             "WHERE operation_id = ?",
@@ -116,11 +112,6 @@ class SQLiteBulkActions(SideTable):
         )
         await self._db.commit()
         return cursor.rowcount
-
-
-def _utc_text(moment: datetime) -> str:
-    """UTC ISO text of fixed width: ordered as text as it is in time."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _record(row: aiosqlite.Row) -> BulkActionRecord:

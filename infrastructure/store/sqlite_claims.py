@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS scheduler_run_claims (
 class SQLiteRunClaims(SideTable):
     """Run claims in an SQLite table beside the read models: one row per (execution, attempt)."""
 
-    schema = SCHEMA
+    schema = (SCHEMA,)
     not_open = "run claims are not open"
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:

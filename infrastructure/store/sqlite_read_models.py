@@ -29,6 +29,7 @@ from infrastructure.store.sqlite_schema import (
     upsert_document,
     upsert_execution,
     upsert_history,
+    write_transaction,
 )
 
 CHUNK = 500  # keys per `IN (...)`: far below SQLite's limit on host parameters
@@ -139,13 +140,8 @@ async def apply_changes(
     if connection.in_transaction:
         await write_changes(connection, tables, changes, state_table)
         return
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    async with write_transaction(connection):
         await write_changes(connection, tables, changes, state_table)
-        await connection.commit()
-    except BaseException:
-        await connection.rollback()
-        raise
 
 
 FINISHED_AT = "julianday(json_extract(document, '$.finished_at'))"

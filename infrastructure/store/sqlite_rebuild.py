@@ -40,7 +40,7 @@ from infrastructure.store.port import (
     RetentionCutoffs,
 )
 from infrastructure.store.read_model_names import LIVE, REBUILD
-from infrastructure.store.sqlite_schema import SCHEMA, unavailable_reported
+from infrastructure.store.sqlite_schema import SCHEMA, unavailable_reported, write_transaction
 
 KEY_COLUMNS = {
     LIVE.executions: "execution_id",
@@ -161,13 +161,8 @@ class SQLiteRebuild:
             await self._connection.execute(create)
 
     async def _in_transaction(self, work: CatchUp) -> None:
-        await self._connection.execute("BEGIN IMMEDIATE")
-        try:
+        async with write_transaction(self._connection):
             await work()
-            await self._connection.commit()
-        except BaseException:
-            await self._connection.rollback()
-            raise
 
     async def load_view(
         self, execution_ids: Collection[str], job_ids: Collection[str], backfill_ids: Collection[str] = ()

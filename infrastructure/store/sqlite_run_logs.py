@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 import aiosqlite
 
 from contracts.run_logs import LogLevel
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
-from infrastructure.store.sqlite_side_table import SideTable
+from infrastructure.store.sqlite_side_table import SideTable, utc_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_logs (
@@ -33,12 +33,8 @@ COLUMNS = "job_id, execution_id, attempt, sequence, logged_at, level, logger, me
 class SQLiteRunLogs(SideTable):
     """Run log lines in an SQLite table beside the read models."""
 
-    schema = SCHEMA
+    schema = (SCHEMA, INDEX)
     not_open = "run logs are not open"
-
-    async def _prepare(self) -> None:
-        await self._db.execute(INDEX)
-        await self._db.commit()
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
         """Store the lines not stored yet; returns how many were new."""
@@ -52,7 +48,7 @@ class SQLiteRunLogs(SideTable):
                     line.attempt,
                     line.sequence,
                     line.job_id,
-                    _utc_text(line.logged_at),
+                    utc_text(line.logged_at),
                     line.level,
                     LEVEL_NUMBERS[line.level],
                     line.logger,
@@ -86,15 +82,10 @@ class SQLiteRunLogs(SideTable):
         """Delete the lines logged before `logged_before`; returns how many."""
         connection = self._db
         cursor = await connection.execute(
-            "DELETE FROM scheduler_run_logs WHERE logged_at < ?", (_utc_text(logged_before),)
+            "DELETE FROM scheduler_run_logs WHERE logged_at < ?", (utc_text(logged_before),)
         )
         await connection.commit()
         return cursor.rowcount
-
-
-def _utc_text(moment: datetime) -> str:
-    """UTC ISO text of fixed width: ordered as text as it is in time."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _line(row: aiosqlite.Row) -> RunLogLine:

@@ -9,10 +9,12 @@ COUNT is a range count on the same index. `rowid` (implicitly the last column of
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
+
+import aiosqlite
 
 from domain.records import ProjectorStateRecord, as_utc_key
 from infrastructure.store.documents import STATS_STATUSES
@@ -49,6 +51,22 @@ def unavailable_reported(path: Path) -> Iterator[None]:
         code = getattr(error, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in UNAVAILABLE_CODES:
             raise StoreUnavailable(f"SQLite store {path}: {error}") from error
+        raise
+
+
+@asynccontextmanager
+async def write_transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
+    """The block in one transaction that holds the write lock from its start; rolled back on any error.
+
+    `BEGIN IMMEDIATE` takes the lock at once (waiting up to `busy_timeout`), so a transaction that reads
+    before it writes cannot fail halfway for want of it.
+    """
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        await connection.commit()
+    except BaseException:
+        await connection.rollback()
         raise
 
 

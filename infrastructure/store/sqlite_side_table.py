@@ -1,11 +1,13 @@
 """A connection of its own to the embedded database file, for a small side table.
 
-The table sits beside the read models (user accounts, run claims): WAL lets it share the file with the store's
-connection.
+The table sits beside the read models (user accounts, run claims, run logs, bulk actions, trade calendars):
+WAL lets it share the file with the store's connection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -16,8 +18,13 @@ from infrastructure.store.port import StoreUnavailable
 BUSY_TIMEOUT_MS = 5000
 
 
-async def open_side_table(path: Path, schema: str) -> aiosqlite.Connection:
-    """Connect, make sure of WAL and the table's schema; the caller closes the connection."""
+def utc_text(moment: datetime) -> str:
+    """UTC ISO text of fixed width: ordered as text as it is in time."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+async def open_side_table(path: Path, schema: Sequence[str]) -> aiosqlite.Connection:
+    """Connect, make sure of WAL and the schema's statements; the caller closes the connection."""
     private_file(path)
     connection = await aiosqlite.connect(path)
     try:
@@ -25,7 +32,8 @@ async def open_side_table(path: Path, schema: str) -> aiosqlite.Connection:
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA synchronous = NORMAL")
-        await connection.execute(schema)
+        for statement in schema:
+            await connection.execute(statement)
         await connection.commit()
     except BaseException:
         await connection.close()
@@ -36,7 +44,7 @@ async def open_side_table(path: Path, schema: str) -> aiosqlite.Connection:
 class SideTable:
     """A store over one side table: its own connection, opened once (`open`), closed by `close`."""
 
-    schema: str  # the table's CREATE statement
+    schema: tuple[str, ...]  # the CREATE statements of its table(s) and indexes
     not_open: str  # the `StoreUnavailable` message when used before `open` or after `close`
 
     def __init__(self, path: Path) -> None:
@@ -50,7 +58,7 @@ class SideTable:
             await self._prepare()
 
     async def _prepare(self) -> None:
-        """What else the store needs once its table exists (indexes, further tables)."""
+        """What else the store needs once its schema exists."""
 
     async def close(self) -> None:
         """Close the connection; the table may be opened again."""

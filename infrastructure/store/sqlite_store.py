@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -27,6 +27,7 @@ from domain.records import (
     JobRecord,
     MetadataRecord,
     ProjectorStateRecord,
+    Record,
     SchedulerStateRecord,
     as_utc_key,
 )
@@ -64,9 +65,11 @@ from infrastructure.store.sqlite_schema import (
     UPSERT_PROJECTOR_STATE,
     projector_state_row,
     unavailable_reported,
+    write_transaction,
 )
 
 Row = Sequence[Any]
+RecordT = TypeVar("RecordT", bound=Record)
 Filter = tuple[str, object | None]  # (SQL condition with one `?`, value); None means "no filter"
 NEWEST_FIRST = "timestamp DESC, rowid DESC"  # rowid: equal timestamps still page deterministically
 
@@ -161,6 +164,13 @@ class SQLiteStore:
             async with self._db().execute(sql, parameters) as cursor:
                 return cursor.rowcount
 
+    async def _one(
+        self, model: type[RecordT], table: str, key_column: str, key: str, kind: str
+    ) -> RecordT | None:
+        """The record of `key` in `table`; None if there is none or it cannot be read (logged as `kind`)."""
+        document = await self._scalar(f"SELECT document FROM {table} WHERE {key_column} = ?", (key,))
+        return None if document is None else read_one(model.model_validate_json, document, kind, key)
+
     async def _listed(
         self, table: str, key: str, order: str, filters: Iterable[Filter], limit: int, offset: int
     ) -> tuple[list[tuple[object, str]], int]:
@@ -247,8 +257,7 @@ class SQLiteStore:
     # --- read models: reads ----------------------------------------------------------------------
     async def get_job(self, job_id: str) -> JobRecord | None:
         """The job's record; None if no such job was registered."""
-        document = await self._scalar("SELECT document FROM scheduler_jobs WHERE job_id = ?", (job_id,))
-        return None if document is None else read_one(JobRecord.model_validate_json, document, "jobs", job_id)
+        return await self._one(JobRecord, "scheduler_jobs", "job_id", job_id, "jobs")
 
     async def _job_views(self, where: str, parameters: Sequence[object]) -> list[JobView]:
         rows = await self._rows(
@@ -291,12 +300,9 @@ class SQLiteStore:
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord | None:
         """The execution's record; None if there is none (never, or pruned)."""
-        document = await self._scalar(
-            "SELECT document FROM scheduler_executions WHERE execution_id = ?", (execution_id,)
+        return await self._one(
+            ExecutionRecord, "scheduler_executions", "execution_id", execution_id, "executions"
         )
-        if document is None:
-            return None
-        return read_one(ExecutionRecord.model_validate_json, document, "executions", execution_id)
 
     async def list_executions(self, query: ExecutionQuery) -> tuple[list[ExecutionRecord], int]:
         """Executions newest first (`timestamp` descending) with the total count matching the filters."""
@@ -362,12 +368,7 @@ class SQLiteStore:
 
     async def get_backfill(self, backfill_id: str) -> BackfillRecord | None:
         """One backfill, or None."""
-        document = await self._scalar(
-            "SELECT document FROM scheduler_backfills WHERE backfill_id = ?", (backfill_id,)
-        )
-        if document is None:
-            return None
-        return read_one(BackfillRecord.model_validate_json, document, "backfills", backfill_id)
+        return await self._one(BackfillRecord, "scheduler_backfills", "backfill_id", backfill_id, "backfills")
 
     async def list_backfills(self, query: BackfillQuery) -> tuple[list[BackfillRecord], int]:
         """A page of backfills, newest first, and how many match."""
@@ -402,17 +403,12 @@ class SQLiteStore:
     async def put_projector_state(self, record: ProjectorStateRecord) -> None:
         """Keep a projector's state; records not updated for a week are removed."""
         with unavailable_reported(self._path):
-            await self._db().execute("BEGIN IMMEDIATE")
-            try:
+            async with write_transaction(self._db()):
                 await self._db().execute(UPSERT_PROJECTOR_STATE, projector_state_row(record))
                 await self._db().execute(
                     "DELETE FROM scheduler_projector_state WHERE updated_at < ?",
                     (as_utc_key(record.updated_at - PROJECTOR_STATE_KEPT),),
                 )
-                await self._db().commit()
-            except BaseException:
-                await self._db().rollback()
-                raise
 
     async def list_projector_states(self) -> list[ProjectorStateRecord]:
         """Every projector process's state record, by projector id."""

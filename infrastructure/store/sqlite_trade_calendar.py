@@ -31,12 +31,8 @@ CREATE TABLE IF NOT EXISTS trade_calendar_years (
 class SQLiteTradeCalendars(SideTable):
     """The calendars beside the event log, over a connection of their own."""
 
-    schema = SCHEMA
+    schema = (SCHEMA, YEARS_SCHEMA)
     not_open = "the trade calendar store is not open"
-
-    async def _prepare(self) -> None:
-        await self._db.execute(YEARS_SCHEMA)
-        await self._db.commit()
 
     async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
         """Write whole years (each replaces that year's days); answers the years that changed."""

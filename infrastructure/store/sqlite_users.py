@@ -21,7 +21,7 @@ class SQLiteUserStore(SideTable, SQLiteSessionTables):
     tokens' revocation state (`SQLiteSessionTables`).
     """
 
-    schema = SCHEMA
+    schema = (SCHEMA,)
     not_open = "user store is not open"
 
     async def _prepare(self) -> None:

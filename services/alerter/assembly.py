@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from contracts.envelope import utc_now
+from domain.catalogue_definitions import load_definitions
 from infrastructure.bus.port import Bus
 from services.alerter.alerter import Alerter
 from services.alerter.channels import ChannelDelivery, DeliveryPolicy, Outbound
 from services.alerter.notifier import Notifier
 from services.alerter.rules import alert_rules
 from services.alerter.settings import AlerterSettings
-from services.scheduler.catalogue import load_definitions
 
 
 def build_alerter(

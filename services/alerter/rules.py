@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from domain.alert_rules import AlertRules, JobRules, SystemRules
+from domain.job_definition import JobDefinition
+from domain.trigger_setting import parse_trigger_setting
 from services.alerter.settings import AlertSettings
-from services.scheduler.definitions import JobDefinition
-from services.scheduler.triggers import build_trigger
 
 # Fire times looked at to find a job's longest gap (a weekday cron has a weekend in it).
 FIRES_LOOKED_AT = 12
@@ -24,16 +24,15 @@ T = TypeVar("T")
 
 def expected_period_s(trigger_spec: str, zone: tzinfo, now: datetime) -> float | None:
     """The longest gap between the next fires of a trigger (None: it never fires again)."""
-    trigger = build_trigger(trigger_spec, zone)
+    trigger = parse_trigger_setting(trigger_spec).build(zone)
     fires: list[datetime] = []
-    previous = None
-    at = now
+    after = now - timedelta(microseconds=1)  # a fire at `now` counts
     for _ in range(FIRES_LOOKED_AT):
-        fire = trigger.get_next_fire_time(previous, at)
+        fire = trigger.next_after(after)
         if fire is None:
             break
         fires.append(fire)
-        previous, at = fire, fire + timedelta(microseconds=1)
+        after = fire
     gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(fires)]
     return max(gaps) if gaps else None
 

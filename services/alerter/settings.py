@@ -13,7 +13,7 @@ from typing import Literal
 import apprise
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from services.scheduler.settings import SchedulerSettings
+from infrastructure.job_catalogue_settings import JobCatalogueSettings
 
 MAX_CHANNELS = 20
 logging.getLogger("apprise").setLevel(logging.ERROR)  # its warnings may quote a URL's tokens
@@ -72,8 +72,8 @@ class AlertSettings(BaseModel):
         return channels
 
 
-class AlerterSettings(SchedulerSettings):
-    """The alerter process's settings: the scheduler's, the alerts, and its metrics port."""
+class AlerterSettings(JobCatalogueSettings):
+    """The alerter process's settings: the jobs' (read as the scheduler reads them), alerts, metrics port."""
 
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     alerter_metrics_port: int | None = Field(

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 
+from domain.catalogue_definitions import load_definitions
 from infrastructure.adapters import (
     make_bus,
     make_election,
@@ -17,7 +18,6 @@ from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging, run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
-from services.scheduler.catalogue import load_definitions
 from services.scheduler.desk import SchedulerReads
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings

@@ -316,6 +316,7 @@ class Office:
             job_ids.append(job_id)
         try:
             await carry_out_fires(desk, fires)
+            await asyncio.sleep(0)  # the runs just sent go first (a worker in this process starts them)
             scheduled = tuple(
                 JobScheduled(
                     producer=desk.producer, job_id=job_id, next_run_time=self.clock.next_run_time(job_id)

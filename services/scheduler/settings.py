@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from domain.run_policy import MAX_WAIT_TIMEOUT_S, MAX_WINDOW_S, MIN_WAIT_TIMEOUT_S, MIN_WINDOW_S
-from infrastructure.settings import CommonSettings
+from infrastructure.job_catalogue_settings import JobCatalogueSettings
+from infrastructure.job_limit_settings import JobLimitSettings
 
 
 class RetentionSettings(BaseModel):
@@ -24,56 +22,12 @@ class RetentionSettings(BaseModel):
     interval_s: float = Field(default=3600, gt=0, description="how often retention is applied")
 
 
-class JobOverride(BaseModel):
-    """Per-job settings (`SCHEDULER_JOBS__<job_id>__<FIELD>`); anything unset keeps the job's default."""
+class SchedulerSettings(JobCatalogueSettings, JobLimitSettings):
+    """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs.
 
-    model_config = ConfigDict(extra="forbid")
-
-    trigger: str | None = None
-    enabled: bool | None = None
-    kwargs: dict[str, Any] | None = None
-    misfire_grace_time: int | None = Field(default=None, ge=1)
-    overlap: Literal["skip", "allow"] | None = None
-    max_concurrent: int | None = Field(default=None, ge=1)
-    catch_up: Literal["skip", "latest"] | None = None
-    max_attempts: int | None = Field(default=None, ge=1, le=100)
-    retry_backoff_s: float | None = Field(default=None, ge=0)
-    timeout_s: float | None = Field(default=None, gt=0)
-    accept_partial: bool | None = Field(
-        default=None, description="`after:` jobs: a `partial` upstream run counts as a success"
-    )
-    window_s: float | None = Field(
-        default=None,
-        ge=MIN_WINDOW_S,
-        le=MAX_WINDOW_S,
-        description="`after:` jobs: every upstream must have succeeded within this many seconds",
-    )
-    window: Literal["day", "rolling"] | None = Field(
-        default=None,
-        description="`day` (the default of a job with upstreams): upstream successes count on the calendar "
-        "day of the decision in the scheduler's timezone; `rolling`: within `window_s`",
-    )
-    after: list[str] | None = Field(
-        default=None,
-        max_length=20,
-        description="a time trigger waits at its fire for these jobs (JSON list; status `waiting`)",
-    )
-    wait_timeout_s: float | None = Field(
-        default=None,
-        ge=MIN_WAIT_TIMEOUT_S,
-        le=MAX_WAIT_TIMEOUT_S,
-        description="how long a fire waits for its `after` jobs before it is skipped (`wait_timeout`)",
-    )
-    dst_repeated: Literal["first", "every"] | None = Field(
-        default=None, description="repeated hour (autumn): fire a wall time once, or at each occurrence"
-    )
-    dst_skipped: Literal["shift", "skip"] | None = Field(
-        default=None, description="in the skipped hour (spring): fire at the change, or not at all"
-    )
-
-
-class SchedulerSettings(CommonSettings):
-    """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs."""
+    The jobs' settings come from `JobCatalogueSettings`, which the alerter reads too; the limits on jobs and
+    backfills made at run time from `JobLimitSettings`, which the API reads too.
+    """
 
     heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="how often the scheduler says it lives"
@@ -89,38 +43,10 @@ class SchedulerSettings(CommonSettings):
     )
     leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
     maintenance_interval_s: float = Field(default=1.0, gt=0)
-    canary_trigger: str = "interval:300"
-    tushare_token_set: bool = Field(
-        default=False,
-        description="whether the workers have SCHEDULER_TUSHARE_TOKEN; without it the tushare jobs are "
-        "registered paused (the scheduler itself never reads the token)",
-    )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    trigger_min_interval_s: float = Field(
-        default=10.0,
-        ge=1,
-        le=86_400,
-        description="a job created or edited at run time fires at most this often",
-    )
-    max_jobs: int = Field(
-        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
-    )
-    max_active_backfills: int = Field(
-        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
-    )
-    backfill_max_parallel: int = Field(
-        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
-    )
-    jobs: dict[str, JobOverride] = Field(default_factory=dict)
     trade_calendar_reload_s: float = Field(
         default=300.0,
         ge=1,
         le=86_400,
         description="how often the trading-day calendars are checked in the store and reloaded when changed",
     )
-
-    @field_validator("jobs")
-    @classmethod
-    def _job_ids_in_lower_case(cls, value: dict[str, JobOverride]) -> dict[str, JobOverride]:
-        """Environment variables are often upper case (`SCHEDULER_JOBS__NEWS_SYNC__ENABLED`); ids are not."""
-        return {job_id.lower(): override for job_id, override in value.items()}

@@ -19,28 +19,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from domain.triggers import (
-    DEFAULT_DST_POLICY,
-    DstPolicy,
-    Trigger,
-    TriggerError,
-    TriggerSpec,
-    legacy_text,
-    parse_trigger,
-)
+from domain.trigger_setting import TriggerSpecError, parse_trigger_setting
+from domain.triggers import DEFAULT_DST_POLICY, DstPolicy, Trigger, TriggerSpec, legacy_text
 from domain.triggers.trading_days import CalendarSource, TradingDayTrigger
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_KIND_OF_FIELD = {
-    "time of day": "invalid time of day",
-    "interval": "invalid interval",
-    "trigger": "invalid trigger",
-    "after": "invalid dependency trigger",
-}
-
-
-class TriggerSpecError(ValueError):
-    """A trigger setting that cannot be understood; the message names the value, the field and why."""
 
 
 class SchedulerTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped
@@ -98,14 +81,13 @@ def build_trigger(
     `min_interval_s` refuses one that fires more often (operators' input); `calendar` limits its fires to
     trading days (`policy.calendar`).
     """
-    try:
-        parsed = parse_trigger(spec, min_interval_s=min_interval_s)
-    except TriggerError as error:
-        kind = _KIND_OF_FIELD.get(error.field, "invalid cron expression")
-        raise TriggerSpecError(f"{kind} {spec[:100]!r}: {error}") from None
+    parsed = parse_trigger_setting(spec, min_interval_s=min_interval_s)
     return SchedulerTrigger(parsed, timezone, dst, calendar)
 
 
 def describe(trigger: BaseTrigger) -> str:
     """The trigger text the web client shows (APScheduler 3's rendering, kept for every existing setting)."""
     return str(trigger)
+
+
+__all__ = ["SchedulerTrigger", "TriggerSpecError", "build_trigger", "describe"]

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from domain.catalogue_definitions import load_definitions
 from services.alerter.rules import alert_rules, expected_period_s
 from services.alerter.settings import AlerterSettings, AlertSettings, JobAlertOverride
-from services.scheduler.catalogue import load_definitions
 from tests.alerter.harness import started_alerter
 from tests.alerter.receivers import HttpReceiver
 from tests.domain.alert_streams import finished, registered

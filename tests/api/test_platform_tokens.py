@@ -93,7 +93,7 @@ def platform_settings(settings: ApiSettings) -> ApiSettings:
 async def _client(
     platform_settings: ApiSettings, store: SQLiteStore, users: SQLiteUserStore, platform_db: Any, bus: Bus
 ) -> AsyncIterator[httpx.AsyncClient]:
-    directory = MongoPlatformUsers(platform_db, "tradingagents")
+    directory = MongoPlatformUsers(platform_db["tradingagents"])
     app = create_app(settings=platform_settings, store=store, bus=bus, users=users, platform_users=directory)
     transport = httpx.ASGITransport(app=app)
     async with (

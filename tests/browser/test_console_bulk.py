@@ -1,11 +1,13 @@
 """Bulk actions and the shared session in headless Chromium, both languages, at 1440×900 and 390×844:
 runs selected by checkbox or as "all matching the filter", deleted after one confirmation that focuses the
 safe choice (a running run skipped and said so), the bulk bar, the confirmation and the retention dialog
-fitting the screen; a new tab of the same profile signed in without a second
-sign-in, and signing out in one tab signs out the other."""
+fitting the screen; the retention command deleting one job's finished runs due before a moment (a running
+one skipped); a new tab of the same profile signed in without a second sign-in, and signing out in one tab
+signs out the other."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -142,4 +144,37 @@ async def test_a_new_tab_shares_the_session_and_signing_out_ends_every_tab(
     third = await context.new_page()
     await third.goto(system.base_url + "/")
     await expect(third.locator("#login-view")).to_be_visible()
+    await context.close()
+
+
+async def test_the_retention_command_deletes_a_jobs_finished_runs_due_before_a_moment(
+    system: ConsoleSystem, browser: Any, page_errors: list[str]
+) -> None:
+    finished = await _finished_runs(system, 3)
+    last = await system.api.wait_for_execution(finished[-1], {"success"})
+    running = await system.api.trigger("pipeline_canary", duration_s=60, steps=60)
+    await system.api.wait_for_execution(running, {"running"})
+    context, page = await _console(browser, system, page_errors, "desktop", "zh")
+    await sign_in(page)
+    await page.goto(system.base_url + "/#runs?job_id=pipeline_canary")
+    rows = page.locator("#runs-table tbody tr[data-execution-id]")
+    await expect(rows).to_have_count(4)
+
+    await page.locator("[data-testid=runs-bulk] [data-role=retention]").click()
+    dialog = page.locator("dialog[data-testid=retention-dialog]")
+    await dialog.locator("[data-role=submit]").click()  # no moment yet: said so, nothing sent
+    await expect(dialog.locator(".form-error")).to_contain_text("请选择任务和有效的时间")
+    await expect(dialog.locator("[name=job_id]")).to_have_value("pipeline_canary")
+    # A minute after the last finished run was due, in the wall-clock time of the runs' own offset.
+    due = datetime.fromisoformat(last["scheduled_time"]) + timedelta(minutes=1)
+    await dialog.locator("[name=before]").fill(due.strftime("%Y-%m-%dT%H:%M"))
+    await dialog.locator("[data-role=submit]").click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.locator(".toast", has_text="跳过 1 条").last).to_be_visible(timeout=30000)
+    await expect(rows).to_have_count(1)
+    await expect(page.locator(f"#runs-table tr[data-execution-id='{running}']")).to_be_visible()
+    for execution_id in finished:
+        gone = await system.api.http.get(f"/api/scheduler/executions/{execution_id}")
+        assert gone.status_code == 404, (execution_id, gone.status_code)
+    await system.api.data("POST", f"/api/scheduler/executions/{running}/cancel")
     await context.close()

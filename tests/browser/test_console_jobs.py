@@ -65,23 +65,30 @@ async def test_sign_in_and_overview(
     await page.screenshot(path=str(artifacts / "job-detail.png"))
 
 
+ROW_ORDER = "rows => rows.map((row) => row.dataset.jobId)"
+
+
 async def test_pause_and_resume_a_job(system: ConsoleSystem, browser: Any, page_errors: list[str]) -> None:
     page = await open_console(browser, system, page_errors)
     await sign_in(page)
     canary = page.locator(CANARY_ROW)
     await expect(canary).to_have_attribute("data-paused", "true")
+    order = await page.locator("#jobs-table tr[data-job-id]").evaluate_all(ROW_ORDER)
 
     await canary.locator("[data-action=resume]").click()
     await expect(canary).to_have_attribute("data-paused", "false")  # pushed by JobResumed
     await expect(canary.locator("[data-testid=job-state]")).to_have_text("已启用")
     job = await system.api.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["paused"] is False
+    # Acting on a row leaves it where it was (the table is not re-sorted under the operator's hand).
+    assert await page.locator("#jobs-table tr[data-job-id]").evaluate_all(ROW_ORDER) == order
 
     await canary.locator("[data-action=pause]").click()
     await expect(canary).to_have_attribute("data-paused", "true")
     await expect(canary.locator("[data-testid=job-state]")).to_have_text("已暂停")
     job = await system.api.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["paused"] is True
+    assert await page.locator("#jobs-table tr[data-job-id]").evaluate_all(ROW_ORDER) == order
 
 
 async def test_edit_metadata_is_validated_like_the_api(
@@ -104,6 +111,15 @@ async def test_edit_metadata_is_validated_like_the_api(
     await expect(canary).to_contain_text("手动触发以验证调度流水线")  # pushed by JobMetadataUpdated
     job = await system.api.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["display_name"] == "流水线自检"
+    # Once set, the display name is the job's name everywhere: its row, its runs, a run's detail.
+    await expect(canary).to_contain_text("流水线自检")
+    execution_id = await system.api.trigger("pipeline_canary", duration_s=0, steps=1)
+    await system.api.wait_for_execution(execution_id, {"success"})
+    await page.click("a[data-tab=runs]")
+    run = page.locator(f"#runs-table tr[data-execution-id='{execution_id}']")
+    await expect(run).to_contain_text("流水线自检")
+    await run.locator("[data-role=run-detail]").click()
+    await expect(page.locator("dialog[data-testid=run-detail] .run-summary")).to_contain_text("流水线自检")
 
 
 async def test_trigger_kwargs_are_checked_before_sending(

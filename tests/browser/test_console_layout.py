@@ -1,5 +1,6 @@
 """The console on a phone (390×844) and a desktop (1440×900), in both languages: nothing overflows sideways,
-every control is on screen once scrolled to, dialogs fit, and an axe-core audit finds no serious violation."""
+every control is on screen once scrolled to, no button or column header clips its text, dialogs fit, and an
+axe-core audit finds no serious violation; the focus ring stands out at 3:1 or more."""
 
 from __future__ import annotations
 
@@ -29,10 +30,20 @@ OVERFLOW = """() => {
 }"""
 
 
+# Visible buttons and column headers whose text is wider than their box (clipped or spilling out).
+CLIPPED = """() => [...document.querySelectorAll('button, th')]
+  .filter((element) => element.offsetParent !== null || element.closest('dialog[open]'))
+  .filter((element) => element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1)
+  .map((element) => `${element.tagName} ${element.textContent.trim().slice(0, 20)}`
+    + ` ${element.scrollWidth}>${element.clientWidth}`)"""
+
+
 async def assert_fits(page: Any, where: str) -> None:
     layout = await page.evaluate(OVERFLOW)
     assert layout["page"] <= layout["width"], f"{where}: page {layout['page']} px wide in {layout['width']}"
     assert layout["outside"] == [], f"{where}: controls off screen: {layout['outside']}"
+    clipped = await page.evaluate(CLIPPED)
+    assert clipped == [], f"{where}: text wider than its button or header: {clipped}"
 
 
 async def assert_accessible(page: Any, where: str, artifacts: Path) -> None:
@@ -93,6 +104,30 @@ async def test_every_view_fits_and_passes_the_audit(
     await context.close()
 
 
+# The focused element's outline colour against the first opaque background behind it, as a contrast ratio
+# (WCAG's relative luminance), for a focus ring that must stand out at 3:1 or more.
+FOCUS_CONTRAST = """() => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) ?? []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = (value) => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const focused = document.activeElement;
+  let behind = focused.parentElement;
+  const transparent = (element) => (rgb(getComputedStyle(element).backgroundColor)[3] ?? 1) === 0;
+  while (behind && transparent(behind)) behind = behind.parentElement;
+  const ring = luminance(rgb(getComputedStyle(focused).outlineColor));
+  const background = luminance(rgb(behind ? getComputedStyle(behind).backgroundColor : 'rgb(255, 255, 255)'));
+  const style = getComputedStyle(focused);
+  return { ratio: (Math.max(ring, background) + 0.05) / (Math.min(ring, background) + 0.05),
+    width: parseFloat(style.outlineWidth), style: style.outlineStyle,
+    element: focused.outerHTML.slice(0, 80) };
+}"""
+
+
 async def test_dialogs_focus_their_first_field_and_the_skip_link_reaches_the_content(
     system: ConsoleSystem, browser: Any, page_errors: list[str]
 ) -> None:
@@ -107,6 +142,17 @@ async def test_dialogs_focus_their_first_field_and_the_skip_link_reaches_the_con
     await expect(page.locator(".skip-link")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#main")).to_be_focused()
+    # The focus ring stands out at 3:1 or more, in the top bar and in the content.
+    await page.locator(".skip-link").focus()
+    for _ in range(2):
+        await page.keyboard.press("Tab")
+        ring = await page.evaluate(FOCUS_CONTRAST)
+        assert ring["style"] != "none" and ring["width"] >= 2 and ring["ratio"] >= 3, ring
+    await page.locator("#jobs-table tr[data-job-id='pipeline_canary'] [data-role=job-detail]").focus()
+    await page.keyboard.press("Shift+Tab")
+    await page.keyboard.press("Tab")
+    ring = await page.evaluate(FOCUS_CONTRAST)
+    assert "job-detail" in ring["element"] and ring["style"] != "none" and ring["ratio"] >= 3, ring
 
     await page.locator("#jobs-table tr[data-job-id='pipeline_canary'] [data-action=edit]").click()
     await expect(page.locator("dialog[data-testid=edit-dialog] [name=display_name]")).to_be_focused()

@@ -54,3 +54,12 @@ async def test_a_link_to_a_missing_run_or_a_bad_filter_says_so(
     await expect(dialog.locator(".form-error")).to_contain_text("执行记录 no-such-run 不存在")
     await expect(page.locator("#run-filter-error")).to_contain_text("status=done")
     await expect(page.locator("#runs-table table")).to_be_visible()  # the rest of the page works
+
+    # A page beyond the end (an old link): said so, and the last page shown instead of an empty one.
+    execution_id = await system.api.trigger("pipeline_canary", duration_s=0, steps=1)
+    await system.api.wait_for_execution(execution_id, {"success"})
+    await page.goto(system.base_url + "/#runs?offset=100000")
+    await expect(page.locator("#run-filter-error")).to_contain_text("没有第 5001 页")
+    await expect(page.locator("#runs-table tbody tr[data-execution-id]").first).to_be_visible()
+    await expect(page.locator("[data-testid=runs-page]")).to_contain_text("第 1 / 1 页")
+    assert "offset=" not in page.url

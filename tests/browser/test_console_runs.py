@@ -125,7 +125,19 @@ async def test_mark_a_run_failed_with_a_reason(
     await row.locator("[data-role=run-detail]").click()
     detail = page.locator("dialog[data-testid=run-detail]")
     await expect(detail.locator("[data-testid=run-error]")).to_contain_text("数据源维护，人工终止")
-    await expect(detail.locator("li[data-type=ExecutionMarkedFailed]")).to_be_visible()
+    marked = detail.locator("li[data-type=ExecutionMarkedFailed]")
+    await expect(marked).to_have_attribute("data-outcome", "failed")
+    # The worker's own end (cancelled) comes later: greyed out, it changes neither status nor duration.
+    finished = detail.locator("li[data-type=JobFinished]")
+    await expect(finished).to_have_attribute("data-outcome", "superseded", timeout=30000)
+    await expect(detail.locator("[data-testid=pinned-status] [data-testid=run-status]")).to_have_text("失败")
+    await expect(row.locator("[data-testid=run-status]")).to_have_text("失败")
+    # One story in every view: the row and the detail show the same duration (mark-failed's moment).
+    pinned = detail.locator("[data-testid=pinned-duration] dd")
+    await expect(pinned).not_to_have_text("—")
+    await expect(row.locator("[data-testid=run-duration]")).to_have_text(await pinned.text_content() or "")
+    record = await system.api.data("GET", f"/api/scheduler/executions/{execution_id}")
+    assert record["status"] == "failed" and record["execution_time"] is not None
 
 
 async def test_runs_filters_and_paging(system: ConsoleSystem, browser: Any, page_errors: list[str]) -> None:

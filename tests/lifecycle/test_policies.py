@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob
+from domain.job_overrides import JobOverride
 from domain.records import ExecutionRecord
 from infrastructure.store.port import EventQuery, ExecutionQuery
 from services.embedded.system import EmbeddedSystem
-from services.scheduler.settings import JobOverride, RetentionSettings
+from services.scheduler.settings import RetentionSettings
 from tests.jobs import embedded_settings
 from tests.waiting import wait_until
 

@@ -27,7 +27,7 @@ async def directory(request: pytest.FixtureRequest) -> AsyncIterator[PlatformUse
     """The platform's directory over a `users` collection holding `PLATFORM_ACCOUNTS`."""
     async with mongodb_database(request.param, "test_platform") as (client, database):
         await client[database][COLLECTION].insert_many([dict(document) for document in PLATFORM_ACCOUNTS])
-        users = MongoPlatformUsers(client, database)
+        users = MongoPlatformUsers(client[database])
         await users.open()
         yield users
         await users.close()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.catalogue_definitions import CatalogueSettingsError, load_definitions
 from domain.run_policy import fires_between
 from domain.triggers import DstPolicy
-from services.scheduler.catalogue import CatalogueSettingsError, load_definitions
 from services.scheduler.service import validated_triggers
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.triggers import SchedulerTrigger

@@ -11,7 +11,8 @@ import pytest
 
 from contracts.job_parameters import JOB_PARAMETERS, InvalidParameters, check_parameters
 from services.workers.canary import CANARY_JOB_ID, pipeline_canary
-from services.workers.catalogue import history, selection
+from services.workers.catalogue import selection
+from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.registry import JOB_CODE
 from tests.workers.fakes import FakeContext
 
@@ -48,8 +49,8 @@ def test_what_the_declarations_accept_the_history_jobs_read(kwargs: dict[str, ob
     if "symbols" in kwargs:
         assert selection.requested_symbols(kwargs)
     assert selection._limit(kwargs) == kwargs.get("limit")
-    assert (history._date_override(kwargs, "start_date") is None) == ("start_date" not in kwargs)
-    assert (history._date_override(kwargs, "end_date") is None) == ("end_date" not in kwargs)
+    assert (day_kwarg(kwargs, "start_date") is None) == ("start_date" not in kwargs)
+    assert (day_kwarg(kwargs, "end_date") is None) == ("end_date" not in kwargs)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from infrastructure.market.port import (
 )
 from services.workers.catalogue.adjusted import Basis, basis_of, merged_series, on_basis
 from services.workers.catalogue.basics import require_tushare
+from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.invariants import checked
 from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
@@ -41,19 +42,9 @@ from services.workers.job_api import JobContext
 from services.workers.providers.ports import DailyBarsProvider, Row, StockListProvider
 
 
-def _date_override(kwargs: dict[str, Any], name: str) -> date | None:
-    raw = kwargs.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError(f"{name} must be YYYY-MM-DD, got {raw!r}") from None
-
-
 def _end_of(kwargs: dict[str, Any], latest: date) -> date:
     """The last day a run reads: the latest trading day, or an earlier `end_date` (a backfill's day)."""
-    end = _date_override(kwargs, "end_date")
+    end = day_kwarg(kwargs, "end_date")
     return latest if end is None else min(end, latest)
 
 
@@ -175,7 +166,7 @@ async def _sync_history(
         environment, provider, store, SyncTally(context.job_id, provider.name),
         states=await store.series_states(provider.name), end=end,
         first_start=end - timedelta(days=window_days or environment.settings.history_start_days),
-        forced_start=_date_override(context.kwargs, "start_date"), rolling=window_days is not None,
+        forced_start=day_kwarg(context.kwargs, "start_date"), rolling=window_days is not None,
         counts=Counter(),
     )  # fmt: skip
     async with provider:

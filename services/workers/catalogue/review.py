@@ -31,6 +31,7 @@ from infrastructure.market.port import (
     MarketStore,
 )
 from infrastructure.trade_calendar_seed import seed_calendar
+from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
 from services.workers.job_api import JobContext, PartialResult
@@ -44,13 +45,7 @@ NEW_LISTING_WINDOW = timedelta(days=31)  # only stocks listed this recently can 
 
 
 def _date(kwargs: dict[str, Any], name: str) -> date | None:
-    raw = kwargs.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError(f"market_daily_review: {name} must be YYYY-MM-DD, got {raw!r}") from None
+    return day_kwarg(kwargs, name, job="market_daily_review")
 
 
 async def _days(store: MarketStore, kwargs: dict[str, Any], today: date) -> list[date]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from services.workers.providers import akshare_financials, akshare_rows
 from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import exchange_of, quote_time
+from services.workers.providers.normalise import compact_date, exchange_of, quote_time
 from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows, Row, SessionFree
 
@@ -64,10 +64,6 @@ STOCK_LIST_CACHES = (
 
 def _prefixed(code: str) -> str:
     return f"{(exchange_of(code) or 'SH').lower()}{code}"
-
-
-def _yyyymmdd(day: date) -> str:
-    return day.strftime("%Y%m%d")
 
 
 class AkshareProvider(SessionFree):
@@ -131,8 +127,8 @@ class AkshareProvider(SessionFree):
             "stock_zh_a_hist",
             symbol=code,
             period="daily",
-            start_date=_yyyymmdd(start),
-            end_date=_yyyymmdd(end),
+            start_date=compact_date(start),
+            end_date=compact_date(end),
             adjust="",  # unadjusted; the factor comes from sina's table
             timeout=self._timeout,
         )

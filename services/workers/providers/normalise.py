@@ -1,7 +1,8 @@
 """Turning provider rows into the store's field vocabulary: codes, exchanges, dates, numbers.
 
 Each helper answers None for a missing value and raises `BadValue` for a present but unusable one, so a
-row mapper can tell "missing close" from "non-numeric close" in its skip reasons.
+row mapper can tell "missing close" from "non-numeric close" in its skip reasons. `compact_date` goes the
+other way: a day in the form the providers' requests take.
 """
 
 from __future__ import annotations
@@ -165,6 +166,11 @@ def iso_date(value: object, name: str = "date") -> str | None:
         return datetime.strptime(digits[:8], "%Y%m%d").strftime("%Y-%m-%d")
     except ValueError:
         raise BadValue(f"invalid {name}") from None
+
+
+def compact_date(day: date) -> str:
+    """`20240102`: a day as tushare's and eastmoney's requests take it."""
+    return day.strftime("%Y%m%d")
 
 
 def optional_date(value: object) -> str | None:

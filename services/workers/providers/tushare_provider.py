@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from services.workers.providers import tushare_financials, tushare_rows
 from services.workers.providers.adjustment import with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import full_symbol, quote_time
+from services.workers.providers.normalise import compact_date, full_symbol, quote_time
 from services.workers.providers.pacing import ProviderCaller
 from services.workers.providers.ports import ParsedRows, SessionFree
 
@@ -59,10 +59,6 @@ def _is_network_error(error: Exception) -> bool:
 
 def _default_api(token: str, timeout: float) -> Any:
     return importlib.import_module("tushare").pro_api(token, timeout=timeout)
-
-
-def _yyyymmdd(day: date) -> str:
-    return day.strftime("%Y%m%d")
 
 
 class TushareProvider(SessionFree):
@@ -115,7 +111,9 @@ class TushareProvider(SessionFree):
 
     async def daily_basics(self, trade_date: date) -> ParsedRows:
         """Per-stock valuation of one trading day."""
-        return tushare_rows.daily_basics(await self._query("daily_basic", trade_date=_yyyymmdd(trade_date)))
+        return tushare_rows.daily_basics(
+            await self._query("daily_basic", trade_date=compact_date(trade_date))
+        )
 
     async def realtime_quotes(self) -> ParsedRows:
         """A whole-market snapshot (`rt_k`)."""
@@ -133,7 +131,11 @@ class TushareProvider(SessionFree):
         `daily` (unadjusted; suspended days absent) and `adj_factor` of the same window: the two calls
         `pro_bar(adj=...)` makes, without its rescaling to the window's last day.
         """
-        window = {"ts_code": full_symbol(code), "start_date": _yyyymmdd(start), "end_date": _yyyymmdd(end)}
+        window = {
+            "ts_code": full_symbol(code),
+            "start_date": compact_date(start),
+            "end_date": compact_date(end),
+        }
         bars = within(tushare_rows.daily_bars(await self._complete("daily", window), code), start, end)
         if not bars.rows:
             return bars
@@ -163,7 +165,7 @@ class TushareProvider(SessionFree):
     async def trade_dates(self, start: date, end: date) -> set[date]:
         """The SSE trading days between `start` and `end` inclusive."""
         frame = await self._query(
-            "trade_cal", exchange="SSE", start_date=_yyyymmdd(start), end_date=_yyyymmdd(end)
+            "trade_cal", exchange="SSE", start_date=compact_date(start), end_date=compact_date(end)
         )
         return {date.fromisoformat(day) for day in tushare_rows.trade_dates(frame)}
 

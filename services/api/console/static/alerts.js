@@ -6,7 +6,7 @@
 import { describeError, request } from './api.js';
 import { badge, busy, h, openDialog, replaceChildren, toast } from './dom.js';
 import { formatTime } from './format.js';
-import { getLanguage } from './i18n.js';
+import { translate } from './i18n.js';
 import { showRunDetail } from './run_detail.js';
 import { isAdmin, state } from './state.js';
 import { STREAM_TYPES } from './stream.js';
@@ -76,10 +76,7 @@ const SEVERITY_BADGE = { info: 'queued', warning: 'paused', error: 'failed', cri
 const view = { status: 'open', severity: '', offset: 0, page: null, silences: [], rules: null, open: 0 };
 let badgeTimer = null;
 
-export function tr(key, params = {}) {
-  const text = TEXT[getLanguage()]?.[key] ?? TEXT.zh[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
-}
+export const tr = (key, params = {}) => translate(TEXT, key, params);
 
 const alertsApi = {
   incidents: (query) => request('GET', `${BASE}/incidents`, { query }),

@@ -57,7 +57,7 @@ const zh = {
   'runs.all_statuses': '全部状态', 'runs.all_modes': '手动和自动', 'runs.empty': '没有执行记录',
   'runs.page': '第 {page} / {pages} 页，共 {total} 条', 'runs.prev': '上一页', 'runs.next': '下一页',
   'runs.range_invalid': '开始时间不能晚于结束时间', 'runs.date_invalid': '时间格式无效',
-  'runs.link_invalid': '链接中的筛选值无效，已忽略：{values}', 'run.not_found': '执行记录 {id} 不存在（可能已被删除）', 'runs.time_field': '时间依据',
+  'runs.link_invalid': '链接中的筛选值无效，已忽略：{values}', 'runs.page_beyond': '没有第 {page} 页（共 {pages} 页），已显示最后一页', 'run.not_found': '执行记录 {id} 不存在（可能已被删除）', 'runs.time_field': '时间依据',
   'runs.by_scheduled': '按计划时间', 'runs.by_started': '按开始时间',
   'runs.cancel_requested': '正在取消…', 'runs.item': '当前：{item}',
   'cancel.done': '执行 {id} 的取消请求已提交', 'delete.confirm': '确定删除执行记录 {id}？事件日志会保留。',
@@ -81,7 +81,7 @@ const zh = {
   'run.traceback': '堆栈', 'run.return_value': '返回值', 'run.scheduled': '计划时间', 'run.started': '开始时间',
   'run.finished': '结束时间', 'run.actor': '操作人', 'run.worker': '执行节点', 'run.attempt': '尝试次数',
   'run.kwargs': '参数', 'run.force': '强制', 'run.no_events': '暂无事件',
-  'run.waiting_for': '等待的上游任务', 'run.wait_until': '最迟等到', 'event.RunWaiting': '等待上游任务',
+  'run.waiting_for': '等待的上游任务', 'run.wait_until': '最迟等到', 'event.RunWaiting': '等待上游任务', 'event.RunScheduled': '已预约',
   'charts.durations': '运行耗时（近 14 天，按任务）', 'charts.outcomes': '各状态执行次数',
   'charts.empty': '暂无已完成的运行', 'charts.window': '时间范围',
   'charts.percentiles': '中位 {p50} · P95 {p95} · {runs} 次',
@@ -99,6 +99,7 @@ const zh = {
   'history.pause': '暂停', 'history.resume': '恢复', 'history.trigger': '立即执行', 'history.schedule_run': '预约执行', 'history.backfill': '补数', 'history.cancel_backfill': '取消补数',
   'history.update_metadata': '修改任务信息', 'history.delete': '删除执行记录', 'history.cancel': '取消执行',
   'history.mark_failed': '标记失败', 'history.ok': '成功', 'history.refused': '被拒绝',
+  'history.create': '新建任务', 'history.change': '修改任务定义', 'history.delete_job': '删除任务', 'history.reset': '恢复默认',
   'run.superseded': '运行此前已结束，此事件未改变其状态',
   'run.progress_folded': '进度 ×{count}，{from} → {to}', 'run.events_left_out': '未加载 {count} 个事件（第 {from}–{to} 个），只显示开头和最近的事件',
   'run.events_count': '共 {total} 个事件', 'run.pinned': '执行状态',
@@ -196,6 +197,7 @@ const en = {
   'runs.page': 'Page {page} of {pages}, {total} runs', 'runs.prev': 'Previous', 'runs.next': 'Next',
   'runs.range_invalid': 'The start is after the end', 'runs.date_invalid': 'Invalid date',
   'runs.link_invalid': 'Filter values in the link were not valid and are ignored: {values}',
+  'runs.page_beyond': 'There is no page {page} ({pages} pages): the last page is shown',
   'run.not_found': 'Run {id} does not exist (it may have been deleted)', 'runs.time_field': 'Time of',
   'runs.by_scheduled': 'by scheduled time', 'runs.by_started': 'by start time',
   'runs.cancel_requested': 'cancelling…', 'runs.item': 'current: {item}',
@@ -220,7 +222,7 @@ const en = {
   'run.traceback': 'Traceback', 'run.return_value': 'Result', 'run.scheduled': 'Scheduled', 'run.started': 'Started',
   'run.finished': 'Finished', 'run.actor': 'By', 'run.worker': 'Worker', 'run.attempt': 'Attempt',
   'run.kwargs': 'kwargs', 'run.force': 'Forced', 'run.no_events': 'No events yet',
-  'run.waiting_for': 'Waits for', 'run.wait_until': 'Waits until', 'event.RunWaiting': 'Waiting for upstream jobs',
+  'run.waiting_for': 'Waits for', 'run.wait_until': 'Waits until', 'event.RunWaiting': 'Waiting for upstream jobs', 'event.RunScheduled': 'Planned',
   'charts.durations': 'Run durations per job (last 14 days)', 'charts.outcomes': 'Runs by outcome',
   'charts.empty': 'No finished run yet', 'charts.window': 'Time window',
   'charts.percentiles': 'median {p50} · p95 {p95} · {runs} runs',
@@ -239,6 +241,7 @@ const en = {
   'history.pause': 'pause', 'history.resume': 'resume', 'history.trigger': 'run now', 'history.schedule_run': 'run once at', 'history.backfill': 'backfill', 'history.cancel_backfill': 'cancel backfill',
   'history.update_metadata': 'edit details', 'history.delete': 'delete run', 'history.cancel': 'cancel run',
   'history.mark_failed': 'mark failed', 'history.ok': 'done', 'history.refused': 'refused',
+  'history.create': 'create job', 'history.change': 'change definition', 'history.delete_job': 'delete job', 'history.reset': 'reset to defaults',
   'run.superseded': 'the run had already ended: this did not change its status',
   'run.progress_folded': 'Progress ×{count}, {from} → {to}', 'run.events_left_out': '{count} events not loaded (#{from}–#{to}): only the first and the latest are shown',
   'run.events_count': '{total} events', 'run.pinned': 'Run status',
@@ -306,10 +309,14 @@ export function setLanguage(next) {
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
 }
 
-export function t(key, params = {}) {
-  const text = DICTIONARIES[language][key] ?? zh[key] ?? key;
+// `key` in the current language of `dictionaries` ({zh, en}), else in Chinese, else the key itself; each
+// {name} slot filled from `params`. The page's labels use it, and so do views that keep their own texts.
+export function translate(dictionaries, key, params = {}) {
+  const text = dictionaries[language]?.[key] ?? dictionaries.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
 }
+
+export const t = (key, params = {}) => translate(DICTIONARIES, key, params);
 
 // Static labels in the page: data-i18n (text), data-i18n-placeholder, data-i18n-aria-label.
 export function translatePage(root = document) {

@@ -228,33 +228,31 @@ export async function openJobForm({ jobId = null, onDone = () => {} } = {}) {
   if (current) addLifecycleButtons(dialog, current, onDone);
 }
 
+// What the job form offers besides saving: a created job can be deleted, a catalogue job reset to its
+// catalogue definition.
+const LIFECYCLE = {
+  created: { role: 'delete-job', label: 'jobform.delete', question: 'jobform.delete_confirm', done: 'jobform.deleted',
+    danger: true, send: (id) => api.deleteJob(id, true) },
+  catalogue: { role: 'reset-job', label: 'jobform.reset', question: 'jobform.reset_confirm', done: 'jobform.was_reset',
+    danger: false, send: (id) => api.resetJob(id) },
+};
+
+// The job's lifecycle button: asked first (a deletion with the safe choice focused), then the job list is refreshed.
 function addLifecycleButtons(dialog, current, onDone) {
-  const actions = dialog.dialog.querySelector('.dialog-actions');
-  if (current.origin === 'created') {
-    const remove = h('button', { type: 'button', class: 'danger', 'data-role': 'delete-job' }, t('jobform.delete'));
-    remove.addEventListener('click', async () => {
-      if (!(await confirmDialog(t('jobform.delete_confirm', { id: current.id }), { confirmLabel: t('jobform.delete'), danger: true }))) return;
-      await busy(remove, async () => {
-        await api.deleteJob(current.id, true);
-        toast(t('jobform.deleted', { id: current.id }), 'success');
-        dialog.close();
-        changed();
-        onDone();
-      }, (error) => dialog.setError(describeError(error)));
-    });
-    actions.prepend(remove);
-  } else {
-    const reset = h('button', { type: 'button', 'data-role': 'reset-job' }, t('jobform.reset'));
-    reset.addEventListener('click', async () => {
-      if (!(await confirmDialog(t('jobform.reset_confirm', { id: current.id })))) return;
-      await busy(reset, async () => {
-        await api.resetJob(current.id);
-        toast(t('jobform.was_reset', { id: current.id }), 'success');
-        dialog.close();
-        changed();
-        onDone();
-      }, (error) => dialog.setError(describeError(error)));
-    });
-    actions.prepend(reset);
-  }
+  const action = LIFECYCLE[current.origin === 'created' ? 'created' : 'catalogue'];
+  const label = t(action.label);
+  const button = h('button', { type: 'button', class: action.danger ? 'danger' : null, 'data-role': action.role }, label);
+  button.addEventListener('click', async () => {
+    const confirmed = await confirmDialog(t(action.question, { id: current.id }),
+      action.danger ? { confirmLabel: label, danger: true } : {});
+    if (!confirmed) return;
+    await busy(button, async () => {
+      await action.send(current.id);
+      toast(t(action.done, { id: current.id }), 'success');
+      dialog.close();
+      changed();
+      onDone();
+    }, (error) => dialog.setError(describeError(error)));
+  });
+  dialog.dialog.querySelector('.dialog-actions').prepend(button);
 }

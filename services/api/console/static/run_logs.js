@@ -6,7 +6,7 @@
 import { session } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { formatTime } from './format.js';
-import { getLanguage } from './i18n.js';
+import { translate } from './i18n.js';
 import { liveDraw } from './live_draw.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -18,8 +18,7 @@ const TEXTS = {
   en: { title: 'Run log', level: 'Lowest level', search: 'Search the log…', download: 'Download',
         lines: '{shown} / {total} lines', latest: ' (the latest {max} drawn; download for all)', empty: 'No lines yet', live: 'live', ended: 'ended' },
 };
-const text = (key, params = {}) => (TEXTS[getLanguage()] ?? TEXTS.zh)[key]
-  .replace(/\{(\w+)\}/g, (slot, name) => (name in params ? String(params[name]) : slot));
+const text = (key, params = {}) => translate(TEXTS, key, params);
 const LEVEL_COLOURS = { DEBUG: '#475569', INFO: '#2563eb', WARNING: '#b45309', ERROR: '#dc2626', CRITICAL: '#7f1d1d' };
 
 function streamUrl(executionId, level, offset) {

@@ -34,6 +34,7 @@ export async function loadRunEvents(executionId) {
 function eventText(event) {
   switch (event.type) {
     case 'RunQueued': return `${event.is_manual ? t('mode.manual') : t('mode.auto')}${event.actor ? ` · ${event.actor}` : ''}`;
+    case 'RunScheduled': return formatTime(event.scheduled_time);
     case 'JobStarted': return event.worker_id;
     case 'Progress': return `${Math.round(event.progress)}%${event.message ? ` · ${event.message}` : ''}`;
     case 'JobFinished': return `${t(`status.${event.status}`)}${event.error_message ? ` · ${event.error_message}` : ''}`;

@@ -34,6 +34,14 @@ function applyFilters() {
   loadRuns();
 }
 
+// A problem with the filters or the link, shown above the table (cleared when filters are applied again).
+function showFilterNote(text) {
+  const error = document.getElementById('run-filter-error');
+  const shown = error.hidden ? '' : error.textContent;
+  error.hidden = false;
+  error.textContent = shown ? `${shown} ${text}` : text;
+}
+
 // The filters from the form's (or the address's) values; false, with the reason shown, when they cannot apply.
 function setFilters(values) {
   const since = fromLocalInput(values.since);
@@ -72,11 +80,7 @@ export function restoreRunsFromLocation(params) {
   const offset = Number(params.get('offset') ?? 0);
   view.offset = Number.isInteger(offset) && offset >= 0 ? offset : 0;
   const ok = setFilters(Object.fromEntries(new FormData(form()).entries()));
-  if (rejected.length) {
-    const error = document.getElementById('run-filter-error');
-    error.hidden = false;
-    error.textContent = t('runs.link_invalid', { values: rejected.join(', ') });
-  }
+  if (rejected.length) showFilterNote(t('runs.link_invalid', { values: rejected.join(', ') }));
   return ok;
 }
 
@@ -116,6 +120,15 @@ export async function loadRuns() {
   clearSelection();
   try {
     const page = await api.executions(query);
+    if (!page.items.length && view.offset > 0 && view.offset >= page.total) {
+      // A page beyond the end (an old link, runs deleted since): said so, and the last page shown instead.
+      const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
+      showFilterNote(t('runs.page_beyond', { page: Math.floor(view.offset / PAGE_SIZE) + 1, pages }));
+      view.offset = (pages - 1) * PAGE_SIZE;
+      writeRunsLocation(locationValues());
+      await loadRuns();
+      return;
+    }
     view.items = page.items.filter((run) => !isDeleted(run.execution_id)).map(withLiveState);
     view.total = page.total;
     view.error = null;
@@ -215,7 +228,7 @@ function plainRunRow(run) {
     h('td', {}, t(run.is_manual ? 'mode.manual' : 'mode.auto')),
     h('td', { class: 'nowrap' }, formatTime(run.timestamp)),
     h('td', { class: 'nowrap' }, formatTime(run.started_at)),
-    h('td', { class: 'nowrap' }, formatDuration(run.execution_time)),
+    h('td', { class: 'nowrap', 'data-testid': 'run-duration' }, formatDuration(run.execution_time)),
     h('td', { class: 'progress-col' }, progressCell(run)),
     h('td', { class: 'actions' }, runActionButtons(run, { compact: true })));
 }

@@ -17,6 +17,7 @@ export const isAdmin = () => state.me?.role === 'admin';
 export const IN_PROGRESS = new Set(['scheduled', 'waiting', 'queued', 'running']);
 export const isTerminal = (status) => !IN_PROGRESS.has(status);
 
+const missing = (value) => value === null || value === undefined;
 const liveRuns = new Map(); // execution_id -> fields learnt from the stream
 const deletedRuns = new Set();
 const LIVE_LIMIT = 1000;
@@ -24,8 +25,16 @@ const LIVE_LIMIT = 1000;
 const seconds = (from, to) => {
   const start = toMillis(from);
   const end = toMillis(to);
-  return start === null || end === null ? null : Math.max(0, (end - start) / 1000);
+  return start === null || end === null ? null : Math.round(Math.max(0, end - start)) / 1000;
 };
+
+// An ended run's duration where it is not known yet, as the API derives it: from its start to its end,
+// whichever fact ended it first (a mark-failed ends a run before its worker's own finish, which then
+// changes nothing).
+function withDuration(run) {
+  if (!isTerminal(run.status) || !missing(run.execution_time) || !run.started_at || !run.finished_at) return run;
+  return { ...run, execution_time: seconds(run.started_at, run.finished_at) };
+}
 
 // The fields of a run that one event tells; null for events that are not about a run.
 function runFields(type, event) {
@@ -50,7 +59,7 @@ function runFields(type, event) {
         updated_at: event.occurred_at };
     case 'JobFinished':
       return { ...base, status: event.status, started_at: event.started_at, finished_at: event.finished_at,
-        execution_time: seconds(event.started_at, event.finished_at), return_value: event.return_value,
+        return_value: event.return_value,
         error_message: event.error_message, traceback: event.traceback,
         ...(event.status === 'success' ? { progress: 100 } : {}) };
     case 'AttemptFailed':
@@ -65,7 +74,7 @@ function runFields(type, event) {
     case 'QueuedRunCancelled': // cancelled before any worker started it
       return { ...base, status: 'cancelled', cancel_requested: true, finished_at: event.occurred_at };
     case 'ExecutionMarkedFailed':
-      return { ...base, status: 'failed', error_message: event.reason };
+      return { ...base, status: 'failed', error_message: event.reason, finished_at: event.occurred_at };
     default:
       return null;
   }
@@ -92,6 +101,7 @@ export function applyRunEvent(type, event) {
   } else if (type === 'Progress' && (known.progress ?? 0) > (fields.progress ?? 0)) {
     next = { ...next, progress: known.progress };
   }
+  next = withDuration(next);
   liveRuns.delete(event.execution_id);
   liveRuns.set(event.execution_id, next);
   if (liveRuns.size > LIVE_LIMIT) liveRuns.delete(liveRuns.keys().next().value);
@@ -106,10 +116,15 @@ export const isDeleted = (executionId) => deletedRuns.has(executionId);
 export function withLiveState(run) {
   const live = liveRuns.get(run.execution_id ?? run._id);
   if (!live) return run;
-  if (isTerminal(run.status)) return { ...run, cancel_requested: run.cancel_requested || Boolean(live.cancel_requested) };
+  if (isTerminal(run.status)) {
+    // Ended: the fetched record stands; the stream only fills what it lacks (e.g. the end of a run that
+    // ended while the page showed it running).
+    const lacking = Object.entries(live).filter(([name, value]) => missing(run[name]) && !missing(value));
+    return withDuration({ ...run, ...Object.fromEntries(lacking), cancel_requested: run.cancel_requested || Boolean(live.cancel_requested) });
+  }
   const overtaken = (['scheduled', 'waiting'].includes(run.status) && ['queued', 'running'].includes(live.status))
     || (run.status === 'queued' && live.status === 'running');
-  if (isTerminal(live.status) || overtaken) return { ...run, ...live };
+  if (isTerminal(live.status) || overtaken) return withDuration({ ...run, ...defined(live) });
   if ((live.progress ?? -1) > (run.progress ?? -1)) {
     const { progress, progress_message, current_item, total_items, processed_items } = live;
     return { ...run, ...defined({ progress, progress_message, current_item, total_items, processed_items }),

@@ -1,32 +1,50 @@
-"""The scheduler's jobs.
-
-The catalogue of `domain/catalogue.py` (the canary and the data-sync jobs), with the settings applied.
+"""The job definitions of the catalogue (`domain/catalogue.py`) with the settings applied.
 
 Settings give each job's initial state and policies (`SCHEDULER_JOBS__<job_id>__TRIGGER=...`,
 `__ENABLED`, `__OVERLAP`, `__MAX_ATTEMPTS`, `__DST_REPEATED`, `__DST_SKIPPED`, ...); a bad value stops
-start-up with a message naming the job and the value.
+start-up with a message naming the job and the value. The scheduler registers these definitions and the
+alerter sets its rules from them, both from the same settings (`infrastructure.job_catalogue_settings`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from datetime import tzinfo
+from typing import Protocol
 
 from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
 from domain.dependencies import graph_problem
-from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy, WindowKind
-from domain.triggers import DstPolicy
-from services.scheduler.definitions import JobDefinition, definition_of
-from services.scheduler.settings import JobOverride, SchedulerSettings
-from services.scheduler.triggers import TriggerSpecError, build_trigger
+from domain.job_definition import JobDefinition, definition_of
+from domain.job_overrides import JobOverride, apply_override
+from domain.run_policy import DEFAULT_WINDOW_S, WindowKind
+from domain.trigger_setting import TriggerSpecError, parse_trigger_setting
 
 
 class CatalogueSettingsError(ValueError):
     """A job setting that cannot be used; the message names the job and the value."""
 
 
-def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
+class CatalogueChoices(Protocol):
+    """What the settings choose for the catalogue's jobs (`infrastructure.job_catalogue_settings`).
+
+    The canary's trigger text, whether the workers have a tushare token (without one the tushare jobs start
+    paused), the per-job settings by job id, the triggers' time zone and each job kind's worker pool.
+    """
+
+    canary_trigger: str
+    tushare_token_set: bool
+    jobs: dict[str, JobOverride]
+
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of the triggers' wall clock."""
+
+    def pool_of(self, job_kind: str) -> str:
+        """The worker pool that runs `job_kind`."""
+
+
+def load_definitions(settings: CatalogueChoices) -> dict[str, JobDefinition]:
     """The job definitions: the catalogue's defaults with the settings' overrides.
 
     Raises CatalogueSettingsError when the settings name an unknown job or an override cannot be used.
@@ -42,7 +60,7 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
         definitions[job_id] = replace(definition, pool=definition.pool if pool == DEFAULT_POOL else pool)
     for job_id, definition in definitions.items():
         try:
-            build_trigger(definition.trigger, settings.zone, dst=definition.dst)
+            parse_trigger_setting(definition.trigger).build(settings.zone, definition.dst)
             check_parameters(definition.job_kind, definition.kwargs)
         except (TriggerSpecError, InvalidParameters) as error:
             raise CatalogueSettingsError(f"job {job_id}: {error}") from None
@@ -55,7 +73,7 @@ def load_definitions(settings: SchedulerSettings) -> dict[str, JobDefinition]:
     return definitions
 
 
-def default_definitions(settings: SchedulerSettings) -> list[JobDefinition]:
+def default_definitions(settings: CatalogueChoices) -> list[JobDefinition]:
     """The catalogue of `domain/catalogue.py` as the scheduler registers it before the per-job settings.
 
     The scheduler never sees the tushare token: `SCHEDULER_TUSHARE_TOKEN_SET` says whether the workers have
@@ -82,34 +100,3 @@ def with_day_window(definition: JobDefinition) -> JobDefinition:
         return definition
     window: WindowKind = "rolling" if policy.window_s != DEFAULT_WINDOW_S else "day"
     return replace(definition, policy=replace(policy, window=window))
-
-
-def apply_override(definition: JobDefinition, override: JobOverride) -> JobDefinition:
-    changes: dict[str, Any] = {}
-    if override.trigger is not None:
-        changes["trigger"] = override.trigger
-    if override.enabled is not None:
-        changes["enabled"] = override.enabled
-        changes["disabled_reason"] = None if override.enabled else "disabled by settings"
-    if override.kwargs is not None:
-        changes["kwargs"] = {**definition.kwargs, **override.kwargs}
-    if override.misfire_grace_time is not None:
-        changes["misfire_grace_time"] = override.misfire_grace_time
-    policy_changes = {
-        name: getattr(override, name)
-        for name in OPTIONAL_POLICY_FIELDS
-        if getattr(override, name) is not None
-    }
-    if override.after is not None:
-        policy_changes["after"] = tuple(override.after)
-    if policy_changes:
-        changes["policy"] = replace(definition.policy, **policy_changes)
-    if override.dst_repeated is not None or override.dst_skipped is not None:
-        changes["dst"] = DstPolicy(
-            repeated=override.dst_repeated or definition.dst.repeated,
-            skipped=override.dst_skipped or definition.dst.skipped,
-        )
-    return replace(definition, **changes) if changes else definition
-
-
-__all__ = ["CatalogueSettingsError", "RunPolicy", "load_definitions"]
