@@ -23,6 +23,7 @@ from contracts.topology import (
     COMMANDS_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_QUEUE,
+    DEFINITIONS,
     EVENTS_EXCHANGE,
     LEADER_LOCK_QUEUE,
     LIFECYCLE,
@@ -105,8 +106,8 @@ ACCESS: dict[Role, Access] = {
         own=((API_STREAM_QUEUE, EVENTS_EXCHANGE),), prefixes=(API_STREAM_QUEUE,),
     ),
     "scheduler": _access(
-        (COMMANDS, RUNS, PROJECTOR, LIFECYCLE), publishes=(RUNS_EXCHANGE, EVENTS_EXCHANGE),
-        consumes=(COMMANDS.name, LIFECYCLE.name), own=((LEADER_LOCK_QUEUE, None),),
+        (COMMANDS, RUNS, PROJECTOR, LIFECYCLE, DEFINITIONS), publishes=(RUNS_EXCHANGE, EVENTS_EXCHANGE),
+        consumes=(COMMANDS.name, LIFECYCLE.name, DEFINITIONS.name), own=((LEADER_LOCK_QUEUE, None),),
     ),
     "projector": _access((PROJECTOR, RUN_LOGS), publishes=(), consumes=(PROJECTOR.name, RUN_LOGS.name)),
     "worker": _access(

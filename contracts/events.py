@@ -41,6 +41,9 @@ class JobRegistered(JobEvent):
     # it, kwargs, metadata, policy) and its version; absent in events from before jobs could be edited.
     definition: dict[str, Any] | None = None
     job_version: int = Field(default=0, ge=0)
+    # The job's daylight-saving-time policy (`domain/triggers/dst.py`), so previews fire as the job does.
+    dst_repeated: Literal["first", "every"] = "first"
+    dst_skipped: Literal["shift", "skip"] = "shift"
 
 
 class JobPaused(JobEvent):

@@ -5,7 +5,7 @@ API ─commands─▶ [scheduler.commands] ─▶ scheduler ─RunJob─▶ [wor
                                            └───────events──▶ (scheduler.events) ◀┘
                                                │              │               │
                                   [projector.events]  [scheduler.lifecycle]  per-process queues
-                                   [alerter.events]
+                                   [alerter.events]   [scheduler.definitions]
 worker ─RunLogBatch─▶ (scheduler.logs) ─▶ [projector.run-logs] ─▶ run-log store
                                                                             (API stream, worker cancels)
 """
@@ -107,6 +107,16 @@ LIFECYCLE = QueueSpec(
     single_active_consumer=True,
     retired_keys=("Progress",),
 )  # fmt: skip
+# The job definitions' events, for the leader that takes over (`services/scheduler/definition_feed.py`):
+# each is acknowledged only once the jobs read model has it, so an edit the projector has not written yet
+# when a leader dies is still here for the next. Its own `JobRegistered`s tell a new leader it has
+# received everything before them.
+DEFINITIONS = QueueSpec(
+    "scheduler.definitions",
+    EVENTS_EXCHANGE,
+    binding_keys=("JobCreated", "JobChanged", "JobDeleted", "JobRegistered"),
+    single_active_consumer=True,
+)
 ALERTER_QUEUE = "alerter.events"
 # What the alerter follows: the runs' outcomes, the catalogue (names, pauses), the scheduler leader's
 # heartbeats, refused (dead-lettered) commands. (The operators' alert events come from the event log:
@@ -126,7 +136,7 @@ RUN_LOGS = QueueSpec("projector.run-logs", LOGS_EXCHANGE, binding_keys=("RunLogB
 # Declared by every bus at start, so that nothing published before its consumer first starts is dropped.
 # Not the alerter's: a deployment without an alerter would fill it for ever; the alerter declares it itself
 # before it rebuilds its state from the event store, which holds whatever came before.
-STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE, RUN_LOGS)
+STANDING_QUEUES = (COMMANDS, RUNS, PROJECTOR, LIFECYCLE, DEFINITIONS, RUN_LOGS)
 
 
 # Exclusive, per-process queues (the adapters add a unique suffix to the stream's) and the leader lock.

@@ -86,6 +86,8 @@ def _registered(record: JobRecord | None, event: JobRegistered) -> JobRecord:
         "misfire_grace_time": event.misfire_grace_time,
         "max_instances": event.max_instances,
         "coalesce": event.coalesce,
+        "dst_repeated": event.dst_repeated,
+        "dst_skipped": event.dst_skipped,
         "registration_version": version,
     }
     if event.definition is not None and (record is None or event.job_version >= record.job_version):

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.triggers.dst import Repeated, Skipped
+
 
 class Record(BaseModel):
     """Base of every read-model record: frozen, and unknown fields are refused."""
@@ -74,6 +76,8 @@ class JobRecord(Record):
     created_by: str | None = None
     created_at: AwareDatetime | None = None
     deleted: bool = False
+    dst_repeated: Repeated = "first"  # the job's daylight-saving-time policy, as the scheduler registered it
+    dst_skipped: Skipped = "shift"
 
 
 class MetadataRecord(Record):

@@ -212,6 +212,8 @@ class InMemoryBus:
         self._exclusive_queues: set[str] = set()
         self._subscriptions: list[_MemorySubscription] = []
         self._dead_letters: deque[DeadLetter] = deque()
+        # The queues each (exchange, routing key) reaches; emptied whenever a binding changes.
+        self._routes: dict[tuple[str, str], tuple[_MemoryQueue, ...]] = {}
 
     @property
     def connected(self) -> bool:
@@ -315,6 +317,7 @@ class InMemoryBus:
         if subscription in self._subscriptions:
             self._subscriptions.remove(subscription)
         if queue.name in self._exclusive_queues:
+            self._routes.clear()
             self._exclusive_queues.discard(queue.name)
             self._queues.pop(queue.name, None)
             for exchange, bindings in self._bindings.items():
@@ -325,6 +328,7 @@ class InMemoryBus:
             raise BusUnavailable("in-memory bus is not started (or already closed)")
 
     def _declare(self, spec: QueueSpec, name: str) -> _MemoryQueue:
+        self._routes.clear()
         queue = self._queues.get(name)
         if queue is None:
             queue = _MemoryQueue(name, single_active=spec.single_active_consumer)
@@ -341,11 +345,17 @@ class InMemoryBus:
         return queue
 
     def _route(self, exchange: str, key: str, body: bytes) -> None:
+        targets = self._routes.get((exchange, key))
+        if targets is None:
+            targets = self._routes[(exchange, key)] = self._targets(exchange, key)
+        for queue in targets:
+            queue.put(body)
+
+    def _targets(self, exchange: str, key: str) -> tuple[_MemoryQueue, ...]:
         if exchange not in ROUTABLE_EXCHANGES:
             raise ValueError(f"unknown exchange {exchange!r}")
         targets: dict[str, _MemoryQueue] = {}
         for binding_key, queue in self._bindings.get(exchange, []):
             if topic_matches(binding_key, key):
                 targets[queue.name] = queue
-        for queue in targets.values():
-            queue.put(body)
+        return tuple(targets.values())

@@ -6,13 +6,13 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from infrastructure.settings import CommonSettings
+from infrastructure.job_limit_settings import JobLimitSettings
 from services.api.secret_file import MIN_SECRET_BYTES, dev_secret
 
 KIB = 1024
 
 
-class ApiSettings(CommonSettings):
+class ApiSettings(JobLimitSettings):
     """The API process's settings: address, sign-in (local or platform), limits, streams, metrics."""
 
     host: str = "127.0.0.1"
@@ -59,17 +59,6 @@ class ApiSettings(CommonSettings):
     # Read your writes: how long a command's answer waits for the read models to show its effect before
     # it answers 202 "accepted, not yet applied" instead.
     command_wait_s: float = Field(default=2.0, ge=0, le=30)
-    # Trigger previews refuse a trigger that can fire more often than this (what operators' jobs may use).
-    trigger_min_interval_s: float = Field(default=10.0, ge=1, le=86_400)
-    max_jobs: int = Field(
-        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
-    )
-    max_active_backfills: int = Field(
-        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
-    )
-    backfill_max_parallel: int = Field(
-        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
-    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Self:

@@ -11,7 +11,9 @@ import logging
 from collections.abc import Sequence
 
 from contracts.envelope import Message
+from domain.records import ExecutionRecord
 from domain.scheduling.decide import decide_fire
+from domain.scheduling.decision import Decision
 from domain.scheduling.fire import Fire
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
@@ -20,27 +22,38 @@ from services.scheduler.trade_calendars import CLOCK_ORIGINS
 logger = logging.getLogger(__name__)
 
 
-async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
-    """Decide one fire and publish the outcome (a run, a miss, a skip, or nothing when it exists).
+def _on_a_trading_day(desk: Desk, job: JobDefinition, fire: Fire) -> bool:
+    """False for a clock fire of a job limited to a trading-day calendar whose local day is not one.
 
-    A clock fire of a job limited to a trading-day calendar whose local day is not a trading day is
-    dropped here, before the decider: it is not a run, not a miss (crontab's skipped day).
+    Such a fire is dropped before the decider: it is not a run, not a miss (crontab's skipped day).
     """
     calendar_id = job.policy.calendar
-    if calendar_id is not None and fire.origin in CLOCK_ORIGINS:
-        zone = desk.settings.zone
-        if not desk.calendars.may_fire(calendar_id, fire.scheduled_time, zone, job.job_id):
-            return
-    record = await desk.store.get_execution(fire.execution_id)
-    decision = decide_fire(
+    if calendar_id is None or fire.origin not in CLOCK_ORIGINS:
+        return True
+    return desk.calendars.may_fire(calendar_id, fire.scheduled_time, desk.settings.zone, job.job_id)
+
+
+def _decide(desk: Desk, job: JobDefinition, fire: Fire, recorded: ExecutionRecord | None) -> Decision:
+    """The decider's answer to one fire, given the execution's record in the store (None: not there)."""
+    return decide_fire(
         desk.state,
         job,
         fire,
         desk.now(),
         producer=desk.producer,
-        recorded=record.status if record is not None else None,
+        recorded=recorded.status if recorded is not None else None,
         zone=desk.settings.zone,
     )
+
+
+async def carry_out_fire(desk: Desk, job: JobDefinition, fire: Fire) -> None:
+    """Decide one fire and publish the outcome (a run, a miss, a skip, or nothing when it exists).
+
+    A clock fire on a day its job's trading-day calendar excludes is dropped (`_on_a_trading_day`).
+    """
+    if not _on_a_trading_day(desk, job, fire):
+        return
+    decision = _decide(desk, job, fire, await desk.store.get_execution(fire.execution_id))
     await desk.carry_out(decision, job_id=job.job_id, execution_id=fire.execution_id)
 
 
@@ -49,21 +62,14 @@ async def carry_out_fires(desk: Desk, fires: Sequence[tuple[JobDefinition, Fire]
 
     `BusUnavailable` when the batch is not confirmed: its runs are forgotten again, as for one fire.
     """
+    fires = [(job, fire) for job, fire in fires if _on_a_trading_day(desk, job, fire)]
     if not fires:
         return
     records = await desk.store.get_executions({fire.execution_id for _, fire in fires})
     messages: list[Message] = []
     folded: list[Message] = []
     for job, fire in fires:
-        record = records.get(fire.execution_id)
-        decision = decide_fire(
-            desk.state,
-            job,
-            fire,
-            desk.now(),
-            producer=desk.producer,
-            recorded=record.status if record is not None else None,
-        )
+        decision = _decide(desk, job, fire, records.get(fire.execution_id))
         if decision.claim is not None:  # never for a fire today; kept correct should one ever claim
             await desk.carry_out(decision, job_id=job.job_id, execution_id=fire.execution_id)
             continue

@@ -20,6 +20,7 @@ from contracts.commands import CancelExecution, ChangeJob, CreateJob, DeleteJob,
 from contracts.envelope import Message
 from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
 from contracts.topology import runs_queue
+from domain.job_definition_projection import DefinitionEvent
 from domain.records import JobRecord
 from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
@@ -189,17 +190,66 @@ class JobEditor:
             self._deleted(first)
             await self._cancel(command, first.cancelled)
             return
-        job = self._applied(command.job_id, first)
+        await self._put(self._applied(command.job_id, first), decision.messages)
+
+    async def fold(self, event: DefinitionEvent) -> bool:
+        """Apply a definition event this leader has not applied yet; False when it knows it already.
+
+        Events come back to every leader (`DEFINITIONS`): its own, skipped by their version, and those of a
+        leader that died before the jobs read model had them, applied here (with the job's new registration,
+        so the read model shows what fires). In order with the commands: one at a time, as they are.
+        """
+        async with self._graph:
+            known = self.known_version(event.job_id)
+            if event.job_version <= known:
+                return False
+            if event.job_version > known + 1:
+                logger.warning(
+                    "job %s: version %d applied over %d (the versions between are not known here)",
+                    event.job_id,
+                    event.job_version,
+                    known,
+                    extra={"job_id": event.job_id},
+                )
+            if isinstance(event, JobDeleted):
+                self._deleted(event)
+                return True
+            if isinstance(event, JobChanged) and event.job_id not in self.desk.definitions:
+                logger.error(
+                    "job %s: change to version %d of a job not known here ignored",
+                    event.job_id,
+                    event.job_version,
+                    extra={"job_id": event.job_id},
+                )
+                return False
+            await self._put(self._applied(event.job_id, event), ())
+            logger.info(
+                "job %s: version %d taken over from %s",
+                event.job_id,
+                event.job_version,
+                event.producer,
+                extra={"job_id": event.job_id},
+            )
+            return True
+
+    def known_version(self, job_id: str) -> int:
+        """The latest version of the job's definition this leader has applied (0: none)."""
+        job = self.desk.definitions.get(job_id)
+        return max(self.last_versions.get(job_id, 0), job.version if job is not None else 0)
+
+    async def _put(self, job: JobDefinition, messages: tuple[Message, ...]) -> None:
+        """Publish the job's new registration (and `messages`), then fire it under its new definition."""
+        desk = self.desk
         trigger = build_trigger(
             job.trigger,
-            self.desk.settings.zone,
+            desk.settings.zone,
             dst=job.dst,
-            calendar=self.desk.calendars.source(job.policy.calendar),
+            calendar=desk.calendars.source(job.policy.calendar),
         )
         paused = not job.enabled
-        registered = self._registration(job, trigger, paused, now.wall)
+        registered = self._registration(job, trigger, paused, desk.now().wall)
         await desk.bus.declare(runs_queue(job.pool))  # a new pool's runs wait there for its workers
-        await desk.publish((registered, *decision.messages))
+        await desk.publish((registered, *messages))
         desk.definitions[job.job_id] = job
         self.last_versions[job.job_id] = job.version
         self.table.put_job(job, trigger, paused=paused)
@@ -279,6 +329,8 @@ class JobEditor:
             coalesce=job.coalesce,
             definition=as_definition(job, paused=paused).fields(),
             job_version=job.version,
+            dst_repeated=job.dst.repeated,
+            dst_skipped=job.dst.skipped,
         )
 
     def _deleted(self, event: JobDeleted) -> None:

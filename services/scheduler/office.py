@@ -26,6 +26,7 @@ from infrastructure.bus.port import BusUnavailable, Reject, Subscription
 from infrastructure.store.port import ExecutionQuery
 from services.scheduler import commands, dependencies
 from services.scheduler.backfill_runner import BackfillRunner
+from services.scheduler.definition_feed import DefinitionFeed
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
@@ -68,6 +69,7 @@ class Office:
         self.backfills = BackfillRunner(desk)
         self._ordered = KeyedLocks()
         self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
+        self._definition_feed = DefinitionFeed(desk, self.editor, self._definitions_changed)
         self._due: list[tuple[str, list[datetime], int]] = []  # gathered by `_on_due`, fired together
 
     @property
@@ -88,6 +90,8 @@ class Office:
         self.clock.start_paused()
         registered = [await self._register(definition) for definition in desk.definitions.values()]
         await desk.bus.publish_many(registered)  # confirmed together: taking office again is quick
+        # A predecessor's edits the read model does not have yet, before any command (see the feed).
+        await self._definition_feed.start(registered[-1] if registered else None)
         self.clock.resume_all()
         self._subscriptions.append(
             await desk.bus.consume_batches(LIFECYCLE, self.on_lifecycle_batch, max_batch=256, prefetch=256)
@@ -103,6 +107,7 @@ class Office:
 
     async def close(self) -> None:
         """End the term: cancel the subscriptions, stop the watch loops and the clock."""
+        await self._definition_feed.stop()
         for subscription in self._subscriptions:
             try:
                 await subscription.cancel()
@@ -127,7 +132,7 @@ class Office:
         if isinstance(message, DEFINITION_COMMANDS):
             async with self._ordered.hold(commands.ordering_key(message)):
                 await self.editor.handle(message)
-            self.downstreams = dependencies.downstreams_of(self.desk.definitions, self.desk.settings.zone)
+            self._definitions_changed()
             return
         if isinstance(message, (RequestBackfill, CancelBackfill)):
             async with self._ordered.hold(f"backfill:{message.backfill_id}"):
@@ -156,6 +161,10 @@ class Office:
         if isinstance(message, Event):
             self.desk.fold(message, recorded=await self.desk.recorded_end(message))
             await dependencies.follow(self.desk, self.downstreams, message)
+
+    def _definitions_changed(self) -> None:
+        """The jobs changed (an edit, or a predecessor's edit taken over): the dependency graph again."""
+        self.downstreams = dependencies.downstreams_of(self.desk.definitions, self.desk.settings.zone)
 
     # --- jobs as data (`JobTable`, used by the editor) -----------------------------------------------
     def put_job(self, definition: JobDefinition, trigger: SchedulerTrigger, *, paused: bool) -> None:
@@ -248,6 +257,8 @@ class Office:
             coalesce=definition.coalesce,
             definition=as_definition(definition, paused=paused).fields(),
             job_version=definition.version,
+            dst_repeated=definition.dst.repeated,
+            dst_skipped=definition.dst.skipped,
         )
         desk.fold(event)
         if not paused and known is not None and known.next_run_time is not None:
@@ -305,6 +316,7 @@ class Office:
             job_ids.append(job_id)
         try:
             await carry_out_fires(desk, fires)
+            await asyncio.sleep(0)  # the runs just sent go first (a worker in this process starts them)
             scheduled = tuple(
                 JobScheduled(
                     producer=desk.producer, job_id=job_id, next_run_time=self.clock.next_run_time(job_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from infrastructure.job_catalogue_settings import JobCatalogueSettings
+from infrastructure.job_limit_settings import JobLimitSettings
 
 
 class RetentionSettings(BaseModel):
@@ -21,10 +22,11 @@ class RetentionSettings(BaseModel):
     interval_s: float = Field(default=3600, gt=0, description="how often retention is applied")
 
 
-class SchedulerSettings(JobCatalogueSettings):
+class SchedulerSettings(JobCatalogueSettings, JobLimitSettings):
     """The scheduler process's settings: heartbeats, run timeouts, leadership, retention, jobs.
 
-    The jobs' settings come from `JobCatalogueSettings`, which the alerter reads too.
+    The jobs' settings come from `JobCatalogueSettings`, which the alerter reads too; the limits on jobs and
+    backfills made at run time from `JobLimitSettings`, which the API reads too.
     """
 
     heartbeat_interval_s: float = Field(
@@ -42,21 +44,6 @@ class SchedulerSettings(JobCatalogueSettings):
     leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    trigger_min_interval_s: float = Field(
-        default=10.0,
-        ge=1,
-        le=86_400,
-        description="a job created or edited at run time fires at most this often",
-    )
-    max_jobs: int = Field(
-        default=500, ge=1, le=10_000, description="at most this many jobs (catalogue included)"
-    )
-    max_active_backfills: int = Field(
-        default=5, ge=1, le=100, description="at most this many backfills not finished at once"
-    )
-    backfill_max_parallel: int = Field(
-        default=8, ge=1, le=64, description="the most runs of one backfill at once an operator may ask for"
-    )
     trade_calendar_reload_s: float = Field(
         default=300.0,
         ge=1,

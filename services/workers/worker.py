@@ -169,10 +169,9 @@ class Worker:
         early_cancel = self._early_cancels.pop((message.execution_id, message.attempt), None)
         if early_cancel is not None:
             context.request_cancel(early_cancel)
-        started = asyncio.Event()
-        task = asyncio.create_task(self._execute(context, started), name=f"run-{message.execution_id}")
+        started_at = self._started(context)
+        task = asyncio.create_task(self._execute(context, started_at), name=f"run-{message.execution_id}")
         self._active[message.execution_id] = _ActiveRun(context, task)
-        await started.wait()
         done, _ = await asyncio.wait({task}, timeout=self._timings.hold_delivery_s)
         if done:
             return
@@ -214,24 +213,28 @@ class Worker:
             )
             active.task.cancel()
 
-    async def _execute(self, context: RunContext, started: asyncio.Event) -> None:
+    def _started(self, context: RunContext) -> datetime:
+        """Send the run's `JobStarted` without waiting for it and return the run's start time.
+
+        The outbox publishes it before anything the run sends after it (it is confirmed with the run's
+        outcome). It is sent before the run's task exists: a burst of deliveries starts in one pass.
+        """
         run = context.run
         started_at = self._clock()
-        try:
-            # Not waited for: the outbox publishes it before anything the run sends after it (its outcome
-            # is confirmed together with it), as it does when the broker is away and it is held.
-            self.outbox.send(
-                JobStarted(
-                    **context.envelope(),
-                    job_name=run.job_name,
-                    worker_id=self.worker_id,
-                    started_at=started_at,
-                    scheduled_time=run.scheduled_time,
-                    is_manual=run.is_manual,
-                )
+        self.outbox.send(
+            JobStarted(
+                **context.envelope(),
+                job_name=run.job_name,
+                worker_id=self.worker_id,
+                started_at=started_at,
+                scheduled_time=run.scheduled_time,
+                is_manual=run.is_manual,
             )
-        finally:
-            started.set()
+        )
+        return started_at
+
+    async def _execute(self, context: RunContext, started_at: datetime) -> None:
+        run = context.run
         buffer = self._run_log_buffer(run)
         try:
             with capturing(buffer, self._redactor):

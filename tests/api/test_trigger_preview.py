@@ -11,6 +11,8 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
+from tests.api.conftest import AppFactory
+from tests.api.fakes import RecordingBus
 from tests.store_writes import put_job
 
 
@@ -114,3 +116,24 @@ def test_the_api_imports_no_market_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert loaded.stdout.strip() == ""
+
+
+async def test_a_jobs_next_runs_follow_its_own_dst_policy(
+    make_client: AppFactory, store: SQLiteStore, viewer: dict[str, str]
+) -> None:
+    # Sundays of March and October at 02:30 in Berlin: 50 fires span years, with both clock changes in each.
+    trigger = "cron[month='3,10', day='*', day_of_week='sun', hour='2', minute='30']"
+    await put_job(store, seed.job("usual", trigger=trigger))
+    await put_job(store, seed.job("own", trigger=trigger, dst_repeated="every", dst_skipped="skip"))
+    async with make_client(RecordingBus(), timezone="Europe/Berlin") as client:
+        answers = [
+            await client.get(f"/api/scheduler/jobs/{job_id}/next-runs?count=50", headers=viewer)
+            for job_id in ("usual", "own")
+        ]
+    usual, own = (parsed(answer.json()["data"]["next_runs"]) for answer in answers)
+    # The default policy shifts the missing 02:30 of spring to 03:00 and fires the repeated one once.
+    assert any(run.strftime("%H:%M") == "03:00" for run in usual)
+    assert len({run.date() for run in usual}) == len(usual)
+    # The job's own: no fire in the skipped hour, one at each 02:30 of the repeated hour.
+    assert all(run.strftime("%H:%M") == "02:30" for run in own)
+    assert len({run.date() for run in own}) < len(own), "the repeated 02:30 fires twice"

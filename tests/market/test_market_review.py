@@ -91,10 +91,12 @@ async def seed(store: MarketStore) -> None:
     await store.upsert(STOCK_BASIC_INFO, basics)
 
 
-def environment(tmp_path: Path, store: MarketStore) -> JobEnvironment:
+def environment(
+    tmp_path: Path, store: MarketStore, *, today: tuple[int, int, int] = (2025, 7, 10)
+) -> JobEnvironment:
     return JobEnvironment.from_settings(
         settings_for(tmp_path),
-        clock=FakeClock(shanghai(2025, 7, 10)),
+        clock=FakeClock(shanghai(*today)),
         store=store,
         libraries=Libraries(
             tushare_api=lambda token, timeout: FakeTushareApi(), akshare=FakeAkshare, baostock=FakeBaostock
@@ -153,6 +155,21 @@ async def test_a_range_after_the_st_change_with_a_weekend_and_a_day_without_bars
     assert (day["trade_date"], day["stocks"], day["limit_up"], day["limit_down"]) == ("2025-07-08", 2, 1, 0)
     [stored] = await market_store.find(MARKET_DAILY_REVIEW, {"trade_date": "2025-07-08"})
     assert stored["limit_up"] == ["600009"] and stored["limit_down"] == []
+
+
+async def test_a_weekday_holiday_is_not_a_trading_day_not_a_day_without_bars(
+    tmp_path: Path, market_store: MarketStore
+) -> None:
+    await seed(market_store)
+    later = environment(tmp_path, market_store, today=(2025, 10, 10))
+    holiday = await market_daily_review(later, FakeContext("r", {"trade_date": "2025-10-01"}))  # National Day
+    assert holiday == {"status": "success", "reviews": [], "not_trading_days": ["2025-10-01"]}
+    kwargs = {"start_date": "2025-09-30", "end_date": "2025-10-09"}
+    span = await market_daily_review(later, FakeContext("r", kwargs))
+    assert isinstance(span, PartialResult)
+    assert span.reason == "market_daily_review: no stored daily bars for 2025-09-30, 2025-10-09"
+    assert span.result["not_trading_days"] == [f"2025-10-0{day}" for day in range(1, 9)]
+    assert await market_store.count(MARKET_DAILY_REVIEW) == 0
 
 
 async def test_the_default_day_is_the_latest_with_bars(tmp_path: Path, market_store: MarketStore) -> None:

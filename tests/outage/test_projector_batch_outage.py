@@ -21,6 +21,7 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector.projector import Projector
 from tests.private_rabbitmq import PrivateBroker
 from tests.projector.test_standby import no_dead_letters, stream_of, wait_until_applied
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -54,13 +55,17 @@ async def test_an_outage_during_a_projector_batch_loses_and_doubles_nothing(
         await consumer.consume_batches(PROJECTOR, held_first, max_batch=64, prefetch=128)
         await asyncio.wait_for(in_batch.wait(), 30)
         await outage_broker.stop_app()
-        assert consumer.unreachable_since is not None
+        await wait_until(
+            lambda: consumer.unreachable_since is not None, timeout=30, message="the consumer saw the outage"
+        )
         release.set()  # stored and applied now; its channel is gone, so its ack cannot be sent
         await outage_broker.start_app(outage_vhost.rsplit("/", 1)[-1])
         await outage_broker.settled()
         await wait_until_applied(store, events)
         assert batches > 2, "the subscription consumed again after the reconnection"
-        assert consumer.unreachable_since is None
+        await wait_until(
+            lambda: consumer.unreachable_since is None, timeout=30, message="the consumer saw the broker back"
+        )
         await no_dead_letters(consumer)
     finally:
         release.set()

@@ -43,7 +43,8 @@ async def test_durable_queues_are_quorum_and_per_process_queues_classic(
         types = await queue_types(fresh_rabbitmq_vhost)
     finally:
         await bus.close()
-    for name in ("scheduler.commands", "workers.runs", "projector.events", "scheduler.lifecycle"):
+    standing = ("scheduler.commands", "workers.runs", "projector.events", "scheduler.lifecycle")
+    for name in (*standing, "scheduler.definitions"):
         assert types[name] == "quorum", types
     assert types["scheduler.dead-letter"] == "quorum"
     assert [kind for name, kind in types.items() if name.startswith("test.stream.")] == ["classic"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contracts.commands import TriggerJob
+from contracts.commands import RequestBackfill, TriggerJob
+from contracts.events import backfill_execution_id
 from domain.run_policy import RunPolicy
 from domain.scheduling.dependencies import dependency_run_id, dependency_skip_id
 from infrastructure.bus.leadership import InProcessElection
@@ -130,3 +131,33 @@ async def test_a_new_leader_neither_runs_a_downstream_again_nor_forgets_it(pipel
     assert len(queued) == 1
     _, total = await pipeline.store.list_executions(ExecutionQuery(job_id=DOWNSTREAM.job_id))
     assert total == 1
+
+
+async def test_a_backfill_day_of_an_upstream_runs_its_downstream(pipeline: EmbeddedSystem) -> None:
+    scheduler = scheduler_for(pipeline, "deps")
+    await scheduler.start()
+    try:
+        await scheduler.elected.wait()
+        day, backfill_id = "2024-01-02", "bf" + uuid.uuid4().hex
+        await pipeline.bus.publish(
+            RequestBackfill(
+                producer="t",
+                actor="ops",
+                job_id=UPSTREAM.job_id,
+                backfill_id=backfill_id,
+                start_date=day,
+                end_date=day,
+                days=(day,),
+            )
+        )
+        upstream = backfill_execution_id(backfill_id, day)
+        downstream = dependency_run_id(DOWNSTREAM.job_id, [upstream])
+        await wait_for_status(pipeline, downstream, "success")
+    finally:
+        await scheduler.stop()
+    finished = [event for event in await events_of(pipeline, upstream) if event["type"] == "JobFinished"]
+    first = (await events_of(pipeline, downstream))[0]
+    assert first["causation_id"] == finished[0]["message_id"]
+    record = await pipeline.store.get_execution(downstream)
+    # The downstream runs with its own kwargs: the backfill's day is not handed on.
+    assert record is not None and record.kwargs == DOWNSTREAM.kwargs

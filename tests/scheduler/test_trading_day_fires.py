@@ -22,7 +22,7 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
-from services.scheduler.firing import carry_out_fire
+from services.scheduler.firing import carry_out_fire, carry_out_fires
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.trade_calendars import CalendarBook
 from services.scheduler.triggers import build_trigger
@@ -77,6 +77,18 @@ async def test_a_holiday_fire_is_neither_run_nor_missed(desk: Desk) -> None:
     await carry_out_fire(desk, JOB, Fire.at(JOB.job_id, trading_day))
     assert isinstance(published(desk)[0], RunQueued), "the trading day runs"
     assert not any(isinstance(message, (JobMissed, JobSkipped)) for message in published(desk))
+
+
+async def test_the_clocks_burst_drops_the_holiday_fire_too(desk: Desk) -> None:
+    """The clock hands a burst to `carry_out_fires`: the same trading-day rule holds there."""
+    national_day = datetime(2026, 10, 1, 16, 0, tzinfo=SHANGHAI)
+    desk.wall = lambda: datetime(2026, 10, 1, 16, 0, 1, tzinfo=SHANGHAI)
+    await carry_out_fires(desk, [(JOB, Fire.at(JOB.job_id, national_day))])
+    assert published(desk) == []
+    trading_day = datetime(2026, 10, 9, 16, 0, tzinfo=SHANGHAI)
+    desk.wall = lambda: datetime(2026, 10, 9, 16, 0, 1, tzinfo=SHANGHAI)
+    await carry_out_fires(desk, [(JOB, Fire.at(JOB.job_id, trading_day))])
+    assert isinstance(published(desk)[0], RunQueued), "the trading day runs"
 
 
 async def test_the_trigger_never_offers_the_holiday(desk: Desk) -> None:

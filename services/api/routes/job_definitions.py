@@ -121,11 +121,7 @@ async def change_job(
 ) -> DefinitionAnswer:
     """Change a job's definition; 412 if `If-Match` names another version."""
     job = await _existing(context, job_id)
-    if not matches(if_match, job):
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED,
-            detail=text("job_stale", job_id=job_id, version=job.job_version),
-        )
+    _refuse_stale(if_match, job)
     command = ChangeJob(
         job_id=job_id,
         expected_version=job.job_version,
@@ -201,11 +197,7 @@ async def reset_job(
     job = await _existing(context, job_id)
     if job.origin != "catalogue":
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("not_catalogue", job_id=job_id))
-    if not matches(if_match, job):
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED,
-            detail=text("job_stale", job_id=job_id, version=job.job_version),
-        )
+    _refuse_stale(if_match, job)
     await publish(
         context, ResetJob(job_id=job_id, expected_version=job.job_version, **context.command_fields(user))
     )
@@ -217,6 +209,15 @@ async def _existing(context: ApiContext, job_id: str) -> JobRecord:
     if job is None:
         raise job_not_found(job_id)
     return job
+
+
+def _refuse_stale(if_match: str | None, job: JobRecord) -> None:
+    """412 when `If-Match` names another version than the job's current one."""
+    if not matches(if_match, job):
+        raise HTTPException(
+            status.HTTP_412_PRECONDITION_FAILED,
+            detail=text("job_stale", job_id=job.job_id, version=job.job_version),
+        )
 
 
 def _as_create(job: JobRecord, wanted: dict[str, Any], command: ChangeJob) -> CreateJob:

@@ -51,7 +51,8 @@ async def job_next_runs(
     definition = job.definition or {}
     calendar_id = calendar_of(definition.get("policy") or {})
     calendar = (calendar_id, await context.calendars.get(calendar_id)) if calendar_id else None
-    shown = preview(spec, context.zone, count, DstPolicy(), datetime.now(UTC), calendar)
+    dst = DstPolicy(job.dst_repeated, job.dst_skipped)  # the job's own, as the scheduler fires it
+    shown = preview(spec, context.zone, count, dst, datetime.now(UTC), calendar)
     data = JobNextRuns(**shown.model_dump() | {"trigger": job.trigger}, job_id=job_id, paused=job.paused)
     message = preview_text("next_runs", job_id=job_id, count=len(data.next_runs))
     return Envelope(data=data, message=message, timestamp=now_iso(context.zone))

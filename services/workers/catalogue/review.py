@@ -3,8 +3,10 @@
 kwargs: `trade_date` (`YYYY-MM-DD`; default: the latest day with stored bars) or a range `start_date` ..
 `end_date` (a backfill, at most `MAX_RANGE_DAYS`). Each reviewed day is written to `market_daily_review`
 (keyed by `trade_date`, written whole: a run again gives the same document). The run's result is each day's
-summary. A weekday with no stored bars ends the run `partial` (a holiday, or the syncs have not run); a
-weekend is not a trading day (said in the result); a date in the future fails the run with that reason.
+summary. A weekend, or a weekday the committed SSE/SZSE calendar (`domain/calendars`) knows as a holiday, is
+not a trading day (said in the result, never reviewed); any other day with no stored bars ends the run
+`partial` (the syncs have not run, or the calendar does not know its year); a date in the future fails the
+run with that reason.
 
 Bars: per stock the first source that has one that day, in `SOURCE_PREFERENCE` order; the traded prices
 (`raw_close`, `raw_pre_close`: stored bars are forward-adjusted) decide changes and limits. Board: by the
@@ -20,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.market_review import StockDay, price, review, summary
+from domain.trade_calendar import is_trading_day
 from infrastructure.market.port import (
     MARKET_DAILY_REVIEW,
     STOCK_BASIC_INFO,
@@ -27,6 +30,7 @@ from infrastructure.market.port import (
     Document,
     MarketStore,
 )
+from infrastructure.trade_calendar_seed import seed_calendar
 from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
@@ -67,6 +71,11 @@ async def _days(store: MarketStore, kwargs: dict[str, Any], today: date) -> list
     if future:
         raise ValueError(f"market_daily_review: {future[0]} is in the future (today is {today})")
     return days
+
+
+def _may_trade(day: date) -> bool:
+    """False for a weekend or a day the committed calendar knows as closed; True when its year is unknown."""
+    return day.weekday() < 5 and is_trading_day(seed_calendar(), day) is not False
 
 
 async def _latest_day(store: MarketStore) -> date | None:
@@ -132,10 +141,10 @@ async def market_daily_review(environment: JobEnvironment, context: JobContext) 
             {"status": "empty", "reviews": []}, "market_daily_review: no daily bars stored yet"
         )
     basics = _preferred(await store.find(STOCK_BASIC_INFO), "code")
-    reviews, weekends, without_bars = [], [], []
+    reviews, closed, without_bars = [], [], []
     for index, day in enumerate(days, 1):
-        if day.weekday() >= 5:
-            weekends.append(day.isoformat())
+        if not _may_trade(day):
+            closed.append(day.isoformat())
             continue
         stocks = await _stock_days(store, day, basics)
         if not stocks:
@@ -150,8 +159,8 @@ async def market_daily_review(environment: JobEnvironment, context: JobContext) 
         )
         await context.progress(100.0 * index / len(days), f"reviewed {day}", current_item=day.isoformat())
     result: dict[str, Any] = {"status": "partial" if without_bars else "success", "reviews": reviews}
-    if weekends:
-        result["not_trading_days"] = weekends
+    if closed:
+        result["not_trading_days"] = closed
     if without_bars:
         result["without_bars"] = without_bars
         return PartialResult(
