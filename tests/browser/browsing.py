@@ -118,7 +118,7 @@ async def sign_in(page: Any, username: str = ADMIN[0], password: str = ADMIN[1])
 TRANSLATE = """async ([key, params]) => (await import('/console/i18n.js')).t(key, params)"""
 
 
-async def text(page: Any, key: str, **params: object) -> str:
+async def text(page: Any, key: str, /, **params: object) -> str:
     """The console's own label for `key` in the page's language (its i18n tables, not a copy of them)."""
     label = await page.evaluate(TRANSLATE, [key, {name: str(value) for name, value in params.items()}])
     assert label != key, f"no label for {key}"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.catalogue import DATA_SYNC_JOBS
-from tests.browser.browsing import SERVER_MODULE, ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import SERVER_MODULE, ConsoleSystem, Look, expect, open_console, sign_in
 from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
 
 pytestmark = pytest.mark.e2e
@@ -37,11 +37,11 @@ async def system(tmp_path: Path, chromium_path: Path) -> AsyncIterator[ConsoleSy
 
 
 async def test_a_disabled_job_shows_why_and_resuming_it_asks_with_the_safe_choice_focused(
-    system: ConsoleSystem, browser: Any, page_errors: list[str]
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
 ) -> None:
     disabled = await system.api.data("GET", f"/api/scheduler/jobs/{TUSHARE_JOB}")
     assert disabled["paused"] is True and "SCHEDULER_TUSHARE_TOKEN" in disabled["paused_reason"]
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     row = page.locator(f"#jobs-table tr[data-job-id='{disabled['id']}']")
     await expect(row.locator("[data-testid=pause-reason]")).to_contain_text("SCHEDULER_TUSHARE_TOKEN")

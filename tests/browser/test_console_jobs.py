@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in, text
 from tests.e2e.harness import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -68,8 +68,10 @@ async def test_sign_in_and_overview(
 ROW_ORDER = "rows => rows.map((row) => row.dataset.jobId)"
 
 
-async def test_pause_and_resume_a_job(system: ConsoleSystem, browser: Any, page_errors: list[str]) -> None:
-    page = await open_console(browser, system, page_errors)
+async def test_pause_and_resume_a_job(
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
+) -> None:
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     canary = page.locator(CANARY_ROW)
     await expect(canary).to_have_attribute("data-paused", "true")
@@ -77,7 +79,7 @@ async def test_pause_and_resume_a_job(system: ConsoleSystem, browser: Any, page_
 
     await canary.locator("[data-action=resume]").click()
     await expect(canary).to_have_attribute("data-paused", "false")  # pushed by JobResumed
-    await expect(canary.locator("[data-testid=job-state]")).to_have_text("已启用")
+    await expect(canary.locator("[data-testid=job-state]")).to_have_text(await text(page, "state.enabled"))
     job = await system.api.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["paused"] is False
     # Acting on a row leaves it where it was (the table is not re-sorted under the operator's hand).
@@ -85,7 +87,7 @@ async def test_pause_and_resume_a_job(system: ConsoleSystem, browser: Any, page_
 
     await canary.locator("[data-action=pause]").click()
     await expect(canary).to_have_attribute("data-paused", "true")
-    await expect(canary.locator("[data-testid=job-state]")).to_have_text("已暂停")
+    await expect(canary.locator("[data-testid=job-state]")).to_have_text(await text(page, "state.paused"))
     job = await system.api.data("GET", "/api/scheduler/jobs/pipeline_canary")
     assert job["paused"] is True
     assert await page.locator("#jobs-table tr[data-job-id]").evaluate_all(ROW_ORDER) == order
@@ -131,8 +133,8 @@ async def test_trigger_kwargs_are_checked_before_sending(
     page.on("request", lambda request: triggers.append(request.url) if "/trigger" in request.url else None)
     await page.locator(f"{CANARY_ROW} [data-action=trigger]").click()
     dialog = page.locator("dialog[data-testid=trigger-dialog]")
-    for text, message in (("{duration_s: 1}", "不是有效的 JSON"), ("[1, 2]", "必须是 JSON 对象")):
-        await dialog.locator("[name=kwargs]").fill(text)
+    for kwargs_text, message in (("{duration_s: 1}", "不是有效的 JSON"), ("[1, 2]", "必须是 JSON 对象")):
+        await dialog.locator("[name=kwargs]").fill(kwargs_text)
         await dialog.locator("[data-role=submit]").click()
         await expect(dialog.locator(".form-error")).to_contain_text(message)
     assert triggers == []

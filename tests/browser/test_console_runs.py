@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in, text
 
 pytestmark = pytest.mark.e2e
 
@@ -104,9 +104,9 @@ async def test_cancel_a_long_canary(system: ConsoleSystem, browser: Any, page_er
 
 
 async def test_mark_a_run_failed_with_a_reason(
-    system: ConsoleSystem, browser: Any, page_errors: list[str]
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
 ) -> None:
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await open_runs(page)
     execution_id = await system.api.trigger("pipeline_canary", duration_s=120, steps=120)
@@ -130,8 +130,9 @@ async def test_mark_a_run_failed_with_a_reason(
     # The worker's own end (cancelled) comes later: greyed out, it changes neither status nor duration.
     finished = detail.locator("li[data-type=JobFinished]")
     await expect(finished).to_have_attribute("data-outcome", "superseded", timeout=30000)
-    await expect(detail.locator("[data-testid=pinned-status] [data-testid=run-status]")).to_have_text("失败")
-    await expect(row.locator("[data-testid=run-status]")).to_have_text("失败")
+    failed = await text(page, "status.failed")
+    await expect(detail.locator("[data-testid=pinned-status] [data-testid=run-status]")).to_have_text(failed)
+    await expect(row.locator("[data-testid=run-status]")).to_have_text(failed)
     # One story in every view: the row and the detail show the same duration (mark-failed's moment).
     pinned = detail.locator("[data-testid=pinned-duration] dd")
     await expect(pinned).not_to_have_text("—")
@@ -140,19 +141,22 @@ async def test_mark_a_run_failed_with_a_reason(
     assert record["status"] == "failed" and record["execution_time"] is not None
 
 
-async def test_runs_filters_and_paging(system: ConsoleSystem, browser: Any, page_errors: list[str]) -> None:
+async def test_runs_filters_and_paging(
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
+) -> None:
     failing = await system.api.trigger("pipeline_canary", duration_s=0, fail=True)
     await system.api.wait_for_execution(failing, {"failed"})
     for _ in range(21):
         execution_id = await system.api.trigger("pipeline_canary", duration_s=0, steps=1)
     await system.api.wait_for_execution(execution_id, {"success"})
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await open_runs(page)
-    await expect(page.locator("[data-testid=runs-page]")).to_have_text("第 1 / 2 页，共 22 条")
+    first, second = [await text(page, "runs.page", page=n, pages=2, total=22) for n in (1, 2)]
+    await expect(page.locator("[data-testid=runs-page]")).to_have_text(first)
     await expect(page.locator("#runs-table tbody tr[data-execution-id]")).to_have_count(20)
     await page.click("#runs-pager [data-role=next]")
-    await expect(page.locator("[data-testid=runs-page]")).to_have_text("第 2 / 2 页，共 22 条")
+    await expect(page.locator("[data-testid=runs-page]")).to_have_text(second)
     await expect(page.locator("#runs-table tbody tr[data-execution-id]")).to_have_count(2)
 
     await page.select_option("#run-filters [name=status]", "failed")
@@ -166,7 +170,7 @@ async def test_runs_filters_and_paging(system: ConsoleSystem, browser: Any, page
     await page.fill("#run-filters [name=since]", "2030-01-02T00:00")
     await page.fill("#run-filters [name=until]", "2030-01-01T00:00")
     await page.click("#run-filters button[type=submit]")
-    await expect(page.locator("#run-filter-error")).to_contain_text("开始时间不能晚于结束时间")
+    await expect(page.locator("#run-filter-error")).to_contain_text(await text(page, "runs.range_invalid"))
 
 
 async def test_the_page_says_when_the_stream_drops_and_reconnects(
