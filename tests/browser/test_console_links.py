@@ -8,17 +8,17 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in, text
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_filters_and_the_open_run_survive_a_reload(
-    system: ConsoleSystem, browser: Any, page_errors: list[str]
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
 ) -> None:
     execution_id = await system.api.trigger("pipeline_canary", duration_s=0.2, steps=2)
     await system.api.wait_for_execution(execution_id, {"success"})
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await page.click("a[data-tab=runs]")
     await page.wait_for_selector("#runs-table table")
@@ -45,13 +45,15 @@ async def test_filters_and_the_open_run_survive_a_reload(
 
 
 async def test_a_link_to_a_missing_run_or_a_bad_filter_says_so(
-    system: ConsoleSystem, browser: Any, page_errors: list[str]
+    system: ConsoleSystem, browser: Any, page_errors: list[str], look: Look
 ) -> None:
-    page = await open_console(browser, system, page_errors)
+    page = await open_console(browser, system, page_errors, look)
     await sign_in(page)
     await page.goto(system.base_url + "/#runs?status=" + quote("done") + "&run=no-such-run")
     dialog = page.locator("dialog[data-testid=run-detail]")
-    await expect(dialog.locator(".form-error")).to_contain_text("执行记录 no-such-run 不存在")
+    await expect(dialog.locator(".form-error")).to_contain_text(
+        await text(page, "run.not_found", id="no-such-run")
+    )
     await expect(page.locator("#run-filter-error")).to_contain_text("status=done")
     await expect(page.locator("#runs-table table")).to_be_visible()  # the rest of the page works
 
@@ -59,7 +61,11 @@ async def test_a_link_to_a_missing_run_or_a_bad_filter_says_so(
     execution_id = await system.api.trigger("pipeline_canary", duration_s=0, steps=1)
     await system.api.wait_for_execution(execution_id, {"success"})
     await page.goto(system.base_url + "/#runs?offset=100000")
-    await expect(page.locator("#run-filter-error")).to_contain_text("没有第 5001 页")
+    await expect(page.locator("#run-filter-error")).to_contain_text(
+        await text(page, "runs.page_beyond", page=5001, pages=1)
+    )
     await expect(page.locator("#runs-table tbody tr[data-execution-id]").first).to_be_visible()
-    await expect(page.locator("[data-testid=runs-page]")).to_contain_text("第 1 / 1 页")
+    await expect(page.locator("[data-testid=runs-page]")).to_contain_text(
+        await text(page, "runs.page", page=1, pages=1, total=1)
+    )
     assert "offset=" not in page.url
