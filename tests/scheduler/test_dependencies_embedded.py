@@ -75,6 +75,17 @@ async def events_of(system: EmbeddedSystem, execution_id: str) -> list[dict[str,
     return [event for event in events if not event["type"].startswith("Alert")]
 
 
+async def first_event_caused_by_end(
+    pipeline: EmbeddedSystem, upstream: str, downstream: str
+) -> dict[str, Any]:
+    """The downstream's first event, checked to have the upstream's `JobFinished` as cause and correlation."""
+    finished = [event for event in await events_of(pipeline, upstream) if event["type"] == "JobFinished"]
+    first = (await events_of(pipeline, downstream))[0]
+    assert first["causation_id"] == finished[0]["message_id"]
+    assert first["correlation_id"] == finished[0]["correlation_id"]
+    return first
+
+
 async def test_a_succeeding_upstream_runs_its_downstream_caused_by_its_end(pipeline: EmbeddedSystem) -> None:
     scheduler = scheduler_for(pipeline, "deps")
     await scheduler.start()
@@ -85,11 +96,8 @@ async def test_a_succeeding_upstream_runs_its_downstream_caused_by_its_end(pipel
         await wait_for_status(pipeline, downstream, "success")
     finally:
         await scheduler.stop()
-    finished = [event for event in await events_of(pipeline, upstream) if event["type"] == "JobFinished"]
-    first = (await events_of(pipeline, downstream))[0]
+    first = await first_event_caused_by_end(pipeline, upstream, downstream)
     assert first["type"] == "RunQueued"
-    assert first["causation_id"] == finished[0]["message_id"]
-    assert first["correlation_id"] == finished[0]["correlation_id"]
 
 
 async def test_a_failing_upstream_skips_its_downstream_with_the_reason_once(pipeline: EmbeddedSystem) -> None:
@@ -155,9 +163,7 @@ async def test_a_backfill_day_of_an_upstream_runs_its_downstream(pipeline: Embed
         await wait_for_status(pipeline, downstream, "success")
     finally:
         await scheduler.stop()
-    finished = [event for event in await events_of(pipeline, upstream) if event["type"] == "JobFinished"]
-    first = (await events_of(pipeline, downstream))[0]
-    assert first["causation_id"] == finished[0]["message_id"]
+    await first_event_caused_by_end(pipeline, upstream, downstream)
     record = await pipeline.store.get_execution(downstream)
     # The downstream runs with its own kwargs: the backfill's day is not handed on.
     assert record is not None and record.kwargs == DOWNSTREAM.kwargs
