@@ -16,12 +16,8 @@ from datetime import date
 from bench.environment import (
     Api,
     BenchError,
-    api_session,
-    distributed_env,
-    free_port,
     fresh_dir,
-    processes,
-    throwaway_vhost,
+    one_worker_stack,
     wait_for,
 )
 from bench.figures import Goal
@@ -120,24 +116,15 @@ async def measure_backfills(run: BenchRun) -> None:
     results.figure("backfill.runs", GROUP, "days started", "runs")
     results.figure("backfill.doubled", GROUP, "days queued or started twice", "runs", goal=Goal("<", 1))
     data_dir = fresh_dir(run.work_dir, "backfill")
-    port = free_port()
-    with throwaway_vhost("backfill") as url, processes(data_dir) as group:
-        env = distributed_env(data_dir, url, SCHEDULER_PORT=str(port))
-        projector = group.start("services.projector", env, "projector")
-        await projector.wait_for_log("consuming projector.events")
-        group.start("services.scheduler", env, "scheduler")
-        worker = group.start("services.workers", env, "worker-1")
-        group.start("services.api", env, "api")
-        async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
-            await worker.wait_for_log("ready (capacity")
-            for repetition in range(run.plan.repetitions):
-                if repetition:  # the same request again would find the first backfill (one per request)
-                    break
-                seconds, runs, doubled, shown = await one_backfill(api)
-                results.add("backfill.seconds", seconds)
-                results.add("backfill.runs", runs)
-                results.add("backfill.doubled", doubled)
-                run.log(f"backfill: {runs}/{DAYS} days in {seconds:.1f} s, doubled {doubled}, counts {shown}")
+    async with one_worker_stack(data_dir, "backfill") as api:
+        for repetition in range(run.plan.repetitions):
+            if repetition:  # the same request again would find the first backfill (one per request)
+                break
+            seconds, runs, doubled, shown = await one_backfill(api)
+            results.add("backfill.seconds", seconds)
+            results.add("backfill.runs", runs)
+            results.add("backfill.doubled", doubled)
+            run.log(f"backfill: {runs}/{DAYS} days in {seconds:.1f} s, doubled {doubled}, counts {shown}")
     run.note(
         f"backfills: one canary backfill of {DAYS} trading days (zero-duration runs, max_parallel "
         f"{MAX_PARALLEL}) on the distributed stack with one worker; one repetition (the same request again "

@@ -18,12 +18,11 @@ from bench.environment import (
     Api,
     BenchError,
     api_session,
-    distributed_env,
     free_port,
     fresh_dir,
+    one_worker_stack,
     processes,
     service_env,
-    throwaway_vhost,
 )
 from bench.figures import percentile
 from bench.plan import BenchRun
@@ -120,17 +119,8 @@ async def embedded_commands(run: BenchRun, measure: Measure = measure_command_la
 
 async def distributed_commands(run: BenchRun, measure: Measure = measure_command_latency) -> None:
     data_dir = fresh_dir(run.work_dir, "commands-distributed")
-    port = free_port()
-    with throwaway_vhost("commands") as url, processes(data_dir) as group:
-        env = distributed_env(data_dir, url, SCHEDULER_PORT=str(port))
-        projector = group.start("services.projector", env, "projector")
-        await projector.wait_for_log("consuming projector.events")
-        group.start("services.scheduler", env, "scheduler")
-        worker = group.start("services.workers", env, "worker-1")
-        group.start("services.api", env, "api")
-        async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
-            await worker.wait_for_log("ready (capacity")
-            await measure(run, api, "distributed")
+    async with one_worker_stack(data_dir, "commands") as api:
+        await measure(run, api, "distributed")
 
 
 async def measure_commands(run: BenchRun) -> None:

@@ -15,12 +15,8 @@ from typing import Any
 from bench.environment import (
     Api,
     BenchError,
-    api_session,
-    distributed_env,
-    free_port,
     fresh_dir,
-    processes,
-    throwaway_vhost,
+    one_worker_stack,
     wait_for,
 )
 from bench.figures import percentile
@@ -67,30 +63,20 @@ async def measure_dependencies(run: BenchRun) -> None:
     run.results.figure("dependencies.p50", GROUP, "upstream JobFinished → downstream JobStarted p50", "ms")
     run.results.figure("dependencies.p99", GROUP, "upstream JobFinished → downstream JobStarted p99", "ms")
     data_dir = fresh_dir(run.work_dir, "dependencies")
-    port = free_port()
     overrides = {
-        "SCHEDULER_PORT": str(port),
         "SCHEDULER_JOBS__MARKET_DAILY_REVIEW__TRIGGER": "after:pipeline_canary",
         "SCHEDULER_JOBS__MARKET_DAILY_REVIEW__ENABLED": "true",
     }
-    with throwaway_vhost("dependencies") as url, processes(data_dir) as group:
-        env = distributed_env(data_dir, url, **overrides)
-        projector = group.start("services.projector", env, "projector")
-        await projector.wait_for_log("consuming projector.events")
-        group.start("services.scheduler", env, "scheduler")
-        worker = group.start("services.workers", env, "worker-1")
-        group.start("services.api", env, "api")
-        async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
-            await worker.wait_for_log("ready (capacity")
-            for repetition in range(run.plan.repetitions):
-                values = [await one_sample(api) for _ in range(max(1, run.plan.latency_samples // 4))]
-                run.results.add("dependencies.p50", percentile(values, 0.5))
-                run.results.add("dependencies.p99", percentile(values, 0.99))
-                run.results.distribution("dependencies", values)
-                run.log(
-                    f"dependencies #{repetition + 1}: p50 {percentile(values, 0.5):.1f} ms, "
-                    f"p99 {percentile(values, 0.99):.1f} ms over {len(values)} runs"
-                )
+    async with one_worker_stack(data_dir, "dependencies", **overrides) as api:
+        for repetition in range(run.plan.repetitions):
+            values = [await one_sample(api) for _ in range(max(1, run.plan.latency_samples // 4))]
+            run.results.add("dependencies.p50", percentile(values, 0.5))
+            run.results.add("dependencies.p99", percentile(values, 0.99))
+            run.results.distribution("dependencies", values)
+            run.log(
+                f"dependencies #{repetition + 1}: p50 {percentile(values, 0.5):.1f} ms, "
+                f"p99 {percentile(values, 0.99):.1f} ms over {len(values)} runs"
+            )
     run.note(
         "dependencies: market_daily_review after:pipeline_canary on the distributed stack, sequential "
         "samples; downstream JobStarted.started_at minus upstream JobFinished.finished_at"

@@ -336,3 +336,23 @@ def fresh_dir(parent: Path, name: str) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
+
+
+@asynccontextmanager
+async def one_worker_stack(data_dir: Path, name: str, **overrides: str) -> AsyncIterator[Api]:
+    """The distributed stack (projector, scheduler, one worker, API) on a throw-away vhost, signed in.
+
+    The projector consumes before the others start, and the worker is ready before the session is handed
+    over; `overrides` are the processes' extra settings.
+    """
+    port = free_port()
+    with throwaway_vhost(name) as url, processes(data_dir) as group:
+        env = distributed_env(data_dir, url, SCHEDULER_PORT=str(port), **overrides)
+        projector = group.start("services.projector", env, "projector")
+        await projector.wait_for_log("consuming projector.events")
+        group.start("services.scheduler", env, "scheduler")
+        worker = group.start("services.workers", env, "worker-1")
+        group.start("services.api", env, "api")
+        async with api_session(f"http://127.0.0.1:{port}", group.started) as api:
+            await worker.wait_for_log("ready (capacity")
+            yield api
