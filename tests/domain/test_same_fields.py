@@ -1,0 +1,57 @@
+"""`domain.same_fields.copied`: a value built from another's fields of the same names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from pydantic import BaseModel
+
+from domain.same_fields import copied, field_names
+
+
+@dataclass(frozen=True)
+class Source:
+    job_id: str
+    attempt: int
+    note: str = "from the source"
+
+
+@dataclass(frozen=True)
+class Target:
+    job_id: str
+    attempt: int
+    label: str = "default"
+    computed: int = field(init=False, default=0)
+
+
+class Model(BaseModel):
+    job_id: str
+    attempt: int
+    label: str = "default"
+
+
+def test_the_fields_both_have_are_copied_and_the_others_keep_their_defaults() -> None:
+    assert copied(Target, Source("a", 2)) == Target("a", 2)
+    assert copied(Model, Source("a", 2)) == Model(job_id="a", attempt=2)
+
+
+def test_changes_replace_the_copied_values() -> None:
+    assert copied(Target, Source("a", 2), attempt=3, label="changed") == Target("a", 3, "changed")
+    assert copied(Source, Model(job_id="b", attempt=1), note="n") == Source("b", 1, "n")
+
+
+def test_a_change_that_names_no_field_is_refused() -> None:
+    with pytest.raises(TypeError, match="Model has no field atempt"):
+        copied(Model, Source("a", 2), atempt=3)
+
+
+def test_a_required_field_the_source_lacks_is_reported_missing() -> None:
+    with pytest.raises(TypeError):
+        copied(Target, Source.__new__(Source))
+
+
+def test_fields_not_taken_by_the_constructor_are_left_out() -> None:
+    assert field_names(Target) == ("job_id", "attempt", "label")
+    with pytest.raises(TypeError, match="neither"):
+        field_names(int)
