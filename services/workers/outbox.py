@@ -1,8 +1,10 @@
-"""What a worker reports (run events, heartbeats), published in order and held while the bus is away.
+"""What a worker reports (run events, heartbeats, last log lines): in order, held while the bus is away.
 
 Everything goes through one flusher task that publishes what is pending as one batch (in order, on one
 channel: the broker keeps that order) and waits for the confirms together: the events of concurrent runs,
-or a run's `JobStarted` and its outcome, cost one round trip to the broker, not one each.
+or a run's `JobStarted` and its outcome, cost one round trip to the broker, not one each. A run's progress
+reports and its last log lines are not waited for one by one (`send_paced`, `send`): they go out with its
+outcome, which comes after them in order and is confirmed.
 
 A run never fails because the broker is gone: its events wait here, in order, and are published once the
 broker is back, each with its own `message_id` (a publish whose confirm was lost and is sent again is
@@ -17,7 +19,7 @@ import logging
 from collections import deque
 from itertools import islice
 
-from contracts.envelope import Event
+from contracts.envelope import Message
 from contracts.events import Progress, WorkerHeartbeat
 from infrastructure.bus.port import Bus, BusUnavailable
 
@@ -34,10 +36,10 @@ class Outbox:
     def __init__(self, bus: Bus, *, limit: int = DEFAULT_LIMIT) -> None:
         self._bus = bus
         self._limit = max(1, limit)
-        self._pending: deque[Event] = deque()
+        self._pending: deque[Message] = deque()
         self._flusher: asyncio.Task[None] | None = None
         # Callers of `publish` waiting for their event to be confirmed (or held: the bus is away).
-        self._waiters: list[tuple[Event, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[Message, asyncio.Future[None]]] = []
         self.dropped_progress = 0
 
     @property
@@ -45,7 +47,7 @@ class Outbox:
         """Events not confirmed yet (being published, or held while the bus is away)."""
         return len(self._pending)
 
-    async def publish(self, event: Event) -> None:
+    async def publish(self, event: Message) -> None:
         """Publish with whatever else is pending.
 
         Returns once confirmed, or held because the bus is away (never raises `BusUnavailable`).
@@ -55,11 +57,24 @@ class Outbox:
         self.send(event)
         await waiter
 
-    def send(self, event: Event) -> None:
+    def send(self, event: Message) -> None:
         """Queue `event` to be published after everything queued before it, without waiting."""
         self._hold(event)
 
-    def _hold(self, event: Event) -> None:
+    async def send_paced(self, event: Message) -> None:
+        """Queue `event` like `send`; wait as `publish` does only while a full batch is pending already.
+
+        For a job's progress reports: none needs a confirm of its own (the run's outcome, queued after them,
+        is confirmed), but a job reporting faster than the broker confirms is held back, not let fill the
+        outbox.
+        """
+        if len(self._pending) < MAX_BATCH:
+            self.send(event)
+            await asyncio.sleep(0)  # the flusher and a cancel or heartbeat run, as while awaiting a confirm
+            return
+        await self.publish(event)
+
+    def _hold(self, event: Message) -> None:
         if isinstance(event, WorkerHeartbeat):
             for stale in [held for held in self._pending if isinstance(held, WorkerHeartbeat)]:
                 self._pending.remove(stale)
@@ -119,7 +134,7 @@ class Outbox:
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _forget(self, event: Event) -> None:
+    def _forget(self, event: Message) -> None:
         """Remove a published event (by identity: it may have been dropped meanwhile)."""
         if self._pending and self._pending[0] is event:
             self._pending.popleft()

@@ -3,15 +3,16 @@
 Every `flush_interval_s` each run's pending lines go out, up to `batch_lines` per message: what a run
 logged is on the broker (durable) within a fraction of a second, so a worker killed outright loses at most
 the last moment's lines. While the broker is away lines wait in their run's buffer (bounded by the run's
-own limits) and go out once it is back. A run's last lines are sent when it ends, before its outcome.
+own limits) and go out once it is back. A run's last lines are handed over when it ends (`last_batches`): the
+worker's outbox publishes them just before the run's outcome, confirmed with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
+from collections.abc import Iterator
 
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
@@ -49,19 +50,15 @@ class RunLogShipper:
         """Ship this attempt's buffer from now on."""
         self._buffers[(buffer.execution_id, buffer.attempt)] = buffer
 
-    async def finish(self, buffer: RunLogBuffer, within_s: float = 5.0) -> None:
-        """Close the run's log and send what is left.
+    async def last_batches(self, buffer: RunLogBuffer) -> list[RunLogBatch]:
+        """Close the run's log and take what is left of it, as batches for the worker's outbox.
 
-        Waits up to `within_s` for the broker; later lines are still sent by the periodic loop once it is
-        back.
+        Taken once every batch of the run the periodic loop is sending is confirmed: the run's lines leave in
+        order. The outbox holds them while the broker is away, as it holds the run's outcome.
         """
         buffer.close()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within_s):
-                for _ in itertools.count():  # until sent, or the broker is not back in time
-                    if await self._send(buffer):
-                        return
-                    await asyncio.sleep(self._settings.flush_interval_s)
+        async with self._sending:
+            return list(self._batches(buffer))
 
     async def stop(self, within_s: float) -> None:
         """Send what is still held (up to `within_s`), then stop."""
@@ -86,18 +83,22 @@ class RunLogShipper:
 
     async def _send(self, buffer: RunLogBuffer) -> bool:
         async with self._sending:  # one sender at a time: a run's batches leave in order
-            while lines := buffer.take(self._settings.batch_lines, MAX_BATCH_TEXT):
-                batch = RunLogBatch(
-                    producer=self._producer,
-                    job_id=buffer.job_id,
-                    execution_id=buffer.execution_id,
-                    attempt=buffer.attempt,
-                    lines=tuple(lines),
-                )
+            for batch in self._batches(buffer):
                 try:
                     await self._bus.publish(batch)
                 except BusUnavailable:
-                    buffer.give_back(lines)
+                    buffer.give_back(list(batch.lines))
                     return False
                 self.batches_sent += 1
         return True
+
+    def _batches(self, buffer: RunLogBuffer) -> Iterator[RunLogBatch]:
+        """The buffer's pending lines as batches, each taken when the one before it has gone out."""
+        while lines := buffer.take(self._settings.batch_lines, MAX_BATCH_TEXT):
+            yield RunLogBatch(
+                producer=self._producer,
+                job_id=buffer.job_id,
+                execution_id=buffer.execution_id,
+                attempt=buffer.attempt,
+                lines=tuple(lines),
+            )

@@ -165,7 +165,8 @@ class Worker:
         if not await self._claims.claim_run(message.execution_id, message.attempt, self.worker_id):
             logger.info("run already claimed, ignored", extra={"execution_id": message.execution_id})
             return
-        context = RunContext(message, publish=self.outbox.publish, producer=self._producer)
+        # Progress reports are not confirmed one by one: the outcome after them is (`Outbox.send_paced`).
+        context = RunContext(message, publish=self.outbox.send_paced, producer=self._producer)
         early_cancel = self._early_cancels.pop((message.execution_id, message.attempt), None)
         if early_cancel is not None:
             context.request_cancel(early_cancel)
@@ -239,7 +240,8 @@ class Worker:
         try:
             with capturing(buffer, self._redactor):
                 outcome = await self._run_job(context)
-            await self.run_logs.finish(buffer)
+            for batch in await self.run_logs.last_batches(buffer):
+                self.outbox.send(batch)  # before the outcome, in order, and confirmed with it
             await self._report(context, outcome, started_at)
         except Exception:
             logger.exception("could not report the end of a run", extra={"execution_id": run.execution_id})

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from contracts.envelope import Event, Message
 from contracts.events import JobFinished, JobStarted, Progress, WorkerHeartbeat
 from infrastructure.bus.port import BusUnavailable
-from services.workers.outbox import Outbox
+from services.workers.outbox import MAX_BATCH, Outbox
 from tests.waiting import wait_until
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
@@ -115,4 +115,22 @@ async def test_what_is_pending_is_published_as_one_batch_in_order() -> None:
     await outbox.publish(second[2])  # returns once it is confirmed, with everything sent before it
     assert bus.batches == [[first[0], second[0], second[1], first[1], second[2]]]
     assert outbox.pending == 0
+    await outbox.close()
+
+
+async def test_a_paced_report_is_not_waited_for_until_a_full_batch_is_pending() -> None:
+    bus = FlakyBus()
+    bus.up = False
+    outbox = Outbox(bus)  # type: ignore[arg-type]
+    envelope = {"producer": "worker:w1", "job_id": "j", "execution_id": "e1", "attempt": 1}
+    reports = [Progress(**envelope, sequence=n, progress=50.0) for n in range(1, MAX_BATCH + 2)]
+    for report in reports[:MAX_BATCH]:
+        await asyncio.wait_for(outbox.send_paced(report), timeout=60)  # queued, never waited for
+    assert outbox.pending == MAX_BATCH and not bus.published
+    last = asyncio.create_task(outbox.send_paced(reports[-1]))
+    await asyncio.sleep(0)
+    assert not last.done(), "a full batch is pending: the job waits as for a confirm"
+    bus.up = True
+    await asyncio.wait_for(last, timeout=60)
+    assert bus.published == reports
     await outbox.close()
