@@ -71,14 +71,17 @@ def make_election(settings: CommonSettings, *, connection_name: str) -> LeaderEl
 
 
 def make_run_claims(settings: CommonSettings) -> RunClaims:
-    """The run claims store the settings name: MongoDB, else the SQLite file (not opened yet)."""
+    """The run claims store the settings name: MongoDB, else an SQLite file beside the store's (not opened).
+
+    A file of its own: a claim, written before each run starts, does not wait for the projector's writes.
+    """
     if settings.store == "mongodb":
         from infrastructure.store.mongo_claims import MongoRunClaims
 
         return MongoRunClaims.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
-    from infrastructure.store.sqlite_claims import SQLiteRunClaims
+    from infrastructure.store.sqlite_claims import SQLiteRunClaims, claims_file
 
-    return SQLiteRunClaims(settings.sqlite_file)
+    return SQLiteRunClaims(claims_file(settings.sqlite_file), earlier=settings.sqlite_file)
 
 
 def make_run_logs(settings: CommonSettings) -> RunLogStore:
