@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from domain.scheduling.reconcile import RECONCILED_STATUSES, reconciled
-from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import ExecutionQuery, StoreUnavailable
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)
@@ -38,9 +38,13 @@ class Reconciler:
         status = RECONCILED_STATUSES[self._turn % len(RECONCILED_STATUSES)]
         self._turn += 1
         offset = self._offsets[status]
-        page, total = await desk.store.list_executions(
-            ExecutionQuery(status=status, limit=settings.reconcile_page, offset=offset)
-        )
+        try:
+            page, total = await desk.store.list_executions(
+                ExecutionQuery(status=status, limit=settings.reconcile_page, offset=offset)
+            )
+        except StoreUnavailable as error:  # nothing lost: the status's next turn reads this page again
+            logger.warning("%s executions not reconciled with the read model: %s", status, error)
+            return
         offset += len(page)
         self._offsets[status] = offset if page and offset < total else 0  # from the newest again
         reconciliation = reconciled(desk.state, page, desk.now(), grace_s=settings.reconcile_grace_s)
