@@ -12,7 +12,7 @@ from pydantic import StringConstraints
 from contracts.events import EVENT_TYPES
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import EventQuery
-from services.api.auth_errors import language, message
+from services.api.auth_errors import language
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
 from services.api.errors import READ, RETRY_AFTER, responses
 from services.api.messages import text
@@ -116,6 +116,6 @@ async def stream(
                     id=event.message_id, event=event.type, data=message_out(event, context.zone)
                 )
         if watch.revoked:
-            yield ServerSentEvent(event="revoked", data={"detail": message("revoked", language(request))})
+            yield ServerSentEvent(event="revoked", data={"detail": text("revoked", language(request))})
         elif client.overflowed:
             yield ServerSentEvent(event="overflow", data={"detail": text("stream_overflow")})
