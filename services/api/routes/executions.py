@@ -86,7 +86,7 @@ class ExecutionFilters:
 
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
 IN_PROGRESS = frozenset({"scheduled", "queued", "running", "waiting"})
-EXECUTIONS = "/api/scheduler/executions"
+EXECUTIONS_LOCATION = "/api/scheduler/executions"
 
 
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
@@ -300,7 +300,7 @@ async def delete_execution(
         )
     command = DeleteExecution(execution_id=execution_id, **context.command_fields(user))
     gone = execution_gone(context.store, execution_id)
-    subject = _execution(execution_id, EXECUTIONS)  # gone, it has no page: the list is where to look
+    subject = _execution(execution_id, EXECUTIONS_LOCATION)  # gone, it has no page: the list is where to look
     return await publish_and_answer(context, response, wait, command, gone, subject, "deleted", "what_delete")
 
 
