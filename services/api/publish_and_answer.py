@@ -27,6 +27,7 @@ class Subject:
 
     def said(self, key: str) -> str:
         """The text `key`, naming the subject, in the caller's language."""
+        # `language` by name (None: the request's), so that no name of the subject can be taken for it.
         return text(key, language=None, **self.names)
 
 
