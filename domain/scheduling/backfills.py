@@ -30,6 +30,7 @@ from contracts.events import (
     backfill_of,
 )
 from contracts.job_parameters import accepted_parameters
+from domain.scheduling.bounded import without
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import SchedulerState
@@ -146,8 +147,7 @@ def with_backfill(book: BackfillBook, backfill: Backfill) -> BackfillBook:
 
 def closed(book: BackfillBook, backfill_id: str) -> BackfillBook:
     """The book with the backfill finished."""
-    active = dict(book.active)
-    active.pop(backfill_id, None)
+    active = without(book.active, backfill_id)
     finished = book.finished if backfill_id in book.finished else (*book.finished, backfill_id)
     return BackfillBook(active=active, finished=finished[-REMEMBERED_FINISHED:])
 

@@ -36,7 +36,7 @@ from contracts.events import (
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.same_fields import copied
-from domain.scheduling.bounded import remembered
+from domain.scheduling.bounded import remembered, without
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import DependencyProgress, tracked
 
@@ -264,10 +264,7 @@ def _heard_of(
 
 def forgotten(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without an execution (a run whose messages could not be published)."""
-    runs = dict(state.runs)
-    outcomes = dict(state.outcomes)
-    runs.pop(execution_id, None)
-    outcomes.pop(execution_id, None)
+    runs, outcomes = without(state.runs, execution_id), without(state.outcomes, execution_id)
     return replace(unplanned(state, execution_id), runs=runs, outcomes=outcomes)
 
 
@@ -278,8 +275,7 @@ def graced(state: SchedulerState, now: Now) -> SchedulerState:
 
 def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerState:
     """The execution is over: no longer in flight nor waiting, its outcome remembered."""
-    runs = dict(state.runs)
-    runs.pop(execution_id, None)
+    runs = without(state.runs, execution_id)
     state = unwaited(unplanned(state, execution_id), execution_id)
     return replace(state, runs=runs, outcomes=_remember(state.outcomes, execution_id, status))
 
@@ -292,18 +288,14 @@ def unplanned(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without the one-off run `execution_id` waiting (it is released, cancelled or ended)."""
     if execution_id not in state.planned:
         return state
-    planned = dict(state.planned)
-    del planned[execution_id]
-    return replace(state, planned=planned)
+    return replace(state, planned=without(state.planned, execution_id))
 
 
 def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without the fire `execution_id` waiting for its upstream jobs (released or ended)."""
     if execution_id not in state.waiting:
         return state
-    waiting = dict(state.waiting)
-    del waiting[execution_id]
-    return replace(state, waiting=waiting)
+    return replace(state, waiting=without(state.waiting, execution_id))
 
 
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
