@@ -17,6 +17,7 @@ from domain.catalogue import TUSHARE_TOKEN_MISSING
 from infrastructure.adapters import make_trade_calendars
 from infrastructure.market.factory import make_market_store
 from infrastructure.market.port import MarketStore
+from infrastructure.store.lifecycle_port import Lifecycle
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.workers.catalogue.calendar import TradingCalendar
 from services.workers.catalogue.loop import LoopOptions
@@ -60,7 +61,7 @@ class JobEnvironment:
     calendar: TradingCalendar
     quote_rotation: int = 0
     trade_calendars: TradeCalendarStore | None = None  # the scheduler's calendars (`trade_calendar_sync`)
-    _opened: list[MarketStore | TradeCalendarStore] = field(default_factory=list, repr=False)
+    _opened: list[Lifecycle] = field(default_factory=list, repr=False)
     _open_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
@@ -111,7 +112,7 @@ class JobEnvironment:
         await self._open_once(self.trade_calendars)
         return self.trade_calendars
 
-    async def _open_once(self, store: MarketStore | TradeCalendarStore) -> None:
+    async def _open_once(self, store: Lifecycle) -> None:
         # Under the lock: the jobs of one process that ask at the same time open the store once.
         async with self._open_lock:
             if not any(opened is store for opened in self._opened):
