@@ -57,7 +57,8 @@ def copied(target: type[Target], source: object, /, **changes: Any) -> Target:
 
 # Which of a target's fields a source type has, and whether each is in the instance's `__dict__` (pydantic
 # models and plain dataclasses keep their fields there) or behind a class descriptor (property, slot): found
-# once per pair of types, since asking a pydantic model for an attribute it lacks costs an exception.
+# once per pair of types (when the source is a model or a dataclass, whose instances all have the same
+# fields), since asking a pydantic model for an attribute it lacks costs an exception.
 _SHARED: dict[tuple[type[Any], type[Any]], tuple[tuple[str, bool], ...]] = {}
 _FIELD_SETS: dict[type[Any], frozenset[str]] = {}
 
@@ -70,5 +71,6 @@ def _shared(kind: type[Any], target: type[Any], attributes: dict[str, Any]) -> t
         found = tuple(
             (name, name in attributes) for name in names if name in attributes or hasattr(kind, name)
         )
-        _SHARED[(kind, target)] = found
+        if issubclass(kind, BaseModel) or dataclasses.is_dataclass(kind):
+            _SHARED[(kind, target)] = found  # every instance has the same fields; other objects may not
     return found

@@ -69,6 +69,17 @@ def test_properties_and_slots_of_the_source_are_read_too() -> None:
     assert copied(Model, Slotted("t"), label="x") == Model(job_id="t", attempt=7, label="x")
 
 
+def test_an_object_that_is_no_model_is_read_as_it_is_each_time() -> None:
+    class Service:
+        def __init__(self) -> None:
+            self.job_id = "first"
+
+    service = Service()
+    assert copied(Target, service, attempt=1) == Target("first", 1)
+    service.attempt = 2  # type: ignore[attr-defined]
+    assert copied(Target, service) == Target("first", 2)
+
+
 def test_fields_not_taken_by_the_constructor_are_left_out() -> None:
     assert field_names(Target) == ("job_id", "attempt", "label")
     with pytest.raises(TypeError, match="neither"):
