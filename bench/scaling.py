@@ -36,7 +36,7 @@ WORKER_COUNTS = (1, 2, 4, 8)
 NULL = "null"  # the configuration with a worker that does nothing
 # A subset for a quick before/after comparison, e.g. BENCH_SCALING="1,null" (default: all of them).
 SUBSET_ENV = "BENCH_SCALING"
-REDISPATCH_S = 900
+REDISPATCH_S = 300
 START_TIMEOUT_S = 300  # 8 workers starting at once on a loaded 2-core machine take their time
 
 
@@ -96,7 +96,8 @@ async def measure_scaling(run: BenchRun) -> None:
             SCHEDULER_PORT=str(port),
             SCHEDULER_WORKER_CAPACITY=str(WORKER_CAPACITY),
             # On a loaded machine a batch may wait in the run queue for over a minute: a re-sent RunJob
-            # (the default after 60 s) would be work the figures do not mean to count.
+            # (the default after 60 s) would be work the figures do not mean to count. Shorter than the
+            # batch's deadline (900 s), so a run stranded by a late publisher confirm is re-sent in time.
             SCHEDULER_QUEUED_RUN_REDISPATCH_S=str(REDISPATCH_S),
         )
         projector = group.start("services.projector", env, "projector")
