@@ -26,6 +26,7 @@ from typing import Any
 from bench.environment import RESULTS_DIR, ROOT, broker_reachable
 from bench.figures import Results
 from bench.plan import FULL, QUICK, BenchRun, Plan
+from bench.profile_summary import render as render_profiles
 from bench.report import render_table, write_plot
 
 Measurement = Callable[[BenchRun], Awaitable[None]]
@@ -136,7 +137,14 @@ def report(run_results: Results, plan: Plan, document: dict[str, Any], elapsed: 
     (RESULTS_DIR / "latest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False))
     table = render_table(run_results, plan, elapsed)
     print(table)
-    return write_summary(document, table)
+    path = write_summary(document, table)
+    profiles = os.environ.get("BENCH_CPROFILE")
+    if profiles:
+        # The profile that explains the figures goes into the summary beside them (bench/profile_summary.py).
+        section = render_profiles(Path(profiles))
+        print(section)
+        path.write_text(path.read_text(encoding="utf-8") + "\n" + section + "\n", encoding="utf-8")
+    return path
 
 
 async def run_all(run: BenchRun, selected: list[str]) -> list[str]:

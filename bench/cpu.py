@@ -8,12 +8,15 @@ wall clock says how many cores the pipeline kept busy (2.0 on this machine: it r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.environment import PROFILED_PIDS
 from bench.figures import Results
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -38,6 +41,8 @@ class CpuMeter:
     """CPU seconds each named process spent between `start()` and `stop()`, and the wall clock between."""
 
     pids: Mapping[str, int]
+    # Also profile the batch: processes under `bench/cprofiled.py` get SIGUSR1 at `start`, SIGUSR2 at `stop`.
+    profile: bool = False
     spent: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
     gross: float | None = None  # the total before `net_of`: what the cores really ran
@@ -45,14 +50,24 @@ class CpuMeter:
     _started: float = 0.0
 
     def start(self) -> CpuMeter:
+        self._signal_profiled(signal.SIGUSR1)
         self._before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         self._started = time.monotonic()
         return self
 
     def stop(self) -> dict[str, float]:
+        self._signal_profiled(signal.SIGUSR2)
         self.wall_s = time.monotonic() - self._started
         self.spent = {name: cpu_seconds(pid) - self._before[name] for name, pid in self.pids.items()}
         return self.spent
+
+    def _signal_profiled(self, signum: signal.Signals) -> None:
+        if not self.profile:
+            return
+        for pid in self.pids.values():
+            if pid in PROFILED_PIDS:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signum)
 
     def net_of(self, idle: Mapping[str, float]) -> None:
         """Subtract each process's idle CPU rate over the batch's wall time (never below zero)."""

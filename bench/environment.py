@@ -142,6 +142,10 @@ def distributed_env(data_dir: Path, amqp_url: str, **overrides: str) -> dict[str
     )
 
 
+# Processes running under `bench/cprofiled.py`: the ones `CpuMeter(profile=True)` signals around a batch.
+PROFILED_PIDS: set[int] = set()
+
+
 class ServiceProcess:
     """One process started with `python -m <module>`; its output goes to a log file in the work dir."""
 
@@ -163,6 +167,8 @@ class ServiceProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        if command[2] == "bench.cprofiled":
+            PROFILED_PIDS.add(self.popen.pid)
 
     @property
     def pid(self) -> int:

@@ -70,7 +70,7 @@ async def measure_configuration(
         measured = with_bench_process(pids)
         idle = await idle_rates(measured)
         with profiled(pids if repetition == 0 else {}, name) as profiles:
-            meter = CpuMeter(measured).start()
+            meter = CpuMeter(measured, profile=True).start()
             rate, failed = await runs_batch(bus, database, run.plan.runs_per_batch, f"s{name}r{repetition}")
             meter.stop()
         meter.net_of(idle)

@@ -289,7 +289,7 @@ async def distributed_session(run: BenchRun) -> None:
                     await runs_batch(bus, database, WARM_UP_RUNS, f"w{count}warm")  # not measured
                     for repetition in range(run.plan.repetitions):
                         idle = await idle_rates(with_bench_process(pids))
-                        meter = CpuMeter(with_bench_process(pids)).start()
+                        meter = CpuMeter(with_bench_process(pids), profile=True).start()
                         async with RssSampler(pids) as sampler:
                             rate, failed = await runs_batch(
                                 bus, database, run.plan.runs_per_batch, f"w{count}r{repetition}"

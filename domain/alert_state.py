@@ -33,6 +33,7 @@ from contracts.events import (
     QueuedRunCancelled,
     SchedulerHeartbeat,
 )
+from domain.same_fields import copied
 
 # Executions remembered per job to count each failure once (duplicates, a mark-failed after a failure).
 COUNTED_EXECUTIONS = 64
@@ -230,14 +231,4 @@ class AlertState:
         key = (event.rule, event.job_id)
         if key in self.open or event.incident_id in self.resolved_ids:
             return
-        self.open[key] = Incident(
-            incident_id=event.incident_id,
-            rule=event.rule,
-            job_id=event.job_id,
-            job_name=event.job_name,
-            severity=event.severity,
-            summary=event.summary,
-            since=event.since,
-            execution_id=event.execution_id,
-            opened_at=event.occurred_at,
-        )
+        self.open[key] = copied(Incident, event, opened_at=event.occurred_at)

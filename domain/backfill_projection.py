@@ -22,6 +22,7 @@ from contracts.events import (
     backfill_of,
 )
 from domain.records import BackfillRecord, updated
+from domain.same_fields import copied
 
 ACTIVE_BACKFILL_STATUSES = frozenset({"running", "cancelling"})
 _RUN_STATUS: dict[type[ExecutionEvent], str] = {
@@ -60,18 +61,7 @@ def project_backfill(record: BackfillRecord | None, event: Event) -> BackfillRec
 
 
 def _requested(event: BackfillRequested) -> BackfillRecord:
-    return BackfillRecord(
-        backfill_id=event.backfill_id,
-        job_id=event.job_id,
-        start_date=event.start_date,
-        end_date=event.end_date,
-        days=list(event.days),
-        max_parallel=event.max_parallel,
-        kwargs=event.kwargs,
-        actor=event.actor,
-        requested_at=event.occurred_at,
-        command_id=event.command_id,
-    )
+    return copied(BackfillRecord, event, days=list(event.days), requested_at=event.occurred_at)
 
 
 def _finished(record: BackfillRecord, event: BackfillFinished) -> BackfillRecord:

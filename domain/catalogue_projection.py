@@ -24,6 +24,7 @@ from contracts.events import (
     backfill_of,
 )
 from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord, as_utc_key
+from domain.same_fields import copied
 
 # Actors that are the system itself, not an operator: their actions are not operator history.
 SYSTEM_ACTORS = frozenset({"settings", "scheduler", "system"})
@@ -247,12 +248,4 @@ def _execution_line(base: dict[str, Any], event: RunAction, action: str, **extra
 
 def scheduler_state(event: SchedulerHeartbeat) -> SchedulerStateRecord:
     """The scheduler-state record a heartbeat writes: its state, job counts, interval and liveness."""
-    return SchedulerStateRecord(
-        scheduler_id=event.scheduler_id,
-        state=event.state,
-        total_jobs=event.total_jobs,
-        paused_jobs=event.paused_jobs,
-        interval_s=event.interval_s,
-        last_heartbeat=event.occurred_at,
-        active=event.active,
-    )
+    return copied(SchedulerStateRecord, event, last_heartbeat=event.occurred_at)

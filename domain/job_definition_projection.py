@@ -11,6 +11,8 @@ from typing import Any
 from contracts.events import JobChanged, JobCreated, JobDeleted
 from domain.catalogue_projection import version_of
 from domain.records import HistoryRecord, JobRecord, MetadataRecord
+from domain.same_fields import copied
+from domain.scheduling.definitions import EDITABLE_FIELDS
 
 DefinitionEvent = JobCreated | JobChanged | JobDeleted
 DEFINITION_EVENTS = (JobCreated, JobChanged, JobDeleted)
@@ -43,13 +45,10 @@ def _created(record: JobRecord | None, event: JobCreated) -> JobRecord:
     }
     if record is not None:
         return record.model_copy(update=fields | {"job_kind": event.job_kind})
-    return JobRecord(
-        job_id=event.job_id,
+    return copied(
+        JobRecord,
+        event,
         name=event.display_name or event.job_id,
-        job_kind=event.job_kind,
-        trigger=event.trigger,
-        kwargs=event.kwargs,
-        paused=event.paused,
         misfire_grace_time=event.policy.get("misfire_grace_time"),
         registered_at=event.occurred_at,
         **fields,
@@ -57,14 +56,7 @@ def _created(record: JobRecord | None, event: JobCreated) -> JobRecord:
 
 
 def _definition_of(event: JobCreated) -> dict[str, Any]:
-    return {
-        "trigger": event.trigger,
-        "kwargs": event.kwargs,
-        "display_name": event.display_name,
-        "description": event.description,
-        "paused": event.paused,
-        "policy": event.policy,
-    }
+    return {name: getattr(event, name) for name in EDITABLE_FIELDS}
 
 
 def _changed(record: JobRecord, event: JobChanged) -> JobRecord:

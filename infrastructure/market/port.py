@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from infrastructure.store.lifecycle_port import Lifecycle
+
 Document = dict[str, Any]
 
 STOCK_BASIC_INFO = "stock_basic_info"
@@ -133,14 +135,11 @@ class SeriesState:
     legacy_from: str | None = None  # the first bar stored without `adj_factor` (before the basis existed)
 
 
-class MarketStore(Protocol):
-    """Where the workers keep market data: stocks, quotes, daily bars, financials, news."""
+class MarketStore(Lifecycle, Protocol):
+    """Where the workers keep market data: stocks, quotes, daily bars, financials, news.
 
-    async def open(self) -> None:
-        """Connect, create tables/collections and their unique indexes if missing."""
-
-    async def close(self) -> None:
-        """Close the connection; the store may be opened again."""
+    Closed, it may be opened again.
+    """
 
     async def upsert(self, collection: str, documents: Sequence[Document]) -> WriteResult:
         """Insert or merge by the collection's key, in batches; counts inserted vs already stored keys."""

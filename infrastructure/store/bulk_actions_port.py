@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from infrastructure.store.lifecycle_port import Lifecycle
+
 BulkActionKind = Literal["delete", "mark_failed"]
 BulkActionState = Literal["running", "done", "failed"]
 
@@ -50,14 +52,8 @@ class BulkActionProgress:
     finished_at: datetime | None = None
 
 
-class BulkActionStore(Protocol):
+class BulkActionStore(Lifecycle, Protocol):
     """Where bulk actions are kept (see the module's text)."""
-
-    async def open(self) -> None:
-        """Connect and make sure of the table or collection."""
-
-    async def close(self) -> None:
-        """Release the connection."""
 
     async def put(self, record: BulkActionRecord) -> None:
         """Store a new action, or replace the one of the same id (its plan renewed)."""

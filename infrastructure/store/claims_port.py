@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from infrastructure.store.lifecycle_port import Lifecycle
 
-class RunClaims(Protocol):
+
+class RunClaims(Lifecycle, Protocol):
     """Who runs an attempt: the first worker to claim (execution, attempt) runs it, the others drop it."""
-
-    async def open(self) -> None:
-        """Connect and create the table or collection if missing."""
-
-    async def close(self) -> None:
-        """Close the connection (a client this store made)."""
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
         """True for the first claim of (execution_id, attempt), False for every later one."""

@@ -6,6 +6,7 @@ array of run ids in its document (at most 10,000: well under 16 MB).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -47,14 +48,8 @@ class MongoBulkActions(MongoSideStore):
 
     async def record_progress(self, operation_id: str, progress: BulkActionProgress) -> None:
         """Store how far the action got."""
-        fields = {
-            "sent": progress.sent,
-            "state": progress.state,
-            "error": progress.error,
-            "finished_at": progress.finished_at,
-        }
         with errors_unavailable("bulk progress not stored"):
-            await self._collection.update_one({"_id": operation_id}, {"$set": fields})
+            await self._collection.update_one({"_id": operation_id}, {"$set": dataclasses.asdict(progress)})
 
     async def unfinished(self) -> list[BulkActionRecord]:
         """The running actions, oldest first."""
@@ -76,22 +71,10 @@ class MongoBulkActions(MongoSideStore):
 
 
 def _document(record: BulkActionRecord) -> dict[str, Any]:
-    return {
-        "_id": record.operation_id,
-        "action": record.action,
-        "actor": record.actor,
-        "producer": record.producer,
-        "reason": record.reason,
-        "selected": record.selected,
-        "missing": record.missing,
-        "skipped": record.skipped,
-        "targets": list(record.targets),
-        "started_at": record.started_at,
-        "sent": record.sent,
-        "state": record.state,
-        "error": record.error,
-        "finished_at": record.finished_at,
-    }
+    """The record's fields, keyed by its operation id (`_id`), its plan as an array."""
+    fields = dataclasses.asdict(record)
+    operation_id = fields.pop("operation_id")
+    return {"_id": operation_id, **fields, "targets": list(record.targets)}
 
 
 def _record(document: dict[str, Any]) -> BulkActionRecord:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from infrastructure.store.lifecycle_port import Lifecycle
+
 
 @dataclass(frozen=True)
 class PlatformUser:
@@ -19,14 +21,11 @@ class PlatformUser:
     is_active: bool
 
 
-class PlatformUserDirectory(Protocol):
-    """The platform's accounts, read only: whom to let in when sign-in goes through the platform."""
+class PlatformUserDirectory(Lifecycle, Protocol):
+    """The platform's accounts, read only: whom to let in when sign-in goes through the platform.
 
-    async def open(self) -> None:
-        """Get ready to look accounts up; nothing is created (the platform owns its accounts)."""
-
-    async def close(self) -> None:
-        """Close the connection (a client this directory made)."""
+    Opening it creates nothing: the platform owns its accounts.
+    """
 
     async def find_user(self, username: str) -> PlatformUser | None:
         """The account with this username, or None."""

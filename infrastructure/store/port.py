@@ -32,6 +32,7 @@ from domain.records import (
     ProjectorStateRecord,
     SchedulerStateRecord,
 )
+from infrastructure.store.lifecycle_port import Lifecycle
 
 __all__ = ["ReadModelChanges", "ReadModelView"]  # re-exported: the projector writes what the domain folds
 
@@ -261,14 +262,8 @@ class JobView:
     metadata: MetadataRecord | None
 
 
-class StoreLifecycle(Protocol):
+class StoreLifecycle(Lifecycle, Protocol):
     """Connecting to the database and asking whether it answers (the composition roots, the API's probe)."""
-
-    async def open(self) -> None:
-        """Connect and create the tables/collections and indexes if missing."""
-
-    async def close(self) -> None:
-        """Disconnect (a client the store was given stays open)."""
 
     async def ping(self) -> bool:
         """Whether the database answers now."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from contracts.run_logs import LogLevel, RunLogBatch
+from infrastructure.store.lifecycle_port import Lifecycle
 
 LEVEL_NUMBERS: dict[str, int] = {
     "DEBUG": logging.DEBUG,
@@ -72,14 +73,8 @@ def lines_of(batch: RunLogBatch) -> list[RunLogLine]:
     ]
 
 
-class RunLogStore(Protocol):
+class RunLogStore(Lifecycle, Protocol):
     """Where run log lines are kept, for the API to page through."""
-
-    async def open(self) -> None:
-        """Connect and create the table or collection if missing."""
-
-    async def close(self) -> None:
-        """Close the connection (a client this store made)."""
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
         """Store the lines not stored yet; returns how many were new."""

@@ -70,7 +70,15 @@ async def write_transaction(connection: aiosqlite.Connection) -> AsyncIterator[N
         raise
 
 
-SCHEMA = """
+def _document_table(table: str, key_column: str) -> str:
+    """The statement that creates a table of one JSON document per key (what `upsert_document` writes)."""
+    return f"""CREATE TABLE IF NOT EXISTS {table} (
+    {key_column} TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);"""
+
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scheduler_events (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
     message_id TEXT NOT NULL UNIQUE,
@@ -88,15 +96,9 @@ CREATE INDEX IF NOT EXISTS ix_events_execution_occurred_at
 CREATE INDEX IF NOT EXISTS ix_events_type_occurred_at ON scheduler_events (type, occurred_at);
 CREATE INDEX IF NOT EXISTS ix_events_actor_occurred_at ON scheduler_events (actor, occurred_at);
 
-CREATE TABLE IF NOT EXISTS scheduler_jobs (
-    job_id TEXT PRIMARY KEY,
-    document TEXT NOT NULL
-);
+{_document_table("scheduler_jobs", "job_id")}
 
-CREATE TABLE IF NOT EXISTS scheduler_metadata (
-    job_id TEXT PRIMARY KEY,
-    document TEXT NOT NULL
-);
+{_document_table("scheduler_metadata", "job_id")}
 
 CREATE TABLE IF NOT EXISTS scheduler_executions (
     execution_id TEXT PRIMARY KEY,
@@ -166,15 +168,9 @@ CREATE INDEX IF NOT EXISTS ix_history_timestamp ON scheduler_history (timestamp)
 CREATE INDEX IF NOT EXISTS ix_history_job_timestamp ON scheduler_history (job_id, timestamp);
 CREATE INDEX IF NOT EXISTS ix_history_status_timestamp ON scheduler_history (status, timestamp);
 
-CREATE TABLE IF NOT EXISTS scheduler_state (
-    scheduler_id TEXT PRIMARY KEY,
-    document TEXT NOT NULL
-);
+{_document_table("scheduler_state", "scheduler_id")}
 
-CREATE TABLE IF NOT EXISTS scheduler_backfills (
-    backfill_id TEXT PRIMARY KEY,
-    document TEXT NOT NULL
-);
+{_document_table("scheduler_backfills", "backfill_id")}
 
 -- Deleted executions: a late or redelivered event must not bring them back.
 CREATE TABLE IF NOT EXISTS scheduler_execution_tombstones (

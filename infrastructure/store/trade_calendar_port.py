@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from domain.trade_calendar import TradeCalendar
+from infrastructure.store.lifecycle_port import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,8 @@ class CalendarYear:
     synced_at: datetime
 
 
-class TradeCalendarStore(Protocol):
+class TradeCalendarStore(Lifecycle, Protocol):
     """Where the trading-day calendars are kept (see the module's docstring)."""
-
-    async def open(self) -> None:
-        """Connect and make sure of the tables or indexes."""
-
-    async def close(self) -> None:
-        """Release the connection."""
 
     async def put_years(self, years: Sequence[CalendarYear]) -> list[int]:
         """Write whole years (upsert); answers the years whose days or presence changed."""

@@ -19,6 +19,8 @@ from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from infrastructure.store.lifecycle_port import Lifecycle
+
 Role = Literal["admin", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "viewer")
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
@@ -58,14 +60,8 @@ class RefreshUse:
     username: str | None = None
 
 
-class UserStore(Protocol):
+class UserStore(Lifecycle, Protocol):
     """The API's user accounts and their sign-in sessions."""
-
-    async def open(self) -> None:
-        """Connect and create the table/collection if missing. Called by the composition root."""
-
-    async def close(self) -> None:
-        """Close the connection (a client this store made)."""
 
     async def get_user(self, username: str) -> UserRecord | None:
         """The account with this username; None if there is none."""

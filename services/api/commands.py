@@ -110,7 +110,7 @@ def _log_fields(command: Command) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def done(context: ApiContext, message: str, data: Any = None) -> Envelope[Any]:
+def done(context: ApiContext, message: str, data: T = None) -> Envelope[T]:  # type: ignore[assignment]
     """The envelope of a successful answer with `message` and `data`, stamped in the API's zone."""
     return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
 

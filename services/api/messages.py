@@ -238,6 +238,60 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "backfill_detail": ("获取补数详情成功", "Backfill"),
     "backfills_listed": ("获取到 {count} 个补数", "{count} backfills"),
     "what_backfill": ("补数 {backfill_id}", "backfill {backfill_id}"),
+    # sign-in and tokens (`auth_errors`)
+    "bad_credentials": ("用户名或密码错误", "Invalid username or password"),
+    "no_token": (
+        "未提供认证令牌（需要 Authorization: Bearer <token>）",
+        "No token (send Authorization: Bearer <token>)",
+    ),
+    "bad_token": ("认证令牌无效或已过期", "The token is invalid or has expired"),
+    "revoked": ("认证令牌已被撤销，请重新登录", "The token has been revoked; please sign in again"),
+    "inactive": ("用户不存在或已停用", "The user does not exist or is disabled"),
+    "bad_refresh": ("刷新令牌无效或已过期，请重新登录", "The refresh token is invalid or has expired"),
+    "refresh_reused": (
+        "刷新令牌已被使用过：为安全起见，该登录的所有令牌均已撤销，请重新登录",
+        "The refresh token was already used: every token of this sign-in is now revoked; sign in again",
+    ),
+    "forbidden": ("需要管理员权限", "Admin rights are needed"),
+    "too_many_logins": (
+        "登录尝试过于频繁，请 {retry_after} 秒后再试",
+        "Too many sign-in attempts; retry in {retry_after} s",
+    ),
+    "busy": ("服务器繁忙，请稍后重试", "The server is busy; please retry shortly"),
+    "bad_login_body": (
+        "请求体应为 JSON 对象或表单（登录：username、password；刷新：refresh_token）",
+        "The body must be a JSON object or a form (sign-in: username, password; refresh: refresh_token)",
+    ),
+    "bad_login_fields": ("请求体字段缺失或无效：{fields}", "Missing or invalid fields in the body: {fields}"),
+    "local_login_off": (
+        "本服务使用平台的登录（SCHEDULER_AUTH_MODE=platform），请通过平台登录",
+        "This service uses the platform's sign-in (SCHEDULER_AUTH_MODE=platform)",
+    ),
+    "too_many_streams": (
+        "实时事件流连接过多（上限 {limit}），请关闭其他页面后重试",
+        "Too many live-stream connections (limit {limit}); close other pages and retry",
+    ),
+    # alerts
+    "incidents_listed": ("获取到 {count} 个告警事件", "{count} incidents"),
+    "incident_detail": ("获取告警事件成功", "Incident"),
+    "incident_not_found": ("告警事件 {incident_id} 不存在", "incident {incident_id} not found"),
+    "incident_resolved": (
+        "告警事件 {incident_id} 已恢复，无需确认",
+        "incident {incident_id} is resolved already",
+    ),
+    "acknowledged": ("已确认告警事件", "Incident acknowledged"),
+    "silences_listed": ("获取到 {count} 个静默", "{count} silences in force"),
+    "silenced": ("已静默，至 {until}", "Silenced until {until}"),
+    "silence_not_found": ("静默 {silence_id} 不存在或已结束", "silence {silence_id} not found or over"),
+    "unsilenced": ("已结束静默", "Silence ended"),
+    "alert_rules": ("获取告警规则成功", "Alert rules"),
+    "alert_rules_updated": ("告警规则已更新", "Alert rules updated"),
+    "channel_test_sent": ("测试消息已发送", "Test message sent"),
+    "channel_test_failed": ("测试消息发送失败：{error}", "Test message failed: {error}"),
+    "channel_test_pending": (
+        "测试消息已提交，尚无结果，见 {location}",
+        "Test message requested, no outcome yet: see {location}",
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
 
@@ -40,49 +40,20 @@ from services.api.alert_schemas import (
     SilenceOut,
     SilenceRequest,
 )
-from services.api.commands import Wait, accepted_responses, existing_job
+from services.api.commands import Wait, accepted_responses, done, existing_job
 from services.api.dependencies import AdminUser, Context, JobId, JobIdFilter, Offset, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
-from services.api.language import current_language
+from services.api.messages import text
 from services.api.schemas import Envelope
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler/alerts", tags=["alerts"], dependencies=[Depends(current_user)])
 
 # A channel test's answer is waited for this many times the commands' wait (`command_wait_s`, 2 s by
 # default: 10 s); a channel that retries with backoff answers later (202, and the `Location` to ask).
 CHANNEL_TEST_WAIT_FACTOR = 5
-TEXTS: dict[str, tuple[str, str]] = {
-    "incidents": ("获取到 {count} 个告警事件", "{count} incidents"),
-    "incident": ("获取告警事件成功", "Incident"),
-    "incident_not_found": ("告警事件 {incident_id} 不存在", "incident {incident_id} not found"),
-    "incident_resolved": (
-        "告警事件 {incident_id} 已恢复，无需确认",
-        "incident {incident_id} is resolved already",
-    ),
-    "acknowledged": ("已确认告警事件", "Incident acknowledged"),
-    "silences": ("获取到 {count} 个静默", "{count} silences in force"),
-    "silenced": ("已静默，至 {until}", "Silenced until {until}"),
-    "silence_not_found": ("静默 {silence_id} 不存在或已结束", "silence {silence_id} not found or over"),
-    "unsilenced": ("已结束静默", "Silence ended"),
-    "rules": ("获取告警规则成功", "Alert rules"),
-    "rules_updated": ("告警规则已更新", "Alert rules updated"),
-    "test_sent": ("测试消息已发送", "Test message sent"),
-    "test_failed": ("测试消息发送失败：{error}", "Test message failed: {error}"),
-    "test_pending": (
-        "测试消息已提交，尚无结果，见 {location}",
-        "Test message requested, no outcome yet: see {location}",
-    ),
-}
 SUBJECTS = frozenset(SYSTEM_SUBJECT.values())
 IncidentId = Annotated[str, Path(min_length=1, max_length=200, description="incident id")]
 SilenceId = Annotated[str, Path(min_length=1, max_length=100, description="silence id")]
-
-
-def say(key: str, **values: object) -> str:
-    """The text of an alert route message `key`, in the caller's language."""
-    chinese, english = TEXTS[key]
-    return (english if current_language() == "en" else chinese).format(**values)
 
 
 def log_of(request: Request, context: Context) -> AlertLog:
@@ -91,14 +62,6 @@ def log_of(request: Request, context: Context) -> AlertLog:
 
 
 Log = Annotated[AlertLog, Depends(log_of)]
-
-
-T = TypeVar("T")
-
-
-def envelope(context: Context, data: T, message: str) -> Envelope[T]:
-    """The envelope of a successful answer, stamped in the API's zone."""
-    return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
 
 
 def operator_fields(context: Context, user: AdminUser) -> dict[str, str]:
@@ -111,7 +74,7 @@ def found(book: IncidentBook, incident_id: str) -> IncidentRecord:
     record = book.incidents.get(incident_id)
     if record is None:
         raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=say("incident_not_found", incident_id=incident_id)
+            status.HTTP_404_NOT_FOUND, detail=text("incident_not_found", incident_id=incident_id)
         )
     return record
 
@@ -141,7 +104,7 @@ async def list_incidents(
         for record in selected[offset : offset + limit]
     ]
     page = IncidentPage(items=items, total=len(selected), limit=limit, offset=offset, open=book.open_count())
-    return envelope(context, page, say("incidents", count=len(selected)))
+    return done(context, text("incidents_listed", count=len(selected)), page)
 
 
 @router.get(
@@ -155,7 +118,7 @@ async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> E
     book = await log.current()
     record = found(book, incident_id)
     detail = IncidentDetail.detail(record, book.silenced(record, utc_now()), context.zone)
-    return envelope(context, detail, say("incident"))
+    return done(context, text("incident_detail"), detail)
 
 
 @router.post(
@@ -175,7 +138,7 @@ async def acknowledge(
     record = found(await log.current(), incident_id)
     if record.resolved is not None:
         raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=say("incident_resolved", incident_id=incident_id)
+            status.HTTP_409_CONFLICT, detail=text("incident_resolved", incident_id=incident_id)
         )
     if record.acknowledged is None:
         await log.record(
@@ -183,7 +146,7 @@ async def acknowledge(
         )
     book = await log.current()
     detail = IncidentDetail.detail(record, book.silenced(record, utc_now()), context.zone)
-    return envelope(context, detail, say("acknowledged"))
+    return done(context, text("acknowledged"), detail)
 
 
 @router.get(
@@ -195,7 +158,7 @@ async def acknowledge(
 async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]]:
     """The silences in force now."""
     silences = [SilenceOut.of(s, context.zone) for s in (await log.current()).active_silences(utc_now())]
-    return envelope(context, silences, say("silences", count=len(silences)))
+    return done(context, text("silences_listed", count=len(silences)), silences)
 
 
 @router.post(
@@ -220,7 +183,7 @@ async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequ
     )
     await log.record(event)
     out = SilenceOut.of(event, context.zone)
-    return envelope(context, out, say("silenced", until=out.until))
+    return done(context, text("silenced", until=out.until), out)
 
 
 @router.delete(
@@ -233,9 +196,11 @@ async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: Sil
     """End a silence now; 404 if no such silence is in force."""
     active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
     if silence_id not in active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=say("silence_not_found", silence_id=silence_id))
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=text("silence_not_found", silence_id=silence_id)
+        )
     await log.record(AlertUnsilenced(**operator_fields(context, user), silence_id=silence_id))
-    return envelope(context, None, say("unsilenced"))
+    return done(context, text("unsilenced"))
 
 
 def _rules_out(book: IncidentBook, context: Context) -> RulesOut:
@@ -260,14 +225,14 @@ def _rules_out(book: IncidentBook, context: Context) -> RulesOut:
 )
 async def get_rules(context: Context, log: Log) -> Envelope[RulesOut]:
     """The alert rules: the settings' and the operators' overrides, for every job and per job."""
-    return envelope(context, _rules_out(await log.current(), context), say("rules"))
+    return done(context, text("alert_rules"), _rules_out(await log.current(), context))
 
 
 async def _set_rules(
     context: Context, log: Log, user: AdminUser, job_id: str | None, rules: RuleOverride
 ) -> Envelope[RulesOut]:
     await log.record(AlertRulesUpdated(**operator_fields(context, user), job_id=job_id, rules=rules))
-    return envelope(context, _rules_out(await log.current(), context), say("rules_updated"))
+    return done(context, text("alert_rules_updated"), _rules_out(await log.current(), context))
 
 
 @router.put(
@@ -316,8 +281,10 @@ def _test_location(test_id: str) -> str:
 
 def _test_message(out: ChannelTestOut) -> str:
     if out.status == "pending":
-        return say("test_pending", location=_test_location(out.test_id))
-    return say("test_sent") if out.status == "sent" else say("test_failed", error=out.error or "")
+        return text("channel_test_pending", location=_test_location(out.test_id))
+    if out.status == "sent":
+        return text("channel_test_sent")
+    return text("channel_test_failed", error=out.error or "")
 
 
 @router.post(
@@ -351,7 +318,7 @@ async def send_channel_test(
     if out.status == "pending":
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = _test_location(test_id)
-    return envelope(context, out, _test_message(out))
+    return done(context, _test_message(out), out)
 
 
 @router.get(
@@ -365,4 +332,4 @@ async def channel_test_outcome(
 ) -> Envelope[ChannelTestOut]:
     """The outcome of a channel test: pending until the alerter answers."""
     out = _test_out(await log.current(), test_id)
-    return envelope(context, out, _test_message(out))
+    return done(context, _test_message(out), out)

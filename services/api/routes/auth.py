@@ -21,6 +21,7 @@ from services.api.auth_schemas import (
     me_out,
     user_out,
 )
+from services.api.commands import done
 from services.api.dependencies import LOGIN_PATH, ApiContext, Authentication, Context, CurrentUser
 from services.api.login_body import read_body
 from services.api.schemas import Envelope
@@ -106,7 +107,7 @@ async def refresh(context: Context, request: Request) -> Envelope[TokensOut]:
     sessions = _local(context)
     body, _ = await read_body(request, RefreshRequest)
     pair, _user = await sessions.refresh(body.refresh_token)
-    return Envelope(data=_tokens(pair), message="令牌已刷新", timestamp=now_iso(context.zone))
+    return done(context, "令牌已刷新", _tokens(pair))
 
 
 @router.post(
@@ -120,7 +121,7 @@ async def logout(context: Context, signed_in: Authentication) -> Envelope[dict[s
     sessions = _local(context)
     if signed_in.claims is not None:
         await sessions.sign_out(signed_in.claims)
-    return Envelope(data={}, message="已退出登录", timestamp=now_iso(context.zone))
+    return done(context, "已退出登录", {})
 
 
 @router.get(
@@ -131,4 +132,4 @@ async def logout(context: Context, signed_in: Authentication) -> Envelope[dict[s
 )
 async def me(context: Context, user: CurrentUser) -> Envelope[MeOut]:
     """The signed-in account, with its role."""
-    return Envelope(data=me_out(user), message="获取用户信息成功", timestamp=now_iso(context.zone))
+    return done(context, "获取用户信息成功", me_out(user))

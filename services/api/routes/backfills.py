@@ -19,13 +19,12 @@ from infrastructure.store.port import BackfillQuery
 from infrastructure.trade_calendar_seed import seed_calendar
 from services.api.backfill_checks import backfill_id_for, backfill_out, checked_backfill, is_active
 from services.api.backfill_schemas import BackfillOut, BackfillPage, BackfillRequest
-from services.api.commands import Wait, accepted_responses, answer, existing_job, publish
+from services.api.commands import Wait, accepted_responses, answer, done, existing_job, publish
 from services.api.dependencies import AdminUser, ApiContext, Context, JobId, JobIdFilter, Offset, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.messages import text
 from services.api.read_your_writes import Applied
 from services.api.schemas import Envelope
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["backfills"], dependencies=[Depends(current_user)])
 
@@ -71,11 +70,7 @@ async def request_backfill(
     if existing is not None:
         response.status_code = status.HTTP_200_OK
         shown = backfill_out(existing, context.zone, with_runs=False)
-        return Envelope(
-            data=shown,
-            message=text("backfill_exists", backfill_id=backfill_id),
-            timestamp=now_iso(context.zone),
-        )
+        return done(context, text("backfill_exists", backfill_id=backfill_id), shown)
     _, active = await context.store.list_backfills(BackfillQuery(active=True, limit=0))
     if active >= settings.max_active_backfills:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=text("backfill_too_many", limit=active))
@@ -142,7 +137,7 @@ async def list_backfills(
         limit=limit,
         offset=offset,
     )
-    return Envelope(data=page, message=text("backfills_listed", count=total), timestamp=now_iso(context.zone))
+    return done(context, text("backfills_listed", count=total), page)
 
 
 @router.get(
@@ -155,7 +150,7 @@ async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[Ba
     """The backfill with its counts and each day's run (`pending` until it starts)."""
     record = await _existing(context, backfill_id)
     shown = backfill_out(record, context.zone, with_runs=True)
-    return Envelope(data=shown, message=text("backfill_detail"), timestamp=now_iso(context.zone))
+    return done(context, text("backfill_detail"), shown)
 
 
 @router.post(

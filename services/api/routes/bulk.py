@@ -34,13 +34,12 @@ from services.api.bulk_schemas import (
     BulkRequest,
     RetentionRequest,
 )
-from services.api.commands import accepted_responses
+from services.api.commands import accepted_responses, done
 from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.messages import text
 from services.api.schemas import Envelope
 from services.api.time_bounds import utc_bound
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -133,7 +132,7 @@ async def _start(
         skip_note=note,
         location=location,
     )
-    return Envelope(data=operation.progress(context.zone), message=message, timestamp=now_iso(context.zone))
+    return done(context, message, operation.progress(context.zone))
 
 
 async def _begin(starting: Awaitable[None]) -> None:
@@ -158,7 +157,7 @@ def _progress_envelope(
     )
     if location not in message:
         message = f"{message}; {location}"
-    return Envelope(data=progress, message=message, timestamp=now_iso(context.zone))
+    return done(context, message, progress)
 
 
 @router.post(

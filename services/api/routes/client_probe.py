@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from services.api.commands import done
 from services.api.dependencies import Context
 from services.api.schemas import Envelope
-from services.api.views import now_iso
 
 router = APIRouter(tags=["probes"])
 
@@ -27,4 +27,4 @@ class ClientHealth(BaseModel):
 )
 async def health(context: Context) -> Envelope[ClientHealth]:
     """Whether the service answers (the web client's probe; nothing secret)."""
-    return Envelope(data=ClientHealth(), message="服务正常", timestamp=now_iso(context.zone))
+    return done(context, "服务正常", ClientHealth())

@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from domain.dependencies import layers, upstreams_of
 from domain.records import ExecutionRecord
 from infrastructure.store.port import JobView
+from services.api.commands import done
 from services.api.dependencies import Context, current_user
 from services.api.errors import READ, responses
 from services.api.messages import text
 from services.api.schemas import Envelope, optional, optional_when
-from services.api.views import iso, now_iso
+from services.api.views import iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -85,7 +86,7 @@ async def get_dependency_graph(context: Context, all: IncludeAll = False) -> Env
     ]
     graph = DependencyGraph(nodes=nodes, edges=edges)
     message = text("dependencies_listed", nodes=len(nodes), edges=len(edges))
-    return Envelope(data=graph, message=message, timestamp=now_iso(context.zone))
+    return done(context, message, graph)
 
 
 def _node(

@@ -12,7 +12,8 @@ from pydantic import StringConstraints
 from contracts.events import EVENT_TYPES
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import EventQuery
-from services.api.auth_errors import language, message
+from services.api.auth_errors import language
+from services.api.commands import done
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
 from services.api.errors import READ, RETRY_AFTER, responses
 from services.api.messages import text
@@ -20,7 +21,7 @@ from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
 from services.api.stream_limits import RevocationWatch
 from services.api.time_bounds import QueryDateTime, utc_bound
-from services.api.views import event_out, message_out, now_iso
+from services.api.views import event_out, message_out
 
 router = APIRouter(prefix="/api/scheduler", tags=["events"])
 
@@ -60,7 +61,7 @@ async def list_events(
     documents, total = await context.store.list_events(query)
     items = [EventOut.model_validate(event_out(document, context.zone)) for document in documents]
     page = EventPage(items=items, total=total, limit=limit, offset=offset)
-    return Envelope(data=page, message=f"获取到 {total} 个事件", timestamp=now_iso(context.zone))
+    return done(context, f"获取到 {total} 个事件", page)
 
 
 async def live_stream(context: Context) -> EventStreamHub:
@@ -116,6 +117,6 @@ async def stream(
                     id=event.message_id, event=event.type, data=message_out(event, context.zone)
                 )
         if watch.revoked:
-            yield ServerSentEvent(event="revoked", data={"detail": message("revoked", language(request))})
+            yield ServerSentEvent(event="revoked", data={"detail": text("revoked", language(request))})
         elif client.overflowed:
             yield ServerSentEvent(event="overflow", data={"detail": text("stream_overflow")})

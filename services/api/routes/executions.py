@@ -14,10 +14,10 @@ from infrastructure.store.port import EventQuery, ExecutionQuery, TimeField
 from services.api.commands import (
     Wait,
     accepted_responses,
-    answer,
+    done,
     execution_location,
+    execution_not_found,
     existing_execution,
-    publish,
 )
 from services.api.dependencies import (
     AdminUser,
@@ -32,6 +32,7 @@ from services.api.dependencies import (
 from services.api.errors import ADMIN, READ, responses
 from services.api.execution_summary import execution_summary
 from services.api.messages import text
+from services.api.publish_and_answer import Subject, publish_and_answer
 from services.api.read_your_writes import execution_gone, execution_shown
 from services.api.schemas import (
     NO_CONTROL_CHARACTERS,
@@ -45,7 +46,7 @@ from services.api.schemas import (
 )
 from services.api.statuses import STATUSES
 from services.api.time_bounds import QueryDateTime, utc_bound
-from services.api.views import event_out, execution_out, now_iso
+from services.api.views import event_out, execution_out
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
 
@@ -85,6 +86,7 @@ class ExecutionFilters:
 
 ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
 IN_PROGRESS = frozenset({"scheduled", "queued", "running", "waiting"})
+EXECUTIONS_LOCATION = "/api/scheduler/executions"
 
 
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
@@ -95,8 +97,7 @@ async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[Executio
         limit=query.limit,
         offset=query.offset,
     )
-    message = text("executions_listed", count=total)
-    return Envelope(data=page, message=message, timestamp=now_iso(context.zone))
+    return done(context, text("executions_listed", count=total), page)
 
 
 def _query(
@@ -153,7 +154,7 @@ async def list_executions(
 async def get_execution_summary(context: Context) -> Envelope[ExecutionSummary]:
     """The overview's statistics: outcomes per hour and per day, durations, last runs."""
     summary = await execution_summary(context.store, context.zone, datetime.now(UTC))
-    return Envelope(data=summary, message=text("execution_summary"), timestamp=now_iso(context.zone))
+    return done(context, text("execution_summary"), summary)
 
 
 @router.get(
@@ -183,11 +184,7 @@ async def list_job_executions(
 async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope[JobExecution]:
     """One execution; 404 if there is none."""
     record = await existing_execution(context, execution_id)
-    return Envelope(
-        data=execution_out(record, context.zone),
-        message=text("execution_detail"),
-        timestamp=now_iso(context.zone),
-    )
+    return done(context, text("execution_detail"), execution_out(record, context.zone))
 
 
 @router.get(
@@ -207,12 +204,10 @@ async def execution_events(
     query = EventQuery(execution_id=execution_id, limit=limit, offset=offset)
     documents, total = await context.store.list_events(query)
     if total == 0 and await context.store.get_execution(execution_id) is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=text("execution_not_found", execution_id=execution_id)
-        )
+        raise execution_not_found(execution_id)
     items = [EventOut.model_validate(event_out(document, context.zone)) for document in documents]
     page = EventPage(items=items, total=total, limit=limit, offset=offset)
-    return Envelope(data=page, message=text("events_listed", count=total), timestamp=now_iso(context.zone))
+    return done(context, text("events_listed", count=total), page)
 
 
 @router.post(
@@ -233,18 +228,11 @@ async def cancel_execution(
             status.HTTP_400_BAD_REQUEST, detail=text("cancel_not_in_progress", status=execution.status)
         )
     command = CancelExecution(execution_id=execution_id, **context.command_fields(user))
-    await publish(context, command)
-    envelope = await answer(
-        context,
-        response,
-        wait=wait,
-        applied=execution_shown(
-            context.store, execution_id, lambda record: record.cancel_requested or _ended(record.status)
-        ),
-        message=text("cancelled", execution_id=execution_id),
-        what=text("what_cancel", execution_id=execution_id),
-        location=execution_location(execution_id),
-        data=None,
+    shown = execution_shown(
+        context.store, execution_id, lambda record: record.cancel_requested or _ended(record.status)
+    )
+    envelope = await publish_and_answer(
+        context, response, wait, command, shown, _execution(execution_id), "cancelled", "what_cancel"
     )
     if response.status_code != status.HTTP_202_ACCEPTED:
         record = await context.store.get_execution(execution_id)
@@ -287,16 +275,10 @@ async def mark_failed(
         reason=reason or text("default_failure_reason"),
         **context.command_fields(user),
     )
-    await publish(context, command)
-    return await answer(
-        context,
-        response,
-        wait=wait,
-        applied=execution_shown(context.store, execution_id, lambda record: _ended(record.status)),
-        message=text("marked_failed", execution_id=execution_id),
-        what=text("what_mark_failed", execution_id=execution_id),
-        location=execution_location(execution_id),
-        data=None,
+    shown = execution_shown(context.store, execution_id, lambda record: _ended(record.status))
+    subject = _execution(execution_id)
+    return await publish_and_answer(
+        context, response, wait, command, shown, subject, "marked_failed", "what_mark_failed"
     )
 
 
@@ -317,17 +299,9 @@ async def delete_execution(
             status.HTTP_409_CONFLICT, detail=text("delete_in_progress", status=execution.status)
         )
     command = DeleteExecution(execution_id=execution_id, **context.command_fields(user))
-    await publish(context, command)
-    return await answer(
-        context,
-        response,
-        wait=wait,
-        applied=execution_gone(context.store, execution_id),
-        message=text("deleted", execution_id=execution_id),
-        what=text("what_delete", execution_id=execution_id),
-        location="/api/scheduler/executions",
-        data=None,
-    )
+    gone = execution_gone(context.store, execution_id)
+    subject = _execution(execution_id, EXECUTIONS_LOCATION)  # gone, it has no page: the list is where to look
+    return await publish_and_answer(context, response, wait, command, gone, subject, "deleted", "what_delete")
 
 
 @router.get(
@@ -344,10 +318,13 @@ async def list_statuses(context: Context) -> Envelope[list[StatusInfo]]:
         StatusInfo(status=entry.status, label=entry.label(), original=entry.original, final=entry.final)
         for entry in STATUSES
     ]
-    return Envelope(
-        data=items, message=text("statuses_listed", count=len(items)), timestamp=now_iso(context.zone)
-    )
+    return done(context, text("statuses_listed", count=len(items)), items)
 
 
 def _ended(execution_status: str) -> bool:
     return execution_status in TERMINAL_STATUSES
+
+
+def _execution(execution_id: str, location: str | None = None) -> Subject:
+    """An execution as a command's texts name it; its effect shows on its page unless `location` says."""
+    return Subject({"execution_id": execution_id}, location or execution_location(execution_id))

@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from infrastructure.store.port import HistoryQuery
+from services.api.commands import done
 from services.api.dependencies import ApiContext, Context, JobId, JobIdFilter, Offset, current_user
 from services.api.errors import READ, responses
 from services.api.messages import text
 from services.api.schemas import Envelope, HistoryPage
-from services.api.views import history_out, now_iso
+from services.api.views import history_out
 
 router = APIRouter(prefix="/api/scheduler", tags=["history"], dependencies=[Depends(current_user)])
 
@@ -28,7 +29,7 @@ async def _page(context: ApiContext, query: HistoryQuery) -> Envelope[HistoryPag
         limit=query.limit,
         offset=query.offset,
     )
-    return Envelope(data=page, message=text("history_listed", count=total), timestamp=now_iso(context.zone))
+    return done(context, text("history_listed", count=total), page)
 
 
 @router.get(

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, 
 from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy, ResetJob
 from domain.records import JobRecord
 from infrastructure.store.port import ExecutionQuery
-from services.api.commands import Wait, accepted_responses, answer, job_not_found, publish
+from services.api.commands import Wait, accepted_responses, answer, done, job_not_found, publish
 from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.job_definition_schemas import JobChangeRequest, JobCreateRequest, JobDefinitionOut
@@ -32,7 +32,6 @@ from services.api.job_definitions import (
 )
 from services.api.messages import text
 from services.api.schemas import Envelope
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -248,7 +247,7 @@ async def _active_runs(context: ApiContext, job_id: str) -> int:
 
 
 def _shown(context: ApiContext, job: JobRecord, message: str) -> DefinitionAnswer:
-    return Envelope(data=definition_out(job, context.zone), message=message, timestamp=now_iso(context.zone))
+    return done(context, message, definition_out(job, context.zone))
 
 
 async def _answer(

@@ -29,6 +29,7 @@ from services.api.dependencies import AdminUser, ApiContext, Context, JobId, cur
 from services.api.errors import ADMIN, READ, WITH_BODY, responses
 from services.api.messages import text
 from services.api.parameters import checked_kwargs
+from services.api.publish_and_answer import Subject, publish_and_answer
 from services.api.read_your_writes import execution_shown, job_paused, metadata_shown
 from services.api.schemas import (
     Envelope,
@@ -39,7 +40,7 @@ from services.api.schemas import (
     TriggerRequest,
     TriggerResult,
 )
-from services.api.views import iso, job_detail_out, job_out, now_iso, stats_out
+from services.api.views import iso, job_detail_out, job_out, stats_out
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -48,8 +49,7 @@ router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends
 async def list_jobs(context: Context) -> Envelope[list[Job]]:
     """Every job that is not deleted."""
     jobs = [job_out(view, context.zone) for view in await context.store.list_jobs() if not view.job.deleted]
-    message = text("jobs_listed", count=len(jobs))
-    return Envelope(data=jobs, message=message, timestamp=now_iso(context.zone))
+    return done(context, text("jobs_listed", count=len(jobs)), jobs)
 
 
 @router.get(
@@ -63,9 +63,7 @@ async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     view = await context.store.get_job_view(job_id)
     if view is None or view.job.deleted:
         raise job_not_found(job_id)
-    return Envelope(
-        data=job_detail_out(view, context.zone), message=text("job_detail"), timestamp=now_iso(context.zone)
-    )
+    return done(context, text("job_detail"), job_detail_out(view, context.zone))
 
 
 @router.put(
@@ -93,16 +91,9 @@ async def update_metadata(
         description=update.description,
         **context.command_fields(user),
     )
-    await publish(context, command)
-    return await answer(
-        context,
-        response,
-        wait=wait,
-        applied=metadata_shown(context.store, job_id, update.display_name, update.description),
-        message=text("metadata_updated", job_id=job_id),
-        what=text("what_metadata", job_id=job_id),
-        location=_job_location(job_id),
-        data=None,
+    shown = metadata_shown(context.store, job_id, update.display_name, update.description)
+    return await publish_and_answer(
+        context, response, wait, command, shown, _job(job_id), "metadata_updated", "what_metadata"
     )
 
 
@@ -171,18 +162,10 @@ async def _set_paused(
     context: ApiContext, user: UserRecord, job_id: str, response: Response, wait: bool, *, paused: bool
 ) -> Envelope[None]:
     """Publish the pause (or resume) command; answer once the job reads so (or 202 with where to look)."""
-    command = PauseJob if paused else ResumeJob
-    await publish(context, command(job_id=job_id, **context.command_fields(user)))
-    return await answer(
-        context,
-        response,
-        wait=wait,
-        applied=job_paused(context.store, job_id, paused=paused),
-        message=text("paused" if paused else "resumed", job_id=job_id),
-        what=text("what_pause" if paused else "what_resume", job_id=job_id),
-        location=_job_location(job_id),
-        data=None,
-    )
+    command = (PauseJob if paused else ResumeJob)(job_id=job_id, **context.command_fields(user))
+    shown = job_paused(context.store, job_id, paused=paused)
+    done_key, what_key = ("paused", "what_pause") if paused else ("resumed", "what_resume")
+    return await publish_and_answer(context, response, wait, command, shown, _job(job_id), done_key, what_key)
 
 
 @router.post(
@@ -259,10 +242,13 @@ def _checked_run_at(run_at: datetime | None) -> datetime | None:
 async def execution_stats(context: Context, job_id: JobId) -> Envelope[JobExecutionStats]:
     """A job's counts per status, mean duration of successes and last execution."""
     stats = await context.store.execution_stats(job_id)
-    return Envelope(
-        data=stats_out(stats, context.zone), message=text("execution_stats"), timestamp=now_iso(context.zone)
-    )
+    return done(context, text("execution_stats"), stats_out(stats, context.zone))
 
 
 def _job_location(job_id: str) -> str:
     return f"/api/scheduler/jobs/{quote(job_id, safe='')}"
+
+
+def _job(job_id: str) -> Subject:
+    """A job as a command's texts name it; its effect shows on its page."""
+    return Subject({"job_id": job_id}, _job_location(job_id))

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends
 from contracts.job_parameters import accepted_parameters, parameters_schema
 from domain.catalogue import CATALOGUE
 from domain.scheduling.definitions import default_policy
+from services.api.commands import done
 from services.api.dependencies import Context, current_user
 from services.api.errors import READ, responses
 from services.api.job_definition_schemas import KindOut
 from services.api.job_definitions import takes_date_range
 from services.api.messages import text
 from services.api.schemas import Envelope
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -51,4 +51,4 @@ def kinds() -> list[KindOut]:
 async def list_kinds(context: Context) -> Envelope[list[KindOut]]:
     """The kinds jobs are made of: parameters (JSON schema), default trigger and policy."""
     data = kinds()
-    return Envelope(data=data, message=text("kinds_listed", count=len(data)), timestamp=now_iso(context.zone))
+    return done(context, text("kinds_listed", count=len(data)), data)

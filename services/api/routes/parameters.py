@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from contracts.job_parameters import accepted_parameters, parameters_schema
-from services.api.commands import existing_job
+from services.api.commands import done, existing_job
 from services.api.dependencies import Context, JobId, current_user
 from services.api.errors import READ, responses
 from services.api.schemas import Envelope, JobParametersOut
-from services.api.views import now_iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
 
@@ -30,4 +29,4 @@ async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParamet
         accepted=accepted_parameters(job.job_kind),
         json_schema=parameters_schema(job.job_kind),
     )
-    return Envelope(data=data, message=f"任务 {job_id} 的参数说明", timestamp=now_iso(context.zone))
+    return done(context, f"任务 {job_id} 的参数说明", data)

@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 
 from contracts.events import TERMINAL_STATUSES
 from infrastructure.store.run_logs_port import RunLogLine, RunLogQuery, RunLogStore
-from services.api.commands import execution_not_found
+from services.api.commands import done, execution_not_found
 from services.api.dependencies import ApiContext, Context, ExecutionId, Offset, current_user
 from services.api.errors import READ, responses
 from services.api.messages import text
 from services.api.routes.events import RECONNECT_DELAY_MS, stream_slot
 from services.api.schemas import Envelope, when
-from services.api.views import iso, now_iso
+from services.api.views import iso
 
 router = APIRouter(prefix="/api/scheduler", tags=["executions"])
 
@@ -108,7 +108,7 @@ async def list_run_logs(
     page = RunLogPage(
         items=[line_out(line, context) for line in lines], total=total, limit=limit, offset=offset
     )
-    return Envelope(data=page, message=text("run_logs_listed", count=total), timestamp=now_iso(context.zone))
+    return done(context, text("run_logs_listed", count=total), page)
 
 
 async def known_execution(context: Context, run_logs: RunLogs, execution_id: ExecutionId) -> None:

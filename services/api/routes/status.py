@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 
 from services.api.alert_health import failing_alert_channels
 from services.api.calendar_health import calendar_warnings
+from services.api.commands import done
 from services.api.dependencies import ApiContext, Context, current_user
 from services.api.errors import READ, responses
 from services.api.health import Health, SchedulerStatus, assess, health_message, scheduler_status
@@ -45,7 +46,7 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
         executions_in_progress=in_progress,
         last_heartbeat=iso(scheduler.last_heartbeat, context.zone),
     )
-    return Envelope(data=data, message=text("scheduler_stats"), timestamp=now_iso(context.zone))
+    return done(context, text("scheduler_stats"), data)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from domain.triggers import DstPolicy, TriggerError, parse_trigger, spec_from_legacy_text
 from domain.triggers.trading_days import calendar_of
-from services.api.commands import job_not_found
+from services.api.commands import done, job_not_found
 from services.api.dependencies import Context, JobId, current_user
 from services.api.errors import READ, WITH_BODY, responses
 from services.api.schemas import Envelope
@@ -55,7 +55,7 @@ async def job_next_runs(
     shown = preview(spec, context.zone, count, dst, datetime.now(UTC), calendar)
     data = JobNextRuns(**shown.model_dump() | {"trigger": job.trigger}, job_id=job_id, paused=job.paused)
     message = preview_text("next_runs", job_id=job_id, count=len(data.next_runs))
-    return Envelope(data=data, message=message, timestamp=now_iso(context.zone))
+    return done(context, message, data)
 
 
 @router.post(
