@@ -13,28 +13,26 @@ from pydantic import (
     model_serializer,
 )
 
-from contracts.envelope import Command, ExecutionIdStr, JobIdStr
+from contracts.envelope import Command, ExecutionCommand, ExecutionIdStr, JobCommand
 from contracts.json_bounds import BoundedKwargs
 
 DISPLAY_NAME_MAX = 50
 DESCRIPTION_MAX = 200
 
 
-class PauseJob(Command):
+class PauseJob(JobCommand):
     """Stop firing a job on its schedule. Emitted by the API; the scheduler answers `JobPaused`."""
 
     type: Literal["PauseJob"] = "PauseJob"
-    job_id: JobIdStr
 
 
-class ResumeJob(Command):
+class ResumeJob(JobCommand):
     """Fire a paused job on its schedule again. The scheduler answers `JobResumed`."""
 
     type: Literal["ResumeJob"] = "ResumeJob"
-    job_id: JobIdStr
 
 
-class TriggerJob(Command):
+class TriggerJob(JobCommand):
     """Run a job once now, with its own kwargs and `force` (they never change the job).
 
     The API chooses `execution_id` so it can answer the client at once; the scheduler answers `RunQueued`
@@ -42,7 +40,6 @@ class TriggerJob(Command):
     """
 
     type: Literal["TriggerJob"] = "TriggerJob"
-    job_id: JobIdStr
     execution_id: ExecutionIdStr
     kwargs: BoundedKwargs = Field(default_factory=dict)
     force: bool = False
@@ -53,33 +50,29 @@ class TriggerJob(Command):
     )
 
 
-class CancelExecution(Command):
+class CancelExecution(ExecutionCommand):
     """Stop a running execution. The scheduler answers `CancelRequested`, which reaches its worker."""
 
     type: Literal["CancelExecution"] = "CancelExecution"
-    execution_id: ExecutionIdStr
 
 
-class MarkExecutionFailed(Command):
+class MarkExecutionFailed(ExecutionCommand):
     """Declare an execution failed by hand (e.g. one left running by a lost worker)."""
 
     type: Literal["MarkExecutionFailed"] = "MarkExecutionFailed"
-    execution_id: ExecutionIdStr
     reason: str = Field(default="用户手动标记为失败", min_length=1, max_length=500)
 
 
-class DeleteExecution(Command):
+class DeleteExecution(ExecutionCommand):
     """Remove an execution from the read models (never from the event store)."""
 
     type: Literal["DeleteExecution"] = "DeleteExecution"
-    execution_id: ExecutionIdStr
 
 
-class UpdateJobMetadata(Command):
+class UpdateJobMetadata(JobCommand):
     """Change a job's display name and/or description; `None` leaves a field as it is."""
 
     type: Literal["UpdateJobMetadata"] = "UpdateJobMetadata"
-    job_id: JobIdStr
     display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
@@ -154,7 +147,7 @@ class CreateJob(Command):
     policy: JobPolicy = Field(default_factory=JobPolicy)
 
 
-class ChangeJob(Command):
+class ChangeJob(JobCommand):
     """Change a job's definition.
 
     None leaves a field as it is; `expected_version` is the job's version the operator saw: a job changed
@@ -163,7 +156,6 @@ class ChangeJob(Command):
     """
 
     type: Literal["ChangeJob"] = "ChangeJob"
-    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
     trigger: str | None = Field(default=None, min_length=1, max_length=TRIGGER_MAX)
     kwargs: BoundedKwargs | None = None
@@ -173,22 +165,20 @@ class ChangeJob(Command):
     policy: JobPolicy | None = None
 
 
-class DeleteJob(Command):
+class DeleteJob(JobCommand):
     """Delete a job created at run time (its executions and history stay).
 
     With runs in flight it is refused unless `cancel_running`. The scheduler answers `JobDeleted`.
     """
 
     type: Literal["DeleteJob"] = "DeleteJob"
-    job_id: JobIdStr
     cancel_running: bool = False
 
 
-class ResetJob(Command):
+class ResetJob(JobCommand):
     """Restore a catalogue job's definition from the catalogue and settings. Answered with `JobChanged`."""
 
     type: Literal["ResetJob"] = "ResetJob"
-    job_id: JobIdStr
     expected_version: int | None = Field(default=None, ge=0)
 
 
@@ -199,7 +189,7 @@ BACKFILL_DAYS_MAX = 2_600
 BACKFILL_PARALLEL_MAX = 64
 
 
-class RequestBackfill(Command):
+class RequestBackfill(JobCommand):
     """Run a job once per trading day of a past range (admin).
 
     `days` are the range's trading days, oldest first, each run given its day in its kwargs. The API chooses
@@ -208,7 +198,6 @@ class RequestBackfill(Command):
     """
 
     type: Literal["RequestBackfill"] = "RequestBackfill"
-    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
     start_date: str = Field(pattern=ISO_DAY_PATTERN)
     end_date: str = Field(pattern=ISO_DAY_PATTERN)
@@ -219,14 +208,13 @@ class RequestBackfill(Command):
     kwargs: BoundedKwargs = Field(default_factory=dict)
 
 
-class CancelBackfill(Command):
+class CancelBackfill(JobCommand):
     """Stop a backfill: its days not started never start, its runs in flight are cancelled.
 
     The scheduler answers `BackfillCancelled`, then `BackfillFinished` once every run has ended.
     """
 
     type: Literal["CancelBackfill"] = "CancelBackfill"
-    job_id: JobIdStr
     backfill_id: str = Field(pattern=BACKFILL_ID_PATTERN)
 
 

@@ -100,6 +100,18 @@ class Command(Message):
     actor: str = Field(min_length=1, max_length=100)
 
 
+class JobCommand(Command):
+    """An instruction about one job of the catalogue."""
+
+    job_id: JobIdStr
+
+
+class ExecutionCommand(Command):
+    """An instruction about one execution (run) of a job."""
+
+    execution_id: ExecutionIdStr
+
+
 class Event(Message):
     """A fact that happened; the event store keeps every one of them."""
 

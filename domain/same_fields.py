@@ -42,9 +42,35 @@ def copied(target: type[Target], source: object, /, **changes: Any) -> Target:
     is missing). A change that names no field of the target is refused: a misspelt name never passes
     unseen, as pydantic models that ignore unknown fields would let it.
     """
-    names = field_names(target)
-    unknown = changes.keys() - set(names)
-    if unknown:
-        raise TypeError(f"{target.__name__} has no field {', '.join(sorted(unknown))}")
-    values = {name: getattr(source, name) for name in names if name not in changes and hasattr(source, name)}
+    if changes and not _FIELD_SETS.get(target, frozenset()).issuperset(changes):
+        unknown = changes.keys() - set(field_names(target))
+        if unknown:
+            raise TypeError(f"{target.__name__} has no field {', '.join(sorted(unknown))}")
+    attributes: dict[str, Any] = getattr(source, "__dict__", {})
+    values = {
+        name: attributes[name] if kept else getattr(source, name)
+        for name, kept in _shared(type(source), target, attributes)
+        if name not in changes
+    }
     return target(**values, **changes)
+
+
+# Which of a target's fields a source type has, and whether each is in the instance's `__dict__` (pydantic
+# models and plain dataclasses keep their fields there) or behind a class descriptor (property, slot): found
+# once per pair of types (when the source is a model or a dataclass, whose instances all have the same
+# fields), since asking a pydantic model for an attribute it lacks costs an exception.
+_SHARED: dict[tuple[type[Any], type[Any]], tuple[tuple[str, bool], ...]] = {}
+_FIELD_SETS: dict[type[Any], frozenset[str]] = {}
+
+
+def _shared(kind: type[Any], target: type[Any], attributes: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
+    found = _SHARED.get((kind, target))
+    if found is None:
+        names = field_names(target)
+        _FIELD_SETS[target] = frozenset(names)
+        found = tuple(
+            (name, name in attributes) for name in names if name in attributes or hasattr(kind, name)
+        )
+        if issubclass(kind, BaseModel) or dataclasses.is_dataclass(kind):
+            _SHARED[(kind, target)] = found  # every instance has the same fields; other objects may not
+    return found

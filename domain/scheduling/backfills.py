@@ -30,6 +30,8 @@ from contracts.events import (
     backfill_of,
 )
 from contracts.job_parameters import accepted_parameters
+from domain.same_fields import copied
+from domain.scheduling.bounded import without
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import SchedulerState
@@ -127,16 +129,7 @@ def fold_backfills(book: BackfillBook, message: Message) -> BackfillBook:
 def _opened(book: BackfillBook, event: BackfillRequested) -> BackfillBook:
     if book.knows(event.backfill_id):
         return book
-    backfill = Backfill(
-        backfill_id=event.backfill_id,
-        job_id=event.job_id,
-        days=tuple(event.days),
-        max_parallel=event.max_parallel,
-        kwargs=dict(event.kwargs),
-        actor=event.actor,
-        correlation_id=event.correlation_id,
-    )
-    return with_backfill(book, backfill)
+    return with_backfill(book, copied(Backfill, event, kwargs=dict(event.kwargs)))
 
 
 def with_backfill(book: BackfillBook, backfill: Backfill) -> BackfillBook:
@@ -146,8 +139,7 @@ def with_backfill(book: BackfillBook, backfill: Backfill) -> BackfillBook:
 
 def closed(book: BackfillBook, backfill_id: str) -> BackfillBook:
     """The book with the backfill finished."""
-    active = dict(book.active)
-    active.pop(backfill_id, None)
+    active = without(book.active, backfill_id)
     finished = book.finished if backfill_id in book.finished else (*book.finished, backfill_id)
     return BackfillBook(active=active, finished=finished[-REMEMBERED_FINISHED:])
 

@@ -1,4 +1,7 @@
-"""Bounded memories of the decider: the newest entries of a mapping, up to a limit."""
+"""Copies of the decider's mappings with one entry changed (its states are never changed in place).
+
+`remembered` keeps a bounded memory (the newest entries, up to a limit); `without` drops an entry.
+"""
 
 from __future__ import annotations
 
@@ -16,4 +19,11 @@ def remembered(mapping: Mapping[K, V], key: K, value: V, limit: int) -> dict[K, 
     kept[key] = value
     while len(kept) > limit:
         del kept[next(iter(kept))]
+    return kept
+
+
+def without(mapping: Mapping[K, V], key: K) -> dict[K, V]:
+    """A copy of `mapping` without `key` (a plain copy when `key` is not there)."""
+    kept = dict(mapping)
+    kept.pop(key, None)
     return kept

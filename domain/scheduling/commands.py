@@ -65,24 +65,26 @@ def reject(command: Command, reason: str, now: Now, producer: str) -> Decision:
 def decide_command(
     state: SchedulerState, command: Command, facts: Facts, now: Now, producer: str
 ) -> Decision:
-    """What one command becomes."""
+    """What one command becomes (refused when its job or its execution is unknown)."""
     if isinstance(command, (PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata)):
-        return _job_command(state, command, facts, now, producer)
+        if facts.job is None:
+            return reject(command, f"unknown job {command.job_id!r}", now, producer)
+        return _job_command(state, command, facts.job, facts, now, producer)
     if isinstance(command, (CancelExecution, MarkExecutionFailed, DeleteExecution)):
-        return _execution_command(state, command, facts, now, producer)
+        if facts.record is None:
+            return reject(command, f"unknown execution {command.execution_id!r}", now, producer)
+        return _execution_command(state, command, facts.record, now, producer)
     return Decision(rejection=f"the scheduler does not handle {command.type}")
 
 
 def _job_command(
     state: SchedulerState,
     command: PauseJob | ResumeJob | TriggerJob | UpdateJobMetadata,
+    job: JobRules,
     facts: Facts,
     now: Now,
     producer: str,
 ) -> Decision:
-    job = facts.job
-    if job is None:
-        return reject(command, f"unknown job {command.job_id!r}", now, producer)
     envelope = {**answer_envelope(command, now, producer), "job_id": job.job_id}
     match command:
         case PauseJob():
@@ -124,13 +126,10 @@ def _trigger(
 def _execution_command(
     state: SchedulerState,
     command: CancelExecution | MarkExecutionFailed | DeleteExecution,
-    facts: Facts,
+    record: ExecutionRecord,
     now: Now,
     producer: str,
 ) -> Decision:
-    record = facts.record
-    if record is None:
-        return reject(command, f"unknown execution {command.execution_id!r}", now, producer)
     ended = record.status in TERMINAL_STATUSES or state.outcome(record.execution_id) in TERMINAL_STATUSES
     envelope = {
         **answer_envelope(command, now, producer),

@@ -26,6 +26,7 @@ from contracts.envelope import Message
 from contracts.events import AttemptFailed, ExecutionMarkedFailed, JobMissed, JobSkipped
 from contracts.runs import RunJob
 from domain.run_policy import may_retry, overlap_refusal, retry_delay_s
+from domain.same_fields import copied
 from domain.scheduling.decision import NOTHING as NOTHING
 from domain.scheduling.decision import Claim as Claim
 from domain.scheduling.decision import Decision as Decision
@@ -101,19 +102,16 @@ def _refusal(state: SchedulerState, job: JobRules, fire: Fire, now: Now) -> tupl
 
 
 def dispatch(job: JobRules, run: ActiveRun, attempt: int, now: Now, producer: str) -> RunJob:
-    """The `RunJob` that sends (again) one attempt of a run in flight."""
-    return RunJob(
+    """The `RunJob` that sends (again) one attempt of a run in flight: the run's fields, the job's rules."""
+    return copied(
+        RunJob,
+        run,
         producer=producer,
         occurred_at=now.wall,
         correlation_id=run.correlation_id or uuid.uuid4().hex,
-        execution_id=run.execution_id,
-        job_id=job.job_id,
         job_name=job.name,
         job_kind=job.job_kind,
         kwargs=dict(run.kwargs),
-        scheduled_time=run.scheduled_time,
-        is_manual=run.is_manual,
-        force=run.force,
         attempt=attempt,
         **retry_fields(job),
     )

@@ -16,6 +16,7 @@ from contracts.commands import ChangeJob, CreateJob, DeleteJob, ResetJob
 from contracts.envelope import Command
 from contracts.events import FieldChange, JobChanged, JobCreated, JobDeleted, JobPaused, JobResumed
 from domain.dependencies import deletion_problem, dependency_problem
+from domain.same_fields import copied
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
 from domain.scheduling.decision import answer_envelope
@@ -77,18 +78,13 @@ def decide_definition(
 
 def created_definition(command: CreateJob) -> Definition:
     """The definition a `CreateJob` asks for (its policy completed from the kind's defaults)."""
-    entry = kind_entry(command.job_kind)
-    return Definition(
-        job_id=command.job_id,
-        job_kind=command.job_kind,
-        trigger=command.trigger,
+    policy = merged_policy(default_policy(kind_entry(command.job_kind)), command.policy)
+    return copied(
+        Definition,
+        command,
         kwargs=dict(command.kwargs),
-        display_name=command.display_name,
-        description=command.description,
-        paused=command.paused,
-        policy=with_dependency_defaults(
-            merged_policy(default_policy(entry), command.policy), command.trigger
-        ),
+        policy=with_dependency_defaults(policy, command.trigger),
+        version=0,  # the command's `version` is its message format's, not the job definition's
         origin="created",
     )
 

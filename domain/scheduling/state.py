@@ -35,7 +35,8 @@ from contracts.events import (
 )
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
-from domain.scheduling.bounded import remembered
+from domain.same_fields import copied
+from domain.scheduling.bounded import remembered, without
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import DependencyProgress, tracked
 
@@ -172,46 +173,32 @@ def loaded(records: Iterable[ExecutionRecord], paused: Iterable[str], now: Now) 
         retry_due = None
         if record.retry_at is not None:
             retry_due = now.mono + max(0.0, (record.retry_at - now.wall).total_seconds())
-        runs[record.execution_id] = ActiveRun(
-            execution_id=record.execution_id,
-            job_id=record.job_id,
+        runs[record.execution_id] = copied(
+            ActiveRun,
+            record,
             scheduled_time=record.scheduled_time or record.timestamp,
-            is_manual=record.is_manual,
-            kwargs=record.kwargs,
-            force=record.force,
-            attempt=record.attempt,
             running=record.status == "running",
             heard_at=now.mono,
             dispatched_at=now.mono,
             retry_due=retry_due,
-            worker_id=record.worker_id,
         )
     return SchedulerState(runs=runs, paused=frozenset(paused), planned=planned, waiting=waiting)
 
 
 def _waiting_from(record: ExecutionRecord) -> WaitingRun:
     scheduled_time = record.scheduled_time or record.timestamp
-    return WaitingRun(
-        execution_id=record.execution_id,
-        job_id=record.job_id,
-        job_name=record.job_name,
+    return copied(
+        WaitingRun,
+        record,
         scheduled_time=scheduled_time,
         waiting_for=tuple(record.waiting_for or ()),
         wait_until=record.wait_until or scheduled_time,
-        kwargs=record.kwargs,
     )
 
 
 def _planned_from(record: ExecutionRecord) -> PlannedRun:
     assert record.run_at is not None
-    return PlannedRun(
-        execution_id=record.execution_id,
-        job_id=record.job_id,
-        run_at=record.run_at,
-        kwargs=record.kwargs,
-        force=record.force,
-        actor=record.actor,
-    )
+    return copied(PlannedRun, record)
 
 
 _ENDED_AS: dict[type[ExecutionEvent], str] = {**RUN_ENDED_AS, ExecutionDeleted: "deleted"}
@@ -277,10 +264,7 @@ def _heard_of(
 
 def forgotten(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without an execution (a run whose messages could not be published)."""
-    runs = dict(state.runs)
-    outcomes = dict(state.outcomes)
-    runs.pop(execution_id, None)
-    outcomes.pop(execution_id, None)
+    runs, outcomes = without(state.runs, execution_id), without(state.outcomes, execution_id)
     return replace(unplanned(state, execution_id), runs=runs, outcomes=outcomes)
 
 
@@ -291,8 +275,7 @@ def graced(state: SchedulerState, now: Now) -> SchedulerState:
 
 def ended(state: SchedulerState, execution_id: str, status: str) -> SchedulerState:
     """The execution is over: no longer in flight nor waiting, its outcome remembered."""
-    runs = dict(state.runs)
-    runs.pop(execution_id, None)
+    runs = without(state.runs, execution_id)
     state = unwaited(unplanned(state, execution_id), execution_id)
     return replace(state, runs=runs, outcomes=_remember(state.outcomes, execution_id, status))
 
@@ -305,33 +288,20 @@ def unplanned(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without the one-off run `execution_id` waiting (it is released, cancelled or ended)."""
     if execution_id not in state.planned:
         return state
-    planned = dict(state.planned)
-    del planned[execution_id]
-    return replace(state, planned=planned)
+    return replace(state, planned=without(state.planned, execution_id))
 
 
 def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
     """The state without the fire `execution_id` waiting for its upstream jobs (released or ended)."""
     if execution_id not in state.waiting:
         return state
-    waiting = dict(state.waiting)
-    del waiting[execution_id]
-    return replace(state, waiting=waiting)
+    return replace(state, waiting=without(state.waiting, execution_id))
 
 
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
     if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
-    run = WaitingRun(
-        execution_id=event.execution_id,
-        job_id=event.job_id,
-        job_name=event.job_name,
-        scheduled_time=event.scheduled_time,
-        waiting_for=tuple(event.waiting_for),
-        wait_until=event.wait_until,
-        kwargs=event.kwargs,
-        correlation_id=event.correlation_id,
-    )
+    run = copied(WaitingRun, event, waiting_for=tuple(event.waiting_for))
     return replace(state, waiting={**state.waiting, event.execution_id: run})
 
 
@@ -343,16 +313,7 @@ def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:
 def _planned(state: SchedulerState, event: RunScheduled, recorded: str | None) -> SchedulerState:
     if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never planned again
-    run = PlannedRun(
-        execution_id=event.execution_id,
-        job_id=event.job_id,
-        run_at=event.scheduled_time,
-        kwargs=event.kwargs,
-        force=event.force,
-        actor=event.actor,
-        correlation_id=event.correlation_id,
-    )
-    return replanned(state, run)
+    return replanned(state, copied(PlannedRun, event, run_at=event.scheduled_time))
 
 
 def _queued(state: SchedulerState, event: RunQueued, now: Now, recorded: str | None) -> SchedulerState:
@@ -360,6 +321,7 @@ def _queued(state: SchedulerState, event: RunQueued, now: Now, recorded: str | N
         return state  # a duplicate, or an execution already decided: never reopened
     if recorded in TERMINAL_STATUSES and event.execution_id not in state.runs:
         return ended(state, event.execution_id, recorded)  # ended before this leader took office
+    # Written out, not `copied`: every run passes here, and `copied` costs several times the constructor.
     run = ActiveRun(
         execution_id=event.execution_id,
         job_id=event.job_id,

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from domain.alert_rules import AlertRules, JobRules, SystemRules
 from domain.job_definition import JobDefinition
+from domain.same_fields import copied
 from domain.trigger_setting import parse_trigger_setting
 from services.alerter.settings import AlertSettings
 
@@ -41,13 +42,7 @@ def alert_rules(
     alerts: AlertSettings, definitions: dict[str, JobDefinition], zone: tzinfo, now: datetime
 ) -> AlertRules:
     """The alert rules from the settings: the defaults, each job's own (from its definition), the system's."""
-    default = JobRules(
-        run_failed=alerts.run_failed,
-        run_missed=alerts.run_missed,
-        run_partial=alerts.run_partial,
-        consecutive_failures=alerts.consecutive_failures,
-        slow_factor=alerts.slow_factor,
-    )
+    default = copied(JobRules, alerts)  # the settings' rules of the same names; no stale-data limit
     system = SystemRules(alerts.no_leader_after_s, alerts.projector_lag_s, alerts.dead_letter_quiet_s)
     unknown = sorted(set(alerts.jobs) - set(definitions))
     if unknown:

@@ -17,6 +17,7 @@ from contracts.alert_events import (
     whole_number,
 )
 from domain.alert_incidents import IncidentRecord
+from domain.same_fields import copied
 from services.api.schemas import NO_CONTROL_CHARACTERS
 
 MAX_SILENCE_S = 30 * 86400
@@ -45,14 +46,7 @@ class NotificationOut(BaseModel):
     @classmethod
     def of(cls, event: AlertNotified, zone: ZoneInfo) -> NotificationOut:
         """The notification an `AlertNotified` event records, times in `zone`."""
-        return cls(
-            at=event.occurred_at.astimezone(zone).isoformat(),
-            notice=event.notice,
-            channel_type=event.channel_type,
-            outcome=event.outcome,
-            attempts=event.attempts,
-            error=event.error,
-        )
+        return copied(cls, event, at=event.occurred_at.astimezone(zone).isoformat())
 
 
 class IncidentOut(BaseModel):

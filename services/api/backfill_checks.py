@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from contracts.events import TERMINAL_STATUSES, backfill_execution_id
 from domain.backfill_projection import ACTIVE_BACKFILL_STATUSES
 from domain.records import BackfillRecord, JobRecord
+from domain.same_fields import copied
 from domain.scheduling.backfills import DONE_STATUSES, FAILED_STATUSES, day_kwargs
 from domain.trade_calendar import TradeCalendar, trading_days_between
 from services.api.backfill_schemas import BackfillOut, BackfillRequest, BackfillRun
@@ -104,15 +105,9 @@ def backfill_out(record: BackfillRecord, zone: ZoneInfo, *, with_runs: bool) -> 
         BackfillRun(day=day, execution_id=backfill_execution_id(record.backfill_id, day), status=status)
         for day, status in zip(record.days, statuses, strict=True)
     ]
-    return BackfillOut(
-        backfill_id=record.backfill_id,
-        job_id=record.job_id,
-        status=record.status,
-        start_date=record.start_date,
-        end_date=record.end_date,
-        max_parallel=record.max_parallel,
-        kwargs=record.kwargs,
-        actor=record.actor,
+    return copied(
+        BackfillOut,
+        record,
         requested_at=iso(record.requested_at, zone) or "",
         finished_at=iso(record.finished_at, zone),
         total=len(record.days),

@@ -31,6 +31,7 @@ from contracts.commands import DeleteExecution, MarkExecutionFailed
 from contracts.envelope import Command
 from contracts.events import TERMINAL_STATUSES
 from domain.records import ExecutionRecord
+from domain.same_fields import copied
 from infrastructure.bus.port import Bus, BusUnavailable
 from infrastructure.store.bulk_actions_port import (
     BulkActionProgress,
@@ -138,42 +139,11 @@ class BulkOperation:
     @classmethod
     def from_record(cls, record: BulkActionRecord) -> BulkOperation:
         """The operation a stored record describes, to be carried on from its `sent`."""
-        return cls(
-            operation_id=record.operation_id,
-            action=record.action,
-            actor=record.actor,
-            producer=record.producer,
-            reason=record.reason,
-            selected=record.selected,
-            missing=record.missing,
-            targets=list(record.targets),
-            started_at=record.started_at,
-            skipped=record.skipped,
-            sent=record.sent,
-            state=record.state,
-            error=record.error,
-            finished_at=record.finished_at,
-            resumed=True,
-        )
+        return copied(cls, record, targets=list(record.targets), resumed=True)
 
     def record(self) -> BulkActionRecord:
         """The operation as it is stored."""
-        return BulkActionRecord(
-            operation_id=self.operation_id,
-            action=self.action,
-            actor=self.actor,
-            producer=self.producer,
-            reason=self.reason,
-            selected=self.selected,
-            missing=self.missing,
-            skipped=self.skipped,
-            targets=tuple(self.targets),
-            started_at=self.started_at,
-            sent=self.sent,
-            state=self.state,
-            error=self.error,
-            finished_at=self.finished_at,
-        )
+        return copied(BulkActionRecord, self, targets=tuple(self.targets))
 
     def position(self) -> BulkActionProgress:
         """How far it got, as stored after each batch."""
@@ -194,16 +164,10 @@ class BulkOperation:
 
     def progress(self, zone: ZoneInfo) -> BulkProgress:
         """Where the operation stands (counts, state), times in `zone`."""
-        return BulkProgress(
-            operation_id=self.operation_id,
-            action=self.action,
-            state=self.state,
-            selected=self.selected,
-            skipped=self.skipped,
-            missing=self.missing,
-            sent=self.sent,
+        return copied(
+            BulkProgress,
+            self,
             to_send=len(self.targets),
-            error=self.error,
             started_at=self.started_at.astimezone(zone).isoformat(),
             finished_at=self.finished_at.astimezone(zone).isoformat() if self.finished_at else None,
         )

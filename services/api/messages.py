@@ -292,6 +292,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "测试消息已提交，尚无结果，见 {location}",
         "Test message requested, no outcome yet: see {location}",
     ),
+    # trigger previews
+    "preview_described": ("触发器预览：{description}", "Trigger preview: {description}"),
+    "preview_next_runs": (
+        "任务 {job_id} 接下来的 {count} 次执行时间",
+        "Next {count} run times of job {job_id}",
+    ),
+    "preview_not_possible": (
+        "任务 {job_id} 的触发器 {trigger} 无法预览",
+        "The trigger {trigger} of job {job_id} cannot be previewed",
+    ),
+    "preview_unknown_timezone": ("未知时区：{zone}", "unknown timezone: {zone}"),
+    "preview_trading_days_only": (
+        "{description}（仅 {calendar} 交易日）",
+        "{description} (trading days of {calendar} only)",
+    ),
+    "preview_calendar_missing_years": (
+        "交易日历 {calendar} 尚无 {years} 年的数据：该年的执行时间不予推测，"
+        "在日历同步补齐之前这些日子不会执行",
+        "The trading calendar {calendar} does not know {years} yet: run times in that year are not guessed, "
+        "and the job does not run on those days until the calendar sync adds the year",
+    ),
 }
 
 

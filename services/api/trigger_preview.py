@@ -18,38 +18,12 @@ from domain.trade_calendar import TradeCalendar
 from domain.triggers import DstPolicy, Trigger, TriggerSpec, describe
 from domain.triggers.trading_days import TradingDayTrigger, missing_years_ahead
 from services.api.language import current_language
+from services.api.messages import text
 
 # An IANA name (`Asia/Shanghai`, `Etc/GMT+8`): never a path out of the zone database.
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
 MAX_RUNS = 50
 DEFAULT_RUNS = 10
-
-# key -> (Chinese, English)
-_TEXTS: dict[str, tuple[str, str]] = {
-    "previewed": ("触发器预览：{description}", "Trigger preview: {description}"),
-    "next_runs": ("任务 {job_id} 接下来的 {count} 次执行时间", "Next {count} run times of job {job_id}"),
-    "not_previewable": (
-        "任务 {job_id} 的触发器 {trigger} 无法预览",
-        "The trigger {trigger} of job {job_id} cannot be previewed",
-    ),
-    "unknown_timezone": ("未知时区：{zone}", "unknown timezone: {zone}"),
-    "trading_days_only": (
-        "{description}（仅 {calendar} 交易日）",
-        "{description} (trading days of {calendar} only)",
-    ),
-    "calendar_missing_years": (
-        "交易日历 {calendar} 尚无 {years} 年的数据：该年的执行时间不予推测，"
-        "在日历同步补齐之前这些日子不会执行",
-        "The trading calendar {calendar} does not know {years} yet: run times in that year are not guessed, "
-        "and the job does not run on those days until the calendar sync adds the year",
-    ),
-}
-
-
-def preview_text(key: str, **values: object) -> str:
-    """The text of a preview message `key`, in the caller's language."""
-    chinese, english = _TEXTS[key]
-    return (chinese if current_language() == "zh" else english).format(**values)
 
 
 class DstChoice(BaseModel):
@@ -113,7 +87,7 @@ def zone_named(name: str) -> ZoneInfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory (`America`) is an OSError
             pass
-    raise ValueError(preview_text("unknown_timezone", zone=name[:64]))
+    raise ValueError(text("preview_unknown_timezone", zone=name[:64]))
 
 
 def next_runs(trigger: Trigger, zone: ZoneInfo, count: int, now: datetime) -> list[str]:
@@ -159,9 +133,9 @@ def preview(
     return TriggerPreview(
         trigger=spec.text,
         timezone=zone.key,
-        description=preview_text("trading_days_only", description=description, calendar=name),
+        description=text("preview_trading_days_only", description=description, calendar=name),
         next_runs=[fire.astimezone(zone).isoformat() for fire in fires],
         calendar=name,
         calendar_missing_years=list(missing),
-        calendar_note=preview_text("calendar_missing_years", calendar=name, years=years) if missing else None,
+        calendar_note=text("preview_calendar_missing_years", calendar=name, years=years) if missing else None,
     )

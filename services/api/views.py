@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from contracts.envelope import Message
 from contracts.events import EVENT_TYPES
 from domain.records import ExecutionRecord, ExecutionStats, HistoryRecord, RunCounts
+from domain.same_fields import copied
 from infrastructure.store.port import JobView
 from services.api.schemas import (
     Job,
@@ -94,36 +95,18 @@ def _job_fields(view: JobView, zone: ZoneInfo) -> dict[str, Any]:
 
 def execution_out(record: ExecutionRecord, zone: ZoneInfo) -> JobExecution:
     """An execution's answer, times in `zone`."""
-    return JobExecution(
+    return copied(
+        JobExecution,
+        record,
         id=record.execution_id,
-        execution_id=record.execution_id,
-        job_id=record.job_id,
-        job_name=record.job_name,
-        status=record.status,
         status_text=status_text(record.status),
         scheduled_time=iso(record.scheduled_time, zone),
-        execution_time=record.execution_time,
         timestamp=iso(record.timestamp, zone) or "",
         started_at=iso(record.started_at, zone),
         finished_at=iso(record.finished_at, zone),
-        return_value=record.return_value,
-        error_message=record.error_message,
-        traceback=record.traceback,
         progress=display_progress(record.progress),
-        progress_message=record.progress_message,
-        current_item=record.current_item,
-        total_items=record.total_items,
-        processed_items=record.processed_items,
         updated_at=iso(record.updated_at, zone),
-        is_manual=record.is_manual,
-        cancel_requested=record.cancel_requested,
-        actor=record.actor,
-        kwargs=record.kwargs,
-        force=record.force,
-        attempt=record.attempt,
         retry_at=iso(record.retry_at, zone),
-        worker_id=record.worker_id,
-        waiting_for=record.waiting_for,
         wait_until=iso(record.wait_until, zone),
     )
 
@@ -135,16 +118,7 @@ def display_progress(progress: float | None) -> float | None:
 
 def history_out(record: HistoryRecord, zone: ZoneInfo) -> JobHistory:
     """A history line's answer, times in `zone`."""
-    return JobHistory(
-        job_id=record.job_id,
-        action=record.action,
-        status=record.status,
-        error_message=record.error_message,
-        timestamp=iso(record.timestamp, zone) or "",
-        actor=record.actor,
-        execution_id=record.execution_id,
-        details=record.details,
-    )
+    return copied(JobHistory, record, timestamp=iso(record.timestamp, zone) or "")
 
 
 def stats_out(stats: ExecutionStats, zone: ZoneInfo) -> JobExecutionStats:

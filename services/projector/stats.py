@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 from contracts.envelope import Event
 from domain.records import ProjectorStateRecord
 from domain.run_metrics import Histogram, RunMetrics
+from domain.same_fields import copied
 
 
 @dataclass
@@ -67,23 +68,16 @@ class ProjectionStats:
 
     def state(self, projector_id: str, now: datetime, interval_s: float) -> ProjectorStateRecord:
         """The projector's state record at `now`, as the store keeps it and the API shows it."""
-        return ProjectorStateRecord(
+        # The counters and instants as they are, the lags rounded to the millisecond.
+        return copied(
+            ProjectorStateRecord,
+            self,
             projector_id=projector_id,
-            started_at=self.started_at,
             updated_at=now,
             interval_s=interval_s,
             lag_s=round(self.current_lag_s(now), 3),
             last_batch_lag_s=round(self.last_batch_lag_s, 3),
             max_lag_s=round(self.max_lag_s, 3),
-            last_occurred_at=self.last_occurred_at,
-            last_applied_at=self.last_applied_at,
-            applied=self.applied,
-            stored=self.stored,
-            duplicates=self.duplicates,
-            not_stored=self.not_stored,
-            dead_lettered=self.dead_lettered,
-            batches=self.batches,
-            store_retries=self.store_retries,
         )
 
 

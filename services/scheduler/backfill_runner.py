@@ -16,6 +16,7 @@ import logging
 from contracts.commands import CancelBackfill, CancelExecution, RequestBackfill
 from contracts.events import TERMINAL_STATUSES
 from domain.records import BackfillRecord
+from domain.same_fields import copied
 from domain.scheduling.backfill_commands import BackfillLimits, decide_cancel, decide_request
 from domain.scheduling.backfills import Backfill, BackfillBook, backfill_step, day_seen
 from domain.scheduling.commands import Facts, decide_command
@@ -37,13 +38,11 @@ def book_of(records: list[BackfillRecord]) -> BackfillBook:
     for record in records:
         started = frozenset(day for day in record.runs if day in record.days)
         ended = {day: status for day, status in record.runs.items() if status in TERMINAL_STATUSES}
-        active[record.backfill_id] = Backfill(
-            backfill_id=record.backfill_id,
-            job_id=record.job_id,
+        active[record.backfill_id] = copied(
+            Backfill,
+            record,
             days=tuple(record.days),
-            max_parallel=record.max_parallel,
             kwargs=dict(record.kwargs),
-            actor=record.actor,
             cancelled=record.status == "cancelling",
             started=started,
             ended=ended,

@@ -23,6 +23,7 @@ from contracts.topology import runs_queue
 from domain.job_definition_projection import DefinitionEvent
 from domain.records import JobRecord
 from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy
+from domain.same_fields import copied
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
 from domain.scheduling.definitions import Definition
 from domain.triggers.dst import DEFAULT_DST_POLICY
@@ -49,13 +50,11 @@ class JobTable(Protocol):
 def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
     """The scheduler's job definition as editable data."""
     policy = job.policy
-    return Definition(
-        job_id=job.job_id,
-        job_kind=job.job_kind,
-        trigger=job.trigger,
+    # The ids, trigger, operators' metadata and bookkeeping under the same names; the policy flattened.
+    return copied(
+        Definition,
+        job,
         kwargs=dict(job.kwargs),
-        display_name=job.display_name,
-        description=job.description,
         paused=paused,
         policy={
             "overlap": policy.overlap,
@@ -69,10 +68,37 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
             **dependency_fields(policy),
             **({"calendar": policy.calendar} if policy.calendar else {}),
         },
-        version=job.version,
         origin="created" if job.origin == "created" else "catalogue",
-        incarnation=job.incarnation,
-        last_command_id=job.last_command_id,
+    )
+
+
+def registration(
+    job: JobDefinition,
+    trigger: SchedulerTrigger,
+    *,
+    producer: str,
+    paused: bool,
+    paused_reason: str | None,
+    next_run_time: datetime | None,
+) -> JobRegistered:
+    """The `JobRegistered` event of a job put on the clock with this trigger, paused or not."""
+    return JobRegistered(
+        producer=producer,
+        job_id=job.job_id,
+        name=job.name,
+        job_kind=job.job_kind,
+        trigger=describe(trigger),
+        kwargs=job.kwargs,
+        paused=paused,
+        paused_reason=paused_reason,
+        next_run_time=next_run_time,
+        misfire_grace_time=job.misfire_grace_time,
+        max_instances=job.max_instances,
+        coalesce=job.coalesce,
+        definition=as_definition(job, paused=paused).fields(),
+        job_version=job.version,
+        dst_repeated=job.dst.repeated,
+        dst_skipped=job.dst.skipped,
     )
 
 
@@ -314,23 +340,13 @@ class JobEditor:
     def _registration(
         self, job: JobDefinition, trigger: SchedulerTrigger, paused: bool, now: datetime
     ) -> JobRegistered:
-        return JobRegistered(
+        return registration(
+            job,
+            trigger,
             producer=self.desk.producer,
-            job_id=job.job_id,
-            name=job.name,
-            job_kind=job.job_kind,
-            trigger=describe(trigger),
-            kwargs=job.kwargs,
             paused=paused,
             paused_reason=job.disabled_reason if paused else None,
             next_run_time=None if paused else trigger.next_after(now),
-            misfire_grace_time=job.misfire_grace_time,
-            max_instances=job.max_instances,
-            coalesce=job.coalesce,
-            definition=as_definition(job, paused=paused).fields(),
-            job_version=job.version,
-            dst_repeated=job.dst.repeated,
-            dst_skipped=job.dst.skipped,
         )
 
     def _deleted(self, event: JobDeleted) -> None:

@@ -1,7 +1,8 @@
 """The leader's periodic duties.
 
 The decider's watch over runs in flight (lost runs, due retries, queued runs whose delivery was lost, fires
-whose wait for their upstream jobs timed out), and retention.
+whose wait for their upstream jobs timed out), retention, and the reconciliation with the read model
+(`services.scheduler.reconciliation`).
 
 Durations are measured on the monotonic clock: a step of the wall clock neither fails a healthy run nor
 delays a retry.
@@ -18,6 +19,7 @@ from domain.scheduling.state import graced
 from infrastructure.background import BackgroundLoop, Repeating, every
 from services.scheduler.dependencies import settle_waiting
 from services.scheduler.desk import Desk
+from services.scheduler.reconciliation import Reconciler
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class Maintenance:
         self._loop = BackgroundLoop("scheduler-maintenance", rounds)
         self._last_retention: float | None = None
         self._cut_off = False
+        self._reconciler = Reconciler(desk)
         settings = desk.settings
         self.watch = Watch(
             heartbeat_timeout_s=settings.run_heartbeat_timeout_s,
@@ -49,7 +52,7 @@ class Maintenance:
         await self._loop.stop()
 
     async def run_once(self) -> None:
-        """One round: the decider's tick over runs in flight, then retention if it is due.
+        """One round: the decider's tick over runs in flight, retention and reconciliation if they are due.
 
         Nothing is decided while the bus is away; after an outage every running run gets a fresh
         heartbeat timeout.
@@ -72,6 +75,7 @@ class Maintenance:
         if self._last_retention is None or now.mono - self._last_retention >= retention.interval_s:
             self._last_retention = now.mono
             await desk.publish((retention_cutoffs(desk, now.wall),))
+        await self._reconciler.run_once()  # runs the state lost track of: watched from the next round
 
 
 def retention_cutoffs(desk: Desk, now: datetime) -> RetentionApplied:

@@ -34,13 +34,13 @@ from services.scheduler.firing import carry_out_fire, carry_out_fires
 from services.scheduler.job_editing import (
     DEFINITION_COMMANDS,
     JobEditor,
-    as_definition,
     recorded_definitions,
+    registration,
 )
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
 from services.scheduler.one_off_timer import OneOffTimer
-from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger, describe
+from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -240,25 +240,15 @@ class Office:
         trigger = self._aps_triggers[definition.job_id]
         if not trigger.upstreams:  # an `after:` job has no instants: its upstreams' ends run it
             self.clock.add(definition.job_id, definition.name, trigger, paused=paused)
-        event = JobRegistered(
+        event = registration(
+            definition,
+            trigger,
             producer=desk.producer,
-            job_id=definition.job_id,
-            name=definition.name,
-            job_kind=definition.job_kind,
-            trigger=describe(self._aps_triggers[definition.job_id]),
-            kwargs=definition.kwargs,
             paused=paused,
             paused_reason=(known.paused_reason if known is not None else definition.disabled_reason)
             if paused
             else None,
             next_run_time=self.clock.next_run_time(definition.job_id),
-            misfire_grace_time=definition.misfire_grace_time,
-            max_instances=definition.max_instances,
-            coalesce=definition.coalesce,
-            definition=as_definition(definition, paused=paused).fields(),
-            job_version=definition.version,
-            dst_repeated=definition.dst.repeated,
-            dst_skipped=definition.dst.skipped,
         )
         desk.fold(event)
         if not paused and known is not None and known.next_run_time is not None:

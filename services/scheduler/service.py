@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from contracts.envelope import Event, utc_now
 from contracts.events import SchedulerHeartbeat
+from domain.same_fields import copied
 from infrastructure.background import BackgroundLoop, Repeating, every
 from infrastructure.bus.leadership import LeaderElection, Lease
 from infrastructure.bus.port import Bus, BusUnavailable
@@ -174,17 +175,8 @@ class SchedulerService:
             )
 
     async def _lead(self, lease: Lease) -> None:
-        desk = Desk(
-            bus=self.bus,
-            store=self.store,
-            claims=self.claims,
-            definitions=dict(self.definitions),
-            settings=self.settings,
-            producer=self.producer,
-            wall=self._clock,
-            mono=self._monotonic,
-            calendars=self.calendars,
-        )
+        # The service's adapters, settings, producer and calendars; its own copy of the definitions.
+        desk = copied(Desk, self, definitions=dict(self.definitions), wall=self._clock, mono=self._monotonic)
         office = Office(desk, self._triggers, self.timezone, catalogue=self.definitions)
         try:
             async with asyncio.timeout(OFFICE_OPEN_TIMEOUT_S):

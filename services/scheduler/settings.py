@@ -41,6 +41,16 @@ class SchedulerSettings(JobCatalogueSettings, JobLimitSettings):
     queued_run_max_wait_s: float = Field(
         default=86_400.0, gt=0, description="a queued run no worker took for this long is ended failed"
     )
+    reconcile_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="how often the leader reads one page of unfinished executions (queued, running, "
+        "scheduled in turn) from the store and adopts those it does not watch",
+    )
+    reconcile_grace_s: float = Field(
+        default=5.0, ge=0, description="an execution changed more recently than this is not adopted yet"
+    )
+    reconcile_page: int = Field(default=200, gt=0, description="at most this many executions per pass")
     leader_retry_s: float = Field(default=1.0, gt=0, description="how often a standby tries to take over")
     maintenance_interval_s: float = Field(default=1.0, gt=0)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)

@@ -25,6 +25,11 @@ class Target:
     computed: int = field(init=False, default=0)
 
 
+@dataclass(frozen=True)
+class Partial:
+    job_id: str
+
+
 class Model(BaseModel):
     job_id: str
     attempt: int
@@ -48,7 +53,31 @@ def test_a_change_that_names_no_field_is_refused() -> None:
 
 def test_a_required_field_the_source_lacks_is_reported_missing() -> None:
     with pytest.raises(TypeError):
-        copied(Target, Source.__new__(Source))
+        copied(Target, Partial("a"))
+
+
+def test_properties_and_slots_of_the_source_are_read_too() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Slotted:
+        job_id: str
+
+        @property
+        def attempt(self) -> int:
+            return 7
+
+    assert copied(Target, Slotted("s")) == Target("s", 7)
+    assert copied(Model, Slotted("t"), label="x") == Model(job_id="t", attempt=7, label="x")
+
+
+def test_an_object_that_is_no_model_is_read_as_it_is_each_time() -> None:
+    class Service:
+        def __init__(self) -> None:
+            self.job_id = "first"
+
+    service = Service()
+    assert copied(Target, service, attempt=1) == Target("first", 1)
+    service.attempt = 2  # type: ignore[attr-defined]
+    assert copied(Target, service) == Target("first", 2)
 
 
 def test_fields_not_taken_by_the_constructor_are_left_out() -> None:

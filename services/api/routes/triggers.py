@@ -13,6 +13,7 @@ from domain.triggers.trading_days import calendar_of
 from services.api.commands import done, job_not_found
 from services.api.dependencies import Context, JobId, current_user
 from services.api.errors import READ, WITH_BODY, responses
+from services.api.messages import text
 from services.api.schemas import Envelope
 from services.api.trigger_preview import (
     DEFAULT_RUNS,
@@ -21,7 +22,6 @@ from services.api.trigger_preview import (
     PreviewRequest,
     TriggerPreview,
     preview,
-    preview_text,
     zone_named,
 )
 from services.api.views import now_iso
@@ -46,7 +46,7 @@ async def job_next_runs(
         raise job_not_found(job_id)
     spec = spec_from_legacy_text(job.trigger)
     if spec is None:
-        detail = preview_text("not_previewable", job_id=job_id, trigger=job.trigger)
+        detail = text("preview_not_possible", job_id=job_id, trigger=job.trigger)
         raise HTTPException(status.HTTP_409_CONFLICT, detail=detail)
     definition = job.definition or {}
     calendar_id = calendar_of(definition.get("policy") or {})
@@ -54,7 +54,7 @@ async def job_next_runs(
     dst = DstPolicy(job.dst_repeated, job.dst_skipped)  # the job's own, as the scheduler fires it
     shown = preview(spec, context.zone, count, dst, datetime.now(UTC), calendar)
     data = JobNextRuns(**shown.model_dump() | {"trigger": job.trigger}, job_id=job_id, paused=job.paused)
-    message = preview_text("next_runs", job_id=job_id, count=len(data.next_runs))
+    message = text("preview_next_runs", job_id=job_id, count=len(data.next_runs))
     return done(context, message, data)
 
 
@@ -81,7 +81,7 @@ async def preview_trigger(context: Context, request: PreviewRequest) -> Envelope
     calendar = (calendar_id, await context.calendars.get(calendar_id)) if calendar_id else None
     data = preview(spec, zone, request.count, dst, datetime.now(UTC), calendar)
     return Envelope(
-        data=data, message=preview_text("previewed", description=data.description), timestamp=now_iso(zone)
+        data=data, message=text("preview_described", description=data.description), timestamp=now_iso(zone)
     )
 
 

@@ -17,6 +17,7 @@ from domain.catalogue import TUSHARE_TOKEN_MISSING
 from infrastructure.adapters import make_trade_calendars
 from infrastructure.market.factory import make_market_store
 from infrastructure.market.port import MarketStore
+from infrastructure.store.lifecycle_port import Lifecycle
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.workers.catalogue.calendar import TradingCalendar
 from services.workers.catalogue.loop import LoopOptions
@@ -60,8 +61,7 @@ class JobEnvironment:
     calendar: TradingCalendar
     quote_rotation: int = 0
     trade_calendars: TradeCalendarStore | None = None  # the scheduler's calendars (`trade_calendar_sync`)
-    _opened: bool = field(default=False, repr=False)
-    _calendars_opened: bool = field(default=False, repr=False)
+    _opened: list[Lifecycle] = field(default_factory=list, repr=False)
     _open_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
@@ -102,30 +102,28 @@ class JobEnvironment:
 
     async def market(self) -> MarketStore:
         """The market store, opened on first use."""
-        async with self._open_lock:
-            if not self._opened:
-                await self.store.open()
-                self._opened = True
+        await self._open_once(self.store)
         return self.store
 
     async def calendar_store(self) -> TradeCalendarStore:
         """The scheduler's trade-calendar store, opened on first use."""
         if self.trade_calendars is None:
             raise RuntimeError("no trade calendar store configured")
-        async with self._open_lock:
-            if not self._calendars_opened:
-                await self.trade_calendars.open()
-                self._calendars_opened = True
+        await self._open_once(self.trade_calendars)
         return self.trade_calendars
 
+    async def _open_once(self, store: Lifecycle) -> None:
+        # Under the lock: the jobs of one process that ask at the same time open the store once.
+        async with self._open_lock:
+            if not any(opened is store for opened in self._opened):
+                await store.open()
+                self._opened.append(store)
+
     async def aclose(self) -> None:
-        """Close the market store if it was opened."""
-        if self._opened:
-            await self.store.close()
-            self._opened = False
-        if self._calendars_opened and self.trade_calendars is not None:
-            await self.trade_calendars.close()
-            self._calendars_opened = False
+        """Close the stores that were opened (one that fails to close stays to be closed again)."""
+        while self._opened:
+            await self._opened[0].close()
+            del self._opened[0]
 
     def today(self) -> date:
         """Today's date in the market's time zone."""

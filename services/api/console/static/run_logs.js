@@ -13,10 +13,15 @@ const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const RETRY_MS = 2000;
 const MAX_SHOWN = 200; // lines drawn (the latest): the DOM stays small; all are kept for the count, search, download
 const TEXTS = {
-  zh: { title: '运行日志', level: '最低级别', search: '搜索日志…', download: '下载', lines: '{shown} / {total} 行', latest: '（显示最近 {max} 行，完整日志请下载）',
-        empty: '暂无日志', live: '实时', ended: '已结束' },
-  en: { title: 'Run log', level: 'Lowest level', search: 'Search the log…', download: 'Download',
-        lines: '{shown} / {total} lines', latest: ' (the latest {max} drawn; download for all)', empty: 'No lines yet', live: 'live', ended: 'ended' },
+  'title': { zh: '运行日志', en: 'Run log' },
+  'level': { zh: '最低级别', en: 'Lowest level' },
+  'search': { zh: '搜索日志…', en: 'Search the log…' },
+  'download': { zh: '下载', en: 'Download' },
+  'lines': { zh: '{shown} / {total} 行', en: '{shown} / {total} lines' },
+  'latest': { zh: '（显示最近 {max} 行，完整日志请下载）', en: ' (the latest {max} drawn; download for all)' },
+  'empty': { zh: '暂无日志', en: 'No lines yet' },
+  'live': { zh: '实时', en: 'live' },
+  'ended': { zh: '已结束', en: 'ended' },
 };
 const text = (key, params = {}) => translate(TEXTS, key, params);
 const LEVEL_COLOURS = { DEBUG: '#475569', INFO: '#2563eb', WARNING: '#b45309', ERROR: '#dc2626', CRITICAL: '#7f1d1d' };
