@@ -59,16 +59,20 @@ async def with_store_retries(action: Callable[[], Awaitable[None]], *, queue: st
 
 
 async def next_batch(
-    deliveries: asyncio.Queue[Delivery | None], max_batch: int
+    deliveries: asyncio.Queue[Delivery | None], max_batch: int, gather_s: float = 0.0
 ) -> tuple[list[Delivery], bool]:
     """The next batch: waits for one delivery, then takes those already queued, up to `max_batch` in all.
 
-    A None in the queue is its end; answers the batch and whether the end was reached (an empty batch when
-    the end came first).
+    With `gather_s`, what arrives in that long after the first delivery joins its batch (unless `max_batch`
+    are there already): under a trickle, fewer and larger batches for a handler whose cost is mostly per
+    batch. A None in the queue is its end; answers the batch and whether the end was reached (an empty batch
+    when the end came first).
     """
     first = await deliveries.get()
     if first is None:
         return [], True
+    if gather_s > 0 and deliveries.qsize() < max_batch - 1:
+        await asyncio.sleep(gather_s)
     batch = [first]
     while len(batch) < max_batch and not deliveries.empty():
         delivery = deliveries.get_nowait()

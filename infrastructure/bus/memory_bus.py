@@ -110,11 +110,13 @@ class _MemorySubscription:
         concurrency: int = 1,
         *,
         max_batch: int = 0,
+        gather_s: float = 0.0,
     ) -> None:
         self._bus = bus
         self._queue = queue
         self._handler = handler
         self._max_batch = max_batch  # 0: one message at a time to a `Handler`; else a `BatchHandler`
+        self._gather_s = gather_s
         self._prefetch = max(1, prefetch)
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._unacked = 0  # delivered and not yet handled, like a broker's unacknowledged count
@@ -137,7 +139,7 @@ class _MemorySubscription:
     async def _run(self) -> None:
         ending = False
         while not ending:
-            bodies, ending = await next_batch(self._inbox, self._max_batch)
+            bodies, ending = await next_batch(self._inbox, self._max_batch, self._gather_s)
             if bodies:
                 await self._handle(bodies)
 
@@ -287,7 +289,13 @@ class InMemoryBus:
         return subscription
 
     async def consume_batches(
-        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+        self,
+        queue: QueueSpec,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 256,
+        prefetch: int = 512,
+        gather_s: float = 0.0,
     ) -> Subscription:
         """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
         self._require_started()
@@ -297,6 +305,7 @@ class InMemoryBus:
             handler,
             max(prefetch, max_batch),
             max_batch=max(1, max_batch),
+            gather_s=gather_s,
         )
         self._subscriptions.append(subscription)
         return subscription

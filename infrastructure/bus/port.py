@@ -111,12 +111,19 @@ class Bus(Protocol):
         """
 
     async def consume_batches(
-        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+        self,
+        queue: QueueSpec,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 256,
+        prefetch: int = 512,
+        gather_s: float = 0.0,
     ) -> Subscription:
         """Deliver in order, in batches of what has arrived.
 
-        Up to `max_batch` per batch, acknowledged after the handler returns. A handler failing on a batch gets
-        its messages again one by one, and only those it still fails on are dead-lettered.
+        Up to `max_batch` per batch, acknowledged after the handler returns; with `gather_s`, what arrives
+        that long after a batch's first message joins it. A handler failing on a batch gets its messages
+        again one by one, and only those it still fails on are dead-lettered.
         """
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:

@@ -213,10 +213,18 @@ class RabbitMQBus:
         return await self._subscribe(queue, prefetch, handler=handler, concurrency=concurrency)
 
     async def consume_batches(
-        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+        self,
+        queue: QueueSpec,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 256,
+        prefetch: int = 512,
+        gather_s: float = 0.0,
     ) -> Subscription:
         """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
-        return await self._subscribe(queue, prefetch, batch_handler=handler, max_batch=max_batch)
+        return await self._subscribe(
+            queue, prefetch, batch_handler=handler, max_batch=max_batch, gather_s=gather_s
+        )
 
     async def _subscribe(
         self,
@@ -227,6 +235,7 @@ class RabbitMQBus:
         concurrency: int = 1,
         batch_handler: BatchHandler | None = None,
         max_batch: int = 1,
+        gather_s: float = 0.0,
     ) -> Subscription:
         connection = self._require_connection()
         try:
@@ -249,6 +258,7 @@ class RabbitMQBus:
             concurrency=concurrency,
             batch_handler=batch_handler,
             max_batch=max_batch,
+            gather_s=gather_s,
         )
         try:
             await subscription.start()

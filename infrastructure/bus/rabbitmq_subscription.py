@@ -45,6 +45,7 @@ class RabbitMQSubscription:
         concurrency: int = 1,
         batch_handler: BatchHandler | None = None,
         max_batch: int = 1,
+        gather_s: float = 0.0,
     ) -> None:
         self._channel = channel
         self._queue = queue
@@ -61,6 +62,7 @@ class RabbitMQSubscription:
         self._concurrency = max(1, concurrency)
         self._batch_handler = batch_handler
         self._max_batch = max(1, max_batch)
+        self._gather_s = gather_s
         self._workers: list[asyncio.Task[None]] = []
 
     @property
@@ -178,7 +180,7 @@ class RabbitMQSubscription:
     async def _run_batches(self, handler: BatchHandler) -> None:
         ending = False
         while not ending:
-            batch, ending = await next_batch(self._buffer, self._max_batch)
+            batch, ending = await next_batch(self._buffer, self._max_batch, self._gather_s)
             if not batch:
                 return
             try:

@@ -2,12 +2,14 @@
 
 Many rows per statement (`executemany`), one transaction per batch (the read models' batch writes are in
 `sqlite_read_models`); `store_batch` appends a batch and writes the read-model changes it makes in one
-transaction (the projector's path).
+transaction (the projector's path), all of it in one call into the connection's thread (`sqlite_thread`).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
+from functools import partial
 from typing import Any
 
 import aiosqlite
@@ -16,8 +18,9 @@ from domain.read_model import ReadModelChanges, ReadModelView
 from domain.records import as_utc_key
 from infrastructure.store.documents import encode_event_document, event_fields
 from infrastructure.store.read_model_names import LIVE
-from infrastructure.store.sqlite_read_models import load_view, write_changes
-from infrastructure.store.sqlite_schema import INSERT_EVENT, write_transaction
+from infrastructure.store.sqlite_read_models import read_view, write_changes
+from infrastructure.store.sqlite_schema import INSERT_EVENT
+from infrastructure.store.sqlite_thread import immediate_transaction, on_connection_thread
 
 
 def event_row(document: dict[str, Any]) -> tuple[object, ...]:
@@ -42,15 +45,39 @@ def event_rows(documents: Sequence[dict[str, Any]]) -> list[tuple[object, ...]]:
     return [event_row(document) for document in documents]
 
 
+def _inserted(connection: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
+    """Insert the event rows in the transaction in progress; how many were new."""
+    before = connection.total_changes
+    if rows:
+        connection.executemany(INSERT_EVENT, rows)
+    return connection.total_changes - before
+
+
+def _append(connection: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
+    with immediate_transaction(connection):
+        return _inserted(connection, rows)
+
+
 async def append_events(connection: aiosqlite.Connection, documents: Sequence[dict[str, Any]]) -> int:
     """Insert the events in one transaction, each once per `message_id`; how many were new."""
     rows = event_rows(documents)  # validates every envelope before anything is written
     if not rows:
         return 0
-    before = connection.total_changes
-    async with write_transaction(connection):
-        await connection.executemany(INSERT_EVENT, rows)
-    return connection.total_changes - before
+    return await on_connection_thread(connection, partial(_append, rows=rows))
+
+
+def _store(
+    connection: sqlite3.Connection,
+    rows: Sequence[tuple[object, ...]],
+    changes_of: Callable[[ReadModelView], ReadModelChanges],
+    keys: tuple[Collection[str], ...],
+) -> int:
+    with immediate_transaction(connection):
+        stored = _inserted(connection, rows)
+        changes = changes_of(read_view(connection, LIVE, *keys))
+        if changes:
+            write_changes(connection, LIVE, changes, "scheduler_state")
+    return stored
 
 
 async def store_batch(
@@ -62,15 +89,10 @@ async def store_batch(
     """Append documents and write their read-model changes in one transaction.
 
     Append `documents` and write what `changes_of` makes of the live records `keys` (execution ids,
-    job ids) name, in one transaction; how many documents were new.
+    job ids) name, in one transaction; how many documents were new. The whole of it is one call into the
+    connection's thread: `changes_of` (a pure fold) runs there too.
     """
     rows = event_rows(documents)  # validates every envelope before anything is written
-    async with write_transaction(connection):
-        before = connection.total_changes
-        if rows:
-            await connection.executemany(INSERT_EVENT, rows)
-        stored = connection.total_changes - before
-        changes = changes_of(await load_view(connection, LIVE, *keys))
-        if changes:
-            await write_changes(connection, LIVE, changes, "scheduler_state")
-    return stored
+    return await on_connection_thread(
+        connection, partial(_store, rows=rows, changes_of=changes_of, keys=keys)
+    )

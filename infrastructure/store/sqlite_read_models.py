@@ -1,13 +1,16 @@
 """The read-model tables of the SQLite store, by name: the live ones, or the fresh ones a replay fills.
 
-Batch reads and writes: a handful of calls into SQLite's thread per batch of events (`executemany`, one
-transaction per batch), which is what makes the projector and the replay fast.
+Batch reads and writes: one call into SQLite's thread per batch of events (`sqlite_thread`), its statements
+`executemany` where there are several rows, one transaction per batch, which is what makes the projector and
+the replay fast. `read_view` and `write_changes` are the blocking halves, for work already on that thread.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from datetime import datetime
+from functools import partial
 
 import aiosqlite
 
@@ -29,8 +32,8 @@ from infrastructure.store.sqlite_schema import (
     upsert_document,
     upsert_execution,
     upsert_history,
-    write_transaction,
 )
+from infrastructure.store.sqlite_thread import immediate_transaction, on_connection_thread
 
 CHUNK = 500  # keys per `IN (...)`: far below SQLite's limit on host parameters
 
@@ -48,33 +51,33 @@ def execution_row(record: ExecutionRecord) -> tuple[object, ...]:
     )
 
 
-async def _documents(
-    connection: aiosqlite.Connection, table: str, key_column: str, keys: Collection[str]
+def _documents(
+    connection: sqlite3.Connection, table: str, key_column: str, keys: Collection[str]
 ) -> list[str]:
     documents: list[str] = []
     ordered = sorted(keys)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
-        rows = await connection.execute_fetchall(
+        rows = connection.execute(
             f"SELECT document FROM {table} WHERE {key_column} IN ({', '.join('?' * len(chunk))})", chunk
         )
         documents.extend(row[0] for row in rows)
     return documents
 
 
-async def load_view(
-    connection: aiosqlite.Connection,
+def read_view(
+    connection: sqlite3.Connection,
     tables: ReadModelNames,
     execution_ids: Collection[str],
     job_ids: Collection[str],
     backfill_ids: Collection[str] = (),
 ) -> ReadModelView:
     """The records (and tombstones) of these executions, jobs and backfills; absent keys have no record."""
-    executions = await _documents(connection, tables.executions, "execution_id", execution_ids)
-    tombstones = await _documents(connection, tables.tombstones, "execution_id", execution_ids)
-    jobs = await _documents(connection, tables.jobs, "job_id", job_ids)
-    metadata = await _documents(connection, tables.metadata, "job_id", job_ids)
-    backfills = await _documents(connection, tables.backfills, "backfill_id", backfill_ids)
+    executions = _documents(connection, tables.executions, "execution_id", execution_ids)
+    tombstones = _documents(connection, tables.tombstones, "execution_id", execution_ids)
+    jobs = _documents(connection, tables.jobs, "job_id", job_ids)
+    metadata = _documents(connection, tables.metadata, "job_id", job_ids)
+    backfills = _documents(connection, tables.backfills, "backfill_id", backfill_ids)
     return ReadModelView.of(
         map(ExecutionRecord.model_validate_json, executions),
         map(ExecutionTombstone.model_validate_json, tombstones),
@@ -84,8 +87,24 @@ async def load_view(
     )
 
 
-async def write_changes(
+async def load_view(
     connection: aiosqlite.Connection,
+    tables: ReadModelNames,
+    execution_ids: Collection[str],
+    job_ids: Collection[str],
+    backfill_ids: Collection[str] = (),
+) -> ReadModelView:
+    """`read_view` in one call into the connection's thread."""
+    return await on_connection_thread(
+        connection,
+        partial(
+            read_view, tables=tables, execution_ids=execution_ids, job_ids=job_ids, backfill_ids=backfill_ids
+        ),
+    )
+
+
+def write_changes(
+    connection: sqlite3.Connection,
     tables: ReadModelNames,
     changes: ReadModelChanges,
     state_table: str | None,
@@ -94,11 +113,11 @@ async def write_changes(
     puts = [execution_row(record) for record in changes.executions.values() if record is not None]
     deletes = [(key,) for key, record in changes.executions.items() if record is None]
     if puts:
-        await connection.executemany(upsert_execution(tables.executions), puts)
+        connection.executemany(upsert_execution(tables.executions), puts)
     if deletes:
-        await connection.executemany(f"DELETE FROM {tables.executions} WHERE execution_id = ?", deletes)
+        connection.executemany(f"DELETE FROM {tables.executions} WHERE execution_id = ?", deletes)
     if changes.tombstones:
-        await connection.executemany(
+        connection.executemany(
             insert_tombstone(tables.tombstones),
             [
                 (t.execution_id, as_utc_key(t.deleted_at), t.model_dump_json())
@@ -106,7 +125,7 @@ async def write_changes(
             ],
         )
     if changes.history:
-        await connection.executemany(
+        connection.executemany(
             upsert_history(tables.history),
             [
                 (h.history_id, h.job_id, h.status, as_utc_key(h.timestamp), h.model_dump_json())
@@ -122,10 +141,21 @@ async def write_changes(
         documents.append((state_table, "scheduler_id", dict(changes.scheduler_states)))
     for table, key_column, records in documents:
         if records:
-            await connection.executemany(
+            connection.executemany(
                 upsert_document(table, key_column),
                 [(key, record.model_dump_json()) for key, record in records.items()],
             )
+
+
+def _write_in_transaction(
+    connection: sqlite3.Connection, tables: ReadModelNames, changes: ReadModelChanges
+) -> None:
+    state_table = "scheduler_state" if tables == LIVE else None
+    if connection.in_transaction:
+        write_changes(connection, tables, changes, state_table)
+        return
+    with immediate_transaction(connection):
+        write_changes(connection, tables, changes, state_table)
 
 
 async def apply_changes(
@@ -134,14 +164,9 @@ async def apply_changes(
     """Write the changes, in a transaction of its own unless one is in progress.
 
     `write_changes` in a transaction of its own, unless one is in progress (a replay's final catch-up
-    runs inside the swap's transaction).
+    runs inside the swap's transaction), in one call into the connection's thread.
     """
-    state_table = "scheduler_state" if tables == LIVE else None
-    if connection.in_transaction:
-        await write_changes(connection, tables, changes, state_table)
-        return
-    async with write_transaction(connection):
-        await write_changes(connection, tables, changes, state_table)
+    await on_connection_thread(connection, partial(_write_in_transaction, tables=tables, changes=changes))
 
 
 FINISHED_AT = "julianday(json_extract(document, '$.finished_at'))"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import cast
 
 import aiosqlite
@@ -11,6 +13,7 @@ import aiosqlite
 from contracts.run_logs import LogLevel
 from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
 from infrastructure.store.sqlite_side_table import SideTable, utc_text
+from infrastructure.store.sqlite_thread import on_connection_thread
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_logs (
@@ -37,28 +40,22 @@ class SQLiteRunLogs(SideTable):
     not_open = "run logs are not open"
 
     async def append(self, lines: Sequence[RunLogLine]) -> int:
-        """Store the lines not stored yet; returns how many were new."""
-        connection = self._db
-        before = connection.total_changes
-        await connection.executemany(
-            "INSERT OR IGNORE INTO scheduler_run_logs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    line.execution_id,
-                    line.attempt,
-                    line.sequence,
-                    line.job_id,
-                    utc_text(line.logged_at),
-                    line.level,
-                    LEVEL_NUMBERS[line.level],
-                    line.logger,
-                    line.message,
-                )
-                for line in lines
-            ],
-        )
-        await connection.commit()
-        return connection.total_changes - before
+        """Store the lines not stored yet; returns how many were new (one call into SQLite's thread)."""
+        rows = [
+            (
+                line.execution_id,
+                line.attempt,
+                line.sequence,
+                line.job_id,
+                utc_text(line.logged_at),
+                line.level,
+                LEVEL_NUMBERS[line.level],
+                line.logger,
+                line.message,
+            )
+            for line in lines
+        ]
+        return await on_connection_thread(self._db, partial(_inserted, rows=rows))
 
     async def page(self, query: RunLogQuery) -> tuple[list[RunLogLine], int]:
         """One page of an execution's lines at `min_level` or above, in order, and how many there are."""
@@ -86,6 +83,16 @@ class SQLiteRunLogs(SideTable):
         )
         await connection.commit()
         return cursor.rowcount
+
+
+def _inserted(connection: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> int:
+    """Insert the rows and commit; how many were new."""
+    before = connection.total_changes
+    connection.executemany(
+        "INSERT OR IGNORE INTO scheduler_run_logs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    connection.commit()
+    return connection.total_changes - before
 
 
 def _line(row: aiosqlite.Row) -> RunLogLine:

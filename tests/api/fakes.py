@@ -71,7 +71,13 @@ class RecordingBus:
         return subscription
 
     async def consume_batches(
-        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+        self,
+        queue: QueueSpec,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 256,
+        prefetch: int = 512,
+        gather_s: float = 0.0,
     ) -> Subscription:
         raise NotImplementedError("no API or worker test consumes batches from this double")
 
@@ -117,7 +123,13 @@ class DownBus:
         raise BusUnavailable("broker unreachable (test double)")
 
     async def consume_batches(
-        self, queue: QueueSpec, handler: BatchHandler, *, max_batch: int = 256, prefetch: int = 512
+        self,
+        queue: QueueSpec,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 256,
+        prefetch: int = 512,
+        gather_s: float = 0.0,
     ) -> Subscription:
         raise BusUnavailable("broker unreachable (test double)")
 
