@@ -9,8 +9,9 @@ the profile that explains a figure is committed beside it.
 
 `python -m bench.profile_summary <dir> [--top N]` prints the same section for a directory of profiles.
 
-Caveats (also printed): cProfile slows a process down by about 2x and counts the whole process life
-(start-up and the unmeasured warm-up batch included), so the shares say where, not how much; aiosqlite
+Caveats (also printed): cProfile inflates code made of many small calls several times over, and outside
+the measured batches of (3) and (15) it counts the whole process life, so the shares say where, not how
+much; aiosqlite
 runs SQLite in a thread whose CPU lands on whatever the main thread was doing, mostly the event loop's wait
 (`select`), which is therefore counted as "event loop wait (+ SQLite thread)".
 """
@@ -119,10 +120,11 @@ def render(directory: Path, top: int = TOP) -> str:
     lines = [
         "### CPU profile by process and layer",
         "",
-        f"From `BENCH_CPROFILE={directory}` (`bench/profile_summary.py`). cProfile slows each process about"
-        " 2x and counts its whole life (start-up and warm-up included): shares say where the CPU goes, not"
-        " how much. SQLite's thread lands in the event loop's wait; a built-in no layer names counts for its"
-        " callers.",
+        f"From `BENCH_CPROFILE={directory}` (`bench/profile_summary.py`). In (3) and (15) the measured"
+        " batches only, elsewhere each process's whole life. cProfile inflates code made of many small"
+        " calls (the event loop, the AMQP client) several times over: shares say where the CPU goes, not"
+        " how much. SQLite's thread lands in the event loop's wait; a built-in no layer names counts for"
+        " its callers.",
         "",
     ]
     for path in files:
