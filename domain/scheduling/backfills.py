@@ -29,9 +29,9 @@ from contracts.events import (
     backfill_execution_id,
     backfill_of,
 )
-from contracts.job_parameters import accepted_parameters
 from domain.same_fields import copied
 from domain.scheduling.bounded import without
+from domain.scheduling.date_range import range_kwargs
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import SchedulerState
@@ -48,14 +48,7 @@ def day_kwargs(job_kind: str, day: str) -> dict[str, str]:
     From what the kind declares: `trade_date` when it takes one, else `start_date` (and `end_date` when
     declared) set to the day.
     """
-    accepted = set(accepted_parameters(job_kind))
-    if "trade_date" in accepted:
-        return {"trade_date": day}
-    if "end_date" in accepted:
-        return {"start_date": day, "end_date": day}
-    if "start_date" in accepted:
-        return {"start_date": day}
-    return {}
+    return range_kwargs(job_kind, (day, day))
 
 
 @dataclass(frozen=True)

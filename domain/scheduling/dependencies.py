@@ -5,13 +5,16 @@ For each downstream job of the upstream that ended:
   has `accept_partial`) records one downstream execution `skipped` with the reason
   `upstream_failed: <job_id> <execution_id>`;
 - otherwise, once every upstream's latest end is a success since the downstream's last run and within its
-  window, the downstream runs, caused by the newest of those ends.
+  window, the downstream runs, caused by the newest of those ends; when those ends' runs all worked on the
+  same days (a backfill's day: `start_date`/`end_date` or `trade_date` in their kwargs) and the downstream's
+  kind takes dates, it runs for those days too (`range_kwargs`), else with its own kwargs (today's data).
 
 The window (`within_window`) is the calendar day of the decision in the job's timezone (`window: day`, the
 default of a new `after` configuration), or the `window_s` seconds before it (`rolling`, or no `window`).
 
 Execution ids are deterministic (uuid5 of the downstream and the upstream execution ids), so a redelivered
-`JobFinished` or a new leader deciding again finds the execution and does nothing (`decide_fire`, rule 1).
+`JobFinished` or a new leader deciding again finds the execution and does nothing (`decide_fire`, rule 1);
+the days come from the ends in the progress (the runs' kwargs, folded or rebuilt), so they are the same too.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain.run_policy import RunPolicy
+from domain.scheduling.date_range import range_kwargs
 from domain.scheduling.fire import Fire
 from domain.scheduling.progress import UPSTREAM_REASON_PREFIX, UpstreamEnd
 from domain.scheduling.state import SchedulerState
@@ -33,14 +37,15 @@ _AFTER_NAMESPACE = uuid.UUID("1b1d4c0e-8a0f-4f57-9d3e-5d1c2a7f4b60")
 class Downstream:
     """A job with an `after:` trigger, as the decider sees it.
 
-    Its upstream jobs, its policy (`accept_partial`, `window`, `window_s`) and the timezone its day window is
-    counted in.
+    Its upstream jobs, its policy (`accept_partial`, `window`, `window_s`), the timezone its day window is
+    counted in, and its kind (which dates its runs take).
     """
 
     job_id: str
     upstreams: tuple[str, ...]
     policy: RunPolicy
     zone: tzinfo = UTC
+    job_kind: str = ""
 
 
 def dependency_run_id(job_id: str, upstream_execution_ids: list[str]) -> str:
@@ -123,7 +128,19 @@ def ready_fire(state: SchedulerState, downstream: Downstream, now: datetime) -> 
         return None
     newest = max(ends, key=lambda item: item.at)
     execution_id = dependency_run_id(downstream.job_id, [end.execution_id for end in ends])
-    return Fire(downstream.job_id, newest.at, execution_id, origin="upstream", cause=newest.cause)
+    kwargs = _days_kwargs(downstream, ends)
+    return Fire(
+        downstream.job_id, newest.at, execution_id, origin="upstream", kwargs=kwargs, cause=newest.cause
+    )
+
+
+def _days_kwargs(downstream: Downstream, ends: list[UpstreamEnd]) -> dict[str, str]:
+    """The dates that give the downstream its upstream runs' days: none unless they all worked on the same."""
+    days = {end.days for end in ends}
+    if len(days) != 1:
+        return {}
+    (shared,) = days
+    return range_kwargs(downstream.job_kind, shared) if shared is not None else {}
 
 
 def _fresh(end: UpstreamEnd, downstream: Downstream, last_run: datetime | None, now: datetime) -> bool:

@@ -27,6 +27,7 @@ from contracts.events import (
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.bounded import remembered
+from domain.scheduling.date_range import DayRange, range_of
 
 UPSTREAM_REASON_PREFIX = "upstream_failed: "
 REMEMBERED_JOBS = 10_000
@@ -37,14 +38,16 @@ REMEMBERED_JOBS = 10_000
 class UpstreamEnd:
     """How one execution of a job ended.
 
-    Its status, when (the record's `finished_at`), and the envelope fields a downstream run caused by it
-    carries (`correlation_id`, `causation_id`; empty when rebuilt).
+    Its status, when (the record's `finished_at`), the envelope fields a downstream run caused by it
+    carries (`correlation_id`, `causation_id`; empty when rebuilt), and the days the run worked on (`days`,
+    from its kwargs: a backfill's day; None for a run on today's data).
     """
 
     execution_id: str
     status: str
     at: datetime
     cause: Mapping[str, Any] = field(default_factory=dict)
+    days: DayRange | None = None
 
 
 @dataclass(frozen=True)
@@ -55,30 +58,36 @@ class DependencyProgress:
     last_runs: Mapping[str, datetime] = field(default_factory=dict)
 
 
-def end_of(message: Message) -> tuple[str, UpstreamEnd] | None:
-    """(job id, end) when the message ends an execution in a way a downstream job must follow."""
+def end_of(message: Message, kwargs: Mapping[str, Any] | None = None) -> tuple[str, UpstreamEnd] | None:
+    """(job id, end) when the message ends an execution in a way a downstream job must follow.
+
+    `kwargs`: those the ended run was queued with (its days), when the caller knows them.
+    """
+    days = range_of(kwargs or {})
     match message:
         case JobFinished():
-            return message.job_id, _end(message, message.status, message.finished_at)
+            return message.job_id, _end(message, message.status, message.finished_at, days)
         case ExecutionMarkedFailed():
-            return message.job_id, _end(message, "failed", message.occurred_at)
+            return message.job_id, _end(message, "failed", message.occurred_at, days)
         case QueuedRunCancelled():
-            return message.job_id, _end(message, "cancelled", message.occurred_at)
+            return message.job_id, _end(message, "cancelled", message.occurred_at, days)
         case JobMissed():
-            return message.job_id, _end(message, "missed", message.occurred_at)
+            return message.job_id, _end(message, "missed", message.occurred_at, days)
         case JobSkipped() if message.reason.startswith(UPSTREAM_REASON_PREFIX):
-            return message.job_id, _end(message, "skipped", message.occurred_at)
+            return message.job_id, _end(message, "skipped", message.occurred_at, days)
     return None
 
 
 def _end(message: JobFinished | ExecutionMarkedFailed | QueuedRunCancelled | JobMissed | JobSkipped,
-         status: str, at: datetime) -> UpstreamEnd:  # fmt: skip
+         status: str, at: datetime, days: DayRange | None) -> UpstreamEnd:  # fmt: skip
     cause = {"correlation_id": message.correlation_id, "causation_id": message.message_id}
-    return UpstreamEnd(message.execution_id, status, at, cause)
+    return UpstreamEnd(message.execution_id, status, at, cause, days)
 
 
-def tracked(progress: DependencyProgress, message: Message) -> DependencyProgress:
-    """The progress with one message folded in.
+def tracked(
+    progress: DependencyProgress, message: Message, kwargs: Mapping[str, Any] | None = None
+) -> DependencyProgress:
+    """The progress with one message folded in (`kwargs`: those of the run it ends, when known).
 
     Duplicates and any order: the newest end and run win; an execution's first end stays its end.
     """
@@ -89,7 +98,7 @@ def tracked(progress: DependencyProgress, message: Message) -> DependencyProgres
             return progress
         last_runs = _bounded(progress.last_runs, message.job_id, ran_at)
         return DependencyProgress(progress.ends, last_runs)
-    ended = end_of(message)
+    ended = end_of(message, kwargs)
     if ended is None:
         return progress
     job_id, end = ended
@@ -124,7 +133,7 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
     )
     if (record.status not in _RECORD_ENDS and not upstream_skip) or record.finished_at is None:
         return None
-    return UpstreamEnd(record.execution_id, record.status, record.finished_at)
+    return UpstreamEnd(record.execution_id, record.status, record.finished_at, days=range_of(record.kwargs))
 
 
 def record_run(record: ExecutionRecord) -> datetime | None:

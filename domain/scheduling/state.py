@@ -219,7 +219,8 @@ def evolve(
         "waiting",
     ):
         return folded  # an execution that exists is never ended by a miss or a skip: no end to follow
-    progress = tracked(state.progress, message)
+    run = state.runs.get(message.execution_id) if isinstance(message, ExecutionEvent) else None
+    progress = tracked(state.progress, message, run.kwargs if run is not None else None)
     return folded if progress is folded.progress else replace(folded, progress=progress)
 
 

@@ -40,7 +40,7 @@ def downstreams_of(definitions: Mapping[str, JobDefinition], zone: tzinfo = UTC)
         except TriggerError:
             continue  # refused at start-up already (`load_definitions`)
         if upstreams:
-            downstreams[job_id] = Downstream(job_id, upstreams, definition.policy, zone)
+            downstreams[job_id] = Downstream(job_id, upstreams, definition.policy, zone, definition.job_kind)
     return downstreams
 
 

@@ -141,7 +141,7 @@ async def test_a_new_leader_neither_runs_a_downstream_again_nor_forgets_it(pipel
     assert total == 1
 
 
-async def test_a_backfill_day_of_an_upstream_runs_its_downstream(pipeline: EmbeddedSystem) -> None:
+async def test_a_backfill_day_of_an_upstream_runs_its_downstream_on_its_day(pipeline: EmbeddedSystem) -> None:
     scheduler = scheduler_for(pipeline, "deps")
     await scheduler.start()
     try:
@@ -165,5 +165,7 @@ async def test_a_backfill_day_of_an_upstream_runs_its_downstream(pipeline: Embed
         await scheduler.stop()
     await first_event_caused_by_end(pipeline, upstream, downstream)
     record = await pipeline.store.get_execution(downstream)
-    # The downstream runs with its own kwargs: the backfill's day is not handed on.
-    assert record is not None and record.kwargs == DOWNSTREAM.kwargs
+    # The downstream runs for the backfill's day (the canary takes a `trade_date`), with its own kwargs.
+    assert record is not None and record.kwargs == {**DOWNSTREAM.kwargs, "trade_date": day}
+    upstream_record = await pipeline.store.get_execution(upstream)
+    assert upstream_record is not None and upstream_record.kwargs["trade_date"] == day
