@@ -65,10 +65,6 @@ def reconciled(
     if not found:
         return Reconciliation(state)
     adopted = loaded(found, (), now)
-    state = replace(
-        state,
-        runs={**state.runs, **adopted.runs},
-        planned={**state.planned, **adopted.planned},
-        waiting={**state.waiting, **adopted.waiting},
-    )
+    # `loaded` makes runs and one-off runs of these statuses; waiting fires are never strays.
+    state = replace(state, runs={**state.runs, **adopted.runs}, planned={**state.planned, **adopted.planned})
     return Reconciliation(state, tuple(record.execution_id for record in found))
