@@ -15,14 +15,13 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from services.workers.providers import akshare_financials, akshare_rows
 from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import compact_date, exchange_of, quote_time
-from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows, Row, SessionBase
+from services.workers.providers.pacing import PacedProvider
+from services.workers.providers.ports import ParsedRows, Row
 
 NAME = "akshare"
 QuoteFeed = Literal["eastmoney", "sina"]
@@ -68,19 +67,13 @@ def _prefixed(code: str) -> str:
 
 
 @dataclass(eq=False)
-class AkshareProvider(SessionBase):
+class AkshareProvider(PacedProvider):
     """The akshare data source (eastmoney and sina behind it), paced and retried."""
 
     name = NAME
-    caller: ProviderCaller
     _: KW_ONLY
-    zone: ZoneInfo
     library: Callable[[], Any] = _import_akshare
-    timeout: float = 30.0
     calendar_file: Callable[[], Path | None] = offline_calendar_file
-
-    def _local_now(self) -> datetime:
-        return self.caller.clock.now().astimezone(self.zone)
 
     async def _call(self, function: str, **params: Any) -> Any:
         return await self.caller.call(function, lambda: getattr(self.library(), function)(**params))
@@ -111,7 +104,7 @@ class AkshareProvider(SessionBase):
         """A whole-market snapshot from the eastmoney or sina feed."""
         function = "stock_zh_a_spot_em" if feed == "eastmoney" else "stock_zh_a_spot"
         frame = await self._call(function)
-        local = self._local_now()
+        local = self.local_now()
         return akshare_rows.spot_quotes(frame, local.date().isoformat(), quote_time(local), feed=feed)
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
