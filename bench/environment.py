@@ -128,6 +128,8 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
             },
         }
     )
+    if os.environ.get("BENCH_EVENT_LOOP"):  # `asyncio` to compare with the default (uvloop)
+        env["SCHEDULER_EVENT_LOOP"] = os.environ["BENCH_EVENT_LOOP"]
     env.update(overrides)
     return env
 

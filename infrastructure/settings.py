@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
+from infrastructure.event_loop import EventLoopKind
 
 
 class CommonSettings(BaseSettings):
@@ -53,6 +54,10 @@ class CommonSettings(BaseSettings):
     mongodb_database: str = "ashare_scheduler"
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    event_loop: EventLoopKind = Field(
+        default="uvloop",
+        description="the event loop: uvloop (libuv, less CPU per message) or the standard asyncio one",
+    )
     instance_id: str | None = Field(default=None, description="name of this process in events and logs")
     liveness_file: Path | None = Field(
         default=None, description="touched every few seconds while the process is healthy (container checks)"

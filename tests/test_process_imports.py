@@ -51,10 +51,12 @@ def environment(data_dir: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def launch(module: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """`module` started through LAUNCHER, its output piped."""
+def launch(
+    module: str, env: dict[str, str], names: tuple[str, ...] = PROVIDER_MODULES
+) -> subprocess.Popen[str]:
+    """`module` started through LAUNCHER (reporting which of `names` it loaded), its output piped."""
     return subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, json.dumps(PROVIDER_MODULES), module],
+        [sys.executable, "-c", LAUNCHER, json.dumps(names), module],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -67,9 +69,11 @@ def exists(path: Path) -> bool:
     return path.exists()
 
 
-async def loaded_modules(module: str, env: dict[str, str], ready: httpx.URL | Path) -> list[str]:
+async def loaded_modules(
+    module: str, env: dict[str, str], ready: httpx.URL | Path, names: tuple[str, ...] = PROVIDER_MODULES
+) -> list[str]:
     """Start `module`, wait until it is up (a liveness file, or a URL answering 200), stop it, report."""
-    process = launch(module, env)
+    process = launch(module, env, names)
     try:
 
         async def up() -> bool:
@@ -115,3 +119,12 @@ async def test_the_api_starts_without_pandas_or_a_market_library(tmp_path: Path)
     env = environment(tmp_path, SCHEDULER_HOST="127.0.0.1", SCHEDULER_PORT=str(port))
     ready = httpx.URL(f"http://127.0.0.1:{port}/healthz")
     assert await loaded_modules("services.api", env, ready) == []
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("kind", "loaded"), [(None, ["uvloop"]), ("asyncio", [])])
+async def test_a_service_runs_on_uvloop_unless_told_otherwise(
+    tmp_path: Path, kind: str | None, loaded: list[str]
+) -> None:
+    env = environment(tmp_path, **({"SCHEDULER_EVENT_LOOP": kind} if kind else {}))
+    assert await loaded_modules("services.projector", env, tmp_path / "alive", ("uvloop",)) == loaded

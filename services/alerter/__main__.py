@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from infrastructure.event_loop import run
 from services.alerter.bootstrap import main
 from services.alerter.settings import AlerterSettings
 
-asyncio.run(main(AlerterSettings()))
+settings = AlerterSettings()
+run(main(settings), settings.event_loop)

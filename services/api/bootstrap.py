@@ -25,6 +25,7 @@ from infrastructure.adapters import (
     make_user_store,
 )
 from infrastructure.bus.retry import connect_with_retry
+from infrastructure.event_loop import run
 from infrastructure.process import configure_logging
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from services.api.app import create_app, stream_hub
@@ -125,4 +126,4 @@ def main() -> None:
     """Run the API process (`python -m services.api`) with the settings of its environment."""
     settings = ApiSettings()
     configure_logging(settings.log_level, service="api")
-    asyncio.run(serve(settings))
+    run(serve(settings), settings.event_loop)

@@ -1,8 +1,8 @@
 """`make run`: the whole system in one process, serving the API on SCHEDULER_HOST:SCHEDULER_PORT."""
 
-import asyncio
-
+from infrastructure.event_loop import run
 from services.embedded.bootstrap import main
 from services.embedded.settings import EmbeddedSettings
 
-asyncio.run(main(EmbeddedSettings()))
+settings = EmbeddedSettings()
+run(main(settings), settings.event_loop)

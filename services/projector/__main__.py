@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
+from infrastructure.event_loop import run
 from infrastructure.process import configure_logging
 from services.projector.bootstrap import ProjectorSettings, main
 from services.projector.replay import BATCH_SIZE, run_replay
@@ -41,16 +41,17 @@ def entry(argv: list[str]) -> int:
     settings = ProjectorSettings()
     if arguments.command == "replay":
         configure_logging(settings.log_level, service="projector-replay")
-        return asyncio.run(
+        return run(
             run_replay(
                 settings,
                 verify=arguments.verify,
                 batch_size=arguments.batch_size,
                 show=arguments.show,
                 out=sys.stdout,
-            )
+            ),
+            settings.event_loop,
         )
-    asyncio.run(main(settings))
+    run(main(settings), settings.event_loop)
     return 0
 
 

@@ -1,8 +1,8 @@
 """`python -m services.scheduler`: run a scheduler process with the settings of its environment."""
 
-import asyncio
-
+from infrastructure.event_loop import run
 from services.scheduler.bootstrap import main
 from services.scheduler.settings import SchedulerSettings
 
-asyncio.run(main(SchedulerSettings()))
+settings = SchedulerSettings()
+run(main(settings), settings.event_loop)

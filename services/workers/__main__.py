@@ -1,8 +1,8 @@
 """`python -m services.workers`: run a worker process with the settings of its environment."""
 
-import asyncio
-
+from infrastructure.event_loop import run
 from services.workers.bootstrap import main
 from services.workers.settings import WorkerSettings
 
-asyncio.run(main(WorkerSettings()))
+settings = WorkerSettings()
+run(main(settings), settings.event_loop)
