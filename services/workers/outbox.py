@@ -2,9 +2,10 @@
 
 Everything goes through one flusher task that publishes what is pending as one batch (in order, on one
 channel: the broker keeps that order) and waits for the confirms together: the events of concurrent runs,
-or a run's `JobStarted` and its outcome, cost one round trip to the broker, not one each. A run's progress
-reports and its last log lines are not waited for one by one (`send_paced`, `send`): they go out with its
-outcome, which comes after them in order and is confirmed.
+or a run's `JobStarted` and its outcome, cost one round trip to the broker, not one each. Nothing a run
+reports is waited for one by one (`send`, `send_paced`): its start, progress, last log lines and outcome go
+out in order while the worker takes its next run; only a backed-up outbox (a full batch pending) makes the
+run wait, so a worker cannot run ahead of the broker.
 
 A run never fails because the broker is gone: its events wait here, in order, and are published once the
 broker is back, each with its own `message_id` (a publish whose confirm was lost and is sent again is
@@ -64,9 +65,8 @@ class Outbox:
     async def send_paced(self, event: Message) -> None:
         """Queue `event` like `send`; wait as `publish` does only while a full batch is pending already.
 
-        For a job's progress reports: none needs a confirm of its own (the run's outcome, queued after them,
-        is confirmed), but a job reporting faster than the broker confirms is held back, not let fill the
-        outbox.
+        For what a run reports (its progress, its outcome): none needs a confirm of its own, but a worker
+        reporting faster than the broker confirms is held back, not let fill the outbox.
         """
         if len(self._pending) < MAX_BATCH:
             self.send(event)

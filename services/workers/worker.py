@@ -2,7 +2,11 @@
 
 - A delivery is acknowledged when its run ends, or after `hold_delivery_s` if the run goes on: long runs
   never hold a delivery open (they must outlive RabbitMQ's consumer timeout). While long runs fill every
-  slot the subscription is paused, so waiting runs stay in the queue for other workers.
+  slot the subscription is paused, so waiting runs stay in the queue for other workers. The end of a run
+  does not wait for its outcome's publisher confirm: the outcome is in the outbox (published in order,
+  held while the broker is away), and a redelivered request of a claimed attempt is ignored anyway, so
+  holding the delivery until the confirm bought nothing but a broker round trip per run; a worker that dies
+  before its outcome is out is a lost worker, whose runs the scheduler fails by their heartbeats.
 - Each run is claimed in the store first (execution, attempt): a redelivered or duplicated request runs once.
 - While runs are alive the worker sends a heartbeat listing them; the scheduler fails runs whose
   heartbeats stop (worker lost).
@@ -290,11 +294,12 @@ class Worker:
         return outcomes.succeeded(result)  # `partial` when the job returned a `PartialResult`
 
     async def _report(self, context: RunContext, outcome: Outcome, started_at: datetime) -> None:
+        """Queue the run's outcome in the outbox; waits only while it is backed up (see the module)."""
         retry_in_s = outcome.retry_in_s(context.run)
         if retry_in_s is not None and (
             outcome.failure_reason == "handed_back" or not context.cancel_requested
         ):
-            await self.outbox.publish(
+            await self.outbox.send_paced(
                 AttemptFailed(
                     **context.envelope(),
                     reason=outcome.failure_reason,
@@ -304,7 +309,7 @@ class Worker:
                 )
             )
             return
-        await self.outbox.publish(
+        await self.outbox.send_paced(
             JobFinished(
                 **context.envelope(),
                 status=outcome.status,
