@@ -8,10 +8,12 @@ found there once, when it is first opened, so an attempt claimed before an upgra
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from infrastructure.store.sqlite_side_table import SideTable
+from infrastructure.store.sqlite_thread import on_connection_thread
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_run_claims (
@@ -77,10 +79,16 @@ class SQLiteRunClaims(SideTable):
             await db.execute("DETACH DATABASE earlier")
 
     async def claim_run(self, execution_id: str, attempt: int, worker_id: str) -> bool:
-        """True for the first claim of (execution_id, attempt), False for every later one."""
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO scheduler_run_claims VALUES (?, ?, ?, ?)",
-            (execution_id, attempt, worker_id, datetime.now(UTC).isoformat()),
-        )
-        await self._db.commit()
-        return cursor.rowcount == 1
+        """True for the first claim of (execution_id, attempt), False for every later one.
+
+        Insert and commit in one hop to the connection's thread: a claim is on every run's path (scheduler
+        and worker).
+        """
+        row = (execution_id, attempt, worker_id, datetime.now(UTC).isoformat())
+
+        def insert(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute("INSERT OR IGNORE INTO scheduler_run_claims VALUES (?, ?, ?, ?)", row)
+            connection.commit()
+            return cursor.rowcount == 1
+
+        return await on_connection_thread(self._db, insert)
