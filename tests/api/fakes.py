@@ -97,9 +97,8 @@ class DownBus(Bus):
     """A bus whose broker is unreachable: every operation raises `BusUnavailable`."""
 
     connected: bool = False
-    unreachable_since: datetime | None = field(
-        default_factory=lambda: datetime(2026, 1, 5, 1, 2, 3, tzinfo=UTC)
-    )
+    # A plain default (a datetime is immutable): it stands in for `Bus.unreachable_since`, a property.
+    unreachable_since: datetime | None = datetime(2026, 1, 5, 1, 2, 3, tzinfo=UTC)
 
     async def start(self) -> None:
         raise BusUnavailable("broker unreachable (test double)")
