@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-import aio_pika
+import aiormq
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -173,8 +173,8 @@ class RabbitMQBus(Bus):
         await self._send(
             exchange_for(message),
             routing_key(message),
+            encode(message),
             outgoing(
-                encode(message),
                 message_id=message.message_id,
                 message_type=message.type,
                 correlation_id=message.correlation_id,
@@ -194,7 +194,7 @@ class RabbitMQBus(Bus):
 
     async def publish_raw(self, exchange: str, routing_key: str, body: bytes) -> None:
         """Publish bytes as they are, unchecked (tools and tests: a malformed message, say)."""
-        await self._send(exchange, routing_key, outgoing(bytes(body)))
+        await self._send(exchange, routing_key, bytes(body), outgoing())
 
     async def declare(self, queue: QueueSpec) -> None:
         """Make sure a queue exists with its bindings; BusUnavailable if the broker cannot be reached."""
@@ -285,8 +285,8 @@ class RabbitMQBus(Bus):
         await self._send(
             DEAD_LETTER_EXCHANGE,
             queue,
+            message.body,
             outgoing(
-                message.body,
                 message_id=message.message_id,
                 message_type=message.type,
                 correlation_id=message.correlation_id,
@@ -294,15 +294,26 @@ class RabbitMQBus(Bus):
             ),
         )
 
-    async def _send(self, exchange_name: str, key: str, message: aio_pika.Message) -> None:
+    async def _send(
+        self, exchange_name: str, key: str, body: bytes, properties: aiormq.spec.Basic.Properties
+    ) -> None:
+        """Publish on the exchange's channel and wait for the broker's confirm.
+
+        Straight to the channel's AMQP layer (what aio-pika's `Exchange.publish` ends in, without building
+        its `Message` first); a nack raises `DeliveryError` there as it does through aio-pika.
+        """
         self._require_connection()
-        channel = self._channel
-        exchange = self._exchanges.get(exchange_name)
-        if exchange is None:
+        channel = self._channel  # the exchanges' channel (declared on it, renewed with it)
+        if exchange_name not in self._exchanges:
             raise ValueError(f"unknown exchange {exchange_name!r}")
         try:
             async with asyncio.timeout(self._publish_timeout):
-                await exchange.publish(message, routing_key=key, mandatory=False)
+                if channel is None or channel.is_closed:
+                    raise ChannelInvalidStateError(f"{channel!r} closed")
+                underlay = await channel.get_underlay_channel()
+                await underlay.basic_publish(
+                    body, exchange=exchange_name, routing_key=key, properties=properties, mandatory=False
+                )
         except TimeoutError as error:
             raise BusUnavailable(f"no publisher confirm within {self._publish_timeout} s") from error
         except DeliveryError as error:
