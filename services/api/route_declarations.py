@@ -1,0 +1,84 @@
+"""How the scheduler's routes are declared, stated once: their router, a read's and a command's answers.
+
+Every route under `/api/scheduler` is for the signed-in; a read documents the same errors (401, 422, 503)
+and a command an admin's (401, 403, 422, 503), with the 202 "accepted, not yet applied" answer (of the
+route's own model) when it waits for its effect to show. A route names only what is its own: its path,
+summary, model, description and the statuses it adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.types import DecoratedCallable
+
+from services.api.commands import accepted_responses
+from services.api.dependencies import current_user
+from services.api.errors import ADMIN, READ, responses
+
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+AnswerTable = dict[int | str, dict[str, Any]]
+
+
+class SchedulerRouter(APIRouter):
+    """A router of the scheduler's API: its routes under `prefix`, under one tag, for the signed-in only."""
+
+    def __init__(self, tag: str, *, prefix: str = "/api/scheduler", signed_in: bool = True) -> None:
+        super().__init__(
+            prefix=prefix, tags=[tag], dependencies=[Depends(current_user)] if signed_in else None
+        )
+
+    def read(
+        self,
+        path: str,
+        summary: str,
+        model: Any,
+        *errors: int,
+        description: str | None = None,
+        method: Method = "GET",
+        **options: Any,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """A route any signed-in user may call: `model` answered, the read errors and `errors` documented."""
+        return self._route(method, path, summary, model, responses(*READ, *errors), description, options)
+
+    def command(
+        self,
+        method: Method,
+        path: str,
+        summary: str,
+        model: Any,
+        *errors: int,
+        description: str | None = None,
+        accepted: bool = True,
+        more_answers: AnswerTable | None = None,
+        **options: Any,
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """An admin's route: `model` answered, the admin errors and `errors` documented.
+
+        `accepted`: it may answer 202 (a command sent on the bus whose effect the reads do not show yet);
+        `more_answers`: other answers it documents (e.g. a create's 200 when the same request comes again).
+        """
+        table = responses(*ADMIN, *errors) | (accepted_responses(model) if accepted else {})
+        return self._route(method, path, summary, model, table | (more_answers or {}), description, options)
+
+    def _route(
+        self,
+        method: Method,
+        path: str,
+        summary: str,
+        model: Any,
+        table: AnswerTable,
+        description: str | None,
+        options: dict[str, Any],
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.api_route(
+            path,
+            methods=[method],
+            summary=summary,
+            description=description,
+            response_model=model,
+            responses=table,
+            **options,
+        )
