@@ -3,7 +3,7 @@
 Every route under `/api/scheduler` is for the signed-in; a read documents the same errors (401, 422, 503)
 and a command an admin's (401, 403, 422, 503), with the 202 "accepted, not yet applied" answer (of the
 route's own model) when it waits for its effect to show. A route names only what is its own: its path,
-summary, model, description and the statuses it adds.
+summary, model and the statuses it adds (and its description, or any other option of FastAPI's).
 """
 
 from __future__ import annotations
@@ -36,12 +36,11 @@ class SchedulerRouter(APIRouter):
         summary: str,
         model: Any,
         *errors: int,
-        description: str | None = None,
         method: Method = "GET",
         **options: Any,
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """A route any signed-in user may call: `model` answered, the read errors and `errors` documented."""
-        return self._route(method, path, summary, model, responses(*READ, *errors), description, options)
+        return self._route(method, path, summary, model, responses(*READ, *errors), options)
 
     def command(
         self,
@@ -50,7 +49,6 @@ class SchedulerRouter(APIRouter):
         summary: str,
         model: Any,
         *errors: int,
-        description: str | None = None,
         accepted: bool = True,
         more_answers: AnswerTable | None = None,
         **options: Any,
@@ -61,7 +59,7 @@ class SchedulerRouter(APIRouter):
         `more_answers`: other answers it documents (e.g. a create's 200 when the same request comes again).
         """
         table = responses(*ADMIN, *errors) | (accepted_responses(model) if accepted else {})
-        return self._route(method, path, summary, model, table | (more_answers or {}), description, options)
+        return self._route(method, path, summary, model, table | (more_answers or {}), options)
 
     def _route(
         self,
@@ -70,14 +68,12 @@ class SchedulerRouter(APIRouter):
         summary: str,
         model: Any,
         table: AnswerTable,
-        description: str | None,
         options: dict[str, Any],
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(
             path,
             methods=[method],
             summary=summary,
-            description=description,
             response_model=model,
             responses=table,
             **options,
