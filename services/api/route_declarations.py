@@ -1,8 +1,8 @@
 """How the scheduler's routes are declared, stated once: their router, a read's and a command's answers.
 
-Every route under `/api/scheduler` is for the signed-in; a read documents the same errors (401, 422, 503)
-and a command an admin's (401, 403, 422, 503), with the 202 "accepted, not yet applied" answer (of the
-route's own model) when it waits for its effect to show. A route names only what is its own: its path,
+Every route under `/api/scheduler` is for the signed-in; a read documents the same errors (401, 422, 503),
+an admin's change or command an admin's (401, 403, 422, 503), a command (sent on the bus) also the 202
+"accepted, not yet applied" answer of the route's own model. A route names only what is its own: its path,
 summary, model and the statuses it adds (and its description, or any other option of FastAPI's).
 """
 
@@ -42,6 +42,12 @@ class SchedulerRouter(APIRouter):
         """A route any signed-in user may call: `model` answered, the read errors and `errors` documented."""
         return self._route(method, path, summary, model, responses(*READ, *errors), options)
 
+    def change(
+        self, method: Method, path: str, summary: str, model: Any, *errors: int, **options: Any
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """An admin's change the API makes itself, answered at once: the admin errors and `errors`."""
+        return self._route(method, path, summary, model, responses(*ADMIN, *errors), options)
+
     def command(
         self,
         method: Method,
@@ -49,16 +55,15 @@ class SchedulerRouter(APIRouter):
         summary: str,
         model: Any,
         *errors: int,
-        accepted: bool = True,
         more_answers: AnswerTable | None = None,
         **options: Any,
     ) -> Callable[[DecoratedCallable], DecoratedCallable]:
-        """An admin's route: `model` answered, the admin errors and `errors` documented.
+        """An admin's command sent on the bus: the admin errors, `errors` and its 202 documented.
 
-        `accepted`: it may answer 202 (a command sent on the bus whose effect the reads do not show yet);
-        `more_answers`: other answers it documents (e.g. a create's 200 when the same request comes again).
+        202: accepted, its effect not shown by the reads yet. `more_answers`: other answers it documents (e.g.
+        a create's 200 when the same request comes again).
         """
-        table = responses(*ADMIN, *errors) | (accepted_responses(model) if accepted else {})
+        table = responses(*ADMIN, *errors) | accepted_responses(model)
         return self._route(method, path, summary, model, table | (more_answers or {}), options)
 
     def _route(

@@ -112,7 +112,7 @@ async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> E
     return done(context, text("incident_detail"), detail)
 
 
-@router.command(
+@router.change(
     "POST",
     "/incidents/{incident_id}/acknowledge",
     "Acknowledge an open incident (admin)",
@@ -120,7 +120,6 @@ async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> E
     *WITH_BODY,
     404,
     409,
-    accepted=False,
 )
 async def acknowledge(
     context: Context,
@@ -151,14 +150,13 @@ async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]
     return done(context, text("silences_listed", count=len(silences)), silences)
 
 
-@router.command(
+@router.change(
     "POST",
     "/silences",
     "Keep a job or a rule from the channels for a while (admin)",
     Envelope[SilenceOut],
     *WITH_BODY,
     404,
-    accepted=False,
 )
 async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequest) -> Envelope[SilenceOut]:
     """Silence the channels for a job or a rule (or every one) until a moment; 404 for an unknown job."""
@@ -179,14 +177,7 @@ async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequ
     return done(context, text("silenced", until=out.until), out)
 
 
-@router.command(
-    "DELETE",
-    "/silences/{silence_id}",
-    "End a silence now (admin)",
-    Envelope[None],
-    404,
-    accepted=False,
-)
+@router.change("DELETE", "/silences/{silence_id}", "End a silence now (admin)", Envelope[None], 404)
 async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: SilenceId) -> Envelope[None]:
     """End a silence now; 404 if no such silence is in force."""
     active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
@@ -225,14 +216,7 @@ async def _set_rules(
     return done(context, text("alert_rules_updated"), _rules_out(await log.current(), context))
 
 
-@router.command(
-    "PUT",
-    "/rules",
-    "Set the rules of every job (admin)",
-    Envelope[RulesOut],
-    *WITH_BODY,
-    accepted=False,
-)
+@router.change("PUT", "/rules", "Set the rules of every job (admin)", Envelope[RulesOut], *WITH_BODY)
 async def set_default_rules(
     context: Context, log: Log, user: AdminUser, body: RuleOverride
 ) -> Envelope[RulesOut]:
@@ -240,14 +224,13 @@ async def set_default_rules(
     return await _set_rules(context, log, user, None, body)
 
 
-@router.command(
+@router.change(
     "PUT",
     "/rules/{job_id}",
     "Set the rules of one job (admin)",
     Envelope[RulesOut],
     *WITH_BODY,
     404,
-    accepted=False,
 )
 async def set_job_rules(
     context: Context, log: Log, user: AdminUser, job_id: JobId, body: RuleOverride
