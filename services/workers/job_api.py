@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 
 class RunCancelled(Exception):
@@ -21,28 +21,26 @@ class RunCancelled(Exception):
         self.actor = actor
 
 
+class ProgressItems(TypedDict, total=False):
+    """What a progress report may say besides its percent and message: the item at hand, items done."""
+
+    current_item: str | None
+    total_items: int | None
+    processed_items: int | None
+
+
 class JobContext(Protocol):
-    """What a job function sees of its run: ids, kwargs, cancellation, and where it reports progress."""
+    """What a job function sees of its run: ids, kwargs, cancellation, and where it reports progress.
 
-    @property
-    def execution_id(self) -> str:
-        """The id of the run (execution) being run."""
+    `kwargs` are the run's parameters (the job's own copy); `force` is the manual trigger's switch (e.g.
+    skip the trading-time check), for this run only; `is_manual` says whether an operator triggered it.
+    """
 
-    @property
-    def job_id(self) -> str:
-        """The id of the job the run belongs to."""
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        """The run's parameters (a copy)."""
-
-    @property
-    def force(self) -> bool:
-        """The manual trigger's `force` switch (e.g. skip the trading-time check); this run only."""
-
-    @property
-    def is_manual(self) -> bool:
-        """Whether an operator triggered the run."""
+    execution_id: str
+    job_id: str
+    kwargs: dict[str, Any]
+    force: bool
+    is_manual: bool
 
     @property
     def cancel_requested(self) -> bool:
@@ -52,13 +50,7 @@ class JobContext(Protocol):
         """Raise `RunCancelled` if the operator asked to cancel this run."""
 
     async def progress(
-        self,
-        percent: float,
-        message: str | None = None,
-        *,
-        current_item: str | None = None,
-        total_items: int | None = None,
-        processed_items: int | None = None,
+        self, percent: float, message: str | None = None, **items: Unpack[ProgressItems]
     ) -> None:
         """Report progress (0-100) and check for cancellation (raises `RunCancelled`)."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from contracts.envelope import Event
 from contracts.events import Progress
 from contracts.runs import RunJob
-from services.workers.job_api import RunCancelled
+from services.workers.job_api import ProgressItems, RunCancelled
 
 Publish = Callable[[Event], Awaitable[None]]
 
@@ -17,42 +17,17 @@ class RunContext:
     """One attempt of one execution, as seen by the job and by the worker that runs it."""
 
     def __init__(self, run: RunJob, *, publish: Publish, producer: str) -> None:
-        self._run = run
+        self.run = run
+        self.execution_id = run.execution_id
+        self.job_id = run.job_id
+        self.kwargs = dict(run.kwargs)
+        self.force = run.force
+        self.is_manual = run.is_manual
+        self.cancelled_by: str | None = None
         self._publish = publish
         self._producer = producer
         self._sequence = 0
-        self.cancelled_by: str | None = None
         self._cancel_requested = False
-
-    @property
-    def execution_id(self) -> str:
-        """The id of the run (execution) being run."""
-        return self._run.execution_id
-
-    @property
-    def job_id(self) -> str:
-        """The id of the job the run belongs to."""
-        return self._run.job_id
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        """The run's parameters (a copy)."""
-        return dict(self._run.kwargs)
-
-    @property
-    def force(self) -> bool:
-        """Whether the run skips its preconditions (the trading-time check), as the operator asked."""
-        return self._run.force
-
-    @property
-    def is_manual(self) -> bool:
-        """Whether an operator triggered the run."""
-        return self._run.is_manual
-
-    @property
-    def run(self) -> RunJob:
-        """The `RunJob` message the run came from."""
-        return self._run
 
     @property
     def cancel_requested(self) -> bool:
@@ -79,22 +54,16 @@ class RunContext:
         """Envelope and execution fields for the next event of this attempt."""
         return {
             "producer": self._producer,
-            "correlation_id": self._run.correlation_id,
-            "causation_id": self._run.message_id,
-            "job_id": self._run.job_id,
-            "execution_id": self._run.execution_id,
-            "attempt": self._run.attempt,
+            "correlation_id": self.run.correlation_id,
+            "causation_id": self.run.message_id,
+            "job_id": self.run.job_id,
+            "execution_id": self.run.execution_id,
+            "attempt": self.run.attempt,
             "sequence": self.next_sequence(),
         }
 
     async def progress(
-        self,
-        percent: float,
-        message: str | None = None,
-        *,
-        current_item: str | None = None,
-        total_items: int | None = None,
-        processed_items: int | None = None,
+        self, percent: float, message: str | None = None, **items: Unpack[ProgressItems]
     ) -> None:
         """Report the run's progress (percent, clamped to 0-100) as a `Progress` event.
 
@@ -105,9 +74,7 @@ class RunContext:
             **self.envelope(),
             progress=min(max(float(percent), 0.0), 100.0),
             message=message,
-            current_item=current_item,
-            total_items=total_items,
-            processed_items=processed_items,
+            **items,
         )
         await self._publish(event)
         self.check_cancelled()

@@ -180,8 +180,8 @@ def _tushare(settings: CatalogueSettings, clock: Clock, libraries: Libraries) ->
     if libraries.tushare_api:
         overrides["api_factory"] = libraries.tushare_api
     return TushareProvider(
-        settings.tushare_token,
         _caller(settings, "tushare", tushare_provider.classify, clock, limiter),
+        token=settings.tushare_token,
         zone=settings.zone,
         timeout=settings.provider_timeout_s,
         **overrides,

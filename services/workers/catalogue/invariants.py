@@ -29,7 +29,6 @@ AVERAGE_PRICE = "invariant: amount / volume outside [low, high] (units of volume
 VOLUME_AMOUNT = "invariant: volume and amount disagree (one zero or negative)"
 PCT_CHG = "invariant: pct_chg disagrees with close and pre_close"
 NON_POSITIVE_PRICE = "invariant: a price ≤ 0"
-INVARIANTS = (PRICE_ORDER, AVERAGE_PRICE, VOLUME_AMOUNT, PCT_CHG, NON_POSITIVE_PRICE)
 
 
 def _value(row: Row, name: str) -> float | None:

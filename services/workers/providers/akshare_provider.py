@@ -11,17 +11,17 @@ import importlib
 import importlib.util
 import json
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from services.workers.providers import akshare_financials, akshare_rows
 from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import compact_date, exchange_of, quote_time
-from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows, Row, SessionFree
+from services.workers.providers.pacing import PacedProvider
+from services.workers.providers.ports import ParsedRows, Row
 
 NAME = "akshare"
 QuoteFeed = Literal["eastmoney", "sina"]
@@ -66,31 +66,17 @@ def _prefixed(code: str) -> str:
     return f"{(exchange_of(code) or 'SH').lower()}{code}"
 
 
-class AkshareProvider(SessionFree):
+@dataclass(eq=False)
+class AkshareProvider(PacedProvider):
     """The akshare data source (eastmoney and sina behind it), paced and retried."""
 
     name = NAME
-
-    def __init__(
-        self,
-        caller: ProviderCaller,
-        *,
-        zone: ZoneInfo,
-        library: Callable[[], Any] = _import_akshare,
-        timeout: float = 30.0,
-        calendar_file: Callable[[], Path | None] = offline_calendar_file,
-    ) -> None:
-        self._caller = caller
-        self._zone = zone
-        self._library = library
-        self._timeout = timeout
-        self._calendar_file = calendar_file
-
-    def _local_now(self) -> datetime:
-        return self._caller.clock.now().astimezone(self._zone)
+    _: KW_ONLY
+    library: Callable[[], Any] = _import_akshare
+    calendar_file: Callable[[], Path | None] = offline_calendar_file
 
     async def _call(self, function: str, **params: Any) -> Any:
-        return await self._caller.call(function, lambda: getattr(self._library(), function)(**params))
+        return await self.caller.call(function, lambda: getattr(self.library(), function)(**params))
 
     def serves(self, code: str) -> bool:
         """True: akshare knows every exchange's stocks."""
@@ -102,7 +88,7 @@ class AkshareProvider(SessionFree):
         Re-read on every call: akshare keeps the list (and its SH/SZ/BJ parts) in an `lru_cache` for
         the life of the process, which would hide today's listings and renames from a long-lived worker.
         """
-        library = self._library()
+        library = self.library()
         for function in STOCK_LIST_CACHES:
             clear = getattr(getattr(library, function, None), "cache_clear", None)
             if callable(clear):
@@ -111,14 +97,14 @@ class AkshareProvider(SessionFree):
 
     async def basic_info(self, code: str) -> Row | None:
         """One stock's facts from eastmoney (industry, listing, shares); None if unknown."""
-        frame = await self._call("stock_individual_info_em", symbol=code, timeout=self._timeout)
+        frame = await self._call("stock_individual_info_em", symbol=code, timeout=self.timeout)
         return akshare_rows.individual_info(frame)
 
     async def realtime_quotes(self, feed: QuoteFeed = "eastmoney") -> ParsedRows:
         """A whole-market snapshot from the eastmoney or sina feed."""
         function = "stock_zh_a_spot_em" if feed == "eastmoney" else "stock_zh_a_spot"
         frame = await self._call(function)
-        local = self._local_now()
+        local = self.local_now()
         return akshare_rows.spot_quotes(frame, local.date().isoformat(), quote_time(local), feed=feed)
 
     async def daily_bars(self, code: str, start: date, end: date) -> ParsedRows:
@@ -130,7 +116,7 @@ class AkshareProvider(SessionFree):
             start_date=compact_date(start),
             end_date=compact_date(end),
             adjust="",  # unadjusted; the factor comes from sina's table
-            timeout=self._timeout,
+            timeout=self.timeout,
         )
         bars = within(akshare_rows.daily_bars(frame, code), start, end)
         if not bars.rows:
@@ -154,7 +140,7 @@ class AkshareProvider(SessionFree):
 
     async def trade_dates(self, start: date, end: date) -> set[date]:
         """From the calendar file shipped in the package: no network needed."""
-        path = self._calendar_file()
+        path = self.calendar_file()
         if path is None:
             raise ProviderError(NAME, "calendar.json", "akshare's trade-date file is not installed")
         days = {date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in json.loads(path.read_text())}

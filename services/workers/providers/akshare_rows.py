@@ -13,6 +13,7 @@ import pandas as pd
 
 from services.workers.providers.normalise import (
     BadValue,
+    bar_of_day,
     code_of,
     identity,
     iso_date,
@@ -22,7 +23,6 @@ from services.workers.providers.normalise import (
     numbers,
     parse_rows,
     records,
-    required_date,
     required_number,
     required_numbers,
     snapshot,
@@ -129,14 +129,11 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     """Unadjusted bars (`adjust=""`); eastmoney leaves out the days a stock did not trade."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
-        if "股票代码" in raw and code_of(raw.get("股票代码")) != code:
-            raise BadValue("unknown code")
-        trade_date = required_date(raw.get("日期"), "日期")
+        bar = bar_of_day(raw, code, "股票代码", "日期")
         close = required_number(raw.get("收盘"), "收盘")
         change = number(raw.get("涨跌额"), "涨跌额")
         return {
-            **identity(code),
-            "trade_date": trade_date,
+            **bar,
             "period": "daily",
             "data_source": SOURCE,
             **required_numbers(raw, {"open": "开盘", "high": "最高", "low": "最低"}),

@@ -12,16 +12,16 @@ import asyncio
 import importlib
 import weakref
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from services.workers.providers import baostock_rows
 from services.workers.providers.adjustment import steps_from, with_factors, within
 from services.workers.providers.errors import ProviderError, TransientNetworkError
 from services.workers.providers.normalise import exchange_of
 from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import ParsedRows, SessionBase
 
 NAME = "baostock"
 SUCCESS = "0"
@@ -88,46 +88,42 @@ def _import_baostock() -> Any:
     return importlib.import_module("baostock")
 
 
-class BaostockProvider:
+@dataclass(eq=False)
+class BaostockProvider(SessionBase):
     """The baostock data source (one logged-in session, one call at a time), paced and retried."""
 
     name = NAME
+    caller: ProviderCaller
+    _: KW_ONLY
+    library: Callable[[], Any] = _import_baostock
+    _lock: asyncio.Lock | None = field(default=None, init=False)
 
-    def __init__(self, caller: ProviderCaller, *, library: Callable[[], Any] = _import_baostock):
-        self._caller = caller
-        self._library = library
-        self._lock: asyncio.Lock | None = None
-
-    async def __aenter__(self) -> Self:
+    async def open(self) -> None:
+        """Log in, holding this process's baostock session until `close`."""
         self._lock = _session_lock()
         await self._lock.acquire()
         try:
-            await self._caller.call("login", self._login)
+            await self.caller.call("login", self._login)
         except BaseException:
-            await asyncio.to_thread(close_leftover_socket, self._library())
+            await asyncio.to_thread(close_leftover_socket, self.library())
             self._lock.release()
             self._lock = None
             raise
-        return self
 
     def _login(self) -> Any:
-        library = self._library()
+        library = self.library()
         close_leftover_socket(library)
         return checked("login", library.login())
 
     def _logout(self) -> None:
-        library = self._library()
+        library = self.library()
         try:
             library.logout()
         finally:
             close_leftover_socket(library)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def close(self) -> None:
+        """Log out and let the next session in."""
         try:
             # a failed logout must not hide the run's outcome; the server drops idle sessions
             await asyncio.to_thread(self._logout)
@@ -139,7 +135,7 @@ class BaostockProvider:
     async def _query(self, call: str, **params: Any) -> list[Mapping[str, Any]]:
         if self._lock is None:
             raise ProviderError(NAME, call, "not logged in: use the provider inside `async with`")
-        return await self._caller.call(call, lambda: read_all(call, getattr(self._library(), call)(**params)))
+        return await self.caller.call(call, lambda: read_all(call, getattr(self.library(), call)(**params)))
 
     async def stock_list(self) -> ParsedRows:
         """Listed A-shares from baostock as `stock_basic_info` rows."""
@@ -185,6 +181,6 @@ class BaostockProvider:
 
     async def probe(self) -> str:
         """One cheap real call (the last two weeks' trading days), to tell whether baostock answers."""
-        today = self._caller.clock.now().date()
+        today = self.caller.clock.now().date()
         days = await self.trade_dates(today - timedelta(days=14), today)
         return f"login and query_trade_dates answered ({len(days)} trading days in two weeks)"

@@ -13,16 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.workers.providers.normalise import (
-    BadValue,
+    bar_of_day,
     code_of,
     exchange_of,
-    identity,
     iso_date,
     listed_stock,
     number,
     numbers,
     parse_rows,
-    required_date,
     required_number,
     required_numbers,
     same,
@@ -66,14 +64,11 @@ BAR_NUMBERS = {
 
 
 def _bar(raw: Mapping[str, Any], code: str) -> Row:
-    if code_of(raw.get("code")) != code:
-        raise BadValue("unknown code")
-    trade_date = required_date(raw.get("date"), "date")
+    bar = bar_of_day(raw, code, "code", "date")
     close = required_number(raw.get("close"), "close")
     pre_close = number(raw.get("preclose"), "preclose")
     return {
-        **identity(code),
-        "trade_date": trade_date,
+        **bar,
         **required_numbers(raw, same("open", "high", "low")),
         "close": close,
         "pre_close": pre_close,

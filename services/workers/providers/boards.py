@@ -16,7 +16,6 @@ CHINEXT = "创业板"
 STAR = "科创板"
 BEIJING = "北交所"
 B_SHARES = "B股"
-BOARDS = (MAIN, CHINEXT, STAR, BEIJING, B_SHARES)
 
 # exchange short code (SH/SZ/BJ) -> the exchange's name in the store
 EXCHANGE_NAMES = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}

@@ -154,6 +154,16 @@ def required_date(value: object, name: str) -> str:
     return result
 
 
+def bar_of_day(raw: Mapping[str, Any], code: str, code_column: str, day_column: str) -> Row:
+    """The identity and trading day a daily bar of `code` starts with.
+
+    A row that names another stock (in an answer with a code column) or no day is a `BadValue`.
+    """
+    if code_column in raw and code_of(raw.get(code_column)) != code:
+        raise BadValue("unknown code")
+    return {**identity(code), "trade_date": required_date(raw.get(day_column), day_column)}
+
+
 def iso_date(value: object, name: str = "date") -> str | None:
     """`2024-01-02` from `20240102`, `2024-01-02`, a date, a datetime or a Timestamp."""
     if isinstance(value, datetime | date):

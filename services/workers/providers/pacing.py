@@ -14,11 +14,13 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
+from services.workers.providers.ports import SessionBase
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +173,20 @@ class ProviderCaller:
             raise
         except Exception as error:
             raise self._classify(call, error) from error
+
+
+@dataclass(eq=False)
+class PacedProvider(SessionBase):
+    """A provider of the exchange's market: its calls go through `caller`, its library calls time out.
+
+    `zone` is the exchange's time zone, in which its "today" and its quote times are read.
+    """
+
+    caller: ProviderCaller
+    _: KW_ONLY
+    zone: ZoneInfo
+    timeout: float = 30.0
+
+    def local_now(self) -> datetime:
+        """Now on the exchange's clock (the caller's clock, which tests drive)."""
+        return self.caller.clock.now().astimezone(self.zone)

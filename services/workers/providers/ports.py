@@ -57,19 +57,24 @@ class ProviderSession(Protocol):
     ) -> None: ...
 
 
-class SessionFree:
-    """A base for the providers that need no session (no login): `async with` does nothing."""
+class SessionBase:
+    """A base for the providers: `async with provider:` runs `open` and `close` (both do nothing here).
+
+    A provider that needs a session (baostock logs in and out) overrides the two; the others inherit them.
+    """
 
     async def __aenter__(self) -> Self:
+        await self.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        return None
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Start the provider's session (log in); no session by default."""
+
+    async def close(self) -> None:
+        """End the provider's session (log out), whatever the block's outcome; no session by default."""
 
 
 class StockListProvider(ProviderSession, Protocol):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import SecretStr
@@ -22,8 +22,8 @@ from services.workers.providers import tushare_financials, tushare_rows
 from services.workers.providers.adjustment import with_factors, within
 from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
 from services.workers.providers.normalise import compact_date, full_symbol, quote_time
-from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows, SessionFree
+from services.workers.providers.pacing import PacedProvider
+from services.workers.providers.ports import ParsedRows
 
 NAME = "tushare"
 WHOLE_MARKET = "3*.SZ,6*.SH,0*.SZ,9*.BJ"
@@ -61,39 +61,25 @@ def _default_api(token: str, timeout: float) -> Any:
     return importlib.import_module("tushare").pro_api(token, timeout=timeout)
 
 
-class TushareProvider(SessionFree):
+@dataclass(eq=False)
+class TushareProvider(PacedProvider):
     """The tushare Pro data source (a token), paced to its quota and retried."""
 
     name = NAME
-
-    def __init__(
-        self,
-        token: SecretStr,
-        caller: ProviderCaller,
-        *,
-        zone: ZoneInfo,
-        api_factory: Callable[[str, float], Any] = _default_api,
-        timeout: float = 30.0,
-    ) -> None:
-        self._token = token
-        self._caller = caller
-        self._zone = zone
-        self._api_factory = api_factory
-        self._timeout = timeout
-        self._api: Any = None
+    _: KW_ONLY
+    token: SecretStr
+    api_factory: Callable[[str, float], Any] = _default_api
+    _api: Any = field(default=None, init=False)
 
     @property
     def api(self) -> Any:
         """The tushare Pro client, made on first use with the token."""
         if self._api is None:
-            self._api = self._api_factory(self._token.get_secret_value(), self._timeout)
+            self._api = self.api_factory(self.token.get_secret_value(), self.timeout)
         return self._api
 
-    def _today(self) -> date:
-        return self._caller.clock.now().astimezone(self._zone).date()
-
     async def _query(self, call: str, **params: Any) -> pd.DataFrame | None:
-        frame: pd.DataFrame | None = await self._caller.call(call, lambda: getattr(self.api, call)(**params))
+        frame: pd.DataFrame | None = await self.caller.call(call, lambda: getattr(self.api, call)(**params))
         return frame
 
     async def stock_list(self) -> ParsedRows:
@@ -118,7 +104,7 @@ class TushareProvider(SessionFree):
     async def realtime_quotes(self) -> ParsedRows:
         """A whole-market snapshot (`rt_k`)."""
         frame = await self._query("rt_k", ts_code=WHOLE_MARKET)
-        local = self._caller.clock.now().astimezone(self._zone)
+        local = self.local_now()
         return tushare_rows.realtime_quotes(frame, local.date().isoformat(), quote_time(local))
 
     def serves(self, code: str) -> bool:
@@ -171,6 +157,6 @@ class TushareProvider(SessionFree):
 
     async def probe(self) -> str:
         """One cheap real call (the last two weeks' trading days), to tell whether tushare answers."""
-        today = self._today()
+        today = self.local_now().date()
         days = await self.trade_dates(today - timedelta(days=14), today)
         return f"trade_cal answered ({len(days)} trading days in the last two weeks)"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from services.workers.providers.normalise import (
     BadValue,
+    bar_of_day,
     code_of,
     identity,
     iso_date,
@@ -22,7 +23,6 @@ from services.workers.providers.normalise import (
     numbers,
     parse_rows,
     records,
-    required_date,
     required_numbers,
     same,
     snapshot,
@@ -123,12 +123,8 @@ def daily_bars(frame: pd.DataFrame | None, code: str) -> ParsedRows:
     """The tushare daily bars of one stock as unadjusted bar rows."""
 
     def mapper(raw: Mapping[str, Any]) -> Row:
-        if _code(raw) != code:
-            raise BadValue("unknown code")
-        trade_date = required_date(raw.get("trade_date"), "trade_date")
         return {
-            **identity(code),
-            "trade_date": trade_date,
+            **bar_of_day(raw, code, "ts_code", "trade_date"),
             "period": "daily",
             "data_source": SOURCE,
             **required_numbers(raw, same("open", "high", "low", "close")),
