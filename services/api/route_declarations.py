@@ -1,25 +1,34 @@
-"""How the scheduler's routes are declared, stated once: their router, a read's and a command's answers.
+"""How the scheduler's routes are declared, stated once: their router, a read's and an admin's answers.
 
 Every route under `/api/scheduler` is for the signed-in; a read documents the same errors (401, 422, 503),
 an admin's change or command an admin's (401, 403, 422, 503), a command (sent on the bus) also the 202
-"accepted, not yet applied" answer of the route's own model. A route names only what is its own: its path,
-summary, model and the statuses it adds (and its description, or any other option of FastAPI's).
+"accepted, not yet applied" answer of the route's own model. A route names only what is its own: its
+path, summary, model, the errors it adds (and its description, or any other option of FastAPI's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends
-from fastapi.types import DecoratedCallable
 
 from services.api.commands import accepted_responses
 from services.api.dependencies import current_user
 from services.api.errors import ADMIN, READ, responses
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Errors = tuple[int, ...]
 AnswerTable = dict[int | str, dict[str, Any]]
+
+
+class Declaration(Protocol):
+    """A route's decorator: registers the endpoint and gives it back as it is."""
+
+    def __call__(self, endpoint: Endpoint, /) -> Endpoint:
+        """Register `endpoint` as the route."""
+        ...
 
 
 class SchedulerRouter(APIRouter):
@@ -35,18 +44,19 @@ class SchedulerRouter(APIRouter):
         path: str,
         summary: str,
         model: Any,
-        *errors: int,
+        *,
+        errors: Errors = (),
         method: Method = "GET",
         **options: Any,
-    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
-        """A route any signed-in user may call: `model` answered, the read errors and `errors` documented."""
-        return self._route(method, path, summary, model, responses(*READ, *errors), options)
+    ) -> Declaration:
+        """A route any signed-in user may call: the read errors and `errors`."""
+        return self._declare(method, path, summary, model, responses(*READ, *errors), options)
 
     def change(
-        self, method: Method, path: str, summary: str, model: Any, *errors: int, **options: Any
-    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        self, method: Method, path: str, summary: str, model: Any, *, errors: Errors = (), **options: Any
+    ) -> Declaration:
         """An admin's change the API makes itself, answered at once: the admin errors and `errors`."""
-        return self._route(method, path, summary, model, responses(*ADMIN, *errors), options)
+        return self._declare(method, path, summary, model, responses(*ADMIN, *errors), options)
 
     def command(
         self,
@@ -54,32 +64,21 @@ class SchedulerRouter(APIRouter):
         path: str,
         summary: str,
         model: Any,
-        *errors: int,
+        *,
+        errors: Errors = (),
         more_answers: AnswerTable | None = None,
         **options: Any,
-    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
-        """An admin's command sent on the bus: the admin errors, `errors` and its 202 documented.
+    ) -> Declaration:
+        """An admin's command sent on the bus: the admin errors, `errors` and its 202 (effect not shown yet).
 
-        202: accepted, its effect not shown by the reads yet. `more_answers`: other answers it documents (e.g.
-        a create's 200 when the same request comes again).
+        `more_answers`: other answers it documents (e.g. a create's 200 when the same request comes again).
         """
-        table = responses(*ADMIN, *errors) | accepted_responses(model)
-        return self._route(method, path, summary, model, table | (more_answers or {}), options)
+        table = responses(*ADMIN, *errors) | accepted_responses(model) | (more_answers or {})
+        return self._declare(method, path, summary, model, table, options)
 
-    def _route(
-        self,
-        method: Method,
-        path: str,
-        summary: str,
-        model: Any,
-        table: AnswerTable,
-        options: dict[str, Any],
-    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    def _declare(
+        self, method: Method, path: str, summary: str, model: Any, table: AnswerTable, options: dict[str, Any]
+    ) -> Declaration:
         return self.api_route(
-            path,
-            methods=[method],
-            summary=summary,
-            response_model=model,
-            responses=table,
-            **options,
+            path, methods=[method], summary=summary, response_model=model, responses=table, **options
         )

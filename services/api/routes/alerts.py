@@ -103,7 +103,12 @@ async def list_incidents(
     return done(context, text("incidents_listed", count=len(selected)), page)
 
 
-@router.read("/incidents/{incident_id}", "One incident with its notifications", Envelope[IncidentDetail], 404)
+@router.read(
+    "/incidents/{incident_id}",
+    "One incident with its notifications",
+    Envelope[IncidentDetail],
+    errors=(404,),
+)
 async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> Envelope[IncidentDetail]:
     """One incident with its latest notifications; 404 if unknown."""
     book = await log.current()
@@ -117,9 +122,7 @@ async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> E
     "/incidents/{incident_id}/acknowledge",
     "Acknowledge an open incident (admin)",
     Envelope[IncidentDetail],
-    *WITH_BODY,
-    404,
-    409,
+    errors=(*WITH_BODY, 404, 409),
 )
 async def acknowledge(
     context: Context,
@@ -155,8 +158,7 @@ async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]
     "/silences",
     "Keep a job or a rule from the channels for a while (admin)",
     Envelope[SilenceOut],
-    *WITH_BODY,
-    404,
+    errors=(*WITH_BODY, 404),
 )
 async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequest) -> Envelope[SilenceOut]:
     """Silence the channels for a job or a rule (or every one) until a moment; 404 for an unknown job."""
@@ -177,7 +179,7 @@ async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequ
     return done(context, text("silenced", until=out.until), out)
 
 
-@router.change("DELETE", "/silences/{silence_id}", "End a silence now (admin)", Envelope[None], 404)
+@router.change("DELETE", "/silences/{silence_id}", "End a silence now (admin)", Envelope[None], errors=(404,))
 async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: SilenceId) -> Envelope[None]:
     """End a silence now; 404 if no such silence is in force."""
     active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
@@ -216,7 +218,7 @@ async def _set_rules(
     return done(context, text("alert_rules_updated"), _rules_out(await log.current(), context))
 
 
-@router.change("PUT", "/rules", "Set the rules of every job (admin)", Envelope[RulesOut], *WITH_BODY)
+@router.change("PUT", "/rules", "Set the rules of every job (admin)", Envelope[RulesOut], errors=WITH_BODY)
 async def set_default_rules(
     context: Context, log: Log, user: AdminUser, body: RuleOverride
 ) -> Envelope[RulesOut]:
@@ -229,8 +231,7 @@ async def set_default_rules(
     "/rules/{job_id}",
     "Set the rules of one job (admin)",
     Envelope[RulesOut],
-    *WITH_BODY,
-    404,
+    errors=(*WITH_BODY, 404),
 )
 async def set_job_rules(
     context: Context, log: Log, user: AdminUser, job_id: JobId, body: RuleOverride
@@ -270,7 +271,7 @@ def _test_message(out: ChannelTestOut) -> str:
     "/channels/test",
     "Send a test message through a channel (admin)",
     Envelope[ChannelTestOut],
-    *WITH_BODY,
+    errors=WITH_BODY,
 )
 async def send_channel_test(
     context: Context,

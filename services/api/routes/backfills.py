@@ -52,9 +52,7 @@ MAX_ROUNDS = 100  # the same body asked again after its earlier backfills finish
     "/jobs/{job_id}/backfill",
     "Backfill a job over a past range: one run per trading day (admin)",
     Envelope[BackfillOut | None],
-    *WITH_BODY,
-    404,
-    409,
+    errors=(*WITH_BODY, 404, 409),
     description="For kinds that take a date range (each run gets its day: `trade_date`, or `start_date` "
     "(and `end_date`) set to the day). Days run oldest first, at most `max_parallel` at once, within the "
     "job's overlap policy. 422 naming the field: a date that does not parse, a reversed range, a range "
@@ -145,7 +143,7 @@ async def list_backfills(
     "/backfills/{backfill_id}",
     "One backfill: status, counts and every day's run",
     Envelope[BackfillOut],
-    404,
+    errors=(404,),
 )
 async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[BackfillOut]:
     """The backfill with its counts and each day's run (`pending` until it starts)."""
@@ -159,8 +157,7 @@ async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[Ba
     "/backfills/{backfill_id}/cancel",
     "Cancel a backfill: days not started never start, running ones are cancelled (admin)",
     Envelope[BackfillOut],
-    404,
-    409,
+    errors=(404, 409),
 )
 async def cancel_backfill(
     context: Context, user: AdminUser, backfill_id: BackfillId, response: Response, wait: Wait = True

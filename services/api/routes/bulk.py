@@ -163,8 +163,7 @@ def _progress_envelope(
     "/executions/bulk",
     "Delete or mark failed many executions at once (admin)",
     Envelope[BulkProgress],
-    *WITH_BODY,
-    429,
+    errors=(*WITH_BODY, 429),
     description=BULK_DESCRIPTION,
 )
 async def bulk_executions(
@@ -178,7 +177,7 @@ async def bulk_executions(
     "/executions/bulk/{operation_id}",
     "Where a bulk operation stands",
     Envelope[BulkProgress],
-    404,
+    errors=(404,),
     description="Read from the store (the newest 100 finished operations are kept): any API instance "
     "answers, and an operation an API restart interrupted is carried on by the API that starts next.",
 )
@@ -196,8 +195,7 @@ async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Enve
     "/jobs/{job_id}/executions/retention",
     "Delete a job's finished runs due before a moment (admin)",
     Envelope[BulkProgress],
-    *WITH_BODY,
-    429,
+    errors=(*WITH_BODY, 429),
     description="A bulk `delete` of every run of the job scheduled before `before` (runs still queued or "
     "running are skipped and counted); the same bounds, progress and re-sending as "
     "`POST /executions/bulk`. A job no longer in the catalogue keeps its runs: its id is accepted.",

@@ -167,7 +167,7 @@ async def list_job_executions(
     return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
-@router.read("/executions/{execution_id}", "One execution", Envelope[JobExecution], 404)
+@router.read("/executions/{execution_id}", "One execution", Envelope[JobExecution], errors=(404,))
 async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope[JobExecution]:
     """One execution; 404 if there is none."""
     record = await existing_execution(context, execution_id)
@@ -178,7 +178,7 @@ async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope
     "/executions/{execution_id}/events",
     "The event timeline of one execution (audit), oldest first",
     Envelope[EventPage],
-    404,
+    errors=(404,),
     description="Deleted executions keep their events: 404 only when nothing at all is known of the id.",
 )
 async def execution_events(
@@ -202,8 +202,7 @@ async def execution_events(
     "/executions/{execution_id}/cancel",
     "Stop a scheduled, waiting, queued or running execution (admin)",
     Envelope[None],
-    400,
-    404,
+    errors=(400, 404),
     description="A scheduled (one-off), waiting or queued run never starts: it ends `cancelled` at once. "
     "A running one is asked to stop (`cancel_requested`) and ends `cancelled` at the job's next check point.",
 )
@@ -235,8 +234,7 @@ async def cancel_execution(
     "/executions/{execution_id}/mark-failed",
     "Declare a queued or running execution failed by hand (admin)",
     Envelope[None],
-    400,
-    404,
+    errors=(400, 404),
 )
 async def mark_failed(
     context: Context,
@@ -278,8 +276,7 @@ async def mark_failed(
     "/executions/{execution_id}",
     "Remove a finished execution from the read models (admin)",
     Envelope[None],
-    404,
-    409,
+    errors=(404, 409),
     description="Refused (409) while the execution is queued or running. The event store keeps its events.",
 )
 async def delete_execution(

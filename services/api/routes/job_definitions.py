@@ -46,7 +46,7 @@ DefinitionAnswer = Envelope[JobDefinitionOut | None]  # None: accepted, the job 
     "/jobs/{job_id}/definition",
     "A job's definition as data, with its version (`ETag`)",
     DefinitionAnswer,
-    404,
+    errors=(404,),
 )
 async def get_definition(context: Context, job_id: JobId, response: Response) -> DefinitionAnswer:
     """A job's definition as data; its version is the `ETag`."""
@@ -60,8 +60,7 @@ async def get_definition(context: Context, job_id: JobId, response: Response) ->
     "/jobs",
     "Create a job of a kind (admin)",
     DefinitionAnswer,
-    *WITH_BODY,
-    409,
+    errors=(*WITH_BODY, 409),
     description="Answers 201 with the job once it is listed; the same body sent again answers 200 with the "
     "job (one job is made), another body for an existing id 409. Refused with the reason: an unknown kind, "
     "an id not matching `^[a-z][a-z0-9_]{2,63}$`, a trigger that does not parse, never fires or fires more "
@@ -108,10 +107,7 @@ async def create_job(
     "/jobs/{job_id}",
     "Change a job: trigger, kwargs, metadata, paused, policy (admin)",
     DefinitionAnswer,
-    *WITH_BODY,
-    404,
-    409,
-    412,
+    errors=(*WITH_BODY, 404, 409, 412),
     description="Any field but `id` and `kind`; a field left out keeps its value. Send the job's version "
     "(`ETag` of the definition) in `If-Match`: a job changed since answers 412. The next fire follows the "
     "new definition, computed from now (the past is never fired under a new trigger); a run in flight "
@@ -156,8 +152,7 @@ async def change_job(
     "/jobs/{job_id}",
     "Delete a job created at run time (admin)",
     DefinitionAnswer,
-    404,
-    409,
+    errors=(404, 409),
     description="409 while a run is active, unless `cancel_running=true`; a catalogue job cannot be deleted "
     "(409: pause it instead). The job's executions and history stay readable.",
 )
@@ -191,9 +186,7 @@ async def delete_job(
     "/jobs/{job_id}/reset",
     "Restore a catalogue job's defaults (admin)",
     DefinitionAnswer,
-    404,
-    409,
-    412,
+    errors=(404, 409, 412),
     description="The catalogue's trigger, kwargs and policy, as the settings set them; 409 for a job created "
     "at run time.",
 )

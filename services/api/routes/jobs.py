@@ -52,7 +52,7 @@ async def list_jobs(context: Context) -> Envelope[list[Job]]:
     return done(context, text("jobs_listed", count=len(jobs)), jobs)
 
 
-@router.read("/jobs/{job_id}", "One job with its details", Envelope[JobDetail], 404)
+@router.read("/jobs/{job_id}", "One job with its details", Envelope[JobDetail], errors=(404,))
 async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     """One job with its details; 404 if there is none (or it was deleted)."""
     view = await context.store.get_job_view(job_id)
@@ -66,8 +66,7 @@ async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     "/jobs/{job_id}/metadata",
     "Change a job's display name and/or description (admin)",
     Envelope[None],
-    *WITH_BODY,
-    404,
+    errors=(*WITH_BODY, 404),
     description="A field left out (or null) keeps its value; with neither field nothing is sent.",
 )
 async def update_metadata(
@@ -99,7 +98,7 @@ async def update_metadata(
     "/jobs/{job_id}/pause",
     "Stop firing a job on its schedule (admin)",
     Envelope[None],
-    404,
+    errors=(404,),
 )
 async def pause_job(
     context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
@@ -132,8 +131,7 @@ def cannot_run(job: JobRecord) -> bool:
     "/jobs/{job_id}/resume",
     "Fire a paused job on its schedule again (admin)",
     Envelope[None],
-    404,
-    409,
+    errors=(404, 409),
     description="A job registered disabled because a credential is not configured (its `paused_reason` "
     "says which, e.g. a missing token) is not resumed (409, with the reason) unless `confirm=true`: it "
     "would fail on every run.",
@@ -173,8 +171,7 @@ async def _set_paused(
     "/jobs/{job_id}/trigger",
     "Run a job once now, or once at a given moment, with its own kwargs (admin)",
     Envelope[TriggerResult],
-    *WITH_BODY,
-    404,
+    errors=(*WITH_BODY, 404),
     description="The job itself does not change: a paused job stays paused, the kwargs apply to this run "
     "only. Answers the new `execution_id` once the run is listed (queued, or skipped by the overlap "
     "policy); follow the run with `GET /executions/{id}` or the live stream. With `run_at` (ISO 8601 with "

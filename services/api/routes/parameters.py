@@ -15,7 +15,7 @@ router = SchedulerRouter("jobs")
     "/jobs/{job_id}/parameters",
     "The kwargs a manual trigger of this job accepts (JSON schema)",
     Envelope[JobParametersOut],
-    404,
+    errors=(404,),
     description="Anything else in `kwargs` is refused with 422 naming the accepted parameters.",
 )
 async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParametersOut]:

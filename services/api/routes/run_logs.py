@@ -92,8 +92,7 @@ async def _known(context: ApiContext, execution_id: str, total: int) -> None:
     "/executions/{execution_id}/logs",
     "The lines a run logged, in order (every attempt), with a lowest level",
     Envelope[RunLogPage],
-    404,
-    503,
+    errors=(404, 503),
     dependencies=[Depends(current_user)],
 )
 async def list_run_logs(

@@ -36,8 +36,7 @@ Count = Annotated[int, Query(ge=1, le=MAX_RUNS, description="how many fire times
     "/jobs/{job_id}/next-runs",
     "The next fire times of a job, with its trigger in words",
     Envelope[JobNextRuns],
-    404,
-    409,
+    errors=(404, 409),
 )
 async def job_next_runs(
     context: Context, job_id: JobId, count: Count = DEFAULT_RUNS
@@ -64,7 +63,7 @@ async def job_next_runs(
     "/triggers/preview",
     "The next fire times of a trigger text and its description, before it is used",
     Envelope[TriggerPreview],
-    *WITH_BODY,
+    errors=WITH_BODY,
     description="Checks the trigger as a job's would be (the frequency floor included): a text that does "
     "not parse answers 422 naming the field and the problem, e.g. `minute 61 is outside 0-59`.",
     method="POST",
