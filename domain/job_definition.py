@@ -17,10 +17,13 @@ from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
 class JobDefinition:
     """One job of the catalogue as the scheduler registers it.
 
-    `enabled` is only the initial state of a job never seen before: afterwards the event log decides
-    whether it is paused. `misfire_grace_time` (seconds) is how late a fire may start before it is recorded
-    as missed. `dst` is the job's daylight-saving-time policy: once or at each occurrence in a repeated
-    hour, shifted to the change or skipped in a skipped hour (`domain/triggers/dst.py`).
+    `kwargs` are the parameters every run receives, unless a manual trigger gives its own. `enabled` is only
+    the initial state of a job never seen before: afterwards the event log decides whether it is paused.
+    `misfire_grace_time` (seconds) is how late a fire may start before it is recorded as missed; `coalesce`:
+    the instants a stall left are run once (the newest), the others recorded coalesced. `pool` is the worker
+    pool the job's runs are sent to. `dst` is the job's daylight-saving-time policy: once or at each
+    occurrence in a repeated hour, shifted to the change or skipped in a skipped hour
+    (`domain/triggers/dst.py`).
     """
 
     job_id: str

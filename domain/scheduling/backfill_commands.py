@@ -14,7 +14,7 @@ from contracts.job_parameters import InvalidParameters, check_parameters
 from domain.scheduling.backfills import BackfillBook, day_kwargs
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
-from domain.scheduling.decision import answer_envelope
+from domain.scheduling.decision import answered
 from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
 
@@ -69,16 +69,8 @@ def decide_request(
         refusal = f"{len(book.active)} backfills are active, the limit is {limits.max_active}"
     if refusal is not None:
         return reject(command, refusal, now, producer)
-    event = BackfillRequested(
-        **answer_envelope(command, now, producer),
-        job_id=job.job_id,
-        backfill_id=command.backfill_id,
-        start_date=command.start_date,
-        end_date=command.end_date,
-        days=command.days,
-        max_parallel=command.max_parallel,
-        kwargs=command.kwargs,
-        command_id=command.message_id,
+    event = answered(
+        BackfillRequested, command, now, producer, job_id=job.job_id, command_id=command.message_id
     )
     return Decision((event,), log=f"backfill {command.backfill_id} of {job.job_id}: {len(command.days)} days")
 
@@ -94,9 +86,5 @@ def decide_cancel(
         return reject(command, f"unknown backfill {command.backfill_id!r}", now, producer)
     if backfill.cancelled:
         return Decision(log=f"backfill {command.backfill_id} is already cancelled")
-    event = BackfillCancelled(
-        **answer_envelope(command, now, producer),
-        job_id=backfill.job_id,
-        backfill_id=backfill.backfill_id,
-    )
+    event = answered(BackfillCancelled, command, now, producer, job_id=backfill.job_id)
     return Decision((event,), log=f"backfill {command.backfill_id} cancelled by {command.actor}")

@@ -7,13 +7,15 @@ A decision is the messages to publish and a claim to make first. Pure: `domain.s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.envelope import Command, Message
 from contracts.events import RunQueued
 from contracts.runs import RunJob
 from domain.scheduling.fire import Fire, Now
 from domain.scheduling.job import JobRules
+
+AnyMessage = TypeVar("AnyMessage", bound=Message)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,22 @@ def answer_envelope(command: Command, now: Now, producer: str) -> dict[str, Any]
     From this producer, now, with the command as its cause and the command's actor.
     """
     return {"producer": producer, "occurred_at": now.wall, **command.caused(), "actor": command.actor}
+
+
+def answered(
+    event_type: type[AnyMessage], command: Command, now: Now, producer: str, **fields: Any
+) -> AnyMessage:
+    """The event that answers `command`, carrying the command's own fields that the event has too.
+
+    Its envelope is `answer_envelope`'s, never the command's (id, type, version); `fields` add to the
+    command's or replace them.
+    """
+    own = {
+        name: getattr(command, name)
+        for name in type(command).model_fields
+        if name not in Command.model_fields and name in event_type.model_fields
+    }
+    return event_type(**{**own, **answer_envelope(command, now, producer), **fields})
 
 
 def run_messages(

@@ -91,20 +91,26 @@ def kind_entry(job_kind: str) -> CatalogueEntry:
     return entry
 
 
+def flat_policy(
+    policy: RunPolicy, misfire_grace_time: int, pool: str, dependencies: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A job's policy as a definition carries it: `POLICY_FIELDS` in their order, the calendar only when set.
+
+    `misfire_grace_time` and `pool` are the job's, beside its run policy; `dependencies` (dependency fields)
+    stand before the calendar, where the events' JSON has them.
+    """
+    held = {"misfire_grace_time": misfire_grace_time, "pool": pool}
+    flat = {
+        name: held[name] if name in held else getattr(policy, name)
+        for name in POLICY_FIELDS
+        if name != "calendar"
+    }
+    return {**flat, **dependencies, **({"calendar": policy.calendar} if policy.calendar else {})}
+
+
 def default_policy(entry: CatalogueEntry) -> dict[str, Any]:
     """A kind's default policy, every field set."""
-    policy = entry.policy
-    return {
-        "overlap": policy.overlap,
-        "max_concurrent": policy.max_concurrent,
-        "misfire_grace_time": entry.misfire_grace_time,
-        "catch_up": policy.catch_up,
-        "max_attempts": policy.max_attempts,
-        "retry_backoff_s": policy.retry_backoff_s,
-        "timeout_s": policy.timeout_s,
-        "pool": entry.pool,
-        **({"calendar": policy.calendar} if policy.calendar else {}),
-    }
+    return flat_policy(entry.policy, entry.misfire_grace_time, entry.pool, {})
 
 
 def merged_policy(base: Mapping[str, Any], given: JobPolicy | None) -> dict[str, Any]:

@@ -72,6 +72,12 @@ class ActiveRun:
         return not self.running and self.retry_due is None
 
 
+_QUEUED_FIELDS = (
+    "execution_id", "job_id", "scheduled_time", "is_manual", "kwargs", "force", "attempt", "correlation_id",
+)  # fmt: skip
+"""The fields of an `ActiveRun` its `RunQueued` gives, under the same names."""
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     """A one-off run waiting for its moment (`RunScheduled`); `run_at` is wall time (aware)."""
@@ -322,19 +328,12 @@ def _queued(state: SchedulerState, event: RunQueued, now: Now, recorded: str | N
         return state  # a duplicate, or an execution already decided: never reopened
     if recorded in TERMINAL_STATUSES and event.execution_id not in state.runs:
         return ended(state, event.execution_id, recorded)  # ended before this leader took office
-    # Written out, not `copied`: every run passes here, and `copied` costs several times the constructor.
+    # Named fields, not `copied`: every run passes here, and `copied` costs several times the constructor.
     run = ActiveRun(
-        execution_id=event.execution_id,
-        job_id=event.job_id,
-        scheduled_time=event.scheduled_time,
-        is_manual=event.is_manual,
-        kwargs=event.kwargs,
-        force=event.force,
-        attempt=event.attempt,
+        **{name: getattr(event, name) for name in _QUEUED_FIELDS},
         running=False,
         heard_at=now.mono,
         dispatched_at=now.mono,
-        correlation_id=event.correlation_id,
         dispatches=0,  # its `RunJob` follows
     )
     return replace(state, runs={**state.runs, event.execution_id: run})

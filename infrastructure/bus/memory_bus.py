@@ -31,7 +31,15 @@ from contracts.topology import (
     routing_key,
 )
 from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
-from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.port import (
+    BatchHandler,
+    Batching,
+    Bus,
+    BusUnavailable,
+    DeadLetter,
+    Handler,
+    Subscription,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +117,14 @@ class _MemorySubscription:
         prefetch: int,
         concurrency: int = 1,
         *,
-        max_batch: int = 0,
-        gather_s: float = 0.0,
+        batching: Batching | None = None,
     ) -> None:
         self._bus = bus
         self._queue = queue
         self._handler = handler
-        self._max_batch = max_batch  # 0: one message at a time to a `Handler`; else a `BatchHandler`
-        self._gather_s = gather_s
+        # Without `batching`, one message at a time to a `Handler` (`_max_batch` 0); else a `BatchHandler`.
+        self._max_batch = max(1, batching.max_batch) if batching else 0
+        self._gather_s = batching.gather_s if batching else 0.0
         self._prefetch = max(1, prefetch)
         self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._unacked = 0  # delivered and not yet handled, like a broker's unacknowledged count
@@ -204,7 +212,7 @@ class _MemorySubscription:
         await asyncio.gather(*(worker for worker in self._workers if worker is not current))
 
 
-class InMemoryBus:
+class InMemoryBus(Bus):
     """Bus adapter for one process; see the module docstring for what it mimics of RabbitMQ."""
 
     def __init__(self) -> None:
@@ -288,14 +296,8 @@ class InMemoryBus:
         self._subscriptions.append(subscription)
         return subscription
 
-    async def consume_batches(
-        self,
-        queue: QueueSpec,
-        handler: BatchHandler,
-        *,
-        max_batch: int = 256,
-        prefetch: int = 512,
-        gather_s: float = 0.0,
+    async def consume_batched(
+        self, queue: QueueSpec, handler: BatchHandler, batching: Batching
     ) -> Subscription:
         """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
         self._require_started()
@@ -303,9 +305,8 @@ class InMemoryBus:
             self,
             self._declare(queue, queue.name),
             handler,
-            max(prefetch, max_batch),
-            max_batch=max(1, max_batch),
-            gather_s=gather_s,
+            max(batching.prefetch, batching.max_batch),
+            batching=batching,
         )
         self._subscriptions.append(subscription)
         return subscription

@@ -133,21 +133,24 @@ async def _move(channel: AbstractChannel, source: str, target: str) -> int:
         moved += 1
 
 
+# The properties a moved message keeps (its expiration and user id are not carried over).
+KEPT_PROPERTIES = (
+    "headers",
+    "content_type",
+    "content_encoding",
+    "priority",
+    "correlation_id",
+    "reply_to",
+    "message_id",
+    "timestamp",
+    "type",
+    "app_id",
+)
+
+
 def _copy(message: AbstractIncomingMessage) -> aio_pika.Message:
-    return aio_pika.Message(
-        message.body,
-        headers=message.headers,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        priority=message.priority,
-        correlation_id=message.correlation_id,
-        reply_to=message.reply_to,
-        message_id=message.message_id,
-        timestamp=message.timestamp,
-        type=message.type,
-        app_id=message.app_id,
-    )
+    kept = {name: getattr(message, name) for name in KEPT_PROPERTIES}
+    return aio_pika.Message(message.body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, **kept)
 
 
 async def migrate_queue(

@@ -69,6 +69,19 @@ class Subscription(Protocol):
         """Stop consuming for good; a handler under way is let finish."""
 
 
+@dataclass(frozen=True)
+class Batching:
+    """How `Bus.consume_batches` groups a queue's deliveries: its keyword arguments as one value.
+
+    The port's `consume_batches` gathers them here and hands them to `consume_batched`, the one method
+    each adapter implements, so the options and their defaults are declared once.
+    """
+
+    max_batch: int
+    prefetch: int
+    gather_s: float
+
+
 class Bus(Protocol):
     """The message bus every service publishes to and consumes from (RabbitMQ, or in memory)."""
 
@@ -125,6 +138,12 @@ class Bus(Protocol):
         that long after a batch's first message joins it. A handler failing on a batch gets its messages
         again one by one, and only those it still fails on are dead-lettered.
         """
+        return await self.consume_batched(queue, handler, Batching(max_batch, prefetch, gather_s))
+
+    async def consume_batched(
+        self, queue: QueueSpec, handler: BatchHandler, batching: Batching
+    ) -> Subscription:
+        """`consume_batches` with its options in one `Batching`: what an adapter implements."""
 
     async def take_dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """Remove and return up to `limit` messages from the dead-letter queue (oldest first)."""

@@ -45,7 +45,7 @@ from contracts.topology import (
 )
 from infrastructure.bus.broker_urls import parse_broker_urls
 from infrastructure.bus.outage import OutageWatch
-from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.port import BatchHandler, Batching, Bus, BusUnavailable, DeadLetter, Handler
 from infrastructure.bus.rabbitmq_nodes import connect_robust_to_any
 from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
 from infrastructure.bus.rabbitmq_topology import (
@@ -61,7 +61,7 @@ UNREACHABLE_ERRORS = (AMQPConnectionError, ChannelInvalidStateError, ConnectionE
 RENEW_INTERVAL_S = 1.0  # at most one new publishing channel a second (see `_renew_publisher`)
 
 
-class RabbitMQBus:
+class RabbitMQBus(Bus):
     """Bus adapter for the distributed mode (RabbitMQ).
 
     `url` may name a virtual host (tests use their own), and may be several URLs (one per node of a cluster: a
@@ -208,23 +208,15 @@ class RabbitMQBus:
 
     async def consume(
         self, queue: QueueSpec, handler: Handler, *, prefetch: int = 64, concurrency: int = 1
-    ) -> Subscription:
+    ) -> RabbitMQSubscription:
         """Deliver the queue's messages to `handler`, up to `concurrency` at once, `prefetch` in flight."""
         return await self._subscribe(queue, prefetch, handler=handler, concurrency=concurrency)
 
-    async def consume_batches(
-        self,
-        queue: QueueSpec,
-        handler: BatchHandler,
-        *,
-        max_batch: int = 256,
-        prefetch: int = 512,
-        gather_s: float = 0.0,
-    ) -> Subscription:
+    async def consume_batched(
+        self, queue: QueueSpec, handler: BatchHandler, batching: Batching
+    ) -> RabbitMQSubscription:
         """Deliver the queue's messages in order, in batches of up to `max_batch` of what has arrived."""
-        return await self._subscribe(
-            queue, prefetch, batch_handler=handler, max_batch=max_batch, gather_s=gather_s
-        )
+        return await self._subscribe(queue, batching.prefetch, batch_handler=handler, batching=batching)
 
     async def _subscribe(
         self,
@@ -234,9 +226,8 @@ class RabbitMQBus:
         handler: Handler | None = None,
         concurrency: int = 1,
         batch_handler: BatchHandler | None = None,
-        max_batch: int = 1,
-        gather_s: float = 0.0,
-    ) -> Subscription:
+        batching: Batching | None = None,
+    ) -> RabbitMQSubscription:
         connection = self._require_connection()
         try:
             channel = await connection.channel(publisher_confirms=False)
@@ -257,8 +248,7 @@ class RabbitMQBus:
             self._dead_letter,
             concurrency=concurrency,
             batch_handler=batch_handler,
-            max_batch=max_batch,
-            gather_s=gather_s,
+            batching=batching,
         )
         try:
             await subscription.start()

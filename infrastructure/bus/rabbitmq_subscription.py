@@ -18,7 +18,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
-from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler
+from infrastructure.bus.port import BatchHandler, Batching, BusUnavailable, Handler
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ class RabbitMQSubscription:
         *,
         concurrency: int = 1,
         batch_handler: BatchHandler | None = None,
-        max_batch: int = 1,
-        gather_s: float = 0.0,
+        batching: Batching | None = None,
     ) -> None:
         self._channel = channel
         self._queue = queue
@@ -61,8 +60,8 @@ class RabbitMQSubscription:
             raise ValueError("a batch subscription has one worker: its batches are acknowledged in order")
         self._concurrency = max(1, concurrency)
         self._batch_handler = batch_handler
-        self._max_batch = max(1, max_batch)
-        self._gather_s = gather_s
+        self._max_batch = max(1, batching.max_batch) if batching else 1
+        self._gather_s = batching.gather_s if batching else 0.0
         self._workers: list[asyncio.Task[None]] = []
 
     @property

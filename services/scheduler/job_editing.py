@@ -25,7 +25,7 @@ from domain.records import JobRecord
 from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy
 from domain.same_fields import copied
 from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
-from domain.scheduling.definitions import Definition
+from domain.scheduling.definitions import Definition, flat_policy
 from domain.triggers.dst import DEFAULT_DST_POLICY
 from domain.triggers.trading_days import calendar_of
 from services.scheduler.definitions import JobDefinition
@@ -35,6 +35,10 @@ from services.scheduler.triggers import SchedulerTrigger, build_trigger, describ
 logger = logging.getLogger(__name__)
 
 DEFINITION_COMMANDS = (CreateJob, ChangeJob, DeleteJob, ResetJob)
+_SAME_NAMED = (
+    "trigger", "version", "origin", "incarnation", "display_name", "description", "last_command_id",
+)  # fmt: skip
+"""The fields a definition gives the scheduler's job definition under the same names, as they are."""
 
 
 class JobTable(Protocol):
@@ -56,18 +60,7 @@ def as_definition(job: JobDefinition, *, paused: bool) -> Definition:
         job,
         kwargs=dict(job.kwargs),
         paused=paused,
-        policy={
-            "overlap": policy.overlap,
-            "max_concurrent": policy.max_concurrent,
-            "misfire_grace_time": job.misfire_grace_time,
-            "catch_up": policy.catch_up,
-            "max_attempts": policy.max_attempts,
-            "retry_backoff_s": policy.retry_backoff_s,
-            "timeout_s": policy.timeout_s,
-            "pool": job.pool,
-            **dependency_fields(policy),
-            **({"calendar": policy.calendar} if policy.calendar else {}),
-        },
+        policy=flat_policy(policy, job.misfire_grace_time, job.pool, dependency_fields(policy)),
         origin="created" if job.origin == "created" else "catalogue",
     )
 
@@ -138,19 +131,13 @@ def job_definition_of(definition: Definition, base: JobDefinition | None) -> Job
     run_policy = replace(run_policy, after=tuple(policy.get("after") or ()))
     return replace(
         start,
-        trigger=definition.trigger,
+        **{name: getattr(definition, name) for name in _SAME_NAMED},
         kwargs=dict(definition.kwargs),
         enabled=not definition.paused,
         disabled_reason=None if not definition.paused else start.disabled_reason,
         misfire_grace_time=int(policy.get("misfire_grace_time", start.misfire_grace_time)),
         policy=run_policy,
         pool=str(policy.get("pool", start.pool)),
-        version=definition.version,
-        origin=definition.origin,
-        incarnation=definition.incarnation,
-        display_name=definition.display_name,
-        description=definition.description,
-        last_command_id=definition.last_command_id,
     )
 
 

@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 
 from contracts.envelope import Command, Message
 from contracts.topology import QueueSpec
-from infrastructure.bus.port import BatchHandler, BusUnavailable, DeadLetter, Handler, Subscription
+from infrastructure.bus.port import (
+    BatchHandler,
+    Batching,
+    Bus,
+    BusUnavailable,
+    DeadLetter,
+    Handler,
+    Subscription,
+)
 
 
 @dataclass
@@ -31,7 +39,7 @@ class _FakeSubscription:
 
 
 @dataclass
-class RecordingBus:
+class RecordingBus(Bus):
     """Confirms every publish and keeps the messages; `deliver` hands an event to the consumers."""
 
     connected: bool = True
@@ -70,14 +78,8 @@ class RecordingBus:
         self.subscriptions.append(subscription)
         return subscription
 
-    async def consume_batches(
-        self,
-        queue: QueueSpec,
-        handler: BatchHandler,
-        *,
-        max_batch: int = 256,
-        prefetch: int = 512,
-        gather_s: float = 0.0,
+    async def consume_batched(
+        self, queue: QueueSpec, handler: BatchHandler, batching: Batching
     ) -> Subscription:
         raise NotImplementedError("no API or worker test consumes batches from this double")
 
@@ -91,13 +93,12 @@ class RecordingBus:
 
 
 @dataclass
-class DownBus:
+class DownBus(Bus):
     """A bus whose broker is unreachable: every operation raises `BusUnavailable`."""
 
     connected: bool = False
-    unreachable_since: datetime | None = field(
-        default_factory=lambda: datetime(2026, 1, 5, 1, 2, 3, tzinfo=UTC)
-    )
+    # A plain default (a datetime is immutable): it stands in for `Bus.unreachable_since`, a property.
+    unreachable_since: datetime | None = datetime(2026, 1, 5, 1, 2, 3, tzinfo=UTC)
 
     async def start(self) -> None:
         raise BusUnavailable("broker unreachable (test double)")
@@ -122,14 +123,8 @@ class DownBus:
     ) -> Subscription:
         raise BusUnavailable("broker unreachable (test double)")
 
-    async def consume_batches(
-        self,
-        queue: QueueSpec,
-        handler: BatchHandler,
-        *,
-        max_batch: int = 256,
-        prefetch: int = 512,
-        gather_s: float = 0.0,
+    async def consume_batched(
+        self, queue: QueueSpec, handler: BatchHandler, batching: Batching
     ) -> Subscription:
         raise BusUnavailable("broker unreachable (test double)")
 
