@@ -93,6 +93,11 @@ def is_active(record: BackfillRecord) -> bool:
     return record.status in ACTIVE_BACKFILL_STATUSES
 
 
+def backfill_summary(record: BackfillRecord, zone: ZoneInfo) -> BackfillOut:
+    """A backfill as a list (or a command's answer) shows it: its counts, without each day's run."""
+    return backfill_out(record, zone, with_runs=False)
+
+
 def backfill_out(record: BackfillRecord, zone: ZoneInfo, *, with_runs: bool) -> BackfillOut:
     """A backfill as the API shows it."""
     statuses = [record.runs.get(day, "pending") for day in record.days]

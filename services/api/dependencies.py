@@ -162,3 +162,4 @@ ExecutionId = Annotated[
 # Bounded so that no store overflows on a huge offset; deeper pages than this are not useful.
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="rows to skip")]
 JobIdFilter = Annotated[str | None, Query(min_length=1, max_length=200, description="only this job")]
+PageSize = Annotated[int, Query(ge=1, le=200, description="page size")]

@@ -18,6 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.json_bounds import INPUT_LIMITS, JsonLimits, JsonOutOfBounds, loads
+from services.api.http_middleware import HttpMiddleware
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -48,21 +49,19 @@ def out_of_bounds(reason: str) -> JSONResponse:
 EXEMPT_PREFIXES = ("/api/auth/",)
 
 
-class JsonLimitMiddleware:
+class JsonLimitMiddleware(HttpMiddleware):
     """Refuses a JSON body past the input limits before the framework parses it."""
 
     def __init__(self, app: ASGIApp, limits: JsonLimits = INPUT_LIMITS) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check a JSON request body against the limits, then pass the request on; 422 if past them."""
-        headers = Headers(scope=scope) if scope["type"] == "http" else None
         if (
-            headers is None
-            or scope["method"] not in BODY_METHODS
+            scope["method"] not in BODY_METHODS
             or str(scope["path"]).startswith(EXEMPT_PREFIXES)
-            or not is_json(headers.get("content-type"))
+            or not is_json(Headers(scope=scope).get("content-type"))
         ):
             await self.app(scope, receive, send)
             return

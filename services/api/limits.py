@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.http_middleware import HttpMiddleware
 from services.api.messages import text
 
 
@@ -18,18 +19,15 @@ def _too_large(limit: int) -> str:
     return text("body_too_large", limit=limit)
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuses a request body larger than `max_body_bytes` (413), declared or sent."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, answering 413 if its body is, or turns out, too large."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             response = JSONResponse({"detail": _too_large(self.max_body_bytes)}, status_code=413)

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import Body, Depends, HTTPException, Path, Query, Request, Response, status
 
 from contracts.alert_events import (
     AlertChannelTestRequested,
@@ -40,13 +40,14 @@ from services.api.alert_schemas import (
     SilenceOut,
     SilenceRequest,
 )
-from services.api.commands import Wait, accepted_responses, done, existing_job
-from services.api.dependencies import AdminUser, Context, JobId, JobIdFilter, Offset, current_user
-from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.commands import Wait, done, existing_job
+from services.api.dependencies import AdminUser, Context, JobId, JobIdFilter, Offset
+from services.api.errors import WITH_BODY
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 
-router = APIRouter(prefix="/api/scheduler/alerts", tags=["alerts"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("alerts", prefix="/api/scheduler/alerts")
 
 # A channel test's answer is waited for this many times the commands' wait (`command_wait_s`, 2 s by
 # default: 10 s); a channel that retries with backoff answers later (202, and the `Location` to ask).
@@ -79,12 +80,7 @@ def found(book: IncidentBook, incident_id: str) -> IncidentRecord:
     return record
 
 
-@router.get(
-    "/incidents",
-    summary="List incidents, newest first",
-    response_model=Envelope[IncidentPage],
-    responses=responses(*READ),
-)
+@router.read("/incidents", "List incidents, newest first", Envelope[IncidentPage])
 async def list_incidents(
     context: Context,
     log: Log,
@@ -107,11 +103,11 @@ async def list_incidents(
     return done(context, text("incidents_listed", count=len(selected)), page)
 
 
-@router.get(
+@router.read(
     "/incidents/{incident_id}",
-    summary="One incident with its notifications",
-    response_model=Envelope[IncidentDetail],
-    responses=responses(*READ, 404),
+    "One incident with its notifications",
+    Envelope[IncidentDetail],
+    errors=(404,),
 )
 async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> Envelope[IncidentDetail]:
     """One incident with its latest notifications; 404 if unknown."""
@@ -121,11 +117,12 @@ async def get_incident(context: Context, log: Log, incident_id: IncidentId) -> E
     return done(context, text("incident_detail"), detail)
 
 
-@router.post(
+@router.change(
+    "POST",
     "/incidents/{incident_id}/acknowledge",
-    summary="Acknowledge an open incident (admin)",
-    response_model=Envelope[IncidentDetail],
-    responses=responses(*ADMIN, *WITH_BODY, 404, 409),
+    "Acknowledge an open incident (admin)",
+    Envelope[IncidentDetail],
+    errors=(*WITH_BODY, 404, 409),
 )
 async def acknowledge(
     context: Context,
@@ -149,23 +146,19 @@ async def acknowledge(
     return done(context, text("acknowledged"), detail)
 
 
-@router.get(
-    "/silences",
-    summary="The silences in force",
-    response_model=Envelope[list[SilenceOut]],
-    responses=responses(*READ),
-)
+@router.read("/silences", "The silences in force", Envelope[list[SilenceOut]])
 async def list_silences(context: Context, log: Log) -> Envelope[list[SilenceOut]]:
     """The silences in force now."""
     silences = [SilenceOut.of(s, context.zone) for s in (await log.current()).active_silences(utc_now())]
     return done(context, text("silences_listed", count=len(silences)), silences)
 
 
-@router.post(
+@router.change(
+    "POST",
     "/silences",
-    summary="Keep a job or a rule from the channels for a while (admin)",
-    response_model=Envelope[SilenceOut],
-    responses=responses(*ADMIN, *WITH_BODY, 404),
+    "Keep a job or a rule from the channels for a while (admin)",
+    Envelope[SilenceOut],
+    errors=(*WITH_BODY, 404),
 )
 async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequest) -> Envelope[SilenceOut]:
     """Silence the channels for a job or a rule (or every one) until a moment; 404 for an unknown job."""
@@ -186,12 +179,7 @@ async def silence(context: Context, log: Log, user: AdminUser, body: SilenceRequ
     return done(context, text("silenced", until=out.until), out)
 
 
-@router.delete(
-    "/silences/{silence_id}",
-    summary="End a silence now (admin)",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 404),
-)
+@router.change("DELETE", "/silences/{silence_id}", "End a silence now (admin)", Envelope[None], errors=(404,))
 async def unsilence(context: Context, log: Log, user: AdminUser, silence_id: SilenceId) -> Envelope[None]:
     """End a silence now; 404 if no such silence is in force."""
     active = {s.silence_id for s in (await log.current()).active_silences(utc_now())}
@@ -217,12 +205,7 @@ def _rules_out(book: IncidentBook, context: Context) -> RulesOut:
     return RulesOut(default=out(default) if default else None, jobs=jobs)
 
 
-@router.get(
-    "/rules",
-    summary="The operators' rule overrides",
-    response_model=Envelope[RulesOut],
-    responses=responses(*READ),
-)
+@router.read("/rules", "The operators' rule overrides", Envelope[RulesOut])
 async def get_rules(context: Context, log: Log) -> Envelope[RulesOut]:
     """The alert rules: the settings' and the operators' overrides, for every job and per job."""
     return done(context, text("alert_rules"), _rules_out(await log.current(), context))
@@ -235,12 +218,7 @@ async def _set_rules(
     return done(context, text("alert_rules_updated"), _rules_out(await log.current(), context))
 
 
-@router.put(
-    "/rules",
-    summary="Set the rules of every job (admin)",
-    response_model=Envelope[RulesOut],
-    responses=responses(*ADMIN, *WITH_BODY),
-)
+@router.change("PUT", "/rules", "Set the rules of every job (admin)", Envelope[RulesOut], errors=WITH_BODY)
 async def set_default_rules(
     context: Context, log: Log, user: AdminUser, body: RuleOverride
 ) -> Envelope[RulesOut]:
@@ -248,11 +226,12 @@ async def set_default_rules(
     return await _set_rules(context, log, user, None, body)
 
 
-@router.put(
+@router.change(
+    "PUT",
     "/rules/{job_id}",
-    summary="Set the rules of one job (admin)",
-    response_model=Envelope[RulesOut],
-    responses=responses(*ADMIN, *WITH_BODY, 404),
+    "Set the rules of one job (admin)",
+    Envelope[RulesOut],
+    errors=(*WITH_BODY, 404),
 )
 async def set_job_rules(
     context: Context, log: Log, user: AdminUser, job_id: JobId, body: RuleOverride
@@ -287,11 +266,12 @@ def _test_message(out: ChannelTestOut) -> str:
     return text("channel_test_failed", error=out.error or "")
 
 
-@router.post(
+@router.command(
+    "POST",
     "/channels/test",
-    summary="Send a test message through a channel (admin)",
-    response_model=Envelope[ChannelTestOut],
-    responses={**responses(*ADMIN, *WITH_BODY), **accepted_responses(Envelope[ChannelTestOut])},
+    "Send a test message through a channel (admin)",
+    Envelope[ChannelTestOut],
+    errors=WITH_BODY,
 )
 async def send_channel_test(
     context: Context,
@@ -321,12 +301,7 @@ async def send_channel_test(
     return done(context, _test_message(out), out)
 
 
-@router.get(
-    "/channels/tests/{test_id}",
-    summary="The outcome of a channel test",
-    response_model=Envelope[ChannelTestOut],
-    responses=responses(*READ),
-)
+@router.read("/channels/tests/{test_id}", "The outcome of a channel test", Envelope[ChannelTestOut])
 async def channel_test_outcome(
     context: Context, log: Log, test_id: Annotated[str, Path(min_length=1, max_length=100)]
 ) -> Envelope[ChannelTestOut]:

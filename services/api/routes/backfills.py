@@ -11,22 +11,30 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
+from fastapi import Header, HTTPException, Path, Query, Response, status
 
 from contracts.commands import CancelBackfill, RequestBackfill
 from domain.records import BackfillRecord
 from infrastructure.store.port import BackfillQuery
 from infrastructure.trade_calendar_seed import seed_calendar
-from services.api.backfill_checks import backfill_id_for, backfill_out, checked_backfill, is_active
+from services.api.backfill_checks import (
+    backfill_id_for,
+    backfill_out,
+    backfill_summary,
+    checked_backfill,
+    is_active,
+)
 from services.api.backfill_schemas import BackfillOut, BackfillPage, BackfillRequest
-from services.api.commands import Wait, accepted_responses, answer, done, existing_job, publish
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId, JobIdFilter, Offset, current_user
-from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.commands import Wait, answer, done, existing_job, publish
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId, JobIdFilter, Offset, PageSize
+from services.api.errors import WITH_BODY
+from services.api.listing import Listing
 from services.api.messages import text
 from services.api.read_your_writes import Applied
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 
-router = APIRouter(prefix="/api/scheduler", tags=["backfills"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("backfills")
 
 BackfillId = Annotated[str, Path(pattern=r"^bf[0-9a-f]{32}$", description="backfill id")]
 IdempotencyKey = Annotated[
@@ -35,23 +43,26 @@ IdempotencyKey = Annotated[
         max_length=200, description="the same key with the same body makes one backfill, however often sent"
     ),
 ]
+BACKFILLS = Listing(BackfillPage, "backfills", backfill_summary, "backfills_listed")
 MAX_ROUNDS = 100  # the same body asked again after its earlier backfills finished (without a key)
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/backfill",
-    summary="Backfill a job over a past range: one run per trading day (admin)",
+    "Backfill a job over a past range: one run per trading day (admin)",
+    Envelope[BackfillOut | None],
+    errors=(*WITH_BODY, 404, 409),
     description="For kinds that take a date range (each run gets its day: `trade_date`, or `start_date` "
     "(and `end_date`) set to the day). Days run oldest first, at most `max_parallel` at once, within the "
     "job's overlap policy. 422 naming the field: a date that does not parse, a reversed range, a range "
     "over ten years, no trading day in it, a year the trading calendar does not know, `max_parallel` out "
     "of range, kwargs the kind does not accept, a kind without a date range; 409: too many active "
     "backfills.",
-    response_model=Envelope[BackfillOut | None],
     status_code=status.HTTP_201_CREATED,
-    responses=responses(*ADMIN, *WITH_BODY, 404, 409)
-    | accepted_responses(Envelope[BackfillOut | None])
-    | {200: {"model": Envelope[BackfillOut], "description": "this very request made this backfill"}},
+    more_answers={
+        200: {"model": Envelope[BackfillOut], "description": "this very request made this backfill"}
+    },
 )
 async def request_backfill(
     context: Context,
@@ -69,7 +80,7 @@ async def request_backfill(
     backfill_id, existing = await _identity(context, user.username, job_id, request, idempotency_key)
     if existing is not None:
         response.status_code = status.HTTP_200_OK
-        shown = backfill_out(existing, context.zone, with_runs=False)
+        shown = backfill_summary(existing, context.zone)
         return done(context, text("backfill_exists", backfill_id=backfill_id), shown)
     _, active = await context.store.list_backfills(BackfillQuery(active=True, limit=0))
     if active >= settings.max_active_backfills:
@@ -113,15 +124,10 @@ async def _identity(
     return backfill_id_for(actor, job_id, request, key, MAX_ROUNDS), None
 
 
-@router.get(
-    "/backfills",
-    summary="Backfills, newest first",
-    response_model=Envelope[BackfillPage],
-    responses=responses(*READ),
-)
+@router.read("/backfills", "Backfills, newest first", Envelope[BackfillPage])
 async def list_backfills(
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=200, description="page size")] = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
     job_id: JobIdFilter = None,
     active: Annotated[
@@ -130,21 +136,14 @@ async def list_backfills(
 ) -> Envelope[BackfillPage]:
     """A page of backfills, newest first (by when they were asked for), with how many match."""
     query = BackfillQuery(active=active, job_id=job_id, limit=limit, offset=offset)
-    records, total = await context.store.list_backfills(query)
-    page = BackfillPage(
-        backfills=[backfill_out(record, context.zone, with_runs=False) for record in records],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
-    return done(context, text("backfills_listed", count=total), page)
+    return BACKFILLS.answer(context, await context.store.list_backfills(query), limit, offset)
 
 
-@router.get(
+@router.read(
     "/backfills/{backfill_id}",
-    summary="One backfill: status, counts and every day's run",
-    response_model=Envelope[BackfillOut],
-    responses=responses(*READ, 404),
+    "One backfill: status, counts and every day's run",
+    Envelope[BackfillOut],
+    errors=(404,),
 )
 async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[BackfillOut]:
     """The backfill with its counts and each day's run (`pending` until it starts)."""
@@ -153,11 +152,12 @@ async def get_backfill(context: Context, backfill_id: BackfillId) -> Envelope[Ba
     return done(context, text("backfill_detail"), shown)
 
 
-@router.post(
+@router.command(
+    "POST",
     "/backfills/{backfill_id}/cancel",
-    summary="Cancel a backfill: days not started never start, running ones are cancelled (admin)",
-    response_model=Envelope[BackfillOut],
-    responses=responses(*ADMIN, 404, 409) | accepted_responses(Envelope[BackfillOut]),
+    "Cancel a backfill: days not started never start, running ones are cancelled (admin)",
+    Envelope[BackfillOut],
+    errors=(404, 409),
 )
 async def cancel_backfill(
     context: Context, user: AdminUser, backfill_id: BackfillId, response: Response, wait: Wait = True
@@ -177,11 +177,11 @@ async def cancel_backfill(
         message=text("backfill_cancel_requested", backfill_id=backfill_id),
         what=text("what_backfill", backfill_id=backfill_id),
         location=_location(backfill_id),
-        data=backfill_out(record, context.zone, with_runs=False),
+        data=backfill_summary(record, context.zone),
     )
     refreshed = await context.store.get_backfill(backfill_id)
     if refreshed is not None:
-        result.data = backfill_out(refreshed, context.zone, with_runs=False)
+        result.data = backfill_summary(refreshed, context.zone)
     return result
 
 
@@ -199,7 +199,7 @@ async def _with_record(
 ) -> Envelope[BackfillOut | None]:
     record = await context.store.get_backfill(backfill_id)
     if record is not None:
-        result.data = backfill_out(record, context.zone, with_runs=False)
+        result.data = backfill_summary(record, context.zone)
     return result
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import HTTPException, Path, Response, status
 
 from domain.records import ExecutionRecord
 from infrastructure.store.port import ExecutionQuery
@@ -34,14 +34,15 @@ from services.api.bulk_schemas import (
     BulkRequest,
     RetentionRequest,
 )
-from services.api.commands import accepted_responses, done
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
-from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.commands import done
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId
+from services.api.errors import WITH_BODY
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 from services.api.time_bounds import utc_bound
 
-router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("executions")
 
 OperationIdPath = Annotated[
     str, Path(pattern=OPERATION_ID_PATTERN, description="the bulk operation's id", max_length=64)
@@ -57,9 +58,6 @@ BULK_DESCRIPTION = (
     "restart carries it on from where it stopped; re-send the request with `operation_id` to carry on an "
     "operation the broker stopped (`failed`), without doing anything twice."
 )
-
-
-BULK_ACCEPTED = accepted_responses(Envelope[BulkProgress])
 
 
 def bulk_location(operation_id: str) -> str:
@@ -160,12 +158,13 @@ def _progress_envelope(
     return done(context, message, progress)
 
 
-@router.post(
+@router.command(
+    "POST",
     "/executions/bulk",
-    summary="Delete or mark failed many executions at once (admin)",
+    "Delete or mark failed many executions at once (admin)",
+    Envelope[BulkProgress],
+    errors=(*WITH_BODY, 429),
     description=BULK_DESCRIPTION,
-    response_model=Envelope[BulkProgress],
-    responses=responses(*ADMIN, *WITH_BODY, 429) | BULK_ACCEPTED,
 )
 async def bulk_executions(
     context: Context, user: AdminUser, request: BulkRequest, response: Response
@@ -174,13 +173,13 @@ async def bulk_executions(
     return await _start(context, user, request, response)
 
 
-@router.get(
+@router.read(
     "/executions/bulk/{operation_id}",
-    summary="Where a bulk operation stands",
+    "Where a bulk operation stands",
+    Envelope[BulkProgress],
+    errors=(404,),
     description="Read from the store (the newest 100 finished operations are kept): any API instance "
     "answers, and an operation an API restart interrupted is carried on by the API that starts next.",
-    response_model=Envelope[BulkProgress],
-    responses=responses(*READ, 404),
 )
 async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Envelope[BulkProgress]:
     """Where a bulk operation stands, read from the store; 404 if unknown (or no longer kept)."""
@@ -191,14 +190,15 @@ async def bulk_progress(context: Context, operation_id: OperationIdPath) -> Enve
     return _progress_envelope(context, operation, bulk_location(operation_id))
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/executions/retention",
-    summary="Delete a job's finished runs due before a moment (admin)",
+    "Delete a job's finished runs due before a moment (admin)",
+    Envelope[BulkProgress],
+    errors=(*WITH_BODY, 429),
     description="A bulk `delete` of every run of the job scheduled before `before` (runs still queued or "
     "running are skipped and counted); the same bounds, progress and re-sending as "
     "`POST /executions/bulk`. A job no longer in the catalogue keeps its runs: its id is accepted.",
-    response_model=Envelope[BulkProgress],
-    responses=responses(*ADMIN, *WITH_BODY, 429) | BULK_ACCEPTED,
 )
 async def job_retention(
     context: Context, user: AdminUser, job_id: JobId, request: RetentionRequest, response: Response

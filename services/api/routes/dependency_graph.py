@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from domain.dependencies import layers, upstreams_of
 from domain.records import ExecutionRecord
 from infrastructure.store.port import JobView
 from services.api.commands import done
-from services.api.dependencies import Context, current_user
-from services.api.errors import READ, responses
+from services.api.dependencies import Context
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope, optional, optional_when
 from services.api.views import iso
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 
 class DependencyNode(BaseModel):
@@ -52,14 +52,13 @@ class DependencyGraph(BaseModel):
 IncludeAll = Annotated[bool, Query(description="every job, also those without dependencies")]
 
 
-@router.get(
+@router.read(
     "/dependencies",
-    summary="The jobs' dependency graph with each job's latest state",
+    "The jobs' dependency graph with each job's latest state",
+    Envelope[DependencyGraph],
     description="Nodes are the jobs that run after others or that others run after (every job with "
     "`all=true`); an edge says its downstream job runs after its upstream job (`after:` triggers), or "
     "waits for it at its fire (`policy.after`).",
-    response_model=Envelope[DependencyGraph],
-    responses=responses(*READ),
 )
 async def get_dependency_graph(context: Context, all: IncludeAll = False) -> Envelope[DependencyGraph]:
     """The jobs' dependency graph with each job's latest state."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import StringConstraints
 
@@ -15,15 +15,16 @@ from infrastructure.store.port import EventQuery
 from services.api.auth_errors import language
 from services.api.commands import done
 from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
-from services.api.errors import READ, RETRY_AFTER, responses
+from services.api.errors import RETRY_AFTER, responses
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope, EventOut, EventPage
 from services.api.stream import EventStreamHub, StreamFilter
 from services.api.stream_limits import RevocationWatch
 from services.api.time_bounds import QueryDateTime, utc_bound
 from services.api.views import event_out, message_out
 
-router = APIRouter(prefix="/api/scheduler", tags=["events"])
+router = SchedulerRouter("events", signed_in=False)
 
 EVENT_TYPE_NAMES = tuple(event_type.model_fields["type"].default for event_type in EVENT_TYPES)
 EVENT_TYPE_PATTERN = "^(" + "|".join(EVENT_TYPE_NAMES) + ")$"
@@ -36,11 +37,10 @@ ExecutionIdFilter = Annotated[
 RECONNECT_DELAY_MS = 3000
 
 
-@router.get(
+@router.read(
     "/events",
-    summary="The event log, oldest first, with filters",
-    response_model=Envelope[EventPage],
-    responses=responses(*READ),
+    "The event log, oldest first, with filters",
+    Envelope[EventPage],
     dependencies=[Depends(current_user)],
 )
 async def list_events(

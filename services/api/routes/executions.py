@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import Depends, HTTPException, Query, Response, status
 
 from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFailed
 from contracts.events import TERMINAL_STATUSES
 from infrastructure.store.port import EventQuery, ExecutionQuery, TimeField
 from services.api.commands import (
     Wait,
-    accepted_responses,
     done,
     execution_location,
     execution_not_found,
@@ -27,13 +26,14 @@ from services.api.dependencies import (
     JobId,
     JobIdFilter,
     Offset,
-    current_user,
+    PageSize,
 )
-from services.api.errors import ADMIN, READ, responses
 from services.api.execution_summary import execution_summary
+from services.api.listing import Listing
 from services.api.messages import text
 from services.api.publish_and_answer import Subject, publish_and_answer
 from services.api.read_your_writes import execution_gone, execution_shown
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import (
     NO_CONTROL_CHARACTERS,
     Envelope,
@@ -48,7 +48,7 @@ from services.api.statuses import STATUSES
 from services.api.time_bounds import QueryDateTime, utc_bound
 from services.api.views import event_out, execution_out
 
-router = APIRouter(prefix="/api/scheduler", tags=["executions"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("executions")
 
 StatusFilter = Annotated[
     Literal[
@@ -84,20 +84,15 @@ class ExecutionFilters:
     ] = "scheduled"
 
 
-ExecutionLimit = Annotated[int, Query(ge=1, le=200, description="page size")]
 IN_PROGRESS = frozenset({"scheduled", "queued", "running", "waiting"})
 EXECUTIONS_LOCATION = "/api/scheduler/executions"
 
 
+EXECUTIONS = Listing(ExecutionPage, "items", execution_out, "executions_listed")
+
+
 async def _page(context: ApiContext, query: ExecutionQuery) -> Envelope[ExecutionPage]:
-    records, total = await context.store.list_executions(query)
-    page = ExecutionPage(
-        items=[execution_out(record, context.zone) for record in records],
-        total=total,
-        limit=query.limit,
-        offset=query.offset,
-    )
-    return done(context, text("executions_listed", count=total), page)
+    return EXECUTIONS.answer(context, await context.store.list_executions(query), query.limit, query.offset)
 
 
 def _query(
@@ -119,37 +114,35 @@ def _query(
     )
 
 
-@router.get(
+@router.read(
     "/executions",
-    summary="Executions, newest first, with filters",
+    "Executions, newest first, with filters",
+    Envelope[ExecutionPage],
     description="Filters combine; `total` counts every execution matching them. `since` (inclusive) and "
     "`until` (exclusive) apply to `time_field`: `scheduled` (when the run was due; a manual run is due "
     "when it was asked for) or `started` (when a worker started it; runs never started do not match). "
     "A bound without an offset is read in the display timezone. An offset beyond the end gives an empty "
     "page with the total.",
-    response_model=Envelope[ExecutionPage],
-    responses=responses(*READ),
 )
 async def list_executions(
     context: Context,
     filters: Annotated[ExecutionFilters, Depends()],
     job_id: JobIdFilter = None,
-    limit: ExecutionLimit = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
     """Executions newest first, with filters, one page."""
     return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
-@router.get(
+@router.read(
     "/execution-summary",
-    summary="The overview's statistics in one answer",
+    "The overview's statistics in one answer",
+    Envelope[ExecutionSummary],
     description="Executions per status for each of the last 24 hours and each of the last 14 days "
     "(display timezone; the current hour and day included), duration percentiles per job over the 14 "
     "days, the newest execution of every job and the counts queued and running: aggregated by the "
     "store, whatever the number of executions.",
-    response_model=Envelope[ExecutionSummary],
-    responses=responses(*READ),
 )
 async def get_execution_summary(context: Context) -> Envelope[ExecutionSummary]:
     """The overview's statistics: outcomes per hour and per day, durations, last runs."""
@@ -157,42 +150,36 @@ async def get_execution_summary(context: Context) -> Envelope[ExecutionSummary]:
     return done(context, text("execution_summary"), summary)
 
 
-@router.get(
+@router.read(
     "/jobs/{job_id}/executions",
-    summary="Executions of one job, newest first",
+    "Executions of one job, newest first",
+    Envelope[ExecutionPage],
     description="A job no longer in the catalogue keeps its executions: an unknown id gives an empty page.",
-    response_model=Envelope[ExecutionPage],
-    responses=responses(*READ),
 )
 async def list_job_executions(
     context: Context,
     job_id: JobId,
     filters: Annotated[ExecutionFilters, Depends()],
-    limit: ExecutionLimit = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> Envelope[ExecutionPage]:
     """Executions of one job, newest first, with filters, one page."""
     return await _page(context, _query(context, job_id, filters, limit, offset))
 
 
-@router.get(
-    "/executions/{execution_id}",
-    summary="One execution",
-    response_model=Envelope[JobExecution],
-    responses=responses(*READ, 404),
-)
+@router.read("/executions/{execution_id}", "One execution", Envelope[JobExecution], errors=(404,))
 async def get_execution(context: Context, execution_id: ExecutionId) -> Envelope[JobExecution]:
     """One execution; 404 if there is none."""
     record = await existing_execution(context, execution_id)
     return done(context, text("execution_detail"), execution_out(record, context.zone))
 
 
-@router.get(
+@router.read(
     "/executions/{execution_id}/events",
-    summary="The event timeline of one execution (audit), oldest first",
+    "The event timeline of one execution (audit), oldest first",
+    Envelope[EventPage],
+    errors=(404,),
     description="Deleted executions keep their events: 404 only when nothing at all is known of the id.",
-    response_model=Envelope[EventPage],
-    responses=responses(*READ, 404),
 )
 async def execution_events(
     context: Context,
@@ -210,13 +197,14 @@ async def execution_events(
     return done(context, text("events_listed", count=total), page)
 
 
-@router.post(
+@router.command(
+    "POST",
     "/executions/{execution_id}/cancel",
-    summary="Stop a scheduled, waiting, queued or running execution (admin)",
+    "Stop a scheduled, waiting, queued or running execution (admin)",
+    Envelope[None],
+    errors=(400, 404),
     description="A scheduled (one-off), waiting or queued run never starts: it ends `cancelled` at once. "
     "A running one is asked to stop (`cancel_requested`) and ends `cancelled` at the job's next check point.",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 400, 404) | accepted_responses(),
 )
 async def cancel_execution(
     context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
@@ -241,11 +229,12 @@ async def cancel_execution(
     return envelope
 
 
-@router.post(
+@router.command(
+    "POST",
     "/executions/{execution_id}/mark-failed",
-    summary="Declare a queued or running execution failed by hand (admin)",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 400, 404) | accepted_responses(),
+    "Declare a queued or running execution failed by hand (admin)",
+    Envelope[None],
+    errors=(400, 404),
 )
 async def mark_failed(
     context: Context,
@@ -282,12 +271,13 @@ async def mark_failed(
     )
 
 
-@router.delete(
+@router.command(
+    "DELETE",
     "/executions/{execution_id}",
-    summary="Remove a finished execution from the read models (admin)",
+    "Remove a finished execution from the read models (admin)",
+    Envelope[None],
+    errors=(404, 409),
     description="Refused (409) while the execution is queued or running. The event store keeps its events.",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 404, 409) | accepted_responses(),
 )
 async def delete_execution(
     context: Context, user: AdminUser, execution_id: ExecutionId, response: Response, wait: Wait = True
@@ -304,13 +294,12 @@ async def delete_execution(
     return await publish_and_answer(context, response, wait, command, gone, subject, "deleted", "what_delete")
 
 
-@router.get(
+@router.read(
     "/statuses",
-    summary="The execution statuses, their labels and the original status each maps to",
+    "The execution statuses, their labels and the original status each maps to",
+    Envelope[list[StatusInfo]],
     description="`original`: what a client that knows only running, success, failed and missed should "
     "show; labels in the caller's language (`Accept-Language`).",
-    response_model=Envelope[list[StatusInfo]],
-    responses=responses(*READ),
 )
 async def list_statuses(context: Context) -> Envelope[list[StatusInfo]]:
     """The execution statuses, their labels in the caller's language, and the original status of each."""

@@ -4,40 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from infrastructure.store.port import HistoryQuery
-from services.api.commands import done
-from services.api.dependencies import ApiContext, Context, JobId, JobIdFilter, Offset, current_user
-from services.api.errors import READ, responses
-from services.api.messages import text
+from services.api.dependencies import ApiContext, Context, JobId, JobIdFilter, Offset, PageSize
+from services.api.listing import Listing
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope, HistoryPage
 from services.api.views import history_out
 
-router = APIRouter(prefix="/api/scheduler", tags=["history"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("history")
 
 OutcomeFilter = Annotated[
     Literal["success", "failed"] | None, Query(description="only actions with this outcome")
 ]
+HISTORY = Listing(HistoryPage, "history", history_out, "history_listed")
 
 
 async def _page(context: ApiContext, query: HistoryQuery) -> Envelope[HistoryPage]:
-    records, total = await context.store.list_history(query)
-    page = HistoryPage(
-        history=[history_out(record, context.zone) for record in records],
-        total=total,
-        limit=query.limit,
-        offset=query.offset,
-    )
-    return done(context, text("history_listed", count=total), page)
+    return HISTORY.answer(context, await context.store.list_history(query), query.limit, query.offset)
 
 
-@router.get(
-    "/jobs/{job_id}/history",
-    summary="Operator actions on one job, newest first",
-    response_model=Envelope[HistoryPage],
-    responses=responses(*READ),
-)
+@router.read("/jobs/{job_id}/history", "Operator actions on one job, newest first", Envelope[HistoryPage])
 async def job_history(
     context: Context,
     job_id: JobId,
@@ -48,15 +36,10 @@ async def job_history(
     return await _page(context, HistoryQuery(job_id=job_id, limit=limit, offset=offset))
 
 
-@router.get(
-    "/history",
-    summary="Operator actions on all jobs, newest first",
-    response_model=Envelope[HistoryPage],
-    responses=responses(*READ),
-)
+@router.read("/history", "Operator actions on all jobs, newest first", Envelope[HistoryPage])
 async def all_history(
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=200, description="page size")] = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
     job_id: JobIdFilter = None,
     status: OutcomeFilter = None,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import Header, HTTPException, Query, Response, status
 
 from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy, ResetJob
 from domain.records import JobRecord
 from infrastructure.store.port import ExecutionQuery
-from services.api.commands import Wait, accepted_responses, answer, done, job_not_found, publish
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
-from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.commands import Wait, answer, done, job_not_found, publish
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId
+from services.api.errors import WITH_BODY
 from services.api.job_definition_schemas import JobChangeRequest, JobCreateRequest, JobDefinitionOut
 from services.api.job_definitions import (
     check_dependencies,
@@ -31,9 +31,10 @@ from services.api.job_definitions import (
     refuse_deletion,
 )
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 IfMatch = Annotated[
     str | None, Header(max_length=200, description="the job's version (its `ETag`) the change is based on")
@@ -41,11 +42,11 @@ IfMatch = Annotated[
 DefinitionAnswer = Envelope[JobDefinitionOut | None]  # None: accepted, the job not listed yet (202)
 
 
-@router.get(
+@router.read(
     "/jobs/{job_id}/definition",
-    summary="A job's definition as data, with its version (`ETag`)",
-    response_model=DefinitionAnswer,
-    responses=responses(*READ, 404),
+    "A job's definition as data, with its version (`ETag`)",
+    DefinitionAnswer,
+    errors=(404,),
 )
 async def get_definition(context: Context, job_id: JobId, response: Response) -> DefinitionAnswer:
     """A job's definition as data; its version is the `ETag`."""
@@ -54,18 +55,20 @@ async def get_definition(context: Context, job_id: JobId, response: Response) ->
     return _shown(context, job, text("job_definition", job_id=job_id, version=job.job_version))
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs",
-    summary="Create a job of a kind (admin)",
+    "Create a job of a kind (admin)",
+    DefinitionAnswer,
+    errors=(*WITH_BODY, 409),
     description="Answers 201 with the job once it is listed; the same body sent again answers 200 with the "
     "job (one job is made), another body for an existing id 409. Refused with the reason: an unknown kind, "
     "an id not matching `^[a-z][a-z0-9_]{2,63}$`, a trigger that does not parse, never fires or fires more "
     "often than the floor, kwargs the kind does not accept, more jobs than the cap.",
-    response_model=DefinitionAnswer,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(*ADMIN, *WITH_BODY, 409)
-    | accepted_responses(DefinitionAnswer)
-    | {200: {"model": DefinitionAnswer, "description": "the job exists with this very definition"}},
+    more_answers={
+        200: {"model": DefinitionAnswer, "description": "the job exists with this very definition"}
+    },
 )
 async def create_job(
     context: Context, user: AdminUser, request: JobCreateRequest, response: Response, wait: Wait = True
@@ -99,15 +102,16 @@ async def create_job(
     return await _answer(context, response, wait, request.id, version, "job_created", "what_create")
 
 
-@router.patch(
+@router.command(
+    "PATCH",
     "/jobs/{job_id}",
-    summary="Change a job: trigger, kwargs, metadata, paused, policy (admin)",
+    "Change a job: trigger, kwargs, metadata, paused, policy (admin)",
+    DefinitionAnswer,
+    errors=(*WITH_BODY, 404, 409, 412),
     description="Any field but `id` and `kind`; a field left out keeps its value. Send the job's version "
     "(`ETag` of the definition) in `If-Match`: a job changed since answers 412. The next fire follows the "
     "new definition, computed from now (the past is never fired under a new trigger); a run in flight "
     "finishes under the definition it started with.",
-    response_model=DefinitionAnswer,
-    responses=responses(*ADMIN, *WITH_BODY, 404, 409, 412) | accepted_responses(DefinitionAnswer),
 )
 async def change_job(
     context: Context,
@@ -143,13 +147,14 @@ async def change_job(
     return await _answer(context, response, wait, job_id, version, "job_changed", "what_change")
 
 
-@router.delete(
+@router.command(
+    "DELETE",
     "/jobs/{job_id}",
-    summary="Delete a job created at run time (admin)",
+    "Delete a job created at run time (admin)",
+    DefinitionAnswer,
+    errors=(404, 409),
     description="409 while a run is active, unless `cancel_running=true`; a catalogue job cannot be deleted "
     "(409: pause it instead). The job's executions and history stay readable.",
-    response_model=DefinitionAnswer,
-    responses=responses(*ADMIN, 404, 409) | accepted_responses(DefinitionAnswer),
 )
 async def delete_job(
     context: Context,
@@ -176,13 +181,14 @@ async def delete_job(
     )
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/reset",
-    summary="Restore a catalogue job's defaults (admin)",
+    "Restore a catalogue job's defaults (admin)",
+    DefinitionAnswer,
+    errors=(404, 409, 412),
     description="The catalogue's trigger, kwargs and policy, as the settings set them; 409 for a job created "
     "at run time.",
-    response_model=DefinitionAnswer,
-    responses=responses(*ADMIN, 404, 409, 412) | accepted_responses(DefinitionAnswer),
 )
 async def reset_job(
     context: Context,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response, status
+from fastapi import Body, HTTPException, Query, Response, status
 
 from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
 from contracts.envelope import utc_now
@@ -17,7 +17,6 @@ from domain.scheduling.one_offs import one_off_refusal
 from infrastructure.store.users_port import UserRecord
 from services.api.commands import (
     Wait,
-    accepted_responses,
     answer,
     done,
     execution_location,
@@ -25,12 +24,13 @@ from services.api.commands import (
     job_not_found,
     publish,
 )
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId, current_user
-from services.api.errors import ADMIN, READ, WITH_BODY, responses
+from services.api.dependencies import AdminUser, ApiContext, Context, JobId
+from services.api.errors import READ, WITH_BODY, responses
 from services.api.messages import text
 from services.api.parameters import checked_kwargs
 from services.api.publish_and_answer import Subject, publish_and_answer
 from services.api.read_your_writes import execution_shown, job_paused, metadata_shown
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import (
     Envelope,
     Job,
@@ -42,7 +42,7 @@ from services.api.schemas import (
 )
 from services.api.views import iso, job_detail_out, job_out, stats_out
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 
 @router.get("/jobs", summary="List the jobs", response_model=Envelope[list[Job]], responses=responses(*READ))
@@ -52,12 +52,7 @@ async def list_jobs(context: Context) -> Envelope[list[Job]]:
     return done(context, text("jobs_listed", count=len(jobs)), jobs)
 
 
-@router.get(
-    "/jobs/{job_id}",
-    summary="One job with its details",
-    response_model=Envelope[JobDetail],
-    responses=responses(*READ, 404),
-)
+@router.read("/jobs/{job_id}", "One job with its details", Envelope[JobDetail], errors=(404,))
 async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     """One job with its details; 404 if there is none (or it was deleted)."""
     view = await context.store.get_job_view(job_id)
@@ -66,12 +61,13 @@ async def get_job(context: Context, job_id: JobId) -> Envelope[JobDetail]:
     return done(context, text("job_detail"), job_detail_out(view, context.zone))
 
 
-@router.put(
+@router.command(
+    "PUT",
     "/jobs/{job_id}/metadata",
-    summary="Change a job's display name and/or description (admin)",
+    "Change a job's display name and/or description (admin)",
+    Envelope[None],
+    errors=(*WITH_BODY, 404),
     description="A field left out (or null) keeps its value; with neither field nothing is sent.",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, *WITH_BODY, 404) | accepted_responses(),
 )
 async def update_metadata(
     context: Context,
@@ -97,11 +93,12 @@ async def update_metadata(
     )
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/pause",
-    summary="Stop firing a job on its schedule (admin)",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 404) | accepted_responses(),
+    "Stop firing a job on its schedule (admin)",
+    Envelope[None],
+    errors=(404,),
 )
 async def pause_job(
     context: Context, user: AdminUser, job_id: JobId, response: Response, wait: Wait = True
@@ -129,14 +126,15 @@ def cannot_run(job: JobRecord) -> bool:
     return job.paused and registered and MISSING_CREDENTIAL.search(reason) is not None
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/resume",
-    summary="Fire a paused job on its schedule again (admin)",
+    "Fire a paused job on its schedule again (admin)",
+    Envelope[None],
+    errors=(404, 409),
     description="A job registered disabled because a credential is not configured (its `paused_reason` "
     "says which, e.g. a missing token) is not resumed (409, with the reason) unless `confirm=true`: it "
     "would fail on every run.",
-    response_model=Envelope[None],
-    responses=responses(*ADMIN, 404, 409) | accepted_responses(),
 )
 async def resume_job(
     context: Context,
@@ -168,16 +166,17 @@ async def _set_paused(
     return await publish_and_answer(context, response, wait, command, shown, _job(job_id), done_key, what_key)
 
 
-@router.post(
+@router.command(
+    "POST",
     "/jobs/{job_id}/trigger",
-    summary="Run a job once now, or once at a given moment, with its own kwargs (admin)",
+    "Run a job once now, or once at a given moment, with its own kwargs (admin)",
+    Envelope[TriggerResult],
+    errors=(*WITH_BODY, 404),
     description="The job itself does not change: a paused job stays paused, the kwargs apply to this run "
     "only. Answers the new `execution_id` once the run is listed (queued, or skipped by the overlap "
     "policy); follow the run with `GET /executions/{id}` or the live stream. With `run_at` (ISO 8601 with "
     "its offset, in the future, at most a year ahead; else 422) the run is listed `scheduled` at once and "
     "starts at that moment; cancelled before, it never starts.",
-    response_model=Envelope[TriggerResult],
-    responses=responses(*ADMIN, *WITH_BODY, 404) | accepted_responses(Envelope[TriggerResult]),
 )
 async def trigger_job(
     context: Context,
@@ -233,11 +232,10 @@ def _checked_run_at(run_at: datetime | None) -> datetime | None:
     return run_at
 
 
-@router.get(
+@router.read(
     "/jobs/{job_id}/execution-stats",
-    summary="Counts per status, mean duration of successes, last execution",
-    response_model=Envelope[JobExecutionStats],
-    responses=responses(*READ),
+    "Counts per status, mean duration of successes, last execution",
+    Envelope[JobExecutionStats],
 )
 async def execution_stats(context: Context, job_id: JobId) -> Envelope[JobExecutionStats]:
     """A job's counts per status, mean duration of successes and last execution."""

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
 from contracts.job_parameters import accepted_parameters, parameters_schema
 from domain.catalogue import CATALOGUE
 from domain.scheduling.definitions import default_policy
 from services.api.commands import done
-from services.api.dependencies import Context, current_user
-from services.api.errors import READ, responses
+from services.api.dependencies import Context
 from services.api.job_definition_schemas import KindOut
 from services.api.job_definitions import takes_date_range
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 
 def kinds() -> list[KindOut]:
@@ -41,12 +39,11 @@ def kinds() -> list[KindOut]:
     return listed
 
 
-@router.get(
+@router.read(
     "/kinds",
-    summary="The kinds jobs are made of: parameters (JSON schema), default trigger and policy",
-    response_model=Envelope[list[KindOut]],
+    "The kinds jobs are made of: parameters (JSON schema), default trigger and policy",
+    Envelope[list[KindOut]],
     response_model_by_alias=True,
-    responses=responses(*READ),
 )
 async def list_kinds(context: Context) -> Envelope[list[KindOut]]:
     """The kinds jobs are made of: parameters (JSON schema), default trigger and policy."""

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
 from contracts.job_parameters import accepted_parameters, parameters_schema
 from services.api.commands import done, existing_job
-from services.api.dependencies import Context, JobId, current_user
-from services.api.errors import READ, responses
+from services.api.dependencies import Context, JobId
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope, JobParametersOut
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 
-@router.get(
+@router.read(
     "/jobs/{job_id}/parameters",
-    summary="The kwargs a manual trigger of this job accepts (JSON schema)",
+    "The kwargs a manual trigger of this job accepts (JSON schema)",
+    Envelope[JobParametersOut],
+    errors=(404,),
     description="Anything else in `kwargs` is refused with 422 naming the accepted parameters.",
-    response_model=Envelope[JobParametersOut],
-    responses=responses(*READ, 404),
 )
 async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParametersOut]:
     """The kwargs a manual trigger of the job accepts, as names and a JSON schema."""

@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import Depends, HTTPException, Query, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
@@ -20,13 +20,14 @@ from contracts.events import TERMINAL_STATUSES
 from infrastructure.store.run_logs_port import RunLogLine, RunLogQuery, RunLogStore
 from services.api.commands import done, execution_not_found
 from services.api.dependencies import ApiContext, Context, ExecutionId, Offset, current_user
-from services.api.errors import READ, responses
+from services.api.errors import responses
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.routes.events import RECONNECT_DELAY_MS, stream_slot
 from services.api.schemas import Envelope, when
 from services.api.views import iso
 
-router = APIRouter(prefix="/api/scheduler", tags=["executions"])
+router = SchedulerRouter("executions", signed_in=False)
 
 LevelFilter = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
@@ -87,11 +88,11 @@ async def _known(context: ApiContext, execution_id: str, total: int) -> None:
         raise execution_not_found(execution_id)
 
 
-@router.get(
+@router.read(
     "/executions/{execution_id}/logs",
-    summary="The lines a run logged, in order (every attempt), with a lowest level",
-    response_model=Envelope[RunLogPage],
-    responses=responses(*READ, 404, 503),
+    "The lines a run logged, in order (every attempt), with a lowest level",
+    Envelope[RunLogPage],
+    errors=(404, 503),
     dependencies=[Depends(current_user)],
 )
 async def list_run_logs(

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends
-
 from services.api.alert_health import failing_alert_channels
 from services.api.calendar_health import calendar_warnings
 from services.api.commands import done
-from services.api.dependencies import ApiContext, Context, current_user
-from services.api.errors import READ, responses
+from services.api.dependencies import ApiContext, Context
 from services.api.health import Health, SchedulerStatus, assess, health_message, scheduler_status
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope, SchedulerHealth, SchedulerStats
 from services.api.views import iso, now_iso
 
-router = APIRouter(prefix="/api/scheduler", tags=["status"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("status")
 
 
 async def _scheduler(context: ApiContext) -> SchedulerStatus:
@@ -24,12 +22,7 @@ async def _scheduler(context: ApiContext) -> SchedulerStatus:
     return scheduler_status(states, datetime.now(UTC), context.settings.heartbeat_tolerance)
 
 
-@router.get(
-    "/stats",
-    summary="Job counts and the scheduler service's state",
-    response_model=Envelope[SchedulerStats],
-    responses=responses(*READ),
-)
+@router.read("/stats", "Job counts and the scheduler service's state", Envelope[SchedulerStats])
 async def stats(context: Context) -> Envelope[SchedulerStats]:
     """Job counts, runs in progress and the scheduler service's state."""
     scheduler = await _scheduler(context)
@@ -49,15 +42,14 @@ async def stats(context: Context) -> Envelope[SchedulerStats]:
     return done(context, text("scheduler_stats"), data)
 
 
-@router.get(
+@router.read(
     "/health",
-    summary="Health of the scheduler service (not of this API process)",
+    "Health of the scheduler service (not of this API process)",
+    Envelope[SchedulerHealth],
     description="`stopped` when the scheduler service sent no heartbeat within "
     "`heartbeat_tolerance` of its intervals; `degraded` when it is paused, the message bus is not "
     'connected ("broker unreachable since …" during an outage), the projector lags or an alert channel\'s '
     "latest message failed.",
-    response_model=Envelope[SchedulerHealth],
-    responses=responses(*READ),
 )
 async def health(context: Context) -> Envelope[SchedulerHealth]:
     """The scheduler service's health (not this API process's), with the reasons."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from domain.triggers import DstPolicy, TriggerError, parse_trigger, spec_from_legacy_text
 from domain.triggers.trading_days import calendar_of
 from services.api.commands import done, job_not_found
-from services.api.dependencies import Context, JobId, current_user
-from services.api.errors import READ, WITH_BODY, responses
+from services.api.dependencies import Context, JobId
+from services.api.errors import WITH_BODY
 from services.api.messages import text
+from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 from services.api.trigger_preview import (
     DEFAULT_RUNS,
@@ -26,16 +27,16 @@ from services.api.trigger_preview import (
 )
 from services.api.views import now_iso
 
-router = APIRouter(prefix="/api/scheduler", tags=["jobs"], dependencies=[Depends(current_user)])
+router = SchedulerRouter("jobs")
 
 Count = Annotated[int, Query(ge=1, le=MAX_RUNS, description="how many fire times (at most 50)")]
 
 
-@router.get(
+@router.read(
     "/jobs/{job_id}/next-runs",
-    summary="The next fire times of a job, with its trigger in words",
-    response_model=Envelope[JobNextRuns],
-    responses=responses(*READ, 404, 409),
+    "The next fire times of a job, with its trigger in words",
+    Envelope[JobNextRuns],
+    errors=(404, 409),
 )
 async def job_next_runs(
     context: Context, job_id: JobId, count: Count = DEFAULT_RUNS
@@ -58,13 +59,14 @@ async def job_next_runs(
     return done(context, message, data)
 
 
-@router.post(
+@router.read(
     "/triggers/preview",
-    summary="The next fire times of a trigger text and its description, before it is used",
+    "The next fire times of a trigger text and its description, before it is used",
+    Envelope[TriggerPreview],
+    errors=WITH_BODY,
     description="Checks the trigger as a job's would be (the frequency floor included): a text that does "
     "not parse answers 422 naming the field and the problem, e.g. `minute 61 is outside 0-59`.",
-    response_model=Envelope[TriggerPreview],
-    responses=responses(*READ, *WITH_BODY),
+    method="POST",
 )
 async def preview_trigger(context: Context, request: PreviewRequest) -> Envelope[TriggerPreview]:
     """The next fire times of a trigger text and its description, before it is used."""
