@@ -5,7 +5,6 @@ write `bench/results/latest.json` (and `latest.png` when matplotlib is there), a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import logging
@@ -23,11 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.environment import RESULTS_DIR, ROOT, broker_reachable
+from bench.environment import RESULTS_DIR, ROOT, broker_reachable, event_loop_kind
 from bench.figures import Results
 from bench.plan import FULL, QUICK, BenchRun, Plan
 from bench.profile_summary import render as render_profiles
 from bench.report import render_table, write_plot
+from infrastructure.event_loop import run as run_on_loop
 
 Measurement = Callable[[BenchRun], Awaitable[None]]
 
@@ -183,7 +183,7 @@ def main() -> int:
     started = time.monotonic()
     load_at_start = load_average()
     try:
-        failures = asyncio.run(run_all(run, chosen))
+        failures = run_on_loop(run_all(run, chosen), event_loop_kind())
     finally:
         if not arguments.keep:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 
 from domain.catalogue import DATA_SYNC_JOBS
+from infrastructure.event_loop import EventLoopKind
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -102,6 +103,14 @@ def free_port() -> int:
         return port
 
 
+def event_loop_kind() -> EventLoopKind:
+    """The event loop of the services and of the bench's own process: uvloop, the services' default.
+
+    `BENCH_EVENT_LOOP=asyncio` runs both on the standard loop instead, to compare.
+    """
+    return "asyncio" if os.environ.get("BENCH_EVENT_LOOP") == "asyncio" else "uvloop"
+
+
 def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     """The environment of a service process: no inherited SCHEDULER_ settings, bench defaults, overrides.
 
@@ -128,8 +137,7 @@ def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
             },
         }
     )
-    if os.environ.get("BENCH_EVENT_LOOP"):  # `asyncio` to compare with the default (uvloop)
-        env["SCHEDULER_EVENT_LOOP"] = os.environ["BENCH_EVENT_LOOP"]
+    env["SCHEDULER_EVENT_LOOP"] = event_loop_kind()
     env.update(overrides)
     return env
 
