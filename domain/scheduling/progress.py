@@ -5,8 +5,8 @@ How each job's latest execution ended, and when each job last ran. The decider
 
 A run counts from its `RunJob` (folded once the bus confirmed it), not its `RunQueued` (folded before, and
 forgotten if publishing fails). Both are rebuildable from the read model (`rebuilt_progress`): an end's time
-is the one the execution record keeps (`finished_at`), a run's time its `scheduled_time`, so a new leader
-decides as the old one.
+is the one the execution record keeps (`finished_at`), a run's time when it was sent (`record_run`), so a new
+leader decides as the old one.
 """
 
 from __future__ import annotations
@@ -137,16 +137,22 @@ def record_end(record: ExecutionRecord) -> UpstreamEnd | None:
 
 
 def record_run(record: ExecutionRecord) -> datetime | None:
-    """When a stored execution ran; None when it did not run or has not yet.
+    """When a stored execution ran, as `run_time` dated it; None when it did not run or has not yet.
 
-    It ran at its scheduled time. Missed and skipped runs did not run; a fire waiting for its upstream jobs
-    has not yet.
+    When its first attempt was sent: its scheduled time, or later its record's first event (the `RunQueued`
+    that sent it) when it was sent late: a fire released by its upstream jobs' successes though its
+    `RunWaiting` was never published (the bus away), a catch-up fire run at once on successes that ended
+    after its instant. A fire whose `RunWaiting` is stored (`waiting_for`) starts at its fire: it ran no
+    earlier than its start (or the record's last change). Missed and skipped runs did not run; a fire
+    waiting for its upstream jobs has not yet.
     """
     if record.status in ("missed", "skipped", "waiting"):
         return None
     if record.waiting_for is not None:  # released after its fire: as `run_time`, no earlier than that
         return record.started_at or record.updated_at
-    return record.scheduled_time or record.timestamp
+    if record.scheduled_time is None:
+        return record.timestamp
+    return max(record.scheduled_time, record.timestamp)
 
 
 def rebuilt_progress(records_by_job: Mapping[str, Iterable[ExecutionRecord]]) -> DependencyProgress:

@@ -1,6 +1,7 @@
 """The decider with a time trigger that waits for upstream jobs (`policy.after`), as properties: a job
-firing on the clock after `up_a` and `up_b`, fed any sequence of fires, upstream ends (every status),
-redeliveries, leader failovers, watch rounds and time jumps (the scheduler's clock is the decider's `Now`).
+firing on the clock after `up_a` and `up_b`, fed any sequence of fires (some whose messages the bus did not
+confirm), upstream ends (every status), redeliveries, leader failovers, watch rounds and time jumps (the
+scheduler's clock is the decider's `Now`).
 
 - a waiting fire ends exactly once: it runs, or it is skipped (never both, never twice);
 - a fire never runs after an upstream whose latest end is a failure, and runs only once for one fire;
@@ -26,9 +27,9 @@ from domain.execution_projection import project_execution
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
 from domain.scheduling.decide import Decision, decide_fire
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire, FireOrigin, Now
 from domain.scheduling.progress import rebuilt_progress
-from domain.scheduling.state import SchedulerState, evolve, loaded
+from domain.scheduling.state import SchedulerState, evolve, forgotten, loaded
 from domain.scheduling.waiting import WAIT_TIMEOUT_PREFIX, waiting_decisions
 from services.scheduler.definitions import JobDefinition
 from tests.domain.scheduling_model import PRODUCER, T0
@@ -71,15 +72,21 @@ class World:
     waited: dict[str, datetime] = field(default_factory=dict)  # fires that waited -> wait_until
     failures_while_waiting: list[tuple[str, str]] = field(default_factory=list)
     causes: set[str | None] = field(default_factory=set)  # the upstream ends that ran a fire
+    unpublished: set[str] = field(default_factory=set)  # waiting fires whose `RunWaiting` was lost
+    fresh: set[str] = field(default_factory=set)  # upstream jobs whose latest end is a success since a run
     counter: int = 0
 
     def clock(self) -> Now:
         return Now(self.now, self.mono)
 
-    def fire(self) -> None:
-        fire = Fire.at("down", self.now)
+    def fire(self, *, at: datetime | None = None, origin: FireOrigin = "scheduled") -> None:
+        """The gated job's fire at `at` (default: now), decided now."""
+        self.apply(self.decide_fire(at, origin))
+
+    def decide_fire(self, at: datetime | None = None, origin: FireOrigin = "scheduled") -> Decision:
+        fire = Fire.at("down", at or self.now, origin)
         record = self.records.get(fire.execution_id)
-        decision = decide_fire(
+        return decide_fire(
             self.state,
             self.job,
             fire,
@@ -88,7 +95,23 @@ class World:
             recorded=record.status if record else None,
             zone=ZONE,
         )
-        self.apply(decision)
+
+    def fire_unpublished(self) -> None:
+        """A fire whose messages the bus did not confirm (broker away), as the leader's desk handles it.
+
+        Its decisions were folded before the publish; a waiting fire stays in the state (`forgotten`
+        forgets runs and one-off runs only), but the read model never hears of its `RunWaiting`.
+        """
+        decision = self.decide_fire()
+        for message in decision.messages:
+            if not isinstance(message, ExecutionEvent):
+                continue  # a `RunJob` is folded once confirmed only
+            self.state = evolve(self.state, message, self.clock())
+            self.state = forgotten(self.state, getattr(message, "execution_id", ""))
+        first = decision.messages[0] if decision.messages else None
+        if isinstance(first, RunWaiting):
+            self.waited[first.execution_id] = first.wait_until
+            self.unpublished.add(first.execution_id)
 
     def upstream_end(self, job_id: str, status: str) -> None:
         self.counter += 1
@@ -109,6 +132,7 @@ class World:
                 (execution_id, envelope["execution_id"]) for execution_id in waiting
             ]
         self.latest[job_id] = status
+        self.fresh = self.fresh | {job_id} if status == "success" else self.fresh - {job_id}
         self.record(message)
         self.deliver(message)
 
@@ -135,6 +159,8 @@ class World:
         elif isinstance(first, RunQueued):
             assert all(self.latest.get(up) == "success" for up in UPSTREAMS), "ran after a failed upstream"
             assert first.causation_id not in self.causes, "one upstream success ran two fires"
+            assert self.fresh >= set(UPSTREAMS), "one upstream success ran two fires (across leaders)"
+            self.fresh = set()
             self.causes.add(first.causation_id)
             self.ends.append((first.execution_id, "ran"))
             finished = JobFinished(
@@ -170,6 +196,8 @@ class World:
             self.upstream_end(first, second)
         elif kind == "fire":
             self.fire()
+        elif kind == "fire_unpublished":
+            self.fire_unpublished()
         elif kind == "redeliver" and self.delivered:
             self.deliver(self.delivered[first % len(self.delivered)])
         elif kind == "failover":
@@ -192,6 +220,7 @@ class World:
 step = st.one_of(
     st.tuples(st.just("end"), st.sampled_from(UPSTREAMS), st.sampled_from(STATUSES)),
     st.tuples(st.just("fire"), st.just(""), st.just("")),
+    st.tuples(st.just("fire_unpublished"), st.just(""), st.just("")),
     st.tuples(st.just("redeliver"), st.integers(0, 50), st.just("")),
     st.tuples(st.just("failover"), st.just(""), st.just("")),
     st.tuples(st.just("tick"), st.just(""), st.just("")),
@@ -210,9 +239,19 @@ RELEASED_THEN_TWO_LEADERS = [
 ]
 """Three fires wait, one success of each upstream runs the oldest; each new leader must see it used up."""
 
+RELEASED_UNANNOUNCED_THEN_A_NEW_LEADER = [
+    ("fire_unpublished", "", ""),
+    ("end", "up_a", "success"),
+    ("end", "up_b", "success"),
+    ("fire", "", ""),
+    ("failover", "", ""),
+]
+"""A fire whose `RunWaiting` was lost runs on the successes; a new leader must see them used up."""
+
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(steps=RELEASED_THEN_TWO_LEADERS, window="day", overlap="allow")
+@example(steps=RELEASED_UNANNOUNCED_THEN_A_NEW_LEADER, window="day", overlap="skip")
 @given(
     steps=st.lists(step, max_size=40),
     window=st.sampled_from(("day", "rolling")),
@@ -232,7 +271,7 @@ def test_a_waiting_fire_ends_exactly_once_and_never_after_a_failed_upstream(
     for execution_id, wait_until in world.waited.items():
         if execution_id in world.state.waiting:
             assert world.now < wait_until, "a fire left waiting past its timeout"
-        else:
+        elif execution_id not in world.unpublished:  # a new leader never heard of a lost one
             assert execution_id in how, "a waiting fire vanished without running or being skipped"
         if how.get(execution_id, "").startswith(WAIT_TIMEOUT_PREFIX):
             assert world.now >= wait_until
@@ -321,4 +360,47 @@ def test_the_successes_that_released_a_fire_do_not_run_the_next_one() -> None:
     assert [how for _, how in world.ends] == ["ran"]
     world.now += timedelta(minutes=1)
     world.fire()
+    assert len(world.ends) == 1 and len(world.state.waiting) == 1
+
+
+def test_a_fire_released_after_its_wait_was_never_published_uses_up_its_successes_for_a_new_leader() -> None:
+    """The `RunWaiting` was lost (the bus away), the state kept the fire and released it on the successes.
+
+    Its record starts at the `RunQueued` (no `waiting_for`): a new leader dates the run when it was sent,
+    not at its fire, so a later fire waiting on the same successes waits on.
+    """
+    world = World(gated_job())
+    world.fire_unpublished()
+    (waiting,) = world.state.waiting.values()
+    assert waiting.execution_id not in world.records
+    world.now += timedelta(minutes=10)
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    assert world.ends == [(waiting.execution_id, "ran")]
+    assert world.records[waiting.execution_id].waiting_for is None
+    world.now += timedelta(minutes=10)
+    world.fire()
+    assert len(world.state.waiting) == 1
+    world.now += timedelta(minutes=1)
+    world.failover()  # "one upstream success ran two fires" if the run were dated at its fire
+    assert len(world.ends) == 1 and len(world.state.waiting) == 1
+
+
+def test_a_late_fire_that_ran_at_once_uses_up_the_successes_after_its_instant_for_a_new_leader() -> None:
+    """A catch-up fire decided after its instant runs on successes that ended after that instant.
+
+    A new leader dates the run when it was sent (its record's first event), as the live leader does.
+    """
+    world = World(gated_job())
+    instant = world.now
+    world.now += timedelta(minutes=10)
+    world.upstream_end("up_a", "success")
+    world.upstream_end("up_b", "success")
+    world.now += timedelta(minutes=10)
+    world.fire(at=instant, origin="catch_up")
+    assert [how for _, how in world.ends] == ["ran"]
+    world.now += timedelta(minutes=10)
+    world.fire()
+    assert len(world.state.waiting) == 1
+    world.failover()
     assert len(world.ends) == 1 and len(world.state.waiting) == 1
