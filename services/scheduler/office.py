@@ -45,6 +45,7 @@ from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, buil
 logger = logging.getLogger(__name__)
 
 COMMAND_CONCURRENCY = 16
+REFUSED_FIRES_RETRY_S = 1.0  # a fire batch the bus did not confirm is decided again this long after
 
 
 class Office:
@@ -71,6 +72,7 @@ class Office:
         self.downstreams = dependencies.downstreams_of(desk.definitions, desk.settings.zone)
         self._definition_feed = DefinitionFeed(desk, self.editor, self._definitions_changed)
         self._due: list[tuple[str, list[datetime], int]] = []  # gathered by `_on_due`, fired together
+        self._closing = asyncio.Event()
 
     @property
     def paused_count(self) -> int:
@@ -107,6 +109,7 @@ class Office:
 
     async def close(self) -> None:
         """End the term: cancel the subscriptions, stop the watch loops and the clock."""
+        self._closing.set()
         await self._definition_feed.stop()
         for subscription in self._subscriptions:
             try:
@@ -288,6 +291,25 @@ class Office:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _fire_again(self, due: list[tuple[str, list[datetime], int]]) -> None:
+        """Hand the instants of a fire batch the bus did not confirm to the next batch, after a pause.
+
+        Not confirmed is not known to be published, and the job's next confirmed instant would move its
+        `next_run_time` past these, where no catch-up looks again: each is decided again (its execution id is
+        its instant's, so a run that did reach the store is found and not sent twice; an instant now past
+        its grace time is recorded missed). When the term ends first, the next leader's catch-up has them
+        (`next_run_time` was not moved: the batch's `JobScheduled` were refused with it).
+        """
+        try:
+            await asyncio.wait_for(self._closing.wait(), REFUSED_FIRES_RETRY_S)
+            return
+        except TimeoutError:
+            pass
+        idle = not self._due  # else a batch is gathering: its task takes these too
+        self._due[:0] = due
+        if idle and self._due:
+            self._spawn(self._fire_due())
+
     async def _fire_due(self) -> None:
         """Decide and publish every fire gathered by `_on_due` as one batch, then the jobs' next instants."""
         desk = self.desk
@@ -314,7 +336,14 @@ class Office:
                 for job_id in job_ids
             )
             await desk.publish(scheduled)
-        except BusUnavailable as error:  # accounted for when office is taken again (catch-up)
-            logger.warning("could not publish %d fire(s): %s", len(fires), error, extra={"job_ids": job_ids})
+        except BusUnavailable as error:
+            logger.warning(
+                "could not publish %d fire(s): %s; deciding them again in %g s",
+                len(fires),
+                error,
+                REFUSED_FIRES_RETRY_S,
+                extra={"job_ids": job_ids},
+            )
+            self._spawn(self._fire_again(due))
         except Exception:
             logger.exception("could not publish %d fire(s)", len(fires), extra={"job_ids": job_ids})
