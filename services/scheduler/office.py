@@ -296,9 +296,10 @@ class Office:
 
         Not confirmed is not known to be published, and the job's next confirmed instant would move its
         `next_run_time` past these, where no catch-up looks again: each is decided again (its execution id is
-        its instant's, so a run that did reach the store is found and not sent twice; an instant now past
-        its grace time is recorded missed). When the term ends first, the next leader's catch-up has them
-        (`next_run_time` was not moved: the batch's `JobScheduled` were refused with it).
+        its instant's, so a run that did reach the store is found; one not projected yet is sent again and
+        runs once, a worker claiming each attempt; an instant now past its grace time is recorded missed).
+        When the term ends first, the next leader's catch-up has them (`next_run_time` was not moved: the
+        batch's `JobScheduled` were refused with it).
         """
         try:
             await asyncio.wait_for(self._closing.wait(), REFUSED_FIRES_RETRY_S)
