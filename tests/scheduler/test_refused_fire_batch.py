@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -20,6 +20,7 @@ from infrastructure.bus.port import Bus, BusUnavailable
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
+from tests.scheduler.bus_doubles import PublishInterceptor
 from tests.waiting import wait_until
 
 EVERY_3_S = JobDefinition(
@@ -31,19 +32,13 @@ EVERY_3_S = JobDefinition(
 )
 
 
-class RefusingBus:
+class RefusingBus(PublishInterceptor):
     """The embedded bus, but the first batch carrying a `RunQueued` of the job is refused, nothing sent."""
 
     def __init__(self, bus: Bus, job_id: str) -> None:
-        self._bus = bus
+        super().__init__(bus)
         self._job_id = job_id
         self.refused: list[str] = []  # execution ids of the refused fire
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._bus, name)
-
-    async def publish(self, message: Message) -> None:
-        await self.publish_many((message,))
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
         fires = [m for m in messages if isinstance(m, RunQueued) and m.job_id == self._job_id]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -23,6 +23,7 @@ from infrastructure.store.port import EventQuery, Store
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
+from tests.scheduler.bus_doubles import PublishInterceptor
 from tests.waiting import wait_until
 
 BY_HAND = JobDefinition(
@@ -35,7 +36,7 @@ BY_HAND = JobDefinition(
 )
 
 
-class LateConfirmBus:
+class LateConfirmBus(PublishInterceptor):
     """The embedded bus, but for one publish, as a slow broker makes it.
 
     The publish carrying the `RunJob` of `execution_id`: its other messages reach the broker, the `RunJob` is
@@ -43,17 +44,11 @@ class LateConfirmBus:
     """
 
     def __init__(self, bus: Bus, store: Store, execution_id: str) -> None:
-        self._bus = bus
+        super().__init__(bus)
         self._store = store
         self._execution_id = execution_id
         self.unconfirmed = 0
         self.run_jobs: list[RunJob] = []  # those of `execution_id` that reached the broker
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._bus, name)
-
-    async def publish(self, message: Message) -> None:
-        await self.publish_many((message,))
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
         ours = [m for m in messages if isinstance(m, RunJob) and m.execution_id == self._execution_id]
