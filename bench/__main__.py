@@ -16,17 +16,27 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import asdict
+from dataclasses import replace
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.environment import RESULTS_DIR, ROOT, broker_reachable, event_loop_kind
+from bench.environment import RESULTS_DIR
+from bench.environment import ROOT
+from bench.environment import broker_reachable
+from bench.environment import event_loop_kind
 from bench.figures import Results
-from bench.plan import FULL, QUICK, BenchRun, Plan
+from bench.plan import FULL
+from bench.plan import QUICK
+from bench.plan import BenchRun
+from bench.plan import Plan
 from bench.profile_summary import render as render_profiles
-from bench.report import render_table, write_plot
+from bench.report import render_table
+from bench.report import write_plot
 from infrastructure.event_loop import run as run_on_loop
 
 Measurement = Callable[[BenchRun], Awaitable[None]]

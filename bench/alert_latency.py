@@ -15,19 +15,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-from bench.environment import (
-    Api,
-    BenchError,
-    api_session,
-    free_port,
-    fresh_dir,
-    processes,
-    service_env,
-    wait_for,
-)
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import api_session
+from bench.environment import free_port
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import service_env
+from bench.environment import wait_for
 from bench.figures import percentile
 from bench.plan import BenchRun
 

@@ -13,13 +13,11 @@ import time
 from collections import Counter
 from datetime import date
 
-from bench.environment import (
-    Api,
-    BenchError,
-    fresh_dir,
-    one_worker_stack,
-    wait_for,
-)
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import fresh_dir
+from bench.environment import one_worker_stack
+from bench.environment import wait_for
 from bench.figures import Goal
 from bench.plan import BenchRun
 from contracts.events import backfill_of

@@ -12,18 +12,20 @@ import os
 import time
 from typing import Any
 
-from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
-from bench.environment import (
-    REDIS_URL,
-    ROOT,
-    BenchError,
-    Processes,
-    ServiceProcess,
-    fresh_dir,
-    processes,
-    redis_reachable,
-    throwaway_vhost,
-)
+from bench.cpu import CpuMeter
+from bench.cpu import cpu_line
+from bench.cpu import idle_rates
+from bench.cpu import record_cpu
+from bench.cpu import with_bench_process
+from bench.environment import REDIS_URL
+from bench.environment import ROOT
+from bench.environment import BenchError
+from bench.environment import Processes
+from bench.environment import ServiceProcess
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import redis_reachable
+from bench.environment import throwaway_vhost
 from bench.plan import BenchRun
 
 WORKER_COUNTS = (1, 3)

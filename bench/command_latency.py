@@ -11,19 +11,18 @@ Embedded (`services.embedded`) and distributed (api, scheduler, projector, one w
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
-from bench.environment import (
-    Api,
-    BenchError,
-    api_session,
-    free_port,
-    fresh_dir,
-    one_worker_stack,
-    processes,
-    service_env,
-)
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import api_session
+from bench.environment import free_port
+from bench.environment import fresh_dir
+from bench.environment import one_worker_stack
+from bench.environment import processes
+from bench.environment import service_env
 from bench.figures import percentile
 from bench.plan import BenchRun
 

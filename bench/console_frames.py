@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, SERVER_MODULE, open_console, sign_in
+from tests.browser.browsing import CHROMIUM
+from tests.browser.browsing import CHROMIUM_ARGS
+from tests.browser.browsing import SERVER_MODULE
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
 from tests.browser.test_console_timeline import FRAME_WATCH
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 
 SAMPLING_INTERVAL_US = 200
 LONG_TASK_US = 50_000
@@ -82,7 +90,8 @@ def long_task_breakdown(trace: dict[str, Any], top: int) -> list[str]:
 
 async def measure(steps: int, duration_s: float, top: int, trace_file: Path | None = None) -> None:
     """Run the scenario once and print the figures."""
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import async_playwright
+    from playwright.async_api import expect
 
     with tempfile.TemporaryDirectory(prefix="console-frames-") as scratch:
         port = free_port()

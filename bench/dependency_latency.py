@@ -12,13 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bench.environment import (
-    Api,
-    BenchError,
-    fresh_dir,
-    one_worker_stack,
-    wait_for,
-)
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import fresh_dir
+from bench.environment import one_worker_stack
+from bench.environment import wait_for
 from bench.figures import percentile
 from bench.plan import BenchRun
 from domain.scheduling.dependencies import dependency_run_id

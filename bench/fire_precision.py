@@ -11,14 +11,20 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from bench.environment import fresh_dir
-from bench.figures import Goal, percentile
+from bench.figures import Goal
+from bench.figures import percentile
 from bench.plan import BenchRun
-from contracts.envelope import Message, utc_now
-from contracts.events import JobStarted, RunQueued
-from contracts.topology import EVENTS_EXCHANGE, PROJECTOR, QueueSpec
+from contracts.envelope import Message
+from contracts.envelope import utc_now
+from contracts.events import JobStarted
+from contracts.events import RunQueued
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import PROJECTOR
+from contracts.topology import QueueSpec
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.store.claims_port import LocalRunClaims
@@ -27,8 +33,10 @@ from services.projector.projector import Projector
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings
-from services.workers.canary import CANARY_JOB_ID, pipeline_canary
-from services.workers.worker import Worker, WorkerTimings
+from services.workers.canary import CANARY_JOB_ID
+from services.workers.canary import pipeline_canary
+from services.workers.worker import Worker
+from services.workers.worker import WorkerTimings
 
 GROUP = "5 fire precision"
 INTERVALS_S = (5, 60)  # each job's interval is drawn from this range (seeded)

@@ -22,7 +22,9 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
-from bench.environment import ROOT, free_port, fresh_dir
+from bench.environment import ROOT
+from bench.environment import free_port
+from bench.environment import fresh_dir
 from bench.plan import BenchRun
 
 GROUP = "18 first start of a fresh clone"

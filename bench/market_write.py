@@ -16,14 +16,18 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infrastructure.market.mongo_market import MongoMarketStore
-from infrastructure.market.port import STOCK_DAILY_QUOTES, MarketStore
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import MarketStore
 from infrastructure.market.sqlite_market import SQLiteMarketStore
 
 

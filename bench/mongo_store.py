@@ -19,7 +19,8 @@ import asyncio
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
 from bench.workload import execution_records
@@ -27,7 +28,8 @@ from infrastructure.store import mongo_counts
 from infrastructure.store.mongo_counts import counts_collection
 from infrastructure.store.mongo_events import stored_form
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import ExecutionQuery, ReadModelChanges
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import ReadModelChanges
 from infrastructure.store.read_model_names import LIVE
 from tests.mongo_emulation import emulated_client
 from tests.ports.conftest_store import event_document

@@ -12,8 +12,10 @@ import asyncio
 import os
 from collections.abc import Sequence
 
-from contracts.envelope import Message, utc_now
-from contracts.events import JobFinished, JobStarted
+from contracts.envelope import Message
+from contracts.envelope import utc_now
+from contracts.events import JobFinished
+from contracts.events import JobStarted
 from contracts.runs import RunJob
 from contracts.topology import RUNS
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus

@@ -13,12 +13,17 @@ from collections import Counter
 from datetime import timedelta
 
 from bench.environment import fresh_dir
-from bench.figures import Goal, percentile
+from bench.figures import Goal
+from bench.figures import percentile
 from bench.plan import BenchRun
 from contracts.commands import TriggerJob
-from contracts.envelope import Message, utc_now
-from contracts.events import JobStarted, RunQueued
-from contracts.topology import EVENTS_EXCHANGE, PROJECTOR, QueueSpec
+from contracts.envelope import Message
+from contracts.envelope import utc_now
+from contracts.events import JobStarted
+from contracts.events import RunQueued
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import PROJECTOR
+from contracts.topology import QueueSpec
 from domain.run_policy import RunPolicy
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.bus.memory_bus import InMemoryBus
@@ -28,8 +33,10 @@ from services.projector.projector import Projector
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
 from services.scheduler.settings import SchedulerSettings
-from services.workers.canary import CANARY_JOB_ID, pipeline_canary
-from services.workers.worker import Worker, WorkerTimings
+from services.workers.canary import CANARY_JOB_ID
+from services.workers.canary import pipeline_canary
+from services.workers.worker import Worker
+from services.workers.worker import WorkerTimings
 
 GROUP = "13 one-off runs"
 ONE_OFF_RUNS = 100

@@ -7,7 +7,9 @@ machine, against ~1.1–1.4 k/s awaiting each; every bulk publish here keeps `in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")

@@ -24,17 +24,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.environment import (
-    BenchError,
-    distributed_env,
-    fresh_dir,
-    processes,
-    throwaway_vhost,
-    wait_for,
-)
+from bench.environment import BenchError
+from bench.environment import distributed_env
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import throwaway_vhost
+from bench.environment import wait_for
 from bench.plan import BenchRun
-from bench.publishing import IN_FLIGHT, publish_window
-from bench.services import WARM_UP_RUNS, runs_batch
+from bench.publishing import IN_FLIGHT
+from bench.publishing import publish_window
+from bench.services import WARM_UP_RUNS
+from bench.services import runs_batch
 from bench.throughput import stored_event_count
 from bench.workload import execution_events
 from contracts.topology import PROJECTOR
@@ -147,7 +147,8 @@ async def measure_setup(run: BenchRun, urls: list[str], queue_type: str, nodes: 
 def three_nodes() -> Iterator[object]:
     """A private cluster of three nodes (the tests' own helper), stopped by PID whatever happens."""
     try:
-        from tests.rabbitmq_nodes import form_cluster, stop_by_pid
+        from tests.rabbitmq_nodes import form_cluster
+        from tests.rabbitmq_nodes import stop_by_pid
     except ImportError as error:  # the tests' helpers are not shipped everywhere the bench runs
         raise BenchError(f"cannot start private RabbitMQ nodes: {error}") from error
     directory = Path(tempfile.mkdtemp(prefix="bench-rabbitmq-cluster-"))

@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from bench.workload import JOB_IDS, STATUS_WEIGHTS
+from bench.workload import JOB_IDS
+from bench.workload import STATUS_WEIGHTS
 
 HEALTHZ_SHARE = 0.1
 LIMITS = (20, 50, 100)

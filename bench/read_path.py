@@ -18,16 +18,15 @@ import sys
 from pathlib import Path
 
 from bench import workload
-from bench.environment import (
-    CACHE_DIR,
-    RssSampler,
-    api_session,
-    free_port,
-    fresh_dir,
-    processes,
-    service_env,
-)
-from bench.figures import Goal, percentile
+from bench.environment import CACHE_DIR
+from bench.environment import RssSampler
+from bench.environment import api_session
+from bench.environment import free_port
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import service_env
+from bench.figures import Goal
+from bench.figures import percentile
 from bench.plan import BenchRun
 from infrastructure.store import sqlite_schema
 from infrastructure.store.sqlite_read_models import execution_row

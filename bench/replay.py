@@ -20,14 +20,18 @@ import time
 from pathlib import Path
 
 from bench import workload
-from bench.environment import CACHE_DIR, BenchError, fresh_dir, service_env
+from bench.environment import CACHE_DIR
+from bench.environment import BenchError
+from bench.environment import fresh_dir
+from bench.environment import service_env
 from bench.figures import Goal
 from bench.plan import BenchRun
 from contracts.codec import to_document
 from contracts.envelope import Event
 from domain.records import as_utc_key
 from infrastructure.store import sqlite_schema
-from infrastructure.store.documents import encode_event_document, event_fields
+from infrastructure.store.documents import encode_event_document
+from infrastructure.store.documents import event_fields
 from infrastructure.store.sqlite_store import SQLiteStore
 
 GROUP = "7 replay"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from bench.figures import Figure, Results
+from bench.figures import Figure
+from bench.figures import Results
 from bench.plan import Plan
 
 

@@ -11,11 +11,15 @@ other; the job is deleted at the end.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from datetime import datetime
 
-from bench.command_latency import distributed_commands, embedded_commands
-from bench.environment import Api, BenchError, wait_for
+from bench.command_latency import distributed_commands
+from bench.command_latency import embedded_commands
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import wait_for
 from bench.figures import percentile
 from bench.plan import BenchRun
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bench.environment import fresh_dir, throwaway_vhost
+from bench.environment import fresh_dir
+from bench.environment import throwaway_vhost
 from bench.plan import BenchRun
 from contracts.envelope import utc_now
 from contracts.events import JobFinished
@@ -29,7 +32,8 @@ from infrastructure.bus.port import Bus
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.sqlite_run_logs import SQLiteRunLogs
 from services.projector.run_logs import RunLogWriter
-from services.workers.canary import CANARY_JOB_ID, pipeline_canary
+from services.workers.canary import CANARY_JOB_ID
+from services.workers.canary import pipeline_canary
 from services.workers.worker import Worker
 
 GROUP = "10 run logs: cost of logging"

@@ -14,20 +14,26 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
-from bench.environment import (
-    Processes,
-    ServiceProcess,
-    api_session,
-    distributed_env,
-    free_port,
-    fresh_dir,
-    processes,
-    throwaway_vhost,
-)
+from bench.cpu import CpuMeter
+from bench.cpu import cpu_line
+from bench.cpu import idle_rates
+from bench.cpu import record_cpu
+from bench.cpu import with_bench_process
+from bench.environment import Processes
+from bench.environment import ServiceProcess
+from bench.environment import api_session
+from bench.environment import distributed_env
+from bench.environment import free_port
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import throwaway_vhost
 from bench.plan import BenchRun
-from bench.profiling import profiled, summary
-from bench.services import WARM_UP_RUNS, WORKER_CAPACITY, runs_batch, start_worker
+from bench.profiling import profiled
+from bench.profiling import summary
+from bench.services import WARM_UP_RUNS
+from bench.services import WORKER_CAPACITY
+from bench.services import runs_batch
+from bench.services import start_worker
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 
 GROUP = "15 scaling with workers"

@@ -12,26 +12,30 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bench.celery_side import WORKER_COUNTS, measure_celery
-from bench.cpu import CpuMeter, cpu_line, idle_rates, record_cpu, with_bench_process
-from bench.environment import (
-    ROOT,
-    Api,
-    BenchError,
-    Processes,
-    RssSampler,
-    ServiceProcess,
-    api_session,
-    distributed_env,
-    free_port,
-    fresh_dir,
-    processes,
-    rss_mib,
-    service_env,
-    throwaway_vhost,
-    wait_for,
-)
-from bench.figures import Goal, percentile
+from bench.celery_side import WORKER_COUNTS
+from bench.celery_side import measure_celery
+from bench.cpu import CpuMeter
+from bench.cpu import cpu_line
+from bench.cpu import idle_rates
+from bench.cpu import record_cpu
+from bench.cpu import with_bench_process
+from bench.environment import ROOT
+from bench.environment import Api
+from bench.environment import BenchError
+from bench.environment import Processes
+from bench.environment import RssSampler
+from bench.environment import ServiceProcess
+from bench.environment import api_session
+from bench.environment import distributed_env
+from bench.environment import free_port
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import rss_mib
+from bench.environment import service_env
+from bench.environment import throwaway_vhost
+from bench.environment import wait_for
+from bench.figures import Goal
+from bench.figures import percentile
 from bench.plan import BenchRun
 from bench.publishing import publish_window
 from contracts.commands import TriggerJob

@@ -21,13 +21,20 @@ from pathlib import Path
 
 import aio_pika
 
-from bench.environment import BenchError, distributed_env, fresh_dir, processes, throwaway_vhost, wait_for
+from bench.environment import BenchError
+from bench.environment import distributed_env
+from bench.environment import fresh_dir
+from bench.environment import processes
+from bench.environment import throwaway_vhost
+from bench.environment import wait_for
 from bench.figures import Goal
 from bench.plan import BenchRun
-from bench.publishing import IN_FLIGHT, publish_window
+from bench.publishing import IN_FLIGHT
+from bench.publishing import publish_window
 from bench.workload import execution_events
 from contracts.codec import encode
-from contracts.envelope import Event, Message
+from contracts.envelope import Event
+from contracts.envelope import Message
 from contracts.topology import PROJECTOR
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus

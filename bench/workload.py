@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.envelope import Event
-from contracts.events import JobFinished, JobRegistered, JobStarted, Progress, RunQueued
+from contracts.events import JobFinished
+from contracts.events import JobRegistered
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import RunQueued
 from domain.records import ExecutionRecord
 
 BASE_TIME = datetime(2026, 1, 5, 1, 30, tzinfo=UTC)

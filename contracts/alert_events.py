@@ -19,9 +19,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import field_validator
 
-from contracts.envelope import Event, JobIdStr
+from contracts.envelope import Event
+from contracts.envelope import JobIdStr
 
 AlertRule = Literal[
     "run_failed", "run_missed", "run_partial", "consecutive_failures", "stale", "run_slow", "no_leader",

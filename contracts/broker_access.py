@@ -16,26 +16,24 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from contracts.topology import (
-    ALERTER,
-    API_STREAM_QUEUE,
-    COMMANDS,
-    COMMANDS_EXCHANGE,
-    DEAD_LETTER_EXCHANGE,
-    DEAD_LETTER_QUEUE,
-    DEFINITIONS,
-    EVENTS_EXCHANGE,
-    LEADER_LOCK_QUEUE,
-    LIFECYCLE,
-    LOGS_EXCHANGE,
-    PROJECTOR,
-    RUN_LOGS,
-    RUNS,
-    RUNS_EXCHANGE,
-    RUNS_QUEUE,
-    WORKER_CONTROL_QUEUE,
-    QueueSpec,
-)
+from contracts.topology import ALERTER
+from contracts.topology import API_STREAM_QUEUE
+from contracts.topology import COMMANDS
+from contracts.topology import COMMANDS_EXCHANGE
+from contracts.topology import DEAD_LETTER_EXCHANGE
+from contracts.topology import DEAD_LETTER_QUEUE
+from contracts.topology import DEFINITIONS
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import LEADER_LOCK_QUEUE
+from contracts.topology import LIFECYCLE
+from contracts.topology import LOGS_EXCHANGE
+from contracts.topology import PROJECTOR
+from contracts.topology import RUN_LOGS
+from contracts.topology import RUNS
+from contracts.topology import RUNS_EXCHANGE
+from contracts.topology import RUNS_QUEUE
+from contracts.topology import WORKER_CONTROL_QUEUE
+from contracts.topology import QueueSpec
 
 Role = Literal["api", "scheduler", "projector", "worker", "alerter"]
 ROLES: tuple[Role, ...] = ("api", "scheduler", "projector", "worker", "alerter")

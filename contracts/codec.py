@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Union
+from typing import Annotated
+from typing import Any
+from typing import Union
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field
+from pydantic import TypeAdapter
+from pydantic import ValidationError
 
 from contracts.commands import COMMAND_TYPES
-from contracts.envelope import Event, Message
-from contracts.events import EVENT_TYPES, EVENT_UPCASTERS
-from contracts.json_bounds import MESSAGE_LIMITS, JsonOutOfBounds, check_text
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.events import EVENT_TYPES
+from contracts.events import EVENT_UPCASTERS
+from contracts.json_bounds import MESSAGE_LIMITS
+from contracts.json_bounds import JsonOutOfBounds
+from contracts.json_bounds import check_text
 from contracts.run_logs import RunLogBatch
 from contracts.runs import RunJob
 

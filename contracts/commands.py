@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import SerializerFunctionWrapHandler
+from pydantic import model_serializer
 
-from contracts.envelope import Command, ExecutionCommand, ExecutionIdStr, JobCommand
+from contracts.envelope import Command
+from contracts.envelope import ExecutionCommand
+from contracts.envelope import ExecutionIdStr
+from contracts.envelope import JobCommand
 from contracts.json_bounds import BoundedKwargs
 
 DISPLAY_NAME_MAX = 50

@@ -5,10 +5,19 @@ from __future__ import annotations
 import types
 import typing
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Self
+from datetime import UTC
+from datetime import datetime
+from typing import Annotated
+from typing import Any
+from typing import ClassVar
+from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import field_validator
+from pydantic import model_validator
 
 JobIdStr = Annotated[str, Field(min_length=1, max_length=200)]
 """A job id as messages carry it: 1 to 200 characters (a new job's id is narrower: `JOB_ID_PATTERN`)."""

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
 from contracts.alert_events import ALERT_EVENT_TYPES
-from contracts.envelope import Event, ExecutionEvent, JobEvent
+from contracts.envelope import Event
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import JobEvent
 
 ExecutionStatus = Literal[
     "scheduled", "queued", "running", "success", "partial", "failed", "missed", "cancelled", "skipped",

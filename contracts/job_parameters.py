@@ -9,18 +9,18 @@ module). It must never import the workers' catalogue (pandas, market libraries).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StrictBool
+from pydantic import StrictInt
+from pydantic import ValidationError
+from pydantic import model_validator
 
 SYMBOLS_MAX = 6000  # more than every A-share listed today
 # A code as the workers read it: `600000`, `600000.SH`, `sh600000`, `sh.600000`.

@@ -18,7 +18,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
 from pydantic import AfterValidator
 

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
 from contracts.run_logs import MAX_LINES_PER_BATCH
 

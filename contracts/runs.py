@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
+from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
+from pydantic import Field
 
-from contracts.envelope import ExecutionIdStr, JobIdStr, Message
+from contracts.envelope import ExecutionIdStr
+from contracts.envelope import JobIdStr
+from contracts.envelope import Message
 from contracts.json_bounds import BoundedKwargs
 
 

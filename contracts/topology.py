@@ -12,7 +12,8 @@ worker ─RunLogBatch─▶ (scheduler.logs) ─▶ [projector.run-logs] ─▶ 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from contracts.envelope import Message
 

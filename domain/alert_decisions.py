@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from contracts.alert_events import AlertRaised, AlertResolved, AlertRule
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import AlertRule
 from contracts.envelope import Event
-from contracts.events import (
-    CommandRejected,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    QueuedRunCancelled,
-    SchedulerHeartbeat,
-)
-from domain.alert_rules import MIN_DURATION_SAMPLES, SEVERITY, SYSTEM_SUBJECT, AlertRules
-from domain.alert_state import AlertState, Incident
+from contracts.events import CommandRejected
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import QueuedRunCancelled
+from contracts.events import SchedulerHeartbeat
+from domain.alert_rules import MIN_DURATION_SAMPLES
+from domain.alert_rules import SEVERITY
+from domain.alert_rules import SYSTEM_SUBJECT
+from domain.alert_rules import AlertRules
+from domain.alert_state import AlertState
+from domain.alert_state import Incident
 
 
 @dataclass(frozen=True)

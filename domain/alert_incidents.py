@@ -8,19 +8,18 @@ channel tests. Idempotent like the alerter's own state: a replayed or duplicated
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Literal
 
-from contracts.alert_events import (
-    AlertNotified,
-    AlertRaised,
-    AlertResolved,
-    AlertRulesUpdated,
-    AlertSilenced,
-    AlertUnsilenced,
-    IncidentAcknowledged,
-)
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import AlertRulesUpdated
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import AlertUnsilenced
+from contracts.alert_events import IncidentAcknowledged
 from contracts.envelope import Event
 
 INCIDENTS_KEPT = 10_000

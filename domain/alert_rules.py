@@ -7,9 +7,13 @@ Rules for a job or for the system; pure configuration, plus the operators' overr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 
-from contracts.alert_events import AlertRule, RuleOverride, Severity
+from contracts.alert_events import AlertRule
+from contracts.alert_events import RuleOverride
+from contracts.alert_events import Severity
 
 SEVERITY: Mapping[AlertRule, Severity] = {
     "run_failed": "error",

@@ -8,31 +8,28 @@ the state the live alerter had.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
-from contracts.alert_events import (
-    AlertNotified,
-    AlertRaised,
-    AlertResolved,
-    AlertRule,
-    AlertRulesUpdated,
-    AlertSilenced,
-    AlertUnsilenced,
-    IncidentAcknowledged,
-    RuleOverride,
-)
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import AlertRule
+from contracts.alert_events import AlertRulesUpdated
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import AlertUnsilenced
+from contracts.alert_events import IncidentAcknowledged
+from contracts.alert_events import RuleOverride
 from contracts.envelope import Event
-from contracts.events import (
-    CommandRejected,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMetadataUpdated,
-    JobRegistered,
-    JobStarted,
-    QueuedRunCancelled,
-    SchedulerHeartbeat,
-)
+from contracts.events import CommandRejected
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMetadataUpdated
+from contracts.events import JobRegistered
+from contracts.events import JobStarted
+from contracts.events import QueuedRunCancelled
+from contracts.events import SchedulerHeartbeat
 from domain.same_fields import copied
 
 # Executions remembered per job to count each failure once (duplicates, a mark-failed after a failure).

@@ -6,22 +6,22 @@ number of times events arrive, so a live projector and a replay build the same r
 
 from __future__ import annotations
 
-from contracts.envelope import Event, ExecutionEvent
-from contracts.events import (
-    BACKFILL_EVENTS,
-    RUN_ENDED_AS,
-    TERMINAL_STATUSES,
-    AttemptFailed,
-    BackfillCancelled,
-    BackfillFinished,
-    BackfillRequested,
-    JobFinished,
-    JobStarted,
-    Progress,
-    RunQueued,
-    backfill_of,
-)
-from domain.records import BackfillRecord, updated
+from contracts.envelope import Event
+from contracts.envelope import ExecutionEvent
+from contracts.events import BACKFILL_EVENTS
+from contracts.events import RUN_ENDED_AS
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import AttemptFailed
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillFinished
+from contracts.events import BackfillRequested
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import RunQueued
+from contracts.events import backfill_of
+from domain.records import BackfillRecord
+from domain.records import updated
 from domain.same_fields import copied
 
 ACTIVE_BACKFILL_STATUSES = frozenset({"running", "cancelling"})

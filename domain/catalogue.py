@@ -12,11 +12,14 @@ and its function in the workers' registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Literal
 
 from domain.run_policy import RunPolicy
-from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
+from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.dst import DstPolicy
 
 Source = Literal["canary", "tushare", "akshare", "baostock", "multi"]
 

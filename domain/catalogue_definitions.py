@@ -12,13 +12,21 @@ from dataclasses import replace
 from datetime import tzinfo
 from typing import Protocol
 
-from contracts.job_parameters import InvalidParameters, check_parameters
-from domain.catalogue import CANARY, DATA_SYNC_JOBS, DEFAULT_POOL, TUSHARE_TOKEN_MISSING
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
+from domain.catalogue import CANARY
+from domain.catalogue import DATA_SYNC_JOBS
+from domain.catalogue import DEFAULT_POOL
+from domain.catalogue import TUSHARE_TOKEN_MISSING
 from domain.dependencies import graph_problem
-from domain.job_definition import JobDefinition, definition_of
-from domain.job_overrides import JobOverride, apply_override
-from domain.run_policy import DEFAULT_WINDOW_S, WindowKind
-from domain.trigger_setting import TriggerSpecError, parse_trigger_setting
+from domain.job_definition import JobDefinition
+from domain.job_definition import definition_of
+from domain.job_overrides import JobOverride
+from domain.job_overrides import apply_override
+from domain.run_policy import DEFAULT_WINDOW_S
+from domain.run_policy import WindowKind
+from domain.trigger_setting import TriggerSpecError
+from domain.trigger_setting import parse_trigger_setting
 
 
 class CatalogueSettingsError(ValueError):

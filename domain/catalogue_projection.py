@@ -5,25 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.envelope import Event
-from contracts.events import (
-    BackfillCancelled,
-    BackfillRequested,
-    CancelRequested,
-    CommandRejected,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobMetadataUpdated,
-    JobPaused,
-    JobRegistered,
-    JobResumed,
-    JobScheduled,
-    QueuedRunCancelled,
-    RunQueued,
-    RunScheduled,
-    SchedulerHeartbeat,
-    backfill_of,
-)
-from domain.records import HistoryRecord, JobRecord, MetadataRecord, SchedulerStateRecord, as_utc_key
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillRequested
+from contracts.events import CancelRequested
+from contracts.events import CommandRejected
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobMetadataUpdated
+from contracts.events import JobPaused
+from contracts.events import JobRegistered
+from contracts.events import JobResumed
+from contracts.events import JobScheduled
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
+from contracts.events import SchedulerHeartbeat
+from contracts.events import backfill_of
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import SchedulerStateRecord
+from domain.records import as_utc_key
 from domain.same_fields import copied
 
 # Actors that are the system itself, not an operator: their actions are not operator history.

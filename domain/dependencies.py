@@ -11,16 +11,16 @@ scheduler's decider of `CreateJob`/`ChangeJob` call `dependency_problem`, the de
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 
-from domain.run_policy import (
-    MAX_WAIT_TIMEOUT_S,
-    MAX_WINDOW_S,
-    MIN_WAIT_TIMEOUT_S,
-    MIN_WINDOW_S,
-    RunPolicy,
-)
-from domain.triggers import TriggerError, parse_trigger
+from domain.run_policy import MAX_WAIT_TIMEOUT_S
+from domain.run_policy import MAX_WINDOW_S
+from domain.run_policy import MIN_WAIT_TIMEOUT_S
+from domain.run_policy import MIN_WINDOW_S
+from domain.run_policy import RunPolicy
+from domain.triggers import TriggerError
+from domain.triggers import parse_trigger
 
 Gates = Mapping[str, Sequence[str]]
 """`policy.after` of the jobs with a time trigger that wait for upstream jobs at their fire, by job id."""

@@ -15,27 +15,29 @@ display fields derived from them (`_derive`). So redelivery and reordering chang
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from contracts.envelope import ExecutionEvent, to_millisecond
-from contracts.events import (
-    TERMINAL_STATUSES,
-    AttemptFailed,
-    CancelRequested,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobSkipped,
-    JobStarted,
-    Progress,
-    QueuedRunCancelled,
-    RunQueued,
-    RunScheduled,
-    RunWaiting,
-)
-from domain.records import ExecutionRecord, ExecutionTombstone, updated
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import to_millisecond
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import AttemptFailed
+from contracts.events import CancelRequested
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
+from contracts.events import RunWaiting
+from domain.records import ExecutionRecord
+from domain.records import ExecutionTombstone
+from domain.records import updated
 
 # What the projection knows of an execution: its record, its tombstone once deleted, or nothing yet.
 ExecutionState = ExecutionRecord | ExecutionTombstone | None

@@ -5,12 +5,14 @@ The alerter reads the same definitions (its rules follow each job's trigger and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from domain.catalogue import CatalogueEntry
 from domain.run_policy import RunPolicy
-from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
+from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.dst import DstPolicy
 
 
 @dataclass(frozen=True)

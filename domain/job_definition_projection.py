@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.events import JobChanged, JobCreated, JobDeleted
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
 from domain.catalogue_projection import version_of
-from domain.records import HistoryRecord, JobRecord, MetadataRecord
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
 from domain.same_fields import copied
 from domain.scheduling.definitions import EDITABLE_FIELDS
 

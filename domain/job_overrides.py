@@ -7,18 +7,19 @@ both read them through `domain.catalogue_definitions`.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
 from domain.job_definition import JobDefinition
-from domain.run_policy import (
-    MAX_WAIT_TIMEOUT_S,
-    MAX_WINDOW_S,
-    MIN_WAIT_TIMEOUT_S,
-    MIN_WINDOW_S,
-    OPTIONAL_POLICY_FIELDS,
-)
+from domain.run_policy import MAX_WAIT_TIMEOUT_S
+from domain.run_policy import MAX_WINDOW_S
+from domain.run_policy import MIN_WAIT_TIMEOUT_S
+from domain.run_policy import MIN_WINDOW_S
+from domain.run_policy import OPTIONAL_POLICY_FIELDS
 from domain.triggers import DstPolicy
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.price_limits import is_special_treatment, limit_pct, limit_prices
+from domain.price_limits import is_special_treatment
+from domain.price_limits import limit_pct
+from domain.price_limits import limit_prices
 
 TOP = 10
 UNKNOWN_INDUSTRY = "未知"

@@ -11,10 +11,12 @@ What is not modelled: B shares, delisting-period stocks and the first day of mai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from typing import TypeVar
 
 MAIN, CHINEXT, STAR, BEIJING = "主板", "创业板", "科创板", "北交所"

@@ -8,30 +8,36 @@ arrived) and a replay (large batches from the event store) build identical read 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 
-from contracts.envelope import Event, ExecutionEvent, JobEvent
-from contracts.events import JobMetadataUpdated, SchedulerHeartbeat
-from domain.backfill_projection import backfill_key, project_backfill
-from domain.catalogue_projection import history_entry, project_job, project_metadata, scheduler_state
-from domain.execution_projection import ExecutionState, project_execution
-from domain.job_definition_projection import (
-    DEFINITION_EVENTS,
-    DefinitionEvent,
-    definition_history,
-    project_definition,
-    project_definition_metadata,
-)
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionTombstone,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    SchedulerStateRecord,
-)
+from contracts.envelope import Event
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import JobEvent
+from contracts.events import JobMetadataUpdated
+from contracts.events import SchedulerHeartbeat
+from domain.backfill_projection import backfill_key
+from domain.backfill_projection import project_backfill
+from domain.catalogue_projection import history_entry
+from domain.catalogue_projection import project_job
+from domain.catalogue_projection import project_metadata
+from domain.catalogue_projection import scheduler_state
+from domain.execution_projection import ExecutionState
+from domain.execution_projection import project_execution
+from domain.job_definition_projection import DEFINITION_EVENTS
+from domain.job_definition_projection import DefinitionEvent
+from domain.job_definition_projection import definition_history
+from domain.job_definition_projection import project_definition
+from domain.job_definition_projection import project_definition_metadata
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionTombstone
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import SchedulerStateRecord
 
 
 @dataclass

@@ -8,12 +8,18 @@ All datetimes are aware and UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
-from domain.triggers.dst import Repeated, Skipped
+from domain.triggers.dst import Repeated
+from domain.triggers.dst import Skipped
 
 
 class Record(BaseModel):

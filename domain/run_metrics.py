@@ -20,22 +20,21 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import get_args
 
 from contracts.envelope import Event
-from contracts.events import (
-    CancelRequested,
-    ExecutionMarkedFailed,
-    FinalStatus,
-    JobFinished,
-    JobMissed,
-    JobRegistered,
-    JobSkipped,
-    JobStarted,
-    QueuedRunCancelled,
-)
+from contracts.events import CancelRequested
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import FinalStatus
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobRegistered
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import QueuedRunCancelled
 from domain.catalogue import CATALOGUE
 
 OTHER_JOB = "other"

@@ -6,9 +6,11 @@ Nothing here does I/O or reads a clock: callers pass the current time and what t
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Literal
 
 OverlapPolicy = Literal["skip", "allow"]

@@ -9,7 +9,8 @@ field of the target that the source has, and the changes given by name.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel
 

@@ -9,7 +9,8 @@ last year of that file. Pure: the text is read by the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 CN_A_SHARE = "cn_a_share"
 SEED_FILE = "cn_a_share.txt"

@@ -6,7 +6,9 @@ checks the settings' triggers with it, and the alerter reads each job's expected
 
 from __future__ import annotations
 
-from domain.triggers import TriggerError, TriggerSpec, parse_trigger
+from domain.triggers import TriggerError
+from domain.triggers import TriggerSpec
+from domain.triggers import parse_trigger
 
 _KIND_OF_FIELD = {
     "time of day": "invalid time of day",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contracts.topology import LEADER_LOCK_QUEUE
-from infrastructure.bus.leadership import InProcessElection, LeaderElection, RabbitMQElection
+from infrastructure.bus.leadership import InProcessElection
+from infrastructure.bus.leadership import LeaderElection
+from infrastructure.bus.leadership import RabbitMQElection
 from infrastructure.bus.port import Bus
 from infrastructure.settings import CommonSettings
 from infrastructure.store.bulk_actions_port import BulkActionStore
@@ -79,7 +81,8 @@ def make_run_claims(settings: CommonSettings) -> RunClaims:
         from infrastructure.store.mongo_claims import MongoRunClaims
 
         return MongoRunClaims.from_url(settings.mongodb_url.get_secret_value(), settings.mongodb_database)
-    from infrastructure.store.sqlite_claims import SQLiteRunClaims, claims_file
+    from infrastructure.store.sqlite_claims import SQLiteRunClaims
+    from infrastructure.store.sqlite_claims import claims_file
 
     return SQLiteRunClaims(claims_file(settings.sqlite_file), earlier=settings.sqlite_file)
 

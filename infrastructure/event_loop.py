@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable
+from collections.abc import Coroutine
+from typing import Any
+from typing import Literal
+from typing import TypeVar
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ The scheduler registers the jobs with them; the alerter sets each job's rules fr
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
+from pydantic import field_validator
 
 from domain.job_overrides import JobOverride
 from infrastructure.settings import CommonSettings

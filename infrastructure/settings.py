@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic import field_validator
+from pydantic_settings import BaseSettings
+from pydantic_settings import SettingsConfigDict
 
-from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
+from infrastructure.bus.broker_urls import BrokerUrlsInvalid
+from infrastructure.bus.broker_urls import parse_broker_urls
 from infrastructure.event_loop import EventLoopKind
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from domain.trade_calendar import SEED_FILE, TradeCalendar, parse_calendar
+from domain.trade_calendar import SEED_FILE
+from domain.trade_calendar import TradeCalendar
+from domain.trade_calendar import parse_calendar
 
 SEED_PATH = Path(__file__).resolve().parents[1] / "domain" / "calendars" / SEED_FILE
 

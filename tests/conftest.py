@@ -19,7 +19,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 # RabbitMQ virtual hosts for every suite that needs a broker (see tests/rabbitmq.py).
-from tests.rabbitmq import fresh_rabbitmq_vhost, rabbitmq_vhost  # noqa: E402
+from tests.rabbitmq import fresh_rabbitmq_vhost  # noqa: E402
+from tests.rabbitmq import rabbitmq_vhost  # noqa: E402
 
 __all__ = ["fresh_rabbitmq_vhost", "rabbitmq_vhost"]
 

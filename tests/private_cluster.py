@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.private_rabbitmq import _missing
-from tests.rabbitmq_nodes import BrokerCluster, ClusterNode, form_cluster, stop_by_pid
+from tests.rabbitmq_nodes import BrokerCluster
+from tests.rabbitmq_nodes import ClusterNode
+from tests.rabbitmq_nodes import form_cluster
+from tests.rabbitmq_nodes import stop_by_pid
 
 __all__ = ["BrokerCluster", "ClusterNode", "broker_cluster", "cluster_broker"]
 

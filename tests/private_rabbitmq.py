@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.rabbitmq_nodes import PrivateBroker, launch, prepare
+from tests.rabbitmq_nodes import PrivateBroker
+from tests.rabbitmq_nodes import launch
+from tests.rabbitmq_nodes import prepare
 
 __all__ = ["PrivateBroker", "launch", "outage_broker", "prepare", "private_broker"]
 

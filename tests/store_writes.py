@@ -7,13 +7,11 @@ place write it the same way, one change at a time, so no write method exists in 
 from __future__ import annotations
 
 from domain.read_model import ReadModelChanges
-from domain.records import (
-    ExecutionRecord,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    SchedulerStateRecord,
-)
+from domain.records import ExecutionRecord
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import SchedulerStateRecord
 from infrastructure.store.port import ReadModelWriter
 
 

@@ -7,7 +7,9 @@ import logging
 
 import pytest
 
-from infrastructure.background import BackgroundLoop, Repeating, every
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from tests.waiting import wait_until
 
 

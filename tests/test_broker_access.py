@@ -7,28 +7,34 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from urllib.parse import quote, urlsplit, urlunsplit
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from urllib.parse import quote
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import aio_pika
 import aiormq.exceptions
 import pytest
 
-from contracts.broker_access import ACCESS, Role
+from contracts.broker_access import ACCESS
+from contracts.broker_access import Role
 from contracts.envelope import Message
-from contracts.topology import (
-    ALERTER,
-    API_STREAM,
-    COMMANDS,
-    LIFECYCLE,
-    PROJECTOR,
-    RUNS,
-    runs_queue,
-    worker_control_queue,
-)
+from contracts.topology import ALERTER
+from contracts.topology import API_STREAM
+from contracts.topology import COMMANDS
+from contracts.topology import LIFECYCLE
+from contracts.topology import PROJECTOR
+from contracts.topology import RUNS
+from contracts.topology import runs_queue
+from contracts.topology import worker_control_queue
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
-from tests.ports.test_bus import job_started, pause_job, run_job
-from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
+from tests.ports.test_bus import job_started
+from tests.ports.test_bus import pause_job
+from tests.ports.test_bus import run_job
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 UserUrl = Callable[[Role], Awaitable[str]]

@@ -9,9 +9,13 @@ from typing import Any
 
 import yaml
 
-from contracts.broker_access import ACCESS, ROLES
-from infrastructure.bus.rabbitmq_accounts import account_requests, password_variable, user_name
-from services.alerter.settings import AlerterSettings, AlertSettings
+from contracts.broker_access import ACCESS
+from contracts.broker_access import ROLES
+from infrastructure.bus.rabbitmq_accounts import account_requests
+from infrastructure.bus.rabbitmq_accounts import password_variable
+from infrastructure.bus.rabbitmq_accounts import user_name
+from services.alerter.settings import AlerterSettings
+from services.alerter.settings import AlertSettings
 from services.api.settings import ApiSettings
 from services.projector.bootstrap import ProjectorSettings
 from services.scheduler.settings import SchedulerSettings

@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from tools.deps.__main__ import pinned_exactly
-from tools.deps.lockfiles import DEV, LOCKS, RUNTIME, DepsError, check, pins, problems
-from tools.deps.uv import stamp, sync
+from tools.deps.lockfiles import DEV
+from tools.deps.lockfiles import LOCKS
+from tools.deps.lockfiles import RUNTIME
+from tools.deps.lockfiles import DepsError
+from tools.deps.lockfiles import check
+from tools.deps.lockfiles import pins
+from tools.deps.lockfiles import problems
+from tools.deps.uv import stamp
+from tools.deps.uv import sync
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVIDERS = ("tushare", "akshare", "baostock", "pandas")

@@ -17,7 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.harness import ADMIN, JWT_SECRET, ROOT, free_port
+from tests.e2e.harness import ADMIN
+from tests.e2e.harness import JWT_SECRET
+from tests.e2e.harness import ROOT
+from tests.e2e.harness import free_port
 from tests.waiting import wait_until
 
 PROVIDER_MODULES = ("pandas", "numpy", "tushare", "akshare", "baostock", "services.workers")

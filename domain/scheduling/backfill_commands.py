@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.commands import CancelBackfill, RequestBackfill
-from contracts.events import BackfillCancelled, BackfillRequested
-from contracts.job_parameters import InvalidParameters, check_parameters
-from domain.scheduling.backfills import BackfillBook, day_kwargs
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillRequested
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
+from domain.scheduling.backfills import BackfillBook
+from domain.scheduling.backfills import day_kwargs
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
 from domain.scheduling.decision import answered

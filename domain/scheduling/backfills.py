@@ -10,29 +10,30 @@ redelivery or a failover finds its execution and never runs the day twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 from contracts.envelope import Message
-from contracts.events import (
-    RUN_ENDED_AS,
-    TERMINAL_STATUSES,
-    BackfillCancelled,
-    BackfillFinished,
-    BackfillRequested,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobSkipped,
-    QueuedRunCancelled,
-    RunQueued,
-    backfill_execution_id,
-    backfill_of,
-)
+from contracts.events import RUN_ENDED_AS
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillFinished
+from contracts.events import BackfillRequested
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import backfill_execution_id
+from contracts.events import backfill_of
 from domain.same_fields import copied
 from domain.scheduling.bounded import without
 from domain.scheduling.date_range import range_kwargs
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
 from domain.scheduling.state import SchedulerState
 

@@ -9,34 +9,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.commands import (
-    CancelExecution,
-    DeleteExecution,
-    MarkExecutionFailed,
-    PauseJob,
-    ResumeJob,
-    TriggerJob,
-    UpdateJobMetadata,
-)
+from contracts.commands import CancelExecution
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
+from contracts.commands import UpdateJobMetadata
 from contracts.envelope import Command
-from contracts.events import (
-    TERMINAL_STATUSES,
-    CancelRequested,
-    CommandRejected,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobMetadataUpdated,
-    JobPaused,
-    JobResumed,
-    QueuedRunCancelled,
-)
-from contracts.job_parameters import InvalidParameters, check_parameters
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import CancelRequested
+from contracts.events import CommandRejected
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobMetadataUpdated
+from contracts.events import JobPaused
+from contracts.events import JobResumed
+from contracts.events import QueuedRunCancelled
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
 from domain.records import ExecutionRecord
-from domain.scheduling.decide import Claim, Decision, decide_fire
+from domain.scheduling.decide import Claim
+from domain.scheduling.decide import Decision
+from domain.scheduling.decide import decide_fire
 from domain.scheduling.decision import answer_envelope
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
-from domain.scheduling.one_offs import one_off_refusal, plan_one_off
+from domain.scheduling.one_offs import one_off_refusal
+from domain.scheduling.one_offs import plan_one_off
 from domain.scheduling.state import SchedulerState
 
 

@@ -17,23 +17,33 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC
+from datetime import tzinfo
 from typing import Any
 
 from contracts.envelope import Message
-from contracts.events import AttemptFailed, ExecutionMarkedFailed, JobMissed, JobSkipped
+from contracts.events import AttemptFailed
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
 from contracts.runs import RunJob
-from domain.run_policy import may_retry, overlap_refusal, retry_delay_s
+from domain.run_policy import may_retry
+from domain.run_policy import overlap_refusal
+from domain.run_policy import retry_delay_s
 from domain.same_fields import copied
 from domain.scheduling.decision import NOTHING as NOTHING
 from domain.scheduling.decision import Claim as Claim
 from domain.scheduling.decision import Decision as Decision
-from domain.scheduling.decision import retry_fields, run_messages
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.decision import retry_fields
+from domain.scheduling.decision import run_messages
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
-from domain.scheduling.state import ActiveRun, SchedulerState
+from domain.scheduling.state import ActiveRun
+from domain.scheduling.state import SchedulerState
 from domain.scheduling.waiting import gated_fire
 
 DOWNTIME_REASON = "no scheduler was running at the scheduled time"

@@ -7,12 +7,15 @@ A decision is the messages to publish and a claim to make first. Pure: `domain.s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
-from contracts.envelope import Command, Message
+from contracts.envelope import Command
+from contracts.envelope import Message
 from contracts.events import RunQueued
 from contracts.runs import RunJob
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
 
 AnyMessage = TypeVar("AnyMessage", bound=Message)

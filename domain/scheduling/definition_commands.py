@@ -8,30 +8,39 @@ operator asked to cancel them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, ResetJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import ResetJob
 from contracts.envelope import Command
-from contracts.events import FieldChange, JobChanged, JobCreated, JobDeleted, JobPaused, JobResumed
-from domain.dependencies import deletion_problem, dependency_problem
+from contracts.events import FieldChange
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
+from contracts.events import JobPaused
+from contracts.events import JobResumed
+from domain.dependencies import deletion_problem
+from domain.dependencies import dependency_problem
 from domain.same_fields import copied
 from domain.scheduling.commands import reject
 from domain.scheduling.decide import Decision
 from domain.scheduling.decision import answer_envelope
-from domain.scheduling.definitions import (
-    Definition,
-    InvalidDefinition,
-    changed_fields,
-    check_definition,
-    check_job_id,
-    default_policy,
-    dependency_policy,
-    kind_entry,
-    merged_policy,
-    with_dependency_defaults,
-)
+from domain.scheduling.definitions import Definition
+from domain.scheduling.definitions import InvalidDefinition
+from domain.scheduling.definitions import changed_fields
+from domain.scheduling.definitions import check_definition
+from domain.scheduling.definitions import check_job_id
+from domain.scheduling.definitions import default_policy
+from domain.scheduling.definitions import dependency_policy
+from domain.scheduling.definitions import kind_entry
+from domain.scheduling.definitions import merged_policy
+from domain.scheduling.definitions import with_dependency_defaults
 from domain.scheduling.fire import Now
 
 DefinitionCommand = CreateJob | ChangeJob | DeleteJob | ResetJob

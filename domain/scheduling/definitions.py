@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from typing import Any
+from typing import Literal
 
-from contracts.commands import JOB_ID_PATTERN, JobPolicy
-from contracts.job_parameters import InvalidParameters, check_parameters
-from domain.catalogue import CATALOGUE, CatalogueEntry
-from domain.run_policy import DEFAULT_WAIT_TIMEOUT_S, DEFAULT_WINDOW_S, RunPolicy
-from domain.triggers import TriggerError, parse_trigger
+from contracts.commands import JOB_ID_PATTERN
+from contracts.commands import JobPolicy
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
+from domain.catalogue import CATALOGUE
+from domain.catalogue import CatalogueEntry
+from domain.run_policy import DEFAULT_WAIT_TIMEOUT_S
+from domain.run_policy import DEFAULT_WINDOW_S
+from domain.run_policy import RunPolicy
+from domain.triggers import TriggerError
+from domain.triggers import parse_trigger
 
 POLICY_FIELDS = (
     "overlap",

@@ -20,14 +20,19 @@ the days come from the ends in the progress (the runs' kwargs, folded or rebuilt
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
 
 from domain.run_policy import RunPolicy
 from domain.scheduling.date_range import range_kwargs
 from domain.scheduling.fire import Fire
-from domain.scheduling.progress import UPSTREAM_REASON_PREFIX, UpstreamEnd
+from domain.scheduling.progress import UPSTREAM_REASON_PREFIX
+from domain.scheduling.progress import UpstreamEnd
 from domain.scheduling.state import SchedulerState
 
 _AFTER_NAMESPACE = uuid.UUID("1b1d4c0e-8a0f-4f57-9d3e-5d1c2a7f4b60")

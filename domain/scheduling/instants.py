@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.events import FiresDropped
-from domain.scheduling.fire import Fire, Now, incarnation_of
-from domain.scheduling.job import JobRules, Trigger
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
+from domain.scheduling.fire import incarnation_of
+from domain.scheduling.job import JobRules
+from domain.scheduling.job import Trigger
 
 SCAN_LIMIT = 1_000_000
 """At most this many instants of one downtime are enumerated (the older ones are counted as dropped)."""

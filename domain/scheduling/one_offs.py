@@ -8,16 +8,23 @@ late by less than its job's misfire grace time, else it is `missed`; one whose j
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from contracts.commands import TriggerJob
-from contracts.events import JobMissed, JobSkipped, RunScheduled
-from domain.scheduling.decide import Decision, decide_fire
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import RunScheduled
+from domain.scheduling.decide import Decision
+from domain.scheduling.decide import decide_fire
 from domain.scheduling.decision import answer_envelope
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
-from domain.scheduling.state import PlannedRun, SchedulerState, unplanned
+from domain.scheduling.state import PlannedRun
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import unplanned
 
 ONE_OFF_HORIZON = timedelta(days=366)
 """How far ahead a one-off run may be asked for (a year, leap years included)."""

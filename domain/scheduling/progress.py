@@ -11,23 +11,24 @@ leader decides as the old one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from contracts.envelope import Message
-from contracts.events import (
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobSkipped,
-    QueuedRunCancelled,
-)
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import QueuedRunCancelled
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.bounded import remembered
-from domain.scheduling.date_range import DayRange, range_of
+from domain.scheduling.date_range import DayRange
+from domain.scheduling.date_range import range_of
 
 UPSTREAM_REASON_PREFIX = "upstream_failed: "
 REMEMBERED_JOBS = 10_000

@@ -15,11 +15,13 @@ is dropped by the workers' run claim.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 
 from domain.records import ExecutionRecord
 from domain.scheduling.fire import Now
-from domain.scheduling.state import SchedulerState, loaded
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import loaded
 
 RECONCILED_STATUSES: tuple[str, ...] = ("queued", "running", "scheduled")
 """The unfinished statuses a leader can lose track of (it forgets runs and one-off runs it cannot publish).

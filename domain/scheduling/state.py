@@ -7,38 +7,42 @@ monotonic clock (`Now.mono`), so a step of the wall clock neither fails a run no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import ExecutionEvent, Message
-from contracts.events import (
-    RUN_ENDED_AS,
-    TERMINAL_STATUSES,
-    AttemptFailed,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobPaused,
-    JobRegistered,
-    JobResumed,
-    JobSkipped,
-    JobStarted,
-    Progress,
-    QueuedRunCancelled,
-    RunQueued,
-    RunScheduled,
-    RunWaiting,
-    WorkerHeartbeat,
-)
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import Message
+from contracts.events import RUN_ENDED_AS
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import AttemptFailed
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobPaused
+from contracts.events import JobRegistered
+from contracts.events import JobResumed
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
+from contracts.events import RunWaiting
+from contracts.events import WorkerHeartbeat
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.same_fields import copied
-from domain.scheduling.bounded import remembered, without
+from domain.scheduling.bounded import remembered
+from domain.scheduling.bounded import without
 from domain.scheduling.fire import Now
-from domain.scheduling.progress import DependencyProgress, tracked
+from domain.scheduling.progress import DependencyProgress
+from domain.scheduling.progress import tracked
 
 REMEMBERED_OUTCOMES = 4_096
 """How many decided executions the state remembers (newest first); older ones are looked up in the store."""

@@ -21,17 +21,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
 from typing import Any
 
-from contracts.events import JobSkipped, RunQueued, RunWaiting
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
+from contracts.events import RunWaiting
 from domain.run_policy import RunPolicy
-from domain.scheduling.decision import Decision, run_messages
-from domain.scheduling.dependencies import counts, succeeded
-from domain.scheduling.fire import Fire, Now
+from domain.scheduling.decision import Decision
+from domain.scheduling.decision import run_messages
+from domain.scheduling.dependencies import counts
+from domain.scheduling.dependencies import succeeded
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
 from domain.scheduling.job import JobRules
-from domain.scheduling.progress import UPSTREAM_REASON_PREFIX, DependencyProgress, UpstreamEnd
-from domain.scheduling.state import SchedulerState, WaitingRun
+from domain.scheduling.progress import UPSTREAM_REASON_PREFIX
+from domain.scheduling.progress import DependencyProgress
+from domain.scheduling.progress import UpstreamEnd
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import WaitingRun
 
 WAIT_TIMEOUT_PREFIX = "wait_timeout: "
 GATED_ORIGINS = frozenset({"scheduled", "catch_up"})

@@ -7,12 +7,18 @@ change back, the repeated wall times fire at their first occurrence only (policy
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import tzinfo
 
 from domain.triggers.cron_calendar import WallCalendar
 from domain.triggers.cron_fields import CronFields
-from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
-from domain.triggers.zone_clock import as_utc, first_change, offset_at, wall_time
+from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.dst import DstPolicy
+from domain.triggers.zone_clock import as_utc
+from domain.triggers.zone_clock import first_change
+from domain.triggers.zone_clock import offset_at
+from domain.triggers.zone_clock import wall_time
 
 # Each step crosses an offset change or one repeated wall time: a repeated hour of a minutely job is 60.
 _MAX_STEPS = 10_000

@@ -6,7 +6,8 @@ No timezone here: `cron.py` maps wall times to instants (and applies the dayligh
 from __future__ import annotations
 
 import bisect
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from domain.triggers.cron_fields import CronFields
 

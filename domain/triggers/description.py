@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from domain.triggers.cron_fields import CronField, CronFields
+from domain.triggers.cron_fields import CronField
+from domain.triggers.cron_fields import CronFields
 from domain.triggers.spec import TriggerSpec
 
 Language = Literal["zh", "en"]

@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from domain.triggers.cron_fields import DAY_NAMES, MONTH_NAMES, CronField, Part
+from domain.triggers.cron_fields import DAY_NAMES
+from domain.triggers.cron_fields import MONTH_NAMES
+from domain.triggers.cron_fields import CronField
+from domain.triggers.cron_fields import Part
 from domain.triggers.errors import TriggerError
-from domain.triggers.spec import TriggerSpec, parse_trigger
+from domain.triggers.spec import TriggerSpec
+from domain.triggers.spec import parse_trigger
 
 _MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
 _INTERVAL = re.compile(r"^interval\[(?:(\d+) days?, )?(\d+):(\d{2}):(\d{2})\]$")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
+from datetime import tzinfo
 
 from domain.triggers.cron import CronTrigger
-from domain.triggers.cron_fields import CronFields, parse_cron
-from domain.triggers.dst import DEFAULT_DST_POLICY, DstPolicy
+from domain.triggers.cron_fields import CronFields
+from domain.triggers.cron_fields import parse_cron
+from domain.triggers.dst import DEFAULT_DST_POLICY
+from domain.triggers.dst import DstPolicy
 from domain.triggers.errors import TriggerError
 from domain.triggers.interval import IntervalTrigger
 from domain.triggers.never import NeverTrigger

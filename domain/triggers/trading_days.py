@@ -8,12 +8,20 @@ through unchanged: this trigger does not guess, and the firing step refuses it (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import tzinfo
 from typing import Literal
 
-from domain.trade_calendar import CN_A_SHARE, TradeCalendar, is_trading_day
+from domain.trade_calendar import CN_A_SHARE
+from domain.trade_calendar import TradeCalendar
+from domain.trade_calendar import is_trading_day
 from domain.triggers.protocol import Trigger
 
 KNOWN_CALENDARS = (CN_A_SHARE,)

@@ -6,7 +6,11 @@ autumn change it lands an hour off. Everything here converts from UTC instants i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from datetime import tzinfo
 
 # Offsets are compared at both ends of spans this long: two changes within one span would go unseen
 # (no timezone changes its offset twice within a week).

@@ -8,12 +8,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import TypeVar
 
-from contracts.codec import MessageRejected, decode
+from contracts.codec import MessageRejected
+from contracts.codec import decode
 from contracts.envelope import Message
-from infrastructure.bus.port import BatchHandler, BusUnavailable, Handler, Reject
+from infrastructure.bus.port import BatchHandler
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import Handler
+from infrastructure.bus.port import Reject
 from infrastructure.store.port import StoreUnavailable
 
 logger = logging.getLogger(__name__)

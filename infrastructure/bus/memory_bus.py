@@ -19,27 +19,26 @@ from typing import cast
 
 from contracts.codec import encode
 from contracts.envelope import Message
-from contracts.topology import (
-    COMMANDS_EXCHANGE,
-    DEAD_LETTER_EXCHANGE,
-    EVENTS_EXCHANGE,
-    LOGS_EXCHANGE,
-    RUNS_EXCHANGE,
-    STANDING_QUEUES,
-    QueueSpec,
-    exchange_for,
-    routing_key,
-)
-from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
-from infrastructure.bus.port import (
-    BatchHandler,
-    Batching,
-    Bus,
-    BusUnavailable,
-    DeadLetter,
-    Handler,
-    Subscription,
-)
+from contracts.topology import COMMANDS_EXCHANGE
+from contracts.topology import DEAD_LETTER_EXCHANGE
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import LOGS_EXCHANGE
+from contracts.topology import RUNS_EXCHANGE
+from contracts.topology import STANDING_QUEUES
+from contracts.topology import QueueSpec
+from contracts.topology import exchange_for
+from contracts.topology import routing_key
+from infrastructure.bus.delivery import NotHandled
+from infrastructure.bus.delivery import handle_batch
+from infrastructure.bus.delivery import handle_delivery
+from infrastructure.bus.delivery import next_batch
+from infrastructure.bus.port import BatchHandler
+from infrastructure.bus.port import Batching
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import DeadLetter
+from infrastructure.bus.port import Handler
+from infrastructure.bus.port import Subscription
 
 logger = logging.getLogger(__name__)
 

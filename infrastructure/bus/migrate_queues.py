@@ -21,30 +21,30 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from aiormq.exceptions import ChannelNotFoundEntity, ChannelPreconditionFailed
+from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractConnection
+from aio_pika.abc import AbstractIncomingMessage
+from aiormq.exceptions import ChannelNotFoundEntity
+from aiormq.exceptions import ChannelPreconditionFailed
 
-from contracts.topology import (
-    ALERTER,
-    COMMANDS_EXCHANGE,
-    DEAD_LETTER_EXCHANGE,
-    DEAD_LETTER_QUEUE,
-    EVENTS_EXCHANGE,
-    RUNS_EXCHANGE,
-    STANDING_QUEUES,
-    QueueSpec,
-    runs_queue,
-)
+from contracts.topology import ALERTER
+from contracts.topology import COMMANDS_EXCHANGE
+from contracts.topology import DEAD_LETTER_EXCHANGE
+from contracts.topology import DEAD_LETTER_QUEUE
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import RUNS_EXCHANGE
+from contracts.topology import STANDING_QUEUES
+from contracts.topology import QueueSpec
+from contracts.topology import runs_queue
 from infrastructure.bus.rabbitmq_nodes import connect_to_any
-from infrastructure.bus.rabbitmq_topology import (
-    QUORUM,
-    dead_letter_queue_arguments,
-    declare_queue,
-    queue_arguments,
-)
+from infrastructure.bus.rabbitmq_topology import QUORUM
+from infrastructure.bus.rabbitmq_topology import dead_letter_queue_arguments
+from infrastructure.bus.rabbitmq_topology import declare_queue
+from infrastructure.bus.rabbitmq_topology import queue_arguments
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,13 @@ import os
 import sys
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 
-from contracts.broker_access import ACCESS, ROLES, Role
+from contracts.broker_access import ACCESS
+from contracts.broker_access import ROLES
+from contracts.broker_access import Role
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 
 logger = logging.getLogger(__name__)

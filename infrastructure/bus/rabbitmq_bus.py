@@ -17,43 +17,41 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import aiormq
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractExchange,
-    AbstractIncomingMessage,
-    AbstractQueue,
-    AbstractRobustConnection,
-    HeadersType,
-)
-from aio_pika.exceptions import (
-    AMQPConnectionError,
-    AMQPError,
-    ChannelInvalidStateError,
-    DeliveryError,
-)
+from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractQueue
+from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import HeadersType
+from aio_pika.exceptions import AMQPConnectionError
+from aio_pika.exceptions import AMQPError
+from aio_pika.exceptions import ChannelInvalidStateError
+from aio_pika.exceptions import DeliveryError
 
 from contracts.broker_access import Access
 from contracts.codec import encode
 from contracts.envelope import Message
-from contracts.topology import (
-    DEAD_LETTER_EXCHANGE,
-    ORIGINAL_QUEUE_HEADER,
-    REJECTION_REASON_HEADER,
-    QueueSpec,
-    exchange_for,
-    routing_key,
-)
+from contracts.topology import DEAD_LETTER_EXCHANGE
+from contracts.topology import ORIGINAL_QUEUE_HEADER
+from contracts.topology import REJECTION_REASON_HEADER
+from contracts.topology import QueueSpec
+from contracts.topology import exchange_for
+from contracts.topology import routing_key
 from infrastructure.bus.broker_urls import parse_broker_urls
 from infrastructure.bus.outage import OutageWatch
-from infrastructure.bus.port import BatchHandler, Batching, Bus, BusUnavailable, DeadLetter, Handler
+from infrastructure.bus.port import BatchHandler
+from infrastructure.bus.port import Batching
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import DeadLetter
+from infrastructure.bus.port import Handler
 from infrastructure.bus.rabbitmq_nodes import connect_robust_to_any
-from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS, RabbitMQSubscription
-from infrastructure.bus.rabbitmq_topology import (
-    dead_letter_from,
-    declare_queue,
-    declare_topology,
-    outgoing,
-)
+from infrastructure.bus.rabbitmq_subscription import BROKER_ERRORS
+from infrastructure.bus.rabbitmq_subscription import RabbitMQSubscription
+from infrastructure.bus.rabbitmq_topology import dead_letter_from
+from infrastructure.bus.rabbitmq_topology import declare_queue
+from infrastructure.bus.rabbitmq_topology import declare_topology
+from infrastructure.bus.rabbitmq_topology import outgoing
 
 logger = logging.getLogger(__name__)
 

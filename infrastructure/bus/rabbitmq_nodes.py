@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractConnection, AbstractRobustConnection
+from aio_pika.abc import AbstractConnection
+from aio_pika.abc import AbstractRobustConnection
 from aio_pika.exceptions import AMQPError
 from aio_pika.robust_connection import RobustConnection
 from yarl import URL

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
-from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
+from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractQueue
+from aio_pika.exceptions import AMQPError
+from aio_pika.exceptions import ChannelInvalidStateError
 
-from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery, next_batch
-from infrastructure.bus.port import BatchHandler, Batching, BusUnavailable, Handler
+from infrastructure.bus.delivery import NotHandled
+from infrastructure.bus.delivery import handle_batch
+from infrastructure.bus.delivery import handle_delivery
+from infrastructure.bus.delivery import next_batch
+from infrastructure.bus.port import BatchHandler
+from infrastructure.bus.port import Batching
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import Handler
 
 logger = logging.getLogger(__name__)
 

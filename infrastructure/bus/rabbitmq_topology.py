@@ -12,27 +12,23 @@ from typing import Any
 
 import aio_pika
 import aiormq
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractExchange,
-    AbstractIncomingMessage,
-    AbstractQueue,
-    HeadersType,
-)
+from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractQueue
+from aio_pika.abc import HeadersType
 
 from contracts.broker_access import Access
-from contracts.topology import (
-    COMMANDS_EXCHANGE,
-    DEAD_LETTER_EXCHANGE,
-    DEAD_LETTER_QUEUE,
-    EVENTS_EXCHANGE,
-    LOGS_EXCHANGE,
-    ORIGINAL_QUEUE_HEADER,
-    REJECTION_REASON_HEADER,
-    RUNS_EXCHANGE,
-    STANDING_QUEUES,
-    QueueSpec,
-)
+from contracts.topology import COMMANDS_EXCHANGE
+from contracts.topology import DEAD_LETTER_EXCHANGE
+from contracts.topology import DEAD_LETTER_QUEUE
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import LOGS_EXCHANGE
+from contracts.topology import ORIGINAL_QUEUE_HEADER
+from contracts.topology import REJECTION_REASON_HEADER
+from contracts.topology import RUNS_EXCHANGE
+from contracts.topology import STANDING_QUEUES
+from contracts.topology import QueueSpec
 from infrastructure.bus.port import DeadLetter
 
 TOPIC_EXCHANGES = (COMMANDS_EXCHANGE, RUNS_EXCHANGE, EVENTS_EXCHANGE, LOGS_EXCHANGE)

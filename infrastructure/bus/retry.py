@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 
 logger = logging.getLogger(__name__)
 

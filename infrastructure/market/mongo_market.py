@@ -11,28 +11,31 @@ upsert=True)`: a newer document written in between makes that upsert a duplicate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo import ASCENDING
+from pymongo import IndexModel
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+from pymongo.errors import PyMongoError
 
-from infrastructure.market.port import (
-    DEFAULT_BATCH_SIZE,
-    KEY_FIELDS,
-    STOCK_BASIC_INFO,
-    STOCK_DAILY_QUOTES,
-    TIMESTAMP_FIELDS,
-    Document,
-    MarketStoreUnavailable,
-    SeriesState,
-    WriteResult,
-    is_stale,
-    key_of,
-    stored_body,
-    write_in_batches,
-)
-from infrastructure.store.mongo_client import make_client, refused_writes
+from infrastructure.market.port import DEFAULT_BATCH_SIZE
+from infrastructure.market.port import KEY_FIELDS
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import TIMESTAMP_FIELDS
+from infrastructure.market.port import Document
+from infrastructure.market.port import MarketStoreUnavailable
+from infrastructure.market.port import SeriesState
+from infrastructure.market.port import WriteResult
+from infrastructure.market.port import is_stale
+from infrastructure.market.port import key_of
+from infrastructure.market.port import stored_body
+from infrastructure.market.port import write_in_batches
+from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_client import refused_writes
 from infrastructure.store.mongo_indexes import ensure_indexes
 
 

@@ -31,10 +31,13 @@ Adapters: `sqlite_market.SQLiteMarketStore`,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
 from infrastructure.store.lifecycle_port import Lifecycle
 

@@ -10,29 +10,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from infrastructure.market.port import (
-    DEFAULT_BATCH_SIZE,
-    KEY_FIELDS,
-    STOCK_BASIC_INFO,
-    STOCK_DAILY_QUOTES,
-    TIMESTAMP_FIELDS,
-    Document,
-    MarketStoreUnavailable,
-    SeriesState,
-    WriteResult,
-    is_stale,
-    key_of,
-    stored_body,
-    write_in_batches,
-)
+from infrastructure.market.port import DEFAULT_BATCH_SIZE
+from infrastructure.market.port import KEY_FIELDS
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import TIMESTAMP_FIELDS
+from infrastructure.market.port import Document
+from infrastructure.market.port import MarketStoreUnavailable
+from infrastructure.market.port import SeriesState
+from infrastructure.market.port import WriteResult
+from infrastructure.market.port import is_stale
+from infrastructure.market.port import key_of
+from infrastructure.market.port import stored_body
+from infrastructure.market.port import write_in_batches
 from infrastructure.private_files import private_file
 
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")

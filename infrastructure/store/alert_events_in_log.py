@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from contracts.codec import MessageRejected, from_document
+from contracts.codec import MessageRejected
+from contracts.codec import from_document
 from contracts.envelope import Event
 from infrastructure.store.port import StoredEvent
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
+from typing import Protocol
 
 from infrastructure.store.lifecycle_port import Lifecycle
 

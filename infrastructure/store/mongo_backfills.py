@@ -8,7 +8,8 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.records import BackfillRecord
-from infrastructure.store.mongo_documents import record_or_none, records_of
+from infrastructure.store.mongo_documents import record_or_none
+from infrastructure.store.mongo_documents import records_of
 from infrastructure.store.port import BackfillQuery
 from infrastructure.store.read_model_names import LIVE
 

@@ -7,16 +7,17 @@ array of run ids in its document (at most 10,000: well under 16 MB).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING
+from pymongo import DESCENDING
+from pymongo import IndexModel
 
-from infrastructure.store.bulk_actions_port import (
-    BulkActionKind,
-    BulkActionProgress,
-    BulkActionRecord,
-    BulkActionState,
-)
+from infrastructure.store.bulk_actions_port import BulkActionKind
+from infrastructure.store.bulk_actions_port import BulkActionProgress
+from infrastructure.store.bulk_actions_port import BulkActionRecord
+from infrastructure.store.bulk_actions_port import BulkActionState
 from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_side_store import MongoSideStore

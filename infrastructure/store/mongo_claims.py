@@ -12,7 +12,8 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
 from contracts.envelope import utc_now
 from infrastructure.store.mongo_client import with_retries

@@ -17,14 +17,22 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Coroutine
+from collections.abc import Iterator
+from typing import Any
+from typing import ParamSpec
+from typing import TypeVar
 
 import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError
+from pymongo.errors import ConnectionFailure
+from pymongo.errors import OperationFailure
+from pymongo.errors import PyMongoError
 
 from infrastructure.store.port import StoreUnavailable
 

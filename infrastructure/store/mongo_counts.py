@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from pymongo import DeleteMany, UpdateOne
+from pymongo import DeleteMany
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError

@@ -11,9 +11,11 @@ the log instead of failing the whole page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 import bson
 from bson.errors import InvalidDocument

@@ -22,11 +22,14 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
+from pymongo.errors import DuplicateKeyError
 
 from infrastructure.store import mongo_counts
-from infrastructure.store.documents import encode_event_document, event_fields
-from infrastructure.store.mongo_client import in_transaction, refused_writes
+from infrastructure.store.documents import encode_event_document
+from infrastructure.store.documents import event_fields
+from infrastructure.store.mongo_client import in_transaction
+from infrastructure.store.mongo_client import refused_writes
 from infrastructure.store.mongo_documents import check_storable
 
 Document = dict[str, Any]

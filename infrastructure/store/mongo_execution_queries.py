@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from infrastructure.store.port import ExecutionQuery, JobDurations
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import JobDurations
 
 Document = dict[str, Any]
 Pipeline = list[Document]

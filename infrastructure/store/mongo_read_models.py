@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
+from collections.abc import Mapping
 from typing import Any
 
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import DeleteOne
+from pymongo import ReplaceOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from domain.read_model import ReadModelChanges, ReadModelView
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionTombstone,
-    JobRecord,
-    MetadataRecord,
-    Record,
-)
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionTombstone
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import Record
 from infrastructure.store import mongo_counts
 from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.mongo_counts import counts_collection
-from infrastructure.store.mongo_schema import RecordT, document_of, record_from
+from infrastructure.store.mongo_schema import RecordT
+from infrastructure.store.mongo_schema import document_of
+from infrastructure.store.mongo_schema import record_from
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.read_model_names import ReadModelNames
 

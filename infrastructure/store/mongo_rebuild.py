@@ -18,29 +18,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Collection
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from collections.abc import Collection
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
-from domain.read_model import ReadModelChanges, ReadModelView
-from infrastructure.store import mongo_counts, mongo_read_models
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
+from infrastructure.store import mongo_counts
+from infrastructure.store import mongo_read_models
 from infrastructure.store.mongo_client import long_operations
 from infrastructure.store.mongo_counts import counts_collection
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_schema import INDEXES
-from infrastructure.store.port import (
-    REPLAY_LOCK_REFRESH_S,
-    REPLAY_LOCK_STALE_S,
-    CatchUp,
-    Difference,
-    ReplayInProgress,
-    RetentionCutoffs,
-)
-from infrastructure.store.read_model_names import LIVE, REBUILD
+from infrastructure.store.port import REPLAY_LOCK_REFRESH_S
+from infrastructure.store.port import REPLAY_LOCK_STALE_S
+from infrastructure.store.port import CatchUp
+from infrastructure.store.port import Difference
+from infrastructure.store.port import ReplayInProgress
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.read_model_names import REBUILD
 
 Document = dict[str, Any]
 SWAPS = "scheduler_rebuild"  # {_id: "swap", pairs: [[fresh, live], ...]} while a swap is in progress

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo import ASCENDING
+from pymongo import IndexModel
+from pymongo.errors import BulkWriteError
+from pymongo.errors import PyMongoError
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.mongo_client import errors_unavailable, refused_writes
+from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import refused_writes
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_side_store import MongoSideStore
 from infrastructure.store.port import StoreUnavailable
-from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
+from infrastructure.store.run_logs_port import LEVEL_NUMBERS
+from infrastructure.store.run_logs_port import RunLogLine
+from infrastructure.store.run_logs_port import RunLogQuery
 
 COLLECTION = "scheduler_run_logs"
 

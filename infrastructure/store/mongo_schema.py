@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING
+from pymongo import DESCENDING
+from pymongo import IndexModel
 
 from domain.records import Record
 from infrastructure.store.documents import as_utc

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
 from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.port import StoreUnavailable

@@ -7,13 +7,16 @@ over a database handle whose client the caller keeps, or by `from_url` with a cl
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Any
+from typing import ClassVar
+from typing import Self
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from infrastructure.store.mongo_client import errors_unavailable, make_client
+from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import make_client
 
 Document = dict[str, Any]
 

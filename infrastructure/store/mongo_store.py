@@ -10,11 +10,18 @@ read-model changes is one transaction on a replica set (`mongo_client.in_transac
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import TypeVar
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
@@ -22,53 +29,52 @@ from pymongo.errors import PyMongoError
 from contracts.codec import upcast_document
 from domain.projection_lag import projection_lag_s
 from domain.read_model import ReadModelView
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionStats,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    ProjectorStateRecord,
-    Record,
-    SchedulerStateRecord,
-)
-from infrastructure.store import mongo_backfills, mongo_counts, mongo_read_models
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionStats
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import ProjectorStateRecord
+from domain.records import Record
+from domain.records import SchedulerStateRecord
+from infrastructure.store import mongo_backfills
+from infrastructure.store import mongo_counts
 from infrastructure.store import mongo_execution_queries as execution_queries
-from infrastructure.store.documents import as_utc, build_execution_stats
-from infrastructure.store.mongo_client import (
-    errors_unavailable,
-    in_transaction,
-    long_operations,
-    make_client,
-    reachable,
-    supports_transactions,
-)
-from infrastructure.store.mongo_counts import EVENT_COUNTS, counts_collection
-from infrastructure.store.mongo_documents import readable, record_or_none, records_of
+from infrastructure.store import mongo_read_models
+from infrastructure.store.documents import as_utc
+from infrastructure.store.documents import build_execution_stats
+from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import in_transaction
+from infrastructure.store.mongo_client import long_operations
+from infrastructure.store.mongo_client import make_client
+from infrastructure.store.mongo_client import reachable
+from infrastructure.store.mongo_client import supports_transactions
+from infrastructure.store.mongo_counts import EVENT_COUNTS
+from infrastructure.store.mongo_counts import counts_collection
+from infrastructure.store.mongo_documents import readable
+from infrastructure.store.mongo_documents import record_or_none
+from infrastructure.store.mongo_documents import records_of
 from infrastructure.store.mongo_events import EventAppender
 from infrastructure.store.mongo_indexes import ensure_indexes
-from infrastructure.store.mongo_rebuild import MongoRebuild, complete_pending_swap
-from infrastructure.store.mongo_schema import (
-    EVENT_ORDER,
-    INDEXES,
-    NEWEST_FIRST,
-    document_of,
-    execution_stats_pipeline,
-    job_views_pipeline,
-)
-from infrastructure.store.port import (
-    BackfillQuery,
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    JobDurations,
-    JobView,
-    ReadModelChanges,
-    ReadModelRebuild,
-    RetentionCutoffs,
-    StoredEvent,
-)
+from infrastructure.store.mongo_rebuild import MongoRebuild
+from infrastructure.store.mongo_rebuild import complete_pending_swap
+from infrastructure.store.mongo_schema import EVENT_ORDER
+from infrastructure.store.mongo_schema import INDEXES
+from infrastructure.store.mongo_schema import NEWEST_FIRST
+from infrastructure.store.mongo_schema import document_of
+from infrastructure.store.mongo_schema import execution_stats_pipeline
+from infrastructure.store.mongo_schema import job_views_pipeline
+from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import JobDurations
+from infrastructure.store.port import JobView
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import ReadModelRebuild
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import StoredEvent
 from infrastructure.store.read_model_names import LIVE
 
 Document = dict[str, Any]

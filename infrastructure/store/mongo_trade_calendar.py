@@ -7,16 +7,21 @@ Collection `trade_calendar` (`_id` = "<calendar_id>:<YYYY-MM-DD>") and `trade_ca
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from domain.trade_calendar import TradeCalendar
-from infrastructure.store.mongo_client import errors_unavailable, refused_writes
+from infrastructure.store.mongo_client import errors_unavailable
+from infrastructure.store.mongo_client import refused_writes
 from infrastructure.store.mongo_side_store import MongoSideStore
-from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
+from infrastructure.store.trade_calendar_port import CalendarYear
+from infrastructure.store.trade_calendar_port import calendar_from
+from infrastructure.store.trade_calendar_port import days_digest
+from infrastructure.store.trade_calendar_port import revision_of
 
 DAYS = "trade_calendar"
 YEARS = "trade_calendar_years"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
 from infrastructure.store.mongo_client import errors_unavailable
 from infrastructure.store.mongo_sessions import MongoSessionCollections

@@ -16,22 +16,27 @@ book) appends events. Every write is idempotent (a put replaces the record with 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any
+from typing import Literal
+from typing import Protocol
 
-from domain.read_model import ReadModelChanges, ReadModelView
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionStats,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    ProjectorStateRecord,
-    SchedulerStateRecord,
-)
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionStats
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import ProjectorStateRecord
+from domain.records import SchedulerStateRecord
 from infrastructure.store.lifecycle_port import Lifecycle
 
 __all__ = ["ReadModelChanges", "ReadModelView"]  # re-exported: the projector writes what the domain folds

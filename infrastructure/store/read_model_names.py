@@ -6,7 +6,9 @@ makes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import replace
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from contracts.run_logs import LogLevel, RunLogBatch
+from contracts.run_logs import LogLevel
+from contracts.run_logs import RunLogBatch
 from infrastructure.store.lifecycle_port import Lifecycle
 
 LEVEL_NUMBERS: dict[str, int] = {

@@ -8,19 +8,25 @@ transaction (the projector's path), all of it in one call into the connection's 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
-from domain.read_model import ReadModelChanges, ReadModelView
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
 from domain.records import as_utc_key
-from infrastructure.store.documents import encode_event_document, event_fields
+from infrastructure.store.documents import encode_event_document
+from infrastructure.store.documents import event_fields
 from infrastructure.store.read_model_names import LIVE
-from infrastructure.store.sqlite_read_models import read_view, write_changes
+from infrastructure.store.sqlite_read_models import read_view
+from infrastructure.store.sqlite_read_models import write_changes
 from infrastructure.store.sqlite_schema import INSERT_EVENT
-from infrastructure.store.sqlite_thread import immediate_transaction, on_connection_thread
+from infrastructure.store.sqlite_thread import immediate_transaction
+from infrastructure.store.sqlite_thread import on_connection_thread
 
 
 def event_row(document: dict[str, Any]) -> tuple[object, ...]:

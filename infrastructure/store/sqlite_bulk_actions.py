@@ -11,13 +11,12 @@ from typing import cast
 
 import aiosqlite
 
-from infrastructure.store.bulk_actions_port import (
-    BulkActionKind,
-    BulkActionProgress,
-    BulkActionRecord,
-    BulkActionState,
-)
-from infrastructure.store.sqlite_side_table import SideTable, utc_text
+from infrastructure.store.bulk_actions_port import BulkActionKind
+from infrastructure.store.bulk_actions_port import BulkActionProgress
+from infrastructure.store.bulk_actions_port import BulkActionRecord
+from infrastructure.store.bulk_actions_port import BulkActionState
+from infrastructure.store.sqlite_side_table import SideTable
+from infrastructure.store.sqlite_side_table import utc_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduler_bulk_actions (

@@ -9,7 +9,8 @@ found there once, when it is first opened, so an attempt claimed before an upgra
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 from infrastructure.store.sqlite_side_table import SideTable

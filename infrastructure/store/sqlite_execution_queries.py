@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from domain.records import as_utc_key
-from infrastructure.store.port import ExecutionQuery, JobDurations, TimeField
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import JobDurations
+from infrastructure.store.port import TimeField
 
 # Index expressions: a query must spell them exactly so for the planner to use the indexes.
 MOMENT = {

@@ -14,26 +14,25 @@ from functools import partial
 
 import aiosqlite
 
-from domain.read_model import ReadModelChanges, ReadModelView
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionTombstone,
-    JobRecord,
-    MetadataRecord,
-    Record,
-    as_utc_key,
-)
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionTombstone
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import Record
+from domain.records import as_utc_key
 from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.port import RetentionCutoffs
-from infrastructure.store.read_model_names import LIVE, ReadModelNames
-from infrastructure.store.sqlite_schema import (
-    insert_tombstone,
-    upsert_document,
-    upsert_execution,
-    upsert_history,
-)
-from infrastructure.store.sqlite_thread import immediate_transaction, on_connection_thread
+from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.read_model_names import ReadModelNames
+from infrastructure.store.sqlite_schema import insert_tombstone
+from infrastructure.store.sqlite_schema import upsert_document
+from infrastructure.store.sqlite_schema import upsert_execution
+from infrastructure.store.sqlite_schema import upsert_history
+from infrastructure.store.sqlite_thread import immediate_transaction
+from infrastructure.store.sqlite_thread import on_connection_thread
 
 CHUNK = 500  # keys per `IN (...)`: far below SQLite's limit on host parameters
 

@@ -23,24 +23,27 @@ import re
 import sqlite3
 import time
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from domain.read_model import ReadModelChanges, ReadModelView
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
 from infrastructure.store import sqlite_read_models
-from infrastructure.store.port import (
-    REPLAY_LOCK_REFRESH_S,
-    REPLAY_LOCK_STALE_S,
-    CatchUp,
-    Difference,
-    ReplayInProgress,
-    RetentionCutoffs,
-)
-from infrastructure.store.read_model_names import LIVE, REBUILD
-from infrastructure.store.sqlite_schema import SCHEMA, unavailable_reported, write_transaction
+from infrastructure.store.port import REPLAY_LOCK_REFRESH_S
+from infrastructure.store.port import REPLAY_LOCK_STALE_S
+from infrastructure.store.port import CatchUp
+from infrastructure.store.port import Difference
+from infrastructure.store.port import ReplayInProgress
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.read_model_names import LIVE
+from infrastructure.store.read_model_names import REBUILD
+from infrastructure.store.sqlite_schema import SCHEMA
+from infrastructure.store.sqlite_schema import unavailable_reported
+from infrastructure.store.sqlite_schema import write_transaction
 
 KEY_COLUMNS = {
     LIVE.executions: "execution_id",

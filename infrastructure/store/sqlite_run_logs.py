@@ -11,8 +11,11 @@ from typing import cast
 import aiosqlite
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.run_logs_port import LEVEL_NUMBERS, RunLogLine, RunLogQuery
-from infrastructure.store.sqlite_side_table import SideTable, utc_text
+from infrastructure.store.run_logs_port import LEVEL_NUMBERS
+from infrastructure.store.run_logs_port import RunLogLine
+from infrastructure.store.run_logs_port import RunLogQuery
+from infrastructure.store.sqlite_side_table import SideTable
+from infrastructure.store.sqlite_side_table import utc_text
 from infrastructure.store.sqlite_thread import on_connection_thread
 
 SCHEMA = """

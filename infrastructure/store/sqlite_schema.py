@@ -9,14 +9,17 @@ COUNT is a range count on the same index. `rowid` (implicitly the last column of
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from domain.records import ProjectorStateRecord, as_utc_key
+from domain.records import ProjectorStateRecord
+from domain.records import as_utc_key
 from infrastructure.store.documents import STATS_STATUSES
 from infrastructure.store.port import StoreUnavailable
 

@@ -7,7 +7,8 @@ WAL lets it share the file with the store's connection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite

@@ -9,64 +9,65 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 import aiosqlite
 
 from contracts.codec import upcast_document
 from domain.projection_lag import projection_lag_s
 from domain.read_model import ReadModelView
-from domain.records import (
-    BackfillRecord,
-    ExecutionRecord,
-    ExecutionStats,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    ProjectorStateRecord,
-    Record,
-    SchedulerStateRecord,
-    as_utc_key,
-)
+from domain.records import BackfillRecord
+from domain.records import ExecutionRecord
+from domain.records import ExecutionStats
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import ProjectorStateRecord
+from domain.records import Record
+from domain.records import SchedulerStateRecord
+from domain.records import as_utc_key
 from infrastructure.private_files import private_file
-from infrastructure.store import sqlite_batch, sqlite_read_models
+from infrastructure.store import sqlite_batch
 from infrastructure.store import sqlite_execution_queries as execution_queries
-from infrastructure.store.documents import (
-    STATS_STATUSES,
-    build_execution_stats,
-)
-from infrastructure.store.port import (
-    BackfillQuery,
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    JobDurations,
-    JobView,
-    ReadModelChanges,
-    ReadModelRebuild,
-    RetentionCutoffs,
-    StoredEvent,
-    StoreUnavailable,
-)
+from infrastructure.store import sqlite_read_models
+from infrastructure.store.documents import STATS_STATUSES
+from infrastructure.store.documents import build_execution_stats
+from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import JobDurations
+from infrastructure.store.port import JobView
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import ReadModelRebuild
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import StoredEvent
+from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.read_model_names import LIVE
-from infrastructure.store.readable import read_all, read_one
-from infrastructure.store.sqlite_backfills import BACKFILLS_NEWEST_FIRST, backfill_filters
+from infrastructure.store.readable import read_all
+from infrastructure.store.readable import read_one
+from infrastructure.store.sqlite_backfills import BACKFILLS_NEWEST_FIRST
+from infrastructure.store.sqlite_backfills import backfill_filters
 from infrastructure.store.sqlite_rebuild import SQLiteRebuild
-from infrastructure.store.sqlite_schema import (
-    CONNECTION_PRAGMAS,
-    EXECUTION_STATS,
-    INSERT_EVENT,
-    PROJECTOR_STATE_KEPT,
-    RECOUNT_IF_DRIFTED,
-    SCHEMA,
-    UPSERT_PROJECTOR_STATE,
-    projector_state_row,
-    unavailable_reported,
-    write_transaction,
-)
+from infrastructure.store.sqlite_schema import CONNECTION_PRAGMAS
+from infrastructure.store.sqlite_schema import EXECUTION_STATS
+from infrastructure.store.sqlite_schema import INSERT_EVENT
+from infrastructure.store.sqlite_schema import PROJECTOR_STATE_KEPT
+from infrastructure.store.sqlite_schema import RECOUNT_IF_DRIFTED
+from infrastructure.store.sqlite_schema import SCHEMA
+from infrastructure.store.sqlite_schema import UPSERT_PROJECTOR_STATE
+from infrastructure.store.sqlite_schema import projector_state_row
+from infrastructure.store.sqlite_schema import unavailable_reported
+from infrastructure.store.sqlite_schema import write_transaction
 
 Row = Sequence[Any]
 RecordT = TypeVar("RecordT", bound=Record)

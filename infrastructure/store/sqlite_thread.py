@@ -11,9 +11,11 @@ aiosqlite's own methods use (so it is ordered with them, and never runs beside a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar, cast
+from typing import TypeVar
+from typing import cast
 
 import aiosqlite
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
 from domain.trade_calendar import TradeCalendar
 from infrastructure.store.sqlite_side_table import SideTable
-from infrastructure.store.trade_calendar_port import CalendarYear, calendar_from, days_digest, revision_of
+from infrastructure.store.trade_calendar_port import CalendarYear
+from infrastructure.store.trade_calendar_port import calendar_from
+from infrastructure.store.trade_calendar_port import days_digest
+from infrastructure.store.trade_calendar_port import revision_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS trade_calendar (

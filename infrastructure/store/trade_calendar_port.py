@@ -12,9 +12,12 @@ and `mongo_trade_calendar.MongoTradeCalendars` (collections of the same names).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Protocol
 
 from domain.trade_calendar import TradeCalendar

@@ -13,31 +13,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
-from contracts.alert_events import (
-    ALERT_EVENT_TYPES,
-    AlertChannelTestRequested,
-    AlertNotified,
-    AlertRaised,
-    AlertResolved,
-    NoticeKind,
-)
-from contracts.codec import MessageRejected, from_document
-from contracts.envelope import Event, Message, utc_now
+from contracts.alert_events import ALERT_EVENT_TYPES
+from contracts.alert_events import AlertChannelTestRequested
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import NoticeKind
+from contracts.codec import MessageRejected
+from contracts.codec import from_document
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.envelope import utc_now
 from contracts.topology import ALERTER
-from domain.alert_decisions import Observations, decide, evaluate, reminders_due
-from domain.alert_rules import SEVERITY, AlertRules
-from domain.alert_state import AlertState, Incident
-from infrastructure.background import Repeating, every
-from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.port import EventLog, ProjectorStates
-from services.alerter.channels import ChannelDelivery, Outbound
+from domain.alert_decisions import Observations
+from domain.alert_decisions import decide
+from domain.alert_decisions import evaluate
+from domain.alert_decisions import reminders_due
+from domain.alert_rules import SEVERITY
+from domain.alert_rules import AlertRules
+from domain.alert_state import AlertState
+from domain.alert_state import Incident
+from infrastructure.background import Repeating
+from infrastructure.background import every
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import ProjectorStates
+from services.alerter.channels import ChannelDelivery
+from services.alerter.channels import Outbound
 from services.alerter.metrics import AlerterMetrics
 from services.alerter.notifier import Notifier
-from services.alerter.operator_feed import OPERATOR_TYPES, OperatorFeed, operator_event
+from services.alerter.operator_feed import OPERATOR_TYPES
+from services.alerter.operator_feed import OperatorFeed
+from services.alerter.operator_feed import operator_event
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ from contracts.envelope import utc_now
 from domain.catalogue_definitions import load_definitions
 from infrastructure.bus.port import Bus
 from services.alerter.alerter import Alerter
-from services.alerter.channels import ChannelDelivery, DeliveryPolicy, Outbound
+from services.alerter.channels import ChannelDelivery
+from services.alerter.channels import DeliveryPolicy
+from services.alerter.channels import Outbound
 from services.alerter.notifier import Notifier
 from services.alerter.rules import alert_rules
 from services.alerter.settings import AlerterSettings

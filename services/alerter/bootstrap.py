@@ -15,9 +15,11 @@ import socket
 from prometheus_client import start_http_server
 
 from contracts.topology import ALERTER
-from infrastructure.adapters import make_bus, make_store
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, run_until_stop_signal
+from infrastructure.process import configure_logging
+from infrastructure.process import run_until_stop_signal
 from services.alerter.assembly import build_alerter
 from services.alerter.settings import AlerterSettings
 

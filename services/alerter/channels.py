@@ -9,14 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
 
 import apprise
 from pydantic import SecretStr
 
 from contracts.alert_events import NoticeKind
-from infrastructure.background import BackgroundLoop, Repeating, every
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from services.alerter.messages import Notice
 
 logger = logging.getLogger(__name__)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import tzinfo
 
 from contracts.alert_events import NoticeKind
 from domain.alert_state import Incident
-from services.alerter.channels import ChannelDelivery, Outbound
-from services.alerter.messages import Language, Notice, render
+from services.alerter.channels import ChannelDelivery
+from services.alerter.channels import Outbound
+from services.alerter.messages import Language
+from services.alerter.messages import Notice
+from services.alerter.messages import render
 
 # Incidents one message (and one `AlertNotified`) names at most; a bigger group goes out in several.
 MAX_PER_MESSAGE = 500

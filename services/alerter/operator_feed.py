@@ -12,12 +12,15 @@ different from the order they became visible) and what was handled is remembered
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 from contracts.envelope import Event
-from infrastructure.background import Repeating, every
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from infrastructure.store.alert_events_in_log import alert_event_in
-from infrastructure.store.port import EventLog, StoredEvent
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import StoredEvent
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
 from typing import TypeVar
 
-from domain.alert_rules import AlertRules, JobRules, SystemRules
+from domain.alert_rules import AlertRules
+from domain.alert_rules import JobRules
+from domain.alert_rules import SystemRules
 from domain.job_definition import JobDefinition
 from domain.same_fields import copied
 from domain.trigger_setting import parse_trigger_setting

@@ -11,7 +11,11 @@ import logging
 from typing import Literal
 
 import apprise
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic import field_validator
 
 from infrastructure.job_catalogue_settings import JobCatalogueSettings
 

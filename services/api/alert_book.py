@@ -16,9 +16,11 @@ from fastapi import Request
 
 from contracts.codec import to_document
 from contracts.envelope import Event
-from domain.alert_incidents import BOOK_TYPES, IncidentBook
+from domain.alert_incidents import BOOK_TYPES
+from domain.alert_incidents import IncidentBook
 from infrastructure.store.alert_events_in_log import alert_event_in
-from infrastructure.store.port import EventLog, StoredEvent
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import StoredEvent
 
 # Positions re-read below the last one seen (a store may number events a little out of visible order);
 # the fold is idempotent.

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from infrastructure.store.port import EventLog, EventQuery
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import EventQuery
 
 # The latest notifications looked at: enough to see every configured channel (at most 20) a few times.
 RECENT_NOTIFICATIONS = 200

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import field_validator
+from pydantic import model_validator
 
-from contracts.alert_events import (
-    AlertNotified,
-    AlertRule,
-    AlertSilenced,
-    RuleOverride,
-    Severity,
-    whole_number,
-)
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRule
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import RuleOverride
+from contracts.alert_events import Severity
+from contracts.alert_events import whole_number
 from domain.alert_incidents import IncidentRecord
 from domain.same_fields import copied
 from services.api.schemas import NO_CONTROL_CHARACTERS

@@ -12,14 +12,16 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client.registry import Collector
 
 from infrastructure.bus.port import Bus
-from infrastructure.store.bulk_actions_port import BulkActionStore, MemoryBulkActions
+from infrastructure.store.bulk_actions_port import BulkActionStore
+from infrastructure.store.bulk_actions_port import MemoryBulkActions
 from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
@@ -31,7 +33,8 @@ from services.api.bulk import BulkOperations
 from services.api.calendars import ApiCalendars
 from services.api.console import mount_console
 from services.api.cors import add_cors
-from services.api.dependencies import ApiContext, ApiStore
+from services.api.dependencies import ApiContext
+from services.api.dependencies import ApiStore
 from services.api.docs import mount_docs
 from services.api.errors import install_error_handlers
 from services.api.health import ProjectorLagProbe
@@ -39,30 +42,30 @@ from services.api.json_limits import JsonLimitMiddleware
 from services.api.language import LanguageMiddleware
 from services.api.limits import BodyLimitMiddleware
 from services.api.login_guard import LoginGuard
-from services.api.metrics import ApiMetrics, MetricsMiddleware
+from services.api.metrics import ApiMetrics
+from services.api.metrics import MetricsMiddleware
 from services.api.platform_auth import PlatformTokens
 from services.api.request_id import RequestIdMiddleware
-from services.api.routes import (
-    alerts,
-    auth,
-    backfills,
-    bulk,
-    client_probe,
-    dependency_graph,
-    events,
-    executions,
-    history,
-    job_definitions,
-    jobs,
-    kinds,
-    parameters,
-    probes,
-    run_logs,
-    status,
-    triggers,
-)
+from services.api.routes import alerts
+from services.api.routes import auth
+from services.api.routes import backfills
+from services.api.routes import bulk
+from services.api.routes import client_probe
+from services.api.routes import dependency_graph
+from services.api.routes import events
+from services.api.routes import executions
+from services.api.routes import history
+from services.api.routes import job_definitions
+from services.api.routes import jobs
+from services.api.routes import kinds
+from services.api.routes import parameters
+from services.api.routes import probes
+from services.api.routes import run_logs
+from services.api.routes import status
+from services.api.routes import triggers
 from services.api.security_headers import SecurityHeadersMiddleware
-from services.api.sessions import LocalSessions, purge_expired_sessions
+from services.api.sessions import LocalSessions
+from services.api.sessions import purge_expired_sessions
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
 from services.api.stream_limits import StreamLimits

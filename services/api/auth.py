@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
 
-from infrastructure.store.users_port import Role, UserRecord, UserStore
+from infrastructure.store.users_port import Role
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
 from services.api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,12 @@ else Chinese).
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from services.api.language import Language, negotiate
+from services.api.language import Language
+from services.api.language import negotiate
 from services.api.messages import text
 from services.api.views import now_iso
 

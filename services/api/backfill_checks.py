@@ -13,13 +13,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi.exceptions import RequestValidationError
 
-from contracts.events import TERMINAL_STATUSES, backfill_execution_id
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import backfill_execution_id
 from domain.backfill_projection import ACTIVE_BACKFILL_STATUSES
-from domain.records import BackfillRecord, JobRecord
+from domain.records import BackfillRecord
+from domain.records import JobRecord
 from domain.same_fields import copied
-from domain.scheduling.backfills import DONE_STATUSES, FAILED_STATUSES, day_kwargs
-from domain.trade_calendar import TradeCalendar, trading_days_between
-from services.api.backfill_schemas import BackfillOut, BackfillRequest, BackfillRun
+from domain.scheduling.backfills import DONE_STATUSES
+from domain.scheduling.backfills import FAILED_STATUSES
+from domain.scheduling.backfills import day_kwargs
+from domain.trade_calendar import TradeCalendar
+from domain.trade_calendar import trading_days_between
+from services.api.backfill_schemas import BackfillOut
+from services.api.backfill_schemas import BackfillRequest
+from services.api.backfill_schemas import BackfillRun
 from services.api.messages import text
 from services.api.parameters import checked_kwargs
 from services.api.views import iso

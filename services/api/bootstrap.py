@@ -9,26 +9,26 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
+from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
 
 from infrastructure import log_redaction
-from infrastructure.adapters import (
-    make_bulk_actions,
-    make_bus,
-    make_platform_users,
-    make_run_logs,
-    make_store,
-    make_trade_calendars,
-    make_user_store,
-)
+from infrastructure.adapters import make_bulk_actions
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_platform_users
+from infrastructure.adapters import make_run_logs
+from infrastructure.adapters import make_store
+from infrastructure.adapters import make_trade_calendars
+from infrastructure.adapters import make_user_store
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.event_loop import run
 from infrastructure.process import configure_logging
 from infrastructure.store.platform_users_port import PlatformUserDirectory
-from services.api.app import create_app, stream_hub
+from services.api.app import create_app
+from services.api.app import stream_hub
 from services.api.request_id import log_request_ids
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub

@@ -23,24 +23,30 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from contracts.commands import DeleteExecution, MarkExecutionFailed
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
 from contracts.envelope import Command
 from contracts.events import TERMINAL_STATUSES
 from domain.records import ExecutionRecord
 from domain.same_fields import copied
-from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.bulk_actions_port import (
-    BulkActionProgress,
-    BulkActionRecord,
-    BulkActionStore,
-    MemoryBulkActions,
-)
-from infrastructure.store.port import ExecutionQuery, ExecutionsReadModel, StoreUnavailable
-from services.api.bulk_schemas import BulkAction, BulkProgress, BulkState
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.store.bulk_actions_port import BulkActionProgress
+from infrastructure.store.bulk_actions_port import BulkActionRecord
+from infrastructure.store.bulk_actions_port import BulkActionStore
+from infrastructure.store.bulk_actions_port import MemoryBulkActions
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import ExecutionsReadModel
+from infrastructure.store.port import StoreUnavailable
+from services.api.bulk_schemas import BulkAction
+from services.api.bulk_schemas import BulkProgress
+from services.api.bulk_schemas import BulkState
 
 logger = logging.getLogger(__name__)
 

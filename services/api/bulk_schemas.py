@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel
+from pydantic import BeforeValidator
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import model_validator
 
 from infrastructure.store.port import TimeField
-from services.api.schemas import NO_CONTROL_CHARACTERS, when
+from services.api.schemas import NO_CONTROL_CHARACTERS
+from services.api.schemas import when
 from services.api.time_bounds import QueryDateTime
 
 

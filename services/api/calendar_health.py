@@ -11,7 +11,8 @@ from datetime import date
 
 from domain.records import JobRecord
 from domain.triggers.trading_days import calendar_of
-from services.api.calendars import ApiCalendars, today_and_ahead
+from services.api.calendars import ApiCalendars
+from services.api.calendars import today_and_ahead
 from services.api.language import current_language
 
 AHEAD_DAYS = 31

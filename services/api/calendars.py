@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from domain.trade_calendar import CN_A_SHARE, TradeCalendar
+from domain.trade_calendar import CN_A_SHARE
+from domain.trade_calendar import TradeCalendar
 from domain.triggers.trading_days import KNOWN_CALENDARS
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from infrastructure.trade_calendar_seed import seed_calendar

@@ -7,18 +7,25 @@ writes, bounded; `read_your_writes`).
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
+from typing import Any
+from typing import TypeVar
 from urllib.parse import quote
 
-from fastapi import HTTPException, Query, Response, status
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Response
+from fastapi import status
 
 from contracts.envelope import Command
-from domain.records import ExecutionRecord, JobRecord
+from domain.records import ExecutionRecord
+from domain.records import JobRecord
 from infrastructure.bus.port import BusUnavailable
 from services.api.dependencies import ApiContext
 from services.api.errors import RETRY_AFTER
 from services.api.messages import text
-from services.api.read_your_writes import Applied, applied_within
+from services.api.read_your_writes import Applied
+from services.api.read_your_writes import applied_within
 from services.api.schemas import Envelope
 from services.api.views import now_iso
 

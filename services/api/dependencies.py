@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol, cast
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Annotated
+from typing import Any
+from typing import Protocol
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Path, Query, Request, status
+from fastapi import Depends
+from fastapi import Path
+from fastapi import Query
+from fastapi import Request
+from fastapi import status
 from fastapi.security import OAuth2PasswordBearer
 
 from infrastructure.bus.port import Bus
-from infrastructure.store.port import (
-    BackfillsReadModel,
-    EventLog,
-    ExecutionsReadModel,
-    HistoryReadModel,
-    JobsReadModel,
-    SchedulerStates,
-    StoreLifecycle,
-)
+from infrastructure.store.port import BackfillsReadModel
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import ExecutionsReadModel
+from infrastructure.store.port import HistoryReadModel
+from infrastructure.store.port import JobsReadModel
+from infrastructure.store.port import SchedulerStates
+from infrastructure.store.port import StoreLifecycle
 from infrastructure.store.run_logs_port import RunLogStore
-from infrastructure.store.users_port import UserRecord, UserStore
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
 from services.api.auth_errors import AuthProblem
-from services.api.authenticator import Authenticated, Authenticator
+from services.api.authenticator import Authenticated
+from services.api.authenticator import Authenticator
 from services.api.bulk import BulkOperations
 from services.api.calendars import ApiCalendars
 from services.api.health import ProjectorLagProbe
 from services.api.login_guard import LoginGuard
 from services.api.metrics import ApiMetrics
-from services.api.sessions import LocalSessions, unauthorized
+from services.api.sessions import LocalSessions
+from services.api.sessions import unauthorized
 from services.api.settings import ApiSettings
 from services.api.stream import EventStreamHub
 from services.api.stream_limits import StreamLimits

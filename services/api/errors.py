@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import StoreUnavailable
 from services.api.messages import text
-from services.api.schemas import ErrorResponse, ValidationErrorResponse
+from services.api.schemas import ErrorResponse
+from services.api.schemas import ValidationErrorResponse
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from infrastructure.store.port import ExecutionsReadModel
-from services.api.schemas import ExecutionSummary, JobDurationSummary, OutcomeSeries, OutcomeWindow
-from services.api.summary_windows import day_boundaries, hour_boundaries
-from services.api.views import execution_out, iso
+from services.api.schemas import ExecutionSummary
+from services.api.schemas import JobDurationSummary
+from services.api.schemas import OutcomeSeries
+from services.api.schemas import OutcomeWindow
+from services.api.summary_windows import day_boundaries
+from services.api.summary_windows import hour_boundaries
+from services.api.views import execution_out
+from services.api.views import iso
 
 
 async def _series(

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
-from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX, JOB_ID_PATTERN, TRIGGER_MAX, JobPolicy
+from contracts.commands import DESCRIPTION_MAX
+from contracts.commands import DISPLAY_NAME_MAX
+from contracts.commands import JOB_ID_PATTERN
+from contracts.commands import TRIGGER_MAX
+from contracts.commands import JobPolicy
 from contracts.json_bounds import BoundedKwargs
 from services.api.schemas import NO_CONTROL_CHARACTERS
 

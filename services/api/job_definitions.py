@@ -6,24 +6,26 @@ holds it, versions and `If-Match`, and what to wait for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException
+from fastapi import status
 from fastapi.exceptions import RequestValidationError
 
 from contracts.commands import CreateJob
-from domain.catalogue import CANARY_JOB_ID, CATALOGUE
+from domain.catalogue import CANARY_JOB_ID
+from domain.catalogue import CATALOGUE
 from domain.dependencies import deletion_problem
 from domain.records import JobRecord
-from domain.scheduling.definition_commands import check_graph, created_definition
-from domain.scheduling.definitions import (
-    Definition,
-    InvalidDefinition,
-    check_definition,
-    default_policy,
-)
+from domain.scheduling.definition_commands import check_graph
+from domain.scheduling.definition_commands import created_definition
+from domain.scheduling.definitions import Definition
+from domain.scheduling.definitions import InvalidDefinition
+from domain.scheduling.definitions import check_definition
+from domain.scheduling.definitions import default_policy
 from domain.triggers import spec_from_legacy_text
 from infrastructure.store.port import JobsReadModel
 from services.api.job_definition_schemas import JobDefinitionOut

@@ -15,9 +15,16 @@ from email.message import Message as MimeHeader
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
-from contracts.json_bounds import INPUT_LIMITS, JsonLimits, JsonOutOfBounds, loads
+from contracts.json_bounds import INPUT_LIMITS
+from contracts.json_bounds import JsonLimits
+from contracts.json_bounds import JsonOutOfBounds
+from contracts.json_bounds import loads
 from services.api.http_middleware import HttpMiddleware
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

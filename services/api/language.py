@@ -13,7 +13,9 @@ from typing import Literal
 from starlette.datastructures import MutableHeaders
 from starlette.types import Scope
 
-from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset
+from services.api.answer_headers import AnswerHeadersMiddleware
+from services.api.answer_headers import HeaderWriter
+from services.api.answer_headers import Reset
 
 Language = Literal["zh", "en"]
 DEFAULT_LANGUAGE: Language = "zh"

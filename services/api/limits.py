@@ -6,10 +6,15 @@ expects JSON errors.)
 
 from __future__ import annotations
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException
+from fastapi import status
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
 from services.api.http_middleware import HttpMiddleware
 from services.api.messages import text

@@ -6,9 +6,12 @@ its rows field, the view of one record and the message differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel

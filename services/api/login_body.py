@@ -10,7 +10,8 @@ import json
 from typing import TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.api.auth_errors import AuthProblem

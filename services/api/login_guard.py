@@ -23,8 +23,10 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from infrastructure.store.users_port import UserRecord, UserStore
-from services.api.auth import hash_password, verify_password
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
+from services.api.auth import hash_password
+from services.api.auth import verify_password
 from services.api.auth_errors import AuthProblem
 
 T = TypeVar("T")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.api.language import Language, current_language
+from services.api.language import Language
+from services.api.language import current_language
 
 # key -> (Chinese, English)
 MESSAGES: dict[str, tuple[str, str]] = {

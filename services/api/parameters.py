@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException
+from fastapi import status
 
-from contracts.job_parameters import InvalidParameters, check_parameters
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
 from domain.records import JobRecord
 
 

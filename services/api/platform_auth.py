@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import jwt
 
-from infrastructure.store.platform_users_port import PlatformUser, PlatformUserDirectory
+from infrastructure.store.platform_users_port import PlatformUser
+from infrastructure.store.platform_users_port import PlatformUserDirectory
 from infrastructure.store.users_port import UserRecord
 from services.api.authenticator import Authenticated
 from services.api.sessions import unauthorized

@@ -14,7 +14,8 @@ import sys
 
 from contracts.commands import UpdateJobMetadata
 from domain.catalogue import CATALOGUE
-from infrastructure.adapters import make_bus, make_store
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_store
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.process import configure_logging

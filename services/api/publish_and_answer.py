@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from fastapi import Response
 
 from contracts.envelope import Command
-from services.api.commands import answer, publish
+from services.api.commands import answer
+from services.api.commands import publish
 from services.api.dependencies import ApiContext
 from services.api.messages import text
 from services.api.read_your_writes import Applied

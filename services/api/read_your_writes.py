@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 from domain.records import ExecutionRecord
-from infrastructure.store.port import ExecutionsReadModel, JobsReadModel, StoreUnavailable
+from infrastructure.store.port import ExecutionsReadModel
+from infrastructure.store.port import JobsReadModel
+from infrastructure.store.port import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,9 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import Scope
 
-from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset
+from services.api.answer_headers import AnswerHeadersMiddleware
+from services.api.answer_headers import HeaderWriter
+from services.api.answer_headers import Reset
 
 HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

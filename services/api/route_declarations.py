@@ -9,13 +9,19 @@ path, summary, model, the errors it adds (and its description, or any other opti
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any
+from typing import Literal
+from typing import Protocol
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
+from fastapi import Depends
 
 from services.api.commands import accepted_responses
 from services.api.dependencies import current_user
-from services.api.errors import ADMIN, READ, responses
+from services.api.errors import ADMIN
+from services.api.errors import READ
+from services.api.errors import responses
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]

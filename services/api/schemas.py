@@ -6,11 +6,18 @@ datetime field is a string with `format: date-time`.
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any
+from typing import Generic
+from typing import Literal
+from typing import TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
-from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX
+from contracts.commands import DESCRIPTION_MAX
+from contracts.commands import DISPLAY_NAME_MAX
 from domain.records import RunCounts
 
 T = TypeVar("T")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from infrastructure.private_files import FILE_MODE, private_directory
+from infrastructure.private_files import FILE_MODE
+from infrastructure.private_files import private_directory
 
 SECRET_FILE = "jwt_secret"
 MIN_SECRET_BYTES = 32

@@ -9,7 +9,10 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import Scope
 
-from services.api.answer_headers import AnswerHeadersMiddleware, HeaderWriter, Reset, nothing_to_reset
+from services.api.answer_headers import AnswerHeadersMiddleware
+from services.api.answer_headers import HeaderWriter
+from services.api.answer_headers import Reset
+from services.api.answer_headers import nothing_to_reset
 
 # Only the service's own files (no CDN, no inline script, no eval), talking only to its own origin.
 CONTENT_SECURITY_POLICY = (

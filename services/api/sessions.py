@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from infrastructure.background import Repeating, every
-from infrastructure.store.users_port import UserRecord, UserStore
+from infrastructure.background import Repeating
+from infrastructure.background import every
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticated
 from services.api.settings import ApiSettings
-from services.api.tokens import InvalidToken, TokenClaims, issue_token, new_family, read_token
+from services.api.tokens import InvalidToken
+from services.api.tokens import TokenClaims
+from services.api.tokens import issue_token
+from services.api.tokens import new_family
+from services.api.tokens import read_token
 
 logger = logging.getLogger(__name__)
 BEARER = {"WWW-Authenticate": "Bearer"}

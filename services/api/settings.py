@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal
+from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic import model_validator
 
 from infrastructure.job_limit_settings import JobLimitSettings
-from services.api.secret_file import MIN_SECRET_BYTES, dev_secret
+from services.api.secret_file import MIN_SECRET_BYTES
+from services.api.secret_file import dev_secret
 
 KIB = 1024
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from services.api.language import Language, current_language
+from services.api.language import Language
+from services.api.language import current_language
 
 Original = Literal["running", "success", "failed", "missed"]
 

@@ -14,12 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from contracts.envelope import Message
-from contracts.topology import API_STREAM, EVENTS_EXCHANGE
-from infrastructure.bus.port import Bus, BusUnavailable, Subscription
+from contracts.topology import API_STREAM
+from contracts.topology import EVENTS_EXCHANGE
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import Subscription
 from services.api.metrics import ApiMetrics
 
 logger = logging.getLogger(__name__)

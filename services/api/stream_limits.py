@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 from services.api.auth_errors import AuthProblem
 from services.api.authenticator import Authenticator

@@ -6,7 +6,8 @@ ISO 8601 text only; a bound without an offset is read in the display timezone, a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 

@@ -7,16 +7,23 @@ known here by the text the scheduler shows (`cron[...]`, `interval[...]`), read 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
 from contracts.commands import JobPolicy
 from domain.trade_calendar import TradeCalendar
-from domain.triggers import DstPolicy, Trigger, TriggerSpec, describe
-from domain.triggers.trading_days import TradingDayTrigger, missing_years_ahead
+from domain.triggers import DstPolicy
+from domain.triggers import Trigger
+from domain.triggers import TriggerSpec
+from domain.triggers import describe
+from domain.triggers.trading_days import TradingDayTrigger
+from domain.triggers.trading_days import missing_years_ahead
 from services.api.language import current_language
 from services.api.messages import text
 

@@ -15,12 +15,16 @@ import getpass
 import re
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from infrastructure.adapters import make_user_store
 from infrastructure.settings import CommonSettings
-from infrastructure.store.users_port import ROLES, USERNAME_PATTERN, UserStore
-from services.api.auth import hash_password, new_user
+from infrastructure.store.users_port import ROLES
+from infrastructure.store.users_port import USERNAME_PATTERN
+from infrastructure.store.users_port import UserStore
+from services.api.auth import hash_password
+from services.api.auth import new_user
 
 MIN_PASSWORD_LENGTH = 8
 

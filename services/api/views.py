@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime
 
 from contracts.envelope import Message
 from contracts.events import EVENT_TYPES
-from domain.records import ExecutionRecord, ExecutionStats, HistoryRecord, RunCounts
+from domain.records import ExecutionRecord
+from domain.records import ExecutionStats
+from domain.records import HistoryRecord
+from domain.records import RunCounts
 from domain.same_fields import copied
 from infrastructure.store.port import JobView
-from services.api.schemas import (
-    Job,
-    JobDetail,
-    JobExecution,
-    JobExecutionStats,
-    JobHistory,
-    LastExecution,
-)
+from services.api.schemas import Job
+from services.api.schemas import JobDetail
+from services.api.schemas import JobExecution
+from services.api.schemas import JobExecutionStats
+from services.api.schemas import JobHistory
+from services.api.schemas import LastExecution
 from services.api.statuses import status_text
 
 

@@ -7,7 +7,8 @@ import logging
 from infrastructure.adapters import make_trade_calendars
 from infrastructure.process import configure_logging
 from services.api.app import create_app
-from services.api.bootstrap import build_server, platform_directory
+from services.api.bootstrap import build_server
+from services.api.bootstrap import platform_directory
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.projector.stats import ProjectorCollector

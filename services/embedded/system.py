@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from contracts.topology import ALERTER, DEFAULT_POOL, PROJECTOR, RUN_LOGS
-from infrastructure.adapters import make_bulk_actions, make_bus, make_run_logs, make_store, make_user_store
-from infrastructure.bus.port import Bus, Subscription
+from contracts.topology import ALERTER
+from contracts.topology import DEFAULT_POOL
+from contracts.topology import PROJECTOR
+from contracts.topology import RUN_LOGS
+from infrastructure.adapters import make_bulk_actions
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_run_logs
+from infrastructure.adapters import make_store
+from infrastructure.adapters import make_user_store
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import Subscription
 from infrastructure.bus.retry import connect_with_retry
 from infrastructure.settings import CommonSettings
 from infrastructure.store.bulk_actions_port import BulkActionStore

@@ -11,8 +11,10 @@ import sys
 
 from infrastructure.event_loop import run
 from infrastructure.process import configure_logging
-from services.projector.bootstrap import ProjectorSettings, main
-from services.projector.replay import BATCH_SIZE, run_replay
+from services.projector.bootstrap import ProjectorSettings
+from services.projector.bootstrap import main
+from services.projector.replay import BATCH_SIZE
+from services.projector.replay import run_replay
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:

@@ -16,10 +16,15 @@ from prometheus_client import start_http_server
 from pydantic import Field
 
 from contracts.run_log_settings import RunLogSettings
-from contracts.topology import PROJECTOR, RUN_LOGS
-from infrastructure.adapters import make_bus, make_run_logs, make_store
+from contracts.topology import PROJECTOR
+from contracts.topology import RUN_LOGS
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_run_logs
+from infrastructure.adapters import make_store
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, health_line, run_until_stop_signal
+from infrastructure.process import configure_logging
+from infrastructure.process import health_line
+from infrastructure.process import run_until_stop_signal
 from infrastructure.settings import CommonSettings
 from services.projector.projector import Projector
 from services.projector.run_logs import RunLogWriter

@@ -20,27 +20,32 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from contracts.codec import to_document
-from contracts.envelope import Event, Message, utc_now
-from contracts.events import RetentionApplied, SchedulerHeartbeat, WorkerHeartbeat
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.envelope import utc_now
+from contracts.events import RetentionApplied
+from contracts.events import SchedulerHeartbeat
+from contracts.events import WorkerHeartbeat
 from contracts.topology import PROJECTOR
-from domain.read_model import fold_events, needed_keys
-from infrastructure.background import Repeating, every
+from domain.read_model import fold_events
+from domain.read_model import needed_keys
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from infrastructure.bus.delivery import dead_lettered
 from infrastructure.bus.port import Reject
-from infrastructure.store.port import (
-    BatchWriter,
-    EventLog,
-    ProjectorStates,
-    ReadModelWriter,
-    Retention,
-    RetentionCutoffs,
-    StoreUnavailable,
-)
+from infrastructure.store.port import BatchWriter
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import ProjectorStates
+from infrastructure.store.port import ReadModelWriter
+from infrastructure.store.port import Retention
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import StoreUnavailable
 from services.projector.stats import ProjectionStats
 
 logger = logging.getLogger(__name__)

@@ -19,21 +19,23 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Protocol
+from typing import TextIO
 
 from infrastructure.adapters import make_store
 from infrastructure.settings import CommonSettings
-from infrastructure.store.port import (
-    Difference,
-    EventLog,
-    ReadModelWriter,
-    Rebuilds,
-    ReplayInProgress,
-    Retention,
-)
+from infrastructure.store.port import Difference
+from infrastructure.store.port import EventLog
+from infrastructure.store.port import ReadModelWriter
+from infrastructure.store.port import Rebuilds
+from infrastructure.store.port import ReplayInProgress
+from infrastructure.store.port import Retention
 from services.projector.progress import ProgressBar
-from services.projector.replay_fold import ReplayFolder, Skipped
+from services.projector.replay_fold import ReplayFolder
+from services.projector.replay_fold import Skipped
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 10_000

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Protocol
 
-from contracts.codec import MessageRejected, decode_current_event, from_document
+from contracts.codec import MessageRejected
+from contracts.codec import decode_current_event
+from contracts.codec import from_document
 from contracts.envelope import Event
 from contracts.events import RetentionApplied
-from domain.read_model import ReadModelView, fold_events, needed_keys
-from infrastructure.store.port import ReadModelWriter, RetentionCutoffs, StoredEvent
+from domain.read_model import ReadModelView
+from domain.read_model import fold_events
+from domain.read_model import needed_keys
+from infrastructure.store.port import ReadModelWriter
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import StoredEvent
 
 
 class FoldTarget(ReadModelWriter, Protocol):

@@ -12,16 +12,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import datetime
+from datetime import timedelta
 
-from contracts.envelope import Message, utc_now
+from contracts.envelope import Message
+from contracts.envelope import utc_now
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
-from infrastructure.background import Repeating, every
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from infrastructure.bus.port import Reject
 from infrastructure.store.port import StoreUnavailable
-from infrastructure.store.run_logs_port import RunLogLine, RunLogStore, lines_of
+from infrastructure.store.run_logs_port import RunLogLine
+from infrastructure.store.run_logs_port import RunLogStore
+from infrastructure.store.run_logs_port import lines_of
 
 logger = logging.getLogger(__name__)
 

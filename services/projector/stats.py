@@ -7,17 +7,22 @@ batch, that batch's lag; once nothing has arrived for a whole reporting interval
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from contracts.envelope import Event
 from domain.records import ProjectorStateRecord
-from domain.run_metrics import Histogram, RunMetrics
+from domain.run_metrics import Histogram
+from domain.run_metrics import RunMetrics
 from domain.same_fields import copied
 
 

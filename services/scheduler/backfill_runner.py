@@ -13,13 +13,21 @@ import asyncio
 import contextlib
 import logging
 
-from contracts.commands import CancelBackfill, CancelExecution, RequestBackfill
+from contracts.commands import CancelBackfill
+from contracts.commands import CancelExecution
+from contracts.commands import RequestBackfill
 from contracts.events import TERMINAL_STATUSES
 from domain.records import BackfillRecord
 from domain.same_fields import copied
-from domain.scheduling.backfill_commands import BackfillLimits, decide_cancel, decide_request
-from domain.scheduling.backfills import Backfill, BackfillBook, backfill_step, day_seen
-from domain.scheduling.commands import Facts, decide_command
+from domain.scheduling.backfill_commands import BackfillLimits
+from domain.scheduling.backfill_commands import decide_cancel
+from domain.scheduling.backfill_commands import decide_request
+from domain.scheduling.backfills import Backfill
+from domain.scheduling.backfills import BackfillBook
+from domain.scheduling.backfills import backfill_step
+from domain.scheduling.backfills import day_seen
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
 from domain.scheduling.decide import decide_fire
 from domain.scheduling.fire import Fire
 from infrastructure.store.port import BackfillQuery

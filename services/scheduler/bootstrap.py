@@ -7,16 +7,15 @@ import os
 import socket
 
 from domain.catalogue_definitions import load_definitions
-from infrastructure.adapters import (
-    make_bus,
-    make_election,
-    make_run_claims,
-    make_store,
-    make_trade_calendars,
-)
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_election
+from infrastructure.adapters import make_run_claims
+from infrastructure.adapters import make_store
+from infrastructure.adapters import make_trade_calendars
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, run_until_stop_signal
+from infrastructure.process import configure_logging
+from infrastructure.process import run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
 from services.scheduler.desk import SchedulerReads
 from services.scheduler.service import SchedulerService

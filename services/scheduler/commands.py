@@ -6,10 +6,13 @@ A refused command is answered with `CommandRejected` (it lands in the operator h
 
 from __future__ import annotations
 
-from contracts.commands import PauseJob, ResumeJob
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
 from contracts.envelope import Command
-from contracts.events import JobPaused, JobResumed
-from domain.scheduling.commands import Facts, decide_command
+from contracts.events import JobPaused
+from contracts.events import JobResumed
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
 from domain.scheduling.job import Trigger
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from contracts.envelope import Message
 from contracts.events import JobRegistered
 from contracts.topology import DEFINITIONS
-from domain.job_definition_projection import DEFINITION_EVENTS, DefinitionEvent
+from domain.job_definition_projection import DEFINITION_EVENTS
+from domain.job_definition_projection import DefinitionEvent
 from infrastructure.bus.delivery import NotHandled
 from infrastructure.bus.port import Subscription
 from services.scheduler.desk import Desk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from domain.job_definition import JobDefinition, definition_of
+from domain.job_definition import JobDefinition
+from domain.job_definition import definition_of
 
 __all__ = ["JobDefinition", "definition_of"]

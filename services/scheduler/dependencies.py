@@ -11,15 +11,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, tzinfo
+from datetime import UTC
+from datetime import tzinfo
 
 from contracts.envelope import Message
 from domain.records import ExecutionRecord
-from domain.scheduling.dependencies import Downstream, fires_after, pending_fires
+from domain.scheduling.dependencies import Downstream
+from domain.scheduling.dependencies import fires_after
+from domain.scheduling.dependencies import pending_fires
 from domain.scheduling.fire import Fire
-from domain.scheduling.progress import end_of, rebuilt_progress
+from domain.scheduling.progress import end_of
+from domain.scheduling.progress import rebuilt_progress
 from domain.scheduling.waiting import waiting_decisions
-from domain.triggers import TriggerError, parse_trigger
+from domain.triggers import TriggerError
+from domain.triggers import parse_trigger
 from infrastructure.store.port import ExecutionQuery
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk

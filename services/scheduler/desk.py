@@ -9,29 +9,35 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Protocol
 
 from contracts.envelope import Message
-from contracts.events import (
-    TERMINAL_STATUSES,
-    JobMissed,
-    JobPaused,
-    JobResumed,
-    JobSkipped,
-    RunQueued,
-    RunScheduled,
-    RunWaiting,
-)
-from domain.scheduling.backfills import BackfillBook, fold_backfills
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import JobMissed
+from contracts.events import JobPaused
+from contracts.events import JobResumed
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
+from contracts.events import RunWaiting
+from domain.scheduling.backfills import BackfillBook
+from domain.scheduling.backfills import fold_backfills
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
-from domain.scheduling.state import SchedulerState, evolve, forgotten
-from infrastructure.bus.port import Bus, Reject
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import forgotten
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import Reject
 from infrastructure.store.claims_port import RunClaims
-from infrastructure.store.port import BackfillsReadModel, ExecutionsReadModel, JobsReadModel
+from infrastructure.store.port import BackfillsReadModel
+from infrastructure.store.port import ExecutionsReadModel
+from infrastructure.store.port import JobsReadModel
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.lookups import ExecutionLookups
 from services.scheduler.settings import SchedulerSettings

@@ -11,26 +11,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
-from contracts.commands import CancelExecution, ChangeJob, CreateJob, DeleteJob, ResetJob
+from contracts.commands import CancelExecution
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import ResetJob
 from contracts.envelope import Message
-from contracts.events import JobChanged, JobCreated, JobDeleted, JobRegistered
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
+from contracts.events import JobRegistered
 from contracts.topology import runs_queue
 from domain.job_definition_projection import DefinitionEvent
 from domain.records import JobRecord
-from domain.run_policy import DEFAULT_WINDOW_S, OPTIONAL_POLICY_FIELDS, RunPolicy
+from domain.run_policy import DEFAULT_WINDOW_S
+from domain.run_policy import OPTIONAL_POLICY_FIELDS
+from domain.run_policy import RunPolicy
 from domain.same_fields import copied
-from domain.scheduling.definition_commands import DefinitionCommand, DefinitionFacts, decide_definition
-from domain.scheduling.definitions import Definition, flat_policy
+from domain.scheduling.definition_commands import DefinitionCommand
+from domain.scheduling.definition_commands import DefinitionFacts
+from domain.scheduling.definition_commands import decide_definition
+from domain.scheduling.definitions import Definition
+from domain.scheduling.definitions import flat_policy
 from domain.triggers.dst import DEFAULT_DST_POLICY
 from domain.triggers.trading_days import calendar_of
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
-from services.scheduler.triggers import SchedulerTrigger, build_trigger, describe
+from services.scheduler.triggers import SchedulerTrigger
+from services.scheduler.triggers import build_trigger
+from services.scheduler.triggers import describe
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,16 @@ delays a retry.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.events import RetentionApplied
-from domain.scheduling.decide import Watch, decide_tick
+from domain.scheduling.decide import Watch
+from domain.scheduling.decide import decide_tick
 from domain.scheduling.state import graced
-from infrastructure.background import BackgroundLoop, Repeating, every
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
 from services.scheduler.dependencies import settle_waiting
 from services.scheduler.desk import Desk
 from services.scheduler.reconciliation import Reconciler

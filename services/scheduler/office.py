@@ -8,39 +8,54 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Coroutine
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import datetime
+from datetime import tzinfo
 from typing import Any
 
-from contracts.commands import CancelBackfill, RequestBackfill, TriggerJob
-from contracts.envelope import Command, Event, Message
-from contracts.events import JobRegistered, JobScheduled
-from contracts.topology import COMMANDS, LIFECYCLE, runs_queue
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
+from contracts.commands import TriggerJob
+from contracts.envelope import Command
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.events import JobRegistered
+from contracts.events import JobScheduled
+from contracts.topology import COMMANDS
+from contracts.topology import LIFECYCLE
+from contracts.topology import runs_queue
 from domain.records import ExecutionRecord
 from domain.scheduling.definitions import instants_current
 from domain.scheduling.fire import Fire
-from domain.scheduling.instants import downtime_fires, stalled_fires
+from domain.scheduling.instants import downtime_fires
+from domain.scheduling.instants import stalled_fires
 from domain.scheduling.job import Trigger
 from domain.scheduling.state import loaded
-from infrastructure.bus.port import BusUnavailable, Reject, Subscription
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import Reject
+from infrastructure.bus.port import Subscription
 from infrastructure.store.port import ExecutionQuery
-from services.scheduler import commands, dependencies
+from services.scheduler import commands
+from services.scheduler import dependencies
 from services.scheduler.backfill_runner import BackfillRunner
 from services.scheduler.definition_feed import DefinitionFeed
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
 from services.scheduler.fire_clock import FireClock
-from services.scheduler.firing import carry_out_fire, carry_out_fires
-from services.scheduler.job_editing import (
-    DEFINITION_COMMANDS,
-    JobEditor,
-    recorded_definitions,
-    registration,
-)
+from services.scheduler.firing import carry_out_fire
+from services.scheduler.firing import carry_out_fires
+from services.scheduler.job_editing import DEFINITION_COMMANDS
+from services.scheduler.job_editing import JobEditor
+from services.scheduler.job_editing import recorded_definitions
+from services.scheduler.job_editing import registration
 from services.scheduler.keyed_locks import KeyedLocks
 from services.scheduler.maintenance import Maintenance
 from services.scheduler.one_off_timer import OneOffTimer
-from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
+from services.scheduler.triggers import SchedulerTrigger
+from services.scheduler.triggers import TriggerSpecError
+from services.scheduler.triggers import build_trigger
 
 logger = logging.getLogger(__name__)
 

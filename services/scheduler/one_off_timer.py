@@ -12,8 +12,11 @@ import contextlib
 import logging
 
 from domain.scheduling.one_offs import decide_one_off
-from domain.scheduling.state import PlannedRun, replanned, unplanned
-from infrastructure.background import BackgroundLoop, Repeating
+from domain.scheduling.state import PlannedRun
+from domain.scheduling.state import replanned
+from domain.scheduling.state import unplanned
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from domain.scheduling.reconcile import RECONCILED_STATUSES, reconciled
-from infrastructure.store.port import ExecutionQuery, StoreUnavailable
+from domain.scheduling.reconcile import RECONCILED_STATUSES
+from domain.scheduling.reconcile import reconciled
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import StoreUnavailable
 from services.scheduler.desk import Desk
 
 logger = logging.getLogger(__name__)

@@ -10,26 +10,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from contracts.envelope import Event, utc_now
+from contracts.envelope import Event
+from contracts.envelope import utc_now
 from contracts.events import SchedulerHeartbeat
 from domain.same_fields import copied
-from infrastructure.background import BackgroundLoop, Repeating, every
-from infrastructure.bus.leadership import LeaderElection, Lease
-from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
+from infrastructure.bus.leadership import LeaderElection
+from infrastructure.bus.leadership import Lease
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 from infrastructure.process import health_line
-from infrastructure.store.claims_port import LocalRunClaims, RunClaims
+from infrastructure.store.claims_port import LocalRunClaims
+from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.scheduler.definitions import JobDefinition
-from services.scheduler.desk import Desk, SchedulerReads
+from services.scheduler.desk import Desk
+from services.scheduler.desk import SchedulerReads
 from services.scheduler.office import Office
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.trade_calendars import CalendarBook
-from services.scheduler.triggers import SchedulerTrigger, TriggerSpecError, build_trigger
+from services.scheduler.triggers import SchedulerTrigger
+from services.scheduler.triggers import TriggerSpecError
+from services.scheduler.triggers import build_trigger
 
 logger = logging.getLogger(__name__)
 

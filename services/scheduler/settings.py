@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
 from infrastructure.job_catalogue_settings import JobCatalogueSettings
 from infrastructure.job_limit_settings import JobLimitSettings

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime, tzinfo
+from collections.abc import Awaitable
+from collections.abc import Callable
+from datetime import datetime
+from datetime import tzinfo
 
 from contracts.envelope import utc_now
-from domain.trade_calendar import CN_A_SHARE, TradeCalendar
-from domain.triggers.trading_days import KNOWN_CALENDARS, CalendarSource, fire_day_verdict
-from infrastructure.store.trade_calendar_port import TradeCalendarStore, seed_if_empty
+from domain.trade_calendar import CN_A_SHARE
+from domain.trade_calendar import TradeCalendar
+from domain.triggers.trading_days import KNOWN_CALENDARS
+from domain.triggers.trading_days import CalendarSource
+from domain.triggers.trading_days import fire_day_verdict
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
+from infrastructure.store.trade_calendar_port import seed_if_empty
 from infrastructure.trade_calendar_seed import seed_calendar
 
 logger = logging.getLogger(__name__)

@@ -15,13 +15,21 @@ All arithmetic is on instants; daylight saving time follows the job's policy (`d
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
+from datetime import timedelta
+from datetime import tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from domain.trigger_setting import TriggerSpecError, parse_trigger_setting
-from domain.triggers import DEFAULT_DST_POLICY, DstPolicy, Trigger, TriggerSpec, legacy_text
-from domain.triggers.trading_days import CalendarSource, TradingDayTrigger
+from domain.trigger_setting import TriggerSpecError
+from domain.trigger_setting import parse_trigger_setting
+from domain.triggers import DEFAULT_DST_POLICY
+from domain.triggers import DstPolicy
+from domain.triggers import Trigger
+from domain.triggers import TriggerSpec
+from domain.triggers import legacy_text
+from domain.triggers.trading_days import CalendarSource
+from domain.triggers.trading_days import TradingDayTrigger
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 

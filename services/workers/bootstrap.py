@@ -7,10 +7,13 @@ import os
 import socket
 from collections.abc import Sequence
 
-from infrastructure.adapters import make_bus, make_run_claims
+from infrastructure.adapters import make_bus
+from infrastructure.adapters import make_run_claims
 from infrastructure.bus.port import Bus
 from infrastructure.bus.retry import connect_with_retry
-from infrastructure.process import configure_logging, health_line, run_until_stop_signal
+from infrastructure.process import configure_logging
+from infrastructure.process import health_line
+from infrastructure.process import run_until_stop_signal
 from infrastructure.store.claims_port import RunClaims
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.settings import CatalogueSettings
@@ -18,7 +21,8 @@ from services.workers.job_api import JobFunction
 from services.workers.kinds import job_kinds
 from services.workers.run_log_redaction import configured_secrets
 from services.workers.settings import WorkerSettings
-from services.workers.worker import Worker, WorkerTimings
+from services.workers.worker import Worker
+from services.workers.worker import WorkerTimings
 
 logger = logging.getLogger(__name__)
 

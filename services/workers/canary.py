@@ -14,8 +14,10 @@ import logging
 from datetime import date
 from typing import Any
 
-from domain.catalogue import CANARY_JOB_ID, CANARY_NAME
-from services.workers.job_api import JobContext, PartialResult
+from domain.catalogue import CANARY_JOB_ID
+from domain.catalogue import CANARY_NAME
+from services.workers.job_api import JobContext
+from services.workers.job_api import PartialResult
 
 __all__ = ["CANARY_JOB_ID", "CANARY_NAME", "CanaryFailure", "pipeline_canary"]
 

@@ -8,9 +8,13 @@ the worker turns into a `cancelled` end. The result must be JSON-serialisable; a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict, Unpack
+from typing import Any
+from typing import Protocol
+from typing import TypedDict
+from typing import Unpack
 
 
 class RunCancelled(Exception):

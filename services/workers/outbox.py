@@ -21,8 +21,10 @@ from collections import deque
 from itertools import islice
 
 from contracts.envelope import Message
-from contracts.events import Progress, WorkerHeartbeat
-from infrastructure.bus.port import Bus, BusUnavailable
+from contracts.events import Progress
+from contracts.events import WorkerHeartbeat
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 
 logger = logging.getLogger(__name__)
 

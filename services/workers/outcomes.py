@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 from contracts.runs import RunJob
-from domain.run_policy import RunPolicy, retry_delay_s
+from domain.run_policy import RunPolicy
+from domain.run_policy import retry_delay_s
 from services.workers.job_api import PartialResult
 
 FailureReason = Literal["error", "timeout", "handed_back"]

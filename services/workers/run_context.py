@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Unpack
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
+from typing import Unpack
 
 from contracts.envelope import Event
 from contracts.events import Progress
 from contracts.runs import RunJob
-from services.workers.job_api import ProgressItems, RunCancelled
+from services.workers.job_api import ProgressItems
+from services.workers.job_api import RunCancelled
 
 Publish = Callable[[Event], Awaitable[None]]
 

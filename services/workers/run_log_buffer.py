@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from contracts.run_log_settings import RunLogSettings
-from contracts.run_logs import LogLevel, LogLine
+from contracts.run_logs import LogLevel
+from contracts.run_logs import LogLine
 
 CUT_MARKER = " … [line cut: {size:,} characters in all]"
 

@@ -17,10 +17,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import cast
 
-from contracts.run_logs import LOG_LEVELS, LogLevel
+from contracts.run_logs import LOG_LEVELS
+from contracts.run_logs import LogLevel
 from services.workers.run_log_buffer import RunLogBuffer
 from services.workers.run_log_redaction import Redactor
 

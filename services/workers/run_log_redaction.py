@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
+from pydantic import SecretStr
 
 from infrastructure.log_redaction import redact as redact_url_parameters
 

@@ -16,8 +16,11 @@ from collections.abc import Iterator
 
 from contracts.run_log_settings import RunLogSettings
 from contracts.run_logs import RunLogBatch
-from infrastructure.background import BackgroundLoop, Repeating, every
-from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 from services.workers.run_log_buffer import RunLogBuffer
 
 logger = logging.getLogger(__name__)

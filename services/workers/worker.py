@@ -20,33 +20,44 @@ import asyncio
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.envelope import Message, utc_now
-from contracts.events import (
-    AttemptFailed,
-    CancelRequested,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobStarted,
-    RunRef,
-    WorkerHeartbeat,
-)
+from contracts.envelope import Message
+from contracts.envelope import utc_now
+from contracts.events import AttemptFailed
+from contracts.events import CancelRequested
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import RunRef
+from contracts.events import WorkerHeartbeat
 from contracts.run_log_settings import RunLogSettings
 from contracts.runs import RunJob
-from contracts.topology import DEFAULT_POOL, runs_queue, worker_control_queue
-from infrastructure.background import BackgroundLoop, Repeating, every
-from infrastructure.bus.port import Bus, BusUnavailable, Reject, Subscription
+from contracts.topology import DEFAULT_POOL
+from contracts.topology import runs_queue
+from contracts.topology import worker_control_queue
+from infrastructure.background import BackgroundLoop
+from infrastructure.background import Repeating
+from infrastructure.background import every
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import Reject
+from infrastructure.bus.port import Subscription
 from infrastructure.store.claims_port import RunClaims
 from services.workers import outcomes
-from services.workers.job_api import JobFunction, RunCancelled
+from services.workers.job_api import JobFunction
+from services.workers.job_api import RunCancelled
 from services.workers.outbox import Outbox
 from services.workers.outcomes import Outcome
 from services.workers.run_context import RunContext
 from services.workers.run_log_buffer import RunLogBuffer
-from services.workers.run_log_capture import capturing, install_capture, run_level
+from services.workers.run_log_capture import capturing
+from services.workers.run_log_capture import install_capture
+from services.workers.run_log_capture import run_level
 from services.workers.run_log_redaction import Redactor
 from services.workers.run_log_shipper import RunLogShipper
 

@@ -7,7 +7,10 @@ from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.feishu import NotifyFeishu
 from apprise.plugins.wecombot import NotifyWeComBot
 
-from tests.alerter.receivers import HttpReceiver, MailReceiver, http_receiver, mail_receiver
+from tests.alerter.receivers import HttpReceiver
+from tests.alerter.receivers import MailReceiver
+from tests.alerter.receivers import http_receiver
+from tests.alerter.receivers import mail_receiver
 
 
 @pytest.fixture

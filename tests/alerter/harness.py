@@ -4,7 +4,8 @@ publishes, with a clock the test moves."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,8 @@ from contracts.envelope import Message
 from infrastructure.bus.memory_bus import InMemoryBus
 from services.alerter.alerter import Alerter
 from services.alerter.assembly import build_alerter
-from services.alerter.settings import AlerterSettings, AlertSettings
+from services.alerter.settings import AlerterSettings
+from services.alerter.settings import AlertSettings
 from tests.domain.alert_streams import at
 
 

@@ -6,15 +6,23 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from dataclasses import dataclass
+from dataclasses import field
+from email import message_from_bytes
+from email import policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import LoginPassword
+from aiosmtpd.smtp import Session
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ import pytest
 
 from contracts.alert_events import AlertRaised
 from tests.alerter.harness import started_alerter
-from tests.alerter.receivers import HttpReceiver, MailReceiver
-from tests.domain.alert_streams import finished, registered
+from tests.alerter.receivers import HttpReceiver
+from tests.alerter.receivers import MailReceiver
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import registered
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.alerter.harness import started_alerter
-from tests.alerter.receivers import HttpReceiver, MailReceiver
-from tests.domain.alert_streams import finished, registered
+from tests.alerter.receivers import HttpReceiver
+from tests.alerter.receivers import MailReceiver
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import registered
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)

@@ -11,20 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from contracts.alert_events import (
-    AlertChannelTestRequested,
-    AlertRulesUpdated,
-    AlertSilenced,
-    IncidentAcknowledged,
-    RuleOverride,
-)
+from contracts.alert_events import AlertChannelTestRequested
+from contracts.alert_events import AlertRulesUpdated
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import IncidentAcknowledged
+from contracts.alert_events import RuleOverride
 from contracts.codec import to_document
 from contracts.envelope import Event
 from domain.alert_decisions import reminders_due
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.alerter.harness import ManualClock, started_alerter
+from tests.alerter.harness import ManualClock
+from tests.alerter.harness import started_alerter
 from tests.alerter.receivers import HttpReceiver
-from tests.domain.alert_streams import JOB, at, finished, registered
+from tests.domain.alert_streams import JOB
+from tests.domain.alert_streams import at
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import registered
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)

@@ -9,9 +9,12 @@ from pathlib import Path
 from contracts.codec import to_document
 from contracts.envelope import Event
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.alerter.harness import ManualClock, started_alerter
+from tests.alerter.harness import ManualClock
+from tests.alerter.harness import started_alerter
 from tests.alerter.receivers import HttpReceiver
-from tests.domain.alert_streams import at, finished, registered
+from tests.domain.alert_streams import at
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import registered
 from tests.waiting import wait_until
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
+from pydantic import ValidationError
 
 from domain.catalogue_definitions import load_definitions
-from services.alerter.rules import alert_rules, expected_period_s
-from services.alerter.settings import AlerterSettings, AlertSettings, JobAlertOverride
+from services.alerter.rules import alert_rules
+from services.alerter.rules import expected_period_s
+from services.alerter.settings import AlerterSettings
+from services.alerter.settings import AlertSettings
+from services.alerter.settings import JobAlertOverride
 from tests.alerter.harness import started_alerter
 from tests.alerter.receivers import HttpReceiver
-from tests.domain.alert_streams import finished, registered
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import registered
 from tests.waiting import wait_until
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -3,7 +3,8 @@ answers 401 (then retry it), sign out. Shared by the embedded, RabbitMQ and plat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import httpx

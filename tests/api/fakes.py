@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 
-from contracts.envelope import Command, Message
+from contracts.envelope import Command
+from contracts.envelope import Message
 from contracts.topology import QueueSpec
-from infrastructure.bus.port import (
-    BatchHandler,
-    Batching,
-    Bus,
-    BusUnavailable,
-    DeadLetter,
-    Handler,
-    Subscription,
-)
+from infrastructure.bus.port import BatchHandler
+from infrastructure.bus.port import Batching
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import DeadLetter
+from infrastructure.bus.port import Handler
+from infrastructure.bus.port import Subscription
 
 
 @dataclass

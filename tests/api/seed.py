@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from domain.records import (
-    ExecutionRecord,
-    HistoryRecord,
-    JobRecord,
-    MetadataRecord,
-    SchedulerStateRecord,
-)
+from domain.records import ExecutionRecord
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
+from domain.records import SchedulerStateRecord
 from infrastructure.store.port import Store
-from tests.store_writes import put_execution, put_job, put_metadata
+from tests.store_writes import put_execution
+from tests.store_writes import put_job
+from tests.store_writes import put_metadata
 
 T0 = datetime(2025, 1, 6, 1, 30, tzinfo=UTC)  # 09:30 in Asia/Shanghai
 

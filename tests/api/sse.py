@@ -8,7 +8,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp
+from starlette.types import Message
 
 DEADLINE_S = 5.0
 

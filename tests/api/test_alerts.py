@@ -4,17 +4,23 @@ bad input answered 422 naming the field, viewers refused every change."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
 from contracts.codec import to_document
 from infrastructure.store.port import EventQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import accepted, error, ok
+from tests.api.envelope import accepted
+from tests.api.envelope import error
+from tests.api.envelope import ok
 
 BASE = "/api/scheduler/alerts"
 NOW = datetime.now(UTC)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -12,8 +14,16 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.conftest import ADMIN, DISABLED, PASSWORD, SECRET, VIEWER, access_token, app_of
-from tests.api.envelope import accepted, error, ok
+from tests.api.conftest import ADMIN
+from tests.api.conftest import DISABLED
+from tests.api.conftest import PASSWORD
+from tests.api.conftest import SECRET
+from tests.api.conftest import VIEWER
+from tests.api.conftest import access_token
+from tests.api.conftest import app_of
+from tests.api.envelope import accepted
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 
 MUTATIONS = [

@@ -4,18 +4,25 @@ detail with its runs, and cancel."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts.commands import CancelBackfill, RequestBackfill
-from contracts.events import BackfillRequested, RunQueued, backfill_execution_id
-from domain.read_model import ReadModelView, fold_events
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
+from contracts.events import BackfillRequested
+from contracts.events import RunQueued
+from contracts.events import backfill_execution_id
+from domain.read_model import ReadModelView
+from domain.read_model import fold_events
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import accepted, error, ok
+from tests.api.envelope import accepted
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 from tests.store_writes import put_job
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts.commands import DeleteExecution, MarkExecutionFailed
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
 from contracts.envelope import Message
 from domain.read_model import ReadModelChanges
 from infrastructure.bus.port import BusUnavailable
@@ -23,8 +25,11 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.bulk import command_id
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.conftest import ADMIN, AppFactory
-from tests.api.envelope import accepted, error, ok
+from tests.api.conftest import ADMIN
+from tests.api.conftest import AppFactory
+from tests.api.envelope import accepted
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 from tests.mongo_emulation import emulated_client
 from tests.waiting import wait_until

@@ -9,8 +9,10 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.conftest import AppFactory, app_of
-from tests.api.envelope import error, ok
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import DownBus
 from tests.api.test_auth import MUTATIONS
 

@@ -4,7 +4,8 @@ end of a disabled user's open stream."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import httpx
 import pytest
@@ -13,7 +14,10 @@ from infrastructure.process import RunFieldsFormatter
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.request_id import RequestIdFilter
 from tests.api.client_calls import envelope
-from tests.api.conftest import VIEWER, AppFactory, app_of, bearer
+from tests.api.conftest import VIEWER
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
+from tests.api.conftest import bearer
 from tests.api.fakes import RecordingBus
 from tests.api.sse import SSEConnection
 from tests.waiting import wait_until

@@ -7,8 +7,10 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import error, ok
-from tests.store_writes import put_execution, put_job
+from tests.api.envelope import error
+from tests.api.envelope import ok
+from tests.store_writes import put_execution
+from tests.store_writes import put_job
 
 
 @pytest.fixture(autouse=True)

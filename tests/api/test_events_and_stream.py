@@ -11,15 +11,24 @@ import httpx
 import pytest
 
 from contracts.codec import to_document
-from contracts.events import JobPaused, JobResumed, Progress, SchedulerHeartbeat
+from contracts.events import JobPaused
+from contracts.events import JobResumed
+from contracts.events import Progress
+from contracts.events import SchedulerHeartbeat
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.metrics import ApiMetrics
-from services.api.stream import EventStreamHub, StreamClient, StreamFilter
+from services.api.stream import EventStreamHub
+from services.api.stream import StreamClient
+from services.api.stream import StreamFilter
 from tests.api import seed
-from tests.api.conftest import ADMIN, AppFactory, app_of, bearer
-from tests.api.envelope import error, ok
+from tests.api.conftest import ADMIN
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
+from tests.api.conftest import bearer
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 from tests.api.sse import SSEConnection
 from tests.waiting import wait_until

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import error, ok
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.store_writes import put_execution
 
 EXECUTIONS = "/api/scheduler/executions"

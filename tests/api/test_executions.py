@@ -9,11 +9,17 @@ import httpx
 import pytest
 
 from contracts.codec import to_document
-from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFailed
-from contracts.events import JobStarted, Progress
+from contracts.commands import CancelExecution
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
+from contracts.events import JobStarted
+from contracts.events import Progress
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import accepted, assert_iso_with_offset, error, ok
+from tests.api.envelope import accepted
+from tests.api.envelope import assert_iso_with_offset
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 
 pytestmark = pytest.mark.usefixtures("catalogue")

@@ -4,35 +4,46 @@ every answer matches what the document says (status codes, content types, respon
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import CheckFunction
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
 from schemathesis.python import asgi
-from schemathesis.schemas import APIOperation, BaseSchema
+from schemathesis.schemas import APIOperation
+from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from infrastructure.store.sqlite_run_logs import SQLiteRunLogs
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.app import create_app
-from services.api.dependencies import EXECUTION_ID_EXAMPLE, JOB_ID_EXAMPLE
+from services.api.dependencies import EXECUTION_ID_EXAMPLE
+from services.api.dependencies import JOB_ID_EXAMPLE
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.conftest import ADMIN, ONE_DAY, SECRET, access_token, family_of
+from tests.api.conftest import ADMIN
+from tests.api.conftest import ONE_DAY
+from tests.api.conftest import SECRET
+from tests.api.conftest import access_token
+from tests.api.conftest import family_of
 from tests.api.fakes import RecordingBus
-from tests.store_writes import put_execution, put_job
+from tests.store_writes import put_execution
+from tests.store_writes import put_job
 
 # More with API_FUZZ_EXAMPLES=500 (a longer hunt); 30 keeps the suite quick.
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "30"))

@@ -11,9 +11,12 @@ from services.api.app import create_app
 from services.api.settings import ApiSettings
 from tests.api import seed
 from tests.api.conftest import AppFactory
-from tests.api.envelope import assert_iso_with_offset, error, ok
+from tests.api.envelope import assert_iso_with_offset
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
-from tests.store_writes import put_history, put_scheduler_state
+from tests.store_writes import put_history
+from tests.store_writes import put_scheduler_state
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import logging
 import httpx
 import pytest
 
-from infrastructure.log_redaction import RedactTokens, redact
+from infrastructure.log_redaction import RedactTokens
+from infrastructure.log_redaction import redact
 from services.api.security_headers import SECURITY_HEADERS
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"

@@ -10,13 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, ResetJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import ResetJob
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.envelope import accepted, error, ok
+from tests.api.envelope import accepted
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
-from tests.store_writes import put_execution, put_job
+from tests.store_writes import put_execution
+from tests.store_writes import put_job
 
 JOBS = "/api/scheduler/jobs"
 CREATED = "news_hourly"

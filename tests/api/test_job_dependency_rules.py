@@ -10,10 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.commands import ChangeJob, CreateJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import accepted, error
+from tests.api.envelope import accepted
+from tests.api.envelope import error
 from tests.api.fakes import RecordingBus
 from tests.store_writes import put_job
 

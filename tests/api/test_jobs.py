@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
+from contracts.commands import UpdateJobMetadata
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.api import seed
-from tests.api.envelope import accepted, assert_iso_with_offset, error, ok
+from tests.api.envelope import accepted
+from tests.api.envelope import assert_iso_with_offset
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 from tests.store_writes import put_job
 

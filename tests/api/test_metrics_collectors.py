@@ -3,7 +3,8 @@ API's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,7 +14,8 @@ from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.alerter.metrics import AlerterMetrics
 from services.api.app import create_app
 from services.api.settings import ApiSettings
-from services.projector.stats import ProjectionStats, ProjectorCollector
+from services.projector.stats import ProjectionStats
+from services.projector.stats import ProjectorCollector
 from tests.api.fakes import RecordingBus
 from tests.domain.test_run_metrics import finished
 

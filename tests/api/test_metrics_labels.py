@@ -14,8 +14,10 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from services.api.metrics import OTHER_METHOD, UNMATCHED_ROUTE
-from tests.api.conftest import AppFactory, app_of
+from services.api.metrics import OTHER_METHOD
+from services.api.metrics import UNMATCHED_ROUTE
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
 from tests.api.fakes import RecordingBus
 
 REQUESTS = 20_000

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,9 +24,11 @@ from infrastructure.store.sqlite_users import SQLiteUserStore
 from services.api.app import create_app
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.client_calls import WebClient, envelope
+from tests.api.client_calls import WebClient
+from tests.api.client_calls import envelope
 from tests.api.fakes import RecordingBus
-from tests.rabbitmq import RabbitMQVhost, delete_all_queues
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import delete_all_queues
 from tests.waiting import wait_until
 
 PLATFORM_SECRET = "platform-jwt-secret-" + "p" * 50

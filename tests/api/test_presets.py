@@ -6,15 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from contracts.commands import DESCRIPTION_MAX, DISPLAY_NAME_MAX, UpdateJobMetadata
+from contracts.commands import DESCRIPTION_MAX
+from contracts.commands import DISPLAY_NAME_MAX
+from contracts.commands import UpdateJobMetadata
 from domain.records import MetadataRecord
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api import presets
-from services.api.presets import PRESETS, seed_presets
+from services.api.presets import PRESETS
+from services.api.presets import seed_presets
 from tests.api import seed
-from tests.api.fakes import DownBus, RecordingBus
-from tests.store_writes import put_job, put_metadata
+from tests.api.fakes import DownBus
+from tests.api.fakes import RecordingBus
+from tests.store_writes import put_job
+from tests.store_writes import put_metadata
 from tests.workers.test_catalogue_registry import SPEC_TABLE
 
 

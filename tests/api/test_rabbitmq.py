@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 import pytest
 
 from contracts.commands import UpdateJobMetadata
-from contracts.envelope import Command, Message
+from contracts.envelope import Command
+from contracts.envelope import Message
 from contracts.events import JobPaused
 from contracts.topology import COMMANDS
 from infrastructure.bus.port import Bus
@@ -17,10 +20,13 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from services.api import presets
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.conftest import ADMIN, AppFactory, app_of
+from tests.api.conftest import ADMIN
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
 from tests.api.sse import SSEConnection
 from tests.api.test_auth import MUTATIONS
-from tests.rabbitmq import RabbitMQVhost, delete_all_queues
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import delete_all_queues
 from tests.store_writes import put_job
 from tests.waiting import wait_until
 

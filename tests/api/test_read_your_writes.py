@@ -13,8 +13,12 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.app import create_app
 from services.embedded.system import EmbeddedSystem
 from tests.api import seed
-from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory
-from tests.api.envelope import accepted, error
+from tests.api.conftest import ADMIN
+from tests.api.conftest import PASSWORD
+from tests.api.conftest import SECRET
+from tests.api.conftest import AppFactory
+from tests.api.envelope import accepted
+from tests.api.envelope import error
 from tests.api.fakes import RecordingBus
 from tests.client_replay import replay_the_client
 from tests.jobs import embedded_settings

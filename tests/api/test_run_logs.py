@@ -10,12 +10,14 @@ import httpx
 import pytest
 
 from contracts.run_logs import LogLevel
-from infrastructure.store.run_logs_port import MemoryRunLogs, RunLogLine
+from infrastructure.store.run_logs_port import MemoryRunLogs
+from infrastructure.store.run_logs_port import RunLogLine
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.api.routes import run_logs as run_logs_route
 from tests.api import seed
 from tests.api.conftest import app_of
-from tests.api.envelope import error, ok
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.api.sse import SSEConnection
 from tests.store_writes import put_execution
 

@@ -9,15 +9,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
+from pydantic import ValidationError
 
 from infrastructure.log_redaction import RedactTokens
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_users import SQLiteUserStore
-from services.api.auth import ensure_first_admin, new_user, verify_password
+from services.api.auth import ensure_first_admin
+from services.api.auth import new_user
+from services.api.auth import verify_password
 from services.api.settings import ApiSettings
 from tests.api import seed
-from tests.api.conftest import AppFactory, app_of
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
 from tests.api.envelope import ok
 from tests.api.fakes import RecordingBus
 from tests.store_writes import put_job

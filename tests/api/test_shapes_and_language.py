@@ -3,7 +3,8 @@ and the mapping to the original four, texts in the caller's language."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
+from typing import get_args
 
 import httpx
 import pytest
@@ -14,7 +15,8 @@ from services.api.routes.executions import StatusFilter
 from services.api.statuses import STATUS_NAMES
 from tests.api import seed
 from tests.api.conftest import app_of
-from tests.api.envelope import error, ok
+from tests.api.envelope import error
+from tests.api.envelope import ok
 from tests.store_writes import put_execution
 
 EXECUTIONS = "/api/scheduler/executions"

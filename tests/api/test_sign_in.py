@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +20,13 @@ from services.api.app import create_app
 from services.api.settings import ApiSettings
 from services.api.tokens import issue_token
 from tests.api.client_calls import envelope
-from tests.api.conftest import ADMIN, DISABLED, PASSWORD, SECRET, VIEWER, AppFactory, app_of
+from tests.api.conftest import ADMIN
+from tests.api.conftest import DISABLED
+from tests.api.conftest import PASSWORD
+from tests.api.conftest import SECRET
+from tests.api.conftest import VIEWER
+from tests.api.conftest import AppFactory
+from tests.api.conftest import app_of
 from tests.api.fakes import RecordingBus
 
 LOGIN, REFRESH, LOGOUT, ME = "/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/me"
@@ -173,7 +181,8 @@ async def test_unknown_and_disabled_users_cost_one_hash_check(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same work whether or not the user exists (so the time says nothing): one argon2 verify each."""
-    from services.api import auth, login_guard
+    from services.api import auth
+    from services.api import login_guard
 
     checked: list[str] = []
     real = auth.verify_password  # what the guard calls

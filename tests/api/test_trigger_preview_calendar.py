@@ -4,14 +4,18 @@ an unknown calendar id is a 422 naming the field, and nothing is sent."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts.commands import ChangeJob, CreateJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
 from domain.trade_calendar import CN_A_SHARE
 from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars

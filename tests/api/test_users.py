@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infrastructure.store.users_port import UserRecord, UserStore
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
 from services.api import users_cli
 from services.api.auth import verify_password
 from services.api.login_guard import LoginGuard
-from tests.backends import opened_user_store, store_backends
+from tests.backends import opened_user_store
+from tests.backends import store_backends
 
 NOW = datetime(2025, 1, 6, tzinfo=UTC)
 

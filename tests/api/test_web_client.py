@@ -4,7 +4,9 @@ sign in by JSON, the list, a command, the reload, a 401 answered by a refresh an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,10 +20,15 @@ from services.api.auth import new_user
 from services.api.tokens import issue_token
 from services.embedded.system import EmbeddedSystem
 from tests.api import seed
-from tests.api.client_calls import WebClient, envelope
-from tests.api.conftest import ADMIN, PASSWORD, SECRET, AppFactory
+from tests.api.client_calls import WebClient
+from tests.api.client_calls import envelope
+from tests.api.conftest import ADMIN
+from tests.api.conftest import PASSWORD
+from tests.api.conftest import SECRET
+from tests.api.conftest import AppFactory
 from tests.jobs import embedded_settings
-from tests.rabbitmq import RabbitMQVhost, delete_all_queues
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import delete_all_queues
 
 JOBS = "/api/scheduler/jobs"
 

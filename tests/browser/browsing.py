@@ -7,7 +7,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from playwright.async_api import expect
@@ -17,7 +18,10 @@ else:
     except ImportError:  # the `chromium_path` fixture skips (or fails under CI=true) and says why
         expect = None
 
-from tests.e2e.harness import ADMIN, ROOT, ApiClient, ServiceProcess
+from tests.e2e.harness import ADMIN
+from tests.e2e.harness import ROOT
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
 
 __all__ = ["expect"]
 

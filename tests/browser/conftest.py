@@ -8,22 +8,25 @@ own browser download is never used. Without Chromium or Playwright the tests are
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LOOKS,
-    SERVER_MODULE,
-    ConsoleSystem,
-    Look,
-)
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.browser.browsing import ARTIFACTS
+from tests.browser.browsing import CHROMIUM
+from tests.browser.browsing import CHROMIUM_ARGS
+from tests.browser.browsing import LOOKS
+from tests.browser.browsing import SERVER_MODULE
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 
 
 def _missing(reason: str) -> None:

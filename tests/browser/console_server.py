@@ -10,10 +10,12 @@ import asyncio
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
+from starlette.routing import Route
 
 import services.embedded.bootstrap as embedded
-from services.api.console import ASSETS_PATH, mount_console
+from services.api.console import ASSETS_PATH
+from services.api.console import mount_console
 from services.embedded.settings import EmbeddedSettings
 
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
 
 pytestmark = pytest.mark.e2e
 

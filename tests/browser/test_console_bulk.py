@@ -7,13 +7,17 @@ signs out the other."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, expect, sign_in
-from tests.browser.test_console_layout import SIZES, assert_fits
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import expect
+from tests.browser.browsing import sign_in
+from tests.browser.test_console_layout import SIZES
+from tests.browser.test_console_layout import assert_fits
 
 pytestmark = pytest.mark.e2e
 TEXTS = {

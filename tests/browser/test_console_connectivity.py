@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in, text
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
+from tests.browser.browsing import text
 
 pytestmark = pytest.mark.e2e
 

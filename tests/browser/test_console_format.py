@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.scheduler.triggers import build_trigger, describe
-from tests.browser.browsing import ConsoleSystem, open_console
+from services.scheduler.triggers import build_trigger
+from services.scheduler.triggers import describe
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import open_console
 
 pytestmark = pytest.mark.e2e
 

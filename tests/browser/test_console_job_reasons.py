@@ -9,8 +9,17 @@ from typing import Any
 import pytest
 
 from domain.catalogue import DATA_SYNC_JOBS
-from tests.browser.browsing import SERVER_MODULE, ConsoleSystem, Look, expect, open_console, sign_in
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.browser.browsing import SERVER_MODULE
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 
 pytestmark = pytest.mark.e2e
 TUSHARE_JOB = next(entry.job_id for entry in DATA_SYNC_JOBS if entry.needs_tushare)

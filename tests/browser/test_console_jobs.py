@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in, text
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
+from tests.browser.browsing import text
 from tests.e2e.harness import ROOT
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
 
-from tests.browser.browsing import ConsoleSystem, expect, sign_in
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import expect
+from tests.browser.browsing import sign_in
 
 pytestmark = pytest.mark.e2e
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}

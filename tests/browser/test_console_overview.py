@@ -4,13 +4,18 @@ in both languages, at 1440×900 and 390×844."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.browsing import ConsoleSystem, Look, expect, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
 
 pytestmark = pytest.mark.e2e
 

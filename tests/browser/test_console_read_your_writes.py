@@ -12,8 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser.browsing import SERVER_MODULE, ConsoleSystem, expect, open_console, sign_in
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.browser.browsing import SERVER_MODULE
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import expect
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 
 pytestmark = pytest.mark.e2e
 

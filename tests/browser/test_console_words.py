@@ -5,14 +5,19 @@ shown as its key."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
+from typing import get_args
 
 import pytest
 
 from contracts.envelope import ExecutionEvent
-from contracts.events import EVENT_TYPES, CommandRejected, ExecutionStatus
+from contracts.events import EVENT_TYPES
+from contracts.events import CommandRejected
+from contracts.events import ExecutionStatus
 from domain.catalogue_projection import _COMMAND_ACTIONS
-from tests.browser.browsing import ConsoleSystem, Look, open_console
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import Look
+from tests.browser.browsing import open_console
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.browsing import ConsoleSystem, open_console, sign_in
+from tests.browser.browsing import ConsoleSystem
+from tests.browser.browsing import open_console
+from tests.browser.browsing import sign_in
 
 
 def _csp_violations(page: Any) -> list[str]:

@@ -7,15 +7,22 @@ takes some of their connections with it: those reconnect to the next node of the
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port
-from tests.outage.conftest import FAST, OutageCluster
-from tests.private_cluster import BrokerCluster, broker_cluster, cluster_broker
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.outage.conftest import FAST
+from tests.outage.conftest import OutageCluster
+from tests.private_cluster import BrokerCluster
+from tests.private_cluster import broker_cluster
+from tests.private_cluster import cluster_broker
 
 __all__ = ["broker_cluster", "cluster_broker"]
 

@@ -17,7 +17,12 @@ import pytest
 from tests.cluster.conftest import ClusterSystem
 from tests.e2e.harness import ApiClient
 from tests.outage.conftest import record_figures
-from tests.outage.test_broker_outage import CANARY, all_terminal, check_the_log, leader, leads, statuses
+from tests.outage.test_broker_outage import CANARY
+from tests.outage.test_broker_outage import all_terminal
+from tests.outage.test_broker_outage import check_the_log
+from tests.outage.test_broker_outage import leader
+from tests.outage.test_broker_outage import leads
+from tests.outage.test_broker_outage import statuses
 from tests.private_cluster import ClusterNode
 from tests.waiting import wait_until
 

@@ -7,11 +7,16 @@ no golden file yet; existing golden files are never rewritten (they pin what was
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from contracts import alert_events, commands, events, run_logs, runs
+from contracts import alert_events
+from contracts import commands
+from contracts import events
+from contracts import run_logs
+from contracts import runs
 from contracts.codec import to_document
 from contracts.envelope import Message
 

@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from contracts import codec
-from contracts.codec import MESSAGE_TYPES, MessageRejected, decode, encode, to_document
-from contracts.envelope import Event, Message
-from tests.contracts.examples import GOLDEN_DIR, examples, golden_path
+from contracts.codec import MESSAGE_TYPES
+from contracts.codec import MessageRejected
+from contracts.codec import decode
+from contracts.codec import encode
+from contracts.codec import to_document
+from contracts.envelope import Event
+from contracts.envelope import Message
+from tests.contracts.examples import GOLDEN_DIR
+from tests.contracts.examples import examples
+from tests.contracts.examples import golden_path
 
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.json"))
 

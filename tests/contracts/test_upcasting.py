@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from contracts import codec
-from contracts.codec import decode, upcast_document
+from contracts.codec import decode
+from contracts.codec import upcast_document
 from contracts.events import ExecutionMarkedFailed
 from domain.catalogue_projection import history_entry
 from tests.contracts.examples import GOLDEN_DIR

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from contracts.events import (
-    CommandRejected,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobRegistered,
-    JobStarted,
-    SchedulerHeartbeat,
-)
+from contracts.events import CommandRejected
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobRegistered
+from contracts.events import JobStarted
+from contracts.events import SchedulerHeartbeat
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 JOB = "pipeline_canary"

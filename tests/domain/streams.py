@@ -10,31 +10,34 @@ cancelled while queued (`QueuedRunCancelled`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
-from contracts.envelope import Event, ExecutionEvent, JobEvent
-from contracts.events import (
-    AttemptFailed,
-    CancelRequested,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMetadataUpdated,
-    JobMissed,
-    JobPaused,
-    JobRegistered,
-    JobResumed,
-    JobScheduled,
-    JobSkipped,
-    JobStarted,
-    Progress,
-    QueuedRunCancelled,
-    RunQueued,
-)
+from contracts.envelope import Event
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import JobEvent
+from contracts.events import AttemptFailed
+from contracts.events import CancelRequested
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMetadataUpdated
+from contracts.events import JobMissed
+from contracts.events import JobPaused
+from contracts.events import JobRegistered
+from contracts.events import JobResumed
+from contracts.events import JobScheduled
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 JOB_ID = "pipeline_canary"

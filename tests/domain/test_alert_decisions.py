@@ -3,29 +3,30 @@ leader, projector lag, dead letters; acknowledgements, operators' rule overrides
 
 from __future__ import annotations
 
-from contracts.alert_events import (
-    AlertRaised,
-    AlertResolved,
-    AlertRulesUpdated,
-    AlertSilenced,
-    AlertUnsilenced,
-    IncidentAcknowledged,
-    RuleOverride,
-)
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import AlertRulesUpdated
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import AlertUnsilenced
+from contracts.alert_events import IncidentAcknowledged
+from contracts.alert_events import RuleOverride
 from contracts.envelope import Event
-from domain.alert_decisions import Observations, decide, evaluate, reminders_due
-from domain.alert_rules import AlertRules, JobRules, SystemRules
+from domain.alert_decisions import Observations
+from domain.alert_decisions import decide
+from domain.alert_decisions import evaluate
+from domain.alert_decisions import reminders_due
+from domain.alert_rules import AlertRules
+from domain.alert_rules import JobRules
+from domain.alert_rules import SystemRules
 from domain.alert_state import AlertState
-from tests.domain.alert_streams import (
-    JOB,
-    at,
-    finished,
-    leader_heartbeat,
-    ran,
-    registered,
-    rejected,
-    started,
-)
+from tests.domain.alert_streams import JOB
+from tests.domain.alert_streams import at
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import leader_heartbeat
+from tests.domain.alert_streams import ran
+from tests.domain.alert_streams import registered
+from tests.domain.alert_streams import rejected
+from tests.domain.alert_streams import started
 from tests.domain.test_alert_state import live
 
 RULES = AlertRules(default=JobRules(consecutive_failures=3))

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from contracts.alert_events import AlertNotified, AlertRaised, AlertResolved, AlertSilenced
+from contracts.alert_events import AlertNotified
+from contracts.alert_events import AlertRaised
+from contracts.alert_events import AlertResolved
+from contracts.alert_events import AlertSilenced
 from contracts.envelope import Event
-from domain.alert_decisions import decide, evaluate, reminders_due
-from domain.alert_rules import AlertRules, JobRules
+from domain.alert_decisions import decide
+from domain.alert_decisions import evaluate
+from domain.alert_decisions import reminders_due
+from domain.alert_rules import AlertRules
+from domain.alert_rules import JobRules
 from domain.alert_state import AlertState
-from tests.domain.alert_streams import JOB, at, finished, lost, missed, registered
+from tests.domain.alert_streams import JOB
+from tests.domain.alert_streams import at
+from tests.domain.alert_streams import finished
+from tests.domain.alert_streams import lost
+from tests.domain.alert_streams import missed
+from tests.domain.alert_streams import registered
 
 RULES = AlertRules(default=JobRules(consecutive_failures=3))
 P = "alerter:test"

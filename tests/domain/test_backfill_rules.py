@@ -6,38 +6,48 @@ change none of it. And the rules of a request, and the read model's record in an
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import timedelta
 from itertools import permutations
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.commands import CancelBackfill, RequestBackfill
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
 from contracts.envelope import Message
-from contracts.events import (
-    BackfillCancelled,
-    BackfillFinished,
-    BackfillRequested,
-    CommandRejected,
-    JobFinished,
-    QueuedRunCancelled,
-    RunQueued,
-    backfill_execution_id,
-    backfill_of,
-)
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillFinished
+from contracts.events import BackfillRequested
+from contracts.events import CommandRejected
+from contracts.events import JobFinished
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import backfill_execution_id
+from contracts.events import backfill_of
 from domain.backfill_projection import project_backfill
 from domain.catalogue_projection import history_entry
 from domain.records import BackfillRecord
 from domain.run_policy import RunPolicy
-from domain.scheduling.backfill_commands import BackfillLimits, decide_cancel, decide_request
-from domain.scheduling.backfills import BackfillBook, backfill_step, day_kwargs, fold_backfills
+from domain.scheduling.backfill_commands import BackfillLimits
+from domain.scheduling.backfill_commands import decide_cancel
+from domain.scheduling.backfill_commands import decide_request
+from domain.scheduling.backfills import BackfillBook
+from domain.scheduling.backfills import backfill_step
+from domain.scheduling.backfills import day_kwargs
+from domain.scheduling.backfills import fold_backfills
 from domain.scheduling.decide import decide_fire
 from domain.scheduling.fire import Now
-from domain.scheduling.state import SchedulerState, evolve
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
 from services.scheduler.backfill_runner import book_of
 from services.scheduler.definitions import JobDefinition
-from tests.domain.scheduling_model import JOB, PRODUCER, T0
+from tests.domain.scheduling_model import JOB
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 BACKFILL_ID = "bf" + "1" * 32
 LIMITS = BackfillLimits(max_active=2, max_parallel=8)

@@ -4,11 +4,14 @@ times of a few thousand generated expressions, from starts around the leap day o
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from croniter import croniter  # type: ignore[import-untyped]
 
-from domain.triggers import TriggerError, parse_trigger
+from domain.triggers import TriggerError
+from domain.triggers import parse_trigger
 
 EXPRESSIONS = 3000
 FIRES = 20

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from domain.dependencies import (
-    deletion_problem,
-    dependency_problem,
-    dependents_of,
-    find_cycle,
-    graph_problem,
-    layers,
-    upstreams_of,
-)
+from domain.dependencies import deletion_problem
+from domain.dependencies import dependency_problem
+from domain.dependencies import dependents_of
+from domain.dependencies import find_cycle
+from domain.dependencies import graph_problem
+from domain.dependencies import layers
+from domain.dependencies import upstreams_of
 from domain.run_policy import RunPolicy
-from domain.triggers import TriggerError, describe, legacy_text, parse_trigger, spec_from_legacy_text
+from domain.triggers import TriggerError
+from domain.triggers import describe
+from domain.triggers import legacy_text
+from domain.triggers import parse_trigger
+from domain.triggers import spec_from_legacy_text
 
 JOBS = {
     "sync_a": "0 17 * * 1-5",
@@ -44,7 +46,8 @@ def test_a_malformed_after_is_refused_naming_the_field(text: str) -> None:
 
 
 def test_an_after_trigger_never_fires_on_the_clock() -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     trigger = parse_trigger("after:sync_a").build(ZoneInfo("Asia/Shanghai"))

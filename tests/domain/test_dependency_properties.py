@@ -8,25 +8,41 @@ upstream ends (every status, manual and scheduled alike), redeliveries, leader f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from contracts.envelope import Message
-from contracts.events import JobFinished, JobMissed, RunQueued
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import RunQueued
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
 from domain.scheduling.decide import decide_fire
-from domain.scheduling.dependencies import Downstream, fires_after, pending_fires, ready_fire
-from domain.scheduling.fire import Fire, Now
-from domain.scheduling.progress import UPSTREAM_REASON_PREFIX, end_of, rebuilt_progress
-from domain.scheduling.state import SchedulerState, evolve, loaded
+from domain.scheduling.dependencies import Downstream
+from domain.scheduling.dependencies import fires_after
+from domain.scheduling.dependencies import pending_fires
+from domain.scheduling.dependencies import ready_fire
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
+from domain.scheduling.progress import UPSTREAM_REASON_PREFIX
+from domain.scheduling.progress import end_of
+from domain.scheduling.progress import rebuilt_progress
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import loaded
 from services.scheduler.definitions import JobDefinition
-from tests.domain.scheduling_model import PRODUCER, T0
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 UPSTREAMS = ("up_a", "up_b")
 STATUSES = ("success", "partial", "failed", "cancelled", "missed")

@@ -10,17 +10,23 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from contracts.events import JobFinished, RunQueued
+from contracts.events import JobFinished
+from contracts.events import RunQueued
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
-from domain.scheduling.date_range import range_kwargs, range_of
+from domain.scheduling.date_range import range_kwargs
+from domain.scheduling.date_range import range_of
 from domain.scheduling.decide import decide_fire
-from domain.scheduling.dependencies import Downstream, fires_after, pending_fires
+from domain.scheduling.dependencies import Downstream
+from domain.scheduling.dependencies import fires_after
+from domain.scheduling.dependencies import pending_fires
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import rebuilt_progress
-from domain.scheduling.state import SchedulerState, evolve
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
 from services.scheduler.definitions import JobDefinition
-from tests.domain.scheduling_model import PRODUCER, T0
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 DAY = "2024-01-02"
 ENDED = T0 + timedelta(minutes=5)

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.envelope import Event, ExecutionEvent
-from contracts.events import (
-    CancelRequested,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobSkipped,
-    JobStarted,
-    Progress,
-    RunQueued,
-    RunWaiting,
-)
-from domain.catalogue_projection import HISTORY_EVENT_TYPES, history_line
-from domain.execution_projection import ExecutionState, project_execution
-from domain.records import ExecutionRecord, ExecutionTombstone
+from contracts.envelope import Event
+from contracts.envelope import ExecutionEvent
+from contracts.events import CancelRequested
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import RunQueued
+from contracts.events import RunWaiting
+from domain.catalogue_projection import HISTORY_EVENT_TYPES
+from domain.catalogue_projection import history_line
+from domain.execution_projection import ExecutionState
+from domain.execution_projection import project_execution
+from domain.records import ExecutionRecord
+from domain.records import ExecutionTombstone
 from tests.contracts.examples import examples
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

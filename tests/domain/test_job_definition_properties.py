@@ -12,22 +12,42 @@ execution id of the deleted incarnation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy
-from contracts.envelope import Command, Message
-from contracts.events import JobChanged, JobCreated, JobDeleted, JobMissed, JobSkipped, RunQueued
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import JobPolicy
+from contracts.envelope import Command
+from contracts.envelope import Message
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
 from domain.scheduling.decide import decide_fire
-from domain.scheduling.definition_commands import DefinitionFacts, decide_definition
-from domain.scheduling.definitions import Definition, instants_current
-from domain.scheduling.fire import Fire, Now
-from domain.scheduling.state import SchedulerState, evolve
+from domain.scheduling.definition_commands import DefinitionFacts
+from domain.scheduling.definition_commands import decide_definition
+from domain.scheduling.definitions import Definition
+from domain.scheduling.definitions import instants_current
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
 from domain.triggers import parse_trigger
-from services.scheduler.job_editing import as_definition, job_definition_of
+from services.scheduler.job_editing import as_definition
+from services.scheduler.job_editing import job_definition_of
 
 JOB = "canary_model"
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy, ResetJob
-from contracts.events import CommandRejected, JobChanged, JobCreated, JobDeleted, JobPaused
-from domain.scheduling.definition_commands import DefinitionFacts, created_definition, decide_definition
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import JobPolicy
+from contracts.commands import ResetJob
+from contracts.events import CommandRejected
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
+from contracts.events import JobPaused
+from domain.scheduling.definition_commands import DefinitionFacts
+from domain.scheduling.definition_commands import created_definition
+from domain.scheduling.definition_commands import decide_definition
 from domain.scheduling.fire import Now
 
 NOW = Now(wall=datetime(2026, 12, 2, 8, 0, tzinfo=UTC), mono=0.0)

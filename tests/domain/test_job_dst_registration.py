@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from contracts.events import JobRegistered
 from domain.catalogue_projection import project_job

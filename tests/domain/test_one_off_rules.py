@@ -6,26 +6,33 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import permutations
 
-from contracts.commands import CancelExecution, TriggerJob
+from contracts.commands import CancelExecution
+from contracts.commands import TriggerJob
 from contracts.envelope import ExecutionEvent
-from contracts.events import (
-    CommandRejected,
-    JobMissed,
-    JobSkipped,
-    QueuedRunCancelled,
-    RunQueued,
-    RunScheduled,
-)
+from contracts.events import CommandRejected
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
 from contracts.runs import RunJob
 from domain.catalogue_projection import history_entry
-from domain.execution_projection import ExecutionState, project_execution
+from domain.execution_projection import ExecutionState
+from domain.execution_projection import project_execution
 from domain.records import ExecutionRecord
-from domain.scheduling.commands import Facts, decide_command
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
 from domain.scheduling.decide import Decision
 from domain.scheduling.fire import Now
-from domain.scheduling.one_offs import ONE_OFF_HORIZON, decide_one_off, one_off_refusal
-from domain.scheduling.state import SchedulerState, evolve, loaded
-from tests.domain.scheduling_model import JOB, PRODUCER, T0
+from domain.scheduling.one_offs import ONE_OFF_HORIZON
+from domain.scheduling.one_offs import decide_one_off
+from domain.scheduling.one_offs import one_off_refusal
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import loaded
+from tests.domain.scheduling_model import JOB
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 RUN_AT = T0 + timedelta(minutes=10)
 NOW = Now(T0, 0.0)

@@ -8,13 +8,18 @@ care.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from contracts.envelope import Event
 from contracts.events import JobRegistered
-from domain.read_model import ReadModelChanges, ReadModelView, fold_events
-from tests.domain.streams import Clock, execution_streams, job_streams
+from domain.read_model import ReadModelChanges
+from domain.read_model import ReadModelView
+from domain.read_model import fold_events
+from tests.domain.streams import Clock
+from tests.domain.streams import execution_streams
+from tests.domain.streams import job_streams
 
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None)
 

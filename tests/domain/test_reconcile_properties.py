@@ -12,21 +12,31 @@ Asserted, with reconciliation passes at random and in the watch's last rounds: n
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from contracts.commands import TriggerJob
 from contracts.envelope import Message
-from contracts.events import JobMissed, JobSkipped, RunQueued
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
-from domain.scheduling.commands import Facts, decide_command
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
 from domain.scheduling.decide import Decision
 from domain.scheduling.reconcile import reconciled
-from domain.scheduling.state import evolve, forgotten
-from tests.domain.test_scheduling_properties import WATCH, ZONES, World, world
+from domain.scheduling.state import evolve
+from domain.scheduling.state import forgotten
+from tests.domain.test_scheduling_properties import WATCH
+from tests.domain.test_scheduling_properties import ZONES
+from tests.domain.test_scheduling_properties import World
+from tests.domain.test_scheduling_properties import world
 
 DECIDED_FIRST = (RunQueued, JobMissed, JobSkipped)  # what the leader folds before its publish is confirmed
 REACHED = ("all", "all but the RunJob", "none")

@@ -3,18 +3,29 @@ the store lists and the state does not hold are adopted as a new leader adopts t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.commands import TriggerJob
-from contracts.events import ExecutionMarkedFailed, JobFinished, RunQueued
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import RunQueued
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
-from domain.scheduling.commands import Facts, decide_command
-from domain.scheduling.decide import Watch, decide_tick
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
+from domain.scheduling.decide import Watch
+from domain.scheduling.decide import decide_tick
 from domain.scheduling.fire import Now
-from domain.scheduling.reconcile import reconciled, strays
-from domain.scheduling.state import SchedulerState, evolve, forgotten, loaded
-from tests.domain.scheduling_model import JOB, PRODUCER, T0
+from domain.scheduling.reconcile import reconciled
+from domain.scheduling.reconcile import strays
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import forgotten
+from domain.scheduling.state import loaded
+from tests.domain.scheduling_model import JOB
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 WATCH = Watch(heartbeat_timeout_s=30.0, queued_redispatch_s=60.0, queued_max_wait_s=600.0)
 JOBS = {JOB.job_id: JOB}

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.records import ExecutionRecord, JobRecord, as_utc_key, updated
+from domain.records import ExecutionRecord
+from domain.records import JobRecord
+from domain.records import as_utc_key
+from domain.records import updated
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

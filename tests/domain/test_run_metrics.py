@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.envelope import Event
-from contracts.events import (
-    CancelRequested,
-    ExecutionMarkedFailed,
-    FinalStatus,
-    JobFinished,
-    JobMissed,
-    JobRegistered,
-    JobSkipped,
-    JobStarted,
-    QueuedRunCancelled,
-)
+from contracts.events import CancelRequested
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import FinalStatus
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobRegistered
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import QueuedRunCancelled
 from domain.catalogue import CANARY_JOB_ID
-from domain.run_metrics import OTHER_JOB, Histogram, RunMetrics
+from domain.run_metrics import OTHER_JOB
+from domain.run_metrics import Histogram
+from domain.run_metrics import RunMetrics
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 P = "test"

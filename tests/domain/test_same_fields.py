@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import pytest
 from pydantic import BaseModel
 
-from domain.same_fields import copied, field_names
+from domain.same_fields import copied
+from domain.same_fields import field_names
 
 
 @dataclass(frozen=True)

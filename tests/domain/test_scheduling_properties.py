@@ -11,39 +11,52 @@ run ends within its bound; no run is failed as lost while its heartbeats arrive.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.commands import PauseJob, ResumeJob, TriggerJob
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
 from contracts.envelope import Message
-from contracts.events import (
-    TERMINAL_STATUSES,
-    AttemptFailed,
-    ExecutionMarkedFailed,
-    JobFinished,
-    JobMissed,
-    JobResumed,
-    JobSkipped,
-    JobStarted,
-    QueuedRunCancelled,
-    RunQueued,
-    RunRef,
-    WorkerHeartbeat,
-)
+from contracts.events import TERMINAL_STATUSES
+from contracts.events import AttemptFailed
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobResumed
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunRef
+from contracts.events import WorkerHeartbeat
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
-from domain.scheduling.commands import Facts, decide_command
-from domain.scheduling.decide import Decision, Watch, decide_fire, decide_tick
-from domain.scheduling.fire import Fire, Now
-from domain.scheduling.instants import downtime_fires, stalled_fires
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
+from domain.scheduling.decide import Decision
+from domain.scheduling.decide import Watch
+from domain.scheduling.decide import decide_fire
+from domain.scheduling.decide import decide_tick
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
+from domain.scheduling.instants import downtime_fires
+from domain.scheduling.instants import stalled_fires
 from domain.scheduling.job import Trigger
-from domain.scheduling.state import SchedulerState, evolve, loaded
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import loaded
 from domain.triggers import DstPolicy
 from domain.triggers.dst import Repeated
 from services.scheduler.definitions import JobDefinition

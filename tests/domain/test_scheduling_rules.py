@@ -6,24 +6,34 @@ from dataclasses import replace
 from datetime import timedelta
 
 from contracts.commands import TriggerJob
-from contracts.events import (
-    AttemptFailed,
-    ExecutionMarkedFailed,
-    FiresDropped,
-    JobMissed,
-    JobSkipped,
-    JobStarted,
-    RunRef,
-    WorkerHeartbeat,
-)
+from contracts.events import AttemptFailed
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import FiresDropped
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import RunRef
+from contracts.events import WorkerHeartbeat
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
-from domain.scheduling.commands import Facts, decide_command
-from domain.scheduling.decide import Decision, Watch, decide_fire, decide_tick
-from domain.scheduling.fire import Fire, Now, scheduled_execution_id
-from domain.scheduling.instants import downtime_fires, stalled_fires
-from domain.scheduling.state import SchedulerState, evolve, loaded
-from tests.domain.scheduling_model import JOB, PRODUCER, T0, Every
+from domain.scheduling.commands import Facts
+from domain.scheduling.commands import decide_command
+from domain.scheduling.decide import Decision
+from domain.scheduling.decide import Watch
+from domain.scheduling.decide import decide_fire
+from domain.scheduling.decide import decide_tick
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import Now
+from domain.scheduling.fire import scheduled_execution_id
+from domain.scheduling.instants import downtime_fires
+from domain.scheduling.instants import stalled_fires
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import loaded
+from tests.domain.scheduling_model import JOB
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
+from tests.domain.scheduling_model import Every
 
 WATCH = Watch(heartbeat_timeout_s=30.0, queued_redispatch_s=60.0, queued_max_wait_s=600.0)
 JOBS = {JOB.job_id: JOB}

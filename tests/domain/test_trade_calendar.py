@@ -8,13 +8,11 @@ from datetime import date
 
 import pytest
 
-from domain.trade_calendar import (
-    CalendarFormatError,
-    is_trading_day,
-    next_trading_day,
-    parse_calendar,
-    trading_days_between,
-)
+from domain.trade_calendar import CalendarFormatError
+from domain.trade_calendar import is_trading_day
+from domain.trade_calendar import next_trading_day
+from domain.trade_calendar import parse_calendar
+from domain.trade_calendar import trading_days_between
 from infrastructure.trade_calendar_seed import seed_calendar
 from services.workers.providers.akshare_provider import offline_calendar_file
 from tools.trade_calendar_seed import seed_text

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.commands import JobPolicy
 from domain.scheduling.definitions import merged_policy
 from domain.trade_calendar import TradeCalendar
-from domain.triggers import IntervalTrigger, parse_trigger
-from domain.triggers.trading_days import (
-    TradingDayTrigger,
-    calendar_of,
-    fire_day_verdict,
-    missing_years_ahead,
-)
+from domain.triggers import IntervalTrigger
+from domain.triggers import parse_trigger
+from domain.triggers.trading_days import TradingDayTrigger
+from domain.triggers.trading_days import calendar_of
+from domain.triggers.trading_days import fire_day_verdict
+from domain.triggers.trading_days import missing_years_ahead
 from infrastructure.trade_calendar_seed import seed_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

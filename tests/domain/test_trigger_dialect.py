@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from domain.triggers import TriggerError, describe, legacy_text, parse_trigger, spec_from_legacy_text
+from domain.triggers import TriggerError
+from domain.triggers import describe
+from domain.triggers import legacy_text
+from domain.triggers import parse_trigger
+from domain.triggers import spec_from_legacy_text
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,17 @@ Asia/Shanghai, Europe/Berlin and America/New_York; no loops, no duplicates, what
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.triggers import DstPolicy, instants_between, parse_trigger
+from domain.triggers import DstPolicy
+from domain.triggers import instants_between
+from domain.triggers import parse_trigger
 
 ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York")
 # 2026's changes: Berlin 29 March / 25 October (at 01:00 UTC); New York 8 March / 1 November (at 02:00 local).

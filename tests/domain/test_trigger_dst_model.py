@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.triggers import DstPolicy, instants_between, parse_trigger
+from domain.triggers import DstPolicy
+from domain.triggers import instants_between
+from domain.triggers import parse_trigger
 from domain.triggers.cron_calendar import WallCalendar
 from tests.domain.test_cron_reference import generated_expressions
 

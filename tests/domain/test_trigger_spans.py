@@ -3,12 +3,16 @@ rest."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.triggers import IntervalTrigger, instants_between, parse_trigger
+from domain.triggers import IntervalTrigger
+from domain.triggers import instants_between
+from domain.triggers import parse_trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)

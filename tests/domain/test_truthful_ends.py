@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from contracts.events import CancelRequested, JobStarted, QueuedRunCancelled, RunQueued
+from contracts.events import CancelRequested
+from contracts.events import JobStarted
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
 from domain.catalogue_projection import history_line
-from tests.domain.test_execution_projection import IDS, at, fold, live, run_stream
+from tests.domain.test_execution_projection import IDS
+from tests.domain.test_execution_projection import at
+from tests.domain.test_execution_projection import fold
+from tests.domain.test_execution_projection import live
+from tests.domain.test_execution_projection import run_stream
 
 QUEUED = RunQueued(**IDS, producer="scheduler:s", occurred_at=at(0), job_name="canary", scheduled_time=at(0))
 CANCELLED = QueuedRunCancelled(**IDS, producer="scheduler:s", occurred_at=at(0.5), actor="admin")

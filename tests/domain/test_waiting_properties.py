@@ -13,26 +13,45 @@ scheduler's clock is the decider's `Now`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck
+from hypothesis import example
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.envelope import ExecutionEvent, Message
-from contracts.events import JobFinished, JobMissed, JobSkipped, RunQueued, RunWaiting
+from contracts.envelope import ExecutionEvent
+from contracts.envelope import Message
+from contracts.events import JobFinished
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
+from contracts.events import RunWaiting
 from domain.execution_projection import project_execution
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
-from domain.scheduling.decide import Decision, decide_fire
-from domain.scheduling.fire import Fire, FireOrigin, Now
+from domain.scheduling.decide import Decision
+from domain.scheduling.decide import decide_fire
+from domain.scheduling.fire import Fire
+from domain.scheduling.fire import FireOrigin
+from domain.scheduling.fire import Now
 from domain.scheduling.progress import rebuilt_progress
-from domain.scheduling.state import SchedulerState, evolve, forgotten, loaded
-from domain.scheduling.waiting import WAIT_TIMEOUT_PREFIX, waiting_decisions
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import forgotten
+from domain.scheduling.state import loaded
+from domain.scheduling.waiting import WAIT_TIMEOUT_PREFIX
+from domain.scheduling.waiting import waiting_decisions
 from services.scheduler.definitions import JobDefinition
-from tests.domain.scheduling_model import PRODUCER, T0
+from tests.domain.scheduling_model import PRODUCER
+from tests.domain.scheduling_model import T0
 
 UPSTREAMS = ("up_a", "up_b")
 STATUSES = ("success", "success", "partial", "failed", "missed")

@@ -13,9 +13,15 @@ from typing import Any
 
 import pytest
 
-from tests.alerter.receivers import HttpReceiver, http_receiver
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
-from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
+from tests.alerter.receivers import HttpReceiver
+from tests.alerter.receivers import http_receiver
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]

@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 from tests.rabbitmq import RabbitMQVhost
 from tests.waiting import wait_until
 

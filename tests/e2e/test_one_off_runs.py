@@ -5,12 +5,18 @@ read model)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 from tests.rabbitmq import RabbitMQVhost
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 
 pytestmark = pytest.mark.e2e
 

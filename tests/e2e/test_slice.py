@@ -8,7 +8,8 @@ this test session), one SQLite file shared between them.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,11 @@ import pytest
 
 from domain.records import JobRecord
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port, running
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.e2e.harness import running
 from tests.rabbitmq import RabbitMQVhost
 from tests.store_writes import put_job
 from tests.waiting import wait_until

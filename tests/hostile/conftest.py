@@ -3,7 +3,8 @@ throw-away virtual host), for the hostile-input tests: what an attacker or a car
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -15,7 +16,8 @@ from services.api.app import create_app
 from services.api.auth import new_user
 from services.embedded.system import EmbeddedSystem
 from tests.jobs import embedded_settings
-from tests.rabbitmq import RabbitMQVhost, _new_vhost
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import _new_vhost
 from tests.waiting import wait_until
 
 SECRET = "hostile-tests-secret-" + "k" * 40

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.hostile.conftest import CANARY, Stack
+from tests.hostile.conftest import CANARY
+from tests.hostile.conftest import Stack
 from tests.waiting import wait_until
 
 

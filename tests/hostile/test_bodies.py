@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from contracts.json_bounds import INPUT_LIMITS
-from tests.hostile.conftest import CANARY, Stack
-from tests.hostile.service_check import assert_still_serving, refused
+from tests.hostile.conftest import CANARY
+from tests.hostile.conftest import Stack
+from tests.hostile.service_check import assert_still_serving
+from tests.hostile.service_check import refused
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 TRIGGER = f"/api/scheduler/jobs/{CANARY}/trigger"

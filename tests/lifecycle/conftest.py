@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import pytest
 
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.e2e.harness import ApiClient, ServiceProcess, base_env, free_port
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
 from tests.rabbitmq import RabbitMQVhost
 
 FAST_LIFECYCLE = {

@@ -16,7 +16,8 @@ from infrastructure.store.port import EventQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient
 from tests.lifecycle.conftest import Cluster
-from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

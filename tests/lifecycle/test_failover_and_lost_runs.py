@@ -5,16 +5,19 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
 from contracts.topology import RUNS_QUEUE
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ApiClient
 from tests.lifecycle.conftest import Cluster
-from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from contracts.commands import PauseJob, ResumeJob, TriggerJob
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
 from domain.job_overrides import JobOverride
 from domain.records import ExecutionRecord
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.settings import RetentionSettings
 from tests.jobs import embedded_settings

@@ -16,7 +16,8 @@ from pymongo_async_mock import AsyncMongoMockClient
 from infrastructure.market.mongo_market import MongoMarketStore
 from infrastructure.market.port import MarketStore
 from infrastructure.market.sqlite_market import SQLiteMarketStore
-from tests.backends import MONGODB_TEST_URL, store_backends
+from tests.backends import MONGODB_TEST_URL
+from tests.backends import store_backends
 
 
 @pytest.fixture(params=store_backends())

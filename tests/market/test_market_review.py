@@ -10,12 +10,21 @@ from typing import Any
 
 import pytest
 
-from infrastructure.market.port import MARKET_DAILY_REVIEW, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES, MarketStore
-from services.workers.catalogue.environment import JobEnvironment, Libraries
+from infrastructure.market.port import MARKET_DAILY_REVIEW
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import MarketStore
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.environment import Libraries
 from services.workers.catalogue.review import market_daily_review
 from services.workers.job_api import PartialResult
 from tests.workers.conftest import settings_for
-from tests.workers.fakes import FakeAkshare, FakeBaostock, FakeClock, FakeContext, FakeTushareApi, shanghai
+from tests.workers.fakes import FakeAkshare
+from tests.workers.fakes import FakeBaostock
+from tests.workers.fakes import FakeClock
+from tests.workers.fakes import FakeContext
+from tests.workers.fakes import FakeTushareApi
+from tests.workers.fakes import shanghai
 
 DAY = "2025-06-13"  # a Friday, before the 2025 change of main-board ST limits
 # code, name, industry, previous close, close (traded prices)

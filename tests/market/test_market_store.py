@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
-from infrastructure.market.port import (
-    KEY_FIELDS,
-    MARKET_QUOTES,
-    STOCK_BASIC_INFO,
-    STOCK_DAILY_QUOTES,
-    STOCK_FINANCIAL_DATA,
-    STOCK_NEWS,
-    MarketStore,
-    SeriesState,
-    WriteResult,
-)
+from infrastructure.market.port import KEY_FIELDS
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import STOCK_FINANCIAL_DATA
+from infrastructure.market.port import STOCK_NEWS
+from infrastructure.market.port import MarketStore
+from infrastructure.market.port import SeriesState
+from infrastructure.market.port import WriteResult
 
 T0 = datetime(2024, 10, 11, 7, 0, 0, 125000, tzinfo=UTC)  # millisecond precision, as MongoDB keeps
 

@@ -7,15 +7,23 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import ROOT, ApiClient, ServiceProcess, base_env, free_port
-from tests.private_rabbitmq import PrivateBroker, outage_broker, private_broker
+from tests.e2e.harness import ROOT
+from tests.e2e.harness import ApiClient
+from tests.e2e.harness import ServiceProcess
+from tests.e2e.harness import base_env
+from tests.e2e.harness import free_port
+from tests.private_rabbitmq import PrivateBroker
+from tests.private_rabbitmq import outage_broker
+from tests.private_rabbitmq import private_broker
 
 __all__ = ["outage_broker", "private_broker"]
 

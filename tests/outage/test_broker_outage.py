@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pytest
 
 from tests.e2e.harness import ApiClient
-from tests.outage.conftest import OutageCluster, record_figures
+from tests.outage.conftest import OutageCluster
+from tests.outage.conftest import record_figures
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(300)]

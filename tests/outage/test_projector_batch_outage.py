@@ -20,7 +20,9 @@ from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector.projector import Projector
 from tests.private_rabbitmq import PrivateBroker
-from tests.projector.test_standby import no_dead_letters, stream_of, wait_until_applied
+from tests.projector.test_standby import no_dead_letters
+from tests.projector.test_standby import stream_of
+from tests.projector.test_standby import wait_until_applied
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]

@@ -8,7 +8,8 @@ where they fail: an integration suite that silently skips proves nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,8 @@ import pytest
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.bus.port import Bus
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
-from tests.rabbitmq import RabbitMQVhost, delete_all_queues
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import delete_all_queues
 
 
 @dataclass

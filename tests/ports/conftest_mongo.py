@@ -11,7 +11,8 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from tests.backends import MONGODB_TEST_URL, store_backends
+from tests.backends import MONGODB_TEST_URL
+from tests.backends import store_backends
 from tests.mongo_emulation import emulated_client
 
 

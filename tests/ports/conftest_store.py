@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
-from domain.records import ExecutionRecord, HistoryRecord, JobRecord, MetadataRecord
+from domain.records import ExecutionRecord
+from domain.records import HistoryRecord
+from domain.records import JobRecord
+from domain.records import MetadataRecord
 from infrastructure.store.mongo_store import MongoStore
 from infrastructure.store.port import Store
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.backends import MONGODB_TEST_URL, store_backends
+from tests.backends import MONGODB_TEST_URL
+from tests.backends import store_backends
 from tests.mongo_emulation import emulated_client
 
 # Millisecond precision: MongoDB keeps no more, and the suite compares round trips exactly.

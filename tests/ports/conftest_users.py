@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from infrastructure.store.users_port import UserStore
-from tests.backends import opened_user_store, store_backends
+from tests.backends import opened_user_store
+from tests.backends import store_backends
 
 
 @pytest.fixture(params=store_backends())

@@ -4,18 +4,18 @@ stored whole, progress recorded, the unfinished ones read back oldest first, the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infrastructure.store.bulk_actions_port import (
-    BulkActionProgress,
-    BulkActionRecord,
-    BulkActionStore,
-    MemoryBulkActions,
-)
+from infrastructure.store.bulk_actions_port import BulkActionProgress
+from infrastructure.store.bulk_actions_port import BulkActionRecord
+from infrastructure.store.bulk_actions_port import BulkActionStore
+from infrastructure.store.bulk_actions_port import MemoryBulkActions
 from infrastructure.store.mongo_bulk_actions import MongoBulkActions
 from infrastructure.store.sqlite_bulk_actions import SQLiteBulkActions
 from tests.mongo_emulation import emulated_client

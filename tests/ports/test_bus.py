@@ -7,18 +7,29 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import aio_pika
 import pytest
 
 from contracts.commands import PauseJob
 from contracts.envelope import Message
-from contracts.events import JobFinished, JobStarted, Progress
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import Progress
 from contracts.runs import RunJob
-from contracts.topology import COMMANDS, EVENTS_EXCHANGE, RUNS, QueueSpec, runs_queue
+from contracts.topology import COMMANDS
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import RUNS
+from contracts.topology import QueueSpec
+from contracts.topology import runs_queue
 from infrastructure.bus.memory_bus import InMemoryBus
-from infrastructure.bus.port import Bus, BusUnavailable, DeadLetter, Reject, Subscription
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.bus.port import DeadLetter
+from infrastructure.bus.port import Reject
+from infrastructure.bus.port import Subscription
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 from infrastructure.bus.retry import connect_with_retry
 from tests.ports.conftest import BusMaker

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
-from infrastructure.store.mongo_platform_users import COLLECTION, MongoPlatformUsers
-from infrastructure.store.platform_users_port import PlatformUser, PlatformUserDirectory
+from infrastructure.store.mongo_platform_users import COLLECTION
+from infrastructure.store.mongo_platform_users import MongoPlatformUsers
+from infrastructure.store.platform_users_port import PlatformUser
+from infrastructure.store.platform_users_port import PlatformUserDirectory
 
-from .conftest_mongo import mongodb_backend, mongodb_database
+from .conftest_mongo import mongodb_backend
+from .conftest_mongo import mongodb_database
 
 PLATFORM_ACCOUNTS: list[dict[str, Any]] = [
     {"username": "root", "is_admin": True, "is_active": True, "hashed_password": "secret"},

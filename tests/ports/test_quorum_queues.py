@@ -10,14 +10,23 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.commands import PauseJob
-from contracts.topology import COMMANDS, EVENTS_EXCHANGE, RUNS, QueueSpec
-from infrastructure.bus.broker_urls import BrokerUrlsInvalid, parse_broker_urls
-from infrastructure.bus.migrate_queues import HOLDING_SUFFIX, migrate
+from contracts.topology import COMMANDS
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import RUNS
+from contracts.topology import QueueSpec
+from infrastructure.bus.broker_urls import BrokerUrlsInvalid
+from infrastructure.bus.broker_urls import parse_broker_urls
+from infrastructure.bus.migrate_queues import HOLDING_SUFFIX
+from infrastructure.bus.migrate_queues import migrate
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 from infrastructure.settings import CommonSettings
 from tests.e2e.harness import free_port
-from tests.ports.test_bus import Recorder, job_started, pause_job
-from tests.rabbitmq import RabbitMQVhost, fresh_rabbitmq_vhost, rabbitmqctl
+from tests.ports.test_bus import Recorder
+from tests.ports.test_bus import job_started
+from tests.ports.test_bus import pause_job
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import fresh_rabbitmq_vhost
+from tests.rabbitmq import rabbitmqctl
 from tests.waiting import wait_until
 
 __all__ = ["fresh_rabbitmq_vhost"]

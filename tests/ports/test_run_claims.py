@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.store.claims_port import LocalRunClaims, RunClaims
+from infrastructure.store.claims_port import LocalRunClaims
+from infrastructure.store.claims_port import RunClaims
 from infrastructure.store.mongo_claims import MongoRunClaims
 from infrastructure.store.port import StoreUnavailable
-from infrastructure.store.sqlite_claims import SQLiteRunClaims, claims_file
+from infrastructure.store.sqlite_claims import SQLiteRunClaims
+from infrastructure.store.sqlite_claims import claims_file
 
-from .conftest_mongo import mongodb_backend, mongodb_database
+from .conftest_mongo import mongodb_backend
+from .conftest_mongo import mongodb_database
 
 
 @pytest.fixture(

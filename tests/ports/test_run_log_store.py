@@ -4,7 +4,9 @@ once per (execution, attempt, sequence), pages in order with a lowest level, ret
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,10 @@ import pytest
 
 from contracts.run_logs import LogLevel
 from infrastructure.store.mongo_run_logs import MongoRunLogs
-from infrastructure.store.run_logs_port import MemoryRunLogs, RunLogLine, RunLogQuery, RunLogStore
+from infrastructure.store.run_logs_port import MemoryRunLogs
+from infrastructure.store.run_logs_port import RunLogLine
+from infrastructure.store.run_logs_port import RunLogQuery
+from infrastructure.store.run_logs_port import RunLogStore
 from infrastructure.store.sqlite_run_logs import SQLiteRunLogs
 from tests.mongo_emulation import emulated_client
 

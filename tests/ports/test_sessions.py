@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from infrastructure.store.sqlite_users import SQLiteUserStore
 from infrastructure.store.users_port import UserStore
-from tests.backends import opened_user_store, store_backends
+from tests.backends import opened_user_store
+from tests.backends import store_backends
 
 LATER = datetime.now(UTC) + timedelta(days=30)
 

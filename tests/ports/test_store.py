@@ -7,7 +7,8 @@ import random
 import sqlite3
 import sys
 from contextlib import closing
-from datetime import timedelta, timezone
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -15,36 +16,30 @@ import pytest
 from domain.read_model import ReadModelView
 from domain.records import SchedulerStateRecord
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import (
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    ReadModelChanges,
-    RetentionCutoffs,
-    Store,
-    StoreUnavailable,
-)
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import Store
+from infrastructure.store.port import StoreUnavailable
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.store_writes import (
-    delete_execution,
-    get_metadata,
-    put_execution,
-    put_history,
-    put_job,
-    put_metadata,
-    put_scheduler_state,
-)
+from tests.store_writes import delete_execution
+from tests.store_writes import get_metadata
+from tests.store_writes import put_execution
+from tests.store_writes import put_history
+from tests.store_writes import put_job
+from tests.store_writes import put_metadata
+from tests.store_writes import put_scheduler_state
 
 from . import conftest_store
-from .conftest_store import (
-    T0,
-    at,
-    event_document,
-    execution_record,
-    history_record,
-    job_record,
-    metadata_record,
-)
+from .conftest_store import T0
+from .conftest_store import at
+from .conftest_store import event_document
+from .conftest_store import execution_record
+from .conftest_store import history_record
+from .conftest_store import job_record
+from .conftest_store import metadata_record
 
 # The fixture every test takes, parametrised over the adapters (ids: sqlite, mongodb-real | mongodb-emulated).
 store = conftest_store.store

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from domain.read_model import ReadModelChanges
 from domain.records import BackfillRecord
-from infrastructure.store.port import BackfillQuery, Store
+from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import Store
 
 from . import conftest_store
 from .conftest_store import at

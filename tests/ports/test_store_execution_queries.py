@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 
-from infrastructure.store.port import ExecutionQuery, JobDurations, Store
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import JobDurations
+from infrastructure.store.port import Store
 from tests.ports import conftest_store
-from tests.ports.conftest_store import at, execution_record
-from tests.store_writes import delete_execution, put_execution
+from tests.ports.conftest_store import at
+from tests.ports.conftest_store import execution_record
+from tests.store_writes import delete_execution
+from tests.store_writes import put_execution
 
 store = conftest_store.store
 SHANGHAI = timezone(timedelta(hours=8))

@@ -10,32 +10,41 @@ runs as well (`conftest_store`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from bson import DBRef
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import AutoReconnect, NotPrimaryError, OperationFailure, ServerSelectionTimeoutError
+from pymongo import ASCENDING
+from pymongo import IndexModel
+from pymongo.errors import AutoReconnect
+from pymongo.errors import NotPrimaryError
+from pymongo.errors import OperationFailure
+from pymongo.errors import ServerSelectionTimeoutError
 
-from infrastructure.store import mongo_client, mongo_counts
+from infrastructure.store import mongo_client
+from infrastructure.store import mongo_counts
 from infrastructure.store.mongo_claims import MongoRunClaims
 from infrastructure.store.mongo_documents import UnstorableDocument
 from infrastructure.store.mongo_indexes import ensure_indexes
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import (
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    ReadModelChanges,
-    RetentionCutoffs,
-    StoreUnavailable,
-)
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import StoreUnavailable
 from tests.mongo_emulation import emulated_client
-from tests.ports.conftest_mongo import mongodb_backend, mongodb_database
-from tests.ports.conftest_store import T0, event_document, execution_record, history_record
-from tests.store_writes import delete_execution, put_execution
+from tests.ports.conftest_mongo import mongodb_backend
+from tests.ports.conftest_mongo import mongodb_database
+from tests.ports.conftest_store import T0
+from tests.ports.conftest_store import event_document
+from tests.ports.conftest_store import execution_record
+from tests.ports.conftest_store import history_record
+from tests.store_writes import delete_execution
+from tests.store_writes import put_execution
 from tests.waiting import wait_until
 
 Log = list[tuple[str, str, Any]]

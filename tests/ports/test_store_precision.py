@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from contracts.codec import decode, encode
-from contracts.envelope import Event, Message, to_millisecond, utc_now
-from contracts.events import CancelRequested, JobFinished, JobStarted, RunQueued
+from contracts.codec import decode
+from contracts.codec import encode
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.envelope import to_millisecond
+from contracts.envelope import utc_now
+from contracts.events import CancelRequested
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import RunQueued
 from infrastructure.store.port import Store
 from services.projector.projector import Projector
 from services.projector.replay import replay

@@ -12,26 +12,32 @@ from pathlib import Path
 
 import pytest
 
-from domain.records import ExecutionTombstone, ProjectorStateRecord, SchedulerStateRecord
-from infrastructure.store import mongo_rebuild, sqlite_rebuild
+from domain.records import ExecutionTombstone
+from domain.records import ProjectorStateRecord
+from domain.records import SchedulerStateRecord
+from infrastructure.store import mongo_rebuild
+from infrastructure.store import sqlite_rebuild
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import (
-    Difference,
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    ReadModelChanges,
-    ReplayInProgress,
-    RetentionCutoffs,
-    Store,
-    StoredEvent,
-)
+from infrastructure.store.port import Difference
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import ReplayInProgress
+from infrastructure.store.port import RetentionCutoffs
+from infrastructure.store.port import Store
+from infrastructure.store.port import StoredEvent
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.mongo_emulation import emulated_client
 from tests.store_writes import put_scheduler_state
 
 from . import conftest_store
-from .conftest_store import at, event_document, execution_record, history_record, job_record, metadata_record
+from .conftest_store import at
+from .conftest_store import event_document
+from .conftest_store import execution_record
+from .conftest_store import history_record
+from .conftest_store import job_record
+from .conftest_store import metadata_record
 
 store = conftest_store.store
 

@@ -7,7 +7,9 @@ import pytest
 from contracts.codec import encode
 from contracts.events import WorkerHeartbeat
 from infrastructure.bus import delivery
-from infrastructure.bus.delivery import NotHandled, handle_batch, handle_delivery
+from infrastructure.bus.delivery import NotHandled
+from infrastructure.bus.delivery import handle_batch
+from infrastructure.bus.delivery import handle_delivery
 from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import StoreUnavailable
 

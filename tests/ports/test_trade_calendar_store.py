@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
-from domain.trade_calendar import CN_A_SHARE, is_trading_day, parse_calendar
+from domain.trade_calendar import CN_A_SHARE
+from domain.trade_calendar import is_trading_day
+from domain.trade_calendar import parse_calendar
 from infrastructure.store.mongo_trade_calendar import MongoTradeCalendars
 from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
-from infrastructure.store.trade_calendar_port import CalendarYear, TradeCalendarStore, seed_if_empty
+from infrastructure.store.trade_calendar_port import CalendarYear
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
+from infrastructure.store.trade_calendar_port import seed_if_empty
 from infrastructure.trade_calendar_seed import seed_calendar
-from tests.backends import MONGODB_TEST_URL, store_backends
+from tests.backends import MONGODB_TEST_URL
+from tests.backends import store_backends
 from tests.mongo_emulation import emulated_client
 
 T0 = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)

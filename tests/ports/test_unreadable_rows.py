@@ -11,12 +11,20 @@ import pytest
 
 from domain.records import SchedulerStateRecord
 from infrastructure.store.mongo_store import MongoStore
-from infrastructure.store.port import ExecutionQuery, HistoryQuery, Store
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import Store
 from infrastructure.store.sqlite_store import SQLiteStore
-from tests.store_writes import put_execution, put_history, put_job, put_scheduler_state
+from tests.store_writes import put_execution
+from tests.store_writes import put_history
+from tests.store_writes import put_job
+from tests.store_writes import put_scheduler_state
 
 from . import conftest_store
-from .conftest_store import at, execution_record, history_record, job_record
+from .conftest_store import at
+from .conftest_store import execution_record
+from .conftest_store import history_record
+from .conftest_store import job_record
 
 store = conftest_store.store
 DEEP = "[" * 300 + "]" * 300  # past pydantic's JSON recursion limit (200)

@@ -3,10 +3,13 @@ emulated): adding once, replacing, reading back, listing in order."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from infrastructure.store.users_port import UserRecord, UserStore
+from infrastructure.store.users_port import UserRecord
+from infrastructure.store.users_port import UserStore
 
 from . import conftest_users
 

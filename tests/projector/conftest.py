@@ -7,6 +7,9 @@ store (`test_replay.py`).
 
 from __future__ import annotations
 
-from tests.lifecycle.conftest import Cluster, cluster, cluster_env, store
+from tests.lifecycle.conftest import Cluster
+from tests.lifecycle.conftest import cluster
+from tests.lifecycle.conftest import cluster_env
+from tests.lifecycle.conftest import store
 
 __all__ = ["Cluster", "cluster", "cluster_env", "store"]

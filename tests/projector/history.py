@@ -7,39 +7,40 @@ Deterministic for a seed: the same events, ids and times on every run.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from contracts.envelope import Event
-from contracts.events import (
-    AttemptFailed,
-    BackfillCancelled,
-    BackfillFinished,
-    BackfillRequested,
-    CancelRequested,
-    CommandRejected,
-    ExecutionDeleted,
-    ExecutionMarkedFailed,
-    FieldChange,
-    JobChanged,
-    JobCreated,
-    JobDeleted,
-    JobFinished,
-    JobMetadataUpdated,
-    JobMissed,
-    JobPaused,
-    JobRegistered,
-    JobResumed,
-    JobScheduled,
-    JobSkipped,
-    JobStarted,
-    Progress,
-    QueuedRunCancelled,
-    RunQueued,
-    RunScheduled,
-    backfill_execution_id,
-)
+from contracts.events import AttemptFailed
+from contracts.events import BackfillCancelled
+from contracts.events import BackfillFinished
+from contracts.events import BackfillRequested
+from contracts.events import CancelRequested
+from contracts.events import CommandRejected
+from contracts.events import ExecutionDeleted
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import FieldChange
+from contracts.events import JobChanged
+from contracts.events import JobCreated
+from contracts.events import JobDeleted
+from contracts.events import JobFinished
+from contracts.events import JobMetadataUpdated
+from contracts.events import JobMissed
+from contracts.events import JobPaused
+from contracts.events import JobRegistered
+from contracts.events import JobResumed
+from contracts.events import JobScheduled
+from contracts.events import JobSkipped
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
+from contracts.events import RunScheduled
+from contracts.events import backfill_execution_id
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 JOBS = ("sync_daily_quotes", "sync_stock_basic", "pipeline_canary")

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
-from contracts.topology import EVENTS_EXCHANGE, PROJECTOR
+from contracts.topology import EVENTS_EXCHANGE
+from contracts.topology import PROJECTOR
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector.projector import Projector
 from services.projector.stats import metrics_registry
-from tests.ports.conftest import BusMaker, bus_maker
+from tests.ports.conftest import BusMaker
+from tests.ports.conftest import bus_maker
 from tests.projector.history import operating_history
 from tests.waiting import wait_until
 

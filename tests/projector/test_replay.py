@@ -16,23 +16,30 @@ import pytest
 
 from contracts.codec import to_document
 from contracts.envelope import Event
-from contracts.events import V1_SCHEDULER_ACTOR, ExecutionMarkedFailed, RunQueued
-from infrastructure.store.port import (
-    BackfillQuery,
-    EventQuery,
-    ExecutionQuery,
-    HistoryQuery,
-    ReadModelChanges,
-    Store,
-)
+from contracts.events import V1_SCHEDULER_ACTOR
+from contracts.events import ExecutionMarkedFailed
+from contracts.events import RunQueued
+from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
+from infrastructure.store.port import ReadModelChanges
+from infrastructure.store.port import Store
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector import replay_fold
 from services.projector.progress import ProgressBar
 from services.projector.projector import Projector
-from services.projector.replay import ReplayResult, describe, replay, report
+from services.projector.replay import ReplayResult
+from services.projector.replay import describe
+from services.projector.replay import replay
+from services.projector.replay import report
 from tests.ports import conftest_store
-from tests.projector.history import CREATED_JOBS, JOBS, operating_history
-from tests.store_writes import delete_execution, put_execution, put_job
+from tests.projector.history import CREATED_JOBS
+from tests.projector.history import JOBS
+from tests.projector.history import operating_history
+from tests.store_writes import delete_execution
+from tests.store_writes import put_execution
+from tests.store_writes import put_job
 
 store = conftest_store.store
 EVERYTHING = 100_000

@@ -13,10 +13,14 @@ from contracts.events import ExecutionDeleted
 from infrastructure.store.port import ExecutionQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector.projector import Projector
-from services.projector.replay import ReplayResult, replay
-from tests.e2e.harness import ROOT, base_env
+from services.projector.replay import ReplayResult
+from services.projector.replay import replay
+from tests.e2e.harness import ROOT
+from tests.e2e.harness import base_env
 from tests.projector.history import operating_history
-from tests.projector.test_replay import delivered, project_live, snapshot
+from tests.projector.test_replay import delivered
+from tests.projector.test_replay import project_live
+from tests.projector.test_replay import snapshot
 from tests.store_writes import put_execution
 
 

@@ -11,7 +11,9 @@ from domain.catalogue import CANARY_JOB_ID
 from infrastructure.store.sqlite_store import SQLiteStore
 from services.projector.projector import Projector
 from services.projector.stats import metrics_registry
-from tests.domain.test_run_metrics import finished, registered, started
+from tests.domain.test_run_metrics import finished
+from tests.domain.test_run_metrics import registered
+from tests.domain.test_run_metrics import started
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -15,23 +15,33 @@ import asyncio
 import contextlib
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from contracts.envelope import Event
-from contracts.events import JobFinished, JobStarted, Progress, RunQueued
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import RunQueued
 from contracts.topology import PROJECTOR
-from domain.read_model import ReadModelView, fold_events
-from domain.records import ExecutionRecord, ProjectorStateRecord
+from domain.read_model import ReadModelView
+from domain.read_model import fold_events
+from domain.records import ExecutionRecord
+from domain.records import ProjectorStateRecord
 from infrastructure.bus.rabbitmq_bus import RabbitMQBus
 from infrastructure.store.port import EventQuery
 from infrastructure.store.sqlite_store import SQLiteStore
 from tests.e2e.harness import ServiceProcess
 from tests.projector.conftest import Cluster
-from tests.rabbitmq import RabbitMQVhost, rabbitmqctl
+from tests.rabbitmq import RabbitMQVhost
+from tests.rabbitmq import rabbitmqctl
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.commands import CancelBackfill, RequestBackfill
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
 from contracts.events import backfill_execution_id
 from domain.records import BackfillRecord
 from infrastructure.store.port import EventQuery

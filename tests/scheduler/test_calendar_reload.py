@@ -3,7 +3,10 @@ again (and published) at the next calendar check, without a restart."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from domain.run_policy import RunPolicy

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from domain.catalogue_definitions import CatalogueSettingsError, load_definitions
+from domain.catalogue_definitions import CatalogueSettingsError
+from domain.catalogue_definitions import load_definitions
 from domain.run_policy import fires_between
 from domain.triggers import DstPolicy
 from services.scheduler.service import validated_triggers

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from contracts.events import JobStarted, RunQueued
-from domain.scheduling.decide import Watch, decide_tick
+from contracts.events import JobStarted
+from contracts.events import RunQueued
+from domain.scheduling.decide import Watch
+from domain.scheduling.decide import decide_tick
 from domain.scheduling.fire import Now
-from domain.scheduling.state import SchedulerState, evolve, graced
+from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import evolve
+from domain.scheduling.state import graced
 from tests.domain.scheduling_model import JOB
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ and the event log ends with one `JobChanged`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 

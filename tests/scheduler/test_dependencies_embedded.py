@@ -7,12 +7,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contracts.commands import RequestBackfill, TriggerJob
+from contracts.commands import RequestBackfill
+from contracts.commands import TriggerJob
 from contracts.events import backfill_execution_id
 from domain.run_policy import RunPolicy
-from domain.scheduling.dependencies import dependency_run_id, dependency_skip_id
+from domain.scheduling.dependencies import dependency_run_id
+from domain.scheduling.dependencies import dependency_skip_id
 from infrastructure.bus.leadership import InProcessElection
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import cast
 
 from domain.records import ExecutionRecord
 from domain.scheduling.fire import scheduled_execution_id
 from infrastructure.bus.leadership import InProcessElection
-from infrastructure.store.port import ExecutionQuery, Store
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import Store
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import cast
 
 import pytest
 
 from domain.records import ExecutionRecord
-from infrastructure.store.port import Store, StoreUnavailable
+from infrastructure.store.port import Store
+from infrastructure.store.port import StoreUnavailable
 from services.scheduler.lookups import ExecutionLookups
 from tests.waiting import wait_until
 

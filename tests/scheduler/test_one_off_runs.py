@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from contracts.commands import CancelExecution, TriggerJob
+from contracts.commands import CancelExecution
+from contracts.commands import TriggerJob
 from domain.records import ExecutionRecord
 from infrastructure.store.port import EventQuery
 from services.embedded.system import EmbeddedSystem

@@ -3,14 +3,17 @@ covered page by page over several passes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import cast
 
 from domain.records import ExecutionRecord
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.store.claims_port import LocalRunClaims
 from infrastructure.store.port import ExecutionQuery
-from services.scheduler.desk import Desk, SchedulerReads
+from services.scheduler.desk import Desk
+from services.scheduler.desk import SchedulerReads
 from services.scheduler.reconciliation import Reconciler
 from services.scheduler.settings import SchedulerSettings
 

@@ -16,7 +16,8 @@ import pytest
 from contracts.envelope import Message
 from contracts.events import RunQueued
 from infrastructure.bus.leadership import InProcessElection
-from infrastructure.bus.port import Bus, BusUnavailable
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService

@@ -5,7 +5,9 @@ into a failover."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from contracts.commands import TriggerJob
 from contracts.events import RunQueued

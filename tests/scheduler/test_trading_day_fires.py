@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from contracts.events import JobMissed, JobSkipped, RunQueued
+from contracts.events import JobMissed
+from contracts.events import JobSkipped
+from contracts.events import RunQueued
 from domain.run_policy import RunPolicy
 from domain.scheduling.fire import Fire
 from domain.trade_calendar import CN_A_SHARE
@@ -22,7 +24,8 @@ from infrastructure.store.sqlite_store import SQLiteStore
 from infrastructure.store.sqlite_trade_calendar import SQLiteTradeCalendars
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.desk import Desk
-from services.scheduler.firing import carry_out_fire, carry_out_fires
+from services.scheduler.firing import carry_out_fire
+from services.scheduler.firing import carry_out_fires
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.trade_calendars import CalendarBook
 from services.scheduler.triggers import build_trigger

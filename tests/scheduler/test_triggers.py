@@ -4,12 +4,16 @@ APScheduler adapter and the text the web client shows."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.scheduler.triggers import TriggerSpecError, build_trigger, describe
+from services.scheduler.triggers import TriggerSpecError
+from services.scheduler.triggers import build_trigger
+from services.scheduler.triggers import describe
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -18,8 +18,10 @@ from contracts.commands import TriggerJob
 from contracts.envelope import Message
 from contracts.runs import RunJob
 from infrastructure.bus.leadership import InProcessElection
-from infrastructure.bus.port import Bus, BusUnavailable
-from infrastructure.store.port import EventQuery, Store
+from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import Store
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService

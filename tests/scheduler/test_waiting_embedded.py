@@ -14,7 +14,8 @@ from contracts.commands import TriggerJob
 from domain.records import ExecutionRecord
 from domain.run_policy import RunPolicy
 from infrastructure.bus.leadership import InProcessElection
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition

@@ -3,7 +3,8 @@ JSON webhook on loopback and stored; a success resolves it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,11 @@ from pydantic import SecretStr
 from infrastructure.store.port import EventQuery
 from services.alerter.settings import AlertSettings
 from services.embedded.system import EmbeddedSystem
-from tests.alerter.receivers import HttpReceiver, http_receiver
+from tests.alerter.receivers import HttpReceiver
+from tests.alerter.receivers import http_receiver
 from tests.jobs import embedded_settings
-from tests.slice.test_pipeline import trigger, wait_for_status
+from tests.slice.test_pipeline import trigger
+from tests.slice.test_pipeline import wait_for_status
 from tests.waiting import wait_until
 
 

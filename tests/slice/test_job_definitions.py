@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy, ResetJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import JobPolicy
+from contracts.commands import ResetJob
 from contracts.envelope import Command
 from domain.records import JobRecord
-from infrastructure.store.port import ExecutionQuery, HistoryQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
 from services.embedded.system import EmbeddedSystem
 from tests.jobs import embedded_settings
 from tests.waiting import wait_until

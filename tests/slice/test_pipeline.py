@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contracts.commands import (
-    CancelExecution,
-    DeleteExecution,
-    MarkExecutionFailed,
-    PauseJob,
-    ResumeJob,
-    TriggerJob,
-    UpdateJobMetadata,
-)
+from contracts.commands import CancelExecution
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
+from contracts.commands import UpdateJobMetadata
 from contracts.envelope import Command
 from domain.records import ExecutionRecord
-from infrastructure.store.port import EventQuery, ExecutionQuery, HistoryQuery
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import HistoryQuery
 from services.embedded.system import EmbeddedSystem
 from tests.waiting import wait_until
 

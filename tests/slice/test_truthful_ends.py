@@ -5,10 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contracts.commands import CancelExecution, MarkExecutionFailed, TriggerJob
-from infrastructure.store.port import EventQuery, ExecutionQuery
+from contracts.commands import CancelExecution
+from contracts.commands import MarkExecutionFailed
+from contracts.commands import TriggerJob
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
-from tests.slice.test_pipeline import CANARY, command, trigger, wait_for_status
+from tests.slice.test_pipeline import CANARY
+from tests.slice.test_pipeline import command
+from tests.slice.test_pipeline import trigger
+from tests.slice.test_pipeline import wait_for_status
 
 LONG = {"duration_s": 60, "steps": 600}
 

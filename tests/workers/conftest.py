@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infrastructure.market.sqlite_market import SQLiteMarketStore
-from services.workers.catalogue.environment import JobEnvironment, Libraries
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.environment import Libraries
 from services.workers.catalogue.settings import CatalogueSettings
 
-from .fakes import FakeAkshare, FakeBaostock, FakeClock, FakeTushareApi, shanghai
+from .fakes import FakeAkshare
+from .fakes import FakeBaostock
+from .fakes import FakeClock
+from .fakes import FakeTushareApi
+from .fakes import shanghai
 
 MakeEnvironment = Callable[..., JobEnvironment]
 

@@ -4,16 +4,20 @@ answer fixture frames of the real shapes (`tests/fixtures/market`) and can be sc
 from __future__ import annotations
 
 import json
-from collections import defaultdict, deque
+from collections import defaultdict
+from collections import deque
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from services.workers.job_api import PartialResult, RunCancelled
+from services.workers.job_api import PartialResult
+from services.workers.job_api import RunCancelled
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "market"
 

@@ -5,12 +5,23 @@ from __future__ import annotations
 import pytest
 import requests
 
-from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES, STOCK_NEWS
-from services.workers.catalogue import basics, financial, history, news, quotes, status
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import STOCK_NEWS
+from services.workers.catalogue import basics
+from services.workers.catalogue import financial
+from services.workers.catalogue import history
+from services.workers.catalogue import news
+from services.workers.catalogue import quotes
+from services.workers.catalogue import status
 from services.workers.catalogue.loop import SyncFailed
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeClock, FakeContext, payload
+from .fakes import FakeAkshare
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import payload
 
 
 async def test_quotes_prefer_sina_with_units_in_shares(

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
-from services.workers.catalogue import basics, history, quotes, status
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from services.workers.catalogue import basics
+from services.workers.catalogue import history
+from services.workers.catalogue import quotes
+from services.workers.catalogue import status
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.providers.errors import ProviderError
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeBaostock, FakeClock, FakeContext, payload, shanghai
+from .fakes import FakeAkshare
+from .fakes import FakeBaostock
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import payload
+from .fakes import shanghai
 
 
 async def test_basic_info_keeps_listed_a_shares_inside_one_session(

@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from domain.catalogue import CANARY_JOB_ID, CATALOGUE, DATA_SYNC_JOBS
-from services.workers.catalogue.registry import JOB_CODE, bound_jobs
+from domain.catalogue import CANARY_JOB_ID
+from domain.catalogue import CATALOGUE
+from domain.catalogue import DATA_SYNC_JOBS
+from services.workers.catalogue.registry import JOB_CODE
+from services.workers.catalogue.registry import bound_jobs
 from services.workers.kinds import job_kinds
 
-from .conftest import MakeEnvironment, settings_for
-from .fakes import FakeContext, payload
+from .conftest import MakeEnvironment
+from .conftest import settings_for
+from .fakes import FakeContext
+from .fakes import payload
 
 SPEC_TABLE = {
     "basics_sync_service": ("股票基础信息同步（多数据源）", "06:30"),

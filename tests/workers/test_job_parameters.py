@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from contracts.job_parameters import JOB_PARAMETERS, InvalidParameters, check_parameters
-from services.workers.canary import CANARY_JOB_ID, pipeline_canary
+from contracts.job_parameters import JOB_PARAMETERS
+from contracts.job_parameters import InvalidParameters
+from contracts.job_parameters import check_parameters
+from services.workers.canary import CANARY_JOB_ID
+from services.workers.canary import pipeline_canary
 from services.workers.catalogue import selection
 from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.registry import JOB_CODE

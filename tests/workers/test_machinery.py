@@ -7,13 +7,26 @@ from datetime import date
 import pytest
 import requests
 
-from services.workers.catalogue.calendar import WEEKDAY_FALLBACK, TradingCalendar
-from services.workers.providers import akshare_provider, baostock_provider, tushare_provider
-from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import BadValue, code_of, exchange_of, iso_date, market_of, number
-from services.workers.providers.pacing import ProviderCaller, RateLimiter, RetryPolicy
+from services.workers.catalogue.calendar import WEEKDAY_FALLBACK
+from services.workers.catalogue.calendar import TradingCalendar
+from services.workers.providers import akshare_provider
+from services.workers.providers import baostock_provider
+from services.workers.providers import tushare_provider
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import RateLimited
+from services.workers.providers.errors import TransientNetworkError
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import code_of
+from services.workers.providers.normalise import exchange_of
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import market_of
+from services.workers.providers.normalise import number
+from services.workers.providers.pacing import ProviderCaller
+from services.workers.providers.pacing import RateLimiter
+from services.workers.providers.pacing import RetryPolicy
 
-from .fakes import FakeClock, shanghai
+from .fakes import FakeClock
+from .fakes import shanghai
 
 
 @pytest.mark.parametrize(

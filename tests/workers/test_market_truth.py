@@ -10,31 +10,32 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from infrastructure.market.port import MARKET_QUOTES, STOCK_DAILY_QUOTES
-from services.workers.catalogue import basics, history, quotes
-from services.workers.catalogue.invariants import (
-    AVERAGE_PRICE,
-    NON_POSITIVE_PRICE,
-    PCT_CHG,
-    PRICE_ORDER,
-    checked,
-)
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from services.workers.catalogue import basics
+from services.workers.catalogue import history
+from services.workers.catalogue import quotes
+from services.workers.catalogue.invariants import AVERAGE_PRICE
+from services.workers.catalogue.invariants import NON_POSITIVE_PRICE
+from services.workers.catalogue.invariants import PCT_CHG
+from services.workers.catalogue.invariants import PRICE_ORDER
+from services.workers.catalogue.invariants import checked
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import PartialResult
-from services.workers.providers import akshare_rows, baostock_rows, tushare_rows
+from services.workers.providers import akshare_rows
+from services.workers.providers import baostock_rows
+from services.workers.providers import tushare_rows
 from services.workers.providers.normalise import records
 
 from .conftest import MakeEnvironment
-from .fakes import (
-    FakeAkshare,
-    FakeBaostock,
-    FakeClock,
-    FakeContext,
-    FakeTushareApi,
-    load_frame,
-    payload,
-    shanghai,
-)
+from .fakes import FakeAkshare
+from .fakes import FakeBaostock
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import FakeTushareApi
+from .fakes import load_frame
+from .fakes import payload
+from .fakes import shanghai
 
 RUNS = (shanghai(2024, 9, 27, 17, 0), shanghai(2024, 10, 11, 17, 0), shanghai(2024, 10, 18, 19, 0))
 HistoryJob = Callable[..., Any]

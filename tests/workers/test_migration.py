@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infrastructure.market.port import STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
 from infrastructure.market.sqlite_market import SQLiteMarketStore
-from services.workers.catalogue.migration import main, migrate
+from services.workers.catalogue.migration import main
+from services.workers.catalogue.migration import migrate
 
 from .conftest import MakeEnvironment
-from .fakes import FakeClock, shanghai
+from .fakes import FakeClock
+from .fakes import shanghai
 
 
 def legacy_bar(symbol: str, day: str, close: float, source: str, volume: float = 1e6) -> dict[str, Any]:

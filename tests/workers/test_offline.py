@@ -16,13 +16,18 @@ from pathlib import Path
 import pytest
 
 from infrastructure.market.sqlite_market import SQLiteMarketStore
-from services.workers.catalogue import basics, history, status
-from services.workers.catalogue.environment import JobEnvironment, Libraries
+from services.workers.catalogue import basics
+from services.workers.catalogue import history
+from services.workers.catalogue import status
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.environment import Libraries
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.providers.errors import TransientNetworkError
 
 from .conftest import settings_for
-from .fakes import FakeClock, FakeContext, shanghai
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import shanghai
 
 WALL_CLOCK_BUDGET_S = 20.0  # importing akshare alone takes about a second
 

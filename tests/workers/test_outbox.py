@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from contracts.envelope import Event, Message
-from contracts.events import JobFinished, JobStarted, Progress, WorkerHeartbeat
+from contracts.envelope import Event
+from contracts.envelope import Message
+from contracts.events import JobFinished
+from contracts.events import JobStarted
+from contracts.events import Progress
+from contracts.events import WorkerHeartbeat
 from infrastructure.bus.port import BusUnavailable
-from services.workers.outbox import MAX_BATCH, Outbox
+from services.workers.outbox import MAX_BATCH
+from services.workers.outbox import Outbox
 from tests.waiting import wait_until
 
 NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

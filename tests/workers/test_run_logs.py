@@ -8,19 +8,24 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from contracts.envelope import Message, utc_now
+from contracts.envelope import Message
+from contracts.envelope import utc_now
 from contracts.run_log_settings import RunLogSettings
-from contracts.run_logs import LogLine, RunLogBatch
+from contracts.run_logs import LogLine
+from contracts.run_logs import RunLogBatch
 from contracts.runs import RunJob
 from contracts.topology import RUN_LOGS
 from infrastructure.bus.memory_bus import InMemoryBus
 from infrastructure.store.claims_port import LocalRunClaims
-from infrastructure.store.run_logs_port import MemoryRunLogs, RunLogQuery
+from infrastructure.store.run_logs_port import MemoryRunLogs
+from infrastructure.store.run_logs_port import RunLogQuery
 from services.projector.run_logs import RunLogWriter
 from services.workers.job_api import JobContext
 from services.workers.run_log_capture import RunLogHandler
@@ -219,7 +224,8 @@ async def test_warnings_are_lines_of_the_run() -> None:
 
 
 async def test_the_canary_logs_one_line_per_step_and_its_batches_come_before_its_end() -> None:
-    from services.workers.canary import CANARY_JOB_ID, pipeline_canary
+    from services.workers.canary import CANARY_JOB_ID
+    from services.workers.canary import pipeline_canary
 
     bus = RecordingBus()
     worker = Worker(bus, {CANARY_JOB_ID: pipeline_canary}, worker_id="w1", claims=LocalRunClaims())

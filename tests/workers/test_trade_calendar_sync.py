@@ -3,19 +3,28 @@ the scheduler's store: whole years only, idempotent, never deleting a known year
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
 import pytest
 
-from domain.trade_calendar import CN_A_SHARE, is_trading_day
-from infrastructure.store.trade_calendar_port import CalendarYear, TradeCalendarStore
+from domain.trade_calendar import CN_A_SHARE
+from domain.trade_calendar import is_trading_day
+from infrastructure.store.trade_calendar_port import CalendarYear
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from infrastructure.trade_calendar_seed import seed_calendar
 from services.workers.catalogue import trade_calendar_sync
 from services.workers.catalogue.loop import SyncFailed
-from services.workers.catalogue.trade_calendar_sync import sync_calendar, whole_years
+from services.workers.catalogue.trade_calendar_sync import sync_calendar
+from services.workers.catalogue.trade_calendar_sync import whole_years
 
 from .conftest import MakeEnvironment
-from .fakes import FakeAkshare, FakeClock, FakeContext, payload, shanghai
+from .fakes import FakeAkshare
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import payload
+from .fakes import shanghai
 
 NOW = datetime(2025, 11, 20, 0, 30, tzinfo=UTC)
 

@@ -8,13 +8,23 @@ from itertools import pairwise
 import pytest
 import tushare  # type: ignore[import-untyped]  # tushare ships no type hints
 
-from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO, STOCK_DAILY_QUOTES
-from services.workers.catalogue import basics, financial, history, quotes, status
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from services.workers.catalogue import basics
+from services.workers.catalogue import financial
+from services.workers.catalogue import history
+from services.workers.catalogue import quotes
+from services.workers.catalogue import status
 from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import RunCancelled
 
 from .conftest import MakeEnvironment
-from .fakes import FakeClock, FakeContext, FakeTushareApi, payload, shanghai
+from .fakes import FakeClock
+from .fakes import FakeContext
+from .fakes import FakeTushareApi
+from .fakes import payload
+from .fakes import shanghai
 
 QUOTA_ANSWER = "抱歉，您每分钟最多访问该接口500次，权限的具体详情访问：https://example.invalid/doc。"
 

@@ -3,13 +3,16 @@ its run's start (claimed, not yet registered) still stops the run before the job
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from contracts.events import CancelRequested, JobFinished
+from contracts.events import CancelRequested
+from contracts.events import JobFinished
 from contracts.runs import RunJob
 from infrastructure.store.claims_port import LocalRunClaims
-from services.workers.job_api import JobContext, PartialResult
+from services.workers.job_api import JobContext
+from services.workers.job_api import PartialResult
 from services.workers.worker import Worker
 from tests.api.fakes import RecordingBus
 

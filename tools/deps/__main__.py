@@ -6,8 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.deps.lockfiles import GROUPS, ROOT, DepsError, check, normalise, read_project
-from tools.deps.uv import lock, say, sync
+from tools.deps.lockfiles import GROUPS
+from tools.deps.lockfiles import ROOT
+from tools.deps.lockfiles import DepsError
+from tools.deps.lockfiles import check
+from tools.deps.lockfiles import normalise
+from tools.deps.lockfiles import read_project
+from tools.deps.uv import lock
+from tools.deps.uv import say
+from tools.deps.uv import sync
 
 
 def pinned_exactly(names: list[str]) -> list[str]:

@@ -13,24 +13,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.deps.lockfiles import (
-    BENCH,
-    COMPILE_OPTIONS,
-    DEV,
-    GROUPS,
-    LOCK_DIR,
-    LOCKS,
-    ROOT,
-    RUNTIME,
-    UV,
-    UV_VENV,
-    DepsError,
-    Lock,
-    check,
-    header,
-    normalise,
-    pins,
-)
+from tools.deps.lockfiles import BENCH
+from tools.deps.lockfiles import COMPILE_OPTIONS
+from tools.deps.lockfiles import DEV
+from tools.deps.lockfiles import GROUPS
+from tools.deps.lockfiles import LOCK_DIR
+from tools.deps.lockfiles import LOCKS
+from tools.deps.lockfiles import ROOT
+from tools.deps.lockfiles import RUNTIME
+from tools.deps.lockfiles import UV
+from tools.deps.lockfiles import UV_VENV
+from tools.deps.lockfiles import DepsError
+from tools.deps.lockfiles import Lock
+from tools.deps.lockfiles import check
+from tools.deps.lockfiles import header
+from tools.deps.lockfiles import normalise
+from tools.deps.lockfiles import pins
 
 PINNED = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s`'\",;)]*)")
 

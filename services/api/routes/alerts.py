@@ -10,38 +10,50 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 
-from fastapi import Body, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import Body
+from fastapi import Depends
+from fastapi import HTTPException
+from fastapi import Path
+from fastapi import Query
+from fastapi import Request
+from fastapi import Response
+from fastapi import status
 
-from contracts.alert_events import (
-    AlertChannelTestRequested,
-    AlertRule,
-    AlertRulesUpdated,
-    AlertSilenced,
-    AlertUnsilenced,
-    IncidentAcknowledged,
-    RuleOverride,
-    Severity,
-)
+from contracts.alert_events import AlertChannelTestRequested
+from contracts.alert_events import AlertRule
+from contracts.alert_events import AlertRulesUpdated
+from contracts.alert_events import AlertSilenced
+from contracts.alert_events import AlertUnsilenced
+from contracts.alert_events import IncidentAcknowledged
+from contracts.alert_events import RuleOverride
+from contracts.alert_events import Severity
 from contracts.envelope import utc_now
-from domain.alert_incidents import IncidentBook, IncidentRecord
+from domain.alert_incidents import IncidentBook
+from domain.alert_incidents import IncidentRecord
 from domain.alert_rules import SYSTEM_SUBJECT
-from services.api.alert_book import AlertLog, alert_log
-from services.api.alert_schemas import (
-    AcknowledgeRequest,
-    ChannelTestOut,
-    ChannelTestRequest,
-    IncidentDetail,
-    IncidentOut,
-    IncidentPage,
-    RuleChangeOut,
-    RulesOut,
-    SilenceOut,
-    SilenceRequest,
-)
-from services.api.commands import Wait, done, existing_job
-from services.api.dependencies import AdminUser, Context, JobId, JobIdFilter, Offset
+from services.api.alert_book import AlertLog
+from services.api.alert_book import alert_log
+from services.api.alert_schemas import AcknowledgeRequest
+from services.api.alert_schemas import ChannelTestOut
+from services.api.alert_schemas import ChannelTestRequest
+from services.api.alert_schemas import IncidentDetail
+from services.api.alert_schemas import IncidentOut
+from services.api.alert_schemas import IncidentPage
+from services.api.alert_schemas import RuleChangeOut
+from services.api.alert_schemas import RulesOut
+from services.api.alert_schemas import SilenceOut
+from services.api.alert_schemas import SilenceRequest
+from services.api.commands import Wait
+from services.api.commands import done
+from services.api.commands import existing_job
+from services.api.dependencies import AdminUser
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
+from services.api.dependencies import JobIdFilter
+from services.api.dependencies import Offset
 from services.api.errors import WITH_BODY
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter

@@ -8,24 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
+from fastapi import Request
 
 from services.api.auth_errors import AuthProblem
-from services.api.auth_schemas import (
-    LoginEnvelope,
-    LoginOut,
-    LoginRequest,
-    MeOut,
-    RefreshRequest,
-    TokensOut,
-    me_out,
-    user_out,
-)
+from services.api.auth_schemas import LoginEnvelope
+from services.api.auth_schemas import LoginOut
+from services.api.auth_schemas import LoginRequest
+from services.api.auth_schemas import MeOut
+from services.api.auth_schemas import RefreshRequest
+from services.api.auth_schemas import TokensOut
+from services.api.auth_schemas import me_out
+from services.api.auth_schemas import user_out
 from services.api.commands import done
-from services.api.dependencies import LOGIN_PATH, ApiContext, Authentication, Context, CurrentUser
+from services.api.dependencies import LOGIN_PATH
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Authentication
+from services.api.dependencies import Context
+from services.api.dependencies import CurrentUser
 from services.api.login_body import read_body
 from services.api.schemas import Envelope
-from services.api.sessions import LocalSessions, TokenPair
+from services.api.sessions import LocalSessions
+from services.api.sessions import TokenPair
 from services.api.views import now_iso
 
 router = APIRouter(tags=["auth"])

@@ -11,22 +11,38 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Header, HTTPException, Path, Query, Response, status
+from fastapi import Header
+from fastapi import HTTPException
+from fastapi import Path
+from fastapi import Query
+from fastapi import Response
+from fastapi import status
 
-from contracts.commands import CancelBackfill, RequestBackfill
+from contracts.commands import CancelBackfill
+from contracts.commands import RequestBackfill
 from domain.records import BackfillRecord
 from infrastructure.store.port import BackfillQuery
 from infrastructure.trade_calendar_seed import seed_calendar
-from services.api.backfill_checks import (
-    backfill_id_for,
-    backfill_out,
-    backfill_summary,
-    checked_backfill,
-    is_active,
-)
-from services.api.backfill_schemas import BackfillOut, BackfillPage, BackfillRequest
-from services.api.commands import Wait, answer, done, existing_job, publish
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId, JobIdFilter, Offset, PageSize
+from services.api.backfill_checks import backfill_id_for
+from services.api.backfill_checks import backfill_out
+from services.api.backfill_checks import backfill_summary
+from services.api.backfill_checks import checked_backfill
+from services.api.backfill_checks import is_active
+from services.api.backfill_schemas import BackfillOut
+from services.api.backfill_schemas import BackfillPage
+from services.api.backfill_schemas import BackfillRequest
+from services.api.commands import Wait
+from services.api.commands import answer
+from services.api.commands import done
+from services.api.commands import existing_job
+from services.api.commands import publish
+from services.api.dependencies import AdminUser
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
+from services.api.dependencies import JobIdFilter
+from services.api.dependencies import Offset
+from services.api.dependencies import PageSize
 from services.api.errors import WITH_BODY
 from services.api.listing import Listing
 from services.api.messages import text

@@ -7,35 +7,38 @@ command (see `services.api.bulk`).
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import HTTPException, Path, Response, status
+from fastapi import HTTPException
+from fastapi import Path
+from fastapi import Response
+from fastapi import status
 
 from domain.records import ExecutionRecord
 from infrastructure.store.port import ExecutionQuery
-from services.api.bulk import (
-    MAX_BULK_RUNS,
-    MAX_RUNNING_OPERATIONS,
-    BulkOperation,
-    SelectionTooLarge,
-    TooManyOperations,
-    applies_to,
-    new_operation_id,
-    runs_by_ids,
-    runs_matching,
-)
-from services.api.bulk_schemas import (
-    OPERATION_ID_PATTERN,
-    BulkAction,
-    BulkFilter,
-    BulkProgress,
-    BulkRequest,
-    RetentionRequest,
-)
+from services.api.bulk import MAX_BULK_RUNS
+from services.api.bulk import MAX_RUNNING_OPERATIONS
+from services.api.bulk import BulkOperation
+from services.api.bulk import SelectionTooLarge
+from services.api.bulk import TooManyOperations
+from services.api.bulk import applies_to
+from services.api.bulk import new_operation_id
+from services.api.bulk import runs_by_ids
+from services.api.bulk import runs_matching
+from services.api.bulk_schemas import OPERATION_ID_PATTERN
+from services.api.bulk_schemas import BulkAction
+from services.api.bulk_schemas import BulkFilter
+from services.api.bulk_schemas import BulkProgress
+from services.api.bulk_schemas import BulkRequest
+from services.api.bulk_schemas import RetentionRequest
 from services.api.commands import done
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId
+from services.api.dependencies import AdminUser
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
 from services.api.errors import WITH_BODY
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter

@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
-from domain.dependencies import layers, upstreams_of
+from domain.dependencies import layers
+from domain.dependencies import upstreams_of
 from domain.records import ExecutionRecord
 from infrastructure.store.port import JobView
 from services.api.commands import done
 from services.api.dependencies import Context
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import Envelope, optional, optional_when
+from services.api.schemas import Envelope
+from services.api.schemas import optional
+from services.api.schemas import optional_when
 from services.api.views import iso
 
 router = SchedulerRouter("jobs")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, status
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi import Depends
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Request
+from fastapi import status
+from fastapi.sse import EventSourceResponse
+from fastapi.sse import ServerSentEvent
 from pydantic import StringConstraints
 
 from contracts.events import EVENT_TYPES
@@ -14,15 +20,26 @@ from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import EventQuery
 from services.api.auth_errors import language
 from services.api.commands import done
-from services.api.dependencies import Context, JobIdFilter, Offset, StreamToken, StreamUser, current_user
-from services.api.errors import RETRY_AFTER, responses
+from services.api.dependencies import Context
+from services.api.dependencies import JobIdFilter
+from services.api.dependencies import Offset
+from services.api.dependencies import StreamToken
+from services.api.dependencies import StreamUser
+from services.api.dependencies import current_user
+from services.api.errors import RETRY_AFTER
+from services.api.errors import responses
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import Envelope, EventOut, EventPage
-from services.api.stream import EventStreamHub, StreamFilter
+from services.api.schemas import Envelope
+from services.api.schemas import EventOut
+from services.api.schemas import EventPage
+from services.api.stream import EventStreamHub
+from services.api.stream import StreamFilter
 from services.api.stream_limits import RevocationWatch
-from services.api.time_bounds import QueryDateTime, utc_bound
-from services.api.views import event_out, message_out
+from services.api.time_bounds import QueryDateTime
+from services.api.time_bounds import utc_bound
+from services.api.views import event_out
+from services.api.views import message_out
 
 router = SchedulerRouter("events", signed_in=False)
 

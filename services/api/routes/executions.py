@@ -3,50 +3,58 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from datetime import UTC
+from datetime import datetime
+from typing import Annotated
+from typing import Literal
 
-from fastapi import Depends, HTTPException, Query, Response, status
+from fastapi import Depends
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Response
+from fastapi import status
 
-from contracts.commands import CancelExecution, DeleteExecution, MarkExecutionFailed
+from contracts.commands import CancelExecution
+from contracts.commands import DeleteExecution
+from contracts.commands import MarkExecutionFailed
 from contracts.events import TERMINAL_STATUSES
-from infrastructure.store.port import EventQuery, ExecutionQuery, TimeField
-from services.api.commands import (
-    Wait,
-    done,
-    execution_location,
-    execution_not_found,
-    existing_execution,
-)
-from services.api.dependencies import (
-    AdminUser,
-    ApiContext,
-    Context,
-    ExecutionId,
-    JobId,
-    JobIdFilter,
-    Offset,
-    PageSize,
-)
+from infrastructure.store.port import EventQuery
+from infrastructure.store.port import ExecutionQuery
+from infrastructure.store.port import TimeField
+from services.api.commands import Wait
+from services.api.commands import done
+from services.api.commands import execution_location
+from services.api.commands import execution_not_found
+from services.api.commands import existing_execution
+from services.api.dependencies import AdminUser
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import ExecutionId
+from services.api.dependencies import JobId
+from services.api.dependencies import JobIdFilter
+from services.api.dependencies import Offset
+from services.api.dependencies import PageSize
 from services.api.execution_summary import execution_summary
 from services.api.listing import Listing
 from services.api.messages import text
-from services.api.publish_and_answer import Subject, publish_and_answer
-from services.api.read_your_writes import execution_gone, execution_shown
+from services.api.publish_and_answer import Subject
+from services.api.publish_and_answer import publish_and_answer
+from services.api.read_your_writes import execution_gone
+from services.api.read_your_writes import execution_shown
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import (
-    NO_CONTROL_CHARACTERS,
-    Envelope,
-    EventOut,
-    EventPage,
-    ExecutionPage,
-    ExecutionSummary,
-    JobExecution,
-    StatusInfo,
-)
+from services.api.schemas import NO_CONTROL_CHARACTERS
+from services.api.schemas import Envelope
+from services.api.schemas import EventOut
+from services.api.schemas import EventPage
+from services.api.schemas import ExecutionPage
+from services.api.schemas import ExecutionSummary
+from services.api.schemas import JobExecution
+from services.api.schemas import StatusInfo
 from services.api.statuses import STATUSES
-from services.api.time_bounds import QueryDateTime, utc_bound
-from services.api.views import event_out, execution_out
+from services.api.time_bounds import QueryDateTime
+from services.api.time_bounds import utc_bound
+from services.api.views import event_out
+from services.api.views import execution_out
 
 router = SchedulerRouter("executions")
 

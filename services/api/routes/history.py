@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 
 from fastapi import Query
 
 from infrastructure.store.port import HistoryQuery
-from services.api.dependencies import ApiContext, Context, JobId, JobIdFilter, Offset, PageSize
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
+from services.api.dependencies import JobIdFilter
+from services.api.dependencies import Offset
+from services.api.dependencies import PageSize
 from services.api.listing import Listing
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import Envelope, HistoryPage
+from services.api.schemas import Envelope
+from services.api.schemas import HistoryPage
 from services.api.views import history_out
 
 router = SchedulerRouter("history")

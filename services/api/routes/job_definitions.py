@@ -7,29 +7,45 @@ change is based on: a job changed since answers 412.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Header, HTTPException, Query, Response, status
+from fastapi import Header
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Response
+from fastapi import status
 
-from contracts.commands import ChangeJob, CreateJob, DeleteJob, JobPolicy, ResetJob
+from contracts.commands import ChangeJob
+from contracts.commands import CreateJob
+from contracts.commands import DeleteJob
+from contracts.commands import JobPolicy
+from contracts.commands import ResetJob
 from domain.records import JobRecord
 from infrastructure.store.port import ExecutionQuery
-from services.api.commands import Wait, answer, done, job_not_found, publish
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId
+from services.api.commands import Wait
+from services.api.commands import answer
+from services.api.commands import done
+from services.api.commands import job_not_found
+from services.api.commands import publish
+from services.api.dependencies import AdminUser
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
 from services.api.errors import WITH_BODY
-from services.api.job_definition_schemas import JobChangeRequest, JobCreateRequest, JobDefinitionOut
-from services.api.job_definitions import (
-    check_dependencies,
-    checked,
-    definition_fields,
-    definition_out,
-    etag,
-    job_version_shown,
-    live,
-    matches,
-    refuse_deletion,
-)
+from services.api.job_definition_schemas import JobChangeRequest
+from services.api.job_definition_schemas import JobCreateRequest
+from services.api.job_definition_schemas import JobDefinitionOut
+from services.api.job_definitions import check_dependencies
+from services.api.job_definitions import checked
+from services.api.job_definitions import definition_fields
+from services.api.job_definitions import definition_out
+from services.api.job_definitions import etag
+from services.api.job_definitions import job_version_shown
+from services.api.job_definitions import live
+from services.api.job_definitions import matches
+from services.api.job_definitions import refuse_deletion
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope

@@ -8,39 +8,53 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Body, HTTPException, Query, Response, status
+from fastapi import Body
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Response
+from fastapi import status
 
-from contracts.commands import PauseJob, ResumeJob, TriggerJob, UpdateJobMetadata
+from contracts.commands import PauseJob
+from contracts.commands import ResumeJob
+from contracts.commands import TriggerJob
+from contracts.commands import UpdateJobMetadata
 from contracts.envelope import utc_now
 from domain.records import JobRecord
 from domain.scheduling.one_offs import one_off_refusal
 from infrastructure.store.users_port import UserRecord
-from services.api.commands import (
-    Wait,
-    answer,
-    done,
-    execution_location,
-    existing_job,
-    job_not_found,
-    publish,
-)
-from services.api.dependencies import AdminUser, ApiContext, Context, JobId
-from services.api.errors import READ, WITH_BODY, responses
+from services.api.commands import Wait
+from services.api.commands import answer
+from services.api.commands import done
+from services.api.commands import execution_location
+from services.api.commands import existing_job
+from services.api.commands import job_not_found
+from services.api.commands import publish
+from services.api.dependencies import AdminUser
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
+from services.api.errors import READ
+from services.api.errors import WITH_BODY
+from services.api.errors import responses
 from services.api.messages import text
 from services.api.parameters import checked_kwargs
-from services.api.publish_and_answer import Subject, publish_and_answer
-from services.api.read_your_writes import execution_shown, job_paused, metadata_shown
+from services.api.publish_and_answer import Subject
+from services.api.publish_and_answer import publish_and_answer
+from services.api.read_your_writes import execution_shown
+from services.api.read_your_writes import job_paused
+from services.api.read_your_writes import metadata_shown
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import (
-    Envelope,
-    Job,
-    JobDetail,
-    JobExecutionStats,
-    MetadataUpdate,
-    TriggerRequest,
-    TriggerResult,
-)
-from services.api.views import iso, job_detail_out, job_out, stats_out
+from services.api.schemas import Envelope
+from services.api.schemas import Job
+from services.api.schemas import JobDetail
+from services.api.schemas import JobExecutionStats
+from services.api.schemas import MetadataUpdate
+from services.api.schemas import TriggerRequest
+from services.api.schemas import TriggerResult
+from services.api.views import iso
+from services.api.views import job_detail_out
+from services.api.views import job_out
+from services.api.views import stats_out
 
 router = SchedulerRouter("jobs")
 

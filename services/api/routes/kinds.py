@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.job_parameters import accepted_parameters, parameters_schema
+from contracts.job_parameters import accepted_parameters
+from contracts.job_parameters import parameters_schema
 from domain.catalogue import CATALOGUE
 from domain.scheduling.definitions import default_policy
 from services.api.commands import done

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from contracts.job_parameters import accepted_parameters, parameters_schema
-from services.api.commands import done, existing_job
-from services.api.dependencies import Context, JobId
+from contracts.job_parameters import accepted_parameters
+from contracts.job_parameters import parameters_schema
+from services.api.commands import done
+from services.api.commands import existing_job
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import Envelope, JobParametersOut
+from services.api.schemas import Envelope
+from services.api.schemas import JobParametersOut
 
 router = SchedulerRouter("jobs")
 

@@ -7,11 +7,15 @@ import logging
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter
+from fastapi import Header
+from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from services.api.dependencies import Context
-from services.api.schemas import ErrorResponse, Liveness, Readiness
+from services.api.schemas import ErrorResponse
+from services.api.schemas import Liveness
+from services.api.schemas import Readiness
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["probes"])

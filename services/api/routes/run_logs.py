@@ -10,21 +10,36 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterable
-from typing import Annotated, Literal
+from typing import Annotated
+from typing import Literal
 
-from fastapi import Depends, HTTPException, Query, status
-from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, Field
+from fastapi import Depends
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import status
+from fastapi.sse import EventSourceResponse
+from fastapi.sse import ServerSentEvent
+from pydantic import BaseModel
+from pydantic import Field
 
 from contracts.events import TERMINAL_STATUSES
-from infrastructure.store.run_logs_port import RunLogLine, RunLogQuery, RunLogStore
-from services.api.commands import done, execution_not_found
-from services.api.dependencies import ApiContext, Context, ExecutionId, Offset, current_user
+from infrastructure.store.run_logs_port import RunLogLine
+from infrastructure.store.run_logs_port import RunLogQuery
+from infrastructure.store.run_logs_port import RunLogStore
+from services.api.commands import done
+from services.api.commands import execution_not_found
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.dependencies import ExecutionId
+from services.api.dependencies import Offset
+from services.api.dependencies import current_user
 from services.api.errors import responses
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
-from services.api.routes.events import RECONNECT_DELAY_MS, stream_slot
-from services.api.schemas import Envelope, when
+from services.api.routes.events import RECONNECT_DELAY_MS
+from services.api.routes.events import stream_slot
+from services.api.schemas import Envelope
+from services.api.schemas import when
 from services.api.views import iso
 
 router = SchedulerRouter("executions", signed_in=False)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from services.api.alert_health import failing_alert_channels
 from services.api.calendar_health import calendar_warnings
 from services.api.commands import done
-from services.api.dependencies import ApiContext, Context
-from services.api.health import Health, SchedulerStatus, assess, health_message, scheduler_status
+from services.api.dependencies import ApiContext
+from services.api.dependencies import Context
+from services.api.health import Health
+from services.api.health import SchedulerStatus
+from services.api.health import assess
+from services.api.health import health_message
+from services.api.health import scheduler_status
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
-from services.api.schemas import Envelope, SchedulerHealth, SchedulerStats
-from services.api.views import iso, now_iso
+from services.api.schemas import Envelope
+from services.api.schemas import SchedulerHealth
+from services.api.schemas import SchedulerStats
+from services.api.views import iso
+from services.api.views import now_iso
 
 router = SchedulerRouter("status")
 

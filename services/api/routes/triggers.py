@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import HTTPException, Query, status
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import status
 from fastapi.exceptions import RequestValidationError
 
-from domain.triggers import DstPolicy, TriggerError, parse_trigger, spec_from_legacy_text
+from domain.triggers import DstPolicy
+from domain.triggers import TriggerError
+from domain.triggers import parse_trigger
+from domain.triggers import spec_from_legacy_text
 from domain.triggers.trading_days import calendar_of
-from services.api.commands import done, job_not_found
-from services.api.dependencies import Context, JobId
+from services.api.commands import done
+from services.api.commands import job_not_found
+from services.api.dependencies import Context
+from services.api.dependencies import JobId
 from services.api.errors import WITH_BODY
 from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
-from services.api.trigger_preview import (
-    DEFAULT_RUNS,
-    MAX_RUNS,
-    JobNextRuns,
-    PreviewRequest,
-    TriggerPreview,
-    preview,
-    zone_named,
-)
+from services.api.trigger_preview import DEFAULT_RUNS
+from services.api.trigger_preview import MAX_RUNS
+from services.api.trigger_preview import JobNextRuns
+from services.api.trigger_preview import PreviewRequest
+from services.api.trigger_preview import TriggerPreview
+from services.api.trigger_preview import preview
+from services.api.trigger_preview import zone_named
 from services.api.views import now_iso
 
 router = SchedulerRouter("jobs")

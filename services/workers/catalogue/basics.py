@@ -13,12 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from infrastructure.market.port import STOCK_BASIC_INFO
-from services.workers.catalogue.environment import TOKEN_MISSING, JobEnvironment
-from services.workers.catalogue.loop import JobResult, SyncFailed, SyncTally, for_each_symbol, write_rows
+from services.workers.catalogue.environment import TOKEN_MISSING
+from services.workers.catalogue.environment import JobEnvironment
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncFailed
+from services.workers.catalogue.loop import SyncTally
+from services.workers.catalogue.loop import for_each_symbol
+from services.workers.catalogue.loop import write_rows
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError
-from services.workers.providers.ports import ParsedRows, Row, StockListProvider
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
+from services.workers.providers.ports import StockListProvider
 from services.workers.providers.tushare_provider import TushareProvider
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from typing import Any
 
@@ -22,17 +23,17 @@ from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.workers.catalogue.calendar import TradingCalendar
 from services.workers.catalogue.loop import LoopOptions
 from services.workers.catalogue.settings import CatalogueSettings
-from services.workers.providers import akshare_provider, baostock_provider, tushare_provider
+from services.workers.providers import akshare_provider
+from services.workers.providers import baostock_provider
+from services.workers.providers import tushare_provider
 from services.workers.providers.akshare_provider import AkshareProvider
 from services.workers.providers.baostock_provider import BaostockProvider
-from services.workers.providers.pacing import (
-    Classifier,
-    Clock,
-    ProviderCaller,
-    RateLimiter,
-    RetryPolicy,
-    SystemClock,
-)
+from services.workers.providers.pacing import Classifier
+from services.workers.providers.pacing import Clock
+from services.workers.providers.pacing import ProviderCaller
+from services.workers.providers.pacing import RateLimiter
+from services.workers.providers.pacing import RetryPolicy
+from services.workers.providers.pacing import SystemClock
 from services.workers.providers.ports import TradeCalendarProvider
 from services.workers.providers.tushare_provider import TushareProvider
 

@@ -13,10 +13,13 @@ from typing import Protocol
 from infrastructure.market.port import STOCK_FINANCIAL_DATA
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncTally
+from services.workers.catalogue.loop import for_each_symbol
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
-from services.workers.providers.ports import FinancialStatementsProvider, StockListProvider
+from services.workers.providers.ports import FinancialStatementsProvider
+from services.workers.providers.ports import StockListProvider
 
 
 class _FinancialProvider(FinancialStatementsProvider, StockListProvider, Protocol):

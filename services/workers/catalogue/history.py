@@ -21,25 +21,32 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Protocol
+from datetime import date
+from datetime import timedelta
+from typing import Any
+from typing import Protocol
 
-from infrastructure.market.port import (
-    KEY_FIELDS,
-    STOCK_DAILY_QUOTES,
-    MarketStore,
-    SeriesState,
-    WriteResult,
-)
-from services.workers.catalogue.adjusted import Basis, basis_of, merged_series, on_basis
+from infrastructure.market.port import KEY_FIELDS
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import MarketStore
+from infrastructure.market.port import SeriesState
+from infrastructure.market.port import WriteResult
+from services.workers.catalogue.adjusted import Basis
+from services.workers.catalogue.adjusted import basis_of
+from services.workers.catalogue.adjusted import merged_series
+from services.workers.catalogue.adjusted import on_basis
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.invariants import checked
-from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncTally
+from services.workers.catalogue.loop import for_each_symbol
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
-from services.workers.providers.ports import DailyBarsProvider, Row, StockListProvider
+from services.workers.providers.ports import DailyBarsProvider
+from services.workers.providers.ports import Row
+from services.workers.providers.ports import StockListProvider
 
 
 def _end_of(kwargs: dict[str, Any], latest: date) -> date:

@@ -14,15 +14,23 @@ failed, no data where some was due) returns `PartialResult(result, reason)`: it 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from infrastructure.market.port import MarketStore, WriteResult
-from services.workers.job_api import JobContext, PartialResult
-from services.workers.providers.errors import DataShapeError, ProviderError, TransientNetworkError
+from infrastructure.market.port import MarketStore
+from infrastructure.market.port import WriteResult
+from services.workers.job_api import JobContext
+from services.workers.job_api import PartialResult
+from services.workers.providers.errors import DataShapeError
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import TransientNetworkError
 from services.workers.providers.pacing import Clock
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 MAX_LISTED_FAILURES = 20
 MAX_LISTED_NO_DATA = 20

@@ -28,8 +28,10 @@ from services.workers.catalogue import history
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
 from services.workers.catalogue.settings import CatalogueSettings
-from services.workers.job_api import JobContext, PartialResult
-from services.workers.providers.normalise import exchange_name, market_of
+from services.workers.job_api import JobContext
+from services.workers.job_api import PartialResult
+from services.workers.providers.normalise import exchange_name
+from services.workers.providers.normalise import market_of
 
 HISTORY_JOBS = {
     "tushare": history.tushare_historical_sync,

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from infrastructure.market.port import STOCK_NEWS
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import JobResult, SyncTally, for_each_symbol, skipped_result
-from services.workers.catalogue.selection import requested_symbols, symbols_for
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncTally
+from services.workers.catalogue.loop import for_each_symbol
+from services.workers.catalogue.loop import skipped_result
+from services.workers.catalogue.selection import requested_symbols
+from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
 
 

@@ -16,22 +16,22 @@ invariant (`invariants`) are refused and the run ends `partial`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import time, timedelta
+from collections.abc import Awaitable
+from collections.abc import Callable
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from infrastructure.market.port import MARKET_QUOTES
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.invariants import checked
-from services.workers.catalogue.loop import (
-    JobResult,
-    SyncFailed,
-    SyncTally,
-    for_each_symbol,
-    skipped_result,
-    write_rows,
-)
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncFailed
+from services.workers.catalogue.loop import SyncTally
+from services.workers.catalogue.loop import for_each_symbol
+from services.workers.catalogue.loop import skipped_result
+from services.workers.catalogue.loop import write_rows
 from services.workers.catalogue.selection import symbols_for
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError

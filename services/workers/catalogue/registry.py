@@ -8,21 +8,21 @@ limits). A test checks that this mapping and the domain's catalogue name the sam
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
-from services.workers.catalogue import (
-    basics,
-    financial,
-    history,
-    news,
-    quotes,
-    review,
-    status,
-    trade_calendar_sync,
-)
+from services.workers.catalogue import basics
+from services.workers.catalogue import financial
+from services.workers.catalogue import history
+from services.workers.catalogue import news
+from services.workers.catalogue import quotes
+from services.workers.catalogue import review
+from services.workers.catalogue import status
+from services.workers.catalogue import trade_calendar_sync
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
-from services.workers.job_api import JobContext, JobFunction
+from services.workers.job_api import JobContext
+from services.workers.job_api import JobFunction
 
 CatalogueJob = Callable[[JobEnvironment, JobContext], Awaitable[JobResult]]
 

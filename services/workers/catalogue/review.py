@@ -18,23 +18,26 @@ from `list_date`.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
-from domain.market_review import StockDay, price, review, summary
+from domain.market_review import StockDay
+from domain.market_review import price
+from domain.market_review import review
+from domain.market_review import summary
 from domain.trade_calendar import is_trading_day
-from infrastructure.market.port import (
-    MARKET_DAILY_REVIEW,
-    STOCK_BASIC_INFO,
-    STOCK_DAILY_QUOTES,
-    Document,
-    MarketStore,
-)
+from infrastructure.market.port import MARKET_DAILY_REVIEW
+from infrastructure.market.port import STOCK_BASIC_INFO
+from infrastructure.market.port import STOCK_DAILY_QUOTES
+from infrastructure.market.port import Document
+from infrastructure.market.port import MarketStore
 from infrastructure.trade_calendar_seed import seed_calendar
 from services.workers.catalogue.day_kwargs import day_kwarg
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.catalogue.loop import JobResult
-from services.workers.job_api import JobContext, PartialResult
+from services.workers.job_api import JobContext
+from services.workers.job_api import PartialResult
 from services.workers.providers.boards import rule_of
 
 logger = logging.getLogger(__name__)

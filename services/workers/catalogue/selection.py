@@ -10,7 +10,8 @@ from typing import Any
 
 from services.workers.catalogue.environment import JobEnvironment
 from services.workers.job_api import JobContext
-from services.workers.providers.normalise import BadValue, code_of
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import code_of
 from services.workers.providers.ports import StockListProvider
 
 

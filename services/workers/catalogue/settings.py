@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from infrastructure.settings import CommonSettings

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from infrastructure.market.port import MARKET_QUOTES, STOCK_BASIC_INFO
+from infrastructure.market.port import MARKET_QUOTES
+from infrastructure.market.port import STOCK_BASIC_INFO
 from services.workers.catalogue.basics import require_tushare
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import JobResult, SyncFailed
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError
 from services.workers.providers.ports import ReachabilityProbe

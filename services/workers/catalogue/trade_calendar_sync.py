@@ -12,14 +12,19 @@ the schedulers see the change at their next calendar check (`trade_calendar_relo
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from domain.trade_calendar import CN_A_SHARE
-from infrastructure.store.trade_calendar_port import CalendarYear, TradeCalendarStore
+from infrastructure.store.trade_calendar_port import CalendarYear
+from infrastructure.store.trade_calendar_port import TradeCalendarStore
 from services.workers.catalogue.environment import JobEnvironment
-from services.workers.catalogue.loop import JobResult, SyncFailed
+from services.workers.catalogue.loop import JobResult
+from services.workers.catalogue.loop import SyncFailed
 from services.workers.job_api import JobContext
 from services.workers.providers.errors import ProviderError
 

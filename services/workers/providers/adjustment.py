@@ -13,8 +13,11 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date
 
-from services.workers.providers.normalise import BadValue, iso_date, number
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import number
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 MISSING_FACTOR = "missing adj_factor"
 

@@ -13,8 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from services.workers.providers.normalise import BadValue, identity, iso_date, number, records, text
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import identity
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import number
+from services.workers.providers.normalise import records
+from services.workers.providers.normalise import text
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 SOURCE = "akshare"
 STATEMENTS = {"资产负债表": "balance_sheet", "利润表": "income", "现金流量表": "cash_flow"}

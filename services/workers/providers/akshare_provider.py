@@ -11,17 +11,28 @@ import importlib
 import importlib.util
 import json
 from collections.abc import Callable
-from dataclasses import KW_ONLY, dataclass
-from datetime import date, datetime
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
-from services.workers.providers import akshare_financials, akshare_rows
-from services.workers.providers.adjustment import steps_from, with_factors, within
-from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import compact_date, exchange_of, quote_time
+from services.workers.providers import akshare_financials
+from services.workers.providers import akshare_rows
+from services.workers.providers.adjustment import steps_from
+from services.workers.providers.adjustment import with_factors
+from services.workers.providers.adjustment import within
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import RateLimited
+from services.workers.providers.errors import TransientNetworkError
+from services.workers.providers.normalise import compact_date
+from services.workers.providers.normalise import exchange_of
+from services.workers.providers.normalise import quote_time
 from services.workers.providers.pacing import PacedProvider
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 NAME = "akshare"
 QuoteFeed = Literal["eastmoney", "sina"]

@@ -11,25 +11,24 @@ from typing import Any
 
 import pandas as pd
 
-from services.workers.providers.normalise import (
-    BadValue,
-    bar_of_day,
-    code_of,
-    identity,
-    iso_date,
-    iso_time,
-    listed_stock,
-    number,
-    numbers,
-    parse_rows,
-    records,
-    required_number,
-    required_numbers,
-    snapshot,
-    text,
-    traded_price,
-)
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import bar_of_day
+from services.workers.providers.normalise import code_of
+from services.workers.providers.normalise import identity
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import iso_time
+from services.workers.providers.normalise import listed_stock
+from services.workers.providers.normalise import number
+from services.workers.providers.normalise import numbers
+from services.workers.providers.normalise import parse_rows
+from services.workers.providers.normalise import records
+from services.workers.providers.normalise import required_number
+from services.workers.providers.normalise import required_numbers
+from services.workers.providers.normalise import snapshot
+from services.workers.providers.normalise import text
+from services.workers.providers.normalise import traded_price
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 SOURCE = "akshare"
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 import asyncio
 import importlib
 import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import KW_ONLY, dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from services.workers.providers import baostock_rows
-from services.workers.providers.adjustment import steps_from, with_factors, within
-from services.workers.providers.errors import ProviderError, TransientNetworkError
+from services.workers.providers.adjustment import steps_from
+from services.workers.providers.adjustment import with_factors
+from services.workers.providers.adjustment import within
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import TransientNetworkError
 from services.workers.providers.normalise import exchange_of
 from services.workers.providers.pacing import ProviderCaller
-from services.workers.providers.ports import ParsedRows, SessionBase
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import SessionBase
 
 NAME = "baostock"
 SUCCESS = "0"

@@ -12,21 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.workers.providers.normalise import (
-    bar_of_day,
-    code_of,
-    exchange_of,
-    iso_date,
-    listed_stock,
-    number,
-    numbers,
-    parse_rows,
-    required_number,
-    required_numbers,
-    same,
-    text,
-)
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.normalise import bar_of_day
+from services.workers.providers.normalise import code_of
+from services.workers.providers.normalise import exchange_of
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import listed_stock
+from services.workers.providers.normalise import number
+from services.workers.providers.normalise import numbers
+from services.workers.providers.normalise import parse_rows
+from services.workers.providers.normalise import required_number
+from services.workers.providers.normalise import required_numbers
+from services.workers.providers.normalise import same
+from services.workers.providers.normalise import text
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 SOURCE = "baostock"
 BASIC_FIELDS = ("code", "code_name", "ipoDate", "outDate", "type", "status")

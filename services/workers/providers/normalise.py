@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime, time
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from datetime import date
+from datetime import datetime
+from datetime import time
 from typing import Any
 
 import pandas as pd
 
-from services.workers.providers.boards import EXCHANGE_NAMES, MAIN, rule_of
+from services.workers.providers.boards import EXCHANGE_NAMES
+from services.workers.providers.boards import MAIN
+from services.workers.providers.boards import rule_of
 from services.workers.providers.errors import DataShapeError
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 _CODE = re.compile(r"^(?:(?:sh|sz|bj)\.?)?(\d{6})(?:\.(?:sh|sz|bj))?$", re.IGNORECASE)
 _MISSING_TEXT = {"", "-", "--", "none", "nan", "null", "n/a"}

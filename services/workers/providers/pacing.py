@@ -14,12 +14,17 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import KW_ONLY, dataclass
-from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from typing import Protocol
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import RateLimited
+from services.workers.providers.errors import TransientNetworkError
 from services.workers.providers.ports import SessionBase
 
 logger = logging.getLogger(__name__)

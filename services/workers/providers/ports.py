@@ -10,10 +10,13 @@ Adapters: `tushare_provider`, `akshare_provider`, `baostock_provider`. Methods r
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
+from typing import Protocol
+from typing import Self
 
 Row = dict[str, Any]
 

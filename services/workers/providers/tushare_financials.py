@@ -7,16 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from services.workers.providers.normalise import (
-    BadValue,
-    identity,
-    iso_date,
-    number,
-    optional_date,
-    records,
-    text,
-)
-from services.workers.providers.ports import ParsedRows, Row
+from services.workers.providers.normalise import BadValue
+from services.workers.providers.normalise import identity
+from services.workers.providers.normalise import iso_date
+from services.workers.providers.normalise import number
+from services.workers.providers.normalise import optional_date
+from services.workers.providers.normalise import records
+from services.workers.providers.normalise import text
+from services.workers.providers.ports import ParsedRows
+from services.workers.providers.ports import Row
 
 SOURCE = "tushare"
 STATEMENTS = ("income", "balancesheet", "cashflow", "fina_indicator")

@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import KW_ONLY, dataclass, field
-from datetime import date, timedelta
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from pydantic import SecretStr
 
-from services.workers.providers import tushare_financials, tushare_rows
-from services.workers.providers.adjustment import with_factors, within
-from services.workers.providers.errors import ProviderError, RateLimited, TransientNetworkError
-from services.workers.providers.normalise import compact_date, full_symbol, quote_time
+from services.workers.providers import tushare_financials
+from services.workers.providers import tushare_rows
+from services.workers.providers.adjustment import with_factors
+from services.workers.providers.adjustment import within
+from services.workers.providers.errors import ProviderError
+from services.workers.providers.errors import RateLimited
+from services.workers.providers.errors import TransientNetworkError
+from services.workers.providers.normalise import compact_date
+from services.workers.providers.normalise import full_symbol
+from services.workers.providers.normalise import quote_time
 from services.workers.providers.pacing import PacedProvider
 from services.workers.providers.ports import ParsedRows
 
