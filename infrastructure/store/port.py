@@ -191,6 +191,12 @@ class Difference:
 # Folds the events stored since the replay last read and writes them to the rebuild (see `ReadModelRebuild`).
 CatchUp = Callable[[], Awaitable[None]]
 
+# What a batch of events makes of the records it touches (the projector's fold of a `ReadModelView`).
+ChangesOf = Callable[[ReadModelView], ReadModelChanges]
+
+# The ids of the records a fold reads, in `load_view`'s order: execution ids, job ids, backfill ids.
+ViewKeys = tuple[Collection[str], ...]
+
 
 class ReadModelWriter(Protocol):
     """The projector's (and a replay's) write path: read what a fold needs, write what it changed."""
@@ -429,10 +435,7 @@ class BatchWriter(Protocol):
     """Appending a batch of events and folding it into the read models together (the projector)."""
 
     async def store_batch(
-        self,
-        documents: Sequence[dict[str, Any]],
-        changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], ...],
+        self, documents: Sequence[dict[str, Any]], changes_of: ChangesOf, keys: ViewKeys
     ) -> int:
         """Append events (as `append_events`) and write what `changes_of` makes of the records `keys` name.
 
