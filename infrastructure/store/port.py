@@ -37,6 +37,7 @@ from domain.records import JobRecord
 from domain.records import MetadataRecord
 from domain.records import ProjectorStateRecord
 from domain.records import SchedulerStateRecord
+from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.lifecycle_port import Lifecycle
 
 __all__ = ["ReadModelChanges", "ReadModelView"]  # re-exported: the projector writes what the domain folds
@@ -176,6 +177,11 @@ class RetentionCutoffs:
     executions: dict[str, datetime]
     history: datetime | None = None
     events: datetime | None = None
+
+    @property
+    def removable_executions(self) -> dict[str, datetime]:
+        """The executions' cut-offs less those of the active statuses (a run still going is never removed)."""
+        return {status: cutoff for status, cutoff in self.executions.items() if status not in ACTIVE_STATUSES}
 
 
 @dataclass(frozen=True)
