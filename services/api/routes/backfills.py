@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
+from fastapi import Depends
 from fastapi import Header
 from fastapi import HTTPException
 from fastapi import Path
@@ -40,12 +42,10 @@ from services.api.dependencies import AdminUser
 from services.api.dependencies import ApiContext
 from services.api.dependencies import Context
 from services.api.dependencies import JobId
-from services.api.dependencies import JobIdFilter
-from services.api.dependencies import Offset
-from services.api.dependencies import PageSize
 from services.api.errors import WITH_BODY
 from services.api.listing import Listing
 from services.api.messages import text
+from services.api.paging import JobsPage
 from services.api.read_your_writes import Applied
 from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
@@ -59,6 +59,15 @@ IdempotencyKey = Annotated[
         max_length=200, description="the same key with the same body makes one backfill, however often sent"
     ),
 ]
+
+
+@dataclass(frozen=True)
+class BackfillFilters(JobsPage):
+    """The page of the backfills of all jobs, with its filters."""
+
+    active: Annotated[bool | None, Query(description="true: only those not finished; false: finished")] = None
+
+
 BACKFILLS = Listing(BackfillPage, "backfills", backfill_summary, "backfills_listed")
 MAX_ROUNDS = 100  # the same body asked again after its earlier backfills finished (without a key)
 
@@ -142,17 +151,11 @@ async def _identity(
 
 @router.read("/backfills", "Backfills, newest first", Envelope[BackfillPage])
 async def list_backfills(
-    context: Context,
-    limit: PageSize = 50,
-    offset: Offset = 0,
-    job_id: JobIdFilter = None,
-    active: Annotated[
-        bool | None, Query(description="true: only those not finished; false: finished")
-    ] = None,
+    context: Context, page: Annotated[BackfillFilters, Depends()]
 ) -> Envelope[BackfillPage]:
     """A page of backfills, newest first (by when they were asked for), with how many match."""
-    query = BackfillQuery(active=active, job_id=job_id, limit=limit, offset=offset)
-    return BACKFILLS.answer(context, await context.store.list_backfills(query), limit, offset)
+    query = BackfillQuery(active=page.active, job_id=page.job_id, limit=page.limit, offset=page.offset)
+    return BACKFILLS.answer(context, await context.store.list_backfills(query), page.limit, page.offset)
 
 
 @router.read(

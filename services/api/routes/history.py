@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from typing import Literal
 
+from fastapi import Depends
 from fastapi import Query
 
 from infrastructure.store.port import HistoryQuery
 from services.api.dependencies import ApiContext
 from services.api.dependencies import Context
 from services.api.dependencies import JobId
-from services.api.dependencies import JobIdFilter
 from services.api.dependencies import Offset
-from services.api.dependencies import PageSize
 from services.api.listing import Listing
+from services.api.paging import JobsPage
 from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 from services.api.schemas import HistoryPage
@@ -25,6 +26,15 @@ router = SchedulerRouter("history")
 OutcomeFilter = Annotated[
     Literal["success", "failed"] | None, Query(description="only actions with this outcome")
 ]
+
+
+@dataclass(frozen=True)
+class HistoryFilters(JobsPage):
+    """The page of the history of all jobs, with its filters."""
+
+    status: OutcomeFilter = None
+
+
 HISTORY = Listing(HistoryPage, "history", history_out, "history_listed")
 
 
@@ -44,12 +54,6 @@ async def job_history(
 
 
 @router.read("/history", "Operator actions on all jobs, newest first", Envelope[HistoryPage])
-async def all_history(
-    context: Context,
-    limit: PageSize = 50,
-    offset: Offset = 0,
-    job_id: JobIdFilter = None,
-    status: OutcomeFilter = None,
-) -> Envelope[HistoryPage]:
+async def all_history(context: Context, page: Annotated[HistoryFilters, Depends()]) -> Envelope[HistoryPage]:
     """Operator actions on every job, newest first, filtered by job and outcome, one page."""
-    return await _page(context, HistoryQuery(job_id, status, limit, offset))
+    return await _page(context, HistoryQuery(page.job_id, page.status, page.limit, page.offset))
