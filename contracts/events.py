@@ -29,10 +29,17 @@ TERMINAL_STATUSES: frozenset[str] = frozenset(
 )
 
 
-class JobRegistered(JobEvent):
-    """The scheduler knows a job: its trigger, function, defaults and policies. Emitted at every start."""
+class RegisteredJob(BaseModel):
+    """A job as the scheduler registers it: its name, kind, trigger, defaults and whether it is paused.
 
-    type: Literal["JobRegistered"] = "JobRegistered"
+    One declaration for `JobRegistered`, which carries it, and the jobs read model's record
+    (`domain.records.JobRecord`), which keeps it. A class that mixes it in lists it first among its bases: its
+    fields then stand after the bases' (the envelope, `job_id`) and before the class's own, as pydantic orders
+    fields from the last base to the first.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     name: str
     job_kind: str
     trigger: str
@@ -43,6 +50,12 @@ class JobRegistered(JobEvent):
     misfire_grace_time: int | None = None
     max_instances: int = 1
     coalesce: bool = True
+
+
+class JobRegistered(RegisteredJob, JobEvent):
+    """The scheduler knows a job: its trigger, function, defaults and policies. Emitted at every start."""
+
+    type: Literal["JobRegistered"] = "JobRegistered"
     # Jobs as data: the editable definition the job is registered with (trigger text as the operator wrote
     # it, kwargs, metadata, policy) and its version; absent in events from before jobs could be edited.
     definition: dict[str, Any] | None = None

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
 
+from contracts.events import RegisteredJob
 from domain.triggers.dst import Repeated
 from domain.triggers.dst import Skipped
 
@@ -49,20 +50,17 @@ def updated(record: AnyRecord, update: Mapping[str, Any]) -> AnyRecord:
     return copied
 
 
-class JobRecord(Record):
-    """`scheduler_jobs`: one per job of the catalogue, kept current by the scheduler's events."""
+class JobKeyedRecord(Record):
+    """Base of the records kept one per job, keyed by its id."""
 
     job_id: str
-    name: str
-    job_kind: str
-    trigger: str
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-    paused: bool
-    paused_reason: str | None = None
-    next_run_time: AwareDatetime | None = None
-    misfire_grace_time: int | None = None
-    max_instances: int = 1
-    coalesce: bool = True
+
+
+class JobRecord(RegisteredJob, JobKeyedRecord):
+    """`scheduler_jobs`: one per job of the catalogue, kept current by the scheduler's events."""
+
+    # After `job_id`: the registration's fields (`RegisteredJob`, as `JobRegistered` carries them), but
+    # `next_run_time` is None while the job is paused (`scheduled_next_run_time` keeps the clock's).
     registered_at: AwareDatetime
     updated_at: AwareDatetime
     # Last-writer-wins bookkeeping (`domain.catalogue_projection`): the version ("<UTC key>|<message_id>")
@@ -86,10 +84,9 @@ class JobRecord(Record):
     dst_skipped: Skipped = "shift"
 
 
-class MetadataRecord(Record):
+class MetadataRecord(JobKeyedRecord):
     """`scheduler_metadata`: operator-editable display name and description of a job."""
 
-    job_id: str
     display_name: str | None = None
     description: str | None = None
     updated_at: AwareDatetime

@@ -30,9 +30,9 @@ from infrastructure.market.port import Document
 from infrastructure.market.port import MarketStoreUnavailable
 from infrastructure.market.port import SeriesState
 from infrastructure.market.port import WriteResult
-from infrastructure.market.port import is_stale
 from infrastructure.market.port import key_of
 from infrastructure.market.port import stored_body
+from infrastructure.market.port import weigh_replacement
 from infrastructure.market.port import write_in_batches
 from infrastructure.store.mongo_client import make_client
 from infrastructure.store.mongo_client import refused_writes
@@ -129,7 +129,7 @@ class MongoMarketStore:
             lambda batch: self._replace_batch(collection, batch, newer_than),
         )
 
-    async def _stored(self, collection: str, batch: list[Document], field: str | None) -> dict[Any, Document]:
+    async def _stored(self, collection: str, batch: list[Document]) -> dict[tuple[str, ...], Document]:
         wanted = [{name: document[name] for name in KEY_FIELDS[collection]} for document in batch]
         cursor = self._db[collection].find({"$or": wanted})
         return {key_of(collection, row): row for row in await cursor.to_list(None)}
@@ -140,20 +140,16 @@ class MongoMarketStore:
         keys = KEY_FIELDS[collection]
         now = datetime.now(UTC)
         try:
-            stored = await self._stored(collection, batch, newer_than)
+            stored = await self._stored(collection, batch)
         except PyMongoError as error:
             raise MarketStoreUnavailable(f"{collection}: read before replace failed: {error}") from error
-        operations, stale, updated = [], 0, 0
-        for document in batch:
+        values = {key: row.get(newer_than) if newer_than else None for key, row in stored.items()}
+        replacement = weigh_replacement(collection, batch, newer_than, values)
+        operations = []
+        for document in replacement.fresh:
             previous = stored.get(key_of(collection, document))
-            incoming = document.get(newer_than) if newer_than else None
-            if newer_than and previous is not None and is_stale(previous.get(newer_than), incoming):
-                stale += 1
-                continue
-            updated += previous is not None
             operations.append(UpdateOne(*self._replacement(keys, document, previous, newer_than, now)))
-        raced = await self._bulk_replace(collection, operations)
-        return WriteResult(len(operations) - updated - raced, updated, stale + raced)
+        return replacement.result(raced=await self._bulk_replace(collection, operations))
 
     @staticmethod
     def _replacement(

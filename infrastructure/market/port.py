@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,6 +127,39 @@ async def write_in_batches(
 def is_stale(stored: object, incoming: object) -> bool:
     """For `replace(newer_than=...)`: whether the stored value is newer than the incoming one."""
     return stored is not None and (incoming is None or str(stored) > str(incoming))
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A `replace` batch weighed against what is stored: what to write, what it replaces, what is stale."""
+
+    fresh: list[Document]  # to write, in batch order
+    updated: int  # how many of `fresh` replace a stored document
+    stale: int  # left out: the stored document is newer
+
+    def result(self, raced: int = 0) -> WriteResult:
+        """What the write did; `raced`: fresh documents a newer one written in between kept out."""
+        return WriteResult(len(self.fresh) - self.updated - raced, self.updated, self.stale + raced)
+
+
+def weigh_replacement(
+    collection: str,
+    batch: Sequence[Document],
+    newer_than: str | None,
+    stored: Mapping[tuple[str, ...], object],
+) -> Replacement:
+    """Split a `replace` batch into fresh and stale documents.
+
+    `stored` holds, by key, the stored document's `newer_than` value (None when it lacks it) for every key
+    already stored; without `newer_than` nothing is stale.
+    """
+    fresh = [
+        document
+        for document in batch
+        if not newer_than or not is_stale(stored.get(key_of(collection, document)), document.get(newer_than))
+    ]
+    updated = sum(1 for document in fresh if key_of(collection, document) in stored)
+    return Replacement(fresh, updated, len(batch) - len(fresh))
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,9 @@ from infrastructure.market.port import Document
 from infrastructure.market.port import MarketStoreUnavailable
 from infrastructure.market.port import SeriesState
 from infrastructure.market.port import WriteResult
-from infrastructure.market.port import is_stale
 from infrastructure.market.port import key_of
 from infrastructure.market.port import stored_body
+from infrastructure.market.port import weigh_replacement
 from infrastructure.market.port import write_in_batches
 from infrastructure.private_files import private_file
 
@@ -185,15 +185,11 @@ class SQLiteMarketStore:
             " json_extract(excluded.document, '$.created_at')))"
         )
         stored = await self._stored_values(collection, batch, newer_than or "updated_at")
-        fresh = [
-            document for document in batch
-            if not newer_than
-            or not is_stale(stored.get(key_of(collection, document)), document.get(newer_than))
-        ]  # fmt: skip
+        replacement = weigh_replacement(collection, batch, newer_than, stored)
         now = datetime.now(UTC).isoformat()
-        await self._db.executemany(statement, [self._replacement_row(collection, d, now) for d in fresh])
-        updated = sum(1 for document in fresh if key_of(collection, document) in stored)
-        return WriteResult(len(fresh) - updated, updated, len(batch) - len(fresh))
+        rows = [self._replacement_row(collection, document, now) for document in replacement.fresh]
+        await self._db.executemany(statement, rows)
+        return replacement.result()
 
     @staticmethod
     def _replacement_row(collection: str, document: Document, now: str) -> tuple[Any, ...]:

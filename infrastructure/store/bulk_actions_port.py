@@ -98,13 +98,7 @@ class MemoryBulkActions:
         """Update the record's progress."""
         record = self._records.get(operation_id)
         if record is not None:
-            self._records[operation_id] = dataclasses.replace(
-                record,
-                sent=progress.sent,
-                state=progress.state,
-                error=progress.error,
-                finished_at=progress.finished_at,
-            )
+            self._records[operation_id] = dataclasses.replace(record, **dataclasses.asdict(progress))
 
     async def unfinished(self) -> list[BulkActionRecord]:
         """The running records, oldest first."""

@@ -21,7 +21,6 @@ from domain.records import JobRecord
 from domain.records import MetadataRecord
 from domain.records import Record
 from infrastructure.store import mongo_counts
-from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.mongo_counts import counts_collection
 from infrastructure.store.mongo_schema import RecordT
 from infrastructure.store.mongo_schema import document_of
@@ -131,9 +130,7 @@ async def prune_read_models(
     """
     removed = {"executions": 0, "history": 0, "tombstones": 0}
     counts = counts_collection(names)
-    for status, cutoff in cutoffs.executions.items():
-        if status in ACTIVE_STATUSES:
-            continue
+    for status, cutoff in cutoffs.removable_executions.items():
         match = {  # aged from its end: created and (when it has one) finished before the cut-off
             "status": status,
             "timestamp": {"$lt": cutoff},

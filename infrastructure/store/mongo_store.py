@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Sequence
 from datetime import UTC
@@ -66,6 +65,7 @@ from infrastructure.store.mongo_schema import document_of
 from infrastructure.store.mongo_schema import execution_stats_pipeline
 from infrastructure.store.mongo_schema import job_views_pipeline
 from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import ChangesOf
 from infrastructure.store.port import EventQuery
 from infrastructure.store.port import ExecutionQuery
 from infrastructure.store.port import HistoryQuery
@@ -75,6 +75,7 @@ from infrastructure.store.port import ReadModelChanges
 from infrastructure.store.port import ReadModelRebuild
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.port import StoredEvent
+from infrastructure.store.port import ViewKeys
 from infrastructure.store.read_model_names import LIVE
 
 Document = dict[str, Any]
@@ -238,10 +239,7 @@ class MongoStore:
         return await mongo_read_models.load_view(self._database, LIVE, execution_ids, job_ids, backfill_ids)
 
     async def store_batch(
-        self,
-        documents: Sequence[dict[str, Any]],
-        changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], ...],
+        self, documents: Sequence[dict[str, Any]], changes_of: ChangesOf, keys: ViewKeys
     ) -> int:
         """Append a batch of events, then apply its changes.
 

@@ -37,6 +37,7 @@ from domain.records import JobRecord
 from domain.records import MetadataRecord
 from domain.records import ProjectorStateRecord
 from domain.records import SchedulerStateRecord
+from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.lifecycle_port import Lifecycle
 
 __all__ = ["ReadModelChanges", "ReadModelView"]  # re-exported: the projector writes what the domain folds
@@ -177,6 +178,11 @@ class RetentionCutoffs:
     history: datetime | None = None
     events: datetime | None = None
 
+    @property
+    def removable_executions(self) -> dict[str, datetime]:
+        """The executions' cut-offs less those of the active statuses (a run still going is never removed)."""
+        return {status: cutoff for status, cutoff in self.executions.items() if status not in ACTIVE_STATUSES}
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -190,6 +196,12 @@ class Difference:
 
 # Folds the events stored since the replay last read and writes them to the rebuild (see `ReadModelRebuild`).
 CatchUp = Callable[[], Awaitable[None]]
+
+# What a batch of events makes of the records it touches (the projector's fold of a `ReadModelView`).
+ChangesOf = Callable[[ReadModelView], ReadModelChanges]
+
+# The ids of the records a fold reads, in `load_view`'s order: execution ids, job ids, backfill ids.
+ViewKeys = tuple[Collection[str], ...]
 
 
 class ReadModelWriter(Protocol):
@@ -429,10 +441,7 @@ class BatchWriter(Protocol):
     """Appending a batch of events and folding it into the read models together (the projector)."""
 
     async def store_batch(
-        self,
-        documents: Sequence[dict[str, Any]],
-        changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], ...],
+        self, documents: Sequence[dict[str, Any]], changes_of: ChangesOf, keys: ViewKeys
     ) -> int:
         """Append events (as `append_events`) and write what `changes_of` makes of the records `keys` name.
 

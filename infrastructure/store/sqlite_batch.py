@@ -8,19 +8,17 @@ transaction (the projector's path), all of it in one call into the connection's 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from collections.abc import Collection
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
-from domain.read_model import ReadModelChanges
-from domain.read_model import ReadModelView
 from domain.records import as_utc_key
 from infrastructure.store.documents import encode_event_document
 from infrastructure.store.documents import event_fields
+from infrastructure.store.port import ChangesOf
+from infrastructure.store.port import ViewKeys
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.sqlite_read_models import read_view
 from infrastructure.store.sqlite_read_models import write_changes
@@ -75,8 +73,8 @@ async def append_events(connection: aiosqlite.Connection, documents: Sequence[di
 def _store(
     connection: sqlite3.Connection,
     rows: Sequence[tuple[object, ...]],
-    changes_of: Callable[[ReadModelView], ReadModelChanges],
-    keys: tuple[Collection[str], ...],
+    changes_of: ChangesOf,
+    keys: ViewKeys,
 ) -> int:
     with immediate_transaction(connection):
         stored = _inserted(connection, rows)
@@ -89,8 +87,8 @@ def _store(
 async def store_batch(
     connection: aiosqlite.Connection,
     documents: Sequence[dict[str, Any]],
-    changes_of: Callable[[ReadModelView], ReadModelChanges],
-    keys: tuple[Collection[str], ...],
+    changes_of: ChangesOf,
+    keys: ViewKeys,
 ) -> int:
     """Append documents and write their read-model changes in one transaction.
 

@@ -23,7 +23,6 @@ from domain.records import JobRecord
 from domain.records import MetadataRecord
 from domain.records import Record
 from domain.records import as_utc_key
-from infrastructure.store.documents import ACTIVE_STATUSES
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.read_model_names import ReadModelNames
@@ -190,13 +189,12 @@ async def prune_read_models(
         async with connection.execute(sql, parameters) as cursor:
             return cursor.rowcount
 
-    for status, cutoff in cutoffs.executions.items():
-        if status not in ACTIVE_STATUSES:
-            removed["executions"] += await delete(
-                f"DELETE FROM {tables.executions} WHERE status = ? AND timestamp < ? AND "
-                f"coalesce({FINISHED_AT} < julianday(?), 1)",
-                (status, _key(cutoff), _key(cutoff)),
-            )
+    for status, cutoff in cutoffs.removable_executions.items():
+        removed["executions"] += await delete(
+            f"DELETE FROM {tables.executions} WHERE status = ? AND timestamp < ? AND "
+            f"coalesce({FINISHED_AT} < julianday(?), 1)",
+            (status, _key(cutoff), _key(cutoff)),
+        )
     if cutoffs.history is not None:
         history = _key(cutoffs.history)
         removed["history"] = await delete(f"DELETE FROM {tables.history} WHERE timestamp < ?", (history,))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from infrastructure.store import sqlite_read_models
 from infrastructure.store.documents import STATS_STATUSES
 from infrastructure.store.documents import build_execution_stats
 from infrastructure.store.port import BackfillQuery
+from infrastructure.store.port import ChangesOf
 from infrastructure.store.port import EventQuery
 from infrastructure.store.port import ExecutionQuery
 from infrastructure.store.port import HistoryQuery
@@ -52,6 +52,7 @@ from infrastructure.store.port import ReadModelRebuild
 from infrastructure.store.port import RetentionCutoffs
 from infrastructure.store.port import StoredEvent
 from infrastructure.store.port import StoreUnavailable
+from infrastructure.store.port import ViewKeys
 from infrastructure.store.read_model_names import LIVE
 from infrastructure.store.readable import read_all
 from infrastructure.store.readable import read_one
@@ -246,10 +247,7 @@ class SQLiteStore:
             return await sqlite_read_models.load_view(self._db(), LIVE, execution_ids, job_ids, backfill_ids)
 
     async def store_batch(
-        self,
-        documents: Sequence[dict[str, Any]],
-        changes_of: Callable[[ReadModelView], ReadModelChanges],
-        keys: tuple[Collection[str], ...],
+        self, documents: Sequence[dict[str, Any]], changes_of: ChangesOf, keys: ViewKeys
     ) -> int:
         """Append the events and write their read-model changes in one transaction."""
         with unavailable_reported(self._path):

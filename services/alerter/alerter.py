@@ -15,6 +15,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from typing import Protocol
@@ -71,27 +74,29 @@ class AlerterStore(EventLog, ProjectorStates, Protocol):
     """What the alerter does with the store: fold the event log, read the projectors' reported state."""
 
 
+@dataclass(eq=False, repr=False)
 class Alerter:
     """The alerter service's core: folds events into its state, raises and resolves incidents, notifies."""
 
-    def __init__(
-        self, bus: Bus, rules: AlertRules, notifier: Notifier, *, producer: str, reminder_interval_s: float,
-        clock: Callable[[], datetime] = utc_now, metrics: AlerterMetrics | None = None,
-        operator_poll_s: float = 1.0,
-    ) -> None:  # fmt: skip
-        self.bus = bus
-        self.rules = rules
-        self.notifier = notifier
-        self.producer = producer
-        self.reminder_interval_s = reminder_interval_s
-        self.clock = clock
-        self.metrics = metrics or AlerterMetrics()
-        self.state = AlertState()
-        self.started_at = clock()
-        self.store: AlerterStore | None = None
-        self.feed: OperatorFeed | None = None
-        self.operator_poll_s = operator_poll_s
-        self._dead_letters_seen: int | None = None
+    bus: Bus
+    rules: AlertRules
+    notifier: Notifier
+    _: KW_ONLY
+    producer: str
+    reminder_interval_s: float
+    operator_poll_s: float
+    clock: Callable[[], datetime] = utc_now
+    metrics: AlerterMetrics = field(default_factory=AlerterMetrics)
+    # Folded from events; the store and the operators' feed come with `rebuild`.
+    state: AlertState = field(init=False, default_factory=AlertState)
+    started_at: datetime = field(init=False)
+    store: AlerterStore | None = field(init=False, default=None)
+    feed: OperatorFeed | None = field(init=False, default=None)
+    _dead_letters_seen: int | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        """The alerter's start, from which "no leader" and the like count until the first heartbeats."""
+        self.started_at = self.clock()
 
     async def rebuild(self, store: AlerterStore) -> int:
         """Fold every stored event (no alert is decided for the past).

@@ -22,7 +22,6 @@ from services.workers.kinds import job_kinds
 from services.workers.run_log_redaction import configured_secrets
 from services.workers.settings import WorkerSettings
 from services.workers.worker import Worker
-from services.workers.worker import WorkerTimings
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +47,7 @@ def build_worker(
         worker_id=worker_id,
         claims=claims,
         capacity=settings.worker_capacity,
-        timings=WorkerTimings(
-            heartbeat_interval_s=settings.worker_heartbeat_interval_s,
-            cancel_grace_s=settings.cancel_grace_s,
-            shutdown_grace_s=settings.shutdown_grace_s,
-            hold_delivery_s=settings.hold_delivery_s,
-        ),
+        timings=settings.timings(),
         pool=settings.worker_pool if pool is None else pool,
         run_logs=settings.run_logs,
         secrets=secrets,

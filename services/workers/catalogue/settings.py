@@ -18,6 +18,10 @@ from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from infrastructure.settings import CommonSettings
+from services.workers.providers.pacing import RetryPolicy
+
+# The retries' defaults are the providers' own (`RetryPolicy`); the settings only let them be changed.
+_RETRY = RetryPolicy()
 
 
 class CatalogueSettings(CommonSettings):
@@ -35,10 +39,12 @@ class CatalogueSettings(CommonSettings):
     akshare_min_interval_s: float = Field(default=0.3, ge=0, description="pause between akshare calls")
     akshare_batch_pause_s: float = Field(default=1.0, ge=0, description="pause between symbol batches")
     provider_timeout_s: float = Field(default=30.0, gt=0, description="one provider call, at most")
-    retry_attempts: int = Field(default=4, ge=1)
-    retry_base_delay_s: float = Field(default=1.0, ge=0)
-    retry_max_delay_s: float = Field(default=30.0, ge=0)
-    max_quota_waits: int = Field(default=10, ge=0, description="quota waits per call before giving up")
+    retry_attempts: int = Field(default=_RETRY.attempts, ge=1)
+    retry_base_delay_s: float = Field(default=_RETRY.base_delay, ge=0)
+    retry_max_delay_s: float = Field(default=_RETRY.max_delay, ge=0)
+    max_quota_waits: int = Field(
+        default=_RETRY.max_rate_limit_waits, ge=0, description="quota waits per call before giving up"
+    )
     failure_ratio: float = Field(default=0.5, ge=0, le=1, description="a run fails above this share")
     max_consecutive_network_failures: int = Field(default=5, ge=1)
     symbol_batch_size: int = Field(default=50, ge=1, description="symbols per progress report")
