@@ -312,8 +312,12 @@ def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
     if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
-    run = copied(WaitingRun, event, waiting_for=tuple(event.waiting_for))
-    return replace(state, waiting={**state.waiting, event.execution_id: run})
+    return rewaited(state, copied(WaitingRun, event, waiting_for=tuple(event.waiting_for)))
+
+
+def rewaited(state: SchedulerState, run: WaitingRun) -> SchedulerState:
+    """The state with the fire waiting again (its release or skip could not be published)."""
+    return replace(state, waiting={**state.waiting, run.execution_id: run})
 
 
 def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:

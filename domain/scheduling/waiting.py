@@ -188,5 +188,15 @@ def waiting_decisions(
     return decided
 
 
+def unannounced(state: SchedulerState, refused: Mapping[str, RunWaiting]) -> tuple[RunWaiting, ...]:
+    """The `RunWaiting` the bus did not confirm (`refused`, by execution id) still owed, oldest fire first.
+
+    Those of the fires still waiting: a fire released or skipped since is left out, its run or skip
+    (published with or before these) stands for its wait.
+    """
+    waits = (wait for key, wait in refused.items() if key in state.waiting)
+    return tuple(sorted(waits, key=lambda wait: wait.scheduled_time))
+
+
 def _skip(envelope: dict[str, Any], fields: dict[str, Any], reason: str) -> Decision:
     return Decision((JobSkipped(**envelope, **fields, is_manual=False, reason=reason),), log=reason)

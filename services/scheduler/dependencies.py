@@ -22,6 +22,7 @@ from domain.scheduling.dependencies import pending_fires
 from domain.scheduling.fire import Fire
 from domain.scheduling.progress import end_of
 from domain.scheduling.progress import rebuilt_progress
+from domain.scheduling.state import rewaited
 from domain.scheduling.waiting import waiting_decisions
 from domain.triggers import TriggerError
 from domain.triggers import parse_trigger
@@ -88,7 +89,9 @@ async def follow(desk: Desk, downstreams: Mapping[str, Downstream], message: Mes
 async def settle_waiting(desk: Desk) -> None:
     """Run or skip each waiting fire whose wait is over.
 
-    Its upstream jobs succeeded, one failed, or its timeout passed on the scheduler's clock.
+    Its upstream jobs succeeded, one failed, or its timeout passed on the scheduler's clock. A fire whose
+    run or skip the bus did not confirm waits again, decided again at the next upstream end or watch round
+    (its run was folded, which ends its wait, then forgotten: without this, no round would see it again).
     """
     if not desk.state.waiting:
         return
@@ -96,9 +99,14 @@ async def settle_waiting(desk: Desk) -> None:
         desk.state, desk.definitions, desk.now(), producer=desk.producer, zone=desk.settings.zone
     )
     for execution_id, decision in decided:
-        if execution_id not in desk.state.waiting:
+        run = desk.state.waiting.get(execution_id)
+        if run is None:
             continue  # settled meanwhile (a concurrent round decided it first)
-        await desk.carry_out(decision, execution_id=execution_id)
+        try:
+            await desk.carry_out(decision, execution_id=execution_id)
+        except BaseException:
+            desk.state = rewaited(desk.state, run)
+            raise
 
 
 async def _carry_out(desk: Desk, fires: list[Fire]) -> None:

@@ -32,6 +32,7 @@ from domain.scheduling.fire import Now
 from domain.scheduling.state import SchedulerState
 from domain.scheduling.state import evolve
 from domain.scheduling.state import forgotten
+from domain.scheduling.waiting import unannounced
 from infrastructure.bus.port import Bus
 from infrastructure.bus.port import Reject
 from infrastructure.store.claims_port import RunClaims
@@ -76,6 +77,8 @@ class Desk:
         self.lookups = ExecutionLookups(self.store)
 
     backfills: BackfillBook = field(default_factory=BackfillBook)
+    refused_waits: dict[str, RunWaiting] = field(default_factory=dict)
+    """Waiting fires (by execution id) whose `RunWaiting` was not confirmed: sent again, the same message."""
 
     def now(self) -> Now:
         """One reading of both clocks."""
@@ -136,15 +139,24 @@ class Desk:
 
         Publish `messages` together (`folded`: their decisions, folded already by `fold_decided`); the
         decisions are forgotten if any message is not confirmed, the rest is folded once confirmed.
+
+        A waiting fire is kept though (`forgotten` leaves it): its `RunWaiting` goes first in every later
+        publish (`refused_waits`) until confirmed, so nothing published after it (the job's next instant,
+        which moves its `next_run_time` past the fire) is confirmed before it.
         """
+        waits = unannounced(self.state, self.refused_waits)  # a release that fails waits again: kept
         try:
-            await self.bus.publish_many(messages)
+            await self.bus.publish_many((*waits, *messages) if waits else messages)
         except BaseException:
             for message in folded:
                 execution_id = getattr(message, "execution_id", None)
                 if execution_id is not None:
                     self.state = forgotten(self.state, execution_id)
+                if isinstance(message, RunWaiting) and message.execution_id in self.state.waiting:
+                    self.refused_waits[message.execution_id] = message
             raise
+        for confirmed in (*waits, *folded):  # a run or skip confirmed stands for its fire's wait
+            self.refused_waits.pop(getattr(confirmed, "execution_id", ""), None)
         for published in messages:
             if not isinstance(published, _DECIDED_FIRST):
                 self.fold(published)

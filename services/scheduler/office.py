@@ -314,7 +314,9 @@ class Office:
         its instant's, so a run that did reach the store is found; one not projected yet is sent again and
         runs once, a worker claiming each attempt; an instant now past its grace time is recorded missed).
         When the term ends first, the next leader's catch-up has them (`next_run_time` was not moved: the
-        batch's `JobScheduled` were refused with it).
+        batch's `JobScheduled` were refused with it). A fire that waits stays in the state (deciding it again
+        does nothing): its `RunWaiting` goes first in the desk's next publish (`Desk.refused_waits`), ahead
+        of any `JobScheduled`.
         """
         try:
             await asyncio.wait_for(self._closing.wait(), REFUSED_FIRES_RETRY_S)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from contracts.envelope import ExecutionEvent
 from contracts.envelope import Message
 from infrastructure.bus.port import Bus
+from infrastructure.bus.port import BusUnavailable
 
 
 class PublishInterceptor:
@@ -22,4 +24,21 @@ class PublishInterceptor:
         await self.publish_many((message,))
 
     async def publish_many(self, messages: Sequence[Message]) -> None:
+        await self._bus.publish_many(messages)
+
+
+class RefusesFirst(PublishInterceptor):
+    """The wrapped bus, but the first batch carrying a `kind` of the job is refused (a nack), nothing sent."""
+
+    def __init__(self, bus: Bus, job_id: str, kind: type[ExecutionEvent]) -> None:
+        super().__init__(bus)
+        self._job_id = job_id
+        self._kind = kind
+        self.refused: list[ExecutionEvent] = []  # those of the refused batch
+
+    async def publish_many(self, messages: Sequence[Message]) -> None:
+        ours = [m for m in messages if isinstance(m, self._kind) and m.job_id == self._job_id]
+        if ours and not self.refused:
+            self.refused = ours
+            raise BusUnavailable(f"{len(messages)} of {len(messages)} messages not confirmed: nack")
         await self._bus.publish_many(messages)

@@ -8,20 +8,17 @@ came too late, a nack) leaves the leader in office, which is the case here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import cast
 
 import pytest
 
-from contracts.envelope import Message
 from contracts.events import RunQueued
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.bus.port import Bus
-from infrastructure.bus.port import BusUnavailable
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
-from tests.scheduler.bus_doubles import PublishInterceptor
+from tests.scheduler.bus_doubles import RefusesFirst
 from tests.waiting import wait_until
 
 EVERY_3_S = JobDefinition(
@@ -33,26 +30,10 @@ EVERY_3_S = JobDefinition(
 )
 
 
-class RefusingBus(PublishInterceptor):
-    """The embedded bus, but the first batch carrying a `RunQueued` of the job is refused, nothing sent."""
-
-    def __init__(self, bus: Bus, job_id: str) -> None:
-        super().__init__(bus)
-        self._job_id = job_id
-        self.refused: list[str] = []  # execution ids of the refused fire
-
-    async def publish_many(self, messages: Sequence[Message]) -> None:
-        fires = [m for m in messages if isinstance(m, RunQueued) and m.job_id == self._job_id]
-        if fires and not self.refused:
-            self.refused = [fire.execution_id for fire in fires]
-            raise BusUnavailable(f"{len(messages)} of {len(messages)} messages not confirmed: nack")
-        await self._bus.publish_many(messages)
-
-
 async def test_a_refused_fire_is_decided_again_and_its_instant_recorded(
     pipeline: EmbeddedSystem, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bus = RefusingBus(pipeline.bus, EVERY_3_S.job_id)
+    bus = RefusesFirst(pipeline.bus, EVERY_3_S.job_id, RunQueued)
     scheduler = SchedulerService(
         bus=cast(Bus, bus),
         store=pipeline.store,
@@ -66,7 +47,7 @@ async def test_a_refused_fire_is_decided_again_and_its_instant_recorded(
     try:
         await scheduler.elected.wait()
         await wait_until(lambda: bool(bus.refused), timeout=15, message="a fire of the job to be refused")
-        (execution_id,) = bus.refused
+        (execution_id,) = [fire.execution_id for fire in bus.refused]
 
         async def recorded() -> bool:
             record = await pipeline.store.get_execution(execution_id)
