@@ -86,6 +86,11 @@ async def test_control_characters_and_oversized_metadata_are_refused(stack: Stac
 async def test_each_job_publishes_its_parameter_schema(stack: Stack) -> None:
     response = await stack.client.get(f"/api/scheduler/jobs/{CANARY}/parameters", headers=stack.admin)
     assert response.status_code == 200
+    assert response.json()["message"] == f"任务 {CANARY} 的参数说明"
+    english = await stack.client.get(
+        f"/api/scheduler/jobs/{CANARY}/parameters", headers=stack.admin | {"Accept-Language": "en"}
+    )
+    assert english.json()["message"] == f"Parameters of job {CANARY}"
     data = response.json()["data"]
     assert data["accepted"] == [
         "duration_s",

@@ -8,6 +8,7 @@ from services.api.commands import done
 from services.api.commands import existing_job
 from services.api.dependencies import Context
 from services.api.dependencies import JobId
+from services.api.messages import text
 from services.api.route_declarations import SchedulerRouter
 from services.api.schemas import Envelope
 from services.api.schemas import JobParametersOut
@@ -31,4 +32,4 @@ async def job_parameters(context: Context, job_id: JobId) -> Envelope[JobParamet
         accepted=accepted_parameters(job.job_kind),
         json_schema=parameters_schema(job.job_kind),
     )
-    return done(context, f"任务 {job_id} 的参数说明", data)
+    return done(context, text("job_parameters", job_id=job_id), data)
