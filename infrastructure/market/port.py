@@ -150,8 +150,9 @@ def weigh_replacement(
 ) -> Replacement:
     """Split a `replace` batch into fresh and stale documents.
 
-    `stored` holds, by key, the stored document's `newer_than` value (None when it lacks it) for every key
-    already stored; without `newer_than` nothing is stale.
+    `stored` has every key already stored; with `newer_than`, its value is the stored document's
+    `newer_than` value (None when it lacks it); without `newer_than` nothing is stale and the values are
+    not read.
     """
     fresh = [
         document
