@@ -24,6 +24,7 @@ from contracts.events import JobFinished
 from contracts.events import JobMissed
 from contracts.events import JobSkipped
 from contracts.events import QueuedRunCancelled
+from contracts.events import RunQueued
 from contracts.runs import RunJob
 from domain.records import ExecutionRecord
 from domain.scheduling.bounded import remembered
@@ -93,12 +94,7 @@ def tracked(
     Duplicates and any order: the newest end and run win; an execution's first end stays its end.
     """
     if isinstance(message, RunJob):  # published once confirmed, never forgotten: the run is on its way
-        last = progress.last_runs.get(message.job_id)
-        ran_at = run_time(message)
-        if last is not None and last >= ran_at:
-            return progress
-        last_runs = _bounded(progress.last_runs, message.job_id, ran_at)
-        return DependencyProgress(progress.ends, last_runs)
+        return ran(progress, message.job_id, run_time(message))
     ended = end_of(message, kwargs)
     if ended is None:
         return progress
@@ -109,11 +105,19 @@ def tracked(
     return DependencyProgress(_bounded(progress.ends, job_id, end), progress.last_runs)
 
 
-def run_time(run: RunJob) -> datetime:
+def ran(progress: DependencyProgress, job_id: str, at: datetime) -> DependencyProgress:
+    """The progress with a run of `job_id` at `at` (the newest run wins)."""
+    last = progress.last_runs.get(job_id)
+    if last is not None and last >= at:
+        return progress
+    return DependencyProgress(progress.ends, _bounded(progress.last_runs, job_id, at))
+
+
+def run_time(run: RunJob | RunQueued) -> datetime:
     """When a run counts as run for its downstream's window.
 
     When its first attempt was sent (a fire that waited for its upstream jobs is sent after its scheduled
-    time: the ends it waited for are used up).
+    time: the ends it waited for are used up); its `RunJob`, or the `RunQueued` sent with it.
     """
     if run.attempt > 1:
         return run.scheduled_time

@@ -42,6 +42,8 @@ from domain.scheduling.bounded import remembered
 from domain.scheduling.bounded import without
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import DependencyProgress
+from domain.scheduling.progress import ran
+from domain.scheduling.progress import run_time
 from domain.scheduling.progress import tracked
 
 REMEMBERED_OUTCOMES = 4_096
@@ -97,7 +99,11 @@ class PlannedRun:
 
 @dataclass(frozen=True)
 class WaitingRun:
-    """A time trigger's fire waiting for its upstream jobs (`RunWaiting`); `wait_until` is wall time."""
+    """A time trigger's fire waiting for its upstream jobs (`RunWaiting`); `wait_until` is wall time.
+
+    `unconfirmed`: waiting again after its run or skip was published unconfirmed (`rewaited`), which may
+    have reached the broker all the same; its record says (`domain.scheduling.reconcile.reconciled_waits`).
+    """
 
     execution_id: str
     job_id: str
@@ -107,6 +113,7 @@ class WaitingRun:
     wait_until: datetime
     kwargs: Mapping[str, Any]
     correlation_id: str | None = None
+    unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,7 +238,14 @@ def evolve(
         return folded  # an execution that exists is never ended by a miss or a skip: no end to follow
     run = state.runs.get(message.execution_id) if isinstance(message, ExecutionEvent) else None
     progress = tracked(state.progress, message, run.kwargs if run is not None else None)
+    if isinstance(message, RunQueued) and _unconfirmed(state, message.execution_id):
+        progress = ran(progress, message.job_id, run_time(message))  # the echo of a run that got through
     return folded if progress is folded.progress else replace(folded, progress=progress)
+
+
+def _unconfirmed(state: SchedulerState, execution_id: str) -> bool:
+    waiting = state.waiting.get(execution_id)
+    return waiting is not None and waiting.unconfirmed
 
 
 def _folded(state: SchedulerState, message: Message, now: Now, recorded: str | None) -> SchedulerState:
@@ -312,12 +326,22 @@ def unwaited(state: SchedulerState, execution_id: str) -> SchedulerState:
 def _waits(state: SchedulerState, event: RunWaiting, recorded: str | None) -> SchedulerState:
     if state.decided(event.execution_id, recorded):
         return state  # a duplicate, or an execution already released or ended: never waits again
-    return rewaited(state, copied(WaitingRun, event, waiting_for=tuple(event.waiting_for)))
+    return waits(state, copied(WaitingRun, event, waiting_for=tuple(event.waiting_for)))
+
+
+def waits(state: SchedulerState, run: WaitingRun) -> SchedulerState:
+    """The state with `run` among the fires waiting for their upstream jobs."""
+    return replace(state, waiting={**state.waiting, run.execution_id: run})
 
 
 def rewaited(state: SchedulerState, run: WaitingRun) -> SchedulerState:
-    """The state with the fire waiting again (its release or skip could not be published)."""
-    return replace(state, waiting={**state.waiting, run.execution_id: run})
+    """The state with the fire waiting again, `unconfirmed`: its run or skip was not confirmed.
+
+    Its run or skip may have reached the broker all the same (a confirm that came too late): its record is
+    read before it is decided again (`domain.scheduling.reconcile.reconciled_waits`). Its run's echo, heard
+    while it is marked so, counts as its job's run (the run's `RunJob` was never confirmed).
+    """
+    return waits(state, replace(run, unconfirmed=True))
 
 
 def replanned(state: SchedulerState, run: PlannedRun) -> SchedulerState:

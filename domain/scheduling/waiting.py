@@ -8,7 +8,9 @@ decide, each counted only when it came after the job's last run and within its w
 - an upstream's end that counts failed (or missed, was cancelled or skipped): the fire is recorded
   `skipped` with the reason `upstream_failed: <job_id> <execution_id>`;
 - otherwise the fire waits (`RunWaiting`, status `waiting`, with what it waits for) until `wait_until`
-  (the fire plus `wait_timeout_s`).
+  (the fire plus `wait_timeout_s`); so does a fire whose upstreams succeeded while an earlier fire of the job
+  waits again after an unconfirmed run or skip (`rewaited`): that run may have used the successes up, which
+  its record tells before anything is decided again (`domain.scheduling.reconcile.reconciled_waits`).
 
 A waiting fire is decided again (`decide_waiting`) after each upstream end, when a leader takes office,
 and on each round of the leader's watch: it runs (`RunQueued` and `RunJob` with its own execution id) once
@@ -40,6 +42,7 @@ from domain.scheduling.job import JobRules
 from domain.scheduling.progress import UPSTREAM_REASON_PREFIX
 from domain.scheduling.progress import DependencyProgress
 from domain.scheduling.progress import UpstreamEnd
+from domain.scheduling.reconcile import put_back
 from domain.scheduling.state import SchedulerState
 from domain.scheduling.state import WaitingRun
 
@@ -117,6 +120,8 @@ def gated_fire(
     if not policy.after or fire.origin not in GATED_ORIGINS:
         return None
     found = verdict(state.progress, job.job_id, policy, fire.scheduled_time, zone)
+    if isinstance(found, Ready) and _put_back(state, job.job_id):
+        found = Missing(policy.after)  # a put-back fire's run may have used the successes up: it goes first
     match found:
         case Ready(newest):
             return Decision(run_messages(job, fire, {**envelope, **newest.cause}, fields, producer))
@@ -196,6 +201,11 @@ def unannounced(state: SchedulerState, refused: Mapping[str, RunWaiting]) -> tup
     """
     waits = (wait for key, wait in refused.items() if key in state.waiting)
     return tuple(sorted(waits, key=lambda wait: wait.scheduled_time))
+
+
+def _put_back(state: SchedulerState, job_id: str) -> bool:
+    """Whether a fire of the job waits again, its run or skip unconfirmed (`rewaited`), its record unread."""
+    return any(state.waiting[execution_id].job_id == job_id for execution_id in put_back(state))
 
 
 def _skip(envelope: dict[str, Any], fields: dict[str, Any], reason: str) -> Decision:

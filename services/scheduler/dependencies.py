@@ -22,6 +22,8 @@ from domain.scheduling.dependencies import pending_fires
 from domain.scheduling.fire import Fire
 from domain.scheduling.progress import end_of
 from domain.scheduling.progress import rebuilt_progress
+from domain.scheduling.reconcile import put_back
+from domain.scheduling.reconcile import reconciled_waits
 from domain.scheduling.state import rewaited
 from domain.scheduling.waiting import waiting_decisions
 from domain.triggers import TriggerError
@@ -91,22 +93,45 @@ async def settle_waiting(desk: Desk) -> None:
 
     Its upstream jobs succeeded, one failed, or its timeout passed on the scheduler's clock. A fire whose
     run or skip the bus did not confirm waits again, decided again at the next upstream end or watch round
-    (its run was folded, which ends its wait, then forgotten: without this, no round would see it again).
+    (its run was folded, which ends its wait, then forgotten: without this, no round would see it again),
+    once its record shows its run or skip did not get through (`_reconcile_put_back`).
     """
     if not desk.state.waiting:
         return
+    await _reconcile_put_back(desk)
     decided = waiting_decisions(
         desk.state, desk.definitions, desk.now(), producer=desk.producer, zone=desk.settings.zone
     )
     for execution_id, decision in decided:
         run = desk.state.waiting.get(execution_id)
-        if run is None:
-            continue  # settled meanwhile (a concurrent round decided it first)
+        if run is None or run.unconfirmed:
+            continue  # settled meanwhile (a concurrent round decided it first), or put back: next round
         try:
             await desk.carry_out(decision, execution_id=execution_id)
         except BaseException:
             desk.state = rewaited(desk.state, run)
             raise
+
+
+async def _reconcile_put_back(desk: Desk) -> None:
+    """The waiting fires put back after an unconfirmed run or skip, as their records have them.
+
+    A confirm that came too late leaves the run or skip with the broker: released or ended in the read
+    model, the fire waits no longer (`reconciled_waits`) and is not decided again.
+    """
+    put = put_back(desk.state)
+    if not put:
+        return
+    records = await desk.store.get_executions(put)
+    reconciliation = reconciled_waits(desk.state, records, desk.now())
+    desk.state = reconciliation.state
+    for execution_id in reconciliation.adopted:
+        logger.warning(
+            "waiting fire %s: its run or skip was not confirmed but got through (%s): it stands",
+            execution_id,
+            records[execution_id].status,
+            extra={"job_id": records[execution_id].job_id, "execution_id": execution_id},
+        )
 
 
 async def _carry_out(desk: Desk, fires: list[Fire]) -> None:

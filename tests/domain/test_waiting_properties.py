@@ -5,7 +5,10 @@ time jumps (the scheduler's clock is the decider's `Now`).
 
 A `RunWaiting` the bus did not confirm goes first in each later publish of the leader until confirmed
 (`Desk.refused_waits`), so the job's next instant (which moves its `next_run_time`) is never confirmed before
-it: a new leader finds the fire in the read model or decides its instant again in its catch-up.
+it: a new leader finds the fire in the read model or decides its instant again in its catch-up. A fire whose
+run or skip the bus did not confirm waits again (`rewaited`); when they got through all the same (a confirm
+too late; the leader heard their echo before the publish raised, or after), its record says so before it is
+decided again (`reconciled_waits`), and no fire of its job runs on the same successes meanwhile.
 
 - a waiting fire ends exactly once: it runs, or it is skipped (never both, never twice);
 - a fire never runs after an upstream whose latest end is a failure, and runs only once for one fire;
@@ -48,7 +51,9 @@ from domain.scheduling.fire import Fire
 from domain.scheduling.fire import FireOrigin
 from domain.scheduling.fire import Now
 from domain.scheduling.progress import rebuilt_progress
+from domain.scheduling.reconcile import reconciled_waits
 from domain.scheduling.state import SchedulerState
+from domain.scheduling.state import WaitingRun
 from domain.scheduling.state import evolve
 from domain.scheduling.state import forgotten
 from domain.scheduling.state import loaded
@@ -81,6 +86,16 @@ def gated_job(window: str = "day", overlap: str = "skip") -> JobDefinition:
             max_concurrent=10,
         ),
     )
+
+
+STEP_METHODS = {
+    "fire": "fire",
+    "fire_unpublished": "fire_unpublished",
+    "failover": "failover",
+    "tick": "settle",
+    "tick_unpublished": "settle_unpublished",
+}
+"""The steps without arguments: the `World` method each calls."""
 
 
 @dataclass
@@ -139,13 +154,22 @@ class World:
             self.waited[first.execution_id] = first.wait_until
             self.refused_waits[first.execution_id] = first
 
-    def publish(self, decided: tuple[Message, ...]) -> None:
-        """A publish the bus confirms: the waits not confirmed first, then the decided messages."""
+    def publish(self, decided: tuple[Message, ...], *, confirmed: bool = True) -> None:
+        """A publish that gets through: the waits not confirmed first, then the decided messages.
+
+        Unless `confirmed` (too late), the waits are still owed.
+        """
         for message in (*unannounced(self.state, self.refused_waits), *decided):
             self.record(message)
-            self.refused_waits.pop(getattr(message, "execution_id", ""), None)
+            if confirmed:
+                self.refused_waits.pop(getattr(message, "execution_id", ""), None)
 
-    def upstream_end(self, job_id: str, status: str) -> None:
+    def upstream_end(self, job_id: str, status: str, heard_first: bool | None = None) -> None:
+        """An upstream's end, delivered, and the round it starts.
+
+        Unless `heard_first` is None, that round's publishes are confirmed too late; `heard_first`: whether
+        the leader heard their echoes before its publish raised.
+        """
         self.counter += 1
         envelope: dict[str, Any] = {
             "producer": "worker",
@@ -158,47 +182,74 @@ class World:
             message = JobMissed(**envelope, job_name=job_id, scheduled_time=self.now, reason="late")
         else:
             message = JobFinished(**envelope, status=status, started_at=self.now, finished_at=self.now)
-        if status not in ("success",):
-            waiting = [run.execution_id for run in self.state.waiting.values()]
-            self.failures_while_waiting += [
-                (execution_id, envelope["execution_id"]) for execution_id in waiting
-            ]
+        if status != "success":  # the fires still waiting (not those put back after their end got through)
+            ended = {execution_id for execution_id, _ in self.ends}
+            waiting = [key for key in self.state.waiting if key not in ended]
+            self.failures_while_waiting += [(key, envelope["execution_id"]) for key in waiting]
         self.latest[job_id] = status
         self.fresh = self.fresh | {job_id} if status == "success" else self.fresh - {job_id}
         self.record(message)
-        self.deliver(message)
+        self.deliver(message, heard_first)
 
-    def deliver(self, message: Message) -> None:
+    def deliver(self, message: Message, heard_first: bool | None = None) -> None:
         self.delivered.append(message)
         self.state = evolve(self.state, message, self.clock())
-        self.settle()
+        if heard_first is None:
+            self.settle()
+        else:
+            self.settle_confirmed_too_late(heard_first)
 
     def settle(self) -> None:
-        jobs = {"down": self.job}
-        for execution_id, decision in waiting_decisions(
-            self.state, jobs, self.clock(), producer=PRODUCER, zone=ZONE
-        ):
-            if execution_id in self.state.waiting:
-                self.apply(decision)
+        for _, _run, decision in self.settling():
+            self.apply(decision)
 
-    def settle_unpublished(self) -> None:
-        """A watch round whose runs and skips the bus did not confirm: each fire waits again (`rewaited`)."""
+    def settling(self) -> list[tuple[str, WaitingRun, Decision]]:
+        """A round of `settle_waiting`: the fires put back read their records first; what each becomes."""
+        self.state = reconciled_waits(self.state, self.records, self.clock()).state
         jobs = {"down": self.job}
+        decided: list[tuple[str, WaitingRun, Decision]] = []
         for execution_id, decision in waiting_decisions(
             self.state, jobs, self.clock(), producer=PRODUCER, zone=ZONE
         ):
             run = self.state.waiting.get(execution_id)
-            if run is None:
-                continue
+            if run is not None and not run.unconfirmed:
+                decided.append((execution_id, run, decision))
+        return decided
+
+    def settle_unpublished(self) -> None:
+        """A watch round whose runs and skips the bus did not confirm: each fire waits again (`rewaited`)."""
+        for execution_id, run, decision in self.settling():
             for message in decision.messages:
                 if isinstance(message, ExecutionEvent):
                     self.state = evolve(self.state, message, self.clock())
             self.state = rewaited(forgotten(self.state, execution_id), run)
 
+    def settle_confirmed_too_late(self, heard_first: bool) -> None:
+        """A watch round whose runs and skips got through though the bus did not confirm them in time.
+
+        The read model has them (and the runs ran); each fire waits again (`rewaited`). The leader heard
+        their echoes (`heard_first`) before its publish raised, when the put-back forgets them, or after.
+        """
+        for execution_id, run, decision in self.settling():
+            for message in decision.messages:
+                if isinstance(message, ExecutionEvent):
+                    self.state = evolve(self.state, message, self.clock())
+            echoes = self.delivered_with(decision, confirmed=False)
+            for echo in echoes if heard_first else ():
+                self.state = evolve(self.state, echo, self.clock())
+            self.state = rewaited(forgotten(self.state, execution_id), run)
+            for echo in () if heard_first else echoes:
+                self.state = evolve(self.state, echo, self.clock())
+
     def apply(self, decision: Decision) -> None:
         for message in decision.messages:
             self.state = evolve(self.state, message, self.clock())
-        self.publish(decision.messages)
+        for finished in self.delivered_with(decision)[1:]:
+            self.state = evolve(self.state, finished, self.clock())
+
+    def delivered_with(self, decision: Decision, *, confirmed: bool = True) -> list[ExecutionEvent]:
+        """The decision's messages delivered (`confirmed` or not); its echoes: its event, its run's end."""
+        self.publish(decision.messages, confirmed=confirmed)
         first = decision.messages[0] if decision.messages else None
         if isinstance(first, RunWaiting):
             self.waited[first.execution_id] = first.wait_until
@@ -218,10 +269,11 @@ class World:
                 started_at=self.now,
                 finished_at=self.now,
             )
-            self.state = evolve(self.state, finished, self.clock())
             self.record(finished)
+            return [first, finished]
         elif isinstance(first, (JobSkipped, JobMissed)):
             self.ends.append((first.execution_id, first.reason))
+        return [first] if isinstance(first, ExecutionEvent) else []
 
     def record(self, message: Message) -> None:
         """The read model, as the projector builds it from the same events.
@@ -240,22 +292,18 @@ class World:
         self.mono += 1
         if kind == "end":
             self.upstream_end(first, second)
-        elif kind == "fire":
-            self.fire()
-        elif kind == "fire_unpublished":
-            self.fire_unpublished()
+        elif kind == "end_confirmed_too_late":
+            self.upstream_end(first, *second)
         elif kind == "redeliver" and self.delivered:
             self.deliver(self.delivered[first % len(self.delivered)])
-        elif kind == "failover":
-            self.failover()
-        elif kind == "tick":
-            self.settle()
-        elif kind == "tick_unpublished":
-            self.settle_unpublished()
+        elif kind == "tick_confirmed_too_late":
+            self.settle_confirmed_too_late(heard_first=bool(first))
         elif kind == "publish":  # a later publish (the retry a second after, a watch round's)
             self.publish(())
         elif kind == "wait":
             self.now += timedelta(seconds=first)
+        elif kind in STEP_METHODS:
+            getattr(self, STEP_METHODS[kind])()
 
     def failover(self) -> None:
         """A new leader: unfinished runs, waiting fires and the progress from the read model, then settle.
@@ -278,12 +326,18 @@ class World:
 
 step = st.one_of(
     st.tuples(st.just("end"), st.sampled_from(UPSTREAMS), st.sampled_from(STATUSES)),
+    st.tuples(
+        st.just("end_confirmed_too_late"),
+        st.sampled_from(UPSTREAMS),
+        st.tuples(st.sampled_from(STATUSES), st.booleans()),
+    ),
     st.tuples(st.just("fire"), st.just(""), st.just("")),
     st.tuples(st.just("fire_unpublished"), st.just(""), st.just("")),
     st.tuples(st.just("redeliver"), st.integers(0, 50), st.just("")),
     st.tuples(st.just("failover"), st.just(""), st.just("")),
     st.tuples(st.just("tick"), st.just(""), st.just("")),
     st.tuples(st.just("tick_unpublished"), st.just(""), st.just("")),
+    st.tuples(st.just("tick_confirmed_too_late"), st.booleans(), st.just("")),
     st.tuples(st.just("publish"), st.just(""), st.just("")),
     st.tuples(st.just("wait"), st.sampled_from((60, 3600, 3 * 3600, 86_400)), st.just("")),
 )
@@ -325,12 +379,50 @@ REFUSED_RELEASE_THEN_A_NEW_LEADER = [
 ]
 """A wait refused, then its skip (timed out) refused too: it waits again and a new leader decides it."""
 
+SKIP_THROUGH_THEN_A_SUCCESS = [
+    ("fire", "", ""),
+    ("end", "up_a", "success"),
+    ("wait", 3 * 3600, ""),
+    ("tick_confirmed_too_late", True, ""),
+    ("end", "up_b", "success"),
+]
+"""A timed-out fire's skip got through unconfirmed, its echo heard first: the next success must not run it."""
+
+RUN_THROUGH_THEN_A_FAILURE = [
+    ("fire", "", ""),
+    ("end", "up_a", "success"),
+    ("end_confirmed_too_late", "up_b", ("success", True)),
+    ("end", "up_a", "failed"),
+]
+"""A fire's run got through unconfirmed, its echo and end heard first: the next failure must not skip it."""
+
+RUN_THROUGH_HEARD_AFTER_THEN_A_ROUND = [
+    ("fire", "", ""),
+    ("fire", "", ""),
+    ("end", "up_a", "success"),
+    ("end_confirmed_too_late", "up_b", ("success", False)),
+    ("tick", "", ""),
+]
+"""A run that got through unconfirmed, its echo heard after: it used the successes up for the next fire."""
+
+RUN_THROUGH_THEN_A_NEW_FIRE = [
+    ("fire", "", ""),
+    ("end", "up_a", "success"),
+    ("end_confirmed_too_late", "up_b", ("success", True)),
+    ("fire", "", ""),
+]
+"""A run that got through unconfirmed, its echo heard first: a new fire before its record is read waits."""
+
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(steps=RELEASED_THEN_TWO_LEADERS, window="day", overlap="allow")
 @example(steps=RELEASED_UNANNOUNCED_THEN_A_NEW_LEADER, window="day", overlap="skip")
 @example(steps=REFUSED_WAIT_THEN_A_LATER_FIRE_THEN_A_NEW_LEADER, window="day", overlap="allow")
 @example(steps=REFUSED_RELEASE_THEN_A_NEW_LEADER, window="day", overlap="skip")
+@example(steps=SKIP_THROUGH_THEN_A_SUCCESS, window="day", overlap="skip")
+@example(steps=RUN_THROUGH_THEN_A_FAILURE, window="day", overlap="allow")
+@example(steps=RUN_THROUGH_HEARD_AFTER_THEN_A_ROUND, window="rolling", overlap="allow")
+@example(steps=RUN_THROUGH_THEN_A_NEW_FIRE, window="day", overlap="allow")
 @given(
     steps=st.lists(step, max_size=40),
     window=st.sampled_from(("day", "rolling")),

@@ -45,7 +45,7 @@ class RefusesFirst(PublishInterceptor):
         bus: Bus,
         job_id: str,
         kind: type[ExecutionEvent],
-        meanwhile: Callable[[], Awaitable[None]] | None = None,
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(bus)
         self._job_id = job_id

@@ -215,7 +215,9 @@ async def test_a_release_unconfirmed_while_the_leader_follows_an_upstream_end_ru
     """The upstream's success releases the oldest fire as the leader follows it; the release gets through.
 
     The end is handed again once the publish raised, after the leader heard its release (already delivered
-    to it): the fire runs once, sent once, and the upstream's later failure skips only the later fires.
+    to it): the fire runs once, sent once; its run uses up the success (its `RunJob` was never confirmed:
+    its echo counts), so the next fire waits; the upstream's later failure skips only the later fires.
+    Before, the next fire ran on the same success.
     """
     scene = Scene(pipeline, WAITS_LONG)
 
@@ -232,7 +234,22 @@ async def test_a_release_unconfirmed_while_the_leader_follows_an_upstream_end_ru
         await scene.upstream_ends()
         await wait_until(lambda: bus.raised, timeout=15, message="the release to go unconfirmed")
         (release,) = bus.refused
+        assert isinstance(release, RunQueued)
         await scene.recorded(release.execution_id, "success")()
+
+        async def later_fires() -> list[ExecutionRecord]:
+            page, _ = await pipeline.store.list_executions(ExecutionQuery(job_id=WAITS_LONG.job_id))
+            return [
+                record
+                for record in page
+                if (record.scheduled_time or record.timestamp) > release.scheduled_time
+            ]
+
+        async def a_later_fire_decided() -> bool:
+            return any(record.status in ("waiting", "success") for record in await later_fires())
+
+        await wait_until(a_later_fire_decided, timeout=15, message="the next fire decided")
+        assert {record.status for record in await later_fires()} == {"waiting"}, "one success ran two fires"
         failed = await scene.upstream_ends(fail=True)
 
         async def later_fires_skipped() -> bool:
