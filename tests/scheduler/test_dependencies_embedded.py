@@ -10,7 +10,6 @@ from typing import Any
 from contracts.commands import RequestBackfill
 from contracts.commands import TriggerJob
 from contracts.events import backfill_execution_id
-from domain.run_policy import RunPolicy
 from domain.scheduling.dependencies import dependency_run_id
 from domain.scheduling.dependencies import dependency_skip_id
 from infrastructure.bus.leadership import InProcessElection
@@ -19,17 +18,10 @@ from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
 from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
+from tests.scheduler.canary_jobs import by_hand
 from tests.waiting import wait_until
 
-UPSTREAM = JobDefinition(
-    job_id="upstream_canary",
-    name="上游",
-    job_kind="pipeline_canary",
-    trigger="interval:3600",
-    kwargs={"duration_s": 0, "steps": 1},
-    enabled=False,  # manual runs only: they count as well
-    policy=RunPolicy(overlap="allow", max_concurrent=10),
-)
+UPSTREAM = by_hand("upstream_canary", "上游", overlapping=True, steps=1)  # manual runs count as well
 DOWNSTREAM = JobDefinition(
     job_id="downstream_canary",
     name="下游",

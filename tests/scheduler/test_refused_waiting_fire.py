@@ -20,34 +20,20 @@ from contracts.commands import TriggerJob
 from contracts.events import RunQueued
 from contracts.events import RunWaiting
 from domain.records import ExecutionRecord
-from domain.run_policy import RunPolicy
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.bus.port import Bus
 from infrastructure.store.port import EventQuery
 from infrastructure.store.port import ExecutionQuery
 from services.embedded.system import EmbeddedSystem
-from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
 from tests.scheduler.bus_doubles import PublishInterceptor
 from tests.scheduler.bus_doubles import RefusesFirst
+from tests.scheduler.canary_jobs import by_hand
+from tests.scheduler.canary_jobs import waiting_for
 from tests.waiting import wait_until
 
-UPSTREAM = JobDefinition(
-    job_id="never_runs",
-    name="不跑的上游",
-    job_kind="pipeline_canary",
-    trigger="interval:3600",
-    kwargs={"duration_s": 0},
-    enabled=False,
-)
-WAITER = JobDefinition(
-    job_id="waits_every_2_s",
-    name="每两秒等上游",
-    job_kind="pipeline_canary",
-    trigger="interval:2",
-    kwargs={"duration_s": 0},
-    policy=RunPolicy(after=(UPSTREAM.job_id,), wait_timeout_s=600, window="day"),
-)
+UPSTREAM = by_hand("never_runs", "不跑的上游")
+WAITER = waiting_for(UPSTREAM, "waits_every_2_s", "每两秒等上游")
 JOBS = {job.job_id: job for job in (UPSTREAM, WAITER)}
 
 

@@ -23,19 +23,12 @@ from infrastructure.bus.port import BusUnavailable
 from infrastructure.store.port import EventQuery
 from infrastructure.store.port import Store
 from services.embedded.system import EmbeddedSystem
-from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
 from tests.scheduler.bus_doubles import PublishInterceptor
+from tests.scheduler.canary_jobs import by_hand
 from tests.waiting import wait_until
 
-BY_HAND = JobDefinition(
-    job_id="by_hand",
-    name="手动",
-    job_kind="pipeline_canary",
-    trigger="interval:3600",
-    kwargs={"duration_s": 0},
-    enabled=False,  # manual runs only
-)
+BY_HAND = by_hand("by_hand", "手动")
 
 
 class LateConfirmBus(PublishInterceptor):

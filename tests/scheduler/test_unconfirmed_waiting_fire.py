@@ -22,7 +22,6 @@ from contracts.commands import TriggerJob
 from contracts.events import JobSkipped
 from contracts.events import RunQueued
 from domain.records import ExecutionRecord
-from domain.run_policy import RunPolicy
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.bus.port import Bus
 from infrastructure.store.port import EventQuery
@@ -33,34 +32,14 @@ from services.scheduler.service import SchedulerService
 from tests.scheduler.bus_doubles import ConfirmsTooLate
 from tests.scheduler.bus_doubles import PublishInterceptor
 from tests.scheduler.bus_doubles import RefusesFirst
+from tests.scheduler.canary_jobs import by_hand
+from tests.scheduler.canary_jobs import waiting_for
 from tests.waiting import wait_until
 
-UPSTREAM = JobDefinition(
-    job_id="upstream_by_hand",
-    name="手动上游",
-    job_kind="pipeline_canary",
-    trigger="interval:3600",
-    kwargs={"duration_s": 0},
-    enabled=False,  # manual runs only
-    policy=RunPolicy(overlap="allow", max_concurrent=10),
-)
-TIMES_OUT = JobDefinition(
-    job_id="times_out",
-    name="等一秒",
-    job_kind="pipeline_canary",
-    trigger="interval:5",
-    kwargs={"duration_s": 3},
-    policy=RunPolicy(after=(UPSTREAM.job_id,), wait_timeout_s=1, window="day"),
-)
+UPSTREAM = by_hand("upstream_by_hand", "手动上游", overlapping=True)
+TIMES_OUT = waiting_for(UPSTREAM, "times_out", "等一秒", trigger="interval:5", wait_timeout_s=1, duration_s=3)
 """Its first fire times out on a watch round; paused once it waits, it fires no more."""
-WAITS_LONG = JobDefinition(
-    job_id="waits_long",
-    name="久等上游",
-    job_kind="pipeline_canary",
-    trigger="interval:2",
-    kwargs={"duration_s": 0},
-    policy=RunPolicy(after=(UPSTREAM.job_id,), wait_timeout_s=600, window="day", max_concurrent=10),
-)
+WAITS_LONG = waiting_for(UPSTREAM, "waits_long", "久等上游", max_concurrent=10)
 
 Action = Callable[[], Awaitable[None]]
 

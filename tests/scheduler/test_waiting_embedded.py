@@ -12,33 +12,18 @@ import pytest
 
 from contracts.commands import TriggerJob
 from domain.records import ExecutionRecord
-from domain.run_policy import RunPolicy
 from infrastructure.bus.leadership import InProcessElection
 from infrastructure.store.port import EventQuery
 from infrastructure.store.port import ExecutionQuery
 from services.embedded.settings import EmbeddedSettings
 from services.embedded.system import EmbeddedSystem
-from services.scheduler.definitions import JobDefinition
 from services.scheduler.service import SchedulerService
+from tests.scheduler.canary_jobs import by_hand
+from tests.scheduler.canary_jobs import waiting_for
 from tests.waiting import wait_until
 
-UPSTREAM = JobDefinition(
-    job_id="upstream_canary",
-    name="上游",
-    job_kind="pipeline_canary",
-    trigger="interval:3600",
-    kwargs={"duration_s": 0, "steps": 1},
-    enabled=False,  # manual runs only
-    policy=RunPolicy(overlap="allow", max_concurrent=10),
-)
-WAITER = JobDefinition(
-    job_id="waiting_canary",
-    name="等上游",
-    job_kind="pipeline_canary",
-    trigger="interval:2",
-    kwargs={"duration_s": 0, "steps": 1},
-    policy=RunPolicy(after=(UPSTREAM.job_id,), wait_timeout_s=600, window="day"),
-)
+UPSTREAM = by_hand("upstream_canary", "上游", overlapping=True, steps=1)
+WAITER = waiting_for(UPSTREAM, "waiting_canary", "等上游", steps=1)
 JOBS = {job.job_id: job for job in (UPSTREAM, WAITER)}
 
 
