@@ -147,6 +147,11 @@ async def test_failed_canary_raises_notifies_once_survives_a_restart_and_resolve
             await wait_until(resolved_stored, timeout=30, message="AlertResolved in the event log")
             raised_rules = [item["rule"] for item in await events_of(client, "AlertRaised")]
             assert raised_rules == ["run_failed", "consecutive_failures"], "one incident per rule"
+
+            async def every_notice_stored() -> bool:  # the alerter records a notice after its channel took it
+                return len(await events_of(client, "AlertNotified")) >= 4
+
+            await wait_until(every_notice_stored, timeout=30, message="every AlertNotified stored")
             notices = await events_of(client, "AlertNotified")
             assert [(item["notice"], item["outcome"]) for item in notices] == [
                 ("raised", "sent"), ("test", "sent"), ("test", "sent"), ("resolved", "sent"),
